@@ -1,0 +1,79 @@
+/**
+ * A tiny logger. Warnings carry a stable id (e.g. "monitor-large") so they can be filtered, asserted in tests
+ * and silenced one by one; each message says how to make it go away. Levels: debug < info < warn.
+ * Real errors throw; they are not logged.
+ *
+ * The level comes from `SPIKEFLOW_LOG` (debug | info | warn | silent, default warn); the test runner sets
+ * it to silent. `captureLogs` records messages instead of printing them.
+ */
+
+export type LogLevel = "debug" | "info" | "warn" | "silent";
+export interface LogRecord {
+  readonly level: Exclude<LogLevel, "silent">;
+  readonly id: string;
+  readonly message: string;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, silent: 3 };
+
+function envLevel(): LogLevel {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.SPIKEFLOW_LOG;
+  return v === "debug" || v === "info" || v === "warn" || v === "silent" ? v : "warn";
+}
+
+let level: LogLevel = envLevel();
+let sink: ((r: LogRecord) => void) | null = null;
+const seenOnce = new Set<string>();
+const muted = new Set<string>();
+
+export function setLogLevel(l: LogLevel): void {
+  level = l;
+}
+
+/** Never print warnings with this id again. */
+export function muteWarning(id: string): void {
+  muted.add(id);
+}
+
+function emit(lvl: Exclude<LogLevel, "silent">, id: string, message: string, once: boolean): void {
+  if (muted.has(id)) return;
+  if (once) {
+    const key = `${id}\u0000${message}`;
+    if (seenOnce.has(key)) return;
+    seenOnce.add(key);
+  }
+  const rec: LogRecord = { level: lvl, id, message };
+  if (sink) {
+    sink(rec);
+    return;
+  }
+  if (ORDER[lvl] < ORDER[level]) return;
+  // The logger is the one place in the library that writes to the console.
+  console.error(`spikeflow ${lvl} [${id}]: ${message}`);
+}
+
+export const log = {
+  debug(id: string, message: string): void {
+    emit("debug", id, message, false);
+  },
+  info(id: string, message: string): void {
+    emit("info", id, message, false);
+  },
+  warn(id: string, message: string, opts: { once?: boolean } = {}): void {
+    emit("warn", id, message, opts.once ?? false);
+  },
+};
+
+/** Runs `fn` with every log record captured (nothing printed) and returns the records. */
+export function captureLogs(fn: () => void): LogRecord[] {
+  const records: LogRecord[] = [];
+  const prev = sink;
+  sink = (r) => records.push(r);
+  try {
+    fn();
+  } finally {
+    sink = prev;
+  }
+  return records;
+}

@@ -1,0 +1,149 @@
+/**
+ * Seeded pseudo-random numbers: xoshiro128** (Blackman & Vigna, 2018), 32-bit state words, period 2^128 - 1.
+ *
+ * Streams: a generator is keyed by a seed and a stream key (numbers or strings). The key is hashed with
+ * murmur3's 32-bit finaliser and expanded to the 128-bit state by SplitMix32, so `createRng(seed, "poisson", 17)`
+ * always yields the same sequence, whatever was drawn from any other stream before. Give every independent
+ * consumer (an example's encoder, a network's initial weights, a worker's trial) its own key, and results
+ * never depend on evaluation order or on the number of workers.
+ *
+ * Floats have 32 bits of resolution: `float()` returns k / 2^32 for an integer k in [0, 2^32).
+ */
+import { InvalidParameterError } from "./errors.ts";
+
+export type StreamKey = number | string;
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function hashKeyPart(h: number, part: StreamKey): number {
+  if (typeof part === "number") {
+    if (!Number.isSafeInteger(part)) {
+      throw new InvalidParameterError(`RNG seed and stream numbers must be safe integers, got ${part}`, { part });
+    }
+    const lo = part >>> 0;
+    const hi = Math.floor(part / 4294967296) >>> 0;
+    h = fmix32(h ^ lo);
+    h = fmix32((h + 0x9e3779b9) ^ hi);
+    return h;
+  }
+  // Strings: FNV-1a over UTF-16 code units, then mixed in. A tag keeps "1" and 1 apart.
+  let f = 0x811c9dc5;
+  for (let i = 0; i < part.length; i++) f = Math.imul(f ^ part.charCodeAt(i), 0x01000193);
+  return fmix32((h ^ (f >>> 0)) + 0x632be5ab);
+}
+
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spareNormal = NaN;
+
+  /** Use `createRng(seed, ...stream)` rather than the constructor. */
+  constructor(key: number) {
+    // SplitMix32 expansion of the 32-bit key into four state words (never all zero).
+    let z = key >>> 0;
+    const next = () => {
+      z = (z + 0x9e3779b9) >>> 0;
+      let t = z;
+      t = Math.imul(t ^ (t >>> 16), 0x21f0aaad);
+      t = Math.imul(t ^ (t >>> 15), 0x735a2d97);
+      return (t ^ (t >>> 15)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Next 32-bit unsigned integer. */
+  nextU32(): number {
+    const s0 = this.s0;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    const s3 = this.s3;
+    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    this.s2 = s2 ^ s0;
+    this.s3 = s3 ^ s1;
+    this.s1 = s1 ^ this.s2;
+    this.s0 = s0 ^ this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return r;
+  }
+
+  /** Uniform float in [0, 1). */
+  float(): number {
+    return this.nextU32() * 2.3283064365386963e-10;
+  }
+
+  /** Uniform float in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.float();
+  }
+
+  /** Uniform integer in [0, n). Bias is below n / 2^32. */
+  int(n: number): number {
+    return Math.floor(this.float() * n);
+  }
+
+  /** true with probability p. */
+  bernoulli(p: number): boolean {
+    return this.float() < p;
+  }
+
+  /** Standard normal by the Box-Muller transform (pairs are cached). */
+  normal(): number {
+    if (!Number.isNaN(this.spareNormal)) {
+      const v = this.spareNormal;
+      this.spareNormal = NaN;
+      return v;
+    }
+    const u1 = 1 - this.float(); // (0, 1]
+    const u2 = this.float();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    this.spareNormal = r * Math.sin(2 * Math.PI * u2);
+    return r * Math.cos(2 * Math.PI * u2);
+  }
+
+  /**
+   * Number of failures before the first success of Bernoulli(p) trials: P(k) = (1-p)^k p.
+   * Used to skip straight to the next spike of a per-step Bernoulli train. p = 1 gives 0; p = 0 gives Infinity.
+   */
+  geometric(p: number): number {
+    if (p >= 1) return 0;
+    if (p <= 0) return Infinity;
+    const u = 1 - this.float(); // (0, 1]
+    return Math.floor(Math.log(u) / Math.log1p(-p));
+  }
+
+  /** Fisher-Yates shuffle in place. */
+  shuffle<T>(a: T[] | Int32Array | Uint32Array): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** A generator for `seed` and the stream named by `stream` (any mix of numbers and strings). */
+export function createRng(seed: number, ...stream: StreamKey[]): Rng {
+  let h = hashKeyPart(0x2545f491, seed);
+  for (const part of stream) h = hashKeyPart(h, part);
+  return new Rng(h);
+}

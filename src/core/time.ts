@@ -1,0 +1,44 @@
+/**
+ * Time is integer steps. A duration in milliseconds is converted once, by rounding, and rejected when it is
+ * not a whole number of steps within a relative tolerance of 1e-6 steps. Never accumulate `t += dt`.
+ *
+ * Why rounding: 150 ms / 0.1 ms is 1499.9999999999998 in float64; truncation would give 1499 steps.
+ */
+import { TimeStepError, requireFinite, requirePositive } from "./errors.ts";
+
+const STEP_TOLERANCE = 1e-6;
+
+/** Number of steps in `duration_ms` at step `dt_ms`. Throws `TimeStepError` unless it is a whole number. */
+export function msToSteps(duration_ms: number, dt_ms: number, what = "duration"): number {
+  requireFinite(what, duration_ms);
+  requirePositive("dt_ms", dt_ms);
+  if (duration_ms < 0) {
+    throw new TimeStepError(`${what} must be >= 0 ms, got ${duration_ms} ms`, { duration_ms, dt_ms });
+  }
+  const exact = duration_ms / dt_ms;
+  const steps = Math.round(exact);
+  if (Math.abs(exact - steps) > STEP_TOLERANCE * Math.max(1, steps)) {
+    const lo = Math.floor(exact) * dt_ms;
+    const hi = Math.ceil(exact) * dt_ms;
+    throw new TimeStepError(
+      `${what} of ${duration_ms} ms is not a whole number of steps of dt = ${dt_ms} ms ` +
+        `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${+lo.toPrecision(12)} or ${+hi.toPrecision(12)} ms`,
+      { duration_ms, dt_ms, steps: exact },
+    );
+  }
+  return steps;
+}
+
+/** Time in ms of step index `step` (the start of that step). */
+export function stepsToMs(step: number, dt_ms: number): number {
+  return step * dt_ms;
+}
+
+/**
+ * Per-step decay factor exp(-dt/tau) of a first-order linear system with time constant `tau_ms`.
+ * `tau_ms = Infinity` gives 1 (no decay).
+ */
+export function decayPerStep(tau_ms: number, dt_ms: number): number {
+  requirePositive("tau_ms", tau_ms);
+  return tau_ms === Infinity ? 1 : Math.exp(-dt_ms / tau_ms);
+}

@@ -1,0 +1,220 @@
+/**
+ * Monitors record what a population did, after every step (phase 5 of the step order).
+ *
+ * - `SpikeMonitor`: every spike as an event (step, neuron) in growable typed arrays; memory grows with spikes,
+ *   never with neurons x steps. An optional `maxEvents` caps it (throws rather than silently dropping).
+ * - `StateMonitor`: chosen variables of chosen neurons, every `every` steps. With `window` it is a ring buffer
+ *   that keeps exactly the last `window` samples (case C25), so memory never grows.
+ * - `SpikeCounter`: spike counts per neuron since the last reset.
+ * `Network.reset()` empties every monitor.
+ */
+import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import type { Population } from "./types.ts";
+import type { Monitor } from "./network.ts";
+
+export class SpikeMonitor implements Monitor {
+  private stepsBuf: Int32Array;
+  private neuronsBuf: Int32Array;
+  private n = 0;
+  private readonly maxEvents: number;
+
+  constructor(
+    readonly population: Population,
+    opts: { initialCapacity?: number; maxEvents?: number } = {},
+  ) {
+    const cap = opts.initialCapacity ?? 4096;
+    requireInteger("initialCapacity", cap, 1);
+    this.maxEvents = opts.maxEvents ?? Infinity;
+    this.stepsBuf = new Int32Array(cap);
+    this.neuronsBuf = new Int32Array(cap);
+  }
+
+  record(step: number): void {
+    const p = this.population;
+    const c = p.spikeCount;
+    if (c === 0) return;
+    if (this.n + c > this.stepsBuf.length) this.grow(this.n + c);
+    const idx = p.spikeIdx;
+    for (let k = 0; k < c; k++) {
+      this.stepsBuf[this.n] = step;
+      this.neuronsBuf[this.n++] = idx[k];
+    }
+  }
+
+  private grow(need: number): void {
+    if (need > this.maxEvents) {
+      throw new InvalidParameterError(
+        `SpikeMonitor reached its maxEvents of ${this.maxEvents}; raise maxEvents or reset the network more often`,
+      );
+    }
+    const cap = Math.min(Math.max(need, this.stepsBuf.length * 2), this.maxEvents);
+    const s = new Int32Array(cap);
+    const nb = new Int32Array(cap);
+    s.set(this.stepsBuf.subarray(0, this.n));
+    nb.set(this.neuronsBuf.subarray(0, this.n));
+    this.stepsBuf = s;
+    this.neuronsBuf = nb;
+  }
+
+  /** Number of recorded spikes. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Views of the recorded events, in time order (neurons ascending within a step). Valid until the next record. */
+  get steps(): Int32Array {
+    return this.stepsBuf.subarray(0, this.n);
+  }
+
+  get neurons(): Int32Array {
+    return this.neuronsBuf.subarray(0, this.n);
+  }
+
+  reset(): void {
+    this.n = 0;
+  }
+}
+
+export interface StateMonitorOptions {
+  /** Neuron indices to record. Default: all. */
+  readonly neurons?: ArrayLike<number>;
+  /** Record every k-th step (k >= 1). Default 1. */
+  readonly every?: number;
+  /** Keep only the last `window` samples (ring buffer). Default: keep all (growable). */
+  readonly window?: number;
+}
+
+/** Full recordings above this many bytes log the warning "monitor-large". */
+const LARGE_RECORDING_BYTES = 256 * 1024 * 1024;
+
+export class StateMonitor implements Monitor {
+  readonly neurons: Int32Array;
+  readonly every: number;
+  readonly window: number | undefined;
+  private readonly source: Float32Array;
+  private buf: Float32Array;
+  private stepBuf: Int32Array;
+  /** Samples written since reset (may exceed the window). */
+  private written = 0;
+  private warned = false;
+
+  constructor(
+    readonly population: Population,
+    readonly variable: string,
+    opts: StateMonitorOptions = {},
+  ) {
+    this.source = population.state(variable);
+    const ids = opts.neurons ? Int32Array.from(opts.neurons) : Int32Array.from({ length: population.size }, (_, i) => i);
+    for (const i of ids) {
+      if (!Number.isInteger(i) || i < 0 || i >= population.size) {
+        throw new InvalidParameterError(
+          `StateMonitor neuron index ${i} is outside the population (size ${population.size})`,
+        );
+      }
+    }
+    this.neurons = ids;
+    this.every = requireInteger("every", opts.every ?? 1, 1);
+    this.window = opts.window === undefined ? undefined : requireInteger("window", opts.window, 1);
+    const cap = this.window ?? 1024;
+    this.buf = new Float32Array(cap * ids.length);
+    this.stepBuf = new Int32Array(cap);
+  }
+
+  record(step: number): void {
+    if (step % this.every !== 0) return;
+    const n = this.neurons.length;
+    let slot: number;
+    if (this.window !== undefined) {
+      slot = this.written % this.window;
+    } else {
+      slot = this.written;
+      if (slot >= this.stepBuf.length) this.grow();
+    }
+    const base = slot * n;
+    const src = this.source;
+    const ids = this.neurons;
+    for (let k = 0; k < n; k++) this.buf[base + k] = src[ids[k]];
+    this.stepBuf[slot] = step;
+    this.written++;
+  }
+
+  private grow(): void {
+    const cap = this.stepBuf.length * 2;
+    const bytes = cap * this.neurons.length * 4;
+    if (bytes > LARGE_RECORDING_BYTES && !this.warned) {
+      this.warned = true;
+      log.warn(
+        "monitor-large",
+        `StateMonitor on "${this.variable}" is growing past ${Math.round(bytes / 1e6)} MB; ` +
+          `record fewer neurons, set "every" to subsample, or set "window" to keep only recent samples`,
+      );
+    }
+    const b = new Float32Array(cap * this.neurons.length);
+    b.set(this.buf);
+    const s = new Int32Array(cap);
+    s.set(this.stepBuf);
+    this.buf = b;
+    this.stepBuf = s;
+  }
+
+  /** Number of samples currently held (at most `window`). */
+  get length(): number {
+    return this.window === undefined ? this.written : Math.min(this.written, this.window);
+  }
+
+  /** Samples in time order as [sample][neuron] (a copy), and their step indices. */
+  values(): { steps: Int32Array; data: Float32Array } {
+    const n = this.neurons.length;
+    const len = this.length;
+    const data = new Float32Array(len * n);
+    const steps = new Int32Array(len);
+    const first = this.window === undefined ? 0 : Math.max(0, this.written - this.window);
+    for (let s = 0; s < len; s++) {
+      const slot = this.window === undefined ? s : (first + s) % this.window;
+      data.set(this.buf.subarray(slot * n, slot * n + n), s * n);
+      steps[s] = this.stepBuf[slot];
+    }
+    return { steps, data };
+  }
+
+  /** Trace of one recorded neuron (by its position in `neurons`). */
+  trace(k: number): Float32Array {
+    const { data } = this.values();
+    const n = this.neurons.length;
+    const out = new Float32Array(this.length);
+    for (let s = 0; s < out.length; s++) out[s] = data[s * n + k];
+    return out;
+  }
+
+  /** Bytes held by the buffers. */
+  get bytes(): number {
+    return this.buf.byteLength + this.stepBuf.byteLength;
+  }
+
+  reset(): void {
+    this.written = 0;
+  }
+}
+
+export class SpikeCounter implements Monitor {
+  readonly counts: Int32Array;
+  private total = 0;
+  constructor(readonly population: Population) {
+    this.counts = new Int32Array(population.size);
+  }
+  record(): void {
+    const p = this.population;
+    const c = p.spikeCount;
+    const idx = p.spikeIdx;
+    for (let k = 0; k < c; k++) this.counts[idx[k]]++;
+    this.total += c;
+  }
+  get totalSpikes(): number {
+    return this.total;
+  }
+  reset(): void {
+    this.counts.fill(0);
+    this.total = 0;
+  }
+}

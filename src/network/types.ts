@@ -1,0 +1,130 @@
+/**
+ * The engine's contracts: populations (neurons), projections (synapses) and learning rules.
+ *
+ * Step order (see docs/conventions.md). At step t the network
+ *   1. delivers the spikes every population emitted at step t-1 through every projection (one-step delay);
+ *   2. adds the external input for step t;
+ *   3. steps every population: integrate, threshold, reset, refractory;
+ *   4. lets every plastic projection update its weights from the spikes of step t (only while learning);
+ *   5. lets monitors record.
+ *
+ * All state is preallocated typed arrays owned by the population or projection. Nothing in steps 1-5
+ * allocates.
+ */
+
+/** What a population or rule needs to know about the step being taken. */
+export interface StepContext {
+  /** Index of the current step since the last `reset()`; the first step is 0. */
+  readonly step: number;
+  /** Step length in ms. */
+  readonly dt_ms: number;
+  /** When false, every plastic quantity (weights, adaptive thresholds, traces used for learning) is frozen. */
+  readonly learning: boolean;
+}
+
+/** A group of neurons of one model with struct-of-arrays state. */
+export interface Population {
+  /** Model name, e.g. "lif". */
+  readonly model: string;
+  readonly size: number;
+  /** Spike index list of the most recent step: `spikeIdx[0 .. spikeCount)`, ascending. */
+  readonly spikeIdx: Int32Array;
+  readonly spikeCount: number;
+  /** 1 where the neuron spiked in the most recent step, else 0. */
+  readonly spiked: Uint8Array;
+  /**
+   * Names of the input ports. Projections add into a port's buffer during delivery; `step` consumes the
+   * buffer and zeroes it. The first name is the default port. What a port's value means (a voltage jump in mV,
+   * a current, a conductance) is documented by each model.
+   */
+  readonly portNames: readonly string[];
+  /** The accumulation buffer of a port (length `size`). Throws `NotFoundError` for an unknown name. */
+  port(name?: string): Float32Array;
+  /** Advance one step. */
+  step(ctx: StepContext): void;
+  /** Back to the initial state: voltages, refractory counters, synaptic currents, spikes, port buffers.
+   * Learned quantities (adaptive thresholds) are kept; see `resetLearned` where a model has them. */
+  reset(): void;
+  /** Names of the per-neuron state variables a monitor can record, e.g. ["v_mV"]. */
+  readonly stateNames: readonly string[];
+  /** The live buffer of a state variable (length `size`). Throws `NotFoundError` for an unknown name. */
+  state(name: string): Float32Array;
+}
+
+/**
+ * How a learning rule reaches a projection's synapses, whatever the connectivity (dense, sparse, local,
+ * convolutional). A rule written against this view works on every projection that provides one.
+ */
+export interface SynapseView {
+  /** The weight buffer. Several synapses may share an entry (convolution). */
+  readonly w: Float32Array;
+  readonly preSize: number;
+  readonly postSize: number;
+  /** Upper bound on `incoming` counts; size scratch buffers with it. */
+  readonly maxFanIn: number;
+  /** Upper bound on `outgoing` counts. */
+  readonly maxFanOut: number;
+  /** Writes the synapses onto post neuron `j` as (pre index, weight index) pairs; returns their count. */
+  incoming(j: number, pre: Int32Array, widx: Int32Array): number;
+  /** Writes the synapses out of pre neuron `i` as (post index, weight index) pairs; returns their count. */
+  outgoing(i: number, post: Int32Array, widx: Int32Array): number;
+}
+
+/** Inclusive weight bounds; enforced after every plasticity update. */
+export interface WeightBounds {
+  readonly wMin: number;
+  readonly wMax: number;
+}
+
+/** A set of synapses from one population's spikes to a port of another population. */
+export interface Projection {
+  readonly kind: string;
+  readonly source: Population;
+  readonly target: Population;
+  /** The target port this projection adds into. */
+  readonly port: string;
+  /** Add the weights of the source's most recent spikes into the target port. */
+  deliver(): void;
+  /** Learning rules attached to this projection, applied in order at step 4. */
+  readonly rules: LearningRule[];
+  /** Synapse access for rules, normalisation and monitors; absent for weightless projections. */
+  readonly view?: SynapseView;
+  /** Weight bounds; required for a plastic projection. */
+  readonly bounds?: WeightBounds;
+  /** Called once at the end of every `Network.run` while learning (per-example normalisation). */
+  afterRun?(learning: boolean): void;
+  /** Back to the initial transient state (not the weights). */
+  reset?(): void;
+}
+
+/** A plasticity rule bound to one projection. */
+export interface LearningRule {
+  readonly name: string;
+  /** Update weights from the spikes of this step. Called only while learning. */
+  update(ctx: StepContext): void;
+  /** Called after the populations have stepped, learning or not, to keep rule state (traces) current. */
+  observe?(ctx: StepContext): void;
+  /** Called once at the end of every `Network.run` while learning (e.g. per-example normalisation). */
+  afterRun?(): void;
+  reset(): void;
+}
+
+/**
+ * External input to one population during `Network.run`. At every step (phase 2) the network calls
+ * `apply(step, target)`, where `step` counts from 0 at the start of that run.
+ */
+export interface Drive {
+  /** Number of steps this drive covers, if it is finite (a spike train); `run` checks it against `steps`. */
+  readonly steps?: number;
+  apply(step: number, target: Population): void;
+}
+
+/** A population that accepts spikes pushed straight into the current step (the `Input` population). */
+export interface SpikeSink {
+  /** Make neuron `i` spike in the step being taken. Idempotent within a step. */
+  emit(i: number): void;
+}
+
+export function isSpikeSink(p: Population): p is Population & SpikeSink {
+  return typeof (p as Partial<SpikeSink>).emit === "function";
+}

@@ -1,0 +1,96 @@
+/**
+ * Shared plumbing of every neuron model: the spike list, named input ports and named state buffers.
+ * A model subclasses `PopulationBase`, allocates its state in the constructor with `addState`, and implements
+ * `step` with a tight loop over typed arrays that calls `beginSpikes()` once and `pushSpike(i)` for each
+ * neuron that fires, in ascending index order.
+ */
+import { InvalidParameterError, NotFoundError, requireInteger } from "../core/errors.ts";
+import type { Population, StepContext } from "../network/types.ts";
+
+export abstract class PopulationBase implements Population {
+  abstract readonly model: string;
+  readonly size: number;
+  readonly spikeIdx: Int32Array;
+  readonly spiked: Uint8Array;
+  readonly portNames: readonly string[];
+  private readonly ports: Float32Array[];
+  private readonly states = new Map<string, Float32Array>();
+  private count = 0;
+
+  protected constructor(size: number, portNames: readonly string[] = ["input"]) {
+    requireInteger("population size", size, 1);
+    if (portNames.length === 0) {
+      throw new InvalidParameterError("a population needs at least one input port name");
+    }
+    this.size = size;
+    this.spikeIdx = new Int32Array(size);
+    this.spiked = new Uint8Array(size);
+    this.portNames = Object.freeze([...portNames]);
+    this.ports = portNames.map(() => new Float32Array(size));
+  }
+
+  get spikeCount(): number {
+    return this.count;
+  }
+
+  get stateNames(): readonly string[] {
+    return [...this.states.keys()];
+  }
+
+  port(name?: string): Float32Array {
+    if (name === undefined) return this.ports[0];
+    const k = this.portNames.indexOf(name);
+    if (k < 0) {
+      throw new NotFoundError(
+        `${this.model} population has no input port "${name}"; its ports are: ${this.portNames.join(", ")}`,
+        { port: name, ports: this.portNames },
+      );
+    }
+    return this.ports[k];
+  }
+
+  /** The port buffer at position k of `portNames` (fast path for models). */
+  protected portAt(k: number): Float32Array {
+    return this.ports[k];
+  }
+
+  state(name: string): Float32Array {
+    const s = this.states.get(name);
+    if (!s) {
+      throw new NotFoundError(
+        `${this.model} population has no state variable "${name}"; it has: ${this.stateNames.join(", ")}`,
+        { variable: name, variables: this.stateNames },
+      );
+    }
+    return s;
+  }
+
+  /** Allocates a named per-neuron state buffer filled with `initial`. */
+  protected addState(name: string, initial = 0): Float32Array {
+    const a = new Float32Array(this.size).fill(initial);
+    this.states.set(name, a);
+    return a;
+  }
+
+  /** Clears the previous step's spikes; call at the start of `step`. */
+  protected beginSpikes(): void {
+    const idx = this.spikeIdx;
+    const spiked = this.spiked;
+    for (let k = 0; k < this.count; k++) spiked[idx[k]] = 0;
+    this.count = 0;
+  }
+
+  /** Records a spike of neuron i in this step. Call in ascending order of i. */
+  protected pushSpike(i: number): void {
+    this.spikeIdx[this.count++] = i;
+    this.spiked[i] = 1;
+  }
+
+  /** Zeroes spikes and port buffers; models extend this to reset their own state. */
+  reset(): void {
+    this.beginSpikes();
+    for (const p of this.ports) p.fill(0);
+  }
+
+  abstract step(ctx: StepContext): void;
+}

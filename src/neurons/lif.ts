@@ -1,0 +1,139 @@
+/**
+ * Leaky integrate-and-fire neuron.
+ * Source: Gerstner, Kistler, Naud & Paninski, Neuronal Dynamics (2014), section 1.3; docs/models/lif.md.
+ *
+ *   tau_m dv/dt = -(v - v_rest) + R i(t)
+ *   spike when v >= v_th; then reset ("to-value": v <- v_reset, "subtract": v <- v - (v_th - v_reset))
+ *   refractory for R_steps = t_ref / dt steps (see docs/conventions.md)
+ *
+ * Discretisation: exact exponential integration over one step, i held constant within the step:
+ *   v <- v_rest + (v - v_rest) e^(-dt/tau_m) + (1 - e^(-dt/tau_m)) R i + dv
+ * Two input ports:
+ *   "dv_mV" (default): an instantaneous voltage jump in mV added after the leak (delta synapses, as BindsNET
+ *                      and the Diehl & Cook / LC-SNN models use them);
+ *   "i_nA":            a current in nA, held over the step, times `resistance_MOhm` gives mV.
+ * While refractory the neuron is held at v_reset (or keeps its subtracted value) and both ports are discarded.
+ */
+import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { decayPerStep, msToSteps } from "../core/time.ts";
+import type { StepContext } from "../network/types.ts";
+import { PopulationBase } from "./base.ts";
+
+export type ResetMode = "to-value" | "subtract";
+
+export interface LifParams {
+  /** Membrane time constant. Default 10 ms. */
+  readonly tauMem_ms: number;
+  /** Resting (leak reversal) potential. Default -65 mV. */
+  readonly vRest_mV: number;
+  /** Reset potential used by the "to-value" reset. Default -65 mV. */
+  readonly vReset_mV: number;
+  /** Spike threshold (spike when v >= threshold). Default -52 mV. */
+  readonly vThreshold_mV: number;
+  /** Refractory period; must be a whole number of steps. Default 2 ms. */
+  readonly tRef_ms: number;
+  /** Membrane resistance for the "i_nA" port. Default 1 MOhm (so 1 nA drives 1 mV). */
+  readonly resistance_MOhm: number;
+  /** What happens to v at a spike. Default "to-value". */
+  readonly reset: ResetMode;
+  /** Initial membrane potential. Default: v_rest. */
+  readonly vInit_mV?: number;
+}
+
+export const LIF_DEFAULTS: Readonly<LifParams> = Object.freeze({
+  tauMem_ms: 10,
+  vRest_mV: -65,
+  vReset_mV: -65,
+  vThreshold_mV: -52,
+  tRef_ms: 2,
+  resistance_MOhm: 1,
+  reset: "to-value" as ResetMode,
+});
+
+/** Per-step constants derived from the parameters and dt (pure). */
+export interface LifDerived {
+  readonly decay: number;
+  readonly currentGain: number;
+  readonly refSteps: number;
+  readonly resetDrop_mV: number;
+}
+
+export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
+  requirePositive("tauMem_ms", p.tauMem_ms);
+  requireFinite("vThreshold_mV", p.vThreshold_mV);
+  requireFinite("vReset_mV", p.vReset_mV);
+  requireFinite("vRest_mV", p.vRest_mV);
+  if (p.reset !== "to-value" && p.reset !== "subtract") {
+    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
+  }
+  if (p.vReset_mV >= p.vThreshold_mV) {
+    throw new InvalidParameterError(
+      `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
+    );
+  }
+  const decay = decayPerStep(p.tauMem_ms, dt_ms);
+  return {
+    decay,
+    currentGain: (1 - decay) * p.resistance_MOhm,
+    refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
+    resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
+  };
+}
+
+export class LIF extends PopulationBase {
+  readonly model = "lif";
+  readonly params: Readonly<LifParams>;
+  readonly derived: LifDerived;
+  readonly dt_ms: number;
+  /** Membrane potential in mV. */
+  readonly v_mV: Float32Array;
+  /** Steps of refractoriness left (see docs/conventions.md). */
+  readonly refractoryLeft: Int32Array;
+
+  constructor(size: number, dt_ms: number, params: Partial<LifParams> = {}) {
+    super(size, ["dv_mV", "i_nA"]);
+    this.params = Object.freeze({ ...LIF_DEFAULTS, ...params });
+    this.dt_ms = dt_ms;
+    this.derived = deriveLif(this.params, dt_ms);
+    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
+    this.refractoryLeft = new Int32Array(size);
+  }
+
+  step(_ctx: StepContext): void {
+    const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    const subtract = this.params.reset === "subtract";
+    const v = this.v_mV;
+    const ref = this.refractoryLeft;
+    const dv = this.portAt(0);
+    const cur = this.portAt(1);
+    this.beginSpikes();
+    for (let i = 0; i < this.size; i++) {
+      // refractory: input is discarded
+      if (ref[i] > 0 && --ref[i] > 0) {
+        dv[i] = 0;
+        cur[i] = 0;
+        continue;
+      }
+
+      // integrate (exact over the step)
+      let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + dv[i];
+      dv[i] = 0;
+      cur[i] = 0;
+
+      // threshold and reset
+      if (vi >= vThreshold_mV) {
+        this.pushSpike(i);
+        vi = subtract ? vi - resetDrop_mV : vReset_mV;
+        ref[i] = refSteps;
+      }
+      v[i] = vi;
+    }
+  }
+
+  override reset(): void {
+    super.reset();
+    this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
+    this.refractoryLeft.fill(0);
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./trace.ts";
+export * from "./stdp.ts";
+export * from "./normalization.ts";

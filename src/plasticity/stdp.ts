@@ -1,0 +1,164 @@
+/**
+ * Trace-based pair STDP rules, written once against `SynapseView` so they work on every projection kind.
+ *
+ * PostPre (online pair STDP; BindsNET's PostPre, Morrison et al. 2008 nearest/all-to-all with traces):
+ *   on a presynaptic spike of i at step t:   w_ij -= nuPre  * x_post_j(t)     (depression)
+ *   on a postsynaptic spike of j at step t:  w_ij += nuPost * x_pre_i(t)      (potentiation)
+ * WeightDependentPostPre (soft bounds):
+ *   depression scaled by (w - wMin), potentiation by (wMax - w)
+ * Hebbian:
+ *   both terms potentiate: w += nuPre * x_post on pre spikes, w += nuPost * x_pre on post spikes.
+ *
+ * Traces include the spike of the current step (see trace.ts), so a pre spike at 10 ms and a post spike at
+ * 20 ms (tau 20 ms) give +nuPost e^(-10/20) (case C18); a simultaneous pre and post spike gives
+ * nuPost - nuPre. Updates touch only the synapses of neurons that spiked. After every update the touched
+ * weights are clamped to the projection's bounds (after, not before: case C16).
+ */
+import { InvalidParameterError, requireFinite } from "../core/errors.ts";
+import type { LearningRule, Projection, StepContext, SynapseView, WeightBounds } from "../network/types.ts";
+import { SpikeTrace, type TraceParams } from "./trace.ts";
+
+export type StdpVariant = "post-pre" | "weight-dependent" | "hebbian";
+
+export interface StdpParams {
+  /** Learning rate applied on presynaptic spikes (depression for post-pre). Default 1e-4 (BindsNET). */
+  readonly nuPre: number;
+  /** Learning rate applied on postsynaptic spikes (potentiation). Default 1e-2 (BindsNET). */
+  readonly nuPost: number;
+  /** Presynaptic trace. Default tau 20 ms, "set". */
+  readonly preTrace: Partial<TraceParams>;
+  /** Postsynaptic trace. Default tau 20 ms, "set". */
+  readonly postTrace: Partial<TraceParams>;
+}
+
+export const STDP_DEFAULTS: Readonly<StdpParams> = Object.freeze({
+  nuPre: 1e-4,
+  nuPost: 1e-2,
+  preTrace: {},
+  postTrace: {},
+});
+
+export class Stdp implements LearningRule {
+  readonly name: string;
+  /** Current learning rates; schedules change them between examples (see `scaleRates`). */
+  nuPre: number;
+  nuPost: number;
+  readonly preTrace: SpikeTrace;
+  readonly postTrace: SpikeTrace;
+  private readonly view: SynapseView;
+  private readonly bounds: WeightBounds;
+  private readonly idxA: Int32Array;
+  private readonly idxW: Int32Array;
+
+  constructor(
+    readonly projection: Projection,
+    readonly variant: StdpVariant,
+    dt_ms: number,
+    params: Partial<StdpParams> = {},
+  ) {
+    const p = { ...STDP_DEFAULTS, ...params };
+    if (variant !== "post-pre" && variant !== "weight-dependent" && variant !== "hebbian") {
+      throw new InvalidParameterError(
+        `unknown STDP variant ${JSON.stringify(variant)}; use "post-pre", "weight-dependent" or "hebbian"`,
+      );
+    }
+    if (!projection.view) {
+      throw new InvalidParameterError(`a ${projection.kind} projection has no synapses to learn`);
+    }
+    if (!projection.bounds) {
+      throw new InvalidParameterError(
+        `a plastic ${projection.kind} projection needs weight bounds; construct it with bounds: { wMin, wMax }`,
+      );
+    }
+    const { wMin, wMax } = projection.bounds;
+    if (variant === "weight-dependent" && !(Number.isFinite(wMin) && Number.isFinite(wMax))) {
+      throw new InvalidParameterError(`weight-dependent STDP needs finite bounds, got [${wMin}, ${wMax}]`);
+    }
+    this.name = `stdp-${variant}`;
+    this.nuPre = requireFinite("nuPre", p.nuPre);
+    this.nuPost = requireFinite("nuPost", p.nuPost);
+    this.view = projection.view;
+    this.bounds = projection.bounds;
+    this.preTrace = new SpikeTrace(projection.source, dt_ms, p.preTrace);
+    this.postTrace = new SpikeTrace(projection.target, dt_ms, p.postTrace);
+    const scratch = Math.max(this.view.maxFanIn, this.view.maxFanOut);
+    this.idxA = new Int32Array(scratch);
+    this.idxW = new Int32Array(scratch);
+    projection.rules.push(this);
+  }
+
+  /** Multiplies both learning rates (learning-rate decay schedules). */
+  scaleRates(factor: number): void {
+    this.nuPre *= factor;
+    this.nuPost *= factor;
+  }
+
+  observe(ctx: StepContext): void {
+    this.preTrace.observe(ctx.step);
+    this.postTrace.observe(ctx.step);
+  }
+
+  update(ctx: StepContext): void {
+    const t = ctx.step;
+    const w = this.view.w;
+    const { wMin, wMax } = this.bounds;
+    const a = this.idxA;
+    const wi = this.idxW;
+    const soft = this.variant === "weight-dependent";
+    const preSign = this.variant === "hebbian" ? 1 : -1;
+
+    // presynaptic spikes: depression by the postsynaptic trace
+    if (this.nuPre !== 0) {
+      const src = this.projection.source;
+      for (let k = 0; k < src.spikeCount; k++) {
+        const n = this.view.outgoing(src.spikeIdx[k], a, wi);
+        for (let s = 0; s < n; s++) {
+          const x = this.postTrace.value(a[s], t);
+          if (x === 0) continue;
+          const wk = wi[s];
+          const dw = preSign * this.nuPre * x * (soft ? w[wk] - wMin : 1);
+          w[wk] = clamp(w[wk] + dw, wMin, wMax);
+        }
+      }
+    }
+
+    // postsynaptic spikes: potentiation by the presynaptic trace
+    if (this.nuPost !== 0) {
+      const tgt = this.projection.target;
+      for (let k = 0; k < tgt.spikeCount; k++) {
+        const n = this.view.incoming(tgt.spikeIdx[k], a, wi);
+        for (let s = 0; s < n; s++) {
+          const x = this.preTrace.value(a[s], t);
+          if (x === 0) continue;
+          const wk = wi[s];
+          const dw = this.nuPost * x * (soft ? wMax - w[wk] : 1);
+          w[wk] = clamp(w[wk] + dw, wMin, wMax);
+        }
+      }
+    }
+  }
+
+  reset(): void {
+    this.preTrace.reset();
+    this.postTrace.reset();
+  }
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+/** Online pair STDP (BindsNET PostPre). */
+export function postPre(projection: Projection, dt_ms: number, params: Partial<StdpParams> = {}): Stdp {
+  return new Stdp(projection, "post-pre", dt_ms, params);
+}
+
+/** Pair STDP with soft bounds. */
+export function weightDependentPostPre(projection: Projection, dt_ms: number, params: Partial<StdpParams> = {}): Stdp {
+  return new Stdp(projection, "weight-dependent", dt_ms, params);
+}
+
+/** Both spike orders potentiate. */
+export function hebbian(projection: Projection, dt_ms: number, params: Partial<StdpParams> = {}): Stdp {
+  return new Stdp(projection, "hebbian", dt_ms, params);
+}

@@ -1,0 +1,94 @@
+/**
+ * Spike traces, evaluated lazily.
+ *
+ *   dx/dt = -x / tau;  on a spike: x <- scale ("set") or x <- x + scale ("additive")
+ *
+ * The trace at step t includes a spike emitted at step t (the trace decays first, then the spike is added),
+ * as in BindsNET. Instead of decaying every neuron every step, a trace stores each neuron's value right after
+ * its last spike and the step of that spike; `value(i, t)` multiplies by decay^(t - last), read from a
+ * precomputed table. Cost grows with spikes, not with neurons x steps, and the values are exact.
+ */
+import { InvalidParameterError, requirePositive } from "../core/errors.ts";
+import { decayPerStep } from "../core/time.ts";
+import type { Population } from "../network/types.ts";
+
+export type TraceMode = "set" | "additive";
+
+export interface TraceParams {
+  /** Decay time constant. Default 20 ms (BindsNET, Diehl & Cook). */
+  readonly tau_ms: number;
+  /** "set" (x <- scale on a spike, default) or "additive" (x <- x + scale). */
+  readonly mode: TraceMode;
+  /** Value set or added per spike. Default 1. */
+  readonly scale: number;
+}
+
+export const TRACE_DEFAULTS: Readonly<TraceParams> = Object.freeze({ tau_ms: 20, mode: "set" as TraceMode, scale: 1 });
+
+/** decay^k below this is treated as 0 (far below float32 resolution of any weight update). */
+const NEGLIGIBLE = 1e-30;
+const MAX_TABLE = 1 << 16;
+
+export class SpikeTrace {
+  readonly params: Readonly<TraceParams>;
+  readonly decay: number;
+  private readonly table: Float64Array;
+  private readonly lastStep: Int32Array;
+  private readonly valueAtLast: Float64Array;
+  private lastObserved = -1;
+
+  constructor(
+    readonly population: Population,
+    dt_ms: number,
+    params: Partial<TraceParams> = {},
+  ) {
+    this.params = Object.freeze({ ...TRACE_DEFAULTS, ...params });
+    requirePositive("trace tau_ms", this.params.tau_ms);
+    if (this.params.mode !== "set" && this.params.mode !== "additive") {
+      throw new InvalidParameterError(`trace mode must be "set" or "additive", got ${JSON.stringify(this.params.mode)}`);
+    }
+    this.decay = decayPerStep(this.params.tau_ms, dt_ms);
+    let n = 1;
+    while (n < MAX_TABLE && Math.pow(this.decay, n) > NEGLIGIBLE) n++;
+    this.table = new Float64Array(n + 1);
+    for (let k = 0; k <= n; k++) this.table[k] = Math.pow(this.decay, k);
+    this.lastStep = new Int32Array(population.size);
+    this.valueAtLast = new Float64Array(population.size);
+    this.reset();
+  }
+
+  /** Adds the spikes the population emitted at `step`. Call once per step, after the population stepped. */
+  observe(step: number): void {
+    if (step === this.lastObserved) return;
+    this.lastObserved = step;
+    const p = this.population;
+    const idx = p.spikeIdx;
+    const additive = this.params.mode === "additive";
+    const scale = this.params.scale;
+    for (let k = 0; k < p.spikeCount; k++) {
+      const i = idx[k];
+      this.valueAtLast[i] = additive ? this.value(i, step) + scale : scale;
+      this.lastStep[i] = step;
+    }
+  }
+
+  /** The trace of neuron i at step `step` (>= its last observed spike). */
+  value(i: number, step: number): number {
+    const k = step - this.lastStep[i];
+    const t = this.table;
+    if (k < t.length) return this.valueAtLast[i] * t[k];
+    return this.table.length > MAX_TABLE ? this.valueAtLast[i] * Math.pow(this.decay, k) : 0;
+  }
+
+  /** Writes the traces of every neuron at `step` into `out` (for monitors and plots; O(size)). */
+  fill(step: number, out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = this.value(i, step);
+  }
+
+  reset(): void {
+    // A last spike far in the past: every trace starts at 0.
+    this.lastStep.fill(-0x40000000);
+    this.valueAtLast.fill(0);
+    this.lastObserved = -1;
+  }
+}

@@ -1,0 +1,118 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Network } from "../../src/network/network.ts";
+import { postPre, weightDependentPostPre, hebbian } from "../../src/plasticity/stdp.ts";
+import { IncomingNormalization, normalizeIncoming } from "../../src/plasticity/normalization.ts";
+import { SpikeTrace } from "../../src/plasticity/trace.ts";
+import { InvalidParameterError } from "../../src/core/errors.ts";
+import { ScriptedPopulation, TinyDense } from "../helpers/fixtures.ts";
+
+const f32 = Math.fround;
+
+function pairRun(preSteps: number[], postSteps: number[], w0 = 0.5, variant = postPre) {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new ScriptedPopulation(1, { 0: preSteps }));
+  const post = net.addPopulation("post", new ScriptedPopulation(1, { 0: postSteps }));
+  const proj = net.addProjection("pre->post", new TinyDense(pre, post, new Float32Array([w0])));
+  variant(proj, 1, { nuPre: 0.01, nuPost: 0.01, preTrace: { tau_ms: 20 }, postTrace: { tau_ms: 20 } });
+  net.run({}, 40);
+  return proj.w[0];
+}
+
+test("pre at 10 ms then post at 20 ms potentiates by A+ e^(-10/20) (case C18)", () => {
+  // The pre trace is 1 at step 10 and decays by e^(-1/20) per step, so at step 20 it is e^(-10/20);
+  // the post spike adds nuPost * x_pre = 0.01 * 0.60653. e^(-9/20) or e^(-11/20) would mean an off-by-one.
+  const w = pairRun([10], [20]);
+  assert.ok(Math.abs(w - 0.5 - 0.0060653) < 1e-6, `got dw = ${w - 0.5}`);
+});
+
+test("post at 10 ms then pre at 20 ms depresses by A- e^(-10/20) (case C18)", () => {
+  const w = pairRun([20], [10]);
+  assert.ok(Math.abs(w - 0.5 + 0.0060653) < 1e-6, `got dw = ${w - 0.5}`);
+});
+
+test("a simultaneous pre and post spike gives nuPost - nuPre (both traces include the current step)", () => {
+  const w = pairRun([10], [10]);
+  assert.equal(w, f32(f32(0.5 - 0.01) + 0.01));
+});
+
+test("weights are clamped after the update, never before it (case C16)", () => {
+  // 0.98 + 0.05 would be 1.03; the stored and used weight must be exactly 1. Likewise 0.02 - 0.05 -> 0.
+  const potentiate = (() => {
+    const net = new Network({ dt_ms: 1 });
+    const pre = net.addPopulation("pre", new ScriptedPopulation(1, { 0: [5] }));
+    const post = net.addPopulation("post", new ScriptedPopulation(1, { 0: [5] }));
+    const proj = net.addProjection("p", new TinyDense(pre, post, new Float32Array([0.98])));
+    postPre(proj, 1, { nuPre: 0, nuPost: 0.05 });
+    net.run({}, 6);
+    return proj.w[0];
+  })();
+  const depress = (() => {
+    const net = new Network({ dt_ms: 1 });
+    const pre = net.addPopulation("pre", new ScriptedPopulation(1, { 0: [5] }));
+    const post = net.addPopulation("post", new ScriptedPopulation(1, { 0: [5] }));
+    const proj = net.addProjection("p", new TinyDense(pre, post, new Float32Array([0.02])));
+    postPre(proj, 1, { nuPre: 0.05, nuPost: 0 });
+    net.run({}, 6);
+    return proj.w[0];
+  })();
+  assert.equal(potentiate, 1);
+  assert.equal(depress, 0);
+});
+
+test("weight-dependent STDP scales potentiation by (wMax - w) and depression by (w - wMin)", () => {
+  const wPot = pairRun([10], [20], 0.75, weightDependentPostPre);
+  assert.ok(Math.abs(wPot - (0.75 + 0.01 * Math.exp(-0.5) * 0.25)) < 1e-7);
+  const wDep = pairRun([20], [10], 0.75, weightDependentPostPre);
+  assert.ok(Math.abs(wDep - (0.75 - 0.01 * Math.exp(-0.5) * 0.75)) < 1e-7);
+});
+
+test("Hebbian potentiates in both spike orders", () => {
+  assert.ok(pairRun([10], [20], 0.5, hebbian) > 0.5);
+  assert.ok(pairRun([20], [10], 0.5, hebbian) > 0.5);
+});
+
+test("with learning off no weight changes, bit-identical", () => {
+  const net = new Network({ dt_ms: 1, learning: false });
+  const pre = net.addPopulation("pre", new ScriptedPopulation(3, { 0: [1, 5, 9], 1: [2, 3], 2: [7] }));
+  const post = net.addPopulation("post", new ScriptedPopulation(2, { 0: [2, 6], 1: [8] }));
+  const w = new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+  const proj = net.addProjection("p", new TinyDense(pre, post, w.slice()));
+  postPre(proj, 1);
+  new IncomingNormalization(proj, 1);
+  net.run({}, 20);
+  assert.deepEqual(proj.w, w);
+});
+
+test("a plastic projection without bounds is rejected with a fix", () => {
+  const pre = new ScriptedPopulation(1, {});
+  const post = new ScriptedPopulation(1, {});
+  const proj = new TinyDense(pre, post, new Float32Array(1));
+  (proj as { bounds?: unknown }).bounds = undefined;
+  assert.throws(() => postPre(proj, 1), (e: unknown) => e instanceof InvalidParameterError && /bounds/.test(e.message));
+});
+
+test("additive traces sum decayed spikes; set traces restart at 1", () => {
+  const pop = new ScriptedPopulation(1, { 0: [0, 10] });
+  const add = new SpikeTrace(pop, 1, { tau_ms: 10, mode: "additive" });
+  const set = new SpikeTrace(pop, 1, { tau_ms: 10, mode: "set" });
+  for (let s = 0; s <= 20; s++) {
+    pop.step({ step: s, dt_ms: 1, learning: true });
+    add.observe(s);
+    set.observe(s);
+  }
+  // additive: at step 20 = e^(-2) + e^(-1); set: e^(-1)
+  assert.ok(Math.abs(add.value(0, 20) - (Math.exp(-2) + Math.exp(-1))) < 1e-12);
+  assert.ok(Math.abs(set.value(0, 20) - Math.exp(-1)) < 1e-12);
+});
+
+test("normalisation sets each neuron's incoming sum to the total and leaves an all-zero column alone (C16)", () => {
+  const pre = new ScriptedPopulation(3, {});
+  const post = new ScriptedPopulation(2, {});
+  // column 0 = [0.1, 0.3, 0.6] (sum 1), column 1 = zeros
+  const proj = new TinyDense(pre, post, new Float32Array([0.1, 0, 0.3, 0, 0.6, 0]));
+  normalizeIncoming(proj.view, 78, new Int32Array(3), new Int32Array(3));
+  const col0 = proj.w[0] + proj.w[2] + proj.w[4];
+  assert.ok(Math.abs(col0 - 78) < 1e-4);
+  assert.deepEqual([proj.w[1], proj.w[3], proj.w[5]], [0, 0, 0]);
+});
