@@ -25,7 +25,9 @@ function fmix32(h: number): number {
 function hashKeyPart(h: number, part: StreamKey): number {
   if (typeof part === "number") {
     if (!Number.isSafeInteger(part)) {
-      throw new InvalidParameterError(`RNG seed and stream numbers must be safe integers, got ${part}`, { part });
+      throw new InvalidParameterError(`RNG seed and stream numbers must be safe integers, got ${part}`, {
+        part,
+      });
     }
     const lo = part >>> 0;
     const hi = Math.floor(part / 4294967296) >>> 0;

@@ -39,6 +39,7 @@ export function stepsToMs(step: number, dt_ms: number): number {
  * `tau_ms = Infinity` gives 1 (no decay).
  */
 export function decayPerStep(tau_ms: number, dt_ms: number): number {
+  if (tau_ms === Infinity) return 1;
   requirePositive("tau_ms", tau_ms);
-  return tau_ms === Infinity ? 1 : Math.exp(-dt_ms / tau_ms);
+  return Math.exp(-dt_ms / tau_ms);
 }

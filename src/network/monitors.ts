@@ -105,7 +105,9 @@ export class StateMonitor implements Monitor {
     opts: StateMonitorOptions = {},
   ) {
     this.source = population.state(variable);
-    const ids = opts.neurons ? Int32Array.from(opts.neurons) : Int32Array.from({ length: population.size }, (_, i) => i);
+    const ids = opts.neurons
+      ? Int32Array.from(opts.neurons)
+      : Int32Array.from({ length: population.size }, (_, i) => i);
     for (const i of ids) {
       if (!Number.isInteger(i) || i < 0 || i >= population.size) {
         throw new InvalidParameterError(

@@ -63,6 +63,8 @@ export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
   requireFinite("vThreshold_mV", p.vThreshold_mV);
   requireFinite("vReset_mV", p.vReset_mV);
   requireFinite("vRest_mV", p.vRest_mV);
+  requireFinite("resistance_MOhm", p.resistance_MOhm);
+  if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
   if (p.reset !== "to-value" && p.reset !== "subtract") {
     throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
   }

@@ -154,7 +154,11 @@ export function postPre(projection: Projection, dt_ms: number, params: Partial<S
 }
 
 /** Pair STDP with soft bounds. */
-export function weightDependentPostPre(projection: Projection, dt_ms: number, params: Partial<StdpParams> = {}): Stdp {
+export function weightDependentPostPre(
+  projection: Projection,
+  dt_ms: number,
+  params: Partial<StdpParams> = {},
+): Stdp {
   return new Stdp(projection, "weight-dependent", dt_ms, params);
 }
 

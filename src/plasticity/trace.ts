@@ -23,7 +23,11 @@ export interface TraceParams {
   readonly scale: number;
 }
 
-export const TRACE_DEFAULTS: Readonly<TraceParams> = Object.freeze({ tau_ms: 20, mode: "set" as TraceMode, scale: 1 });
+export const TRACE_DEFAULTS: Readonly<TraceParams> = Object.freeze({
+  tau_ms: 20,
+  mode: "set" as TraceMode,
+  scale: 1,
+});
 
 /** decay^k below this is treated as 0 (far below float32 resolution of any weight update). */
 const NEGLIGIBLE = 1e-30;
@@ -45,7 +49,9 @@ export class SpikeTrace {
     this.params = Object.freeze({ ...TRACE_DEFAULTS, ...params });
     requirePositive("trace tau_ms", this.params.tau_ms);
     if (this.params.mode !== "set" && this.params.mode !== "additive") {
-      throw new InvalidParameterError(`trace mode must be "set" or "additive", got ${JSON.stringify(this.params.mode)}`);
+      throw new InvalidParameterError(
+        `trace mode must be "set" or "additive", got ${JSON.stringify(this.params.mode)}`,
+      );
     }
     this.decay = decayPerStep(this.params.tau_ms, dt_ms);
     let n = 1;

@@ -1,6 +1,12 @@
 /** Test-only building blocks: a population that spikes on a script, and a tiny dense projection. */
 import { PopulationBase } from "../../src/neurons/base.ts";
-import type { Population, Projection, StepContext, SynapseView, LearningRule } from "../../src/network/types.ts";
+import type {
+  Population,
+  Projection,
+  StepContext,
+  SynapseView,
+  LearningRule,
+} from "../../src/network/types.ts";
 
 /** Spikes neuron i at the steps listed in script[i] (steps counted by ctx.step). */
 export class ScriptedPopulation extends PopulationBase {

@@ -80,18 +80,30 @@ test("a full state recording that grows large logs the warning id monitor-large"
   net.addPopulation("big", pop);
   const mon = net.addMonitor(new StateMonitor(pop, "v_mV"));
   const logs = captureLogs(() => net.run({}, 2100));
-  assert.ok(logs.some((r) => r.id === "monitor-large"), JSON.stringify(logs));
+  assert.ok(
+    logs.some((r) => r.id === "monitor-large"),
+    JSON.stringify(logs),
+  );
   assert.equal(mon.length, 2100);
 });
 
 test("bad inputs name the problem", () => {
   const net = new Network({ dt_ms: 1 });
   net.addPopulation("a", new LIF(2, 1));
-  assert.throws(() => net.run({ b: new Float32Array(2) }, 1), (e: unknown) => e instanceof NotFoundError && /"b"/.test(e.message) && /a/.test(e.message));
+  assert.throws(
+    () => net.run({ b: new Float32Array(2) }, 1),
+    (e: unknown) => e instanceof NotFoundError && /"b"/.test(e.message) && /a/.test(e.message),
+  );
   assert.throws(() => net.run({ a: new Float32Array(3) }, 1), /length 3 but the population has 2/);
-  assert.throws(() => net.run({ a: { steps: 5, apply() {} } }, 10), /covers 5 steps but run\(\) was asked for 10/);
+  assert.throws(
+    () => net.run({ a: { steps: 5, apply() {} } }, 10),
+    /covers 5 steps but run\(\) was asked for 10/,
+  );
   assert.throws(() => net.addPopulation("a", new LIF(1, 1)), InvalidParameterError);
-  assert.throws(() => net.addPopulation("c", new LIF(1, 0.5)), /dt = 0.5 ms but the network steps at dt = 1 ms/);
+  assert.throws(
+    () => net.addPopulation("c", new LIF(1, 0.5)),
+    /dt = 0.5 ms but the network steps at dt = 1 ms/,
+  );
   assert.throws(() => net.run({}, 1.5), /steps must be an integer/);
 });
 

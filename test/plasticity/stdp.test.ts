@@ -89,7 +89,10 @@ test("a plastic projection without bounds is rejected with a fix", () => {
   const post = new ScriptedPopulation(1, {});
   const proj = new TinyDense(pre, post, new Float32Array(1));
   (proj as { bounds?: unknown }).bounds = undefined;
-  assert.throws(() => postPre(proj, 1), (e: unknown) => e instanceof InvalidParameterError && /bounds/.test(e.message));
+  assert.throws(
+    () => postPre(proj, 1),
+    (e: unknown) => e instanceof InvalidParameterError && /bounds/.test(e.message),
+  );
 });
 
 test("additive traces sum decayed spikes; set traces restart at 1", () => {

@@ -1,0 +1,148 @@
+/**
+ * An image-classification dataset held in two flat byte arrays: `images` is count x rows x cols, row-major
+ * (pixel (r, c) of example i at i*rows*cols + r*cols + c), `labels` holds one class index per example.
+ * Pure (no file access): `fromIdx` builds one from two parsed IDX files, whatever produced their bytes.
+ */
+import { FormatError, InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import type { IdxArray } from "./idx.ts";
+
+export interface Dataset {
+  /** count * rows * cols pixel intensities 0..255, row-major. */
+  readonly images: Uint8Array;
+  /** count class indices, each < numClasses. */
+  readonly labels: Uint8Array;
+  readonly count: number;
+  readonly rows: number;
+  readonly cols: number;
+  /** Number of classes; labels lie in [0, numClasses). */
+  readonly numClasses: number;
+  /** Example i's pixels as a view (no copy) of `images`. */
+  image(i: number): Uint8Array;
+}
+
+export interface DatasetInit {
+  readonly images: Uint8Array;
+  readonly labels: Uint8Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly numClasses: number;
+}
+
+class ImageDataset implements Dataset {
+  readonly images: Uint8Array;
+  readonly labels: Uint8Array;
+  readonly count: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly numClasses: number;
+
+  constructor(init: DatasetInit, count: number) {
+    this.images = init.images;
+    this.labels = init.labels;
+    this.count = count;
+    this.rows = init.rows;
+    this.cols = init.cols;
+    this.numClasses = init.numClasses;
+  }
+
+  image(i: number): Uint8Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) {
+      throw new InvalidParameterError(`image index must be an integer in [0, ${this.count}), got ${i}`, {
+        i,
+      });
+    }
+    const size = this.rows * this.cols;
+    return this.images.subarray(i * size, (i + 1) * size);
+  }
+}
+
+/**
+ * Checks the arrays against each other and wraps them (no copy). Throws `ShapeMismatchError` when
+ * images.length != labels.length * rows * cols and `InvalidParameterError` for a label >= numClasses.
+ */
+export function createDataset(init: DatasetInit): Dataset {
+  requireInteger("rows", init.rows, 1);
+  requireInteger("cols", init.cols, 1);
+  requireInteger("numClasses", init.numClasses, 1);
+  const count = init.labels.length;
+  if (init.images.length !== count * init.rows * init.cols) {
+    throw new ShapeMismatchError(
+      `images hold ${init.images.length} pixels but ${count} labels x ${init.rows}x${init.cols} need ` +
+        `${count * init.rows * init.cols}; pass as many labels as images`,
+    );
+  }
+  const bad = firstLabelOutOfRange(init.labels, init.numClasses);
+  if (bad >= 0) {
+    throw new InvalidParameterError(
+      `label ${init.labels[bad]} of example ${bad} is not below numClasses = ${init.numClasses}; ` +
+        `raise numClasses (EMNIST letters use labels 1..26, so 27)`,
+      { index: bad, label: init.labels[bad] },
+    );
+  }
+  return new ImageDataset(init, count);
+}
+
+function firstLabelOutOfRange(labels: Uint8Array, numClasses: number): number {
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= numClasses) return i;
+  return -1;
+}
+
+export interface FromIdxOptions {
+  /** Number of classes. Default 10 (MNIST, Fashion-MNIST); EMNIST letters need 27 (labels 1..26). */
+  readonly numClasses?: number;
+  /** Keep only the first `limit` examples (views, no copy). Default: all. */
+  readonly limit?: number;
+  /** Names of the two files, for error messages. */
+  readonly imagesName?: string;
+  readonly labelsName?: string;
+}
+
+/**
+ * Builds a dataset from a parsed images file (uint8, 3 dims: count x rows x cols) and labels file
+ * (uint8, 1 dim: count). Throws `FormatError` naming the file when the types, shapes or counts disagree or a
+ * label is out of range.
+ */
+export function fromIdx(images: IdxArray, labels: IdxArray, opts: FromIdxOptions = {}): Dataset {
+  const imagesName = opts.imagesName ?? "images file";
+  const labelsName = opts.labelsName ?? "labels file";
+  const numClasses = requireInteger("numClasses", opts.numClasses ?? 10, 1);
+  if (images.type !== "uint8" || images.dims.length !== 3) {
+    throw new FormatError(
+      `${imagesName}: expected unsigned bytes with 3 dimensions (count x rows x cols), got ${images.type} ` +
+        `with dims ${images.dims.join("x")}; pass an images file (…-images-idx3-ubyte)`,
+      { file: imagesName },
+    );
+  }
+  if (labels.type !== "uint8" || labels.dims.length !== 1) {
+    throw new FormatError(
+      `${labelsName}: expected unsigned bytes with 1 dimension (count), got ${labels.type} with dims ` +
+        `${labels.dims.join("x")}; pass a labels file (…-labels-idx1-ubyte)`,
+      { file: labelsName },
+    );
+  }
+  const [n, rows, cols] = images.dims;
+  if (labels.dims[0] !== n) {
+    throw new FormatError(
+      `${labelsName} holds ${labels.dims[0]} labels but ${imagesName} holds ${n} images; use the labels file ` +
+        `of the same split`,
+      { imagesFile: imagesName, labelsFile: labelsName },
+    );
+  }
+  const limit = opts.limit === undefined ? n : Math.min(n, requireInteger("limit", opts.limit, 0));
+  const labelBytes = (labels.data as Uint8Array).subarray(0, limit);
+  const bad = firstLabelOutOfRange(labelBytes, numClasses);
+  if (bad >= 0) {
+    throw new FormatError(
+      `${labelsName}: label ${labelBytes[bad]} of example ${bad} is not below numClasses = ${numClasses}; ` +
+        `pass a larger numClasses (EMNIST letters need 27)`,
+      { file: labelsName, index: bad, label: labelBytes[bad] },
+    );
+  }
+  return createDataset({
+    images: (images.data as Uint8Array).subarray(0, limit * rows * cols),
+    labels: labelBytes,
+    rows,
+    cols,
+    numClasses,
+  });
+}

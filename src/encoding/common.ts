@@ -1,0 +1,124 @@
+/**
+ * Building blocks of the encoders: the window length, input validation, and two train builders.
+ *
+ * `trainFromProbabilities` draws, for each input i, an independent Bernoulli(p_i) spike at every step. It
+ * jumps from spike to spike: the gap to the next spike is a geometric number of silent steps
+ * (`rng.geometric(p)`, P(gap = k) = (1 - p)^k p), which gives exactly the per-step Bernoulli distribution at
+ * a cost of O(inputs + spikes) draws instead of O(inputs x steps). Events are gathered input by input, then
+ * counting-sorted by step (stable, so indices stay ascending within a step). Inputs are drawn in index
+ * order, so a seed fixes the whole train.
+ */
+import { EncodingRangeError, InvalidParameterError, requireInteger } from "../core/errors.ts";
+import type { Rng } from "../core/rng.ts";
+import { msToSteps } from "../core/time.ts";
+import { SpikeTrain } from "./spike-train.ts";
+
+/** The window: a number of steps, or a duration in ms converted with `msToSteps` (whole steps only). */
+export interface WindowOptions {
+  /** Number of steps, >= 1. Give this or `duration_ms`. */
+  readonly steps?: number;
+  /** Window length in ms; must be a whole number of steps of `dt_ms`. Give this or `steps`. */
+  readonly duration_ms?: number;
+  /** Step length in ms (needed with `duration_ms`). */
+  readonly dt_ms?: number;
+}
+
+/** The number of steps of a window (see `WindowOptions`). */
+export function resolveSteps(opts: WindowOptions, what: string): number {
+  const { steps, duration_ms, dt_ms } = opts;
+  if ((steps === undefined) === (duration_ms === undefined)) {
+    throw new InvalidParameterError(
+      `${what} needs exactly one of \`steps\` and \`duration_ms\`, got ${steps === undefined ? "neither" : "both"}`,
+      { steps, duration_ms },
+    );
+  }
+  if (steps !== undefined) return requireInteger(`${what} steps`, steps, 1);
+  if (dt_ms === undefined) {
+    throw new InvalidParameterError(
+      `${what}: duration_ms = ${duration_ms} needs dt_ms to convert it to steps`,
+    );
+  }
+  const n = msToSteps(duration_ms as number, dt_ms, `${what} duration_ms`);
+  if (n < 1) {
+    throw new InvalidParameterError(
+      `${what}: duration_ms must cover at least one step, got ${duration_ms} ms`,
+    );
+  }
+  return n;
+}
+
+/** Throws `EncodingRangeError` naming the first entry that is not a finite number >= 0. */
+export function requireNonNegativeValues(values: ArrayLike<number>, what: string, unit = ""): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
+      throw new EncodingRangeError(
+        `${what}: input ${i} is ${String(v)}${unit}; values must be finite and >= 0`,
+        { index: i, value: v },
+      );
+    }
+  }
+}
+
+/** Per-step Bernoulli(p[i]) spikes for every input over `steps` steps; p[i] must lie in [0, 1]. */
+export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng): SpikeTrain {
+  const size = p.length;
+  let expected = 0;
+  for (let i = 0; i < size; i++) expected += p[i] * steps;
+  let cap = Math.max(16, Math.ceil(expected + 6 * Math.sqrt(expected) + 16));
+  let evStep = new Int32Array(cap);
+  let evIdx = new Int32Array(cap);
+  let n = 0;
+  for (let i = 0; i < size; i++) {
+    const pi = p[i];
+    if (pi <= 0) continue;
+    for (let t = rng.geometric(pi); t < steps; t += 1 + rng.geometric(pi)) {
+      if (n === cap) {
+        cap *= 2;
+        const s2 = new Int32Array(cap);
+        const i2 = new Int32Array(cap);
+        s2.set(evStep);
+        i2.set(evIdx);
+        evStep = s2;
+        evIdx = i2;
+      }
+      evStep[n] = t;
+      evIdx[n] = i;
+      n++;
+    }
+  }
+  return sortByStep(size, steps, evStep, evIdx, n);
+}
+
+/** At most one spike per input: input i spikes at step firstStep[i], or never when firstStep[i] < 0. */
+export function trainFromFirstSpikes(firstStep: Int32Array, steps: number): SpikeTrain {
+  const size = firstStep.length;
+  let n = 0;
+  for (let i = 0; i < size; i++) if (firstStep[i] >= 0) n++;
+  const evStep = new Int32Array(n);
+  const evIdx = new Int32Array(n);
+  let e = 0;
+  for (let i = 0; i < size; i++) {
+    if (firstStep[i] < 0) continue;
+    evStep[e] = firstStep[i];
+    evIdx[e++] = i;
+  }
+  return sortByStep(size, steps, evStep, evIdx, n);
+}
+
+/** Stable counting sort of n events (gathered in ascending input order) into a CSR-by-step train. */
+function sortByStep(
+  size: number,
+  steps: number,
+  evStep: Int32Array,
+  evIdx: Int32Array,
+  n: number,
+): SpikeTrain {
+  const offsets = new Int32Array(steps + 1);
+  for (let e = 0; e < n; e++) offsets[evStep[e] + 1]++;
+  for (let t = 0; t < steps; t++) offsets[t + 1] += offsets[t];
+  const fill = offsets.slice(0, steps);
+  const indices = new Int32Array(n);
+  for (let e = 0; e < n; e++) indices[fill[evStep[e]]++] = evIdx[e];
+  return new SpikeTrain(size, steps, offsets, indices);
+}

@@ -1,0 +1,183 @@
+/**
+ * A spike train: which of `size` inputs spike at each of `steps` steps, stored sparsely.
+ *
+ * Layout: CSR by step. The spikes of step t are indices[offsets[t] .. offsets[t + 1]), strictly ascending
+ * (an input spikes at most once per step). offsets has length steps + 1 and offsets[steps] = totalSpikes.
+ * Memory is O(steps + spikes), not O(steps x size).
+ *
+ * As a `Drive`, `apply(step, target)` pushes the step's spikes into the target: through `emit(i)` when the
+ * target is a `SpikeSink` (the Input population), otherwise by adding 1 to the target's default port at i.
+ * Cost per step: the spikes of that step; no allocation.
+ *
+ * A SpikeTrain is never changed after construction; treat `offsets` and `indices` as read-only.
+ */
+import { InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { isSpikeSink } from "../network/types.ts";
+import type { Drive, Population } from "../network/types.ts";
+
+export class SpikeTrain implements Drive {
+  /** Number of inputs. */
+  readonly size: number;
+  /** Number of steps. */
+  readonly steps: number;
+  /** Length steps + 1; the spikes of step t are indices[offsets[t] .. offsets[t + 1]). */
+  readonly offsets: Int32Array;
+  /** Input indices of all spikes, by step, ascending within a step. */
+  readonly indices: Int32Array;
+  private perInput: Int32Array | null = null;
+
+  /**
+   * Adopts (does not copy) `offsets` and `indices` after validating them; use `fromEvents` or `fromDense`
+   * to build a train from arrays you keep using.
+   */
+  constructor(size: number, steps: number, offsets: Int32Array, indices: Int32Array) {
+    requireInteger("size", size, 1);
+    requireInteger("steps", steps, 0);
+    if (offsets.length !== steps + 1 || offsets[0] !== 0 || offsets[steps] !== indices.length) {
+      throw new ShapeMismatchError(
+        `SpikeTrain: offsets must have length steps + 1 = ${steps + 1}, start at 0 and end at ` +
+          `indices.length = ${indices.length}; got length ${offsets.length}, ends ${offsets[0]} and ${offsets[offsets.length - 1]}`,
+      );
+    }
+    for (let t = 0; t < steps; t++) {
+      const a = offsets[t];
+      const b = offsets[t + 1];
+      if (b < a) throw new InvalidParameterError(`SpikeTrain: offsets must be non-decreasing (step ${t})`);
+      for (let k = a; k < b; k++) {
+        const i = indices[k];
+        if (i < 0 || i >= size) {
+          throw new InvalidParameterError(
+            `SpikeTrain: input index ${i} at step ${t} is outside [0, ${size})`,
+            {
+              step: t,
+              index: i,
+            },
+          );
+        }
+        if (k > a && i <= indices[k - 1]) {
+          throw new InvalidParameterError(
+            `SpikeTrain: indices of step ${t} must be strictly ascending (each input spikes at most once a step); ` +
+              `got ${indices[k - 1]} then ${i}`,
+            { step: t },
+          );
+        }
+      }
+    }
+    this.size = size;
+    this.steps = steps;
+    this.offsets = offsets;
+    this.indices = indices;
+  }
+
+  /** From a dense 0/1 array [steps][size] (any nonzero entry is a spike). */
+  static fromDense(dense: ArrayLike<number>, size: number, steps: number): SpikeTrain {
+    requireInteger("size", size, 1);
+    requireInteger("steps", steps, 0);
+    if (dense.length !== steps * size) {
+      throw new ShapeMismatchError(
+        `SpikeTrain.fromDense: array of length ${dense.length} is not [steps][size] = ${steps} x ${size} = ${steps * size}`,
+        { length: dense.length, steps, size },
+      );
+    }
+    const offsets = new Int32Array(steps + 1);
+    let total = 0;
+    for (let k = 0; k < dense.length; k++) if (dense[k] !== 0) total++;
+    const indices = new Int32Array(total);
+    let e = 0;
+    for (let t = 0; t < steps; t++) {
+      const row = t * size;
+      for (let i = 0; i < size; i++) if (dense[row + i] !== 0) indices[e++] = i;
+      offsets[t + 1] = e;
+    }
+    return new SpikeTrain(size, steps, offsets, indices);
+  }
+
+  /** From (step, input) pairs in any order; a repeated pair throws. */
+  static fromEvents(
+    size: number,
+    steps: number,
+    events: ReadonlyArray<readonly [number, number]>,
+  ): SpikeTrain {
+    requireInteger("size", size, 1);
+    requireInteger("steps", steps, 0);
+    const offsets = new Int32Array(steps + 1);
+    for (const [t, i] of events) {
+      if (!Number.isInteger(t) || t < 0 || t >= steps || !Number.isInteger(i) || i < 0 || i >= size) {
+        throw new InvalidParameterError(
+          `SpikeTrain.fromEvents: event (step ${t}, input ${i}) is outside [0, ${steps}) x [0, ${size})`,
+          { step: t, index: i },
+        );
+      }
+      offsets[t + 1]++;
+    }
+    for (let t = 0; t < steps; t++) offsets[t + 1] += offsets[t];
+    const indices = new Int32Array(events.length);
+    const fill = offsets.slice(0, steps);
+    for (const [t, i] of events) indices[fill[t]++] = i;
+    for (let t = 0; t < steps; t++) {
+      const run = indices.subarray(offsets[t], offsets[t + 1]);
+      run.sort();
+      for (let k = 1; k < run.length; k++) {
+        if (run[k] === run[k - 1]) {
+          throw new InvalidParameterError(
+            `SpikeTrain.fromEvents: input ${run[k]} spikes twice at step ${t}; an input spikes at most once a step`,
+            { step: t, index: run[k] },
+          );
+        }
+      }
+    }
+    return new SpikeTrain(size, steps, offsets, indices);
+  }
+
+  /** Total number of spikes. */
+  get totalSpikes(): number {
+    return this.indices.length;
+  }
+
+  /** Number of spikes of input i over the whole train. */
+  count(i: number): number {
+    if (this.perInput === null) {
+      const c = new Int32Array(this.size);
+      for (let k = 0; k < this.indices.length; k++) c[this.indices[k]]++;
+      this.perInput = c;
+    }
+    return this.perInput[i];
+  }
+
+  /** The inputs that spike at step t (a view into `indices`; allocates a small view object). */
+  spikesAt(t: number): Int32Array {
+    return this.indices.subarray(this.offsets[t], this.offsets[t + 1]);
+  }
+
+  /** Dense 0/1 copy, [steps][size]. */
+  toDense(): Uint8Array {
+    const out = new Uint8Array(this.steps * this.size);
+    for (let t = 0; t < this.steps; t++) {
+      const row = t * this.size;
+      for (let k = this.offsets[t]; k < this.offsets[t + 1]; k++) out[row + this.indices[k]] = 1;
+    }
+    return out;
+  }
+
+  apply(step: number, target: Population): void {
+    if (!(step >= 0 && step < this.steps)) {
+      throw new InvalidParameterError(`SpikeTrain: step ${step} is outside the train's [0, ${this.steps})`, {
+        step,
+      });
+    }
+    if (target.size !== this.size) {
+      throw new ShapeMismatchError(
+        `SpikeTrain of ${this.size} inputs cannot drive a population of ${target.size} neurons`,
+        { train: this.size, target: target.size },
+      );
+    }
+    const end = this.offsets[step + 1];
+    const idx = this.indices;
+    if (isSpikeSink(target)) {
+      for (let k = this.offsets[step]; k < end; k++) target.emit(idx[k]);
+    } else {
+      const port = target.port();
+      for (let k = this.offsets[step]; k < end; k++) port[idx[k]] += 1;
+    }
+  }
+}

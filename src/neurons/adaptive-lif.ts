@@ -1,0 +1,224 @@
+/**
+ * Leaky integrate-and-fire neuron with an adaptive threshold (homeostasis).
+ * Source: Diehl & Cook, Front. Comput. Neurosci. 9:99 (2015), "homoeostasis"; the DiehlAndCookNodes of
+ * BindsNET as used by Saunders et al. 2019 (LC-SNN), see /work/shared/reference/lcsnn-saunders-2019.md A.3;
+ * docs/models/adaptive-lif.md.
+ *
+ *   tau_m dv/dt = -(v - v_rest) + R i(t)                        (as LIF, src/neurons/lif.ts)
+ *   tau_theta dtheta/dt = -theta                                 (per neuron, only while learning)
+ *   spike when v >= v_th + theta; then reset (as LIF), refractory, and theta <- theta + theta_plus
+ *
+ * Discretisation, per step and neuron, in this order:
+ *   1. theta <- theta e^(-dt/tau_theta)       (learning only; every neuron, refractory ones too)
+ *   2. refractory neurons are clamped exactly as LIF (docs/conventions.md) and skip 3-4
+ *   3. v <- v_rest + (v - v_rest) e^(-dt/tau_m) + (1 - e^(-dt/tau_m)) R i + dv   (exact leak)
+ *   4. if v >= v_th + theta (theta after step 1): reset v, refractory, and while learning
+ *      theta <- theta + theta_plus
+ * With learning off, theta is neither decayed nor incremented: its buffer is not written at all.
+ *
+ * One spike per step (`oneSpikePerStep`, the layer-wide rule of the LC-SNN code): every neuron that crosses
+ * threshold in a step is reset, made refractory and gets its theta increment, but only one of them, chosen
+ * uniformly at random with the `rng` passed in, emits a spike. When exactly one neuron crosses it spikes and
+ * no random number is drawn.
+ *
+ * Precision: the public theta buffer ("theta_mV") is Float32Array and the threshold test reads it, so spikes
+ * depend only on float32 values (a saved and reloaded theta gives the same spikes). The per-step decay factor
+ * with tau_theta = 1e7 ms is 1 - 5e-8 at dt = 0.5 ms, below half a float32 ulp of theta, so decaying the
+ * float32 value in place would round the decay to 0 or to a whole ulp per step (errors of 50-100 % of the
+ * decay). The decay therefore runs on a float64 shadow copy; the float32 buffer is its rounding. A value
+ * written into state("theta_mV") from outside (loading) differs from the rounded shadow and is adopted at
+ * the next learning step.
+ */
+import { InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
+import type { Rng } from "../core/rng.ts";
+import type { StepContext } from "../network/types.ts";
+import { PopulationBase } from "./base.ts";
+import { deriveLif } from "./lif.ts";
+import type { LifDerived, LifParams, ResetMode } from "./lif.ts";
+
+export interface AdaptiveLifParams extends LifParams {
+  /** Threshold increment per threshold crossing. Default 0.05 mV (Diehl & Cook 2015; LC-SNN A.3). */
+  readonly thetaPlus_mV: number;
+  /** Time constant of the theta decay; Infinity disables the decay. Default 1e7 ms (LC-SNN A.3). */
+  readonly tauTheta_ms: number;
+}
+
+export const ADAPTIVE_LIF_DEFAULTS: Readonly<AdaptiveLifParams> = Object.freeze({
+  /** 100 ms: DiehlAndCookNodes voltage decay 0.01/ms (LC-SNN A.3). */
+  tauMem_ms: 100,
+  /** -65 mV (LC-SNN A.3). */
+  vRest_mV: -65,
+  /** -60 mV, the value the LC-SNN and Diehl & Cook builders pass (LC-SNN A.3). */
+  vReset_mV: -60,
+  /** -52 mV; the effective threshold is this plus theta (LC-SNN A.3). */
+  vThreshold_mV: -52,
+  /** 5 ms (LC-SNN A.3). */
+  tRef_ms: 5,
+  /** 1 MOhm, so 1 nA on "i_nA" drives 1 mV. */
+  resistance_MOhm: 1,
+  /** "to-value" (LC-SNN A.3). */
+  reset: "to-value" as ResetMode,
+  thetaPlus_mV: 0.05,
+  tauTheta_ms: 1e7,
+});
+
+export interface AdaptiveLifOptions {
+  /** Let at most one of the neurons that cross threshold in a step emit a spike. Default false. */
+  readonly oneSpikePerStep?: boolean;
+  /** Chooses the emitting neuron; required when `oneSpikePerStep` is true. */
+  readonly rng?: Rng;
+}
+
+export interface AdaptiveLifDerived extends LifDerived {
+  /** e^(-dt/tau_theta), 1 for tau_theta = Infinity. */
+  readonly thetaDecay: number;
+}
+
+/** Per-step constants (pure). Validates the LIF part with `deriveLif` and the theta parameters. */
+export function deriveAdaptiveLif(p: AdaptiveLifParams, dt_ms: number): AdaptiveLifDerived {
+  const lif = deriveLif(p, dt_ms);
+  requireNonNegative("thetaPlus_mV", p.thetaPlus_mV);
+  if (typeof p.tauTheta_ms !== "number" || !(p.tauTheta_ms > 0)) {
+    throw new InvalidParameterError(
+      `tauTheta_ms must be > 0 (Infinity disables the decay), got ${String(p.tauTheta_ms)}`,
+      { tauTheta_ms: p.tauTheta_ms },
+    );
+  }
+  return { ...lif, thetaDecay: p.tauTheta_ms === Infinity ? 1 : Math.exp(-dt_ms / p.tauTheta_ms) };
+}
+
+export class AdaptiveLIF extends PopulationBase {
+  readonly model = "adaptive-lif";
+  readonly params: Readonly<AdaptiveLifParams>;
+  readonly derived: AdaptiveLifDerived;
+  readonly dt_ms: number;
+  readonly oneSpikePerStep: boolean;
+  /** Membrane potential in mV. */
+  readonly v_mV: Float32Array;
+  /** Adaptive threshold offset in mV (the public, float32 view; see the file comment). */
+  readonly theta_mV: Float32Array;
+  /** Steps of refractoriness left (see docs/conventions.md). */
+  readonly refractoryLeft: Int32Array;
+  private readonly thetaExact: Float64Array;
+  private readonly crossers: Int32Array;
+  private rng: Rng | null;
+  private crossed = 0;
+
+  constructor(
+    size: number,
+    dt_ms: number,
+    params: Partial<AdaptiveLifParams> = {},
+    options: AdaptiveLifOptions = {},
+  ) {
+    super(size, ["dv_mV", "i_nA"]);
+    this.params = Object.freeze({ ...ADAPTIVE_LIF_DEFAULTS, ...params });
+    this.dt_ms = dt_ms;
+    this.derived = deriveAdaptiveLif(this.params, dt_ms);
+    if (this.params.vInit_mV !== undefined) requireFinite("vInit_mV", this.params.vInit_mV);
+    this.oneSpikePerStep = options.oneSpikePerStep ?? false;
+    if (this.oneSpikePerStep && !options.rng) {
+      throw new InvalidParameterError(
+        "oneSpikePerStep needs an rng to choose the spiking neuron; " +
+          'pass { rng: createRng(seed, "one-spike", ...) }',
+      );
+    }
+    this.rng = options.rng ?? null;
+    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
+    this.theta_mV = this.addState("theta_mV", 0);
+    this.thetaExact = new Float64Array(size);
+    this.refractoryLeft = new Int32Array(size);
+    this.crossers = new Int32Array(size);
+  }
+
+  /**
+   * Replaces the generator of the one-spike choice. Experiments give every example its own stream
+   * (`createRng(seed, "one-spike", split, index)`), so results do not depend on which worker runs it.
+   */
+  setRng(rng: Rng): void {
+    this.rng = rng;
+  }
+
+  /** How many neurons crossed threshold in the last step (more than `spikeCount` under one-spike). */
+  get crossedCount(): number {
+    return this.crossed;
+  }
+
+  step(ctx: StepContext): void {
+    const { decay, currentGain, refSteps, resetDrop_mV, thetaDecay } = this.derived;
+    const { vRest_mV, vThreshold_mV, vReset_mV, thetaPlus_mV } = this.params;
+    const subtract = this.params.reset === "subtract";
+    const learning = ctx.learning;
+    const oneSpike = this.oneSpikePerStep;
+    const v = this.v_mV;
+    const theta = this.theta_mV;
+    const thetaExact = this.thetaExact;
+    const ref = this.refractoryLeft;
+    const crossers = this.crossers;
+    const dv = this.portAt(0);
+    const cur = this.portAt(1);
+    let crossed = 0;
+    this.beginSpikes();
+    for (let i = 0; i < this.size; i++) {
+      // theta decay (learning only); adopt a value written into the public buffer from outside
+      let th = 0;
+      let th32 = theta[i];
+      if (learning) {
+        th = thetaExact[i];
+        if (th32 !== Math.fround(th)) th = th32;
+        th *= thetaDecay;
+        th32 = Math.fround(th);
+      }
+
+      // refractory: input is discarded
+      if (ref[i] > 0 && --ref[i] > 0) {
+        dv[i] = 0;
+        cur[i] = 0;
+        if (learning) {
+          thetaExact[i] = th;
+          theta[i] = th32;
+        }
+        continue;
+      }
+
+      // integrate (exact over the step)
+      let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + dv[i];
+      dv[i] = 0;
+      cur[i] = 0;
+
+      // threshold, reset, theta increment
+      if (vi >= vThreshold_mV + th32) {
+        vi = subtract ? vi - resetDrop_mV : vReset_mV;
+        ref[i] = refSteps;
+        if (learning) th += thetaPlus_mV;
+        if (oneSpike) crossers[crossed] = i;
+        else this.pushSpike(i);
+        crossed++;
+      }
+      v[i] = vi;
+      if (learning) {
+        thetaExact[i] = th;
+        theta[i] = th;
+      }
+    }
+    this.crossed = crossed;
+
+    // one spike per step: a uniformly chosen crosser emits
+    if (oneSpike && crossed > 0) {
+      this.pushSpike(crossers[crossed === 1 ? 0 : (this.rng as Rng).int(crossed)]);
+    }
+  }
+
+  /** Back to the initial transient state (v, refractory counters, spikes, ports). Theta is kept. */
+  override reset(): void {
+    super.reset();
+    this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
+    this.refractoryLeft.fill(0);
+    this.crossed = 0;
+  }
+
+  /** Zeroes the learned thresholds. */
+  resetLearned(): void {
+    this.theta_mV.fill(0);
+    this.thetaExact.fill(0);
+  }
+}

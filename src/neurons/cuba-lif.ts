@@ -1,0 +1,282 @@
+/**
+ * Current-based leaky integrate-and-fire neuron with exponentially decaying synaptic currents.
+ * Source: Gerstner, Kistler, Naud & Paninski, Neuronal Dynamics (2014), sections 1.3 and 3.1 (current-based
+ * synapses); the CUBA network of Vogels & Abbott, J. Neurosci. 25:10786 (2005), benchmark 2 of Brette et al.,
+ * J. Comput. Neurosci. 23:349 (2007); NIR `CubaLIF`; docs/models/cuba-lif.md.
+ *
+ *   tau_m dv/dt   = -(v - v_rest) + R (I_1 + ... + I_K) + R i_ext
+ *   tau_k dI_k/dt = -I_k          for each synapse port k; a spike of weight w arriving at port k: I_k += w
+ *   spike when v >= v_th; reset ("to-value" | "subtract") and refractoriness as LIF (docs/conventions.md)
+ *
+ * Discretisation: exact for the linear system over one step (i_ext held over the step). With
+ * D_m = e^(-dt/tau_m) and D_k = e^(-dt/tau_k):
+ *   v   <- v_rest + (v - v_rest) D_m + (1 - D_m) R i_ext + sum_k R I_k c_k + dv
+ *   c_k  = tau_k / (tau_k - tau_m) (D_k - D_m)    (= (dt/tau_m) D_m in the limit tau_k = tau_m)
+ *   I_k <- I_k D_k + (weights arrived at port k in this step)
+ * c_k is evaluated as D_m (dt/tau_m) expm1(x)/x with x = dt (tau_k - tau_m) / (tau_m tau_k), which has no
+ * cancellation when tau_k is close to tau_m. Weights that arrive in step t are added after that step's decay,
+ * so they move v from step t+1 on (as Brian2 applies `on_pre` after the state update). Refractoriness clamps
+ * only v: the synaptic currents keep decaying and accumulating arrivals.
+ *
+ * Units: I_k and the weights on synapse ports are currents in nA, R is in MOhm, so R I is in mV. The
+ * voltage-unit formulation of Brian2's CUBA example (dv/dt = (ge + gi - (v - El))/taum, ge and gi in mV) is
+ * this model with R = 1 MOhm and weights in nA numerically equal to the mV of Brian2; see
+ * CUBA_BENCHMARK_PARAMS below.
+ * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
+ * step) and "dv_mV" (instantaneous jump).
+ */
+import { InvalidParameterError, requirePositive } from "../core/errors.ts";
+import type { StepContext } from "../network/types.ts";
+import { PopulationBase } from "./base.ts";
+import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
+import type { LifDerived, LifParams } from "./lif.ts";
+
+/** One synaptic current: the port that feeds it and its decay time constant. */
+export interface SynapsePort {
+  /** Port name; must differ from "i_nA", "dv_mV" and from the other synapse ports. */
+  readonly port: string;
+  /** Decay time constant of the current. */
+  readonly tauSyn_ms: number;
+}
+
+export interface CubaLifParams extends LifParams {
+  /** Synaptic currents. Default [{ port: "syn", tauSyn_ms: 5 }]. The other fields default as LIF. */
+  readonly synapses: readonly SynapsePort[];
+}
+
+export const CUBA_LIF_DEFAULTS: Readonly<CubaLifParams> = Object.freeze({
+  ...LIF_DEFAULTS,
+  synapses: Object.freeze([Object.freeze({ port: "syn", tauSyn_ms: 5 })]),
+});
+
+/**
+ * The CUBA benchmark neuron (Vogels & Abbott 2005, as in Brian2's example): taum 20 ms, El -49 mV, Vr -60 mV,
+ * Vt -50 mV, refractory 5 ms, excitatory taue 5 ms and inhibitory taui 10 ms; R = 1 MOhm so currents in nA
+ * read as the example's mV. Use the weights in CUBA_BENCHMARK_WEIGHTS.
+ */
+export const CUBA_BENCHMARK_PARAMS: Readonly<Partial<CubaLifParams>> = Object.freeze({
+  tauMem_ms: 20,
+  vRest_mV: -49,
+  vReset_mV: -60,
+  vThreshold_mV: -50,
+  tRef_ms: 5,
+  resistance_MOhm: 1,
+  synapses: Object.freeze([
+    Object.freeze({ port: "exc", tauSyn_ms: 5 }),
+    Object.freeze({ port: "inh", tauSyn_ms: 10 }),
+  ]),
+});
+
+/** CUBA weights: we = 60 * 0.27 / 10 mV and wi = -20 * 4.5 / 10 mV, as nA on a 1 MOhm membrane. */
+export const CUBA_BENCHMARK_WEIGHTS: Readonly<{ exc_nA: number; inh_nA: number }> = Object.freeze({
+  exc_nA: (60 * 0.27) / 10,
+  inh_nA: (-20 * 4.5) / 10,
+});
+
+/** Per-step constants derived from the parameters and dt (pure). */
+export interface CubaLifDerived extends LifDerived {
+  /** D_k = e^(-dt/tau_k) per synapse port. */
+  readonly synDecay: readonly number[];
+  /** R c_k: mV added to v over one step per nA of synaptic current k at the start of the step. */
+  readonly synGain: readonly number[];
+}
+
+const RESERVED_PORTS = ["i_nA", "dv_mV"];
+
+export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
+  const lif = deriveLif(p, dt_ms);
+  if (!Array.isArray(p.synapses) || p.synapses.length === 0) {
+    throw new InvalidParameterError(
+      "synapses must list at least one { port, tauSyn_ms }; for a neuron without synaptic currents use LIF",
+    );
+  }
+  const names: string[] = [];
+  const synDecay: number[] = [];
+  const synGain: number[] = [];
+  const tauM = p.tauMem_ms;
+  p.synapses.forEach((s, k) => {
+    if (
+      typeof s.port !== "string" ||
+      s.port === "" ||
+      RESERVED_PORTS.includes(s.port) ||
+      names.includes(s.port)
+    ) {
+      throw new InvalidParameterError(
+        `synapses[${k}].port ${JSON.stringify(s.port)} must be a non-empty name different from ` +
+          `${[...RESERVED_PORTS, ...names].map((n) => JSON.stringify(n)).join(", ")}`,
+        { port: s.port },
+      );
+    }
+    names.push(s.port);
+    const tauK = requirePositive(`synapses[${k}].tauSyn_ms`, s.tauSyn_ms);
+    const x = (dt_ms * (tauK - tauM)) / (tauM * tauK);
+    const c = lif.decay * (dt_ms / tauM) * (x === 0 ? 1 : Math.expm1(x) / x);
+    synDecay.push(Math.exp(-dt_ms / tauK));
+    synGain.push(p.resistance_MOhm * c);
+  });
+  return { ...lif, synDecay, synGain };
+}
+
+export class CubaLIF extends PopulationBase {
+  readonly model = "cuba-lif";
+  readonly params: Readonly<CubaLifParams>;
+  readonly derived: CubaLifDerived;
+  readonly dt_ms: number;
+  /** Membrane potential in mV. */
+  readonly v_mV: Float32Array;
+  /** Synaptic currents in nA, one buffer per synapse port (state "iSyn_<port>_nA"). */
+  readonly iSyn_nA: readonly Float32Array[];
+  /** Steps of refractoriness left (see docs/conventions.md). */
+  readonly refractoryLeft: Int32Array;
+  private readonly synDecay: Float64Array;
+  private readonly synGain: Float64Array;
+  private readonly synPorts: readonly Float32Array[];
+  /** Synaptic drive of the current step in mV (scratch, preallocated). */
+  private readonly drive: Float64Array;
+
+  constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}) {
+    const merged: CubaLifParams = { ...CUBA_LIF_DEFAULTS, ...params };
+    const derived = deriveCubaLif(merged, dt_ms);
+    super(size, [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS]);
+    this.params = Object.freeze({
+      ...merged,
+      synapses: Object.freeze(merged.synapses.map((s) => ({ ...s }))),
+    });
+    this.dt_ms = dt_ms;
+    this.derived = derived;
+    this.synDecay = Float64Array.from(derived.synDecay);
+    this.synGain = Float64Array.from(derived.synGain);
+    this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
+    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
+    this.iSyn_nA = Object.freeze(this.params.synapses.map((s) => this.addState(`iSyn_${s.port}_nA`, 0)));
+    this.refractoryLeft = new Int32Array(size);
+    this.drive = new Float64Array(size);
+  }
+
+  step(_ctx: StepContext): void {
+    const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    const subtract = this.params.reset === "subtract";
+    const nSyn = this.synDecay.length;
+    const synDecay = this.synDecay;
+    const synGain = this.synGain;
+    const syn = this.iSyn_nA;
+    const synPorts = this.synPorts;
+    const v = this.v_mV;
+    const ref = this.refractoryLeft;
+    const cur = this.portAt(nSyn);
+    const dv = this.portAt(nSyn + 1);
+    this.beginSpikes();
+    if (nSyn === 2) {
+      this.stepTwoPorts(cur, dv);
+      return;
+    }
+
+    // synaptic drive over the step (from the currents at its start), then decay and arrivals; one
+    // contiguous pass per synapse port (much faster than an inner loop over ports per neuron)
+    const drive = this.drive;
+    const n = this.size;
+    for (let k = 0; k < nSyn; k++) {
+      const current = syn[k];
+      const arrived = synPorts[k];
+      const gain = synGain[k];
+      const d = synDecay[k];
+      if (k === 0) {
+        for (let i = 0; i < n; i++) {
+          const I = current[i];
+          drive[i] = gain * I;
+          current[i] = I * d + arrived[i];
+          arrived[i] = 0;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const I = current[i];
+          drive[i] += gain * I;
+          current[i] = I * d + arrived[i];
+          arrived[i] = 0;
+        }
+      }
+    }
+    if (nSyn === 0) drive.fill(0);
+
+    for (let i = 0; i < n; i++) {
+      // refractory: v held, membrane inputs discarded
+      if (ref[i] > 0 && --ref[i] > 0) {
+        cur[i] = 0;
+        dv[i] = 0;
+        continue;
+      }
+
+      // integrate (exact over the step)
+      let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + drive[i] + dv[i];
+      cur[i] = 0;
+      dv[i] = 0;
+
+      // threshold and reset
+      if (vi >= vThreshold_mV) {
+        this.pushSpike(i);
+        vi = subtract ? vi - resetDrop_mV : vReset_mV;
+        ref[i] = refSteps;
+      }
+      v[i] = vi;
+    }
+  }
+
+  /**
+   * The same update as `step`, fused into one pass for the common case of two synapse ports (excitatory and
+   * inhibitory, as in the CUBA benchmark): every array is read once per neuron.
+   */
+  private stepTwoPorts(cur: Float32Array, dv: Float32Array): void {
+    const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    const subtract = this.params.reset === "subtract";
+    const [i0, i1] = this.iSyn_nA;
+    const [a0, a1] = this.synPorts;
+    const g0 = this.synGain[0];
+    const g1 = this.synGain[1];
+    const d0 = this.synDecay[0];
+    const d1 = this.synDecay[1];
+    const v = this.v_mV;
+    const ref = this.refractoryLeft;
+    for (let i = 0; i < this.size; i++) {
+      // synaptic drive from the currents at the start of the step, then decay and arrivals
+      const I0 = i0[i];
+      const I1 = i1[i];
+      i0[i] = I0 * d0 + a0[i];
+      i1[i] = I1 * d1 + a1[i];
+      a0[i] = 0;
+      a1[i] = 0;
+
+      // refractory: v held, membrane inputs discarded
+      const r = ref[i];
+      if (r > 0) {
+        ref[i] = r - 1;
+        if (r > 1) {
+          cur[i] = 0;
+          dv[i] = 0;
+          continue;
+        }
+      }
+
+      // integrate (exact over the step)
+      let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + g0 * I0 + g1 * I1 + dv[i];
+      cur[i] = 0;
+      dv[i] = 0;
+
+      // threshold and reset
+      if (vi >= vThreshold_mV) {
+        this.pushSpike(i);
+        vi = subtract ? vi - resetDrop_mV : vReset_mV;
+        ref[i] = refSteps;
+      }
+      v[i] = vi;
+    }
+  }
+
+  override reset(): void {
+    super.reset();
+    this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
+    for (const current of this.iSyn_nA) current.fill(0);
+    this.refractoryLeft.fill(0);
+  }
+}

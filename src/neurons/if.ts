@@ -1,0 +1,133 @@
+/**
+ * Integrate-and-fire neuron (perfect integrator, no leak).
+ * Source: Lapicque's integrator as in Gerstner, Kistler, Naud & Paninski, Neuronal Dynamics (2014), section
+ * 1.3 with tau_m -> infinity; the NIR `IF` primitive (dv/dt = R i); docs/models/if.md.
+ *
+ *   C dv/dt = i(t)
+ *   spike when v >= v_th; then reset ("to-value": v <- v_reset, "subtract": v <- v - (v_th - v_reset))
+ *   refractory for R_steps = t_ref / dt steps (docs/conventions.md)
+ *
+ * Discretisation: exact for i held constant over the step (the ODE has no state dependence):
+ *   v <- v + i dt / C + dv            (nA x ms / nF = mV)
+ * Two input ports:
+ *   "dv_mV" (default): an instantaneous voltage jump in mV;
+ *   "i_nA":            a current in nA held over the step.
+ * The NIR form v[t+1] = v[t] + r i[t] is the "dv_mV" port with dv = r i, or "i_nA" with dt / C = r.
+ * Defaults are the normalised units of NIR and of ANN-to-SNN conversion: threshold 1, reset 0, start 0.
+ * While refractory the neuron is held at its reset value and both ports are discarded.
+ */
+import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { msToSteps } from "../core/time.ts";
+import type { StepContext } from "../network/types.ts";
+import { PopulationBase } from "./base.ts";
+import type { ResetMode } from "./lif.ts";
+
+export interface IfParams {
+  /** Membrane capacitance for the "i_nA" port. Default 1 nF (1 nA for 1 ms raises v by 1 mV). */
+  readonly capacitance_nF: number;
+  /** Reset potential used by the "to-value" reset. Default 0 mV (normalised units, NIR IF). */
+  readonly vReset_mV: number;
+  /** Spike threshold (spike when v >= threshold). Default 1 mV (normalised units, NIR IF). */
+  readonly vThreshold_mV: number;
+  /** Refractory period; must be a whole number of steps. Default 0 ms. */
+  readonly tRef_ms: number;
+  /** What happens to v at a spike. Default "to-value" (NIR IF). */
+  readonly reset: ResetMode;
+  /** Initial membrane potential. Default: v_reset. */
+  readonly vInit_mV?: number;
+}
+
+export const IF_DEFAULTS: Readonly<IfParams> = Object.freeze({
+  capacitance_nF: 1,
+  vReset_mV: 0,
+  vThreshold_mV: 1,
+  tRef_ms: 0,
+  reset: "to-value" as ResetMode,
+});
+
+/** Per-step constants derived from the parameters and dt (pure). */
+export interface IfDerived {
+  /** dt / C: mV per nA held over one step. */
+  readonly currentGain: number;
+  readonly refSteps: number;
+  readonly resetDrop_mV: number;
+}
+
+export function deriveIf(p: IfParams, dt_ms: number): IfDerived {
+  requirePositive("dt_ms", dt_ms);
+  requirePositive("capacitance_nF", p.capacitance_nF);
+  requireFinite("vThreshold_mV", p.vThreshold_mV);
+  requireFinite("vReset_mV", p.vReset_mV);
+  if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
+  if (p.reset !== "to-value" && p.reset !== "subtract") {
+    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
+  }
+  if (p.vReset_mV >= p.vThreshold_mV) {
+    throw new InvalidParameterError(
+      `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
+    );
+  }
+  return {
+    currentGain: dt_ms / p.capacitance_nF,
+    refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
+    resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
+  };
+}
+
+export class IF extends PopulationBase {
+  readonly model = "if";
+  readonly params: Readonly<IfParams>;
+  readonly derived: IfDerived;
+  readonly dt_ms: number;
+  /** Membrane potential in mV. */
+  readonly v_mV: Float32Array;
+  /** Steps of refractoriness left (see docs/conventions.md). */
+  readonly refractoryLeft: Int32Array;
+
+  constructor(size: number, dt_ms: number, params: Partial<IfParams> = {}) {
+    super(size, ["dv_mV", "i_nA"]);
+    this.params = Object.freeze({ ...IF_DEFAULTS, ...params });
+    this.dt_ms = dt_ms;
+    this.derived = deriveIf(this.params, dt_ms);
+    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vReset_mV);
+    this.refractoryLeft = new Int32Array(size);
+  }
+
+  step(_ctx: StepContext): void {
+    const { currentGain, refSteps, resetDrop_mV } = this.derived;
+    const { vThreshold_mV, vReset_mV } = this.params;
+    const subtract = this.params.reset === "subtract";
+    const v = this.v_mV;
+    const ref = this.refractoryLeft;
+    const dv = this.portAt(0);
+    const cur = this.portAt(1);
+    this.beginSpikes();
+    for (let i = 0; i < this.size; i++) {
+      // refractory: input is discarded
+      if (ref[i] > 0 && --ref[i] > 0) {
+        dv[i] = 0;
+        cur[i] = 0;
+        continue;
+      }
+
+      // integrate
+      let vi = v[i] + currentGain * cur[i] + dv[i];
+      dv[i] = 0;
+      cur[i] = 0;
+
+      // threshold and reset
+      if (vi >= vThreshold_mV) {
+        this.pushSpike(i);
+        vi = subtract ? vi - resetDrop_mV : vReset_mV;
+        ref[i] = refSteps;
+      }
+      v[i] = vi;
+    }
+  }
+
+  override reset(): void {
+    super.reset();
+    this.v_mV.fill(this.params.vInit_mV ?? this.params.vReset_mV);
+    this.refractoryLeft.fill(0);
+  }
+}

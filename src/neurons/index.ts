@@ -1,0 +1,25 @@
+/** The neuron models: one file each, all on `PopulationBase`. See docs/models/. */
+export { PopulationBase } from "./base.ts";
+export { Input } from "./input.ts";
+export { LIF, LIF_DEFAULTS, deriveLif } from "./lif.ts";
+export type { LifDerived, LifParams, ResetMode } from "./lif.ts";
+export { AdaptiveLIF, ADAPTIVE_LIF_DEFAULTS, deriveAdaptiveLif } from "./adaptive-lif.ts";
+export type { AdaptiveLifDerived, AdaptiveLifOptions, AdaptiveLifParams } from "./adaptive-lif.ts";
+export { IF, IF_DEFAULTS, deriveIf } from "./if.ts";
+export type { IfDerived, IfParams } from "./if.ts";
+export { Izhikevich, IZHIKEVICH_DEFAULTS, IZHIKEVICH_PRESETS, deriveIzhikevich } from "./izhikevich.ts";
+export type {
+  IzhikevichCoefficients,
+  IzhikevichDerived,
+  IzhikevichMethod,
+  IzhikevichParams,
+  IzhikevichPreset,
+} from "./izhikevich.ts";
+export {
+  CubaLIF,
+  CUBA_BENCHMARK_PARAMS,
+  CUBA_BENCHMARK_WEIGHTS,
+  CUBA_LIF_DEFAULTS,
+  deriveCubaLif,
+} from "./cuba-lif.ts";
+export type { CubaLifDerived, CubaLifParams, SynapsePort } from "./cuba-lif.ts";

@@ -1,0 +1,196 @@
+/**
+ * Izhikevich's simple spiking neuron.
+ * Source: E. M. Izhikevich, "Simple model of spiking neurons", IEEE Trans. Neural Networks 14:1569-1572
+ * (2003), eqs. (1)-(3) and its published MATLAB network code; parameter sets from that paper's Fig. 2
+ * and from Izhikevich, "Which model to use for cortical spiking neurons?", IEEE TNN 15:1063-1070 (2004);
+ * docs/models/izhikevich.md.
+ *
+ *   dv/dt = 0.04 v^2 + 5 v + 140 - u + I
+ *   du/dt = a (b v - u)
+ *   spike when v >= v_peak (30 mV); then v <- c, u <- u + d
+ * Time is in ms and v in mV; u, I, a, b and d are in the paper's units (it treats them as dimensionless).
+ *
+ * Discretisation (`method`), per step of dt with I held over the step:
+ *   "izhikevich-2003" (default): the scheme of the 2003 code, two half steps for v, then one step for u that
+ *       uses the new v (the code does this at dt = 1 ms "for numerical stability"):
+ *         v <- v + (dt/2) (0.04 v^2 + 5 v + 140 - u + I);  v <- v + (dt/2) (same, with the new v);
+ *         u <- u + dt a (b v - u)
+ *   "euler": forward Euler for both variables from the values at the start of the step.
+ * Then the "dv_mV" jump is added and the threshold tested. The 2003 code tests v >= 30 at the start of the
+ * next loop iteration; testing at the end of the step, as here, gives the same spikes one index earlier.
+ *
+ * Ports: "i" (default): the input I of the model, held over the step; "dv_mV": an instantaneous jump in mV.
+ * Refractoriness: none by default (tRef_ms 0). With tRef_ms > 0 the convention of docs/conventions.md
+ * applies: v is held at c and the ports are discarded, while u keeps relaxing toward b c.
+ *
+ * Limitation: a, b, c, d are shared by the whole population; the heterogeneous networks of the 2003 paper
+ * (parameters drawn per neuron) are built from several populations.
+ */
+import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { msToSteps } from "../core/time.ts";
+import type { StepContext } from "../network/types.ts";
+import { PopulationBase } from "./base.ts";
+
+export type IzhikevichMethod = "izhikevich-2003" | "euler";
+
+/** Regular spiking, intrinsically bursting, chattering, fast spiking, low-threshold spiking,
+ * thalamo-cortical, resonator. */
+export type IzhikevichPreset = "RS" | "IB" | "CH" | "FS" | "LTS" | "TC" | "RZ";
+
+/** The four parameters of one firing type. */
+export interface IzhikevichCoefficients {
+  /** Time scale of the recovery variable u (1/ms). */
+  readonly a: number;
+  /** Sensitivity of u to v. */
+  readonly b: number;
+  /** After-spike reset value of v. */
+  readonly c_mV: number;
+  /** After-spike increment of u. */
+  readonly d: number;
+}
+
+export interface IzhikevichParams extends IzhikevichCoefficients {
+  /** Spike cut-off (spike when v >= v_peak). Default 30 mV (Izhikevich 2003). */
+  readonly vPeak_mV: number;
+  /** Refractory period; a whole number of steps. Default 0 ms (the model has none). */
+  readonly tRef_ms: number;
+  /** Integration scheme. Default "izhikevich-2003". */
+  readonly method: IzhikevichMethod;
+  /** Initial v. Default -65 mV (Izhikevich 2003 code). */
+  readonly vInit_mV: number;
+  /** Initial u. Default b * vInit_mV (Izhikevich 2003 code). */
+  readonly uInit?: number;
+}
+
+/** a, b, c, d of the firing types in Izhikevich 2003, Fig. 2, and 2004, Fig. 1. */
+export const IZHIKEVICH_PRESETS: Readonly<Record<IzhikevichPreset, IzhikevichCoefficients>> = Object.freeze({
+  RS: Object.freeze({ a: 0.02, b: 0.2, c_mV: -65, d: 8 }),
+  IB: Object.freeze({ a: 0.02, b: 0.2, c_mV: -55, d: 4 }),
+  CH: Object.freeze({ a: 0.02, b: 0.2, c_mV: -50, d: 2 }),
+  FS: Object.freeze({ a: 0.1, b: 0.2, c_mV: -65, d: 2 }),
+  LTS: Object.freeze({ a: 0.02, b: 0.25, c_mV: -65, d: 2 }),
+  TC: Object.freeze({ a: 0.02, b: 0.25, c_mV: -65, d: 0.05 }),
+  RZ: Object.freeze({ a: 0.1, b: 0.26, c_mV: -65, d: 2 }),
+});
+
+export const IZHIKEVICH_DEFAULTS: Readonly<IzhikevichParams> = Object.freeze({
+  /** Regular spiking (RS) coefficients, Izhikevich 2003. */
+  ...IZHIKEVICH_PRESETS.RS,
+  vPeak_mV: 30,
+  tRef_ms: 0,
+  method: "izhikevich-2003" as IzhikevichMethod,
+  vInit_mV: -65,
+});
+
+/** Per-step constants derived from the parameters and dt (pure). */
+export interface IzhikevichDerived {
+  readonly halfDt_ms: number;
+  readonly refSteps: number;
+  readonly uInit: number;
+}
+
+export function deriveIzhikevich(p: IzhikevichParams, dt_ms: number): IzhikevichDerived {
+  requirePositive("dt_ms", dt_ms);
+  requirePositive("a", p.a);
+  requireFinite("b", p.b);
+  requireFinite("c_mV", p.c_mV);
+  requireFinite("d", p.d);
+  requireFinite("vPeak_mV", p.vPeak_mV);
+  requireFinite("vInit_mV", p.vInit_mV);
+  if (p.uInit !== undefined) requireFinite("uInit", p.uInit);
+  if (p.method !== "izhikevich-2003" && p.method !== "euler") {
+    throw new InvalidParameterError(
+      `method must be "izhikevich-2003" or "euler", got ${JSON.stringify(p.method)}`,
+      { method: p.method },
+    );
+  }
+  if (p.c_mV >= p.vPeak_mV) {
+    throw new InvalidParameterError(
+      `c_mV (${p.c_mV}) must be below vPeak_mV (${p.vPeak_mV}), or every step would spike`,
+    );
+  }
+  return {
+    halfDt_ms: dt_ms / 2,
+    refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
+    uInit: p.uInit ?? p.b * p.vInit_mV,
+  };
+}
+
+export class Izhikevich extends PopulationBase {
+  readonly model = "izhikevich";
+  readonly params: Readonly<IzhikevichParams>;
+  readonly derived: IzhikevichDerived;
+  readonly dt_ms: number;
+  /** Membrane potential in mV. */
+  readonly v_mV: Float32Array;
+  /** Recovery variable (paper units). */
+  readonly u: Float32Array;
+  /** Steps of refractoriness left (see docs/conventions.md). */
+  readonly refractoryLeft: Int32Array;
+
+  constructor(size: number, dt_ms: number, params: Partial<IzhikevichParams> = {}) {
+    super(size, ["i", "dv_mV"]);
+    this.params = Object.freeze({ ...IZHIKEVICH_DEFAULTS, ...params });
+    this.dt_ms = dt_ms;
+    this.derived = deriveIzhikevich(this.params, dt_ms);
+    this.v_mV = this.addState("v_mV", this.params.vInit_mV);
+    this.u = this.addState("u", this.derived.uInit);
+    this.refractoryLeft = new Int32Array(size);
+  }
+
+  step(_ctx: StepContext): void {
+    const { halfDt_ms, refSteps } = this.derived;
+    const { a, b, c_mV, d, vPeak_mV } = this.params;
+    const dt = this.dt_ms;
+    const euler = this.params.method === "euler";
+    const v = this.v_mV;
+    const u = this.u;
+    const ref = this.refractoryLeft;
+    const input = this.portAt(0);
+    const jump = this.portAt(1);
+    this.beginSpikes();
+    for (let i = 0; i < this.size; i++) {
+      // refractory: v held at c, input discarded, u relaxes
+      if (ref[i] > 0 && --ref[i] > 0) {
+        input[i] = 0;
+        jump[i] = 0;
+        u[i] = u[i] + dt * a * (b * v[i] - u[i]);
+        continue;
+      }
+
+      // integrate
+      let vi = v[i];
+      let ui = u[i];
+      const I = input[i];
+      if (euler) {
+        const dvdt = 0.04 * vi * vi + 5 * vi + 140 - ui + I;
+        ui += dt * a * (b * vi - ui);
+        vi += dt * dvdt;
+      } else {
+        vi += halfDt_ms * (0.04 * vi * vi + 5 * vi + 140 - ui + I);
+        vi += halfDt_ms * (0.04 * vi * vi + 5 * vi + 140 - ui + I);
+        ui += dt * a * (b * vi - ui);
+      }
+      vi += jump[i];
+      input[i] = 0;
+      jump[i] = 0;
+
+      // threshold and reset
+      if (vi >= vPeak_mV) {
+        this.pushSpike(i);
+        vi = c_mV;
+        ui += d;
+        ref[i] = refSteps;
+      }
+      v[i] = vi;
+      u[i] = ui;
+    }
+  }
+
+  override reset(): void {
+    super.reset();
+    this.v_mV.fill(this.params.vInit_mV);
+    this.u.fill(this.derived.uInit);
+    this.refractoryLeft.fill(0);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * What every weighted projection shares: the target port, weight initialisation, weight bounds and the
+ * `SynapseView` plumbing. A projection subclasses `WeightedProjection`, passes it a filled weight buffer and
+ * implements `deliver`, `incoming` and `outgoing` for its own layout.
+ *
+ * Weights are always copied into a Float32Array the projection owns; the caller's arrays are never kept or
+ * written. With `bounds`, the initial weights must already lie in [wMin, wMax] (a projection is never
+ * silently clipped); `clampAll()` enforces the bounds after any outside change to `w`.
+ */
+import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
+import type { Rng } from "../core/rng.ts";
+import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
+
+/** Random or constant initial weights. */
+export type WeightInit =
+  | { readonly kind: "uniform"; readonly lo: number; readonly hi: number; readonly rng: Rng }
+  | { readonly kind: "normal"; readonly mean: number; readonly sd: number; readonly rng: Rng }
+  | { readonly kind: "constant"; readonly value: number };
+
+/** Options shared by every weighted projection. Give exactly one of `weights` and `init`. */
+export interface WeightOptions {
+  /** Initial weights in the projection's documented layout (copied), or one number for all synapses. */
+  readonly weights?: number | ArrayLike<number>;
+  /** How to draw the initial weights. */
+  readonly init?: WeightInit;
+  /** Target port to add into. Default: the target's first port (`target.portNames[0]`). */
+  readonly port?: string;
+  /** Inclusive weight bounds; required before a learning rule is attached. Default: none. */
+  readonly bounds?: WeightBounds;
+}
+
+/** The port name this projection adds into; throws `NotFoundError` if the target has no such port. */
+export function resolvePort(target: Population, port: string | undefined): string {
+  const name = port ?? target.portNames[0];
+  target.port(name);
+  return name;
+}
+
+/** Validates bounds and returns a frozen copy. */
+export function checkBounds(bounds: WeightBounds | undefined): WeightBounds | undefined {
+  if (bounds === undefined) return undefined;
+  requireFinite("bounds.wMin", bounds.wMin);
+  requireFinite("bounds.wMax", bounds.wMax);
+  if (bounds.wMin > bounds.wMax) {
+    throw new InvalidParameterError(
+      `bounds.wMin (${bounds.wMin}) must be <= bounds.wMax (${bounds.wMax}); swap them`,
+      { ...bounds },
+    );
+  }
+  return Object.freeze({ wMin: bounds.wMin, wMax: bounds.wMax });
+}
+
+/** Fills `w` from an initialiser, drawing in index order (so a seed fixes every weight). */
+export function fillWeights(w: Float32Array, init: WeightInit, what: string): void {
+  switch (init.kind) {
+    case "constant":
+      requireFinite(`${what} init.value`, init.value);
+      w.fill(init.value);
+      return;
+    case "uniform": {
+      requireFinite(`${what} init.lo`, init.lo);
+      requireFinite(`${what} init.hi`, init.hi);
+      if (init.lo > init.hi) {
+        throw new InvalidParameterError(`${what} init.lo (${init.lo}) must be <= init.hi (${init.hi})`, {
+          lo: init.lo,
+          hi: init.hi,
+        });
+      }
+      for (let k = 0; k < w.length; k++) w[k] = init.rng.uniform(init.lo, init.hi);
+      return;
+    }
+    case "normal":
+      requireFinite(`${what} init.mean`, init.mean);
+      requireFinite(`${what} init.sd`, init.sd);
+      if (init.sd < 0) {
+        throw new InvalidParameterError(`${what} init.sd must be >= 0, got ${init.sd}`, { sd: init.sd });
+      }
+      for (let k = 0; k < w.length; k++) w[k] = init.mean + init.sd * init.rng.normal();
+      return;
+    default: {
+      const never: never = init;
+      throw new InvalidParameterError(
+        `${what} init.kind must be "uniform", "normal" or "constant", got ${JSON.stringify((never as WeightInit).kind)}`,
+      );
+    }
+  }
+}
+
+/**
+ * A new weight buffer of `count` entries from `weights` (copied) or `init`. `layout` describes the expected
+ * layout for the length-mismatch message, e.g. "[pre][post] = 784 x 100".
+ */
+export function makeWeights(count: number, opts: WeightOptions, what: string, layout: string): Float32Array {
+  const { weights, init } = opts;
+  if ((weights === undefined) === (init === undefined)) {
+    throw new InvalidParameterError(
+      `${what} needs exactly one of \`weights\` and \`init\`, got ${weights === undefined ? "neither" : "both"}; ` +
+        `e.g. init: { kind: "uniform", lo: 0, hi: 0.3, rng: createRng(seed, "weights") }`,
+    );
+  }
+  const w = new Float32Array(count);
+  if (init !== undefined) {
+    fillWeights(w, init, what);
+    return w;
+  }
+  if (typeof weights === "number") {
+    requireFinite(`${what} weights`, weights);
+    return w.fill(weights);
+  }
+  const src = weights as ArrayLike<number>;
+  if (src.length !== count) {
+    throw new ShapeMismatchError(
+      `${what} weights have length ${src.length}, but the layout ${layout} needs ${count}`,
+      { length: src.length, expected: count },
+    );
+  }
+  for (let k = 0; k < count; k++) {
+    const v = src[k];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new InvalidParameterError(`${what} weights[${k}] must be a finite number, got ${String(v)}`, {
+        index: k,
+        value: v,
+      });
+    }
+    w[k] = v;
+  }
+  return w;
+}
+
+/** Throws unless every weight lies within the bounds. */
+export function requireWithinBounds(w: Float32Array, bounds: WeightBounds, what: string): void {
+  for (let k = 0; k < w.length; k++) {
+    if (!(w[k] >= bounds.wMin && w[k] <= bounds.wMax)) {
+      throw new InvalidParameterError(
+        `${what} weight ${k} is ${w[k]}, outside bounds [${bounds.wMin}, ${bounds.wMax}]; ` +
+          `draw the initial weights inside the bounds or widen the bounds`,
+        { index: k, value: w[k], ...bounds },
+      );
+    }
+  }
+}
+
+/** Clamps every entry of `w` into [wMin, wMax] in place. */
+export function clampWeights(w: Float32Array, bounds: WeightBounds): void {
+  const { wMin, wMax } = bounds;
+  for (let k = 0; k < w.length; k++) {
+    const v = w[k];
+    if (v < wMin) w[k] = wMin;
+    else if (v > wMax) w[k] = wMax;
+  }
+}
+
+/** Base of every projection with a weight buffer; the projection is its own `SynapseView`. */
+export abstract class WeightedProjection implements Projection, SynapseView {
+  abstract readonly kind: string;
+  readonly source: Population;
+  readonly target: Population;
+  readonly port: string;
+  readonly rules: LearningRule[] = [];
+  readonly bounds?: WeightBounds;
+  /** The weights, in the layout documented by each projection. Mutate only through rules, `set` or loaders. */
+  readonly w: Float32Array;
+  readonly preSize: number;
+  readonly postSize: number;
+  abstract readonly maxFanIn: number;
+  abstract readonly maxFanOut: number;
+
+  protected constructor(
+    source: Population,
+    target: Population,
+    w: Float32Array,
+    opts: WeightOptions,
+    what: string,
+  ) {
+    this.source = source;
+    this.target = target;
+    this.port = resolvePort(target, opts.port);
+    this.w = w;
+    this.preSize = source.size;
+    this.postSize = target.size;
+    const bounds = checkBounds(opts.bounds);
+    if (bounds !== undefined) {
+      requireWithinBounds(w, bounds, what);
+      this.bounds = bounds;
+    }
+  }
+
+  get view(): SynapseView {
+    return this;
+  }
+
+  /** Clamps every weight into `bounds`; a no-op without bounds. */
+  clampAll(): void {
+    if (this.bounds !== undefined) clampWeights(this.w, this.bounds);
+  }
+
+  abstract deliver(): void;
+  abstract incoming(j: number, pre: Int32Array, widx: Int32Array): number;
+  abstract outgoing(i: number, post: Int32Array, widx: Int32Array): number;
+}

@@ -1,0 +1,100 @@
+/**
+ * All-to-all projection.
+ *
+ * Layout: row-major [pre][post], w[i * postSize + j] is the weight from pre neuron i to post neuron j, so a
+ * spike of i adds one contiguous row into the target port.
+ * Cost per step: spikes x postSize additions; no work without spikes.
+ *
+ * Note: PyTorch's nn.Linear stores [out][in] = [post][pre], the transpose of this layout; exporters that
+ * write PyTorch-style tensors transpose.
+ */
+import { InvalidParameterError, requireFinite } from "../core/errors.ts";
+import type { Population } from "../network/types.ts";
+import { WeightedProjection, makeWeights } from "./common.ts";
+import type { WeightOptions } from "./common.ts";
+
+export type DenseOptions = WeightOptions;
+
+export class Dense extends WeightedProjection {
+  readonly kind = "dense";
+  readonly maxFanIn: number;
+  readonly maxFanOut: number;
+
+  /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
+  constructor(source: Population, target: Population, opts: DenseOptions) {
+    const w = makeWeights(
+      source.size * target.size,
+      opts,
+      "Dense",
+      `[pre][post] = ${source.size} x ${target.size}`,
+    );
+    super(source, target, w, opts, "Dense");
+    this.maxFanIn = source.size;
+    this.maxFanOut = target.size;
+  }
+
+  deliver(): void {
+    const n = this.postSize;
+    const w = this.w;
+    const out = this.target.port(this.port);
+    const idx = this.source.spikeIdx;
+    const count = this.source.spikeCount;
+    for (let k = 0; k < count; k++) {
+      const row = idx[k] * n;
+      for (let j = 0; j < n; j++) out[j] += w[row + j];
+    }
+  }
+
+  /** Weight from pre neuron i to post neuron j. */
+  get(i: number, j: number): number {
+    return this.w[this.index(i, j)];
+  }
+
+  /** Sets the weight from pre neuron i to post neuron j; must lie within `bounds` when there are bounds. */
+  set(i: number, j: number, value: number): void {
+    requireFinite("weight", value);
+    const b = this.bounds;
+    if (b !== undefined && (value < b.wMin || value > b.wMax)) {
+      throw new InvalidParameterError(
+        `Dense weight (${i}, ${j}) = ${value} is outside bounds [${b.wMin}, ${b.wMax}]`,
+        { i, j, value, ...b },
+      );
+    }
+    this.w[this.index(i, j)] = value;
+  }
+
+  incoming(j: number, pre: Int32Array, widx: Int32Array): number {
+    const n = this.postSize;
+    for (let i = 0; i < this.preSize; i++) {
+      pre[i] = i;
+      widx[i] = i * n + j;
+    }
+    return this.preSize;
+  }
+
+  outgoing(i: number, post: Int32Array, widx: Int32Array): number {
+    const row = i * this.postSize;
+    for (let j = 0; j < this.postSize; j++) {
+      post[j] = j;
+      widx[j] = row + j;
+    }
+    return this.postSize;
+  }
+
+  private index(i: number, j: number): number {
+    if (
+      !Number.isInteger(i) ||
+      i < 0 ||
+      i >= this.preSize ||
+      !Number.isInteger(j) ||
+      j < 0 ||
+      j >= this.postSize
+    ) {
+      throw new InvalidParameterError(
+        `Dense index (${i}, ${j}) is outside [0, ${this.preSize}) x [0, ${this.postSize})`,
+        { i, j },
+      );
+    }
+    return i * this.postSize + j;
+  }
+}

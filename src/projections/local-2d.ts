@@ -1,0 +1,193 @@
+/**
+ * Locally connected 2-D projection: like a convolution, but every (output location, filter) pair has its own
+ * kernel (no weight sharing), as in the LC-SNN of Saunders et al. 2019 (docs/projections.md).
+ *
+ * Geometry (geometry.ts): input [C][H][W] channel-major; Ho = floor((H + 2ph - kh) / sh) + 1, likewise Wo;
+ * L = Ho * Wo locations, loc = oy * Wo + ox.
+ *
+ * Post neurons are LOCATION-MAJOR: j = loc * F + f, so the F filters of one location are a contiguous group
+ * (what within-location lateral inhibition needs). BindsNET's LocalConnection numbers them filter-major,
+ * j = f * L + loc; convert when comparing.
+ *
+ * Weights: w[((((loc * C + c) * kh + ky) * kw + kx) * F) + f], i.e. [loc][c][ky][kx][f]; L * C * kh * kw * F
+ * entries (for 28x28, k 12, s 4, 25 filters: 5 * 5 * 25 * 144 = 90,000). Kernel positions that fall in the
+ * padding have a slot but no synapse: they are set to 0 and never read by `deliver` or the view.
+ *
+ * Delivery: one input spike at (c, y, x) adds, for each location whose patch covers (y, x) (the precomputed
+ * patch index), the contiguous run of F weights at [loc][c][ky][kx][0..F) into the contiguous run of F post
+ * neurons [loc * F, loc * F + F). Cost per step: spikes x (covering locations) x F.
+ */
+import { ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import type { Population } from "../network/types.ts";
+import { WeightedProjection, makeWeights } from "./common.ts";
+import type { WeightOptions } from "./common.ts";
+import { buildPatchIndex, describeGeometry, describeOutputFormula, resolveGeometry2d } from "./geometry.ts";
+import type { Geometry2d, Geometry2dOptions, PatchIndex } from "./geometry.ts";
+
+export interface Local2dOptions extends Geometry2dOptions, WeightOptions {
+  /** Filters per location, F. */
+  readonly filters: number;
+}
+
+export class Local2d extends WeightedProjection {
+  readonly kind = "local-2d";
+  readonly geometry: Geometry2d;
+  /** Filters per location. */
+  readonly filters: number;
+  /** Output locations Ho * Wo. */
+  readonly locations: number;
+  /** [Ho, Wo, F], in the order of the post index. */
+  readonly outShape: readonly [number, number, number];
+  /** [kh, kw]. */
+  readonly kernelSize: readonly [number, number];
+  /** Weight slots per post neuron, C * kh * kw (fewer are synapses at padded borders). */
+  readonly weightsPerNeuron: number;
+  readonly maxFanIn: number;
+  readonly maxFanOut: number;
+  private readonly patches: PatchIndex;
+
+  constructor(source: Population, target: Population, opts: Local2dOptions) {
+    const g = resolveGeometry2d(opts);
+    requireInteger("filters", opts.filters, 1);
+    const F = opts.filters;
+    const L = g.Ho * g.Wo;
+    if (source.size !== g.C * g.H * g.W) {
+      throw new ShapeMismatchError(
+        `Local2d source has ${source.size} neurons, but inputShape [${g.C}, ${g.H}, ${g.W}] needs C * H * W = ` +
+          `${g.C * g.H * g.W}`,
+        { source: source.size, inputShape: [g.C, g.H, g.W] },
+      );
+    }
+    if (target.size !== L * F) {
+      throw new ShapeMismatchError(
+        `Local2d target has ${target.size} neurons, but ${describeGeometry(g)} with ${F} filters gives ` +
+          `Ho x Wo x F = ${g.Ho} x ${g.Wo} x ${F} = ${L * F} (${describeOutputFormula(g)})`,
+        { target: target.size, expected: L * F, outShape: [g.Ho, g.Wo, F] },
+      );
+    }
+    const perNeuron = g.C * g.kh * g.kw;
+    const w = makeWeights(
+      L * perNeuron * F,
+      opts,
+      "Local2d",
+      `[loc][c][ky][kx][f] = ${L} x ${g.C} x ${g.kh} x ${g.kw} x ${F}`,
+    );
+    super(source, target, w, opts, "Local2d");
+    this.geometry = g;
+    this.filters = F;
+    this.locations = L;
+    this.outShape = Object.freeze([g.Ho, g.Wo, F] as const);
+    this.kernelSize = Object.freeze([g.kh, g.kw] as const);
+    this.weightsPerNeuron = perNeuron;
+    this.patches = buildPatchIndex(g);
+    this.maxFanOut = this.patches.maxPerPosition * F;
+    this.maxFanIn = perNeuron;
+    this.zeroPaddingSlots();
+  }
+
+  /** Total weight slots, Ho * Wo * F * C * kh * kw. */
+  get weightCount(): number {
+    return this.w.length;
+  }
+
+  /** Post index of filter f at output location (oy, ox). */
+  postIndex(oy: number, ox: number, f: number): number {
+    return (oy * this.geometry.Wo + ox) * this.filters + f;
+  }
+
+  /** Weight index of kernel position (c, ky, kx) of filter f at location loc. */
+  weightIndex(loc: number, c: number, ky: number, kx: number, f: number): number {
+    const g = this.geometry;
+    return (((loc * g.C + c) * g.kh + ky) * g.kw + kx) * this.filters + f;
+  }
+
+  deliver(): void {
+    const out = this.target.port(this.port);
+    const w = this.w;
+    const F = this.filters;
+    const { C, H, W, kh, kw } = this.geometry;
+    const HW = H * W;
+    const KK = kh * kw;
+    const { ptr, loc, koff } = this.patches;
+    const idx = this.source.spikeIdx;
+    const count = this.source.spikeCount;
+    for (let s = 0; s < count; s++) {
+      const n = idx[s];
+      const c = (n / HW) | 0;
+      const pos = n - c * HW;
+      const end = ptr[pos + 1];
+      for (let e = ptr[pos]; e < end; e++) {
+        const l = loc[e];
+        const wb = ((l * C + c) * KK + koff[e]) * F;
+        const pb = l * F;
+        for (let f = 0; f < F; f++) out[pb + f] += w[wb + f];
+      }
+    }
+  }
+
+  incoming(j: number, pre: Int32Array, widx: Int32Array): number {
+    const F = this.filters;
+    const { C, H, W, kh, kw, sh, sw, ph, pw, Wo } = this.geometry;
+    const l = (j / F) | 0;
+    const f = j - l * F;
+    const oy = (l / Wo) | 0;
+    const ox = l - oy * Wo;
+    let n = 0;
+    for (let c = 0; c < C; c++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const y = oy * sh - ph + ky;
+        if (y < 0 || y >= H) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const x = ox * sw - pw + kx;
+          if (x < 0 || x >= W) continue;
+          pre[n] = (c * H + y) * W + x;
+          widx[n] = (((l * C + c) * kh + ky) * kw + kx) * F + f;
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  outgoing(i: number, post: Int32Array, widx: Int32Array): number {
+    const F = this.filters;
+    const { C, H, W, kh, kw } = this.geometry;
+    const HW = H * W;
+    const c = (i / HW) | 0;
+    const pos = i - c * HW;
+    const { ptr, loc, koff } = this.patches;
+    let n = 0;
+    for (let e = ptr[pos]; e < ptr[pos + 1]; e++) {
+      const l = loc[e];
+      const wb = ((l * C + c) * kh * kw + koff[e]) * F;
+      for (let f = 0; f < F; f++) {
+        post[n] = l * F + f;
+        widx[n] = wb + f;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private zeroPaddingSlots(): void {
+    const { C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo } = this.geometry;
+    if (ph === 0 && pw === 0) return;
+    const F = this.filters;
+    for (let oy = 0; oy < Ho; oy++) {
+      for (let ox = 0; ox < Wo; ox++) {
+        const l = oy * Wo + ox;
+        for (let c = 0; c < C; c++) {
+          for (let ky = 0; ky < kh; ky++) {
+            const y = oy * sh - ph + ky;
+            for (let kx = 0; kx < kw; kx++) {
+              const x = ox * sw - pw + kx;
+              if (y >= 0 && y < H && x >= 0 && x < W) continue;
+              const wb = (((l * C + c) * kh + ky) * kw + kx) * F;
+              this.w.fill(0, wb, wb + F);
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * Sparse projection in compressed sparse row (CSR) form, rows = pre neurons.
+ *
+ * Layout: the synapses of pre neuron i are entries k in [rowPtr[i], rowPtr[i + 1]), with post index colIdx[k]
+ * (strictly ascending within a row, so there are no duplicate pairs) and weight w[k].
+ * Cost per step: the sum of the spiking rows' lengths (spikes x mean fan-out).
+ *
+ * `incoming(j)` needs a column index; a CSC index (per post neuron: pre indices and weight indices) is built
+ * once, on the first call of `incoming` or `maxFanIn`, and reused. Rules should read `maxFanIn` when they
+ * attach so that the build happens outside the step loop.
+ *
+ * Construction: from CSR arrays (validated), from COO triplets (`fromTriplets`: sorted here; duplicates are
+ * rejected by default or summed with `duplicates: "sum"`), or at random (`random`: each pair independently
+ * with probability p, drawn by geometric skipping so the cost is O(pre + synapses), never O(pre x post)).
+ */
+// Limitation: the synapse structure is fixed at construction (no structural plasticity); rules change
+// weights only, which keeps the CSR and the lazily built CSC index valid.
+import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Population, WeightBounds } from "../network/types.ts";
+import { WeightedProjection, fillWeights } from "./common.ts";
+import type { WeightInit } from "./common.ts";
+
+/** Options of the CSR constructor and `fromTriplets`. */
+export interface SparseOptions {
+  /** Target port. Default: the target's first port. */
+  readonly port?: string;
+  /** Inclusive weight bounds; required before a learning rule is attached. */
+  readonly bounds?: WeightBounds;
+}
+
+export interface CsrArrays {
+  /** Length pre + 1, rowPtr[0] = 0, non-decreasing, rowPtr[pre] = number of synapses. */
+  readonly rowPtr: ArrayLike<number>;
+  /** Post index per synapse, strictly ascending within each row. */
+  readonly colIdx: ArrayLike<number>;
+  /** Weight per synapse. */
+  readonly w: ArrayLike<number>;
+}
+
+export interface Triplets {
+  readonly pre: ArrayLike<number>;
+  readonly post: ArrayLike<number>;
+  /** One weight per triplet, or one number for all. */
+  readonly w: number | ArrayLike<number>;
+}
+
+export interface TripletOptions extends SparseOptions {
+  /** What to do with repeated (pre, post) pairs: throw (default) or add their weights into one synapse. */
+  readonly duplicates?: "reject" | "sum";
+}
+
+export interface SparseRandomOptions extends SparseOptions {
+  /** Probability of each (pre, post) synapse, in [0, 1]. */
+  readonly p: number;
+  /** A number, an initialiser (drawn in CSR order), or a function of (pre, post). */
+  readonly weight: number | WeightInit | ((pre: number, post: number) => number);
+  /** Generator for the connectivity. */
+  readonly rng: Rng;
+  /** When source and target are the same population, whether i -> i synapses may exist. Default false. */
+  readonly allowSelf?: boolean;
+}
+
+function toInt32(name: string, a: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(a.length);
+  for (let k = 0; k < a.length; k++) {
+    if (!Number.isInteger(a[k])) {
+      throw new InvalidParameterError(`${name}[${k}] must be an integer, got ${String(a[k])}`, { index: k });
+    }
+    out[k] = a[k];
+  }
+  return out;
+}
+
+function toFloat32(name: string, a: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let k = 0; k < a.length; k++) out[k] = requireFinite(`${name}[${k}]`, a[k]);
+  return out;
+}
+
+export class Sparse extends WeightedProjection {
+  readonly kind = "sparse";
+  readonly rowPtr: Int32Array;
+  readonly colIdx: Int32Array;
+  readonly maxFanOut: number;
+  private colPtr: Int32Array | null = null;
+  private colPre: Int32Array | null = null;
+  private colW: Int32Array | null = null;
+  private fanIn = 0;
+
+  /** From CSR arrays (copied and validated). */
+  constructor(source: Population, target: Population, csr: CsrArrays, opts: SparseOptions = {}) {
+    const rowPtr = toInt32("rowPtr", csr.rowPtr);
+    const colIdx = toInt32("colIdx", csr.colIdx);
+    const w = toFloat32("w", csr.w);
+    Sparse.validate(source.size, target.size, rowPtr, colIdx, w.length);
+    super(source, target, w, opts, "Sparse");
+    this.rowPtr = rowPtr;
+    this.colIdx = colIdx;
+    let maxRow = 0;
+    for (let i = 0; i < source.size; i++) maxRow = Math.max(maxRow, rowPtr[i + 1] - rowPtr[i]);
+    this.maxFanOut = maxRow;
+  }
+
+  /** Number of synapses. */
+  get nnz(): number {
+    return this.colIdx.length;
+  }
+
+  /** Upper bound on `incoming` counts (builds the column index on first use). */
+  get maxFanIn(): number {
+    this.buildColumnIndex();
+    return this.fanIn;
+  }
+
+  /**
+   * From COO triplets in any order. Repeated (pre, post) pairs throw unless `duplicates: "sum"`, which adds
+   * their weights into one synapse.
+   */
+  static fromTriplets(
+    source: Population,
+    target: Population,
+    t: Triplets,
+    opts: TripletOptions = {},
+  ): Sparse {
+    const n = t.pre.length;
+    if (t.post.length !== n || (typeof t.w !== "number" && t.w.length !== n)) {
+      throw new ShapeMismatchError(
+        `Sparse.fromTriplets: pre, post and w must have one entry per synapse, got lengths ` +
+          `${n}, ${t.post.length}, ${typeof t.w === "number" ? "(scalar)" : t.w.length}`,
+      );
+    }
+    const M = source.size;
+    const N = target.size;
+    const pre = toInt32("pre", t.pre);
+    const post = toInt32("post", t.post);
+    for (let k = 0; k < n; k++) {
+      if (pre[k] < 0 || pre[k] >= M || post[k] < 0 || post[k] >= N) {
+        throw new InvalidParameterError(
+          `Sparse.fromTriplets: triplet ${k} = (${pre[k]}, ${post[k]}) is outside [0, ${M}) x [0, ${N})`,
+          { index: k, pre: pre[k], post: post[k] },
+        );
+      }
+    }
+    const wk = (k: number): number =>
+      requireFinite(`w[${k}]`, typeof t.w === "number" ? t.w : (t.w as ArrayLike<number>)[k]);
+
+    // Lexicographic (pre, post) order by two stable counting sorts: by post, then by pre.
+    const byPost = countingOrder(post, N, null);
+    const order = countingOrder(pre, M, byPost);
+
+    const rowPtr = new Int32Array(M + 1);
+    const colIdx: number[] = [];
+    const w: number[] = [];
+    let prevPre = -1;
+    let prevPost = -1;
+    let prevK = -1;
+    for (const k of order) {
+      if (pre[k] === prevPre && post[k] === prevPost) {
+        if (opts.duplicates === "sum") {
+          w[w.length - 1] += wk(k);
+          continue;
+        }
+        throw new InvalidParameterError(
+          `Sparse.fromTriplets: synapse (${pre[k]}, ${post[k]}) appears twice (triplets ${prevK} and ${k}); ` +
+            `remove the repeat or pass duplicates: "sum" to add their weights`,
+          { pre: pre[k], post: post[k], first: prevK, second: k },
+        );
+      }
+      rowPtr[pre[k] + 1]++;
+      colIdx.push(post[k]);
+      w.push(wk(k));
+      prevPre = pre[k];
+      prevPost = post[k];
+      prevK = k;
+    }
+    for (let i = 0; i < M; i++) rowPtr[i + 1] += rowPtr[i];
+    return new Sparse(source, target, { rowPtr, colIdx, w }, opts);
+  }
+
+  /** Each (pre, post) pair independently with probability p; cost O(pre + synapses). */
+  static random(source: Population, target: Population, opts: SparseRandomOptions): Sparse {
+    const { p, rng } = opts;
+    requireFinite("p", p);
+    if (p < 0 || p > 1) {
+      throw new InvalidParameterError(`Sparse.random: p must be in [0, 1], got ${p}`, { p });
+    }
+    const M = source.size;
+    const N = target.size;
+    const skipSelf = source === target && !(opts.allowSelf ?? false);
+    const rowPtr = new Int32Array(M + 1);
+    let cols = new Int32Array(Math.max(16, Math.ceil(M * N * p * 1.05) + 16));
+    let nnz = 0;
+    for (let i = 0; i < M; i++) {
+      for (let j = rng.geometric(p); j < N; j += 1 + rng.geometric(p)) {
+        if (skipSelf && j === i) continue;
+        if (nnz === cols.length) {
+          const grown = new Int32Array(cols.length * 2);
+          grown.set(cols);
+          cols = grown;
+        }
+        cols[nnz++] = j;
+      }
+      rowPtr[i + 1] = nnz;
+    }
+    const colIdx = cols.subarray(0, nnz);
+    const w = new Float32Array(nnz);
+    const weight = opts.weight;
+    if (typeof weight === "number") {
+      w.fill(requireFinite("weight", weight));
+    } else if (typeof weight === "function") {
+      for (let i = 0; i < M; i++) {
+        for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) w[k] = requireFinite("weight", weight(i, colIdx[k]));
+      }
+    } else {
+      fillWeights(w, weight, "Sparse.random");
+    }
+    return new Sparse(source, target, { rowPtr, colIdx, w }, opts);
+  }
+
+  deliver(): void {
+    const out = this.target.port(this.port);
+    const { rowPtr, colIdx, w } = this;
+    const idx = this.source.spikeIdx;
+    const count = this.source.spikeCount;
+    for (let s = 0; s < count; s++) {
+      const i = idx[s];
+      const end = rowPtr[i + 1];
+      for (let k = rowPtr[i]; k < end; k++) out[colIdx[k]] += w[k];
+    }
+  }
+
+  incoming(j: number, pre: Int32Array, widx: Int32Array): number {
+    this.buildColumnIndex();
+    const colPtr = this.colPtr as Int32Array;
+    const colPre = this.colPre as Int32Array;
+    const colW = this.colW as Int32Array;
+    const start = colPtr[j];
+    const n = colPtr[j + 1] - start;
+    for (let k = 0; k < n; k++) {
+      pre[k] = colPre[start + k];
+      widx[k] = colW[start + k];
+    }
+    return n;
+  }
+
+  outgoing(i: number, post: Int32Array, widx: Int32Array): number {
+    const start = this.rowPtr[i];
+    const n = this.rowPtr[i + 1] - start;
+    for (let k = 0; k < n; k++) {
+      post[k] = this.colIdx[start + k];
+      widx[k] = start + k;
+    }
+    return n;
+  }
+
+  /** Builds the CSC index used by `incoming` (once; later calls return at once). */
+  buildColumnIndex(): void {
+    if (this.colPtr !== null) return;
+    const N = this.postSize;
+    const nnz = this.colIdx.length;
+    const colPtr = new Int32Array(N + 1);
+    for (let k = 0; k < nnz; k++) colPtr[this.colIdx[k] + 1]++;
+    let fanIn = 0;
+    for (let j = 0; j < N; j++) {
+      fanIn = Math.max(fanIn, colPtr[j + 1]);
+      colPtr[j + 1] += colPtr[j];
+    }
+    const colPre = new Int32Array(nnz);
+    const colW = new Int32Array(nnz);
+    const fill = colPtr.slice(0, N);
+    for (let i = 0; i < this.preSize; i++) {
+      for (let k = this.rowPtr[i]; k < this.rowPtr[i + 1]; k++) {
+        const e = fill[this.colIdx[k]]++;
+        colPre[e] = i;
+        colW[e] = k;
+      }
+    }
+    this.colPtr = colPtr;
+    this.colPre = colPre;
+    this.colW = colW;
+    this.fanIn = fanIn;
+  }
+
+  private static validate(M: number, N: number, rowPtr: Int32Array, colIdx: Int32Array, nw: number): void {
+    if (rowPtr.length !== M + 1) {
+      throw new ShapeMismatchError(
+        `Sparse: rowPtr has length ${rowPtr.length}, but a source of ${M} neurons needs ${M + 1} (pre + 1)`,
+        { length: rowPtr.length, expected: M + 1 },
+      );
+    }
+    const nnz = colIdx.length;
+    if (rowPtr[0] !== 0 || rowPtr[M] !== nnz || nw !== nnz) {
+      throw new ShapeMismatchError(
+        `Sparse: rowPtr must start at 0 and end at the synapse count; got rowPtr[0] = ${rowPtr[0]}, ` +
+          `rowPtr[${M}] = ${rowPtr[M]}, colIdx length ${nnz}, w length ${nw}`,
+      );
+    }
+    for (let i = 0; i < M; i++) {
+      const a = rowPtr[i];
+      const b = rowPtr[i + 1];
+      if (b < a) {
+        throw new InvalidParameterError(
+          `Sparse: rowPtr must be non-decreasing, but rowPtr[${i + 1}] < rowPtr[${i}]`,
+        );
+      }
+      for (let k = a; k < b; k++) {
+        const j = colIdx[k];
+        if (j < 0 || j >= N) {
+          throw new InvalidParameterError(
+            `Sparse: colIdx[${k}] = ${j} (row ${i}) is outside the target's [0, ${N})`,
+            { row: i, index: k, post: j },
+          );
+        }
+        if (k > a && j <= colIdx[k - 1]) {
+          throw new InvalidParameterError(
+            `Sparse: row ${i} must list post indices in strictly ascending order without repeats; ` +
+              `colIdx[${k - 1}] = ${colIdx[k - 1]}, colIdx[${k}] = ${j} (use Sparse.fromTriplets to sort)`,
+            { row: i, index: k },
+          );
+        }
+      }
+    }
+  }
+}
+
+/** Stable counting sort of positions by key in [0, n); `within` is the incoming order (null = 0..len-1). */
+function countingOrder(key: Int32Array, n: number, within: Int32Array | null): Int32Array {
+  const len = key.length;
+  const start = new Int32Array(n + 1);
+  for (let k = 0; k < len; k++) start[key[k] + 1]++;
+  for (let v = 0; v < n; v++) start[v + 1] += start[v];
+  const out = new Int32Array(len);
+  for (let r = 0; r < len; r++) {
+    const k = within === null ? r : within[r];
+    out[start[key[k]]++] = k;
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { msToSteps, decayPerStep } from "../../src/core/time.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { TimeStepError, SpikeflowError, InvalidParameterError } from "../../src/core/errors.ts";
+import { log, captureLogs, muteWarning } from "../../src/core/log.ts";
+
+test("durations convert to steps by rounding, so 150 ms at 0.1 ms is 1500 steps, not 1499 (case C26)", () => {
+  assert.equal(0.15 / 0.0001 < 1500, true); // the float64 trap this guards against
+  assert.equal(msToSteps(150, 0.1), 1500);
+  assert.equal(msToSteps(250, 0.1), 2500);
+  assert.equal(msToSteps(100, 0.1), 1000);
+  assert.equal(msToSteps(1, 0.1), 10);
+  assert.equal(msToSteps(0, 0.1), 0);
+});
+
+test("a duration that is not a whole number of steps is rejected with the nearest valid values (C04, C26)", () => {
+  assert.throws(
+    () => msToSteps(0.25, 0.1, "tRef_ms"),
+    (e: unknown) =>
+      e instanceof TimeStepError &&
+      e.code === "time-step" &&
+      /tRef_ms of 0.25 ms is not a whole number of steps of dt = 0.1 ms/.test(e.message) &&
+      /0.2 or 0.3 ms/.test(e.message),
+  );
+  assert.throws(() => msToSteps(-1, 0.1), TimeStepError);
+  assert.throws(
+    () => msToSteps(1, 0),
+    (e: unknown) => e instanceof InvalidParameterError && /dt_ms must be > 0/.test(e.message),
+  );
+  assert.throws(() => msToSteps(NaN, 1), /must be a finite number, got NaN/);
+});
+
+test("every whole number of steps round-trips for any dt", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 1_000_000 }),
+      fc.constantFrom(0.01, 0.05, 0.1, 0.25, 0.5, 1),
+      (n, dt) => {
+        return msToSteps(n * dt, dt) === n;
+      },
+    ),
+  );
+});
+
+test("decayPerStep is exp(-dt/tau)", () => {
+  assert.equal(decayPerStep(20, 1), Math.exp(-1 / 20));
+  assert.throws(() => decayPerStep(-1, 1), /tau_ms must be > 0, got -1/);
+});
+
+test("the same seed and stream give the same sequence; other streams and seeds differ", () => {
+  const draw = (seed: number, ...s: (string | number)[]) => {
+    const r = createRng(seed, ...s);
+    return Array.from({ length: 8 }, () => r.nextU32());
+  };
+  assert.deepEqual(draw(1, "poisson", 3), draw(1, "poisson", 3));
+  assert.notDeepEqual(draw(1, "poisson", 3), draw(1, "poisson", 4));
+  assert.notDeepEqual(draw(1, "poisson", 3), draw(2, "poisson", 3));
+  assert.notDeepEqual(draw(1, "1"), draw(1, 1));
+  // A stream's sequence does not depend on what was drawn from another stream first.
+  const a = createRng(7, "x");
+  createRng(7, "y").nextU32();
+  assert.deepEqual(
+    Array.from({ length: 4 }, () => a.nextU32()),
+    draw(7, "x").slice(0, 4),
+  );
+});
+
+test("uniform, normal and geometric draws have the right moments (seeded, 5 standard errors)", () => {
+  const r = createRng(42, "moments");
+  const n = 200_000;
+  let s = 0;
+  let s2 = 0;
+  let g = 0;
+  let z = 0;
+  let z2 = 0;
+  const p = 0.2;
+  for (let i = 0; i < n; i++) {
+    const u = r.float();
+    assert.ok(u >= 0 && u < 1);
+    s += u;
+    s2 += u * u;
+    const x = r.normal();
+    z += x;
+    z2 += x * x;
+    g += r.geometric(p);
+  }
+  assert.ok(Math.abs(s / n - 0.5) < 5 * Math.sqrt(1 / 12 / n));
+  assert.ok(Math.abs(s2 / n - 1 / 3) < 0.005);
+  assert.ok(Math.abs(z / n) < 5 / Math.sqrt(n));
+  assert.ok(Math.abs(z2 / n - 1) < 5 * Math.sqrt(2 / n));
+  // geometric (failures before success): mean (1-p)/p = 4, variance (1-p)/p^2 = 20
+  assert.ok(Math.abs(g / n - 4) < 5 * Math.sqrt(20 / n));
+  assert.equal(r.geometric(1), 0);
+  assert.equal(r.geometric(0), Infinity);
+});
+
+test("an unsafe integer seed is a typed error", () => {
+  assert.throws(
+    () => createRng(2 ** 60),
+    (e: unknown) => e instanceof SpikeflowError && /safe integers/.test(e.message),
+  );
+});
+
+test("the logger tags warnings with ids, can warn once and can mute an id", () => {
+  const recs = captureLogs(() => {
+    log.warn("demo-id", "first");
+    log.warn("demo-once", "same", { once: true });
+    log.warn("demo-once", "same", { once: true });
+    muteWarning("demo-muted");
+    log.warn("demo-muted", "hidden");
+  });
+  assert.deepEqual(
+    recs.map((r) => [r.id, r.message]),
+    [
+      ["demo-id", "first"],
+      ["demo-once", "same"],
+    ],
+  );
+});

@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { rankOrder } from "../../src/encoding/rank-order.ts";
+import type { SpikeTrain } from "../../src/encoding/spike-train.ts";
+
+/** Step of each input's spike, or -1. */
+function firstSteps(t: SpikeTrain): number[] {
+  const out = new Array(t.size).fill(-1);
+  for (let s = 0; s < t.steps; s++) for (const i of t.spikesAt(s)) out[i] = s;
+  return out;
+}
+
+test("linear mapping: the max at step 0, the smallest nonzero at step steps - 1, zeros silent", () => {
+  // vMax 3, vMin 1, span 2, steps 5: step = round((3 - v) / 2 * 4); v = 2 gives 2.
+  const t = rankOrder([0, 1, 3, 2, 3], { steps: 5 });
+
+  assert.deepEqual(firstSteps(t), [-1, 4, 0, 2, 0]);
+  assert.equal(t.totalSpikes, 4);
+});
+
+test("equal nonzero values all spike at step 0; all-zero input gives no spike", () => {
+  assert.deepEqual(firstSteps(rankOrder([0, 7, 7], { steps: 10 })), [-1, 0, 0]);
+  assert.equal(rankOrder([0, 0], { steps: 10 }).totalSpikes, 0);
+  assert.deepEqual(firstSteps(rankOrder([1, 2, 3], { steps: 1 })), [0, 0, 0]);
+});
+
+test("the values are not modified", () => {
+  const values = Object.freeze([0.2, 0.1, 0.4]);
+  assert.deepEqual(firstSteps(rankOrder(values, { steps: 3 })), [1, 2, 0]);
+});
+
+test("property: one spike per nonzero input, never later for a larger value", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 100, noNaN: true })), {
+        minLength: 1,
+        maxLength: 30,
+      }),
+      fc.integer({ min: 1, max: 50 }),
+      (values, steps) => {
+        const s = firstSteps(rankOrder(values, { steps }));
+        for (let i = 0; i < values.length; i++) {
+          assert.equal(s[i] >= 0, values[i] > 0);
+          for (let j = 0; j < values.length; j++)
+            if (values[i] > 0 && values[j] > values[i]) assert.ok(s[j] <= s[i]);
+        }
+      },
+    ),
+    { numRuns: 100, seed: 3 },
+  );
+});

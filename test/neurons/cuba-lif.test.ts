@@ -1,0 +1,257 @@
+/**
+ * CubaLIF: the closed-form PSP of one delivered weight (peak height and time), the tau_syn = tau_m limit,
+ * arrival timing, the CUBA benchmark parameters, refractoriness, properties and parameter errors.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
+import { CUBA_BENCHMARK_PARAMS, CUBA_BENCHMARK_WEIGHTS, CubaLIF } from "../../src/neurons/cuba-lif.ts";
+import type { CubaLifParams } from "../../src/neurons/cuba-lif.ts";
+import { ctxAt, diffs, run } from "./helpers.ts";
+
+/**
+ * PSP of a weight w arriving at t = 0 into a current with time constant ts, membrane tm, R:
+ *   I(t) = w e^(-t/ts);  tm dv/dt = -v + R I  (v relative to rest, v(0) = 0)
+ *   v(t) = R w ts / (ts - tm) (e^(-t/ts) - e^(-t/tm)),  and R w (t/tm) e^(-t/tm) when ts = tm.
+ * v'(t) = 0 gives the peak time t* = ts tm / (tm - ts) ln(tm/ts) (t* = tm when ts = tm).
+ */
+function psp(t: number, w: number, tm: number, ts: number, R = 1): number {
+  if (ts === tm) return R * w * (t / tm) * Math.exp(-t / tm);
+  return ((R * w * ts) / (ts - tm)) * (Math.exp(-t / ts) - Math.exp(-t / tm));
+}
+
+function pspCurvature(t: number, w: number, tm: number, ts: number): number {
+  return ((w * ts) / (ts - tm)) * (Math.exp(-t / ts) / ts ** 2 - Math.exp(-t / tm) / tm ** 2);
+}
+
+/** One neuron at rest 0 with a high threshold; weight `w` arrives at step `s0`; returns v after each step. */
+function pspTrace(
+  params: Partial<CubaLifParams>,
+  w: number,
+  s0: number,
+  steps: number,
+  dt: number,
+): number[] {
+  const n = new CubaLIF(1, dt, { vRest_mV: 0, vReset_mV: 0, vThreshold_mV: 100, tRef_ms: 0, ...params });
+  const port = n.port();
+  const trace: number[] = [];
+  run(n, steps, dt, { feed: (s) => (port[0] = s === s0 ? w : 0), after: () => trace.push(n.v_mV[0]) });
+  return trace;
+}
+
+test("a single weight gives the closed-form PSP at every step, with its peak height and time", () => {
+  // The weight arrives in step s0 and is added after that step's decay, so v(s0) is still 0 and v after step
+  // s0 + n is v(n dt): the update is exact for exponential currents, so samples match the closed form up to
+  // float32 rounding. Bound: v is stored each step with error <= ulp(1)/2 = 2^-25, damped by D_m, so at most
+  // 2^-25 / (1 - D_m) ~ 6e-6 mV; the stored current adds a relative 2^-24 per step, ~n 6e-8 of the peak.
+  // 5e-5 mV covers both with margin for n <= 400. The sampled maximum lies at floor or ceil of t*/dt, and
+  // falls short of the true peak by at most |v''(t*)| (dt/2)^2 / 2.
+  const dt = 0.1;
+  const tm = 20;
+  const ts = 5;
+  const w = CUBA_BENCHMARK_WEIGHTS.exc_nA;
+  const s0 = 5;
+
+  const trace = pspTrace({ tauMem_ms: tm, synapses: [{ port: "exc", tauSyn_ms: ts }] }, w, s0, 400, dt);
+
+  assert.equal(trace[s0], 0, "no effect in the arrival step");
+  for (let n = 0; s0 + n < trace.length; n++) {
+    const expected = psp(n * dt, w, tm, ts);
+    assert.ok(Math.abs(trace[s0 + n] - expected) < 5e-5, `n = ${n}: ${trace[s0 + n]} vs ${expected}`);
+  }
+  const tPeak = ((ts * tm) / (tm - ts)) * Math.log(tm / ts);
+  const peak = psp(tPeak, w, tm, ts);
+  assert.ok(
+    Math.abs(tPeak - 9.242) < 1e-3 && Math.abs(peak - 0.2551) < 1e-4,
+    "t* = 9.242 ms, peak 0.2551 mV",
+  );
+  const sampled = trace.slice(s0);
+  const nMax = sampled.indexOf(Math.max(...sampled));
+  assert.ok(nMax === Math.floor(tPeak / dt) || nMax === Math.ceil(tPeak / dt), `peak sample at n = ${nMax}`);
+  const shortfall = (Math.abs(pspCurvature(tPeak, w, tm, ts)) * (dt / 2) ** 2) / 2;
+  assert.ok(peak - sampled[nMax] <= shortfall + 5e-5 && sampled[nMax] <= peak + 5e-5);
+});
+
+test("tau_syn = tau_m uses the limit (t/tau) e^(-t/tau): peak R w / e at t = tau_m; a near-equal tau agrees", () => {
+  const dt = 0.1;
+  const w = 2;
+  const equal = pspTrace({ tauMem_ms: 10, synapses: [{ port: "syn", tauSyn_ms: 10 }] }, w, 0, 300, dt);
+  const near = pspTrace(
+    { tauMem_ms: 10, synapses: [{ port: "syn", tauSyn_ms: 10 * (1 + 1e-12) }] },
+    w,
+    0,
+    300,
+    dt,
+  );
+
+  for (let n = 0; n < 300; n++) {
+    assert.ok(Math.abs(equal[n] - psp(n * dt, w, 10, 10)) < 5e-5, `n = ${n}`);
+  }
+  assert.equal(equal.indexOf(Math.max(...equal)), 100);
+  assert.ok(Math.abs(equal[100] - w / Math.E) < 5e-5);
+  assert.ok(
+    near.every((x, k) => Math.abs(x - equal[k]) < 1e-6),
+    "no cancellation near tau_syn = tau_m",
+  );
+});
+
+test("each synapse port has its own current decaying with its own tau; the first port is the default", () => {
+  const dt = 1;
+  const n = new CubaLIF(1, dt, {
+    synapses: [
+      { port: "exc", tauSyn_ms: 5 },
+      { port: "inh", tauSyn_ms: 10 },
+    ],
+    vThreshold_mV: 100,
+  });
+  assert.deepEqual(n.portNames, ["exc", "inh", "i_nA", "dv_mV"]);
+  assert.equal(n.port(), n.port("exc"));
+  n.port("exc")[0] = 3;
+  n.port("inh")[0] = -4;
+  n.step(ctxAt(0, dt));
+
+  run(n, 10, dt);
+
+  // ten float32 stores, each a relative rounding of at most 2^-24
+  assert.ok(Math.abs(n.state("iSyn_exc_nA")[0] - 3 * Math.exp(-10 / 5)) < 3 * 10 * 2 ** -24);
+  assert.ok(Math.abs(n.state("iSyn_inh_nA")[0] - -4 * Math.exp(-10 / 10)) < 4 * 10 * 2 ** -24);
+});
+
+test("CUBA benchmark (Vogels & Abbott 2005): El above Vt fires tonically with ISI t_ref + taum ln((El-Vr)/(El-Vt))", () => {
+  // With no input v relaxes from Vr = -60 toward El = -49 and crosses Vt = -50 after T = 20 ln 11 = 47.958 ms.
+  // Under the refractory convention the ISI is R - 1 + ceil(T/dt) steps, in [t_ref + T - dt, t_ref + T).
+  const dt = 0.1;
+  const n = new CubaLIF(1, dt, CUBA_BENCHMARK_PARAMS);
+
+  const events = run(n, 5000, dt);
+
+  assert.deepEqual(n.portNames, ["exc", "inh", "i_nA", "dv_mV"]);
+  assert.equal(events.steps[0], 0, "starts at El = -49, above threshold");
+  const isis = [...new Set(diffs(events.steps))];
+  const closed = 5 + 20 * Math.log(11);
+  assert.equal(isis.length, 1);
+  assert.ok(isis[0] * dt >= closed - dt && isis[0] * dt < closed, `ISI ${isis[0] * dt} ms vs ${closed} ms`);
+  assert.ok(Math.abs(CUBA_BENCHMARK_WEIGHTS.exc_nA - 1.62) < 1e-12, "60 * 0.27 / 10");
+  assert.ok(Math.abs(CUBA_BENCHMARK_WEIGHTS.inh_nA - -9) < 1e-12, "-20 * 4.5 / 10");
+});
+
+test("while refractory v is held and i_nA is discarded, but synaptic currents keep decaying and accumulating", () => {
+  const dt = 1;
+  const n = new CubaLIF(1, dt, { tRef_ms: 5, vRest_mV: 0, vReset_mV: 0, vThreshold_mV: 1 });
+  n.port("dv_mV")[0] = 5;
+  n.step(ctxAt(0, dt)); // spike, refractory for steps 1..4
+
+  n.port("i_nA")[0] = 50;
+  n.port("syn")[0] = 2;
+  n.step(ctxAt(1, dt));
+
+  assert.equal(n.spikeCount, 0);
+  assert.equal(n.v_mV[0], 0);
+  assert.equal(n.state("iSyn_syn_nA")[0], 2);
+  run(n, 3, dt);
+  assert.equal(n.v_mV[0], 0);
+  assert.equal(n.state("iSyn_syn_nA")[0], Math.fround(2 * Math.exp(-3 / 5)));
+});
+
+test("reset() zeroes v, the synaptic currents and the refractory counters", () => {
+  const n = new CubaLIF(2, 1);
+  n.port()[0] = 30;
+  run(n, 5, 1);
+
+  n.reset();
+
+  assert.deepEqual([...n.v_mV], [-65, -65]);
+  assert.deepEqual([...n.state("iSyn_syn_nA")], [0, 0]);
+  assert.deepEqual([...n.refractoryLeft], [0, 0]);
+});
+
+test("property: spikes exactly when the re-derived exact update reaches threshold; runs are reproducible", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        tm: fc.double({ min: 2, max: 40, noNaN: true }),
+        ts: fc.double({ min: 1, max: 20, noNaN: true }),
+        inputs: fc.array(
+          fc.tuple(
+            fc.double({ min: -5, max: 40, noNaN: true }),
+            fc.double({ min: -3, max: 8, noNaN: true }),
+            fc.double({ min: -2, max: 6, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 60 },
+        ),
+      }),
+      ({ tm, ts, inputs }) => {
+        const dt = 0.5;
+        const make = () =>
+          new CubaLIF(1, dt, { tauMem_ms: tm, tRef_ms: 1, synapses: [{ port: "syn", tauSyn_ms: ts }] });
+        const n = make();
+        const twin = make();
+        const Dm = Math.exp(-dt / tm);
+        const Ds = Math.exp(-dt / ts);
+        const x = (dt * (ts - tm)) / (tm * ts);
+        const c = Dm * (dt / tm) * (x === 0 ? 1 : Math.expm1(x) / x);
+        for (let s = 0; s < inputs.length; s++) {
+          const v0 = n.v_mV[0];
+          const I0 = n.state("iSyn_syn_nA")[0];
+          const ref0 = n.refractoryLeft[0];
+          for (const m of [n, twin]) {
+            m.port("syn")[0] = inputs[s][0];
+            m.port("i_nA")[0] = inputs[s][1];
+            m.port("dv_mV")[0] = inputs[s][2];
+          }
+          const w = n.port("syn")[0];
+          const cur = n.port("i_nA")[0];
+          const dv = n.port("dv_mV")[0];
+
+          n.step(ctxAt(s, dt));
+          twin.step(ctxAt(s, dt));
+
+          if (n.state("iSyn_syn_nA")[0] !== Math.fround(I0 * Ds + w)) return false;
+          if (twin.v_mV[0] !== n.v_mV[0] || twin.spikeCount !== n.spikeCount) return false;
+          if (ref0 > 1) {
+            if (n.spikeCount !== 0 || n.v_mV[0] !== v0) return false;
+            continue;
+          }
+          const pre = -65 + (v0 + 65) * Dm + (1 - Dm) * 1 * cur + c * I0 + dv;
+          if (Math.abs(pre - -52) < 1e-9) continue; // operand order could round either way at the boundary
+          if ((n.spikeCount === 1) !== pre >= -52) return false;
+        }
+        return true;
+      },
+    ),
+    { seed: 2005, numRuns: 200 },
+  );
+});
+
+test("errors: synapse ports and time constants, and the LIF checks, are rejected by name", () => {
+  const bad = (
+    params: Partial<CubaLifParams>,
+    pattern: RegExp,
+    type: typeof InvalidParameterError | typeof TimeStepError = InvalidParameterError,
+  ) =>
+    assert.throws(
+      () => new CubaLIF(1, 0.1, params),
+      (e: unknown) => e instanceof type && pattern.test(e.message),
+      String(pattern),
+    );
+
+  bad({ synapses: [{ port: "exc", tauSyn_ms: -5 }] }, /synapses\[0\]\.tauSyn_ms must be > 0, got -5/);
+  bad(
+    {
+      synapses: [
+        { port: "exc", tauSyn_ms: 5 },
+        { port: "exc", tauSyn_ms: 10 },
+      ],
+    },
+    /synapses\[1\]\.port "exc" must be a non-empty name different from "i_nA", "dv_mV", "exc"/,
+  );
+  bad({ synapses: [{ port: "i_nA", tauSyn_ms: 5 }] }, /synapses\[0\]\.port "i_nA" must be a non-empty name/);
+  bad(
+    { synapses: [] },
+    /synapses must list at least one \{ port, tauSyn_ms \}; for a neuron without synaptic currents use LIF/,
+  );
+  bad({ tauMem_ms: -20 }, /tauMem_ms must be > 0, got -20/);
+  bad({ vReset_mV: -40 }, /vReset_mV \(-40\) must be below vThreshold_mV \(-52\)/);
+  bad({ tRef_ms: 0.15 }, /tRef_ms of 0.15 ms is not a whole number of steps of dt = 0.1 ms/, TimeStepError);
+});

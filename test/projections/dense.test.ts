@@ -1,0 +1,115 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidParameterError, NotFoundError, ShapeMismatchError } from "../../src/core/errors.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { LIF } from "../../src/neurons/lif.ts";
+import { Dense } from "../../src/projections/dense.ts";
+import { FakePopulation } from "./fake-population.ts";
+import { assertDeliveryMatches, assertViewMatches } from "./harness.ts";
+import type { Triplet } from "./harness.ts";
+
+function denseReference(M: number, N: number): Triplet[] {
+  const ref: Triplet[] = [];
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) ref.push([i, j, i * N + j]);
+  return ref;
+}
+
+test("a pre spike adds its row [pre][post] into the target's default port", () => {
+  const src = new FakePopulation(2);
+  const tgt = new LIF(3, 1);
+  const d = new Dense(src, tgt, { weights: [1, 2, 3, 10, 20, 30] });
+
+  src.fire([1]);
+  d.deliver();
+
+  assert.equal(d.port, "dv_mV");
+  assert.deepEqual([...tgt.port("dv_mV")], [10, 20, 30]);
+  assert.deepEqual([...tgt.port("i_nA")], [0, 0, 0]);
+  assert.equal(d.get(1, 2), 30);
+  assert.equal(d.get(0, 1), 2);
+});
+
+test("deliver matches a naive dense sum for random spike sets, and the view lists all synapses", () => {
+  const src = new FakePopulation(17);
+  const tgt = new FakePopulation(11, ["a", "b"]);
+  const d = new Dense(src, tgt, {
+    init: { kind: "uniform", lo: -1, hi: 1, rng: createRng(1, "w") },
+    port: "b",
+  });
+  const ref = denseReference(17, 11);
+
+  assertViewMatches(d, ref);
+  assertDeliveryMatches(d, src, tgt, ref, createRng(1, "spikes"), 6);
+  assert.equal(d.maxFanIn, 17);
+  assert.equal(d.maxFanOut, 11);
+  assert.ok(
+    tgt.port("a").every((v) => v === 0),
+    "the other port is untouched",
+  );
+});
+
+test("uniform init draws within [lo, hi) and is reproducible from the seed", () => {
+  const a = new Dense(new FakePopulation(20), new FakePopulation(30), {
+    init: { kind: "uniform", lo: 0, hi: 0.3, rng: createRng(7, "w") },
+  });
+  const b = new Dense(new FakePopulation(20), new FakePopulation(30), {
+    init: { kind: "uniform", lo: 0, hi: 0.3, rng: createRng(7, "w") },
+  });
+
+  assert.equal(a.w.length, 600);
+  assert.ok(a.w.every((v) => v >= 0 && v < 0.3));
+  assert.deepEqual(a.w, b.w);
+});
+
+test("weights are copied, never aliased, and constant init fills every entry", () => {
+  const given = new Float32Array([1, 2, 3, 4]);
+  const d = new Dense(new FakePopulation(2), new FakePopulation(2), { weights: given });
+  d.set(0, 0, 9);
+
+  const c = new Dense(new FakePopulation(2), new FakePopulation(3), {
+    init: { kind: "constant", value: 0.5 },
+  });
+
+  assert.equal(given[0], 1);
+  assert.equal(d.get(0, 0), 9);
+  assert.deepEqual([...c.w], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+});
+
+test("bad weights, ports and indices throw typed errors that say what is wrong", () => {
+  const src = new FakePopulation(2);
+  const tgt = new FakePopulation(3);
+  assert.throws(
+    () => new Dense(src, tgt, { weights: [1, 2, 3] }),
+    (e: unknown) => e instanceof ShapeMismatchError && /length 3/.test(e.message) && /2 x 3/.test(e.message),
+  );
+  assert.throws(() => new Dense(src, tgt, {}), /exactly one of `weights` and `init`, got neither/);
+  assert.throws(() => new Dense(src, tgt, { weights: [1, 2, 3, 4, NaN, 6] }), /weights\[4\]/);
+  assert.throws(() => new Dense(src, tgt, { weights: 0, port: "nope" }), NotFoundError);
+  const d = new Dense(src, tgt, { weights: 0 });
+  assert.throws(() => d.get(2, 0), InvalidParameterError);
+  assert.throws(() => d.set(0, 3, 1), /outside \[0, 2\) x \[0, 3\)/);
+});
+
+test("bounds: initial weights must lie inside, set() refuses values outside, clampAll() clamps", () => {
+  const src = new FakePopulation(1);
+  const tgt = new FakePopulation(3);
+  assert.throws(
+    () => new Dense(src, tgt, { weights: [0.5, 1.5, 0], bounds: { wMin: 0, wMax: 1 } }),
+    (e: unknown) => e instanceof InvalidParameterError && /weight 1 is 1.5/.test(e.message),
+  );
+  assert.throws(
+    () => new Dense(src, tgt, { weights: 0, bounds: { wMin: 1, wMax: 0 } }),
+    /wMin \(1\) must be <= bounds.wMax/,
+  );
+
+  const d = new Dense(src, tgt, { weights: [0.5, 1, 0], bounds: { wMin: 0, wMax: 1 } });
+  assert.throws(() => d.set(0, 0, 1.03), /outside bounds \[0, 1\]/);
+  d.w[0] = 1.03;
+  d.w[2] = -0.03;
+  d.clampAll();
+
+  assert.deepEqual([...d.w], [1, 1, 0]);
+  assert.deepEqual(d.bounds, { wMin: 0, wMax: 1 });
+  assert.deepEqual(d.rules, []);
+  assert.equal(d.view, d);
+});

@@ -1,0 +1,178 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidParameterError, ShapeMismatchError } from "../../src/core/errors.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { Sparse } from "../../src/projections/sparse.ts";
+import { FakePopulation } from "./fake-population.ts";
+import { assertDeliveryMatches, assertViewMatches } from "./harness.ts";
+import type { Triplet } from "./harness.ts";
+
+/** Reference synapses of a CSR projection: the documented order is lexicographic (pre, post). */
+function csrReference(pairs: ReadonlyArray<readonly [number, number]>): Triplet[] {
+  return [...pairs].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([i, j], k) => [i, j, k] as const);
+}
+
+test("fromTriplets sorts into CSR by pre, ascending post within a row", () => {
+  const s = Sparse.fromTriplets(new FakePopulation(3), new FakePopulation(4), {
+    pre: [2, 0, 2, 0],
+    post: [1, 3, 0, 0],
+    w: [0.5, 0.25, 0.75, 1],
+  });
+
+  assert.deepEqual([...s.rowPtr], [0, 2, 2, 4]);
+  assert.deepEqual([...s.colIdx], [0, 3, 0, 1]);
+  assert.deepEqual([...s.w], [1, 0.25, 0.75, 0.5]);
+  assert.equal(s.nnz, 4);
+  assert.equal(s.maxFanOut, 2);
+  assert.equal(s.maxFanIn, 2); // post 0 has pre 0 and pre 2
+});
+
+test("deliver matches a naive sum for random spike sets, and incoming/outgoing list the same synapses", () => {
+  const rng = createRng(3, "triplets");
+  const pairs = new Map<string, [number, number]>();
+  while (pairs.size < 120) {
+    const i = rng.int(25);
+    const j = rng.int(19);
+    pairs.set(`${i},${j}`, [i, j]);
+  }
+  const list = [...pairs.values()];
+  const src = new FakePopulation(25);
+  const tgt = new FakePopulation(19);
+  const s = Sparse.fromTriplets(src, tgt, {
+    pre: list.map((p) => p[0]),
+    post: list.map((p) => p[1]),
+    w: list.map(() => rng.uniform(-1, 1)),
+  });
+  const ref = csrReference(list);
+
+  assertViewMatches(s, ref);
+  assertDeliveryMatches(s, src, tgt, ref, createRng(3, "spikes"), 6);
+});
+
+test("duplicate pairs are rejected by default, naming the pair and both triplets, or summed on request", () => {
+  const t = { pre: [1, 0, 1], post: [2, 0, 2], w: [0.5, 1, 0.25] };
+  assert.throws(
+    () => Sparse.fromTriplets(new FakePopulation(2), new FakePopulation(3), t),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /\(1, 2\) appears twice \(triplets 0 and 2\)/.test(e.message) &&
+      /duplicates: "sum"/.test(e.message),
+  );
+
+  const s = Sparse.fromTriplets(new FakePopulation(2), new FakePopulation(3), t, { duplicates: "sum" });
+
+  assert.deepEqual([...s.colIdx], [0, 2]);
+  assert.deepEqual([...s.w], [1, 0.75]);
+});
+
+test("triplets outside the populations and inconsistent CSR arrays are rejected", () => {
+  const a = new FakePopulation(2);
+  const b = new FakePopulation(3);
+  assert.throws(
+    () => Sparse.fromTriplets(a, b, { pre: [0], post: [3], w: 1 }),
+    /\(0, 3\) is outside \[0, 2\) x \[0, 3\)/,
+  );
+  assert.throws(() => Sparse.fromTriplets(a, b, { pre: [0, 1], post: [0], w: 1 }), ShapeMismatchError);
+  assert.throws(() => new Sparse(a, b, { rowPtr: [0, 1], colIdx: [0], w: [1] }), /needs 3 \(pre \+ 1\)/);
+  assert.throws(
+    () => new Sparse(a, b, { rowPtr: [0, 2, 2], colIdx: [2, 1], w: [1, 1] }),
+    /strictly ascending/,
+  );
+  assert.throws(() => new Sparse(a, b, { rowPtr: [0, 1, 1], colIdx: [5], w: [1] }), /colIdx\[0\] = 5/);
+  assert.throws(() => new Sparse(a, b, { rowPtr: [0, 1, 2], colIdx: [0], w: [1] }), ShapeMismatchError);
+});
+
+test("the CSR constructor copies its inputs", () => {
+  const rowPtr = new Int32Array([0, 1, 2]);
+  const colIdx = new Int32Array([1, 0]);
+  const w = new Float32Array([0.5, 0.25]);
+  const s = new Sparse(new FakePopulation(2), new FakePopulation(2), { rowPtr, colIdx, w });
+
+  s.w[0] = 9;
+
+  assert.equal(w[0], 0.5);
+  assert.notEqual(s.rowPtr, rowPtr);
+});
+
+test("random with p = 1 is all-to-all; on one population it skips i -> i unless allowSelf", () => {
+  const a = new FakePopulation(6);
+  const b = new FakePopulation(4);
+  const rng = createRng(5, "conn");
+
+  const full = Sparse.random(a, b, { p: 1, weight: 0.5, rng });
+  const rec = Sparse.random(a, a, { p: 1, weight: 0.5, rng });
+  const recSelf = Sparse.random(a, a, { p: 1, weight: 0.5, rng, allowSelf: true });
+  const none = Sparse.random(a, b, { p: 0, weight: 0.5, rng });
+
+  assert.equal(full.nnz, 24);
+  assert.equal(rec.nnz, 30);
+  for (let i = 0; i < 6; i++) {
+    const row = [...rec.colIdx.subarray(rec.rowPtr[i], rec.rowPtr[i + 1])];
+    assert.deepEqual(
+      row,
+      [0, 1, 2, 3, 4, 5].filter((j) => j !== i),
+    );
+  }
+  assert.equal(recSelf.nnz, 36);
+  assert.equal(none.nnz, 0);
+  assert.equal(none.maxFanIn, 0);
+});
+
+test("random connects each pair with probability p: counts per column within 3 sd of M p", () => {
+  // Each column j receives Binomial(M, p) synapses; sd = sqrt(M p (1 - p)). Column 0 checks that geometric
+  // skipping can select the first post neuron (an off-by-one would leave it empty).
+  const M = 2000;
+  const N = 5;
+  const p = 0.3;
+  const s = Sparse.random(new FakePopulation(M), new FakePopulation(N), {
+    p,
+    weight: 1,
+    rng: createRng(11, "conn"),
+  });
+  const perColumn = new Array(N).fill(0);
+  for (const j of s.colIdx) perColumn[j]++;
+  const sd = Math.sqrt(M * p * (1 - p));
+
+  for (let j = 0; j < N; j++)
+    assert.ok(Math.abs(perColumn[j] - M * p) < 3 * sd, `column ${j}: ${perColumn[j]}`);
+});
+
+test("random is reproducible from the seed and draws weights from a function or an initialiser", () => {
+  const a = new FakePopulation(40);
+  const b = new FakePopulation(30);
+  const s1 = Sparse.random(a, b, { p: 0.2, weight: (i, j) => i + j / 100, rng: createRng(2, "c") });
+  const s2 = Sparse.random(a, b, { p: 0.2, weight: (i, j) => i + j / 100, rng: createRng(2, "c") });
+  const s3 = Sparse.random(a, b, {
+    p: 0.2,
+    weight: { kind: "uniform", lo: 0, hi: 0.1, rng: createRng(2, "w") },
+    rng: createRng(2, "c"),
+    bounds: { wMin: 0, wMax: 0.1 },
+  });
+
+  assert.deepEqual(s1.colIdx, s2.colIdx);
+  assert.deepEqual(s1.rowPtr, s3.rowPtr);
+  for (let i = 0; i < 40; i++)
+    for (let k = s1.rowPtr[i]; k < s1.rowPtr[i + 1]; k++)
+      assert.equal(s1.w[k], Math.fround(i + s1.colIdx[k] / 100));
+  assert.ok(s3.w.every((v) => v >= 0 && v < 0.1));
+  assert.throws(
+    () => Sparse.random(a, b, { p: 1.5, weight: 1, rng: createRng(1) }),
+    /p must be in \[0, 1\], got 1.5/,
+  );
+});
+
+test("random projections deliver like their own synapse list", () => {
+  const src = new FakePopulation(30);
+  const tgt = new FakePopulation(30);
+  const s = Sparse.random(src, tgt, {
+    p: 0.15,
+    weight: { kind: "normal", mean: 0, sd: 1, rng: createRng(4, "w") },
+    rng: createRng(4, "c"),
+  });
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0; i < 30; i++)
+    for (let k = s.rowPtr[i]; k < s.rowPtr[i + 1]; k++) pairs.push([i, s.colIdx[k]]);
+
+  assertViewMatches(s, csrReference(pairs));
+  assertDeliveryMatches(s, src, tgt, csrReference(pairs), createRng(4, "spikes"));
+});
