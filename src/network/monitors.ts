@@ -92,7 +92,6 @@ export class StateMonitor implements Monitor {
   readonly neurons: Int32Array;
   readonly every: number;
   readonly window: number | undefined;
-  private readonly source: Float32Array;
   private buf: Float32Array;
   private stepBuf: Int32Array;
   /** Samples written since reset (may exceed the window). */
@@ -104,7 +103,7 @@ export class StateMonitor implements Monitor {
     readonly variable: string,
     opts: StateMonitorOptions = {},
   ) {
-    this.source = population.state(variable);
+    population.state(variable); // throws NotFoundError for an unknown variable
     const ids = opts.neurons
       ? Int32Array.from(opts.neurons)
       : Int32Array.from({ length: population.size }, (_, i) => i);
@@ -134,7 +133,8 @@ export class StateMonitor implements Monitor {
       if (slot >= this.stepBuf.length) this.grow();
     }
     const base = slot * n;
-    const src = this.source;
+    // fetched every time: a model may keep a variable lazily and bring the buffer up to date on request
+    const src = this.population.state(this.variable);
     const ids = this.neurons;
     for (let k = 0; k < n; k++) this.buf[base + k] = src[ids[k]];
     this.stepBuf[slot] = step;

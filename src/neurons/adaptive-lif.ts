@@ -21,13 +21,14 @@
  * uniformly at random with the `rng` passed in, emits a spike. When exactly one neuron crosses it spikes and
  * no random number is drawn.
  *
- * Precision: the public theta buffer ("theta_mV") is Float32Array and the threshold test reads it, so spikes
- * depend only on float32 values (a saved and reloaded theta gives the same spikes). The per-step decay factor
- * with tau_theta = 1e7 ms is 1 - 5e-8 at dt = 0.5 ms, below half a float32 ulp of theta, so decaying the
- * float32 value in place would round the decay to 0 or to a whole ulp per step (errors of 50-100 % of the
- * decay). The decay therefore runs on a float64 shadow copy; the float32 buffer is its rounding. A value
- * written into state("theta_mV") from outside (loading) differs from the rounded shadow and is adopted at
- * the next learning step.
+ * Precision and cost: theta is kept in float64 and decayed lazily: each neuron stores its theta and the value
+ * of a learning-step clock when it was last exact, and theta(now) = stored x e^(-dt/tau_theta)^(clock - stamp)
+ * is computed only where it is needed: for a neuron whose membrane has reached v_th + min(theta, 0) (no other
+ * neuron can cross), at a crossing, and when the public buffer is read. With tau_theta = 1e7 ms the per-step
+ * factor is below half a float32 ulp, so decaying a float32 value in place would lose the decay altogether.
+ * The threshold test compares with the float32 rounding of theta, so a saved and reloaded theta gives the same
+ * spikes. The public float32 buffer `theta_mV` (also `state("theta_mV")`) is brought up to date whenever it is
+ * requested; a value written into it from outside (loading) is adopted at the next step.
  */
 import { InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
 import type { Rng } from "../core/rng.ts";
@@ -95,11 +96,19 @@ export class AdaptiveLIF extends PopulationBase {
   readonly oneSpikePerStep: boolean;
   /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
-  /** Adaptive threshold offset in mV (the public, float32 view; see the file comment). */
-  readonly theta_mV: Float32Array;
+  /** The public float32 buffer of theta (see `theta_mV`). */
+  private readonly theta32: Float32Array;
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
   private readonly thetaExact: Float64Array;
+  /** Learning-step clock value at which `thetaExact[i]` is exact. */
+  private readonly thetaStamp: Float64Array;
+  /** Counts the steps taken while learning (theta decays only then). */
+  private learnClock = 0;
+  /** min(0, smallest theta): no neuron with v below v_th + thetaFloor can cross. */
+  private thetaFloor = 0;
+  /** The public buffer was handed out since the last step: adopt outside writes. */
+  private exposed = false;
   private readonly crossers: Int32Array;
   private rng: Rng | null;
   private crossed = 0;
@@ -124,8 +133,9 @@ export class AdaptiveLIF extends PopulationBase {
     }
     this.rng = options.rng ?? null;
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
-    this.theta_mV = this.addState("theta_mV", 0);
+    this.theta32 = this.addState("theta_mV", 0);
     this.thetaExact = new Float64Array(size);
+    this.thetaStamp = new Float64Array(size);
     this.refractoryLeft = new Int32Array(size);
     this.crossers = new Int32Array(size);
   }
@@ -143,6 +153,41 @@ export class AdaptiveLIF extends PopulationBase {
     return this.crossed;
   }
 
+  /** Adaptive threshold offset in mV, float32, brought up to date on every read; writes are adopted. */
+  get theta_mV(): Float32Array {
+    if (this.exposed) this.adoptWrites();
+    const out = this.theta32;
+    for (let i = 0; i < this.size; i++) out[i] = this.thetaAt(i);
+    this.exposed = true;
+    return out;
+  }
+
+  override state(name: string): Float32Array {
+    return name === "theta_mV" ? this.theta_mV : super.state(name);
+  }
+
+  /** theta of neuron i now (float64). */
+  private thetaAt(i: number): number {
+    const k = this.learnClock - this.thetaStamp[i];
+    return k === 0 ? this.thetaExact[i] : this.thetaExact[i] * Math.pow(this.derived.thetaDecay, k);
+  }
+
+  /** Takes over values written into the public buffer since it was handed out. */
+  private adoptWrites(): void {
+    const buf = this.theta32;
+    let floor = 0;
+    for (let i = 0; i < this.size; i++) {
+      const b = buf[i];
+      if (!Object.is(b, Math.fround(this.thetaAt(i)))) {
+        this.thetaExact[i] = b;
+        this.thetaStamp[i] = this.learnClock;
+      }
+      if (b < floor) floor = b;
+    }
+    this.thetaFloor = floor;
+    this.exposed = false;
+  }
+
   step(ctx: StepContext): void {
     const { decay, currentGain, refSteps, resetDrop_mV, thetaDecay } = this.derived;
     const { vRest_mV, vThreshold_mV, vReset_mV, thetaPlus_mV } = this.params;
@@ -150,55 +195,56 @@ export class AdaptiveLIF extends PopulationBase {
     const learning = ctx.learning;
     const oneSpike = this.oneSpikePerStep;
     const v = this.v_mV;
-    const theta = this.theta_mV;
+    const theta32 = this.theta32;
     const thetaExact = this.thetaExact;
+    const thetaStamp = this.thetaStamp;
     const ref = this.refractoryLeft;
     const crossers = this.crossers;
     const dv = this.portAt(0);
     const cur = this.portAt(1);
+    const useCur = this.portEverRequested(1);
+    if (this.exposed) this.adoptWrites();
+    // theta decays by one step (learning only) before the threshold test
+    if (learning) this.learnClock++;
+    const clock = this.learnClock;
+    const candidate_mV = vThreshold_mV + this.thetaFloor;
     let crossed = 0;
     this.beginSpikes();
     for (let i = 0; i < this.size; i++) {
-      // theta decay (learning only); adopt a value written into the public buffer from outside
-      let th = 0;
-      let th32 = theta[i];
-      if (learning) {
-        th = thetaExact[i];
-        if (th32 !== Math.fround(th)) th = th32;
-        th *= thetaDecay;
-        th32 = Math.fround(th);
-      }
-
       // refractory: input is discarded
       if (ref[i] > 0 && --ref[i] > 0) {
         dv[i] = 0;
-        cur[i] = 0;
-        if (learning) {
-          thetaExact[i] = th;
-          theta[i] = th32;
-        }
+        if (useCur) cur[i] = 0;
         continue;
       }
 
       // integrate (exact over the step)
-      let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + dv[i];
+      let vi = vRest_mV + (v[i] - vRest_mV) * decay + dv[i];
       dv[i] = 0;
-      cur[i] = 0;
+      if (useCur) {
+        vi += currentGain * cur[i];
+        cur[i] = 0;
+      }
 
-      // threshold, reset, theta increment
-      if (vi >= vThreshold_mV + th32) {
-        vi = subtract ? vi - resetDrop_mV : vReset_mV;
-        ref[i] = refSteps;
-        if (learning) th += thetaPlus_mV;
-        if (oneSpike) crossers[crossed] = i;
-        else this.pushSpike(i);
-        crossed++;
+      // threshold (theta evaluated only for candidates), reset, theta increment
+      if (vi >= candidate_mV) {
+        const k = clock - thetaStamp[i];
+        let th = k === 0 ? thetaExact[i] : thetaExact[i] * Math.pow(thetaDecay, k);
+        if (vi >= vThreshold_mV + Math.fround(th)) {
+          vi = subtract ? vi - resetDrop_mV : vReset_mV;
+          ref[i] = refSteps;
+          if (learning) {
+            th += thetaPlus_mV;
+            thetaExact[i] = th;
+            thetaStamp[i] = clock;
+            theta32[i] = th;
+          }
+          if (oneSpike) crossers[crossed] = i;
+          else this.pushSpike(i);
+          crossed++;
+        }
       }
       v[i] = vi;
-      if (learning) {
-        thetaExact[i] = th;
-        theta[i] = th;
-      }
     }
     this.crossed = crossed;
 
@@ -218,7 +264,9 @@ export class AdaptiveLIF extends PopulationBase {
 
   /** Zeroes the learned thresholds. */
   resetLearned(): void {
-    this.theta_mV.fill(0);
+    this.theta32.fill(0);
     this.thetaExact.fill(0);
+    this.thetaStamp.fill(this.learnClock);
+    this.thetaFloor = 0;
   }
 }

@@ -14,6 +14,8 @@ export abstract class PopulationBase implements Population {
   readonly spiked: Uint8Array;
   readonly portNames: readonly string[];
   private readonly ports: Float32Array[];
+  /** 1 once `port()` has handed out the buffer; a port never handed out is always zero. */
+  private readonly portsRequested: Uint8Array;
   private readonly states = new Map<string, Float32Array>();
   private count = 0;
 
@@ -27,6 +29,7 @@ export abstract class PopulationBase implements Population {
     this.spiked = new Uint8Array(size);
     this.portNames = Object.freeze([...portNames]);
     this.ports = portNames.map(() => new Float32Array(size));
+    this.portsRequested = new Uint8Array(portNames.length);
   }
 
   get spikeCount(): number {
@@ -38,7 +41,10 @@ export abstract class PopulationBase implements Population {
   }
 
   port(name?: string): Float32Array {
-    if (name === undefined) return this.ports[0];
+    if (name === undefined) {
+      this.portsRequested[0] = 1;
+      return this.ports[0];
+    }
     const k = this.portNames.indexOf(name);
     if (k < 0) {
       throw new NotFoundError(
@@ -46,7 +52,16 @@ export abstract class PopulationBase implements Population {
         { port: name, ports: this.portNames },
       );
     }
+    this.portsRequested[k] = 1;
     return this.ports[k];
+  }
+
+  /**
+   * Whether anyone ever obtained port k's buffer through `port()`. A port nobody obtained holds only zeros,
+   * so a model may skip reading and clearing it.
+   */
+  protected portEverRequested(k: number): boolean {
+    return this.portsRequested[k] === 1;
   }
 
   /** The port buffer at position k of `portNames` (fast path for models). */

@@ -109,19 +109,24 @@ export class LIF extends PopulationBase {
     const ref = this.refractoryLeft;
     const dv = this.portAt(0);
     const cur = this.portAt(1);
+    // a current port nobody ever wrote into is all zeros: skip reading and clearing it
+    const useCur = this.portEverRequested(1);
     this.beginSpikes();
     for (let i = 0; i < this.size; i++) {
       // refractory: input is discarded
       if (ref[i] > 0 && --ref[i] > 0) {
         dv[i] = 0;
-        cur[i] = 0;
+        if (useCur) cur[i] = 0;
         continue;
       }
 
       // integrate (exact over the step)
-      let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + dv[i];
+      let vi = vRest_mV + (v[i] - vRest_mV) * decay + dv[i];
       dv[i] = 0;
-      cur[i] = 0;
+      if (useCur) {
+        vi += currentGain * cur[i];
+        cur[i] = 0;
+      }
 
       // threshold and reset
       if (vi >= vThreshold_mV) {

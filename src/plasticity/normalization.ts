@@ -7,20 +7,34 @@
  * Diehl & Cook use total = 78 (0.1 x 784 in BindsNET: 78.4); the LC-SNN uses 0.2 x kernel area.
  * A neuron whose incoming weights sum to 0 is left unchanged (never 0/0 = NaN; case C16).
  * For shared (convolutional) weights the per-neuron sums overlap; normalisation is meant for un-shared views.
+ *
+ * Cost: the first normalisation visits every neuron. After it, when every other rule on the projection is an
+ * STDP rule (which reports the neurons whose incoming weights it changed), only those neurons are
+ * renormalised: the others still sum to the total. Call `markAllChanged()` after editing weights by hand.
  */
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import type { LearningRule, Projection, SynapseView } from "../network/types.ts";
+import { Stdp } from "./stdp.ts";
+
+/** Scales post neuron j's incoming weights to sum to `total` (left alone when they sum to 0). */
+export function normalizeNeuron(
+  view: SynapseView,
+  j: number,
+  total: number,
+  pre: Int32Array,
+  widx: Int32Array,
+): void {
+  const w = view.w;
+  const n = view.incoming(j, pre, widx);
+  let sum = 0;
+  for (let s = 0; s < n; s++) sum += w[widx[s]];
+  if (sum === 0) return;
+  const f = total / sum;
+  for (let s = 0; s < n; s++) w[widx[s]] *= f;
+}
 
 export function normalizeIncoming(view: SynapseView, total: number, pre: Int32Array, widx: Int32Array): void {
-  const w = view.w;
-  for (let j = 0; j < view.postSize; j++) {
-    const n = view.incoming(j, pre, widx);
-    let sum = 0;
-    for (let s = 0; s < n; s++) sum += w[widx[s]];
-    if (sum === 0) continue;
-    const f = total / sum;
-    for (let s = 0; s < n; s++) w[widx[s]] *= f;
-  }
+  for (let j = 0; j < view.postSize; j++) normalizeNeuron(view, j, total, pre, widx);
 }
 
 export class IncomingNormalization implements LearningRule {
@@ -28,6 +42,8 @@ export class IncomingNormalization implements LearningRule {
   private readonly pre: Int32Array;
   private readonly widx: Int32Array;
   private readonly view: SynapseView;
+  private allChanged = true;
+  private readonly visit: (j: number) => void;
 
   constructor(
     readonly projection: Projection,
@@ -41,13 +57,35 @@ export class IncomingNormalization implements LearningRule {
     this.view = projection.view;
     this.pre = new Int32Array(this.view.maxFanIn);
     this.widx = new Int32Array(this.view.maxFanIn);
+    this.visit = (j) => normalizeNeuron(this.view, j, this.total, this.pre, this.widx);
     projection.rules.push(this);
   }
 
   update(): void {}
 
+  /** The next normalisation visits every neuron. */
+  markAllChanged(): void {
+    this.allChanged = true;
+  }
+
   afterRun(): void {
-    normalizeIncoming(this.view, this.total, this.pre, this.widx);
+    const others = this.projection.rules.filter((r) => r !== this);
+    const tracked = others.every((r) => r instanceof Stdp);
+    if (this.allChanged || !tracked) {
+      for (const r of others) if (r instanceof Stdp) r.takeChanged(() => {});
+      normalizeIncoming(this.view, this.total, this.pre, this.widx);
+      this.allChanged = false;
+      return;
+    }
+    const seen = new Set<number>();
+    for (const r of others) {
+      (r as Stdp).takeChanged((j) => {
+        if (!seen.has(j)) {
+          seen.add(j);
+          this.visit(j);
+        }
+      });
+    }
   }
 
   reset(): void {}

@@ -49,6 +49,10 @@ export class Stdp implements LearningRule {
   private readonly bounds: WeightBounds;
   private readonly idxA: Int32Array;
   private readonly idxW: Int32Array;
+  /** Post neurons whose incoming weights this rule changed since `takeChanged` was last called. */
+  private readonly changed: Uint8Array;
+  private readonly changedList: Int32Array;
+  private changedCount = 0;
 
   constructor(
     readonly projection: Projection,
@@ -84,6 +88,8 @@ export class Stdp implements LearningRule {
     const scratch = Math.max(this.view.maxFanIn, this.view.maxFanOut);
     this.idxA = new Int32Array(scratch);
     this.idxW = new Int32Array(scratch);
+    this.changed = new Uint8Array(this.view.postSize);
+    this.changedList = new Int32Array(this.view.postSize);
     projection.rules.push(this);
   }
 
@@ -118,6 +124,7 @@ export class Stdp implements LearningRule {
           const wk = wi[s];
           const dw = preSign * this.nuPre * x * (soft ? w[wk] - wMin : 1);
           w[wk] = clamp(w[wk] + dw, wMin, wMax);
+          this.markChanged(a[s]);
         }
       }
     }
@@ -126,7 +133,9 @@ export class Stdp implements LearningRule {
     if (this.nuPost !== 0) {
       const tgt = this.projection.target;
       for (let k = 0; k < tgt.spikeCount; k++) {
-        const n = this.view.incoming(tgt.spikeIdx[k], a, wi);
+        const j = tgt.spikeIdx[k];
+        const n = this.view.incoming(j, a, wi);
+        this.markChanged(j);
         for (let s = 0; s < n; s++) {
           const x = this.preTrace.value(a[s], t);
           if (x === 0) continue;
@@ -136,6 +145,26 @@ export class Stdp implements LearningRule {
         }
       }
     }
+  }
+
+  private markChanged(j: number): void {
+    if (this.changed[j] === 0) {
+      this.changed[j] = 1;
+      this.changedList[this.changedCount++] = j;
+    }
+  }
+
+  /**
+   * Calls `visit(j)` for every post neuron whose incoming weights this rule changed since the last call, and
+   * forgets them (weight normalisation renormalises only those).
+   */
+  takeChanged(visit: (j: number) => void): void {
+    for (let k = 0; k < this.changedCount; k++) {
+      const j = this.changedList[k];
+      this.changed[j] = 0;
+      visit(j);
+    }
+    this.changedCount = 0;
   }
 
   reset(): void {

@@ -198,3 +198,18 @@ export abstract class WeightedProjection implements Projection, SynapseView {
   abstract incoming(j: number, pre: Int32Array, widx: Int32Array): number;
   abstract outgoing(i: number, post: Int32Array, widx: Int32Array): number;
 }
+
+/**
+ * out[o .. o+n) += w[wo .. wo+n): the inner loop of every event-driven delivery. Unrolled by 4, which is
+ * about twice as fast in V8 as the plain loop.
+ */
+export function addRun(out: Float32Array, o: number, w: Float32Array, wo: number, n: number): void {
+  let f = 0;
+  for (; f + 4 <= n; f += 4) {
+    out[o + f] += w[wo + f];
+    out[o + f + 1] += w[wo + f + 1];
+    out[o + f + 2] += w[wo + f + 2];
+    out[o + f + 3] += w[wo + f + 3];
+  }
+  for (; f < n; f++) out[o + f] += w[wo + f];
+}

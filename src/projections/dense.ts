@@ -10,7 +10,7 @@
  */
 import { InvalidParameterError, requireFinite } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, makeWeights } from "./common.ts";
+import { WeightedProjection, addRun, makeWeights } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
 
 export type DenseOptions = WeightOptions;
@@ -40,8 +40,7 @@ export class Dense extends WeightedProjection {
     const idx = this.source.spikeIdx;
     const count = this.source.spikeCount;
     for (let k = 0; k < count; k++) {
-      const row = idx[k] * n;
-      for (let j = 0; j < n; j++) out[j] += w[row + j];
+      addRun(out, 0, w, idx[k] * n, n);
     }
   }
 

@@ -19,7 +19,7 @@
  */
 import { ShapeMismatchError, requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, makeWeights } from "./common.ts";
+import { WeightedProjection, addRun, makeWeights } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
 import { buildPatchIndex, describeGeometry, describeOutputFormula, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, Geometry2dOptions, PatchIndex } from "./geometry.ts";
@@ -119,8 +119,7 @@ export class Local2d extends WeightedProjection {
       for (let e = ptr[pos]; e < end; e++) {
         const l = loc[e];
         const wb = ((l * C + c) * KK + koff[e]) * F;
-        const pb = l * F;
-        for (let f = 0; f < F; f++) out[pb + f] += w[wb + f];
+        addRun(out, l * F, w, wb, F);
       }
     }
   }

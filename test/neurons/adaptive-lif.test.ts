@@ -355,3 +355,12 @@ test("errors: oneSpikePerStep without an rng, bad theta parameters and the LIF c
   );
   assert.doesNotThrow(() => new AdaptiveLIF(3, 1, { tauTheta_ms: Infinity }));
 });
+
+test("a theta written into the public buffer survives a second read before any step (loading a model)", () => {
+  const n = new AdaptiveLIF(3, 1);
+  n.theta_mV.set([1, 2, 3]);
+  // reading again (e.g. to save or copy the model) must not overwrite the written values
+  assert.deepEqual([...n.theta_mV], [1, 2, 3]);
+  n.step({ step: 0, dt_ms: 1, learning: false });
+  assert.deepEqual([...n.theta_mV], [1, 2, 3]);
+});

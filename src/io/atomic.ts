@@ -1,0 +1,118 @@
+/**
+ * Atomic file writes (Node only).
+ *
+ * The data goes to a new temporary file in the target's directory (same file system, so the rename below is
+ * atomic), is flushed with fsync, and the temporary file is renamed over the target. Readers therefore see the
+ * old file or the new one, never a partial one, even if the process dies mid-write. On any failure the
+ * temporary file is removed and the error is rethrown; the target is untouched. After the rename the
+ * directory itself is fsynced (where the platform allows it) so the new name survives a power loss.
+ * Temporary names are `.<basename>.<pid>.<random>.tmp`, created exclusively so two writers never share one.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { InvalidParameterError } from "../core/errors.ts";
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+function toBytes(data: Uint8Array | string, path: string): Uint8Array {
+  if (typeof data === "string") return new TextEncoder().encode(data);
+  if (data instanceof Uint8Array) return data;
+  throw new InvalidParameterError(`writeFileAtomic(${path}): data must be a Uint8Array or a string`);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  // Limitation: some platforms (Windows) cannot open or fsync a directory; durability of the rename then
+  // rests on the OS, and the failure is ignored because the write itself has succeeded.
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // see the limitation above
+  }
+}
+
+/** Writes `data` to `path` atomically (see the file comment). Strings are written as UTF-8. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const temp = tempPathFor(path);
+  const bytes = toBytes(data, path);
+  const handle = await open(temp, "wx", 0o644);
+  try {
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+        written += bytesWritten;
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Synchronous twin of writeFileAtomic, for CLI exit paths and tests. */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
+  const temp = tempPathFor(path);
+  const bytes = toBytes(data, path);
+  const fd = openSync(temp, "wx", 0o644);
+  try {
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+  try {
+    const dirFd = openSync(dirname(path), "r");
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  } catch {
+    // Limitation: as in syncDirectory, directory fsync is best effort.
+  }
+}
+
+/** Writes `value` as pretty-printed JSON (2-space indent, trailing newline) atomically. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, jsonText(value, path));
+}
+
+/** Synchronous twin of writeJsonAtomic. */
+export function writeJsonAtomicSync(path: string, value: unknown): void {
+  writeFileAtomicSync(path, jsonText(value, path));
+}
+
+function jsonText(value: unknown, path: string): string {
+  const text = JSON.stringify(value, null, 2);
+  if (text === undefined) {
+    throw new InvalidParameterError(
+      `writeJsonAtomic(${path}): a ${typeof value} has no JSON form; pass an object`,
+    );
+  }
+  return `${text}\n`;
+}

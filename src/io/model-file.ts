@@ -1,0 +1,56 @@
+/**
+ * Saving and loading spikeflow model directories (Node only); the format itself is in model-codec.ts.
+ *
+ * saveModel creates the directory if needed, then writes weights.safetensors and model.json, each atomically
+ * (writeFileAtomic), the manifest last. A crash can therefore leave at worst a new weights file beside the old
+ * manifest; the manifest's byte count and CRC-32 catch that on load, so a half-saved model is reported, never
+ * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { NotFoundError } from "../core/errors.ts";
+import { writeFileAtomic } from "./atomic.ts";
+import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
+import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
+
+export interface LoadModelOptions {
+  /** Reject a model of another kind (FormatError naming model.json). */
+  readonly expectKind?: string;
+}
+
+async function readOrNotFound(path: string, hint: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new NotFoundError(`${path} does not exist; ${hint}`, { file: path });
+    }
+    throw e;
+  }
+}
+
+/** Writes `model` into directory `dir` (created if missing); returns the manifest written. */
+export async function saveModel(dir: string, model: ModelInput): Promise<ModelManifest> {
+  const encoded = encodeModel(model);
+  await mkdir(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(encoded.files)) {
+    await writeFileAtomic(join(dir, name), bytes);
+  }
+  await writeFileAtomic(join(dir, MANIFEST_FILE), encoded.manifestText);
+  return encoded.manifest;
+}
+
+/** Reads and validates the model in directory `dir`. */
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<SavedModel> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const text = await readOrNotFound(manifestPath, "point loadModel at a directory written by saveModel");
+  const manifest = parseModelManifest(text, manifestPath, options);
+  const files: Record<string, Uint8Array> = {};
+  for (const name of Object.keys(manifest.files)) {
+    files[name] = await readOrNotFound(
+      join(dir, name),
+      `${MANIFEST_FILE} lists it; the model directory is incomplete`,
+    );
+  }
+  return decodeModel(manifest, files, dir);
+}

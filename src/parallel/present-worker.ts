@@ -1,0 +1,53 @@
+/**
+ * Worker side of the parallel test phase: rebuilds the frozen model from its config and tensors, shows it a
+ * shard of images with learning off, and returns the spike records flattened into transferable arrays.
+ * Every example draws from its own random streams (see experiments/present.ts), so the result does not
+ * depend on how the examples are split across workers.
+ */
+import { loadMnist } from "../data/mnist.ts";
+import { buildModel } from "../models/index.ts";
+import { presentTest } from "../experiments/unsupervised.ts";
+import type { RetryRule } from "../experiments/present.ts";
+
+export interface PresentTask {
+  readonly kind: string;
+  readonly config: Record<string, unknown>;
+  readonly tensors: Record<string, Float32Array>;
+  readonly dataDir?: string;
+  readonly start: number;
+  readonly end: number;
+  readonly seed: number;
+  readonly retry: RetryRule;
+}
+
+export interface PresentShard {
+  readonly start: number;
+  /** offsets[k] .. offsets[k+1] index the events of example start + k. */
+  readonly offsets: Int32Array;
+  readonly steps: Int32Array;
+  readonly neurons: Int32Array;
+  readonly attempts: Int32Array;
+}
+
+const datasets = new Map<string, ReturnType<typeof loadMnist>>();
+
+export default function present(task: PresentTask): PresentShard {
+  const key = task.dataDir ?? "";
+  let data = datasets.get(key);
+  if (!data) {
+    data = loadMnist({ split: "test", ...(task.dataDir ? { dir: task.dataDir } : {}) });
+    datasets.set(key, data);
+  }
+  const model = buildModel(task.kind, task.config, task.tensors);
+  const indices = Array.from({ length: task.end - task.start }, (_, k) => task.start + k);
+  const pres = presentTest(model, data, indices, task.seed, task.retry);
+  const offsets = new Int32Array(pres.length + 1);
+  for (let k = 0; k < pres.length; k++) offsets[k + 1] = offsets[k] + pres[k].events.count;
+  const steps = new Int32Array(offsets[pres.length]);
+  const neurons = new Int32Array(offsets[pres.length]);
+  pres.forEach((p, k) => {
+    steps.set(p.events.steps.subarray(0, p.events.count), offsets[k]);
+    neurons.set(p.events.neurons.subarray(0, p.events.count), offsets[k]);
+  });
+  return { start: task.start, offsets, steps, neurons, attempts: Int32Array.from(pres, (p) => p.attempts) };
+}

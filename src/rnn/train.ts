@@ -1,0 +1,217 @@
+/**
+ * Training of the rate RNN (src/rnn/rate-rnn.ts): Adam over the trained parameter groups, one trial per update,
+ * gradients from the hand-written BPTT in src/rnn/bptt.ts, and the reference's stopping rule. Source: Kim, Li &
+ * Sejnowski (2019) Methods and SI; rkim35/spikeRNN rate/main.py (read, not ported); docs/rnn.md.
+ *
+ * Trained: W_raw (on the fixed support), W_out, b_out and theta (if tauMax > tauMin). Not trained: W_in, x_0,
+ * the unit signs and the masks.
+ *
+ * Stopping rule (reference code): after the update of 0-based trial tr with (tr - 1) mod evalEvery = 0, run
+ * evalTrials fresh noisy trials; stop when their mean loss < lossThreshold, accuracy > accuracyThreshold and
+ * tr > minTrials (1500 for Go-NoGo), or after maxTrials updates.
+ */
+import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
+import { type Rng, createRng } from "../core/rng.ts";
+import {
+  ADAM_DEFAULTS,
+  type AdamParams,
+  type AdamSlot,
+  adamStepSize,
+  adamUpdate,
+  createAdamSlot,
+  validateAdam,
+} from "./adam.ts";
+import { type LossKind, RateRnnBackprop } from "./bptt.ts";
+import { type RateRnn, type RateRnnOptions, cloneRateRnn, createRateRnn, tauTrainable } from "./rate-rnn.ts";
+import { type TaskName, type Trial, generateTrial, isCorrect, taskSpec, trialRng } from "./tasks.ts";
+
+export { type LossKind, type RateRnnGradients, RateRnnBackprop, trialLoss } from "./bptt.ts";
+
+export interface RateTrainOptions extends AdamParams {
+  /** Model options (units, activation, taus, ...); `inputs` is set from the task. Default RATE_RNN_DEFAULTS. */
+  readonly model: Partial<RateRnnOptions>;
+  /** Seed of everything: the model (unless model.seed is set), trials, noise. Default 1. */
+  readonly seed: number;
+  /** Loss. Default "l2" (paper). */
+  readonly loss: LossKind;
+  /** Cap on updates (one trial each). Default 6000 (paper). */
+  readonly maxTrials: number;
+  /** Evaluate after trials tr with (tr - 1) mod evalEvery = 0. Default 100 (code). */
+  readonly evalEvery: number;
+  /** Fresh trials per evaluation. Default 100 (code). */
+  readonly evalTrials: number;
+  /** Stop when the mean evaluation loss is below this... Default 7 (code). */
+  readonly lossThreshold: number;
+  /** ...and the accuracy above this. Default 0.95 (code). */
+  readonly accuracyThreshold: number;
+  /** ...and tr > minTrials. Default: the task's minTrials (1500 for Go-NoGo, 0 otherwise; code). */
+  readonly minTrials?: number;
+  /** Start from a copy of this model instead of a fresh one (`model` options are then ignored). */
+  readonly initial?: RateRnn;
+}
+
+export const RATE_TRAIN_DEFAULTS: Readonly<Omit<RateTrainOptions, "minTrials" | "initial">> = Object.freeze({
+  ...ADAM_DEFAULTS,
+  model: {},
+  seed: 1,
+  loss: "l2" as LossKind,
+  maxTrials: 6000,
+  evalEvery: 100,
+  evalTrials: 100,
+  lossThreshold: 7,
+  accuracyThreshold: 0.95,
+});
+
+/** Adam over the trained parameter groups of a model: W_raw, W_out, b_out and (if tauMax > tauMin) theta. */
+export class RateRnnTrainer {
+  readonly model: RateRnn;
+  readonly backprop: RateRnnBackprop;
+  readonly adam: Readonly<AdamParams>;
+  readonly lossKind: LossKind;
+  private readonly slots: { wRaw: AdamSlot; wOut: AdamSlot; bOut: AdamSlot; theta: AdamSlot };
+  private t = 0;
+
+  constructor(model: RateRnn, steps: number, options: Partial<AdamParams> & { loss?: LossKind } = {}) {
+    this.adam = Object.freeze({
+      learningRate: options.learningRate ?? ADAM_DEFAULTS.learningRate,
+      beta1: options.beta1 ?? ADAM_DEFAULTS.beta1,
+      beta2: options.beta2 ?? ADAM_DEFAULTS.beta2,
+      epsilon: options.epsilon ?? ADAM_DEFAULTS.epsilon,
+    });
+    validateAdam(this.adam);
+    this.lossKind = options.loss ?? "l2";
+    if (this.lossKind !== "l2" && this.lossKind !== "l1") {
+      throw new InvalidParameterError(`loss must be "l2" or "l1", got ${JSON.stringify(this.lossKind)}`);
+    }
+    this.model = model;
+    this.backprop = new RateRnnBackprop(model, steps);
+    this.slots = {
+      wRaw: createAdamSlot(model.wRaw.length),
+      wOut: createAdamSlot(model.units),
+      bOut: createAdamSlot(1),
+      theta: createAdamSlot(model.units),
+    };
+  }
+
+  /** Number of updates done. */
+  get updates(): number {
+    return this.t;
+  }
+
+  /** One update on one trial; returns the trial's loss before the update. */
+  update(trial: Trial, noise: Rng): number {
+    const loss = this.backprop.lossAndGradients(trial, noise, this.lossKind);
+    const g = this.backprop.gradients;
+    const m = this.model;
+    this.t++;
+    const lrT = adamStepSize(this.adam, this.t);
+    adamUpdate(m.wRaw, g.wRaw, this.slots.wRaw, this.adam, lrT);
+    adamUpdate(m.wOut, g.wOut, this.slots.wOut, this.adam, lrT);
+    adamUpdate(m.bOut, g.bOut, this.slots.bOut, this.adam, lrT);
+    if (tauTrainable(m)) adamUpdate(m.theta, g.theta, this.slots.theta, this.adam, lrT);
+    return loss;
+  }
+
+  /** Loss and rate-criterion correctness of one trial with the current weights (no update). */
+  evaluate(trial: Trial, noise: Rng): { loss: number; correct: boolean } {
+    const loss = this.backprop.loss(trial, noise, this.lossKind);
+    return { loss, correct: isCorrect(trial.task, this.backprop.trace.output, trial) };
+  }
+}
+
+export interface EvalPoint {
+  /** 0-based index of the last training trial before this evaluation. */
+  readonly trial: number;
+  /** Updates done (trial + 1). */
+  readonly updates: number;
+  readonly meanLoss: number;
+  /** Fraction of evaluation trials passed by the rate criterion. */
+  readonly accuracy: number;
+}
+
+export interface RateTrainResult {
+  readonly model: RateRnn;
+  readonly curve: readonly EvalPoint[];
+  /** Training loss of each update. */
+  readonly trainLoss: Float64Array;
+  readonly updates: number;
+  /** Whether the stopping criterion was met before maxTrials. */
+  readonly success: boolean;
+}
+
+/**
+ * Trains a fresh rate RNN (or a copy of `options.initial`) on `task`. Streams: model `createRng(seed, "rnn-init")`, training trial k
+ * `createRng(seed, "trial", k)` and its noise `createRng(seed, "noise", k)`, evaluation j after trial tr
+ * `createRng(seed, "eval-trial", tr, j)` / `createRng(seed, "eval-noise", tr, j)`.
+ */
+export function trainRateRnn(
+  task: TaskName,
+  options: Partial<RateTrainOptions> = {},
+  onProgress?: (point: EvalPoint) => void,
+): RateTrainResult {
+  const spec = taskSpec(task);
+  const o = { ...RATE_TRAIN_DEFAULTS, ...options };
+  requireInteger("seed", o.seed, 0);
+  requireInteger("maxTrials", o.maxTrials, 1);
+  requireInteger("evalEvery", o.evalEvery, 1);
+  requireInteger("evalTrials", o.evalTrials, 1);
+  requirePositive("lossThreshold", o.lossThreshold);
+  const minTrials = o.minTrials ?? spec.minTrials;
+  requireInteger("minTrials", minTrials, 0);
+  if (o.model.inputs !== undefined && o.model.inputs !== spec.inputs) {
+    throw new InvalidParameterError(
+      `model.inputs = ${o.model.inputs} but ${task} has ${spec.inputs} input channels`,
+    );
+  }
+  if (o.model.dt_ms !== undefined && o.model.dt_ms !== spec.dt_ms) {
+    throw new InvalidParameterError(
+      `model.dt_ms = ${o.model.dt_ms} but the ${task} timings are in ${spec.dt_ms} ms steps`,
+    );
+  }
+  const model = o.initial
+    ? cloneRateRnn(o.initial)
+    : createRateRnn({ seed: o.seed, ...o.model, inputs: spec.inputs });
+  if (model.inputs !== spec.inputs) {
+    throw new InvalidParameterError(
+      `initial model has ${model.inputs} inputs but ${task} has ${spec.inputs}`,
+    );
+  }
+  if (model.dynamics.dt_ms !== spec.dt_ms) {
+    throw new InvalidParameterError(
+      `initial model has dt_ms = ${model.dynamics.dt_ms} but the ${task} timings are in ${spec.dt_ms} ms steps`,
+    );
+  }
+  const trainer = new RateRnnTrainer(model, spec.steps, o);
+  const trainLoss = new Float64Array(o.maxTrials);
+  const curve: EvalPoint[] = [];
+  let success = false;
+  let tr = 0;
+  for (; tr < o.maxTrials; tr++) {
+    const trial = generateTrial(task, trialRng(o.seed, tr));
+    trainLoss[tr] = trainer.update(trial, createRng(o.seed, "noise", tr));
+    if ((tr - 1) % o.evalEvery !== 0) continue;
+
+    let lossSum = 0;
+    let correct = 0;
+    for (let j = 0; j < o.evalTrials; j++) {
+      const evalTrial = generateTrial(task, createRng(o.seed, "eval-trial", tr, j));
+      const r = trainer.evaluate(evalTrial, createRng(o.seed, "eval-noise", tr, j));
+      lossSum += r.loss;
+      if (r.correct) correct++;
+    }
+    const point: EvalPoint = {
+      trial: tr,
+      updates: tr + 1,
+      meanLoss: lossSum / o.evalTrials,
+      accuracy: correct / o.evalTrials,
+    };
+    curve.push(point);
+    onProgress?.(point);
+    if (point.meanLoss < o.lossThreshold && point.accuracy > o.accuracyThreshold && tr > minTrials) {
+      success = true;
+      tr++;
+      break;
+    }
+  }
+  return { model, curve, trainLoss: trainLoss.slice(0, tr), updates: tr, success };
+}

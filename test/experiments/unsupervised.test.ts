@@ -1,0 +1,114 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadMnist } from "../../src/data/mnist.ts";
+import { Lcsnn } from "../../src/models/lcsnn.ts";
+import { DiehlCook2015 } from "../../src/models/diehl-cook.ts";
+import { trainUnsupervised, presentTest, scoreTest } from "../../src/experiments/unsupervised.ts";
+import { runUnsupervised, loadRunModel, presentTestParallel, evalRun } from "../../src/experiments/run.ts";
+import { PROTOCOL_DEFAULTS } from "../../src/experiments/unsupervised.ts";
+
+const train = loadMnist({ split: "train", limit: 600 });
+const testSet = loadMnist({ split: "test", limit: 300 });
+
+test("the LC-SNN learns on 500 real MNIST images and scores clearly above chance on 300 test images", () => {
+  // Chance is 10 %. After 500 unsupervised examples the 25-filter network's readouts reach about 60-70 %;
+  // 35 % is a bound that only a network that learned nothing (or a broken readout) misses.
+  const model = new Lcsnn({ filters: 25 });
+  const r = trainUnsupervised(model, train, { trainCount: 500, seed: 3 });
+  const pres = presentTest(model, testSet, Array.from({ length: 300 }, (_, i) => i), 3);
+  const s = scoreTest(r.readouts, pres, testSet.labels.subarray(0, 300), model.output.size, 10, 1);
+  for (const name of ["all-activity", "proportion", "ngram", "logreg"] as const) {
+    assert.ok((s.accuracy[name] ?? 0) > 0.35, `${name}: ${s.accuracy[name]}`);
+  }
+  assert.equal(r.metrics.length, 2, "one metrics line per 250 examples");
+  assert.equal(r.metrics[0].accuracy.ngram, null, "no estimate before the first assignment");
+  assert.ok(r.metrics[1].accuracy.ngram !== null);
+  // the learning rate decays by 0.99 per block
+  assert.ok(Math.abs(model.stdp.nuPost - 0.01 * 0.99 ** 2) < 1e-12);
+});
+
+test("with learning off, testing changes neither weights nor thresholds (bit-identical)", () => {
+  const model = new Lcsnn({ filters: 10 });
+  trainUnsupervised(model, train, { trainCount: 50, seed: 1, logreg: false, updateInterval: 25 });
+  const w = model.local.w.slice();
+  const theta = model.output.theta_mV.slice();
+  presentTest(model, testSet, [0, 1, 2, 3, 4], 1);
+  assert.deepEqual(model.local.w, w);
+  assert.deepEqual(model.output.theta_mV, theta);
+});
+
+test("incoming weights sum to 0.2 x k^2 after every training example", () => {
+  const model = new Lcsnn({ filters: 5 });
+  trainUnsupervised(model, train, { trainCount: 20, seed: 2, logreg: false, updateInterval: 10 });
+  const pre = new Int32Array(144);
+  const widx = new Int32Array(144);
+  for (let j = 0; j < model.output.size; j++) {
+    const n = model.local.incoming(j, pre, widx);
+    let sum = 0;
+    for (let s = 0; s < n; s++) sum += model.local.w[widx[s]];
+    assert.ok(Math.abs(sum - 28.8) < 1e-3, `neuron ${j}: ${sum}`);
+  }
+});
+
+test("the same seed gives the same training run; test spikes do not depend on the number of workers", async () => {
+  const a = new Lcsnn({ filters: 10 });
+  const b = new Lcsnn({ filters: 10 });
+  trainUnsupervised(a, train, { trainCount: 60, seed: 5, logreg: false, updateInterval: 30 });
+  trainUnsupervised(b, train, { trainCount: 60, seed: 5, logreg: false, updateInterval: 30 });
+  assert.deepEqual(a.local.w, b.local.w);
+  const p = { ...PROTOCOL_DEFAULTS, seed: 5 };
+  const one = await presentTestParallel(a, testSet, 40, 5, p, 1, undefined);
+  const two = await presentTestParallel(b, testSet, 40, 5, p, 2, undefined);
+  assert.deepEqual(
+    two.map((x) => [Array.from(x.events.steps), Array.from(x.events.neurons), x.attempts]),
+    one.map((x) => [Array.from(x.events.steps), Array.from(x.events.neurons), x.attempts]),
+  );
+});
+
+test("a run directory holds config, metrics, summary and a model that eval reloads with identical predictions (C24)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-run-"));
+  try {
+    const s = await runUnsupervised({
+      kind: "lcsnn",
+      config: { filters: 10 },
+      protocol: { trainCount: 100, testCount: 50, seed: 7, updateInterval: 50 },
+      out: dir,
+      workers: 1,
+    });
+    for (const f of ["config.json", "metrics.jsonl", "summary.json", "model/model.json", "model/weights.safetensors"]) {
+      assert.ok(existsSync(join(dir, f)), f);
+    }
+    assert.equal(readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").length, 2);
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+    assert.equal(summary.seed, 7);
+    const cm = summary.test.confusion.ngram as number[][];
+    assert.equal(cm.flat().reduce((x: number, y: number) => x + y, 0), 50);
+
+    // reload: learning flag as asked, theta and weights as saved, same predictions for every readout
+    const loaded = await loadRunModel(join(dir, "model"), false);
+    assert.equal(loaded.model.net.learning, false);
+    const again = await evalRun(dir, { workers: 2 });
+    assert.deepEqual(again.accuracy, s.test.accuracy);
+    assert.deepEqual(again.confusion, s.test.confusion);
+    const relearn = await loadRunModel(join(dir, "model"), true);
+    assert.equal(relearn.model.net.learning, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("Diehl & Cook (both variants) learns above chance on a few hundred images", () => {
+  // Diehl & Cook learns more slowly than the LC-SNN: after 500 examples 50 neurons reach about 45 % (original)
+  // and 30 % (recurrent inhibition); 10 % is chance.
+  const bound = { original: 0.3, recurrent: 0.2 };
+  for (const variant of ["original", "recurrent"] as const) {
+    const model = new DiehlCook2015({ neurons: 50, variant, ...(variant === "recurrent" ? { inhibition_mV: 100 } : {}) });
+    const r = trainUnsupervised(model, train, { trainCount: 500, seed: 1, logreg: false });
+    const pres = presentTest(model, testSet, Array.from({ length: 200 }, (_, i) => i), 1);
+    const s = scoreTest(r.readouts, pres, testSet.labels.subarray(0, 200), model.output.size, 10, 1);
+    assert.ok((s.accuracy.proportion ?? 0) > bound[variant], `${variant}: ${JSON.stringify(s.accuracy)}`);
+  }
+});

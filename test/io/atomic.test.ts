@@ -1,0 +1,158 @@
+// Atomic writes: the target holds the old or the new content, never a partial file, and no temp file is left.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { InvalidParameterError } from "../../src/core/errors.ts";
+import {
+  writeFileAtomic,
+  writeFileAtomicSync,
+  writeJsonAtomic,
+  writeJsonAtomicSync,
+} from "../../src/io/atomic.ts";
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), "spikeflow-atomic-"));
+}
+
+test("writes bytes and text, replaces an existing file, and leaves only the target behind", async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, "w.bin");
+
+    await writeFileAtomic(path, Uint8Array.of(1, 2, 3));
+    assert.deepEqual([...readFileSync(path)], [1, 2, 3]);
+    await writeFileAtomic(path, "héllo");
+    writeFileAtomicSync(join(dir, "s.txt"), "sync");
+
+    assert.equal(readFileSync(path, "utf8"), "héllo");
+    assert.equal(readFileSync(join(dir, "s.txt"), "utf8"), "sync");
+    assert.deepEqual(readdirSync(dir).sort(), ["s.txt", "w.bin"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("writeJsonAtomic writes 2-space JSON with a final newline", async () => {
+  const dir = scratch();
+  try {
+    await writeJsonAtomic(join(dir, "a.json"), { a: [1, 2], b: "x" });
+    writeJsonAtomicSync(join(dir, "b.json"), { c: null });
+
+    assert.equal(
+      readFileSync(join(dir, "a.json"), "utf8"),
+      '{\n  "a": [\n    1,\n    2\n  ],\n  "b": "x"\n}\n',
+    );
+    assert.equal(readFileSync(join(dir, "b.json"), "utf8"), '{\n  "c": null\n}\n');
+    await assert.rejects(writeJsonAtomic(join(dir, "c.json"), undefined), InvalidParameterError);
+    assert.deepEqual(readdirSync(dir).sort(), ["a.json", "b.json"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("when the rename fails (the target is a non-empty directory) the temp file is removed", async () => {
+  const dir = scratch();
+  try {
+    const target = join(dir, "taken");
+    mkdirSync(target);
+    writeFileSync(join(target, "inside"), "keep");
+
+    await assert.rejects(writeFileAtomic(target, new Uint8Array(4096)), (e: NodeJS.ErrnoException) => {
+      assert.ok(["EISDIR", "ENOTEMPTY", "EEXIST", "EPERM"].includes(e.code ?? ""), String(e.code));
+      return true;
+    });
+    assert.throws(
+      () => writeFileAtomicSync(target, "x"),
+      (e: NodeJS.ErrnoException) => e.code !== undefined,
+    );
+
+    assert.deepEqual(readdirSync(dir), ["taken"]);
+    assert.equal(readFileSync(join(target, "inside"), "utf8"), "keep");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a missing parent directory fails without creating anything", async () => {
+  const dir = scratch();
+  try {
+    await assert.rejects(writeFileAtomic(join(dir, "no", "such", "f.bin"), "x"), { code: "ENOENT" });
+
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("data of the wrong type is refused before a temp file exists; the old file is intact", async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, "old.txt");
+    writeFileSync(path, "old");
+
+    await assert.rejects(writeFileAtomic(path, 42 as unknown as string), InvalidParameterError);
+
+    assert.equal(readFileSync(path, "utf8"), "old");
+    assert.deepEqual(readdirSync(dir), ["old.txt"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a write that fails midway (file size limit, EFBIG) keeps the old file and removes the temp file", (t) => {
+  const bash = spawnSync("bash", ["-c", "true"]);
+  if (bash.error) {
+    t.skip("bash is not available to set a file size limit");
+    return;
+  }
+  const dir = scratch();
+  try {
+    const path = join(dir, "model.bin");
+    writeFileSync(path, "old content");
+    const script = join(dir, "child.mts");
+    const atomic = resolve("src/io/atomic.ts");
+    writeFileSync(
+      script,
+      `import { writeFileAtomic } from ${JSON.stringify(atomic)};\n` +
+        `try { await writeFileAtomic(process.argv[2], new Uint8Array(65536).fill(7)); console.log("no error"); }\n` +
+        `catch (e) { console.log("failed " + e.code); }\n`,
+    );
+
+    // ulimit -f 1: writes past 1 KiB fail with EFBIG (Node ignores SIGXFSZ), after 1 KiB reached the temp file.
+    const child = spawnSync(
+      "bash",
+      ["-c", 'ulimit -f 1 && exec "$0" --import tsx "$1" "$2"', process.execPath, script, path],
+      { encoding: "utf8", env: { ...process.env, TSX_DISABLE_CACHE: "1" } },
+    );
+
+    assert.equal(child.stdout.trim(), "failed EFBIG", child.stderr);
+    assert.equal(readFileSync(path, "utf8"), "old content");
+    assert.deepEqual(readdirSync(dir).sort(), ["child.mts", "model.bin"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a read-only directory refuses the write and the old file stays", async (t) => {
+  if (process.getuid?.() === 0) {
+    t.skip("running as root, for whom directory permissions do not apply");
+    return;
+  }
+  const dir = scratch();
+  try {
+    const path = join(dir, "old.txt");
+    writeFileSync(path, "old");
+    chmodSync(dir, 0o500);
+
+    await assert.rejects(writeFileAtomic(path, "new"), { code: "EACCES" });
+
+    assert.equal(readFileSync(path, "utf8"), "old");
+    assert.deepEqual(readdirSync(dir), ["old.txt"]);
+  } finally {
+    chmodSync(dir, 0o700);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

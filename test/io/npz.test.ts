@@ -1,0 +1,185 @@
+// .npz: round trips, archives written by numpy, and central-directory validation before any allocation.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { unzipSync, zipSync } from "fflate";
+import { DTYPES } from "../../src/io/dtype.ts";
+import type { Tensor } from "../../src/io/dtype.ts";
+import { encodeNpy } from "../../src/io/npy.ts";
+import { decodeNpz, encodeNpz } from "../../src/io/npz.ts";
+import { arbTensor, assertFormatError, assertSameTensor } from "./helpers.ts";
+
+const NUMPY_DTYPES = DTYPES.filter((d) => d !== "BF16");
+const Z = "w.npz";
+
+test("round-trips random array sets, stored and deflated, bit for bit", () => {
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), arbTensor(NUMPY_DTYPES), { maxKeys: 4 }),
+      fc.constantFrom("stored" as const, "deflate" as const),
+      (arrays, compression) => {
+        const bytes = encodeNpz(arrays, { compression });
+        const out = decodeNpz(bytes, "p.npz");
+
+        assert.deepEqual(Object.keys(out).sort(), Object.keys(arrays).sort());
+        for (const k of Object.keys(arrays)) assertSameTensor(out[k], arrays[k], k);
+      },
+    ),
+    { seed: 99, numRuns: 150 },
+  );
+});
+
+test("members are <name>.npy, stored by default, deflated on request, with fixed timestamps", () => {
+  const arrays: Record<string, Tensor> = {
+    w: { dtype: "F32", shape: [64], data: new Float32Array(64) },
+    "layer/b": { dtype: "I8", shape: [2], data: Int8Array.of(-1, 1) },
+  };
+
+  const stored = encodeNpz(arrays);
+  const deflated = encodeNpz(arrays, { compression: "deflate" });
+
+  const members = unzipSync(stored);
+  assert.deepEqual(Object.keys(members), ["w.npy", "layer/b.npy"]);
+  assert.deepEqual(members["w.npy"], encodeNpy(arrays.w));
+  // Local header method field (offset 8): 0 = stored, 8 = deflate.
+  assert.equal(stored[8], 0);
+  assert.equal(deflated[8], 8);
+  assert.ok(deflated.length < stored.length);
+  assert.deepEqual(encodeNpz(arrays), stored);
+});
+
+// Archives written by numpy 2.4.6 (base64); numpy forces zip64 extra fields on every member:
+//   nc.npz: np.savez_compressed(f, a=np.arange(6, dtype=np.float32).reshape(2, 3), b=np.array([True, False]))
+//   ns.npz: np.savez(f, c=np.array(7, dtype=np.uint8))
+const NUMPY_SAVEZ_COMPRESSED =
+  "UEsDBC0AAAAIAAAAIQBP6QAq//////////8FABQAYS5ucHkBABAAmAAAAAAAAABVAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6T" +
+  "ZqKuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GkY6CsaaOgq1CmQDLgYwaLAHEg5ABMQNQLzAAQBQSwMELQAAAAgAAAAhAO4Z" +
+  "u13//////////wUAFABiLm5weQEAEACCAAAAAAAAAEYAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgXpNkqK6joJ6WX1RSlJgXn1+U" +
+  "kgoSd0vMKU4FihdnJBakAvkaRjqaOgq1ChQALkYGAFBLAQItAy0AAAAIAAAAIQBP6QAqVQAAAJgAAAAFAAAAAAAAAAAAAACAAQAAAABh" +
+  "Lm5weVBLAQItAy0AAAAIAAAAIQDuGbtdRgAAAIIAAAAFAAAAAAAAAAAAAACAAYwAAABiLm5weVBLBQYAAAAAAgACAGYAAAAJAQAAAAA=";
+const NUMPY_SAVEZ =
+  "UEsDBC0AAAAAAAAAIQB2DhOJ//////////8FABQAYy5ucHkBABAAgQAAAAAAAACBAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJ3x1" +
+  "MScsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg" +
+  "ICAgICAgICAgICAgICAgICAgICAgICAgICAKB1BLAQItAy0AAAAAAAAAIQB2DhOJgQAAAIEAAAAFAAAAAAAAAAAAAACAAQAAAABjLm5w" +
+  "eVBLBQYAAAAAAQABADMAAAC4AAAAAAA=";
+const fromBase64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64"));
+
+test("reads numpy's savez_compressed and savez archives", () => {
+  const compressed = decodeNpz(fromBase64(NUMPY_SAVEZ_COMPRESSED), "nc.npz");
+  const stored = decodeNpz(fromBase64(NUMPY_SAVEZ), "ns.npz");
+
+  assertSameTensor(compressed.a, { dtype: "F32", shape: [2, 3], data: Float32Array.of(0, 1, 2, 3, 4, 5) });
+  assertSameTensor(compressed.b, { dtype: "BOOL", shape: [2], data: Uint8Array.of(1, 0) });
+  assertSameTensor(stored.c, { dtype: "U8", shape: [], data: Uint8Array.of(7) });
+});
+
+/** Byte offsets of the central directory records (no archive comment, no zip64 end record). */
+function centralRecords(zip: Uint8Array): number[] {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const eocd = zip.length - 22;
+  assert.equal(view.getUint32(eocd, true), 0x06054b50);
+  const count = view.getUint16(eocd + 10, true);
+  let at = view.getUint32(eocd + 16, true);
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    assert.equal(view.getUint32(at, true), 0x02014b50);
+    out.push(at);
+    at += 46 + view.getUint16(at + 28, true) + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  return out;
+}
+
+const small: Record<string, Tensor> = {
+  a: { dtype: "U8", shape: [3], data: Uint8Array.of(1, 2, 3) },
+  b: { dtype: "U8", shape: [3], data: Uint8Array.of(4, 5, 6) },
+};
+
+test("rejects data that is not a zip archive", () => {
+  assertFormatError(
+    () => decodeNpz(new TextEncoder().encode("definitely not a zip file at all"), Z),
+    Z,
+    /not a valid zip/,
+  );
+  assertFormatError(() => decodeNpz(new Uint8Array(0), Z), Z, /not a valid zip/);
+});
+
+test("rejects members that are not .npy files, naming the member", () => {
+  const zip = zipSync({ "a.npy": encodeNpy(small.a), "notes.txt": new Uint8Array(3) });
+  assertFormatError(() => decodeNpz(zip, Z), Z, /member "notes.txt" is not a \.npy file/);
+});
+
+test("rejects a member name that appears twice", () => {
+  const zip = encodeNpz(small);
+  // Rename member b to a in its local header (offset 30) and central record (offset 46): same length names.
+  const [, second] = centralRecords(zip);
+  const view = new DataView(zip.buffer);
+  zip[second + 46] = 0x61;
+  zip[view.getUint32(second + 42, true) + 30] = 0x61;
+
+  assertFormatError(() => decodeNpz(zip, Z), Z, /member "a.npy" appears twice/);
+});
+
+test("rejects unknown compression methods and inconsistent stored sizes", () => {
+  const method = encodeNpz(small);
+  new DataView(method.buffer).setUint16(centralRecords(method)[0] + 10, 14, true);
+  assertFormatError(() => decodeNpz(method, Z), Z, /compression method 14; only stored and deflate/);
+
+  const sizes = encodeNpz(small);
+  new DataView(sizes.buffer).setUint32(centralRecords(sizes)[0] + 24, 1000, true);
+  assertFormatError(
+    () => decodeNpz(sizes, Z),
+    Z,
+    /stored member "a.npy" has sizes \d+ and 1000, which must match/,
+  );
+});
+
+test("a deflated member claiming 4 GB is refused before fflate allocates its output", () => {
+  const zip = encodeNpz(small, { compression: "deflate" });
+  new DataView(zip.buffer).setUint32(centralRecords(zip)[0] + 24, 0xfffffff0, true);
+
+  // If the check were missing, fflate would allocate a 4 GB buffer here.
+  assertFormatError(
+    () => decodeNpz(zip, Z),
+    Z,
+    /claims 4294967280 bytes from \d+, beyond the deflate maximum ratio/,
+  );
+});
+
+test("maxUncompressedBytes caps the total expansion", () => {
+  const zip = encodeNpz(
+    { big: { dtype: "F64", shape: [1000], data: new Float64Array(1000) } },
+    { compression: "deflate" },
+  );
+
+  assertFormatError(
+    () => decodeNpz(zip, Z, { maxUncompressedBytes: 4096 }),
+    Z,
+    /more than maxUncompressedBytes = 4096/,
+  );
+  assert.equal(decodeNpz(zip, Z).big.data.length, 1000);
+});
+
+test("a forged entry count cannot make the reader spin", () => {
+  const zip = encodeNpz(small);
+  const view = new DataView(zip.buffer);
+  view.setUint16(zip.length - 22 + 8, 0xffff, true);
+  view.setUint16(zip.length - 22 + 10, 0xffff, true);
+
+  // The third record is read from beyond the real directory and fails validation at once.
+  assertFormatError(
+    () => decodeNpz(zip, Z),
+    Z,
+    /member "" is not a \.npy file|more entries than the archive/,
+  );
+});
+
+test("errors inside a member name the archive and the member", () => {
+  const broken = encodeNpy(small.a).subarray(0, 100);
+  const zip = zipSync({ "a.npy": broken });
+
+  assertFormatError(
+    () => decodeNpz(zip, Z),
+    `${Z}:a.npy`,
+    /header length field says 118 bytes but only 90 follow/,
+  );
+});
