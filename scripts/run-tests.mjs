@@ -32,8 +32,12 @@ if (unlisted.length) {
   process.exit(1);
 }
 const extra = process.argv.slice(2);
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...extra, ...listed], {
-  stdio: "inherit",
-  env: { ...process.env, SPIKEFLOW_LOG: process.env.SPIKEFLOW_LOG ?? "silent" },
-});
+const r = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", ...extra, ...listed],
+  {
+    stdio: "inherit",
+    env: { ...process.env, SPIKEFLOW_LOG: process.env.SPIKEFLOW_LOG ?? "silent" },
+  },
+);
 process.exit(r.status ?? 1);

@@ -68,6 +68,11 @@ export interface SynapseView {
   incoming(j: number, pre: Int32Array, widx: Int32Array): number;
   /** Writes the synapses out of pre neuron `i` as (post index, weight index) pairs; returns their count. */
   outgoing(i: number, post: Int32Array, widx: Int32Array): number;
+  /**
+   * Optional: the weight index of the synapse from pre `i` onto post `j`, or -1 when there is none. Lets a
+   * rule visit only the few post neurons with a nonzero trace instead of a whole fan-out.
+   */
+  synapseIndex?(i: number, j: number): number;
 }
 
 /** Inclusive weight bounds; enforced after every plasticity update. */

@@ -116,16 +116,27 @@ export class Stdp implements LearningRule {
     // presynaptic spikes: depression by the postsynaptic trace
     if (this.nuPre !== 0) {
       const src = this.projection.source;
-      for (let k = 0; k < src.spikeCount; k++) {
-        const n = this.view.outgoing(src.spikeIdx[k], a, wi);
-        for (let s = 0; s < n; s++) {
-          const x = this.postTrace.value(a[s], t);
-          if (x === 0) continue;
-          const wk = wi[s];
-          const dw = preSign * this.nuPre * x * (soft ? w[wk] - wMin : 1);
-          w[wk] = clamp(w[wk] + dw, wMin, wMax);
-          this.markChanged(a[s]);
+      const post = this.postTrace;
+      const find = this.view.synapseIndex;
+      if (find !== undefined && post.liveCount * 4 < this.view.maxFanOut) {
+        // few post neurons have a nonzero trace: visit only those (same updates, far less work)
+        const live = post.live;
+        const nLive = post.liveCount;
+        for (let k = 0; k < src.spikeCount; k++) {
+          const i = src.spikeIdx[k];
+          for (let q = 0; q < nLive; q++) {
+            const j = live[q];
+            const x = post.value(j, t);
+            if (x === 0) continue;
+            const wk = find.call(this.view, i, j);
+            if (wk < 0) continue;
+            const dw = preSign * this.nuPre * x * (soft ? w[wk] - wMin : 1);
+            w[wk] = clamp(w[wk] + dw, wMin, wMax);
+            this.markChanged(j);
+          }
         }
+      } else {
+        this.depressAll(t, preSign, soft);
       }
     }
 
@@ -143,6 +154,26 @@ export class Stdp implements LearningRule {
           const dw = this.nuPost * x * (soft ? wMax - w[wk] : 1);
           w[wk] = clamp(w[wk] + dw, wMin, wMax);
         }
+      }
+    }
+  }
+
+  /** Depression over every synapse out of each presynaptic spike (the general path). */
+  private depressAll(t: number, preSign: number, soft: boolean): void {
+    const w = this.view.w;
+    const { wMin, wMax } = this.bounds;
+    const a = this.idxA;
+    const wi = this.idxW;
+    const src = this.projection.source;
+    for (let k = 0; k < src.spikeCount; k++) {
+      const n = this.view.outgoing(src.spikeIdx[k], a, wi);
+      for (let s = 0; s < n; s++) {
+        const x = this.postTrace.value(a[s], t);
+        if (x === 0) continue;
+        const wk = wi[s];
+        const dw = preSign * this.nuPre * x * (soft ? w[wk] - wMin : 1);
+        w[wk] = clamp(w[wk] + dw, wMin, wMax);
+        this.markChanged(a[s]);
       }
     }
   }

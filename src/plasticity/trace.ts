@@ -40,6 +40,10 @@ export class SpikeTrace {
   private readonly lastStep: Int32Array;
   private readonly valueAtLast: Float64Array;
   private lastObserved = -1;
+  /** Neurons that spiked since the last reset (the only ones whose trace can be nonzero). */
+  private readonly liveList: Int32Array;
+  private readonly isLive: Uint8Array;
+  private nLive = 0;
 
   constructor(
     readonly population: Population,
@@ -60,6 +64,8 @@ export class SpikeTrace {
     for (let k = 0; k <= n; k++) this.table[k] = Math.pow(this.decay, k);
     this.lastStep = new Int32Array(population.size);
     this.valueAtLast = new Float64Array(population.size);
+    this.liveList = new Int32Array(population.size);
+    this.isLive = new Uint8Array(population.size);
     this.reset();
   }
 
@@ -75,6 +81,10 @@ export class SpikeTrace {
       const i = idx[k];
       this.valueAtLast[i] = additive ? this.value(i, step) + scale : scale;
       this.lastStep[i] = step;
+      if (this.isLive[i] === 0) {
+        this.isLive[i] = 1;
+        this.liveList[this.nLive++] = i;
+      }
     }
   }
 
@@ -91,7 +101,18 @@ export class SpikeTrace {
     for (let i = 0; i < out.length; i++) out[i] = this.value(i, step);
   }
 
+  /** Neurons that may have a nonzero trace: `live[0 .. liveCount)` (spiked since the last reset). */
+  get live(): Int32Array {
+    return this.liveList;
+  }
+
+  get liveCount(): number {
+    return this.nLive;
+  }
+
   reset(): void {
+    for (let k = 0; k < this.nLive; k++) this.isLive[this.liveList[k]] = 0;
+    this.nLive = 0;
     // A last spike far in the past: every trace starts at 0.
     this.lastStep.fill(-0x40000000);
     this.valueAtLast.fill(0);

@@ -71,6 +71,10 @@ export class Dense extends WeightedProjection {
     return this.preSize;
   }
 
+  synapseIndex(i: number, j: number): number {
+    return i * this.postSize + j;
+  }
+
   outgoing(i: number, post: Int32Array, widx: Int32Array): number {
     const row = i * this.postSize;
     for (let j = 0; j < this.postSize; j++) {

@@ -124,6 +124,23 @@ export class Local2d extends WeightedProjection {
     }
   }
 
+  synapseIndex(i: number, j: number): number {
+    const F = this.filters;
+    const { C, H, W, kh, kw, sh, sw, ph, pw, Wo } = this.geometry;
+    const l = (j / F) | 0;
+    const f = j - l * F;
+    const oy = (l / Wo) | 0;
+    const ox = l - oy * Wo;
+    const c = (i / (H * W)) | 0;
+    const pos = i - c * H * W;
+    const y = (pos / W) | 0;
+    const x = pos - y * W;
+    const ky = y - (oy * sh - ph);
+    const kx = x - (ox * sw - pw);
+    if (ky < 0 || ky >= kh || kx < 0 || kx >= kw || c >= C) return -1;
+    return (((l * C + c) * kh + ky) * kw + kx) * F + f;
+  }
+
   incoming(j: number, pre: Int32Array, widx: Int32Array): number {
     const F = this.filters;
     const { C, H, W, kh, kw, sh, sw, ph, pw, Wo } = this.geometry;

@@ -50,6 +50,10 @@ export class OneToOne extends WeightedProjection {
     return 1;
   }
 
+  synapseIndex(i: number, j: number): number {
+    return i === j ? i : -1;
+  }
+
   outgoing(i: number, post: Int32Array, widx: Int32Array): number {
     post[0] = i;
     widx[0] = i;

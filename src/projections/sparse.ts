@@ -244,6 +244,20 @@ export class Sparse extends WeightedProjection {
     return n;
   }
 
+  /** Binary search in row i (column indices ascend within a row). */
+  synapseIndex(i: number, j: number): number {
+    let lo = this.rowPtr[i];
+    let hi = this.rowPtr[i + 1] - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.colIdx[mid];
+      if (c === j) return mid;
+      if (c < j) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
   outgoing(i: number, post: Int32Array, widx: Int32Array): number {
     const start = this.rowPtr[i];
     const n = this.rowPtr[i + 1] - start;

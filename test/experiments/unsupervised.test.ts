@@ -18,7 +18,12 @@ test("the LC-SNN learns on 500 real MNIST images and scores clearly above chance
   // 35 % is a bound that only a network that learned nothing (or a broken readout) misses.
   const model = new Lcsnn({ filters: 25 });
   const r = trainUnsupervised(model, train, { trainCount: 500, seed: 3 });
-  const pres = presentTest(model, testSet, Array.from({ length: 300 }, (_, i) => i), 3);
+  const pres = presentTest(
+    model,
+    testSet,
+    Array.from({ length: 300 }, (_, i) => i),
+    3,
+  );
   const s = scoreTest(r.readouts, pres, testSet.labels.subarray(0, 300), model.output.size, 10, 1);
   for (const name of ["all-activity", "proportion", "ngram", "logreg"] as const) {
     assert.ok((s.accuracy[name] ?? 0) > 0.35, `${name}: ${s.accuracy[name]}`);
@@ -78,14 +83,23 @@ test("a run directory holds config, metrics, summary and a model that eval reloa
       out: dir,
       workers: 1,
     });
-    for (const f of ["config.json", "metrics.jsonl", "summary.json", "model/model.json", "model/weights.safetensors"]) {
+    for (const f of [
+      "config.json",
+      "metrics.jsonl",
+      "summary.json",
+      "model/model.json",
+      "model/weights.safetensors",
+    ]) {
       assert.ok(existsSync(join(dir, f)), f);
     }
     assert.equal(readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").length, 2);
     const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
     assert.equal(summary.seed, 7);
     const cm = summary.test.confusion.ngram as number[][];
-    assert.equal(cm.flat().reduce((x: number, y: number) => x + y, 0), 50);
+    assert.equal(
+      cm.flat().reduce((x: number, y: number) => x + y, 0),
+      50,
+    );
 
     // reload: learning flag as asked, theta and weights as saved, same predictions for every readout
     const loaded = await loadRunModel(join(dir, "model"), false);
@@ -105,9 +119,18 @@ test("Diehl & Cook (both variants) learns above chance on a few hundred images",
   // and 30 % (recurrent inhibition); 10 % is chance.
   const bound = { original: 0.3, recurrent: 0.2 };
   for (const variant of ["original", "recurrent"] as const) {
-    const model = new DiehlCook2015({ neurons: 50, variant, ...(variant === "recurrent" ? { inhibition_mV: 100 } : {}) });
+    const model = new DiehlCook2015({
+      neurons: 50,
+      variant,
+      ...(variant === "recurrent" ? { inhibition_mV: 100 } : {}),
+    });
     const r = trainUnsupervised(model, train, { trainCount: 500, seed: 1, logreg: false });
-    const pres = presentTest(model, testSet, Array.from({ length: 200 }, (_, i) => i), 1);
+    const pres = presentTest(
+      model,
+      testSet,
+      Array.from({ length: 200 }, (_, i) => i),
+      1,
+    );
     const s = scoreTest(r.readouts, pres, testSet.labels.subarray(0, 200), model.output.size, 10, 1);
     assert.ok((s.accuracy.proportion ?? 0) > bound[variant], `${variant}: ${JSON.stringify(s.accuracy)}`);
   }
