@@ -5,12 +5,13 @@
  *   config.json     resolved model config and protocol
  *   metrics.jsonl   one line per block of `updateInterval` training examples (running accuracy, rates, speed)
  *   summary.json    test accuracy per readout, confusion matrices, spikes per example, timings, versions, seed
+ *   test-spikes.json  {"spikesPerTestExample": [...]}: output spikes of each test example, in test order (one line)
  *   model/          model.json + weights.safetensors: weights, thresholds, label assignments, n-gram table,
  *                   logistic regression; `spikeflow eval DIR` loads it
  * Every file is written through a temporary file and a rename.
  */
 import { join } from "node:path";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { InvalidParameterError } from "../core/errors.ts";
 import { loadMnist } from "../data/mnist.ts";
@@ -22,6 +23,7 @@ import { NgramTable } from "../readout/ngram.ts";
 import { LogisticRegression } from "../readout/logistic.ts";
 import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
+import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
 import { writeFileAtomicSync, writeJsonAtomicSync } from "../io/atomic.ts";
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
@@ -36,6 +38,7 @@ import {
   type Readouts,
   type TestResult,
   type ProgressFn,
+  type TrainCheckpoint,
 } from "./unsupervised.ts";
 
 /** The paper's test accuracy for this configuration, when it reports one (shown beside ours). */
@@ -57,6 +60,128 @@ export interface RunOptions {
   readonly dataDir?: string;
   readonly paper?: PaperReference;
   readonly onProgress?: ProgressFn;
+  /** Write `checkpoint/` in the run directory every this many training examples (multiple of 250). */
+  readonly checkpointEvery?: number;
+  /** Continue the run in `out` from its last checkpoint (config and protocol are read from the directory). */
+  readonly resume?: boolean;
+}
+
+const CHECKPOINT = "checkpoint";
+
+/**
+ * Writes a checkpoint as `checkpoint/` (model.json + weights.safetensors) through a temporary directory: the
+ * old checkpoint is moved aside, the new one renamed into place, then the old one removed, so a kill at any
+ * moment leaves a complete checkpoint (`checkpoint/` or, between the two renames, `checkpoint.old/`).
+ */
+export function writeCheckpoint(
+  out: string,
+  kind: string,
+  config: Record<string, unknown>,
+  c: TrainCheckpoint,
+): void {
+  const tmp = join(out, `${CHECKPOINT}.tmp`);
+  const dst = join(out, CHECKPOINT);
+  const old = join(out, `${CHECKPOINT}.old`);
+  rmSync(tmp, { recursive: true, force: true });
+  const tensors: Record<
+    string,
+    { data: Float32Array | Float64Array | Int32Array; shape: readonly number[] }
+  > = {};
+  for (const [k, w] of Object.entries(c.weights)) tensors[`weights.${k}`] = { data: w, shape: [w.length] };
+  tensors["theta.exact"] = { data: c.theta.thetaExact, shape: [c.theta.thetaExact.length] };
+  tensors["theta.stamp"] = { data: c.theta.thetaStamp, shape: [c.theta.thetaStamp.length] };
+  tensors["assigner.rates"] = { data: c.assignerRates, shape: [c.assignerRates.length] };
+  tensors["ngram.grams"] = { data: Int32Array.from(c.ngram.grams), shape: [c.ngram.grams.length] };
+  tensors["ngram.scores"] = { data: Float64Array.from(c.ngram.scores), shape: [c.ngram.scores.length] };
+  tensors["counts.rowPtr"] = { data: c.counts.rowPtr, shape: [c.counts.rowPtr.length] };
+  tensors["counts.cols"] = { data: c.counts.cols, shape: [c.counts.cols.length] };
+  tensors["counts.vals"] = { data: c.counts.vals, shape: [c.counts.vals.length] };
+  const encoded = encodeModel({
+    kind: `${kind}-checkpoint`,
+    config,
+    tensors,
+    extra: {
+      next: c.next,
+      learnClock: c.theta.learnClock,
+      nuPre: c.nuPre,
+      nuPost: c.nuPost,
+      ngram: { n: c.ngram.n, numNeurons: c.ngram.numNeurons, numClasses: c.ngram.numClasses },
+      metrics: c.metrics as unknown as Record<string, unknown>[],
+      totalSpikes: c.totalSpikes,
+      elapsed_s: c.elapsed_s,
+    },
+  });
+  mkdirSync(tmp, { recursive: true });
+  for (const [name, bytes] of Object.entries(encoded.files)) writeFileAtomicSync(join(tmp, name), bytes);
+  writeFileAtomicSync(join(tmp, MANIFEST_FILE), encoded.manifestText);
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dst)) renameSync(dst, old);
+  renameSync(tmp, dst);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Reads the last complete checkpoint of a run directory. */
+export function readCheckpoint(out: string): TrainCheckpoint {
+  const dir = existsSync(join(out, CHECKPOINT, "model.json"))
+    ? join(out, CHECKPOINT)
+    : join(out, `${CHECKPOINT}.old`);
+  if (!existsSync(join(dir, "model.json"))) {
+    throw new InvalidParameterError(
+      `${out} has no checkpoint to resume from; start the run with --checkpoint-every`,
+    );
+  }
+  const manifest = parseModelManifest(readFileSync(join(dir, MANIFEST_FILE)), join(dir, MANIFEST_FILE));
+  const files: Record<string, Uint8Array> = {};
+  for (const name of Object.keys(manifest.files)) files[name] = readFileSync(join(dir, name));
+  const saved = decodeModel(manifest, files, dir);
+  const t = (name: string) => {
+    const x = saved.tensors[name];
+    if (!x)
+      throw new InvalidParameterError(`${join(dir, "model.json")}: checkpoint tensor "${name}" is missing`);
+    return x.data;
+  };
+  const e = saved.extra as unknown as {
+    next: number;
+    learnClock: number;
+    nuPre: number;
+    nuPost: number;
+    ngram: { n: number; numNeurons: number; numClasses: number };
+    metrics: BlockMetrics[];
+    totalSpikes: number;
+    elapsed_s: number;
+  };
+  const weights: Record<string, Float32Array> = {};
+  for (const name of Object.keys(saved.tensors)) {
+    if (name.startsWith("weights."))
+      weights[name.slice("weights.".length)] = saved.tensors[name].data as Float32Array;
+  }
+  return {
+    next: e.next,
+    weights,
+    theta: {
+      thetaExact: t("theta.exact") as Float64Array,
+      thetaStamp: t("theta.stamp") as Float64Array,
+      learnClock: e.learnClock,
+    },
+    nuPre: e.nuPre,
+    nuPost: e.nuPost,
+    assignerRates: t("assigner.rates") as Float64Array,
+    ngram: {
+      kind: "ngram",
+      version: 1,
+      ...e.ngram,
+      grams: Array.from(t("ngram.grams") as Int32Array),
+      scores: Array.from(t("ngram.scores") as Float64Array),
+    },
+    counts: {
+      rowPtr: t("counts.rowPtr") as Int32Array,
+      cols: t("counts.cols") as Int32Array,
+      vals: t("counts.vals") as Float32Array,
+    },
+    metrics: e.metrics,
+    totalSpikes: e.totalSpikes,
+    elapsed_s: e.elapsed_s,
+  };
 }
 
 export interface RunSummary {
@@ -262,32 +387,67 @@ function bestOf(acc: TestResult["accuracy"]): [string, number] {
 /** Trains, tests, saves; returns the summary (also written to summary.json). */
 export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
-  const protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, ...o.protocol };
+  let protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, ...o.protocol };
+  let config = o.config;
+  let from: TrainCheckpoint | undefined;
+  if (o.resume) {
+    const saved = JSON.parse(readFileSync(join(o.out, "config.json"), "utf8")) as {
+      kind: string;
+      config: Record<string, unknown>;
+      protocol: ProtocolOptions;
+    };
+    if (saved.kind !== o.kind) {
+      throw new InvalidParameterError(
+        `${o.out} holds a ${saved.kind} run; resume it with the matching train command`,
+      );
+    }
+    protocol = saved.protocol;
+    config = saved.config;
+    from = readCheckpoint(o.out);
+  }
   mkdirSync(o.out, { recursive: true });
-  const model = buildModel(o.kind, { ...o.config, seed: protocol.seed });
-  writeJsonAtomicSync(join(o.out, "config.json"), {
-    kind: o.kind,
-    config: model.config,
-    protocol,
-    workers: o.workers,
-  });
+  const model = buildModel(o.kind, { ...config, seed: protocol.seed });
+  if (!o.resume) {
+    writeJsonAtomicSync(join(o.out, "config.json"), {
+      kind: o.kind,
+      config: model.config,
+      protocol,
+      workers: o.workers,
+    });
+  }
 
   const train = load("train", o.dataDir);
   const test = load("test", o.dataDir);
   if (protocol.testCount > test.count) {
     throw new InvalidParameterError(`testCount ${protocol.testCount} exceeds the ${test.count} test images`);
   }
-  const metrics: BlockMetrics[] = [];
+  const metrics: BlockMetrics[] = from ? from.metrics.slice() : [];
   const metricsPath = join(o.out, "metrics.jsonl");
-  const result = trainUnsupervised(model, train, protocol, (p) => {
-    if (p.last) {
-      metrics.push(p.last);
-      if (metrics.length % 10 === 0 || p.done === p.total) {
-        writeFileAtomicSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
+  const result = trainUnsupervised(
+    model,
+    train,
+    protocol,
+    (p) => {
+      if (p.last) {
+        metrics.push(p.last);
+        if (metrics.length % 10 === 0 || p.done === p.total) {
+          writeFileAtomicSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
+        }
       }
-    }
-    o.onProgress?.(p);
-  });
+      o.onProgress?.(p);
+    },
+    {
+      ...(from ? { from } : {}),
+      ...(o.checkpointEvery
+        ? {
+            checkpoint: {
+              every: o.checkpointEvery,
+              save: (c) => writeCheckpoint(o.out, o.kind, model.config as Record<string, unknown>, c),
+            },
+          }
+        : {}),
+    },
+  );
   writeFileAtomicSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
 
   const t1 = performance.now();
@@ -310,6 +470,10 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     (performance.now() - t1) / 1000,
   );
   await saveRunModel(join(o.out, "model"), model, result.readouts);
+  writeFileAtomicSync(
+    join(o.out, "test-spikes.json"),
+    JSON.stringify({ spikesPerTestExample: pres.map((p) => p.events.count) }) + "\n",
+  );
   const { predictions: _p, ...testSummary } = testResult;
   const [bestReadout, bestAccuracy] = bestOf(testResult.accuracy);
   const summary: RunSummary = {

@@ -26,6 +26,8 @@ import type { SparseCounts } from "../readout/counts.ts";
 import { accuracy, confusionMatrix } from "../readout/metrics.ts";
 import type { SpikeEvents } from "../readout/events.ts";
 import type { UnsupervisedModel } from "../models/types.ts";
+import { IncomingNormalization } from "../plasticity/normalization.ts";
+import type { NgramTableJSON } from "../readout/ngram.ts";
 import { Presenter, RETRY_DEFAULTS, type Presentation, type RetryRule } from "./present.ts";
 
 export const READOUTS = ["all-activity", "proportion", "ngram", "logreg"] as const;
@@ -87,12 +89,51 @@ export interface TrainResult {
   readonly spikesPerExample: number;
 }
 
+/**
+ * Everything a training run needs to continue exactly where it stopped (at a block boundary): the model's
+ * learned state (weights, the exact float64 theta state), learning rates, readout state, the training spike
+ * counts kept for the logistic regression, and the metrics so far. Random streams are per example, so no
+ * generator state is needed.
+ */
+export interface TrainCheckpoint {
+  /** Training examples completed. */
+  readonly next: number;
+  readonly weights: Record<string, Float32Array>;
+  readonly theta: { thetaExact: Float64Array; thetaStamp: Float64Array; learnClock: number };
+  readonly nuPre: number;
+  readonly nuPost: number;
+  readonly assignerRates: Float64Array;
+  readonly ngram: NgramTableJSON;
+  readonly counts: { rowPtr: Int32Array; cols: Int32Array; vals: Float32Array };
+  readonly metrics: BlockMetrics[];
+  readonly totalSpikes: number;
+  readonly elapsed_s: number;
+}
+
+export interface CheckpointOptions {
+  /** Write a checkpoint every this many examples (a multiple of updateInterval). */
+  readonly every: number;
+  readonly save: (c: TrainCheckpoint) => void;
+}
+
 /** Growable CSR spike counts of many examples. */
 class CountRows {
   private rowPtr = [0];
   private cols: number[] = [];
   private vals: number[] = [];
   constructor(readonly numCols: number) {}
+  snapshot(): TrainCheckpoint["counts"] {
+    return {
+      rowPtr: Int32Array.from(this.rowPtr),
+      cols: Int32Array.from(this.cols),
+      vals: Float32Array.from(this.vals),
+    };
+  }
+  restore(c: TrainCheckpoint["counts"]): void {
+    this.rowPtr = Array.from(c.rowPtr);
+    this.cols = Array.from(c.cols);
+    this.vals = Array.from(c.vals);
+  }
   push(ev: SpikeEvents, scratch: Float32Array): void {
     for (let k = 0; k < ev.count; k++) scratch[ev.neurons[k]]++;
     for (let k = 0; k < ev.count; k++) {
@@ -163,6 +204,7 @@ export function trainUnsupervised(
   data: Dataset,
   options: Partial<ProtocolOptions> = {},
   onProgress?: ProgressFn,
+  resume?: { from?: TrainCheckpoint; checkpoint?: CheckpointOptions },
 ): TrainResult {
   const o = { ...PROTOCOL_DEFAULTS, ...options };
   requireInteger("trainCount", o.trainCount, 1);
@@ -186,10 +228,55 @@ export function trainUnsupervised(
   let blockSpikes = 0;
   let blockRetries = 0;
   let totalSpikes = 0;
-  let assigned = false;
-  const t0 = performance.now();
+  let start = 0;
+  let elapsedBefore = 0;
+  const ckpt = resume?.checkpoint;
+  if (ckpt) {
+    requireInteger("checkpoint every", ckpt.every, 1);
+    if (ckpt.every % o.updateInterval !== 0) {
+      throw new InvalidParameterError(
+        `checkpoints every ${ckpt.every} examples must fall on block boundaries (multiples of ${o.updateInterval})`,
+      );
+    }
+  }
+  const norm = findNormalization(model);
+  if (resume?.from) {
+    const c = resume.from;
+    if (c.next > o.trainCount) {
+      throw new InvalidParameterError(
+        `the checkpoint is at example ${c.next}, past trainCount ${o.trainCount}`,
+      );
+    }
+    const live = model.tensors();
+    for (const [name, w] of Object.entries(c.weights)) {
+      const t = live[name];
+      if (!t || t.data.length !== w.length) {
+        throw new InvalidParameterError(
+          `checkpoint tensor "${name}" does not fit this model; resume with its config`,
+        );
+      }
+      t.data.set(w);
+    }
+    model.output.restoreExactThetaState(c.theta);
+    model.stdp.nuPre = c.nuPre;
+    model.stdp.nuPost = c.nuPost;
+    if (norm && c.next > 0) norm.markNormalized();
+    const a = readouts.assigner.toJSON();
+    (readouts as { assigner: LabelAssigner }).assigner = LabelAssigner.fromJSON({
+      ...a,
+      rates: Array.from(c.assignerRates),
+    });
+    (readouts as { ngram: NgramTable }).ngram = NgramTable.fromJSON(c.ngram);
+    allCounts.restore(c.counts);
+    metrics.push(...c.metrics);
+    totalSpikes = c.totalSpikes;
+    start = c.next;
+    elapsedBefore = c.elapsed_s;
+  }
+  let assigned = start > 0;
+  const t0 = performance.now() - elapsedBefore * 1000;
 
-  for (let i = 0; i < o.trainCount; i++) {
+  for (let i = start; i < o.trainCount; i++) {
     const p: Presentation = presenter.present(data.image(i), "train", i, true);
     block.push(p.events);
     blockLabels.push(data.labels[i]);
@@ -229,6 +316,26 @@ export function trainUnsupervised(
       blockSpikes = 0;
       blockRetries = 0;
       onProgress?.({ done: i + 1, total: o.trainCount, phase: "train", last: m });
+      if (ckpt && (i + 1) % ckpt.every === 0 && !end) {
+        const weights: Record<string, Float32Array> = {};
+        for (const [name, t] of Object.entries(model.tensors())) {
+          if (name.endsWith("theta_mV")) continue;
+          weights[name] = t.data.slice();
+        }
+        ckpt.save({
+          next: i + 1,
+          weights,
+          theta: model.output.exactThetaState(),
+          nuPre: model.stdp.nuPre,
+          nuPost: model.stdp.nuPost,
+          assignerRates: readouts.assigner.rates.slice(),
+          ngram: readouts.ngram.toJSON(),
+          counts: allCounts.snapshot(),
+          metrics: metrics.slice(),
+          totalSpikes,
+          elapsed_s: (performance.now() - t0) / 1000,
+        });
+      }
     }
   }
   const wall = (performance.now() - t0) / 1000;
@@ -245,6 +352,13 @@ export function trainUnsupervised(
     imagesPerSecond: o.trainCount / wall,
     spikesPerExample: totalSpikes / o.trainCount,
   };
+}
+
+function findNormalization(model: UnsupervisedModel): IncomingNormalization | undefined {
+  for (const name of model.net.projectionNames) {
+    for (const r of model.net.projection(name).rules) if (r instanceof IncomingNormalization) return r;
+  }
+  return undefined;
 }
 
 export interface TestResult {

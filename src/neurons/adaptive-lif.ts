@@ -262,6 +262,43 @@ export class AdaptiveLIF extends PopulationBase {
     this.crossed = 0;
   }
 
+  /**
+   * The exact internal theta state (float64 values, their clock stamps and the clock) for checkpoints: a run
+   * restored from it continues bit-identically, which the float32 `theta_mV` alone would not give.
+   */
+  exactThetaState(): { thetaExact: Float64Array; thetaStamp: Float64Array; learnClock: number } {
+    if (this.exposed) this.adoptWrites();
+    return {
+      thetaExact: this.thetaExact.slice(),
+      thetaStamp: this.thetaStamp.slice(),
+      learnClock: this.learnClock,
+    };
+  }
+
+  /** Restores what `exactThetaState` returned. */
+  restoreExactThetaState(s: {
+    thetaExact: ArrayLike<number>;
+    thetaStamp: ArrayLike<number>;
+    learnClock: number;
+  }): void {
+    if (s.thetaExact.length !== this.size || s.thetaStamp.length !== this.size) {
+      throw new InvalidParameterError(
+        `theta state has ${s.thetaExact.length} values for a population of ${this.size}; it belongs to another model`,
+      );
+    }
+    this.thetaExact.set(s.thetaExact);
+    this.thetaStamp.set(s.thetaStamp);
+    this.learnClock = s.learnClock;
+    let floor = 0;
+    for (let i = 0; i < this.size; i++) {
+      const th = this.thetaAt(i);
+      this.theta32[i] = th;
+      if (th < floor) floor = th;
+    }
+    this.thetaFloor = floor;
+    this.exposed = false;
+  }
+
   /** Zeroes the learned thresholds. */
   resetLearned(): void {
     this.theta32.fill(0);

@@ -63,6 +63,11 @@ export class IncomingNormalization implements LearningRule {
 
   update(): void {}
 
+  /** Declares the weights already normalised (restoring a checkpoint): the next pass visits changed neurons only. */
+  markNormalized(): void {
+    this.allChanged = false;
+  }
+
   /** The next normalisation visits every neuron. */
   markAllChanged(): void {
     this.allChanged = true;
