@@ -115,8 +115,8 @@ test("a run directory holds config, metrics, summary and a model that eval reloa
 });
 
 test("Diehl & Cook (both variants) learns above chance on a few hundred images", () => {
-  // Diehl & Cook learns more slowly than the LC-SNN: after 500 examples 50 neurons reach about 45 % (original)
-  // and 30 % (recurrent inhibition); 10 % is chance.
+  // Diehl & Cook learns more slowly than the LC-SNN: after 500 examples 50 neurons reach about 40 % (original)
+  // and 29 % (recurrent inhibition) on these 200 test images; 10 % is chance.
   const bound = { original: 0.3, recurrent: 0.2 };
   for (const variant of ["original", "recurrent"] as const) {
     const model = new DiehlCook2015({
