@@ -1,0 +1,94 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test("bad option values are rejected with the option's name and the value", () => {
+  const r = cli("train", "lcsnn", "--filters", "0");
+  assert.notEqual(r.code, 0);
+  assert.match(r.err, /--filters must be an integer >= 1, got "0"/);
+  const t = cli("train", "lcsnn", "--time", "abc");
+  assert.match(t.err, /--time must be a number, got "abc"/);
+});
+
+test("a presentation time that is not a whole number of steps is a typed error, not a crash", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-"));
+  try {
+    const r = cli(
+      "train",
+      "lcsnn",
+      "--filters",
+      "2",
+      "--train",
+      "10",
+      "--test",
+      "5",
+      "--time",
+      "2.5",
+      "--out",
+      dir,
+      "--quiet",
+    );
+    assert.equal(r.code, 2);
+    assert.match(r.err, /time_ms of 2.5 ms is not a whole number of steps of dt = 1 ms/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("train --json prints the summary on stdout and eval reproduces its accuracies", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-"));
+  try {
+    const r = cli(
+      "train",
+      "lcsnn",
+      "--filters",
+      "3",
+      "--train",
+      "50",
+      "--test",
+      "20",
+      "--update-interval",
+      "25",
+      "--workers",
+      "1",
+      "--out",
+      dir,
+      "--json",
+      "--quiet",
+    );
+    assert.equal(r.code, 0, r.err);
+    const s = JSON.parse(r.out);
+    assert.equal(s.protocol.trainCount, 50);
+    assert.ok(existsSync(join(dir, "summary.json")));
+    const e = cli("eval", dir, "--workers", "1", "--json");
+    assert.equal(e.code, 0, e.err);
+    assert.deepEqual(JSON.parse(e.out).accuracy, s.test.accuracy);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")).accuracy, s.test.accuracy);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("eval of a directory without a model names the missing file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-"));
+  try {
+    const r = cli("eval", dir);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /model\.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
