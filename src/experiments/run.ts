@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { InvalidParameterError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { buildModel } from "../models/index.ts";
@@ -206,6 +206,17 @@ function version(): string {
   return pkg.version;
 }
 
+/** Reads a JSON file of a run directory; a missing or malformed file is a typed error naming it. */
+function readJsonFile<T>(path: string): T {
+  if (!existsSync(path))
+    throw new NotFoundError(`${path} does not exist; is this a spikeflow run directory?`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch (e) {
+    throw new FormatError(`${path}: not valid JSON (${(e as Error).message}); the run directory is damaged`);
+  }
+}
+
 function load(split: "train" | "test", dataDir?: string): Dataset {
   return loadMnist({ split, ...(dataDir ? { dir: dataDir } : {}) });
 }
@@ -391,11 +402,11 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   let config = o.config;
   let from: TrainCheckpoint | undefined;
   if (o.resume) {
-    const saved = JSON.parse(readFileSync(join(o.out, "config.json"), "utf8")) as {
+    const saved = readJsonFile<{
       kind: string;
       config: Record<string, unknown>;
       protocol: ProtocolOptions;
-    };
+    }>(join(o.out, "config.json"));
     if (saved.kind !== o.kind) {
       throw new InvalidParameterError(
         `${o.out} holds a ${saved.kind} run; resume it with the matching train command`,
@@ -505,7 +516,7 @@ export async function evalRun(
   opts: { testCount?: number; workers: number; dataDir?: string; onProgress?: ProgressFn },
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
   const { model, readouts, config } = await loadRunModel(join(dir, "model"), false);
-  const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { protocol: ProtocolOptions };
+  const cfg = readJsonFile<{ protocol: ProtocolOptions }>(join(dir, "config.json"));
   const protocol = { ...PROTOCOL_DEFAULTS, ...cfg.protocol };
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;

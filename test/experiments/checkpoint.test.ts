@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { FormatError } from "../../src/core/errors.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runUnsupervised } from "../../src/experiments/run.ts";
@@ -110,6 +111,19 @@ test("resuming a directory without a checkpoint says how to make one", async () 
     await assert.rejects(
       runUnsupervised({ kind: "lcsnn", config: {}, protocol: {}, out: root, workers: 1, resume: true }),
       /has no checkpoint to resume from; start the run with --checkpoint-every/,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a damaged config.json is a typed error naming the file", async () => {
+  const root = mkdtempSync(join(tmpdir(), "spikeflow-ckpt-"));
+  try {
+    writeFileSync(join(root, "config.json"), '{"kind": "lcsnn", ');
+    await assert.rejects(
+      runUnsupervised({ kind: "lcsnn", config: {}, protocol: {}, out: root, workers: 1, resume: true }),
+      (e: unknown) => e instanceof FormatError && e.message.includes("config.json: not valid JSON"),
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
