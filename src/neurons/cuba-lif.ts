@@ -238,6 +238,9 @@ export class CubaLIF extends PopulationBase {
     const d1 = this.synDecay[1];
     const v = this.v_mV;
     const ref = this.refractoryLeft;
+    // the membrane ports ("i_nA", "dv_mV") are all zeros unless someone obtained them through port()
+    const nSyn = this.synDecay.length;
+    const useMembrane = this.portEverRequested(nSyn) || this.portEverRequested(nSyn + 1);
     for (let i = 0; i < this.size; i++) {
       // synaptic drive from the currents at the start of the step, then decay and arrivals
       const I0 = i0[i];
@@ -252,16 +255,21 @@ export class CubaLIF extends PopulationBase {
       if (r > 0) {
         ref[i] = r - 1;
         if (r > 1) {
-          cur[i] = 0;
-          dv[i] = 0;
+          if (useMembrane) {
+            cur[i] = 0;
+            dv[i] = 0;
+          }
           continue;
         }
       }
 
       // integrate (exact over the step)
-      let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + g0 * I0 + g1 * I1 + dv[i];
-      cur[i] = 0;
-      dv[i] = 0;
+      let vi = vRest_mV + (v[i] - vRest_mV) * decay + g0 * I0 + g1 * I1;
+      if (useMembrane) {
+        vi += currentGain * cur[i] + dv[i];
+        cur[i] = 0;
+        dv[i] = 0;
+      }
 
       // threshold and reset
       if (vi >= vThreshold_mV) {

@@ -1,0 +1,259 @@
+/**
+ * Spiking RNNs from trained rate RNNs (Kim, Li & Sejnowski, PNAS 2019): the paper's conversion experiments and
+ * the speed of each stage, written to bench/results/rnn.json (atomically, after every network, so a long run can
+ * be stopped and resumed: networks already in the file with the same settings are skipped).
+ *
+ * Parts (--part, default all):
+ *   speed    ms per Go-NoGo training update (N 200), ms per Go-NoGo LIF trial (N 200, 20 000 steps of 0.05 ms),
+ *            seconds for one network's full search (12 scaling factors x 100 trials) on --workers workers
+ *   gonogo   --gonogo-networks (default 20) networks, N 200, tau_d 20-50 ms, seeds 1, 2, ...: trials to the
+ *            stopping rule, rate accuracy, best s, LIF accuracy at best s; the fraction with LIF >= 95 %
+ *            (target >= 90 %) and the distribution of best s. Paper (N 250): 94 of 100 nets, 98.8 +- 4.7 %.
+ *   context  --context-networks (default 10) networks, N 250: mean LIF accuracy (target >= 95 %).
+ *            Paper: 97.0 +- 6.6 % over 100 nets (tau_d 20-100 ms), example net 98 % (tau_d 20-50 ms, s = 60).
+ *   xor      --xor-networks (default 3) networks, N 200: rate and LIF accuracy (no paper figures).
+ * Other options: --workers 2, --trials 100 (LIF trials per s), --synapse receiver|sender, --out FILE, --fresh.
+ * Usage: npm run bench:rnn -- --part gonogo --gonogo-networks 3
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRng } from "../src/core/rng.ts";
+import { searchScaleParallel } from "../src/parallel/scale-search-pool.ts";
+import { runLifTrial } from "../src/rnn/lif-trial.ts";
+import { DEFAULT_SCALES } from "../src/rnn/scale-search.ts";
+import { TASKS, type TaskName, generateTrial, trialRng } from "../src/rnn/tasks.ts";
+import { RateRnnTrainer, trainRateRnn } from "../src/rnn/train.ts";
+import { type SynapseFilter, transferRateRnn } from "../src/rnn/transfer.ts";
+import { createRateRnn } from "../src/rnn/rate-rnn.ts";
+import { machine, median, packageVersion, writeResult } from "./common.ts";
+
+function arg(name: string, fallback: string): string {
+  const k = process.argv.indexOf(`--${name}`);
+  return k >= 0 && k + 1 < process.argv.length ? process.argv[k + 1] : fallback;
+}
+const part = arg("part", "all");
+const workers = Number(arg("workers", "2"));
+const trials = Number(arg("trials", "100"));
+const synapseFilter = arg("synapse", "receiver") as SynapseFilter;
+const outFile = arg("out", new URL("./results/rnn.json", import.meta.url).pathname);
+const counts: Record<TaskName, number> = {
+  "go-nogo": Number(arg("gonogo-networks", "20")),
+  mante: Number(arg("context-networks", "10")),
+  xor: Number(arg("xor-networks", "3")),
+};
+const UNITS: Record<TaskName, number> = { "go-nogo": 200, mante: 250, xor: 200 };
+const PAPER = {
+  "go-nogo":
+    "Fig 7 (N 250, sigmoid, tau_d 20-50 ms): 94 of 100 LIF nets >= 95 %, LIF accuracy 98.8 +- 4.7 %; example net N 200: s = 25",
+  mante:
+    "Fig 6 (N 250, tau_d 20-100 ms): 97.0 +- 6.6 % over 100 nets; example net (tau_d 20-50 ms) s = 60, 98 %",
+  xor: "no figures in the paper",
+};
+
+interface NetworkRecord {
+  seed: number;
+  units: number;
+  trialsToStop: number;
+  trainSuccess: boolean;
+  rateAccuracy: number;
+  finalLoss: number;
+  train_s: number;
+  bestScale: number;
+  lifAccuracy: number;
+  accuracyPerScale: number[];
+  search_s: number;
+}
+
+interface TaskResults {
+  settings: {
+    units: number;
+    tauRange_ms: [number, number];
+    trials: number;
+    scales: readonly number[];
+    synapseFilter: string;
+  };
+  paper: string;
+  networks: NetworkRecord[];
+  summary?: Record<string, unknown>;
+}
+
+type Results = {
+  benchmark: string;
+  spikeflow: string;
+  date: string;
+  machine: Record<string, unknown>;
+  workers: number;
+  speed?: Record<string, unknown>;
+} & Partial<Record<TaskName, TaskResults>>;
+
+const results: Results =
+  existsSync(outFile) && !process.argv.includes("--fresh")
+    ? (JSON.parse(readFileSync(outFile, "utf8")) as Results)
+    : {
+        benchmark: "Kim, Li & Sejnowski 2019: rate RNN -> LIF RNN conversion",
+        spikeflow: packageVersion(),
+        date: "",
+        machine: {},
+        workers,
+      };
+results.spikeflow = packageVersion();
+results.machine = machine();
+results.workers = workers;
+
+function save(): void {
+  results.date = new Date().toISOString();
+  writeResult(outFile, results);
+}
+
+function cpu_ms(fn: () => void): { wall_ms: number; cpu_ms: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  fn();
+  const c = process.cpuUsage(c0);
+  return { wall_ms: performance.now() - t0, cpu_ms: (c.user + c.system) / 1000 };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+
+async function speed(): Promise<void> {
+  const spec = TASKS["go-nogo"];
+  // training update: a fresh network, 20 warm-up updates then 200 timed
+  const model = createRateRnn({ units: 200, seed: 101 });
+  const trainer = new RateRnnTrainer(model, spec.steps);
+  for (let k = 0; k < 20; k++)
+    trainer.update(generateTrial("go-nogo", trialRng(101, k)), createRng(101, "noise", k));
+  const upd = cpu_ms(() => {
+    for (let k = 20; k < 220; k++)
+      trainer.update(generateTrial("go-nogo", trialRng(101, k)), createRng(101, "noise", k));
+  });
+  // LIF trials on a trained network (the stopping rule, seed 101)
+  const t0 = performance.now();
+  const trained = trainRateRnn("go-nogo", { model: { units: 200 }, seed: 101 });
+  const train_s = (performance.now() - t0) / 1000;
+  const net = transferRateRnn(trained.model, 25, { synapseFilter });
+  const K = 20;
+  let spikes = 0;
+  runLifTrial(net, generateTrial("go-nogo", createRng(1, "w")), createRng(1, "wn"));
+  const lif = cpu_ms(() => {
+    for (let k = 0; k < K; k++) {
+      spikes += runLifTrial(net, generateTrial("go-nogo", createRng(2, "t", k)), createRng(2, "n", k))
+        .spikeSteps.length;
+    }
+  });
+  const search = await searchScaleParallel(trained.model, "go-nogo", {
+    trials: 100,
+    seed: 101,
+    workers,
+    transfer: { synapseFilter },
+  });
+  results.speed = {
+    goNogoTrainingUpdate_ms: {
+      wall: upd.wall_ms / 200,
+      cpu: upd.cpu_ms / 200,
+      note: "N 200, 200 steps, forward + BPTT + Adam, fresh network",
+    },
+    goNogoTrainingToStop_s: train_s,
+    goNogoTrainingUpdates: trained.updates,
+    goNogoLifTrial_ms: {
+      wall: lif.wall_ms / K,
+      cpu: lif.cpu_ms / K,
+      spikesPerTrial: spikes / K,
+      steps: 20_000,
+      synapseFilter,
+      note: "N 200 trained net at s = 25, 20 000 steps of 0.05 ms (1 s), target <= 100 ms",
+    },
+    fullSearch_s: {
+      wall: search.wall_s,
+      workers,
+      trials: 12 * 100,
+      bestScale: search.best.scale,
+      bestAccuracy: search.best.accuracy,
+    },
+  };
+  save();
+  process.stderr.write(`speed: ${JSON.stringify(results.speed)}\n`);
+}
+
+function summarise(task: TaskName, r: TaskResults): void {
+  const lif = r.networks.map((n) => n.lifAccuracy);
+  const best: Record<string, number> = {};
+  for (const n of r.networks) best[n.bestScale] = (best[n.bestScale] ?? 0) + 1;
+  r.summary = {
+    networks: r.networks.length,
+    trainedToCriterion: r.networks.filter((n) => n.trainSuccess).length,
+    meanTrialsToStop: mean(r.networks.map((n) => n.trialsToStop)),
+    meanRateAccuracy: mean(r.networks.map((n) => n.rateAccuracy)),
+    meanLifAccuracy: mean(lif),
+    sdLifAccuracy: sd(lif),
+    medianLifAccuracy: median(lif),
+    fractionLifAtLeast95: lif.filter((a) => a >= 0.95).length / Math.max(1, lif.length),
+    bestScaleCounts: best,
+    meanSearch_s: mean(r.networks.map((n) => n.search_s)),
+    meanTrain_s: mean(r.networks.map((n) => n.train_s)),
+    target:
+      task === "go-nogo"
+        ? "fraction >= 95 % at least 0.9"
+        : task === "mante"
+          ? "mean LIF accuracy >= 0.95"
+          : "report",
+  };
+}
+
+async function conversion(task: TaskName): Promise<void> {
+  const units = UNITS[task];
+  const settings = {
+    units,
+    tauRange_ms: [20, 50] as [number, number],
+    trials,
+    scales: DEFAULT_SCALES,
+    synapseFilter,
+  };
+  const key = task;
+  let r = results[key];
+  if (!r || JSON.stringify(r.settings) !== JSON.stringify(settings)) {
+    r = { settings, paper: PAPER[task], networks: [] };
+    results[key] = r;
+  }
+  for (let seed = 1; seed <= counts[task]; seed++) {
+    if (r.networks.some((n) => n.seed === seed)) continue;
+    const t0 = performance.now();
+    const trained = trainRateRnn(task, { model: { units, tauMin_ms: 20, tauMax_ms: 50 }, seed });
+    const train_s = (performance.now() - t0) / 1000;
+    const last = trained.curve.at(-1)!;
+    const search = await searchScaleParallel(trained.model, task, {
+      trials,
+      seed,
+      workers,
+      transfer: { synapseFilter },
+    });
+    const rec: NetworkRecord = {
+      seed,
+      units,
+      trialsToStop: trained.updates,
+      trainSuccess: trained.success,
+      rateAccuracy: last.accuracy,
+      finalLoss: last.meanLoss,
+      train_s,
+      bestScale: search.best.scale,
+      lifAccuracy: search.best.accuracy,
+      accuracyPerScale: [...search.accuracy],
+      search_s: search.wall_s,
+    };
+    r.networks.push(rec);
+    r.networks.sort((a, b) => a.seed - b.seed);
+    summarise(task, r);
+    save();
+    process.stderr.write(
+      `${task} seed ${seed}: ${rec.trialsToStop} trials (${train_s.toFixed(0)} s), rate ${(100 * rec.rateAccuracy).toFixed(0)} %, ` +
+        `best s ${rec.bestScale}: LIF ${(100 * rec.lifAccuracy).toFixed(0)} % (search ${rec.search_s.toFixed(0)} s)\n`,
+    );
+  }
+  summarise(task, r);
+  save();
+}
+
+if (part === "all" || part === "speed") await speed();
+if (part === "all" || part === "gonogo") await conversion("go-nogo");
+if (part === "all" || part === "context") await conversion("mante");
+if (part === "all" || part === "xor") await conversion("xor");
+process.stderr.write(`wrote ${outFile}\n`);

@@ -1,0 +1,67 @@
+/**
+ * Kim, Li & Sejnowski (2019), Go-NoGo: train a rate RNN, transfer it one-to-one to a LIF network, search the
+ * scaling factor, and show one Go and one NoGo trial of the spiking network. See README.md in this folder.
+ *
+ * Usage: node --import tsx examples/from-papers/kim-2019/go-nogo.ts [--units 200] [--seed 1] [--trials 20]
+ *        [--workers 2] [--scales 20:75:5] [--max-trials 6000]
+ * The defaults take about 1-3 minutes on two cores (training ~20 s, search 12 x 20 LIF trials).
+ */
+import { createRng } from "../../../src/core/rng.ts";
+import { searchScaleParallel } from "../../../src/parallel/scale-search-pool.ts";
+import { firingRates_Hz, runLifTrial } from "../../../src/rnn/lif-trial.ts";
+import { parseScales } from "../../../src/rnn/scale-search.ts";
+import { generateTrial } from "../../../src/rnn/tasks.ts";
+import { trainRateRnn } from "../../../src/rnn/train.ts";
+import { transferRateRnn } from "../../../src/rnn/transfer.ts";
+
+function arg(name: string, fallback: string): string {
+  const k = process.argv.indexOf(`--${name}`);
+  return k >= 0 && k + 1 < process.argv.length ? process.argv[k + 1] : fallback;
+}
+const units = Number(arg("units", "200"));
+const seed = Number(arg("seed", "1"));
+const trials = Number(arg("trials", "20"));
+const workers = Number(arg("workers", "2"));
+const scales = parseScales(arg("scales", "20:75:5"));
+const maxTrials = Number(arg("max-trials", "6000"));
+const print = (line: string) => process.stdout.write(line + "\n");
+
+// 1. the rate RNN: Dale's principle, trainable tau_d in 20-50 ms, the reference's stopping rule
+const t0 = performance.now();
+const trained = trainRateRnn("go-nogo", { model: { units }, seed, maxTrials }, (p) =>
+  process.stderr.write(`  trial ${p.trial}: eval loss ${p.meanLoss.toFixed(2)}, accuracy ${p.accuracy}\n`),
+);
+const last = trained.curve.at(-1)!;
+print(
+  `rate RNN (N = ${units}, seed ${seed}): ${trained.updates} training trials in ${((performance.now() - t0) / 1000).toFixed(0)} s, ` +
+    `accuracy ${(100 * last.accuracy).toFixed(0)} %, loss ${last.meanLoss.toFixed(2)}`,
+);
+
+// 2. the scaling-factor search: W_spk = W / s, W_out,spk = W_out / s, W_in and tau_d copied
+const search = await searchScaleParallel(trained.model, "go-nogo", { scales, trials, seed, workers }, (p) => {
+  if (p.done % (5 * trials) === 0) process.stderr.write(`  search: ${p.done}/${p.total} LIF trials\n`);
+});
+print(
+  `LIF accuracy per scaling factor (${trials} trials each, ${search.wall_s.toFixed(0)} s on ${workers} workers):`,
+);
+search.scales.forEach((s, k) =>
+  print(`  s = ${String(s).padStart(3)}: ${(100 * search.accuracy[k]).toFixed(0)} %`),
+);
+print(`best s = ${search.best.scale} (paper's example network, N = 200: s = 25)`);
+
+// 3. one Go and one NoGo trial of the spiking network at the best s
+const net = transferRateRnn(trained.model, search.best.scale);
+for (const go of [true, false]) {
+  const trial = generateTrial("go-nogo", createRng(seed, "example", go ? 1 : 0), { go });
+  const r = runLifTrial(net, trial, createRng(seed, "example-noise", go ? 1 : 0));
+  const rates = firingRates_Hz(net, r);
+  let max = -Infinity;
+  for (let k = 9_999; k < r.output.length; k++) max = Math.max(max, r.output[k]);
+  const trace = [];
+  for (let t = 0; t < 10; t++) trace.push(r.output[t * 2000 + 1999].toFixed(2));
+  print(
+    `${go ? "Go  " : "NoGo"} trial: output every 100 ms ${trace.join(" ")}; max from 0.5 s ${max.toFixed(2)} -> ` +
+      `${r.correct ? "correct" : "wrong"}; ${r.spikeSteps.length} spikes, mean rate ` +
+      `${(rates.reduce((a, b) => a + b, 0) / units).toFixed(1)} Hz`,
+  );
+}

@@ -1,0 +1,342 @@
+/**
+ * The `spikeflow nir` command group (docs/nir.md):
+ *   spikeflow nir export DIR [--dt S] [--out FILE]        a saved run's model (DIR or DIR/model) -> NIR
+ *   spikeflow nir import FILE --dt S --out DIR             NIR -> DIR/model.json + weights.safetensors
+ *                                                          (the network and which node became what) and
+ *                                                          DIR/model.nir (the network written back)
+ *   spikeflow nir run FILE|DIR --dt S --input [NODE=]X.npy  run on recorded input, print or write outputs
+ * Times are in seconds (NIR's unit). Results go to stdout; errors name the file and the node.
+ */
+import { existsSync, statSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { InvalidArgumentError, Option } from "commander";
+import type { Command } from "commander";
+import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
+import { loadRunModel } from "../experiments/run.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
+import type { ModelTensorInput } from "../io/model-codec.ts";
+import { loadModel, saveModel } from "../io/model-file.ts";
+import { decodeNpy, encodeNpy } from "../io/npy.ts";
+import { exportNir, importNir } from "../io/nir/file.ts";
+import type { IntegrationMethod } from "../neurons/first-order.ts";
+import type { IntegratorMode, NirImport, ResolvedNirImportOptions } from "../io/nir/import.ts";
+import { runNir } from "../io/nir/run.ts";
+import type { NirInputKind, NirRunInput } from "../io/nir/run.ts";
+import type { ResetMode } from "../neurons/lif.ts";
+import { Affine } from "../projections/affine.ts";
+import { Bias } from "../projections/bias.ts";
+import { WeightedProjection } from "../projections/common.ts";
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`--dt must be a step in seconds > 0, got "${v}"`);
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`must be an integer >= 0, got "${v}"`);
+  return n;
+}
+
+interface ConversionOpts {
+  dt?: number;
+  method: IntegrationMethod;
+  integrators: IntegratorMode;
+}
+
+function conversionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--method <m>", "discretisation of LIF, CubaLIF and LI")
+        .choices(["exact", "euler"])
+        .default("exact"),
+    )
+    .addOption(
+      new Option("--integrators <m>", "IF and I: v += r x per step, or dv/dt = r x in seconds")
+        .choices(["per-step", "ode"])
+        .default("per-step"),
+    );
+}
+
+interface ImportOpts extends ConversionOpts {
+  reset: ResetMode;
+  danglingEdges: "repair" | "error";
+}
+
+function importOptions(cmd: Command): Command {
+  return conversionOptions(cmd)
+    .addOption(
+      new Option("--reset <mode>", "reset after a spike: v <- v_reset, or v <- v - (v_th - v_reset)")
+        .choices(["to-value", "subtract"])
+        .default("to-value"),
+    )
+    .addOption(
+      new Option("--dangling-edges <mode>", "subgraph edges naming a missing node: repair (warns) or reject")
+        .choices(["repair", "error"])
+        .default("repair"),
+    );
+}
+
+async function doImport(file: string, o: ImportOpts): Promise<NirImport> {
+  if (o.dt === undefined) throw new InvalidParameterError("--dt is required: NIR files store no time step");
+  return importNir(file, {
+    dt_s: o.dt,
+    reset: o.reset,
+    method: o.method,
+    integrators: o.integrators,
+    danglingEdges: o.danglingEdges,
+  });
+}
+
+function describeImport(imp: NirImport): string {
+  const o = imp.options;
+  const lines = [
+    `options: dt = ${o.dt_s} s, reset "${o.reset}", method "${o.method}", integrators "${o.integrators}"`,
+    "populations:",
+    ...imp.populations.map((p) => `  ${p.population}: ${p.type} -> ${p.model} [${p.shape.join(", ")}]`),
+    "projections:",
+    ...imp.projections.map(
+      (p) =>
+        `  ${p.projection}: ${p.source} -> ${p.target} (${p.kind}; nodes ${p.nodes.join(" + ") || "none"})`,
+    ),
+    `inputs: ${Object.keys(imp.inputs).join(", ") || "none"}`,
+    ...Object.entries(imp.outputs).map(
+      ([out, pop]) =>
+        `output ${out}: ${pop}, ${imp.latency_steps[out] ?? "unreachable"} step(s) after its input`,
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+function summary(imp: NirImport): Record<string, unknown> {
+  return {
+    options: imp.options,
+    populations: imp.populations,
+    projections: imp.projections,
+    inputs: imp.inputs,
+    outputs: imp.outputs,
+    latency_steps: imp.latency_steps,
+  };
+}
+
+/** Every weight and bias of the network, under "<projection>.weight" / ".bias" (engine layout). */
+function tensorsOf(imp: NirImport): Record<string, ModelTensorInput> {
+  const out: Record<string, ModelTensorInput> = {};
+  const net = imp.network;
+  for (const name of net.projectionNames) {
+    const p = net.projection(name);
+    if (p instanceof WeightedProjection) out[`${name}.weight`] = { data: p.w, shape: [p.w.length] };
+    if (p instanceof Affine || p instanceof Bias)
+      out[`${name}.bias`] = { data: p.bias, shape: [p.bias.length] };
+  }
+  return out;
+}
+
+function parseInputArg(v: string, previous: string[] = []): string[] {
+  return [...previous, v];
+}
+
+async function readInputs(
+  imp: NirImport,
+  specs: readonly string[],
+  kind: NirInputKind,
+): Promise<Record<string, NirRunInput>> {
+  const names = Object.keys(imp.inputs);
+  const inputs: Record<string, NirRunInput> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    const [node, path] = eq > 0 && !existsSync(spec) ? [spec.slice(0, eq), spec.slice(eq + 1)] : [null, spec];
+    const name = node ?? (names.length === 1 ? names[0] : null);
+    if (name === null) {
+      throw new InvalidParameterError(
+        `the graph has ${names.length} Input nodes (${names.join(", ")}); give --input NODE=${path}`,
+      );
+    }
+    const t = decodeNpy(new Uint8Array(await readFile(path)), path);
+    const size = imp.network.population(imp.inputs[name] ?? name).size;
+    const steps = t.shape.length === 0 ? 1 : t.shape[0];
+    const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (per !== size && !(t.shape.length === 1 && size === 1)) {
+      throw new ShapeMismatchError(
+        `${path}: shape [${t.shape.join(", ")}] should be [steps, ...] with ${size} values per step for Input "${name}"`,
+      );
+    }
+    const data = Float64Array.from(t.data as ArrayLike<number | bigint>, (x) => Number(x));
+    inputs[name] = { data, steps, kind };
+  }
+  return inputs;
+}
+
+/** Adds the `nir` command group to the program. */
+export function addNirCommands(program: Command): void {
+  const nir = program
+    .command("nir")
+    .description("NIR (Neuromorphic Intermediate Representation): export, import, run");
+
+  conversionOptions(
+    nir
+      .command("export <dir>")
+      .description("write the model of a saved run (DIR or DIR/model) as a NIR file (default DIR/model.nir)")
+      .option("--dt <s>", "step in seconds (must be the model's; default: the model's)", seconds)
+      .option("--out <file>", "NIR file to write"),
+  )
+    .option("--json", "print the result as JSON")
+    .action(async (dir: string, o: ConversionOpts & { out?: string; json?: boolean }) => {
+      const modelDir = existsSync(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
+      const { model } = await loadRunModel(modelDir, false);
+      const net = model.net;
+      const outName = net.populationNames.find((n) => net.population(n) === model.output)!;
+      const inName = net.populationNames.find((n) => net.population(n) === model.input)!;
+      const side = Math.round(Math.sqrt(model.inputSize));
+      const path = o.out ?? join(dir, "model.nir");
+      const r = await exportNir(net, {
+        ...(o.dt !== undefined ? { dt_s: o.dt } : {}),
+        method: o.method,
+        integrators: o.integrators,
+        outputs: { output: outName },
+        ...(side * side === model.inputSize ? { shapes: { [inName]: [side, side] } } : {}),
+        metadata: { "spikeflow.model": model.kind },
+        path,
+      });
+      const nodes = Object.entries(r.document.graph.nodes).map(([k, n]) => `${k} (${n.type})`);
+      if (o.json)
+        process.stdout.write(
+          JSON.stringify({ path, bytes: r.bytes.length, nodes, notes: r.notes }, null, 2) + "\n",
+        );
+      else {
+        process.stdout.write(
+          `${path}: ${r.bytes.length} bytes, nodes ${nodes.join(", ")}\n` +
+            (r.notes.length > 0
+              ? `not expressible in NIR:\n${r.notes.map((n) => `  ${n}`).join("\n")}\n`
+              : ""),
+        );
+      }
+    });
+
+  importOptions(
+    nir
+      .command("import <file>")
+      .description("import a NIR file; writes DIR/model.json + weights.safetensors and DIR/model.nir")
+      .requiredOption("--dt <s>", "step in seconds (NIR stores none)", seconds)
+      .requiredOption("--out <dir>", "directory to write"),
+  )
+    .option("--json", "print the description as JSON")
+    .action(async (file: string, o: ImportOpts & { out: string; json?: boolean }) => {
+      const imp = await doImport(file, o);
+      await mkdir(o.out, { recursive: true });
+      await saveModel(o.out, {
+        kind: "nir-network",
+        config: { source: file, ...summary(imp) },
+        tensors: tensorsOf(imp),
+      });
+      await exportNir(imp.network, {
+        method: imp.options.method,
+        integrators: imp.options.integrators,
+        shapes: imp.exportHints.shapes,
+        outputs: imp.exportHints.outputs,
+        path: join(o.out, "model.nir"),
+      });
+      if (o.json) process.stdout.write(JSON.stringify(summary(imp), null, 2) + "\n");
+      else process.stdout.write(`${file} -> ${o.out}\n${describeImport(imp)}`);
+    });
+
+  importOptions(
+    nir
+      .command("run <file>")
+      .description("run a NIR file (or a DIR from `nir import`) on input from .npy files, one row per step")
+      .option("--dt <s>", "step in seconds (default for a DIR: the one it was imported with)", seconds)
+      .option(
+        "--input <[node=]file.npy>",
+        "input per step, shape [steps, ...]; repeat per Input node",
+        parseInputArg,
+      )
+      .addOption(
+        new Option("--kind <k>", "input values are spikes (nonzero = spike) or currents")
+          .choices(["auto", "spikes", "current"])
+          .default("auto"),
+      )
+      .option("--steps <n>", "steps to run (default: the input's)", positiveInt)
+      .option("--out <dir>", "write <output>.npy per Output node and run.json"),
+  )
+    .option("--json", "print the result as JSON")
+    .action(
+      async (
+        file: string,
+        o: ImportOpts & {
+          input?: string[];
+          kind: NirInputKind;
+          steps?: number;
+          out?: string;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        let path = file;
+        if (existsSync(file) && statSync(file).isDirectory()) {
+          // a directory from `nir import`: its options apply unless given on the command line
+          path = join(file, "model.nir");
+          const saved = await loadModel(file);
+          const options = (saved.config as { options?: Partial<ResolvedNirImportOptions> }).options ?? {};
+          const unset = (name: string): boolean => cmd.getOptionValueSource(name) !== "cli";
+          if (o.dt === undefined && typeof options.dt_s === "number") o.dt = options.dt_s;
+          if (unset("reset") && options.reset !== undefined) o.reset = options.reset;
+          if (unset("method") && options.method !== undefined) o.method = options.method;
+          if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;
+        }
+        const imp = await doImport(path, o);
+        const inputs = await readInputs(imp, o.input ?? [], o.kind);
+        const r = runNir(imp, inputs, o.steps !== undefined ? { steps: o.steps } : {});
+        const report: Record<string, unknown> = {
+          steps: r.steps,
+          options: imp.options,
+          inputKinds: r.inputKinds,
+          outputs: {},
+        };
+        for (const [out, res] of Object.entries(r.outputs)) {
+          const n = res.shape[1];
+          const perNeuron = new Array<number>(n).fill(0);
+          let first: number | null = null;
+          if (res.quantity === "spikes") {
+            for (let k = 0; k < res.data.length; k++) {
+              if (res.data[k] !== 0) {
+                perNeuron[k % n]++;
+                first ??= Math.floor(k / n);
+              }
+            }
+          }
+          (report.outputs as Record<string, unknown>)[out] = {
+            population: res.population,
+            quantity: res.quantity,
+            shape: res.shape,
+            latency_steps: imp.latency_steps[out],
+            ...(res.quantity === "spikes"
+              ? {
+                  spikes: perNeuron.reduce((a, b) => a + b, 0),
+                  spikesPerNeuron: perNeuron,
+                  firstSpikeStep: first,
+                }
+              : { last: Array.from(res.data.subarray(res.data.length - n)) }),
+          };
+          if (o.out !== undefined) {
+            await mkdir(o.out, { recursive: true });
+            const data = res.data;
+            const tensor =
+              data instanceof Uint8Array
+                ? { dtype: "U8" as const, shape: [...res.shape], data }
+                : { dtype: "F32" as const, shape: [...res.shape], data };
+            await writeFileAtomic(
+              join(o.out, `${out.replace(/[^A-Za-z0-9_.-]/g, "_")}.npy`),
+              encodeNpy(tensor, out),
+            );
+          }
+        }
+        if (o.out !== undefined) await writeJsonAtomic(join(o.out, "run.json"), report);
+        process.stdout.write(
+          o.json || o.out === undefined ? JSON.stringify(report, null, 2) + "\n" : `wrote ${o.out}\n`,
+        );
+      },
+    );
+}

@@ -1,0 +1,327 @@
+/**
+ * The spiking-RNN protocol of Kim, Li & Sejnowski (2019) as run directories (Node only), shared by the
+ * `spikeflow rnn ...` commands and bench/rnn.ts:
+ *
+ *   train   trainRateRnn to the reference's stopping rule, then write
+ *             DIR/model/        the rate RNN (model.json + weights.safetensors, kind "rate-rnn")
+ *             DIR/curve.json    the evaluation curve (loss, accuracy every 100 trials) and the training loss
+ *             DIR/summary.json  task, size, seed, trials to stop, rate accuracy, timings
+ *   convert the scaling-factor grid search (src/rnn/scale-search.ts) on a worker pool, then write
+ *             DIR/search.json   accuracy per s, the best s
+ *             DIR/examples.json one trial per task condition at the best s: input, target, rate output,
+ *                               spiking output (every `exampleEvery` LIF steps) and spike times
+ *   eval    rate and LIF accuracy on fresh trials at the searched s (DIR/eval.json)
+ *
+ * Every random choice has its own stream (docs/rnn.md), so a run directory is reproducible from its seed and
+ * the search does not depend on the number of workers.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { createRng } from "../core/rng.ts";
+import { writeJsonAtomicSync } from "../io/atomic.ts";
+import { loadModel, saveModel } from "../io/model-file.ts";
+import { searchScaleParallel } from "../parallel/scale-search-pool.ts";
+import { runLifTrial } from "../rnn/lif-trial.ts";
+import { type RateRnn, simulateRateRnn } from "../rnn/rate-rnn.ts";
+import { RATE_RNN_KIND, rateRnnFromSavedModel, rateRnnModelInput } from "../rnn/rate-rnn-model.ts";
+import { DEFAULT_SCALES, type ScaleSearchProgress, type ScaleSearchResult } from "../rnn/scale-search.ts";
+import {
+  TASK_NAMES,
+  type TaskName,
+  type TrialOverrides,
+  generateTrial,
+  isCorrect,
+  taskSpec,
+} from "../rnn/tasks.ts";
+import { type EvalPoint, trainRateRnn } from "../rnn/train.ts";
+import { type SynapseFilter, transferRateRnn } from "../rnn/transfer.ts";
+
+/** Task names the CLI accepts: the library's, plus "context" for Mante's context-dependent integration. */
+export function resolveTask(name: string): TaskName {
+  if (name === "context") return "mante";
+  if ((TASK_NAMES as readonly string[]).includes(name)) return name as TaskName;
+  throw new InvalidParameterError(
+    `unknown task ${JSON.stringify(name)}; use go-nogo, xor or context (alias of mante)`,
+  );
+}
+
+export interface RnnTrainSummary {
+  readonly task: TaskName;
+  readonly units: number;
+  readonly seed: number;
+  readonly tauRange_ms: readonly [number, number];
+  /** Training updates until the stopping rule (or maxTrials). */
+  readonly updates: number;
+  readonly success: boolean;
+  /** Loss and rate accuracy of the last evaluation (100 fresh noisy trials). */
+  readonly finalLoss: number;
+  readonly rateAccuracy: number;
+  readonly wall_s: number;
+  readonly msPerUpdate: number;
+}
+
+export interface RnnTrainOptions {
+  readonly task: TaskName;
+  readonly units: number;
+  readonly seed: number;
+  readonly out: string;
+  /** Cap on updates. Default 6000 (paper). */
+  readonly maxTrials?: number;
+  /** Range of the trained decay constants. Default [20, 50] ms (paper's main setting). */
+  readonly tauRange_ms?: readonly [number, number];
+  readonly onProgress?: (p: EvalPoint & { readonly maxTrials: number }) => void;
+}
+
+function readJson<T>(path: string, hint: string): T {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new NotFoundError(`${path} does not exist; ${hint}`);
+    throw e;
+  }
+  return JSON.parse(text) as T;
+}
+
+/** Trains a rate RNN and writes model/, curve.json and summary.json into `out`. */
+export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> {
+  const maxTrials = o.maxTrials ?? 6000;
+  const [tauMin_ms, tauMax_ms] = o.tauRange_ms ?? [20, 50];
+  const t0 = performance.now();
+  const result = trainRateRnn(
+    o.task,
+    { model: { units: o.units, tauMin_ms, tauMax_ms }, seed: o.seed, maxTrials },
+    (p) => o.onProgress?.({ ...p, maxTrials }),
+  );
+  const wall_s = (performance.now() - t0) / 1000;
+  const last = result.curve.at(-1);
+  const summary: RnnTrainSummary = {
+    task: o.task,
+    units: o.units,
+    seed: o.seed,
+    tauRange_ms: [tauMin_ms, tauMax_ms],
+    updates: result.updates,
+    success: result.success,
+    finalLoss: last?.meanLoss ?? NaN,
+    rateAccuracy: last?.accuracy ?? NaN,
+    wall_s,
+    msPerUpdate: (1000 * wall_s) / result.updates,
+  };
+  await saveModel(join(o.out, "model"), rateRnnModelInput(result.model, { task: o.task, seed: o.seed }));
+  writeJsonAtomicSync(join(o.out, "curve.json"), {
+    curve: result.curve,
+    trainLoss: Array.from(result.trainLoss),
+  });
+  writeJsonAtomicSync(join(o.out, "summary.json"), { train: summary });
+  return summary;
+}
+
+/** The trained model of a run directory, with its task and seed. */
+export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: TaskName; seed: number }> {
+  const saved = await loadModel(join(dir, "model"), { expectKind: RATE_RNN_KIND });
+  const task = resolveTask(String(saved.config.task));
+  const seed = saved.config.seed;
+  if (!Number.isInteger(seed))
+    throw new InvalidParameterError(`${dir}/model/model.json: config.seed must be an integer`);
+  return { model: rateRnnFromSavedModel(saved), task, seed: seed as number };
+}
+
+/** One trial per condition of a task (for examples.json). */
+export function taskConditions(task: TaskName): { name: string; overrides: TrialOverrides }[] {
+  switch (task) {
+    case "go-nogo":
+      return [
+        { name: "go", overrides: { go: true } },
+        { name: "nogo", overrides: { go: false } },
+      ];
+    case "xor":
+      return [
+        { name: "same (+,+)", overrides: { signs: [1, 1] } },
+        { name: "diff (+,-)", overrides: { signs: [1, -1] } },
+        { name: "diff (-,+)", overrides: { signs: [-1, 1] } },
+        { name: "same (-,-)", overrides: { signs: [-1, -1] } },
+      ];
+    case "mante":
+      return [
+        { name: "context 1, +", overrides: { context: 0, signs: [1, -1] } },
+        { name: "context 1, -", overrides: { context: 0, signs: [-1, 1] } },
+        { name: "context 2, +", overrides: { context: 1, signs: [-1, 1] } },
+        { name: "context 2, -", overrides: { context: 1, signs: [1, -1] } },
+      ];
+    default: {
+      const never: never = task;
+      throw new InvalidParameterError(`unknown task ${String(never)}`);
+    }
+  }
+}
+
+const round6 = (x: number) => Number(x.toPrecision(6));
+
+export interface RnnExample {
+  readonly condition: string;
+  readonly label: number;
+  /** u, time-major rows of the rate grid (T x inputs). */
+  readonly input: number[][];
+  readonly target: number[];
+  /** o_1 .. o_{T-1} of the rate RNN (with noise). */
+  readonly rateOutput: number[];
+  readonly rateCorrect: boolean;
+  /** The spiking readout every `every` LIF steps (sample k at step (k + 1) every - 1). */
+  readonly spikingOutput: number[];
+  readonly every: number;
+  readonly spikingCorrect: boolean;
+  /** Spike times in LIF steps and the spiking neurons, in time order. */
+  readonly spikeSteps: number[];
+  readonly spikeNeurons: number[];
+}
+
+/** One example trial per condition, rate and spiking, at scaling factor `scale`. */
+export function makeExamples(
+  model: RateRnn,
+  task: TaskName,
+  seed: number,
+  scale: number,
+  every = 10,
+  synapseFilter: SynapseFilter = "receiver",
+): { dt_ms: number; rateDt_ms: number; scale: number; examples: RnnExample[] } {
+  const net = transferRateRnn(model, scale, { synapseFilter });
+  const examples = taskConditions(task).map((c, k): RnnExample => {
+    const trial = generateTrial(task, createRng(seed, "example-trial", k), c.overrides);
+    const rate = simulateRateRnn(model, trial.u, trial.steps, createRng(seed, "example-rate-noise", k));
+    const lif = runLifTrial(net, trial, createRng(seed, "example-noise", k));
+    const input: number[][] = [];
+    for (let t = 0; t < trial.steps; t++)
+      input.push(Array.from(trial.u.subarray(t * trial.inputs, (t + 1) * trial.inputs)));
+    const spiking: number[] = [];
+    for (let s = every - 1; s < lif.output.length; s += every) spiking.push(round6(lif.output[s]));
+    return {
+      condition: c.name,
+      label: trial.label,
+      input,
+      target: Array.from(trial.target),
+      rateOutput: Array.from(rate.output, round6),
+      rateCorrect: isCorrect(task, rate.output, trial),
+      spikingOutput: spiking,
+      every,
+      spikingCorrect: lif.correct,
+      spikeSteps: Array.from(lif.spikeSteps),
+      spikeNeurons: Array.from(lif.spikeNeurons),
+    };
+  });
+  return { dt_ms: net.dt_ms, rateDt_ms: model.dynamics.dt_ms, scale, examples };
+}
+
+export interface RnnSearchFile extends Omit<ScaleSearchResult, "correct"> {
+  readonly workers: number;
+  readonly synapseFilter: SynapseFilter;
+  /** Seconds per LIF trial, averaged over the search (wall time x workers / trials). */
+  readonly lifTrial_s: number;
+}
+
+export interface RnnConvertOptions {
+  readonly scales?: readonly number[];
+  readonly trials?: number;
+  readonly workers?: number;
+  readonly synapseFilter?: SynapseFilter;
+  /** Write examples.json. Default true. */
+  readonly examples?: boolean;
+  readonly onProgress?: (p: ScaleSearchProgress) => void;
+}
+
+/** Runs the scaling-factor search on a run directory's model; writes search.json and examples.json. */
+export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Promise<RnnSearchFile> {
+  const { model, task, seed } = await loadRnnRun(dir);
+  const workers = o.workers ?? 1;
+  const synapseFilter = o.synapseFilter ?? "receiver";
+  const result = await searchScaleParallel(
+    model,
+    task,
+    {
+      scales: o.scales ?? DEFAULT_SCALES,
+      trials: o.trials ?? 100,
+      seed,
+      workers,
+      transfer: { synapseFilter },
+    },
+    o.onProgress,
+  );
+  const { correct: _correct, ...rest } = result;
+  const file: RnnSearchFile = {
+    ...rest,
+    workers,
+    synapseFilter,
+    lifTrial_s: (result.wall_s * workers) / (result.scales.length * result.trials),
+  };
+  writeJsonAtomicSync(join(dir, "search.json"), file);
+  if (o.examples ?? true)
+    writeJsonAtomicSync(
+      join(dir, "examples.json"),
+      makeExamples(model, task, seed, result.best.scale, 10, synapseFilter),
+    );
+  return file;
+}
+
+export interface RnnEvalResult {
+  readonly task: TaskName;
+  readonly scale: number;
+  readonly trials: number;
+  readonly rateAccuracy: number;
+  readonly lifAccuracy: number;
+  readonly wall_s: number;
+}
+
+/** Rate and LIF accuracy on `trials` fresh trials at the searched s (or `scale`); writes eval.json. */
+export async function evalRnnRun(
+  dir: string,
+  o: {
+    trials?: number;
+    workers?: number;
+    scale?: number;
+    onProgress?: (p: ScaleSearchProgress) => void;
+  } = {},
+): Promise<RnnEvalResult> {
+  const t0 = performance.now();
+  const { model, task, seed } = await loadRnnRun(dir);
+  const search =
+    o.scale === undefined
+      ? readJson<RnnSearchFile>(
+          join(dir, "search.json"),
+          `run "spikeflow rnn convert ${dir}" first, or pass --scale`,
+        )
+      : undefined;
+  const scale = o.scale ?? search!.best.scale;
+  const synapseFilter = search?.synapseFilter ?? "receiver";
+  const trials = o.trials ?? 100;
+  const spec = taskSpec(task);
+  let rateCorrect = 0;
+  for (let k = 0; k < trials; k++) {
+    const trial = generateTrial(task, createRng(seed, "eval-rate-trial", k));
+    const out = simulateRateRnn(model, trial.u, spec.steps, createRng(seed, "eval-rate-noise", k)).output;
+    if (isCorrect(task, out, trial)) rateCorrect++;
+  }
+  const lif = await searchScaleParallel(
+    model,
+    task,
+    {
+      scales: [scale],
+      trials,
+      seed,
+      workers: o.workers ?? 1,
+      stream: "lif-eval",
+      transfer: { synapseFilter },
+    },
+    o.onProgress,
+  );
+  const result: RnnEvalResult = {
+    task,
+    scale,
+    trials,
+    rateAccuracy: rateCorrect / trials,
+    lifAccuracy: lif.accuracy[0],
+    wall_s: (performance.now() - t0) / 1000,
+  };
+  writeJsonAtomicSync(join(dir, "eval.json"), result);
+  return result;
+}

@@ -1,0 +1,546 @@
+/**
+ * spikeflow `Network` -> NIR graph (pure; file.ts writes files). docs/nir.md.
+ *
+ * Populations become neuron nodes, projections become stateless nodes between them:
+ *   Input -> Input; LIF -> LIF; AdaptiveLIF -> LIF with its current thresholds v_th + theta (frozen);
+ *   IF -> IF; SynapticLIF -> CubaLIF; LI -> LI; Integrator -> I; Threshold -> Threshold;
+ *   Dense -> Linear; Affine -> Affine; OneToOne -> Scale (a direct edge when every weight is 1); Conv2d ->
+ *   Conv2d; SumPool2d/AvgPool2d -> the same; Bias -> merged into the bias of an Affine/Linear or Conv2d
+ *   into the same population (else an Affine with zero weights); Sparse, Local2d, LateralInhibition and any
+ *   other projection with synapses -> Linear with the dense [post, pre] matrix.
+ * Time constants are written in seconds and are NOT multiplied by dt (case C32: a LIF with tau_mem = 1/900 s
+ * is written as tau = 1.111e-3 s). With method "exact" (default) tau is the engine's tau; with "euler" it is
+ * the tau for which forward Euler at dt gives the engine's per-step decay, tau = dt / (1 - decay). IF and I
+ * write r as the per-step gain dt / C ("per-step", default) or as 1 / C per second ("ode"). Every LIF, IF
+ * and CubaLIF carries v_reset. The graph metadata records dt (s), the method and the integrator mode as
+ * hints; node metadata records the reset mode ("spikeflow.reset").
+ *
+ * Ports. NIR neurons have one input, a current I held over the step. A projection into a LIF or IF "dv_mV"
+ * port (a voltage jump per spike) is rescaled to that current: x = dv / currentGain, which gives the same
+ * jump in the same step, so the exported graph computes exactly what the network does. Exporting then
+ * importing with the same dt and options rebuilds the same network (test/io/nir-roundtrip.test.ts).
+ *
+ * Lossy cases, each reported with log.warn id "nir-export-lossy" and in `notes`: refractory periods (NIR has
+ * none), AdaptiveLIF adaptation and its one-spike-per-step rule, a SynapticLIF discretised with another
+ * method than the export's, an initial v other than the rest value the importer starts from (NIR stores no
+ * state).
+ */
+import { InvalidParameterError, UnsupportedError, requirePositive } from "../../core/errors.ts";
+import { log } from "../../core/log.ts";
+import type { Network } from "../../network/network.ts";
+import type { Population, Projection } from "../../network/types.ts";
+import { AdaptiveLIF } from "../../neurons/adaptive-lif.ts";
+import { requireMethod } from "../../neurons/first-order.ts";
+import type { IntegrationMethod } from "../../neurons/first-order.ts";
+import { IF } from "../../neurons/if.ts";
+import { Input } from "../../neurons/input.ts";
+import { Integrator } from "../../neurons/integrator.ts";
+import { LI } from "../../neurons/li.ts";
+import { LIF } from "../../neurons/lif.ts";
+import { SynapticLIF } from "../../neurons/synaptic-lif.ts";
+import { Threshold } from "../../neurons/threshold.ts";
+import { Affine } from "../../projections/affine.ts";
+import { Bias } from "../../projections/bias.ts";
+import { Conv2d } from "../../projections/conv-2d.ts";
+import { Dense } from "../../projections/dense.ts";
+import { LateralInhibition } from "../../projections/lateral-inhibition.ts";
+import { OneToOne } from "../../projections/one-to-one.ts";
+import { Pool2d } from "../../projections/pool-2d.ts";
+import type { NirDocument, NirMetadata, NirNode, NirTensor } from "./graph.ts";
+import { NIR_WRITE_VERSION, filledTensor, shapeSize } from "./graph.ts";
+import type { IntegratorMode } from "./import.ts";
+
+export interface NirExportOptions {
+  /** Step length in seconds; must be the network's (dt_ms / 1000), which is the default. */
+  readonly dt_s?: number;
+  /** How tau relates to the per-step decay: "exact" (default) or "euler" (see the file comment). */
+  readonly method?: IntegrationMethod;
+  /** How IF and I write r: "per-step" (default) or "ode". */
+  readonly integrators?: IntegratorMode;
+  /**
+   * Output node name -> the population it reads (and optionally the Output's shape). Default: every
+   * population that feeds no projection (Input populations excepted), as "output" when there is one.
+   */
+  readonly outputs?: Readonly<
+    Record<string, string | { readonly population: string; readonly shape?: readonly number[] }>
+  >;
+  /** Population -> NIR shape (default: from convolution/pooling geometry, else [size]). */
+  readonly shapes?: Readonly<Record<string, readonly number[]>>;
+  /** Extra graph metadata (strings, numbers, tensors). */
+  readonly metadata?: NirMetadata;
+}
+
+export interface NirExport {
+  readonly document: NirDocument;
+  /** What the NIR file cannot express (also logged with id "nir-export-lossy"). */
+  readonly notes: readonly string[];
+}
+
+/** Largest dense matrix written for a projection without a NIR counterpart (Sparse, Local2d...). */
+const MAX_DENSE_ENTRIES = 2 ** 27;
+
+interface DenseRecord {
+  kind: "dense";
+  readonly name: string;
+  readonly target: string;
+  /** [post][pre]. */
+  readonly weight: Float32Array;
+  readonly shape: readonly [number, number];
+  bias: Float32Array | null;
+}
+
+interface ConvRecord {
+  kind: "conv";
+  readonly name: string;
+  readonly target: string;
+  readonly node: Omit<Extract<NirNode, { type: "Conv2d" }>, "bias">;
+  bias: Float32Array;
+  readonly outShape: readonly [number, number, number];
+}
+
+interface OtherRecord {
+  kind: "other";
+  readonly name: string;
+  readonly target: string;
+  readonly node: NirNode;
+}
+
+type NodeRecord = DenseRecord | ConvRecord | OtherRecord;
+
+const t64 = (shape: readonly number[], values: ArrayLike<number>): NirTensor => ({
+  shape: [...shape],
+  data: Float64Array.from(values),
+});
+
+/**
+ * The NIR graph of a network. Throws UnsupportedError for a population or projection that NIR cannot
+ * express (Izhikevich, the multi-synapse CubaLIF, ...), naming it.
+ */
+export function networkToNir(network: Network, opts: NirExportOptions = {}): NirExport {
+  const dt_ms = network.dt_ms;
+  const dt_s = opts.dt_s ?? dt_ms / 1000;
+  requirePositive("dt_s", dt_s);
+  if (Math.abs(dt_s * 1000 - dt_ms) > 1e-9 * dt_ms) {
+    throw new InvalidParameterError(
+      `dt_s = ${dt_s} s does not match the network's step of ${dt_ms} ms; NIR has no step of its own, and the ` +
+        `parameters are converted at the network's step: pass dt_s = ${dt_ms / 1000} (or omit it)`,
+      { dt_s, dt_ms },
+    );
+  }
+  const method = requireMethod(opts.method ?? "exact");
+  const integrators = opts.integrators ?? "per-step";
+  if (integrators !== "per-step" && integrators !== "ode") {
+    throw new InvalidParameterError(
+      `integrators must be "per-step" or "ode", got ${JSON.stringify(integrators)}`,
+    );
+  }
+  const notes: string[] = [];
+  const note = (message: string): void => {
+    notes.push(message);
+    log.warn("nir-export-lossy", message);
+  };
+
+  const popNames = network.populationNames;
+  const projNames = network.projectionNames;
+  const projs = projNames.map((n) => network.projection(n));
+  const nameOf = new Map<Population, string>(popNames.map((n) => [network.population(n), n]));
+
+  // node names: "/" is not allowed in HDF5 names, so "sub/node" (from an imported subgraph) becomes "sub.node"
+  const used = new Set<string>();
+  const unique = (raw: string): string => {
+    const base = raw.replace(/\//g, ".") || "node";
+    let name = base;
+    for (let k = 2; used.has(name) || name === "."; k++) name = `${base}~${k}`;
+    used.add(name);
+    return name;
+  };
+  const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n)]));
+
+  // shapes: hints, then convolution/pooling geometry, else flat
+  const shapeOf = new Map<string, readonly number[]>();
+  for (const p of projs) {
+    const src = nameOf.get(p.source)!;
+    const tgt = nameOf.get(p.target)!;
+    if (p instanceof Conv2d || p instanceof Pool2d) {
+      const g = p.geometry;
+      if (!shapeOf.has(src)) shapeOf.set(src, [g.C, g.H, g.W]);
+      if (!shapeOf.has(tgt)) shapeOf.set(tgt, [...p.outShape]);
+    }
+  }
+  const shape = (name: string): readonly number[] => {
+    const size = network.population(name).size;
+    const hint = opts.shapes?.[name];
+    if (hint !== undefined && shapeSize(hint) === size) return hint;
+    const geo = shapeOf.get(name);
+    return geo !== undefined && shapeSize(geo) === size ? geo : [size];
+  };
+
+  const nodes: Record<string, NirNode> = {};
+  for (const name of popNames) {
+    nodes[popNode.get(name)!] = populationNode(
+      network.population(name),
+      name,
+      shape(name),
+      dt_ms,
+      method,
+      integrators,
+      note,
+    );
+  }
+
+  // projections
+  const edges: [string, string][] = [];
+  const records: NodeRecord[] = [];
+  const biases: { proj: string; target: string; values: Float32Array }[] = [];
+  projs.forEach((p, k) => {
+    const src = nameOf.get(p.source)!;
+    const tgt = nameOf.get(p.target)!;
+    const scale = inputScale(p, projNames[k]);
+    if (p.target instanceof Input) {
+      throw new UnsupportedError(
+        `projection "${projNames[k]}" feeds Input population "${tgt}"; NIR Inputs take no edges`,
+      );
+    }
+    if (p instanceof Bias) {
+      biases.push({ proj: projNames[k], target: tgt, values: Float32Array.from(p.bias, (b) => b * scale) });
+      return;
+    }
+    if (p instanceof OneToOne) {
+      const w = Float32Array.from(p.w, (x) => x * scale);
+      if (w.every((x) => x === 1)) {
+        edges.push([popNode.get(src)!, popNode.get(tgt)!]);
+        return;
+      }
+      const name = unique(projNames[k]);
+      records.push({
+        kind: "other",
+        name,
+        target: tgt,
+        node: { type: "Scale", scale: { shape: [...shape(tgt)], data: w } },
+      });
+      edges.push([popNode.get(src)!, name], [name, popNode.get(tgt)!]);
+      return;
+    }
+    if (p instanceof Conv2d) {
+      const g = p.geometry;
+      const name = unique(projNames[k]);
+      records.push({
+        kind: "conv",
+        name,
+        target: tgt,
+        node: {
+          type: "Conv2d",
+          weight: { shape: [p.outChannels, g.C, g.kh, g.kw], data: Float32Array.from(p.w, (x) => x * scale) },
+          stride: [g.sh, g.sw],
+          padding: [g.ph, g.pw],
+          dilation: [1, 1],
+          groups: 1,
+          input_shape: [g.H, g.W],
+        },
+        bias: new Float32Array(p.outChannels),
+        outShape: p.outShape,
+      });
+      edges.push([popNode.get(src)!, name], [name, popNode.get(tgt)!]);
+      return;
+    }
+    if (p instanceof Pool2d) {
+      const g = p.geometry;
+      const name = unique(projNames[k]);
+      const type = p.kind === "sum-pool-2d" ? "SumPool2d" : "AvgPool2d";
+      records.push({
+        kind: "other",
+        name,
+        target: tgt,
+        node: { type, kernel_size: [g.kh, g.kw], stride: [g.sh, g.sw], padding: [g.ph, g.pw] },
+      });
+      if (scale === 1) edges.push([popNode.get(src)!, name], [name, popNode.get(tgt)!]);
+      else {
+        const s = unique(`${projNames[k]}.scale`);
+        records.push({
+          kind: "other",
+          name: s,
+          target: tgt,
+          node: { type: "Scale", scale: t64([], [scale]) },
+        });
+        edges.push([popNode.get(src)!, name], [name, s], [s, popNode.get(tgt)!]);
+      }
+      return;
+    }
+    const matrix = denseMatrix(p, projNames[k], scale);
+    const name = unique(projNames[k]);
+    records.push({
+      kind: "dense",
+      name,
+      target: tgt,
+      weight: matrix,
+      shape: [p.target.size, p.source.size],
+      bias: p instanceof Affine ? Float32Array.from(p.bias, (b) => b * scale) : null,
+    });
+    edges.push([popNode.get(src)!, name], [name, popNode.get(tgt)!]);
+  });
+
+  // biases join a Conv2d or Affine/Linear into the same population (first the node the bias came from,
+  // "<node>.bias" as import names it), else get an Affine with zero weights of their own
+  for (const b of biases) {
+    const stem = b.proj.replace(/\.bias(->.*)?$/, "").replace(/\//g, ".");
+    const fits = (r: NodeRecord): boolean =>
+      r.target === b.target &&
+      (r.kind === "dense" || (r.kind === "conv" && perChannel(b.values, r.outShape) !== null));
+    const into =
+      records.find((r) => fits(r) && r.name === stem) ??
+      records.find((r) => fits(r) && r.kind === "conv") ??
+      records.find((r) => fits(r) && r.kind === "dense");
+    if (into !== undefined && into.kind === "conv") {
+      const pc = perChannel(b.values, into.outShape)!;
+      for (let c = 0; c < pc.length; c++) into.bias[c] += pc[c];
+      continue;
+    }
+    if (into !== undefined && into.kind === "dense") {
+      into.bias ??= new Float32Array(into.shape[0]);
+      for (let j = 0; j < b.values.length; j++) into.bias[j] += b.values[j];
+      continue;
+    }
+    const target = network.population(b.target);
+    const name = unique(b.proj);
+    records.push({
+      kind: "dense",
+      name,
+      target: b.target,
+      weight: new Float32Array(target.size * target.size),
+      shape: [target.size, target.size],
+      bias: b.values,
+    });
+    edges.push([popNode.get(b.target)!, name], [name, popNode.get(b.target)!]);
+  }
+  for (const r of records) {
+    if (r.kind === "dense") {
+      const weight: NirTensor = { shape: [...r.shape], data: r.weight };
+      nodes[r.name] =
+        r.bias === null
+          ? { type: "Linear", weight }
+          : { type: "Affine", weight, bias: { shape: [r.shape[0]], data: r.bias } };
+    } else if (r.kind === "conv") {
+      nodes[r.name] = { ...r.node, bias: { shape: [r.bias.length], data: r.bias } };
+    } else nodes[r.name] = r.node;
+  }
+
+  // outputs
+  const outputs: [string, string, readonly number[] | undefined][] = [];
+  if (opts.outputs !== undefined) {
+    for (const [out, spec] of Object.entries(opts.outputs)) {
+      const population = typeof spec === "string" ? spec : spec.population;
+      network.population(population);
+      outputs.push([out, population, typeof spec === "string" ? undefined : spec.shape]);
+    }
+  } else {
+    const feeding = new Set(projs.filter((p) => !(p instanceof Bias)).map((p) => nameOf.get(p.source)!));
+    const sinks = popNames.filter((n) => !feeding.has(n) && !(network.population(n) instanceof Input));
+    sinks.forEach((n) => outputs.push([sinks.length === 1 ? "output" : `output.${n}`, n, undefined]));
+  }
+  for (const [out, population, outShape] of outputs) {
+    const name = unique(out);
+    const popShape = shape(population);
+    nodes[name] = {
+      type: "Output",
+      shape:
+        outShape !== undefined && shapeSize(outShape) === shapeSize(popShape) ? [...outShape] : [...popShape],
+    };
+    edges.push([popNode.get(population)!, name]);
+  }
+
+  const metadata: NirMetadata = {
+    dt: dt_s,
+    "spikeflow.method": method,
+    "spikeflow.integrators": integrators,
+    "spikeflow.producer": "spikeflow",
+    ...opts.metadata,
+  };
+  return {
+    document: { version: NIR_WRITE_VERSION, graph: { type: "NIRGraph", nodes, edges, metadata } },
+    notes,
+  };
+}
+
+/** Bias per channel when `values` ([C][Ho][Wo]) is constant over each channel, else null. */
+function perChannel(values: Float32Array, outShape: readonly [number, number, number]): Float32Array | null {
+  const [C, Ho, Wo] = outShape;
+  const L = Ho * Wo;
+  if (values.length !== C * L) return null;
+  const out = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    out[c] = values[c * L];
+    for (let l = 1; l < L; l++) if (values[c * L + l] !== out[c]) return null;
+  }
+  return out;
+}
+
+/** NIR input per unit delivered into the projection's port (1 for "i_nA"; 1 / currentGain for "dv_mV"). */
+function inputScale(p: Projection, name: string): number {
+  const t = p.target;
+  if (p.port === "i_nA") return 1;
+  if (p.port === "dv_mV" && (t instanceof LIF || t instanceof AdaptiveLIF || t instanceof IF)) {
+    const gain = t.derived.currentGain;
+    if (!(Number.isFinite(gain) && gain !== 0)) {
+      throw new UnsupportedError(
+        `projection "${name}" jumps the voltage of a neuron with no current gain (R = 0); NIR cannot express it`,
+      );
+    }
+    return 1 / gain;
+  }
+  if (t instanceof Input) return 1;
+  throw new UnsupportedError(
+    `projection "${name}" feeds port "${p.port}" of a ${t.model} population, which has no NIR counterpart`,
+    { projection: name, port: p.port },
+  );
+}
+
+/** [post][pre] weights of a projection, times `scale`. */
+function denseMatrix(p: Projection, name: string, scale: number): Float32Array {
+  const pre = p.source.size;
+  const post = p.target.size;
+  if (pre * post > MAX_DENSE_ENTRIES) {
+    throw new UnsupportedError(
+      `projection "${name}" (${p.kind}) would be written as a dense ${post} x ${pre} matrix, more than ` +
+        `${MAX_DENSE_ENTRIES} entries`,
+    );
+  }
+  const W = new Float32Array(pre * post);
+  if (p instanceof Dense || p instanceof Affine) {
+    for (let i = 0; i < pre; i++) for (let j = 0; j < post; j++) W[j * pre + i] = p.w[i * post + j] * scale;
+    return W;
+  }
+  if (p instanceof LateralInhibition) {
+    const G = p.groupSize;
+    const v = -p.strength_mV * scale;
+    for (let j = 0; j < post; j++) {
+      const g0 = Math.floor(j / G) * G;
+      for (let i = g0; i < g0 + G; i++) if (i !== j) W[j * pre + i] = v;
+    }
+    return W;
+  }
+  const view = p.view;
+  if (view === undefined) {
+    throw new UnsupportedError(`projection "${name}" (${p.kind}) has no synapse view; NIR cannot express it`);
+  }
+  const other = new Int32Array(Math.max(view.maxFanOut, 1));
+  const widx = new Int32Array(other.length);
+  for (let i = 0; i < pre; i++) {
+    const n = view.outgoing(i, other, widx);
+    for (let k = 0; k < n; k++) W[other[k] * pre + i] += view.w[widx[k]] * scale;
+  }
+  return W;
+}
+
+function populationNode(
+  pop: Population,
+  name: string,
+  shape: readonly number[],
+  dt_ms: number,
+  method: IntegrationMethod,
+  integrators: IntegratorMode,
+  note: (m: string) => void,
+): NirNode {
+  const f = (v: number): NirTensor => filledTensor(shape, v);
+  const dt_s = dt_ms / 1000;
+  const meta = (reset: string): NirMetadata => ({ "spikeflow.reset": reset });
+  const tauOf = (decay: number, tau_ms: number): number => {
+    if (method === "exact") return tau_ms / 1000;
+    if (!(decay < 1))
+      throw new UnsupportedError(`population "${name}" does not leak (decay 1); export it as IF`);
+    return dt_s / (1 - decay);
+  };
+  const refractory = (tRef_ms: number): void => {
+    if (tRef_ms > 0)
+      note(`population "${name}": its refractory period of ${tRef_ms} ms is dropped (NIR has none)`);
+  };
+  // NIR stores no initial state; the importer starts at rest (v_leak, v_reset for IF, 0 for I)
+  const start = (vInit: number | undefined, rest: number): void => {
+    if (vInit !== undefined && vInit !== rest) {
+      note(
+        `population "${name}": its initial v of ${vInit} mV is not written (NIR has no initial state; import starts at ${rest})`,
+      );
+    }
+  };
+  const r = (C_nF: number): number => (integrators === "per-step" ? dt_ms / C_nF : 1000 / C_nF);
+  if (pop instanceof Input) return { type: "Input", shape: [...shape] };
+  if (pop instanceof LIF || pop instanceof AdaptiveLIF) {
+    const p = pop.params;
+    refractory(p.tRef_ms);
+    start(p.vInit_mV, p.vRest_mV);
+    let threshold = f(p.vThreshold_mV);
+    if (pop instanceof AdaptiveLIF) {
+      const theta = pop.theta_mV;
+      threshold = { shape: [...shape], data: Float64Array.from(theta, (t) => p.vThreshold_mV + t) };
+      if (pop.params.thetaPlus_mV > 0 || pop.params.tauTheta_ms !== Infinity) {
+        note(
+          `population "${name}": its adaptive threshold is written as the current fixed thresholds v_th + theta`,
+        );
+      }
+      if (pop.oneSpikePerStep)
+        note(`population "${name}": its one-spike-per-step rule is dropped (NIR has none)`);
+    }
+    return {
+      type: "LIF",
+      tau: f(tauOf(pop.derived.decay, p.tauMem_ms)),
+      r: f(p.resistance_MOhm),
+      v_leak: f(p.vRest_mV),
+      v_threshold: threshold,
+      v_reset: f(p.vReset_mV),
+      metadata: meta(p.reset),
+    };
+  }
+  if (pop instanceof IF) {
+    refractory(pop.params.tRef_ms);
+    start(pop.params.vInit_mV, pop.params.vReset_mV);
+    return {
+      type: "IF",
+      r: f(r(pop.params.capacitance_nF)),
+      v_threshold: f(pop.params.vThreshold_mV),
+      v_reset: f(pop.params.vReset_mV),
+      metadata: meta(pop.params.reset),
+    };
+  }
+  if (pop instanceof SynapticLIF) {
+    const p = pop.params;
+    start(p.vInit_mV, p.vRest_mV);
+    if (p.method !== method) {
+      note(
+        `population "${name}" is discretised with "${p.method}" but exported for "${method}"; its constants are written as they are`,
+      );
+    }
+    return {
+      type: "CubaLIF",
+      tau_syn: f(p.tauSyn_ms / 1000),
+      tau_mem: f(p.tauMem_ms / 1000),
+      r: f(p.resistance_MOhm),
+      v_leak: f(p.vRest_mV),
+      v_threshold: f(p.vThreshold_mV),
+      v_reset: f(p.vReset_mV),
+      w_in: f(p.wIn),
+      metadata: meta(p.reset),
+    };
+  }
+  if (pop instanceof LI) {
+    const p = pop.params;
+    start(p.vInit_mV, p.vRest_mV);
+    const decay = pop.derived.decay;
+    const tau_s =
+      p.method === method
+        ? p.tauMem_ms / 1000
+        : method === "euler"
+          ? dt_s / (1 - decay)
+          : -dt_s / Math.log(decay);
+    return { type: "LI", tau: f(tau_s), r: f(p.resistance_MOhm), v_leak: f(p.vRest_mV) };
+  }
+  if (pop instanceof Integrator) {
+    start(pop.params.vInit_mV, 0);
+    return { type: "I", r: f(r(pop.params.capacitance_nF)) };
+  }
+  if (pop instanceof Threshold)
+    return { type: "Threshold", threshold: { shape: [...shape], data: Float64Array.from(pop.threshold_nA) } };
+  throw new UnsupportedError(
+    `population "${name}" is a ${pop.model} population, which has no NIR counterpart; NIR has Input, LIF, ` +
+      `CubaLIF (one synaptic current, spikeflow's SynapticLIF), IF, LI, I and Threshold`,
+    { population: name, model: pop.model },
+  );
+}

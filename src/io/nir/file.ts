@@ -1,0 +1,94 @@
+/**
+ * NIR files on disk (Node only): read (in a guarded worker by default), write (atomically), import into a
+ * spikeflow network, export a network. The pure pieces are codec.ts, import.ts and export.ts.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { FormatError, InvalidParameterError, NotFoundError } from "../../core/errors.ts";
+import type { Network } from "../../network/network.ts";
+import { writeFileAtomic } from "../atomic.ts";
+import { decodeNir, encodeNir } from "./codec.ts";
+import type { DecodeNirOptions } from "./codec.ts";
+import { networkToNir } from "./export.ts";
+import type { NirExportOptions } from "./export.ts";
+import type { NirDocument } from "./graph.ts";
+import { readNirGuarded } from "./guarded.ts";
+import type { NirReaderOptions } from "./guarded.ts";
+import { nirToNetwork } from "./import.ts";
+import type { NirImport, NirImportOptions } from "./import.ts";
+
+export interface ReadNirFileOptions extends DecodeNirOptions, NirReaderOptions {
+  /** Decode in a worker with a time budget (guarded.ts). Default true; false decodes in this thread. */
+  readonly isolate?: boolean;
+  /** Largest file accepted. Default 2 GiB. */
+  readonly maxFileBytes?: number;
+}
+
+/** Reads and validates a NIR file. Errors: NotFoundError, FormatError (named after the file), UnsupportedError. */
+export async function readNirFile(path: string, opts: ReadNirFileOptions = {}): Promise<NirDocument> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new NotFoundError(`${path}: no such NIR file`, { file: path });
+  }
+  const max = opts.maxFileBytes ?? 2 ** 31;
+  if (size > max) {
+    throw new FormatError(`${path}: ${size} bytes is more than the ${max} bytes allowed (maxFileBytes)`, {
+      file: path,
+    });
+  }
+  const bytes = new Uint8Array(await readFile(path));
+  return opts.isolate === false ? decodeNir(bytes, path, opts) : readNirGuarded(bytes, path, opts);
+}
+
+/** Writes a NIR document to `path` through a temporary file and a rename. */
+export async function writeNirFile(path: string, doc: NirDocument): Promise<Uint8Array> {
+  const bytes = await encodeNir(doc);
+  await writeFileAtomic(path, bytes);
+  return bytes;
+}
+
+export type ImportNirOptions = NirImportOptions & ReadNirFileOptions;
+
+/**
+ * Imports a NIR model: `file` is a path, the bytes of a file, or a document already read.
+ * The result holds the network and the description of which node became which population or projection.
+ */
+export async function importNir(
+  file: string | Uint8Array | NirDocument,
+  opts: ImportNirOptions,
+): Promise<NirImport> {
+  let doc: NirDocument;
+  let name = opts.file;
+  if (typeof file === "string") {
+    doc = await readNirFile(file, opts);
+    name ??= basename(file);
+  } else if (file instanceof Uint8Array) {
+    name ??= "model.nir";
+    doc = opts.isolate === false ? await decodeNir(file, name, opts) : await readNirGuarded(file, name, opts);
+  } else if (typeof file === "object" && file !== null && "graph" in file) {
+    doc = file;
+  } else {
+    throw new InvalidParameterError("importNir: pass a path, the file's bytes or a NirDocument");
+  }
+  return nirToNetwork(doc, { ...opts, ...(name === undefined ? {} : { file: name }) });
+}
+
+export interface ExportNirOptions extends NirExportOptions {
+  /** Write the file here (atomically); omit to only get the bytes. */
+  readonly path?: string;
+}
+
+export interface ExportedNir {
+  readonly bytes: Uint8Array;
+  readonly document: NirDocument;
+  readonly notes: readonly string[];
+}
+
+/** Exports a network as a NIR file (see export.ts for the conventions). */
+export async function exportNir(network: Network, opts: ExportNirOptions = {}): Promise<ExportedNir> {
+  const { document, notes } = networkToNir(network, opts);
+  const bytes = opts.path === undefined ? await encodeNir(document) : await writeNirFile(opts.path, document);
+  return { bytes, document, notes };
+}

@@ -1,0 +1,158 @@
+/**
+ * One NIR neuron node -> one engine population (pure), for import.ts, which documents the conventions:
+ * time in seconds -> ms, "exact" or "euler" (LIF through tau' = -dt / ln(1 - dt/tau)), IF and I "per-step"
+ * (C = dt / r) or "ode" (C = 1000 / r), v >= v_threshold, the caller's reset mode, state at rest.
+ */
+// Limitation: one parameter value per neuron population (the engine's models take scalars), except LIF
+// thresholds (an AdaptiveLIF with frozen per-neuron offsets) and Threshold nodes.
+import { SpikeflowError, UnsupportedError } from "../../core/errors.ts";
+import type { Population } from "../../network/types.ts";
+import { AdaptiveLIF } from "../../neurons/adaptive-lif.ts";
+import type { IntegrationMethod } from "../../neurons/first-order.ts";
+import { IF } from "../../neurons/if.ts";
+import { Input } from "../../neurons/input.ts";
+import { Integrator } from "../../neurons/integrator.ts";
+import { LI } from "../../neurons/li.ts";
+import { LIF } from "../../neurons/lif.ts";
+import type { ResetMode } from "../../neurons/lif.ts";
+import { SynapticLIF } from "../../neurons/synaptic-lif.ts";
+import { Threshold } from "../../neurons/threshold.ts";
+import type { NirTensor } from "./graph.ts";
+import type { FlatNode } from "./flatten.ts";
+
+export type IntegratorMode = "per-step" | "ode";
+
+/** What building a population needs to know. */
+export interface NeuronContext {
+  readonly file: string;
+  readonly dt_s: number;
+  readonly dt_ms: number;
+  readonly reset: ResetMode;
+  readonly method: IntegrationMethod;
+  readonly integrators: IntegratorMode;
+}
+
+export function nodeError(ctx: NeuronContext, f: FlatNode, message: string): never {
+  throw new UnsupportedError(`${ctx.file}: node ${JSON.stringify(f.path)} (${f.node.type}): ${message}`, {
+    file: ctx.file,
+    node: f.path,
+  });
+}
+
+/** The one value of a parameter that every neuron shares, or an UnsupportedError naming node and field. */
+function uniform(ctx: NeuronContext, f: FlatNode, field: string, t: NirTensor): number {
+  const v = t.data[0];
+  for (let k = 1; k < t.data.length; k++) {
+    if (t.data[k] !== v) {
+      nodeError(
+        ctx,
+        f,
+        `${field} differs between neurons (${v} at 0, ${t.data[k]} at ${k}); spikeflow populations take one ` +
+          `value per parameter (per-neuron values are supported for LIF v_threshold and Threshold only)`,
+      );
+    }
+  }
+  return v;
+}
+
+/** Engine tau (ms) whose exact per-step decay equals the chosen method's decay for the NIR tau (s). */
+function engineTau_ms(ctx: NeuronContext, f: FlatNode, field: string, tau_s: number): number {
+  const tau_ms = tau_s * 1000;
+  if (ctx.method === "exact") return tau_ms;
+  const ratio = ctx.dt_ms / tau_ms;
+  if (ratio > 1) {
+    nodeError(
+      ctx,
+      f,
+      `${field} = ${tau_s} s is shorter than dt = ${ctx.dt_s} s: forward Euler would be unstable ` +
+        `(1 - dt/tau = ${1 - ratio} < 0); import with method "exact" or a smaller dt_s`,
+    );
+  }
+  // decay 0 (dt = tau, a memoryless neuron): any tau with dt/tau > 745 gives exp(-dt/tau) = 0 exactly
+  return ratio === 1 ? Number.MIN_VALUE : -ctx.dt_ms / Math.log1p(-ratio);
+}
+
+export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): Population {
+  const n = f.node;
+  const reset = ctx.reset;
+  const gainToCapacitance = (r: number): number => {
+    if (!(r > 0)) nodeError(ctx, f, `r = ${r}; an integrator needs r > 0`);
+    return ctx.integrators === "per-step" ? ctx.dt_ms / r : 1000 / r;
+  };
+  try {
+    switch (n.type) {
+      case "Input":
+        return new Input(size);
+      case "LIF": {
+        const p = {
+          tauMem_ms: engineTau_ms(ctx, f, "tau", uniform(ctx, f, "tau", n.tau)),
+          vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
+          vReset_mV: uniform(ctx, f, "v_reset", n.v_reset),
+          tRef_ms: 0,
+          resistance_MOhm: uniform(ctx, f, "r", n.r),
+          reset,
+        };
+        const th = n.v_threshold.data;
+        const varies = th.some((x) => x !== th[0]);
+        if (!varies) return new LIF(size, ctx.dt_ms, { ...p, vThreshold_mV: th[0] });
+        if (reset === "subtract") {
+          nodeError(
+            ctx,
+            f,
+            `v_threshold differs between neurons, which spikeflow supports only with reset "to-value"`,
+          );
+        }
+        const base = Math.min(...th);
+        const pop = new AdaptiveLIF(size, ctx.dt_ms, {
+          ...p,
+          vThreshold_mV: base,
+          thetaPlus_mV: 0,
+          tauTheta_ms: Infinity,
+        });
+        const theta = pop.theta_mV;
+        for (let i = 0; i < size; i++) theta[i] = th.length === 1 ? 0 : th[i] - base;
+        return pop;
+      }
+      case "IF":
+        return new IF(size, ctx.dt_ms, {
+          capacitance_nF: gainToCapacitance(uniform(ctx, f, "r", n.r)),
+          vThreshold_mV: uniform(ctx, f, "v_threshold", n.v_threshold),
+          vReset_mV: uniform(ctx, f, "v_reset", n.v_reset),
+          tRef_ms: 0,
+          reset,
+        });
+      case "CubaLIF":
+        return new SynapticLIF(size, ctx.dt_ms, {
+          tauSyn_ms: uniform(ctx, f, "tau_syn", n.tau_syn) * 1000,
+          tauMem_ms: uniform(ctx, f, "tau_mem", n.tau_mem) * 1000,
+          vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
+          vReset_mV: uniform(ctx, f, "v_reset", n.v_reset),
+          vThreshold_mV: uniform(ctx, f, "v_threshold", n.v_threshold),
+          resistance_MOhm: uniform(ctx, f, "r", n.r),
+          wIn: uniform(ctx, f, "w_in", n.w_in),
+          reset,
+          method: ctx.method,
+        });
+      case "LI":
+        return new LI(size, ctx.dt_ms, {
+          tauMem_ms: uniform(ctx, f, "tau", n.tau) * 1000,
+          vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
+          resistance_MOhm: uniform(ctx, f, "r", n.r),
+          method: ctx.method,
+        });
+      case "I":
+        return new Integrator(size, ctx.dt_ms, {
+          capacitance_nF: gainToCapacitance(uniform(ctx, f, "r", n.r)),
+        });
+      case "Threshold":
+        return new Threshold(size, {
+          threshold_nA: n.threshold.data.length === 1 ? n.threshold.data[0] : n.threshold.data,
+        });
+      default:
+        return nodeError(ctx, f, "is not a stateful node");
+    }
+  } catch (e) {
+    if (e instanceof UnsupportedError || !(e instanceof SpikeflowError)) throw e;
+    return nodeError(ctx, f, `cannot be built: ${e.message}`);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * An analog input u(t), given on a coarse time grid, fed to a population as the current W u through a fixed
+ * weight matrix and held constant over `holdSteps` simulation steps per sample (zero-order hold). This is the
+ * input path of a spiking RNN built from a rate RNN (Kim, Li & Sejnowski 2019): u on the 5 ms rate grid,
+ * held for 100 LIF steps of 0.05 ms, added every step to the population's current port.
+ *
+ *   i_j(k) = sum_c W[j, c] u[row(k), c]        (W: size x channels, row-major; u: time-major rows x channels)
+ *   row(k) = floor(k / hold)                   align "floor": a step uses the sample of the interval it lies in
+ *   row(k) = round((k + 1) / hold)             align "round": the reference code's u(:, round(i/hold) + 1) with
+ *                                              i = k + 1, so samples change half an interval early and the
+ *                                              first sample covers only hold/2 - 1 steps; a run of T intervals
+ *                                              then needs T + 1 rows.
+ * round() is computed in integers, floor((2 (k + 1) + hold) / (2 hold)), so no float ties arise.
+ * The current of every row is precomputed once (rows x size multiply-adds); a step adds one row into the port,
+ * and rows that are all zero are skipped.
+ */
+import { InvalidParameterError, ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import type { Drive, Population } from "./types.ts";
+
+export type HoldAlign = "floor" | "round";
+
+export interface HeldCurrentOptions {
+  /** Simulation steps per input sample. */
+  readonly holdSteps: number;
+  /** Which sample a step uses; see the file comment. Default "floor". */
+  readonly align?: HoldAlign;
+  /** Target port. Default "i_nA". */
+  readonly port?: string;
+}
+
+export class HeldCurrentDrive implements Drive {
+  /** Number of steps the samples cover. */
+  readonly steps: number;
+  readonly holdSteps: number;
+  readonly align: HoldAlign;
+  readonly port: string;
+  private readonly size: number;
+  /** The current of every row, rows x size. */
+  private readonly rowCurrent: Float32Array;
+  private readonly rowNonZero: Uint8Array;
+
+  /**
+   * @param weights size x channels, row-major (weights[j * channels + c]); not kept.
+   * @param u rows x channels, time-major (u[t * channels + c]); not kept.
+   */
+  constructor(
+    weights: ArrayLike<number>,
+    size: number,
+    channels: number,
+    u: ArrayLike<number>,
+    opts: HeldCurrentOptions,
+  ) {
+    requireInteger("size", size, 1);
+    requireInteger("channels", channels, 1);
+    this.holdSteps = requireInteger("holdSteps", opts.holdSteps, 1);
+    this.align = opts.align ?? "floor";
+    if (this.align !== "floor" && this.align !== "round") {
+      throw new InvalidParameterError(`align must be "floor" or "round", got ${JSON.stringify(this.align)}`);
+    }
+    this.port = opts.port ?? "i_nA";
+    if (weights.length !== size * channels) {
+      throw new ShapeMismatchError(
+        `input weights have ${weights.length} values; ${size} neurons x ${channels} channels need ${size * channels}`,
+      );
+    }
+    if (u.length % channels !== 0 || u.length === 0) {
+      throw new ShapeMismatchError(
+        `input u has ${u.length} values, not a positive multiple of ${channels} channels (time-major, u[t * channels + c])`,
+      );
+    }
+    const rows = u.length / channels;
+    this.size = size;
+    this.rowCurrent = new Float32Array(rows * size);
+    this.rowNonZero = new Uint8Array(rows);
+    for (let t = 0; t < rows; t++) {
+      let any = false;
+      for (let c = 0; c < channels; c++) {
+        if (requireFinite(`u[${t * channels + c}]`, u[t * channels + c]) !== 0) any = true;
+      }
+      if (!any) continue;
+      this.rowNonZero[t] = 1;
+      for (let j = 0; j < size; j++) {
+        let s = 0;
+        for (let c = 0; c < channels; c++) s += weights[j * channels + c] * u[t * channels + c];
+        this.rowCurrent[t * size + j] = s;
+      }
+    }
+    const h = this.holdSteps;
+    // "round": steps k with 2 (k + 1) + h < 2 h rows, i.e. row(k) <= rows - 1
+    this.steps = this.align === "floor" ? rows * h : Math.ceil((2 * h * rows - h) / 2) - 1;
+  }
+
+  /** The input row used at step k. */
+  rowAt(k: number): number {
+    const h = this.holdSteps;
+    return this.align === "floor" ? Math.floor(k / h) : Math.floor((2 * (k + 1) + h) / (2 * h));
+  }
+
+  apply(step: number, target: Population): void {
+    if (target.size !== this.size) {
+      throw new ShapeMismatchError(
+        `HeldCurrentDrive was built for ${this.size} neurons but drives a population of ${target.size}`,
+      );
+    }
+    const row = this.rowAt(step);
+    if (this.rowNonZero[row] === 0) return;
+    const out = target.port(this.port);
+    const src = this.rowCurrent;
+    const o = row * this.size;
+    for (let j = 0; j < this.size; j++) out[j] += src[o + j];
+  }
+}

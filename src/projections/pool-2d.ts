@@ -1,0 +1,140 @@
+/**
+ * Shared machinery of the 2-D pooling projections (sum-pool-2d.ts, avg-pool-2d.ts): a depthwise window
+ * with one fixed weight, as PyTorch's pooling layers compute it.
+ *
+ * Geometry (geometry.ts): input [C][H][W] channel-major, Ho = floor((H + 2ph - kh) / sh) + 1, likewise Wo.
+ * Post neurons are channel-major [C][Ho][Wo], j = (c * Ho + oy) * Wo + ox: channel c pools only channel c.
+ * Output (c, oy, ox) receives input (c, oy * sh - ph + ky, ox * sw - pw + kx) for ky < kh, kx < kw; padded
+ * positions contribute nothing (zero padding).
+ * One weight, shared by every synapse: w[0] (1 for a sum, 1 / (kh kw) for a mean). The view lists every
+ * synapse with weight index 0, like a convolution whose kernel is fixed.
+ * Delivery scatters each input spike into the outputs whose window covers it (the patch index).
+ * Cost per step: spikes x (covering windows).
+ */
+import { ShapeMismatchError } from "../core/errors.ts";
+import type { Population } from "../network/types.ts";
+import { WeightedProjection } from "./common.ts";
+import { buildPatchIndex, describeGeometry, describeOutputFormula, resolveGeometry2d } from "./geometry.ts";
+import type { Geometry2d, PatchIndex, Size2d } from "./geometry.ts";
+
+export interface Pool2dOptions {
+  /** Input shape [channels, height, width]; the source must have C * H * W neurons. */
+  readonly inputShape: readonly [number, number, number];
+  /** Window size k or [kh, kw]. */
+  readonly kernel: Size2d;
+  /** Stride s or [sh, sw]. Default: the window size (PyTorch's default for pooling). */
+  readonly stride?: Size2d;
+  /** Zero padding p or [ph, pw] on each side. Default 0. */
+  readonly padding?: Size2d;
+  /** Target port. Default: the target's first port. */
+  readonly port?: string;
+}
+
+export abstract class Pool2d extends WeightedProjection {
+  readonly geometry: Geometry2d;
+  /** Output locations Ho * Wo per channel. */
+  readonly locations: number;
+  /** [C, Ho, Wo], in the order of the post index. */
+  readonly outShape: readonly [number, number, number];
+  readonly maxFanIn: number;
+  readonly maxFanOut: number;
+  private readonly patches: PatchIndex;
+
+  protected constructor(
+    source: Population,
+    target: Population,
+    opts: Pool2dOptions,
+    weightOf: (g: Geometry2d) => number,
+    what: string,
+  ) {
+    const g = resolveGeometry2d({
+      inputShape: opts.inputShape,
+      kernel: opts.kernel,
+      stride: opts.stride ?? opts.kernel,
+      ...(opts.padding !== undefined ? { padding: opts.padding } : {}),
+    });
+    const L = g.Ho * g.Wo;
+    if (source.size !== g.C * g.H * g.W) {
+      throw new ShapeMismatchError(
+        `${what} source has ${source.size} neurons, but inputShape [${g.C}, ${g.H}, ${g.W}] needs C * H * W = ` +
+          `${g.C * g.H * g.W}`,
+        { source: source.size, inputShape: [g.C, g.H, g.W] },
+      );
+    }
+    if (target.size !== g.C * L) {
+      throw new ShapeMismatchError(
+        `${what} target has ${target.size} neurons, but ${describeGeometry(g)} gives C x Ho x Wo = ` +
+          `${g.C} x ${g.Ho} x ${g.Wo} = ${g.C * L} (${describeOutputFormula(g)})`,
+        { target: target.size, expected: g.C * L, outShape: [g.C, g.Ho, g.Wo] },
+      );
+    }
+    super(
+      source,
+      target,
+      Float32Array.of(weightOf(g)),
+      opts.port !== undefined ? { port: opts.port } : {},
+      what,
+    );
+    this.geometry = g;
+    this.locations = L;
+    this.outShape = Object.freeze([g.C, g.Ho, g.Wo] as const);
+    this.patches = buildPatchIndex(g);
+    this.maxFanIn = g.kh * g.kw;
+    this.maxFanOut = this.patches.maxPerPosition;
+  }
+
+  deliver(): void {
+    const out = this.target.port(this.port);
+    const w0 = this.w[0];
+    const L = this.locations;
+    const HW = this.geometry.H * this.geometry.W;
+    const { ptr, loc } = this.patches;
+    const idx = this.source.spikeIdx;
+    const count = this.source.spikeCount;
+    for (let s = 0; s < count; s++) {
+      const n = idx[s];
+      const c = (n / HW) | 0;
+      const pos = n - c * HW;
+      const base = c * L;
+      const end = ptr[pos + 1];
+      for (let e = ptr[pos]; e < end; e++) out[base + loc[e]] += w0;
+    }
+  }
+
+  incoming(j: number, pre: Int32Array, widx: Int32Array): number {
+    const { H, W, kh, kw, sh, sw, ph, pw, Wo } = this.geometry;
+    const L = this.locations;
+    const c = (j / L) | 0;
+    const l = j - c * L;
+    const oy = (l / Wo) | 0;
+    const ox = l - oy * Wo;
+    let n = 0;
+    for (let ky = 0; ky < kh; ky++) {
+      const y = oy * sh - ph + ky;
+      if (y < 0 || y >= H) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const x = ox * sw - pw + kx;
+        if (x < 0 || x >= W) continue;
+        pre[n] = (c * H + y) * W + x;
+        widx[n] = 0;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  outgoing(i: number, post: Int32Array, widx: Int32Array): number {
+    const L = this.locations;
+    const HW = this.geometry.H * this.geometry.W;
+    const c = (i / HW) | 0;
+    const pos = i - c * HW;
+    const { ptr, loc } = this.patches;
+    let n = 0;
+    for (let e = ptr[pos]; e < ptr[pos + 1]; e++) {
+      post[n] = c * L + loc[e];
+      widx[n] = 0;
+      n++;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The `spikeflow rnn` commands end to end in a child process: train (with the "context" alias), convert and
+ * eval with --json, a bad option's error message and exit status, and the kim-2019 example script at a tiny
+ * size.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("rnn train -> convert -> eval on a tiny context-task network, with --json summaries", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-"));
+  try {
+    const train = cli(
+      "rnn",
+      "train",
+      "--task",
+      "context",
+      "--neurons",
+      "10",
+      "--max-trials",
+      "2",
+      "--seed",
+      "4",
+      "--out",
+      dir,
+      "--json",
+      "--quiet",
+    );
+    assert.equal(train.status, 0, train.stderr);
+    const t = JSON.parse(train.stdout) as { task: string; updates: number; units: number };
+    assert.deepEqual([t.task, t.updates, t.units], ["mante", 2, 10]);
+
+    const convert = cli(
+      "rnn",
+      "convert",
+      dir,
+      "--scales",
+      "20,40",
+      "--trials",
+      "1",
+      "--workers",
+      "1",
+      "--json",
+      "--quiet",
+    );
+    assert.equal(convert.status, 0, convert.stderr);
+    const s = JSON.parse(convert.stdout) as { scales: number[]; trials: number };
+    assert.deepEqual([s.scales, s.trials], [[20, 40], 1]);
+    assert.ok(existsSync(join(dir, "examples.json")));
+
+    const ev = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1", "--json", "--quiet");
+    assert.equal(ev.status, 0, ev.stderr);
+    const e = JSON.parse(ev.stdout) as { task: string; trials: number; lifAccuracy: number };
+    assert.deepEqual([e.task, e.trials], ["mante", 1]);
+    assert.ok(e.lifAccuracy === 0 || e.lifAccuracy === 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bad arguments fail with a message naming the value", () => {
+  const badTask = cli("rnn", "train", "--task", "dms", "--quiet");
+  const badScales = cli("rnn", "convert", "nowhere", "--scales", "20:75");
+  const noRun = cli("rnn", "eval", join(tmpdir(), "spikeflow-no-such-run"), "--quiet");
+
+  assert.notEqual(badTask.status, 0);
+  assert.match(badTask.stderr, /dms/);
+  assert.notEqual(badScales.status, 0);
+  assert.match(badScales.stderr, /start:end:step/);
+  assert.equal(noRun.status, 2);
+  assert.match(noRun.stderr, /does not exist/);
+});
+
+test("examples/from-papers/kim-2019/go-nogo.ts runs at a tiny size and prints the search table and two trials", () => {
+  const script = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      script,
+      "--units",
+      "12",
+      "--max-trials",
+      "2",
+      "--trials",
+      "1",
+      "--scales",
+      "20,30",
+      "--workers",
+      "1",
+    ],
+    { encoding: "utf8", env: { ...process.env, SPIKEFLOW_LOG: "silent" } },
+  );
+
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /rate RNN \(N = 12, seed 1\): 2 training trials/);
+  assert.match(r.stdout, /s = {2}20: \d+ %\n {2}s = {2}30: \d+ %/);
+  assert.match(r.stdout, /Go {3}trial: output every 100 ms/);
+  assert.match(r.stdout, /NoGo trial: output every 100 ms/);
+});

@@ -1,0 +1,124 @@
+/**
+ * Run directories of the spiking-RNN protocol: train -> model/, curve.json, summary.json; convert ->
+ * search.json, examples.json; eval -> eval.json. Saving and loading reproduce the model bit for bit and the
+ * LIF outputs exactly; the task alias; a tampered weights file is rejected.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FormatError } from "../../src/core/errors.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { loadModel } from "../../src/io/model-file.ts";
+import {
+  convertRnnRun,
+  evalRnnRun,
+  loadRnnRun,
+  resolveTask,
+  trainRnnRun,
+} from "../../src/experiments/rnn-run.ts";
+import { runLifTrial } from "../../src/rnn/lif-trial.ts";
+import { rateRnnFromSavedModel } from "../../src/rnn/rate-rnn-model.ts";
+import { generateTrial } from "../../src/rnn/tasks.ts";
+import { trainRateRnn } from "../../src/rnn/train.ts";
+import { transferRateRnn } from "../../src/rnn/transfer.ts";
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "spikeflow-rnn-"));
+}
+
+test("train writes a model that loads bit-identically and gives the same LIF output as the in-memory model", async () => {
+  const dir = tempDir();
+  try {
+    const summary = await trainRnnRun({ task: "xor", units: 16, seed: 2, out: dir, maxTrials: 3 });
+    const direct = trainRateRnn("xor", {
+      model: { units: 16, tauMin_ms: 20, tauMax_ms: 50 },
+      seed: 2,
+      maxTrials: 3,
+    });
+
+    const { model, task, seed } = await loadRnnRun(dir);
+
+    assert.equal(task, "xor");
+    assert.equal(seed, 2);
+    assert.equal(summary.updates, 3);
+    for (const key of ["wRaw", "wIn", "wOut", "bOut", "theta", "rowPtr", "colIdx", "sign", "sst"] as const) {
+      assert.deepEqual(model[key], direct.model[key], key);
+    }
+    assert.deepEqual(model.dynamics, direct.model.dynamics);
+    const trial = generateTrial("xor", createRng(1, "t"));
+    const a = runLifTrial(transferRateRnn(model, 30), trial, createRng(1, "n"));
+    const outA = a.output.slice();
+    const b = runLifTrial(transferRateRnn(direct.model, 30), trial, createRng(1, "n"));
+    assert.deepEqual(b.output, outA);
+    const curve = JSON.parse(readFileSync(join(dir, "curve.json"), "utf8")) as {
+      curve: unknown[];
+      trainLoss: number[];
+    };
+    assert.equal(curve.trainLoss.length, 3);
+    assert.equal(curve.curve.length, 1, "one evaluation, after trial 1");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("convert writes search.json and examples.json; eval is reproducible and writes eval.json", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 12, seed: 3, out: dir, maxTrials: 2 });
+
+    const search = await convertRnnRun(dir, { scales: [20, 30], trials: 3, workers: 1 });
+    const examples = JSON.parse(readFileSync(join(dir, "examples.json"), "utf8")) as {
+      scale: number;
+      examples: {
+        condition: string;
+        rateOutput: number[];
+        spikingOutput: number[];
+        input: number[][];
+        spikeSteps: number[];
+      }[];
+    };
+    const e1 = await evalRnnRun(dir, { trials: 2 });
+    const e2 = await evalRnnRun(dir, { trials: 2 });
+
+    assert.deepEqual(search.scales, [20, 30]);
+    assert.equal(search.accuracy.length, 2);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, "search.json"), "utf8")).best, search.best);
+    assert.equal(examples.scale, search.best.scale);
+    assert.deepEqual(
+      examples.examples.map((x) => x.condition),
+      ["go", "nogo"],
+    );
+    assert.equal(examples.examples[0].rateOutput.length, 199);
+    assert.equal(examples.examples[0].spikingOutput.length, 2000, "20 000 LIF steps sampled every 10");
+    assert.equal(examples.examples[0].input.length, 200);
+    assert.deepEqual({ ...e1, wall_s: 0 }, { ...e2, wall_s: 0 });
+    assert.equal(e1.scale, search.best.scale);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")).lifAccuracy, e2.lifAccuracy);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a weights file whose derived wEff disagrees with wRaw is rejected", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    const saved = await loadModel(join(dir, "model"));
+    (saved.tensors.wEff.data as Float64Array)[0] += 1;
+
+    assert.throws(
+      () => rateRnnFromSavedModel(saved),
+      (e: unknown) => e instanceof FormatError && /wEff does not match/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('task names: "context" is Mante\'s task; unknown names list the choices', () => {
+  assert.equal(resolveTask("context"), "mante");
+  assert.equal(resolveTask("go-nogo"), "go-nogo");
+  assert.throws(() => resolveTask("dms"), /use go-nogo, xor or context/);
+});

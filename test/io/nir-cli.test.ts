@@ -1,0 +1,143 @@
+// The `spikeflow nir` commands end to end: import a fixture, run it on .npy input (the lif_exact.csv spikes),
+// and export a saved run's model. Each test spawns the real CLI.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeNpy, decodeNpy } from "../../src/io/npy.ts";
+import { decodeNir } from "../../src/io/nir/codec.ts";
+import { nirToNetwork } from "../../src/io/nir/import.ts";
+import { DiehlCook2015 } from "../../src/models/diehl-cook.ts";
+import { LabelAssigner } from "../../src/readout/assign.ts";
+import { NgramTable } from "../../src/readout/ngram.ts";
+import { saveRunModel } from "../../src/experiments/run.ts";
+import { captureLogs } from "../../src/core/log.ts";
+import { FIXTURE_DIR } from "./nir-helpers.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const FIXTURE = (name: string) => fileURLToPath(new URL(name, FIXTURE_DIR));
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/spikeflow.js"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("nir import writes the network description, its weights and the re-exported NIR; nir run replays lif_exact.csv", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-nir-cli-"));
+  try {
+    const out = join(dir, "imported");
+    const imp = cli(
+      "nir",
+      "import",
+      FIXTURE("lif_norse.nir"),
+      "--dt",
+      "1e-4",
+      "--reset",
+      "subtract",
+      "--out",
+      out,
+      "--json",
+    );
+    assert.equal(imp.status, 0, imp.stderr);
+    const described = JSON.parse(imp.stdout) as {
+      options: { dt_s: number; reset: string; method: string };
+      latency_steps: Record<string, number>;
+    };
+    assert.deepEqual(described.options, {
+      dt_s: 1e-4,
+      reset: "subtract",
+      method: "exact",
+      integrators: "per-step",
+    });
+    assert.deepEqual(described.latency_steps, { output: 1 });
+    for (const f of ["model.json", "weights.safetensors", "model.nir"])
+      assert.ok(existsSync(join(out, f)), f);
+
+    const rows = readFileSync(FIXTURE("lif_exact.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => Number(l.split(",")[0]));
+    const npy = join(dir, "in.npy");
+    writeFileSync(npy, encodeNpy({ dtype: "F32", shape: [rows.length, 1], data: Float32Array.from(rows) }));
+    // the directory remembers dt and the reset mode it was imported with
+    const run = cli(
+      "nir",
+      "run",
+      out,
+      "--input",
+      npy,
+      "--steps",
+      String(rows.length + 1),
+      "--out",
+      join(dir, "run"),
+      "--json",
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      options: { dt_s: number; reset: string };
+      inputKinds: Record<string, string>;
+      outputs: Record<string, { spikes: number; firstSpikeStep: number }>;
+    };
+    assert.deepEqual([report.options.dt_s, report.options.reset], [1e-4, "subtract"]);
+    assert.deepEqual(report.inputKinds, { input: "spikes" });
+    assert.deepEqual([report.outputs.output.spikes, report.outputs.output.firstSpikeStep], [4, 461]);
+    const spikes = decodeNpy(new Uint8Array(readFileSync(join(dir, "run", "output.npy"))), "output.npy");
+    const steps = [...spikes.data].flatMap((v, k) => (v ? [k] : []));
+    assert.deepEqual(steps, [461, 511, 711, 761], "the CSV's spikes 460, 510, 710, 760, one step later");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("nir export turns a saved run's model into NIR and says what NIR cannot hold; errors exit with code 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-nir-export-"));
+  try {
+    const model = new DiehlCook2015({ neurons: 5 });
+    await saveRunModel(join(dir, "model"), model, {
+      assigner: new LabelAssigner(5, 10),
+      ngram: new NgramTable(5, 10),
+      logreg: null,
+    });
+
+    const r = cli("nir", "export", dir, "--json");
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { path: string; nodes: string[]; notes: string[] };
+    assert.equal(res.path, join(dir, "model.nir"));
+    assert.deepEqual(res.nodes.sort(), [
+      "Ae (LIF)",
+      "Ae->Ai (Scale)",
+      "Ai (LIF)",
+      "Ai->Ae (Linear)",
+      "X (Input)",
+      "X->Ae (Linear)",
+      "output (Output)",
+    ]);
+    assert.ok(res.notes.some((n) => /refractory period of 5 ms is dropped/.test(n)));
+    assert.ok(res.notes.some((n) => /one-spike-per-step rule is dropped/.test(n)));
+
+    const back = await decodeNir(new Uint8Array(readFileSync(res.path)), "model.nir");
+    assert.deepEqual(back.graph.nodes.X, { type: "Input", shape: [28, 28] });
+    let sizes: number[] = [];
+    captureLogs(() => {
+      const imp = nirToNetwork(back, { dt_s: 1e-3 });
+      sizes = ["X", "Ae", "Ai"].map((p) => imp.network.population(p).size);
+    });
+    assert.deepEqual(sizes, [784, 5, 5]);
+
+    const bad = cli("nir", "import", FIXTURE("lif_norse.nir"), "--dt", "-1", "--out", join(dir, "x"));
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--dt must be a step in seconds > 0, got "-1"/);
+    const missing = cli("nir", "run", join(dir, "nope.nir"), "--dt", "1e-4");
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /spikeflow: error: .*nope\.nir: no such NIR file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,223 @@
+// NIR export: case C32 (tau in seconds, never multiplied by dt; v_reset always written), the port
+// conversions that make an exported graph compute what the network computes, the lossy cases reported,
+// bias merging, and the errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidParameterError, UnsupportedError } from "../../src/core/errors.ts";
+import { captureLogs } from "../../src/core/log.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { Network } from "../../src/network/network.ts";
+import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
+import { CubaLIF } from "../../src/neurons/cuba-lif.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { LIF } from "../../src/neurons/lif.ts";
+import { IF } from "../../src/neurons/if.ts";
+import { Bias } from "../../src/projections/bias.ts";
+import { Conv2d } from "../../src/projections/conv-2d.ts";
+import { Dense } from "../../src/projections/dense.ts";
+import { LateralInhibition } from "../../src/projections/lateral-inhibition.ts";
+import { OneToOne } from "../../src/projections/one-to-one.ts";
+import { Sparse } from "../../src/projections/sparse.ts";
+import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
+import { networkToNir } from "../../src/io/nir/export.ts";
+import type { NirExport } from "../../src/io/nir/export.ts";
+import type { NirNode } from "../../src/io/nir/graph.ts";
+import { nirToNetwork } from "../../src/io/nir/import.ts";
+import { readFixture, record } from "./nir-helpers.ts";
+
+type Of<T extends NirNode["type"]> = Extract<NirNode, { type: T }>;
+
+function quiet(fn: () => NirExport): NirExport {
+  let r: NirExport | undefined;
+  captureLogs(() => (r = fn()));
+  return r!;
+}
+
+test("C32: a LIF with tau_mem_inv = 900 /s at dt = 1 ms is written with tau = 1/900 s (not 1/900000), and with v_reset", async () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("x", new Input(1));
+  const n = net.addPopulation(
+    "n",
+    new LIF(1, 1, { tauMem_ms: 1000 / 900, vRest_mV: 0, vReset_mV: -0.25, vThreshold_mV: 1, tRef_ms: 0 }),
+  );
+  net.addProjection("w", new Dense(x, n, { weights: 0.5, port: "i_nA" }));
+
+  const { document } = networkToNir(net, { dt_s: 1e-3 });
+  const back = await decodeNir(await encodeNir(document), "c32.nir");
+  const node = back.graph.nodes.n as Of<"LIF">;
+
+  assert.ok(Math.abs(node.tau.data[0] - 1 / 900) < 1e-18, `tau = ${node.tau.data[0]}`);
+  assert.ok(
+    Math.abs(1e-3 / node.tau.data[0] - 0.9) < 1e-12,
+    "dt / tau = 0.9, so Euler's beta = 1 - dt/tau = 0.1",
+  );
+  assert.deepEqual([...node.v_reset.data], [-0.25]);
+  assert.equal(back.graph.metadata?.dt, 1e-3, "dt is written to the metadata as a hint");
+  assert.equal(back.graph.metadata?.["spikeflow.method"], "exact");
+  assert.equal(node.metadata?.["spikeflow.reset"], "to-value");
+  const lifNorse = (await readFixture("lif_norse")).doc.graph.nodes["1"] as Of<"LIF">;
+  assert.deepEqual([...lifNorse.v_reset.data], [0], "C32: a file without v_reset reads it as 0");
+});
+
+test("C32 under 'euler': tau is the one forward Euler needs for the engine's decay, dt / (1 - e^(-dt/tau))", () => {
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("n", new LIF(1, 1, { tauMem_ms: 1000 / 900, tRef_ms: 0 }));
+
+  const tau = (networkToNir(net, { method: "euler" }).document.graph.nodes.n as Of<"LIF">).tau.data[0];
+
+  assert.ok(Math.abs(tau - 1e-3 / (1 - Math.exp(-0.9))) < 1e-15);
+});
+
+test("projections into the voltage-jump port are rescaled to NIR's current: export then import gives the same spikes", () => {
+  // A Diehl & Cook-style layer: Dense into LIF's dv_mV port (a jump in mV per spike). NIR has only the
+  // current input, so the weights are divided by the current gain (1 - e^(-dt/tau)) R; imported back into
+  // i_nA they give the same jump in the same step. Exact spike equality: the same float32 weights reach
+  // the same additions (w / g * g rounds back to w for these values, checked by the trace bound below).
+  const rng = createRng(9, "dv-export");
+  const net = new Network({ dt_ms: 0.5 });
+  const x = net.addPopulation("x", new Input(20));
+  const e = net.addPopulation(
+    "e",
+    new LIF(8, 0.5, { tauMem_ms: 20, vRest_mV: -65, vReset_mV: -60, vThreshold_mV: -52, tRef_ms: 0 }),
+  );
+  const i = net.addPopulation("i", new IF(8, 0.5, { vThreshold_mV: 2, tRef_ms: 0 }));
+  net.addProjection("x->e", new Dense(x, e, { init: { kind: "uniform", lo: 0, hi: 4, rng } }));
+  net.addProjection("e->i", new OneToOne(e, i, { weights: 1.5 }));
+  net.addProjection("i->e", new LateralInhibition(i, { mode: "all-but-self", strength_mV: 3, target: e }));
+
+  const ex = networkToNir(net, {});
+  const imp = nirToNetwork(ex.document, { dt_s: 0.5e-3 });
+  const spikesIn = Array.from({ length: 150 }, () => Array.from({ length: 20 }, () => rng.bernoulli(0.15)));
+  const drive = (n: Network) => {
+    const inp = n.population<Input>("x");
+    return (s: number) => spikesIn[s].forEach((b, k) => b && inp.emit(k));
+  };
+  const a = record(net, 150, drive(net), ["e", "i"]);
+  const b = record(imp.network, 150, drive(imp.network), ["e", "i"]);
+
+  assert.ok(a.spikes.e.flat().length > 10, "the layer should be active");
+  assert.deepEqual(b.spikes, a.spikes);
+  for (let k = 0; k < 150; k++) assert.ok(Math.abs(a.v.e[k] - b.v.e[k]) < 1e-4, `v at ${k}`);
+  assert.deepEqual(Object.keys(ex.document.graph.nodes).sort(), ["e", "e->i", "i", "i->e", "x", "x->e"]);
+  const inhibition = ex.document.graph.nodes["i->e"] as Of<"Linear">;
+  assert.deepEqual(inhibition.weight.shape, [8, 8]);
+  assert.equal(inhibition.weight.data[0], 0, "no self-inhibition");
+  assert.ok(Math.abs(inhibition.weight.data[1] * e.derived.currentGain + 3) < 1e-5, "-3 mV as a current");
+});
+
+test("lossy cases are reported: refractory period, adaptive threshold (written as v_th + theta), one spike per step", () => {
+  const net = new Network({ dt_ms: 1, learning: false });
+  const x = net.addPopulation("X", new Input(4));
+  const ae = net.addPopulation(
+    "Ae",
+    new AdaptiveLIF(3, 1, { tRef_ms: 5 }, { oneSpikePerStep: true, rng: createRng(1, "one-spike") }),
+  );
+  ae.theta_mV.set([0.5, 1, 2]);
+  net.addProjection("X->Ae", new Dense(x, ae, { weights: 0.1 }));
+
+  let r: NirExport | undefined;
+  const logs = captureLogs(() => (r = networkToNir(net, { outputs: { output: "Ae" } })));
+  const node = r!.document.graph.nodes.Ae as Of<"LIF">;
+
+  assert.deepEqual(
+    [...node.v_threshold.data].map((v) => Math.round(v * 1e6) / 1e6),
+    [-51.5, -51, -50],
+    "v_th (-52) + theta",
+  );
+  assert.equal(r!.notes.length, 3);
+  assert.match(
+    r!.notes.join("\n"),
+    /refractory period of 5 ms is dropped.*\n.*adaptive threshold is written as the current fixed thresholds.*\n.*one-spike-per-step rule is dropped/,
+  );
+  assert.deepEqual(
+    logs.map((l) => l.id),
+    ["nir-export-lossy", "nir-export-lossy", "nir-export-lossy"],
+  );
+  assert.deepEqual(r!.document.graph.edges.at(-1), ["Ae", "output"]);
+});
+
+test("biases merge: a per-channel Bias joins the Conv2d's bias, a Bias behind a Sparse makes it an Affine", () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("x", new Input(1 * 4 * 4));
+  const c = net.addPopulation("c", new IF(2 * 3 * 3, 1));
+  const d = net.addPopulation("d", new IF(3, 1));
+  net.addProjection(
+    "conv",
+    new Conv2d(x, c, { inputShape: [1, 4, 4], kernel: 2, outChannels: 2, weights: 0.25, port: "i_nA" }),
+  );
+  net.addProjection(
+    "conv.bias",
+    new Bias(c, { bias: [...new Array(9).fill(0.5), ...new Array(9).fill(-1)], port: "i_nA" }),
+  );
+  net.addProjection(
+    "sp",
+    new Sparse(
+      c,
+      d,
+      { rowPtr: [0, 1, ...new Array(17).fill(2)], colIdx: [0, 2], w: [1, 2] },
+      { port: "i_nA" },
+    ),
+  );
+  net.addProjection("sp.bias", new Bias(d, { bias: [0.1, 0.2, 0.3], port: "i_nA" }));
+
+  const g = quiet(() => networkToNir(net)).document.graph;
+  const conv = g.nodes.conv as Of<"Conv2d">;
+  const sp = g.nodes.sp as Of<"Affine">;
+
+  assert.deepEqual([...conv.bias.data], [0.5, -1]);
+  assert.deepEqual(
+    [conv.input_shape, conv.stride, conv.padding, conv.weight.shape],
+    [
+      [4, 4],
+      [1, 1],
+      [0, 0],
+      [2, 1, 2, 2],
+    ],
+  );
+  assert.equal(sp.type, "Affine");
+  assert.deepEqual(
+    [...sp.bias.data].map((v) => Math.fround(v)),
+    [0.1, 0.2, 0.3].map(Math.fround),
+  );
+  assert.deepEqual([...sp.weight.data.slice(0, 18)], [1, ...new Array(17).fill(0)]);
+  assert.ok(!("conv.bias" in g.nodes) && !("sp.bias" in g.nodes));
+  assert.deepEqual(g.nodes.x, { type: "Input", shape: [1, 4, 4] }, "the shape comes from the convolution");
+});
+
+test("default outputs are the populations that feed nothing; a network's own dt is the default and must match", () => {
+  const net = new Network({ dt_ms: 0.1 });
+  const x = net.addPopulation("x", new Input(1));
+  const a = net.addPopulation("a", new IF(1, 0.1));
+  net.addProjection("w", new Dense(x, a, { weights: 1, port: "i_nA" }));
+
+  const g = networkToNir(net).document.graph;
+
+  assert.deepEqual(g.edges, [
+    ["x", "w"],
+    ["w", "a"],
+    ["a", "output"],
+  ]);
+  assert.equal(g.metadata?.dt, 1e-4);
+  assert.throws(
+    () => networkToNir(net, { dt_s: 1e-3 }),
+    (e: unknown) => {
+      assert.ok(e instanceof InvalidParameterError);
+      assert.match(e.message, /dt_s = 0\.001 s does not match the network's step of 0\.1 ms/);
+      return true;
+    },
+  );
+});
+
+test("populations NIR cannot express are an UnsupportedError naming them", () => {
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("cuba", new CubaLIF(2, 1));
+
+  assert.throws(
+    () => networkToNir(net),
+    (e: unknown) => {
+      assert.ok(e instanceof UnsupportedError);
+      assert.match(e.message, /population "cuba" is a cuba-lif population, which has no NIR counterpart/);
+      return true;
+    },
+  );
+});

@@ -1,0 +1,81 @@
+/**
+ * Scaling-factor search: the reference grid, parsing, the argmax rule, per-trial seeding (identical results for
+ * 1 and 2 workers and for any chunking), progress, and errors.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidParameterError } from "../../src/core/errors.ts";
+import { searchScaleParallel } from "../../src/parallel/scale-search-pool.ts";
+import { createRateRnn } from "../../src/rnn/rate-rnn.ts";
+import {
+  DEFAULT_SCALES,
+  evaluateScaleTrials,
+  parseScales,
+  pickBestScale,
+  scaleJobs,
+  searchScale,
+} from "../../src/rnn/scale-search.ts";
+
+test("the default grid is the reference's s = 20:5:75 (12 values); parseScales reads ranges and lists", () => {
+  assert.deepEqual(DEFAULT_SCALES, [20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75]);
+  assert.deepEqual(parseScales("20:75:5"), DEFAULT_SCALES);
+  assert.deepEqual(parseScales("0.1:0.3:0.1"), [0.1, 0.2, 0.3]);
+  assert.deepEqual(parseScales("20, 40,55"), [20, 40, 55]);
+  for (const bad of ["20:75", "a,b", "0,10", "75:20:5", "20:75:0"]) {
+    assert.throws(() => parseScales(bad), /start:end:step \(e\.g\. 20:75:5\) or a comma list/, bad);
+  }
+});
+
+test("pickBestScale takes the highest accuracy and the first scale on ties", () => {
+  assert.deepEqual(pickBestScale([20, 25, 30], [0.5, 0.9, 0.9]), { scale: 25, accuracy: 0.9, index: 1 });
+  assert.deepEqual(pickBestScale([20], [0]), { scale: 20, accuracy: 0, index: 0 });
+  assert.throws(() => pickBestScale([20, 25], [1]), InvalidParameterError);
+});
+
+test("scaleJobs covers every (s, trial) once, in chunks", () => {
+  const jobs = scaleJobs([20, 30], 25, 10);
+
+  assert.deepEqual(
+    jobs.map((j) => [j.scale, j.start, j.end]),
+    [
+      [20, 0, 10],
+      [20, 10, 20],
+      [20, 20, 25],
+      [30, 0, 10],
+      [30, 10, 20],
+      [30, 20, 25],
+    ],
+  );
+});
+
+test("per-trial streams: the same correctness for 1 and 2 workers and for chunk sizes 1 and 3", async () => {
+  const model = createRateRnn({ units: 24, seed: 4, inputs: 1 });
+  const common = { scales: [20, 45], trials: 5, seed: 9 };
+  const progress: number[] = [];
+
+  const one = await searchScale(model, "go-nogo", { ...common, chunk: 1 }, undefined, (p) =>
+    progress.push(p.done),
+  );
+  const two = await searchScaleParallel(model, "go-nogo", { ...common, chunk: 3, workers: 2 });
+
+  assert.deepEqual(two.correct, one.correct);
+  assert.deepEqual(two.accuracy, one.accuracy);
+  assert.deepEqual(two.best, one.best);
+  assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const direct = evaluateScaleTrials(
+    model,
+    "go-nogo",
+    { scale: 45, start: 2, end: 4, stream: "lif-search" },
+    9,
+  );
+  assert.deepEqual(Array.from(direct), one.correct[1].slice(2, 4));
+});
+
+test("search errors: empty or repeated grids, a model with the wrong number of inputs", async () => {
+  const model = createRateRnn({ units: 8, inputs: 1, seed: 1 });
+
+  await assert.rejects(searchScale(model, "go-nogo", { scales: [] }), /at least one scaling factor/);
+  await assert.rejects(searchScale(model, "go-nogo", { scales: [20, 20] }), /must not repeat/);
+  await assert.rejects(searchScale(model, "xor", { trials: 1 }), /the model has 1 inputs but xor has 2/);
+  await assert.rejects(searchScale(model, "go-nogo", { scales: [-1] }), /scales\[0\] must be > 0/);
+});
