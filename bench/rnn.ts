@@ -12,7 +12,8 @@
  *   context  --context-networks (default 10) networks, N 250: mean LIF accuracy (target >= 95 %).
  *            Paper: 97.0 +- 6.6 % over 100 nets (tau_d 20-100 ms), example net 98 % (tau_d 20-50 ms, s = 60).
  *   xor      --xor-networks (default 3) networks, N 200: rate and LIF accuracy (no paper figures).
- * Other options: --workers 2, --trials 100 (LIF trials per s), --synapse receiver|sender, --out FILE, --fresh.
+ * Other options: --workers 2, --trials 100 (LIF trials per s), --synapse receiver|sender (results under
+ * conversions["<task>"] or conversions["<task> (sender)"]), --out FILE, --fresh.
  * Usage: npm run bench:rnn -- --part gonogo --gonogo-networks 3
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -76,14 +77,16 @@ interface TaskResults {
   summary?: Record<string, unknown>;
 }
 
-type Results = {
+interface Results {
   benchmark: string;
   spikeflow: string;
   date: string;
   machine: Record<string, unknown>;
   workers: number;
   speed?: Record<string, unknown>;
-} & Partial<Record<TaskName, TaskResults>>;
+  /** Keyed by task, with " (sender)" appended for the paper-equation synapse filter. */
+  conversions: Record<string, TaskResults>;
+}
 
 const results: Results =
   existsSync(outFile) && !process.argv.includes("--fresh")
@@ -94,7 +97,9 @@ const results: Results =
         date: "",
         machine: {},
         workers,
+        conversions: {},
       };
+results.conversions ??= {};
 results.spikeflow = packageVersion();
 results.machine = machine();
 results.workers = workers;
@@ -208,24 +213,33 @@ async function conversion(task: TaskName): Promise<void> {
     scales: DEFAULT_SCALES,
     synapseFilter,
   };
-  const key = task;
-  let r = results[key];
+  const key = synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`;
+  let r = results.conversions[key];
   if (!r || JSON.stringify(r.settings) !== JSON.stringify(settings)) {
     r = { settings, paper: PAPER[task], networks: [] };
-    results[key] = r;
+    results.conversions[key] = r;
   }
   for (let seed = 1; seed <= counts[task]; seed++) {
     if (r.networks.some((n) => n.seed === seed)) continue;
     const t0 = performance.now();
-    const trained = trainRateRnn(task, { model: { units, tauMin_ms: 20, tauMax_ms: 50 }, seed });
+    const trained = trainRateRnn(task, { model: { units, tauMin_ms: 20, tauMax_ms: 50 }, seed }, (p) => {
+      if (p.trial % 1000 === 1) {
+        process.stderr.write(
+          `  ${task} seed ${seed}: trial ${p.trial}, eval loss ${p.meanLoss.toFixed(2)}, accuracy ${p.accuracy}\n`,
+        );
+      }
+    });
     const train_s = (performance.now() - t0) / 1000;
     const last = trained.curve.at(-1)!;
-    const search = await searchScaleParallel(trained.model, task, {
-      trials,
-      seed,
-      workers,
-      transfer: { synapseFilter },
-    });
+    const search = await searchScaleParallel(
+      trained.model,
+      task,
+      { trials, seed, workers, transfer: { synapseFilter } },
+      (p) => {
+        if (p.done % 300 === 0)
+          process.stderr.write(`  ${task} seed ${seed}: search ${p.done}/${p.total} LIF trials\n`);
+      },
+    );
     const rec: NetworkRecord = {
       seed,
       units,

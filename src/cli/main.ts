@@ -10,8 +10,8 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
-import { SpikeflowError } from "../core/errors.ts";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { lcsnnPaperGeometry } from "../models/lcsnn.ts";
 import { evalRun, runUnsupervised, type PaperReference, type RunSummary } from "../experiments/run.ts";
 import { defaultWorkers } from "../parallel/pool.ts";
@@ -147,6 +147,12 @@ async function runCommand(
   name: string,
 ): Promise<void> {
   const out = o.resume ?? o.out ?? join("runs", `${name}-${stamp()}`);
+  if (!o.resume && existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
+    throw new InvalidParameterError(
+      `--out ${out} already exists and is not an empty directory; choose a new --out, delete it, or continue ` +
+        `an interrupted run with --resume ${out}`,
+    );
+  }
   const progress = makeProgress({ quiet: o.quiet === true });
   if (!o.quiet) {
     process.stderr.write(
@@ -208,6 +214,9 @@ protocolOptions(
       norm: number;
     },
   ) => {
+    if (o.resume && !existsSync(join(o.resume, "config.json"))) {
+      throw new InvalidParameterError(`--resume ${o.resume}: no config.json there; point it at a run directory`);
+    }
     if (o.resume) {
       // the run's own config decides the model; read it for the paper reference
       const saved = JSON.parse(readFileSync(join(o.resume, "config.json"), "utf8")) as {
@@ -514,11 +523,37 @@ rnn
 
 addNirCommands(program);
 
+/** Our typed errors (also when re-thrown from a worker thread, which keeps only name and message). */
+const TYPED_ERRORS = new Set([
+  "SpikeflowError",
+  "InvalidParameterError",
+  "ShapeMismatchError",
+  "TimeStepError",
+  "EncodingRangeError",
+  "FormatError",
+  "NotFoundError",
+  "UnsupportedError",
+  "StateError",
+]);
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof SpikeflowError) {
-    process.stderr.write(`spikeflow: error: ${e.message}\n`);
+  // user mistakes get one line, not a stack trace: our typed errors, file-system errors (ENOENT, EEXIST,
+  // ENOTDIR, EACCES...) and sizes too large to allocate
+  const err = e as Error & { code?: unknown };
+  if (e instanceof SpikeflowError || TYPED_ERRORS.has(err?.name)) {
+    process.stderr.write(`spikeflow: error: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (typeof err?.code === "string" && /^E[A-Z]+$/.test(err.code)) {
+    process.stderr.write(`spikeflow: error: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (e instanceof RangeError && /array length|allocation|size/i.test(err.message)) {
+    process.stderr.write(
+      `spikeflow: error: ${err.message}: the requested network or run is too large for memory\n`,
+    );
     process.exit(2);
   }
   throw e;

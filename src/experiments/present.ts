@@ -4,11 +4,17 @@
  * again without resetting the network (learning continues), up to `maxRetries` times. The readouts use the
  * spikes of the last attempt. The network is reset (voltages, traces; not weights or theta) afterwards.
  *
+ * A retry that would push some input above one spike per step (rate x dt > 1; the Poisson encoder rejects
+ * that rather than clipping it) is not made: the presentation keeps its last attempt, and the warning
+ * "retry-rate-limit" says so once. With the LC-SNN's 0.5 Hz per pixel unit at dt = 1 ms this affects only the
+ * third retry of images with saturated pixels (255 x 0.5 x 8 = 1020 Hz).
+ *
  * Randomness: attempt a of example i of split s encodes with createRng(seed, "encode", s, i, a) and the
  * one-spike choice uses createRng(seed, "one-spike", s, i), so an example's spikes do not depend on the
  * order in which examples are processed or on the number of workers.
  */
 import { createRng } from "../core/rng.ts";
+import { log } from "../core/log.ts";
 import { poisson } from "../encoding/poisson.ts";
 import { SpikeMonitor } from "../network/monitors.ts";
 import type { SpikeEvents } from "../readout/events.ts";
@@ -54,6 +60,8 @@ export class Presenter {
     net.learning = learning;
     m.rates(image, this.rates);
     m.setExampleRng(createRng(this.seed, "one-spike", split, index));
+    let maxRate = 0;
+    for (let i = 0; i < this.rates.length; i++) if (this.rates[i] > maxRate) maxRate = this.rates[i];
     let attempts = 0;
     let factor = 1;
     for (;;) {
@@ -67,6 +75,15 @@ export class Presenter {
       net.run({ X: train }, m.steps);
       attempts++;
       if (this.monitor.count >= this.retry.minSpikes || attempts > this.retry.maxRetries) break;
+      if ((maxRate * factor * 2 * m.dt_ms) / 1000 > 1) {
+        log.warn(
+          "retry-rate-limit",
+          `a low-activity retry would drive an input at ${maxRate * factor * 2} Hz, more than one spike per ` +
+            `${m.dt_ms} ms step; the example keeps its last attempt (lower the intensity or dt to allow it)`,
+          { once: true },
+        );
+        break;
+      }
       factor *= 2;
     }
     const events: SpikeEvents = {

@@ -232,6 +232,7 @@ export async function presentTestParallel(
   dataDir: string | undefined,
   onProgress?: ProgressFn,
 ): Promise<Presentation[]> {
+  onProgress?.({ done: 0, total: count, phase: "test" });
   if (workers <= 1) {
     const out: Presentation[] = [];
     const chunk = 250;
@@ -520,6 +521,11 @@ export async function evalRun(
   const protocol = { ...PROTOCOL_DEFAULTS, ...cfg.protocol };
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;
+  if (!Number.isInteger(count) || count < 1 || count > test.count) {
+    throw new InvalidParameterError(
+      `--test ${count}: the test set has ${test.count} images; ask for 1 to ${test.count}`,
+    );
+  }
   const t1 = performance.now();
   const pres = await presentTestParallel(
     model,

@@ -23,3 +23,8 @@ export {
   deriveCubaLif,
 } from "./cuba-lif.ts";
 export type { CubaLifDerived, CubaLifParams, SynapsePort } from "./cuba-lif.ts";
+export * from "./li.ts";
+export * from "./integrator.ts";
+export * from "./threshold.ts";
+export * from "./synaptic-lif.ts";
+export * from "./double-exp-lif.ts";

@@ -22,3 +22,8 @@ export { LateralInhibition } from "./lateral-inhibition.ts";
 export type { InhibitionMode, LateralInhibitionOptions } from "./lateral-inhibition.ts";
 export { buildPatchIndex, convOutputSize, resolveGeometry2d } from "./geometry.ts";
 export type { Geometry2d, Geometry2dOptions, PatchIndex, Size2d } from "./geometry.ts";
+export * from "./affine.ts";
+export * from "./bias.ts";
+export * from "./sum-pool-2d.ts";
+export * from "./avg-pool-2d.ts";
+export * from "./rate-coupling.ts";

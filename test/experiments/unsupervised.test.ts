@@ -135,3 +135,19 @@ test("Diehl & Cook (both variants) learns above chance on a few hundred images",
     assert.ok((s.accuracy.proportion ?? 0) > bound[variant], `${variant}: ${JSON.stringify(s.accuracy)}`);
   }
 });
+
+test("a low-activity retry that would exceed one spike per step is not made (warning retry-rate-limit)", async () => {
+  const { captureLogs } = await import("../../src/core/log.ts");
+  const { Presenter } = await import("../../src/experiments/present.ts");
+  // 8 ms presentations give almost no output spikes, so every image asks for retries; a saturated pixel at
+  // 0.5 Hz x 255 x 8 = 1020 Hz would exceed 1000 Hz at dt = 1 ms on the third one.
+  const model = new Lcsnn({ filters: 2, time_ms: 8 });
+  const presenter = new Presenter(model, 1);
+  const image = new Uint8Array(784).fill(255);
+  let attempts = 0;
+  const logs = captureLogs(() => {
+    attempts = presenter.present(image, "test", 0, false).attempts;
+  });
+  assert.equal(attempts, 3, "the first two retries run, the third is skipped");
+  assert.ok(logs.some((r) => r.id === "retry-rate-limit"));
+});
