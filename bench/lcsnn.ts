@@ -7,6 +7,7 @@
  *   npm run bench:lcsnn                       every configuration (hours on a 2-core machine)
  *   npm run bench:lcsnn -- --only lcsnn-25    one configuration; results of the others are kept
  *   npm run bench:lcsnn -- --from-run DIR     record a finished run directory (e.g. the main job's)
+ *   ... --note "..."                          record the conditions (e.g. a machine shared with other jobs)
  *
  * Paper means (sd): 84.01 (2.28) with 25 filters, 91.68 (1.31) with 100, 95.07 (0.63) with 1000; Diehl & Cook
  * report 87.0 % with 400 neurons. BindsNET on this machine kind (2 threads): Diehl & Cook 400 trains at
@@ -59,6 +60,9 @@ const CONFIGS: Config[] = [
   },
 ];
 
+const args = process.argv.slice(2);
+const arg = (k: string) => (args.indexOf(k) >= 0 ? args[args.indexOf(k) + 1] : undefined);
+
 const RESULTS = new URL("./results/lcsnn.json", import.meta.url).pathname;
 
 function entry(c: Config | undefined, s: RunSummary, out: string): Record<string, unknown> {
@@ -90,6 +94,8 @@ function entry(c: Config | undefined, s: RunSummary, out: string): Record<string
 }
 
 function record(name: string, value: Record<string, unknown>): void {
+  const note = arg("--note");
+  if (note) value = { ...value, note };
   const prev = existsSync(RESULTS)
     ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { results?: Record<string, unknown> })
     : {};
@@ -106,8 +112,6 @@ function record(name: string, value: Record<string, unknown>): void {
   });
 }
 
-const args = process.argv.slice(2);
-const arg = (k: string) => (args.indexOf(k) >= 0 ? args[args.indexOf(k) + 1] : undefined);
 const fromRun = arg("--from-run");
 if (fromRun) {
   const s = JSON.parse(readFileSync(join(fromRun, "summary.json"), "utf8")) as RunSummary;
