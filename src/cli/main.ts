@@ -20,6 +20,7 @@ import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experime
 import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
 import { plotRun } from "../plot/run-plots.ts";
+import { plotRnnRun } from "../plot/rnn-run-plots.ts";
 import { writeReport } from "../plot/report.ts";
 import { addNirCommands } from "./nir.ts";
 
@@ -215,7 +216,9 @@ protocolOptions(
     },
   ) => {
     if (o.resume && !existsSync(join(o.resume, "config.json"))) {
-      throw new InvalidParameterError(`--resume ${o.resume}: no config.json there; point it at a run directory`);
+      throw new InvalidParameterError(
+        `--resume ${o.resume}: no config.json there; point it at a run directory`,
+      );
     }
     if (o.resume) {
       // the run's own config decides the model; read it for the paper reference
@@ -310,6 +313,21 @@ program
 // ---- plots and report (src/plot/) ----
 
 /** Every train run ends with its plots and report; a drawing failure is reported but keeps the run. */
+/** Every rnn train/convert ends with its plots; a drawing failure is reported but keeps the run. */
+async function rnnPlotsAfterRun(dir: string, quiet: boolean): Promise<void> {
+  try {
+    const r = await plotRnnRun(dir);
+    if (!quiet)
+      process.stderr.write(
+        `spikeflow: ${r.plots} plots in ${join(dir, "plots")} in ${r.wall_s.toFixed(1)} s\n`,
+      );
+  } catch (e) {
+    process.stderr.write(
+      `spikeflow: warning: the run is complete but its plots failed: ${(e as Error).message}\n`,
+    );
+  }
+}
+
 async function reportAfterRun(out: string, data: string | undefined, quiet: boolean): Promise<void> {
   try {
     const r = await writeReport(out, data ? { dataDir: data } : {});
@@ -328,6 +346,11 @@ program
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
   .option("--no-png", "SVG only")
   .action(async (dir: string, o: { data?: string; png: boolean }) => {
+    if (existsSync(join(dir, "curve.json"))) {
+      const r = await plotRnnRun(dir, { png: o.png });
+      process.stdout.write(`${r.plots} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s)\n`);
+      return;
+    }
     const r = await plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}) });
     process.stdout.write(
       `${r.plots.length} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s): ${r.plots.map((p) => p.name).join(", ")}\n`,
@@ -414,6 +437,7 @@ rnn
             ),
         });
         progress.stop();
+        await rnnPlotsAfterRun(out, o.quiet === true);
         if (o.json) process.stdout.write(JSON.stringify({ ...s, out }, null, 2) + "\n");
         else {
           process.stdout.write(
@@ -471,6 +495,7 @@ rnn
           onProgress: (p) => progress.update(p.done, p.total),
         });
         progress.stop();
+        await rnnPlotsAfterRun(dir, o.quiet === true);
         if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else {
           const table = r.scales
