@@ -21,6 +21,7 @@ import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
 import { plotRun } from "../plot/run-plots.ts";
 import { plotRnnRun } from "../plot/rnn-run-plots.ts";
+import { writeRnnReport } from "../plot/rnn-report.ts";
 import { writeReport } from "../plot/report.ts";
 import { addNirCommands } from "./nir.ts";
 
@@ -362,6 +363,11 @@ program
   .description("redraw the plots and write DIR/report.html, one self-contained page")
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
   .action(async (dir: string, o: { data?: string }) => {
+    if (existsSync(join(dir, "curve.json"))) {
+      const p = await writeRnnReport(dir);
+      process.stdout.write(`${p.path} (${p.plots} plots)\n`);
+      return;
+    }
     const r = await writeReport(dir, o.data ? { dataDir: o.data } : {});
     process.stdout.write(`${r.path} (${r.plots.length} plots, ${r.wall_s.toFixed(1)} s)\n`);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { trainRnnRun, convertRnnRun } from "../../src/experiments/rnn-run.ts";
 import { plotRnnRun } from "../../src/plot/rnn-run-plots.ts";
+import { writeRnnReport } from "../../src/plot/rnn-report.ts";
 
 test("an rnn run directory gets its loss, accuracy, scale-search, output and firing-rate plots", async () => {
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnnplot-"));
@@ -26,6 +27,11 @@ test("an rnn run directory gets its loss, accuracy, scale-search, output and fir
     // axis labels carry units
     assert.match(readFileSync(join(dir, "plots", "rnn-outputs.svg"), "utf8"), /time \(ms\)/);
     assert.match(readFileSync(join(dir, "plots", "rnn-scale-search.svg"), "utf8"), /s \(scaling factor\)/);
+    // the report page inlines the five plots and needs nothing from outside
+    const page = readFileSync((await writeRnnReport(dir)).path, "utf8");
+    assert.ok((page.match(/<svg/g)?.length ?? 0) >= 5);
+    assert.doesNotMatch(page, /<script|(src|href)="https?:/);
+    assert.match(page, /best s = (20|40)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
