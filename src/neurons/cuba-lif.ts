@@ -25,7 +25,7 @@
  * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
  * step) and "dv_mV" (instantaneous jump).
  */
-import { InvalidParameterError, requirePositive } from "../core/errors.ts";
+import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
@@ -126,18 +126,28 @@ export class CubaLIF extends PopulationBase {
   readonly v_mV: Float32Array;
   /** Synaptic currents in nA, one buffer per synapse port (state "iSyn_<port>_nA"). */
   readonly iSyn_nA: readonly Float32Array[];
-  /** Steps of refractoriness left (see docs/conventions.md). */
+  /**
+   * Steps of refractoriness left (see docs/conventions.md). Read it freely; change it only through
+   * `setRefractory`, because the model keeps its own list of refractory neurons.
+   * Limitation: a direct write to this array is not seen by the step (LIF and IF honour one); the list is
+   * what lets the step loop skip a per-neuron refractory test, which is most of a simulation's time.
+   */
   readonly refractoryLeft: Int32Array;
   private readonly synDecay: Float64Array;
   private readonly synGain: Float64Array;
   private readonly synPorts: readonly Float32Array[];
   /** Synaptic drive of the current step in mV (scratch, preallocated). */
   private readonly drive: Float64Array;
+  /** The refractory neurons (unordered) and the voltage each is held at; `heldCount` entries are live. */
+  private readonly held: Int32Array;
+  private readonly heldV: Float32Array;
+  private heldCount = 0;
 
   constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}) {
     const merged: CubaLifParams = { ...CUBA_LIF_DEFAULTS, ...params };
     const derived = deriveCubaLif(merged, dt_ms);
-    super(size, [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS]);
+    // v and the synaptic currents live in the arena beside the ports (see PopulationBase.arena)
+    super(size, [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS], 1 + merged.synapses.length);
     this.params = Object.freeze({
       ...merged,
       synapses: Object.freeze(merged.synapses.map((s) => ({ ...s }))),
@@ -151,6 +161,73 @@ export class CubaLIF extends PopulationBase {
     this.iSyn_nA = Object.freeze(this.params.synapses.map((s) => this.addState(`iSyn_${s.port}_nA`, 0)));
     this.refractoryLeft = new Int32Array(size);
     this.drive = new Float64Array(size);
+    this.held = new Int32Array(size);
+    this.heldV = new Float32Array(size);
+  }
+
+  /**
+   * Makes neuron i refractory for `steps` more steps from now (0 releases it): v keeps its present value and
+   * membrane inputs are discarded while the count is above zero, exactly as after a spike.
+   */
+  setRefractory(i: number, steps: number): void {
+    requireInteger("neuron index", i, 0);
+    if (i >= this.size) {
+      throw new InvalidParameterError(
+        `neuron index ${i} is out of range: the population has ${this.size} neurons`,
+      );
+    }
+    requireInteger("refractory steps", steps, 0);
+    for (let k = 0; k < this.heldCount; k++) {
+      if (this.held[k] === i) {
+        this.removeHeld(k);
+        break;
+      }
+    }
+    // the count is decremented at the start of each step and the neuron is held while it stays above zero
+    this.refractoryLeft[i] = steps === 0 ? 0 : steps + 1;
+    if (steps > 0) this.addHeld(i, this.v_mV[i]);
+  }
+
+  private addHeld(i: number, v: number): void {
+    this.held[this.heldCount] = i;
+    this.heldV[this.heldCount] = v;
+    this.heldCount++;
+  }
+
+  private removeHeld(k: number): void {
+    const last = --this.heldCount;
+    this.held[k] = this.held[last];
+    this.heldV[k] = this.heldV[last];
+  }
+
+  /**
+   * Start of a step: counts down every refractory neuron and releases those that reach zero, which
+   * integrate normally in this step (so the shortest inter-spike interval is refSteps steps).
+   */
+  private countDownRefractory(): void {
+    const held = this.held;
+    const heldV = this.heldV;
+    const ref = this.refractoryLeft;
+    let w = 0;
+    for (let k = 0; k < this.heldCount; k++) {
+      const i = held[k];
+      const r = ref[i] - 1;
+      ref[i] = r;
+      if (r > 0) {
+        held[w] = i;
+        heldV[w] = heldV[k];
+        w++;
+      }
+    }
+    this.heldCount = w;
+  }
+
+  /** End of a step: the neurons still refractory get back the voltage they are held at. */
+  private restoreHeld(): void {
+    const held = this.held;
+    const heldV = this.heldV;
+    const v = this.v_mV;
+    for (let k = 0; k < this.heldCount; k++) v[held[k]] = heldV[k];
   }
 
   step(_ctx: StepContext): void {
@@ -167,8 +244,10 @@ export class CubaLIF extends PopulationBase {
     const cur = this.portAt(nSyn);
     const dv = this.portAt(nSyn + 1);
     this.beginSpikes();
+    this.countDownRefractory();
     if (nSyn === 2) {
-      this.stepTwoPorts(cur, dv);
+      this.stepTwoPorts();
+      this.restoreHeld();
       return;
     }
 
@@ -197,88 +276,90 @@ export class CubaLIF extends PopulationBase {
         }
       }
     }
-    if (nSyn === 0) drive.fill(0);
 
+    // Every neuron integrates; a refractory one (ref > 0 after the count-down) cannot fire and gets its held
+    // voltage back in restoreHeld, which discards its membrane inputs of this step as the convention says.
     for (let i = 0; i < n; i++) {
-      // refractory: v held, membrane inputs discarded
-      if (ref[i] > 0 && --ref[i] > 0) {
-        cur[i] = 0;
-        dv[i] = 0;
-        continue;
-      }
-
-      // integrate (exact over the step)
       let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + drive[i] + dv[i];
       cur[i] = 0;
       dv[i] = 0;
-
-      // threshold and reset
-      if (vi >= vThreshold_mV) {
+      if (vi >= vThreshold_mV && ref[i] === 0) {
         this.pushSpike(i);
         vi = subtract ? vi - resetDrop_mV : vReset_mV;
-        ref[i] = refSteps;
+        if (refSteps > 0) {
+          ref[i] = refSteps;
+          this.addHeld(i, vi);
+        }
       }
       v[i] = vi;
     }
+    this.restoreHeld();
   }
 
   /**
    * The same update as `step`, fused into one pass for the common case of two synapse ports (excitatory and
-   * inhibitory, as in the CUBA benchmark): every array is read once per neuron.
+   * inhibitory, as in the CUBA benchmark). It indexes the arena (ports and states in one buffer, see
+   * PopulationBase) with fixed offsets, and tests refractoriness only for a neuron that crossed threshold.
    */
-  private stepTwoPorts(cur: Float32Array, dv: Float32Array): void {
+  private stepTwoPorts(): void {
     const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
     const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
     const subtract = this.params.reset === "subtract";
-    const [i0, i1] = this.iSyn_nA;
-    const [a0, a1] = this.synPorts;
     const g0 = this.synGain[0];
     const g1 = this.synGain[1];
     const d0 = this.synDecay[0];
     const d1 = this.synDecay[1];
-    const v = this.v_mV;
+    const m = this.arena;
     const ref = this.refractoryLeft;
+    const n = this.size;
+    // arena slots: ports exc, inh, i_nA, dv_mV; states v_mV, iSyn_exc_nA, iSyn_inh_nA
+    const oA0 = 0;
+    const oA1 = this.arenaOffset(1);
+    const oCur = this.arenaOffset(2);
+    const oDv = this.arenaOffset(3);
+    const oV = this.arenaOffset(4);
+    const oI0 = this.arenaOffset(5);
+    const oI1 = this.arenaOffset(6);
     // the membrane ports ("i_nA", "dv_mV") are all zeros unless someone obtained them through port()
-    const nSyn = this.synDecay.length;
-    const useMembrane = this.portEverRequested(nSyn) || this.portEverRequested(nSyn + 1);
-    for (let i = 0; i < this.size; i++) {
+    const useMembrane = this.portEverRequested(2) || this.portEverRequested(3);
+    const spikeIdx = this.spikeIdx;
+    const spiked = this.spiked;
+    const held = this.held;
+    const heldV = this.heldV;
+    let nSpikes = 0;
+    let nHeld = this.heldCount;
+    for (let i = 0; i < n; i++) {
       // synaptic drive from the currents at the start of the step, then decay and arrivals
-      const I0 = i0[i];
-      const I1 = i1[i];
-      i0[i] = I0 * d0 + a0[i];
-      i1[i] = I1 * d1 + a1[i];
-      a0[i] = 0;
-      a1[i] = 0;
+      const I0 = m[oI0 + i];
+      const I1 = m[oI1 + i];
+      m[oI0 + i] = I0 * d0 + m[oA0 + i];
+      m[oI1 + i] = I1 * d1 + m[oA1 + i];
+      m[oA0 + i] = 0;
+      m[oA1 + i] = 0;
 
-      // refractory: v held, membrane inputs discarded
-      const r = ref[i];
-      if (r > 0) {
-        ref[i] = r - 1;
-        if (r > 1) {
-          if (useMembrane) {
-            cur[i] = 0;
-            dv[i] = 0;
-          }
-          continue;
-        }
-      }
-
-      // integrate (exact over the step)
-      let vi = vRest_mV + (v[i] - vRest_mV) * decay + g0 * I0 + g1 * I1;
+      // integrate (exact over the step); a refractory neuron is restored afterwards (restoreHeld)
+      let vi = vRest_mV + (m[oV + i] - vRest_mV) * decay + g0 * I0 + g1 * I1;
       if (useMembrane) {
-        vi += currentGain * cur[i] + dv[i];
-        cur[i] = 0;
-        dv[i] = 0;
+        vi += currentGain * m[oCur + i] + m[oDv + i];
+        m[oCur + i] = 0;
+        m[oDv + i] = 0;
       }
 
       // threshold and reset
-      if (vi >= vThreshold_mV) {
-        this.pushSpike(i);
+      if (vi >= vThreshold_mV && ref[i] === 0) {
+        spikeIdx[nSpikes++] = i;
+        spiked[i] = 1;
         vi = subtract ? vi - resetDrop_mV : vReset_mV;
-        ref[i] = refSteps;
+        if (refSteps > 0) {
+          ref[i] = refSteps;
+          held[nHeld] = i;
+          heldV[nHeld++] = vi;
+        }
       }
-      v[i] = vi;
+      m[oV + i] = vi;
     }
+    this.setSpikeCount(nSpikes);
+    this.heldCount = nHeld;
   }
 
   override reset(): void {
@@ -286,5 +367,6 @@ export class CubaLIF extends PopulationBase {
     this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
     for (const current of this.iSyn_nA) current.fill(0);
     this.refractoryLeft.fill(0);
+    this.heldCount = 0;
   }
 }

@@ -255,3 +255,137 @@ test("errors: synapse ports and time constants, and the LIF checks, are rejected
   bad({ vReset_mV: -40 }, /vReset_mV \(-40\) must be below vThreshold_mV \(-52\)/);
   bad({ tRef_ms: 0.15 }, /tRef_ms of 0.15 ms is not a whole number of steps of dt = 0.1 ms/, TimeStepError);
 });
+
+/**
+ * Reference: the per-neuron update of the convention written out plainly (a refractory test for every
+ * neuron, every step), float32 storage as the model. The model's step skips that test with a list of
+ * refractory neurons and an arena layout; both must give bit-identical v, currents, counters and spikes.
+ * The operand order mirrors the model's (two ports: v terms then g0 I0 + g1 I1; otherwise the summed drive).
+ */
+function referenceCuba(n: number, dt: number, params: Partial<CubaLifParams>) {
+  const probe = new CubaLIF(n, dt, params);
+  const { decay, currentGain, refSteps, resetDrop_mV, synDecay, synGain } = probe.derived;
+  const { vRest_mV, vThreshold_mV, vReset_mV, reset } = probe.params;
+  const nSyn = synDecay.length;
+  const v = new Float32Array(n).fill(probe.v_mV[0]);
+  const I = synDecay.map(() => new Float32Array(n));
+  const ref = new Int32Array(n);
+  return {
+    v,
+    I,
+    ref,
+    step(arrived: Float32Array[], cur: Float32Array, dv: Float32Array): number[] {
+      const spikes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = I.map((a) => a[i]);
+        for (let k = 0; k < nSyn; k++) I[k][i] = start[k] * synDecay[k] + arrived[k][i];
+        if (ref[i] > 0 && --ref[i] > 0) continue;
+        let vi: number;
+        if (nSyn === 2) {
+          vi = vRest_mV + (v[i] - vRest_mV) * decay + synGain[0] * start[0] + synGain[1] * start[1];
+          vi += currentGain * cur[i] + dv[i];
+        } else {
+          let drive = 0;
+          for (let k = 0; k < nSyn; k++)
+            drive = k === 0 ? synGain[0] * start[0] : drive + synGain[k] * start[k];
+          vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + drive + dv[i];
+        }
+        if (vi >= vThreshold_mV) {
+          spikes.push(i);
+          vi = reset === "subtract" ? vi - resetDrop_mV : vReset_mV;
+          ref[i] = refSteps;
+        }
+        v[i] = vi;
+      }
+      return spikes;
+    },
+  };
+}
+
+test("property: the list-based refractory step equals the plain per-neuron rule, bit for bit, for 1-3 ports", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        nSyn: fc.integer({ min: 1, max: 3 }),
+        tRefSteps: fc.integer({ min: 0, max: 4 }),
+        subtract: fc.boolean(),
+        membrane: fc.boolean(),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+      }),
+      ({ nSyn, tRefSteps, subtract, membrane, seed }) => {
+        const dt = 0.5;
+        const size = 7;
+        const params: Partial<CubaLifParams> = {
+          tauMem_ms: 10,
+          tRef_ms: tRefSteps * dt,
+          reset: subtract ? "subtract" : "to-value",
+          synapses: [2, 6, 13].slice(0, nSyn).map((tau, k) => ({ port: `p${k}`, tauSyn_ms: tau })),
+        };
+        const model = new CubaLIF(size, dt, params);
+        const ref = referenceCuba(size, dt, params);
+        const ports = params.synapses!.map((s) => model.port(s.port));
+        const cur = membrane ? model.port("i_nA") : new Float32Array(size);
+        const dv = membrane ? model.port("dv_mV") : new Float32Array(size);
+        let x = seed + 1;
+        const rand = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+        for (let s = 0; s < 80; s++) {
+          const arrived = ports.map(() => new Float32Array(size));
+          const c = new Float32Array(size);
+          const d = new Float32Array(size);
+          for (let i = 0; i < size; i++) {
+            for (let k = 0; k < nSyn; k++) arrived[k][i] = rand() < 0.3 ? (rand() - 0.3) * 40 : 0;
+            if (membrane) {
+              c[i] = (rand() - 0.4) * 3;
+              d[i] = rand() < 0.2 ? (rand() - 0.2) * 8 : 0;
+            }
+          }
+          for (let k = 0; k < nSyn; k++) ports[k].set(arrived[k]);
+          cur.set(c);
+          dv.set(d);
+          model.step(ctxAt(s, dt));
+          const expected = ref.step(arrived, c, d);
+          const got = Array.from(model.spikeIdx.subarray(0, model.spikeCount));
+          if (JSON.stringify(got) !== JSON.stringify(expected)) return false;
+          for (let i = 0; i < size; i++) {
+            if (!Object.is(model.v_mV[i], ref.v[i]) || model.refractoryLeft[i] !== ref.ref[i]) return false;
+            for (let k = 0; k < nSyn; k++) if (!Object.is(model.iSyn_nA[k][i], ref.I[k][i])) return false;
+          }
+        }
+        return true;
+      },
+    ),
+    { seed: 4000, numRuns: 150 },
+  );
+});
+
+test("setRefractory holds v for exactly the given steps, then the neuron integrates; bad arguments are named", () => {
+  const dt = 1;
+  const n = new CubaLIF(2, dt, { vThreshold_mV: 1000, tRef_ms: 0 });
+  const cur = n.port("i_nA");
+  n.setRefractory(1, 3);
+  const v1: number[] = [];
+  run(n, 5, dt, { feed: () => cur.fill(5), after: () => v1.push(n.v_mV[1]) });
+  // neuron 0 integrates from the first step; neuron 1 is held at -65 mV for 3 steps, then follows neuron 0's
+  // first step (v relative to rest grows as (1 - D^k) R I over k free steps)
+  assert.deepEqual(v1.slice(0, 3), [-65, -65, -65]);
+  const fresh = new CubaLIF(1, dt, { vThreshold_mV: 1000, tRef_ms: 0 });
+  const freshCur = fresh.port("i_nA");
+  const free: number[] = [];
+  run(fresh, 2, dt, { feed: () => freshCur.fill(5), after: () => free.push(fresh.v_mV[0]) });
+  assert.ok(free[0] > -65);
+  assert.deepEqual(v1.slice(3), free, "the steps after the hold equal the first steps of a fresh neuron");
+  n.setRefractory(1, 0);
+  assert.equal(n.refractoryLeft[1], 0);
+  assert.throws(
+    () => n.setRefractory(2, 1),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /index 2 is out of range: the population has 2/.test((e as Error).message),
+  );
+  assert.throws(
+    () => n.setRefractory(0, -1),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /refractory steps must be an integer >= 0, got -1/.test((e as Error).message),
+  );
+});
