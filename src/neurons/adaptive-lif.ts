@@ -10,7 +10,9 @@
  *
  * Discretisation, per step and neuron, in this order:
  *   1. theta <- theta e^(-dt/tau_theta)       (learning only; every neuron, refractory ones too)
- *   2. refractory neurons are clamped exactly as LIF (docs/conventions.md) and skip 3-4
+ *   2. refractory neurons are clamped exactly as LIF (docs/conventions.md) and skip 3-4 (implemented with a
+ *      list of refractory neurons, RefractoryList: all integrate, a listed one cannot fire and gets its
+ *      held v back after the loop)
  *   3. v <- v_rest + (v - v_rest) e^(-dt/tau_m) + (1 - e^(-dt/tau_m)) R i + dv   (exact leak)
  *   4. if v >= v_th + theta (theta after step 1): reset v, refractory, and while learning
  *      theta <- theta + theta_plus
@@ -34,6 +36,7 @@ import { InvalidParameterError, requireFinite, requireNonNegative } from "../cor
 import type { Rng } from "../core/rng.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
+import { RefractoryList } from "./refractory.ts";
 import { deriveLif } from "./lif.ts";
 import type { LifDerived, LifParams, ResetMode } from "./lif.ts";
 
@@ -98,8 +101,12 @@ export class AdaptiveLIF extends PopulationBase {
   readonly v_mV: Float32Array;
   /** The public float32 buffer of theta (see `theta_mV`). */
   private readonly theta32: Float32Array;
-  /** Steps of refractoriness left (see docs/conventions.md). */
+  /**
+   * Steps of refractoriness left (see docs/conventions.md). Read it freely; change it only through
+   * `setRefractory` (the step keeps a list of refractory neurons, RefractoryList).
+   */
   readonly refractoryLeft: Int32Array;
+  private readonly refractory: RefractoryList;
   private readonly thetaExact: Float64Array;
   /** Learning-step clock value at which `thetaExact[i]` is exact. */
   private readonly thetaStamp: Float64Array;
@@ -119,7 +126,7 @@ export class AdaptiveLIF extends PopulationBase {
     params: Partial<AdaptiveLifParams> = {},
     options: AdaptiveLifOptions = {},
   ) {
-    super(size, ["dv_mV", "i_nA"]);
+    super(size, ["dv_mV", "i_nA"], 1); // v_mV in the arena beside the ports
     this.params = Object.freeze({ ...ADAPTIVE_LIF_DEFAULTS, ...params });
     this.dt_ms = dt_ms;
     this.derived = deriveAdaptiveLif(this.params, dt_ms);
@@ -136,7 +143,8 @@ export class AdaptiveLIF extends PopulationBase {
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaExact = new Float64Array(size);
     this.thetaStamp = new Float64Array(size);
-    this.refractoryLeft = new Int32Array(size);
+    this.refractory = new RefractoryList(size);
+    this.refractoryLeft = this.refractory.left;
     this.crossers = new Int32Array(size);
   }
 
@@ -146,6 +154,14 @@ export class AdaptiveLIF extends PopulationBase {
    */
   setRng(rng: Rng): void {
     this.rng = rng;
+  }
+
+  /**
+   * Makes neuron i refractory for `steps` more steps from now (0 releases it): v keeps its present value and
+   * inputs are discarded while the count is above zero, exactly as after a spike.
+   */
+  setRefractory(i: number, steps: number): void {
+    this.refractory.set(i, steps, this.v_mV[i] ?? 0);
   }
 
   /** How many neurons crossed threshold in the last step (more than `spikeCount` under one-spike). */
@@ -188,21 +204,30 @@ export class AdaptiveLIF extends PopulationBase {
     this.exposed = false;
   }
 
+
   step(ctx: StepContext): void {
     const { decay, currentGain, refSteps, resetDrop_mV, thetaDecay } = this.derived;
     const { vRest_mV, vThreshold_mV, vReset_mV, thetaPlus_mV } = this.params;
     const subtract = this.params.reset === "subtract";
     const learning = ctx.learning;
     const oneSpike = this.oneSpikePerStep;
-    const v = this.v_mV;
     const theta32 = this.theta32;
     const thetaExact = this.thetaExact;
     const thetaStamp = this.thetaStamp;
-    const ref = this.refractoryLeft;
-    const crossers = this.crossers;
-    const dv = this.portAt(0);
-    const cur = this.portAt(1);
+    const refractory = this.refractory;
+    const ref = refractory.left;
+    const held = refractory.idx;
+    const heldV = refractory.vHeld;
+    // one buffer for ports and v (PopulationBase.arena): slots dv_mV, i_nA, v_mV
+    const m = this.arena;
+    const n = this.size;
+    const oDv = 0;
+    const oCur = this.arenaOffset(1);
+    const oV = this.arenaOffset(2);
     const useCur = this.portEverRequested(1);
+    // a crosser goes to `spikeIdx` directly, or under one-spike to `crossers`, which picks one afterwards
+    const out = oneSpike ? this.crossers : this.spikeIdx;
+    const spiked = this.spiked;
     if (this.exposed) this.adoptWrites();
     // theta decays by one step (learning only) before the threshold test
     if (learning) this.learnClock++;
@@ -210,47 +235,50 @@ export class AdaptiveLIF extends PopulationBase {
     const candidate_mV = vThreshold_mV + this.thetaFloor;
     let crossed = 0;
     this.beginSpikes();
-    for (let i = 0; i < this.size; i++) {
-      // refractory: input is discarded
-      if (ref[i] > 0 && --ref[i] > 0) {
-        dv[i] = 0;
-        if (useCur) cur[i] = 0;
-        continue;
-      }
-
-      // integrate (exact over the step)
-      let vi = vRest_mV + (v[i] - vRest_mV) * decay + dv[i];
-      dv[i] = 0;
+    refractory.countDown();
+    let nHeld = refractory.count;
+    for (let i = 0; i < n; i++) {
+      // integrate (exact over the step); a refractory neuron gets its held v back after the loop
+      let vi = vRest_mV + (m[oV + i] - vRest_mV) * decay + m[oDv + i];
       if (useCur) {
-        vi += currentGain * cur[i];
-        cur[i] = 0;
+        vi += currentGain * m[oCur + i];
+        m[oCur + i] = 0;
       }
 
-      // threshold (theta evaluated only for candidates), reset, theta increment
-      if (vi >= candidate_mV) {
+      // threshold (theta evaluated only for candidates that are not refractory), reset, theta increment
+      if (vi >= candidate_mV && ref[i] === 0) {
         const k = clock - thetaStamp[i];
         let th = k === 0 ? thetaExact[i] : thetaExact[i] * Math.pow(thetaDecay, k);
         if (vi >= vThreshold_mV + Math.fround(th)) {
           vi = subtract ? vi - resetDrop_mV : vReset_mV;
-          ref[i] = refSteps;
+          if (refSteps > 0) {
+            ref[i] = refSteps;
+            held[nHeld] = i;
+            heldV[nHeld++] = vi;
+          }
           if (learning) {
             th += thetaPlus_mV;
             thetaExact[i] = th;
             thetaStamp[i] = clock;
             theta32[i] = th;
           }
-          if (oneSpike) crossers[crossed] = i;
-          else this.pushSpike(i);
-          crossed++;
+          out[crossed++] = i;
+          if (!oneSpike) spiked[i] = 1;
         }
       }
-      v[i] = vi;
+      m[oV + i] = vi;
     }
+    // the dv_mV port was consumed by every neuron (refractory ones discard it): one native fill
+    m.fill(0, oDv, oDv + n);
+    refractory.count = nHeld;
+    refractory.restore(this.v_mV);
     this.crossed = crossed;
 
-    // one spike per step: a uniformly chosen crosser emits
-    if (oneSpike && crossed > 0) {
-      this.pushSpike(crossers[crossed === 1 ? 0 : (this.rng as Rng).int(crossed)]);
+    if (!oneSpike) {
+      this.setSpikeCount(crossed);
+    } else if (crossed > 0) {
+      // one spike per step: a uniformly chosen crosser emits
+      this.pushSpike(this.crossers[crossed === 1 ? 0 : (this.rng as Rng).int(crossed)]);
     }
   }
 
@@ -258,7 +286,7 @@ export class AdaptiveLIF extends PopulationBase {
   override reset(): void {
     super.reset();
     this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
-    this.refractoryLeft.fill(0);
+    this.refractory.clear();
     this.crossed = 0;
   }
 

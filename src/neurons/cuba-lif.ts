@@ -25,9 +25,10 @@
  * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
  * step) and "dv_mV" (instantaneous jump).
  */
-import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
+import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
+import { RefractoryList } from "./refractory.ts";
 import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
 import type { LifDerived, LifParams } from "./lif.ts";
 
@@ -133,15 +134,12 @@ export class CubaLIF extends PopulationBase {
    * what lets the step loop skip a per-neuron refractory test, which is most of a simulation's time.
    */
   readonly refractoryLeft: Int32Array;
+  private readonly refractory: RefractoryList;
   private readonly synDecay: Float64Array;
   private readonly synGain: Float64Array;
   private readonly synPorts: readonly Float32Array[];
   /** Synaptic drive of the current step in mV (scratch, preallocated). */
   private readonly drive: Float64Array;
-  /** The refractory neurons (unordered) and the voltage each is held at; `heldCount` entries are live. */
-  private readonly held: Int32Array;
-  private readonly heldV: Float32Array;
-  private heldCount = 0;
 
   constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}) {
     const merged: CubaLifParams = { ...CUBA_LIF_DEFAULTS, ...params };
@@ -159,10 +157,9 @@ export class CubaLIF extends PopulationBase {
     this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
     this.iSyn_nA = Object.freeze(this.params.synapses.map((s) => this.addState(`iSyn_${s.port}_nA`, 0)));
-    this.refractoryLeft = new Int32Array(size);
+    this.refractory = new RefractoryList(size);
+    this.refractoryLeft = this.refractory.left;
     this.drive = new Float64Array(size);
-    this.held = new Int32Array(size);
-    this.heldV = new Float32Array(size);
   }
 
   /**
@@ -170,64 +167,7 @@ export class CubaLIF extends PopulationBase {
    * membrane inputs are discarded while the count is above zero, exactly as after a spike.
    */
   setRefractory(i: number, steps: number): void {
-    requireInteger("neuron index", i, 0);
-    if (i >= this.size) {
-      throw new InvalidParameterError(
-        `neuron index ${i} is out of range: the population has ${this.size} neurons`,
-      );
-    }
-    requireInteger("refractory steps", steps, 0);
-    for (let k = 0; k < this.heldCount; k++) {
-      if (this.held[k] === i) {
-        this.removeHeld(k);
-        break;
-      }
-    }
-    // the count is decremented at the start of each step and the neuron is held while it stays above zero
-    this.refractoryLeft[i] = steps === 0 ? 0 : steps + 1;
-    if (steps > 0) this.addHeld(i, this.v_mV[i]);
-  }
-
-  private addHeld(i: number, v: number): void {
-    this.held[this.heldCount] = i;
-    this.heldV[this.heldCount] = v;
-    this.heldCount++;
-  }
-
-  private removeHeld(k: number): void {
-    const last = --this.heldCount;
-    this.held[k] = this.held[last];
-    this.heldV[k] = this.heldV[last];
-  }
-
-  /**
-   * Start of a step: counts down every refractory neuron and releases those that reach zero, which
-   * integrate normally in this step (so the shortest inter-spike interval is refSteps steps).
-   */
-  private countDownRefractory(): void {
-    const held = this.held;
-    const heldV = this.heldV;
-    const ref = this.refractoryLeft;
-    let w = 0;
-    for (let k = 0; k < this.heldCount; k++) {
-      const i = held[k];
-      const r = ref[i] - 1;
-      ref[i] = r;
-      if (r > 0) {
-        held[w] = i;
-        heldV[w] = heldV[k];
-        w++;
-      }
-    }
-    this.heldCount = w;
-  }
-
-  /** End of a step: the neurons still refractory get back the voltage they are held at. */
-  private restoreHeld(): void {
-    const held = this.held;
-    const heldV = this.heldV;
-    const v = this.v_mV;
-    for (let k = 0; k < this.heldCount; k++) v[held[k]] = heldV[k];
+    this.refractory.set(i, steps, this.v_mV[i] ?? 0);
   }
 
   step(_ctx: StepContext): void {
@@ -243,11 +183,12 @@ export class CubaLIF extends PopulationBase {
     const ref = this.refractoryLeft;
     const cur = this.portAt(nSyn);
     const dv = this.portAt(nSyn + 1);
+    const refractory = this.refractory;
     this.beginSpikes();
-    this.countDownRefractory();
+    refractory.countDown();
     if (nSyn === 2) {
       this.stepTwoPorts();
-      this.restoreHeld();
+      refractory.restore(v);
       return;
     }
 
@@ -278,7 +219,7 @@ export class CubaLIF extends PopulationBase {
     }
 
     // Every neuron integrates; a refractory one (ref > 0 after the count-down) cannot fire and gets its held
-    // voltage back in restoreHeld, which discards its membrane inputs of this step as the convention says.
+    // voltage back in refractory.restore, which discards its membrane inputs of this step (RefractoryList).
     for (let i = 0; i < n; i++) {
       let vi = vRest_mV + (v[i] - vRest_mV) * decay + currentGain * cur[i] + drive[i] + dv[i];
       cur[i] = 0;
@@ -288,18 +229,20 @@ export class CubaLIF extends PopulationBase {
         vi = subtract ? vi - resetDrop_mV : vReset_mV;
         if (refSteps > 0) {
           ref[i] = refSteps;
-          this.addHeld(i, vi);
+          refractory.idx[refractory.count] = i;
+          refractory.vHeld[refractory.count++] = vi;
         }
       }
       v[i] = vi;
     }
-    this.restoreHeld();
+    refractory.restore(v);
   }
 
   /**
    * The same update as `step`, fused into one pass for the common case of two synapse ports (excitatory and
    * inhibitory, as in the CUBA benchmark). It indexes the arena (ports and states in one buffer, see
-   * PopulationBase) with fixed offsets, and tests refractoriness only for a neuron that crossed threshold.
+   * PopulationBase) with fixed offsets, and tests refractoriness only for a neuron that crossed threshold
+   * (RefractoryList).
    */
   private stepTwoPorts(): void {
     const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
@@ -324,20 +267,18 @@ export class CubaLIF extends PopulationBase {
     const useMembrane = this.portEverRequested(2) || this.portEverRequested(3);
     const spikeIdx = this.spikeIdx;
     const spiked = this.spiked;
-    const held = this.held;
-    const heldV = this.heldV;
+    const held = this.refractory.idx;
+    const heldV = this.refractory.vHeld;
     let nSpikes = 0;
-    let nHeld = this.heldCount;
+    let nHeld = this.refractory.count;
     for (let i = 0; i < n; i++) {
       // synaptic drive from the currents at the start of the step, then decay and arrivals
       const I0 = m[oI0 + i];
       const I1 = m[oI1 + i];
       m[oI0 + i] = I0 * d0 + m[oA0 + i];
       m[oI1 + i] = I1 * d1 + m[oA1 + i];
-      m[oA0 + i] = 0;
-      m[oA1 + i] = 0;
 
-      // integrate (exact over the step); a refractory neuron is restored afterwards (restoreHeld)
+      // integrate (exact over the step); a refractory neuron is restored afterwards (RefractoryList)
       let vi = vRest_mV + (m[oV + i] - vRest_mV) * decay + g0 * I0 + g1 * I1;
       if (useMembrane) {
         vi += currentGain * m[oCur + i] + m[oDv + i];
@@ -358,15 +299,16 @@ export class CubaLIF extends PopulationBase {
       }
       m[oV + i] = vi;
     }
+    // both synapse ports were consumed: clear them in one native fill (ports are slots 0 and 1)
+    m.fill(0, oA0, oA1 + n);
     this.setSpikeCount(nSpikes);
-    this.heldCount = nHeld;
+    this.refractory.count = nHeld;
   }
 
   override reset(): void {
     super.reset();
     this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
     for (const current of this.iSyn_nA) current.fill(0);
-    this.refractoryLeft.fill(0);
-    this.heldCount = 0;
+    this.refractory.clear();
   }
 }

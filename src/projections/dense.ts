@@ -10,8 +10,8 @@
  */
 import { InvalidParameterError, requireFinite } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, addRun, makeWeights } from "./common.ts";
-import type { WeightOptions } from "./common.ts";
+import { WeightedProjection, addRun, makeWeights, placeForSimd } from "./common.ts";
+import type { SimdPlacement, WeightOptions } from "./common.ts";
 
 export type DenseOptions = WeightOptions;
 
@@ -19,6 +19,7 @@ export class Dense extends WeightedProjection {
   readonly kind = "dense";
   readonly maxFanIn: number;
   readonly maxFanOut: number;
+  private readonly simd: SimdPlacement | undefined;
 
   /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
   constructor(source: Population, target: Population, opts: DenseOptions) {
@@ -28,7 +29,9 @@ export class Dense extends WeightedProjection {
       "Dense",
       `[pre][post] = ${source.size} x ${target.size}`,
     );
-    super(source, target, w, opts, "Dense");
+    const simd = placeForSimd(w, target.size, target.size);
+    super(source, target, simd?.w ?? w, opts, "Dense");
+    this.simd = simd;
     this.maxFanIn = source.size;
     this.maxFanOut = target.size;
   }
@@ -39,6 +42,16 @@ export class Dense extends WeightedProjection {
     const out = this.target.port(this.port);
     const idx = this.source.spikeIdx;
     const count = this.source.spikeCount;
+    const simd = this.simd;
+    if (simd !== undefined) {
+      if (count === 0) return;
+      // SIMD path: the same additions in the same order, on a copy of the port in the workspace
+      const { ws, acc, accOffset, wOffset } = simd;
+      acc.set(out);
+      for (let k = 0; k < count; k++) ws.add(accOffset, wOffset + idx[k] * n, n);
+      out.set(acc);
+      return;
+    }
     for (let k = 0; k < count; k++) {
       addRun(out, 0, w, idx[k] * n, n);
     }

@@ -19,8 +19,8 @@
  */
 import { ShapeMismatchError, requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, addRun, makeWeights } from "./common.ts";
-import type { WeightOptions } from "./common.ts";
+import { WeightedProjection, addRun, makeWeights, placeForSimd } from "./common.ts";
+import type { SimdPlacement, WeightOptions } from "./common.ts";
 import { buildPatchIndex, describeGeometry, describeOutputFormula, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, Geometry2dOptions, PatchIndex } from "./geometry.ts";
 
@@ -45,6 +45,7 @@ export class Local2d extends WeightedProjection {
   readonly maxFanIn: number;
   readonly maxFanOut: number;
   private readonly patches: PatchIndex;
+  private readonly simd: SimdPlacement | undefined;
 
   constructor(source: Population, target: Population, opts: Local2dOptions) {
     const g = resolveGeometry2d(opts);
@@ -72,7 +73,9 @@ export class Local2d extends WeightedProjection {
       "Local2d",
       `[loc][c][ky][kx][f] = ${L} x ${g.C} x ${g.kh} x ${g.kw} x ${F}`,
     );
-    super(source, target, w, opts, "Local2d");
+    const simd = placeForSimd(w, L * F, F);
+    super(source, target, simd?.w ?? w, opts, "Local2d");
+    this.simd = simd;
     this.geometry = g;
     this.filters = F;
     this.locations = L;
@@ -111,6 +114,10 @@ export class Local2d extends WeightedProjection {
     const { ptr, loc, koff } = this.patches;
     const idx = this.source.spikeIdx;
     const count = this.source.spikeCount;
+    const simd = this.simd;
+    if (count === 0) return;
+    // SIMD path: the same additions in the same order, on a copy of the port in the workspace
+    if (simd !== undefined) simd.acc.set(out);
     for (let s = 0; s < count; s++) {
       const n = idx[s];
       const c = (n / HW) | 0;
@@ -119,9 +126,11 @@ export class Local2d extends WeightedProjection {
       for (let e = ptr[pos]; e < end; e++) {
         const l = loc[e];
         const wb = ((l * C + c) * KK + koff[e]) * F;
-        addRun(out, l * F, w, wb, F);
+        if (simd !== undefined) simd.ws.add(simd.accOffset + l * F, simd.wOffset + wb, F);
+        else addRun(out, l * F, w, wb, F);
       }
     }
+    if (simd !== undefined) out.set(simd.acc);
   }
 
   synapseIndex(i: number, j: number): number {

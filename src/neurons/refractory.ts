@@ -1,0 +1,89 @@
+/**
+ * The refractory neurons of a population as a list, so that a step loop needs no per-neuron refractory test.
+ *
+ * Convention (docs/conventions.md): a neuron that spikes at step s gets counter R = t_ref / dt; at the start
+ * of every later step the counter is decremented, and while it is still above zero the neuron is held: v keeps
+ * the value it had after the reset and its membrane inputs of that step are discarded. So it is held in steps
+ * s+1 .. s+R-1 and integrates again at step s+R (shortest inter-spike interval R steps).
+ *
+ * With the list, a model's step is: `countDown()`; then every neuron integrates, and one that crosses threshold
+ * fires only if `left[i] === 0` (and is then appended with `idx[count] = i; vHeld[count++] = v after reset;
+ * left[i] = R` when R > 0); then `restore(v)` writes the held voltage back into every listed neuron, which
+ * also discards that neuron's inputs of the step. The work is proportional to the refractory neurons
+ * (typically a few percent), not to the population.
+ */
+import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+
+export class RefractoryList {
+  /** Steps of refractoriness left per neuron (0: free). Change it only through `set`. */
+  readonly left: Int32Array;
+  /** The listed neurons (unordered); entries [0, count) are live. */
+  readonly idx: Int32Array;
+  /** The voltage each listed neuron is held at. */
+  readonly vHeld: Float32Array;
+  count = 0;
+
+  constructor(size: number) {
+    this.left = new Int32Array(size);
+    this.idx = new Int32Array(size);
+    this.vHeld = new Float32Array(size);
+  }
+
+  /** Start of a step: decrements every listed counter and drops the neurons that reach zero. */
+  countDown(): void {
+    const { idx, vHeld, left } = this;
+    let w = 0;
+    for (let k = 0; k < this.count; k++) {
+      const i = idx[k];
+      const r = left[i] - 1;
+      left[i] = r;
+      if (r > 0) {
+        idx[w] = i;
+        vHeld[w] = vHeld[k];
+        w++;
+      }
+    }
+    this.count = w;
+  }
+
+  /** End of a step: every listed neuron gets its held voltage back. */
+  restore(v: Float32Array): void {
+    const { idx, vHeld } = this;
+    for (let k = 0; k < this.count; k++) v[idx[k]] = vHeld[k];
+  }
+
+  /**
+   * Holds neuron i for `steps` steps from the next one at voltage `v_mV` (0 releases it at once). This is what
+   * a spike does with steps = R - 1; use it to set refractoriness from outside.
+   */
+  set(i: number, steps: number, v_mV: number): void {
+    requireInteger("neuron index", i, 0);
+    if (i >= this.left.length) {
+      throw new InvalidParameterError(
+        `neuron index ${i} is out of range: the population has ${this.left.length} neurons`,
+      );
+    }
+    requireInteger("refractory steps", steps, 0);
+    for (let k = 0; k < this.count; k++) {
+      if (this.idx[k] === i) {
+        const last = --this.count;
+        this.idx[k] = this.idx[last];
+        this.vHeld[k] = this.vHeld[last];
+        break;
+      }
+    }
+    // decremented at the start of each step; the neuron is held while the counter stays above zero
+    this.left[i] = steps === 0 ? 0 : steps + 1;
+    if (steps > 0) {
+      this.idx[this.count] = i;
+      this.vHeld[this.count] = v_mV;
+      this.count++;
+    }
+  }
+
+  /** Frees every neuron. */
+  clear(): void {
+    this.left.fill(0);
+    this.count = 0;
+  }
+}
