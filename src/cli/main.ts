@@ -10,10 +10,16 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
-import { lcsnnPaperGeometry } from "../models/lcsnn.ts";
-import { evalRun, runUnsupervised, type PaperReference, type RunSummary } from "../experiments/run.ts";
+import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
+import {
+  evalRun,
+  readRunConfig,
+  runUnsupervised,
+  type PaperReference,
+  type RunSummary,
+} from "../experiments/run.ts";
 import { defaultWorkers } from "../parallel/pool.ts";
 import { parseScales } from "../rnn/scale-search.ts";
 import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experiments/rnn-run.ts";
@@ -222,12 +228,19 @@ protocolOptions(
       );
     }
     if (o.resume) {
-      // the run's own config decides the model; read it for the paper reference
-      const saved = JSON.parse(readFileSync(join(o.resume, "config.json"), "utf8")) as {
-        config: { filters: number; kernel: number; stride: number; crop_px: number };
+      // the run's own (validated) config decides the model; read it for the paper reference
+      const c = readRunConfig(o.resume).config as {
+        filters?: number;
+        kernel?: number;
+        stride?: number;
+        crop_px?: number;
       };
-      const c = saved.config;
-      Object.assign(o, { filters: c.filters, kernel: c.kernel, stride: c.stride, crop: c.crop_px });
+      Object.assign(o, {
+        filters: c.filters ?? LCSNN_DEFAULTS.filters,
+        kernel: c.kernel,
+        stride: c.stride,
+        crop: c.crop_px ?? LCSNN_DEFAULTS.crop_px,
+      });
     }
     const geo = lcsnnPaperGeometry(o.filters);
     const kernel = o.kernel ?? geo.kernel;

@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { buildModel } from "../models/index.ts";
@@ -28,6 +28,7 @@ import { writeFileAtomicSync, writeJsonAtomicSync } from "../io/atomic.ts";
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
 import type { Presentation } from "./present.ts";
+import { parseRunConfig, type RunConfigFile } from "./run-config.ts";
 import {
   PROTOCOL_DEFAULTS,
   presentTest,
@@ -207,14 +208,14 @@ function version(): string {
 }
 
 /** Reads a JSON file of a run directory; a missing or malformed file is a typed error naming it. */
-function readJsonFile<T>(path: string): T {
-  if (!existsSync(path))
-    throw new NotFoundError(`${path} does not exist; is this a spikeflow run directory?`);
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch (e) {
-    throw new FormatError(`${path}: not valid JSON (${(e as Error).message}); the run directory is damaged`);
+
+/** The validated config.json of run directory `dir` (run-config.ts). */
+export function readRunConfig(dir: string): RunConfigFile {
+  const path = join(dir, "config.json");
+  if (!existsSync(path)) {
+    throw new NotFoundError(`${path} does not exist; is ${dir} a spikeflow run directory?`);
   }
+  return parseRunConfig(readFileSync(path, "utf8"), path);
 }
 
 function load(split: "train" | "test", dataDir?: string): Dataset {
@@ -403,11 +404,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   let config = o.config;
   let from: TrainCheckpoint | undefined;
   if (o.resume) {
-    const saved = readJsonFile<{
-      kind: string;
-      config: Record<string, unknown>;
-      protocol: ProtocolOptions;
-    }>(join(o.out, "config.json"));
+    const saved = readRunConfig(o.out);
     if (saved.kind !== o.kind) {
       throw new InvalidParameterError(
         `${o.out} holds a ${saved.kind} run; resume it with the matching train command`,
@@ -517,7 +514,7 @@ export async function evalRun(
   opts: { testCount?: number; workers: number; dataDir?: string; onProgress?: ProgressFn },
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
   const { model, readouts, config } = await loadRunModel(join(dir, "model"), false);
-  const cfg = readJsonFile<{ protocol: ProtocolOptions }>(join(dir, "config.json"));
+  const cfg = readRunConfig(dir);
   const protocol = { ...PROTOCOL_DEFAULTS, ...cfg.protocol };
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;

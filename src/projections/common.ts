@@ -87,12 +87,22 @@ export function fillWeights(w: Float32Array, init: WeightInit, what: string): vo
   }
 }
 
+/** Largest weight buffer of one projection: 2^29 float32 = 2 GiB (JavaScript engines refuse much more). */
+export const MAX_WEIGHTS = 2 ** 29;
+
 /**
  * A new weight buffer of `count` entries from `weights` (copied) or `init`. `layout` describes the expected
  * layout for the length-mismatch message, e.g. "[pre][post] = 784 x 100".
  */
 export function makeWeights(count: number, opts: WeightOptions, what: string, layout: string): Float32Array {
   const { weights, init } = opts;
+  if (count > MAX_WEIGHTS) {
+    throw new InvalidParameterError(
+      `${what} would hold ${count} weights (${layout}), ${((count * 4) / 2 ** 30).toFixed(1)} GiB of float32; ` +
+        `the most one projection may hold is ${MAX_WEIGHTS} (2 GiB): make the layers smaller or use Sparse`,
+      { count },
+    );
+  }
   if ((weights === undefined) === (init === undefined)) {
     throw new InvalidParameterError(
       `${what} needs exactly one of \`weights\` and \`init\`, got ${weights === undefined ? "neither" : "both"}; ` +

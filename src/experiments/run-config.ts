@@ -1,0 +1,162 @@
+/**
+ * The run directory's config.json (written by `train`, read by `--resume`, `eval` and `plot`): parsed
+ * strictly and validated before anything is built from it, so that a damaged or hand-edited file fails with a
+ * FormatError that names the file and the field, never with an exception from deep inside a model, a silent
+ * default, or a multi-gigabyte allocation.
+ *
+ * Shape: { kind: "lcsnn" | "diehl-cook-2015", config: {model fields}, protocol: {protocol fields}, workers? }.
+ * Model fields must be ones the model knows (LCSNN_DEFAULTS / DIEHL_COOK_DEFAULTS and their neuron groups),
+ * with the type of the default; numbers must be finite. Their ranges are checked again by the model when it
+ * is built. The model's weight count is bounded by MAX_CONFIG_WEIGHTS.
+ */
+import { FormatError } from "../core/errors.ts";
+import { JsonSyntaxError, parseJsonStrict, type JsonValue } from "../io/json-strict.ts";
+import { DIEHL_COOK_DEFAULTS } from "../models/diehl-cook.ts";
+import { LCSNN_DEFAULTS } from "../models/lcsnn.ts";
+import type { ProtocolOptions } from "./unsupervised.ts";
+
+/** Largest model a config file may describe: 2^26 weights (256 MiB of float32; LC-SNN 1000 has 2.3 M). */
+export const MAX_CONFIG_WEIGHTS = 2 ** 26;
+
+/** Largest example count a protocol may name (EMNIST, the largest IDX set we read, has ~800,000). */
+const MAX_EXAMPLES = 10_000_000;
+
+export interface RunConfigFile {
+  readonly kind: "lcsnn" | "diehl-cook-2015";
+  readonly config: Record<string, unknown>;
+  readonly protocol: ProtocolOptions;
+  readonly workers?: number;
+}
+
+type Obj = { [key: string]: JsonValue };
+
+const isObj = (v: JsonValue | undefined): v is Obj =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Neuron parameter groups: the fields every neuron model accepts, beyond those in the defaults. */
+const NEURON_EXTRA = ["vInit_mV"];
+
+/** Parses and validates the text of a config.json; `path` names the file in every error. */
+export function parseRunConfig(text: string, path: string): RunConfigFile {
+  const bad = (what: string): never => {
+    throw new FormatError(`${path}: ${what}; the run directory is damaged (re-run training to rewrite it)`);
+  };
+  let root: JsonValue;
+  try {
+    root = parseJsonStrict(text, 16);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return bad(`not valid JSON (${e.message})`);
+    throw e;
+  }
+  if (!isObj(root)) return bad("the top level must be an object");
+  onlyKeys(root, ["kind", "config", "protocol", "workers"], "", bad);
+  const kind = root.kind;
+  if (kind !== "lcsnn" && kind !== "diehl-cook-2015") {
+    return bad(`kind must be "lcsnn" or "diehl-cook-2015", got ${JSON.stringify(kind ?? null)}`);
+  }
+  const defaults: Record<string, unknown> = kind === "lcsnn" ? LCSNN_DEFAULTS : DIEHL_COOK_DEFAULTS;
+  const config = root.config;
+  if (!isObj(config)) return bad("config must be an object of model fields");
+  // inhibition_mV has no default in DIEHL_COOK_DEFAULTS (it depends on the variant) but is a number
+  const modelFields: Record<string, unknown> = {
+    ...defaults,
+    ...(kind === "diehl-cook-2015" ? { inhibition_mV: 0 } : {}),
+  };
+  for (const [key, value] of Object.entries(config)) {
+    if (!(key in modelFields)) {
+      bad(`config.${key} is not a ${kind} field (fields: ${Object.keys(modelFields).join(", ")})`);
+    }
+    checkLike(value, modelFields[key], `config.${key}`, bad);
+  }
+  const weights = weightCount(kind, { ...modelFields, ...config });
+  if (!(weights <= MAX_CONFIG_WEIGHTS)) {
+    bad(
+      `the model it describes needs ${weights} weights, more than the ${MAX_CONFIG_WEIGHTS} a config may ask for`,
+    );
+  }
+
+  const protocol = root.protocol;
+  if (!isObj(protocol)) return bad("protocol must be an object");
+  onlyKeys(
+    protocol,
+    ["trainCount", "testCount", "updateInterval", "lrDecay", "ngramN", "retry", "seed", "logreg"],
+    "protocol.",
+    bad,
+  );
+  const int = (v: JsonValue | undefined, name: string, min: number, max: number): number => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      bad(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v ?? null)}`);
+    }
+    return v as number;
+  };
+  const retry = protocol.retry;
+  if (!isObj(retry)) return bad("protocol.retry must be an object { minSpikes, maxRetries }");
+  onlyKeys(retry, ["minSpikes", "maxRetries"], "protocol.retry.", bad);
+  const lrDecay = protocol.lrDecay;
+  if (typeof lrDecay !== "number" || !(lrDecay > 0 && lrDecay <= 1)) {
+    bad(`protocol.lrDecay must be a number in (0, 1], got ${JSON.stringify(lrDecay ?? null)}`);
+  }
+  if (typeof protocol.logreg !== "boolean") bad("protocol.logreg must be true or false");
+  const parsed: ProtocolOptions = {
+    trainCount: int(protocol.trainCount, "protocol.trainCount", 1, MAX_EXAMPLES),
+    testCount: int(protocol.testCount, "protocol.testCount", 1, MAX_EXAMPLES),
+    updateInterval: int(protocol.updateInterval, "protocol.updateInterval", 1, MAX_EXAMPLES),
+    lrDecay: lrDecay as number,
+    ngramN: int(protocol.ngramN, "protocol.ngramN", 1, 16),
+    retry: {
+      minSpikes: int(retry.minSpikes, "protocol.retry.minSpikes", 0, 1_000_000),
+      maxRetries: int(retry.maxRetries, "protocol.retry.maxRetries", 0, 16),
+    },
+    seed: int(protocol.seed, "protocol.seed", -(2 ** 53 - 1), 2 ** 53 - 1),
+    logreg: protocol.logreg as boolean,
+  };
+  const workers = root.workers === undefined ? undefined : int(root.workers, "workers", 1, 1024);
+  return {
+    kind,
+    config: config as Record<string, unknown>,
+    protocol: parsed,
+    ...(workers ? { workers } : {}),
+  };
+}
+
+function onlyKeys(o: Obj, allowed: readonly string[], prefix: string, bad: (what: string) => never): void {
+  for (const key of Object.keys(o)) {
+    if (!allowed.includes(key)) bad(`${prefix}${key} is not a known field (fields: ${allowed.join(", ")})`);
+  }
+  for (const key of allowed) {
+    if (prefix !== "" && !(key in o)) bad(`${prefix}${key} is missing`);
+  }
+}
+
+/** `value` must have the JSON type of `like`; objects are neuron groups checked field by field. */
+function checkLike(value: JsonValue, like: unknown, name: string, bad: (what: string) => never): void {
+  if (typeof like === "number") {
+    if (typeof value !== "number" || !Number.isFinite(value))
+      bad(`${name} must be a finite number, got ${JSON.stringify(value)}`);
+  } else if (typeof like === "string" || typeof like === "boolean") {
+    if (typeof value !== typeof like) bad(`${name} must be a ${typeof like}, got ${JSON.stringify(value)}`);
+  } else if (typeof like === "object" && like !== null) {
+    if (!isObj(value)) return bad(`${name} must be an object of neuron parameters`);
+    const fields: Record<string, unknown> = { ...(like as Record<string, unknown>) };
+    for (const extra of NEURON_EXTRA) fields[extra] ??= 0;
+    for (const [key, v] of Object.entries(value)) {
+      if (!(key in fields))
+        bad(`${name}.${key} is not a parameter of this neuron (${Object.keys(fields).join(", ")})`);
+      checkLike(v, fields[key], `${name}.${key}`, bad);
+    }
+  } else {
+    bad(`${name} has an unexpected type`);
+  }
+}
+
+/** Weights of the model a validated config describes (NaN when the geometry is not whole). */
+function weightCount(kind: RunConfigFile["kind"], c: Record<string, unknown>): number {
+  const num = (k: string): number => c[k] as number;
+  if (kind === "diehl-cook-2015") {
+    const side = num("imageSide");
+    return side * side * num("neurons");
+  }
+  const side = num("imageSide") - 2 * num("crop_px");
+  const perSide = Math.floor((side - num("kernel")) / num("stride")) + 1;
+  return perSide * perSide * num("kernel") ** 2 * num("filters");
+}
