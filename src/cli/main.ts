@@ -9,7 +9,7 @@
  * Progress and logs go to stderr; `--json` prints the summary as JSON on stdout.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
@@ -107,7 +107,18 @@ function protocolOptions(cmd: Command): Command {
     .option("--dt <ms>", "simulation step in ms", num("--dt"), 1)
     .option("--seed <s>", "seed of every random stream", int("--seed"), 0)
     .option("--lr <nu>", "potentiation learning rate nu_post", num("--lr"))
-    .option("--lr-decay <f>", "learning-rate factor every update interval", num("--lr-decay"), 0.99)
+    .option(
+      "--lr-decay <f>",
+      "learning-rate factor every update interval, in (0, 1]",
+      (v: string) => {
+        const f = num("--lr-decay")(v);
+        if (!(f > 0 && f <= 1)) {
+          throw new InvalidArgumentError(`--lr-decay must lie in (0, 1] (1 keeps the rate), got ${v}`);
+        }
+        return f;
+      },
+      0.99,
+    )
     .option("--update-interval <n>", "examples per label re-assignment", int("--update-interval", 1), 250)
     .option("--ngram <n>", "n of the n-gram readout", int("--ngram", 1), 2)
     .option("--no-logreg", "skip the logistic-regression readout")
@@ -308,7 +319,12 @@ program
   .option("--workers <n>", "worker threads", int("--workers", 1), defaultWorkers())
   .option("--data <dir>", "directory of MNIST-format IDX files")
   .option("--json", "print the result as JSON")
-  .action(async (dir: string, o: { test?: number; workers: number; data?: string; json?: boolean }) => {
+  .action(async (given: string, o: { test?: number; workers: number; data?: string; json?: boolean }) => {
+    // accept the run directory or its model/ subdirectory
+    const dir =
+      basename(resolve(given)) === "model" && existsSync(join(given, "..", "config.json"))
+        ? dirname(resolve(given))
+        : given;
     const r = await evalRun(dir, {
       ...(o.test ? { testCount: o.test } : {}),
       workers: o.workers,

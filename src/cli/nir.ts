@@ -287,6 +287,11 @@ export function addNirCommands(program: Command): void {
           if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;
         }
         const imp = await doImport(path, o);
+        if ((o.input ?? []).length === 0 && o.steps === undefined) {
+          throw new InvalidParameterError(
+            "nir run needs --input [NODE=]FILE.npy (one row per step) or --steps N (to run without input)",
+          );
+        }
         const inputs = await readInputs(imp, o.input ?? [], o.kind);
         const r = runNir(imp, inputs, o.steps !== undefined ? { steps: o.steps } : {});
         const report: Record<string, unknown> = {

@@ -21,6 +21,11 @@ test("bad option values are rejected with the option's name and the value", () =
   assert.match(r.err, /--filters must be an integer >= 1, got "0"/);
   const t = cli("train", "lcsnn", "--time", "abc");
   assert.match(t.err, /--time must be a number, got "abc"/);
+  for (const bad of ["0", "5", "-0.5"]) {
+    const d = cli("train", "lcsnn", "--lr-decay", bad);
+    assert.notEqual(d.code, 0);
+    assert.match(d.err, new RegExp(`--lr-decay must lie in \\(0, 1\\] \\(1 keeps the rate\\), got ${bad}`));
+  }
 });
 
 test("a presentation time that is not a whole number of steps is a typed error, not a crash", () => {
@@ -77,6 +82,10 @@ test("train --json prints the summary on stdout and eval reproduces its accuraci
     assert.equal(e.code, 0, e.err);
     assert.deepEqual(JSON.parse(e.out).accuracy, s.test.accuracy);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")).accuracy, s.test.accuracy);
+    // the model/ subdirectory is accepted as well
+    const m = cli("eval", join(dir, "model"), "--workers", "1", "--json", "--test", "5");
+    assert.equal(m.code, 0, m.err);
+    assert.equal(JSON.parse(m.out).accuracy.ngram !== undefined, true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

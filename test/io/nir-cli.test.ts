@@ -117,6 +117,7 @@ test("nir export turns a saved run's model into NIR and says what NIR cannot hol
       "Ai->Ae (Linear)",
       "X (Input)",
       "X->Ae (Linear)",
+      "X.flatten (Flatten)",
       "output (Output)",
     ]);
     assert.ok(res.notes.some((n) => /refractory period of 5 ms is dropped/.test(n)));
@@ -124,12 +125,24 @@ test("nir export turns a saved run's model into NIR and says what NIR cannot hol
 
     const back = await decodeNir(new Uint8Array(readFileSync(res.path)), "model.nir");
     assert.deepEqual(back.graph.nodes.X, { type: "Input", shape: [28, 28] });
+    // the 28 x 28 input reaches the weight matrix through a Flatten, so no edge joins different shapes
+    assert.deepEqual(back.graph.nodes["X.flatten"], {
+      type: "Flatten",
+      input_type: [28, 28],
+      start_dim: 0,
+      end_dim: -1,
+    });
     let sizes: number[] = [];
-    captureLogs(() => {
+    const logs = captureLogs(() => {
       const imp = nirToNetwork(back, { dt_s: 1e-3 });
       sizes = ["X", "Ae", "Ai"].map((p) => imp.network.population(p).size);
     });
     assert.deepEqual(sizes, [784, 5, 5]);
+    assert.deepEqual(
+      logs.filter((r) => r.id === "nir-shape-relaxed"),
+      [],
+      "no relaxed-shape edge in our own export",
+    );
 
     const bad = cli("nir", "import", FIXTURE("lif_norse.nir"), "--dt", "-1", "--out", join(dir, "x"));
     assert.notEqual(bad.status, 0);
@@ -137,6 +150,9 @@ test("nir export turns a saved run's model into NIR and says what NIR cannot hol
     const missing = cli("nir", "run", join(dir, "nope.nir"), "--dt", "1e-4");
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /spikeflow: error: .*nope\.nir: no such NIR file/);
+    const noInput = cli("nir", "run", FIXTURE("lif_norse.nir"), "--dt", "1e-4");
+    assert.equal(noInput.status, 2);
+    assert.match(noInput.stderr, /nir run needs --input \[NODE=\]FILE\.npy .* or --steps N/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -191,6 +191,26 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   // projections
   const edges: [string, string][] = [];
   const records: NodeRecord[] = [];
+  // A weight matrix reads a flat vector: a population with a multi-dimensional shape (an image Input) feeds
+  // it through one Flatten node, so the file's shapes agree edge by edge (no relaxed-shape reading).
+  const flatNodes = new Map<string, string>();
+  const flatOf = (pop: string): string => {
+    const shp = shape(pop);
+    if (shp.length <= 1) return popNode.get(pop)!;
+    let flat = flatNodes.get(pop);
+    if (flat === undefined) {
+      flat = unique(`${pop}.flatten`);
+      flatNodes.set(pop, flat);
+      records.push({
+        kind: "other",
+        name: flat,
+        target: pop,
+        node: { type: "Flatten", input_type: [...shp], start_dim: 0, end_dim: -1 },
+      });
+      edges.push([popNode.get(pop)!, flat]);
+    }
+    return flat;
+  };
   const biases: { proj: string; target: string; values: Float32Array }[] = [];
   projs.forEach((p, k) => {
     const src = nameOf.get(p.source)!;
@@ -276,7 +296,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       shape: [p.target.size, p.source.size],
       bias: p instanceof Affine ? Float32Array.from(p.bias, (b) => b * scale) : null,
     });
-    edges.push([popNode.get(src)!, name], [name, popNode.get(tgt)!]);
+    edges.push([flatOf(src), name], [name, popNode.get(tgt)!]);
   });
 
   // biases join a Conv2d or Affine/Linear into the same population (first the node the bias came from,
