@@ -114,6 +114,14 @@ export class AdaptiveLIF extends PopulationBase {
   private learnClock = 0;
   /** min(0, smallest theta): no neuron with v below v_th + thetaFloor can cross. */
   private thetaFloor = 0;
+  /**
+   * Per neuron, a lower bound of its threshold v_th + fround(theta), valid while the learning clock stays at
+   * or below `boundsUntil`: v_th + fround(min(theta now, theta at boundsUntil)) (theta(k) = x d^k is monotone
+   * in k, and fround and + round monotonically). A neuron above v_th + thetaFloor but below its bound cannot
+   * cross, so its theta (a Math.pow) is not evaluated; in a trained LC-SNN that is hundreds of neurons a step.
+   */
+  private readonly thresholdLow: Float64Array;
+  private boundsUntil = -1;
   /** The public buffer was handed out since the last step: adopt outside writes. */
   private exposed = false;
   private readonly crossers: Int32Array;
@@ -143,6 +151,7 @@ export class AdaptiveLIF extends PopulationBase {
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaExact = new Float64Array(size);
     this.thetaStamp = new Float64Array(size);
+    this.thresholdLow = new Float64Array(size);
     this.refractory = new RefractoryList(size);
     this.refractoryLeft = this.refractory.left;
     this.crossers = new Int32Array(size);
@@ -197,6 +206,7 @@ export class AdaptiveLIF extends PopulationBase {
       if (!Object.is(b, Math.fround(this.thetaAt(i)))) {
         this.thetaExact[i] = b;
         this.thetaStamp[i] = this.learnClock;
+        this.boundsUntil = -1;
       }
       if (b < floor) floor = b;
     }
@@ -204,6 +214,22 @@ export class AdaptiveLIF extends PopulationBase {
     this.exposed = false;
   }
 
+  /** Learning steps for which `thresholdLow` is computed ahead (any positive value gives the same spikes). */
+  private static readonly BOUND_WINDOW = 1000;
+
+  /** Recomputes every neuron's threshold lower bound for the clock range [now, now + BOUND_WINDOW]. */
+  private refreshThresholdBounds(): void {
+    for (let i = 0; i < this.size; i++) {
+      this.thresholdLow[i] = this.lowerThreshold(this.thetaAt(i), AdaptiveLIF.BOUND_WINDOW);
+    }
+    this.boundsUntil = this.learnClock + AdaptiveLIF.BOUND_WINDOW;
+  }
+
+  /** v_th + fround(min(theta, theta after `ahead` more decay steps)). */
+  private lowerThreshold(theta: number, ahead: number): number {
+    const later = theta * Math.pow(this.derived.thetaDecay, ahead);
+    return this.params.vThreshold_mV + Math.fround(Math.min(theta, later));
+  }
 
   step(ctx: StepContext): void {
     const { decay, currentGain, refSteps, resetDrop_mV, thetaDecay } = this.derived;
@@ -233,6 +259,9 @@ export class AdaptiveLIF extends PopulationBase {
     if (learning) this.learnClock++;
     const clock = this.learnClock;
     const candidate_mV = vThreshold_mV + this.thetaFloor;
+    if (clock > this.boundsUntil) this.refreshThresholdBounds();
+    const low = this.thresholdLow;
+    const until = this.boundsUntil;
     let crossed = 0;
     this.beginSpikes();
     refractory.countDown();
@@ -246,7 +275,7 @@ export class AdaptiveLIF extends PopulationBase {
       }
 
       // threshold (theta evaluated only for candidates that are not refractory), reset, theta increment
-      if (vi >= candidate_mV && ref[i] === 0) {
+      if (vi >= candidate_mV && vi >= low[i] && ref[i] === 0) {
         const k = clock - thetaStamp[i];
         let th = k === 0 ? thetaExact[i] : thetaExact[i] * Math.pow(thetaDecay, k);
         if (vi >= vThreshold_mV + Math.fround(th)) {
@@ -261,6 +290,7 @@ export class AdaptiveLIF extends PopulationBase {
             thetaExact[i] = th;
             thetaStamp[i] = clock;
             theta32[i] = th;
+            low[i] = this.lowerThreshold(th, until - clock);
           }
           out[crossed++] = i;
           if (!oneSpike) spiked[i] = 1;
@@ -317,6 +347,7 @@ export class AdaptiveLIF extends PopulationBase {
     this.thetaExact.set(s.thetaExact);
     this.thetaStamp.set(s.thetaStamp);
     this.learnClock = s.learnClock;
+    this.boundsUntil = -1;
     let floor = 0;
     for (let i = 0; i < this.size; i++) {
       const th = this.thetaAt(i);
@@ -333,5 +364,6 @@ export class AdaptiveLIF extends PopulationBase {
     this.thetaExact.fill(0);
     this.thetaStamp.fill(this.learnClock);
     this.thetaFloor = 0;
+    this.boundsUntil = -1;
   }
 }

@@ -364,3 +364,44 @@ test("a theta written into the public buffer survives a second read before any s
   n.step({ step: 0, dt_ms: 1, learning: false });
   assert.deepEqual([...n.theta_mV], [1, 2, 3]);
 });
+
+test("the cached threshold bounds never change a spike: the same run with bounds refreshed every step", () => {
+  // The step skips the exact theta (a Math.pow) for a neuron below a lower bound of its threshold computed
+  // for BOUND_WINDOW learning steps ahead. With a window of 0 the bound is the exact threshold of the current
+  // step, i.e. the plain rule. Theta moves fast here (tau_theta 200 ms, +2 mV per spike) and the run crosses
+  // several windows, with learning switched off for a stretch (the clock stops) and on again.
+  const run = (window: number) => {
+    const cls = AdaptiveLIF as unknown as { BOUND_WINDOW: number };
+    const saved = cls.BOUND_WINDOW;
+    cls.BOUND_WINDOW = window;
+    try {
+      const n = new AdaptiveLIF(
+        40,
+        1,
+        { thetaPlus_mV: 2, tauTheta_ms: 200, tRef_ms: 2 },
+        {
+          oneSpikePerStep: true,
+          rng: createRng(9, "one-spike"),
+        },
+      );
+      const rng = createRng(9, "drive");
+      const spikes: number[] = [];
+      for (let s = 0; s < 3500; s++) {
+        const dv = n.port("dv_mV");
+        for (let i = 0; i < 40; i++) dv[i] = rng.uniform(-1, 4);
+        n.step(ctxAt(s, 1, s < 1500 || s > 2200));
+        for (let k = 0; k < n.crossedCount; k++) spikes.push(s);
+        if (n.spikeCount > 0) spikes.push(-1 - n.spikeIdx[0]);
+      }
+      return { spikes, v: Array.from(n.v_mV), theta: Array.from(n.theta_mV) };
+    } finally {
+      cls.BOUND_WINDOW = saved;
+    }
+  };
+  const cached = run(1000);
+  const plain = run(0);
+  assert.ok(cached.spikes.length > 500, `enough spikes to matter (${cached.spikes.length})`);
+  assert.deepEqual(cached.spikes, plain.spikes);
+  assert.deepEqual(cached.v, plain.v);
+  assert.deepEqual(cached.theta, plain.theta);
+});
