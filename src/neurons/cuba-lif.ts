@@ -229,8 +229,7 @@ export class CubaLIF extends PopulationBase {
         vi = subtract ? vi - resetDrop_mV : vReset_mV;
         if (refSteps > 0) {
           ref[i] = refSteps;
-          refractory.idx[refractory.count] = i;
-          refractory.vHeld[refractory.count++] = vi;
+          refractory.hold(i, vi);
         }
       }
       v[i] = vi;

@@ -46,6 +46,12 @@ export class RefractoryList {
     this.count = w;
   }
 
+  /** Lists neuron i (just reset to `v_mV`, counter already set); hot loops inline this with locals. */
+  hold(i: number, v_mV: number): void {
+    this.idx[this.count] = i;
+    this.vHeld[this.count++] = v_mV;
+  }
+
   /** End of a step: every listed neuron gets its held voltage back. */
   restore(v: Float32Array): void {
     const { idx, vHeld } = this;
