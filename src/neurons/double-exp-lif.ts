@@ -7,13 +7,21 @@
  *
  * Membrane (currents in nA, R in MOhm, so R I is in mV):
  *   tau_m dv/dt = -(v - v_rest) + R (I_syn + b + i_ext)          b = per-neuron bias current
- *   spike when v >= v_th; then v <- v_reset and refractory for R_steps = t_ref / dt (docs/conventions.md)
+ *   spike when v >= v_th; then v <- v_reset and refractory for R = t_ref / dt steps, counted by `refractoryRule`:
+ *     "engine" (default, docs/conventions.md): a spike at step s holds the neuron in steps s+1 .. s+R-1; it
+ *       integrates again (and may spike) at step s+R. The threshold is not tested while held.
+ *     "t-last" (the reference code: dv = 0 while t <= t_last + t_ref, t = (k+1) dt at step k, t_last = 0 at the
+ *       start): a spike at step s holds the neuron in steps s+1 .. s+R and after every reset the first R steps
+ *       (0 .. R-1) are held too. The threshold is tested in every step, held or not, so a neuron that starts
+ *       at or above threshold fires in step 0; a spike while held resets and restarts the hold.
  * Integration over one step (`integration`), I = I_syn + b + i_ext held over the step:
  *   "euler" (the reference code):  v <- v + (dt / tau_m) (v_rest - v + R I)
  *   "exact":                       v <- v_rest + R I + (v - v_rest - R I) e^(-dt/tau_m)
  * then v <- v + noise + dv, noise ~ N(0, noiseSd_mV^2) drawn every step for every neuron (also while
  * refractory when `noiseWhenRefractory`, as in the reference code, where only the deterministic part of dv is
- * switched off). While refractory the deterministic update and the ports are discarded.
+ * switched off). While refractory the deterministic update and the "i_nA" input are discarded (the synaptic
+ * filters keep running); the "dv_mV" input is discarded under "engine" and added under "t-last" (the reference
+ * adds its optogenetic-like kicks to v whether or not the unit is held).
  *
  * Synaptic current (port "syn", receiving-neuron decay tau_d,i, rise tau_r, case C34.4):
  *   dI/dt = -I / tau_d,i + h,   dh/dt = -h / tau_r + (1000 / (tau_r tau_d,i)) sum_k w_k delta(t - t_k)
@@ -53,6 +61,9 @@ import { GaussianNoise } from "./gaussian-noise.ts";
 
 export type IntegrationMethod = "euler" | "exact";
 
+/** How refractory steps are counted (see the file comment). */
+export type RefractoryRule = "engine" | "t-last";
+
 /** A fixed initial voltage, or one drawn per neuron from U(lo, hi) at every reset. */
 export type VoltageInit =
   number | { readonly kind: "uniform"; readonly lo_mV: number; readonly hi_mV: number };
@@ -68,6 +79,12 @@ export interface DoubleExpLifParams {
   readonly vThreshold_mV: number;
   /** Refractory period; a whole number of steps. Default 2 ms (SI Table S1). */
   readonly tRef_ms: number;
+  /**
+   * How the refractory steps are counted. Default "engine" (docs/conventions.md: R - 1 held steps after a
+   * spike); "t-last" is the reference code's rule (R held steps, the first R steps after a reset held, the
+   * threshold tested while held). The rate-to-LIF transfer (src/rnn/transfer.ts) uses "t-last".
+   */
+  readonly refractoryRule: RefractoryRule;
   /** Membrane resistance. Default 1 MOhm, so the reference's currents read as mV of drive. */
   readonly resistance_MOhm: number;
   /** Membrane integration scheme. Default "euler" (reference code). */
@@ -94,6 +111,7 @@ export const DOUBLE_EXP_LIF_DEFAULTS: Readonly<DoubleExpLifParams> = Object.free
   vReset_mV: -65,
   vThreshold_mV: -40,
   tRef_ms: 2,
+  refractoryRule: "engine" as RefractoryRule,
   resistance_MOhm: 1,
   integration: "euler" as IntegrationMethod,
   bias_nA: -40,
@@ -109,7 +127,14 @@ export const DOUBLE_EXP_LIF_DEFAULTS: Readonly<DoubleExpLifParams> = Object.free
 export interface DoubleExpLifDerived {
   /** Euler: dt / tau_m; exact: 1 - e^(-dt/tau_m). Both multiply (v_rest + R I - v). */
   readonly memGain: number;
+  /** R = t_ref / dt. */
   readonly refSteps: number;
+  /** Value of the refractory counter after a spike: R ("engine") or R + 1 ("t-last"); see `step`. */
+  readonly refCounter: number;
+  /** Refractory counter after a reset: 0 ("engine") or R + 1 ("t-last", the first R steps held). */
+  readonly refAtReset: number;
+  /** "t-last": the threshold is tested while held and "dv_mV" is added. */
+  readonly tLast: boolean;
   /** e^(-dt/tau_r); 0 for the single exponential. */
   readonly riseDecay: number;
   /** e^(-dt/tau_d,i) per neuron. */
@@ -156,6 +181,11 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
       `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
     );
   }
+  if (p.refractoryRule !== "engine" && p.refractoryRule !== "t-last") {
+    throw new InvalidParameterError(
+      `refractoryRule must be "engine" or "t-last", got ${JSON.stringify(p.refractoryRule)}`,
+    );
+  }
   if (p.integration !== "euler" && p.integration !== "exact") {
     throw new InvalidParameterError(
       `integration must be "euler" or "exact", got ${JSON.stringify(p.integration)}`,
@@ -185,9 +215,14 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
     decay[i] = Math.exp(-dt_ms / tauD[i]);
     jump[i] = single ? 1000 / tauD[i] : 1000 / (p.tauRise_ms * tauD[i]);
   }
+  const refSteps = msToSteps(p.tRef_ms, dt_ms, "tRef_ms");
+  const tLast = p.refractoryRule === "t-last";
   return {
     memGain: p.integration === "euler" ? dt_ms / p.tauMem_ms : 1 - decayPerStep(p.tauMem_ms, dt_ms),
-    refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
+    refSteps,
+    refCounter: tLast ? refSteps + 1 : refSteps,
+    refAtReset: tLast ? refSteps + 1 : 0,
+    tLast,
     riseDecay: single ? 0 : Math.exp(-dt_ms / p.tauRise_ms),
     decay,
     jump,
@@ -215,7 +250,7 @@ export class DoubleExpLIF extends PopulationBase {
   readonly dt_ms: number;
   /** Membrane potential in mV (live). */
   readonly v_mV: Float32Array;
-  /** Steps of refractoriness left (see docs/conventions.md). */
+  /** Refractory counter: the neuron is held while it is > 1 at the start of a step (see `refractoryRule`). */
   readonly refractoryLeft: Int32Array;
   /** The neuron's own filtered spike train in Hz (live, float64; read by LinearReadout and RateCoupling). */
   readonly r_Hz: Float64Array;
@@ -247,7 +282,7 @@ export class DoubleExpLIF extends PopulationBase {
     this.v_mV = this.addState("v_mV", 0);
     this.iSynMirror = this.addState("iSyn_nA", 0);
     this.rMirror = this.addState("r_Hz", 0);
-    this.refractoryLeft = new Int32Array(size);
+    this.refractoryLeft = new Int32Array(size).fill(this.derived.refAtReset);
     this.r_Hz = new Float64Array(size);
     this.cells = new Float64Array(size * CELL);
     for (let i = 0; i < size; i++) {
@@ -283,7 +318,7 @@ export class DoubleExpLIF extends PopulationBase {
   }
 
   step(_ctx: StepContext): void {
-    const { memGain, refSteps, riseDecay, single } = this.derived;
+    const { memGain, refCounter, riseDecay, single, tLast } = this.derived;
     const { vRest_mV, vThreshold_mV, vReset_mV, resistance_MOhm: R, noiseSd_mV } = this.params;
     const noiseRef = this.params.noiseWhenRefractory;
     const n = this.size;
@@ -322,36 +357,43 @@ export class DoubleExpLIF extends PopulationBase {
       c[o + I_SYN] = Ii;
       syn[i] = 0;
 
-      // refractory: the deterministic update and the ports are discarded
+      // refractory (counter > 1): the deterministic update and "i_nA" are discarded; under "t-last" the
+      // threshold is still tested and "dv_mV" still added (the reference code)
       const left = ref[i];
-      if (left > 0) {
+      let vi: number;
+      if (left > 1) {
         ref[i] = left - 1;
-        if (left > 1) {
-          if (useCur) cur[i] = 0;
-          if (useDv) dv[i] = 0;
-          if (noiseRef) v[i] += noise[i];
+        if (useCur) cur[i] = 0;
+        vi = noiseRef ? v[i] + noise[i] : v[i];
+        if (useDv) {
+          if (tLast) vi += dv[i];
+          dv[i] = 0;
+        }
+        if (!tLast || vi < vThreshold_mV) {
+          v[i] = vi;
           continue;
         }
-      }
-
-      // integrate
-      let total = Ii + c[o + BIAS];
-      if (useCur) {
-        total += cur[i];
-        cur[i] = 0;
-      }
-      const vOld = v[i];
-      let vi = vOld + memGain * (vRest_mV + R * total - vOld) + noise[i];
-      if (useDv) {
-        vi += dv[i];
-        dv[i] = 0;
+      } else {
+        if (left === 1) ref[i] = 0;
+        // integrate
+        let total = Ii + c[o + BIAS];
+        if (useCur) {
+          total += cur[i];
+          cur[i] = 0;
+        }
+        const vOld = v[i];
+        vi = vOld + memGain * (vRest_mV + R * total - vOld) + noise[i];
+        if (useDv) {
+          vi += dv[i];
+          dv[i] = 0;
+        }
       }
 
       // threshold, reset, and the spike's jump into the filtered train
       if (vi >= vThreshold_mV) {
         this.pushSpike(i);
         vi = vReset_mV;
-        ref[i] = refSteps;
+        ref[i] = refCounter;
         if (single) r[i] += c[o + JUMP];
         else c[o + H_RATE] += c[o + JUMP];
       }
@@ -370,7 +412,7 @@ export class DoubleExpLIF extends PopulationBase {
   override reset(): void {
     super.reset();
     this.initRandom();
-    this.refractoryLeft.fill(0);
+    this.refractoryLeft.fill(this.derived.refAtReset);
     this.r_Hz.fill(0);
     for (let o = 0; o < this.cells.length; o += CELL) {
       this.cells[o + I_SYN] = 0;

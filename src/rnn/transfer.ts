@@ -13,6 +13,9 @@
  *   synapseFilter "sender" (the paper's equations, I = W_spk r): a `RateCoupling` projection adds W_spk r every
  *     step, r filtered with each sender's tau_d. Dense work: nnz(W) per step.
  * Both give the same current when all decay constants are equal (test/rnn/transfer.test.ts).
+ * The LIF units count refractoriness by the reference code's rule (`refractoryRule: "t-last"`: dv = 0 while
+ * t <= t_last + 2 ms, i.e. 40 held steps after a spike and the first 40 steps of a trial, threshold tested
+ * throughout; src/neurons/double-exp-lif.ts), not the engine's R - 1 held steps.
  * The input u (rate grid, 5 ms) is held for dt_rate / dt_lif = 100 LIF steps (`HeldCurrentDrive`, align
  * "round" = the reference's u(:, round(i/100) + 1)); see lif-trial.ts.
  */
@@ -22,7 +25,12 @@ import type { HoldAlign } from "../network/current-drive.ts";
 import { LinearReadout } from "../network/linear-readout.ts";
 import { SpikeMonitor } from "../network/monitors.ts";
 import { Network } from "../network/network.ts";
-import { DOUBLE_EXP_LIF_DEFAULTS, DoubleExpLIF, type DoubleExpLifParams } from "../neurons/double-exp-lif.ts";
+import {
+  DOUBLE_EXP_LIF_DEFAULTS,
+  DoubleExpLIF,
+  type DoubleExpLifParams,
+  type RefractoryRule,
+} from "../neurons/double-exp-lif.ts";
 import { Dense } from "../projections/dense.ts";
 import { RateCoupling } from "../projections/rate-coupling.ts";
 import { type RateRnn, decayTaus_ms, effectiveWeightsDense } from "./rate-rnn.ts";
@@ -36,7 +44,11 @@ export interface TransferOptions {
   readonly synapseFilter: SynapseFilter;
   /** Which input sample a LIF step uses (network/current-drive.ts). Default "round" (reference code). */
   readonly inputAlign: HoldAlign;
-  /** Overrides of the LIF parameters; tauDecay_ms always comes from the rate net. Default: SI Table S1. */
+  /**
+   * LIF parameters over DOUBLE_EXP_LIF_DEFAULTS (SI Table S1); tauDecay_ms always comes from the rate net.
+   * Default { refractoryRule: "t-last" } (the reference code's refractory rule); a given object is merged over
+   * this default.
+   */
   readonly neuron: Partial<Omit<DoubleExpLifParams, "tauDecay_ms">>;
   /** Readout samples to preallocate. Default 50 000 (a Mante trial at 0.05 ms). */
   readonly capacity_steps: number;
@@ -46,7 +58,7 @@ export const TRANSFER_DEFAULTS: Readonly<TransferOptions> = Object.freeze({
   dt_ms: 0.05,
   synapseFilter: "receiver" as SynapseFilter,
   inputAlign: "round" as HoldAlign,
-  neuron: Object.freeze({}),
+  neuron: Object.freeze({ refractoryRule: "t-last" as RefractoryRule }),
   capacity_steps: 50_000,
 });
 
@@ -90,7 +102,11 @@ export function transferRateRnn(
   scale: number,
   options: Partial<TransferOptions> = {},
 ): SpikingRnn {
-  const o: TransferOptions = { ...TRANSFER_DEFAULTS, ...options };
+  const o: TransferOptions = {
+    ...TRANSFER_DEFAULTS,
+    ...options,
+    neuron: { ...TRANSFER_DEFAULTS.neuron, ...options.neuron },
+  };
   if (o.synapseFilter !== "receiver" && o.synapseFilter !== "sender") {
     throw new InvalidParameterError(
       `synapseFilter must be "receiver" or "sender", got ${JSON.stringify(o.synapseFilter)}`,

@@ -269,3 +269,98 @@ test("parameter errors name the value and the fix", () => {
     /vInit.lo_mV \(0\) must be <= vInit.hi_mV/,
   );
 });
+
+const T_LAST: Partial<DoubleExpLifParams> = { ...QUIET, refractoryRule: "t-last" };
+
+test('C34.3 with refractoryRule "t-last" (the reference rule, no tRef trick): I = -30 fires at 14.5, 29.0, ... ms, 68 spikes', () => {
+  // Held while t <= t_last + 2 ms with t = (k + 1) dt and t_last = 0 at reset: steps 0 .. 39 are held, the
+  // membrane integrates from step 40 and needs 250 Euler steps from -65 (see above): first spike at step 289,
+  // time 290 dt = 14.5 ms. After a spike at s the steps s+1 .. s+40 are held and the next spike is at
+  // s + 40 + 250 = s + 290. Spikes 289 + 290 m <= 19 999 give m = 0 .. 67: 68 spikes.
+  const pop = new DoubleExpLIF(1, DT, { ...T_LAST, bias_nA: -30 });
+
+  const steps = spikeStepsOf(run(pop, 20_000, DT), 0);
+
+  assert.equal(steps[0], 289);
+  assert.deepEqual([...new Set(diffs(steps))], [290]);
+  assert.equal(steps.length, 68);
+  assert.equal(pop.derived.refCounter, 41);
+  assert.equal(pop.derived.refAtReset, 41);
+});
+
+test('"t-last" under saturating drive: held for the first 40 steps, then a spike every R + 1 = 41 steps', () => {
+  const fromReset = new DoubleExpLIF(1, DT, { ...T_LAST, bias_nA: 1e6 });
+  const aboveThreshold = new DoubleExpLIF(1, DT, { ...T_LAST, bias_nA: 1e6, vInit: 0 });
+
+  const a = spikeStepsOf(run(fromReset, 1000, DT), 0);
+  const b = spikeStepsOf(run(aboveThreshold, 1000, DT), 0);
+
+  // from -65 nothing integrates before step 40, which then jumps far above threshold
+  assert.equal(a[0], 40);
+  assert.deepEqual([...new Set(diffs(a))], [41]);
+  // a unit starting above threshold fires in step 0 although held (the threshold is tested while held)
+  assert.equal(b[0], 0);
+  assert.deepEqual([...new Set(diffs(b))], [41]);
+});
+
+test('"t-last" resets the hold at every reset; "engine" starts free', () => {
+  const tLast = new DoubleExpLIF(1, DT, { ...T_LAST, bias_nA: 1e6 });
+  const engine = new DoubleExpLIF(1, DT, { ...QUIET, bias_nA: 1e6 });
+
+  run(tLast, 100, DT);
+  tLast.reset();
+  engine.reset();
+
+  assert.equal(tLast.refractoryLeft[0], 41);
+  assert.equal(spikeStepsOf(run(tLast, 100, DT), 0)[0], 40);
+  assert.equal(engine.refractoryLeft[0], 0);
+  assert.equal(spikeStepsOf(run(engine, 100, DT), 0)[0], 0);
+});
+
+test('"t-last" while held: "i_nA" is discarded, "dv_mV" is added and a kick past threshold fires and restarts the hold', () => {
+  // No noise, v = -65 and bias -65: the membrane is at its fixed point, so v changes only through the ports.
+  const pop = new DoubleExpLIF(1, DT, { ...T_LAST, bias_nA: -65 });
+  const cur = pop.port("i_nA");
+  const dv = pop.port("dv_mV");
+  const v: number[] = [];
+
+  const events = run(pop, 120, DT, {
+    feed: (k) => {
+      cur[0] = 100; // would drive a free neuron to threshold within a few steps
+      if (k === 5) dv[0] = 1;
+      if (k === 20) dv[0] = 30;
+    },
+    after: () => v.push(pop.v_mV[0]),
+  });
+
+  assert.equal(v[4], -65);
+  assert.deepEqual(v.slice(5, 20), new Array(15).fill(-64), "the kick stays; the current is ignored");
+  assert.deepEqual(spikeStepsOf(events, 0).slice(0, 1), [20], "-64 + 30 >= -40 fires while held");
+  assert.deepEqual(v.slice(21, 61), new Array(40).fill(-65), "held for steps 21 .. 60 after the spike");
+  assert.ok(v[61] > -65, "integrates the current again at step 61");
+});
+
+test('"engine" while held: the "dv_mV" kick is discarded', () => {
+  const pop = new DoubleExpLIF(1, DT, { ...QUIET, bias_nA: -65, vInit: 0 });
+  const dv = pop.port("dv_mV");
+  const v: number[] = [];
+
+  const events = run(pop, 10, DT, {
+    feed: (k) => {
+      if (k === 5) dv[0] = 1;
+    },
+    after: () => v.push(pop.v_mV[0]),
+  });
+
+  assert.deepEqual(spikeStepsOf(events, 0), [0]);
+  assert.deepEqual(v, new Array(10).fill(-65));
+});
+
+test("refractoryRule errors name the value and the choices", () => {
+  assert.throws(
+    () => new DoubleExpLIF(1, DT, { refractoryRule: "matlab" as "t-last" }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /refractoryRule must be "engine" or "t-last", got "matlab"/.test(e.message),
+  );
+});
