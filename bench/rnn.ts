@@ -13,7 +13,8 @@
  *            Paper: 97.0 +- 6.6 % over 100 nets (tau_d 20-100 ms), example net 98 % (tau_d 20-50 ms, s = 60).
  *   xor      --xor-networks (default 3) networks, N 200: rate and LIF accuracy (no paper figures).
  * Other options: --workers 2, --trials 100 (LIF trials per s), --synapse receiver|sender (results under
- * conversions["<task>"] or conversions["<task> (sender)"]), --out FILE, --fresh.
+ * conversions["<task>"] or conversions["<task> (sender)"]), --taus 20:50 (trained decay range in ms; another
+ * range is recorded under "<task> (tau MIN-MAX ms)"), --out FILE, --fresh.
  * Usage: npm run bench:rnn -- --part gonogo --gonogo-networks 3
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -23,7 +24,7 @@ import { runLifTrial } from "../src/rnn/lif-trial.ts";
 import { DEFAULT_SCALES } from "../src/rnn/scale-search.ts";
 import { TASKS, type TaskName, generateTrial, trialRng } from "../src/rnn/tasks.ts";
 import { RateRnnTrainer, trainRateRnn } from "../src/rnn/train.ts";
-import { type SynapseFilter, transferRateRnn } from "../src/rnn/transfer.ts";
+import { TRANSFER_DEFAULTS, type SynapseFilter, transferRateRnn } from "../src/rnn/transfer.ts";
 import { createRateRnn } from "../src/rnn/rate-rnn.ts";
 import { machine, median, packageVersion, writeResult } from "./common.ts";
 
@@ -35,6 +36,11 @@ const part = arg("part", "all");
 const workers = Number(arg("workers", "2"));
 const trials = Number(arg("trials", "100"));
 const synapseFilter = arg("synapse", "receiver") as SynapseFilter;
+/** Range of the trained decay times, "MIN:MAX" in ms (the paper's Fig 7: 20:50; the reference code's default: 20:100). */
+const tauRange_ms = arg("taus", "20:50").split(":").map(Number) as [number, number];
+if (tauRange_ms.length !== 2 || !tauRange_ms.every((t) => t > 0) || tauRange_ms[0] > tauRange_ms[1]) {
+  throw new Error(`--taus MIN:MAX in ms with 0 < MIN <= MAX, got ${arg("taus", "")}`);
+}
 const outFile = arg("out", new URL("./results/rnn.json", import.meta.url).pathname);
 const counts: Record<TaskName, number> = {
   "go-nogo": Number(arg("gonogo-networks", "20")),
@@ -71,6 +77,7 @@ interface TaskResults {
     trials: number;
     scales: readonly number[];
     synapseFilter: string;
+    refractoryRule: string;
   };
   paper: string;
   networks: NetworkRecord[];
@@ -208,12 +215,14 @@ async function conversion(task: TaskName): Promise<void> {
   const units = UNITS[task];
   const settings = {
     units,
-    tauRange_ms: [20, 50] as [number, number],
+    tauRange_ms,
     trials,
     scales: DEFAULT_SCALES,
     synapseFilter,
+    refractoryRule: TRANSFER_DEFAULTS.neuron.refractoryRule ?? "engine",
   };
-  const key = synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`;
+  const tauTag = tauRange_ms.join("-") === "20-50" ? "" : ` (tau ${tauRange_ms.join("-")} ms)`;
+  const key = (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) + tauTag;
   let r = results.conversions[key];
   if (!r || JSON.stringify(r.settings) !== JSON.stringify(settings)) {
     r = { settings, paper: PAPER[task], networks: [] };
@@ -222,7 +231,8 @@ async function conversion(task: TaskName): Promise<void> {
   for (let seed = 1; seed <= counts[task]; seed++) {
     if (r.networks.some((n) => n.seed === seed)) continue;
     const t0 = performance.now();
-    const trained = trainRateRnn(task, { model: { units, tauMin_ms: 20, tauMax_ms: 50 }, seed }, (p) => {
+    const [tauMin_ms, tauMax_ms] = tauRange_ms;
+    const trained = trainRateRnn(task, { model: { units, tauMin_ms, tauMax_ms }, seed }, (p) => {
       if (p.trial % 1000 === 1) {
         process.stderr.write(
           `  ${task} seed ${seed}: trial ${p.trial}, eval loss ${p.meanLoss.toFixed(2)}, accuracy ${p.accuracy}\n`,
