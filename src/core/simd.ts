@@ -112,14 +112,21 @@ export class F32Workspace {
 
   /**
    * A workspace for regions of the given sizes (each starts on a 16-byte boundary), or undefined where the
-   * SIMD kernel is unavailable or disabled (SPIKEFLOW_SIMD=0), or the total exceeds 1 GiB.
+   * SIMD kernel is unavailable or disabled (SPIKEFLOW_SIMD=0), the total exceeds 1 GiB, or the engine refuses
+   * another WebAssembly memory.
    */
   static create(regionFloats: readonly number[]): F32Workspace | undefined {
     const module = simdModule();
     if (module === null || wasm === undefined) return undefined;
     const total = regionFloats.reduce((a, n) => a + roundUp4(n), 0);
     if (total * 4 > 2 ** 30) return undefined;
-    return new F32Workspace(total, module, wasm);
+    try {
+      return new F32Workspace(total, module, wasm);
+    } catch {
+      // Limitation: engines reserve address space per WebAssembly memory; when a process holds very many
+      // at once, creation can fail, and the projection then simply uses the scalar path (same results).
+      return undefined;
+    }
   }
 
   /** Reserves the next region of n floats (zeroed) and returns its offset in floats. */
