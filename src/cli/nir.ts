@@ -8,13 +8,13 @@
  * Times are in seconds (NIR's unit). Results go to stdout; errors name the file and the node.
  */
 import { existsSync, statSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { loadRunModel } from "../experiments/run.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
+import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
@@ -226,7 +226,7 @@ export function addNirCommands(program: Command): void {
     .option("--json", "print the description as JSON")
     .action(async (file: string, o: ImportOpts & { out: string; json?: boolean }) => {
       const imp = await doImport(file, o);
-      await mkdir(o.out, { recursive: true });
+      ensureDirSync(o.out);
       await saveModel(o.out, {
         kind: "nir-network",
         config: { source: file, ...summary(imp) },
@@ -326,7 +326,7 @@ export function addNirCommands(program: Command): void {
               : { last: Array.from(res.data.subarray(res.data.length - n)) }),
           };
           if (o.out !== undefined) {
-            await mkdir(o.out, { recursive: true });
+            ensureDirSync(o.out);
             const data = res.data;
             const tensor =
               data instanceof Uint8Array

@@ -11,7 +11,7 @@
  * Every file is written through a temporary file and a rename.
  */
 import { join } from "node:path";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { loadMnist } from "../data/mnist.ts";
@@ -24,7 +24,7 @@ import { LogisticRegression } from "../readout/logistic.ts";
 import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
-import { writeFileAtomicSync, writeJsonAtomicSync } from "../io/atomic.ts";
+import { ensureDirSync, writeFileAtomicSync, writeJsonAtomicSync } from "../io/atomic.ts";
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
 import type { Presentation } from "./present.ts";
@@ -112,7 +112,7 @@ export function writeCheckpoint(
       elapsed_s: c.elapsed_s,
     },
   });
-  mkdirSync(tmp, { recursive: true });
+  ensureDirSync(tmp);
   for (const [name, bytes] of Object.entries(encoded.files)) writeFileAtomicSync(join(tmp, name), bytes);
   writeFileAtomicSync(join(tmp, MANIFEST_FILE), encoded.manifestText);
   rmSync(old, { recursive: true, force: true });
@@ -414,7 +414,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     config = saved.config;
     from = readCheckpoint(o.out);
   }
-  mkdirSync(o.out, { recursive: true });
+  ensureDirSync(o.out);
   const model = buildModel(o.kind, { ...config, seed: protocol.seed });
   if (!o.resume) {
     writeJsonAtomicSync(join(o.out, "config.json"), {

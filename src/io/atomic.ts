@@ -9,9 +9,18 @@
  * Temporary names are `.<basename>.<pid>.<random>.tmp`, created exclusively so two writers never share one.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { InvalidParameterError } from "../core/errors.ts";
 
 function tempPathFor(path: string): string {
@@ -115,4 +124,41 @@ function jsonText(value: unknown, path: string): string {
     );
   }
   return `${text}\n`;
+}
+
+/**
+ * Creates directory `dir` and its missing parents, one level at a time. Used instead of
+ * `mkdirSync(dir, { recursive: true })`, which in Node 20 spins forever when the parent exists but refuses
+ * the new entry with ENOENT (e.g. a path under /proc). Errors are typed and name the directory.
+ */
+export function ensureDirSync(dir: string): void {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  for (let p = target; ; p = dirname(p)) {
+    try {
+      if (statSync(p).isDirectory()) break;
+      throw new InvalidParameterError(`${p} exists and is not a directory; choose another output directory`);
+    } catch (e) {
+      if (e instanceof InvalidParameterError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") {
+        throw new InvalidParameterError(
+          `cannot use ${p} as a directory (${code ?? String(e)}); choose another path`,
+        );
+      }
+    }
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      mkdirSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") continue;
+      throw new InvalidParameterError(
+        `cannot create directory ${p} (${code ?? String(e)}); choose an output directory you can write to`,
+      );
+    }
+  }
 }

@@ -6,10 +6,10 @@
  * manifest; the manifest's byte count and CRC-32 catch that on load, so a half-saved model is reported, never
  * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NotFoundError } from "../core/errors.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { ensureDirSync, writeFileAtomic } from "./atomic.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
 import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
 
@@ -32,7 +32,7 @@ async function readOrNotFound(path: string, hint: string): Promise<Uint8Array> {
 /** Writes `model` into directory `dir` (created if missing); returns the manifest written. */
 export async function saveModel(dir: string, model: ModelInput): Promise<ModelManifest> {
   const encoded = encodeModel(model);
-  await mkdir(dir, { recursive: true });
+  ensureDirSync(dir);
   for (const [name, bytes] of Object.entries(encoded.files)) {
     await writeFileAtomic(join(dir, name), bytes);
   }

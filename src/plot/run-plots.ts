@@ -13,7 +13,8 @@
  *   spikes        histogram of output spikes per test example (test-spikes.json; skipped for runs that
  *                 predate it)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { ensureDirSync } from "../io/atomic.ts";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { NotFoundError } from "../core/errors.ts";
@@ -315,7 +316,7 @@ export async function writePlots(
   specs: readonly { name: string; spec: PlotSpec }[],
   options: { png?: boolean } = {},
 ): Promise<PlotFile[]> {
-  mkdirSync(plotDir, { recursive: true });
+  ensureDirSync(plotDir);
   const plots: PlotFile[] = [];
   const pngs: Promise<void>[] = [];
   for (const { name, spec } of specs) {

@@ -2,11 +2,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { InvalidParameterError } from "../../src/core/errors.ts";
 import {
+  ensureDirSync,
   writeFileAtomic,
   writeFileAtomicSync,
   writeJsonAtomic,
@@ -156,3 +166,41 @@ test("a read-only directory refuses the write and the old file stays", async (t)
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("ensureDirSync creates missing parents, accepts an existing directory and names what it cannot create", () => {
+  const root = mkdtempSync(join(tmpdir(), "spikeflow-ensure-"));
+  try {
+    const deep = join(root, "a", "b", "c");
+    ensureDirSync(deep);
+    assert.ok(statSync(deep).isDirectory());
+    ensureDirSync(deep); // already there: no error
+    const file = join(root, "file");
+    writeFileSync(file, "x");
+    assert.throws(
+      () => ensureDirSync(file),
+      (e: unknown) =>
+        e instanceof InvalidParameterError && /file exists and is not a directory/.test(String(e)),
+    );
+    assert.throws(
+      () => ensureDirSync(join(file, "sub")),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        /cannot use .*file.* as a directory \(ENOTDIR\)/.test(String(e)),
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test(
+  "ensureDirSync fails at once under /proc, where Node 20's recursive mkdirSync never returns",
+  { skip: process.platform !== "linux" ? "needs Linux /proc" : false },
+  () => {
+    assert.throws(
+      () => ensureDirSync("/proc/spikeflow-nope/run"),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        /cannot create directory \/proc\/spikeflow-nope \(ENOENT\)/.test(String(e)),
+    );
+  },
+);
