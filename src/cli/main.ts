@@ -10,7 +10,8 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { basename, dirname, join, resolve } from "node:path";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { refuseNonEmptyOut } from "./out-dir.ts";
+import { existsSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
 import {
@@ -90,6 +91,9 @@ function report(s: RunSummary, out: string, json: boolean): void {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
+/** Largest rate RNN the CLI builds: 8192^2 = 2^26 recurrent weights. */
+const MAX_RNN_UNITS = 8192;
+
 const program = new Command();
 program
   .name("spikeflow")
@@ -106,7 +110,12 @@ function protocolOptions(cmd: Command): Command {
     .option("--time <ms>", "presentation time per image in ms", num("--time"), 250)
     .option("--dt <ms>", "simulation step in ms", num("--dt"), 1)
     .option("--seed <s>", "seed of every random stream", int("--seed"), 0)
-    .option("--lr <nu>", "potentiation learning rate nu_post", num("--lr"))
+    .option("--lr <nu>", "potentiation learning rate nu_post, >= 0", (v: string) => {
+      const nu = num("--lr")(v);
+      if (nu < 0 || nu > 1)
+        throw new InvalidArgumentError(`--lr must lie in [0, 1] (the paper: 0.01), got ${v}`);
+      return nu;
+    })
     .option(
       "--lr-decay <f>",
       "learning-rate factor every update interval, in (0, 1]",
@@ -166,10 +175,10 @@ async function runCommand(
   name: string,
 ): Promise<void> {
   const out = o.resume ?? o.out ?? join("runs", `${name}-${stamp()}`);
-  if (!o.resume && existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
-    throw new InvalidParameterError(
-      `--out ${out} already exists and is not an empty directory; choose a new --out, delete it, or continue ` +
-        `an interrupted run with --resume ${out}`,
+  if (!o.resume) {
+    refuseNonEmptyOut(
+      out,
+      `choose a new --out, delete it, or continue an interrupted run with --resume ${out}`,
     );
   }
   const progress = makeProgress({ quiet: o.quiet === true });
@@ -453,6 +462,13 @@ rnn
     }) => {
       const task = resolveTask(o.task);
       const out = o.out ?? join("runs", `rnn-${task}-${stamp()}`);
+      refuseNonEmptyOut(out);
+      if (o.neurons > MAX_RNN_UNITS) {
+        throw new InvalidParameterError(
+          `--neurons ${o.neurons} is too large: the recurrent matrix has N^2 weights, and N may be at most ` +
+            `${MAX_RNN_UNITS} (the paper uses 10 to 500)`,
+        );
+      }
       const progress = makeCountProgress({ label: "train", unit: "trials", quiet: o.quiet === true });
       if (!o.quiet)
         process.stderr.write(`spikeflow: rate RNN ${task}, N = ${o.neurons}, seed ${o.seed} -> ${out}\n`);

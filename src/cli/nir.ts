@@ -15,6 +15,7 @@ import type { Command } from "commander";
 import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
+import { refuseNonEmptyOut } from "./out-dir.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
@@ -225,6 +226,7 @@ export function addNirCommands(program: Command): void {
   )
     .option("--json", "print the description as JSON")
     .action(async (file: string, o: ImportOpts & { out: string; json?: boolean }) => {
+      refuseNonEmptyOut(o.out);
       const imp = await doImport(file, o);
       ensureDirSync(o.out);
       await saveModel(o.out, {
@@ -286,6 +288,7 @@ export function addNirCommands(program: Command): void {
           if (unset("method") && options.method !== undefined) o.method = options.method;
           if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;
         }
+        if (o.out !== undefined) refuseNonEmptyOut(o.out);
         const imp = await doImport(path, o);
         if ((o.input ?? []).length === 0 && o.steps === undefined) {
           throw new InvalidParameterError(

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -97,6 +97,71 @@ test("eval of a directory without a model names the missing file", () => {
     const r = cli("eval", dir);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /model\.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("commands refuse to write into an existing run: train, rnn train, nir import; rnn train refuses a huge N", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-"));
+  try {
+    writeFileSync(join(dir, "keep.json"), "{}");
+    const rnn = cli(
+      "rnn",
+      "train",
+      "--task",
+      "go-nogo",
+      "--neurons",
+      "5",
+      "--max-trials",
+      "1",
+      "--out",
+      dir,
+      "--quiet",
+    );
+    assert.equal(rnn.code, 2);
+    assert.match(
+      rnn.err,
+      /--out .* already exists and is not an empty directory; choose a new --out or delete it/,
+    );
+    const nir = cli("nir", "import", "no-such.nir", "--dt", "0.001", "--out", dir);
+    assert.equal(nir.code, 2);
+    assert.match(nir.err, /already exists and is not an empty directory/);
+    const file = join(dir, "keep.json");
+    const train = cli(
+      "train",
+      "lcsnn",
+      "--filters",
+      "2",
+      "--train",
+      "10",
+      "--test",
+      "5",
+      "--out",
+      file,
+      "--quiet",
+    );
+    assert.equal(train.code, 2);
+    assert.match(train.err, /--out .*keep\.json is a file, not a directory/);
+    assert.equal(readFileSync(file, "utf8"), "{}", "nothing was overwritten");
+    const huge = cli(
+      "rnn",
+      "train",
+      "--task",
+      "go-nogo",
+      "--neurons",
+      "100000",
+      "--out",
+      join(dir, "big"),
+      "--quiet",
+    );
+    assert.equal(huge.code, 2);
+    assert.match(huge.err, /--neurons 100000 is too large: .* at most 8192/);
+    for (const bad of ["-1", "1e9"]) {
+      const lr = cli("train", "lcsnn", "--lr", bad);
+      assert.notEqual(lr.code, 0);
+      assert.match(lr.err, new RegExp(`--lr must lie in \\[0, 1\\] \\(the paper: 0.01\\), got ${bad}`));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
