@@ -11,7 +11,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { basename, dirname, join, resolve } from "node:path";
 import { refuseNonEmptyOut } from "./out-dir.ts";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
 import {
@@ -181,6 +181,7 @@ async function runCommand(
       `choose a new --out, delete it, or continue an interrupted run with --resume ${out}`,
     );
   }
+  const existedBefore = existsSync(out);
   const progress = makeProgress({ quiet: o.quiet === true });
   if (!o.quiet) {
     process.stderr.write(
@@ -211,6 +212,14 @@ async function runCommand(
     progress.stop();
     report(s, out, o.json === true);
     await reportAfterRun(out, o.data, o.quiet === true);
+  } catch (e) {
+    // A run that failed before its first checkpoint (and before its summary) leaves nothing worth keeping:
+    // remove the directory it created, so the same command can be run again once the cause is fixed.
+    const kept = ["checkpoint", "summary.json"].some((f) => existsSync(join(out, f)));
+    if (!o.resume && !existedBefore && !kept) {
+      rmSync(out, { recursive: true, force: true });
+    }
+    throw e;
   } finally {
     progress.stop();
   }

@@ -48,6 +48,24 @@ test("a presentation time that is not a whole number of steps is a typed error, 
     );
     assert.equal(r.code, 2);
     assert.match(r.err, /time_ms of 2.5 ms is not a whole number of steps of dt = 1 ms/);
+    // a run that failed before its first checkpoint leaves no half-written directory behind
+    const fresh = join(dir, "new-run");
+    const f = cli(
+      "train",
+      "lcsnn",
+      "--filters",
+      "2",
+      "--train",
+      "70000",
+      "--test",
+      "5",
+      "--out",
+      fresh,
+      "--quiet",
+    );
+    assert.equal(f.code, 2);
+    assert.match(f.err, /trainCount 70000 exceeds the 60000 training images/);
+    assert.equal(existsSync(fresh), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
