@@ -17,10 +17,10 @@
  * returns undefined and projections use the scalar loop.
  */
 
+import { WASM_HEADER, type WasmApi, compileWasm, section, uleb, wasmApi, wasmName as str } from "./wasm.ts";
+
 /** WebAssembly bytes of `(func (param dst i32) (param src i32) (param n i32))` exported as "add". */
 function addModuleBytes(): Uint8Array {
-  const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-  const str = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
   // locals: 0 dst, 1 src, 2 n, 3 end
   const code = [
     ...[0x20, 0, 0x20, 2, 0x41, 2, 0x76, 0x41, 4, 0x74, 0x6a, 0x21, 3], // end = dst + ((n >> 2) << 4)
@@ -43,7 +43,7 @@ function addModuleBytes(): Uint8Array {
   ];
   const body = [1, 1, 0x7f, ...code]; // one local group: 1 x i32
   return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...WASM_HEADER,
     ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0]), // type 0: (i32, i32, i32) -> ()
     ...section(2, [1, ...str("env"), ...str("mem"), 0x02, 0x00, 1]), // import memory, min 1 page
     ...section(3, [1, 0]), // function 0 has type 0
@@ -52,44 +52,15 @@ function addModuleBytes(): Uint8Array {
   ]);
 }
 
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-/** The part of the WebAssembly JS API used here (the project's type libraries declare no DOM globals). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
-}
-
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+const wasm = wasmApi;
 let compiled: object | null | undefined;
 
 function simdModule(): object | null {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   if (env?.SPIKEFLOW_SIMD === "0") return null; // read at every workspace creation, so tests can compare
   if (compiled !== undefined) return compiled;
-  let result: object | null = null;
-  if (wasm !== undefined) {
-    try {
-      const bytes = addModuleBytes();
-      if (wasm.validate(bytes)) result = new wasm.Module(bytes);
-    } catch {
-      result = null;
-    }
-  }
-  compiled = result;
-  return result;
+  compiled = compileWasm(addModuleBytes());
+  return compiled;
 }
 
 /** Float32 regions in one WebAssembly memory, with the SIMD add between them. */

@@ -109,6 +109,15 @@ export abstract class PopulationBase implements Population {
     return a;
   }
 
+  /** Registers a buffer the model allocated itself (e.g. in WebAssembly memory) as the state `name`. */
+  protected adoptState(name: string, buffer: Float32Array): Float32Array {
+    if (buffer.length !== this.size) {
+      throw new InvalidParameterError(`state "${name}" needs ${this.size} values, got ${buffer.length}`);
+    }
+    this.states.set(name, buffer);
+    return buffer;
+  }
+
   /** Clears the previous step's spikes; call at the start of `step`. */
   protected beginSpikes(): void {
     const idx = this.spikeIdx;

@@ -57,6 +57,17 @@ import { type Rng, createRng } from "../core/rng.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
+import {
+  BIAS,
+  CELL,
+  DECAY,
+  DoubleExpKernel,
+  type DoubleExpKernelConstants,
+  H_RATE,
+  H_SYN,
+  I_SYN,
+  JUMP,
+} from "./double-exp-kernel.ts";
 import { GaussianNoise } from "./gaussian-noise.ts";
 
 export type IntegrationMethod = "euler" | "exact";
@@ -232,18 +243,6 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
 }
 
 /**
- * Per-neuron record of the packed state (see the class comment): the hot loop reads one array with stride
- * CELL instead of six, which keeps its pointers in registers (about 30 % faster at N = 200).
- */
-const CELL = 6;
-const I_SYN = 0;
-const H_SYN = 1;
-const H_RATE = 2;
-const DECAY = 3;
-const JUMP = 4;
-const BIAS = 5;
-
-/**
  * The step of the spiking-RNN configuration (double exponential, noise also while held, no "dv_mV" input):
  * the same arithmetic in the same order as `stepGeneral`, so results are bit-identical, but as a plain
  * function of typed arrays and numbers. V8 compiles it once, monomorphic, with every value in a local;
@@ -329,7 +328,10 @@ export class DoubleExpLIF extends PopulationBase {
    */
   private readonly cells: Float64Array;
   private rng: Rng;
-  private readonly gauss = new GaussianNoise();
+  private readonly gauss: GaussianNoise;
+  /** The WebAssembly kernel owning the state buffers, when available (double-exp-kernel.ts). */
+  private readonly kernel: DoubleExpKernel | undefined;
+  private readonly kernelConstants: DoubleExpKernelConstants;
   private readonly noise: Float64Array;
   private readonly iSynMirror: Float32Array;
   private readonly rMirror: Float32Array;
@@ -348,12 +350,29 @@ export class DoubleExpLIF extends PopulationBase {
     this.dt_ms = dt_ms;
     this.derived = deriveDoubleExpLif(this.params, size, dt_ms);
     this.rng = createRng(this.params.seed, "double-exp-lif");
-    this.v_mV = this.addState("v_mV", 0);
+    const kernel = DoubleExpKernel.create(size);
+    this.kernel = kernel;
+    this.v_mV = kernel ? this.adoptState("v_mV", kernel.v_mV) : this.addState("v_mV", 0);
     this.iSynMirror = this.addState("iSyn_nA", 0);
     this.rMirror = this.addState("r_Hz", 0);
-    this.refractoryLeft = new Int32Array(size).fill(this.derived.refAtReset);
-    this.r_Hz = new Float64Array(size);
-    this.cells = new Float64Array(size * CELL);
+    this.refractoryLeft = (kernel?.refractoryLeft ?? new Int32Array(size)).fill(this.derived.refAtReset);
+    this.r_Hz = kernel?.r_Hz ?? new Float64Array(size);
+    this.cells = kernel?.cells ?? new Float64Array(size * CELL);
+    this.gauss = kernel?.noise ?? new GaussianNoise();
+    const { vRest_mV, resistance_MOhm, vThreshold_mV, vReset_mV, noiseSd_mV } = this.params;
+    const { memGain, refCounter, riseDecay, tLast } = this.derived;
+    this.kernelConstants = Object.freeze({
+      memGain,
+      vRest_mV,
+      resistance_MOhm,
+      vThreshold_mV,
+      vReset_mV,
+      refCounter,
+      riseDecay,
+      dt_ms,
+      noiseSd_mV,
+      tLast,
+    });
     for (let i = 0; i < size; i++) {
       this.cells[i * CELL + DECAY] = this.derived.decay[i];
       this.cells[i * CELL + JUMP] = this.derived.jump[i];
@@ -390,14 +409,24 @@ export class DoubleExpLIF extends PopulationBase {
     const { memGain, refCounter, riseDecay, single, tLast } = this.derived;
     const { vRest_mV, vThreshold_mV, vReset_mV, resistance_MOhm: R, noiseSd_mV } = this.params;
     const n = this.size;
-    const noise = this.noise;
-    if (noiseSd_mV > 0) this.gauss.fill(noise, n, noiseSd_mV);
     this.beginSpikes();
     // ports nobody ever obtained hold only zeros: skip reading and clearing them
     const useCur = this.portEverRequested(1);
     const useDv = this.portEverRequested(2);
-    if (!single && !useDv && (this.params.noiseWhenRefractory || noiseSd_mV === 0)) {
-      // the spiking-RNN configuration: a standalone kernel (monomorphic, all state in locals)
+    const rnnCase = !single && !useDv && this.params.noiseWhenRefractory;
+    if (rnnCase && noiseSd_mV > 0 && this.kernel !== undefined) {
+      // the spiking-RNN configuration in WebAssembly: noise and update in one pass
+      const syn = this.portAt(0);
+      const cur = useCur ? this.portAt(1) : undefined;
+      this.setSpikeCount(this.kernel.step(n, syn, cur, this.spikeIdx, this.spiked, this.kernelConstants));
+      syn.fill(0);
+      cur?.fill(0);
+      return;
+    }
+    const noise = this.noise;
+    if (noiseSd_mV > 0) this.gauss.fill(noise, n, noiseSd_mV);
+    if (rnnCase) {
+      // the same configuration in TypeScript: a standalone kernel (monomorphic, all state in locals)
       this.setSpikeCount(
         doubleExpKernel(
           n,

@@ -23,9 +23,9 @@ const V = 9.91256303526217e-3;
 const MAG = 16777216; // 2^24
 
 /** +-X[i] / 2^24: entries 0..127 positive, 128..255 negative (index = u & 255). */
-const SIGNED_WIDTH = new Float64Array(2 * LAYERS);
+export const SIGNED_WIDTH = new Float64Array(2 * LAYERS);
 /** floor(2^24 X[i+1] / X[i]). */
-const INNER = new Int32Array(LAYERS);
+export const INNER = new Int32Array(LAYERS);
 /** f(X[i]), i = 0 .. 128. */
 const FX = new Float64Array(LAYERS + 1);
 
@@ -47,32 +47,39 @@ const FX = new Float64Array(LAYERS + 1);
   for (let i = 0; i <= LAYERS; i++) FX[i] = f(x[i]);
 })();
 
-/** A Gaussian noise source with its own xoshiro128** state. */
+/**
+ * A Gaussian noise source with its own xoshiro128** state. The four state words live in an Int32Array, by
+ * default its own; a WebAssembly kernel that inlines the fast path (src/neurons/double-exp-kernel.ts) passes
+ * one in its memory, so both draw from one sequence.
+ */
 export class GaussianNoise {
-  private s0 = 1;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
+  /** The generator state s0..s3. */
+  readonly state: Int32Array;
 
-  constructor(rng?: Rng) {
+  constructor(rng?: Rng, state: Int32Array = new Int32Array(4)) {
+    if (state.length !== 4) throw new RangeError("GaussianNoise state must hold 4 words");
+    this.state = state;
     if (rng) this.seed(rng);
+    else if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1;
   }
 
   /** Restarts the sequence from four words of `rng` (consumed from it). */
   seed(rng: Rng): void {
-    this.s0 = rng.nextU32() | 0;
-    this.s1 = rng.nextU32() | 0;
-    this.s2 = rng.nextU32() | 0;
-    this.s3 = rng.nextU32() | 0;
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const st = this.state;
+    st[0] = rng.nextU32() | 0;
+    st[1] = rng.nextU32() | 0;
+    st[2] = rng.nextU32() | 0;
+    st[3] = rng.nextU32() | 0;
+    if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
   }
 
   /** out[0 .. n) = sd * N(0, 1) samples. */
   fill(out: Float64Array, n: number, sd: number): void {
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
+    const st = this.state;
+    let s0 = st[0];
+    let s1 = st[1];
+    let s2 = st[2];
+    let s3 = st[3];
     for (let k = 0; k < n; k++) {
       // xoshiro128**: result from s1, then the state transition
       const a = Math.imul(s1, 5);
@@ -89,20 +96,20 @@ export class GaussianNoise {
         out[k] = sd * (m * SIGNED_WIDTH[u & 255]);
         continue;
       }
-      this.s0 = s0;
-      this.s1 = s1;
-      this.s2 = s2;
-      this.s3 = s3;
+      st[0] = s0;
+      st[1] = s1;
+      st[2] = s2;
+      st[3] = s3;
       out[k] = sd * this.rejected(u);
-      s0 = this.s0;
-      s1 = this.s1;
-      s2 = this.s2;
-      s3 = this.s3;
+      s0 = st[0];
+      s1 = st[1];
+      s2 = st[2];
+      s3 = st[3];
     }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = s3;
   }
 
   /** One standard-normal sample (the slow but simple path; `fill` is the fast one). */
@@ -113,16 +120,17 @@ export class GaussianNoise {
   }
 
   private nextU32(): number {
-    const s1 = this.s1;
+    const st = this.state;
+    const s1 = st[1];
     const a = Math.imul(s1, 5);
     const u = Math.imul((a << 7) | (a >>> 25), 9);
     const t = s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
+    st[2] ^= st[0];
+    st[3] ^= s1;
+    st[1] ^= st[2];
+    st[0] ^= st[3];
+    st[2] ^= t;
+    st[3] = (st[3] << 11) | (st[3] >>> 21);
     return u >>> 0;
   }
 
@@ -131,8 +139,11 @@ export class GaussianNoise {
     return (this.nextU32() + 1) * 2.3283064365386963e-10;
   }
 
-  /** The word `first` missed the fast path: tail or wedge test, then fresh words until one is accepted. */
-  private rejected(first: number): number {
+  /**
+   * The word `first` missed the fast path: tail or wedge test, then fresh words (from `state`) until one is
+   * accepted. Returns a standard-normal sample.
+   */
+  rejected(first: number): number {
     let u = first >>> 0;
     for (;;) {
       const i = u & 127;

@@ -1,0 +1,122 @@
+/**
+ * The few pieces needed to assemble small WebAssembly modules in source (no toolchain): LEB128 integers,
+ * sections, names, constants, the opcodes the kernels use, and the part of the WebAssembly JS API they call.
+ * Used by src/core/simd.ts (the SIMD delivery kernel) and src/neurons/double-exp-kernel.ts (the spiking-RNN
+ * neuron step). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
+ */
+
+/** Unsigned LEB128. */
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** A section: id, byte length, body. */
+export function section(id: number, body: readonly number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/** A name (UTF-8 of ASCII text, length-prefixed). */
+export function wasmName(s: string): number[] {
+  return [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
+}
+
+/** The 8 little-endian bytes of a float64 constant. */
+export function f64Bytes(x: number): number[] {
+  return Array.from(new Uint8Array(new Float64Array([x]).buffer));
+}
+
+/** Module header: magic and version 1. */
+export const WASM_HEADER: readonly number[] = Object.freeze([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+/** Value types. */
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+
+/** Opcodes used by the kernels (single-byte ones). */
+export const OP = Object.freeze({
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  call: 0x10,
+  void: 0x40,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  f32Load: 0x2a,
+  f64Load: 0x2b,
+  i32Store: 0x36,
+  f32Store: 0x38,
+  f64Store: 0x39,
+  i32Const: 0x41,
+  f64Const: 0x44,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32LtS: 0x48,
+  i32LtU: 0x49,
+  i32GtS: 0x4a,
+  i32GeU: 0x4f,
+  f64Lt: 0x63,
+  f64Ge: 0x66,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32Xor: 0x73,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  i32Rotl: 0x77,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+  f32DemoteF64: 0xb6,
+  f64ConvertI32U: 0xb8,
+  f64PromoteF32: 0xbb,
+});
+
+/** The part of the WebAssembly JS API used here (the project's type libraries declare no DOM globals). */
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+}
+
+/** The engine's WebAssembly object, or undefined where there is none. */
+export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Compiles `bytes` once validated; null where WebAssembly is missing or refuses the module. */
+export function compileWasm(bytes: Uint8Array): object | null {
+  if (wasmApi === undefined) return null;
+  try {
+    return wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+}
