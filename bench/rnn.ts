@@ -14,10 +14,14 @@
  *   xor      --xor-networks (default 3) networks, N 200: rate and LIF accuracy (no paper figures).
  * Other options: --workers 2, --trials 100 (LIF trials per s), --synapse receiver|sender (results under
  * conversions["<task>"] or conversions["<task> (sender)"]), --taus 20:50 (trained decay range in ms; another
- * range is recorded under "<task> (tau MIN-MAX ms)"), --out FILE, --fresh.
+ * range is recorded under "<task> (tau MIN-MAX ms)"), --seeds A:B (only these network seeds; default all),
+ * --out FILE, --fresh.
+ * Several processes may share one --out file (e.g. --seeds 1:5 and --seeds 6:10 side by side, so that one
+ * network trains while another is searched): every save takes a lock file, re-reads the file and merges its
+ * networks by seed, so no process overwrites another's results.
  * Usage: npm run bench:rnn -- --part gonogo --gonogo-networks 3
  */
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { createRng } from "../src/core/rng.ts";
 import { searchScaleParallel } from "../src/parallel/scale-search-pool.ts";
 import { runLifTrial } from "../src/rnn/lif-trial.ts";
@@ -42,6 +46,14 @@ if (tauRange_ms.length !== 2 || !tauRange_ms.every((t) => t > 0) || tauRange_ms[
   throw new Error(`--taus MIN:MAX in ms with 0 < MIN <= MAX, got ${arg("taus", "")}`);
 }
 const outFile = arg("out", new URL("./results/rnn.json", import.meta.url).pathname);
+const seedRange = arg("seeds", "1:1000000").split(":").map(Number);
+if (
+  seedRange.length !== 2 ||
+  !seedRange.every((k) => Number.isInteger(k) && k >= 1) ||
+  seedRange[0] > seedRange[1]
+) {
+  throw new Error(`--seeds A:B with integers 1 <= A <= B, got ${arg("seeds", "")}`);
+}
 const counts: Record<TaskName, number> = {
   "go-nogo": Number(arg("gonogo-networks", "20")),
   mante: Number(arg("context-networks", "10")),
@@ -111,10 +123,57 @@ results.spikeflow = packageVersion();
 results.machine = machine();
 results.workers = workers;
 
-function save(): void {
-  results.date = new Date().toISOString();
-  writeResult(outFile, results);
+/** Runs `fn` holding `outFile`.lock (created exclusively; a lock older than 2 minutes is taken as stale). */
+function withLock(fn: () => void): void {
+  const lock = `${outFile}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      closeSync(openSync(lock, "wx"));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 120_000) unlinkSync(lock);
+      } catch {
+        // the holder removed it meanwhile
+      }
+      if (attempt > 6000)
+        throw new Error(`could not take ${lock} within 5 minutes; remove it if no bench runs`, {
+          cause: e,
+        });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    unlinkSync(lock);
+  }
 }
+
+/** Writes the results, merged with what other processes saved to the same file since (by task, by seed). */
+function save(): void {
+  withLock(() => {
+    if (existsSync(outFile)) {
+      const disk = JSON.parse(readFileSync(outFile, "utf8")) as Results;
+      for (const [key, theirs] of Object.entries(disk.conversions ?? {})) {
+        const ours = results.conversions[key];
+        if (!ours) {
+          results.conversions[key] = theirs;
+        } else if (JSON.stringify(ours.settings) === JSON.stringify(theirs.settings)) {
+          for (const n of theirs.networks)
+            if (!ours.networks.some((m) => m.seed === n.seed)) ours.networks.push(n);
+          ours.networks.sort((a, b) => a.seed - b.seed);
+          summarise(key.split(" ")[0] as TaskName, ours);
+        }
+      }
+      if (!touchedSpeed && disk.speed) results.speed = disk.speed;
+    }
+    results.date = new Date().toISOString();
+    writeResult(outFile, results);
+  });
+}
+let touchedSpeed = false;
 
 function cpu_ms(fn: () => void): { wall_ms: number; cpu_ms: number } {
   const c0 = process.cpuUsage();
@@ -158,6 +217,7 @@ async function speed(): Promise<void> {
     workers,
     transfer: { synapseFilter },
   });
+  touchedSpeed = true;
   results.speed = {
     goNogoTrainingUpdate_ms: {
       wall: upd.wall_ms / 200,
@@ -228,7 +288,7 @@ async function conversion(task: TaskName): Promise<void> {
     r = { settings, paper: PAPER[task], networks: [] };
     results.conversions[key] = r;
   }
-  for (let seed = 1; seed <= counts[task]; seed++) {
+  for (let seed = seedRange[0]; seed <= Math.min(counts[task], seedRange[1]); seed++) {
     if (r.networks.some((n) => n.seed === seed)) continue;
     const t0 = performance.now();
     const [tauMin_ms, tauMax_ms] = tauRange_ms;
