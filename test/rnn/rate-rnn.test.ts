@@ -88,6 +88,50 @@ test("update rule: with W = 0, no noise and constant input, x_t = w_in (1 - (1 -
   }
 });
 
+test("every input column reaches the network: 2 and 4 inputs against the closed form with W = 0", () => {
+  // Same linear recursion as above with the drive sum_c W_in[i, c] u_c: fixed point sum_c W_in[i, c] u_c,
+  // factor (1 - a) per step. Distinct per-channel values (1, -2, 0.5, 3) make a dropped, swapped or
+  // mis-strided column visible in every unit.
+  for (const inputs of [2, 4]) {
+    const model = createRateRnn({ units: 6, inputs, seed: 5, noiseSd: 0, initStateSd: 0.3 });
+    model.wRaw.fill(0);
+    const steps = 30;
+    const level = [1, -2, 0.5, 3].slice(0, inputs);
+    const u = new Float64Array(steps * inputs);
+    for (let t = 0; t < steps; t++) for (let c = 0; c < inputs; c++) u[t * inputs + c] = level[c];
+    const { x } = simulateRateRnn(model, u, steps, createRng(5, "noise"));
+    const taus = decayTaus_ms(model);
+    for (let i = 0; i < 6; i++) {
+      const a = 5 / taus[i];
+      let drive = 0;
+      for (let c = 0; c < inputs; c++) drive += model.wIn[i * inputs + c] * level[c];
+      for (let t = 0; t < steps; t++) {
+        const expected = drive * (1 - (1 - a) ** t) + x[i] * (1 - a) ** t;
+        assert.ok(Math.abs(x[t * 6 + i] - expected) < 1e-12, `${inputs} inputs, unit ${i}, step ${t}`);
+      }
+    }
+  }
+});
+
+test("XOR trial: the second pulse reaches the state from step 111 on (u_{t-1} drives x_t), the first from 51", () => {
+  // Noise off: two trials that differ only in the sign of one pulse have identical states up to the step the
+  // pulse first enters (x_t uses u_{t-1}, so pulse 1 at u_50 enters x_51, pulse 2 at u_110 enters x_111) and
+  // different states from then on.
+  const model = createRateRnn({ units: 20, inputs: 2, seed: 6, noiseSd: 0, initStateSd: 0 });
+  const run = (signs: [number, number]) => {
+    const trial = generateTrial("xor", createRng(6), { signs });
+    return simulateRateRnn(model, trial.u, trial.steps, createRng(6, "noise")).x;
+  };
+  const base = run([1, 1]);
+  const firstDiff = (other: Float64Array) => {
+    for (let t = 0; t < 300; t++)
+      for (let i = 0; i < 20; i++) if (other[t * 20 + i] !== base[t * 20 + i]) return t;
+    return -1;
+  };
+  assert.equal(firstDiff(run([-1, 1])), 51);
+  assert.equal(firstDiff(run([1, -1])), 111);
+});
+
 test("noise: x_0 has sd 0.01 and each step adds N(0, 0.01) outside the alpha factor", () => {
   // With W = 0, W_in = 0 the residual x_t - (1 - a) x_{t-1} is exactly the noise xi_t.
   const model = createRateRnn({ units: 100, inputs: 1, seed: 4 });
