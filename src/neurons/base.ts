@@ -7,6 +7,13 @@
 import { InvalidParameterError, NotFoundError, requireInteger } from "../core/errors.ts";
 import type { Population, StepContext } from "../network/types.ts";
 
+/** Storage a model may hand to `PopulationBase` instead of letting it allocate (see the constructor). */
+export interface PopulationBuffers {
+  readonly arena: Float32Array;
+  readonly spikeIdx: Int32Array;
+  readonly spiked: Uint8Array;
+}
+
 export abstract class PopulationBase implements Population {
   abstract readonly model: string;
   readonly size: number;
@@ -28,17 +35,37 @@ export abstract class PopulationBase implements Population {
   private readonly arenaStates: number;
   private arenaUsed = 0;
 
-  protected constructor(size: number, portNames: readonly string[] = ["input"], arenaStates = 0) {
+  /**
+   * @param buffers optional storage the model allocated itself (e.g. in a WebAssembly memory): the arena
+   *   (size x (ports + arenaStates) floats, zeroed) and the spike buffers (size entries each).
+   */
+  protected constructor(
+    size: number,
+    portNames: readonly string[] = ["input"],
+    arenaStates = 0,
+    buffers?: PopulationBuffers,
+  ) {
     requireInteger("population size", size, 1);
     if (portNames.length === 0) {
       throw new InvalidParameterError("a population needs at least one input port name");
     }
+    const arenaLength = size * (portNames.length + arenaStates);
+    if (
+      buffers &&
+      (buffers.arena.length !== arenaLength ||
+        buffers.spikeIdx.length !== size ||
+        buffers.spiked.length !== size)
+    ) {
+      throw new InvalidParameterError(
+        `population buffers must hold ${arenaLength} arena floats and ${size} spike entries`,
+      );
+    }
     this.size = size;
-    this.spikeIdx = new Int32Array(size);
-    this.spiked = new Uint8Array(size);
+    this.spikeIdx = buffers?.spikeIdx ?? new Int32Array(size);
+    this.spiked = buffers?.spiked ?? new Uint8Array(size);
     this.portNames = Object.freeze([...portNames]);
     this.arenaStates = arenaStates;
-    this.arena = new Float32Array(size * (portNames.length + arenaStates));
+    this.arena = buffers?.arena ?? new Float32Array(arenaLength);
     this.ports = portNames.map((_n, k) => this.arena.subarray(k * size, (k + 1) * size));
     this.portsRequested = new Uint8Array(portNames.length);
   }

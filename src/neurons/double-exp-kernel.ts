@@ -17,8 +17,9 @@
  *
  * Memory (one WebAssembly memory per population, never grown, so the typed-array views stay valid):
  *   cells  f64 x CELL per neuron (I, h, hr, e^(-dt/tau_d), jump, bias)   r  f64 per neuron
- *   v      f32 per neuron          counter  i32 per neuron          syn, i_nA  f32 per neuron (copied in)
- *   spikes i32 per neuron (indices of this step's spikes)
+ *   v      f32 per neuron          counter  i32 per neuron
+ *   ports  f32 x 3 per neuron (syn, i_nA, dv_mV: the population's arena; the kernel reads and zeroes the first two)
+ *   spikes i32 per neuron (this step's spike indices) and u8 per neuron (spiked flags): PopulationBase's buffers
  *   tables SIGNED_WIDTH f64[256], INNER i32[128];  state  i32[4] (the generator, shared with GaussianNoise)
  * Limitation: where WebAssembly is missing or a memory cannot be created, `createDoubleExpKernel` returns
  * undefined and DoubleExpLIF runs its TypeScript kernel (same results, slower). SPIKEFLOW_WASM=0 forces that.
@@ -35,6 +36,7 @@ import {
   wasmApi,
   wasmName,
 } from "../core/wasm.ts";
+import type { PopulationBuffers } from "./base.ts";
 import { GaussianNoise, INNER, SIGNED_WIDTH } from "./gaussian-noise.ts";
 
 /** Float64 values per neuron in `cells`: I_syn, h_syn, h_rate, decay, jump, bias (offsets below). */
@@ -83,34 +85,36 @@ const P = {
   riseDecay: 18,
   dt: 19,
   sd: 20,
-  // locals
-  i: 21,
-  s0: 22,
-  s1: 23,
-  s2: 24,
-  s3: 25,
-  u: 26,
-  a: 27,
-  t: 28,
-  m: 29,
-  count: 30,
-  left: 31,
-  oc: 32,
-  o4: 33,
-  o8: 34,
-  z: 35,
-  d: 36,
-  h: 37,
-  ii: 38,
-  hr: 39,
-  vi: 40,
-  total: 41,
-  vOld: 42,
+  pSpiked: 21,
+  // locals: 14 i32, then 9 f64
+  i: 22,
+  s0: 23,
+  s1: 24,
+  s2: 25,
+  s3: 26,
+  u: 27,
+  a: 28,
+  t: 29,
+  m: 30,
+  count: 31,
+  left: 32,
+  oc: 33,
+  o4: 34,
+  o8: 35,
+  z: 36,
+  d: 37,
+  h: 38,
+  ii: 39,
+  hr: 40,
+  vi: 41,
+  total: 42,
+  vOld: 43,
+  curI: 44,
 } as const;
-const PARAM_TYPES = [...Array<number>(12).fill(I32), F64, F64, F64, F64, F64, I32, F64, F64, F64];
+const PARAM_TYPES = [...Array<number>(12).fill(I32), F64, F64, F64, F64, F64, I32, F64, F64, F64, I32];
 const LOCAL_GROUPS = [
   [14, I32],
-  [8, F64],
+  [9, F64],
 ] as const;
 /** Byte offset of INNER in the table region (after SIGNED_WIDTH's 256 float64). */
 const INNER_OFFSET = 2048;
@@ -122,6 +126,7 @@ const i32 = (v: number) => [OP.i32Const, ...sleb(v)];
 const f64Load = (offset = 0) => [OP.f64Load, 3, ...uleb(offset)];
 const f64Store = (offset = 0) => [OP.f64Store, 3, ...uleb(offset)];
 const f32Load = [OP.f32Load, 2, 0];
+const f32Const0 = [OP.f32Const, 0, 0, 0, 0];
 const f32Store = [OP.f32Store, 2, 0];
 const i32Load = (offset = 0) => [OP.i32Load, 2, ...uleb(offset)];
 const i32Store = (offset = 0) => [OP.i32Store, 2, ...uleb(offset)];
@@ -256,7 +261,7 @@ function stepBody(): number[] {
     OP.f64Mul,
     OP.f64Add,
     ...set(P.ii),
-    // h_syn = h e_r + syn_i jump
+    // h_syn = h e_r + syn_i jump; syn_i = 0 (the port is consumed)
     ...get(P.oc),
     ...get(P.h),
     ...get(P.riseDecay),
@@ -269,6 +274,9 @@ function stepBody(): number[] {
     OP.f64Mul,
     OP.f64Add,
     ...f64Store(8 * H_SYN),
+    ...addr(P.pSyn, P.o4),
+    ...f32Const0,
+    ...f32Store,
     // hr = h_rate; r = r d + hr dt; h_rate = hr e_r; I_syn = I
     ...get(P.oc),
     ...f64Load(8 * H_RATE),
@@ -293,6 +301,18 @@ function stepBody(): number[] {
     ...f64Store(8 * I_SYN),
   ];
   const membrane = [
+    // "i_nA" is consumed whether or not the neuron is held
+    ...get(P.useCur),
+    OP.if,
+    OP.void,
+    ...addr(P.pCur, P.o4),
+    ...f32Load,
+    OP.f64PromoteF32,
+    ...set(P.curI),
+    ...addr(P.pCur, P.o4),
+    ...f32Const0,
+    ...f32Store,
+    OP.end,
     // left = counter
     ...addr(P.pRef, P.o4),
     ...i32Load(0),
@@ -350,9 +370,7 @@ function stepBody(): number[] {
     OP.if,
     OP.void,
     ...get(P.total),
-    ...addr(P.pCur, P.o4),
-    ...f32Load,
-    OP.f64PromoteF32,
+    ...get(P.curI),
     OP.f64Add,
     ...set(P.total),
     OP.end,
@@ -388,6 +406,13 @@ function stepBody(): number[] {
     OP.i32Add,
     ...get(P.i),
     ...i32Store(0),
+    ...get(P.pSpiked),
+    ...get(P.i),
+    OP.i32Add,
+    ...i32(1),
+    OP.i32Store8,
+    0,
+    0,
     ...get(P.count),
     ...i32(1),
     OP.i32Add,
@@ -502,9 +527,8 @@ export class DoubleExpKernel {
   readonly v_mV: Float32Array;
   readonly refractoryLeft: Int32Array;
   readonly noise: GaussianNoise;
-  private readonly syn: Float32Array;
-  private readonly cur: Float32Array;
-  private readonly spikes: Int32Array;
+  /** The population's ports (syn, i_nA, dv_mV back to back) and spike buffers, for PopulationBase. */
+  readonly buffers: PopulationBuffers;
   private readonly stepFn: (...args: number[]) => number;
   private readonly ptr: {
     c: number;
@@ -514,6 +538,7 @@ export class DoubleExpKernel {
     syn: number;
     cur: number;
     idx: number;
+    spiked: number;
     tab: number;
     st: number;
   };
@@ -532,11 +557,13 @@ export class DoubleExpKernel {
       tab: take(INNER_OFFSET + 4 * INNER.length),
       v: take(4 * n),
       ref: take(4 * n),
-      syn: take(4 * n),
-      cur: take(4 * n),
+      syn: take(3 * 4 * n), // the arena: syn, i_nA, dv_mV
+      cur: 0,
       idx: take(4 * n),
+      spiked: take(n),
       st: take(16),
     };
+    ptr.cur = ptr.syn + 4 * n;
     const pages = Math.max(1, Math.ceil(at / 65536));
     const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
     const buf = memory.buffer;
@@ -544,9 +571,11 @@ export class DoubleExpKernel {
     this.r_Hz = new Float64Array(buf, ptr.r, n);
     this.v_mV = new Float32Array(buf, ptr.v, n);
     this.refractoryLeft = new Int32Array(buf, ptr.ref, n);
-    this.syn = new Float32Array(buf, ptr.syn, n);
-    this.cur = new Float32Array(buf, ptr.cur, n);
-    this.spikes = new Int32Array(buf, ptr.idx, n);
+    this.buffers = {
+      arena: new Float32Array(buf, ptr.syn, 3 * n),
+      spikeIdx: new Int32Array(buf, ptr.idx, n),
+      spiked: new Uint8Array(buf, ptr.spiked, n),
+    };
     new Float64Array(buf, ptr.tab, SIGNED_WIDTH.length).set(SIGNED_WIDTH);
     new Int32Array(buf, ptr.tab + INNER_OFFSET, INNER.length).set(INNER);
     const noise = new GaussianNoise(undefined, new Int32Array(buf, ptr.st, 4));
@@ -570,21 +599,12 @@ export class DoubleExpKernel {
   }
 
   /**
-   * One step: copies the "syn" port (and "i_nA" when `cur` is given) in, runs the kernel, and writes the
-   * spiking neurons into spikeIdx / spiked. Clearing the ports is the caller's. Returns the spike count.
+   * One step of n neurons: consumes the "syn" port (and "i_nA" when `useCur`), writes this step's spikes into
+   * the spike buffers (`spiked` of the previous spikes must have been cleared) and returns their count.
    */
-  step(
-    n: number,
-    syn: Float32Array,
-    cur: Float32Array | undefined,
-    spikeIdx: Int32Array,
-    spiked: Uint8Array,
-    k: DoubleExpKernelConstants,
-  ): number {
-    this.syn.set(syn);
-    if (cur) this.cur.set(cur);
+  step(n: number, useCur: boolean, k: DoubleExpKernelConstants): number {
     const p = this.ptr;
-    const count = this.stepFn(
+    return this.stepFn(
       n,
       p.c,
       p.r,
@@ -595,7 +615,7 @@ export class DoubleExpKernel {
       p.idx,
       p.tab,
       p.st,
-      cur ? 1 : 0,
+      useCur ? 1 : 0,
       k.tLast ? 1 : 0,
       k.memGain,
       k.vRest_mV,
@@ -606,13 +626,7 @@ export class DoubleExpKernel {
       k.riseDecay,
       k.dt_ms,
       k.noiseSd_mV,
+      p.spiked,
     );
-    const idx = this.spikes;
-    for (let j = 0; j < count; j++) {
-      const i = idx[j];
-      spikeIdx[j] = i;
-      spiked[i] = 1;
-    }
-    return count;
   }
 }

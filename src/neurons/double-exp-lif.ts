@@ -337,7 +337,9 @@ export class DoubleExpLIF extends PopulationBase {
   private readonly rMirror: Float32Array;
 
   constructor(size: number, dt_ms: number, params: Partial<DoubleExpLifParams> = {}) {
-    super(size, ["syn", "i_nA", "dv_mV"]);
+    // the WebAssembly kernel, when available, holds the ports, the spike buffers and the state
+    const kernel = Number.isInteger(size) && size >= 1 ? DoubleExpKernel.create(size) : undefined;
+    super(size, ["syn", "i_nA", "dv_mV"], 0, kernel?.buffers);
     requirePositive("dt_ms", dt_ms);
     const merged = { ...DOUBLE_EXP_LIF_DEFAULTS, ...params };
     const copy = (x: number | ArrayLike<number>) =>
@@ -350,7 +352,6 @@ export class DoubleExpLIF extends PopulationBase {
     this.dt_ms = dt_ms;
     this.derived = deriveDoubleExpLif(this.params, size, dt_ms);
     this.rng = createRng(this.params.seed, "double-exp-lif");
-    const kernel = DoubleExpKernel.create(size);
     this.kernel = kernel;
     this.v_mV = kernel ? this.adoptState("v_mV", kernel.v_mV) : this.addState("v_mV", 0);
     this.iSynMirror = this.addState("iSyn_nA", 0);
@@ -415,12 +416,8 @@ export class DoubleExpLIF extends PopulationBase {
     const useDv = this.portEverRequested(2);
     const rnnCase = !single && !useDv && this.params.noiseWhenRefractory;
     if (rnnCase && noiseSd_mV > 0 && this.kernel !== undefined) {
-      // the spiking-RNN configuration in WebAssembly: noise and update in one pass
-      const syn = this.portAt(0);
-      const cur = useCur ? this.portAt(1) : undefined;
-      this.setSpikeCount(this.kernel.step(n, syn, cur, this.spikeIdx, this.spiked, this.kernelConstants));
-      syn.fill(0);
-      cur?.fill(0);
+      // the spiking-RNN configuration in WebAssembly: noise and update in one pass, ports cleared there
+      this.setSpikeCount(this.kernel.step(n, useCur, this.kernelConstants));
       return;
     }
     const noise = this.noise;

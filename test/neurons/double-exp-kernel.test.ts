@@ -59,6 +59,10 @@ function trace(pop: DoubleExpLIF, seed: number, steps: number, useCur: boolean, 
     }
     pop.step(ctx);
     for (let k = 0; k < pop.spikeCount; k++) out.spikes.push(s * 100_000 + pop.spikeIdx[k]);
+    // the flags agree with the index list (projections read either)
+    const flagged = pop.spiked.reduce((a, f) => a + f, 0);
+    assert.equal(flagged, pop.spikeCount, `step ${s}: ${flagged} flags for ${pop.spikeCount} spikes`);
+    for (let k = 0; k < pop.spikeCount; k++) assert.equal(pop.spiked[pop.spikeIdx[k]], 1);
   }
   out.v = [...pop.v_mV];
   out.r = [...pop.r_Hz];
