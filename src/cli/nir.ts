@@ -6,6 +6,8 @@
  *                                                          DIR/model.nir (the network written back)
  *   spikeflow nir run FILE|DIR --dt S --input [NODE=]X.npy  run on recorded input, print or write outputs
  * Times are in seconds (NIR's unit). Results go to stdout; errors name the file and the node.
+ * `nir run` takes one .npy per Input node, of finite values; the run lasts the inputs' common length, or
+ * --steps N of at most that many rows (never padded with zeros).
  */
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -16,6 +18,7 @@ import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut } from "./out-dir.ts";
+import { resolveRunDir } from "./options.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
@@ -33,12 +36,6 @@ function seconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError(`--dt must be a step in seconds > 0, got "${v}"`);
-  return n;
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`must be an integer >= 0, got "${v}"`);
   return n;
 }
 
@@ -140,13 +137,18 @@ function parseInputArg(v: string, previous: string[] = []): string[] {
   return [...previous, v];
 }
 
+/** An input read from a .npy file, with the file it came from. */
+interface FileInput extends NirRunInput {
+  readonly path: string;
+}
+
 async function readInputs(
   imp: NirImport,
   specs: readonly string[],
   kind: NirInputKind,
-): Promise<Record<string, NirRunInput>> {
+): Promise<Record<string, FileInput>> {
   const names = Object.keys(imp.inputs);
-  const inputs: Record<string, NirRunInput> = {};
+  const inputs: Record<string, FileInput> = {};
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     const [node, path] = eq > 0 && !existsSync(spec) ? [spec.slice(0, eq), spec.slice(eq + 1)] : [null, spec];
@@ -154,6 +156,13 @@ async function readInputs(
     if (name === null) {
       throw new InvalidParameterError(
         `the graph has ${names.length} Input nodes (${names.join(", ")}); give --input NODE=${path}`,
+      );
+    }
+    const earlier = inputs[name];
+    if (earlier !== undefined) {
+      throw new InvalidParameterError(
+        `--input is given twice for Input node "${name}" (${earlier.path} and ${path}); give one file per ` +
+          `Input node`,
       );
     }
     const t = decodeNpy(new Uint8Array(await readFile(path)), path);
@@ -166,9 +175,52 @@ async function readInputs(
       );
     }
     const data = Float64Array.from(t.data as ArrayLike<number | bigint>, (x) => Number(x));
-    inputs[name] = { data, steps, kind };
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      const at =
+        t.shape.length > 1
+          ? ` (step ${Math.floor(bad / per)}, value ${bad % per} of the step)`
+          : t.shape.length === 1
+            ? ` (step ${bad})`
+            : "";
+      throw new InvalidParameterError(
+        `${path}: value ${bad}${at} is ${data[bad]}; inputs must be finite numbers (spikes 0/1 or currents)`,
+      );
+    }
+    inputs[name] = { data, steps, kind, path };
   }
   return inputs;
+}
+
+/**
+ * The step count of a run: --steps, or the inputs' common length. Refuses --steps beyond an input's rows (the
+ * run would silently feed zeros) and inputs of different lengths without --steps.
+ */
+function runSteps(inputs: Readonly<Record<string, FileInput>>, steps: number | undefined): number {
+  const given = Object.values(inputs);
+  if (steps === undefined) {
+    const longest = given.reduce<FileInput | undefined>(
+      (a, b) => (a && a.steps >= b.steps ? a : b),
+      undefined,
+    );
+    const short = given.find((x) => x.steps !== longest?.steps);
+    if (longest !== undefined && short !== undefined) {
+      throw new ShapeMismatchError(
+        `${short.path} has ${short.steps} rows (steps) but ${longest.path} has ${longest.steps}; give inputs ` +
+          `of equal length, or --steps ${short.steps} to run the common part`,
+      );
+    }
+    return longest?.steps ?? 0;
+  }
+  for (const x of given) {
+    if (steps > x.steps) {
+      throw new InvalidParameterError(
+        `--steps ${steps} is more than the ${x.steps} rows (steps) of ${x.path}; give --steps ${x.steps} or ` +
+          `fewer, or append zero rows to the input to run longer`,
+      );
+    }
+  }
+  return steps;
 }
 
 /** Adds the `nir` command group to the program. */
@@ -185,7 +237,8 @@ export function addNirCommands(program: Command): void {
       .option("--out <file>", "NIR file to write"),
   )
     .option("--json", "print the result as JSON")
-    .action(async (dir: string, o: ConversionOpts & { out?: string; json?: boolean }) => {
+    .action(async (given: string, o: ConversionOpts & { out?: string; json?: boolean }) => {
+      const dir = resolveRunDir(given, "nir export");
       const modelDir = existsSync(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
       const { model } = await loadRunModel(modelDir, false);
       const net = model.net;
@@ -260,7 +313,16 @@ export function addNirCommands(program: Command): void {
           .choices(["auto", "spikes", "current"])
           .default("auto"),
       )
-      .option("--steps <n>", "steps to run (default: the input's)", positiveInt)
+      .option(
+        "--steps <n>",
+        "steps to run (default: the input's rows; at most that many)",
+        (v: string): number => {
+          const n = v.trim() === "" ? NaN : Number(v);
+          if (!Number.isInteger(n) || n < 0)
+            throw new InvalidArgumentError(`--steps must be an integer >= 0, got "${v}"`);
+          return n;
+        },
+      )
       .option("--out <dir>", "write <output>.npy per Output node and run.json"),
   )
     .option("--json", "print the result as JSON")
@@ -296,7 +358,7 @@ export function addNirCommands(program: Command): void {
           );
         }
         const inputs = await readInputs(imp, o.input ?? [], o.kind);
-        const r = runNir(imp, inputs, o.steps !== undefined ? { steps: o.steps } : {});
+        const r = runNir(imp, inputs, { steps: runSteps(inputs, o.steps) });
         const report: Record<string, unknown> = {
           steps: r.steps,
           options: imp.options,

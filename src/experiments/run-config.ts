@@ -21,6 +21,12 @@ export const MAX_CONFIG_WEIGHTS = 2 ** 26;
 /** Largest example count a protocol may name (EMNIST, the largest IDX set we read, has ~800,000). */
 const MAX_EXAMPLES = 10_000_000;
 
+/** Largest n of the n-gram readout a config may name (LC-SNN uses 2; the table grows as neurons^n). */
+export const MAX_NGRAM_N = 16;
+
+/** Largest worker count a config may record. */
+export const MAX_CONFIG_WORKERS = 1024;
+
 export interface RunConfigFile {
   readonly kind: "lcsnn" | "diehl-cook-2015";
   readonly config: Record<string, unknown>;
@@ -102,7 +108,7 @@ export function parseRunConfig(text: string, path: string): RunConfigFile {
     testCount: int(protocol.testCount, "protocol.testCount", 1, MAX_EXAMPLES),
     updateInterval: int(protocol.updateInterval, "protocol.updateInterval", 1, MAX_EXAMPLES),
     lrDecay: lrDecay as number,
-    ngramN: int(protocol.ngramN, "protocol.ngramN", 1, 16),
+    ngramN: int(protocol.ngramN, "protocol.ngramN", 1, MAX_NGRAM_N),
     retry: {
       minSpikes: int(retry.minSpikes, "protocol.retry.minSpikes", 0, 1_000_000),
       maxRetries: int(retry.maxRetries, "protocol.retry.maxRetries", 0, 16),
@@ -110,7 +116,8 @@ export function parseRunConfig(text: string, path: string): RunConfigFile {
     seed: int(protocol.seed, "protocol.seed", -(2 ** 53 - 1), 2 ** 53 - 1),
     logreg: protocol.logreg as boolean,
   };
-  const workers = root.workers === undefined ? undefined : int(root.workers, "workers", 1, 1024);
+  const workers =
+    root.workers === undefined ? undefined : int(root.workers, "workers", 1, MAX_CONFIG_WORKERS);
   return {
     kind,
     config: config as Record<string, unknown>,
@@ -147,6 +154,15 @@ function checkLike(value: JsonValue, like: unknown, name: string, bad: (what: st
   } else {
     bad(`${name} has an unexpected type`);
   }
+}
+
+/**
+ * Learned weights of the model that `config` (model fields; missing ones take the model's defaults)
+ * describes: what MAX_CONFIG_WEIGHTS bounds. NaN when a field is missing or not a number.
+ */
+export function configWeightCount(kind: RunConfigFile["kind"], config: Record<string, unknown>): number {
+  const defaults: Record<string, unknown> = kind === "lcsnn" ? LCSNN_DEFAULTS : DIEHL_COOK_DEFAULTS;
+  return weightCount(kind, { ...defaults, ...config });
 }
 
 /** Weights of the model a validated config describes (NaN when the geometry is not whole). */

@@ -414,8 +414,29 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     config = saved.config;
     from = readCheckpoint(o.out);
   }
-  ensureDirSync(o.out);
+  // Everything that can be checked before training is checked before the run directory is created: the
+  // model (built from its config), the data set, the example counts and the image size.
   const model = buildModel(o.kind, { ...config, seed: protocol.seed });
+  const train = load("train", o.dataDir);
+  const test = load("test", o.dataDir);
+  if (protocol.trainCount > train.count) {
+    throw new InvalidParameterError(
+      `trainCount ${protocol.trainCount} exceeds the ${train.count} training images`,
+    );
+  }
+  if (protocol.testCount > test.count) {
+    throw new InvalidParameterError(`testCount ${protocol.testCount} exceeds the ${test.count} test images`);
+  }
+  const side = (model.config as { imageSide: number }).imageSide;
+  for (const d of [train, test]) {
+    if (d.rows !== side || d.cols !== side) {
+      throw new InvalidParameterError(
+        `the ${d === train ? "training" : "test"} images${o.dataDir ? ` in ${o.dataDir}` : ""} are ` +
+          `${d.rows}x${d.cols}, but the model reads ${side}x${side} images`,
+      );
+    }
+  }
+  ensureDirSync(o.out);
   if (!o.resume) {
     writeJsonAtomicSync(join(o.out, "config.json"), {
       kind: o.kind,
@@ -425,11 +446,6 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     });
   }
 
-  const train = load("train", o.dataDir);
-  const test = load("test", o.dataDir);
-  if (protocol.testCount > test.count) {
-    throw new InvalidParameterError(`testCount ${protocol.testCount} exceeds the ${test.count} test images`);
-  }
   const metrics: BlockMetrics[] = from ? from.metrics.slice() : [];
   const metricsPath = join(o.out, "metrics.jsonl");
   const result = trainUnsupervised(

@@ -88,7 +88,7 @@ export function reportHtml(input: ReportInput): string {
     ],
     [
       "test",
-      `${s.protocol.testCount} images in ${s.test.wall_s.toFixed(1)} s (${s.test.imagesPerSecond.toFixed(1)} images/s on ${s.workers} workers)`,
+      `${s.protocol.testCount} images in ${s.test.wall_s.toFixed(1)} s (${s.test.imagesPerSecond.toFixed(1)} images/s on ${s.workers} worker${s.workers === 1 ? "" : "s"})`,
     ],
     ["whole run", `${s.wall_s.toFixed(1)} s`],
     ...(input.plot_s !== undefined

@@ -1,9 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  readFileSync,
+  existsSync,
+  writeFileSync,
+} from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeIdx } from "../../src/data/idx.ts";
+import { encodeNpy } from "../../src/io/npy.ts";
 
 const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
 
@@ -20,7 +31,7 @@ test("bad option values are rejected with the option's name and the value", () =
   assert.notEqual(r.code, 0);
   assert.match(r.err, /--filters must be an integer >= 1, got "0"/);
   const t = cli("train", "lcsnn", "--time", "abc");
-  assert.match(t.err, /--time must be a number, got "abc"/);
+  assert.match(t.err, /--time must be a time in ms > 0, got "abc"/);
   for (const bad of ["0", "5", "-0.5"]) {
     const d = cli("train", "lcsnn", "--lr-decay", bad);
     assert.notEqual(d.code, 0);
@@ -104,6 +115,12 @@ test("train --json prints the summary on stdout and eval reproduces its accuraci
     const m = cli("eval", join(dir, "model"), "--workers", "1", "--json", "--test", "5");
     assert.equal(m.code, 0, m.err);
     assert.equal(JSON.parse(m.out).accuracy.ngram !== undefined, true);
+    // plot takes DIR/model as eval does, and draws into DIR/plots
+    rmSync(join(dir, "plots"), { recursive: true, force: true });
+    const p = cli("plot", join(dir, "model"), "--no-png");
+    assert.equal(p.code, 0, p.err);
+    assert.ok(readdirSync(join(dir, "plots")).some((f) => f.endsWith(".svg")));
+    assert.equal(existsSync(join(dir, "model", "plots")), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -183,4 +200,193 @@ test("commands refuse to write into an existing run: train, rnn train, nir impor
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// ---- fresh-user findings: every refusal names the option and the allowed range, before --out exists ----
+
+/** A new temporary directory for `use`, removed afterwards. */
+function withTmp(use: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-"));
+  try {
+    use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `spikeflow train KIND ...args` that must be refused. Tiny bounds and a missing --data come first (`args`
+ * override them), so that without the check under test the command fails fast on the data instead of
+ * training. Asserts a non-zero exit and that its --out was never created.
+ */
+function refusedTrain(kind: string, ...args: string[]) {
+  let r = { code: null as number | null, out: "", err: "" };
+  withTmp((dir) => {
+    const out = join(dir, "run");
+    const safe = ["--train", "10", "--test", "5", "--workers", "1", "--quiet"];
+    const size = kind === "lcsnn" ? ["--filters", "2"] : ["--neurons", "2"];
+    r = cli("train", kind, ...size, ...safe, "--data", join(dir, "no-data"), "--out", out, ...args);
+    assert.notEqual(r.code, 0, r.err);
+    assert.equal(existsSync(out), false, "the run directory is not created");
+  });
+  return r;
+}
+
+test("--intensity must be a Poisson rate scale > 0 and keep the brightest pixel at <= 1 spike per step", () => {
+  for (const kind of ["lcsnn", "diehl-cook"]) {
+    for (const bad of ["0", "-1", "NaN"]) {
+      const r = refusedTrain(kind, "--intensity", bad);
+      assert.match(r.err, new RegExp(`--intensity must be a rate in Hz per pixel unit > 0, got "${bad}"`));
+    }
+  }
+  // rate = 255 x 5 Hz = 1275 Hz at dt = 1 ms is p = 1.275 per step; the most is 1000 / 255 = 3.9215...
+  const r = refusedTrain("lcsnn", "--intensity", "5");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--intensity 5 Hz per pixel unit drives a 255 pixel at 1275 Hz/);
+  assert.match(r.err, /use --intensity in \(0, 3\.9215\] \(1000 \/ \(255 x dt\)\) or a smaller --dt/);
+});
+
+test("--ngram must lie in [1, 16] (config.json's bound) and within the presentation's steps", () => {
+  for (const bad of ["50", "17", "0", "1.5"]) {
+    const r = refusedTrain("lcsnn", "--ngram", bad);
+    assert.match(r.err, new RegExp(`--ngram must be an integer in \\[1, 16\\] .*, got "${bad}"`));
+  }
+  const r = refusedTrain("diehl-cook", "--ngram", "10", "--time", "5");
+  assert.equal(r.code, 2);
+  assert.match(
+    r.err,
+    /--ngram 10 needs 10 spiking steps .* --time 5 ms at --dt 1 ms has 5; use --ngram 1 to 5/,
+  );
+});
+
+test("--workers is an integer in [1, 1024] in every command; more than the cores is one warning line", () => {
+  const commands: ((...a: string[]) => { err: string })[] = [
+    (...a) => refusedTrain("lcsnn", ...a),
+    (...a) => refusedTrain("diehl-cook", ...a),
+    (...a) => cli("eval", "nowhere", ...a),
+    (...a) => cli("rnn", "convert", "nowhere", ...a),
+    (...a) => cli("rnn", "eval", "nowhere", ...a),
+  ];
+  for (const run of commands) {
+    for (const bad of ["0", "1.5", "-2", "5000"]) {
+      const r = run("--workers", bad);
+      assert.match(r.err, new RegExp(`--workers must be an integer in \\[1, 1024\\] .*, got "${bad}"`));
+    }
+  }
+  const cores = availableParallelism();
+  withTmp((dir) => {
+    const quiet = cli("eval", dir, "--workers", String(Math.min(cores, 1024)));
+    assert.doesNotMatch(quiet.err, /warning/);
+    if (cores >= 1024) return;
+    const over = cli("eval", dir, "--workers", String(cores + 1));
+    assert.equal(over.code, 2, "the warning does not stop the command; the missing model does");
+    const warnings = over.err.split("\n").filter((l) => /warning/.test(l));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`--workers ${cores + 1} is more than the ${cores} cores?`));
+    assert.match(over.err, /model\.json/);
+  });
+});
+
+test("a model with more than 2^26 weights is refused before --out is created, with the count", () => {
+  // 100000 filters take the paper's 16x16 kernel, stride 2: (20 - 16) / 2 + 1 = 3, so 9 x 256 x 100000
+  const lc = refusedTrain("lcsnn", "--filters", "100000");
+  assert.equal(lc.code, 2);
+  assert.match(lc.err, /--filters 100000 .* needs 230400000 weights, more than the 67108864 \(2\^26\)/);
+  assert.match(lc.err, /use at most 29127 filters/); // floor(2^26 / 2304)
+  // Diehl & Cook: 784 x 100000 = 78,400,000; at most floor(2^26 / 784) = 85598 neurons
+  const dc = refusedTrain("diehl-cook", "--neurons", "100000");
+  assert.equal(dc.code, 2);
+  assert.match(dc.err, /--neurons 100000 .* needs 78400000 weights, .* use at most 85598 neurons/);
+});
+
+test("nir run refuses non-finite input, --steps beyond the input, and two inputs for one node", () => {
+  const nir = fileURLToPath(new URL("../fixtures/nir/lif_norse.nir", import.meta.url));
+  withTmp((dir) => {
+    const npy = (name: string, values: number[]): string => {
+      const path = join(dir, name);
+      writeFileSync(
+        path,
+        encodeNpy({ dtype: "F64", shape: [values.length, 1], data: Float64Array.from(values) }),
+      );
+      return path;
+    };
+    const good = npy("good.npy", [0, 1, 0, 1, 0]);
+    const run = (...args: string[]) => cli("nir", "run", nir, "--dt", "1e-4", ...args);
+    for (const [name, v] of [
+      ["nan.npy", NaN],
+      ["inf.npy", Infinity],
+    ] as const) {
+      const r = run("--input", npy(name, [0, 1, 0, v, 0]));
+      assert.equal(r.code, 2);
+      assert.match(
+        r.err,
+        new RegExp(`${name}: value 3 \\(step 3, value 0 of the step\\) is ${v}; inputs must be finite`),
+      );
+    }
+    const long = run("--input", good, "--steps", "8");
+    assert.equal(long.code, 2);
+    assert.match(long.err, /--steps 8 is more than the 5 rows \(steps\) of .*good\.npy/);
+    assert.equal(run("--input", good, "--steps", "5").code, 0, "as many steps as rows is fine");
+    const twice = run("--input", good, "--input", npy("other.npy", [1, 1, 1, 1, 1]));
+    assert.equal(twice.code, 2);
+    assert.match(twice.err, /--input is given twice for Input node "input" \(.*good\.npy and .*other\.npy\)/);
+  });
+});
+
+test("eval, plot, report, rnn eval and nir export of a file say that they need a run directory", () => {
+  withTmp((dir) => {
+    const file = join(dir, "summary.json");
+    writeFileSync(file, "{}");
+    for (const args of [["eval"], ["plot"], ["report"], ["nir", "export"], ["rnn", "eval"]]) {
+      const r = cli(...args, file);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(
+        r.err,
+        new RegExp(
+          `summary\\.json is a file, not a directory; \`spikeflow ${args.join(" ")}\` takes a run ` +
+            `directory .* or its model/ subdirectory`,
+        ),
+      );
+      assert.doesNotMatch(r.err, /ENOTDIR/);
+    }
+  });
+});
+
+test("train checks the data before it writes into --out; the start line says '1 test worker'", () => {
+  withTmp((dir) => {
+    // an existing empty --out stays empty when the run fails on its data (config.json came first before)
+    const out = join(dir, "empty");
+    mkdirSync(out);
+    const args = ["train", "lcsnn", "--filters", "2", "--train", "10", "--test", "5", "--workers", "1"];
+    const missing = cli(...args, "--data", join(dir, "no-data"), "--out", out);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /no-data does not exist/);
+    assert.match(missing.err, /1 test worker ->/);
+    assert.deepEqual(readdirSync(out), []);
+    // 2x2 images: refused by their size before the directory exists, not by the model at the first image
+    const data = join(dir, "tiny");
+    mkdirSync(data);
+    for (const p of ["train", "t10k"]) {
+      writeFileSync(join(data, `${p}-images-idx3-ubyte`), encodeIdx("uint8", [20, 2, 2], new Uint8Array(80)));
+      writeFileSync(join(data, `${p}-labels-idx1-ubyte`), encodeIdx("uint8", [20], new Uint8Array(20)));
+    }
+    const fresh = join(dir, "fresh");
+    const tiny = cli(...args, "--data", data, "--out", fresh, "--quiet");
+    assert.equal(tiny.code, 2);
+    assert.match(tiny.err, /the training images in .*tiny are 2x2, but the model reads 28x28 images/);
+    assert.equal(existsSync(fresh), false);
+    const ck = refusedTrain("lcsnn", "--checkpoint-every", "100");
+    assert.equal(ck.code, 2);
+    assert.match(ck.err, /--checkpoint-every 100 must be a multiple of --update-interval 250/);
+  });
+});
+
+test("help text shows array defaults in the input syntax", () => {
+  const taus = cli("rnn", "train", "--help").out;
+  assert.match(taus, /\(default:\s+20:50\)/);
+  assert.doesNotMatch(taus, /\[20,50\]/);
+  const scales = cli("rnn", "convert", "--help").out;
+  assert.match(scales, /\(default:\s+20:75:5\)/);
+  assert.doesNotMatch(scales, /\[20,25/);
+  assert.match(cli("train", "diehl-cook", "--help").out, /\(default:\s+128\/255\)/);
 });

@@ -66,6 +66,10 @@ test("rnn train -> convert -> eval on a tiny context-task network, with --json s
     const e = JSON.parse(ev.stdout) as { task: string; trials: number; lifAccuracy: number };
     assert.deepEqual([e.task, e.trials], ["mante", 1]);
     assert.ok(e.lifAccuracy === 0 || e.lifAccuracy === 1);
+    // DIR/model names the same run (as for eval and plot of an MNIST run)
+    const viaModel = cli("rnn", "eval", join(dir, "model"), "--trials", "1", "--workers", "1", "--json");
+    assert.equal(viaModel.status, 0, viaModel.stderr);
+    assert.deepEqual(JSON.parse(viaModel.stdout), { ...e, wall_s: JSON.parse(viaModel.stdout).wall_s });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -74,7 +74,7 @@ test("nir import writes the network description, its weights and the re-exported
       "--input",
       npy,
       "--steps",
-      String(rows.length + 1),
+      String(rows.length),
       "--out",
       join(dir, "run"),
       "--json",

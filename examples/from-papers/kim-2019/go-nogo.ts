@@ -42,7 +42,7 @@ const search = await searchScaleParallel(trained.model, "go-nogo", { scales, tri
   if (p.done % (5 * trials) === 0) process.stderr.write(`  search: ${p.done}/${p.total} LIF trials\n`);
 });
 print(
-  `LIF accuracy per scaling factor (${trials} trials each, ${search.wall_s.toFixed(0)} s on ${workers} workers):`,
+  `LIF accuracy per scaling factor (${trials} trials each, ${search.wall_s.toFixed(0)} s on ${workers} worker${workers === 1 ? "" : "s"}):`,
 );
 search.scales.forEach((s, k) =>
   print(`  s = ${String(s).padStart(3)}: ${(100 * search.accuracy[k]).toFixed(0)} %`),
