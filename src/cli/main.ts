@@ -81,6 +81,8 @@ function report(s: RunSummary, out: string, json: boolean): void {
 
 /** Largest rate RNN the CLI builds: 8192^2 = 2^26 recurrent weights. */
 const MAX_RNN_UNITS = 8192;
+/** Most LIF trials per scaling factor or evaluation (the paper uses 100; a search keeps one flag per trial). */
+const MAX_RNN_TRIALS = 100_000;
 
 const program = new Command();
 program
@@ -610,7 +612,7 @@ rnn
       .argParser(scalesArg)
       .default(parseScales("20:75:5"), "20:75:5"),
   )
-  .option("--trials <n>", "LIF trials per scaling factor", int("--trials", 1), 100)
+  .option("--trials <n>", "LIF trials per scaling factor", int("--trials", 1, MAX_RNN_TRIALS), 100)
   .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .addOption(
     new Option(
@@ -665,7 +667,7 @@ rnn
 rnn
   .command("eval <dir>")
   .description("rate and LIF accuracy on fresh trials at the searched scaling factor; writes eval.json")
-  .option("--trials <n>", "trials", int("--trials", 1), 100)
+  .option("--trials <n>", "trials", int("--trials", 1, MAX_RNN_TRIALS), 100)
   .option("--scale <s>", "scaling factor (default: the best of search.json)", num("--scale"))
   .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .option("--json", "print the result as JSON")

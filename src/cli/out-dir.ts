@@ -7,6 +7,9 @@ import { InvalidParameterError } from "../core/errors.ts";
 
 /** Throws when `out` exists and is a file or a non-empty directory; `hint` says what to do instead. */
 export function refuseNonEmptyOut(out: string, hint = "choose a new --out or delete it"): void {
+  if (out.trim() === "") {
+    throw new InvalidParameterError(`--out must name a directory, got ${JSON.stringify(out)}; ${hint}`);
+  }
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) {
     throw new InvalidParameterError(`--out ${out} is a file, not a directory; ${hint}`);

@@ -15,11 +15,12 @@
  * Every random choice has its own stream (docs/rnn.md), so a run directory is reproducible from its seed and
  * the search does not depend on the number of workers.
  */
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import { writeJsonAtomicSync } from "../io/atomic.ts";
+import { readRunJson } from "../io/json-file.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { searchScaleParallel } from "../parallel/scale-search-pool.ts";
 import { runLifTrial } from "../rnn/lif-trial.ts";
@@ -73,16 +74,20 @@ export interface RnnTrainOptions {
   readonly onProgress?: (p: EvalPoint & { readonly maxTrials: number }) => void;
 }
 
-function readJson<T>(path: string, hint: string): T {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT")
-      throw new NotFoundError(`${path} does not exist; ${hint}`);
-    throw e;
+/** search.json, checked for the fields `evalRnnRun` reads. */
+function readSearchFile(path: string, hint: string): RnnSearchFile {
+  const s = readRunJson<RnnSearchFile>(path, hint);
+  const scale = (s as { best?: { scale?: unknown } }).best?.scale;
+  if (typeof scale !== "number" || !Number.isFinite(scale) || scale <= 0) {
+    throw new FormatError(`${path}: best.scale must be a number > 0; ${hint}`);
   }
-  return JSON.parse(text) as T;
+  const filter = (s as { synapseFilter?: unknown }).synapseFilter;
+  if (filter !== undefined && filter !== "receiver" && filter !== "sender") {
+    throw new FormatError(
+      `${path}: synapseFilter must be "receiver" or "sender", got ${JSON.stringify(filter)}; ${hint}`,
+    );
+  }
+  return s;
 }
 
 /** Trains a rate RNN and writes model/, curve.json and summary.json into `out`. */
@@ -269,6 +274,8 @@ export interface RnnEvalResult {
   readonly trials: number;
   readonly rateAccuracy: number;
   readonly lifAccuracy: number;
+  /** The LIF network's synapse filter (from search.json; "receiver" without one). */
+  readonly synapseFilter: SynapseFilter;
   readonly wall_s: number;
 }
 
@@ -284,13 +291,11 @@ export async function evalRnnRun(
 ): Promise<RnnEvalResult> {
   const t0 = performance.now();
   const { model, task, seed } = await loadRnnRun(dir);
+  // search.json gives the scale (unless --scale) and the synapse filter of the conversion
+  const searchPath = join(dir, "search.json");
+  const hint = `run "spikeflow rnn convert ${dir}" again${o.scale === undefined ? ", or pass --scale" : ""}`;
   const search =
-    o.scale === undefined
-      ? readJson<RnnSearchFile>(
-          join(dir, "search.json"),
-          `run "spikeflow rnn convert ${dir}" first, or pass --scale`,
-        )
-      : undefined;
+    o.scale === undefined || existsSync(searchPath) ? readSearchFile(searchPath, hint) : undefined;
   const scale = o.scale ?? search!.best.scale;
   const synapseFilter = search?.synapseFilter ?? "receiver";
   const trials = o.trials ?? 100;
@@ -317,6 +322,7 @@ export async function evalRnnRun(
   const result: RnnEvalResult = {
     task,
     scale,
+    synapseFilter,
     trials,
     rateAccuracy: rateCorrect / trials,
     lifAccuracy: lif.accuracy[0],

@@ -5,8 +5,10 @@
  * inhibitory units (examples.json; unit signs from the saved model). Files that a run has not written yet
  * (no search before `rnn convert`) are skipped.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { FormatError } from "../core/errors.ts";
+import { readRunJson } from "../io/json-file.ts";
 import { loadModel } from "../io/model-file.ts";
 import type { PlotSpec } from "./common.ts";
 import {
@@ -34,7 +36,17 @@ interface ExamplesFile {
   }[];
 }
 
-const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, "utf8")) as T;
+const HINT = "rerun the spikeflow rnn command that writes it, or delete it";
+const readJson = <T>(path: string): T => readRunJson<T>(path, HINT);
+
+/** FormatError unless every named field of `doc` (read from `path`) is an array. */
+function requireArrays(path: string, doc: object, fields: readonly string[]): void {
+  for (const f of fields) {
+    if (!Array.isArray((doc as Record<string, unknown>)[f])) {
+      throw new FormatError(`${path}: "${f}" must be an array; ${HINT}`);
+    }
+  }
+}
 
 export async function plotRnnRun(
   dir: string,
@@ -43,7 +55,9 @@ export async function plotRnnRun(
   const t0 = performance.now();
   const specs: { name: string; spec: PlotSpec }[] = [];
   if (existsSync(join(dir, "curve.json"))) {
-    const { curve } = readJson<{ curve: RnnCurvePoint[] }>(join(dir, "curve.json"));
+    const doc = readJson<{ curve: RnnCurvePoint[] }>(join(dir, "curve.json"));
+    requireArrays(join(dir, "curve.json"), doc, ["curve"]);
+    const { curve } = doc;
     if (curve.length > 0) {
       specs.push({ name: "rnn-loss", spec: rnnLossSpec(curve, { lossThreshold: 7 }) });
       specs.push({ name: "rnn-accuracy", spec: rnnAccuracySpec(curve) });
@@ -53,6 +67,7 @@ export async function plotRnnRun(
     const search = readJson<{ scales: number[]; accuracy: number[]; best: { scale: number } }>(
       join(dir, "search.json"),
     );
+    requireArrays(join(dir, "search.json"), search, ["scales", "accuracy"]);
     specs.push({
       name: "rnn-scale-search",
       spec: scalingSearchSpec(scalingPoints(search), { chosen: search.best.scale }),
@@ -60,6 +75,7 @@ export async function plotRnnRun(
   }
   if (existsSync(join(dir, "examples.json"))) {
     const ex = readJson<ExamplesFile>(join(dir, "examples.json"));
+    requireArrays(join(dir, "examples.json"), ex, ["examples"]);
     const trials: RnnTrialOutputs[] = ex.examples.map((e) => ({
       condition: e.condition,
       target: { t_ms: e.target.map((_, k) => k * ex.rateDt_ms), values: e.target },

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -70,6 +70,38 @@ test("rnn train -> convert -> eval on a tiny context-task network, with --json s
     const viaModel = cli("rnn", "eval", join(dir, "model"), "--trials", "1", "--workers", "1", "--json");
     assert.equal(viaModel.status, 0, viaModel.stderr);
     assert.deepEqual(JSON.parse(viaModel.stdout), { ...e, wall_s: JSON.parse(viaModel.stdout).wall_s });
+
+    // --scale keeps the conversion's synapse filter (search.json), and eval.json records it
+    writeFileSync(
+      join(dir, "search.json"),
+      JSON.stringify({
+        ...JSON.parse(readFileSync(join(dir, "search.json"), "utf8")),
+        synapseFilter: "sender",
+      }),
+    );
+    const withScale = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1", "--scale", "30", "--json");
+    assert.equal(withScale.status, 0, withScale.stderr);
+    assert.deepEqual(
+      [JSON.parse(withScale.stdout).scale, JSON.parse(withScale.stdout).synapseFilter],
+      [30, "sender"],
+    );
+
+    // a damaged search.json: a typed one-line error naming the file, no stack trace
+    for (const text of ['{"task": "go-nogo", "scales": [20', "[]", '{"best": {"scale": -1}}']) {
+      writeFileSync(join(dir, "search.json"), text);
+      const bad = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1");
+      assert.equal(bad.status, 2, `${text}: ${bad.stderr}`);
+      assert.match(bad.stderr, /search\.json/);
+      assert.doesNotMatch(bad.stderr, /\n\s+at /);
+    }
+    const plotBadSearch = cli("plot", dir);
+    assert.equal(plotBadSearch.status, 2, plotBadSearch.stderr);
+    assert.match(plotBadSearch.stderr, /search\.json: "scales" must be an array/);
+    rmSync(join(dir, "search.json"));
+    writeFileSync(join(dir, "examples.json"), '{"examples": [');
+    const plot = cli("plot", dir);
+    assert.equal(plot.status, 2, plot.stderr);
+    assert.match(plot.stderr, /examples\.json is not valid JSON/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -86,6 +118,14 @@ test("bad arguments fail with a message naming the value", () => {
   assert.match(badScales.stderr, /start:end:step/);
   assert.equal(noRun.status, 2);
   assert.match(noRun.stderr, /does not exist/);
+
+  // --trials has an upper bound (a search keeps a flag per trial), and --out "" is not the current directory
+  const huge = cli("rnn", "convert", "nowhere", "--trials", "1000000000000");
+  assert.notEqual(huge.status, 0);
+  assert.match(huge.stderr, /--trials must be an integer in \[1, 100000\]/);
+  const emptyOut = cli("rnn", "train", "--task", "go-nogo", "--max-trials", "1", "--out", "", "--quiet");
+  assert.equal(emptyOut.status, 2);
+  assert.match(emptyOut.stderr, /--out must name a directory/);
 });
 
 test("examples/from-papers/kim-2019/go-nogo.ts runs at a tiny size and prints the search table and two trials", () => {
