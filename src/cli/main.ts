@@ -594,8 +594,11 @@ rnn
         else {
           process.stdout.write(
             `${task}: ${s.success ? "met the stopping rule" : "did not meet the stopping rule"} after ${s.updates} trials ` +
-              `(${s.wall_s.toFixed(1)} s, ${s.msPerUpdate.toFixed(2)} ms per update); rate accuracy ${pct(s.rateAccuracy)}, ` +
-              `loss ${s.finalLoss.toFixed(3)}\nrun directory: ${out}\n`,
+              `(${s.wall_s.toFixed(1)} s, ${s.msPerUpdate.toFixed(2)} ms per update); ` +
+              (Number.isNaN(s.rateAccuracy)
+                ? "no evaluation reached (evaluations run at trial 2, 102, 202, ...; raise --max-trials)"
+                : `rate accuracy ${pct(s.rateAccuracy)}, loss ${s.finalLoss.toFixed(3)}`) +
+              `\nrun directory: ${out}\n`,
           );
         }
       } finally {

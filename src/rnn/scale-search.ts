@@ -130,6 +130,9 @@ export function pickBestScale(
   return { scale: scales[index], accuracy: accuracy[index], index };
 }
 
+/** Most scaling factors one search accepts (the reference uses 12). */
+export const MAX_SCALES = 1000;
+
 /** Parses "20:75:5" (inclusive start:end:step) or "20,25,40" into a list of scaling factors. */
 export function parseScales(text: string): number[] {
   const t = text.trim();
@@ -144,6 +147,11 @@ export function parseScales(text: string): number[] {
     const [a, b, step] = parts;
     if (a <= 0 || step <= 0 || b < a) fail();
     const count = Math.floor((b - a) / step + 1e-9) + 1;
+    if (count > MAX_SCALES) {
+      throw new InvalidParameterError(
+        `scales ${JSON.stringify(text)} spans ${count} values; a search takes at most ${MAX_SCALES} (use a larger step)`,
+      );
+    }
     return Array.from({ length: count }, (_, k) => +(a + k * step).toPrecision(12));
   }
   const list = t.split(",").map((x) => Number(x.trim()));

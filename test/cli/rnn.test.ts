@@ -126,6 +126,28 @@ test("bad arguments fail with a message naming the value", () => {
   const emptyOut = cli("rnn", "train", "--task", "go-nogo", "--max-trials", "1", "--out", "", "--quiet");
   assert.equal(emptyOut.status, 2);
   assert.match(emptyOut.stderr, /--out must name a directory/);
+
+  // a run too short for an evaluation says so instead of printing "NaN %"
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-short-"));
+  try {
+    const short = cli(
+      "rnn",
+      "train",
+      "--task",
+      "go-nogo",
+      "--neurons",
+      "10",
+      "--max-trials",
+      "1",
+      "--out",
+      dir,
+    );
+    assert.equal(short.status, 0, short.stderr);
+    assert.match(short.stdout, /no evaluation reached/);
+    assert.doesNotMatch(short.stdout, /NaN/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("examples/from-papers/kim-2019/go-nogo.ts runs at a tiny size and prints the search table and two trials", () => {

@@ -24,6 +24,9 @@ test("the default grid is the reference's s = 20:5:75 (12 values); parseScales r
   for (const bad of ["20:75", "a,b", "0,10", "75:20:5", "20:75:0"]) {
     assert.throws(() => parseScales(bad), /start:end:step \(e\.g\. 20:75:5\) or a comma list/, bad);
   }
+  // a range of 10^18 values is refused by count, not by a raw "Invalid array length"
+  assert.throws(() => parseScales("20:1e9:1e-9"), /spans \d+ values; a search takes at most 1000/);
+  assert.equal(parseScales("1:1000:1").length, 1000);
 });
 
 test("pickBestScale takes the highest accuracy and the first scale on ties", () => {
