@@ -1,9 +1,9 @@
 /**
  * A WebAssembly kernel for the step of `DoubleExpLIF` in the spiking-RNN configuration (double-exponential
  * synapses, membrane noise also while refractory, no "dv_mV" input): the membrane noise and the neuron update
- * in one pass, about 2-3x faster than the TypeScript kernel it replaces, with bit-identical results.
+ * in one pass, about 2-3x faster than the TypeScript step, with bit-identical results.
  *
- * Per neuron i, in this order (the arithmetic of `doubleExpKernel` in double-exp-lif.ts, operation by
+ * Per neuron i, in this order (the arithmetic of `stepTypeScript` in double-exp-lif.ts, operation by
  * operation; WebAssembly never fuses a multiply and an add, and f32.demote rounds like a Float32Array store):
  *   z      = sd * N(0,1)          the ziggurat fast path of gaussian-noise.ts on a xoshiro128** word; the
  *                                 ~1.2 % of words that miss it call back into GaussianNoise.rejected
@@ -22,7 +22,7 @@
  *   spikes i32 per neuron (this step's spike indices) and u8 per neuron (spiked flags): PopulationBase's buffers
  *   tables SIGNED_WIDTH f64[256], INNER i32[128];  state  i32[4] (the generator, shared with GaussianNoise)
  * Limitation: where WebAssembly is missing or a memory cannot be created, `createDoubleExpKernel` returns
- * undefined and DoubleExpLIF runs its TypeScript kernel (same results, slower). SPIKEFLOW_WASM=0 forces that.
+ * undefined and DoubleExpLIF runs its TypeScript step (same results, slower). SPIKEFLOW_WASM=0 forces that.
  */
 import {
   F64,
@@ -593,7 +593,7 @@ export class DoubleExpKernel {
     try {
       return new DoubleExpKernel(n, module);
     } catch {
-      // Limitation: an engine that refuses another WebAssembly memory gets the TypeScript kernel.
+      // Limitation: an engine that refuses another WebAssembly memory gets the TypeScript step.
       return undefined;
     }
   }

@@ -242,75 +242,6 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
   };
 }
 
-/**
- * The step of the spiking-RNN configuration (double exponential, noise also while held, no "dv_mV" input):
- * the same arithmetic in the same order as `stepGeneral`, so results are bit-identical, but as a plain
- * function of typed arrays and numbers. V8 compiles it once, monomorphic, with every value in a local;
- * as a method reading `this` it ran about 2x slower (map checks after every new network). Returns the
- * number of spikes written to `spikeIdx`.
- */
-function doubleExpKernel(
-  n: number,
-  c: Float64Array,
-  v: Float32Array,
-  r: Float64Array,
-  ref: Int32Array,
-  syn: Float32Array,
-  cur: Float32Array,
-  useCur: boolean,
-  noise: Float64Array,
-  spikeIdx: Int32Array,
-  spiked: Uint8Array,
-  tLast: boolean,
-  memGain: number,
-  vRest_mV: number,
-  R: number,
-  vThreshold_mV: number,
-  vReset_mV: number,
-  refCounter: number,
-  riseDecay: number,
-  dt: number,
-): number {
-  let count = 0;
-  for (let i = 0, o = 0; i < n; i++, o += CELL) {
-    const d = c[o + DECAY];
-    const h = c[o + H_SYN];
-    const Ii = c[o + I_SYN] * d + h * dt;
-    c[o + H_SYN] = h * riseDecay + syn[i] * c[o + JUMP];
-    const hr = c[o + H_RATE];
-    r[i] = r[i] * d + hr * dt;
-    c[o + H_RATE] = hr * riseDecay;
-    c[o + I_SYN] = Ii;
-    const left = ref[i];
-    let vi: number;
-    if (left > 1) {
-      ref[i] = left - 1;
-      vi = v[i] + noise[i];
-      if (!tLast || vi < vThreshold_mV) {
-        v[i] = vi;
-        continue;
-      }
-    } else {
-      if (left === 1) ref[i] = 0;
-      let total = Ii + c[o + BIAS];
-      if (useCur) total += cur[i];
-      const vOld = v[i];
-      vi = vOld + memGain * (vRest_mV + R * total - vOld) + noise[i];
-    }
-    if (vi >= vThreshold_mV) {
-      spikeIdx[count++] = i;
-      spiked[i] = 1;
-      vi = vReset_mV;
-      ref[i] = refCounter;
-      c[o + H_RATE] += c[o + JUMP];
-    }
-    v[i] = vi;
-  }
-  syn.fill(0);
-  if (useCur) cur.fill(0);
-  return count;
-}
-
 export class DoubleExpLIF extends PopulationBase {
   readonly model = "double-exp-lif";
   readonly params: Readonly<DoubleExpLifParams>;
@@ -407,78 +338,27 @@ export class DoubleExpLIF extends PopulationBase {
   }
 
   step(_ctx: StepContext): void {
-    const { memGain, refCounter, riseDecay, single, tLast } = this.derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV, resistance_MOhm: R, noiseSd_mV } = this.params;
-    const n = this.size;
     this.beginSpikes();
     // ports nobody ever obtained hold only zeros: skip reading and clearing them
     const useCur = this.portEverRequested(1);
     const useDv = this.portEverRequested(2);
-    const rnnCase = !single && !useDv && this.params.noiseWhenRefractory;
-    if (rnnCase && noiseSd_mV > 0 && this.kernel !== undefined) {
+    const { noiseSd_mV, noiseWhenRefractory } = this.params;
+    if (this.kernel && !this.derived.single && !useDv && noiseWhenRefractory && noiseSd_mV > 0) {
       // the spiking-RNN configuration in WebAssembly: noise and update in one pass, ports cleared there
-      this.setSpikeCount(this.kernel.step(n, useCur, this.kernelConstants));
+      this.setSpikeCount(this.kernel.step(this.size, useCur, this.kernelConstants));
       return;
     }
-    const noise = this.noise;
-    if (noiseSd_mV > 0) this.gauss.fill(noise, n, noiseSd_mV);
-    if (rnnCase) {
-      // the same configuration in TypeScript: a standalone kernel (monomorphic, all state in locals)
-      this.setSpikeCount(
-        doubleExpKernel(
-          n,
-          this.cells,
-          this.v_mV,
-          this.r_Hz,
-          this.refractoryLeft,
-          this.portAt(0),
-          this.portAt(1),
-          useCur,
-          noise,
-          this.spikeIdx,
-          this.spiked,
-          tLast,
-          memGain,
-          vRest_mV,
-          R,
-          vThreshold_mV,
-          vReset_mV,
-          refCounter,
-          riseDecay,
-          this.dt_ms,
-        ),
-      );
-      return;
-    }
-    this.stepGeneral(
-      useCur,
-      useDv,
-      memGain,
-      refCounter,
-      riseDecay,
-      single,
-      tLast,
-      vRest_mV,
-      vThreshold_mV,
-      vReset_mV,
-      R,
-    );
+    if (noiseSd_mV > 0) this.gauss.fill(this.noise, this.size, noiseSd_mV);
+    this.stepTypeScript(useCur, useDv);
   }
 
-  /** Every option (single exponential, the "dv_mV" port, no noise while held): one loop with branches. */
-  private stepGeneral(
-    useCur: boolean,
-    useDv: boolean,
-    memGain: number,
-    refCounter: number,
-    riseDecay: number,
-    single: boolean,
-    tLast: boolean,
-    vRest_mV: number,
-    vThreshold_mV: number,
-    vReset_mV: number,
-    R: number,
-  ): void {
+  /**
+   * Every option (single exponential, the "dv_mV" port, no noise while held), and the fallback where
+   * WebAssembly is unavailable: one loop with branches, the noise already drawn into `noise`.
+   */
+  private stepTypeScript(useCur: boolean, useDv: boolean): void {
+    const { memGain, refCounter, riseDecay, single, tLast } = this.derived;
+    const { vRest_mV, vThreshold_mV, vReset_mV, resistance_MOhm: R } = this.params;
     const noiseRef = this.params.noiseWhenRefractory;
     const n = this.size;
     const dt = this.dt_ms;
