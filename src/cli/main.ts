@@ -26,7 +26,8 @@ import {
   type RunSummary,
 } from "../experiments/run.ts";
 import { defaultWorkers } from "../parallel/pool.ts";
-import { parseScales } from "../rnn/scale-search.ts";
+import { RATE_RNN_DEFAULTS } from "../rnn/rate-rnn.ts";
+import { MAX_SCALE, MIN_SCALE, parseScales } from "../rnn/scale-search.ts";
 import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experiments/rnn-run.ts";
 import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
@@ -519,14 +520,34 @@ function scalesArg(v: string): number[] {
   }
 }
 
+/** Longest trained decay constant --taus accepts (ms); the paper sweeps tau_max up to 1000 ms. */
+const MAX_RNN_TAU_MS = 10_000;
+
 function tauRangeArg(v: string): [number, number] {
   const parts = v.split(":").map(Number);
-  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x) || x <= 0) || parts[0] > parts[1]) {
+  const step = RATE_RNN_DEFAULTS.dt_ms;
+  if (
+    parts.length !== 2 ||
+    parts.some((x) => !Number.isFinite(x) || x < step || x > MAX_RNN_TAU_MS) ||
+    parts[0] > parts[1]
+  ) {
     throw new InvalidArgumentError(
-      `--taus must be min:max in ms with 0 < min <= max, e.g. 20:50; got "${v}"`,
+      `--taus must be min:max in ms with ${step} <= min <= max <= ${MAX_RNN_TAU_MS}, e.g. 20:50 ` +
+        `(a decay constant below the ${step} ms rate step makes the Euler step overshoot); got "${v}"`,
     );
   }
   return [parts[0], parts[1]];
+}
+
+/** Parser of --scale: one scaling factor in [MIN_SCALE, MAX_SCALE]. */
+function scaleArg(v: string): number {
+  const n = v.trim() === "" ? NaN : Number(v);
+  if (!(Number.isFinite(n) && n >= MIN_SCALE && n <= MAX_SCALE)) {
+    throw new InvalidArgumentError(
+      `--scale must be a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}] (the paper searches 4 to 75), got "${v}"`,
+    );
+  }
+  return n;
 }
 
 rnn
@@ -648,6 +669,10 @@ rnn
           workers: o.workers,
           synapseFilter: o.synapse as "receiver" | "sender",
           onProgress: (p) => progress.update(p.done, p.total),
+          onWarning: (message) => {
+            progress.stop();
+            process.stderr.write(`spikeflow: warning: ${message}\n`);
+          },
         });
         progress.stop();
         await rnnPlotsAfterRun(dir, o.quiet === true);
@@ -671,7 +696,7 @@ rnn
   .command("eval <dir>")
   .description("rate and LIF accuracy on fresh trials at the searched scaling factor; writes eval.json")
   .option("--trials <n>", "trials", int("--trials", 1, MAX_RNN_TRIALS), 100)
-  .option("--scale <s>", "scaling factor (default: the best of search.json)", num("--scale"))
+  .option("--scale <s>", "scaling factor (default: the best of search.json)", scaleArg)
   .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .option("--json", "print the result as JSON")
   .option("--quiet", "no progress output")

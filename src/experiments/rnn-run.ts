@@ -15,7 +15,7 @@
  * Every random choice has its own stream (docs/rnn.md), so a run directory is reproducible from its seed and
  * the search does not depend on the number of workers.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError, InvalidParameterError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
@@ -233,11 +233,28 @@ export interface RnnConvertOptions {
   /** Write examples.json. Default true. */
   readonly examples?: boolean;
   readonly onProgress?: (p: ScaleSearchProgress) => void;
+  /** Things the user should know that do not stop the run (a rate network that missed its stopping rule,
+   *  a removed eval.json of an earlier search). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Runs the scaling-factor search on a run directory's model; writes search.json and examples.json. */
 export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Promise<RnnSearchFile> {
   const { model, task, seed } = await loadRnnRun(dir);
+  const summaryPath = join(dir, "summary.json");
+  if (existsSync(summaryPath)) {
+    const train = readRunJson<{ train?: Partial<RnnTrainSummary> }>(
+      summaryPath,
+      `run "spikeflow rnn train" again`,
+    ).train;
+    if (train?.success === false) {
+      o.onWarning?.(
+        `the rate network in ${dir} did not meet the stopping rule (${train.updates ?? "?"} trials, ` +
+          `rate accuracy ${typeof train.rateAccuracy === "number" ? (100 * train.rateAccuracy).toFixed(2) : "?"} %); ` +
+          `its LIF transfer is not expected to work (train longer with --max-trials, or another --seed)`,
+      );
+    }
+  }
   const workers = o.workers ?? 1;
   const synapseFilter = o.synapseFilter ?? "receiver";
   const result = await searchScaleParallel(
@@ -260,6 +277,12 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     lifTrial_s: (result.wall_s * workers) / (result.scales.length * result.trials),
   };
   writeJsonAtomicSync(join(dir, "search.json"), file);
+  // an eval.json of an earlier search would no longer match search.json
+  const evalPath = join(dir, "eval.json");
+  if (existsSync(evalPath)) {
+    rmSync(evalPath, { force: true });
+    o.onWarning?.(`removed ${evalPath}: it evaluated the previous search; run "spikeflow rnn eval ${dir}" again`);
+  }
   if (o.examples ?? true)
     writeJsonAtomicSync(
       join(dir, "examples.json"),

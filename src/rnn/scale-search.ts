@@ -132,6 +132,10 @@ export function pickBestScale(
 
 /** Most scaling factors one search accepts (the reference uses 12). */
 export const MAX_SCALES = 1000;
+/** Scaling factors outside [MIN_SCALE, MAX_SCALE] are refused by parseScales: far outside any useful
+ *  transfer (the paper searches 4 to 75) and, at the low end, weights that overflow the LIF currents. */
+export const MIN_SCALE = 0.01;
+export const MAX_SCALE = 10_000;
 
 /** Parses "20:75:5" (inclusive start:end:step) or "20,25,40" into a list of scaling factors. */
 export function parseScales(text: string): number[] {
@@ -152,11 +156,25 @@ export function parseScales(text: string): number[] {
         `scales ${JSON.stringify(text)} spans ${count} values; a search takes at most ${MAX_SCALES} (use a larger step)`,
       );
     }
-    return Array.from({ length: count }, (_, k) => +(a + k * step).toPrecision(12));
+    return checkScaleRange(
+      text,
+      Array.from({ length: count }, (_, k) => +(a + k * step).toPrecision(12)),
+    );
   }
   const list = t.split(",").map((x) => Number(x.trim()));
   if (list.length === 0 || list.some((x) => !Number.isFinite(x) || x <= 0)) fail();
-  return list;
+  return checkScaleRange(text, list);
+}
+
+function checkScaleRange(text: string, scales: number[]): number[] {
+  const bad = scales.find((s) => s < MIN_SCALE || s > MAX_SCALE);
+  if (bad !== undefined) {
+    throw new InvalidParameterError(
+      `scales ${JSON.stringify(text)}: ${bad} is outside [${MIN_SCALE}, ${MAX_SCALE}]; ` +
+        `the scaling factor divides the rate weights (the paper searches 4 to 75)`,
+    );
+  }
+  return scales;
 }
 
 function validate(o: ScaleSearchOptions): void {

@@ -178,3 +178,38 @@ test("examples/from-papers/kim-2019/go-nogo.ts runs at a tiny size and prints th
   assert.match(r.stdout, /Go {3}trial: output every 100 ms/);
   assert.match(r.stdout, /NoGo trial: output every 100 ms/);
 });
+
+test("scaling factors and decay ranges outside their useful ranges are refused before anything is written", () => {
+  const out = join(tmpdir(), `spikeflow-cli-rnn-refused-${process.pid}`);
+  const tinyScale = cli("rnn", "convert", "nowhere", "--scales", "1e-300");
+  const zeroScale = cli("rnn", "eval", "nowhere", "--scale", "0");
+  const hugeTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "20:1e300", "--out", out);
+  const shortTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "1:50", "--out", out);
+
+  assert.notEqual(tinyScale.status, 0);
+  assert.match(tinyScale.stderr, /1e-300 is outside \[0\.01, 10000\]/);
+  assert.notEqual(zeroScale.status, 0);
+  assert.match(zeroScale.stderr, /--scale must be a scaling factor in \[0\.01, 10000\].*got "0"/);
+  assert.doesNotMatch(zeroScale.stderr, /scales\[0\]/);
+  for (const r of [hugeTau, shortTau]) {
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--taus must be min:max in ms with 5 <= min <= max <= 10000/);
+  }
+  assert.equal(existsSync(out), false);
+});
+
+test("the kim-2019 example script refuses bad arguments with one line and exit status 2", () => {
+  const script = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
+  const units = run("--units", "0");
+  const workers = run("--workers", "0");
+  const scales = run("--scales", "abc");
+
+  assert.equal(units.status, 2);
+  assert.equal(units.stderr, 'go-nogo.ts: --units must be an integer in [2, 2000], got "0"\n');
+  assert.equal(workers.status, 2);
+  assert.match(workers.stderr, /--workers must be an integer in \[1, 64\], got "0"/);
+  assert.equal(scales.status, 2);
+  assert.match(scales.stderr, /^go-nogo\.ts: scales "abc" must be start:end:step/);
+});

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FormatError } from "../../src/core/errors.ts";
@@ -121,4 +121,28 @@ test('task names: "context" is Mante\'s task; unknown names list the choices', (
   assert.equal(resolveTask("context"), "mante");
   assert.equal(resolveTask("go-nogo"), "go-nogo");
   assert.throws(() => resolveTask("dms"), /use go-nogo, xor or context/);
+});
+
+test("convert warns about a rate network that missed its stopping rule and removes the eval.json of an earlier search", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 10, seed: 4, out: dir, maxTrials: 2 });
+    const warnings: string[] = [];
+    const onWarning = (m: string) => warnings.push(m);
+
+    await convertRnnRun(dir, { scales: [30], trials: 2, workers: 1, examples: false, onWarning });
+    const first = warnings.splice(0);
+    await evalRnnRun(dir, { trials: 1 });
+    const evalWritten = existsSync(join(dir, "eval.json"));
+    await convertRnnRun(dir, { scales: [40], trials: 2, workers: 1, examples: false, onWarning });
+
+    assert.equal(first.length, 1);
+    assert.match(first[0], /did not meet the stopping rule \(2 trials/);
+    assert.ok(evalWritten);
+    assert.equal(existsSync(join(dir, "eval.json")), false, "the stale eval.json is gone");
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[1], /removed .*eval\.json: it evaluated the previous search/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

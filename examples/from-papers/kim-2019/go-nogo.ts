@@ -18,12 +18,28 @@ function arg(name: string, fallback: string): string {
   const k = process.argv.indexOf(`--${name}`);
   return k >= 0 && k + 1 < process.argv.length ? process.argv[k + 1] : fallback;
 }
-const units = Number(arg("units", "200"));
-const seed = Number(arg("seed", "1"));
-const trials = Number(arg("trials", "20"));
-const workers = Number(arg("workers", "2"));
-const scales = parseScales(arg("scales", "20:75:5"));
-const maxTrials = Number(arg("max-trials", "6000"));
+/** An integer option in [min, max]; anything else stops the script with a one-line message (exit code 2). */
+function intArg(name: string, fallback: string, min: number, max: number): number {
+  const text = arg(name, fallback);
+  const n = text.trim() === "" ? NaN : Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    process.stderr.write(`go-nogo.ts: --${name} must be an integer in [${min}, ${max}], got "${text}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const units = intArg("units", "200", 2, 2000);
+const seed = intArg("seed", "1", 0, 2 ** 31 - 1);
+const trials = intArg("trials", "20", 1, 10_000);
+const workers = intArg("workers", "2", 1, 64);
+const maxTrials = intArg("max-trials", "6000", 1, 100_000);
+let scales: number[];
+try {
+  scales = parseScales(arg("scales", "20:75:5"));
+} catch (e) {
+  process.stderr.write(`go-nogo.ts: ${(e as Error).message}\n`);
+  process.exit(2);
+}
 const print = (line: string) => process.stdout.write(line + "\n");
 
 // 1. the rate RNN: Dale's principle, trainable tau_d in 20-50 ms, the reference's stopping rule
