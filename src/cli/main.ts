@@ -9,7 +9,7 @@
  *   spikeflow nir export|import|run ...    NIR interchange (src/cli/nir.ts, docs/nir.md)
  * Progress and logs go to stderr; `--json` prints the summary as JSON on stdout.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
 import { refuseNonEmptyOut } from "./out-dir.ts";
 import { existsSync, rmSync } from "node:fs";
@@ -86,6 +86,9 @@ const MAX_RNN_UNITS = 8192;
 const MAX_RNN_TRIALS = 100_000;
 
 const program = new Command();
+// commander's own refusals (unknown option, bad argument) throw instead of exiting with 1, so that every
+// refusal exits with 2, as ours do; commands created below inherit this
+program.exitOverride();
 program
   .name("spikeflow")
   .description("Spiking neural networks: simulation, STDP learning, spiking RNNs")
@@ -165,12 +168,21 @@ interface CommonOpts {
 
 /** Brightest pixel value of an IDX image (unsigned bytes): the peak input rate is 255 x --intensity. */
 const MAX_PIXEL = 255;
+/** Most simulation steps per image presentation (--time / --dt) a run accepts. */
+const MAX_PRESENTATION_STEPS = 100_000;
 
 /**
  * Checks the options that depend on each other (a new run only: --resume reads them from the run). Each of
  * these would otherwise fail after the run directory is created, or silently give a useless run.
  */
 function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
+  // one presentation's spikes are recorded step by step, so its step count bounds the memory of a run
+  if (o.time / o.dt > MAX_PRESENTATION_STEPS) {
+    throw new InvalidParameterError(
+      `--time ${o.time} ms at --dt ${o.dt} ms is ${+(o.time / o.dt).toPrecision(6)} steps per image; ` +
+        `at most ${MAX_PRESENTATION_STEPS} are allowed (the papers use 250 ms at 0.5-1 ms)`,
+    );
+  }
   // a gram is n successive spiking steps of one presentation, so n cannot exceed its step count
   const steps = Math.round(o.time / o.dt);
   if (Math.abs(o.time / o.dt - steps) < 1e-9 && o.ngram > steps) {
@@ -289,7 +301,10 @@ protocolOptions(
     .command("lcsnn")
     .description("locally connected SNN (Saunders et al. 2019)")
     .addOption(
-      new Option("--preset <name>", "main: the 100-filter paper configuration (npm start)").choices(["main"]),
+      new Option(
+        "--preset <name>",
+        "main: the 100-filter paper configuration, which the defaults are (npm start); other options still apply",
+      ).choices(["main"]),
     )
     .option("--filters <n>", "filters per location", int("--filters", 1), 100)
     .option("--kernel <k>", "kernel side (default: 12 up to 150 filters, 16 from 200)", int("--kernel", 1))
@@ -756,6 +771,8 @@ try {
   // user mistakes get one line, not a stack trace: our typed errors, file-system errors (ENOENT, EEXIST,
   // ENOTDIR, EACCES...) and sizes too large to allocate
   const err = e as Error & { code?: unknown };
+  // commander printed its message already; --help and --version end with exit code 0
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   if (e instanceof SpikeflowError || TYPED_ERRORS.has(err?.name)) {
     process.stderr.write(`spikeflow: error: ${err.message}\n`);
     process.exit(2);

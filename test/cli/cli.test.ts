@@ -257,6 +257,10 @@ test("--ngram must lie in [1, 16] (config.json's bound) and within the presentat
     r.err,
     /--ngram 10 needs 10 spiking steps .* --time 5 ms at --dt 1 ms has 5; use --ngram 1 to 5/,
   );
+  // a presentation of 1e9 steps used to end in a raw "Invalid typed array length"
+  const long = refusedTrain("lcsnn", "--time", "1e9");
+  assert.equal(long.code, 2);
+  assert.match(long.err, /--time 1000000000 ms at --dt 1 ms is 1000000000 steps per image; at most 100000/);
 });
 
 test("--workers is an integer in [1, 1024] in every command; more than the cores is one warning line", () => {

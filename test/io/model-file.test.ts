@@ -351,7 +351,7 @@ test("loadModel names missing files with NotFoundError and corrupt ones with For
       assert.ok(e instanceof NotFoundError);
       assert.match(
         e.message,
-        /nothing\/model\.json does not exist; point loadModel at a directory written by saveModel/,
+        /nothing\/model\.json does not exist; a model directory holds the model\.json and weights that a train command \(or saveModel\) wrote/,
       );
       return true;
     });
