@@ -14,7 +14,9 @@
  *   xor      --xor-networks (default 3) networks, N 200, tau_d 20-100 ms: rate and LIF accuracy (no paper figures).
  * Other options: --workers 2, --trials 100 (LIF trials per s), --synapse receiver|sender (results under
  * conversions["<task>"] or conversions["<task> (sender)"]), --taus MIN:MAX (trained decay range in ms for every
- * part; defaults per task above; a range other than 20-50 is recorded under "<task> (tau MIN-MAX ms)"), --seeds A:B (only these network seeds; default all),
+ * part; defaults per task above; a range other than 20-50 is recorded under "<task> (tau MIN-MAX ms)"),
+ * --units N (network size of every part instead of the defaults above; recorded under "<task> (N n)"),
+ * --seeds A:B (only these network seeds; default all),
  * --out FILE, --fresh.
  * Several processes may share one --out file (e.g. --seeds 1:5 and --seeds 6:10 side by side, so that one
  * network trains while another is searched): every save takes a lock file, re-reads the file and merges its
@@ -70,7 +72,16 @@ const counts: Record<TaskName, number> = {
   mante: Number(arg("context-networks", "10")),
   xor: Number(arg("xor-networks", "3")),
 };
-const UNITS: Record<TaskName, number> = { "go-nogo": 200, mante: 250, xor: 200 };
+const DEFAULT_UNITS: Record<TaskName, number> = { "go-nogo": 200, mante: 250, xor: 200 };
+/** --units N overrides the network size of every conversion part; recorded under "<task> (N n)". */
+const unitsArg = arg("units", "");
+if (unitsArg !== "" && !(Number.isInteger(Number(unitsArg)) && Number(unitsArg) >= 2)) {
+  throw new Error(`--units must be an integer >= 2, got ${unitsArg}`);
+}
+const UNITS: Record<TaskName, number> =
+  unitsArg === ""
+    ? DEFAULT_UNITS
+    : { "go-nogo": Number(unitsArg), mante: Number(unitsArg), xor: Number(unitsArg) };
 const PAPER = {
   "go-nogo":
     "Fig 7 (N 250, sigmoid, tau_d 20-50 ms): 94 of 100 LIF nets >= 95 %, LIF accuracy 98.8 +- 4.7 %; example net N 200: s = 25",
@@ -294,7 +305,8 @@ async function conversion(task: TaskName): Promise<void> {
     refractoryRule: TRANSFER_DEFAULTS.neuron.refractoryRule ?? "engine",
   };
   const tauTag = tauRange_ms.join("-") === "20-50" ? "" : ` (tau ${tauRange_ms.join("-")} ms)`;
-  const key = (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) + tauTag;
+  const unitsTag = units === DEFAULT_UNITS[task] ? "" : ` (N ${units})`;
+  const key = (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) + tauTag + unitsTag;
   let r = results.conversions[key];
   if (!r || JSON.stringify(r.settings) !== JSON.stringify(settings)) {
     r = { settings, paper: PAPER[task], networks: [] };
