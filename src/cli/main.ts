@@ -765,7 +765,26 @@ const TYPED_ERRORS = new Set([
   "StateError",
 ]);
 
+/** Options whose every occurrence adds a value (`nir run --input NAME=FILE`, one per input node). */
+const REPEATABLE_OPTIONS = new Set(["--input"]);
+
+/** A repeated option is refused rather than silently taking its last value. */
+function refuseRepeatedOptions(args: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const token of args) {
+    if (token === "--") break;
+    if (!token.startsWith("--")) continue;
+    const name = token.split("=")[0];
+    if (REPEATABLE_OPTIONS.has(name)) continue;
+    if (seen.has(name)) {
+      throw new InvalidParameterError(`${name} is given more than once; give it once`);
+    }
+    seen.add(name);
+  }
+}
+
 try {
+  refuseRepeatedOptions(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
   // user mistakes get one line, not a stack trace: our typed errors, file-system errors (ENOENT, EEXIST,

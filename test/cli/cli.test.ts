@@ -223,9 +223,17 @@ function refusedTrain(kind: string, ...args: string[]) {
   let r = { code: null as number | null, out: "", err: "" };
   withTmp((dir) => {
     const out = join(dir, "run");
-    const safe = ["--train", "10", "--test", "5", "--workers", "1", "--quiet"];
-    const size = kind === "lcsnn" ? ["--filters", "2"] : ["--neurons", "2"];
-    r = cli("train", kind, ...size, ...safe, "--data", join(dir, "no-data"), "--out", out, ...args);
+    // small, safe defaults for whatever the test does not set (a repeated option is refused)
+    const given = new Set(args.filter((a) => a.startsWith("--")));
+    const defaults = [
+      kind === "lcsnn" ? ["--filters", "2"] : ["--neurons", "2"],
+      ["--train", "10"],
+      ["--test", "5"],
+      ["--workers", "1"],
+      ["--quiet"],
+    ];
+    const base = defaults.filter(([name]) => !given.has(name)).flat();
+    r = cli("train", kind, ...base, "--data", join(dir, "no-data"), "--out", out, ...args);
     assert.notEqual(r.code, 0, r.err);
     assert.equal(existsSync(out), false, "the run directory is not created");
   });
@@ -393,4 +401,14 @@ test("help text shows array defaults in the input syntax", () => {
   assert.match(scales, /\(default:\s+20:75:5\)/);
   assert.doesNotMatch(scales, /\[20,25/);
   assert.match(cli("train", "diehl-cook", "--help").out, /\(default:\s+128\/255\)/);
+});
+
+test("a repeated option is refused instead of silently taking its last value", () => {
+  const r = cli("rnn", "convert", "nowhere", "--trials", "5", "--trials=6");
+  const eval_ = cli("eval", "nowhere", "--workers", "1", "--workers", "2");
+
+  assert.equal(r.code, 2);
+  assert.equal(r.err, "spikeflow: error: --trials is given more than once; give it once\n");
+  assert.equal(eval_.code, 2);
+  assert.match(eval_.err, /--workers is given more than once/);
 });
