@@ -12,7 +12,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
 import { refuseNonEmptyOut } from "./out-dir.ts";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
 import { int, num, oversubscribedWarning, plural, positive, resolveRunDir, workersArg } from "./options.ts";
@@ -27,6 +27,7 @@ import {
 } from "../experiments/run.ts";
 import { defaultWorkers } from "../parallel/pool.ts";
 import { RATE_RNN_DEFAULTS } from "../rnn/rate-rnn.ts";
+import { RATE_RNN_KIND } from "../rnn/rate-rnn-model.ts";
 import { MAX_SCALE, MIN_SCALE, parseScales } from "../rnn/scale-search.ts";
 import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experiments/rnn-run.ts";
 import { makeCountProgress } from "./count-progress.ts";
@@ -89,6 +90,8 @@ const program = new Command();
 // commander's own refusals (unknown option, bad argument) throw instead of exiting with 1, so that every
 // refusal exits with 2, as ours do; commands created below inherit this
 program.exitOverride();
+// and print with our prefix, like every other error line
+program.configureOutput({ outputError: (text, write) => write(`spikeflow: ${text}`) });
 program
   .name("spikeflow")
   .description("Spiking neural networks: simulation, STDP learning, spiking RNNs")
@@ -490,6 +493,17 @@ async function reportAfterRun(out: string, data: string | undefined, quiet: bool
   }
 }
 
+/** A spiking-RNN run directory: it has curve.json, or its model/model.json is of kind "rate-rnn". */
+function isRnnRun(dir: string): boolean {
+  if (existsSync(join(dir, "curve.json"))) return true;
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, "model", "model.json"), "utf8")) as { kind?: unknown };
+    return manifest.kind === RATE_RNN_KIND;
+  } catch {
+    return false; // no readable model: the MNIST path reports what is missing
+  }
+}
+
 program
   .command("plot <dir>")
   .description("redraw every plot of a run directory (DIR or DIR/model) into DIR/plots (SVG and PNG)")
@@ -497,7 +511,7 @@ program
   .option("--no-png", "SVG only")
   .action(async (given: string, o: { data?: string; png: boolean }) => {
     const dir = resolveRunDir(given, "plot");
-    if (existsSync(join(dir, "curve.json"))) {
+    if (isRnnRun(dir)) {
       const r = await plotRnnRun(dir, { png: o.png });
       process.stdout.write(`${r.plots} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s)\n`);
       return;
@@ -514,7 +528,7 @@ program
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
   .action(async (given: string, o: { data?: string }) => {
     const dir = resolveRunDir(given, "report");
-    if (existsSync(join(dir, "curve.json"))) {
+    if (isRnnRun(dir)) {
       const p = await writeRnnReport(dir);
       process.stdout.write(`${p.path} (${p.plots} plots)\n`);
       return;
@@ -571,7 +585,7 @@ rnn
     "train a rate RNN with BPTT to the reference's stopping rule; writes model/, curve.json, summary.json",
   )
   .addOption(
-    new Option("--task <task>", "cognitive task")
+    new Option("--task <task>", "cognitive task (required; context and mante name the same task)")
       .choices(["go-nogo", "xor", "context", "mante"])
       .makeOptionMandatory(),
   )
@@ -633,7 +647,10 @@ rnn
               `(${s.wall_s.toFixed(1)} s, ${s.msPerUpdate.toFixed(2)} ms per update); ` +
               (Number.isNaN(s.rateAccuracy)
                 ? "no evaluation reached (evaluations run at trial 2, 102, 202, ...; raise --max-trials)"
-                : `rate accuracy ${pct(s.rateAccuracy)}, loss ${s.finalLoss.toFixed(3)}`) +
+                : `rate accuracy ${pct(s.rateAccuracy)}, loss ${s.finalLoss.toFixed(3)}` +
+                  (s.evaluatedAfterUpdates !== s.updates
+                    ? ` at the last evaluation, after trial ${s.evaluatedAfterUpdates} (the final network was not evaluated)`
+                    : "")) +
               `\nrun directory: ${out}\n`,
           );
         }

@@ -73,6 +73,7 @@ export function plural(n: number, noun: string): string {
  */
 export function resolveRunDir(given: string, command: string): string {
   const hint = `\`spikeflow ${command}\` takes a run directory (the --out of a train command) or its model/ subdirectory`;
+  if (given.trim() === "") throw new InvalidParameterError(`the run directory is an empty string; ${hint}`);
   if (!existsSync(given)) throw new NotFoundError(`${given} does not exist; ${hint}`);
   if (!statSync(given).isDirectory())
     throw new InvalidParameterError(`${given} is a file, not a directory; ${hint}`);

@@ -8,7 +8,9 @@ import { InvalidParameterError } from "../core/errors.ts";
 /** Throws when `out` exists and is a file or a non-empty directory; `hint` says what to do instead. */
 export function refuseNonEmptyOut(out: string, hint = "choose a new --out or delete it"): void {
   if (out.trim() === "") {
-    throw new InvalidParameterError(`--out must name a directory, got ${JSON.stringify(out)}; ${hint}`);
+    throw new InvalidParameterError(
+      `--out must name a directory, got ${JSON.stringify(out)}; give a path such as runs/my-run`,
+    );
   }
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) {

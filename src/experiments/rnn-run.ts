@@ -26,7 +26,13 @@ import { searchScaleParallel } from "../parallel/scale-search-pool.ts";
 import { runLifTrial } from "../rnn/lif-trial.ts";
 import { type RateRnn, simulateRateRnn } from "../rnn/rate-rnn.ts";
 import { RATE_RNN_KIND, rateRnnFromSavedModel, rateRnnModelInput } from "../rnn/rate-rnn-model.ts";
-import { DEFAULT_SCALES, type ScaleSearchProgress, type ScaleSearchResult } from "../rnn/scale-search.ts";
+import {
+  DEFAULT_SCALES,
+  MAX_SCALE,
+  MIN_SCALE,
+  type ScaleSearchProgress,
+  type ScaleSearchResult,
+} from "../rnn/scale-search.ts";
 import {
   TASK_NAMES,
   type TaskName,
@@ -55,9 +61,11 @@ export interface RnnTrainSummary {
   /** Training updates until the stopping rule (or maxTrials). */
   readonly updates: number;
   readonly success: boolean;
-  /** Loss and rate accuracy of the last evaluation (100 fresh noisy trials). */
+  /** Loss and rate accuracy of the last evaluation (100 fresh noisy trials), made after `evaluatedAfterUpdates`
+   *  updates: the final network when the stopping rule was met, maybe an earlier one when the cap ended it. */
   readonly finalLoss: number;
   readonly rateAccuracy: number;
+  readonly evaluatedAfterUpdates: number | null;
   readonly wall_s: number;
   readonly msPerUpdate: number;
 }
@@ -74,20 +82,37 @@ export interface RnnTrainOptions {
   readonly onProgress?: (p: EvalPoint & { readonly maxTrials: number }) => void;
 }
 
-/** search.json, checked for the fields `evalRnnRun` reads. */
-function readSearchFile(path: string, hint: string): RnnSearchFile {
-  const s = readRunJson<RnnSearchFile>(path, hint);
-  const scale = (s as { best?: { scale?: unknown } }).best?.scale;
-  if (typeof scale !== "number" || !Number.isFinite(scale) || scale <= 0) {
-    throw new FormatError(`${path}: best.scale must be a number > 0; ${hint}`);
+/**
+ * search.json of a run directory, checked field by field (FormatError naming the file and the field): scales
+ * in [MIN_SCALE, MAX_SCALE], one accuracy in [0, 1] per scale, best.scale among them, the synapse filter, and
+ * (with `task`) the task the model was trained on.
+ */
+export function readSearchFile(path: string, hint: string, task?: TaskName): RnnSearchFile {
+  const s = readRunJson<Record<string, unknown>>(path, hint);
+  const bad = (what: string) => new FormatError(`${path}: ${what}; ${hint}`);
+  const inRange = (x: unknown) => typeof x === "number" && x >= MIN_SCALE && x <= MAX_SCALE;
+  const { scales, accuracy, best, synapseFilter: filter } = s;
+  if (!Array.isArray(scales) || scales.length === 0 || !scales.every(inRange)) {
+    throw bad(`"scales" must be an array of scaling factors in [${MIN_SCALE}, ${MAX_SCALE}], not empty`);
   }
-  const filter = (s as { synapseFilter?: unknown }).synapseFilter;
+  if (
+    !Array.isArray(accuracy) ||
+    accuracy.length !== scales.length ||
+    !accuracy.every((a) => typeof a === "number" && a >= 0 && a <= 1)
+  ) {
+    throw bad(`"accuracy" must hold one fraction in [0, 1] per scale (${scales.length})`);
+  }
+  const bestScale = (best as { scale?: unknown } | undefined)?.scale;
+  if (!inRange(bestScale) || !scales.includes(bestScale)) {
+    throw bad(`best.scale must be one of "scales" (${scales.join(", ")}), got ${JSON.stringify(bestScale)}`);
+  }
   if (filter !== undefined && filter !== "receiver" && filter !== "sender") {
-    throw new FormatError(
-      `${path}: synapseFilter must be "receiver" or "sender", got ${JSON.stringify(filter)}; ${hint}`,
-    );
+    throw bad(`synapseFilter must be "receiver" or "sender", got ${JSON.stringify(filter)}`);
   }
-  return s;
+  if (task !== undefined && s.task !== undefined && s.task !== task) {
+    throw bad(`"task" is ${JSON.stringify(s.task)}, but the model was trained on ${JSON.stringify(task)}`);
+  }
+  return s as unknown as RnnSearchFile;
 }
 
 /** Trains a rate RNN and writes model/, curve.json and summary.json into `out`. */
@@ -111,6 +136,7 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
     success: result.success,
     finalLoss: last?.meanLoss ?? NaN,
     rateAccuracy: last?.accuracy ?? NaN,
+    evaluatedAfterUpdates: last?.updates ?? null,
     wall_s,
     msPerUpdate: (1000 * wall_s) / result.updates,
   };
@@ -250,7 +276,8 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     if (train?.success === false) {
       o.onWarning?.(
         `the rate network in ${dir} did not meet the stopping rule (${train.updates ?? "?"} trials, ` +
-          `rate accuracy ${typeof train.rateAccuracy === "number" ? (100 * train.rateAccuracy).toFixed(2) : "?"} %); ` +
+          `rate accuracy ${typeof train.rateAccuracy === "number" ? (100 * train.rateAccuracy).toFixed(2) : "?"} % ` +
+          `at the last evaluation${typeof train.evaluatedAfterUpdates === "number" ? `, after trial ${train.evaluatedAfterUpdates}` : ""}); ` +
           `its LIF transfer is not expected to work (train longer with --max-trials, or another --seed)`,
       );
     }
@@ -277,11 +304,20 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     lifTrial_s: (result.wall_s * workers) / (result.scales.length * result.trials),
   };
   writeJsonAtomicSync(join(dir, "search.json"), file);
-  // an eval.json of an earlier search would no longer match search.json
+  // an eval.json or report.html of an earlier search would no longer match search.json
   const evalPath = join(dir, "eval.json");
   if (existsSync(evalPath)) {
     rmSync(evalPath, { force: true });
-    o.onWarning?.(`removed ${evalPath}: it evaluated the previous search; run "spikeflow rnn eval ${dir}" again`);
+    o.onWarning?.(
+      `removed ${evalPath}: it evaluated the previous search; run "spikeflow rnn eval ${dir}" again`,
+    );
+  }
+  const reportPath = join(dir, "report.html");
+  if (existsSync(reportPath)) {
+    rmSync(reportPath, { force: true });
+    o.onWarning?.(
+      `removed ${reportPath}: it showed the previous search; run "spikeflow report ${dir}" again`,
+    );
   }
   if (o.examples ?? true)
     writeJsonAtomicSync(
@@ -316,9 +352,11 @@ export async function evalRnnRun(
   const { model, task, seed } = await loadRnnRun(dir);
   // search.json gives the scale (unless --scale) and the synapse filter of the conversion
   const searchPath = join(dir, "search.json");
-  const hint = `run "spikeflow rnn convert ${dir}" again${o.scale === undefined ? ", or pass --scale" : ""}`;
+  const hint =
+    `run "spikeflow rnn convert ${dir}" ${existsSync(searchPath) ? "again" : "first"}` +
+    (o.scale === undefined ? ", or pass --scale" : "");
   const search =
-    o.scale === undefined || existsSync(searchPath) ? readSearchFile(searchPath, hint) : undefined;
+    o.scale === undefined || existsSync(searchPath) ? readSearchFile(searchPath, hint, task) : undefined;
   const scale = o.scale ?? search!.best.scale;
   const synapseFilter = search?.synapseFilter ?? "receiver";
   const trials = o.trials ?? 100;

@@ -27,6 +27,11 @@ export function buildModel(
         weights: tensors["X->Ae.weight"],
         theta_mV: tensors["Ae.theta_mV"],
       });
+    case "rate-rnn":
+      throw new InvalidParameterError(
+        `this is a rate-RNN model (kind "rate-rnn", Kim et al. 2019), not an MNIST network; ` +
+          `use "spikeflow rnn eval" / "spikeflow rnn convert" on its run directory`,
+      );
     default:
       throw new InvalidParameterError(
         `unknown model kind ${JSON.stringify(kind)}; use "lcsnn" or "diehl-cook-2015"`,

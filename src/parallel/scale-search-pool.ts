@@ -25,7 +25,14 @@ export async function searchScaleParallel(
   options: Partial<ScaleSearchOptions> & { readonly workers?: number } = {},
   onProgress?: (p: ScaleSearchProgress) => void,
 ): Promise<ScaleSearchResult> {
-  const { workers = 1, ...search } = options;
+  const { workers: asked = 1, ...search } = options;
+  // no more threads than jobs: a thread without a job costs its start-up (a second or more) and nothing else
+  const jobCount =
+    (search.scales ?? SCALE_SEARCH_DEFAULTS.scales).length *
+    Math.ceil(
+      (search.trials ?? SCALE_SEARCH_DEFAULTS.trials) / (search.chunk ?? SCALE_SEARCH_DEFAULTS.chunk),
+    );
+  const workers = Math.max(1, Math.min(asked, jobCount));
   if (workers <= 1) return searchScale(model, task, search, undefined, onProgress);
   const seed = search.seed ?? SCALE_SEARCH_DEFAULTS.seed;
   const transfer = search.transfer ?? SCALE_SEARCH_DEFAULTS.transfer;

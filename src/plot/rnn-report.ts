@@ -5,25 +5,20 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { readSearchFile } from "../experiments/rnn-run.ts";
 import { writeFileAtomicSync } from "../io/atomic.ts";
+import { readRunJson } from "../io/json-file.ts";
 import { plotRnnRun } from "./rnn-run-plots.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const readIf = (path: string): unknown =>
-  existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
+const HINT = "rerun the command that writes it (rnn train, convert or eval)";
+const readIf = (path: string): unknown => (existsSync(path) ? readRunJson(path, HINT) : undefined);
 
 export async function writeRnnReport(dir: string): Promise<{ path: string; plots: number }> {
   const { plots } = await plotRnnRun(dir, { png: false });
   const summary = readIf(join(dir, "summary.json")) as { train?: Record<string, unknown> } | undefined;
-  const search = readIf(join(dir, "search.json")) as
-    | {
-        task: string;
-        scales: number[];
-        accuracy: number[];
-        best: { scale: number; accuracy: number };
-        trials: number;
-      }
-    | undefined;
+  const searchPath = join(dir, "search.json");
+  const search = existsSync(searchPath) ? readSearchFile(searchPath, HINT) : undefined;
   const evaluation = readIf(join(dir, "eval.json"));
   const train = summary?.train ?? {};
   const rows = Object.entries(train)

@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../core/errors.ts";
+import { readSearchFile } from "../experiments/rnn-run.ts";
 import { readRunJson } from "../io/json-file.ts";
 import { loadModel } from "../io/model-file.ts";
 import type { PlotSpec } from "./common.ts";
@@ -64,10 +65,7 @@ export async function plotRnnRun(
     }
   }
   if (existsSync(join(dir, "search.json"))) {
-    const search = readJson<{ scales: number[]; accuracy: number[]; best: { scale: number } }>(
-      join(dir, "search.json"),
-    );
-    requireArrays(join(dir, "search.json"), search, ["scales", "accuracy"]);
+    const search = readSearchFile(join(dir, "search.json"), HINT);
     specs.push({
       name: "rnn-scale-search",
       spec: scalingSearchSpec(scalingPoints(search), { chosen: search.best.scale }),

@@ -167,6 +167,12 @@ export function parseScales(text: string): number[] {
 }
 
 function checkScaleRange(text: string, scales: number[]): number[] {
+  const repeated = scales.find((s, k) => scales.indexOf(s) !== k);
+  if (repeated !== undefined) {
+    throw new InvalidParameterError(
+      `scales ${JSON.stringify(text)} lists ${repeated} twice; give each value once`,
+    );
+  }
   const bad = scales.find((s) => s < MIN_SCALE || s > MAX_SCALE);
   if (bad !== undefined) {
     throw new InvalidParameterError(

@@ -213,3 +213,107 @@ test("the kim-2019 example script refuses bad arguments with one line and exit s
   assert.equal(scales.status, 2);
   assert.match(scales.stderr, /^go-nogo\.ts: scales "abc" must be start:end:step/);
 });
+
+test("damaged or inconsistent run files and the wrong command get one line naming the file or the right command", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-damaged-"));
+  try {
+    const train = cli(
+      "rnn",
+      "train",
+      "--task",
+      "go-nogo",
+      "--neurons",
+      "10",
+      "--max-trials",
+      "50",
+      "--out",
+      dir,
+    );
+    assert.equal(train.status, 0, train.stderr);
+    // 50 updates, last evaluation after update 2: the summary says which network it describes
+    assert.match(
+      train.stdout,
+      /at the last evaluation, after trial 2 \(the final network was not evaluated\)/,
+    );
+    assert.equal(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")).train.evaluatedAfterUpdates, 2);
+    const convert = cli(
+      "rnn",
+      "convert",
+      dir,
+      "--scales",
+      "20,30",
+      "--trials",
+      "1",
+      "--workers",
+      "1",
+      "--quiet",
+    );
+    assert.equal(convert.status, 0, convert.stderr);
+    const good = readFileSync(join(dir, "search.json"), "utf8");
+    const edit = (change: Record<string, unknown>) =>
+      writeFileSync(join(dir, "search.json"), JSON.stringify({ ...JSON.parse(good), ...change }));
+
+    edit({ best: { scale: 1e300, accuracy: 0 } });
+    const hugeBest = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1");
+    edit({ accuracy: ["a", "b"] });
+    const badAccuracy = cli("plot", dir, "--no-png");
+    edit({ task: "xor" });
+    const wrongTask = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1");
+    writeFileSync(join(dir, "search.json"), good);
+    writeFileSync(join(dir, "summary.json"), '{"train": {"task": "go-');
+    const badSummary = cli("report", dir);
+    rmSync(join(dir, "summary.json"));
+    rmSync(join(dir, "curve.json"));
+    const plotWithoutCurve = cli("plot", dir, "--no-png");
+    const mnistEval = cli("eval", dir);
+
+    assert.equal(hugeBest.status, 2);
+    assert.match(
+      hugeBest.stderr,
+      /search\.json: best\.scale must be one of "scales" \(20, 30\), got 1e\+300/,
+    );
+    assert.equal(badAccuracy.status, 2);
+    assert.match(
+      badAccuracy.stderr,
+      /search\.json: "accuracy" must hold one fraction in \[0, 1\] per scale \(2\)/,
+    );
+    assert.equal(wrongTask.status, 2);
+    assert.match(wrongTask.stderr, /"task" is "xor", but the model was trained on "go-nogo"/);
+    assert.equal(badSummary.status, 2);
+    assert.match(badSummary.stderr, /summary\.json is not valid JSON/);
+    assert.doesNotMatch(badSummary.stderr, /\n\s+at /);
+    assert.equal(plotWithoutCurve.status, 0, plotWithoutCurve.stderr);
+    assert.match(plotWithoutCurve.stdout, /plots in/);
+    assert.equal(mnistEval.status, 2);
+    assert.match(mnistEval.stderr, /rate-RNN model .* use "spikeflow rnn eval"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the kim-2019 example refuses unknown or valueless arguments and reports a run without an evaluation", () => {
+  const script = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
+  const typo = run("--unit", "12");
+  const noValue = run("--seed");
+  const short = run(
+    "--units",
+    "10",
+    "--max-trials",
+    "1",
+    "--trials",
+    "1",
+    "--scales",
+    "20",
+    "--workers",
+    "1",
+  );
+
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /^go-nogo\.ts: unknown argument "--unit"\nusage:/);
+  assert.equal(noValue.status, 2);
+  assert.match(noValue.stderr, /--seed needs a value/);
+  assert.equal(short.status, 0, short.stderr);
+  assert.match(short.stdout, /no evaluation reached/);
+});

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FormatError } from "../../src/core/errors.ts";
@@ -134,14 +134,17 @@ test("convert warns about a rate network that missed its stopping rule and remov
     const first = warnings.splice(0);
     await evalRnnRun(dir, { trials: 1 });
     const evalWritten = existsSync(join(dir, "eval.json"));
+    writeFileSync(join(dir, "report.html"), "<p>the previous search</p>");
     await convertRnnRun(dir, { scales: [40], trials: 2, workers: 1, examples: false, onWarning });
 
     assert.equal(first.length, 1);
     assert.match(first[0], /did not meet the stopping rule \(2 trials/);
     assert.ok(evalWritten);
     assert.equal(existsSync(join(dir, "eval.json")), false, "the stale eval.json is gone");
-    assert.equal(warnings.length, 2);
+    assert.equal(existsSync(join(dir, "report.html")), false, "the stale report is gone");
+    assert.equal(warnings.length, 3);
     assert.match(warnings[1], /removed .*eval\.json: it evaluated the previous search/);
+    assert.match(warnings[2], /removed .*report\.html: it showed the previous search/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
