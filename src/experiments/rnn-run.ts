@@ -152,11 +152,17 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
 /** The trained model of a run directory, with its task and seed. */
 export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: TaskName; seed: number }> {
   const saved = await loadModel(join(dir, "model"), { expectKind: RATE_RNN_KIND });
-  const task = resolveTask(String(saved.config.task));
+  const manifest = join(dir, "model", "model.json");
   const seed = saved.config.seed;
-  if (!Number.isInteger(seed))
-    throw new InvalidParameterError(`${dir}/model/model.json: config.seed must be an integer`);
-  return { model: rateRnnFromSavedModel(saved), task, seed: seed as number };
+  if (!Number.isInteger(seed)) throw new FormatError(`${manifest}: config.seed must be an integer`);
+  try {
+    const task = resolveTask(String(saved.config.task));
+    return { model: rateRnnFromSavedModel(saved), task, seed: seed as number };
+  } catch (e) {
+    // a bad value in the file (task, dynamics): name the file, not only the field
+    if (e instanceof InvalidParameterError) throw new FormatError(`${manifest}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** One trial per condition of a task (for examples.json). */

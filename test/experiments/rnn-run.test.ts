@@ -149,3 +149,22 @@ test("convert warns about a rate network that missed its stopping rule and remov
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a bad value inside model.json is a FormatError naming the file", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    const manifest = join(dir, "model", "model.json");
+    const doc = JSON.parse(readFileSync(manifest, "utf8")) as { config: Record<string, unknown> };
+    doc.config.task = "foo";
+    writeFileSync(manifest, JSON.stringify(doc));
+
+    await assert.rejects(loadRnnRun(dir), (e: unknown) => {
+      assert.ok(e instanceof FormatError);
+      assert.match(e.message, /model\/model\.json: unknown task "foo"/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
