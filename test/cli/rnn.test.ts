@@ -20,6 +20,16 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const EXAMPLE = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
+
+/** Runs the kim-2019 example script with `args`. */
+function example(...args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", EXAMPLE, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+  });
+}
+
 test("rnn train -> convert -> eval on a tiny context-task network, with --json summaries", () => {
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-"));
   try {
@@ -151,25 +161,17 @@ test("bad arguments fail with a message naming the value", () => {
 });
 
 test("examples/from-papers/kim-2019/go-nogo.ts runs at a tiny size and prints the search table and two trials", () => {
-  const script = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      script,
-      "--units",
-      "12",
-      "--max-trials",
-      "2",
-      "--trials",
-      "1",
-      "--scales",
-      "20,30",
-      "--workers",
-      "1",
-    ],
-    { encoding: "utf8", env: { ...process.env, SPIKEFLOW_LOG: "silent" } },
+  const r = example(
+    "--units",
+    "12",
+    "--max-trials",
+    "2",
+    "--trials",
+    "1",
+    "--scales",
+    "20,30",
+    "--workers",
+    "1",
   );
 
   assert.equal(r.status, 0, r.stderr);
@@ -199,12 +201,9 @@ test("scaling factors and decay ranges outside their useful ranges are refused b
 });
 
 test("the kim-2019 example script refuses bad arguments with one line and exit status 2", () => {
-  const script = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
-  const units = run("--units", "0");
-  const workers = run("--workers", "0");
-  const scales = run("--scales", "abc");
+  const units = example("--units", "0");
+  const workers = example("--workers", "0");
+  const scales = example("--scales", "abc");
 
   assert.equal(units.status, 2);
   assert.equal(units.stderr, 'go-nogo.ts: --units must be an integer in [2, 2000], got "0"\n');
@@ -292,12 +291,9 @@ test("damaged or inconsistent run files and the wrong command get one line namin
 });
 
 test("the kim-2019 example refuses unknown or valueless arguments and reports a run without an evaluation", () => {
-  const script = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
-  const typo = run("--unit", "12");
-  const noValue = run("--seed");
-  const short = run(
+  const typo = example("--unit", "12");
+  const noValue = example("--seed");
+  const short = example(
     "--units",
     "10",
     "--max-trials",
