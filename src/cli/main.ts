@@ -15,7 +15,16 @@ import { refuseNonEmptyOut } from "./out-dir.ts";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
-import { int, num, oversubscribedWarning, plural, positive, resolveRunDir, workersArg } from "./options.ts";
+import {
+  decimal,
+  int,
+  num,
+  oversubscribedWarning,
+  plural,
+  positive,
+  resolveRunDir,
+  workersArg,
+} from "./options.ts";
 import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
 import { DIEHL_COOK_DEFAULTS } from "../models/diehl-cook.ts";
 import {
@@ -513,7 +522,11 @@ program
     const dir = resolveRunDir(given, "plot");
     if (isRnnRun(dir)) {
       const r = await plotRnnRun(dir, { png: o.png });
-      process.stdout.write(`${r.plots} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s)\n`);
+      process.stdout.write(
+        r.plots === 0
+          ? `nothing to plot in ${dir}: no curve.json, search.json or examples.json (rnn train and rnn convert write them)\n`
+          : `${r.plots} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s)\n`,
+      );
       return;
     }
     const r = await plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}) });
@@ -570,7 +583,7 @@ function tauRangeArg(v: string): [number, number] {
 
 /** Parser of --scale: one scaling factor in [MIN_SCALE, MAX_SCALE]. */
 function scaleArg(v: string): number {
-  const n = v.trim() === "" ? NaN : Number(v);
+  const n = decimal(v);
   if (!(Number.isFinite(n) && n >= MIN_SCALE && n <= MAX_SCALE)) {
     throw new InvalidArgumentError(
       `--scale must be a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}] (the paper searches 4 to 75), got "${v}"`,
@@ -750,7 +763,7 @@ rnn
         if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else {
           process.stdout.write(
-            `${r.task}, ${r.trials} fresh trials: rate accuracy ${pct(r.rateAccuracy)}, LIF accuracy ${pct(r.lifAccuracy)} at s = ${r.scale}\n`,
+            `${r.task}, ${r.trials} fresh trials: rate accuracy ${pct(r.rateAccuracy)}, LIF accuracy ${pct(r.lifAccuracy)} at s = ${r.scale} (${r.synapseFilter} synapse)\n`,
           );
         }
       } finally {

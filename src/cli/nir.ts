@@ -18,7 +18,7 @@ import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut } from "./out-dir.ts";
-import { resolveRunDir } from "./options.ts";
+import { decimal, resolveRunDir } from "./options.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
@@ -317,7 +317,7 @@ export function addNirCommands(program: Command): void {
         "--steps <n>",
         "steps to run (default: the input's rows; at most that many)",
         (v: string): number => {
-          const n = v.trim() === "" ? NaN : Number(v);
+          const n = decimal(v);
           if (!Number.isInteger(n) || n < 0)
             throw new InvalidArgumentError(`--steps must be an integer >= 0, got "${v}"`);
           return n;

@@ -15,9 +15,17 @@ import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { MAX_CONFIG_WORKERS } from "../experiments/run-config.ts";
 
 /** Parser of an integer option in [min, max]; `why` (optional) says where the bound comes from. */
+/** Decimal notation only (Number() would also read "0x10" as 16 and "0b11" as 3). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/** The number written in decimal in `v` (spaces around it allowed), or NaN. */
+export function decimal(v: string): number {
+  return DECIMAL.test(v.trim()) ? Number(v) : NaN;
+}
+
 export function int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER, why = "") {
   return (v: string): number => {
-    const n = v.trim() === "" ? NaN : Number(v);
+    const n = decimal(v);
     if (!Number.isInteger(n) || n < min || n > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
       throw new InvalidArgumentError(`${name} must be an integer ${range}${why}, got "${v}"`);
@@ -29,7 +37,7 @@ export function int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER, why = 
 /** Parser of a finite number. */
 export function num(name: string) {
   return (v: string): number => {
-    const n = v.trim() === "" ? NaN : Number(v);
+    const n = decimal(v);
     if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
     return n;
   };
@@ -38,7 +46,7 @@ export function num(name: string) {
 /** Parser of a finite number > 0; `what` describes the quantity ("a rate scale in Hz per pixel unit"). */
 export function positive(name: string, what = "a number") {
   return (v: string): number => {
-    const n = v.trim() === "" ? NaN : Number(v);
+    const n = decimal(v);
     if (!(Number.isFinite(n) && n > 0))
       throw new InvalidArgumentError(`${name} must be ${what} > 0, got "${v}"`);
     return n;

@@ -412,3 +412,15 @@ test("a repeated option is refused instead of silently taking its last value", (
   assert.equal(eval_.code, 2);
   assert.match(eval_.err, /--workers is given more than once/);
 });
+
+test("numbers must be written in decimal: hexadecimal and binary forms are refused", () => {
+  const hex = refusedTrain("lcsnn", "--filters", "0x10");
+  const bin = refusedTrain("lcsnn", "--lr", "0b1");
+  const spaced = cli("rnn", "convert", "nowhere", "--trials", " 5 ");
+
+  assert.match(hex.err, /--filters must be an integer >= 1, got "0x10"/);
+  assert.match(bin.err, /--lr must be a number, got "0b1"/);
+  // spaces around a decimal number are harmless: the refusal is about the missing run, not the number
+  assert.equal(spaced.code, 2);
+  assert.match(spaced.err, /nowhere does not exist/);
+});

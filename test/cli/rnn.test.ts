@@ -71,6 +71,9 @@ test("rnn train -> convert -> eval on a tiny context-task network, with --json s
     assert.deepEqual([s.scales, s.trials], [[20, 40], 1]);
     assert.ok(existsSync(join(dir, "examples.json")));
 
+    const human = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1", "--quiet");
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /LIF accuracy .* at s = \d+ \(receiver synapse\)/);
     const ev = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1", "--json", "--quiet");
     assert.equal(ev.status, 0, ev.stderr);
     const e = JSON.parse(ev.stdout) as { task: string; trials: number; lifAccuracy: number };
@@ -264,6 +267,9 @@ test("damaged or inconsistent run files and the wrong command get one line namin
     rmSync(join(dir, "summary.json"));
     rmSync(join(dir, "curve.json"));
     const plotWithoutCurve = cli("plot", dir, "--no-png");
+    rmSync(join(dir, "search.json"));
+    rmSync(join(dir, "examples.json"), { force: true });
+    const plotNothing = cli("plot", dir, "--no-png");
     const mnistEval = cli("eval", dir);
 
     assert.equal(hugeBest.status, 2);
@@ -283,6 +289,8 @@ test("damaged or inconsistent run files and the wrong command get one line namin
     assert.doesNotMatch(badSummary.stderr, /\n\s+at /);
     assert.equal(plotWithoutCurve.status, 0, plotWithoutCurve.stderr);
     assert.match(plotWithoutCurve.stdout, /plots in/);
+    assert.equal(plotNothing.status, 0, plotNothing.stderr);
+    assert.match(plotNothing.stdout, /nothing to plot in .*: no curve\.json, search\.json or examples\.json/);
     assert.equal(mnistEval.status, 2);
     assert.match(mnistEval.stderr, /rate-RNN model .* use "spikeflow rnn eval"/);
   } finally {
