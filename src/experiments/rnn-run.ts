@@ -280,10 +280,13 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
       `run "spikeflow rnn train" again`,
     ).train;
     if (train?.success === false) {
+      const accuracy =
+        typeof train.rateAccuracy === "number" ? `${(100 * train.rateAccuracy).toFixed(2)} %` : "?";
+      const after =
+        typeof train.evaluatedAfterUpdates === "number" ? `, after trial ${train.evaluatedAfterUpdates}` : "";
       o.onWarning?.(
         `the rate network in ${dir} did not meet the stopping rule (${train.updates ?? "?"} trials, ` +
-          `rate accuracy ${typeof train.rateAccuracy === "number" ? (100 * train.rateAccuracy).toFixed(2) : "?"} % ` +
-          `at the last evaluation${typeof train.evaluatedAfterUpdates === "number" ? `, after trial ${train.evaluatedAfterUpdates}` : ""}); ` +
+          `rate accuracy ${accuracy} at the last evaluation${after}); ` +
           `its LIF transfer is not expected to work (train longer with --max-trials, or another --seed)`,
       );
     }
@@ -311,19 +314,14 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   };
   writeJsonAtomicSync(join(dir, "search.json"), file);
   // an eval.json or report.html of an earlier search would no longer match search.json
-  const evalPath = join(dir, "eval.json");
-  if (existsSync(evalPath)) {
-    rmSync(evalPath, { force: true });
-    o.onWarning?.(
-      `removed ${evalPath}: it evaluated the previous search; run "spikeflow rnn eval ${dir}" again`,
-    );
-  }
-  const reportPath = join(dir, "report.html");
-  if (existsSync(reportPath)) {
-    rmSync(reportPath, { force: true });
-    o.onWarning?.(
-      `removed ${reportPath}: it showed the previous search; run "spikeflow report ${dir}" again`,
-    );
+  for (const [file, what, command] of [
+    ["eval.json", "evaluated", "rnn eval"],
+    ["report.html", "showed", "report"],
+  ] as const) {
+    const path = join(dir, file);
+    if (!existsSync(path)) continue;
+    rmSync(path, { force: true });
+    o.onWarning?.(`removed ${path}: it ${what} the previous search; run "spikeflow ${command} ${dir}" again`);
   }
   if (o.examples ?? true)
     writeJsonAtomicSync(

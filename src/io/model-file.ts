@@ -43,7 +43,10 @@ export async function saveModel(dir: string, model: ModelInput): Promise<ModelMa
 /** Reads and validates the model in directory `dir`. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<SavedModel> {
   const manifestPath = join(dir, MANIFEST_FILE);
-  const text = await readOrNotFound(manifestPath, "a model directory holds the model.json and weights that a train command (or saveModel) wrote");
+  const text = await readOrNotFound(
+    manifestPath,
+    "a model directory holds the model.json and weights that a train command (or saveModel) wrote",
+  );
   const manifest = parseModelManifest(text, manifestPath, options);
   const files: Record<string, Uint8Array> = {};
   for (const name of Object.keys(manifest.files)) {

@@ -27,12 +27,10 @@ export async function searchScaleParallel(
 ): Promise<ScaleSearchResult> {
   const { workers: asked = 1, ...search } = options;
   // no more threads than jobs: a thread without a job costs its start-up (a second or more) and nothing else
-  const jobCount =
-    (search.scales ?? SCALE_SEARCH_DEFAULTS.scales).length *
-    Math.ceil(
-      (search.trials ?? SCALE_SEARCH_DEFAULTS.trials) / (search.chunk ?? SCALE_SEARCH_DEFAULTS.chunk),
-    );
-  const workers = Math.max(1, Math.min(asked, jobCount));
+  // (the job count of scaleJobs; bad options give NaN here and are refused by searchScale's validation)
+  const { scales, trials, chunk } = { ...SCALE_SEARCH_DEFAULTS, ...search };
+  const jobs = scales.length * Math.ceil(trials / chunk);
+  const workers = jobs >= 1 ? Math.min(asked, jobs) : asked;
   if (workers <= 1) return searchScale(model, task, search, undefined, onProgress);
   const seed = search.seed ?? SCALE_SEARCH_DEFAULTS.seed;
   const transfer = search.transfer ?? SCALE_SEARCH_DEFAULTS.transfer;

@@ -20,6 +20,22 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `rnn train` of a 10-unit Go-NoGo network for `maxTrials` updates into `dir` (progress on stderr). */
+function trainGoNogo10(dir: string, maxTrials: number) {
+  return cli(
+    "rnn",
+    "train",
+    "--task",
+    "go-nogo",
+    "--neurons",
+    "10",
+    "--max-trials",
+    String(maxTrials),
+    "--out",
+    dir,
+  );
+}
+
 const EXAMPLE = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
 
 /** Runs the kim-2019 example script with `args`. */
@@ -143,18 +159,7 @@ test("bad arguments fail with a message naming the value", () => {
   // a run too short for an evaluation says so instead of printing "NaN %"
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-short-"));
   try {
-    const short = cli(
-      "rnn",
-      "train",
-      "--task",
-      "go-nogo",
-      "--neurons",
-      "10",
-      "--max-trials",
-      "1",
-      "--out",
-      dir,
-    );
+    const short = trainGoNogo10(dir, 1);
     assert.equal(short.status, 0, short.stderr);
     assert.match(short.stdout, /no evaluation reached/);
     assert.doesNotMatch(short.stdout, /NaN/);
@@ -219,18 +224,7 @@ test("the kim-2019 example script refuses bad arguments with one line and exit s
 test("damaged or inconsistent run files and the wrong command get one line naming the file or the right command", () => {
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-damaged-"));
   try {
-    const train = cli(
-      "rnn",
-      "train",
-      "--task",
-      "go-nogo",
-      "--neurons",
-      "10",
-      "--max-trials",
-      "50",
-      "--out",
-      dir,
-    );
+    const train = trainGoNogo10(dir, 50);
     assert.equal(train.status, 0, train.stderr);
     // 50 updates, last evaluation after update 2: the summary says which network it describes
     assert.match(
