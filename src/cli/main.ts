@@ -566,7 +566,7 @@ function scalesArg(v: string): number[] {
 const MAX_RNN_TAU_MS = 10_000;
 
 function tauRangeArg(v: string): [number, number] {
-  const parts = v.split(":").map(Number);
+  const parts = v.split(":").map(decimal);
   const step = RATE_RNN_DEFAULTS.dt_ms;
   if (
     parts.length !== 2 ||

@@ -11,18 +11,13 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
+import { decimal } from "../core/decimal.ts";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { MAX_CONFIG_WORKERS } from "../experiments/run-config.ts";
 
+export { decimal };
+
 /** Parser of an integer option in [min, max]; `why` (optional) says where the bound comes from. */
-/** Decimal notation only (Number() would also read "0x10" as 16 and "0b11" as 3). */
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
-
-/** The number written in decimal in `v` (spaces around it allowed), or NaN. */
-export function decimal(v: string): number {
-  return DECIMAL.test(v.trim()) ? Number(v) : NaN;
-}
-
 export function int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER, why = "") {
   return (v: string): number => {
     const n = decimal(v);

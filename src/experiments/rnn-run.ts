@@ -22,7 +22,7 @@ import { createRng } from "../core/rng.ts";
 import { writeJsonAtomicSync } from "../io/atomic.ts";
 import { readRunJson } from "../io/json-file.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
-import { searchScaleParallel } from "../parallel/scale-search-pool.ts";
+import { searchScaleParallel, searchThreads } from "../parallel/scale-search-pool.ts";
 import { runLifTrial } from "../rnn/lif-trial.ts";
 import { type RateRnn, simulateRateRnn } from "../rnn/rate-rnn.ts";
 import { RATE_RNN_KIND, rateRnnFromSavedModel, rateRnnModelInput } from "../rnn/rate-rnn-model.ts";
@@ -253,7 +253,9 @@ export function makeExamples(
 export interface RnnSearchFile extends Omit<ScaleSearchResult, "correct"> {
   readonly workers: number;
   readonly synapseFilter: SynapseFilter;
-  /** Seconds per LIF trial, averaged over the search (wall time x workers / trials). */
+  /** Threads the search ran on: `workers`, capped at the number of jobs (searchThreads). */
+  readonly threads: number;
+  /** Seconds per LIF trial, averaged over the search (wall time x threads / trials). */
   readonly lifTrial_s: number;
 }
 
@@ -293,24 +295,22 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   }
   const workers = o.workers ?? 1;
   const synapseFilter = o.synapseFilter ?? "receiver";
-  const result = await searchScaleParallel(
-    model,
-    task,
-    {
-      scales: o.scales ?? DEFAULT_SCALES,
-      trials: o.trials ?? 100,
-      seed,
-      workers,
-      transfer: { synapseFilter },
-    },
-    o.onProgress,
-  );
+  const options = {
+    scales: o.scales ?? DEFAULT_SCALES,
+    trials: o.trials ?? 100,
+    seed,
+    workers,
+    transfer: { synapseFilter },
+  };
+  const threads = searchThreads(options);
+  const result = await searchScaleParallel(model, task, options, o.onProgress);
   const { correct: _correct, ...rest } = result;
   const file: RnnSearchFile = {
     ...rest,
     workers,
+    threads,
     synapseFilter,
-    lifTrial_s: (result.wall_s * workers) / (result.scales.length * result.trials),
+    lifTrial_s: (result.wall_s * threads) / (result.scales.length * result.trials),
   };
   writeJsonAtomicSync(join(dir, "search.json"), file);
   // an eval.json or report.html of an earlier search would no longer match search.json

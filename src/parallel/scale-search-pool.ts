@@ -18,19 +18,29 @@ import type { TaskName } from "../rnn/tasks.ts";
 import { createPool } from "./pool.ts";
 import type { ScaleWorkerTask } from "./scale-worker.ts";
 
-/** Runs `searchScale` with its jobs spread over `workers` threads. */
+/**
+ * The number of threads `searchScaleParallel` starts for these options: `workers`, but no more than there
+ * are jobs (a thread without a job costs its start-up, a second or more, and nothing else). Bad options give
+ * NaN job counts here and the request back; searchScale's validation refuses them.
+ */
+export function searchThreads(
+  options: Partial<ScaleSearchOptions> & { readonly workers?: number } = {},
+): number {
+  const { workers: asked = 1, ...search } = options;
+  const { scales, trials, chunk } = { ...SCALE_SEARCH_DEFAULTS, ...search };
+  const jobs = scales.length * Math.ceil(trials / chunk); // the job count of scaleJobs
+  return jobs >= 1 ? Math.min(asked, jobs) : asked;
+}
+
+/** Runs `searchScale` with its jobs spread over `workers` threads (at most one per job: `searchThreads`). */
 export async function searchScaleParallel(
   model: RateRnn,
   task: TaskName,
   options: Partial<ScaleSearchOptions> & { readonly workers?: number } = {},
   onProgress?: (p: ScaleSearchProgress) => void,
 ): Promise<ScaleSearchResult> {
-  const { workers: asked = 1, ...search } = options;
-  // no more threads than jobs: a thread without a job costs its start-up (a second or more) and nothing else
-  // (the job count of scaleJobs; bad options give NaN here and are refused by searchScale's validation)
-  const { scales, trials, chunk } = { ...SCALE_SEARCH_DEFAULTS, ...search };
-  const jobs = scales.length * Math.ceil(trials / chunk);
-  const workers = jobs >= 1 ? Math.min(asked, jobs) : asked;
+  const { workers: _asked, ...search } = options;
+  const workers = searchThreads(options);
   if (workers <= 1) return searchScale(model, task, search, undefined, onProgress);
   const seed = search.seed ?? SCALE_SEARCH_DEFAULTS.seed;
   const transfer = search.transfer ?? SCALE_SEARCH_DEFAULTS.transfer;

@@ -15,6 +15,7 @@
  * The work is split into jobs of (s, trial range); `searchScale` runs them through a `ScaleJobRunner`, by
  * default in the calling thread. src/parallel/scale-search-pool.ts provides a worker-pool runner.
  */
+import { decimal } from "../core/decimal.ts";
 import { InvalidParameterError, StateError, requireInteger, requirePositive } from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { runLifTrial } from "./lif-trial.ts";
@@ -137,7 +138,7 @@ export const MAX_SCALES = 1000;
 export const MIN_SCALE = 0.01;
 export const MAX_SCALE = 10_000;
 
-/** Parses "20:75:5" (inclusive start:end:step) or "20,25,40" into a list of scaling factors. */
+/** Parses "20:75:5" (inclusive start:end:step) or "20,25,40" into a list of scaling factors (decimal notation only). */
 export function parseScales(text: string): number[] {
   const t = text.trim();
   const fail = (): never => {
@@ -146,7 +147,7 @@ export function parseScales(text: string): number[] {
     );
   };
   if (t.includes(":")) {
-    const parts = t.split(":").map(Number);
+    const parts = t.split(":").map(decimal);
     if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) fail();
     const [a, b, step] = parts;
     if (a <= 0 || step <= 0 || b < a) fail();
@@ -161,7 +162,7 @@ export function parseScales(text: string): number[] {
       Array.from({ length: count }, (_, k) => +(a + k * step).toPrecision(12)),
     );
   }
-  const list = t.split(",").map((x) => Number(x.trim()));
+  const list = t.split(",").map(decimal);
   if (list.length === 0 || list.some((x) => !Number.isFinite(x) || x <= 0)) fail();
   return checkScaleRange(text, list);
 }

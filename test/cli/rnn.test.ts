@@ -195,13 +195,14 @@ test("scaling factors and decay ranges outside their useful ranges are refused b
   const zeroScale = cli("rnn", "eval", "nowhere", "--scale", "0");
   const hugeTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "20:1e300", "--out", out);
   const shortTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "1:50", "--out", out);
+  const hexTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "0x14:50", "--out", out);
 
   assert.notEqual(tinyScale.status, 0);
   assert.match(tinyScale.stderr, /1e-300 is outside \[0\.01, 10000\]/);
   assert.notEqual(zeroScale.status, 0);
   assert.match(zeroScale.stderr, /--scale must be a scaling factor in \[0\.01, 10000\].*got "0"/);
   assert.doesNotMatch(zeroScale.stderr, /scales\[0\]/);
-  for (const r of [hugeTau, shortTau]) {
+  for (const r of [hugeTau, shortTau, hexTau]) {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /--taus must be min:max in ms with 5 <= min <= max <= 10000/);
   }

@@ -130,13 +130,17 @@ test("convert warns about a rate network that missed its stopping rule and remov
     const warnings: string[] = [];
     const onWarning = (m: string) => warnings.push(m);
 
-    await convertRnnRun(dir, { scales: [30], trials: 2, workers: 1, examples: false, onWarning });
+    // 8 workers asked for one job (1 scale x 2 trials): one thread runs, and the per-trial time says so
+    const one = await convertRnnRun(dir, { scales: [30], trials: 2, workers: 8, examples: false, onWarning });
     const first = warnings.splice(0);
     await evalRnnRun(dir, { trials: 1 });
     const evalWritten = existsSync(join(dir, "eval.json"));
     writeFileSync(join(dir, "report.html"), "<p>the previous search</p>");
     await convertRnnRun(dir, { scales: [40], trials: 2, workers: 1, examples: false, onWarning });
 
+    assert.equal(one.workers, 8);
+    assert.equal(one.threads, 1);
+    assert.equal(one.lifTrial_s, one.wall_s / 2);
     assert.equal(first.length, 1);
     assert.match(first[0], /did not meet the stopping rule \(2 trials/);
     assert.ok(evalWritten);
