@@ -653,7 +653,8 @@ rnn
         });
         progress.stop();
         await rnnPlotsAfterRun(out, o.quiet === true);
-        if (o.json) process.stdout.write(JSON.stringify({ ...s, out }, null, 2) + "\n");
+        // summary.json's content plus the run directory, as `spikeflow train --json` prints its summary.json
+        if (o.json) process.stdout.write(JSON.stringify({ train: s, out }, null, 2) + "\n");
         else {
           process.stdout.write(
             `${task}: ${s.success ? "met the stopping rule" : "did not meet the stopping rule"} after ${s.updates} trials ` +

@@ -66,8 +66,13 @@ test("rnn train -> convert -> eval on a tiny context-task network, with --json s
       "--quiet",
     );
     assert.equal(train.status, 0, train.stderr);
-    const t = JSON.parse(train.stdout) as { task: string; updates: number; units: number };
-    assert.deepEqual([t.task, t.updates, t.units], ["mante", 2, 10]);
+    const t = JSON.parse(train.stdout) as {
+      train: { task: string; updates: number; units: number };
+      out: string;
+    };
+    assert.deepEqual([t.train.task, t.train.updates, t.train.units, t.out], ["mante", 2, 10, dir]);
+    // --json prints what summary.json holds, plus the run directory
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")), { train: t.train });
 
     const convert = cli(
       "rnn",
