@@ -1,36 +1,111 @@
 /**
  * report.html for a spiking-RNN run directory: one self-contained page (no scripts, no network access, plots
  * inlined as SVG) with the training summary, the scaling-factor search beside the paper's numbers, the
- * evaluation and every plot of `plotRnnRun`.
+ * evaluation and every plot of `plotRnnRun`. Values are shown with their units; a field missing from a file
+ * (an older or hand-edited run) shows as "?".
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { readSearchFile } from "../experiments/rnn-run.ts";
+import { type RnnEvalResult, type RnnTrainSummary, readSearchFile } from "../experiments/rnn-run.ts";
 import { writeFileAtomicSync } from "../io/atomic.ts";
 import { readRunJson } from "../io/json-file.ts";
+import type { TaskName } from "../rnn/tasks.ts";
 import { plotRnnRun } from "./rnn-run-plots.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const HINT = "rerun the command that writes it (rnn train, convert or eval)";
 const readIf = (path: string): unknown => (existsSync(path) ? readRunJson(path, HINT) : undefined);
 
+/** The paper's conversion figures per task (Kim, Li & Sejnowski 2019; docs/rnn.md section 6). */
+export const PAPER_CONVERSION: Readonly<Record<TaskName, string>> = Object.freeze({
+  "go-nogo":
+    "Paper (Go-NoGo, Fig 7, N 250, tau_d 20-50 ms): 94 of 100 networks convert with at least 95 % LIF accuracy, " +
+    "98.8 +- 4.7 %; its example network (N 200) has s = 25.",
+  mante:
+    "Paper (context task, N 250, tau_d 20-100 ms): 97.0 +- 6.6 % over 100 networks; its example network " +
+    "(tau_d 20-50 ms) reaches 98 % at s = 60.",
+  xor: "The paper gives no XOR figures.",
+});
+
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const percent = (v: unknown) => (isNum(v) ? `${(100 * v).toFixed(1)} %` : "?");
+const fixed =
+  (digits: number, unit = "") =>
+  (v: unknown) =>
+    isNum(v) ? `${v.toFixed(digits)}${unit}` : "?";
+const plain = (v: unknown) => (v === undefined || v === null ? "?" : String(v));
+const threads = (n: unknown) => (isNum(n) ? `${n} thread${n === 1 ? "" : "s"}` : "? threads");
+
+type Row<T> = readonly [label: string, key: keyof T, format: (v: unknown, all: Partial<T>) => string];
+
+function table<T>(rows: readonly Row<T>[], values: Partial<T>): string {
+  return rows
+    .map(
+      ([label, key, format]) => `<tr><th>${esc(label)}</th><td>${esc(format(values[key], values))}</td></tr>`,
+    )
+    .join("");
+}
+
+const TRAIN_ROWS: readonly Row<RnnTrainSummary>[] = [
+  ["task", "task", plain],
+  ["units N", "units", plain],
+  ["seed", "seed", plain],
+  [
+    "trained decay range",
+    "tauRange_ms",
+    (v) => (Array.isArray(v) && v.length === 2 ? `${v[0]}-${v[1]} ms` : "?"),
+  ],
+  ["training trials (updates)", "updates", plain],
+  [
+    "stopping rule",
+    "success",
+    (v) => (v === true ? "met (loss < 7 and accuracy > 95 %)" : v === false ? "not met" : "?"),
+  ],
+  ["last evaluation: mean loss", "finalLoss", fixed(2)],
+  [
+    "last evaluation: rate accuracy",
+    "rateAccuracy",
+    (v, all) =>
+      percent(v) + (isNum(all.evaluatedAfterUpdates) ? ` (after trial ${all.evaluatedAfterUpdates})` : ""),
+  ],
+  ["training time", "wall_s", fixed(1, " s")],
+  ["time per update", "msPerUpdate", fixed(2, " ms")],
+];
+
+const EVAL_ROWS: readonly Row<RnnEvalResult>[] = [
+  ["scaling factor s", "scale", plain],
+  ["fresh trials", "trials", plain],
+  ["rate accuracy", "rateAccuracy", percent],
+  ["LIF accuracy", "lifAccuracy", percent],
+  ["synapse filter", "synapseFilter", plain],
+  ["wall time", "wall_s", fixed(1, " s")],
+];
+
 export async function writeRnnReport(dir: string): Promise<{ path: string; plots: number }> {
   const { plots } = await plotRnnRun(dir, { png: false });
-  const summary = readIf(join(dir, "summary.json")) as { train?: Record<string, unknown> } | undefined;
+  const summary = readIf(join(dir, "summary.json")) as { train?: Partial<RnnTrainSummary> } | undefined;
   const searchPath = join(dir, "search.json");
   const search = existsSync(searchPath) ? readSearchFile(searchPath, HINT) : undefined;
-  const evaluation = readIf(join(dir, "eval.json"));
+  const evaluation = readIf(join(dir, "eval.json")) as Partial<RnnEvalResult> | undefined;
   const train = summary?.train ?? {};
-  const rows = Object.entries(train)
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(JSON.stringify(v))}</td></tr>`)
-    .join("");
+  const task = (search?.task ?? train.task ?? evaluation?.task) as TaskName | undefined;
+  const paper = task !== undefined && task in PAPER_CONVERSION ? PAPER_CONVERSION[task] : "";
   const searchRows = search
     ? search.scales
         .map(
           (s, k) =>
-            `<tr${s === search.best.scale ? ' class="best"' : ""}><td>${s}</td><td>${(100 * search.accuracy[k]).toFixed(1)} %</td></tr>`,
+            `<tr${s === search.best.scale ? ' class="best"' : ""}><td>${s}</td><td>${percent(search.accuracy[k])}</td></tr>`,
         )
         .join("")
+    : "";
+  const searchNote = search
+    ? [
+        `${plain(search.synapseFilter ?? "receiver")} synapse filter`,
+        `${fixed(1, " s")(search.wall_s)} on ${threads(search.threads ?? search.workers)}`,
+        isNum(search.lifTrial_s) ? `${(1000 * search.lifTrial_s).toFixed(0)} ms per LIF trial` : "",
+      ]
+        .filter((x) => x !== "")
+        .join(", ")
     : "";
   const svgs = existsSync(join(dir, "plots"))
     ? readdirSync(join(dir, "plots"))
@@ -42,13 +117,13 @@ export async function writeRnnReport(dir: string): Promise<{ path: string; plots
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>spikeflow spiking-RNN run</title>
+<title>spikeflow spiking-RNN run${task ? ` (${esc(task)})` : ""}</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}tr.best{background:#ffe9a8}figure{margin:1.5em 0}</style></head>
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{font-weight:normal;color:#555}tr.best{background:#ffe9a8}figure{margin:1.5em 0}</style></head>
 <body><h1>Spiking RNN from a rate RNN (Kim, Li &amp; Sejnowski 2019)</h1>
-<h2>Rate training</h2><table>${rows}</table>
-${search ? `<h2>Scaling-factor search (${search.trials} LIF trials per s)</h2><p>best s = ${search.best.scale}: ${(100 * search.best.accuracy).toFixed(1)} % of trials correct. Paper (Go-NoGo, N 250): 94 of 100 networks reach at least 95 %.</p><table><tr><th>s</th><th>LIF accuracy</th></tr>${searchRows}</table>` : "<p>No scaling-factor search yet: run <code>spikeflow rnn convert</code>.</p>"}
-${evaluation ? `<h2>Evaluation</h2><pre>${esc(JSON.stringify(evaluation, null, 2))}</pre>` : ""}
+<h2>Rate training</h2>${summary ? `<table>${table(TRAIN_ROWS, train)}</table>` : "<p>No summary.json: run <code>spikeflow rnn train</code>.</p>"}
+${search ? `<h2>Scaling-factor search (${search.trials} LIF trials per s)</h2><p>best s = ${search.best.scale}: ${percent(search.best.accuracy)} of trials correct (${esc(searchNote)}). ${esc(paper)}</p><table><tr><th>s</th><th>LIF accuracy</th></tr>${searchRows}</table>` : "<p>No scaling-factor search yet: run <code>spikeflow rnn convert</code>.</p>"}
+${evaluation ? `<h2>Evaluation on fresh trials</h2><table>${table(EVAL_ROWS, evaluation)}</table>` : ""}
 <h2>Plots</h2>${svgs}
 </body></html>
 `;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { trainRnnRun, convertRnnRun } from "../../src/experiments/rnn-run.ts";
+import { convertRnnRun, evalRnnRun, trainRnnRun } from "../../src/experiments/rnn-run.ts";
 import { plotRnnRun } from "../../src/plot/rnn-run-plots.ts";
 import { writeRnnReport } from "../../src/plot/rnn-report.ts";
 
@@ -32,6 +32,19 @@ test("an rnn run directory gets its loss, accuracy, scale-search, output and fir
     assert.ok((page.match(/<svg/g)?.length ?? 0) >= 5);
     assert.doesNotMatch(page, /<script|(src|href)="https?:/);
     assert.match(page, /best s = (20|40)/);
+    // labelled values with units, the paper's Go-NoGo figure, no raw JSON
+    assert.match(page, /<th>training trials \(updates\)<\/th><td>101<\/td>/);
+    assert.match(page, /<th>trained decay range<\/th><td>20-50 ms<\/td>/);
+    assert.match(page, /<th>time per update<\/th><td>\d+\.\d\d ms<\/td>/);
+    assert.match(page, /receiver synapse filter, \d+\.\d s on 1 thread, \d+ ms per LIF trial/);
+    assert.match(page, /94 of 100 networks/);
+    assert.doesNotMatch(page, /<pre>|"wall_s"|wall_s/);
+    assert.doesNotMatch(page, /Evaluation on fresh trials/, "no eval.json yet");
+    await evalRnnRun(dir, { trials: 2, workers: 1 });
+    const evaluated = readFileSync((await writeRnnReport(dir)).path, "utf8");
+    assert.match(evaluated, /Evaluation on fresh trials/);
+    assert.match(evaluated, /<th>fresh trials<\/th><td>2<\/td>/);
+    assert.match(evaluated, /<th>LIF accuracy<\/th><td>(0|50|100)\.0 %<\/td>/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
