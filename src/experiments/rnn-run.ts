@@ -15,7 +15,7 @@
  * Every random choice has its own stream (docs/rnn.md), so a run directory is reproducible from its seed and
  * the search does not depend on the number of workers.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError, InvalidParameterError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
@@ -151,8 +151,22 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
 
 /** The trained model of a run directory, with its task and seed. */
 export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: TaskName; seed: number }> {
-  const saved = await loadModel(join(dir, "model"), { expectKind: RATE_RNN_KIND });
   const manifest = join(dir, "model", "model.json");
+  let saved: Awaited<ReturnType<typeof loadModel>>;
+  try {
+    saved = await loadModel(join(dir, "model"), { expectKind: RATE_RNN_KIND });
+  } catch (e) {
+    // a run of another command (an LC-SNN or Diehl & Cook run): say which commands take it
+    const kind = e instanceof FormatError ? manifestKind(manifest) : undefined;
+    if (kind !== undefined && kind !== RATE_RNN_KIND) {
+      throw new FormatError(
+        `${dir} holds a "${kind}" model, not a rate RNN; "spikeflow rnn convert" and "rnn eval" take the run ` +
+          `directories of "spikeflow rnn train"; for this run use "spikeflow eval", "plot" or "report"`,
+        { file: manifest },
+      );
+    }
+    throw e;
+  }
   const seed = saved.config.seed;
   if (!Number.isInteger(seed)) throw new FormatError(`${manifest}: config.seed must be an integer`);
   try {
@@ -162,6 +176,16 @@ export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: T
     // a bad value in the file (task, dynamics): name the file, not only the field
     if (e instanceof InvalidParameterError) throw new FormatError(`${manifest}: ${e.message}`);
     throw e;
+  }
+}
+
+/** The "kind" string of a model.json, or undefined when the file cannot be read as JSON with one. */
+function manifestKind(path: string): string | undefined {
+  try {
+    const kind = (JSON.parse(readFileSync(path, "utf8")) as { kind?: unknown }).kind;
+    return typeof kind === "string" ? kind : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -121,6 +121,16 @@ test("train --json prints the summary on stdout and eval reproduces its accuraci
     assert.equal(p.code, 0, p.err);
     assert.ok(readdirSync(join(dir, "plots")).some((f) => f.endsWith(".svg")));
     assert.equal(existsSync(join(dir, "model", "plots")), false);
+    // the spiking-RNN commands on this LC-SNN run point to the commands that take it, and write nothing
+    for (const sub of ["convert", "eval"]) {
+      const wrong = cli("rnn", sub, dir, "--trials", "1");
+      assert.equal(wrong.code, 2, wrong.err);
+      assert.match(
+        wrong.err,
+        /holds a "lcsnn" model, not a rate RNN; .*use "spikeflow eval", "plot" or "report"/,
+      );
+      assert.equal(existsSync(join(dir, "search.json")), false);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
