@@ -12,7 +12,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
 import { refuseNonEmptyOut } from "./out-dir.ts";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
 import {
@@ -28,6 +28,7 @@ import {
 import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
 import { DIEHL_COOK_DEFAULTS } from "../models/diehl-cook.ts";
 import {
+  discardFailedRun,
   evalRun,
   readRunConfig,
   runUnsupervised,
@@ -286,12 +287,8 @@ async function runCommand(
     report(s, out, o.json === true);
     await reportAfterRun(out, o.data, o.quiet === true);
   } catch (e) {
-    // A run that failed before its first checkpoint (and before its summary) leaves nothing worth keeping:
-    // remove the directory it created, so the same command can be run again once the cause is fixed.
-    const kept = ["checkpoint", "summary.json"].some((f) => existsSync(join(out, f)));
-    if (!o.resume && !existedBefore && !kept) {
-      rmSync(out, { recursive: true, force: true });
-    }
+    // a run that failed before its first checkpoint (and before its summary) leaves nothing worth keeping
+    if (!o.resume) discardFailedRun(out, existedBefore);
     throw e;
   } finally {
     progress.stop();

@@ -397,6 +397,18 @@ function bestOf(acc: TestResult["accuracy"]): [string, number] {
   return best;
 }
 
+/**
+ * After a failed new run: removes its directory `out` unless the run got as far as a checkpoint or its
+ * summary, so that the same command can be run again once the cause is fixed. A directory that existed before
+ * the run (`existedBefore`, e.g. an empty one the user made) is never removed. Returns whether it removed it.
+ */
+export function discardFailedRun(out: string, existedBefore: boolean): boolean {
+  const kept = ["checkpoint", "summary.json"].some((f) => existsSync(join(out, f)));
+  if (existedBefore || kept || !existsSync(out)) return false;
+  rmSync(out, { recursive: true, force: true });
+  return true;
+}
+
 /** Trains, tests, saves; returns the summary (also written to summary.json). */
 export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();

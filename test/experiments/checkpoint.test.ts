@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { FormatError } from "../../src/core/errors.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runUnsupervised } from "../../src/experiments/run.ts";
+import { discardFailedRun, runUnsupervised } from "../../src/experiments/run.ts";
 
 const CLI = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const TRAIN = 1500;
@@ -125,6 +125,36 @@ test("a damaged config.json is a typed error naming the file", async () => {
       runUnsupervised({ kind: "lcsnn", config: {}, protocol: {}, out: root, workers: 1, resume: true }),
       (e: unknown) => e instanceof FormatError && e.message.includes("config.json: not valid JSON"),
     );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a failed new run's directory is removed unless it reached a checkpoint or its summary, or existed before", () => {
+  const root = mkdtempSync(join(tmpdir(), "spikeflow-discard-"));
+  try {
+    const early = join(root, "early");
+    mkdirSync(early);
+    writeFileSync(join(early, "config.json"), "{}");
+    writeFileSync(join(early, "metrics.jsonl"), "");
+    const checkpointed = join(root, "checkpointed");
+    mkdirSync(join(checkpointed, "checkpoint"), { recursive: true });
+    const summarised = join(root, "summarised");
+    mkdirSync(summarised);
+    writeFileSync(join(summarised, "summary.json"), "{}");
+    const usersOwn = join(root, "users-own");
+    mkdirSync(usersOwn);
+    writeFileSync(join(usersOwn, "config.json"), "{}");
+
+    assert.equal(discardFailedRun(early, false), true);
+    assert.equal(existsSync(early), false);
+    for (const dir of [checkpointed, summarised]) {
+      assert.equal(discardFailedRun(dir, false), false, dir);
+      assert.ok(existsSync(dir), dir);
+    }
+    assert.equal(discardFailedRun(usersOwn, true), false);
+    assert.ok(existsSync(join(usersOwn, "config.json")));
+    assert.equal(discardFailedRun(join(root, "never-made"), false), false);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
