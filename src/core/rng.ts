@@ -88,6 +88,11 @@ export class Rng {
     return this.nextU32() * 2.3283064365386963e-10;
   }
 
+  /** Uniform in (0, 1]: 1 - float(), for logarithms. */
+  positiveUnit(): number {
+    return 1 - this.float();
+  }
+
   /** Uniform float in [lo, hi). */
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.float();

@@ -37,7 +37,8 @@ import {
   wasmName,
 } from "../core/wasm.ts";
 import type { PopulationBuffers } from "./base.ts";
-import { GaussianNoise, INNER, SIGNED_WIDTH } from "./gaussian-noise.ts";
+import { INNER, SIGNED_WIDTH } from "../core/ziggurat.ts";
+import { GaussianNoise } from "./gaussian-noise.ts";
 
 /** Float64 values per neuron in `cells`: I_syn, h_syn, h_rate, decay, jump, bias (offsets below). */
 export const CELL = 6;

@@ -7,45 +7,10 @@
  *     block sequence is fixed by that stream (`GaussianNoise.seed`);
  *   - the ziggurat's sign is applied through a signed width table, so the accept path has no data-dependent
  *     branch (a sign branch mispredicts half the time).
- * Ziggurat (Marsaglia & Tsang, J. Stat. Softw. 5(8), 2000; own construction), f(x) = exp(-x^2 / 2):
- *   128 layers of equal area v. X[1] = r = 3.442619855899, X[i+1] = f^-1(f(X[i]) + v / X[i]), X[128] = 0, and
- *   the base layer's virtual width X[0] = v / f(r), v = 9.91256303526217e-3.
- *   One 32-bit word u gives the layer i = u & 127, the sign (bit 7) and a 24-bit magnitude m = u >>> 8;
- *   x = m X[i] / 2^24 is accepted at once when m < floor(2^24 X[i+1] / X[i]) (about 98.8 %). Otherwise layer 0
- *   samples the tail beyond r (Marsaglia's method: x = r + e1 / r, accepted when 2 e2 > (e1 / r)^2), and
- *   the other layers accept when f(X[i]) + U (f(X[i+1]) - f(X[i])) < f(x); a rejected sample starts over.
+ * The ziggurat's tables and its rejection branch are in src/core/ziggurat.ts.
  */
 import type { Rng } from "../core/rng.ts";
-
-const LAYERS = 128;
-const R = 3.442619855899;
-const V = 9.91256303526217e-3;
-const MAG = 16777216; // 2^24
-
-/** +-X[i] / 2^24: entries 0..127 positive, 128..255 negative (index = u & 255). */
-export const SIGNED_WIDTH = new Float64Array(2 * LAYERS);
-/** floor(2^24 X[i+1] / X[i]). */
-export const INNER = new Int32Array(LAYERS);
-/** f(X[i]), i = 0 .. 128. */
-const FX = new Float64Array(LAYERS + 1);
-
-(function buildTables() {
-  const f = (x: number) => Math.exp(-0.5 * x * x);
-  const x = new Float64Array(LAYERS + 1);
-  x[0] = V / f(R);
-  x[1] = R;
-  for (let i = 1; i < LAYERS; i++) {
-    const y = f(x[i]) + V / x[i];
-    x[i + 1] = y >= 1 ? 0 : Math.sqrt(-2 * Math.log(y));
-  }
-  x[LAYERS] = 0;
-  for (let i = 0; i < LAYERS; i++) {
-    SIGNED_WIDTH[i] = x[i] / MAG;
-    SIGNED_WIDTH[i + LAYERS] = -x[i] / MAG;
-    INNER[i] = Math.floor((MAG * x[i + 1]) / x[i]);
-  }
-  for (let i = 0; i <= LAYERS; i++) FX[i] = f(x[i]);
-})();
+import { INNER, SIGNED_WIDTH, zigguratRejected } from "../core/ziggurat.ts";
 
 /**
  * A Gaussian noise source with its own xoshiro128** state. The four state words live in an Int32Array, by
@@ -119,7 +84,7 @@ export class GaussianNoise {
     return m < INNER[u & 127] ? m * SIGNED_WIDTH[u & 255] : this.rejected(u);
   }
 
-  private nextU32(): number {
+  nextU32(): number {
     const st = this.state;
     const s1 = st[1];
     const a = Math.imul(s1, 5);
@@ -135,7 +100,7 @@ export class GaussianNoise {
   }
 
   /** Uniform in (0, 1]. */
-  private unit(): number {
+  positiveUnit(): number {
     return (this.nextU32() + 1) * 2.3283064365386963e-10;
   }
 
@@ -144,22 +109,6 @@ export class GaussianNoise {
    * accepted. Returns a standard-normal sample.
    */
   rejected(first: number): number {
-    let u = first >>> 0;
-    for (;;) {
-      const i = u & 127;
-      const m = u >>> 8;
-      const x = m * SIGNED_WIDTH[i];
-      const sign = u & 128 ? -1 : 1;
-      if (m < INNER[i]) return sign * x;
-      if (i === 0) {
-        for (;;) {
-          const e1 = -Math.log(this.unit()) / R;
-          const e2 = -Math.log(this.unit());
-          if (e2 + e2 > e1 * e1) return sign * (R + e1);
-        }
-      }
-      if (FX[i] + (1 - this.unit()) * (FX[i + 1] - FX[i]) < Math.exp(-0.5 * x * x)) return sign * x;
-      u = this.nextU32();
-    }
+    return zigguratRejected(first, this);
   }
 }
