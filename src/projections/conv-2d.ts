@@ -15,11 +15,11 @@
  */
 // Limitation: no dilation, groups or bias; the LC-SNN and Diehl & Cook models need none of them, and a bias
 // belongs to the target population (a constant current), not to the synapses.
-import { ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
 import { WeightedProjection, makeWeights } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
-import { buildPatchIndex, describeGeometry, describeOutputFormula, resolveGeometry2d } from "./geometry.ts";
+import { buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, Geometry2dOptions, PatchIndex } from "./geometry.ts";
 
 export interface Conv2dOptions extends Geometry2dOptions, WeightOptions {
@@ -46,20 +46,15 @@ export class Conv2d extends WeightedProjection {
     requireInteger("outChannels", opts.outChannels, 1);
     const OC = opts.outChannels;
     const L = g.Ho * g.Wo;
-    if (source.size !== g.C * g.H * g.W) {
-      throw new ShapeMismatchError(
-        `Conv2d source has ${source.size} neurons, but inputShape [${g.C}, ${g.H}, ${g.W}] needs C * H * W = ` +
-          `${g.C * g.H * g.W}`,
-        { source: source.size, inputShape: [g.C, g.H, g.W] },
-      );
-    }
-    if (target.size !== OC * L) {
-      throw new ShapeMismatchError(
-        `Conv2d target has ${target.size} neurons, but ${describeGeometry(g)} with ${OC} output channels ` +
-          `gives outC x Ho x Wo = ${OC} x ${g.Ho} x ${g.Wo} = ${OC * L} (${describeOutputFormula(g)})`,
-        { target: target.size, expected: OC * L, outShape: [OC, g.Ho, g.Wo] },
-      );
-    }
+    checkGridSizes(
+      "Conv2d",
+      source.size,
+      target.size,
+      g,
+      [OC, g.Ho, g.Wo],
+      "outC x Ho x Wo",
+      ` with ${OC} output channels`,
+    );
     const w = makeWeights(
       OC * g.C * g.kh * g.kw,
       opts,

@@ -122,6 +122,37 @@ export function describeOutputFormula(g: Geometry2d): string {
   );
 }
 
+/**
+ * The population sizes a 2-D projection needs: the source holds the input grid C x H x W, the target the
+ * output grid `outShape` (named `outNames`, e.g. "Ho x Wo x F"); `detail` (e.g. " with 8 filters") goes into
+ * the message after the geometry. ShapeMismatchError naming both sizes and the output formula otherwise.
+ */
+export function checkGridSizes(
+  what: string,
+  sourceSize: number,
+  targetSize: number,
+  g: Geometry2d,
+  outShape: readonly [number, number, number],
+  outNames: string,
+  detail = "",
+): void {
+  if (sourceSize !== g.C * g.H * g.W) {
+    throw new ShapeMismatchError(
+      `${what} source has ${sourceSize} neurons, but inputShape [${g.C}, ${g.H}, ${g.W}] needs C * H * W = ` +
+        `${g.C * g.H * g.W}`,
+      { source: sourceSize, inputShape: [g.C, g.H, g.W] },
+    );
+  }
+  const expected = outShape[0] * outShape[1] * outShape[2];
+  if (targetSize !== expected) {
+    throw new ShapeMismatchError(
+      `${what} target has ${targetSize} neurons, but ${describeGeometry(g)}${detail} gives ${outNames} = ` +
+        `${outShape.join(" x ")} = ${expected} (${describeOutputFormula(g)})`,
+      { target: targetSize, expected, outShape: [...outShape] },
+    );
+  }
+}
+
 /** For every input position s = y * W + x: the (location, kernel offset) pairs whose patch covers it. */
 export interface PatchIndex {
   /** Length H * W + 1; the pairs of position s are entries [ptr[s], ptr[s + 1]). */

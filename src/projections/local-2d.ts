@@ -17,11 +17,11 @@
  * patch index), the contiguous run of F weights at [loc][c][ky][kx][0..F) into the contiguous run of F post
  * neurons [loc * F, loc * F + F). Cost per step: spikes x (covering locations) x F.
  */
-import { ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, placeForSimd } from "./common.ts";
 import type { SimdPlacement, WeightOptions } from "./common.ts";
-import { buildPatchIndex, describeGeometry, describeOutputFormula, resolveGeometry2d } from "./geometry.ts";
+import { buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, Geometry2dOptions, PatchIndex } from "./geometry.ts";
 
 export interface Local2dOptions extends Geometry2dOptions, WeightOptions {
@@ -52,20 +52,15 @@ export class Local2d extends WeightedProjection {
     requireInteger("filters", opts.filters, 1);
     const F = opts.filters;
     const L = g.Ho * g.Wo;
-    if (source.size !== g.C * g.H * g.W) {
-      throw new ShapeMismatchError(
-        `Local2d source has ${source.size} neurons, but inputShape [${g.C}, ${g.H}, ${g.W}] needs C * H * W = ` +
-          `${g.C * g.H * g.W}`,
-        { source: source.size, inputShape: [g.C, g.H, g.W] },
-      );
-    }
-    if (target.size !== L * F) {
-      throw new ShapeMismatchError(
-        `Local2d target has ${target.size} neurons, but ${describeGeometry(g)} with ${F} filters gives ` +
-          `Ho x Wo x F = ${g.Ho} x ${g.Wo} x ${F} = ${L * F} (${describeOutputFormula(g)})`,
-        { target: target.size, expected: L * F, outShape: [g.Ho, g.Wo, F] },
-      );
-    }
+    checkGridSizes(
+      "Local2d",
+      source.size,
+      target.size,
+      g,
+      [g.Ho, g.Wo, F],
+      "Ho x Wo x F",
+      ` with ${F} filters`,
+    );
     const perNeuron = g.C * g.kh * g.kw;
     const w = makeWeights(
       L * perNeuron * F,

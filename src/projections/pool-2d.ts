@@ -11,10 +11,9 @@
  * Delivery scatters each input spike into the outputs whose window covers it (the patch index).
  * Cost per step: spikes x (covering windows).
  */
-import { ShapeMismatchError } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
 import { WeightedProjection } from "./common.ts";
-import { buildPatchIndex, describeGeometry, describeOutputFormula, resolveGeometry2d } from "./geometry.ts";
+import { buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, PatchIndex, Size2d } from "./geometry.ts";
 
 export interface Pool2dOptions {
@@ -54,20 +53,7 @@ export abstract class Pool2d extends WeightedProjection {
       ...(opts.padding !== undefined ? { padding: opts.padding } : {}),
     });
     const L = g.Ho * g.Wo;
-    if (source.size !== g.C * g.H * g.W) {
-      throw new ShapeMismatchError(
-        `${what} source has ${source.size} neurons, but inputShape [${g.C}, ${g.H}, ${g.W}] needs C * H * W = ` +
-          `${g.C * g.H * g.W}`,
-        { source: source.size, inputShape: [g.C, g.H, g.W] },
-      );
-    }
-    if (target.size !== g.C * L) {
-      throw new ShapeMismatchError(
-        `${what} target has ${target.size} neurons, but ${describeGeometry(g)} gives C x Ho x Wo = ` +
-          `${g.C} x ${g.Ho} x ${g.Wo} = ${g.C * L} (${describeOutputFormula(g)})`,
-        { target: target.size, expected: g.C * L, outShape: [g.C, g.Ho, g.Wo] },
-      );
-    }
+    checkGridSizes(what, source.size, target.size, g, [g.C, g.Ho, g.Wo], "C x Ho x Wo");
     super(
       source,
       target,
