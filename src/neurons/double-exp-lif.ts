@@ -69,6 +69,7 @@ import {
   JUMP,
 } from "./double-exp-kernel.ts";
 import { GaussianNoise } from "./gaussian-noise.ts";
+import { requireThresholdReset } from "./lif.ts";
 
 export type IntegrationMethod = "euler" | "exact";
 
@@ -182,16 +183,10 @@ function perNeuron(
 export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: number): DoubleExpLifDerived {
   requirePositive("tauMem_ms", p.tauMem_ms);
   requireFinite("vRest_mV", p.vRest_mV);
-  requireFinite("vReset_mV", p.vReset_mV);
-  requireFinite("vThreshold_mV", p.vThreshold_mV);
+  requireThresholdReset(p);
   requirePositive("resistance_MOhm", p.resistance_MOhm);
   requireNonNegative("noiseSd_mV", p.noiseSd_mV);
   requireNonNegative("tauRise_ms", p.tauRise_ms);
-  if (p.vReset_mV >= p.vThreshold_mV) {
-    throw new InvalidParameterError(
-      `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
-    );
-  }
   if (p.refractoryRule !== "engine" && p.refractoryRule !== "t-last") {
     throw new InvalidParameterError(
       `refractoryRule must be "engine" or "t-last", got ${JSON.stringify(p.refractoryRule)}`,

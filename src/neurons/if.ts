@@ -16,11 +16,11 @@
  * Defaults are the normalised units of NIR and of ANN-to-SNN conversion: threshold 1, reset 0, start 0.
  * While refractory the neuron is held at its reset value and both ports are discarded.
  */
-import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { requirePositive } from "../core/errors.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
-import type { ResetMode } from "./lif.ts";
+import { type ResetMode, requireThresholdReset } from "./lif.ts";
 
 export interface IfParams {
   /** Membrane capacitance for the "i_nA" port. Default 1 nF (1 nA for 1 ms raises v by 1 mV). */
@@ -56,17 +56,7 @@ export interface IfDerived {
 export function deriveIf(p: IfParams, dt_ms: number): IfDerived {
   requirePositive("dt_ms", dt_ms);
   requirePositive("capacitance_nF", p.capacitance_nF);
-  requireFinite("vThreshold_mV", p.vThreshold_mV);
-  requireFinite("vReset_mV", p.vReset_mV);
-  if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
-  if (p.reset !== "to-value" && p.reset !== "subtract") {
-    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
-  }
-  if (p.vReset_mV >= p.vThreshold_mV) {
-    throw new InvalidParameterError(
-      `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
-    );
-  }
+  requireThresholdReset(p);
   return {
     currentGain: dt_ms / p.capacitance_nF,
     refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),

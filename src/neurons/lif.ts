@@ -58,14 +58,21 @@ export interface LifDerived {
   readonly resetDrop_mV: number;
 }
 
-export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
-  requirePositive("tauMem_ms", p.tauMem_ms);
+/**
+ * The checks every threshold-and-reset neuron makes of its voltages: vThreshold_mV, vReset_mV and (when given)
+ * vInit_mV finite, the reset mode (when the model has one) "to-value" or "subtract", and vReset_mV below
+ * vThreshold_mV (else a neuron reset to vReset_mV would cross the threshold again in every step).
+ */
+export function requireThresholdReset(p: {
+  readonly vThreshold_mV: number;
+  readonly vReset_mV: number;
+  readonly vInit_mV?: number;
+  readonly reset?: ResetMode;
+}): void {
   requireFinite("vThreshold_mV", p.vThreshold_mV);
   requireFinite("vReset_mV", p.vReset_mV);
-  requireFinite("vRest_mV", p.vRest_mV);
-  requireFinite("resistance_MOhm", p.resistance_MOhm);
   if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
-  if (p.reset !== "to-value" && p.reset !== "subtract") {
+  if ("reset" in p && p.reset !== "to-value" && p.reset !== "subtract") {
     throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
   }
   if (p.vReset_mV >= p.vThreshold_mV) {
@@ -73,6 +80,13 @@ export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
       `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
     );
   }
+}
+
+export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
+  requirePositive("tauMem_ms", p.tauMem_ms);
+  requireFinite("vRest_mV", p.vRest_mV);
+  requireFinite("resistance_MOhm", p.resistance_MOhm);
+  requireThresholdReset(p);
   const decay = decayPerStep(p.tauMem_ms, dt_ms);
   return {
     decay,

@@ -25,12 +25,12 @@
  * synapse with gain w_in, which is NIR's definition. The defaults are NIR's normalised units.
  */
 // Limitation: no refractory period, because NIR's CubaLIF has none; use CubaLIF for a refractory neuron.
-import { InvalidParameterError, requireFinite } from "../core/errors.ts";
+import { requireFinite } from "../core/errors.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { firstOrderFactors, requireMethod } from "./first-order.ts";
 import type { IntegrationMethod } from "./first-order.ts";
-import type { ResetMode } from "./lif.ts";
+import { type ResetMode, requireThresholdReset } from "./lif.ts";
 
 export interface SynapticLifParams {
   /** Synaptic time constant. Default 5 ms. */
@@ -79,18 +79,8 @@ export interface SynapticLifDerived {
 
 export function deriveSynapticLif(p: SynapticLifParams, dt_ms: number): SynapticLifDerived {
   const method = requireMethod(p.method);
-  for (const k of ["vRest_mV", "vReset_mV", "vThreshold_mV", "resistance_MOhm", "wIn"] as const) {
-    requireFinite(k, p[k]);
-  }
-  if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
-  if (p.reset !== "to-value" && p.reset !== "subtract") {
-    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
-  }
-  if (p.vReset_mV >= p.vThreshold_mV) {
-    throw new InvalidParameterError(
-      `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
-    );
-  }
+  for (const k of ["vRest_mV", "resistance_MOhm", "wIn"] as const) requireFinite(k, p[k]);
+  requireThresholdReset(p);
   const syn = firstOrderFactors(p.tauSyn_ms, dt_ms, method, "tauSyn_ms");
   const mem = firstOrderFactors(p.tauMem_ms, dt_ms, method, "tauMem_ms");
   const R = p.resistance_MOhm;

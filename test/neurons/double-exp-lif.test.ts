@@ -257,7 +257,10 @@ test("parameter errors name the value and the fix", () => {
       e instanceof ShapeMismatchError && /tauDecay_ms has 2 values but the population has 3/.test(e.message),
   );
   assert.throws(() => new DoubleExpLIF(2, DT, { tauDecay_ms: [20, -1] }), /tauDecay_ms\[1\] must be > 0/);
-  assert.throws(() => new DoubleExpLIF(1, DT, { vReset_mV: -40 }), InvalidParameterError);
+  assert.throws(
+    () => new DoubleExpLIF(1, DT, { vReset_mV: -40 }),
+    /vReset_mV \(-40\) must be below vThreshold_mV \(-40\)/,
+  );
   assert.throws(
     () => new DoubleExpLIF(1, DT, { integration: "rk4" as "euler" }),
     /integration must be "euler" or "exact"/,
