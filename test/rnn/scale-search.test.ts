@@ -22,7 +22,17 @@ test("the default grid is the reference's s = 20:5:75 (12 values); parseScales r
   assert.deepEqual(parseScales("0.1:0.3:0.1"), [0.1, 0.2, 0.3]);
   assert.deepEqual(parseScales("20, 40,55"), [20, 40, 55]);
   // decimal notation only: Number() alone reads "0x14" as 20 and "" as 0
-  for (const bad of ["20:75", "a,b", "0,10", "75:20:5", "20:75:0", "0x14:75:5", "20,0x19", "20,,25", "0b101"]) {
+  for (const bad of [
+    "20:75",
+    "a,b",
+    "0,10",
+    "75:20:5",
+    "20:75:0",
+    "0x14:75:5",
+    "20,0x19",
+    "20,,25",
+    "0b101",
+  ]) {
     assert.throws(() => parseScales(bad), /start:end:step \(e\.g\. 20:75:5\) or a comma list/, bad);
   }
   // a range of 10^18 values is refused by count, not by a raw "Invalid array length"
