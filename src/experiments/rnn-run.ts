@@ -109,10 +109,112 @@ export function readSearchFile(path: string, hint: string, task?: TaskName): Rnn
   if (filter !== undefined && filter !== "receiver" && filter !== "sender") {
     throw bad(`synapseFilter must be "receiver" or "sender", got ${JSON.stringify(filter)}`);
   }
+  if (!(Number.isInteger(s.trials) && (s.trials as number) >= 1)) {
+    throw bad(`"trials" must be a positive integer, got ${JSON.stringify(s.trials)}`);
+  }
   if (task !== undefined && s.task !== undefined && s.task !== task) {
     throw bad(`"task" is ${JSON.stringify(s.task)}, but the model was trained on ${JSON.stringify(task)}`);
   }
   return s as unknown as RnnSearchFile;
+}
+
+/** Field checks shared by the readers below: each returns an error text, or "" when the value is fine. */
+const isNumberOrNull = (v: unknown) => v === null || (typeof v === "number" && Number.isFinite(v));
+const fraction = (v: unknown) => typeof v === "number" && v >= 0 && v <= 1;
+const count = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+
+function checkFields(
+  path: string,
+  hint: string,
+  doc: Record<string, unknown>,
+  checks: readonly (readonly [field: string, ok: (v: unknown) => boolean, what: string])[],
+): void {
+  for (const [field, ok, what] of checks) {
+    if (!ok(doc[field])) {
+      throw new FormatError(
+        `${path}: "${field}" must be ${what}, got ${JSON.stringify(doc[field]) ?? "nothing"}; ${hint}`,
+        {
+          file: path,
+        },
+      );
+    }
+  }
+}
+
+/**
+ * summary.json of an rnn run (`{ train: RnnTrainSummary }`), checked field by field (FormatError naming the
+ * file and the field) and, with `model`, against the model it describes (task and size).
+ */
+export function readTrainSummaryFile(
+  path: string,
+  hint: string,
+  model?: { readonly task: TaskName; readonly units: number },
+): RnnTrainSummary {
+  const doc = readRunJson<Record<string, unknown>>(path, hint);
+  const train = doc.train;
+  if (train === null || typeof train !== "object" || Array.isArray(train)) {
+    throw new FormatError(`${path}: "train" must be an object (the training summary); ${hint}`, {
+      file: path,
+    });
+  }
+  const t = train as Record<string, unknown>;
+  checkFields(path, hint, t, [
+    [
+      "task",
+      (v) => typeof v === "string" && (TASK_NAMES as readonly unknown[]).includes(v),
+      TASK_NAMES.join(", "),
+    ],
+    ["units", (v) => count(v, 1), "a positive integer"],
+    ["seed", Number.isInteger, "an integer"],
+    [
+      "tauRange_ms",
+      (v) =>
+        Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number" && x > 0) && v[0] <= v[1],
+      "[min, max] in ms",
+    ],
+    ["updates", (v) => count(v, 0), "a whole number of training trials"],
+    ["success", (v) => typeof v === "boolean", "true or false"],
+    ["finalLoss", isNumberOrNull, "a number (or null before any evaluation)"],
+    [
+      "rateAccuracy",
+      (v) => v === null || fraction(v),
+      "a fraction in [0, 1] (or null before any evaluation)",
+    ],
+    ["evaluatedAfterUpdates", (v) => v === null || count(v, 0), "a trial count (or null)"],
+    ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
+    ["msPerUpdate", isNumberOrNull, "a number"],
+  ]);
+  if (model !== undefined && (t.task !== model.task || t.units !== model.units)) {
+    throw new FormatError(
+      `${path}: describes a ${String(t.task)} network of ${String(t.units)} units, but the model is a ` +
+        `${model.task} network of ${model.units}; ${hint}`,
+      { file: path },
+    );
+  }
+  return t as unknown as RnnTrainSummary;
+}
+
+/** eval.json of an rnn run, checked field by field and (with `task`) against the model's task. */
+export function readEvalFile(path: string, hint: string, task?: TaskName): RnnEvalResult {
+  const doc = readRunJson<Record<string, unknown>>(path, hint);
+  checkFields(path, hint, doc, [
+    [
+      "task",
+      (v) => (task === undefined ? typeof v === "string" : v === task),
+      task ? `"${task}" (the model's task)` : "a task name",
+    ],
+    [
+      "scale",
+      (v) => typeof v === "number" && v >= MIN_SCALE && v <= MAX_SCALE,
+      `a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}]`,
+    ],
+    ["trials", (v) => count(v, 1), "a positive integer"],
+    ["rateAccuracy", fraction, "a fraction in [0, 1]"],
+    ["lifAccuracy", fraction, "a fraction in [0, 1]"],
+    ["synapseFilter", (v) => v === "receiver" || v === "sender", '"receiver" or "sender"'],
+    ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
+  ]);
+  return doc as unknown as RnnEvalResult;
 }
 
 /** Trains a rate RNN and writes model/, curve.json and summary.json into `out`. */
@@ -169,14 +271,31 @@ export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: T
   }
   const seed = saved.config.seed;
   if (!Number.isInteger(seed)) throw new FormatError(`${manifest}: config.seed must be an integer`);
+  let task: TaskName;
+  let model: RateRnn;
   try {
-    const task = resolveTask(String(saved.config.task));
-    return { model: rateRnnFromSavedModel(saved), task, seed: seed as number };
+    task = resolveTask(String(saved.config.task));
+    model = rateRnnFromSavedModel(saved);
   } catch (e) {
-    // a bad value in the file (task, dynamics): name the file, not only the field
-    if (e instanceof InvalidParameterError) throw new FormatError(`${manifest}: ${e.message}`);
+    // a bad value in the files: name model.json (task, dynamics) or the model directory (a tensor)
+    if (e instanceof InvalidParameterError)
+      throw new FormatError(`${manifest}: ${e.message}`, { file: manifest });
+    if (e instanceof FormatError) {
+      throw new FormatError(`${join(dir, "model")}: ${e.message.replace(/^rate-rnn model: /, "")}`, {
+        file: manifest,
+      });
+    }
     throw e;
   }
+  const needs = taskSpec(task).inputs;
+  if (model.inputs !== needs) {
+    throw new FormatError(
+      `${manifest}: config.task is "${task}", which has ${needs} input channel${needs === 1 ? "" : "s"}, ` +
+        `but the model has ${model.inputs}; the file was edited or mixed`,
+      { file: manifest },
+    );
+  }
+  return { model, task, seed: seed as number };
 }
 
 /** The "kind" string of a model.json, or undefined when the file cannot be read as JSON with one. */

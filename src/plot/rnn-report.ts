@@ -4,17 +4,22 @@
  * evaluation and every plot of `plotRnnRun`. Values are shown with their units; a field missing from a file
  * (an older or hand-edited run) shows as "?".
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type RnnEvalResult, type RnnTrainSummary, readSearchFile } from "../experiments/rnn-run.ts";
+import {
+  type RnnEvalResult,
+  type RnnTrainSummary,
+  loadRnnRun,
+  readEvalFile,
+  readSearchFile,
+  readTrainSummaryFile,
+} from "../experiments/rnn-run.ts";
 import { writeFileAtomicSync } from "../io/atomic.ts";
-import { readRunJson } from "../io/json-file.ts";
 import type { TaskName } from "../rnn/tasks.ts";
 import { plotRnnRun } from "./rnn-run-plots.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const HINT = "rerun the command that writes it (rnn train, convert or eval)";
-const readIf = (path: string): unknown => (existsSync(path) ? readRunJson(path, HINT) : undefined);
 
 /** The paper's conversion figures per task (Kim, Li & Sejnowski 2019; docs/rnn.md section 6). */
 export const PAPER_CONVERSION: Readonly<Record<TaskName, string>> = Object.freeze({
@@ -82,14 +87,17 @@ const EVAL_ROWS: readonly Row<RnnEvalResult>[] = [
 ];
 
 export async function writeRnnReport(dir: string): Promise<{ path: string; plots: number }> {
-  const { plots } = await plotRnnRun(dir, { png: false });
-  const summary = readIf(join(dir, "summary.json")) as { train?: Partial<RnnTrainSummary> } | undefined;
-  const searchPath = join(dir, "search.json");
-  const search = existsSync(searchPath) ? readSearchFile(searchPath, HINT) : undefined;
-  const evaluation = readIf(join(dir, "eval.json")) as Partial<RnnEvalResult> | undefined;
-  const train = summary?.train ?? {};
-  const task = (search?.task ?? train.task ?? evaluation?.task) as TaskName | undefined;
-  const paper = task !== undefined && task in PAPER_CONVERSION ? PAPER_CONVERSION[task] : "";
+  // the model first: every file below is checked against it (task, size)
+  const { model, task } = await loadRnnRun(dir);
+  const { names } = await plotRnnRun(dir, { png: false });
+  const at = (file: string) => join(dir, file);
+  const summary = existsSync(at("summary.json"))
+    ? readTrainSummaryFile(at("summary.json"), HINT, { task, units: model.units })
+    : undefined;
+  const search = existsSync(at("search.json")) ? readSearchFile(at("search.json"), HINT, task) : undefined;
+  const evaluation = existsSync(at("eval.json")) ? readEvalFile(at("eval.json"), HINT, task) : undefined;
+  const train: Partial<RnnTrainSummary> = summary ?? {};
+  const paper = PAPER_CONVERSION[task];
   const searchRows = search
     ? search.scales
         .map(
@@ -107,17 +115,13 @@ export async function writeRnnReport(dir: string): Promise<{ path: string; plots
         .filter((x) => x !== "")
         .join(", ")
     : "";
-  const svgs = existsSync(join(dir, "plots"))
-    ? readdirSync(join(dir, "plots"))
-        .filter((f) => f.startsWith("rnn-") && f.endsWith(".svg"))
-        .sort()
-        .map((f) => `<figure>${readFileSync(join(dir, "plots", f), "utf8")}</figure>`)
-        .join("\n")
-    : "";
+  const svgs = names
+    .map((name) => `<figure>${readFileSync(join(dir, "plots", `${name}.svg`), "utf8")}</figure>`)
+    .join("\n");
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>spikeflow spiking-RNN run${task ? ` (${esc(task)})` : ""}</title>
+<title>spikeflow spiking-RNN run (${esc(task)})</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{font-weight:normal;color:#555}tr.best{background:#ffe9a8}figure{margin:1.5em 0}</style></head>
 <body><h1>Spiking RNN from a rate RNN (Kim, Li &amp; Sejnowski 2019)</h1>
@@ -129,5 +133,5 @@ ${evaluation ? `<h2>Evaluation on fresh trials</h2><table>${table(EVAL_ROWS, eva
 `;
   const path = join(dir, "report.html");
   writeFileAtomicSync(path, html);
-  return { path, plots };
+  return { path, plots: names.length };
 }

@@ -3,14 +3,14 @@
  * accuracy over training (curve.json), accuracy against the scaling factor s (search.json), rate and spiking
  * outputs against the target for each trial condition, and the firing-rate distributions of excitatory and
  * inhibitory units (examples.json; unit signs from the saved model). Files that a run has not written yet
- * (no search before `rnn convert`) are skipped.
+ * (no search before `rnn convert`) are skipped, and a plot of an earlier call whose data file is gone is
+ * removed from plots/. The model is loaded (and so checked) first, and search.json must be of its task.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../core/errors.ts";
-import { readSearchFile } from "../experiments/rnn-run.ts";
+import { loadRnnRun, readSearchFile } from "../experiments/rnn-run.ts";
 import { readRunJson } from "../io/json-file.ts";
-import { loadModel } from "../io/model-file.ts";
 import type { PlotSpec } from "./common.ts";
 import {
   firingRateSpec,
@@ -52,8 +52,10 @@ function requireArrays(path: string, doc: object, fields: readonly string[]): vo
 export async function plotRnnRun(
   dir: string,
   options: { png?: boolean } = {},
-): Promise<{ plots: number; wall_s: number }> {
+): Promise<{ plots: number; names: string[]; wall_s: number }> {
   const t0 = performance.now();
+  const { model, task } = await loadRnnRun(dir);
+  // in reading order: training, search, trials
   const specs: { name: string; spec: PlotSpec }[] = [];
   if (existsSync(join(dir, "curve.json"))) {
     const doc = readJson<{ curve: RnnCurvePoint[] }>(join(dir, "curve.json"));
@@ -61,11 +63,11 @@ export async function plotRnnRun(
     const { curve } = doc;
     if (curve.length > 0) {
       specs.push({ name: "rnn-loss", spec: rnnLossSpec(curve, { lossThreshold: 7 }) });
-      specs.push({ name: "rnn-accuracy", spec: rnnAccuracySpec(curve) });
+      specs.push({ name: "rnn-accuracy", spec: rnnAccuracySpec(curve, { accuracyThreshold: 0.95 }) });
     }
   }
   if (existsSync(join(dir, "search.json"))) {
-    const search = readSearchFile(join(dir, "search.json"), HINT);
+    const search = readSearchFile(join(dir, "search.json"), HINT, task);
     specs.push({
       name: "rnn-scale-search",
       spec: scalingSearchSpec(scalingPoints(search), { chosen: search.best.scale }),
@@ -84,9 +86,8 @@ export async function plotRnnRun(
       },
     }));
     specs.push({ name: "rnn-outputs", spec: rnnOutputsSpec(trials) });
-    const model = await loadModel(join(dir, "model"));
-    const sign = model.tensors.sign?.data as Int8Array | undefined;
-    if (sign && ex.examples.length > 0) {
+    const sign = model.sign;
+    if (ex.examples.length > 0) {
       // mean rate of each unit over the example trials: spikes / (trials x trial duration)
       const counts = new Float64Array(sign.length);
       for (const e of ex.examples) for (const n of e.spikeNeurons) counts[n]++;
@@ -95,6 +96,15 @@ export async function plotRnnRun(
       specs.push({ name: "rnn-firing-rates", spec: firingRateSpec({ rate_Hz, sign }) });
     }
   }
-  await writePlots(join(dir, "plots"), specs, { png: options.png ?? true });
-  return { plots: specs.length, wall_s: (performance.now() - t0) / 1000 };
+  const plotDir = join(dir, "plots");
+  if (existsSync(plotDir)) {
+    // a plot drawn from a file that is no longer there would mislead
+    const kept = new Set(specs.map((p) => p.name));
+    for (const f of readdirSync(plotDir)) {
+      const m = /^(rnn-.*)\.(svg|png)$/.exec(f);
+      if (m && !kept.has(m[1])) rmSync(join(plotDir, f), { force: true });
+    }
+  }
+  await writePlots(plotDir, specs, { png: options.png ?? true });
+  return { plots: specs.length, names: specs.map((p) => p.name), wall_s: (performance.now() - t0) / 1000 };
 }

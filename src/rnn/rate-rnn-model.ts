@@ -7,6 +7,7 @@
  *   wIn F64 [N, inputs], wOut F64 [N], bOut F64 [1], theta F64 [N], sign I8 [N] (+1 E, -1 I), sst U8 [N]
  *   wEff F64 [N, N] (post, pre) and tauDecay_ms F64 [N]   derived, for readers outside spikeflow; on load
  *                                                          they are checked against the exact state
+ * On load every float tensor must be finite, sign +-1 and sst 0 or 1 (FormatError naming the tensor).
  * Pure (no file system): pair with io/model-file.ts.
  */
 import { FormatError } from "../core/errors.ts";
@@ -83,6 +84,12 @@ export function rateRnnFromSavedModel(saved: SavedModel): RateRnn {
   const C = inputs as number;
   const dynamics = Object.freeze({ ...(saved.config.dynamics as unknown as RateRnnDynamics) });
   validateDynamics(dynamics);
+  const rows = saved.tensors.rowPtr?.data.length;
+  if (rows !== undefined && rows !== N + 1) {
+    throw new FormatError(
+      `rate-rnn model: config.units is ${N}, but tensor "rowPtr" holds ${rows} values (units + 1 = ${rows - 1} units)`,
+    );
+  }
   const rowPtr = tensorOf(saved, "rowPtr", "I32", N + 1).slice();
   const nnz = rowPtr[N];
   for (let i = 0; i < N; i++) {
@@ -108,6 +115,27 @@ export function rateRnnFromSavedModel(saved: SavedModel): RateRnn {
   };
   if (model.sign.some((s) => s !== 1 && s !== -1))
     throw new FormatError("rate-rnn model: sign entries must be +1 or -1");
+  const sst = model.sst.findIndex((m) => m !== 0 && m !== 1);
+  if (sst >= 0) {
+    throw new FormatError(`rate-rnn model: sst entries must be 0 or 1, got sst[${sst}] = ${model.sst[sst]}`);
+  }
+  for (const name of ["wRaw", "wIn", "wOut", "bOut", "theta"] as const) {
+    const k = model[name].findIndex((x) => !Number.isFinite(x));
+    if (k >= 0) {
+      throw new FormatError(
+        `rate-rnn model: tensor "${name}" must hold finite numbers, got ${name}[${k}] = ${model[name][k]}`,
+      );
+    }
+  }
+  const taus = tensorOf(saved, "tauDecay_ms", "F64", N);
+  const derived = decayTaus_ms(model);
+  const tau = derived.findIndex((t, k) => t !== taus[k]);
+  if (tau >= 0) {
+    throw new FormatError(
+      `rate-rnn model: tauDecay_ms[${tau}] = ${taus[tau]} ms does not match theta and the decay range ` +
+        `(${derived[tau]} ms); the weights file was edited or mixed`,
+    );
+  }
   const wEff = tensorOf(saved, "wEff", "F64", N * N);
   const dense = effectiveWeightsDense(model);
   if (dense.some((w, k) => w !== wEff[k])) {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FormatError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
-import { loadModel } from "../../src/io/model-file.ts";
+import { loadModel, saveModel } from "../../src/io/model-file.ts";
 import {
   convertRnnRun,
   evalRnnRun,
@@ -19,7 +19,7 @@ import {
   trainRnnRun,
 } from "../../src/experiments/rnn-run.ts";
 import { runLifTrial } from "../../src/rnn/lif-trial.ts";
-import { rateRnnFromSavedModel } from "../../src/rnn/rate-rnn-model.ts";
+import { rateRnnFromSavedModel, rateRnnModelInput } from "../../src/rnn/rate-rnn-model.ts";
 import { generateTrial } from "../../src/rnn/tasks.ts";
 import { trainRateRnn } from "../../src/rnn/train.ts";
 import { transferRateRnn } from "../../src/rnn/transfer.ts";
@@ -168,6 +168,58 @@ test("a bad value inside model.json is a FormatError naming the file", async () 
       assert.match(e.message, /model\/model\.json: unknown task "foo"/);
       return true;
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a model whose tensors were edited is refused with the tensor's name: non-finite, sst, tau_d, size, inputs", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    const good = rateRnnFromSavedModel(await loadModel(join(dir, "model")));
+    /** Saves a copy of the good model with `edit` applied to its model-file form, then loads the run. */
+    const tampered = async (edit: (input: ReturnType<typeof rateRnnModelInput>) => void) => {
+      const fresh = rateRnnModelInput(good, { task: "go-nogo", seed: 1 });
+      const input = {
+        ...fresh,
+        config: { ...fresh.config },
+        tensors: Object.fromEntries(
+          Object.entries(fresh.tensors).map(([k, t]) => [k, { ...t, data: t.data.slice() }]),
+        ),
+      };
+      edit(input);
+      await saveModel(join(dir, "model"), input);
+      return loadRnnRun(dir);
+    };
+    const data = (input: ReturnType<typeof rateRnnModelInput>, name: string) =>
+      input.tensors[name].data as Float64Array | Uint8Array;
+    const cases: [string, (input: ReturnType<typeof rateRnnModelInput>) => void, RegExp][] = [
+      [
+        "NaN",
+        (m) => (data(m, "wOut")[2] = NaN),
+        /model: tensor "wOut" must hold finite numbers, got wOut\[2\] = NaN/,
+      ],
+      ["sst", (m) => (data(m, "sst")[0] = 7), /model: sst entries must be 0 or 1, got sst\[0\] = 7/],
+      ["tau", (m) => (data(m, "tauDecay_ms")[1] = -5), /tauDecay_ms\[1\] = -5 ms does not match theta/],
+      [
+        "units",
+        (m) => ((m.config as Record<string, unknown>).units = 5),
+        /config\.units is 5, but tensor "rowPtr" holds 7 values/,
+      ],
+      [
+        "task",
+        (m) => ((m.config as Record<string, unknown>).task = "xor"),
+        /model\.json: config\.task is "xor", which has 2 input channels, but the model has 1/,
+      ],
+    ];
+    for (const [what, edit, message] of cases) {
+      await assert.rejects(tampered(edit), (e: unknown) => {
+        assert.ok(e instanceof FormatError, what);
+        assert.match(e.message, message, what);
+        return true;
+      });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { FormatError } from "../../src/core/errors.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertRnnRun, evalRnnRun, trainRnnRun } from "../../src/experiments/rnn-run.ts";
@@ -45,6 +46,91 @@ test("an rnn run directory gets its loss, accuracy, scale-search, output and fir
     assert.match(evaluated, /Evaluation on fresh trials/);
     assert.match(evaluated, /<th>fresh trials<\/th><td>2<\/td>/);
     assert.match(evaluated, /<th>LIF accuracy<\/th><td>(0|50|100)\.0 %<\/td>/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+type Doc = Record<string, unknown>;
+
+test("report refuses damaged or mismatched summary.json, eval.json and search.json; plot drops plots whose data is gone", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnnreport-"));
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 12, seed: 3, out: dir, maxTrials: 2 });
+    await convertRnnRun(dir, { scales: [20], trials: 1, workers: 1, examples: false });
+    await evalRnnRun(dir, { trials: 1, workers: 1 });
+    const original = (f: string) => readFileSync(join(dir, f), "utf8");
+    const files = {
+      summary: original("summary.json"),
+      search: original("search.json"),
+      eval: original("eval.json"),
+    };
+    /** report with one file edited by `edit`, the others as written; restores the file afterwards. */
+    const withEdit = async (file: "summary" | "search" | "eval", edit: (doc: Doc) => void) => {
+      const doc = JSON.parse(files[file]) as Doc;
+      edit(doc);
+      writeFileSync(join(dir, `${file}.json`), JSON.stringify(doc));
+      try {
+        return await writeRnnReport(dir);
+      } finally {
+        writeFileSync(join(dir, `${file}.json`), files[file]);
+      }
+    };
+    const cases: [string, "summary" | "search" | "eval", (d: Doc) => void, RegExp][] = [
+      ["empty summary", "summary", (d) => delete d.train, /summary\.json: "train" must be an object/],
+      [
+        "summary size",
+        "summary",
+        (d) => ((d.train as Doc).units = 999),
+        /a go-nogo network of 999 units, but the model is a go-nogo network of 12/,
+      ],
+      [
+        "summary task",
+        "summary",
+        (d) => ((d.train as Doc).task = "xor"),
+        /a xor network of 12 units, but the model is a go-nogo/,
+      ],
+      [
+        "accuracy > 1",
+        "eval",
+        (d) => (d.lifAccuracy = 5),
+        /eval\.json: "lifAccuracy" must be a fraction in \[0, 1\], got 5/,
+      ],
+      [
+        "trials text",
+        "eval",
+        (d) => (d.trials = "five"),
+        /eval\.json: "trials" must be a positive integer, got "five"/,
+      ],
+      [
+        "search task",
+        "search",
+        (d) => (d.task = "mante"),
+        /search\.json: "task" is "mante", but the model was trained on "go-nogo"/,
+      ],
+      [
+        "search trials",
+        "search",
+        (d) => (d.trials = -3),
+        /search\.json: "trials" must be a positive integer, got -3/,
+      ],
+    ];
+    for (const [what, file, edit, message] of cases) {
+      await assert.rejects(withEdit(file, edit), (e: unknown) => {
+        assert.ok(e instanceof FormatError, what);
+        assert.match(e.message, message, what);
+        return true;
+      });
+    }
+    // the files as written give a report; the accuracy plot marks the 95 % stopping threshold
+    assert.equal((await writeRnnReport(dir)).plots, 3);
+    assert.match(readFileSync(join(dir, "plots", "rnn-accuracy.svg"), "utf8"), /stopping threshold 95 %/);
+    // without search.json, its plot goes too (it would show a search that is no longer there)
+    rmSync(join(dir, "search.json"));
+    rmSync(join(dir, "eval.json"));
+    const again = await plotRnnRun(dir, { png: false });
+    assert.deepEqual(again.names, ["rnn-loss", "rnn-accuracy"]);
+    assert.deepEqual(readdirSync(join(dir, "plots")).sort(), ["rnn-accuracy.svg", "rnn-loss.svg"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
