@@ -393,12 +393,13 @@ export function makeExamples(
   return { dt_ms: net.dt_ms, rateDt_ms: model.dynamics.dt_ms, scale, examples };
 }
 
-export interface RnnSearchFile extends Omit<ScaleSearchResult, "correct"> {
+export interface RnnSearchFile extends Omit<ScaleSearchResult, "correct" | "trial_s"> {
   readonly workers: number;
   readonly synapseFilter: SynapseFilter;
   /** Threads the search ran on: `workers`, capped at the number of jobs (searchThreads). */
   readonly threads: number;
-  /** Seconds per LIF trial, averaged over the search (wall time x threads / trials). */
+  /** Seconds of computation per LIF trial, averaged over the search (ScaleSearchResult.trial_s: the pool's
+   *  start-up and the waits between jobs are not counted). */
   readonly lifTrial_s: number;
 }
 
@@ -447,14 +448,8 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   };
   const threads = searchThreads(options);
   const result = await searchScaleParallel(model, task, options, o.onProgress);
-  const { correct: _correct, ...rest } = result;
-  const file: RnnSearchFile = {
-    ...rest,
-    workers,
-    threads,
-    synapseFilter,
-    lifTrial_s: (result.wall_s * threads) / (result.scales.length * result.trials),
-  };
+  const { correct: _correct, trial_s, ...rest } = result;
+  const file: RnnSearchFile = { ...rest, workers, threads, synapseFilter, lifTrial_s: trial_s };
   writeJsonAtomicSync(join(dir, "search.json"), file);
   // an eval.json or report.html of an earlier search would no longer match search.json
   for (const [file, what, command] of [

@@ -16,7 +16,7 @@ import {
 } from "../rnn/scale-search.ts";
 import type { TaskName } from "../rnn/tasks.ts";
 import { createPool } from "./pool.ts";
-import type { ScaleWorkerTask } from "./scale-worker.ts";
+import type { ScaleWorkerResult, ScaleWorkerTask } from "./scale-worker.ts";
 
 /**
  * The number of threads `searchScaleParallel` starts for these options: `workers`, but no more than there
@@ -51,7 +51,7 @@ export async function searchScaleParallel(
     await Promise.all(
       jobs.map((job) => {
         const t: ScaleWorkerTask = { modelKey, model: json, task, seed, transfer, job };
-        return (pool.run(t) as Promise<Uint8Array>).then((flags) => done(job, flags));
+        return (pool.run(t) as Promise<ScaleWorkerResult>).then((r) => done(job, r.flags, r.compute_s));
       }),
     );
   };

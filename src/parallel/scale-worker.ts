@@ -22,7 +22,15 @@ export interface ScaleWorkerTask {
 
 let cached: { key: string; model: RateRnn } | undefined;
 
-export default function scaleWorker(t: ScaleWorkerTask): Uint8Array {
+/** What a job returns: the correctness of its trials and the seconds they took (parsing excluded). */
+export interface ScaleWorkerResult {
+  readonly flags: Uint8Array;
+  readonly compute_s: number;
+}
+
+export default function scaleWorker(t: ScaleWorkerTask): ScaleWorkerResult {
   if (cached?.key !== t.modelKey) cached = { key: t.modelKey, model: rateRnnFromJSON(t.model) };
-  return evaluateScaleTrials(cached.model, t.task, t.job, t.seed, t.transfer);
+  const t0 = performance.now();
+  const flags = evaluateScaleTrials(cached.model, t.task, t.job, t.seed, t.transfer);
+  return { flags, compute_s: (performance.now() - t0) / 1000 };
 }

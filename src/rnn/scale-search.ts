@@ -61,9 +61,10 @@ export interface ScaleJob {
 }
 
 /** Runs jobs and reports each job's per-trial correctness (1 / 0) through `done`, in any order. */
+/** Runs the jobs; reports each with its per-trial correctness and the seconds its trials took to compute. */
 export type ScaleJobRunner = (
   jobs: readonly ScaleJob[],
-  done: (job: ScaleJob, correct: Uint8Array) => void,
+  done: (job: ScaleJob, correct: Uint8Array, compute_s: number) => void,
 ) => Promise<void>;
 
 export interface ScaleSearchProgress {
@@ -83,6 +84,8 @@ export interface ScaleSearchResult {
   readonly seed: number;
   readonly stream: string;
   readonly wall_s: number;
+  /** Seconds of computation per LIF trial, averaged over the search (without the pool's start-up and waits). */
+  readonly trial_s: number;
 }
 
 /** The stimulus of search trial k (shared by every s). */
@@ -225,7 +228,9 @@ export function localRunner(
 ): ScaleJobRunner {
   return async (jobs, done) => {
     for (const job of jobs) {
-      done(job, evaluateScaleTrials(model, task, job, seed, transfer));
+      const t0 = performance.now();
+      const flags = evaluateScaleTrials(model, task, job, seed, transfer);
+      done(job, flags, (performance.now() - t0) / 1000);
       // let progress output and other callbacks run between jobs
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
@@ -251,8 +256,10 @@ export async function searchScale(
   const correct = o.scales.map(() => new Array<number>(o.trials).fill(-1));
   const run = runner ?? localRunner(model, task, o.seed, o.transfer);
   let done = 0;
+  let compute_s = 0;
   const total = o.scales.length * o.trials;
-  await run(jobs, (job, flags) => {
+  await run(jobs, (job, flags, seconds) => {
+    compute_s += seconds;
     const row = correct[o.scales.indexOf(job.scale)];
     for (let k = job.start; k < job.end; k++) row[k] = flags[k - job.start];
     done += job.end - job.start;
@@ -272,5 +279,6 @@ export async function searchScale(
     seed: o.seed,
     stream: o.stream,
     wall_s: (performance.now() - t0) / 1000,
+    trial_s: compute_s / total,
   };
 }

@@ -140,7 +140,9 @@ test("convert warns about a rate network that missed its stopping rule and remov
 
     assert.equal(one.workers, 8);
     assert.equal(one.threads, 1);
-    assert.equal(one.lifTrial_s, one.wall_s / 2);
+    // computation only: 8 workers or 1, the pool's start-up is not in the per-trial time
+    assert.ok(one.lifTrial_s > 0 && one.lifTrial_s <= one.wall_s / 2, `${one.lifTrial_s} vs ${one.wall_s}`);
+    assert.equal("trial_s" in one, false, "search.json names it lifTrial_s only");
     assert.equal(first.length, 1);
     assert.match(first[0], /did not meet the stopping rule \(2 trials/);
     assert.ok(evalWritten);

@@ -73,6 +73,10 @@ test("per-trial streams: the same correctness for 1 and 2 workers and for chunk 
   const two = await searchScaleParallel(model, "go-nogo", { ...common, chunk: 3, workers: 2 });
 
   assert.deepEqual(two.correct, one.correct);
+  // the per-trial time is the trials' computation, measured where they run: at most the wall time per trial
+  // times the threads (the pool's wall time also holds starting the workers)
+  assert.ok(one.trial_s > 0 && one.trial_s <= one.wall_s / 10, `${one.trial_s} ${one.wall_s}`);
+  assert.ok(two.trial_s > 0 && two.trial_s <= (2 * two.wall_s) / 10, `${two.trial_s} ${two.wall_s}`);
   assert.deepEqual(two.accuracy, one.accuracy);
   assert.deepEqual(two.best, one.best);
   assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
