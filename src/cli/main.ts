@@ -17,6 +17,7 @@ import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
 import {
   decimal,
+  defaultRunDir,
   int,
   num,
   oversubscribedWarning,
@@ -39,6 +40,7 @@ import { defaultWorkers } from "../parallel/pool.ts";
 import { RATE_RNN_DEFAULTS } from "../rnn/rate-rnn.ts";
 import { RATE_RNN_KIND } from "../rnn/rate-rnn-model.ts";
 import { MAX_SCALE, MIN_SCALE, parseScales } from "../rnn/scale-search.ts";
+import { firstStopUpdates } from "../rnn/train.ts";
 import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experiments/rnn-run.ts";
 import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
@@ -63,9 +65,6 @@ const LCSNN_PAPER: Record<number, [number, number]> = {
 /** Diehl & Cook 2015's own test accuracies by excitatory neuron count. */
 const DIEHL_COOK_PAPER: Record<number, number> = { 100: 82.9, 400: 87.0, 1600: 91.9, 6400: 95.0 };
 
-function stamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-}
 
 function pct(x: number | undefined): string {
   return x === undefined ? "-" : `${(100 * x).toFixed(2)} %`;
@@ -95,6 +94,8 @@ function report(s: RunSummary, out: string, json: boolean): void {
 const MAX_RNN_UNITS = 8192;
 /** Most LIF trials per scaling factor or evaluation (the paper uses 100; a search keeps one flag per trial). */
 const MAX_RNN_TRIALS = 100_000;
+/** Most training trials of rnn train: curve.json keeps every trial's loss (the paper caps at 6000). */
+const MAX_RNN_TRAIN_TRIALS = 1_000_000;
 
 const program = new Command();
 // commander's own refusals (unknown option, bad argument) throw instead of exiting with 1, so that every
@@ -247,7 +248,7 @@ async function runCommand(
   paper: PaperReference | undefined,
   name: string,
 ): Promise<void> {
-  const out = o.resume ?? o.out ?? join("runs", `${name}-${stamp()}`);
+  const out = o.resume ?? o.out ?? defaultRunDir(name);
   if (!o.resume) {
     checkRunOptions(o, config.intensity_Hz_per_unit as number);
     refuseNonEmptyOut(
@@ -601,7 +602,17 @@ rnn
   )
   .option("--neurons <n>", "units N", int("--neurons", 2), 200)
   .option("--seed <s>", "seed of the weights, trials and noise", int("--seed"), 1)
-  .option("--max-trials <n>", "cap on training trials (one update each)", int("--max-trials", 1), 6000)
+  .option(
+    "--max-trials <n>",
+    "cap on training trials (one update each)",
+    int(
+      "--max-trials",
+      1,
+      MAX_RNN_TRAIN_TRIALS,
+      " (curve.json keeps every trial's loss; the paper caps at 6000)",
+    ),
+    6000,
+  )
   .addOption(
     new Option("--taus <min:max>", "range of the trained synaptic decay constants in ms")
       .argParser(tauRangeArg)
@@ -628,8 +639,16 @@ rnn
             `${MAX_RNN_UNITS} (the paper uses 10 to 500)`,
         );
       }
-      const out = o.out ?? join("runs", `rnn-${task}-${stamp()}`);
+      const out = o.out ?? defaultRunDir(`rnn-${task}`);
       refuseNonEmptyOut(out);
+      const firstStop = firstStopUpdates(task);
+      if (o.maxTrials < firstStop && !o.quiet) {
+        process.stderr.write(
+          `spikeflow: warning: --max-trials ${o.maxTrials} cannot meet the stopping rule: ${task} may stop at ` +
+            `trial ${firstStop} at the earliest${task === "go-nogo" ? " (the reference stops Go-NoGo only after trial 1500)" : ""}; ` +
+            `the run trains and saves the network all the same\n`,
+        );
+      }
       const progress = makeCountProgress({ label: "train", unit: "trials", quiet: o.quiet === true });
       if (!o.quiet)
         process.stderr.write(`spikeflow: rate RNN ${task}, N = ${o.neurons}, seed ${o.seed} -> ${out}\n`);
@@ -725,7 +744,7 @@ rnn
             .map((s, k) => `  s = ${String(s).padStart(4)}: ${pct(r.accuracy[k])}`)
             .join("\n");
           process.stdout.write(
-            `${r.task}: LIF accuracy per scaling factor (${r.trials} trials each, ${r.wall_s.toFixed(1)} s on ${plural(r.workers, "worker")})\n` +
+            `${r.task}: LIF accuracy per scaling factor (${plural(r.trials, "trial")} each, ${r.wall_s.toFixed(1)} s on ${plural(r.threads, "thread")})\n` +
               `${table}\nbest s = ${r.best.scale}: ${pct(r.best.accuracy)}\n`,
           );
         }
@@ -756,12 +775,16 @@ rnn
           workers: o.workers,
           ...(o.scale !== undefined ? { scale: o.scale } : {}),
           onProgress: (p) => progress.update(p.done, p.total),
+          onWarning: (message) => {
+            progress.stop();
+            process.stderr.write(`spikeflow: warning: ${message}\n`);
+          },
         });
         progress.stop();
         if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else {
           process.stdout.write(
-            `${r.task}, ${r.trials} fresh trials: rate accuracy ${pct(r.rateAccuracy)}, LIF accuracy ${pct(r.lifAccuracy)} at s = ${r.scale} (${r.synapseFilter} synapse)\n`,
+            `${r.task}, ${plural(r.trials, "fresh trial")}: rate accuracy ${pct(r.rateAccuracy)}, LIF accuracy ${pct(r.lifAccuracy)} at s = ${r.scale} (${r.synapseFilter} synapse)\n`,
           );
         }
       } finally {

@@ -87,3 +87,14 @@ export function resolveRunDir(given: string, command: string): string {
   }
   return given;
 }
+
+/**
+ * runs/<prefix>-<time to the millisecond>, with -2, -3, ... appended while that exists: two runs started in
+ * the same second (a script that trains several seeds at once) get different directories.
+ */
+export function defaultRunDir(prefix: string, now: Date = new Date(), root = "runs"): string {
+  const base = join(root, `${prefix}-${now.toISOString().replace(/[:.]/g, "-").slice(0, 23)}`);
+  let dir = base;
+  for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
+  return dir;
+}

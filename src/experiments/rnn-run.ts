@@ -41,7 +41,7 @@ import {
   isCorrect,
   taskSpec,
 } from "../rnn/tasks.ts";
-import { type EvalPoint, trainRateRnn } from "../rnn/train.ts";
+import { type EvalPoint, firstStopUpdates, trainRateRnn } from "../rnn/train.ts";
 import { type SynapseFilter, transferRateRnn } from "../rnn/transfer.ts";
 
 /** Task names the CLI accepts: the library's, plus "context" for Mante's context-dependent integration. */
@@ -416,27 +416,35 @@ export interface RnnConvertOptions {
   readonly onWarning?: (message: string) => void;
 }
 
+/**
+ * Warns (through `onWarning`) when summary.json says the rate network missed its stopping rule: such a network
+ * is not expected to convert. summary.json is checked against the model (readTrainSummaryFile).
+ */
+function warnIfUntrained(
+  dir: string,
+  model: RateRnn,
+  task: TaskName,
+  onWarning: ((message: string) => void) | undefined,
+): void {
+  const path = join(dir, "summary.json");
+  if (!existsSync(path)) return;
+  const train = readTrainSummaryFile(path, `run "spikeflow rnn train" again`, { task, units: model.units });
+  if (train.success) return;
+  const evaluated =
+    train.evaluatedAfterUpdates === null || train.rateAccuracy === null
+      ? "no evaluation reached"
+      : `rate accuracy ${(100 * train.rateAccuracy).toFixed(2)} % at the last evaluation, after trial ${train.evaluatedAfterUpdates}`;
+  onWarning?.(
+    `the rate network in ${dir} did not meet the stopping rule (${train.updates} trial${train.updates === 1 ? "" : "s"}, ${evaluated}); ` +
+      `its LIF transfer is not expected to work (train again with --max-trials above ${firstStopUpdates(task) - 1}, ` +
+      `e.g. the default 6000, or another --seed)`,
+  );
+}
+
 /** Runs the scaling-factor search on a run directory's model; writes search.json and examples.json. */
 export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Promise<RnnSearchFile> {
   const { model, task, seed } = await loadRnnRun(dir);
-  const summaryPath = join(dir, "summary.json");
-  if (existsSync(summaryPath)) {
-    const train = readRunJson<{ train?: Partial<RnnTrainSummary> }>(
-      summaryPath,
-      `run "spikeflow rnn train" again`,
-    ).train;
-    if (train?.success === false) {
-      const accuracy =
-        typeof train.rateAccuracy === "number" ? `${(100 * train.rateAccuracy).toFixed(2)} %` : "?";
-      const after =
-        typeof train.evaluatedAfterUpdates === "number" ? `, after trial ${train.evaluatedAfterUpdates}` : "";
-      o.onWarning?.(
-        `the rate network in ${dir} did not meet the stopping rule (${train.updates ?? "?"} trials, ` +
-          `rate accuracy ${accuracy} at the last evaluation${after}); ` +
-          `its LIF transfer is not expected to work (train longer with --max-trials, or another --seed)`,
-      );
-    }
-  }
+  warnIfUntrained(dir, model, task, o.onWarning);
   const workers = o.workers ?? 1;
   const synapseFilter = o.synapseFilter ?? "receiver";
   const options = {
@@ -488,10 +496,13 @@ export async function evalRnnRun(
     workers?: number;
     scale?: number;
     onProgress?: (p: ScaleSearchProgress) => void;
+    /** As for convertRnnRun: a rate network that missed its stopping rule. */
+    onWarning?: (message: string) => void;
   } = {},
 ): Promise<RnnEvalResult> {
   const t0 = performance.now();
   const { model, task, seed } = await loadRnnRun(dir);
+  warnIfUntrained(dir, model, task, o.onWarning);
   // search.json gives the scale (unless --scale) and the synapse filter of the conversion
   const searchPath = join(dir, "search.json");
   const hint =

@@ -144,6 +144,16 @@ export interface RateTrainResult {
  * `createRng(seed, "trial", k)` and its noise `createRng(seed, "noise", k)`, evaluation j after trial tr
  * `createRng(seed, "eval-trial", tr, j)` / `createRng(seed, "eval-noise", tr, j)`.
  */
+/**
+ * The fewest updates after which the stopping rule can end a run of `task`: the first evaluation (every
+ * `evalEvery` updates, at trial indices 1, 101, 201, ...) after trial index minTrials. Go-NoGo: 1502; others: 2.
+ */
+export function firstStopUpdates(task: TaskName, evalEvery = RATE_TRAIN_DEFAULTS.evalEvery): number {
+  const after = taskSpec(task).minTrials + 1; // the first trial index that may stop
+  const tr = after + ((((1 - after) % evalEvery) + evalEvery) % evalEvery);
+  return tr + 1;
+}
+
 export function trainRateRnn(
   task: TaskName,
   options: Partial<RateTrainOptions> = {},

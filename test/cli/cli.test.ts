@@ -14,6 +14,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeIdx } from "../../src/data/idx.ts";
+import { defaultRunDir } from "../../src/cli/options.ts";
 import { encodeNpy } from "../../src/io/npy.ts";
 
 const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
@@ -433,4 +434,19 @@ test("numbers must be written in decimal: hexadecimal and binary forms are refus
   // spaces around a decimal number are harmless: the refusal is about the missing run, not the number
   assert.equal(spaced.code, 2);
   assert.match(spaced.err, /nowhere does not exist/);
+});
+
+test("default run directories: time to the millisecond, and -2, -3 when two runs start at the same moment", () => {
+  const root = mkdtempSync(join(tmpdir(), "spikeflow-cli-default-out-"));
+  try {
+    const now = new Date("2026-12-04T20:43:11.123Z");
+    const first = defaultRunDir("rnn-go-nogo", now, root);
+    assert.equal(first, join(root, "rnn-go-nogo-2026-12-04T20-43-11-123"));
+    mkdirSync(first);
+    assert.equal(defaultRunDir("rnn-go-nogo", now, root), `${first}-2`);
+    mkdirSync(`${first}-2`);
+    assert.equal(defaultRunDir("rnn-go-nogo", now, root), `${first}-3`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -157,6 +157,10 @@ test("bad arguments fail with a message naming the value", () => {
   const huge = cli("rnn", "convert", "nowhere", "--trials", "1000000000000");
   assert.notEqual(huge.status, 0);
   assert.match(huge.stderr, /--trials must be an integer in \[1, 100000\]/);
+  // so has --max-trials (curve.json keeps every trial's loss): one line, not a raw "Invalid typed array length"
+  const hugeTrain = cli("rnn", "train", "--task", "go-nogo", "--max-trials", "1e12", "--quiet");
+  assert.equal(hugeTrain.status, 2);
+  assert.match(hugeTrain.stderr, /--max-trials must be an integer in \[1, 1000000\] \(curve\.json keeps/);
   const emptyOut = cli("rnn", "train", "--task", "go-nogo", "--max-trials", "1", "--out", "", "--quiet");
   assert.equal(emptyOut.status, 2);
   assert.match(emptyOut.stderr, /--out must name a directory/);
@@ -168,6 +172,35 @@ test("bad arguments fail with a message naming the value", () => {
     assert.equal(short.status, 0, short.stderr);
     assert.match(short.stdout, /no evaluation reached/);
     assert.doesNotMatch(short.stdout, /NaN/);
+    // Go-NoGo may stop only after trial 1500: a shorter cap is said up front
+    assert.match(
+      short.stderr,
+      /warning: --max-trials 1 cannot meet the stopping rule: go-nogo may stop at trial 1502 at the earliest/,
+    );
+    // and convert says what to do, without a "?" for the accuracy that was never measured
+    const convert = cli(
+      "rnn",
+      "convert",
+      dir,
+      "--scales",
+      "20",
+      "--trials",
+      "1",
+      "--workers",
+      "1",
+      "--quiet",
+    );
+    assert.equal(convert.status, 0, convert.stderr);
+    assert.match(
+      convert.stderr,
+      /did not meet the stopping rule \(1 trial, no evaluation reached\).*--max-trials above 1501/,
+    );
+    assert.doesNotMatch(convert.stderr, /\?/);
+    assert.match(convert.stdout, /\(1 trial each, [\d.]+ s on 1 thread\)/);
+    const evaluated = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1", "--quiet");
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.match(evaluated.stderr, /warning: the rate network in .* did not meet the stopping rule/);
+    assert.match(evaluated.stdout, /go-nogo, 1 fresh trial: rate accuracy/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
