@@ -153,6 +153,14 @@ test("bad arguments fail with a message naming the value", () => {
   assert.equal(noRun.status, 2);
   assert.match(noRun.stderr, /does not exist/);
 
+  // a misspelt option gets commander's suggestion on the same line; --units (the benchmark's name) the CLI's
+  const typo = cli("rnn", "train", "--task", "go-nogo", "--neuron", "3");
+  assert.equal(typo.status, 2);
+  assert.equal(typo.stderr, "spikeflow: error: unknown option '--neuron' (did you mean --neurons?)\n");
+  const units = cli("rnn", "train", "--task", "go-nogo", "--units", "3");
+  assert.equal(units.status, 2);
+  assert.match(units.stderr, /the number of units is --neurons N here/);
+
   // --trials has an upper bound (a search keeps a flag per trial), and --out "" is not the current directory
   const huge = cli("rnn", "convert", "nowhere", "--trials", "1000000000000");
   assert.notEqual(huge.status, 0);
@@ -208,7 +216,7 @@ test("bad arguments fail with a message naming the value", () => {
 
 test("examples/from-papers/kim-2019/go-nogo.ts runs at a tiny size and prints the search table and two trials", () => {
   const r = example(
-    "--units",
+    "--neurons",
     "12",
     "--max-trials",
     "2",
@@ -248,14 +256,20 @@ test("scaling factors and decay ranges outside their useful ranges are refused b
 });
 
 test("the kim-2019 example script refuses bad arguments with one line and exit status 2", () => {
-  const units = example("--units", "0");
+  const units = example("--neurons", "0");
+  const hex = example("--neurons", "0x10");
   const workers = example("--workers", "0");
   const scales = example("--scales", "abc");
+  const oldName = example("--units", "12");
 
   assert.equal(units.status, 2);
-  assert.equal(units.stderr, 'go-nogo.ts: --units must be an integer in [2, 2000], got "0"\n');
+  assert.equal(units.stderr, 'go-nogo.ts: --neurons must be an integer in [2, 2000], got "0"\n');
+  assert.equal(hex.status, 2, "decimal numbers only, as in the CLI");
+  assert.match(hex.stderr, /--neurons must be an integer in \[2, 2000\], got "0x10"/);
   assert.equal(workers.status, 2);
-  assert.match(workers.stderr, /--workers must be an integer in \[1, 64\], got "0"/);
+  assert.match(workers.stderr, /--workers must be an integer in \[1, 1024\], got "0"/);
+  assert.equal(oldName.status, 2);
+  assert.match(oldName.stderr, /unknown argument "--units" \(the number of units is --neurons N\)/);
   assert.equal(scales.status, 2);
   assert.match(scales.stderr, /^go-nogo\.ts: scales "abc" must be start:end:step/);
 });
@@ -335,7 +349,7 @@ test("the kim-2019 example refuses unknown or valueless arguments and reports a 
   const typo = example("--unit", "12");
   const noValue = example("--seed");
   const short = example(
-    "--units",
+    "--neurons",
     "10",
     "--max-trials",
     "1",

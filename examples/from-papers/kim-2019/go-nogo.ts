@@ -2,12 +2,15 @@
  * Kim, Li & Sejnowski (2019), Go-NoGo: train a rate RNN, transfer it one-to-one to a LIF network, search the
  * scaling factor, and show one Go and one NoGo trial of the spiking network. See README.md in this folder.
  *
- * Usage: node --import tsx examples/from-papers/kim-2019/go-nogo.ts [--units 200] [--seed 1] [--trials 20]
+ * Usage: node --import tsx examples/from-papers/kim-2019/go-nogo.ts [--neurons 200] [--seed 1] [--trials 20]
  *        [--workers 2] [--scales 20:75:5] [--max-trials 6000]
  * The defaults take under a minute on two cores (training ~16 s, a search of 12 x 20 LIF trials ~10 s).
+ * The options are named and checked as in `spikeflow rnn train | convert` (decimal numbers only).
  */
+import { decimal } from "../../../src/core/decimal.ts";
 import { createRng } from "../../../src/core/rng.ts";
-import { searchScaleParallel } from "../../../src/parallel/scale-search-pool.ts";
+import { MAX_CONFIG_WORKERS } from "../../../src/experiments/run-config.ts";
+import { searchScaleParallel, searchThreads } from "../../../src/parallel/scale-search-pool.ts";
 import { firingRates_Hz, runLifTrial } from "../../../src/rnn/lif-trial.ts";
 import { parseScales } from "../../../src/rnn/scale-search.ts";
 import { generateTrial } from "../../../src/rnn/tasks.ts";
@@ -15,9 +18,9 @@ import { trainRateRnn } from "../../../src/rnn/train.ts";
 import { transferRateRnn } from "../../../src/rnn/transfer.ts";
 
 const USAGE =
-  "usage: node --import tsx examples/from-papers/kim-2019/go-nogo.ts [--units 200] [--seed 1] [--trials 20]\n" +
+  "usage: node --import tsx examples/from-papers/kim-2019/go-nogo.ts [--neurons 200] [--seed 1] [--trials 20]\n" +
   "       [--workers 2] [--scales 20:75:5] [--max-trials 6000]\n";
-const KNOWN = ["--units", "--seed", "--trials", "--workers", "--scales", "--max-trials"];
+const KNOWN = ["--neurons", "--seed", "--trials", "--workers", "--scales", "--max-trials"];
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
   process.stdout.write(USAGE);
@@ -25,7 +28,7 @@ if (argv.includes("--help") || argv.includes("-h")) {
 }
 for (let k = 0; k < argv.length; k += 2) {
   const problem = !KNOWN.includes(argv[k])
-    ? `unknown argument "${argv[k]}"`
+    ? `unknown argument "${argv[k]}"${argv[k] === "--units" ? " (the number of units is --neurons N)" : ""}`
     : k + 1 >= argv.length
       ? `${argv[k]} needs a value`
       : argv.indexOf(argv[k]) !== k
@@ -43,17 +46,17 @@ function arg(name: string, fallback: string): string {
 /** An integer option in [min, max]; anything else stops the script with a one-line message (exit code 2). */
 function intArg(name: string, fallback: string, min: number, max: number): number {
   const text = arg(name, fallback);
-  const n = text.trim() === "" ? NaN : Number(text);
+  const n = decimal(text);
   if (!Number.isInteger(n) || n < min || n > max) {
     process.stderr.write(`go-nogo.ts: --${name} must be an integer in [${min}, ${max}], got "${text}"\n`);
     process.exit(2);
   }
   return n;
 }
-const units = intArg("units", "200", 2, 2000);
+const units = intArg("neurons", "200", 2, 2000);
 const seed = intArg("seed", "1", 0, 2 ** 31 - 1);
 const trials = intArg("trials", "20", 1, 10_000);
-const workers = intArg("workers", "2", 1, 64);
+const workers = intArg("workers", "2", 1, MAX_CONFIG_WORKERS);
 const maxTrials = intArg("max-trials", "6000", 1, 100_000);
 let scales: number[];
 try {
@@ -68,7 +71,7 @@ const print = (line: string) => process.stdout.write(line + "\n");
 const t0 = performance.now();
 const trained = trainRateRnn("go-nogo", { model: { units }, seed, maxTrials }, (p) =>
   process.stderr.write(
-    `  trial ${p.trial}: eval loss ${p.meanLoss.toFixed(2)}, accuracy ${(100 * p.accuracy).toFixed(0)} %\n`,
+    `  after trial ${p.updates}: eval loss ${p.meanLoss.toFixed(2)}, accuracy ${(100 * p.accuracy).toFixed(0)} %\n`,
   ),
 );
 const last = trained.curve.at(-1);
@@ -81,11 +84,12 @@ print(
 );
 
 // 2. the scaling-factor search: W_spk = W / s, W_out,spk = W_out / s, W_in and tau_d copied
+const threads = searchThreads({ scales, trials, workers });
 const search = await searchScaleParallel(trained.model, "go-nogo", { scales, trials, seed, workers }, (p) => {
   if (p.done % (5 * trials) === 0) process.stderr.write(`  search: ${p.done}/${p.total} LIF trials\n`);
 });
 print(
-  `LIF accuracy per scaling factor (${trials} trials each, ${search.wall_s.toFixed(0)} s on ${workers} worker${workers === 1 ? "" : "s"}):`,
+  `LIF accuracy per scaling factor (${trials} trial${trials === 1 ? "" : "s"} each, ${search.wall_s.toFixed(0)} s on ${threads} thread${threads === 1 ? "" : "s"}):`,
 );
 search.scales.forEach((s, k) =>
   print(`  s = ${String(s).padStart(3)}: ${(100 * search.accuracy[k]).toFixed(0)} %`),
