@@ -460,14 +460,14 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   const file: RnnSearchFile = { ...rest, workers, threads, synapseFilter, lifTrial_s: trial_s };
   writeJsonAtomicSync(join(dir, "search.json"), file);
   // an eval.json or report.html of an earlier search would no longer match search.json
-  for (const [file, what, command] of [
-    ["eval.json", "evaluated", "rnn eval"],
-    ["report.html", "showed", "report"],
+  for (const [file, command] of [
+    ["eval.json", "rnn eval"],
+    ["report.html", "report"],
   ] as const) {
     const path = join(dir, file);
     if (!existsSync(path)) continue;
     rmSync(path, { force: true });
-    o.onWarning?.(`removed ${path}: it ${what} the previous search; run "spikeflow ${command} ${dir}" again`);
+    o.onWarning?.(`removed ${path}: it was written before this search; run "spikeflow ${command} ${dir}" again`);
   }
   if (o.examples ?? true)
     writeJsonAtomicSync(
