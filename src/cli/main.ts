@@ -13,7 +13,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { join } from "node:path";
 import { refuseNonEmptyOut } from "./out-dir.ts";
 import { existsSync, readFileSync } from "node:fs";
-import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
+import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
 import {
   decimal,
@@ -514,6 +514,28 @@ function isRnnRun(dir: string): boolean {
   }
 }
 
+/**
+ * The kind of run in `dir` for plot and report: "rnn", "mnist", or a NotFoundError when it is neither; an rnn
+ * run given --data (an MNIST option) is refused.
+ */
+function runKind(dir: string, data: string | undefined): "rnn" | "mnist" {
+  if (isRnnRun(dir)) {
+    if (data !== undefined) {
+      throw new InvalidParameterError(
+        `--data names MNIST files, but ${dir} is a spiking-RNN run, which reads no data set; drop --data`,
+      );
+    }
+    return "rnn";
+  }
+  if (!existsSync(join(dir, "config.json")) && !existsSync(join(dir, "model", "model.json"))) {
+    throw new NotFoundError(
+      `${dir} is not a run directory: it has neither config.json (written by "spikeflow train") nor ` +
+        `model/model.json (written by "spikeflow rnn train")`,
+    );
+  }
+  return "mnist";
+}
+
 program
   .command("plot <dir>")
   .description("redraw every plot of a run directory (DIR or DIR/model) into DIR/plots (SVG and PNG)")
@@ -521,7 +543,7 @@ program
   .option("--no-png", "SVG only")
   .action(async (given: string, o: { data?: string; png: boolean }) => {
     const dir = resolveRunDir(given, "plot");
-    if (isRnnRun(dir)) {
+    if (runKind(dir, o.data) === "rnn") {
       const r = await plotRnnRun(dir, { png: o.png });
       process.stdout.write(
         r.plots === 0
@@ -542,7 +564,7 @@ program
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
   .action(async (given: string, o: { data?: string }) => {
     const dir = resolveRunDir(given, "report");
-    if (isRnnRun(dir)) {
+    if (runKind(dir, o.data) === "rnn") {
       const p = await writeRnnReport(dir);
       process.stdout.write(`${p.path} (${p.plots} plots)\n`);
       return;

@@ -318,6 +318,10 @@ test("damaged or inconsistent run files and the wrong command get one line namin
     rmSync(join(dir, "examples.json"), { force: true });
     const plotNothing = cli("plot", dir, "--no-png");
     const mnistEval = cli("eval", dir);
+    const withData = cli("plot", dir, "--data", dir);
+    const empty = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-empty-"));
+    const plotEmpty = cli("plot", empty);
+    rmSync(empty, { recursive: true, force: true });
 
     assert.equal(hugeBest.status, 2);
     assert.match(
@@ -340,6 +344,16 @@ test("damaged or inconsistent run files and the wrong command get one line namin
     assert.match(plotNothing.stdout, /nothing to plot in .*: no curve\.json, search\.json or examples\.json/);
     assert.equal(mnistEval.status, 2);
     assert.match(mnistEval.stderr, /rate-RNN model .* use "spikeflow rnn eval"/);
+    assert.equal(withData.status, 2);
+    assert.match(
+      withData.stderr,
+      /--data names MNIST files, but .* is a spiking-RNN run, which reads no data set/,
+    );
+    assert.equal(plotEmpty.status, 2);
+    assert.match(
+      plotEmpty.stderr,
+      /is not a run directory: it has neither config\.json .* nor model\/model\.json/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
