@@ -45,9 +45,10 @@ export function makeCountProgress(opts: {
       const now = performance.now();
       if (now - lastLine < every_ms && done < total) return;
       lastLine = now;
-      const eta = (total - done) / Math.max(rate, 1e-9);
+      // no ETA before anything is done or a second has passed: an estimate from a few ms means nothing
+      const eta = done > 0 && elapsed_s >= 1 ? `${((total - done) / rate).toFixed(0)} s` : "-";
       process.stderr.write(
-        `${opts.label}: ${done}/${total} ${opts.unit}, ${rate.toFixed(1)}/s, ETA ${eta.toFixed(0)} s${note ? `, ${note}` : ""}\n`,
+        `${opts.label}: ${done}/${total} ${opts.unit}, ${rate.toFixed(1)}/s, ETA ${eta}${note ? `, ${note}` : ""}\n`,
       );
     },
     stop() {

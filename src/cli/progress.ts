@@ -11,7 +11,10 @@ export function makeProgress(opts: { quiet: boolean; every?: number }): { fn: Pr
   const every = opts.every ?? 5000;
   let phase = "";
   let bar: cliProgress.SingleBar | null = null;
+  // a phase's clock starts when the previous call returned (the first one's at creation): the first call of a
+  // phase comes after its first block of examples, so starting the clock there would count none of its time
   let t0 = performance.now();
+  let lastCall = t0;
   let lastLogged = 0;
   let acc = "-";
   const stop = () => {
@@ -22,7 +25,7 @@ export function makeProgress(opts: { quiet: boolean; every?: number }): { fn: Pr
     if (p.phase !== phase) {
       stop();
       phase = p.phase;
-      t0 = performance.now();
+      t0 = lastCall;
       lastLogged = 0;
       if (tty) {
         bar = new cliProgress.SingleBar(
@@ -54,6 +57,7 @@ export function makeProgress(opts: { quiet: boolean; every?: number }): { fn: Pr
           "\n",
       );
     }
+    lastCall = performance.now();
   };
   return { fn, stop };
 }
