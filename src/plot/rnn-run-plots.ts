@@ -85,7 +85,7 @@ export async function plotRnnRun(
         values: e.spikingOutput,
       },
     }));
-    specs.push({ name: "rnn-outputs", spec: rnnOutputsSpec(trials) });
+    specs.push({ name: "rnn-outputs", spec: rnnOutputsSpec(trials, { task, scale: ex.scale }) });
     const sign = model.sign;
     if (ex.examples.length > 0) {
       // mean rate of each unit over the example trials: spikes / (trials x trial duration)
@@ -93,7 +93,8 @@ export async function plotRnnRun(
       for (const e of ex.examples) for (const n of e.spikeNeurons) counts[n]++;
       const duration_s = (ex.examples[0].spikingOutput.length * ex.examples[0].every * ex.dt_ms) / 1000;
       const rate_Hz = Array.from(counts, (c) => c / (ex.examples.length * duration_s));
-      specs.push({ name: "rnn-firing-rates", spec: firingRateSpec({ rate_Hz, sign }) });
+      const what = `over the ${ex.examples.length} example trials (one per condition) at s = ${ex.scale}`;
+      specs.push({ name: "rnn-firing-rates", spec: firingRateSpec({ rate_Hz, sign }, { what }) });
     }
   }
   const plotDir = join(dir, "plots");

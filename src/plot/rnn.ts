@@ -99,7 +99,7 @@ const SERIES = [
 
 export function rnnOutputsSpec(
   trials: readonly RnnTrialOutputs[],
-  options: { title?: string; maxPoints?: number; task?: string } = {},
+  options: { title?: string; maxPoints?: number; task?: string; scale?: number } = {},
 ): PlotSpec {
   requireNonEmpty("trials", trials.length, "pass at least one example trial");
   const maxPoints = options.maxPoints ?? 1500;
@@ -139,6 +139,7 @@ export function rnnOutputsSpec(
     title: options.title ?? `Outputs per trial condition${options.task ? ` (${options.task})` : ""}`,
     caption:
       `${present.map((s) => s.label).join(", ")} output against time, one panel per condition` +
+      (options.scale !== undefined ? ` (spiking network at s = ${options.scale})` : "") +
       (thinned > 1
         ? `; long series thinned to at most ${maxPoints} points (up to 1 in ${thinned} samples)`
         : "") +

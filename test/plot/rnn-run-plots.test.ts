@@ -28,6 +28,15 @@ test("an rnn run directory gets its loss, accuracy, scale-search, output and fir
     // axis labels carry units
     assert.match(readFileSync(join(dir, "plots", "rnn-outputs.svg"), "utf8"), /time \(ms\)/);
     assert.match(readFileSync(join(dir, "plots", "rnn-scale-search.svg"), "utf8"), /s \(scaling factor\)/);
+    // the trial plots say which network they show
+    assert.match(
+      readFileSync(join(dir, "plots", "rnn-outputs.svg"), "utf8"),
+      /spiking network at s = (20|40)/,
+    );
+    assert.match(
+      readFileSync(join(dir, "plots", "rnn-firing-rates.svg"), "utf8"),
+      /over the 2 example trials \(one per condition\) at s = (20|40)/,
+    );
     // the report page inlines the five plots and needs nothing from outside
     const page = readFileSync((await writeRnnReport(dir)).path, "utf8");
     assert.ok((page.match(/<svg/g)?.length ?? 0) >= 5);
