@@ -36,6 +36,11 @@ function trainGoNogo10(dir: string, maxTrials: number) {
   );
 }
 
+/** `rnn convert` of `dir` over `scales` with 1 trial each on 1 worker, quietly. */
+function convertTiny(dir: string, scales: string) {
+  return cli("rnn", "convert", dir, "--scales", scales, "--trials", "1", "--workers", "1", "--quiet");
+}
+
 const EXAMPLE = new URL("../../examples/from-papers/kim-2019/go-nogo.ts", import.meta.url).pathname;
 
 /** Runs the kim-2019 example script with `args`. */
@@ -186,18 +191,7 @@ test("bad arguments fail with a message naming the value", () => {
       /warning: --max-trials 1 cannot meet the stopping rule: go-nogo may stop at trial 1502 at the earliest/,
     );
     // and convert says what to do, without a "?" for the accuracy that was never measured
-    const convert = cli(
-      "rnn",
-      "convert",
-      dir,
-      "--scales",
-      "20",
-      "--trials",
-      "1",
-      "--workers",
-      "1",
-      "--quiet",
-    );
+    const convert = convertTiny(dir, "20");
     assert.equal(convert.status, 0, convert.stderr);
     assert.match(
       convert.stderr,
@@ -285,18 +279,7 @@ test("damaged or inconsistent run files and the wrong command get one line namin
       /at the last evaluation, after trial 2 \(the final network was not evaluated\)/,
     );
     assert.equal(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")).train.evaluatedAfterUpdates, 2);
-    const convert = cli(
-      "rnn",
-      "convert",
-      dir,
-      "--scales",
-      "20,30",
-      "--trials",
-      "1",
-      "--workers",
-      "1",
-      "--quiet",
-    );
+    const convert = convertTiny(dir, "20,30");
     assert.equal(convert.status, 0, convert.stderr);
     const good = readFileSync(join(dir, "search.json"), "utf8");
     const edit = (change: Record<string, unknown>) =>
