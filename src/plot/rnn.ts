@@ -150,7 +150,8 @@ export function rnnOutputsSpec(
     marginTop: 34,
     x: { label: "time (ms)" },
     y: { label: "output", grid: true },
-    fy: { label: null, domain: conditions },
+    // a gap between the panels, so that one panel's lowest tick label does not touch the next one's highest
+    fy: { label: null, domain: conditions, padding: 0.25 },
     marks: [
       ...legend,
       ...present.map((s) =>
