@@ -118,7 +118,7 @@ export function readSearchFile(path: string, hint: string, task?: TaskName): Rnn
   return s as unknown as RnnSearchFile;
 }
 
-/** Field checks shared by the readers below: each returns an error text, or "" when the value is fine. */
+/** Field tests shared by the readers below (true when the value is fine). */
 const isNumberOrNull = (v: unknown) => v === null || (typeof v === "number" && Number.isFinite(v));
 const fraction = (v: unknown) => typeof v === "number" && v >= 0 && v <= 1;
 const count = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
@@ -131,12 +131,8 @@ function checkFields(
 ): void {
   for (const [field, ok, what] of checks) {
     if (!ok(doc[field])) {
-      throw new FormatError(
-        `${path}: "${field}" must be ${what}, got ${JSON.stringify(doc[field]) ?? "nothing"}; ${hint}`,
-        {
-          file: path,
-        },
-      );
+      const got = JSON.stringify(doc[field]) ?? "nothing";
+      throw new FormatError(`${path}: "${field}" must be ${what}, got ${got}; ${hint}`, { file: path });
     }
   }
 }
@@ -467,7 +463,9 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     const path = join(dir, file);
     if (!existsSync(path)) continue;
     rmSync(path, { force: true });
-    o.onWarning?.(`removed ${path}: it was written before this search; run "spikeflow ${command} ${dir}" again`);
+    o.onWarning?.(
+      `removed ${path}: it was written before this search; run "spikeflow ${command} ${dir}" again`,
+    );
   }
   if (o.examples ?? true)
     writeJsonAtomicSync(

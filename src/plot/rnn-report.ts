@@ -1,8 +1,9 @@
 /**
  * report.html for a spiking-RNN run directory: one self-contained page (no scripts, no network access, plots
  * inlined as SVG) with the training summary, the scaling-factor search beside the paper's numbers, the
- * evaluation and every plot of `plotRnnRun`. Values are shown with their units; a field missing from a file
- * (an older or hand-edited run) shows as "?".
+ * evaluation and every plot of `plotRnnRun`. Values are shown with their units. The files are checked against
+ * the model first (a damaged or mismatched one is a FormatError); a value the run never measured (no
+ * evaluation yet, or a search.json written before it recorded threads) shows as "?".
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
