@@ -142,6 +142,8 @@ export class CubaLIF extends PopulationBase {
   private readonly drive: Float64Array;
   /** Spike and refractory counts handed to and from stepTwoPortsArena. */
   private readonly counts = new Int32Array(2);
+  /** The two-port step's float constants (see stepTwoPortsArena). */
+  private readonly twoPortConstants: Float64Array;
 
   constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}) {
     const merged: CubaLifParams = { ...CUBA_LIF_DEFAULTS, ...params };
@@ -162,6 +164,20 @@ export class CubaLIF extends PopulationBase {
     this.refractory = new RefractoryList(size);
     this.refractoryLeft = this.refractory.left;
     this.drive = new Float64Array(size);
+    const { decay, currentGain, resetDrop_mV } = derived;
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    this.twoPortConstants = Float64Array.of(
+      this.synGain[0],
+      this.synGain[1] ?? 0,
+      this.synDecay[0],
+      this.synDecay[1] ?? 0,
+      decay,
+      currentGain,
+      vRest_mV,
+      vThreshold_mV,
+      vReset_mV,
+      resetDrop_mV,
+    );
   }
 
   /**
@@ -246,8 +262,7 @@ export class CubaLIF extends PopulationBase {
    * (RefractoryList).
    */
   private stepTwoPorts(): void {
-    const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    const refSteps = this.derived.refSteps;
     const counts = this.counts;
     counts[0] = 0;
     counts[1] = this.refractory.count;
@@ -263,17 +278,8 @@ export class CubaLIF extends PopulationBase {
       this.arenaOffset(6),
       // the membrane ports ("i_nA", "dv_mV") are all zeros unless someone obtained them through port()
       this.portEverRequested(2) || this.portEverRequested(3),
-      this.synGain[0],
-      this.synGain[1],
-      this.synDecay[0],
-      this.synDecay[1],
-      decay,
-      currentGain,
-      vRest_mV,
-      vThreshold_mV,
-      vReset_mV,
+      this.twoPortConstants,
       this.params.reset === "subtract",
-      resetDrop_mV,
       refSteps,
       this.refractoryLeft,
       this.spikeIdx,
@@ -295,10 +301,12 @@ export class CubaLIF extends PopulationBase {
 }
 
 /**
- * The two-port step as a plain function of typed arrays and numbers. A class method over `this` was
- * deoptimised ("wrong map") each time a new population was built in the same process, and after a few
- * networks ran at half speed (CUBA benchmark: 0.24 s per simulated s for the first three networks, 0.53 s
- * from the fourth); a function whose arguments are typed arrays keeps its optimised code.
+ * The two-port step as a plain function of typed arrays. Its float constants come in `c`, a Float64Array
+ * (gain 0, gain 1, decay 0, decay 1, membrane decay, current gain, v_rest, v_th, v_reset, reset drop), not as
+ * numbers taken from object fields: V8 generalises the representation of such fields once enough
+ * populations exist, and the loop then unboxed them in every iteration and boxed the new voltage into a heap
+ * number (CUBA benchmark: 0.39-0.45 s per simulated s from the fourth network of a process on, instead of
+ * 0.23 s). A Float64Array element is always an unboxed float64.
  * counts: [0] spikes of this step (written), [1] refractory neurons listed (read and written).
  */
 function stepTwoPortsArena(
@@ -311,17 +319,8 @@ function stepTwoPortsArena(
   oI0: number,
   oI1: number,
   useMembrane: boolean,
-  g0: number,
-  g1: number,
-  d0: number,
-  d1: number,
-  decay: number,
-  currentGain: number,
-  vRest_mV: number,
-  vThreshold_mV: number,
-  vReset_mV: number,
+  c: Float64Array,
   subtract: boolean,
-  resetDrop_mV: number,
   refSteps: number,
   ref: Int32Array,
   spikeIdx: Int32Array,
@@ -331,6 +330,17 @@ function stepTwoPortsArena(
   counts: Int32Array,
 ): void {
   const oA0 = 0;
+  // float64 loads: the compiler keeps these unboxed whatever representation the source numbers had
+  const g0 = c[0];
+  const g1 = c[1];
+  const d0 = c[2];
+  const d1 = c[3];
+  const decay = c[4];
+  const currentGain = c[5];
+  const vRest_mV = c[6];
+  const vThreshold_mV = c[7];
+  const vReset_mV = c[8];
+  const resetDrop_mV = c[9];
   let nSpikes = 0;
   let nHeld = counts[1];
   for (let i = 0; i < n; i++) {
