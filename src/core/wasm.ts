@@ -1,8 +1,8 @@
 /**
  * The few pieces needed to assemble small WebAssembly modules in source (no toolchain): LEB128 integers,
  * sections, names, constants, the opcodes the kernels use, and the part of the WebAssembly JS API they call.
- * Used by src/core/simd.ts (the SIMD delivery kernel) and src/neurons/double-exp-kernel.ts (the spiking-RNN
- * neuron step). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
+ * Used by src/core/simd.ts (the SIMD delivery kernel), src/neurons/double-exp-kernel.ts (the spiking-RNN
+ * neuron step) and src/neurons/cuba-kernel.ts (the CubaLIF step). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
  */
 
 /** Unsigned LEB128. */
@@ -52,6 +52,7 @@ export const WASM_HEADER: readonly number[] = Object.freeze([0x00, 0x61, 0x73, 0
 /** Value types. */
 export const I32 = 0x7f;
 export const F64 = 0x7c;
+export const V128 = 0x7b;
 
 /** Opcodes used by the kernels (single-byte ones). */
 export const OP = Object.freeze({
@@ -64,6 +65,7 @@ export const OP = Object.freeze({
   brIf: 0x0d,
   call: 0x10,
   void: 0x40,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
@@ -74,7 +76,9 @@ export const OP = Object.freeze({
   i32Store8: 0x3a,
   f32Store: 0x38,
   f64Store: 0x39,
+  i64Store: 0x37,
   i32Const: 0x41,
+  i64Const: 0x42,
   f32Const: 0x43,
   f64Const: 0x44,
   i32Eqz: 0x45,
@@ -101,6 +105,29 @@ export const OP = Object.freeze({
   f64ConvertI32U: 0xb8,
   f64PromoteF32: 0xbb,
 });
+
+/**
+ * SIMD opcodes used by the kernels (WebAssembly 2.0, section 5.4.8): each is the prefix 0xfd followed by
+ * this number as unsigned LEB128 (see `simd`).
+ */
+export const SIMD_OP = Object.freeze({
+  v128Load64Zero: 0x5d,
+  v128Store64Lane: 0x5b,
+  v128AnyTrue: 0x53,
+  f64x2Splat: 0x14,
+  f64x2ExtractLane: 0x21,
+  f64x2Ge: 0x4c,
+  f32x4DemoteF64x2Zero: 0x5e,
+  f64x2PromoteLowF32x4: 0x5f,
+  f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
+  f64x2Mul: 0xf2,
+});
+
+/** The bytes of a SIMD instruction (without its immediates). */
+export function simd(op: number): number[] {
+  return [0xfd, ...uleb(op)];
+}
 
 /** The part of the WebAssembly JS API used here (the project's type libraries declare no DOM globals). */
 export interface WasmApi {

@@ -28,6 +28,7 @@
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
+import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
 import { RefractoryList } from "./refractory.ts";
 import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
 import type { LifDerived, LifParams } from "./lif.ts";
@@ -140,16 +141,35 @@ export class CubaLIF extends PopulationBase {
   private readonly synPorts: readonly Float32Array[];
   /** Synaptic drive of the current step in mV (scratch, preallocated). */
   private readonly drive: Float64Array;
-  /** Spike and refractory counts handed to and from stepTwoPortsArena. */
-  private readonly counts = new Int32Array(2);
+  /** Spike and refractory counts handed to and from stepTwoPortsArena and the kernel. */
+  private readonly counts: Int32Array;
   /** The two-port step's float constants (see stepTwoPortsArena). */
   private readonly twoPortConstants: Float64Array;
+  /** The WebAssembly two-port step owning the arena and the spike and refractory buffers (cuba-kernel.ts). */
+  private readonly kernel: CubaKernel | undefined;
+  /**
+   * Whether the two-port step runs in the WebAssembly kernel, where there is one (two synapse ports,
+   * WebAssembly available, SPIKEFLOW_WASM not 0). Set it to false to run the TypeScript reference step on the
+   * same state, e.g. to compare both; the results are identical (test/neurons/cuba-kernel.test.ts).
+   */
+  useKernel = true;
 
   constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}) {
     const merged: CubaLifParams = { ...CUBA_LIF_DEFAULTS, ...params };
     const derived = deriveCubaLif(merged, dt_ms);
+    // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers
+    const kernel =
+      merged.synapses.length === 2 && Number.isInteger(size) && size >= 1
+        ? CubaKernel.create(size)
+        : undefined;
     // v and the synaptic currents live in the arena beside the ports (see PopulationBase.arena)
-    super(size, [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS], 1 + merged.synapses.length);
+    super(
+      size,
+      [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS],
+      1 + merged.synapses.length,
+      kernel?.buffers,
+    );
+    this.kernel = kernel;
     this.params = Object.freeze({
       ...merged,
       synapses: Object.freeze(merged.synapses.map((s) => ({ ...s }))),
@@ -161,12 +181,14 @@ export class CubaLIF extends PopulationBase {
     this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
     this.iSyn_nA = Object.freeze(this.params.synapses.map((s) => this.addState(`iSyn_${s.port}_nA`, 0)));
-    this.refractory = new RefractoryList(size);
+    this.refractory = new RefractoryList(size, kernel?.refractory);
     this.refractoryLeft = this.refractory.left;
     this.drive = new Float64Array(size);
     const { decay, currentGain, resetDrop_mV } = derived;
     const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
-    this.twoPortConstants = Float64Array.of(
+    this.counts = kernel?.counts ?? new Int32Array(2);
+    this.twoPortConstants = kernel?.constants ?? new Float64Array(CUBA_KERNEL_CONSTANTS);
+    this.twoPortConstants.set([
       this.synGain[0],
       this.synGain[1] ?? 0,
       this.synDecay[0],
@@ -177,7 +199,7 @@ export class CubaLIF extends PopulationBase {
       vThreshold_mV,
       vReset_mV,
       resetDrop_mV,
-    );
+    ]);
   }
 
   /**
@@ -259,35 +281,41 @@ export class CubaLIF extends PopulationBase {
    * The same update as `step`, fused into one pass for the common case of two synapse ports (excitatory and
    * inhibitory, as in the CUBA benchmark): `stepTwoPortsArena` over the arena (ports and states in one buffer,
    * see PopulationBase) with fixed offsets, testing refractoriness only for a neuron that crossed threshold
-   * (RefractoryList).
+   * (RefractoryList), or the same update in WebAssembly (cuba-kernel.ts) over the same buffers.
    */
   private stepTwoPorts(): void {
     const refSteps = this.derived.refSteps;
     const counts = this.counts;
     counts[0] = 0;
     counts[1] = this.refractory.count;
-    stepTwoPortsArena(
-      this.arena,
-      this.size,
-      // arena slots: ports exc, inh, i_nA, dv_mV; states v_mV, iSyn_exc_nA, iSyn_inh_nA
-      this.arenaOffset(1),
-      this.arenaOffset(2),
-      this.arenaOffset(3),
-      this.arenaOffset(4),
-      this.arenaOffset(5),
-      this.arenaOffset(6),
-      // the membrane ports ("i_nA", "dv_mV") are all zeros unless someone obtained them through port()
-      this.portEverRequested(2) || this.portEverRequested(3),
-      this.twoPortConstants,
-      this.params.reset === "subtract",
-      refSteps,
-      this.refractoryLeft,
-      this.spikeIdx,
-      this.spiked,
-      this.refractory.idx,
-      this.refractory.vHeld,
-      counts,
-    );
+    // the membrane ports ("i_nA", "dv_mV") are all zeros unless someone obtained them through port()
+    const useMembrane = this.portEverRequested(2) || this.portEverRequested(3);
+    const subtract = this.params.reset === "subtract";
+    if (this.kernel !== undefined && this.useKernel) {
+      this.kernel.step(this.size, useMembrane, subtract, refSteps);
+    } else {
+      stepTwoPortsArena(
+        this.arena,
+        this.size,
+        // arena slots: ports exc, inh, i_nA, dv_mV; states v_mV, iSyn_exc_nA, iSyn_inh_nA
+        this.arenaOffset(1),
+        this.arenaOffset(2),
+        this.arenaOffset(3),
+        this.arenaOffset(4),
+        this.arenaOffset(5),
+        this.arenaOffset(6),
+        useMembrane,
+        this.twoPortConstants,
+        subtract,
+        refSteps,
+        this.refractoryLeft,
+        this.spikeIdx,
+        this.spiked,
+        this.refractory.idx,
+        this.refractory.vHeld,
+        counts,
+      );
+    }
     this.setSpikeCount(counts[0]);
     this.refractory.count = counts[1];
   }

@@ -14,7 +14,14 @@
  */
 import { InvalidParameterError, requireInteger } from "../core/errors.ts";
 
-export class RefractoryList {
+/** The three buffers of a RefractoryList (see its fields). */
+export interface RefractoryStorage {
+  readonly left: Int32Array;
+  readonly idx: Int32Array;
+  readonly vHeld: Float32Array;
+}
+
+export class RefractoryList implements RefractoryStorage {
   /** Steps of refractoriness left per neuron (0: free). Change it only through `set`. */
   readonly left: Int32Array;
   /** The listed neurons (unordered); entries [0, count) are live. */
@@ -23,10 +30,14 @@ export class RefractoryList {
   readonly vHeld: Float32Array;
   count = 0;
 
-  constructor(size: number) {
-    this.left = new Int32Array(size);
-    this.idx = new Int32Array(size);
-    this.vHeld = new Float32Array(size);
+  /**
+   * @param storage optional zeroed buffers of `size` entries allocated elsewhere (e.g. in the WebAssembly memory
+   *   of a step kernel, src/neurons/cuba-kernel.ts), used instead of new ones.
+   */
+  constructor(size: number, storage?: RefractoryStorage) {
+    this.left = storage?.left ?? new Int32Array(size);
+    this.idx = storage?.idx ?? new Int32Array(size);
+    this.vHeld = storage?.vHeld ?? new Float32Array(size);
   }
 
   /** Start of a step: decrements every listed counter and drops the neurons that reach zero. */
