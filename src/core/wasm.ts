@@ -114,6 +114,7 @@ export const SIMD_OP = Object.freeze({
   v128Load64Zero: 0x5d,
   v128Store64Lane: 0x5b,
   v128AnyTrue: 0x53,
+  v128Or: 0x50,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
   f64x2Ge: 0x4c,

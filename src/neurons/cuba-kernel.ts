@@ -43,61 +43,88 @@ import type { RefractoryStorage } from "./refractory.ts";
 
 /** Float constants: gain 0, gain 1, decay 0, decay 1, membrane decay, current gain, v_rest, v_th, v_reset, drop. */
 export const CUBA_KERNEL_CONSTANTS = 10;
-/** Float32 slots of the arena: 4 ports and 3 states. */
+/** Float32 slots of the arena, in PopulationBase's order: ports exc, inh, i_nA, dv_mV; states v, I_exc, I_inh. */
 const SLOTS = 7;
+const [EXC, INH, CUR, DV, V, I_EXC, I_INH] = [0, 1, 2, 3, 4, 5, 6];
+
+/** Byte offsets of the regions in the memory of an n-neuron kernel (16-aligned), and its size. */
+interface Layout {
+  readonly n: number;
+  readonly c: number;
+  readonly counts: number;
+  readonly arena: number;
+  readonly ref: number;
+  readonly held: number;
+  readonly heldV: number;
+  readonly idx: number;
+  readonly spiked: number;
+  readonly bytes: number;
+}
+
+function layout(n: number): Layout {
+  let used = 0;
+  const take = (bytes: number) => {
+    const p = used;
+    used += (bytes + 15) & ~15;
+    return p;
+  };
+  return {
+    n,
+    c: take(8 * CUBA_KERNEL_CONSTANTS),
+    counts: take(8),
+    arena: take(4 * SLOTS * n),
+    ref: take(4 * n),
+    held: take(4 * n),
+    heldV: take(4 * n),
+    idx: take(4 * n),
+    spiked: take(n),
+    bytes: used,
+  };
+}
 
 // parameter and local indices of the step function
 const P = {
-  n: 0,
-  arena: 1,
-  ref: 2,
-  idx: 3,
-  spiked: 4,
-  held: 5,
-  heldV: 6,
-  c: 7,
-  counts: 8,
-  useMembrane: 9,
-  subtract: 10,
-  refSteps: 11,
-  // locals: 11 i32 (slot pointers, pA0 being `arena`), 13 f64, then 11 v128 in the SIMD module
-  i: 12,
-  o4: 13,
-  nSpikes: 14,
-  nHeld: 15,
-  pA1: 16,
-  pCur: 17,
-  pDv: 18,
-  pV: 19,
-  pI0: 20,
-  pI1: 21,
-  pairs: 22,
-  g0: 23,
-  g1: 24,
-  d0: 25,
-  d1: 26,
-  decay: 27,
-  cg: 28,
-  vRest: 29,
-  vTh: 30,
-  vReset: 31,
-  drop: 32,
-  I0: 33,
-  I1: 34,
-  vi: 35,
-  G0: 36,
-  G1: 37,
-  D0: 38,
-  D1: 39,
-  DECAY: 40,
-  CG: 41,
-  VREST: 42,
-  VTH: 43,
-  J0: 44,
-  J1: 45,
-  VI: 46,
+  useMembrane: 0,
+  subtract: 1,
+  refSteps: 2,
+  // locals: 3 i32, 13 f64, then 14 v128 in the SIMD module
+  o4: 3,
+  nSpikes: 4,
+  nHeld: 5,
+  g0: 6,
+  g1: 7,
+  d0: 8,
+  d1: 9,
+  decay: 10,
+  cg: 11,
+  vRest: 12,
+  vTh: 13,
+  vReset: 14,
+  drop: 15,
+  I0: 16,
+  I1: 17,
+  vi: 18,
+  G0: 19,
+  G1: 20,
+  D0: 21,
+  D1: 22,
+  DECAY: 23,
+  CG: 24,
+  VREST: 25,
+  VTH: 26,
+  J0: 27,
+  J1: 28,
+  VI: 29,
+  J0b: 30,
+  J1b: 31,
+  VIb: 32,
 } as const;
-const PARAM_COUNT = 12;
+const PARAM_COUNT = 3;
+const LOCAL_GROUPS = [
+  [3, I32],
+  [13, F64],
+  [14, V128],
+] as const;
 /** The f64 constants in the order of `c` and their f64x2 splats. */
 const SCALARS = [P.g0, P.g1, P.d0, P.d1, P.decay, P.cg, P.vRest, P.vTh, P.vReset, P.drop];
 const SPLATS: readonly (readonly [number, number])[] = [
@@ -114,53 +141,47 @@ const SPLATS: readonly (readonly [number, number])[] = [
 const get = (k: number) => [OP.localGet, k];
 const set = (k: number) => [OP.localSet, k];
 const i32 = (v: number) => [OP.i32Const, ...sleb(v)];
-/** base + o4 (a slot pointer plus the neuron's byte offset) on the stack. */
-const at = (base: number) => [...get(base), ...get(P.o4), OP.i32Add];
-/** Memory immediates: alignment exponent (4 bytes: every buffer is only float32-aligned), byte offset. */
-const mem = (offset = 0) => [2, ...uleb(offset)];
-/** Stores the f64 that `value` leaves on the stack as float32 at base + o4 (+ offset). */
-const f32StoreF64 = (base: number, value: number[], offset = 0) => [
-  ...at(base),
-  ...value,
-  OP.f32DemoteF64,
-  OP.f32Store,
-  ...mem(offset),
-];
-/** The address of entry `count` (a local) of the 4-byte list at `base`. */
-const entry = (base: number, count: number) => [...get(base), ...get(count), ...i32(2), OP.i32Shl, OP.i32Add];
-/** The index i + lane. */
-const neuron = (lane: number) => [...get(P.i), ...i32(lane), OP.i32Add];
+/**
+ * Memory immediates: alignment exponent (4 bytes: every buffer is only float32-aligned) and byte offset. Every
+ * address is a small index (o4, the neuron's byte offset, or a list position) plus a region's offset that the
+ * module has as a constant, because the layout of an n-neuron memory is fixed (one module per size).
+ */
+const mem = (offset: number) => [2, ...uleb(offset)];
 const increment = (k: number, by: number) => [...get(k), ...i32(by), OP.i32Add, ...set(k)];
+/** The index i + lane of the neuron at o4. */
+const neuron = (lane: number) => [...get(P.o4), ...i32(2), OP.i32ShrU, ...i32(lane), OP.i32Add];
+/** Byte offset of an arena slot. */
+const slot = (L: Layout, k: number) => L.arena + 4 * L.n * k;
 
 /**
- * Threshold, reset, refractory list and the store of v for neuron i + lane, whose new voltage is in `vi`
- * (lane 0 or 1 of a SIMD pair; 0 for the scalar path).
+ * Threshold, reset, refractory list and the store of v for neuron i + lane at o4, whose new voltage is in `vi`
+ * (lane 0-3 of a SIMD quad; 0 on the scalar path).
  */
-function thresholdAndStore(lane: number): number[] {
+function thresholdAndStore(L: Layout, lane: number): number[] {
+  /** Address of entry `count` (a local) of the 4-byte list at byte `base`: count * 4, offset base. */
+  const entry = (count: number) => [...get(count), ...i32(2), OP.i32Shl];
   return [
     ...get(P.vi),
     ...get(P.vTh),
     OP.f64Ge,
     OP.if,
     OP.void,
-    ...at(P.ref),
+    ...get(P.o4),
     OP.i32Load,
-    ...mem(4 * lane),
+    ...mem(L.ref + 4 * lane),
     OP.i32Eqz,
     OP.if,
     OP.void,
     // spikeIdx[nSpikes++] = i; spiked[i] = 1
-    ...entry(P.idx, P.nSpikes),
+    ...entry(P.nSpikes),
     ...neuron(lane),
     OP.i32Store,
-    ...mem(),
-    ...get(P.spiked),
-    ...get(P.i),
-    OP.i32Add,
+    ...mem(L.idx),
+    ...neuron(0),
     ...i32(1),
     OP.i32Store8,
     0,
-    ...uleb(lane),
+    ...uleb(L.spiked + lane),
     ...increment(P.nSpikes, 1),
     // vi = subtract ? vi - drop : v_reset
     ...get(P.vi),
@@ -176,35 +197,40 @@ function thresholdAndStore(lane: number): number[] {
     OP.i32GtS,
     OP.if,
     OP.void,
-    ...at(P.ref),
+    ...get(P.o4),
     ...get(P.refSteps),
     OP.i32Store,
-    ...mem(4 * lane),
-    ...entry(P.held, P.nHeld),
+    ...mem(L.ref + 4 * lane),
+    ...entry(P.nHeld),
     ...neuron(lane),
     OP.i32Store,
-    ...mem(),
-    ...entry(P.heldV, P.nHeld),
+    ...mem(L.held),
+    ...entry(P.nHeld),
     ...get(P.vi),
     OP.f32DemoteF64,
     OP.f32Store,
-    ...mem(),
+    ...mem(L.heldV),
     ...increment(P.nHeld, 1),
     OP.end,
     OP.end,
     OP.end,
-    ...f32StoreF64(P.pV, get(P.vi), 4 * lane),
+    ...get(P.o4),
+    ...get(P.vi),
+    OP.f32DemoteF64,
+    OP.f32Store,
+    ...mem(slot(L, V) + 4 * lane),
   ];
 }
 
 /**
- * The operations of the update on one neuron (scalar f64) or two (f64x2 lanes): loads promote float32 to
- * float64, stores demote; the locals hold the constants and the currents and voltage being computed.
+ * The operations of the update on one neuron (scalar f64) or two (f64x2 lanes), at byte o4 + `at` of a region:
+ * loads promote float32 to float64, stores demote; the locals hold the constants and the currents and voltage
+ * being computed.
  */
 interface Lanes {
-  readonly load: (base: number) => number[];
-  readonly store: (base: number, value: number[]) => number[];
-  readonly zero: (base: number) => number[];
+  readonly load: (at: number) => number[];
+  readonly store: (at: number, value: number[]) => number[];
+  readonly zero: (at: number) => number[];
   readonly add: number[];
   readonly sub: number[];
   readonly mul: number[];
@@ -221,9 +247,9 @@ interface Lanes {
 }
 
 const SCALAR: Lanes = {
-  load: (base) => [...at(base), OP.f32Load, ...mem(), OP.f64PromoteF32],
-  store: (base, value) => f32StoreF64(base, value),
-  zero: (base) => [...at(base), OP.f32Const, 0, 0, 0, 0, OP.f32Store, ...mem()],
+  load: (at) => [...get(P.o4), OP.f32Load, ...mem(at), OP.f64PromoteF32],
+  store: (at, value) => [...get(P.o4), ...value, OP.f32DemoteF64, OP.f32Store, ...mem(at)],
+  zero: (at) => [...get(P.o4), OP.f32Const, 0, 0, 0, 0, OP.f32Store, ...mem(at)],
   add: [OP.f64Add],
   sub: [OP.f64Sub],
   mul: [OP.f64Mul],
@@ -239,53 +265,61 @@ const SCALAR: Lanes = {
   vi: P.vi,
 };
 
-const PAIR: Lanes = {
-  // two float32 into the low lanes (v128.load64_zero), promoted to f64x2; stored back through the low 64 bits
-  load: (base) => [
-    ...at(base),
-    ...simd(SIMD_OP.v128Load64Zero),
-    ...mem(),
-    ...simd(SIMD_OP.f64x2PromoteLowF32x4),
-  ],
-  store: (base, value) => [
-    ...at(base),
-    ...value,
-    ...simd(SIMD_OP.f32x4DemoteF64x2Zero),
-    ...simd(SIMD_OP.v128Store64Lane),
-    ...mem(),
-    0,
-  ],
-  zero: (base) => [...at(base), OP.i64Const, 0, OP.i64Store, ...mem()],
-  add: simd(SIMD_OP.f64x2Add),
-  sub: simd(SIMD_OP.f64x2Sub),
-  mul: simd(SIMD_OP.f64x2Mul),
-  g0: P.G0,
-  g1: P.G1,
-  d0: P.D0,
-  d1: P.D1,
-  decay: P.DECAY,
-  cg: P.CG,
-  vRest: P.VREST,
-  I0: P.J0,
-  I1: P.J1,
-  vi: P.VI,
-};
+/**
+ * Two neurons, `offset` bytes after o4: two float32 loaded into the low lanes (v128.load64_zero) and promoted
+ * to an f64x2; stored back through the low 64 bits.
+ */
+function pair(offset: number, I0: number, I1: number, vi: number): Lanes {
+  return {
+    load: (at) => [
+      ...get(P.o4),
+      ...simd(SIMD_OP.v128Load64Zero),
+      ...mem(at + offset),
+      ...simd(SIMD_OP.f64x2PromoteLowF32x4),
+    ],
+    store: (at, value) => [
+      ...get(P.o4),
+      ...value,
+      ...simd(SIMD_OP.f32x4DemoteF64x2Zero),
+      ...simd(SIMD_OP.v128Store64Lane),
+      ...mem(at + offset),
+      0,
+    ],
+    zero: (at) => [...get(P.o4), OP.i64Const, 0, OP.i64Store, ...mem(at + offset)],
+    add: simd(SIMD_OP.f64x2Add),
+    sub: simd(SIMD_OP.f64x2Sub),
+    mul: simd(SIMD_OP.f64x2Mul),
+    g0: P.G0,
+    g1: P.G1,
+    d0: P.D0,
+    d1: P.D1,
+    decay: P.DECAY,
+    cg: P.CG,
+    vRest: P.VREST,
+    I0,
+    I1,
+    vi,
+  };
+}
+const LOW_PAIR = pair(0, P.J0, P.J1, P.VI);
+const HIGH_PAIR = pair(8, P.J0b, P.J1b, P.VIb);
 
 /** The update up to the threshold, for the neuron(s) at o4: the new voltage is left in the local `l.vi`. */
-function update(l: Lanes): number[] {
+function update(L: Layout, l: Lanes): number[] {
+  const [exc, inh, cur, dv, v, iExc, iInh] = [EXC, INH, CUR, DV, V, I_EXC, I_INH].map((k) => slot(L, k));
   return [
     // the currents at the start of the step, then decay and arrivals; both synapse ports are consumed
-    ...l.load(P.pI0),
+    ...l.load(iExc),
     ...set(l.I0),
-    ...l.load(P.pI1),
+    ...l.load(iInh),
     ...set(l.I1),
-    ...l.store(P.pI0, [...get(l.I0), ...get(l.d0), ...l.mul, ...l.load(P.arena), ...l.add]),
-    ...l.store(P.pI1, [...get(l.I1), ...get(l.d1), ...l.mul, ...l.load(P.pA1), ...l.add]),
-    ...l.zero(P.arena),
-    ...l.zero(P.pA1),
+    ...l.store(iExc, [...get(l.I0), ...get(l.d0), ...l.mul, ...l.load(exc), ...l.add]),
+    ...l.store(iInh, [...get(l.I1), ...get(l.d1), ...l.mul, ...l.load(inh), ...l.add]),
+    ...l.zero(exc),
+    ...l.zero(inh),
     // vi = ((v_rest + (v - v_rest) D_m) + g0 I0) + g1 I1
     ...get(l.vRest),
-    ...l.load(P.pV),
+    ...l.load(v),
     ...get(l.vRest),
     ...l.sub,
     ...get(l.decay),
@@ -306,64 +340,64 @@ function update(l: Lanes): number[] {
     OP.void,
     ...get(l.vi),
     ...get(l.cg),
-    ...l.load(P.pCur),
+    ...l.load(cur),
     ...l.mul,
-    ...l.load(P.pDv),
+    ...l.load(dv),
     ...l.add,
     ...l.add,
     ...set(l.vi),
-    ...l.zero(P.pCur),
-    ...l.zero(P.pDv),
+    ...l.zero(cur),
+    ...l.zero(dv),
     OP.end,
   ];
 }
 
-/** Neurons i and i + 1 (byte offset o4) as the two lanes of f64x2 vectors. */
-function simdPair(): number[] {
+/** Neurons i .. i + 3 (byte offset o4) as two pairs of f64x2 lanes. */
+function simdQuad(L: Layout): number[] {
+  const lane = (v: number, k: number) => [
+    ...get(v),
+    ...simd(SIMD_OP.f64x2ExtractLane),
+    k & 1,
+    ...set(P.vi),
+    ...thresholdAndStore(L, k),
+  ];
   return [
-    ...update(PAIR),
-    // a lane at or above threshold: both lanes through the scalar threshold code, in index order
+    ...update(L, LOW_PAIR),
+    ...update(L, HIGH_PAIR),
+    // a lane at or above threshold: all four through the scalar threshold code, in index order
     ...get(P.VI),
     ...get(P.VTH),
     ...simd(SIMD_OP.f64x2Ge),
+    ...get(P.VIb),
+    ...get(P.VTH),
+    ...simd(SIMD_OP.f64x2Ge),
+    ...simd(SIMD_OP.v128Or),
     ...simd(SIMD_OP.v128AnyTrue),
     OP.if,
     OP.void,
-    ...get(P.VI),
-    ...simd(SIMD_OP.f64x2ExtractLane),
-    0,
-    ...set(P.vi),
-    ...thresholdAndStore(0),
-    ...get(P.VI),
-    ...simd(SIMD_OP.f64x2ExtractLane),
-    1,
-    ...set(P.vi),
-    ...thresholdAndStore(1),
+    ...lane(P.VI, 0),
+    ...lane(P.VI, 1),
+    ...lane(P.VIb, 2),
+    ...lane(P.VIb, 3),
     OP.else,
-    ...PAIR.store(P.pV, get(P.VI)),
+    ...LOW_PAIR.store(slot(L, V), get(P.VI)),
+    ...HIGH_PAIR.store(slot(L, V), get(P.VIb)),
     OP.end,
   ];
 }
 
-/** `loop body; i < end` wrapped in a block that is skipped when i >= end already. */
-function countedLoop(end: number, body: number[], stride: number): number[] {
+/** `body` for o4 = its value, +stride, ... while below `end` bytes (nothing when it starts there). */
+function byteLoop(end: number, stride: number, body: number[]): number[] {
+  const below = [...get(P.o4), ...i32(end), OP.i32LtU];
   return [
-    OP.block,
+    ...below,
+    OP.if,
     OP.void,
-    ...get(P.i),
-    ...get(end),
-    OP.i32LtS,
-    OP.i32Eqz,
-    OP.brIf,
-    0,
     OP.loop,
     OP.void,
     ...body,
-    ...increment(P.i, stride),
-    ...increment(P.o4, 4 * stride),
-    ...get(P.i),
-    ...get(end),
-    OP.i32LtS,
+    ...increment(P.o4, stride),
+    ...below,
     OP.brIf,
     0,
     OP.end,
@@ -371,58 +405,46 @@ function countedLoop(end: number, body: number[], stride: number): number[] {
   ];
 }
 
-function stepBody(withSimd: boolean): number[] {
-  const setup = [
-    // the constants, and the slot pointers (o4 holds 4 n meanwhile)
-    ...SCALARS.flatMap((k, j) => [...get(P.c), OP.f64Load, 3, ...uleb(8 * j), ...set(k)]),
-    ...get(P.n),
-    ...i32(2),
-    OP.i32Shl,
-    ...set(P.o4),
-    ...[P.arena, P.pA1, P.pCur, P.pDv, P.pV, P.pI0].flatMap((from, j, all) => [
-      ...get(from),
-      ...get(P.o4),
-      OP.i32Add,
-      ...set(j + 1 < all.length ? all[j + 1] : P.pI1),
-    ]),
-    ...i32(0),
-    ...set(P.o4),
-    ...get(P.counts),
-    OP.i32Load,
-    ...mem(4),
-    ...set(P.nHeld),
-  ];
-  const pairs = withSimd
+function stepBody(L: Layout, withSimd: boolean): number[] {
+  const quads = withSimd
     ? [
         ...SPLATS.flatMap(([k, K]) => [...get(k), ...simd(SIMD_OP.f64x2Splat), ...set(K)]),
-        ...get(P.n),
-        ...i32(-2),
-        OP.i32And,
-        ...set(P.pairs),
-        ...countedLoop(P.pairs, simdPair(), 2),
+        ...byteLoop(16 * Math.floor(L.n / 4), 16, simdQuad(L)),
       ]
     : [];
   return [
-    ...setup,
-    ...pairs,
-    ...countedLoop(P.n, [...update(SCALAR), ...thresholdAndStore(0)], 1),
-    ...get(P.counts),
+    // the constants, and the refractory list's length (address 0 + offset)
+    ...SCALARS.flatMap((k, j) => [...i32(0), OP.f64Load, 3, ...uleb(L.c + 8 * j), ...set(k)]),
+    ...i32(0),
+    OP.i32Load,
+    ...mem(L.counts + 4),
+    ...set(P.nHeld),
+    ...quads,
+    ...byteLoop(4 * L.n, 4, [...update(L, SCALAR), ...thresholdAndStore(L, 0)]),
+    ...i32(0),
     ...get(P.nSpikes),
     OP.i32Store,
-    ...mem(0),
-    ...get(P.counts),
+    ...mem(L.counts),
+    ...i32(0),
     ...get(P.nHeld),
     OP.i32Store,
-    ...mem(4),
+    ...mem(L.counts + 4),
     OP.end,
   ];
 }
 
-/** The module: imports env.mem, exports `step` (12 i32 parameters, see CubaKernel.step). */
-export function cubaKernelModuleBytes(withSimd: boolean): Uint8Array {
+/**
+ * The module for n neurons (its addresses are constants of the layout): imports env.mem, exports
+ * `step(useMembrane, subtract, refSteps)`.
+ */
+export function cubaKernelModuleBytes(n: number, withSimd: boolean): Uint8Array {
   const stepType = [0x60, PARAM_COUNT, ...Array<number>(PARAM_COUNT).fill(I32), 0];
-  const groups = [[11, I32], [13, F64], ...(withSimd ? [[11, V128]] : [])];
-  const body = [groups.length, ...groups.flatMap(([k, t]) => [...uleb(k), t]), ...stepBody(withSimd)];
+  const groups = withSimd ? LOCAL_GROUPS : LOCAL_GROUPS.slice(0, 2);
+  const body = [
+    groups.length,
+    ...groups.flatMap(([k, t]) => [...uleb(k), t]),
+    ...stepBody(layout(n), withSimd),
+  ];
   return new Uint8Array([
     ...WASM_HEADER,
     ...section(1, [1, ...stepType]),
@@ -433,15 +455,20 @@ export function cubaKernelModuleBytes(withSimd: boolean): Uint8Array {
   ]);
 }
 
-const compiled = new Map<boolean, object | null>();
+/** Compiled modules by size and kind ("simd n" or "scalar n"); null where the engine refused one. */
+const compiled = new Map<string, object | null>();
 
-/** The SIMD module unless SPIKEFLOW_SIMD=0 or the engine refuses it, then the scalar one; null when disabled. */
-function kernelModule(): object | null {
+/**
+ * The n-neuron SIMD module unless SPIKEFLOW_SIMD=0 or the engine refuses it, then the scalar one; null when
+ * WebAssembly is unavailable or disabled.
+ */
+function kernelModule(n: number): object | null {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   if (env?.SPIKEFLOW_WASM === "0") return null;
   for (const withSimd of env?.SPIKEFLOW_SIMD === "0" ? [false] : [true, false]) {
-    if (!compiled.has(withSimd)) compiled.set(withSimd, compileWasm(cubaKernelModuleBytes(withSimd)));
-    const module = compiled.get(withSimd);
+    const key = `${withSimd ? "simd" : "scalar"} ${n}`;
+    if (!compiled.has(key)) compiled.set(key, compileWasm(cubaKernelModuleBytes(n, withSimd)));
+    const module = compiled.get(key);
     if (module) return module;
   }
   return null;
@@ -457,54 +484,27 @@ export class CubaKernel {
   readonly constants: Float64Array;
   /** [0] spikes of the step (written); [1] neurons in the refractory list (read and written). */
   readonly counts: Int32Array;
-  private readonly stepFn: (...args: number[]) => void;
-  private readonly ptr: {
-    c: number;
-    counts: number;
-    arena: number;
-    ref: number;
-    held: number;
-    heldV: number;
-    idx: number;
-    spiked: number;
-  };
+  private readonly stepFn: (useMembrane: number, subtract: number, refSteps: number) => void;
 
   private constructor(n: number, module: object) {
-    // byte layout: 16-aligned regions
-    let used = 0;
-    const take = (bytes: number) => {
-      const p = used;
-      used += (bytes + 15) & ~15;
-      return p;
-    };
-    const ptr = {
-      c: take(8 * CUBA_KERNEL_CONSTANTS),
-      counts: take(8),
-      arena: take(4 * SLOTS * n),
-      ref: take(4 * n),
-      held: take(4 * n),
-      heldV: take(4 * n),
-      idx: take(4 * n),
-      spiked: take(n),
-    };
-    const pages = Math.max(1, Math.ceil(used / 65536));
+    const L = layout(n);
+    const pages = Math.max(1, Math.ceil(L.bytes / 65536));
     const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
     const buf = memory.buffer;
-    this.constants = new Float64Array(buf, ptr.c, CUBA_KERNEL_CONSTANTS);
-    this.counts = new Int32Array(buf, ptr.counts, 2);
+    this.constants = new Float64Array(buf, L.c, CUBA_KERNEL_CONSTANTS);
+    this.counts = new Int32Array(buf, L.counts, 2);
     this.buffers = {
-      arena: new Float32Array(buf, ptr.arena, SLOTS * n),
-      spikeIdx: new Int32Array(buf, ptr.idx, n),
-      spiked: new Uint8Array(buf, ptr.spiked, n),
+      arena: new Float32Array(buf, L.arena, SLOTS * n),
+      spikeIdx: new Int32Array(buf, L.idx, n),
+      spiked: new Uint8Array(buf, L.spiked, n),
     };
     this.refractory = {
-      left: new Int32Array(buf, ptr.ref, n),
-      idx: new Int32Array(buf, ptr.held, n),
-      vHeld: new Float32Array(buf, ptr.heldV, n),
+      left: new Int32Array(buf, L.ref, n),
+      idx: new Int32Array(buf, L.held, n),
+      vHeld: new Float32Array(buf, L.heldV, n),
     };
     const instance = new wasmApi!.Instance(module, { env: { mem: memory } });
-    this.stepFn = instance.exports.step as (...args: number[]) => void;
-    this.ptr = ptr;
+    this.stepFn = instance.exports.step as (useMembrane: number, subtract: number, refSteps: number) => void;
   }
 
   /**
@@ -512,7 +512,7 @@ export class CubaKernel {
    * (SPIKEFLOW_WASM=0).
    */
   static create(n: number): CubaKernel | undefined {
-    const module = kernelModule();
+    const module = kernelModule(n);
     if (module === null || wasmApi === undefined) return undefined;
     try {
       return new CubaKernel(n, module);
@@ -523,25 +523,11 @@ export class CubaKernel {
   }
 
   /**
-   * One step of n neurons, as `stepTwoPortsArena`: set `counts` ([0] = 0, [1] = listed refractory neurons)
-   * first; `spiked` of the previous spikes must have been cleared. `useMembrane`: read and clear "i_nA" and
-   * "dv_mV".
+   * One step of the n neurons, as `stepTwoPortsArena`: set `counts` ([0] = 0, [1] = listed refractory
+   * neurons) first; `spiked` of the previous spikes must have been cleared. `useMembrane`: read and clear
+   * "i_nA" and "dv_mV".
    */
-  step(n: number, useMembrane: boolean, subtract: boolean, refSteps: number): void {
-    const p = this.ptr;
-    this.stepFn(
-      n,
-      p.arena,
-      p.ref,
-      p.idx,
-      p.spiked,
-      p.held,
-      p.heldV,
-      p.c,
-      p.counts,
-      useMembrane ? 1 : 0,
-      subtract ? 1 : 0,
-      refSteps,
-    );
+  step(useMembrane: boolean, subtract: boolean, refSteps: number): void {
+    this.stepFn(useMembrane ? 1 : 0, subtract ? 1 : 0, refSteps);
   }
 }

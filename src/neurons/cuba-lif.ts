@@ -292,7 +292,7 @@ export class CubaLIF extends PopulationBase {
     const useMembrane = this.portEverRequested(2) || this.portEverRequested(3);
     const subtract = this.params.reset === "subtract";
     if (this.kernel !== undefined && this.useKernel) {
-      this.kernel.step(this.size, useMembrane, subtract, refSteps);
+      this.kernel.step(useMembrane, subtract, refSteps);
     } else {
       stepTwoPortsArena(
         this.arena,

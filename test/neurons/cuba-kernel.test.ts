@@ -113,8 +113,8 @@ const kernelAvailable = CubaKernel.create(1) !== undefined;
 
 test("both kernel modules validate and compile in this Node (else the comparisons below would test less)", () => {
   assert.ok(kernelAvailable);
-  assert.ok(compileWasm(cubaKernelModuleBytes(true)) !== null, "SIMD module");
-  assert.ok(compileWasm(cubaKernelModuleBytes(false)) !== null, "scalar module");
+  assert.ok(compileWasm(cubaKernelModuleBytes(37, true)) !== null, "SIMD module");
+  assert.ok(compileWasm(cubaKernelModuleBytes(37, false)) !== null, "scalar module");
 });
 
 test("kernel (SIMD and scalar) and TypeScript steps agree bit for bit after every step, also across switches", () => {
