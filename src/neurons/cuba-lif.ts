@@ -225,12 +225,11 @@ export class CubaLIF extends PopulationBase {
     const dv = this.portAt(nSyn + 1);
     const refractory = this.refractory;
     this.beginSpikes();
-    refractory.countDown();
     if (nSyn === 2) {
       this.stepTwoPorts();
-      refractory.restore(v);
       return;
     }
+    refractory.countDown();
 
     // synaptic drive over the step (from the currents at its start), then decay and arrivals; one
     // contiguous pass per synapse port (much faster than an inner loop over ports per neuron)
@@ -281,18 +280,22 @@ export class CubaLIF extends PopulationBase {
    * The same update as `step`, fused into one pass for the common case of two synapse ports (excitatory and
    * inhibitory, as in the CUBA benchmark): `stepTwoPortsArena` over the arena (ports and states in one buffer,
    * see PopulationBase) with fixed offsets, testing refractoriness only for a neuron that crossed threshold
-   * (RefractoryList), or the same update in WebAssembly (cuba-kernel.ts) over the same buffers.
+   * (RefractoryList), or the same step in WebAssembly (cuba-kernel.ts, which also counts the list down and
+   * restores it) over the same buffers.
    */
   private stepTwoPorts(): void {
     const refSteps = this.derived.refSteps;
+    const refractory = this.refractory;
     const counts = this.counts;
-    counts[0] = 0;
-    counts[1] = this.refractory.count;
     // the membrane ports ("i_nA", "dv_mV") are all zeros unless someone obtained them through port()
     const useMembrane = this.portEverRequested(2) || this.portEverRequested(3);
     const subtract = this.params.reset === "subtract";
-    if (this.kernel !== undefined && this.useKernel) {
-      this.kernel.step(useMembrane, subtract, refSteps);
+    const kernel = this.useKernel ? this.kernel : undefined;
+    if (kernel === undefined) refractory.countDown();
+    counts[0] = 0;
+    counts[1] = refractory.count;
+    if (kernel !== undefined) {
+      kernel.step(useMembrane, subtract, refSteps);
     } else {
       stepTwoPortsArena(
         this.arena,
@@ -317,7 +320,8 @@ export class CubaLIF extends PopulationBase {
       );
     }
     this.setSpikeCount(counts[0]);
-    this.refractory.count = counts[1];
+    refractory.count = counts[1];
+    if (kernel === undefined) refractory.restore(this.v_mV);
   }
 
   override reset(): void {
