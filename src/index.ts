@@ -1,6 +1,9 @@
 /**
- * spikeflow's library entry: the browser-safe core (no Node-only modules). File loading, workers, plots and
- * the CLI sit at the edges: import them from their folders (e.g. `spikeflow/src/data/mnist.ts`).
+ * spikeflow's library entry: the browser-safe core (no Node-only modules), the spiking-RNN pipeline included.
+ * File loading, formats, NIR, workers and plots sit at the edges, with entries of their own in package.json:
+ * `spikeflow/data` (MNIST and IDX loaders), `spikeflow/io` (safetensors, .npz, model files), `spikeflow/nir`,
+ * `spikeflow/plot`, and any file as `spikeflow/src/<folder>/<file>.ts` (e.g. the worker-pool search,
+ * `spikeflow/src/parallel/scale-search-pool.ts`).
  */
 export * from "./core/errors.ts";
 export * from "./core/rng.ts";
@@ -16,3 +19,4 @@ export * from "./plasticity/index.ts";
 export * from "./encoding/index.ts";
 export * from "./readout/index.ts";
 export * from "./models/index.ts";
+export * from "./rnn/index.ts";

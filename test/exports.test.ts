@@ -1,0 +1,23 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+// The package's entry points, imported by the package name as a user would (Node resolves a package's own
+// name through its "exports"): the browser-safe core, the Node-side folders and any file under src/.
+test("the package name resolves the core, the folder entries and files under src/", async () => {
+  const core = await import("spikeflow");
+  for (const name of ["Network", "LIF", "createRng", "trainRateRnn", "transferRateRnn", "searchScale"]) {
+    assert.equal(typeof (core as Record<string, unknown>)[name], "function", `spikeflow exports ${name}`);
+  }
+  const data = await import("spikeflow/data");
+  assert.equal(typeof data.loadMnist, "function");
+  const io = await import("spikeflow/io");
+  assert.equal(typeof io.saveModel, "function");
+  const nir = await import("spikeflow/nir");
+  assert.equal(typeof nir.importNir, "function");
+  assert.equal(typeof nir.exportNir, "function");
+  const plot = await import("spikeflow/plot");
+  assert.equal(typeof plot.rasterSpec, "function");
+  const pool = await import("spikeflow/src/parallel/scale-search-pool.ts");
+  assert.equal(typeof pool.searchScaleParallel, "function");
+  await assert.rejects(import("spikeflow/nonexistent" as string), { code: "ERR_PACKAGE_PATH_NOT_EXPORTED" });
+});
