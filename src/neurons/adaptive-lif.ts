@@ -1,7 +1,7 @@
 /**
  * Leaky integrate-and-fire neuron with an adaptive threshold (homeostasis).
  * Source: Diehl & Cook, Front. Comput. Neurosci. 9:99 (2015), "homoeostasis"; the DiehlAndCookNodes of
- * BindsNET as used by Saunders et al. 2019 (LC-SNN), see /work/shared/reference/lcsnn-saunders-2019.md A.3;
+ * BindsNET as used by Saunders et al. 2019 (LC-SNN; Neural Networks 119:332);
  * docs/models/adaptive-lif.md.
  *
  *   tau_m dv/dt = -(v - v_rest) + R i(t)                        (as LIF, src/neurons/lif.ts)

@@ -10,7 +10,7 @@
  *
  * Sources: the exact solution is the one of neuromorphs/NIR paper/01_lif/lif_exact_sim.py; the Euler form is
  * NIR's reference CubaLIF (paper/03_rnn/extras/debug_CubaLIF/nir_reference_impl.py) and snnTorch's
- * beta = 1 - dt/tau (reference/nir-and-interop.md, section 1.3). The two agree to first order in dt/tau.
+ * beta = 1 - dt/tau (the NIR documentation). The two agree to first order in dt/tau.
  */
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 

@@ -1,6 +1,6 @@
 /**
- * Perfect integrator without threshold: the NIR `I` primitive (dv/dt = R i; reference/nir-and-interop.md,
- * section 1.2); docs/models/integrator.md. It never spikes; its output is the state v.
+ * Perfect integrator without threshold: the NIR `I` primitive (dv/dt = R i; the NIR
+ * documentation); docs/models/integrator.md. It never spikes; its output is the state v.
  *
  *   C dv/dt = i(t)
  *

@@ -1,6 +1,6 @@
 /**
- * Leaky integrator: a LIF membrane without threshold, the NIR `LI` primitive (reference/nir-and-interop.md,
- * section 1.2); docs/models/li.md. It never spikes; its output is the state v.
+ * Leaky integrator: a LIF membrane without threshold, the NIR `LI` primitive (the NIR
+ * documentation); docs/models/li.md. It never spikes; its output is the state v.
  *
  *   tau dv/dt = (v_rest - v) + R i(t)
  *

@@ -1,6 +1,6 @@
 /**
  * LIF neuron driven through one first-order synaptic current: the NIR `CubaLIF` primitive and snnTorch's
- * `Synaptic` (reference/nir-and-interop.md, sections 1.2-1.3); docs/models/synaptic-lif.md.
+ * `Synaptic` (the NIR documentation); docs/models/synaptic-lif.md.
  *
  *   tau_syn dI/dt = -I + w_in x(t)
  *   tau_mem dv/dt = (v_rest - v) + R I

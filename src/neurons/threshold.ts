@@ -1,5 +1,5 @@
 /**
- * Memoryless threshold unit: the NIR `Threshold` primitive (reference/nir-and-interop.md, section 1.2);
+ * Memoryless threshold unit: the NIR `Threshold` primitive (the NIR documentation);
  * docs/models/threshold.md.
  *
  *   z_i(t) = 1 if x_i(t) > theta_i else 0           (strict >, as NIR defines it)

@@ -1,7 +1,7 @@
 /**
  * Continuous-variable rate RNN with Dale's principle and trainable synaptic decay constants.
  * Source: Kim, Li & Sejnowski, PNAS 116:22811 (2019), Methods; rkim35/spikeRNN rate/model.py (read, not ported);
- * docs/rnn.md; /work/shared/reference/spiking-rnn-kim-2019.md section A.
+ * docs/rnn.md section 1.
  *
  * Continuous form:  tau_d,i dx_i/dt = -x_i + sum_j W_ij r_j + (W_in u)_i,   r = f(x),   o = W_out r + b_out
  * Discretised (first-order Euler, step dt = 5 ms, alpha_i = dt / tau_d,i), for t = 1 .. T-1:

@@ -1,5 +1,5 @@
 // Task generators and success criteria against the reference's numbers
-// (/work/shared/reference/spiking-rnn-kim-2019.md section C; rate steps of 5 ms, 0-based).
+// (rkim35/spikeRNN rate/model.py and docs/rnn.md section 2; rate steps of 5 ms, 0-based).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 

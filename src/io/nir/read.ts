@@ -1,7 +1,7 @@
 /**
  * NIR reader: the HDF5 tree of a NIR file (hdf5-tree.ts) to a validated `NirDocument` (graph.ts). Pure.
  *
- * Layout (neuromorphs/NIR nir/serialization.py; reference/nir-and-interop.md, section 1.4):
+ * Layout (neuromorphs/NIR nir/serialization.py; the NIR documentation):
  *   /version            string ("0.1.1", "0.2.0", "1.0.x")
  *   /node/              the top-level graph: type "NIRGraph", edges (string [E, 2]), nodes/<name>/, metadata/
  *   /node/nodes/<name>/ type (string) and one dataset per field; a NIRGraph node nests nodes/ and edges again
