@@ -5,19 +5,21 @@
  *   spikeflow eval DIR                     re-test a saved run's model
  *   spikeflow plot DIR                     redraw a run's plots into DIR/plots (SVG + PNG)
  *   spikeflow report DIR                   redraw the plots and write DIR/report.html
- *   (DIR is a run directory or its model/; src/cli/options.ts)
+ *   (DIR is a run directory or its model/, for eval any directory with a model.json; src/cli/options.ts)
+ * Library errors are printed in the options' names (options.ts inOptionTerms).
  *   spikeflow nir export|import|run ...    NIR interchange (src/cli/nir.ts, docs/nir.md)
  * Progress and logs go to stderr; `--json` prints the summary as JSON on stdout.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
-import { refuseNonEmptyOut } from "./out-dir.ts";
+import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
 import {
   decimal,
   defaultRunDir,
+  inOptionTerms,
   int,
   num,
   oversubscribedWarning,
@@ -88,6 +90,9 @@ function report(s: RunSummary, out: string, json: boolean): void {
   ];
   process.stdout.write(lines.join("\n") + "\n");
 }
+
+/** --quiet hides progress and the lines that say what a command does; warnings and errors always print. */
+const QUIET_HELP = "no progress or status lines (warnings and errors still print)";
 
 /** Largest rate RNN the CLI builds: 8192^2 = 2^26 recurrent weights. */
 const MAX_RNN_UNITS = 8192;
@@ -160,7 +165,7 @@ function protocolOptions(cmd: Command): Command {
       "continue the run in <dir> from its last checkpoint (its config and protocol are used)",
     )
     .option("--json", "print the summary as JSON on stdout")
-    .option("--quiet", "no progress output");
+    .option("--quiet", QUIET_HELP);
 }
 
 interface CommonOpts {
@@ -261,11 +266,13 @@ async function runCommand(
   }
   const existedBefore = existsSync(out);
   const progress = makeProgress({ quiet: o.quiet === true });
-  if (!o.quiet) {
+  // the start line comes once the run has checked its model, data and counts: a refusal comes before it
+  const onStart = (): void => {
+    if (o.quiet) return;
     process.stderr.write(
       `spikeflow: ${name}, ${o.train} training + ${o.test} test images, seed ${o.seed}, ${plural(o.workers, "test worker")} -> ${out}\n`,
     );
-  }
+  };
   try {
     const s = await runUnsupervised({
       kind,
@@ -286,6 +293,7 @@ async function runCommand(
       ...(o.data ? { dataDir: o.data } : {}),
       ...(paper ? { paper } : {}),
       onProgress: progress.fn,
+      onStart,
     });
     progress.stop();
     report(s, out, o.json === true);
@@ -320,11 +328,24 @@ protocolOptions(
       ).choices(["main"]),
     )
     .option("--filters <n>", "filters per location", int("--filters", 1), 100)
-    .option("--kernel <k>", "kernel side (default: 12 up to 150 filters, 16 from 200)", int("--kernel", 1))
-    .option("--stride <s>", "stride (default: 4 with kernel 12, 2 with kernel 16)", int("--stride", 1))
+    .option(
+      "--kernel <k>",
+      "kernel side (default: the paper's, 12 up to 150 filters and 16 above)",
+      int("--kernel", 1),
+    )
+    .option(
+      "--stride <s>",
+      "stride (default: 4 with kernel 12, 2 with any other kernel, as the paper's 12/4 and 16/2)",
+      int("--stride", 1),
+    )
     .option("--crop <px>", "pixels cropped from each side of the 28x28 image", int("--crop"), 4)
     .addOption(intensityOption(LCSNN_DEFAULTS.intensity_Hz_per_unit, "0.5"))
-    .option("--inhibition <mV>", "inhibition between filters of one location", num("--inhibition"), 250)
+    .option(
+      "--inhibition <mV>",
+      "inhibition between filters of one location, > 0",
+      positive("--inhibition", "a strength in mV"),
+      250,
+    )
     .option(
       "--norm <x>",
       "incoming weights per neuron sum to norm x kernel area",
@@ -414,8 +435,8 @@ protocolOptions(
     )
     .option(
       "--inhibition <mV>",
-      "inhibition strength in mV (default 120 original, as BindsNET's eth_mnist; 500 recurrent)",
-      num("--inhibition"),
+      "inhibition strength in mV, > 0 (default 120 original, as BindsNET's eth_mnist; 500 recurrent)",
+      positive("--inhibition", "a strength in mV"),
     )
     .addOption(intensityOption(DIEHL_COOK_DEFAULTS.intensity_Hz_per_unit, "128/255")),
 ).action(
@@ -451,7 +472,10 @@ protocolOptions(
 
 program
   .command("eval <dir>")
-  .description("re-test the model saved in a run directory, DIR or DIR/model (writes DIR/eval.json)")
+  .description(
+    "re-test the model saved in a run directory, DIR or DIR/model, or in any directory holding a model.json " +
+      "(writes DIR/eval.json)",
+  )
   .option("--test <n>", "test images (default: as in the run)", int("--test", 1))
   .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .option("--data <dir>", "directory of MNIST-format IDX files")
@@ -564,6 +588,8 @@ program
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
   .action(async (given: string, o: { data?: string }) => {
     const dir = resolveRunDir(given, "report");
+    // report.html is the command's own output (rewritten), but not over a directory, and not after the plots
+    refuseOutFile(join(dir, "report.html"), undefined, true, "remove it: report writes its page there");
     if (runKind(dir, o.data) === "rnn") {
       const p = await writeRnnReport(dir);
       process.stdout.write(`${p.path} (${p.plots} plots)\n`);
@@ -581,7 +607,7 @@ function scalesArg(v: string): number[] {
   try {
     return parseScales(v);
   } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
+    throw new InvalidArgumentError(inOptionTerms(e as Error));
   }
 }
 
@@ -651,7 +677,7 @@ rnn
   )
   .option("--out <dir>", "run directory (default runs/rnn-<task>-<time>)")
   .option("--json", "print the summary as JSON on stdout")
-  .option("--quiet", "no progress output")
+  .option("--quiet", QUIET_HELP)
   .action(
     async (o: {
       task: string;
@@ -673,7 +699,7 @@ rnn
       const out = o.out ?? defaultRunDir(`rnn-${task}`);
       refuseNonEmptyOut(out);
       const firstStop = firstStopUpdates(task);
-      if (o.maxTrials < firstStop && !o.quiet) {
+      if (o.maxTrials < firstStop) {
         process.stderr.write(
           `spikeflow: warning: --max-trials ${o.maxTrials} cannot meet the stopping rule: ${task} may stop at ` +
             `trial ${firstStop} at the earliest${task === "go-nogo" ? " (the reference stops Go-NoGo only after trial 1500)" : ""}; ` +
@@ -740,7 +766,7 @@ rnn
       .default("receiver"),
   )
   .option("--json", "print search.json on stdout")
-  .option("--quiet", "no progress output")
+  .option("--quiet", QUIET_HELP)
   .action(
     async (
       given: string,
@@ -792,7 +818,7 @@ rnn
   .option("--scale <s>", "scaling factor (default: the best of search.json)", scaleArg)
   .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .option("--json", "print the result as JSON")
-  .option("--quiet", "no progress output")
+  .option("--quiet", QUIET_HELP)
   .action(
     async (
       given: string,
@@ -865,6 +891,23 @@ function refuseRepeatedOptions(args: readonly string[]): void {
   }
 }
 
+/** What a system error means for the path it names: the rename target, not the temporary file written first. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  EISDIR: "is a directory, not a file",
+  ENOTDIR: "has a file where a directory should be",
+  ENOENT: "does not exist (or a directory on its way does not)",
+  EACCES: "may not be read or written (permission denied)",
+  EPERM: "may not be changed (operation not permitted)",
+  ENOSPC: "cannot be written: the disk is full",
+};
+
+function systemErrorLine(err: NodeJS.ErrnoException & { dest?: string }): string {
+  // io/atomic.ts writes .<name>.<pid>.<random>.tmp beside <name> first
+  const path = (err.dest ?? err.path)?.replace(/(^|\/)\.([^/]+)\.\d+\.[0-9a-f]{12}\.tmp$/, "$1$2");
+  const what = err.code === undefined ? undefined : SYSTEM_ERRORS[err.code];
+  return path !== undefined && what !== undefined ? `${path} ${what} (${err.code})` : err.message;
+}
+
 try {
   refuseRepeatedOptions(process.argv.slice(2));
   await program.parseAsync(process.argv);
@@ -875,11 +918,11 @@ try {
   // commander printed its message already; --help and --version end with exit code 0
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   if (e instanceof SpikeflowError || TYPED_ERRORS.has(err?.name)) {
-    process.stderr.write(`spikeflow: error: ${err.message}\n`);
+    process.stderr.write(`spikeflow: error: ${inOptionTerms(err)}\n`);
     process.exit(2);
   }
   if (typeof err?.code === "string" && /^E[A-Z]+$/.test(err.code)) {
-    process.stderr.write(`spikeflow: error: ${err.message}\n`);
+    process.stderr.write(`spikeflow: error: ${systemErrorLine(err as NodeJS.ErrnoException)}\n`);
     process.exit(2);
   }
   if (e instanceof RangeError && /array length|allocation|size/i.test(err.message)) {

@@ -1,6 +1,7 @@
 /**
  * The `spikeflow nir` command group (docs/nir.md):
  *   spikeflow nir export DIR [--dt S] [--out FILE]        a saved run's model (DIR or DIR/model) -> NIR
+ *                                                          (a new FILE, or DIR/model.nir, rewritten)
  *   spikeflow nir import FILE --dt S --out DIR             NIR -> DIR/model.json + weights.safetensors
  *                                                          (the network and which node became what) and
  *                                                          DIR/model.nir (the network written back)
@@ -11,14 +12,14 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
-import { refuseNonEmptyOut } from "./out-dir.ts";
-import { decimal, resolveRunDir } from "./options.ts";
+import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
+import { decimal, modelDirOf, resolveRunDir } from "./options.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
@@ -32,10 +33,16 @@ import { Affine } from "../projections/affine.ts";
 import { Bias } from "../projections/bias.ts";
 import { WeightedProjection } from "../projections/common.ts";
 
+/**
+ * Parser of --dt: a decimal step in seconds in [1e-6, 1], from 1 microsecond (below any simulator's step) to
+ * 1 s (above any network's); outside that, a value is a slip (ms for s, a lost exponent sign), not a step.
+ */
 function seconds(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`--dt must be a step in seconds > 0, got "${v}"`);
+  const n = decimal(v);
+  if (!(n >= 1e-6 && n <= 1))
+    throw new InvalidArgumentError(
+      `--dt must be a step in seconds in [1e-6, 1] (1 microsecond to 1 s; 0.001 is 1 ms), got "${v}"`,
+    );
   return n;
 }
 
@@ -232,20 +239,31 @@ export function addNirCommands(program: Command): void {
   conversionOptions(
     nir
       .command("export <dir>")
-      .description("write the model of a saved run (DIR or DIR/model) as a NIR file (default DIR/model.nir)")
+      .description(
+        "write the model of a saved run (DIR, DIR/model or any directory holding a model.json) as a NIR file",
+      )
       .option("--dt <s>", "step in seconds (must be the model's; default: the model's)", seconds)
-      .option("--out <file>", "NIR file to write"),
+      .option("--out <file>", "new NIR file to write (default DIR/model.nir, which a new export replaces)"),
   )
     .option("--json", "print the result as JSON")
     .action(async (given: string, o: ConversionOpts & { out?: string; json?: boolean }) => {
       const dir = resolveRunDir(given, "nir export");
-      const modelDir = existsSync(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
-      const { model } = await loadRunModel(modelDir, false);
+      // a new file, or the one this command writes by default (exporting again replaces it)
+      const own = join(dir, "model.nir");
+      const path = o.out ?? own;
+      refuseOutFile(
+        path,
+        o.out === undefined ? undefined : "--out",
+        resolve(path) === resolve(own),
+        o.out === undefined
+          ? "remove it or give --out FILE"
+          : `choose a new --out or delete it (nir export replaces only its default ${own})`,
+      );
+      const { model } = await loadRunModel(modelDirOf(dir), false);
       const net = model.net;
       const outName = net.populationNames.find((n) => net.population(n) === model.output)!;
       const inName = net.populationNames.find((n) => net.population(n) === model.input)!;
       const side = Math.round(Math.sqrt(model.inputSize));
-      const path = o.out ?? join(dir, "model.nir");
       const r = await exportNir(net, {
         ...(o.dt !== undefined ? { dt_s: o.dt } : {}),
         method: o.method,
@@ -253,8 +271,10 @@ export function addNirCommands(program: Command): void {
         outputs: { output: outName },
         ...(side * side === model.inputSize ? { shapes: { [inName]: [side, side] } } : {}),
         metadata: { "spikeflow.model": model.kind },
-        path,
       });
+      // written once the export has succeeded: a refused export creates no directory and leaves no file
+      ensureDirSync(dirname(resolve(path)));
+      await writeFileAtomic(path, r.bytes);
       const nodes = Object.entries(r.document.graph.nodes).map(([k, n]) => `${k} (${n.type})`);
       if (o.json)
         process.stdout.write(

@@ -6,13 +6,16 @@
  *   --workers N     an integer in [1, MAX_CONFIG_WORKERS] (config.json records it and accepts no more);
  *                   more than os.availableParallelism() is legal (the threads share the cores) and warns
  *   run directory   eval, plot, report, rnn convert|eval take DIR or DIR/model; a file is refused
+ *   model kinds     which commands take which kind of saved model (MODEL_KINDS), said when one is misused
+ *   library errors  name their parameters (time_ms, `dir`); inOptionTerms says them as the options the
+ *                   user typed (--time, --data), through one table (OPTION_OF_PARAMETER)
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { decimal } from "../core/decimal.ts";
-import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { InvalidParameterError, NotFoundError, TimeStepError } from "../core/errors.ts";
 import { MAX_CONFIG_WORKERS } from "../experiments/run-config.ts";
 
 export { decimal };
@@ -70,22 +73,88 @@ export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
+/** Commands that take a model directory on its own (model.json, copied out of its run or named otherwise). */
+const MODEL_DIR_COMMANDS = new Set(["eval", "nir export"]);
+
 /**
  * The run directory named by `given` (DIR, or DIR/model: the directory `spikeflow train` or `rnn train`
- * wrote). Throws NotFoundError when it does not exist and InvalidParameterError when it is a file.
+ * wrote), or for eval and nir export any directory that holds a model.json. Throws NotFoundError when it
+ * does not exist and InvalidParameterError when it is a file, or a model that `command` does not take.
  */
 export function resolveRunDir(given: string, command: string): string {
-  const hint = `\`spikeflow ${command}\` takes a run directory (the --out of a train command) or its model/ subdirectory`;
+  const hint =
+    `\`spikeflow ${command}\` takes a run directory (the --out of a train command) or its model/ subdirectory` +
+    (MODEL_DIR_COMMANDS.has(command) ? " (any directory that holds a model.json)" : "");
   if (given.trim() === "") throw new InvalidParameterError(`the run directory is an empty string; ${hint}`);
   if (!existsSync(given)) throw new NotFoundError(`${given} does not exist; ${hint}`);
   if (!statSync(given).isDirectory())
     throw new InvalidParameterError(`${given} is a file, not a directory; ${hint}`);
-  // DIR/model: the model files are here and there is no model/ below, so the run is the parent
   const abs = resolve(given);
-  if (basename(abs) === "model" && existsSync(join(abs, "model.json")) && !existsSync(join(abs, "model"))) {
-    return dirname(abs);
+  if (!existsSync(join(abs, "model.json")) || existsSync(join(abs, "model"))) return given;
+  // DIR/model: the model files are here and there is no model/ below, so the run is the parent
+  if (basename(abs) === "model") return dirname(abs);
+  // a model directory of another name: one that this command takes, and only where it needs no run files
+  refuseModelKind(given, command);
+  if (!MODEL_DIR_COMMANDS.has(command)) {
+    throw new InvalidParameterError(
+      `${given} holds a model (model.json) but not the run it belongs to; \`spikeflow ${command}\` reads ` +
+        `the run's files, so give the run directory (the --out of the train command)`,
+    );
   }
   return given;
+}
+
+/** The model directory of what resolveRunDir returned: DIR/model, or DIR itself when it holds model.json. */
+export function modelDirOf(dir: string): string {
+  const inside = join(dir, "model");
+  return !existsSync(join(inside, "model.json")) && existsSync(join(dir, "model.json")) ? dir : inside;
+}
+
+/**
+ * Each kind of saved model: what it is, the commands that take it, and what to use instead (said when
+ * another command is given it).
+ */
+const MODEL_KINDS: Readonly<
+  Record<string, { what: string; commands: readonly string[]; use: (dir: string) => string }>
+> = {
+  lcsnn: {
+    what: "an LC-SNN trained by `spikeflow train lcsnn`",
+    commands: ["eval", "nir export", "plot", "report"],
+    use: () => "`spikeflow eval` or `nir export`, or `plot` and `report` on its run directory",
+  },
+  "diehl-cook-2015": {
+    what: "a Diehl & Cook network trained by `spikeflow train diehl-cook`",
+    commands: ["eval", "nir export", "plot", "report"],
+    use: () => "`spikeflow eval` or `nir export`, or `plot` and `report` on its run directory",
+  },
+  "rate-rnn": {
+    what: "a rate RNN trained by `spikeflow rnn train`",
+    commands: ["rnn convert", "rnn eval", "plot", "report"],
+    use: () => "`spikeflow rnn convert`, `rnn eval`, `plot` or `report` on its run directory",
+  },
+  "nir-network": {
+    what: "a network imported by `spikeflow nir import`",
+    commands: ["nir run"],
+    use: (dir) => `\`spikeflow nir run ${dir} --input FILE.npy\`; its NIR file is ${join(dir, "model.nir")}`,
+  },
+};
+
+/**
+ * Refuses the model directory `dir` when its model.json names a kind that `command` does not take, saying
+ * what the model is and what to use instead. An unknown or unreadable kind passes: the loader reports it.
+ */
+export function refuseModelKind(dir: string, command: string): void {
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { kind?: unknown }).kind;
+  } catch {
+    return;
+  }
+  const k = typeof kind === "string" && Object.hasOwn(MODEL_KINDS, kind) ? MODEL_KINDS[kind] : undefined;
+  if (k === undefined || k.commands.includes(command)) return;
+  throw new InvalidParameterError(
+    `${dir} holds ${k.what} (model kind "${kind}"), which \`spikeflow ${command}\` does not take; use ${k.use(dir)}`,
+  );
 }
 
 /**
@@ -97,4 +166,126 @@ export function defaultRunDir(prefix: string, now: Date = new Date(), root = "ru
   let dir = base;
   for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
   return dir;
+}
+
+/**
+ * Library parameter names and the options that set them. A library error names the parameter it was given
+ * ("time_ms of 2.5 ms is not ...", "pass an existing directory as `dir`"); the CLI says the option instead
+ * (inOptionTerms). One table for every command: a name stands for the same option wherever it appears.
+ */
+export const OPTION_OF_PARAMETER: Readonly<Record<string, string>> = Object.freeze({
+  // train lcsnn | diehl-cook (model config and protocol), eval, plot, report (data set)
+  filters: "--filters",
+  kernel: "--kernel",
+  stride: "--stride",
+  crop_px: "--crop",
+  neurons: "--neurons",
+  intensity_Hz_per_unit: "--intensity",
+  inhibition_mV: "--inhibition",
+  strength_mV: "--inhibition",
+  norm: "--norm",
+  time_ms: "--time",
+  dt_ms: "--dt",
+  nuPost: "--lr",
+  lrDecay: "--lr-decay",
+  updateInterval: "--update-interval",
+  ngramN: "--ngram",
+  trainCount: "--train",
+  testCount: "--test",
+  dir: "--data",
+  // nir export | import | run
+  dt_s: "--dt",
+  dt: "--dt",
+  method: "--method",
+  reset: "--reset",
+  integrators: "--integrators",
+  danglingEdges: "--dangling-edges",
+  // rnn convert
+  scales: "--scales",
+});
+
+/**
+ * Names in OPTION_OF_PARAMETER that are also ordinary words ("a 30x30 kernel") or symbols of formulas
+ * ("1000 / (255 x dt)"): replaced only where a value or a condition follows them ("kernel 30", "dt = 1",
+ * "method \"exact\"", "norm must") or in backticks.
+ */
+const PLAIN_WORDS = new Set([
+  "dt",
+  "filters",
+  "kernel",
+  "stride",
+  "neurons",
+  "norm",
+  "dir",
+  "method",
+  "reset",
+  "scales",
+]);
+
+/** `name` as a parameter in a message: the option replaces it, and a following " =" or " of" before a number. */
+function parameterPattern(name: string): RegExp {
+  const value = String.raw`-?[\d.]`;
+  const next = PLAIN_WORDS.has(name)
+    ? String.raw`(?= (?:[=<>"]|must\b|of ${value}|${value}))`
+    : String.raw`(?![\w/])`;
+  return new RegExp(String.raw`\`${name}\`|(?<![\w.\-/])${name}${next}(?: =| of(?= ${value}))?`, "g");
+}
+
+const PARAMETER_PATTERNS = Object.entries(OPTION_OF_PARAMETER).map(
+  ([name, option]) => [parameterPattern(name), option] as const,
+);
+
+/**
+ * Library hints that name what only the API can change (a `files` parameter, a class count), and what the
+ * CLI says instead. Checked by test/cli/options.test.ts against the library's current wording.
+ */
+const CLI_HINTS: readonly (readonly [RegExp, string])[] = [
+  [
+    /; pass `dir` pointing at the IDX files, or `files` with their names$/,
+    "; give --data a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, " +
+      "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte",
+  ],
+  [
+    / is not below numClasses = \d+; pass a larger numClasses \(EMNIST letters need 27\)$/,
+    " is not a class of the data: spikeflow's MNIST commands read labels 0 to 9 (MNIST, Fashion-MNIST); " +
+      "check that --data holds such files",
+  ],
+];
+
+/** Step sizes in ms that --dt suggestions are taken from. */
+const NICE_STEPS_MS = [2, 1, 0.5, 0.25, 0.2, 0.1, 0.05, 0.025, 0.02, 0.01];
+
+/**
+ * The message of a library error as the CLI prints it: parameter names become the options that set them
+ * (FormatErrors keep theirs: they name fields of a file) and API-only hints become CLI ones. A duration the
+ * model fixes (a refractory period) that --dt does not divide is said as a --dt problem.
+ */
+export function inOptionTerms(e: Error & { details?: Readonly<Record<string, unknown>> }): string {
+  const d = e.details ?? {};
+  if (
+    e instanceof TimeStepError &&
+    typeof d.what === "string" &&
+    !Object.hasOwn(OPTION_OF_PARAMETER, d.what) &&
+    typeof d.duration_ms === "number" &&
+    typeof d.dt_ms === "number"
+  ) {
+    const { duration_ms: dur, dt_ms: dt } = d as { duration_ms: number; dt_ms: number };
+    const divides = (x: number) => Math.abs(dur / x - Math.round(dur / x)) < 1e-6 * Math.max(1, dur / x);
+    const near = [
+      NICE_STEPS_MS.filter((x) => x < dt && divides(x))[0],
+      NICE_STEPS_MS.findLast((x) => x > dt && divides(x)),
+    ];
+    const such = near.filter((x) => x !== undefined);
+    return (
+      `--dt ${dt} ms does not divide the model's ${d.what} of ${dur} ms (${+(dur / dt).toPrecision(8)} ` +
+      `steps), which no option sets; use a --dt that divides ${dur} ms` +
+      (such.length > 0 ? `, such as ${such.join(" or ")}` : "")
+    );
+  }
+  let message = e.message;
+  for (const [pattern, hint] of CLI_HINTS) message = message.replace(pattern, hint);
+  if (e.name !== "FormatError") {
+    for (const [pattern, option] of PARAMETER_PATTERNS) message = message.replace(pattern, option);
+  }
+  return message;
 }

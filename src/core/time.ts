@@ -18,12 +18,14 @@ export function msToSteps(duration_ms: number, dt_ms: number, what = "duration")
   const exact = duration_ms / dt_ms;
   const steps = Math.round(exact);
   if (Math.abs(exact - steps) > STEP_TOLERANCE * Math.max(1, steps)) {
-    const lo = Math.floor(exact) * dt_ms;
-    const hi = Math.ceil(exact) * dt_ms;
+    // the nearest positive multiples of dt (a duration of 0 steps is no suggestion for one that was not 0)
+    const near = [Math.floor(exact), Math.ceil(exact)]
+      .filter((k) => k > 0)
+      .map((k) => +(k * dt_ms).toPrecision(12));
     throw new TimeStepError(
       `${what} of ${duration_ms} ms is not a whole number of steps of dt = ${dt_ms} ms ` +
-        `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${+lo.toPrecision(12)} or ${+hi.toPrecision(12)} ms`,
-      { duration_ms, dt_ms, steps: exact },
+        `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${near.join(" or ")} ms`,
+      { what, duration_ms, dt_ms, steps: exact },
     );
   }
   return steps;

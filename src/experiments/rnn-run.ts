@@ -41,7 +41,7 @@ import {
   isCorrect,
   taskSpec,
 } from "../rnn/tasks.ts";
-import { type EvalPoint, firstStopUpdates, trainRateRnn } from "../rnn/train.ts";
+import { type EvalPoint, RATE_TRAIN_DEFAULTS, nextStopUpdates, trainRateRnn } from "../rnn/train.ts";
 import { type SynapseFilter, transferRateRnn } from "../rnn/transfer.ts";
 
 /** Task names the CLI accepts: the library's, plus "context" for Mante's context-dependent integration. */
@@ -430,10 +430,13 @@ function warnIfUntrained(
     train.evaluatedAfterUpdates === null || train.rateAccuracy === null
       ? "no evaluation reached"
       : `rate accuracy ${(100 * train.rateAccuracy).toFixed(2)} % at the last evaluation, after trial ${train.evaluatedAfterUpdates}`;
+  const next = nextStopUpdates(task, train.updates);
+  const usual = RATE_TRAIN_DEFAULTS.maxTrials;
   onWarning?.(
     `the rate network in ${dir} did not meet the stopping rule (${train.updates} trial${train.updates === 1 ? "" : "s"}, ${evaluated}); ` +
-      `its LIF transfer is not expected to work (train again with --max-trials above ${firstStopUpdates(task) - 1}, ` +
-      `e.g. the default 6000, or another --seed)`,
+      `its LIF transfer is not expected to work (train again with --max-trials ${next} or more` +
+      `${next < usual ? `, e.g. the default ${usual}` : ""}, or with another --seed: the first evaluation that ` +
+      `can meet the rule comes after trial ${next})`,
   );
 }
 

@@ -65,6 +65,8 @@ export interface RunOptions {
   readonly checkpointEvery?: number;
   /** Continue the run in `out` from its last checkpoint (config and protocol are read from the directory). */
   readonly resume?: boolean;
+  /** Called once everything checkable is checked (model, data, counts), before `out` is created or written. */
+  readonly onStart?: () => void;
 }
 
 const CHECKPOINT = "checkpoint";
@@ -433,11 +435,13 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   const test = load("test", o.dataDir);
   if (protocol.trainCount > train.count) {
     throw new InvalidParameterError(
-      `trainCount ${protocol.trainCount} exceeds the ${train.count} training images`,
+      `trainCount ${protocol.trainCount} exceeds the ${train.count} training images; use trainCount ${train.count} or fewer`,
     );
   }
   if (protocol.testCount > test.count) {
-    throw new InvalidParameterError(`testCount ${protocol.testCount} exceeds the ${test.count} test images`);
+    throw new InvalidParameterError(
+      `testCount ${protocol.testCount} exceeds the ${test.count} test images; use testCount ${test.count} or fewer`,
+    );
   }
   const side = (model.config as { imageSide: number }).imageSide;
   for (const d of [train, test]) {
@@ -448,6 +452,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
       );
     }
   }
+  o.onStart?.();
   ensureDirSync(o.out);
   if (!o.resume) {
     writeJsonAtomicSync(join(o.out, "config.json"), {
@@ -536,14 +541,21 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-/** Re-evaluates a saved run's model on the test set; writes eval.json in the run directory. */
+/**
+ * Re-evaluates a saved model on the test set; writes eval.json into `dir`. `dir` is a run directory (its
+ * model/ and config.json) or a model directory (model.json) on its own, copied out of its run: that one is
+ * tested under the protocol's defaults with the seed the model was trained with (its config keeps it).
+ */
 export async function evalRun(
   dir: string,
   opts: { testCount?: number; workers: number; dataDir?: string; onProgress?: ProgressFn },
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
-  const { model, readouts, config } = await loadRunModel(join(dir, "model"), false);
-  const cfg = readRunConfig(dir);
-  const protocol = { ...PROTOCOL_DEFAULTS, ...cfg.protocol };
+  const inside = join(dir, "model");
+  const bare = !existsSync(join(inside, MANIFEST_FILE)) && existsSync(join(dir, MANIFEST_FILE));
+  const { model, readouts, config } = await loadRunModel(bare ? dir : inside, false);
+  const protocol = existsSync(join(dir, "config.json"))
+    ? { ...PROTOCOL_DEFAULTS, ...readRunConfig(dir).protocol }
+    : { ...PROTOCOL_DEFAULTS, seed: (model.config as { seed: number }).seed };
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;
   if (!Number.isInteger(count) || count < 1 || count > test.count) {

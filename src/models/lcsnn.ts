@@ -115,10 +115,16 @@ export class Lcsnn implements UnsupervisedModel {
     requireInteger("crop_px", c.crop_px, 0);
     requirePositive("norm", c.norm);
     this.inputSide = c.imageSide - 2 * c.crop_px;
+    if (this.inputSide < 1) {
+      throw new InvalidParameterError(
+        `crop_px ${c.crop_px} leaves no input of the ${c.imageSide}x${c.imageSide} image; use crop_px below ` +
+          `${Math.ceil(c.imageSide / 2)}`,
+      );
+    }
     if (this.inputSide < c.kernel) {
       throw new InvalidParameterError(
-        `a ${c.kernel}x${c.kernel} kernel does not fit the ${this.inputSide}x${this.inputSide} input ` +
-          `(${c.imageSide} - 2 x ${c.crop_px} crop); use a smaller kernel or crop`,
+        `kernel ${c.kernel} does not fit the ${this.inputSide}x${this.inputSide} input (${c.imageSide} - 2 x ` +
+          `crop_px ${c.crop_px}); use kernel <= ${this.inputSide} or a smaller crop_px`,
       );
     }
     const side = convOutputSize(this.inputSide, c.kernel, c.stride, 0);

@@ -184,14 +184,19 @@ export function scalingSearchSpec(
 ): PlotSpec {
   requireNonEmpty("points", points.length, "the scaling-factor search tried no s");
   const rows = [...points].sort((a, b) => a.s - b.s).map((p) => ({ s: p.s, pct: 100 * p.accuracy }));
+  // one s: a scale around it with its one tick (a zero-width domain draws a tick "40.000000")
+  const only = rows[0].s === rows[rows.length - 1].s ? rows[0].s : undefined;
   return {
     title: options.title ?? "Scaling-factor search",
     caption:
-      `accuracy of the spiking network for each scaling factor s tried (${rows.length} values)` +
+      `accuracy of the spiking network for each scaling factor s tried (${rows.length} ${rows.length === 1 ? "value" : "values"})` +
       (options.chosen !== undefined ? `; dashed: the chosen s = ${options.chosen}.` : "."),
     width: 700,
     height: 300,
-    x: { label: "s (scaling factor)" },
+    x: {
+      label: "s (scaling factor)",
+      ...(only !== undefined ? { domain: [only * 0.75, only * 1.25], ticks: [only] } : {}),
+    },
     y: { label: "accuracy (%)", domain: [0, 100], grid: true },
     marks: [
       ...(options.chosen !== undefined

@@ -154,6 +154,19 @@ export function firstStopUpdates(task: TaskName, evalEvery = RATE_TRAIN_DEFAULTS
   return tr + 1;
 }
 
+/**
+ * The fewest updates after which the stopping rule can end a run of `task` that made `updates` updates
+ * without meeting it: the first evaluation that may stop (firstStopUpdates) or, past that, the next one.
+ */
+export function nextStopUpdates(
+  task: TaskName,
+  updates: number,
+  evalEvery = RATE_TRAIN_DEFAULTS.evalEvery,
+): number {
+  const first = firstStopUpdates(task, evalEvery);
+  return updates < first ? first : first + (Math.floor((updates - first) / evalEvery) + 1) * evalEvery;
+}
+
 export function trainRateRnn(
   task: TaskName,
   options: Partial<RateTrainOptions> = {},

@@ -1,7 +1,8 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -59,7 +60,7 @@ test("a presentation time that is not a whole number of steps is a typed error, 
       "--quiet",
     );
     assert.equal(r.code, 2);
-    assert.match(r.err, /time_ms of 2.5 ms is not a whole number of steps of dt = 1 ms/);
+    assert.match(r.err, /--time 2.5 ms is not a whole number of steps of --dt 1 ms/);
     // a run that failed before its first checkpoint leaves no half-written directory behind
     const fresh = join(dir, "new-run");
     const f = cli(
@@ -76,7 +77,7 @@ test("a presentation time that is not a whole number of steps is a typed error, 
       "--quiet",
     );
     assert.equal(f.code, 2);
-    assert.match(f.err, /trainCount 70000 exceeds the 60000 training images/);
+    assert.match(f.err, /--train 70000 exceeds the 60000 training images; use --train 60000 or fewer/);
     assert.equal(existsSync(fresh), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -384,7 +385,7 @@ test("train checks the data before it writes into --out; the start line says '1 
     const missing = cli(...args, "--data", join(dir, "no-data"), "--out", out);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /no-data does not exist/);
-    assert.match(missing.err, /1 test worker ->/);
+    assert.doesNotMatch(missing.err, /->/, "a refused run prints no start line");
     assert.deepEqual(readdirSync(out), []);
     // 2x2 images: refused by their size before the directory exists, not by the model at the first image
     const data = join(dir, "tiny");
@@ -449,4 +450,241 @@ test("default run directories: time to the millisecond, and -2, -3 when two runs
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+// ---- fresh-user findings (2): refusals before the start line, in option names; output paths; model dirs ----
+
+/** MNIST-format IDX files in `dir`: `count` images per split with a 28x28 square, labels `label(i)`. */
+function fakeMnist(dir: string, count = 20, label = (i: number) => i % 10): void {
+  mkdirSync(dir, { recursive: true });
+  const images = new Uint8Array(count * 784);
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < 784; p++) if ((p + 7 * i) % 5 === 0) images[i * 784 + p] = 255;
+  }
+  const labels = Uint8Array.from({ length: count }, (_, i) => label(i));
+  for (const p of ["train", "t10k"]) {
+    writeFileSync(join(dir, `${p}-images-idx3-ubyte`), encodeIdx("uint8", [count, 28, 28], images));
+    writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), encodeIdx("uint8", [count], labels));
+  }
+}
+
+/** Options of a train lcsnn run that takes a second or two on fakeMnist's data. */
+const TINY_RUN = "--filters 2 --train 10 --test 5 --update-interval 5 --workers 1".split(" ");
+
+/**
+ * `spikeflow train lcsnn` with tiny bounds (`args` override them) and without --quiet, which must be
+ * refused with one line: no start line before it, and no --out. Returns that line.
+ */
+function refusedBeforeStart(...args: string[]): string {
+  let line = "";
+  withTmp((dir) => {
+    const out = join(dir, "run");
+    const given = new Set(args.filter((a) => a.startsWith("--")));
+    const base = [
+      ["--filters", "2"],
+      ["--train", "10"],
+      ["--test", "5"],
+      ["--workers", "1"],
+    ].filter(([name]) => !given.has(name));
+    const r = cli("train", "lcsnn", ...base.flat(), "--out", out, ...args);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^spikeflow: error: [^\n]*\n$/, "one line, and no start line before it");
+    assert.equal(existsSync(out), false, "the run directory is not created");
+    line = r.err;
+  });
+  return line;
+}
+
+test("train refuses a bad model, count or data set before its start line, in the options' names", () => {
+  assert.match(
+    refusedBeforeStart("--dt", "0.3"),
+    /--time 250 ms is not a whole number of steps of --dt 0\.3 ms .*; use a multiple of dt such as 249\.9 or 250\.2 ms/,
+  );
+  assert.match(
+    refusedBeforeStart("--dt", "0.3", "--time", "249.9"),
+    /--dt 0\.3 ms does not divide the model's tRef_ms of 5 ms .* use a --dt that divides 5 ms, such as 0\.25 or 0\.5/,
+  );
+  assert.match(
+    refusedBeforeStart("--kernel", "30"),
+    /--kernel 30 does not fit the 20x20 input \(28 - 2 x --crop 4\); use --kernel <= 20 or a smaller --crop/,
+  );
+  assert.match(
+    refusedBeforeStart("--crop", "14"),
+    /--crop 14 leaves no input of the 28x28 image; use --crop below 14/,
+  );
+  assert.match(
+    refusedBeforeStart("--train", "70000"),
+    /--train 70000 exceeds the 60000 training images; use --train 60000 or fewer/,
+  );
+  assert.match(
+    refusedBeforeStart("--data", join(tmpdir(), "spikeflow-no-such-data")),
+    /dataset directory .*spikeflow-no-such-data does not exist; pass an existing directory as --data$/m,
+  );
+  assert.match(
+    refusedBeforeStart("--inhibition", "-5"),
+    /--inhibition must be a strength in mV > 0, got "-5"/,
+  );
+  const time = refusedBeforeStart("--time", "0.5");
+  assert.match(time, /--time 0\.5 ms is not a whole number of steps of --dt 1 ms .* such as 1 ms$/m);
+  assert.doesNotMatch(time, /such as 0 /);
+  withTmp((dir) => {
+    fakeMnist(dir, 20, (i) => (i === 3 ? 12 : i % 10));
+    const label = refusedBeforeStart("--data", dir);
+    assert.match(
+      label,
+      /label 12 of example 3 is not a class of the data: spikeflow's MNIST commands read labels 0 to 9/,
+    );
+    assert.doesNotMatch(label, /numClasses|`/);
+  });
+});
+
+test("a run that passes its checks prints its start line, then trains", () => {
+  withTmp((dir) => {
+    fakeMnist(join(dir, "data"));
+    const r = cli("train", "lcsnn", ...TINY_RUN, "--data", join(dir, "data"), "--out", join(dir, "run"));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^spikeflow: lcsnn-2, 10 training \+ 5 test images, seed 0, 1 test worker -> /);
+  });
+});
+
+/** A small trained LC-SNN run on fake data (made once, for the tests below): its directory and data. */
+let trained: { run: string; data: string; root: string } | undefined;
+function trainedRun(): { run: string; data: string; root: string } {
+  if (trained) return trained;
+  const root = mkdtempSync(join(tmpdir(), "spikeflow-cli-run-"));
+  const data = join(root, "data");
+  fakeMnist(data);
+  const run = join(root, "run");
+  const r = cli("train", "lcsnn", ...TINY_RUN, "--data", data, "--out", run, "--quiet");
+  assert.equal(r.code, 0, r.err);
+  trained = { run, data, root };
+  return trained;
+}
+after(() => {
+  if (trained) rmSync(trained.root, { recursive: true, force: true });
+});
+
+test("nir export writes a new file or its own DIR/model.nir, never over a directory or another file", () => {
+  const { run } = trainedRun();
+  withTmp((dir) => {
+    const exp = (...a: string[]) => cli("nir", "export", run, ...a);
+    const isDir = exp("--out", dir);
+    assert.equal(isDir.code, 2);
+    assert.match(isDir.err, /--out .* is a directory, not a file; choose a new --out or delete it/);
+    const empty = exp("--out", "");
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, /--out must name a file, got ""/);
+    const other = join(dir, "notes.txt");
+    writeFileSync(other, "mine");
+    const taken = exp("--out", other);
+    assert.equal(taken.code, 2);
+    assert.match(
+      taken.err,
+      /--out .*notes\.txt already exists; choose a new --out or delete it \(nir export replaces only its default .*model\.nir\)/,
+    );
+    assert.equal(readFileSync(other, "utf8"), "mine", "the file is untouched");
+    // a missing directory on the way is created, as train --out creates its directory
+    const nested = join(dir, "new", "x.nir");
+    assert.equal(exp("--out", nested).code, 0);
+    assert.ok(existsSync(nested));
+    // the default file is this command's own: exporting again replaces it
+    assert.equal(exp().code, 0);
+    assert.equal(exp().code, 0);
+    assert.equal(exp("--out", join(run, "model.nir")).code, 0);
+    const dt = exp("--dt", "0.002");
+    assert.equal(dt.code, 2);
+    assert.match(
+      dt.err,
+      /--dt 0\.002 s does not match the network's step of 1 ms; .*pass --dt 0\.001 \(or omit it\)/,
+    );
+    for (const e of [isDir, empty, taken, dt]) assert.doesNotMatch(e.err, /EISDIR|ENOENT|dt_s|\.tmp/);
+  });
+});
+
+test("nir import and run: --dt is decimal, in [1e-6, 1] s; a directory is not a NIR file", () => {
+  const { run } = trainedRun();
+  const nir = join(run, "model.nir");
+  if (!existsSync(nir)) assert.equal(cli("nir", "export", run).code, 0);
+  withTmp((dir) => {
+    for (const bad of ["0x1", "1e-30", "1e9", "0"]) {
+      for (const r of [
+        cli("nir", "import", nir, "--dt", bad, "--out", join(dir, "imp")),
+        cli("nir", "run", nir, "--dt", bad, "--steps", "1"),
+      ]) {
+        assert.equal(r.code, 2);
+        assert.match(r.err, new RegExp(`--dt must be a step in seconds in \\[1e-6, 1\\] .*, got "${bad}"`));
+      }
+    }
+    assert.equal(existsSync(join(dir, "imp")), false);
+    const isDir = cli("nir", "import", run, "--dt", "0.001", "--out", join(dir, "imp"));
+    assert.equal(isDir.code, 2);
+    assert.match(isDir.err, /is a directory, not a NIR file; the NIR file in it is .*model\.nir/);
+    assert.doesNotMatch(isDir.err, /EISDIR/);
+  });
+});
+
+test("eval takes any directory that holds model.json; other commands say what a model dir is for", () => {
+  const { run, data } = trainedRun();
+  withTmp((dir) => {
+    const copy = join(dir, "mymodel");
+    cpSync(join(run, "model"), copy, { recursive: true });
+    const args = ["--test", "5", "--workers", "1", "--data", data, "--json"];
+    const fromRun = cli("eval", run, ...args);
+    const fromCopy = cli("eval", copy, ...args);
+    assert.equal(fromCopy.code, 0, fromCopy.err);
+    assert.deepEqual(JSON.parse(fromCopy.out).accuracy, JSON.parse(fromRun.out).accuracy);
+    assert.ok(existsSync(join(copy, "eval.json")));
+    const plot = cli("plot", copy);
+    assert.equal(plot.code, 2);
+    assert.match(
+      plot.err,
+      /mymodel holds a model \(model\.json\) but not the run it belongs to; `spikeflow plot` reads/,
+    );
+    // the output of nir import: said for what it is, with the command that runs it
+    const imp = join(dir, "imp");
+    assert.equal(cli("nir", "import", join(run, "model.nir"), "--dt", "0.001", "--out", imp).code, 0);
+    for (const command of [["eval"], ["nir", "export"], ["report"]]) {
+      const r = cli(...command, imp);
+      assert.equal(r.code, 2, r.err);
+      assert.match(
+        r.err,
+        new RegExp(
+          `imp holds a network imported by \`spikeflow nir import\` \\(model kind "nir-network"\\), which ` +
+            `\`spikeflow ${command.join(" ")}\` does not take; use \`spikeflow nir run .*imp --input FILE\\.npy\`; ` +
+            `its NIR file is .*imp/model\\.nir`,
+        ),
+      );
+    }
+    // a file written last that is in the way as a directory: one line naming it, not the temporary file
+    rmSync(join(copy, "eval.json"));
+    mkdirSync(join(copy, "eval.json"));
+    const blocked = cli("eval", copy, ...args);
+    assert.equal(blocked.code, 2);
+    assert.match(
+      blocked.err,
+      /^spikeflow: error: .*mymodel\/eval\.json is a directory, not a file \(EISDIR\)\n$/,
+    );
+  });
+});
+
+test("report refuses a report.html that is a directory before it redraws any plot", () => {
+  const { run, data } = trainedRun();
+  rmSync(join(run, "plots"), { recursive: true, force: true });
+  rmSync(join(run, "report.html"), { force: true });
+  mkdirSync(join(run, "report.html"));
+  try {
+    const r = cli("report", run, "--data", data);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /report\.html is a directory, not a file; remove it: report writes its page there/);
+    assert.equal(existsSync(join(run, "plots")), false, "no plot was drawn");
+  } finally {
+    rmSync(join(run, "report.html"), { recursive: true, force: true });
+  }
+});
+
+test("help and behaviour agree: --kernel and --stride defaults; --quiet keeps warnings", () => {
+  const help = cli("train", "lcsnn", "--help").out.replace(/\s+/g, " ");
+  assert.match(help, /kernel side \(default: the paper's, 12 up to 150 filters and 16 above\)/);
+  assert.match(help, /stride \(default: 4 with kernel 12, 2 with any other kernel/);
+  assert.match(help, /--quiet no progress or status lines \(warnings and errors still print\)/);
 });

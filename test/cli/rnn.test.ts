@@ -21,7 +21,7 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
 }
 
 /** `rnn train` of a 10-unit Go-NoGo network for `maxTrials` updates into `dir` (progress on stderr). */
-function trainGoNogo10(dir: string, maxTrials: number) {
+function trainGoNogo10(dir: string, maxTrials: number, ...more: string[]) {
   return cli(
     "rnn",
     "train",
@@ -33,6 +33,7 @@ function trainGoNogo10(dir: string, maxTrials: number) {
     String(maxTrials),
     "--out",
     dir,
+    ...more,
   );
 }
 
@@ -195,7 +196,7 @@ test("bad arguments fail with a message naming the value", () => {
     assert.equal(convert.status, 0, convert.stderr);
     assert.match(
       convert.stderr,
-      /did not meet the stopping rule \(1 trial, no evaluation reached\).*--max-trials above 1501/,
+      /did not meet the stopping rule \(1 trial, no evaluation reached\).*--max-trials 1502 or more, e\.g\. the default 6000, or with another --seed/,
     );
     assert.doesNotMatch(convert.stderr, /\?/);
     assert.match(convert.stdout, /\(1 trial each, [\d.]+ s on 1 thread\)/);
@@ -203,6 +204,32 @@ test("bad arguments fail with a message naming the value", () => {
     assert.equal(evaluated.status, 0, evaluated.stderr);
     assert.match(evaluated.stderr, /warning: the rate network in .* did not meet the stopping rule/);
     assert.match(evaluated.stdout, /go-nogo, 1 fresh trial: rate accuracy/);
+    // --quiet hides progress, never a warning
+    const quiet = trainGoNogo10(join(dir, "quiet"), 1, "--quiet");
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.match(quiet.stderr, /^spikeflow: warning: --max-trials 1 cannot meet the stopping rule/);
+    // a run past its first evaluation is told the next one, not "above 1"
+    const xor = join(dir, "xor");
+    const x = cli(
+      "rnn",
+      "train",
+      "--task",
+      "xor",
+      "--neurons",
+      "10",
+      "--max-trials",
+      "3",
+      "--out",
+      xor,
+      "--quiet",
+    );
+    assert.equal(x.status, 0, x.stderr);
+    const advice = convertTiny(xor, "20");
+    assert.equal(advice.status, 0, advice.stderr);
+    assert.match(
+      advice.stderr,
+      /\(3 trials, rate accuracy [\d.]+ % at the last evaluation, after trial 2\); .*train again with --max-trials 102 or more, e\.g\. the default 6000, or with another --seed: the first evaluation that can meet the rule comes after trial 102\)/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

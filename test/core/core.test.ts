@@ -24,6 +24,11 @@ test("a duration that is not a whole number of steps is rejected with the neares
       /tRef_ms of 0.25 ms is not a whole number of steps of dt = 0.1 ms/.test(e.message) &&
       /0.2 or 0.3 ms/.test(e.message),
   );
+  // below one step the only suggestion is one step: 0 ms is no duration to suggest
+  assert.throws(
+    () => msToSteps(0.5, 1, "time_ms"),
+    /\(0\.50000000 steps\); use a multiple of dt such as 1 ms$/,
+  );
   assert.throws(() => msToSteps(-1, 0.1), TimeStepError);
   assert.throws(
     () => msToSteps(1, 0),

@@ -329,6 +329,11 @@ test("RNN plots: loss and accuracy curves, outputs per condition, s search, E/I 
   assert.ok(hasLabel(s.root, "s (scaling factor)") && hasLabel(s.root, "accuracy (%)"));
   assert.equal(all(s.root, "circle").length, 4);
   assert.match(s.caption, /chosen s = 40/);
+  // one scaling factor: one tick, written as the value, and a singular caption
+  const one = dom(scalingSearchSpec([{ s: 40, accuracy: 0.5 }], { chosen: 40 }));
+  assert.ok(texts(one.root).includes("40"));
+  assert.ok(!texts(one.root).some((t) => /40\.0/.test(t)), texts(one.root).join(" | "));
+  assert.match(one.caption, /\(1 value\); dashed: the chosen s = 40\./);
 
   const rng = createRng(9, "rates");
   const n = 200;

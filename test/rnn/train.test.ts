@@ -6,7 +6,13 @@ import { createRng } from "../../src/core/rng.ts";
 import { adamStepSize, ADAM_DEFAULTS } from "../../src/rnn/adam.ts";
 import { type RateRnn, cloneRateRnn, createRateRnn } from "../../src/rnn/rate-rnn.ts";
 import { TASKS, generateTrial, trialRng } from "../../src/rnn/tasks.ts";
-import { RateRnnTrainer, trainRateRnn, trialLoss } from "../../src/rnn/train.ts";
+import {
+  RateRnnTrainer,
+  firstStopUpdates,
+  nextStopUpdates,
+  trainRateRnn,
+  trialLoss,
+} from "../../src/rnn/train.ts";
 
 function evaluateFixed(model: RateRnn, trials: number): { loss: number; accuracy: number } {
   const trainer = new RateRnnTrainer(model, TASKS["go-nogo"].steps);
@@ -71,6 +77,20 @@ test("stopping rule: evaluations after trials 1, 101, ...; Go-NoGo may stop only
     capped.curve.map((p) => p.updates),
     [2, 102, 202],
   );
+});
+
+test("nextStopUpdates: the fewest --max-trials that reach an evaluation able to stop a run after n updates", () => {
+  // evaluations come after updates 2, 102, 202, ... (trial index 1, 101, ...); Go-NoGo's first may stop at 1502
+  assert.equal(nextStopUpdates("xor", 0), firstStopUpdates("xor"));
+  assert.equal(nextStopUpdates("xor", 1), 2);
+  assert.equal(nextStopUpdates("xor", 2), 102, "the evaluation after update 2 has been and failed");
+  assert.equal(nextStopUpdates("xor", 3), 102);
+  assert.equal(nextStopUpdates("xor", 250), 302);
+  assert.equal(nextStopUpdates("go-nogo", 1), 1502);
+  assert.equal(nextStopUpdates("go-nogo", 6000), 6002);
+  // what training does: a run capped there evaluates once more, after exactly that many updates
+  const capped = trainRateRnn("xor", { model: { units: 8 }, seed: 1, maxTrials: 102, evalTrials: 1 });
+  assert.equal(capped.curve.at(-1)?.updates, nextStopUpdates("xor", 3));
 });
 
 test("training leaves W_in and the support untouched; fixed taus (tauMin = tauMax) leave theta untouched", () => {

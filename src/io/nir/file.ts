@@ -2,8 +2,9 @@
  * NIR files on disk (Node only): read (in a guarded worker by default), write (atomically), import into a
  * spikeflow network, export a network. The pure pieces are codec.ts, import.ts and export.ts.
  */
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError } from "../../core/errors.ts";
 import type { Network } from "../../network/network.ts";
 import { writeFileAtomic } from "../atomic.ts";
@@ -24,12 +25,25 @@ export interface ReadNirFileOptions extends DecodeNirOptions, NirReaderOptions {
   readonly maxFileBytes?: number;
 }
 
-/** Reads and validates a NIR file. Errors: NotFoundError, FormatError (named after the file), UnsupportedError. */
+/**
+ * Reads and validates a NIR file. Errors: NotFoundError, InvalidParameterError (a directory), FormatError
+ * (named after the file), UnsupportedError.
+ */
 export async function readNirFile(path: string, opts: ReadNirFileOptions = {}): Promise<NirDocument> {
   let size: number;
   try {
-    size = (await stat(path)).size;
-  } catch {
+    const st = await stat(path);
+    if (st.isDirectory()) {
+      const inside = join(path, "model.nir");
+      throw new InvalidParameterError(
+        `${path} is a directory, not a NIR file; ` +
+          (existsSync(inside) ? `the NIR file in it is ${inside}` : "pass the path of a .nir file"),
+        { file: path },
+      );
+    }
+    size = st.size;
+  } catch (e) {
+    if (e instanceof InvalidParameterError) throw e;
     throw new NotFoundError(`${path}: no such NIR file`, { file: path });
   }
   const max = opts.maxFileBytes ?? 2 ** 31;
