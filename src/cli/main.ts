@@ -31,13 +31,17 @@ import {
 import { LCSNN_DEFAULTS, lcsnnPaperGeometry } from "../models/lcsnn.ts";
 import { DIEHL_COOK_DEFAULTS } from "../models/diehl-cook.ts";
 import {
+  TRAIN_COMMAND,
+  checkpointDir,
+  checkpointExamples,
   discardFailedRun,
   evalRun,
-  readRunConfig,
+  readResumableRun,
   runUnsupervised,
   type PaperReference,
   type RunSummary,
 } from "../experiments/run.ts";
+import type { ProtocolOptions } from "../experiments/unsupervised.ts";
 import { defaultWorkers } from "../parallel/pool.ts";
 import { RATE_RNN_DEFAULTS } from "../rnn/rate-rnn.ts";
 import { RATE_RNN_KIND } from "../rnn/rate-rnn-model.ts";
@@ -162,10 +166,33 @@ function protocolOptions(cmd: Command): Command {
     )
     .option(
       "--resume <dir>",
-      "continue the run in <dir> from its last checkpoint (its config and protocol are used)",
+      "continue the run in <dir> from its last checkpoint with its own settings (only --workers, --data, " +
+        "--checkpoint-every, --json and --quiet may be given with it)",
     )
     .option("--json", "print the summary as JSON on stdout")
-    .option("--quiet", QUIET_HELP);
+    .option("--quiet", QUIET_HELP)
+    .hook("preAction", refuseWithResume);
+}
+
+/** The options a resumed run takes; every other setting is the run's own, from its config.json. */
+const RESUME_OPTIONS = ["resume", "workers", "data", "checkpointEvery", "json", "quiet"];
+
+/** Refuses, naming them, the options given with --resume that a resumed run would have to ignore. */
+function refuseWithResume(cmd: Command): void {
+  const dir = cmd.opts().resume as string | undefined;
+  if (dir === undefined) return;
+  const given = cmd.options
+    .filter((opt) => {
+      const key = opt.attributeName();
+      return !RESUME_OPTIONS.includes(key) && cmd.getOptionValueSource(key) === "cli";
+    })
+    .map((opt) => opt.long ?? opt.flags);
+  if (given.length === 0) return;
+  throw new InvalidParameterError(
+    `${given.join(", ")} cannot be combined with --resume: the run continues in ${dir} with the model and ` +
+      `protocol of its config.json; drop ${given.length === 1 ? "it" : "them"} (with --resume only ` +
+      `--workers, --data, --checkpoint-every, --json and --quiet apply)`,
+  );
 }
 
 interface CommonOpts {
@@ -249,62 +276,190 @@ function refuseHugeModel(
   );
 }
 
-async function runCommand(
-  kind: "lcsnn" | "diehl-cook-2015",
-  config: Record<string, unknown>,
-  o: CommonOpts,
-  paper: PaperReference | undefined,
-  name: string,
-): Promise<void> {
-  const out = o.resume ?? o.out ?? defaultRunDir(name);
-  if (!o.resume) {
-    checkRunOptions(o, config.intensity_Hz_per_unit as number);
-    refuseNonEmptyOut(
-      out,
-      `choose a new --out, delete it, or continue an interrupted run with --resume ${out}`,
+/** A run to start or resume: its model, the name and paper reference shown, the protocol. */
+interface RunPlan {
+  readonly kind: "lcsnn" | "diehl-cook-2015";
+  /** "lcsnn-25": the start line and the default run directory. */
+  readonly name: string;
+  readonly paper: PaperReference | undefined;
+  /** Model fields of a new run (a resumed run reads its own config.json). */
+  readonly config: Record<string, unknown>;
+  readonly protocol: Pick<ProtocolOptions, "trainCount" | "testCount" | "seed" | "updateInterval">;
+  /** Training images done at the checkpoint a resumed run continues from. */
+  readonly resumeAt?: number;
+}
+
+/** Ctrl-C during a train command: the message says what is kept; the exit status is 130. */
+class Interrupted extends Error {}
+
+/** What to do with an --out that holds files: a finished run, an interrupted one, or something else. */
+function nonEmptyOutHint(out: string, kind: RunPlan["kind"]): string {
+  if (existsSync(join(out, "summary.json"))) {
+    return `choose a new --out or delete it (it holds a finished run: re-test it with "spikeflow eval ${out}")`;
+  }
+  if (checkpointDir(out) !== undefined) {
+    return `choose a new --out, delete it, or continue the interrupted run with "${TRAIN_COMMAND[kind]} --resume ${out}"`;
+  }
+  return "choose a new --out or delete it";
+}
+
+/**
+ * After Ctrl-C before the run finished: keeps a run that has a checkpoint and removes what a new one without a
+ * checkpoint wrote (discardFailedRun); returns the line that says which.
+ */
+function interruptedRun(out: string, plan: RunPlan, existedBefore: boolean, checkpoints: boolean): string {
+  let at: number | undefined;
+  try {
+    at = checkpointExamples(out);
+  } catch {
+    at = undefined; // a damaged checkpoint: kept as it is, resume names the damage
+  }
+  if (at !== undefined || checkpointDir(out) !== undefined) {
+    return (
+      `interrupted; checkpoint at image ${at ?? "?"} of ${plan.protocol.trainCount} kept in ${out}; ` +
+      `continue with "${TRAIN_COMMAND[plan.kind]} --resume ${out}"`
+    );
+  }
+  if (plan.resumeAt === undefined) discardFailedRun(out, existedBefore);
+  return (
+    (checkpoints ? "interrupted before the first checkpoint; nothing kept" : "interrupted; nothing kept") +
+    (existedBefore ? ` (${out} is empty again)` : "") +
+    (checkpoints ? "" : "; --checkpoint-every N makes a run that can be continued")
+  );
+}
+
+async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
+  const resumed = plan.resumeAt !== undefined;
+  const out = o.resume ?? o.out ?? defaultRunDir(plan.name);
+  if (!resumed) {
+    checkRunOptions(o, plan.config.intensity_Hz_per_unit as number);
+    refuseNonEmptyOut(out, nonEmptyOutHint(out, plan.kind));
+  } else if (o.checkpointEvery !== undefined && o.checkpointEvery % plan.protocol.updateInterval !== 0) {
+    throw new InvalidParameterError(
+      `--checkpoint-every ${o.checkpointEvery} must be a multiple of the run's update interval ` +
+        `${plan.protocol.updateInterval} (checkpoints fall between blocks)`,
     );
   }
   const existedBefore = existsSync(out);
-  const progress = makeProgress({ quiet: o.quiet === true });
-  // the start line comes once the run has checked its model, data and counts: a refusal comes before it
-  const onStart = (): void => {
-    if (o.quiet) return;
-    process.stderr.write(
-      `spikeflow: ${name}, ${o.train} training + ${o.test} test images, seed ${o.seed}, ${plural(o.workers, "test worker")} -> ${out}\n`,
-    );
-  };
+  // Ctrl-C stops the run between two images (runUnsupervised's signal) and says what is kept
+  await untilSigint((signal) => trainAndReport(plan, o, out, existedBefore, signal));
+}
+
+/**
+ * Runs `work` with a signal that the first Ctrl-C (SIGINT) aborts, so that the work stops at its next check
+ * and says what it kept (an Interrupted error); a second Ctrl-C ends the process at once.
+ */
+async function untilSigint<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort(new Interrupted("interrupted"));
+  process.once("SIGINT", onSigint);
   try {
-    const s = await runUnsupervised({
-      kind,
-      config: { ...config, time_ms: o.time, dt_ms: o.dt, ...(o.lr !== undefined ? { nuPost: o.lr } : {}) },
-      protocol: {
-        trainCount: o.train,
-        testCount: o.test,
-        updateInterval: o.updateInterval,
-        lrDecay: o.lrDecay,
-        ngramN: o.ngram,
-        seed: o.seed,
-        logreg: o.logreg,
-      },
-      out,
-      workers: o.workers,
-      ...(o.checkpointEvery ? { checkpointEvery: o.checkpointEvery } : {}),
-      ...(o.resume ? { resume: true } : {}),
-      ...(o.data ? { dataDir: o.data } : {}),
-      ...(paper ? { paper } : {}),
-      onProgress: progress.fn,
-      onStart,
-    });
+    return await work(interrupt.signal);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+async function trainAndReport(
+  plan: RunPlan,
+  o: CommonOpts,
+  out: string,
+  existedBefore: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const resumed = plan.resumeAt !== undefined;
+  const progress = makeProgress({ quiet: o.quiet === true });
+  try {
+    const p = plan.protocol;
+    // the start line comes once the run has checked its model, data and counts: a refusal comes before it
+    const onStart = (): void => {
+      if (o.quiet) return;
+      process.stderr.write(
+        `spikeflow: ${plan.name}, ${p.trainCount} training + ${p.testCount} test images, seed ${p.seed}, ` +
+          `${plural(o.workers, "test worker")} -> ${out}` +
+          (resumed ? ` (resuming from the checkpoint at image ${plan.resumeAt})` : "") +
+          "\n",
+      );
+    };
+    let s: RunSummary;
+    try {
+      s = await runUnsupervised({
+        kind: plan.kind,
+        config: {
+          ...plan.config,
+          time_ms: o.time,
+          dt_ms: o.dt,
+          ...(o.lr !== undefined ? { nuPost: o.lr } : {}),
+        },
+        protocol: {
+          trainCount: o.train,
+          testCount: o.test,
+          updateInterval: o.updateInterval,
+          lrDecay: o.lrDecay,
+          ngramN: o.ngram,
+          seed: o.seed,
+          logreg: o.logreg,
+        },
+        out,
+        workers: o.workers,
+        ...(o.checkpointEvery ? { checkpointEvery: o.checkpointEvery } : {}),
+        ...(resumed ? { resume: true } : {}),
+        ...(o.data ? { dataDir: o.data } : {}),
+        ...(plan.paper ? { paper: plan.paper } : {}),
+        onProgress: progress.fn,
+        onStart,
+        signal,
+      });
+    } catch (e) {
+      progress.stop();
+      if (signal.aborted)
+        throw new Interrupted(interruptedRun(out, plan, existedBefore, o.checkpointEvery !== undefined));
+      // a run that failed before its first checkpoint (and before its summary) leaves nothing worth keeping
+      if (!resumed) discardFailedRun(out, existedBefore);
+      throw e;
+    }
     progress.stop();
     report(s, out, o.json === true);
-    await reportAfterRun(out, o.data, o.quiet === true);
-  } catch (e) {
-    // a run that failed before its first checkpoint (and before its summary) leaves nothing worth keeping
-    if (!o.resume) discardFailedRun(out, existedBefore);
-    throw e;
+    await reportAfterRun(out, o.data, o.quiet === true, signal);
   } finally {
     progress.stop();
   }
+}
+
+/** The run name and the paper's result for an LC-SNN geometry (the paper's are by filter count). */
+function lcsnnPlan(c: { filters: number; kernel: number; stride: number; crop_px: number }) {
+  const geo = lcsnnPaperGeometry(c.filters);
+  const ref = LCSNN_PAPER[c.filters];
+  const paperMatch = ref && c.kernel === geo.kernel && c.stride === geo.stride && c.crop_px === 4;
+  return {
+    name: `lcsnn-${c.filters}`,
+    paper: paperMatch
+      ? { label: `Saunders et al. 2019, ${c.filters} filters`, accuracy_pct: ref[0], sd_pct: ref[1] }
+      : undefined,
+  };
+}
+
+/** The run name and Diehl & Cook's result for a network of `neurons` excitatory neurons. */
+function diehlCookPlan(neurons: number) {
+  const ref = DIEHL_COOK_PAPER[neurons];
+  return {
+    name: `diehl-cook-${neurons}`,
+    paper: ref ? { label: `Diehl & Cook 2015, ${neurons} neurons`, accuracy_pct: ref } : undefined,
+  };
+}
+
+/**
+ * `train KIND --resume DIR`: the run in DIR is checked (kind, not finished, has a checkpoint) before anything
+ * is printed, then continued with its own config and protocol.
+ */
+async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void> {
+  const { run, examplesDone } = readResumableRun(o.resume as string, kind);
+  const c = run.config as Record<string, number>;
+  const id =
+    kind === "lcsnn"
+      ? lcsnnPlan({ ...LCSNN_DEFAULTS, ...c })
+      : diehlCookPlan(c.neurons ?? DIEHL_COOK_DEFAULTS.neurons);
+  await runCommand({ kind, ...id, config: run.config, protocol: run.protocol, resumeAt: examplesDone }, o);
 }
 
 /** --intensity: the Poisson rate per pixel unit; `shown` is the default as the help prints it. */
@@ -364,61 +519,38 @@ protocolOptions(
       norm: number;
     },
   ) => {
-    if (o.resume && !existsSync(join(o.resume, "config.json"))) {
-      throw new InvalidParameterError(
-        `--resume ${o.resume}: no config.json there; point it at a run directory`,
-      );
-    }
-    if (o.resume) {
-      // the run's own (validated) config decides the model; read it for the paper reference
-      const c = readRunConfig(o.resume).config as {
-        filters?: number;
-        kernel?: number;
-        stride?: number;
-        crop_px?: number;
-      };
-      Object.assign(o, {
-        filters: c.filters ?? LCSNN_DEFAULTS.filters,
-        kernel: c.kernel,
-        stride: c.stride,
-        crop: c.crop_px ?? LCSNN_DEFAULTS.crop_px,
-      });
-    }
+    if (o.resume) return resumeCommand("lcsnn", o);
     const geo = lcsnnPaperGeometry(o.filters);
     const kernel = o.kernel ?? geo.kernel;
     const stride = o.stride ?? (o.kernel === undefined ? geo.stride : kernel === 12 ? 4 : 2);
-    if (!o.resume) {
-      const side = LCSNN_DEFAULTS.imageSide - 2 * o.crop;
-      const perSide = Math.floor((side - kernel) / stride) + 1;
-      refuseHugeModel(
-        "lcsnn",
-        { filters: o.filters, kernel, stride, crop_px: o.crop },
-        {
-          option: "--filters",
-          value: o.filters,
-          noun: "filters",
-          detail: `(${perSide}x${perSide} locations x ${kernel}x${kernel} kernel x ${o.filters} filters)`,
-        },
-      );
-    }
-    const ref = LCSNN_PAPER[o.filters];
-    const paperMatch = ref && kernel === geo.kernel && stride === geo.stride && o.crop === 4;
-    await runCommand(
+    const side = LCSNN_DEFAULTS.imageSide - 2 * o.crop;
+    const perSide = Math.floor((side - kernel) / stride) + 1;
+    refuseHugeModel(
       "lcsnn",
+      { filters: o.filters, kernel, stride, crop_px: o.crop },
       {
-        filters: o.filters,
-        kernel,
-        stride,
-        crop_px: o.crop,
-        intensity_Hz_per_unit: o.intensity,
-        inhibition_mV: o.inhibition,
-        norm: o.norm,
+        option: "--filters",
+        value: o.filters,
+        noun: "filters",
+        detail: `(${perSide}x${perSide} locations x ${kernel}x${kernel} kernel x ${o.filters} filters)`,
+      },
+    );
+    await runCommand(
+      {
+        kind: "lcsnn",
+        ...lcsnnPlan({ filters: o.filters, kernel, stride, crop_px: o.crop }),
+        config: {
+          filters: o.filters,
+          kernel,
+          stride,
+          crop_px: o.crop,
+          intensity_Hz_per_unit: o.intensity,
+          inhibition_mV: o.inhibition,
+          norm: o.norm,
+        },
+        protocol: { trainCount: o.train, testCount: o.test, seed: o.seed, updateInterval: o.updateInterval },
       },
       o,
-      paperMatch
-        ? { label: `Saunders et al. 2019, ${o.filters} filters`, accuracy_pct: ref[0], sd_pct: ref[1] }
-        : undefined,
-      `lcsnn-${o.filters}`,
     );
   },
 );
@@ -441,31 +573,31 @@ protocolOptions(
     .addOption(intensityOption(DIEHL_COOK_DEFAULTS.intensity_Hz_per_unit, "128/255")),
 ).action(
   async (o: CommonOpts & { neurons: number; variant: string; inhibition?: number; intensity: number }) => {
-    if (!o.resume) {
-      const inputs = DIEHL_COOK_DEFAULTS.imageSide ** 2;
-      refuseHugeModel(
-        "diehl-cook-2015",
-        { neurons: o.neurons },
-        {
-          option: "--neurons",
-          value: o.neurons,
-          noun: "neurons",
-          detail: `(${inputs} inputs x ${o.neurons} neurons)`,
-        },
-      );
-    }
-    const ref = DIEHL_COOK_PAPER[o.neurons];
-    await runCommand(
+    if (o.resume) return resumeCommand("diehl-cook-2015", o);
+    const inputs = DIEHL_COOK_DEFAULTS.imageSide ** 2;
+    refuseHugeModel(
       "diehl-cook-2015",
+      { neurons: o.neurons },
       {
-        neurons: o.neurons,
-        variant: o.variant,
-        intensity_Hz_per_unit: o.intensity,
-        ...(o.inhibition !== undefined ? { inhibition_mV: o.inhibition } : {}),
+        option: "--neurons",
+        value: o.neurons,
+        noun: "neurons",
+        detail: `(${inputs} inputs x ${o.neurons} neurons)`,
+      },
+    );
+    await runCommand(
+      {
+        kind: "diehl-cook-2015",
+        ...diehlCookPlan(o.neurons),
+        config: {
+          neurons: o.neurons,
+          variant: o.variant,
+          intensity_Hz_per_unit: o.intensity,
+          ...(o.inhibition !== undefined ? { inhibition_mV: o.inhibition } : {}),
+        },
+        protocol: { trainCount: o.train, testCount: o.test, seed: o.seed, updateInterval: o.updateInterval },
       },
       o,
-      ref ? { label: `Diehl & Cook 2015, ${o.neurons} neurons`, accuracy_pct: ref } : undefined,
-      `diehl-cook-${o.neurons}`,
     );
   },
 );
@@ -499,7 +631,6 @@ program
 
 // ---- plots and report (src/plot/) ----
 
-/** Every train run ends with its plots and report; a drawing failure is reported but keeps the run. */
 /** Every rnn train/convert ends with its plots; a drawing failure is reported but keeps the run. */
 async function rnnPlotsAfterRun(dir: string, quiet: boolean): Promise<void> {
   try {
@@ -515,12 +646,27 @@ async function rnnPlotsAfterRun(dir: string, quiet: boolean): Promise<void> {
   }
 }
 
-async function reportAfterRun(out: string, data: string | undefined, quiet: boolean): Promise<void> {
+/**
+ * Every train run ends with its plots and report; a drawing failure is reported but keeps the run, and Ctrl-C
+ * (`signal`) stops the drawing, leaving no plots/ and no report.html (writeReport).
+ */
+async function reportAfterRun(
+  out: string,
+  data: string | undefined,
+  quiet: boolean,
+  signal: AbortSignal,
+): Promise<void> {
   try {
-    const r = await writeReport(out, data ? { dataDir: data } : {});
+    const r = await writeReport(out, { ...(data ? { dataDir: data } : {}), signal });
     if (!quiet)
       process.stderr.write(`spikeflow: ${r.plots.length} plots and ${r.path} in ${r.wall_s.toFixed(1)} s\n`);
   } catch (e) {
+    if (signal.aborted) {
+      throw new Interrupted(
+        `interrupted while drawing the plots; the run is complete in ${out} (no plots/ or report.html yet): ` +
+          `draw them with "spikeflow report ${out}"`,
+      );
+    }
     process.stderr.write(
       `spikeflow: warning: the plots or report of ${out} failed: ${(e as Error).message}\n`,
     );
@@ -560,6 +706,21 @@ function runKind(dir: string, data: string | undefined): "rnn" | "mnist" {
   return "mnist";
 }
 
+/** `draw()` (plotRun or writeReport of `dir`); after Ctrl-C, says that plots/ (and report.html) are as before. */
+async function plotsUnlessInterrupted<T>(
+  dir: string,
+  signal: AbortSignal,
+  draw: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await draw();
+  } catch (e) {
+    if (signal.aborted)
+      throw new Interrupted(`interrupted; ${join(dir, "plots")} and report.html are as before`);
+    throw e;
+  }
+}
+
 program
   .command("plot <dir>")
   .description("redraw every plot of a run directory (DIR or DIR/model) into DIR/plots (SVG and PNG)")
@@ -576,7 +737,11 @@ program
       );
       return;
     }
-    const r = await plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}) });
+    const r = await untilSigint((signal) =>
+      plotsUnlessInterrupted(dir, signal, () =>
+        plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}), signal }),
+      ),
+    );
     process.stdout.write(
       `${r.plots.length} plots in ${join(dir, "plots")} (${r.wall_s.toFixed(1)} s): ${r.plots.map((p) => p.name).join(", ")}\n`,
     );
@@ -595,7 +760,11 @@ program
       process.stdout.write(`${p.path} (${p.plots} plots)\n`);
       return;
     }
-    const r = await writeReport(dir, o.data ? { dataDir: o.data } : {});
+    const r = await untilSigint((signal) =>
+      plotsUnlessInterrupted(dir, signal, () =>
+        writeReport(dir, { ...(o.data ? { dataDir: o.data } : {}), signal }),
+      ),
+    );
     process.stdout.write(`${r.path} (${r.plots.length} plots, ${r.wall_s.toFixed(1)} s)\n`);
   });
 
@@ -917,6 +1086,10 @@ try {
   const err = e as Error & { code?: unknown };
   // commander printed its message already; --help and --version end with exit code 0
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  if (e instanceof Interrupted) {
+    process.stderr.write(`spikeflow: ${err.message}\n`);
+    process.exit(130);
+  }
   if (e instanceof SpikeflowError || TYPED_ERRORS.has(err?.name)) {
     process.stderr.write(`spikeflow: error: ${inOptionTerms(err)}\n`);
     process.exit(2);

@@ -20,7 +20,14 @@ import { join } from "node:path";
 import { FormatError, InvalidParameterError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import { writeJsonAtomicSync } from "../io/atomic.ts";
-import { readRunJson } from "../io/json-file.ts";
+import {
+  checkFields,
+  isCount,
+  isFraction,
+  isNumberOrNull,
+  objectField,
+  readRunJson,
+} from "../io/json-file.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { searchScaleParallel, searchThreads } from "../parallel/scale-search-pool.ts";
 import { runLifTrial } from "../rnn/lif-trial.ts";
@@ -118,25 +125,6 @@ export function readSearchFile(path: string, hint: string, task?: TaskName): Rnn
   return s as unknown as RnnSearchFile;
 }
 
-/** Field tests shared by the readers below (true when the value is fine). */
-const isNumberOrNull = (v: unknown) => v === null || (typeof v === "number" && Number.isFinite(v));
-const fraction = (v: unknown) => typeof v === "number" && v >= 0 && v <= 1;
-const count = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
-
-function checkFields(
-  path: string,
-  hint: string,
-  doc: Record<string, unknown>,
-  checks: readonly (readonly [field: string, ok: (v: unknown) => boolean, what: string])[],
-): void {
-  for (const [field, ok, what] of checks) {
-    if (!ok(doc[field])) {
-      const got = JSON.stringify(doc[field]) ?? "nothing";
-      throw new FormatError(`${path}: "${field}" must be ${what}, got ${got}; ${hint}`, { file: path });
-    }
-  }
-}
-
 /**
  * summary.json of an rnn run (`{ train: RnnTrainSummary }`), checked field by field (FormatError naming the
  * file and the field) and, with `model`, against the model it describes (task and size).
@@ -147,20 +135,14 @@ export function readTrainSummaryFile(
   model?: { readonly task: TaskName; readonly units: number },
 ): RnnTrainSummary {
   const doc = readRunJson<Record<string, unknown>>(path, hint);
-  const train = doc.train;
-  if (train === null || typeof train !== "object" || Array.isArray(train)) {
-    throw new FormatError(`${path}: "train" must be an object (the training summary); ${hint}`, {
-      file: path,
-    });
-  }
-  const t = train as Record<string, unknown>;
+  const t = objectField(path, hint, doc, "train", "the training summary");
   checkFields(path, hint, t, [
     [
       "task",
       (v) => typeof v === "string" && (TASK_NAMES as readonly unknown[]).includes(v),
       TASK_NAMES.join(", "),
     ],
-    ["units", (v) => count(v, 1), "a positive integer"],
+    ["units", (v) => isCount(v, 1), "a positive integer"],
     ["seed", Number.isInteger, "an integer"],
     [
       "tauRange_ms",
@@ -168,15 +150,15 @@ export function readTrainSummaryFile(
         Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number" && x > 0) && v[0] <= v[1],
       "[min, max] in ms",
     ],
-    ["updates", (v) => count(v, 0), "a whole number of training trials"],
+    ["updates", (v) => isCount(v, 0), "a whole number of training trials"],
     ["success", (v) => typeof v === "boolean", "true or false"],
     ["finalLoss", isNumberOrNull, "a number (or null before any evaluation)"],
     [
       "rateAccuracy",
-      (v) => v === null || fraction(v),
+      (v) => v === null || isFraction(v),
       "a fraction in [0, 1] (or null before any evaluation)",
     ],
-    ["evaluatedAfterUpdates", (v) => v === null || count(v, 0), "a trial count (or null)"],
+    ["evaluatedAfterUpdates", (v) => v === null || isCount(v, 0), "a trial count (or null)"],
     ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
     ["msPerUpdate", isNumberOrNull, "a number"],
   ]);
@@ -204,9 +186,9 @@ export function readEvalFile(path: string, hint: string, task?: TaskName): RnnEv
       (v) => typeof v === "number" && v >= MIN_SCALE && v <= MAX_SCALE,
       `a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}]`,
     ],
-    ["trials", (v) => count(v, 1), "a positive integer"],
-    ["rateAccuracy", fraction, "a fraction in [0, 1]"],
-    ["lifAccuracy", fraction, "a fraction in [0, 1]"],
+    ["trials", (v) => isCount(v, 1), "a positive integer"],
+    ["rateAccuracy", isFraction, "a fraction in [0, 1]"],
+    ["lifAccuracy", isFraction, "a fraction in [0, 1]"],
     ["synapseFilter", (v) => v === "receiver" || v === "sender", '"receiver" or "sender"'],
     ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
   ]);

@@ -4,7 +4,8 @@
  * FormatError that names the file and the field, never with an exception from deep inside a model, a silent
  * default, or a multi-gigabyte allocation.
  *
- * Shape: { kind: "lcsnn" | "diehl-cook-2015", config: {model fields}, protocol: {protocol fields}, workers? }.
+ * Shape: { kind: "lcsnn" | "diehl-cook-2015", config: {model fields}, protocol: {protocol fields}, workers?,
+ * checkpointEvery? } (checkpointEvery: the run's --checkpoint-every, which --resume keeps).
  * Model fields must be ones the model knows (LCSNN_DEFAULTS / DIEHL_COOK_DEFAULTS and their neuron groups),
  * with the type of the default; numbers must be finite. Their ranges are checked again by the model when it
  * is built. The model's weight count is bounded by MAX_CONFIG_WEIGHTS.
@@ -32,6 +33,8 @@ export interface RunConfigFile {
   readonly config: Record<string, unknown>;
   readonly protocol: ProtocolOptions;
   readonly workers?: number;
+  /** Training examples between two checkpoints (`--checkpoint-every`), when the run writes them. */
+  readonly checkpointEvery?: number;
 }
 
 type Obj = { [key: string]: JsonValue };
@@ -55,7 +58,7 @@ export function parseRunConfig(text: string, path: string): RunConfigFile {
     throw e;
   }
   if (!isObj(root)) return bad("the top level must be an object");
-  onlyKeys(root, ["kind", "config", "protocol", "workers"], "", bad);
+  onlyKeys(root, ["kind", "config", "protocol", "workers", "checkpointEvery"], "", bad);
   const kind = root.kind;
   if (kind !== "lcsnn" && kind !== "diehl-cook-2015") {
     return bad(`kind must be "lcsnn" or "diehl-cook-2015", got ${JSON.stringify(kind ?? null)}`);
@@ -118,11 +121,19 @@ export function parseRunConfig(text: string, path: string): RunConfigFile {
   };
   const workers =
     root.workers === undefined ? undefined : int(root.workers, "workers", 1, MAX_CONFIG_WORKERS);
+  const every =
+    root.checkpointEvery === undefined
+      ? undefined
+      : int(root.checkpointEvery, "checkpointEvery", 1, MAX_EXAMPLES);
+  if (every !== undefined && every % parsed.updateInterval !== 0) {
+    bad(`checkpointEvery ${every} must be a multiple of protocol.updateInterval ${parsed.updateInterval}`);
+  }
   return {
     kind,
     config: config as Record<string, unknown>,
     protocol: parsed,
     ...(workers ? { workers } : {}),
+    ...(every ? { checkpointEvery: every } : {}),
   };
 }
 

@@ -11,9 +11,9 @@
  * Every file is written through a temporary file and a rename.
  */
 import { join } from "node:path";
-import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { buildModel } from "../models/index.ts";
@@ -24,16 +24,21 @@ import { LogisticRegression } from "../readout/logistic.ts";
 import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
-import { ensureDirSync, writeFileAtomicSync, writeJsonAtomicSync } from "../io/atomic.ts";
+import {
+  commitDirSync,
+  ensureDirSync,
+  stageDirSync,
+  writeFileAtomicSync,
+  writeJsonAtomicSync,
+} from "../io/atomic.ts";
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
-import type { Presentation } from "./present.ts";
+import { Presenter, type Presentation } from "./present.ts";
 import { parseRunConfig, type RunConfigFile } from "./run-config.ts";
 import {
   PROTOCOL_DEFAULTS,
-  presentTest,
   scoreTest,
-  trainUnsupervised,
+  trainSteps,
   type BlockMetrics,
   type ProtocolOptions,
   type Readouts,
@@ -67,14 +72,19 @@ export interface RunOptions {
   readonly resume?: boolean;
   /** Called once everything checkable is checked (model, data, counts), before `out` is created or written. */
   readonly onStart?: () => void;
+  /**
+   * Stops the run when aborted (Ctrl-C in the CLI): training between two examples, the test between two
+   * images, with the signal's reason. Once the test is done the run is finished and written whatever the signal.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const CHECKPOINT = "checkpoint";
 
 /**
- * Writes a checkpoint as `checkpoint/` (model.json + weights.safetensors) through a temporary directory: the
- * old checkpoint is moved aside, the new one renamed into place, then the old one removed, so a kill at any
- * moment leaves a complete checkpoint (`checkpoint/` or, between the two renames, `checkpoint.old/`).
+ * Writes a checkpoint as `checkpoint/` (model.json + weights.safetensors) through a temporary directory
+ * (stageDirSync, commitDirSync): a kill at any moment leaves a complete checkpoint (`checkpoint/` or, between
+ * the two renames, `checkpoint.old/`).
  */
 export function writeCheckpoint(
   out: string,
@@ -82,10 +92,7 @@ export function writeCheckpoint(
   config: Record<string, unknown>,
   c: TrainCheckpoint,
 ): void {
-  const tmp = join(out, `${CHECKPOINT}.tmp`);
   const dst = join(out, CHECKPOINT);
-  const old = join(out, `${CHECKPOINT}.old`);
-  rmSync(tmp, { recursive: true, force: true });
   const tensors: Record<
     string,
     { data: Float32Array | Float64Array | Int32Array; shape: readonly number[] }
@@ -114,21 +121,36 @@ export function writeCheckpoint(
       elapsed_s: c.elapsed_s,
     },
   });
-  ensureDirSync(tmp);
+  const tmp = stageDirSync(dst);
   for (const [name, bytes] of Object.entries(encoded.files)) writeFileAtomicSync(join(tmp, name), bytes);
   writeFileAtomicSync(join(tmp, MANIFEST_FILE), encoded.manifestText);
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dst)) renameSync(dst, old);
-  renameSync(tmp, dst);
-  rmSync(old, { recursive: true, force: true });
+  commitDirSync(dst);
+}
+
+/**
+ * The directory of the last complete checkpoint of run directory `out`: `checkpoint/`, or `checkpoint.old/`
+ * when a kill came between the two renames of writeCheckpoint; undefined when there is none.
+ */
+export function checkpointDir(out: string): string | undefined {
+  return [CHECKPOINT, `${CHECKPOINT}.old`]
+    .map((d) => join(out, d))
+    .find((d) => existsSync(join(d, MANIFEST_FILE)));
+}
+
+/** The training examples done at the last checkpoint of `out` (its manifest's extra.next), if it has one. */
+export function checkpointExamples(out: string): number | undefined {
+  const dir = checkpointDir(out);
+  if (dir === undefined) return undefined;
+  const path = join(dir, MANIFEST_FILE);
+  const next = parseModelManifest(readFileSync(path), path).extra.next;
+  if (!Number.isInteger(next)) throw new FormatError(`${path}: extra.next must be an example count`);
+  return next as number;
 }
 
 /** Reads the last complete checkpoint of a run directory. */
 export function readCheckpoint(out: string): TrainCheckpoint {
-  const dir = existsSync(join(out, CHECKPOINT, "model.json"))
-    ? join(out, CHECKPOINT)
-    : join(out, `${CHECKPOINT}.old`);
-  if (!existsSync(join(dir, "model.json"))) {
+  const dir = checkpointDir(out);
+  if (dir === undefined) {
     throw new InvalidParameterError(
       `${out} has no checkpoint to resume from; start the run with --checkpoint-every`,
     );
@@ -209,8 +231,6 @@ function version(): string {
   return pkg.version;
 }
 
-/** Reads a JSON file of a run directory; a missing or malformed file is a typed error naming it. */
-
 /** The validated config.json of run directory `dir` (run-config.ts). */
 export function readRunConfig(dir: string): RunConfigFile {
   const path = join(dir, "config.json");
@@ -218,6 +238,69 @@ export function readRunConfig(dir: string): RunConfigFile {
     throw new NotFoundError(`${path} does not exist; is ${dir} a spikeflow run directory?`);
   }
   return parseRunConfig(readFileSync(path, "utf8"), path);
+}
+
+/** The train command of each run kind, for messages. */
+export const TRAIN_COMMAND: Readonly<Record<RunConfigFile["kind"], string>> = {
+  lcsnn: "spikeflow train lcsnn",
+  "diehl-cook-2015": "spikeflow train diehl-cook",
+};
+
+/**
+ * The run in `dir` that `--resume` may continue, checked before anything is printed or written: its
+ * config.json (validated), of run kind `kind`, not finished (no summary.json), with a checkpoint. Returns the
+ * config and the training examples done at the checkpoint.
+ */
+export function readResumableRun(
+  dir: string,
+  kind: RunConfigFile["kind"],
+): { run: RunConfigFile; examplesDone: number } {
+  const run = readRunConfig(dir);
+  if (run.kind !== kind) {
+    throw new InvalidParameterError(
+      `${dir} holds a run of kind "${run.kind}" (config.json), not "${kind}"; resume it with ` +
+        `"${TRAIN_COMMAND[run.kind]} --resume ${dir}"`,
+    );
+  }
+  if (existsSync(join(dir, "summary.json"))) {
+    throw new InvalidParameterError(
+      `${dir} is a finished run (it has summary.json), so there is nothing to resume; re-test its model with ` +
+        `"spikeflow eval ${dir}", or train a new run with --out`,
+    );
+  }
+  const examplesDone = checkpointExamples(dir);
+  if (examplesDone === undefined) {
+    throw new InvalidParameterError(
+      `${dir} has no checkpoint to resume from; start the run with --checkpoint-every`,
+    );
+  }
+  return { run, examplesDone };
+}
+
+/**
+ * A function to await between two pieces of synchronous work (training examples, test images): about every
+ * 50 ms it lets the event loop run (so that a SIGINT handler can abort `signal`), then throws the reason of an
+ * aborted `signal`. Without a signal it does nothing.
+ */
+function pauses(signal: AbortSignal | undefined): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (signal === undefined || performance.now() - last < 50) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = performance.now();
+    signal.throwIfAborted();
+  };
+}
+
+/** `promise`, or a rejection with the reason of `signal` as soon as it is aborted. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    if (signal.aborted) abort();
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }
 
 function load(split: "train" | "test", dataDir?: string): Dataset {
@@ -234,15 +317,17 @@ export async function presentTestParallel(
   workers: number,
   dataDir: string | undefined,
   onProgress?: ProgressFn,
+  signal?: AbortSignal,
 ): Promise<Presentation[]> {
   onProgress?.({ done: 0, total: count, phase: "test" });
   if (workers <= 1) {
     const out: Presentation[] = [];
-    const chunk = 250;
-    for (let s = 0; s < count; s += chunk) {
-      const idx = Array.from({ length: Math.min(chunk, count - s) }, (_, k) => s + k);
-      out.push(...presentTest(model, data, idx, seed, protocol.retry));
-      onProgress?.({ done: out.length, total: count, phase: "test" });
+    const presenter = new Presenter(model, seed, protocol.retry);
+    const pause = pauses(signal);
+    for (let i = 0; i < count; i++) {
+      out.push(presenter.present(data.image(i), "test", i, false));
+      if ((i + 1) % 250 === 0 || i + 1 === count) onProgress?.({ done: i + 1, total: count, phase: "test" });
+      await pause();
     }
     return out;
   }
@@ -272,7 +357,7 @@ export async function presentTestParallel(
         }),
       );
     }
-    const shards = await Promise.all(jobs);
+    const shards = await unlessAborted(Promise.all(jobs), signal);
     const out: Presentation[] = [];
     for (const sh of shards) {
       for (let k = 0; k < sh.attempts.length; k++) {
@@ -400,15 +485,21 @@ function bestOf(acc: TestResult["accuracy"]): [string, number] {
 }
 
 /**
- * After a failed new run: removes its directory `out` unless the run got as far as a checkpoint or its
- * summary, so that the same command can be run again once the cause is fixed. A directory that existed before
- * the run (`existedBefore`, e.g. an empty one the user made) is never removed. Returns whether it removed it.
+ * After a failed or interrupted new run: removes what it wrote into `out` unless the run got as far as a
+ * checkpoint or its summary, so that the same command can be run again once the cause is fixed. A directory
+ * that existed before the run (`existedBefore`: an empty one the user made, as a new run takes no other) is
+ * emptied, not removed. Returns whether it removed anything.
  */
 export function discardFailedRun(out: string, existedBefore: boolean): boolean {
-  const kept = ["checkpoint", "summary.json"].some((f) => existsSync(join(out, f)));
-  if (existedBefore || kept || !existsSync(out)) return false;
-  rmSync(out, { recursive: true, force: true });
-  return true;
+  const kept = checkpointDir(out) !== undefined || existsSync(join(out, "summary.json"));
+  if (kept || !existsSync(out)) return false;
+  if (!existedBefore) {
+    rmSync(out, { recursive: true, force: true });
+    return true;
+  }
+  const entries = readdirSync(out);
+  for (const f of entries) rmSync(join(out, f), { recursive: true, force: true });
+  return entries.length > 0;
 }
 
 /** Trains, tests, saves; returns the summary (also written to summary.json). */
@@ -417,15 +508,12 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   let protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, ...o.protocol };
   let config = o.config;
   let from: TrainCheckpoint | undefined;
+  let checkpointEvery = o.checkpointEvery;
   if (o.resume) {
-    const saved = readRunConfig(o.out);
-    if (saved.kind !== o.kind) {
-      throw new InvalidParameterError(
-        `${o.out} holds a ${saved.kind} run; resume it with the matching train command`,
-      );
-    }
-    protocol = saved.protocol;
-    config = saved.config;
+    const { run } = readResumableRun(o.out, o.kind);
+    protocol = run.protocol;
+    config = run.config;
+    checkpointEvery ??= run.checkpointEvery;
     from = readCheckpoint(o.out);
   }
   // Everything that can be checked before training is checked before the run directory is created: the
@@ -460,12 +548,13 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
       config: model.config,
       protocol,
       workers: o.workers,
+      ...(checkpointEvery ? { checkpointEvery } : {}),
     });
   }
 
   const metrics: BlockMetrics[] = from ? from.metrics.slice() : [];
   const metricsPath = join(o.out, "metrics.jsonl");
-  const result = trainUnsupervised(
+  const steps = trainSteps(
     model,
     train,
     protocol,
@@ -480,16 +569,21 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     },
     {
       ...(from ? { from } : {}),
-      ...(o.checkpointEvery
+      ...(checkpointEvery
         ? {
             checkpoint: {
-              every: o.checkpointEvery,
+              every: checkpointEvery,
               save: (c) => writeCheckpoint(o.out, o.kind, model.config as Record<string, unknown>, c),
             },
           }
         : {}),
     },
   );
+  // one example at a time, so that an aborted signal stops the run between two examples
+  const pause = pauses(o.signal);
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) await pause();
+  const result = step.value;
   writeFileAtomicSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
 
   const t1 = performance.now();
@@ -502,6 +596,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     o.workers,
     o.dataDir,
     o.onProgress,
+    o.signal,
   );
   const testResult = scoreTest(
     result.readouts,

@@ -206,6 +206,22 @@ export function trainUnsupervised(
   onProgress?: ProgressFn,
   resume?: { from?: TrainCheckpoint; checkpoint?: CheckpointOptions },
 ): TrainResult {
+  const steps = trainSteps(model, data, options, onProgress, resume);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/**
+ * trainUnsupervised as a generator that yields after every training example (and before the logistic
+ * regression is fitted) and returns the result: a caller can let other work run between two examples, or
+ * stop there (experiments/run.ts does both, so that Ctrl-C stops a run within one example).
+ */
+export function* trainSteps(
+  model: UnsupervisedModel,
+  data: Dataset,
+  options: Partial<ProtocolOptions> = {},
+  onProgress?: ProgressFn,
+  resume?: { from?: TrainCheckpoint; checkpoint?: CheckpointOptions },
+): Generator<void, TrainResult, void> {
   const o = { ...PROTOCOL_DEFAULTS, ...options };
   requireInteger("trainCount", o.trainCount, 1);
   requireInteger("updateInterval", o.updateInterval, 1);
@@ -337,6 +353,7 @@ export function trainUnsupervised(
         });
       }
     }
+    yield;
   }
   const wall = (performance.now() - t0) / 1000;
 

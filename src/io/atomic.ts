@@ -11,10 +11,12 @@
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -161,4 +163,32 @@ export function ensureDirSync(dir: string): void {
       );
     }
   }
+}
+
+/**
+ * A directory replaced as a whole (a checkpoint, a run's plots): `stageDirSync(dir)` gives a fresh, empty
+ * `dir.tmp` (an older one, left by a killed process, is removed) to write the new content into;
+ * `commitDirSync(dir)` then moves `dir` aside to `dir.old`, renames `dir.tmp` into place and removes `dir.old`,
+ * and `discardStagedDirSync(dir)` drops `dir.tmp` after a failure. A kill at any moment leaves the old
+ * content or the new one whole: in `dir`, or, between the two renames, in `dir.old` (or `dir.tmp`) only.
+ */
+export function stageDirSync(dir: string): string {
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  ensureDirSync(tmp);
+  return tmp;
+}
+
+/** Moves the staged `dir.tmp` into place (see stageDirSync). */
+export function commitDirSync(dir: string): void {
+  const old = `${dir}.old`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(`${dir}.tmp`, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Removes the staged `dir.tmp` (see stageDirSync); `dir` is untouched. */
+export function discardStagedDirSync(dir: string): void {
+  rmSync(`${dir}.tmp`, { recursive: true, force: true });
 }

@@ -42,8 +42,8 @@ export interface DiehlCookConfig {
   readonly intensity_Hz_per_unit: number;
   readonly time_ms: number;
   readonly dt_ms: number;
-  /** Ae -> Ai weight ("original"). 22.5 mV. */
-  readonly excToInh_mV: number;
+  /** Ae -> Ai weight ("original" only; a "recurrent" model has no Ai and leaves it out). 22.5 mV. */
+  readonly excToInh_mV?: number;
   /**
    * Ai -> Ae inhibition ("original"), or Ae -> Ae inhibition ("recurrent"). Default by variant: 120 mV for
    * "original" (BindsNET's eth_mnist example; the model class's own default of 17.5 mV gives a weak
@@ -61,11 +61,15 @@ export interface DiehlCookConfig {
   readonly excitatory: Readonly<Partial<AdaptiveLifParams>>;
   /** At most one excitatory spike per step (BindsNET's DiehlAndCookNodes default). */
   readonly oneSpikePerStep: boolean;
-  readonly inhibitory: Readonly<Partial<LifParams>>;
+  /** The Ai neurons ("original" only; left out of a "recurrent" model, like excToInh_mV). */
+  readonly inhibitory?: Readonly<Partial<LifParams>>;
   readonly seed: number;
 }
 
-export const DIEHL_COOK_DEFAULTS: Readonly<Omit<DiehlCookConfig, "inhibition_mV">> = Object.freeze({
+/** The fields of the inhibitory layer Ai, which only the "original" variant has. */
+const AI_FIELDS = ["excToInh_mV", "inhibitory"] as const;
+
+export const DIEHL_COOK_DEFAULTS: Readonly<Required<Omit<DiehlCookConfig, "inhibition_mV">>> = Object.freeze({
   neurons: 400,
   variant: "original" as DiehlCookVariant,
   imageSide: 28,
@@ -83,6 +87,23 @@ export const DIEHL_COOK_DEFAULTS: Readonly<Omit<DiehlCookConfig, "inhibition_mV"
   inhibitory: Object.freeze({ vRest_mV: -60, vReset_mV: -45, vThreshold_mV: -40, tauMem_ms: 10, tRef_ms: 2 }),
   seed: 0,
 });
+
+/**
+ * A "recurrent" config without the Ai fields, which that variant does not use. Their default values (which
+ * config files of older runs hold) are dropped; any other value is refused, as it would have no effect.
+ */
+function withoutAi(c: Required<DiehlCookConfig>): DiehlCookConfig {
+  for (const field of AI_FIELDS) {
+    if (JSON.stringify(c[field]) !== JSON.stringify(DIEHL_COOK_DEFAULTS[field])) {
+      throw new InvalidParameterError(
+        `${field} ${JSON.stringify(c[field])} has no effect in the "recurrent" variant, which has no ` +
+          `inhibitory layer (Ai); drop it, or use variant "original"`,
+      );
+    }
+  }
+  const { excToInh_mV: _w, inhibitory: _ai, ...rest } = c;
+  return rest;
+}
 
 export interface DiehlCookState {
   readonly weights?: Float32Array;
@@ -103,18 +124,19 @@ export class DiehlCook2015 implements UnsupervisedModel {
 
   constructor(config: Partial<DiehlCookConfig> = {}, state: DiehlCookState = {}) {
     const variant = config.variant ?? DIEHL_COOK_DEFAULTS.variant;
-    const c: DiehlCookConfig = Object.freeze({
+    const full: Required<DiehlCookConfig> = {
       ...DIEHL_COOK_DEFAULTS,
       inhibition_mV: variant === "recurrent" ? 500 : 120,
       ...config,
       excitatory: Object.freeze({ ...DIEHL_COOK_DEFAULTS.excitatory, ...(config.excitatory ?? {}) }),
       inhibitory: Object.freeze({ ...DIEHL_COOK_DEFAULTS.inhibitory, ...(config.inhibitory ?? {}) }),
-    });
-    if (c.variant !== "original" && c.variant !== "recurrent") {
+    };
+    if (full.variant !== "original" && full.variant !== "recurrent") {
       throw new InvalidParameterError(
-        `variant must be "original" or "recurrent", got ${JSON.stringify(c.variant)}`,
+        `variant must be "original" or "recurrent", got ${JSON.stringify(full.variant)}`,
       );
     }
+    const c: DiehlCookConfig = Object.freeze(full.variant === "recurrent" ? withoutAi(full) : full);
     this.config = c;
     const n = requireInteger("neurons", c.neurons, 1);
     this.inputSize = c.imageSide * c.imageSide;
@@ -153,8 +175,8 @@ export class DiehlCook2015 implements UnsupervisedModel {
     });
     new IncomingNormalization(this.dense, c.normTotal);
     if (c.variant === "original") {
-      const ai = this.net.addPopulation("Ai", new LIF(n, c.dt_ms, c.inhibitory));
-      this.net.addProjection("Ae->Ai", new OneToOne(this.output, ai, { weights: c.excToInh_mV }));
+      const ai = this.net.addPopulation("Ai", new LIF(n, c.dt_ms, full.inhibitory));
+      this.net.addProjection("Ae->Ai", new OneToOne(this.output, ai, { weights: full.excToInh_mV }));
       this.net.addProjection(
         "Ai->Ae",
         new LateralInhibition(ai, {

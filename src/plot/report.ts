@@ -9,7 +9,8 @@ import { performance } from "node:perf_hooks";
 import { writeFileAtomicSync } from "../io/atomic.ts";
 import { formatPct } from "./common.ts";
 import { escapeXml } from "./svg.ts";
-import { type PlotFile, type PlotRunOptions, type RunFiles, plotRun, readRunFiles } from "./run-plots.ts";
+import type { RunFiles } from "../experiments/run-files.ts";
+import { type PlotFile, type PlotRunOptions, plotRun } from "./run-plots.ts";
 
 const esc = escapeXml;
 
@@ -142,11 +143,10 @@ ${figures}
 /** Renders the run's plots into dir/plots/ and writes dir/report.html; returns its path and the time taken. */
 export async function writeReport(
   dir: string,
-  options: Partial<PlotRunOptions> = {},
+  options: Partial<PlotRunOptions> & { signal?: AbortSignal } = {},
 ): Promise<{ path: string; plots: PlotFile[]; wall_s: number }> {
   const t0 = performance.now();
-  const { plots } = await plotRun(dir, options);
-  const files = readRunFiles(dir);
+  const { plots, files } = await plotRun(dir, options);
   const path = join(dir, "report.html");
   const plot_s = (performance.now() - t0) / 1000;
   writeFileAtomicSync(path, reportHtml({ dir, files, plots, plot_s }));

@@ -13,11 +13,10 @@
  *   spikes        histogram of output spikes per test example (test-spikes.json; skipped for runs that
  *                 predate it)
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { ensureDirSync } from "../io/atomic.ts";
+import { writeFileSync } from "node:fs";
+import { commitDirSync, discardStagedDirSync, ensureDirSync, stageDirSync } from "../io/atomic.ts";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { NotFoundError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import { log } from "../core/log.ts";
 import { poisson } from "../encoding/poisson.ts";
@@ -25,8 +24,8 @@ import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SpikeMonitor, StateMonitor } from "../network/monitors.ts";
 import type { UnsupervisedModel } from "../models/types.ts";
-import type { BlockMetrics } from "../experiments/unsupervised.ts";
-import { loadRunModel, type RunSummary } from "../experiments/run.ts";
+import { loadRunModel } from "../experiments/run.ts";
+import { type RunFiles, readRunFiles } from "../experiments/run-files.ts";
 import type { PlotSpec } from "./common.ts";
 import { renderSvg } from "./svg.ts";
 import { svgToPngAsync } from "./png.ts";
@@ -56,50 +55,6 @@ export interface PlotRunOptions {
 }
 
 export const PLOT_RUN_DEFAULTS: Readonly<PlotRunOptions> = Object.freeze({ examples: 2, png: true });
-
-/** The test-spikes.json file experiments/run.ts writes. */
-export interface TestSpikesFile {
-  readonly spikesPerTestExample: number[];
-}
-
-/** What a run directory holds, parsed. */
-export interface RunFiles {
-  readonly config: {
-    kind: string;
-    config: Record<string, unknown>;
-    protocol: Record<string, unknown>;
-    workers?: number;
-  };
-  readonly summary: RunSummary;
-  readonly metrics: BlockMetrics[];
-  readonly spikesPerTestExample: number[] | null;
-}
-
-function readJson<T>(path: string): T {
-  if (!existsSync(path)) {
-    throw new NotFoundError(`${path} does not exist; is this a finished spikeflow run directory?`, { path });
-  }
-  return JSON.parse(readFileSync(path, "utf8")) as T;
-}
-
-export function readRunFiles(dir: string): RunFiles {
-  const metricsPath = join(dir, "metrics.jsonl");
-  const metrics = existsSync(metricsPath)
-    ? readFileSync(metricsPath, "utf8")
-        .split("\n")
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as BlockMetrics)
-    : [];
-  const spikesPath = join(dir, "test-spikes.json");
-  return {
-    config: readJson(join(dir, "config.json")),
-    summary: readJson(join(dir, "summary.json")),
-    metrics,
-    spikesPerTestExample: existsSync(spikesPath)
-      ? readJson<TestSpikesFile>(spikesPath).spikesPerTestExample
-      : null,
-  };
-}
 
 interface Activity {
   readonly populations: RasterPopulation[];
@@ -309,39 +264,68 @@ export function runPlotSpecs(
 /**
  * Renders named specs into `plotDir` as NAME.svg and (unless `png` is false) NAME.png. Any run kind can use
  * it (the spiking-RNN commands pass the rnn.ts specs). Plots are regenerated at will, so plain writes (no
- * fsync) are enough; PNGs render on the thread pool while the next SVG is drawn.
+ * fsync) are enough; PNGs render on the thread pool while the next SVG is drawn. An aborted `signal` stops it
+ * between two plots (with the signal's reason).
  */
 export async function writePlots(
   plotDir: string,
   specs: readonly { name: string; spec: PlotSpec }[],
-  options: { png?: boolean } = {},
+  options: { png?: boolean; signal?: AbortSignal } = {},
 ): Promise<PlotFile[]> {
   ensureDirSync(plotDir);
   const plots: PlotFile[] = [];
   const pngs: Promise<void>[] = [];
-  for (const { name, spec } of specs) {
-    const r = renderSvg(spec);
-    writeFileSync(join(plotDir, `${name}.svg`), r.svg);
-    if (options.png !== false) {
-      pngs.push(svgToPngAsync(r.svg).then((png) => writeFileSync(join(plotDir, `${name}.png`), png)));
+  try {
+    for (const { name, spec } of specs) {
+      if (options.signal) {
+        // let a SIGINT handler run between two plots
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        options.signal.throwIfAborted();
+      }
+      const r = renderSvg(spec);
+      writeFileSync(join(plotDir, `${name}.svg`), r.svg);
+      if (options.png !== false) {
+        const png = svgToPngAsync(r.svg).then((png) => writeFileSync(join(plotDir, `${name}.png`), png));
+        png.catch(() => {}); // awaited below; not an unhandled rejection while the next plot is drawn
+        pngs.push(png);
+      }
+      plots.push({ name, title: r.title, caption: r.caption, svg: r.svg });
     }
-    plots.push({ name, title: r.title, caption: r.caption, svg: r.svg });
+  } finally {
+    // no PNG is written after this returns or throws
+    await Promise.allSettled(pngs);
   }
   await Promise.all(pngs);
+  options.signal?.throwIfAborted();
   return plots;
 }
 
-/** Renders every plot of the run in `dir` into dir/plots/ (SVG and PNG); returns them and the time taken. */
+/**
+ * Renders every plot of the run in `dir` (its files checked first: run-files.ts) and replaces dir/plots/ with
+ * them as a whole (SVG and PNG, drawn in dir/plots.tmp: stageDirSync), so plots/ holds one complete set, old or
+ * new, whenever the drawing stops. Returns the plots, the run's files and the time taken.
+ */
 export async function plotRun(
   dir: string,
-  options: Partial<PlotRunOptions> = {},
-): Promise<{ plots: PlotFile[]; wall_s: number }> {
+  options: Partial<PlotRunOptions> & { signal?: AbortSignal } = {},
+): Promise<{ plots: PlotFile[]; files: RunFiles; wall_s: number }> {
   const t0 = performance.now();
   const o = { ...PLOT_RUN_DEFAULTS, ...options };
   const files = readRunFiles(dir);
   const { model, readouts } = await loadRunModel(join(dir, "model"), false);
   const test = loadMnist({ split: "test", ...(o.dataDir ? { dir: o.dataDir } : {}) });
   const specs = runPlotSpecs(files, model, readouts.assigner.assignments, test, o);
-  const plots = await writePlots(join(dir, "plots"), specs, { png: o.png });
-  return { plots, wall_s: (performance.now() - t0) / 1000 };
+  const plotDir = join(dir, "plots");
+  let plots: PlotFile[];
+  try {
+    plots = await writePlots(stageDirSync(plotDir), specs, {
+      png: o.png,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } catch (e) {
+    discardStagedDirSync(plotDir);
+    throw e;
+  }
+  commitDirSync(plotDir);
+  return { plots, files, wall_s: (performance.now() - t0) / 1000 };
 }

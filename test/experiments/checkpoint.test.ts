@@ -1,11 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { FormatError } from "../../src/core/errors.ts";
 import { tmpdir } from "node:os";
+import { finishedRun } from "../helpers/runs.ts";
 import { join } from "node:path";
-import { discardFailedRun, runUnsupervised } from "../../src/experiments/run.ts";
+import { checkpointExamples, discardFailedRun, runUnsupervised } from "../../src/experiments/run.ts";
 
 const CLI = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const TRAIN = 1500;
@@ -98,18 +107,32 @@ test("a run killed with SIGKILL and resumed ends bit-identical to an uninterrupt
   }
 });
 
-test("resuming a directory without a checkpoint says how to make one", async () => {
+test("resume refuses a finished run, a run without a checkpoint and a run of another kind, naming the fix", async () => {
   const root = mkdtempSync(join(tmpdir(), "spikeflow-ckpt-"));
   try {
-    await runUnsupervised({
-      kind: "lcsnn",
-      config: { filters: 3 },
-      protocol: { trainCount: 20, testCount: 5, updateInterval: 10, logreg: false },
-      out: root,
-      workers: 1,
-    });
+    await finishedRun(root);
+    assert.equal(checkpointExamples(root), 10, "the checkpoint of a finished run is kept");
+    const summary = readFileSync(join(root, "summary.json"));
+    const resume = (kind: "lcsnn" | "diehl-cook-2015") =>
+      runUnsupervised({ kind, config: {}, protocol: {}, out: root, workers: 1, resume: true });
+    // a finished run is not trained again from its last checkpoint
     await assert.rejects(
-      runUnsupervised({ kind: "lcsnn", config: {}, protocol: {}, out: root, workers: 1, resume: true }),
+      resume("lcsnn"),
+      new RegExp(
+        `${root} is a finished run \\(it has summary\\.json\\), so there is nothing to resume; ` +
+          `re-test its model with "spikeflow eval ${root}"`,
+      ),
+    );
+    assert.deepEqual(readFileSync(join(root, "summary.json")), summary, "summary.json is untouched");
+    await assert.rejects(
+      resume("diehl-cook-2015"),
+      /holds a run of kind "lcsnn" \(config\.json\), not "diehl-cook-2015"; resume it with "spikeflow train lcsnn --resume /,
+    );
+    rmSync(join(root, "summary.json"));
+    rmSync(join(root, "checkpoint"), { recursive: true });
+    assert.equal(checkpointExamples(root), undefined);
+    await assert.rejects(
+      resume("lcsnn"),
       /has no checkpoint to resume from; start the run with --checkpoint-every/,
     );
   } finally {
@@ -130,7 +153,7 @@ test("a damaged config.json is a typed error naming the file", async () => {
   }
 });
 
-test("a failed new run's directory is removed unless it reached a checkpoint or its summary, or existed before", () => {
+test("a failed new run's directory is removed unless it reached a checkpoint or its summary; one made before is emptied", () => {
   const root = mkdtempSync(join(tmpdir(), "spikeflow-discard-"));
   try {
     const early = join(root, "early");
@@ -139,6 +162,10 @@ test("a failed new run's directory is removed unless it reached a checkpoint or 
     writeFileSync(join(early, "metrics.jsonl"), "");
     const checkpointed = join(root, "checkpointed");
     mkdirSync(join(checkpointed, "checkpoint"), { recursive: true });
+    writeFileSync(join(checkpointed, "checkpoint", "model.json"), "{}");
+    // killed while its first checkpoint was written: nothing to resume from
+    const halfCheckpointed = join(root, "half-checkpointed");
+    mkdirSync(join(halfCheckpointed, "checkpoint.tmp"), { recursive: true });
     const summarised = join(root, "summarised");
     mkdirSync(summarised);
     writeFileSync(join(summarised, "summary.json"), "{}");
@@ -148,12 +175,16 @@ test("a failed new run's directory is removed unless it reached a checkpoint or 
 
     assert.equal(discardFailedRun(early, false), true);
     assert.equal(existsSync(early), false);
+    assert.equal(discardFailedRun(halfCheckpointed, false), true);
+    assert.equal(existsSync(halfCheckpointed), false);
     for (const dir of [checkpointed, summarised]) {
       assert.equal(discardFailedRun(dir, false), false, dir);
       assert.ok(existsSync(dir), dir);
     }
+    // the (empty) directory the user made is kept, emptied of what the run wrote
+    assert.equal(discardFailedRun(usersOwn, true), true);
+    assert.deepEqual(readdirSync(usersOwn), []);
     assert.equal(discardFailedRun(usersOwn, true), false);
-    assert.ok(existsSync(join(usersOwn, "config.json")));
     assert.equal(discardFailedRun(join(root, "never-made"), false), false);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -45,7 +45,11 @@ test("the config files train writes parse back to the same kind, config and prot
     assert.deepEqual(parsed.config, raw.config);
     assert.deepEqual(parsed.protocol, raw.protocol);
     assert.equal(parsed.workers, 2);
+    assert.equal(parsed.checkpointEvery, undefined);
   }
+  // --checkpoint-every is recorded, so that --resume keeps writing checkpoints
+  const every = JSON.stringify({ ...JSON.parse(SMALL.lcsnn), checkpointEvery: 500 });
+  assert.equal(parseRunConfig(every, "run/config.json").checkpointEvery, 500);
 });
 
 test("damaged config files give FormatErrors that name the file and the field", () => {
@@ -78,6 +82,14 @@ test("damaged config files give FormatErrors that name the file and the field", 
     [edit((c) => (c.protocol.retry = { minSpikes: 5 })), /protocol\.retry\.maxRetries is missing/],
     [edit((c) => (c.protocol.extra = 1)), /protocol\.extra is not a known field/],
     [edit((c) => (c.protocol.logreg = "yes" as never)), /protocol\.logreg must be true or false/],
+    [
+      edit((c) => (c.checkpointEvery = 300 as never)),
+      /checkpointEvery 300 must be a multiple of protocol\.updateInterval 250/,
+    ],
+    [
+      edit((c) => (c.checkpointEvery = 0 as never)),
+      /checkpointEvery must be an integer in \[1, 10000000\], got 0/,
+    ],
   ];
   for (const [text, pattern] of cases) {
     assert.throws(

@@ -151,3 +151,32 @@ test("a low-activity retry that would exceed one spike per step is not made (war
   assert.equal(attempts, 3, "the first two retries run, the third is skipped");
   assert.ok(logs.some((r) => r.id === "retry-rate-limit"));
 });
+
+test("a recurrent Diehl & Cook config has no inhibitory-layer fields; old defaults load, other values are refused", () => {
+  const original = new DiehlCook2015({ neurons: 4 });
+  assert.equal(original.config.excToInh_mV, 22.5);
+  assert.equal(original.config.inhibitory?.tauMem_ms, 10);
+  assert.ok(original.net.populationNames.includes("Ai"));
+  const recurrent = new DiehlCook2015({ neurons: 4, variant: "recurrent" });
+  assert.ok(
+    !("excToInh_mV" in recurrent.config) && !("inhibitory" in recurrent.config),
+    "config.json leaves them out",
+  );
+  assert.ok(!recurrent.net.populationNames.includes("Ai"));
+  assert.equal(recurrent.config.inhibition_mV, 500);
+  // the config of a recurrent run written before: the fields at their defaults, dropped
+  const older = new DiehlCook2015({ ...original.config, variant: "recurrent", inhibition_mV: 500 });
+  assert.deepEqual(older.config, recurrent.config);
+  for (const [field, value] of [
+    ["excToInh_mV", 10],
+    ["inhibitory", { tauMem_ms: 20 }],
+  ] as const) {
+    assert.throws(
+      () => new DiehlCook2015({ neurons: 4, variant: "recurrent", [field]: value }),
+      new RegExp(
+        `^InvalidParameterError: ${field} .* has no effect in the "recurrent" variant, which has no inhibitory ` +
+          `layer \\(Ai\\); drop it, or use variant "original"`,
+      ),
+    );
+  }
+});

@@ -1,0 +1,208 @@
+/**
+ * The files of an unsupervised run directory (experiments/run.ts writes them) as `plot` and `report` read them:
+ * config.json through its strict parser (run-config.ts); summary.json, metrics.jsonl and test-spikes.json field
+ * by field with the checks of io/json-file.ts (as the spiking-RNN run files are read), and against config.json
+ * (kind, seed, test count). A damaged, hand-edited or mixed file is a FormatError that names the file (and the
+ * line of metrics.jsonl) and the field, never an exception from inside a plot or a "NaN" in report.html.
+ * metrics.jsonl and test-spikes.json are optional (runs that predate them draw no accuracy or spikes plot).
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { FormatError } from "../core/errors.ts";
+import {
+  type FieldCheck,
+  checkFields,
+  isCount,
+  isFraction,
+  isNonNegative,
+  isObject,
+  objectField,
+  parseRunJson,
+  readRunJson,
+  readRunText,
+} from "../io/json-file.ts";
+import { type RunSummary, readRunConfig } from "./run.ts";
+import type { RunConfigFile } from "./run-config.ts";
+import { type BlockMetrics, READOUTS } from "./unsupervised.ts";
+
+/** What a run directory holds, parsed and checked. */
+export interface RunFiles {
+  readonly config: RunConfigFile;
+  readonly summary: RunSummary;
+  readonly metrics: BlockMetrics[];
+  readonly spikesPerTestExample: number[] | null;
+}
+
+/** The test-spikes.json file experiments/run.ts writes. */
+export interface TestSpikesFile {
+  readonly spikesPerTestExample: number[];
+}
+
+const DAMAGED = "the run directory is damaged (re-run training to rewrite it)";
+/** metrics.jsonl and test-spikes.json: the plots can do without them. */
+const OPTIONAL = "delete the file to draw the other plots, or re-run training to rewrite it";
+const VOTING = ["all-activity", "proportion", "ngram"] as const;
+const RUNNING = "a fraction in [0, 1], or null before any label assignment";
+
+/** config.json (strict, run-config.ts), summary.json, and metrics.jsonl and test-spikes.json if present. */
+export function readRunFiles(dir: string): RunFiles {
+  const config = readRunConfig(dir);
+  const summary = readRunSummary(join(dir, "summary.json"), config);
+  const metricsPath = join(dir, "metrics.jsonl");
+  const spikesPath = join(dir, "test-spikes.json");
+  return {
+    config,
+    summary,
+    metrics: existsSync(metricsPath) ? readRunMetrics(metricsPath) : [],
+    spikesPerTestExample: existsSync(spikesPath) ? readTestSpikes(spikesPath, config) : null,
+  };
+}
+
+/**
+ * Checks of a map from readout names (`names`, no others) to values that pass `ok`: every name when `all`
+ * (metrics.jsonl), otherwise those present.
+ */
+function readoutChecks(
+  where: string,
+  hint: string,
+  map: Record<string, unknown>,
+  names: readonly string[],
+  all: boolean,
+  ok: (v: unknown) => boolean,
+  what: string,
+): FieldCheck[] {
+  for (const key of Object.keys(map)) {
+    if (!names.includes(key)) {
+      throw new FormatError(`${where}: "${key}" is not a readout (readouts: ${names.join(", ")}); ${hint}`, {
+        file: where,
+      });
+    }
+  }
+  return names.filter((k) => all || k in map).map((k) => [k, ok, what] as const);
+}
+
+/** A confusion matrix as scoreTest writes it: K rows of K or K + 1 ("none") counts. */
+function isConfusionMatrix(v: unknown): boolean {
+  if (!Array.isArray(v) || v.length === 0 || !Array.isArray(v[0])) return false;
+  const cols = (v[0] as unknown[]).length;
+  if (cols !== v.length && cols !== v.length + 1) return false;
+  return v.every((row) => Array.isArray(row) && row.length === cols && row.every((x) => isCount(x)));
+}
+
+const seconds: FieldCheck[1] = isNonNegative;
+
+/** summary.json, checked field by field and against config.json (kind, seed, test count). */
+export function readRunSummary(path: string, config: RunConfigFile): RunSummary {
+  const text = readRunText(path, "is this a finished spikeflow run directory?");
+  const doc = parseRunJson<Record<string, unknown>>(text, path, DAMAGED);
+  /** Field `field` of `parent` (named `prefix` in the file) must be an object whose fields pass `checks`. */
+  const section = (
+    parent: Record<string, unknown>,
+    prefix: string,
+    field: string,
+    what: string,
+    checks: (o: Record<string, unknown>) => readonly FieldCheck[],
+  ) => {
+    const o = objectField(path, DAMAGED, parent, field, what, prefix);
+    checkFields(path, DAMAGED, o, checks(o), `${prefix}${field}.`);
+    return o;
+  };
+  /** The field must hold config.json's `value`. */
+  const same = (field: string, value: unknown, what: string): FieldCheck => [
+    field,
+    (v) => v === value,
+    `${JSON.stringify(value)}, the ${what} of config.json`,
+  ];
+  const isText = (v: unknown) => typeof v === "string";
+  checkFields(path, DAMAGED, doc, [
+    same("kind", config.kind, "kind"),
+    same("seed", config.protocol.seed, "seed"),
+    ["config", isObject, "an object (the model configuration)"],
+    ["bestReadout", isText, "a readout name"],
+    ["bestAccuracy", isFraction, "a fraction in [0, 1]"],
+    ["wall_s", seconds, "seconds >= 0"],
+    ["workers", (v) => isCount(v, 1), "a positive integer"],
+  ]);
+  section(doc, "", "protocol", "the training and test protocol", () => [
+    same("testCount", config.protocol.testCount, "test count"),
+  ]);
+  const test = section(doc, "", "test", "the test results", () => [
+    ["spikesPerExample", isNonNegative, "a number >= 0"],
+    ["retriesPerExample", isNonNegative, "a number >= 0"],
+    ["wall_s", seconds, "seconds >= 0"],
+    ["imagesPerSecond", isNonNegative, "a number >= 0"],
+  ]);
+  section(test, "test.", "accuracy", "test accuracy per readout", (o) =>
+    readoutChecks(path, DAMAGED, o, READOUTS, false, isFraction, "a fraction in [0, 1]"),
+  );
+  section(test, "test.", "confusion", "a matrix per readout", (o) =>
+    readoutChecks(path, DAMAGED, o, READOUTS, false, isConfusionMatrix, "K rows of K or K + 1 counts"),
+  );
+  section(doc, "", "train", "the training timings", () => [
+    ["wall_s", seconds, "seconds >= 0"],
+    ["imagesPerSecond", isNonNegative, "a number >= 0"],
+    ["spikesPerExample", isNonNegative, "a number >= 0"],
+    same("examples", config.protocol.trainCount, "training count"),
+  ]);
+  section(doc, "", "versions", "spikeflow and Node versions", () => [
+    ["spikeflow", isText, "a version string"],
+    ["node", isText, "a version string"],
+  ]);
+  if (doc.paper !== undefined) {
+    section(doc, "", "paper", "the paper's result, or absent", () => [
+      ["label", isText, "a string"],
+      ["accuracy_pct", (v) => isNonNegative(v) && (v as number) <= 100, "a percentage in [0, 100]"],
+      ["sd_pct", (v) => v === undefined || isNonNegative(v), "a number >= 0 or absent"],
+    ]);
+  }
+  return doc as unknown as RunSummary;
+}
+
+/** metrics.jsonl: one BlockMetrics object per line (blank lines skipped), `examples` increasing. */
+export function readRunMetrics(path: string): BlockMetrics[] {
+  const lines = readRunText(path, OPTIONAL).split("\n");
+  const out: BlockMetrics[] = [];
+  let before = 0;
+  lines.forEach((line, k) => {
+    if (line.trim() === "") return;
+    const where = `${path}, line ${k + 1}`;
+    const m = parseRunJson<Record<string, unknown>>(line, where, OPTIONAL);
+    checkFields(where, OPTIONAL, m, [
+      [
+        "examples",
+        (v) => isCount(v, before + 1),
+        `a count of training examples > ${before} (the line before)`,
+      ],
+      ["nuPost", isNonNegative, "a learning rate >= 0"],
+      ["spikesPerExample", isNonNegative, "a number >= 0"],
+      ["retriesPerExample", isNonNegative, "a number >= 0"],
+      ["elapsed_s", seconds, "seconds >= 0"],
+      ["imagesPerSecond", isNonNegative, "a number >= 0"],
+    ]);
+    const accuracy = objectField(where, OPTIONAL, m, "accuracy", "running accuracy per voting readout");
+    checkFields(
+      where,
+      OPTIONAL,
+      accuracy,
+      readoutChecks(where, OPTIONAL, accuracy, VOTING, true, (v) => v === null || isFraction(v), RUNNING),
+      "accuracy.",
+    );
+    before = m.examples as number;
+    out.push(m as unknown as BlockMetrics);
+  });
+  return out;
+}
+
+/** test-spikes.json: one spike count per test example of config.json's protocol. */
+export function readTestSpikes(path: string, config: RunConfigFile): number[] {
+  const doc = readRunJson<Record<string, unknown>>(path, OPTIONAL);
+  const n = config.protocol.testCount;
+  checkFields(path, OPTIONAL, doc, [
+    [
+      "spikesPerTestExample",
+      (v) => Array.isArray(v) && v.length === n && v.every((x) => isCount(x)),
+      `an array of ${n} spike counts (one per test example of config.json's protocol)`,
+    ],
+  ]);
+  return (doc as unknown as TestSpikesFile).spikesPerTestExample;
+}
