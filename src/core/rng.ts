@@ -42,10 +42,14 @@ function hashKeyPart(h: number, part: StreamKey): number {
 }
 
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  /**
+   * The four state words. An Int32Array rather than four number fields: V8 stores a field as a small integer
+   * until a value outgrows 31 bits and then changes its representation, which deoptimised every caller of
+   * nextU32 again and again (thousands of times in an LC-SNN run, where a generator is created per
+   * example); typed-array elements keep one representation. The words are read as int32 and every
+   * operation below is 32-bit, so the sequence is the same as with uint32 words.
+   */
+  private readonly s = new Int32Array(4);
   private spareNormal = NaN;
 
   /** Use `createRng(seed, ...stream)` rather than the constructor. */
@@ -59,27 +63,27 @@ export class Rng {
       t = Math.imul(t ^ (t >>> 15), 0x735a2d97);
       return (t ^ (t >>> 15)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const s = this.s;
+    s[0] = next();
+    s[1] = next();
+    s[2] = next();
+    s[3] = next();
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
   }
 
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
-    const s0 = this.s0;
-    const s1 = this.s1;
-    const s2 = this.s2;
-    const s3 = this.s3;
+    const s = this.s;
+    const s0 = s[0];
+    const s1 = s[1];
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
-    this.s2 = s2 ^ s0;
-    this.s3 = s3 ^ s1;
-    this.s1 = s1 ^ this.s2;
-    this.s0 = s0 ^ this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
+    const s2 = s[2] ^ s0;
+    const s3 = s[3] ^ s1;
+    s[1] = s1 ^ s2;
+    s[0] = s0 ^ s3;
+    s[2] = s2 ^ t;
+    s[3] = rotl(s3, 11);
     return r;
   }
 
