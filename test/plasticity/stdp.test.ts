@@ -119,3 +119,16 @@ test("normalisation sets each neuron's incoming sum to the total and leaves an a
   assert.ok(Math.abs(col0 - 78) < 1e-4);
   assert.deepEqual([proj.w[1], proj.w[3], proj.w[5]], [0, 0, 0]);
 });
+
+test("STDP and trace parameters are checked: a misspelled rate or a non-finite trace scale is refused", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new ScriptedPopulation(1, {}));
+  const post = net.addPopulation("post", new ScriptedPopulation(1, {}));
+  const proj = net.addProjection("p", new TinyDense(pre, post, new Float32Array([0.5])));
+
+  assert.throws(
+    () => postPre(proj, 1, { nu_post: 0.1 } as never),
+    /Stdp params: unknown option "nu_post" \(did you mean nuPost\?\)/,
+  );
+  assert.throws(() => new SpikeTrace(pre, 1, { scale: NaN }), /trace scale must be a finite number, got NaN/);
+});
