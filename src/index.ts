@@ -13,6 +13,8 @@ export type { LogLevel, LogRecord } from "./core/log.ts";
 export * from "./network/types.ts";
 export * from "./network/network.ts";
 export * from "./network/monitors.ts";
+export * from "./network/linear-readout.ts";
+export * from "./network/current-drive.ts";
 export * from "./neurons/index.ts";
 export * from "./projections/index.ts";
 export * from "./plasticity/index.ts";

@@ -5,7 +5,19 @@ import assert from "node:assert/strict";
 // name through its "exports"): the browser-safe core, the Node-side folders and any file under src/.
 test("the package name resolves the core, the folder entries and files under src/", async () => {
   const core = await import("spikeflow");
-  for (const name of ["Network", "LIF", "createRng", "trainRateRnn", "transferRateRnn", "searchScale"]) {
+  for (const name of [
+    "Network",
+    "LIF",
+    "createRng",
+    "trainRateRnn",
+    "transferRateRnn",
+    "searchScale",
+    "LinearReadout",
+    "HeldCurrentDrive",
+    "SpikeMonitor",
+    "StateMonitor",
+    "SpikeCounter",
+  ]) {
     assert.equal(typeof (core as Record<string, unknown>)[name], "function", `spikeflow exports ${name}`);
   }
   const data = await import("spikeflow/data");

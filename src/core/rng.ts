@@ -158,3 +158,18 @@ export function createRng(seed: number, ...stream: StreamKey[]): Rng {
   for (const part of stream) h = hashKeyPart(h, part);
   return new Rng(h);
 }
+
+/**
+ * Throws `InvalidParameterError` unless `rng` is a generator (an object with the `Rng` methods). `what` names
+ * the caller and `streamKey` the stream key the message suggests, e.g. `"poisson", exampleIndex`.
+ */
+export function requireRng(what: string, rng: unknown, streamKey: string): Rng {
+  if (typeof (rng as Partial<Rng> | null | undefined)?.geometric !== "function") {
+    throw new InvalidParameterError(
+      `${what} needs a random generator: pass rng: createRng(seed, ${streamKey}) in its options ` +
+        `(got ${rng === undefined ? "no rng" : String(rng)}); give each independent use its own stream`,
+      { what },
+    );
+  }
+  return rng as Rng;
+}

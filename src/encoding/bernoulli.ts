@@ -9,7 +9,12 @@
  */
 import { EncodingRangeError, requireFinite } from "../core/errors.ts";
 import type { Rng } from "../core/rng.ts";
-import { requireNonNegativeValues, resolveSteps, trainFromProbabilities } from "./common.ts";
+import {
+  requireEncoderOptions,
+  requireNonNegativeValues,
+  resolveSteps,
+  trainFromProbabilities,
+} from "./common.ts";
 import type { WindowOptions } from "./common.ts";
 import type { SpikeTrain } from "./spike-train.ts";
 
@@ -22,6 +27,7 @@ export interface BernoulliOptions extends WindowOptions {
 
 /** Encodes non-negative intensities as per-step Bernoulli trains. Does not modify `values`. */
 export function bernoulli(values: ArrayLike<number>, opts: BernoulliOptions): SpikeTrain {
+  requireEncoderOptions("bernoulli", opts, ["maxProb", "rng"], true);
   const steps = resolveSteps(opts, "bernoulli");
   const maxProb = requireFinite("maxProb", opts.maxProb ?? 1);
   if (maxProb < 0 || maxProb > 1) {

@@ -9,7 +9,8 @@
  * order, so a seed fixes the whole train.
  */
 import { EncodingRangeError, InvalidParameterError, requireInteger } from "../core/errors.ts";
-import type { Rng } from "../core/rng.ts";
+import { type Rng, requireRng } from "../core/rng.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import { SpikeTrain } from "./spike-train.ts";
 
@@ -21,6 +22,23 @@ export interface WindowOptions {
   readonly duration_ms?: number;
   /** Step length in ms (needed with `duration_ms`). */
   readonly dt_ms?: number;
+}
+
+/** The keys of `WindowOptions`. */
+export const WINDOW_KEYS: readonly string[] = Object.freeze(["steps", "duration_ms", "dt_ms"]);
+
+/**
+ * Checks an encoder's options once: no key outside the window's and `extra` (a misspelling names the closest
+ * valid key), and, when `needsRng`, a generator in `rng`.
+ */
+export function requireEncoderOptions(
+  what: string,
+  opts: object,
+  extra: readonly string[],
+  needsRng: boolean,
+): void {
+  requireKnownKeys(`${what} options`, opts, [...WINDOW_KEYS, ...extra]);
+  if (needsRng) requireRng(what, (opts as { rng?: unknown }).rng, `"${what}", exampleIndex`);
 }
 
 /** The number of steps of a window (see `WindowOptions`). */

@@ -12,7 +12,12 @@
  * threshold / (1 - e^-5), about 1.007 * threshold, spikes inside it. Deterministic (no rng).
  */
 import { requirePositive } from "../core/errors.ts";
-import { requireNonNegativeValues, resolveSteps, trainFromFirstSpikes } from "./common.ts";
+import {
+  requireEncoderOptions,
+  requireNonNegativeValues,
+  resolveSteps,
+  trainFromFirstSpikes,
+} from "./common.ts";
 import type { WindowOptions } from "./common.ts";
 import type { SpikeTrain } from "./spike-train.ts";
 
@@ -37,6 +42,7 @@ const FLOOR_SLACK = 1e-9;
 
 /** Encodes non-negative values by the latency of their single spikes. Does not modify `values`. */
 export function latency(values: ArrayLike<number>, opts: LatencyOptions): SpikeTrain {
+  requireEncoderOptions("latency", opts, ["tau_ms", "threshold"], false);
   const dt_ms = requirePositive("dt_ms", opts.dt_ms);
   const steps = resolveSteps(opts, "latency");
   const tau_ms = requirePositive("tau_ms", opts.tau_ms ?? (steps * dt_ms) / LATENCY_DEFAULTS.windowInTau);

@@ -14,7 +14,12 @@
  */
 import { EncodingRangeError, requirePositive } from "../core/errors.ts";
 import type { Rng } from "../core/rng.ts";
-import { requireNonNegativeValues, resolveSteps, trainFromProbabilities } from "./common.ts";
+import {
+  requireEncoderOptions,
+  requireNonNegativeValues,
+  resolveSteps,
+  trainFromProbabilities,
+} from "./common.ts";
 import type { WindowOptions } from "./common.ts";
 import type { SpikeTrain } from "./spike-train.ts";
 
@@ -30,6 +35,7 @@ const P_ROUNDING = 1e-12;
 
 /** Encodes rates in Hz as independent per-step Bernoulli spike trains. Does not modify `rates_Hz`. */
 export function poisson(rates_Hz: ArrayLike<number>, opts: PoissonOptions): SpikeTrain {
+  requireEncoderOptions("poisson", opts, ["rng"], true);
   const dt_ms = requirePositive("dt_ms", opts.dt_ms);
   const steps = resolveSteps(opts, "poisson");
   requireNonNegativeValues(rates_Hz, "poisson", " Hz");

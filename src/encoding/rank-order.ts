@@ -6,7 +6,12 @@
  * so the largest value spikes at step 0 and the smallest nonzero one at step steps - 1. Equal values spike in
  * the same step; when every nonzero value is equal they all spike at step 0. Deterministic (no rng).
  */
-import { requireNonNegativeValues, resolveSteps, trainFromFirstSpikes } from "./common.ts";
+import {
+  requireEncoderOptions,
+  requireNonNegativeValues,
+  resolveSteps,
+  trainFromFirstSpikes,
+} from "./common.ts";
 import type { WindowOptions } from "./common.ts";
 import type { SpikeTrain } from "./spike-train.ts";
 
@@ -14,6 +19,7 @@ export type RankOrderOptions = WindowOptions;
 
 /** Encodes non-negative values by the order of their single spikes. Does not modify `values`. */
 export function rankOrder(values: ArrayLike<number>, opts: RankOrderOptions): SpikeTrain {
+  requireEncoderOptions("rankOrder", opts, [], false);
   const steps = resolveSteps(opts, "rankOrder");
   requireNonNegativeValues(values, "rankOrder");
   let vMax = 0;

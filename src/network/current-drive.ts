@@ -15,6 +15,7 @@
  * and rows that are all zero are skipped.
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import type { Drive, Population } from "./types.ts";
 
 export type HoldAlign = "floor" | "round";
@@ -50,6 +51,7 @@ export class HeldCurrentDrive implements Drive {
     u: ArrayLike<number>,
     opts: HeldCurrentOptions,
   ) {
+    requireKnownKeys("HeldCurrentDrive options", opts, ["holdSteps", "align", "port"]);
     requireInteger("size", size, 1);
     requireInteger("channels", channels, 1);
     this.holdSteps = requireInteger("holdSteps", opts.holdSteps, 1);
@@ -68,6 +70,7 @@ export class HeldCurrentDrive implements Drive {
         `input u has ${u.length} values, not a positive multiple of ${channels} channels (time-major, u[t * channels + c])`,
       );
     }
+    for (let k = 0; k < weights.length; k++) requireFinite(`input weights[${k}]`, weights[k]);
     const rows = u.length / channels;
     this.size = size;
     this.rowCurrent = new Float32Array(rows * size);

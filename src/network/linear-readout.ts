@@ -7,6 +7,7 @@
  * The trace grows by doubling only when more steps are recorded than `capacity`; size it to the run.
  */
 import { ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import type { Monitor } from "./network.ts";
 
 export interface LinearReadoutOptions {
@@ -33,6 +34,7 @@ export class LinearReadout implements Monitor {
     weights: ArrayLike<number>,
     opts: LinearReadoutOptions = {},
   ) {
+    requireKnownKeys("LinearReadout options", opts, ["bias", "capacity"]);
     if (weights.length !== source.length) {
       throw new ShapeMismatchError(
         `readout has ${weights.length} weights but its source has ${source.length} entries; give one weight per entry`,

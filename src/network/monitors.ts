@@ -10,8 +10,16 @@
  */
 import { InvalidParameterError, requireInteger } from "../core/errors.ts";
 import { log } from "../core/log.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import type { Population } from "./types.ts";
 import type { Monitor } from "./network.ts";
+
+export interface SpikeMonitorOptions {
+  /** Events to preallocate. Default 4096; the buffers double when full. */
+  readonly initialCapacity?: number;
+  /** Most events to keep; one more throws instead of dropping. Default: no limit. */
+  readonly maxEvents?: number;
+}
 
 export class SpikeMonitor implements Monitor {
   private stepsBuf: Int32Array;
@@ -21,11 +29,12 @@ export class SpikeMonitor implements Monitor {
 
   constructor(
     readonly population: Population,
-    opts: { initialCapacity?: number; maxEvents?: number } = {},
+    opts: SpikeMonitorOptions = {},
   ) {
+    requireKnownKeys("SpikeMonitor options", opts, ["initialCapacity", "maxEvents"]);
     const cap = opts.initialCapacity ?? 4096;
     requireInteger("initialCapacity", cap, 1);
-    this.maxEvents = opts.maxEvents ?? Infinity;
+    this.maxEvents = opts.maxEvents === undefined ? Infinity : requireInteger("maxEvents", opts.maxEvents, 1);
     this.stepsBuf = new Int32Array(cap);
     this.neuronsBuf = new Int32Array(cap);
   }
@@ -103,6 +112,7 @@ export class StateMonitor implements Monitor {
     readonly variable: string,
     opts: StateMonitorOptions = {},
   ) {
+    requireKnownKeys("StateMonitor options", opts, ["neurons", "every", "window"]);
     population.state(variable); // throws NotFoundError for an unknown variable
     const ids = opts.neurons
       ? Int32Array.from(opts.neurons)
@@ -165,7 +175,11 @@ export class StateMonitor implements Monitor {
     return this.window === undefined ? this.written : Math.min(this.written, this.window);
   }
 
-  /** Samples in time order as [sample][neuron] (a copy), and their step indices. */
+  /**
+   * The samples in time order and their step indices (copies). `data` is one flat Float32Array of
+   * `length * neurons.length` values: sample s of the k-th recorded neuron is `data[s * neurons.length + k]`
+   * (sample-major); `trace(k)` extracts one neuron's series.
+   */
   values(): { steps: Int32Array; data: Float32Array } {
     const n = this.neurons.length;
     const len = this.length;

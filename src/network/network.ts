@@ -7,7 +7,14 @@
  *   5. record monitors.
  * `run` ends by calling each projection's `afterRun` (per-example weight normalisation) when learning.
  */
-import { InvalidParameterError, NotFoundError, requireInteger, requirePositive } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  NotFoundError,
+  ShapeMismatchError,
+  requireInteger,
+  requirePositive,
+} from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import type { Drive, Population, Projection, StepContext } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
 
@@ -53,6 +60,7 @@ export class Network {
   private t = 0;
 
   constructor(opts: NetworkOptions) {
+    requireKnownKeys("Network options", opts, ["dt_ms", "learning"]);
     this.dt_ms = requirePositive("dt_ms", opts.dt_ms);
     this.learning = opts.learning ?? true;
   }
@@ -130,6 +138,8 @@ export class Network {
   /**
    * Runs `steps` steps. `inputs` maps population names to drives (spike trains, current sources) or to a
    * Float32Array applied unchanged at every step. A drive's step index counts from 0 within this run.
+   * A Float32Array is added into the population's default port (`portNames[0]`: "dv_mV" for LIF, a voltage
+   * jump, not a current; docs/inputs.md); it is checked once here (length, finite values), not per step.
    */
   run(inputs: InputMap, steps: number): void {
     requireInteger("steps", steps, 0);
@@ -139,8 +149,17 @@ export class Network {
       const pop = this.population(name);
       if (d instanceof Float32Array) {
         if (d.length !== pop.size) {
-          throw new InvalidParameterError(
+          throw new ShapeMismatchError(
             `input for "${name}" has length ${d.length} but the population has ${pop.size} neurons`,
+            { input: name, length: d.length, size: pop.size },
+          );
+        }
+        const bad = d.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) {
+          throw new InvalidParameterError(
+            `input for "${name}" has ${d[bad]} at neuron ${bad}; every value must be a finite number ` +
+              `(it is added into the "${pop.portNames[0]}" port at every step)`,
+            { input: name, index: bad, value: d[bad] },
           );
         }
         drives.push(new ConstantDrive(d));

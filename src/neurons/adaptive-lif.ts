@@ -33,6 +33,7 @@
  * requested; a value written into it from outside (loading) is adopted at the next step.
  */
 import { InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
+import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
@@ -139,7 +140,10 @@ export class AdaptiveLIF extends PopulationBase {
     options: AdaptiveLifOptions = {},
   ) {
     super(size, ["dv_mV", "i_nA"], 1); // v_mV in the arena beside the ports
-    this.params = Object.freeze({ ...ADAPTIVE_LIF_DEFAULTS, ...params });
+    this.params = Object.freeze(
+      withDefaults("AdaptiveLIF params", ADAPTIVE_LIF_DEFAULTS, params, ["vInit_mV"]),
+    );
+    requireKnownKeys("AdaptiveLIF options", options, ["oneSpikePerStep", "rng"]);
     this.dt_ms = dt_ms;
     this.derived = deriveAdaptiveLif(this.params, dt_ms);
     if (this.params.vInit_mV !== undefined) requireFinite("vInit_mV", this.params.vInit_mV);

@@ -26,6 +26,7 @@
  * step) and "dv_mV" (instantaneous jump).
  */
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
@@ -155,7 +156,7 @@ export class CubaLIF extends PopulationBase {
   useKernel = true;
 
   constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}) {
-    const merged: CubaLifParams = { ...CUBA_LIF_DEFAULTS, ...params };
+    const merged = withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS, params, ["vInit_mV"]);
     const derived = deriveCubaLif(merged, dt_ms);
     // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers
     const kernel =

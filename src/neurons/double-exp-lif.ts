@@ -53,6 +53,7 @@ import {
   requireNonNegative,
   requirePositive,
 } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
@@ -267,7 +268,7 @@ export class DoubleExpLIF extends PopulationBase {
     const kernel = Number.isInteger(size) && size >= 1 ? DoubleExpKernel.create(size) : undefined;
     super(size, ["syn", "i_nA", "dv_mV"], 0, kernel?.buffers);
     requirePositive("dt_ms", dt_ms);
-    const merged = { ...DOUBLE_EXP_LIF_DEFAULTS, ...params };
+    const merged = withDefaults("DoubleExpLIF params", DOUBLE_EXP_LIF_DEFAULTS, params);
     const copy = (x: number | ArrayLike<number>) =>
       typeof x === "number" ? x : Object.freeze(Array.from(x));
     this.params = Object.freeze({

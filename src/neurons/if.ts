@@ -17,6 +17,7 @@
  * While refractory the neuron is held at its reset value and both ports are discarded.
  */
 import { requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
@@ -76,7 +77,7 @@ export class IF extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<IfParams> = {}) {
     super(size, ["dv_mV", "i_nA"]);
-    this.params = Object.freeze({ ...IF_DEFAULTS, ...params });
+    this.params = Object.freeze(withDefaults("IF params", IF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;
     this.derived = deriveIf(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vReset_mV);

@@ -10,6 +10,7 @@
  * dv/dt = r i with t in seconds is C = 1000 / r (per ms). The defaults are NIR's normalised units.
  */
 import { requireFinite, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 
@@ -48,7 +49,7 @@ export class Integrator extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<IntegratorParams> = {}) {
     super(size, ["i_nA"]);
-    this.params = Object.freeze({ ...INTEGRATOR_DEFAULTS, ...params });
+    this.params = Object.freeze(withDefaults("Integrator params", INTEGRATOR_DEFAULTS, params));
     this.dt_ms = dt_ms;
     this.derived = deriveIntegrator(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV);

@@ -27,6 +27,7 @@
  * (parameters drawn per neuron) are built from several populations.
  */
 import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
@@ -130,7 +131,7 @@ export class Izhikevich extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<IzhikevichParams> = {}) {
     super(size, ["i", "dv_mV"]);
-    this.params = Object.freeze({ ...IZHIKEVICH_DEFAULTS, ...params });
+    this.params = Object.freeze(withDefaults("Izhikevich params", IZHIKEVICH_DEFAULTS, params, ["uInit"]));
     this.dt_ms = dt_ms;
     this.derived = deriveIzhikevich(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV);

@@ -10,7 +10,8 @@
  * One input port, "i_nA": a current in nA held over the step (R in MOhm, so R i is in mV).
  * The defaults are NIR's normalised units: v_rest 0, R 1.
  */
-import { requireFinite } from "../core/errors.ts";
+import { requireFinite, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { firstOrderFactors, requireMethod } from "./first-order.ts";
@@ -47,7 +48,7 @@ export interface LiDerived {
 export function deriveLi(p: LiParams, dt_ms: number): LiDerived {
   requireMethod(p.method);
   requireFinite("vRest_mV", p.vRest_mV);
-  requireFinite("resistance_MOhm", p.resistance_MOhm);
+  requirePositive("resistance_MOhm", p.resistance_MOhm);
   if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
   const f = firstOrderFactors(p.tauMem_ms, dt_ms, p.method, "tauMem_ms");
   return { decay: f.decay, currentGain: f.gain * p.resistance_MOhm };
@@ -63,7 +64,7 @@ export class LI extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<LiParams> = {}) {
     super(size, ["i_nA"]);
-    this.params = Object.freeze({ ...LI_DEFAULTS, ...params });
+    this.params = Object.freeze(withDefaults("LI params", LI_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;
     this.derived = deriveLi(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);

@@ -15,6 +15,7 @@
  * While refractory the neuron is held at v_reset (or keeps its subtracted value) and both ports are discarded.
  */
 import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
@@ -85,7 +86,7 @@ export function requireThresholdReset(p: {
 export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
   requirePositive("tauMem_ms", p.tauMem_ms);
   requireFinite("vRest_mV", p.vRest_mV);
-  requireFinite("resistance_MOhm", p.resistance_MOhm);
+  requirePositive("resistance_MOhm", p.resistance_MOhm);
   requireThresholdReset(p);
   const decay = decayPerStep(p.tauMem_ms, dt_ms);
   return {
@@ -108,7 +109,7 @@ export class LIF extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<LifParams> = {}) {
     super(size, ["dv_mV", "i_nA"]);
-    this.params = Object.freeze({ ...LIF_DEFAULTS, ...params });
+    this.params = Object.freeze(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;
     this.derived = deriveLif(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);

@@ -25,7 +25,8 @@
  * synapse with gain w_in, which is NIR's definition. The defaults are NIR's normalised units.
  */
 // Limitation: no refractory period, because NIR's CubaLIF has none; use CubaLIF for a refractory neuron.
-import { requireFinite } from "../core/errors.ts";
+import { requireFinite, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { firstOrderFactors, requireMethod } from "./first-order.ts";
@@ -79,7 +80,9 @@ export interface SynapticLifDerived {
 
 export function deriveSynapticLif(p: SynapticLifParams, dt_ms: number): SynapticLifDerived {
   const method = requireMethod(p.method);
-  for (const k of ["vRest_mV", "resistance_MOhm", "wIn"] as const) requireFinite(k, p[k]);
+  requireFinite("vRest_mV", p.vRest_mV);
+  requireFinite("wIn", p.wIn);
+  requirePositive("resistance_MOhm", p.resistance_MOhm);
   requireThresholdReset(p);
   const syn = firstOrderFactors(p.tauSyn_ms, dt_ms, method, "tauSyn_ms");
   const mem = firstOrderFactors(p.tauMem_ms, dt_ms, method, "tauMem_ms");
@@ -114,7 +117,9 @@ export class SynapticLIF extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<SynapticLifParams> = {}) {
     super(size, ["i_nA"]);
-    this.params = Object.freeze({ ...SYNAPTIC_LIF_DEFAULTS, ...params });
+    this.params = Object.freeze(
+      withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS, params, ["vInit_mV"]),
+    );
     this.dt_ms = dt_ms;
     this.derived = deriveSynapticLif(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);

@@ -7,12 +7,18 @@
  * x is what arrived at the port "i_nA" for this step (the sum of every projection's delivery and the external
  * input); it is consumed and zeroed by the step, so nothing carries over between steps.
  *
+ * Constructor: `new Threshold(size, dt_ms, params)`, the shape of every other model. The unit has no
+ * dynamics, so dt_ms only has to be valid and is kept, so that `Network.addPopulation` can check it against
+ * the network's step like any other population's. The earlier form `new Threshold(size, params)` is refused
+ * with an error that says to insert dt_ms.
+ *
  * Why strict > when every other spikeflow neuron uses >= (docs/conventions.md): a threshold unit sees its
  * input afresh each step, so "no input" is the common value x = 0; with theta = 0 the >= test would fire on
  * every silent step. For the integrating neurons, v landing exactly on the threshold is a measure-zero event
  * and >= is the engine-wide choice.
  */
-import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, requireFinite, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 
@@ -26,14 +32,24 @@ export const THRESHOLD_DEFAULTS: Readonly<ThresholdParams> = Object.freeze({ thr
 export class Threshold extends PopulationBase {
   readonly model = "threshold";
   readonly params: Readonly<ThresholdParams>;
+  /** The network step this population was built for (the unit itself is memoryless). */
+  readonly dt_ms: number;
   /** Per-neuron thresholds (float32, as the comparison uses them). */
   readonly threshold_nA: Float32Array;
   /** The input of the last step, kept for monitors. */
   readonly input_nA: Float32Array;
 
-  constructor(size: number, params: Partial<ThresholdParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<ThresholdParams> = {}) {
     super(size, ["i_nA"]);
-    this.params = Object.freeze({ ...THRESHOLD_DEFAULTS, ...params });
+    if (typeof dt_ms === "object" && dt_ms !== null) {
+      throw new InvalidParameterError(
+        "Threshold takes (size, dt_ms, params) like every neuron model; it was given params as its second " +
+          "argument: write new Threshold(size, dt_ms, params) with the network's dt_ms",
+        { dt_ms },
+      );
+    }
+    this.dt_ms = requirePositive("dt_ms", dt_ms);
+    this.params = Object.freeze(withDefaults("Threshold params", THRESHOLD_DEFAULTS, params));
     this.threshold_nA = new Float32Array(size);
     const t = this.params.threshold_nA;
     if (typeof t === "number") {

@@ -4,6 +4,7 @@
  * any number of workers (per-trial streams; test/rnn/scale-search.test.ts).
  */
 import { randomUUID } from "node:crypto";
+import { requireInteger } from "../core/errors.ts";
 import { rateRnnToJSON } from "../rnn/rate-rnn-json.ts";
 import type { RateRnn } from "../rnn/rate-rnn.ts";
 import {
@@ -19,14 +20,16 @@ import { createPool } from "./pool.ts";
 import type { ScaleWorkerResult, ScaleWorkerTask } from "./scale-worker.ts";
 
 /**
- * The number of threads `searchScaleParallel` starts for these options: `workers`, but no more than there
- * are jobs (a thread without a job costs its start-up, a second or more, and nothing else). Bad options give
- * NaN job counts here and the request back; searchScale's validation refuses them.
+ * The number of threads `searchScaleParallel` starts for these options: `workers` (an integer >= 1, else an
+ * `InvalidParameterError`), but no more than there are jobs (a thread without a job costs its start-up, a
+ * second or more, and nothing else). Bad search options give NaN job counts here and the request back;
+ * searchScale's validation refuses them.
  */
 export function searchThreads(
   options: Partial<ScaleSearchOptions> & { readonly workers?: number } = {},
 ): number {
   const { workers: asked = 1, ...search } = options;
+  requireInteger("workers", asked, 1);
   const { scales, trials, chunk } = { ...SCALE_SEARCH_DEFAULTS, ...search };
   const jobs = scales.length * Math.ceil(trials / chunk); // the job count of scaleJobs
   return jobs >= 1 ? Math.min(asked, jobs) : asked;

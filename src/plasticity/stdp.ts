@@ -16,6 +16,7 @@
  */
 import { InvalidParameterError, requireFinite } from "../core/errors.ts";
 import type { LearningRule, Projection, StepContext, SynapseView, WeightBounds } from "../network/types.ts";
+import { withDefaults } from "../core/options.ts";
 import { SpikeTrace, type TraceParams } from "./trace.ts";
 
 export type StdpVariant = "post-pre" | "weight-dependent" | "hebbian";
@@ -60,7 +61,7 @@ export class Stdp implements LearningRule {
     dt_ms: number,
     params: Partial<StdpParams> = {},
   ) {
-    const p = { ...STDP_DEFAULTS, ...params };
+    const p = withDefaults("Stdp params", STDP_DEFAULTS, params);
     if (variant !== "post-pre" && variant !== "weight-dependent" && variant !== "hebbian") {
       throw new InvalidParameterError(
         `unknown STDP variant ${JSON.stringify(variant)}; use "post-pre", "weight-dependent" or "hebbian"`,

@@ -8,7 +8,8 @@
  * its last spike and the step of that spike; `value(i, t)` multiplies by decay^(t - last), read from a
  * precomputed table. Cost grows with spikes, not with neurons x steps, and the values are exact.
  */
-import { InvalidParameterError, requirePositive } from "../core/errors.ts";
+import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import { decayPerStep } from "../core/time.ts";
 import type { Population } from "../network/types.ts";
 
@@ -50,8 +51,9 @@ export class SpikeTrace {
     dt_ms: number,
     params: Partial<TraceParams> = {},
   ) {
-    this.params = Object.freeze({ ...TRACE_DEFAULTS, ...params });
+    this.params = Object.freeze(withDefaults("SpikeTrace params", TRACE_DEFAULTS, params));
     requirePositive("trace tau_ms", this.params.tau_ms);
+    requireFinite("trace scale", this.params.scale);
     if (this.params.mode !== "set" && this.params.mode !== "additive") {
       throw new InvalidParameterError(
         `trace mode must be "set" or "additive", got ${JSON.stringify(this.params.mode)}`,

@@ -8,7 +8,7 @@
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, addRun, makeWeights } from "./common.ts";
+import { WeightedProjection, addRun, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
 
 export interface AffineOptions extends WeightOptions {
@@ -48,6 +48,7 @@ export class Affine extends WeightedProjection {
 
   /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
   constructor(source: Population, target: Population, opts: AffineOptions) {
+    requireWeightOptionKeys("Affine", opts, ["bias"]);
     const w = makeWeights(
       source.size * target.size,
       opts,

@@ -11,6 +11,7 @@
  */
 import type { LearningRule, Population, Projection } from "../network/types.ts";
 import { makeBias } from "./affine.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
 
 export interface BiasOptions {
@@ -32,6 +33,7 @@ export class Bias implements Projection {
   readonly bias: Float32Array;
 
   constructor(target: Population, opts: BiasOptions) {
+    requireKnownKeys("Bias options", opts, ["bias", "port"]);
     this.source = target;
     this.target = target;
     this.port = resolvePort(target, opts.port);

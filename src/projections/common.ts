@@ -8,6 +8,7 @@
  * silently clipped); `clampAll()` enforces the bounds after any outside change to `w`.
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
 import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
 import { F32Workspace } from "../core/simd.ts";
@@ -28,6 +29,17 @@ export interface WeightOptions {
   readonly port?: string;
   /** Inclusive weight bounds; required before a learning rule is attached. Default: none. */
   readonly bounds?: WeightBounds;
+}
+
+/** The keys of `WeightOptions`. */
+export const WEIGHT_OPTION_KEYS: readonly string[] = Object.freeze(["weights", "init", "port", "bounds"]);
+
+/**
+ * Refuses a projection's options object when it has a key outside `WEIGHT_OPTION_KEYS` and `extra`; `what`
+ * names the projection ("Dense options").
+ */
+export function requireWeightOptionKeys(what: string, opts: object, extra: readonly string[] = []): void {
+  requireKnownKeys(`${what} options`, opts, [...WEIGHT_OPTION_KEYS, ...extra]);
 }
 
 /** The port name this projection adds into; throws `NotFoundError` if the target has no such port. */

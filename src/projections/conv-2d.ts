@@ -17,9 +17,9 @@
 // belongs to the target population (a constant current), not to the synapses.
 import { requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, makeWeights } from "./common.ts";
+import { WeightedProjection, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
-import { buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
+import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, Geometry2dOptions, PatchIndex } from "./geometry.ts";
 
 export interface Conv2dOptions extends Geometry2dOptions, WeightOptions {
@@ -42,6 +42,7 @@ export class Conv2d extends WeightedProjection {
   private readonly patches: PatchIndex;
 
   constructor(source: Population, target: Population, opts: Conv2dOptions) {
+    requireWeightOptionKeys("Conv2d", opts, [...GEOMETRY_OPTION_KEYS, "outChannels"]);
     const g = resolveGeometry2d(opts);
     requireInteger("outChannels", opts.outChannels, 1);
     const OC = opts.outChannels;

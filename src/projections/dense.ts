@@ -10,7 +10,7 @@
  */
 import { InvalidParameterError, requireFinite } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, addRun, makeWeights, placeForSimd } from "./common.ts";
+import { WeightedProjection, addRun, makeWeights, placeForSimd, requireWeightOptionKeys } from "./common.ts";
 import type { SimdPlacement, WeightOptions } from "./common.ts";
 
 export type DenseOptions = WeightOptions;
@@ -23,6 +23,7 @@ export class Dense extends WeightedProjection {
 
   /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
   constructor(source: Population, target: Population, opts: DenseOptions) {
+    requireWeightOptionKeys("Dense", opts);
     const w = makeWeights(
       source.size * target.size,
       opts,

@@ -48,6 +48,14 @@ export interface Geometry2dOptions {
   readonly padding?: Size2d;
 }
 
+/** The keys of `Geometry2dOptions`. */
+export const GEOMETRY_OPTION_KEYS: readonly string[] = Object.freeze([
+  "inputShape",
+  "kernel",
+  "stride",
+  "padding",
+]);
+
 /**
  * Output length of a convolution or locally connected layer along one axis:
  * floor((inSize + 2 * padding - kernel) / stride) + 1.

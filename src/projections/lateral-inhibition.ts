@@ -20,6 +20,7 @@ import {
   requirePositive,
 } from "../core/errors.ts";
 import type { LearningRule, Population, Projection } from "../network/types.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
 
 export type InhibitionMode = "within-group" | "all-but-self";
@@ -57,6 +58,13 @@ export class LateralInhibition implements Projection {
   private readonly touched: Int32Array;
 
   constructor(pop: Population, opts: LateralInhibitionOptions) {
+    requireKnownKeys("LateralInhibition options", opts, [
+      "groupSize",
+      "strength_mV",
+      "mode",
+      "port",
+      "target",
+    ]);
     const mode = opts.mode ?? "within-group";
     this.strength_mV = requirePositive("strength_mV", opts.strength_mV);
     switch (mode) {

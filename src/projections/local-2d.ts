@@ -19,9 +19,9 @@
  */
 import { requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, addRun, makeWeights, placeForSimd } from "./common.ts";
+import { WeightedProjection, addRun, makeWeights, placeForSimd, requireWeightOptionKeys } from "./common.ts";
 import type { SimdPlacement, WeightOptions } from "./common.ts";
-import { buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
+import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, Geometry2dOptions, PatchIndex } from "./geometry.ts";
 
 export interface Local2dOptions extends Geometry2dOptions, WeightOptions {
@@ -48,6 +48,7 @@ export class Local2d extends WeightedProjection {
   private readonly simd: SimdPlacement | undefined;
 
   constructor(source: Population, target: Population, opts: Local2dOptions) {
+    requireWeightOptionKeys("Local2d", opts, [...GEOMETRY_OPTION_KEYS, "filters"]);
     const g = resolveGeometry2d(opts);
     requireInteger("filters", opts.filters, 1);
     const F = opts.filters;

@@ -6,7 +6,7 @@
  */
 import { ShapeMismatchError } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
-import { WeightedProjection, makeWeights } from "./common.ts";
+import { WeightedProjection, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
 
 export type OneToOneOptions = WeightOptions;
@@ -17,6 +17,7 @@ export class OneToOne extends WeightedProjection {
   readonly maxFanOut = 1;
 
   constructor(source: Population, target: Population, opts: OneToOneOptions) {
+    requireWeightOptionKeys("OneToOne", opts);
     if (source.size !== target.size) {
       throw new ShapeMismatchError(
         `OneToOne needs source and target of the same size, got ${source.size} and ${target.size}; ` +

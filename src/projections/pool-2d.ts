@@ -12,8 +12,9 @@
  * Cost per step: spikes x (covering windows).
  */
 import type { Population } from "../network/types.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection } from "./common.ts";
-import { buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
+import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, PatchIndex, Size2d } from "./geometry.ts";
 
 export interface Pool2dOptions {
@@ -46,6 +47,7 @@ export abstract class Pool2d extends WeightedProjection {
     weightOf: (g: Geometry2d) => number,
     what: string,
   ) {
+    requireKnownKeys(`${what} options`, opts, [...GEOMETRY_OPTION_KEYS, "port"]);
     const g = resolveGeometry2d({
       inputShape: opts.inputShape,
       kernel: opts.kernel,

@@ -14,6 +14,7 @@
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
 import type { LearningRule, Population, Projection } from "../network/types.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
 
 /** A population that exposes a live filtered spike train per neuron. */
@@ -39,6 +40,7 @@ export class RateCoupling implements Projection {
   readonly w: Float64Array;
 
   constructor(source: Population, target: Population, opts: RateCouplingOptions) {
+    requireKnownKeys("RateCoupling options", opts, ["weights", "port"]);
     const r = (source as Partial<FilteredRateSource>).r_Hz;
     if (!(r instanceof Float64Array) || r.length !== source.size) {
       throw new InvalidParameterError(

@@ -16,8 +16,9 @@
 // Limitation: the synapse structure is fixed at construction (no structural plasticity); rules change
 // weights only, which keeps the CSR and the lazily built CSC index valid.
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
-import type { Rng } from "../core/rng.ts";
+import { type Rng, requireRng } from "../core/rng.ts";
 import type { Population, WeightBounds } from "../network/types.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection, fillWeights } from "./common.ts";
 import type { WeightInit } from "./common.ts";
 
@@ -61,6 +62,13 @@ export interface SparseRandomOptions extends SparseOptions {
   readonly allowSelf?: boolean;
 }
 
+const SPARSE_OPTION_KEYS = ["port", "bounds"];
+
+/** The `SparseOptions` part of a factory's options (the CSR constructor refuses any other key). */
+function sparseOptions(opts: SparseOptions): SparseOptions {
+  return { port: opts.port, bounds: opts.bounds };
+}
+
 function toInt32(name: string, a: ArrayLike<number>): Int32Array {
   const out = new Int32Array(a.length);
   for (let k = 0; k < a.length; k++) {
@@ -90,6 +98,7 @@ export class Sparse extends WeightedProjection {
 
   /** From CSR arrays (copied and validated). */
   constructor(source: Population, target: Population, csr: CsrArrays, opts: SparseOptions = {}) {
+    requireKnownKeys("Sparse options", opts, SPARSE_OPTION_KEYS);
     const rowPtr = toInt32("rowPtr", csr.rowPtr);
     const colIdx = toInt32("colIdx", csr.colIdx);
     const w = toFloat32("w", csr.w);
@@ -123,6 +132,12 @@ export class Sparse extends WeightedProjection {
     t: Triplets,
     opts: TripletOptions = {},
   ): Sparse {
+    requireKnownKeys("Sparse.fromTriplets options", opts, [...SPARSE_OPTION_KEYS, "duplicates"]);
+    if (opts.duplicates !== undefined && opts.duplicates !== "reject" && opts.duplicates !== "sum") {
+      throw new InvalidParameterError(
+        `Sparse.fromTriplets: duplicates must be "reject" or "sum", got ${JSON.stringify(opts.duplicates)}`,
+      );
+    }
     const n = t.pre.length;
     if (t.post.length !== n || (typeof t.w !== "number" && t.w.length !== n)) {
       throw new ShapeMismatchError(
@@ -175,13 +190,21 @@ export class Sparse extends WeightedProjection {
       prevK = k;
     }
     for (let i = 0; i < M; i++) rowPtr[i + 1] += rowPtr[i];
-    return new Sparse(source, target, { rowPtr, colIdx, w }, opts);
+    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
   }
 
   /** Each (pre, post) pair independently with probability p; cost O(pre + synapses). */
   static random(source: Population, target: Population, opts: SparseRandomOptions): Sparse {
-    const { p, rng } = opts;
+    requireKnownKeys("Sparse.random options", opts, [
+      ...SPARSE_OPTION_KEYS,
+      "p",
+      "weight",
+      "rng",
+      "allowSelf",
+    ]);
+    const { p } = opts;
     requireFinite("p", p);
+    const rng = requireRng("Sparse.random", opts.rng, '"connectivity"');
     if (p < 0 || p > 1) {
       throw new InvalidParameterError(`Sparse.random: p must be in [0, 1], got ${p}`, { p });
     }
@@ -215,7 +238,7 @@ export class Sparse extends WeightedProjection {
     } else {
       fillWeights(w, weight, "Sparse.random");
     }
-    return new Sparse(source, target, { rowPtr, colIdx, w }, opts);
+    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
   }
 
   deliver(): void {

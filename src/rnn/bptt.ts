@@ -156,7 +156,7 @@ export class RateRnnBackprop {
   private checkTrial(trial: Trial): void {
     if (trial.steps !== this.trace.steps || trial.inputs !== this.model.inputs) {
       throw new ShapeMismatchError(
-        `trial has ${trial.steps} steps x ${trial.inputs} inputs; this trainer was built for ` +
+        `the ${trial.task} trial has ${trial.steps} steps x ${trial.inputs} inputs; this trainer was built for ` +
           `${this.trace.steps} steps x ${this.model.inputs} inputs`,
       );
     }

@@ -15,7 +15,7 @@
 import type { Rng } from "../core/rng.ts";
 import { HeldCurrentDrive } from "../network/current-drive.ts";
 import type { SpikingRnn } from "./transfer.ts";
-import { type Trial, isCorrect } from "./tasks.ts";
+import { type Trial, isCorrect, requireTrialFits } from "./tasks.ts";
 
 export interface LifTrialResult {
   /** z after every LIF step (a view into the readout, valid until the network runs again). */
@@ -41,8 +41,12 @@ export function lifTrialSteps(net: SpikingRnn, trial: Trial): number {
   return trial.steps * net.holdSteps;
 }
 
-/** The input drive of a trial: W_in u held over holdSteps per row. */
+/**
+ * The input drive of a trial: W_in u held over holdSteps per row. Throws `InvalidParameterError` when the
+ * trial's task has another number of input channels than the network (an XOR trial on a Go-NoGo network).
+ */
 export function trialDrive(net: SpikingRnn, trial: Trial): HeldCurrentDrive {
+  requireTrialFits("the spiking network", net.inputs, trial);
   return new HeldCurrentDrive(net.inputWeights, net.units, net.inputs, paddedInput(trial), {
     holdSteps: net.holdSteps,
     align: net.inputAlign,
@@ -52,11 +56,12 @@ export function trialDrive(net: SpikingRnn, trial: Trial): HeldCurrentDrive {
 
 /**
  * Runs one trial: `rng` replaces the population's random stream (initial voltages and noise), the network is
- * reset, then driven by W_in u for T x holdSteps steps.
+ * reset, then driven by W_in u for T x holdSteps steps. A trial whose task does not fit the network's inputs
+ * is refused before anything runs (`trialDrive`).
  */
 export function runLifTrial(net: SpikingRnn, trial: Trial, rng: Rng): LifTrialResult {
-  const steps = lifTrialSteps(net, trial);
   const drive = trialDrive(net, trial);
+  const steps = lifTrialSteps(net, trial);
   net.population.setRng(rng);
   net.network.reset();
   net.network.run({ lif: drive }, steps);

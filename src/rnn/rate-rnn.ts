@@ -378,17 +378,18 @@ export function compactSupport(model: RateRnn, trace: RateRnnTrace): number {
 }
 
 /**
- * Runs one trial forward into `trace` (allocates nothing). `u` is time-major, u[t * inputs + c], with at least
- * trace.steps rows. The noise comes from `noise` by the ziggurat method (src/rnn/gaussian.ts): first x_0
+ * Runs one trial forward into `trace` (allocates nothing). `u` is time-major, u[t * inputs + c], with exactly
+ * trace.steps rows (so a trial with another number of input channels is refused, not reinterpreted). The noise comes from `noise` by the ziggurat method (src/rnn/gaussian.ts): first x_0
  * (units values), then xi_t (units values) at each step t = 1 .. T-1.
  */
 export function forwardTrial(model: RateRnn, u: Float64Array, noise: Rng, trace: RateRnnTrace): void {
   const n = model.units;
   const nIn = model.inputs;
   const T = trace.steps;
-  if (u.length < T * nIn) {
+  if (u.length !== T * nIn) {
     throw new ShapeMismatchError(
-      `input u has ${u.length} values; ${T} steps x ${nIn} inputs need ${T * nIn} (time-major, u[t * inputs + c])`,
+      `input u has ${u.length} values; ${T} steps x ${nIn} inputs need ${T * nIn} (time-major, u[t * inputs + c]); ` +
+        `a trial of a task with another number of input channels does not fit this model`,
     );
   }
   const { wIn, wOut } = model;

@@ -20,7 +20,7 @@ import { InvalidParameterError, StateError, requireInteger, requirePositive } fr
 import { type Rng, createRng } from "../core/rng.ts";
 import { runLifTrial } from "./lif-trial.ts";
 import type { RateRnn } from "./rate-rnn.ts";
-import { type TaskName, type Trial, generateTrial, taskSpec } from "./tasks.ts";
+import { type TaskName, type Trial, generateTrial, requireTaskInputs } from "./tasks.ts";
 import { type TransferOptions, transferRateRnn } from "./transfer.ts";
 
 /** The reference grid: 20, 25, ..., 75 (12 values). */
@@ -106,6 +106,7 @@ export function evaluateScaleTrials(
   seed: number,
   transfer: Partial<TransferOptions> = {},
 ): Uint8Array {
+  requireTaskInputs("the model", model.inputs, task);
   const net = transferRateRnn(model, job.scale, transfer);
   const out = new Uint8Array(job.end - job.start);
   for (let k = job.start; k < job.end; k++) {
@@ -247,10 +248,7 @@ export async function searchScale(
 ): Promise<ScaleSearchResult> {
   const o: ScaleSearchOptions = { ...SCALE_SEARCH_DEFAULTS, ...options };
   validate(o);
-  const spec = taskSpec(task);
-  if (model.inputs !== spec.inputs) {
-    throw new InvalidParameterError(`the model has ${model.inputs} inputs but ${task} has ${spec.inputs}`);
-  }
+  requireTaskInputs("the model", model.inputs, task);
   const t0 = performance.now();
   const jobs = scaleJobs(o.scales, o.trials, o.chunk, o.stream);
   const correct = o.scales.map(() => new Array<number>(o.trials).fill(-1));

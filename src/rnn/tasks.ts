@@ -203,6 +203,36 @@ export function taskSpec(task: TaskName): TaskSpec {
   return spec;
 }
 
+/**
+ * Throws `InvalidParameterError` unless a network with `inputs` input channels fits `task`. `who` names the
+ * network in the message ("the model", "runLifTrial: the spiking network"): "<who> has 1 inputs but xor has 2".
+ */
+export function requireTaskInputs(who: string, inputs: number, task: TaskName): void {
+  const spec = taskSpec(task);
+  if (inputs !== spec.inputs) {
+    throw new InvalidParameterError(
+      `${who} has ${inputs} inputs but ${task} has ${spec.inputs}; use a network built for ${task} ` +
+        `(a rate net with inputs: ${spec.inputs}) or trials of a task with ${inputs} input channel${inputs === 1 ? "" : "s"}`,
+      { task, inputs, taskInputs: spec.inputs },
+    );
+  }
+}
+
+/**
+ * Throws unless `trial` fits a network with `inputs` input channels: its task has that many channels, and its
+ * input holds steps x inputs values (time-major). `who` names the caller in the message.
+ */
+export function requireTrialFits(who: string, inputs: number, trial: Trial): void {
+  requireTaskInputs(who, inputs, trial.task);
+  if (trial.inputs !== inputs || trial.u.length !== trial.steps * trial.inputs) {
+    throw new ShapeMismatchError(
+      `${who}: the ${trial.task} trial's input u has ${trial.u.length} values for ${trial.steps} steps x ` +
+        `${trial.inputs} channels; the network takes ${inputs} channels (u[t * inputs + c], time-major)`,
+      { task: trial.task, length: trial.u.length, steps: trial.steps, inputs: trial.inputs },
+    );
+  }
+}
+
 export type Criterion = "rate" | "spiking";
 
 export interface CorrectnessOptions {

@@ -23,7 +23,15 @@ import {
 } from "./adam.ts";
 import { type LossKind, RateRnnBackprop } from "./bptt.ts";
 import { type RateRnn, type RateRnnOptions, cloneRateRnn, createRateRnn, tauTrainable } from "./rate-rnn.ts";
-import { type TaskName, type Trial, generateTrial, isCorrect, taskSpec, trialRng } from "./tasks.ts";
+import {
+  type TaskName,
+  type Trial,
+  generateTrial,
+  isCorrect,
+  requireTaskInputs,
+  taskSpec,
+  trialRng,
+} from "./tasks.ts";
 
 export { type LossKind, type RateRnnGradients, RateRnnBackprop, trialLoss } from "./bptt.ts";
 
@@ -194,11 +202,7 @@ export function trainRateRnn(
   const model = o.initial
     ? cloneRateRnn(o.initial)
     : createRateRnn({ seed: o.seed, ...o.model, inputs: spec.inputs });
-  if (model.inputs !== spec.inputs) {
-    throw new InvalidParameterError(
-      `initial model has ${model.inputs} inputs but ${task} has ${spec.inputs}`,
-    );
-  }
+  requireTaskInputs("initial model", model.inputs, task);
   if (model.dynamics.dt_ms !== spec.dt_ms) {
     throw new InvalidParameterError(
       `initial model has dt_ms = ${model.dynamics.dt_ms} but the ${task} timings are in ${spec.dt_ms} ms steps`,

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EncodingRangeError } from "../../src/core/errors.ts";
+import { EncodingRangeError, InvalidParameterError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { bernoulli } from "../../src/encoding/bernoulli.ts";
 
@@ -55,4 +55,15 @@ test("inputs are not modified; same seed gives the same train, another stream an
   assert.deepEqual(values, copy);
   assert.deepEqual(a.indices, b.indices);
   assert.notDeepEqual(a.indices, c.indices);
+});
+
+test("without rng the encoder says to pass one", () => {
+  assert.throws(
+    () => bernoulli([1, 2], { steps: 5 } as never),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /bernoulli needs a random generator: pass rng: createRng\(seed, "bernoulli", exampleIndex\)/.test(
+        e.message,
+      ),
+  );
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EncodingRangeError, TimeStepError } from "../../src/core/errors.ts";
+import { EncodingRangeError, InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { msToSteps } from "../../src/core/time.ts";
 import { poisson } from "../../src/encoding/poisson.ts";
@@ -129,4 +129,24 @@ test("the same seed and stream give a bit-identical train; another stream key gi
   assert.deepEqual(a.indices, b.indices);
   assert.notDeepEqual(a.indices, c.indices);
   assert.equal(a.count(0), 0); // rate 0 never fires
+});
+
+test("without rng the encoder says to pass one (a typed error, not a TypeError deep inside)", () => {
+  for (const opts of [
+    { steps: 5, dt_ms: 1 },
+    { steps: 5, dt_ms: 1, rng: undefined },
+    { steps: 5, dt_ms: 1, rng: {} },
+  ]) {
+    assert.throws(
+      () => poisson([10, 20], opts as never),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidParameterError, String(e));
+        assert.match(
+          e.message,
+          /poisson needs a random generator: pass rng: createRng\(seed, "poisson", exampleIndex\)/,
+        );
+        return true;
+      },
+    );
+  }
 });

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { Network } from "../../src/network/network.ts";
 import { SpikeCounter, SpikeMonitor, StateMonitor } from "../../src/network/monitors.ts";
 import { LIF } from "../../src/neurons/lif.ts";
-import { InvalidParameterError, NotFoundError } from "../../src/core/errors.ts";
+import { InvalidParameterError, NotFoundError, ShapeMismatchError } from "../../src/core/errors.ts";
+import { Input } from "../../src/neurons/input.ts";
 import { captureLogs } from "../../src/core/log.ts";
 import { ScriptedPopulation, TinyDense } from "../helpers/fixtures.ts";
 
@@ -94,7 +95,10 @@ test("bad inputs name the problem", () => {
     () => net.run({ b: new Float32Array(2) }, 1),
     (e: unknown) => e instanceof NotFoundError && /"b"/.test(e.message) && /a/.test(e.message),
   );
-  assert.throws(() => net.run({ a: new Float32Array(3) }, 1), /length 3 but the population has 2/);
+  assert.throws(
+    () => net.run({ a: new Float32Array(3) }, 1),
+    (e: unknown) => e instanceof ShapeMismatchError && /length 3 but the population has 2/.test(e.message),
+  );
   assert.throws(
     () => net.run({ a: { steps: 5, apply() {} } }, 10),
     /covers 5 steps but run\(\) was asked for 10/,
@@ -117,4 +121,30 @@ test("the same inputs give bit-identical spike trains across fresh networks", ()
   });
   assert.deepEqual(trains[0], trains[1]);
   assert.ok(trains[0][0].length > 10);
+});
+
+test("a constant input with NaN or an infinity is refused before any step, naming the entry and the port", () => {
+  const net = new Network({ dt_ms: 1 });
+  const y = net.addPopulation("Y", new LIF(3, 1));
+  const x = net.addPopulation("X", new Input(2));
+
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    assert.throws(
+      () => net.run({ Y: new Float32Array([0, bad, 0]) }, 3),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidParameterError);
+        assert.match(
+          e.message,
+          new RegExp(`input for "Y" has ${bad} at neuron 1; every value must be a finite number`),
+        );
+        assert.match(e.message, /"dv_mV" port/);
+        return true;
+      },
+    );
+  }
+  assert.throws(() => net.run({ X: new Float32Array([NaN, 0]) }, 1), /input for "X" has NaN at neuron 0/);
+
+  assert.equal(net.time, 0, "nothing ran");
+  assert.deepEqual(Array.from(y.v_mV), [-65, -65, -65]);
+  assert.equal(x.spikeCount, 0);
 });

@@ -6,6 +6,11 @@ import { IncomingNormalization, normalizeIncoming } from "../../src/plasticity/n
 import { SpikeTrace } from "../../src/plasticity/trace.ts";
 import { InvalidParameterError } from "../../src/core/errors.ts";
 import { ScriptedPopulation, TinyDense } from "../helpers/fixtures.ts";
+import { SpikeMonitor } from "../../src/network/monitors.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { LIF } from "../../src/neurons/lif.ts";
+import { Dense } from "../../src/projections/dense.ts";
+import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 
 const f32 = Math.fround;
 
@@ -118,4 +123,51 @@ test("normalisation sets each neuron's incoming sum to the total and leaves an a
   const col0 = proj.w[0] + proj.w[2] + proj.w[4];
   assert.ok(Math.abs(col0 - 78) < 1e-4);
   assert.deepEqual([proj.w[1], proj.w[3], proj.w[5]], [0, 0, 0]);
+});
+
+test("the docs/plasticity.md example: potentiation one step after the pre spike, depression 9 after the post spike, frozen with learning off", () => {
+  const dt_ms = 1;
+  const net = new Network({ dt_ms });
+  const pre = net.addPopulation("pre", new Input(2));
+  const post = net.addPopulation("post", new LIF(1, dt_ms));
+  const proj = net.addProjection(
+    "pre->post",
+    new Dense(pre, post, { weights: [14, 2], bounds: { wMin: 0, wMax: 20 } }),
+  );
+  postPre(proj, dt_ms, { nuPre: 0.1, nuPost: 0.5 });
+  const input = SpikeTrain.fromEvents(2, 40, [
+    [10, 0],
+    [20, 1],
+  ]);
+  const spikes = net.addMonitor(new SpikeMonitor(post));
+
+  net.run({ pre: input }, 40);
+  const learned = Array.from(proj.w);
+  const postSteps = Array.from(spikes.steps);
+  net.learning = false;
+  net.reset();
+  net.run({ pre: input }, 40);
+
+  assert.deepEqual(
+    postSteps,
+    [11],
+    "14 mV from rest (-65) reaches the -52 mV threshold in the step it arrives",
+  );
+  assert.equal(learned[0], f32(14 + 0.5 * Math.exp(-1 / 20)));
+  assert.equal(learned[1], f32(2 - 0.1 * Math.exp(-9 / 20)));
+  assert.deepEqual(Array.from(proj.w), learned, "no change with learning off");
+  assert.deepEqual(Array.from(spikes.steps), [11]);
+});
+
+test("STDP and trace parameters are checked: a misspelled rate or a non-finite trace scale is refused", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new ScriptedPopulation(1, {}));
+  const post = net.addPopulation("post", new ScriptedPopulation(1, {}));
+  const proj = net.addProjection("p", new TinyDense(pre, post, new Float32Array([0.5])));
+
+  assert.throws(
+    () => postPre(proj, 1, { nu_post: 0.1 } as never),
+    /Stdp params: unknown option "nu_post" \(did you mean nuPost\?\)/,
+  );
+  assert.throws(() => new SpikeTrace(pre, 1, { scale: NaN }), /trace scale must be a finite number, got NaN/);
 });

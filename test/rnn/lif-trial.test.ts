@@ -15,6 +15,7 @@ import {
   trialDrive,
 } from "../../src/rnn/lif-trial.ts";
 import { generateTrial, isCorrect } from "../../src/rnn/tasks.ts";
+import { InvalidParameterError, ShapeMismatchError } from "../../src/core/errors.ts";
 import { trainRateRnn } from "../../src/rnn/train.ts";
 import { transferRateRnn } from "../../src/rnn/transfer.ts";
 
@@ -77,4 +78,37 @@ test("a trained Go-NoGo rate net (N = 100) converts: at s = 40 the LIF output is
   for (const m of go) assert.ok(m > 0.7, `Go window mean ${m}`);
   assert.ok(nogo.filter((m) => Math.abs(m) < 0.3).length >= 5, `NoGo window means ${nogo.join(", ")}`);
   assert.ok(Math.min(...go) > [...nogo].sort((a, b) => a - b)[3], "Go above the NoGo median");
+});
+
+test("a trial of a task with another number of inputs is refused, naming the task and both input counts", () => {
+  const goNoGoNet = transferRateRnn(createRateRnn({ units: 10, inputs: 1, seed: 1 }), 25);
+  const manteNet = transferRateRnn(createRateRnn({ units: 10, inputs: 4, seed: 1 }), 25);
+  const xor = generateTrial("xor", createRng(1, "t"));
+  const goNoGo = generateTrial("go-nogo", createRng(1, "t"));
+  const refused = (inputs: number, task: string, taskInputs: number) => (e: unknown) => {
+    assert.ok(e instanceof InvalidParameterError, String(e));
+    assert.match(
+      e.message,
+      new RegExp(`the spiking network has ${inputs} inputs but ${task} has ${taskInputs}`),
+    );
+    return true;
+  };
+
+  assert.throws(() => runLifTrial(goNoGoNet, xor, createRng(1, "n")), refused(1, "xor", 2));
+  assert.throws(() => runLifTrial(manteNet, goNoGo, createRng(1, "n")), refused(4, "go-nogo", 1));
+  assert.throws(() => trialDrive(goNoGoNet, xor), refused(1, "xor", 2));
+  assert.equal(goNoGoNet.network.time, 0, "nothing ran");
+});
+
+test("a hand-made trial whose input does not hold steps x inputs values is a ShapeMismatchError", () => {
+  const net = transferRateRnn(createRateRnn({ units: 10, inputs: 1, seed: 1 }), 25);
+  const trial = generateTrial("go-nogo", createRng(1, "t"));
+  const short = { ...trial, u: trial.u.subarray(0, 150) };
+
+  assert.throws(
+    () => runLifTrial(net, short, createRng(1, "n")),
+    (e: unknown) =>
+      e instanceof ShapeMismatchError &&
+      /the go-nogo trial's input u has 150 values for 200 steps x 1 channels/.test(e.message),
+  );
 });

@@ -204,3 +204,25 @@ test("invalid options throw InvalidParameterError with the value and a fix", () 
   const model = createRateRnn({ units: 5, inputs: 2 });
   assert.throws(() => simulateRateRnn(model, new Float64Array(10), 10, createRng(1)), ShapeMismatchError);
 });
+
+test("a trial of a task with more input channels is refused by the rate model, not read as a longer input", () => {
+  // An XOR trial holds 300 x 2 values: enough for 300 steps of a 1-input model if only "at least" were checked.
+  const model = createRateRnn({ units: 5, inputs: 1, seed: 1 });
+  const xor = generateTrial("xor", trialRng(1, 0));
+  const trainer = new RateRnnTrainer(model, xor.steps);
+
+  assert.throws(
+    () => simulateRateRnn(model, xor.u, xor.steps, createRng(1)),
+    (e: unknown) =>
+      e instanceof ShapeMismatchError &&
+      /input u has 600 values; 300 steps x 1 inputs need 300/.test(e.message),
+  );
+  assert.throws(
+    () => trainer.evaluate(xor, createRng(1)),
+    (e: unknown) =>
+      e instanceof ShapeMismatchError &&
+      /the xor trial has 300 steps x 2 inputs; this trainer was built for 300 steps x 1 inputs/.test(
+        e.message,
+      ),
+  );
+});

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidParameterError } from "../../src/core/errors.ts";
-import { searchScaleParallel } from "../../src/parallel/scale-search-pool.ts";
+import { searchScaleParallel, searchThreads } from "../../src/parallel/scale-search-pool.ts";
 import { createRateRnn } from "../../src/rnn/rate-rnn.ts";
 import {
   DEFAULT_SCALES,
@@ -96,4 +96,34 @@ test("search errors: empty or repeated grids, a model with the wrong number of i
   await assert.rejects(searchScale(model, "go-nogo", { scales: [20, 20] }), /must not repeat/);
   await assert.rejects(searchScale(model, "xor", { trials: 1 }), /the model has 1 inputs but xor has 2/);
   await assert.rejects(searchScale(model, "go-nogo", { scales: [-1] }), /scales\[0\] must be > 0/);
+});
+
+test("workers must be an integer >= 1: 0, 2.5, -1 and NaN are refused before any thread starts", async () => {
+  const model = createRateRnn({ units: 8, inputs: 1, seed: 1 });
+
+  for (const workers of [0, 2.5, -1, NaN]) {
+    assert.throws(
+      () => searchThreads({ workers }),
+      (e: unknown) =>
+        e instanceof InvalidParameterError && e.message === `workers must be an integer >= 1, got ${workers}`,
+    );
+    await assert.rejects(
+      searchScaleParallel(model, "go-nogo", { scales: [20], trials: 1, workers }),
+      new RegExp(`workers must be an integer >= 1, got ${workers}`),
+    );
+  }
+  assert.equal(
+    searchThreads({ workers: 3, scales: [20], trials: 2, chunk: 1 }),
+    2,
+    "one thread per job at most",
+  );
+});
+
+test("evaluateScaleTrials (the workers' kernel) refuses a model whose inputs do not fit the task", () => {
+  const model = createRateRnn({ units: 8, inputs: 1, seed: 1 });
+
+  assert.throws(
+    () => evaluateScaleTrials(model, "mante", { scale: 20, start: 0, end: 1, stream: "s" }, 1),
+    /the model has 1 inputs but mante has 4/,
+  );
 });

@@ -145,7 +145,7 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
           capacitance_nF: gainToCapacitance(uniform(ctx, f, "r", n.r)),
         });
       case "Threshold":
-        return new Threshold(size, {
+        return new Threshold(size, ctx.dt_ms, {
           threshold_nA: n.threshold.data.length === 1 ? n.threshold.data[0] : n.threshold.data,
         });
       default:

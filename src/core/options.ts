@@ -1,0 +1,122 @@
+/**
+ * Options objects are checked against the keys their owner knows: a misspelled key (`tau_m` for `tauMem_ms`)
+ * is an `InvalidParameterError` that names the key, suggests the closest valid name and lists them all,
+ * never a silently ignored setting. Every neuron model, monitor, encoder, projection and plasticity rule
+ * checks its options here once, at construction.
+ */
+import { InvalidParameterError } from "./errors.ts";
+
+/**
+ * Throws `InvalidParameterError` when `options` is not a plain object or has a key outside `valid`.
+ * `undefined` passes (the caller's defaults apply). `what` names the owner in the message, e.g. "LIF params".
+ */
+export function requireKnownKeys(what: string, options: unknown, valid: readonly string[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidParameterError(
+      `${what} must be an object of named options (${valid.join(", ")}), got ${describe(options)}`,
+      { what, options },
+    );
+  }
+  const unknown = Object.keys(options).filter((k) => !valid.includes(k));
+  if (unknown.length === 0) return;
+  const named = unknown.map((k) => {
+    const near = closestKey(k, valid);
+    return near === undefined ? `"${k}"` : `"${k}" (did you mean ${near}?)`;
+  });
+  throw new InvalidParameterError(
+    `${what}: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")}; ` +
+      `the valid options are ${valid.join(", ")}`,
+    { what, unknown, valid },
+  );
+}
+
+/**
+ * `{ ...defaults, ...params }` after checking that every key of `params` is a key of `defaults` or one of
+ * `optional` (parameters without a default, such as `vInit_mV`). The result is a fresh, unfrozen object.
+ */
+export function withDefaults<T extends object>(
+  what: string,
+  defaults: Readonly<T>,
+  params: Partial<T> | undefined,
+  optional: readonly (keyof T & string)[] = [],
+): T {
+  requireKnownKeys(what, params, [...Object.keys(defaults), ...optional]);
+  return { ...defaults, ...params };
+}
+
+/**
+ * The valid key most like `key`, or undefined when none is close. Keys are compared without case and
+ * without underscores ("tau_m" ~ "tauMem_ms"): a candidate is close when it is the key with or without a unit
+ * suffix ("dt" ~ "dt_ms"), when one name contains the other's letters in order (an abbreviation of three
+ * letters or more), or when their edit distance (a swap of neighbours counts 1) is at most a third of the
+ * longer name. Among close candidates the longest common prefix wins, then the smallest distance.
+ */
+export function closestKey(key: string, valid: readonly string[]): string | undefined {
+  const k = normalise(key);
+  const kBare = normalise(withoutUnit(key));
+  let best: string | undefined;
+  let bestPrefix = -1;
+  let bestDistance = Infinity;
+  for (const candidate of valid) {
+    const c = normalise(candidate);
+    const distance = editDistance(k, c);
+    const sameBase = kBare !== "" && kBare === normalise(withoutUnit(candidate));
+    const abbreviation = Math.min(k.length, c.length) >= 3 && (isSubsequence(k, c) || isSubsequence(c, k));
+    const typo = distance <= Math.floor(Math.max(k.length, c.length) / 3);
+    if (!sameBase && !abbreviation && !typo) continue;
+    const prefix = commonPrefix(k, c);
+    if (prefix > bestPrefix || (prefix === bestPrefix && distance < bestDistance)) {
+      best = candidate;
+      bestPrefix = prefix;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** The name without a trailing unit suffix: "dt_ms" -> "dt", "tauMem_ms" -> "tauMem". */
+function withoutUnit(name: string): string {
+  return name.replace(/_[A-Za-z]+$/, "");
+}
+
+function normalise(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (let j = 0; j < long.length && i < short.length; j++) if (long[j] === short[i]) i++;
+  return i === short.length;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+/**
+ * Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two neighbouring
+ * letters ("prot" -> "port") cost 1 each.
+ */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}

@@ -1,0 +1,318 @@
+/**
+ * Options objects refuse keys their owner does not know (src/core/options.ts): the shared check, its
+ * closest-name suggestion, and every constructor and encoder of the library that takes an options object.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidParameterError } from "../../src/core/errors.ts";
+import { closestKey, requireKnownKeys, withDefaults } from "../../src/core/options.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { bernoulli, latency, poisson, rankOrder } from "../../src/encoding/index.ts";
+import { HeldCurrentDrive } from "../../src/network/current-drive.ts";
+import { LinearReadout } from "../../src/network/linear-readout.ts";
+import { SpikeMonitor, StateMonitor } from "../../src/network/monitors.ts";
+import { Network } from "../../src/network/network.ts";
+import {
+  AdaptiveLIF,
+  CubaLIF,
+  DoubleExpLIF,
+  IF,
+  Integrator,
+  Izhikevich,
+  LI,
+  LIF,
+  LIF_DEFAULTS,
+  SynapticLIF,
+  Threshold,
+} from "../../src/neurons/index.ts";
+import { SpikeTrace, postPre } from "../../src/plasticity/index.ts";
+import {
+  Affine,
+  AvgPool2d,
+  Bias,
+  Conv2d,
+  Dense,
+  LateralInhibition,
+  Local2d,
+  OneToOne,
+  RateCoupling,
+  Sparse,
+  SumPool2d,
+} from "../../src/projections/index.ts";
+
+/** Asserts that `make` throws an InvalidParameterError naming `key`, the suggestion, and the valid list. */
+function assertRefusesKey(make: () => unknown, owner: string, key: string, suggestion: string | null): void {
+  assert.throws(make, (e: unknown) => {
+    assert.ok(e instanceof InvalidParameterError, `${owner}: ${String(e)}`);
+    const near = suggestion === null ? "" : ` \\(did you mean ${suggestion}\\?\\)`;
+    assert.match(e.message, new RegExp(`^${owner}: unknown option "${key}"${near}; the valid options are `));
+    return true;
+  });
+}
+
+test("an unknown key is refused, naming it, the closest valid name and every valid name", () => {
+  const valid = ["tauMem_ms", "vRest_mV", "resistance_MOhm"];
+
+  assert.throws(
+    () => requireKnownKeys("LIF params", { tauMem_ms: 5, tau_m: 5 }, valid),
+    (e: unknown) => {
+      assert.ok(e instanceof InvalidParameterError);
+      assert.equal(
+        e.message,
+        'LIF params: unknown option "tau_m" (did you mean tauMem_ms?); ' +
+          "the valid options are tauMem_ms, vRest_mV, resistance_MOhm",
+      );
+      assert.deepEqual(e.details.unknown, ["tau_m"]);
+      return true;
+    },
+  );
+});
+
+test("several unknown keys are all named; a key like none of the valid ones gets no suggestion", () => {
+  assert.throws(
+    () =>
+      requireKnownKeys("StateMonitor options", { neuron: [0], colour: "red" }, [
+        "neurons",
+        "every",
+        "window",
+      ]),
+    /StateMonitor options: unknown options "neuron" \(did you mean neurons\?\), "colour"; the valid options are neurons, every, window$/,
+  );
+});
+
+test("undefined passes; a non-object (a number, an array, null) is refused with the valid names", () => {
+  requireKnownKeys("X", undefined, ["a"]);
+  requireKnownKeys("X", {}, ["a"]);
+
+  for (const bad of [1, [1, 2], null, "a"]) {
+    assert.throws(
+      () => requireKnownKeys("Threshold params", bad, ["threshold_nA"]),
+      /Threshold params must be an object of named options \(threshold_nA\), got /,
+      String(bad),
+    );
+  }
+});
+
+test("the closest name: abbreviations, case and underscores, small typos; nothing for unrelated keys", () => {
+  const lif = [...Object.keys(LIF_DEFAULTS), "vInit_mV"];
+
+  assert.equal(closestKey("tau_m", lif), "tauMem_ms");
+  assert.equal(closestKey("TAUMEM_MS", lif), "tauMem_ms");
+  assert.equal(closestKey("vThresh", lif), "vThreshold_mV");
+  assert.equal(closestKey("resistance", lif), "resistance_MOhm");
+  assert.equal(closestKey("vThreshld_mV", lif), "vThreshold_mV");
+  assert.equal(closestKey("colour", lif), undefined);
+  assert.equal(closestKey("dt", ["steps", "dt_ms"]), "dt_ms", "the same name without its unit");
+  assert.equal(closestKey("prot", ["bias", "port"]), "port", "two letters swapped");
+  assert.equal(closestKey("tau_m", ["tauSyn_ms", "tauMem_ms"]), "tauMem_ms", "longer common prefix wins");
+});
+
+test("withDefaults merges over the defaults and accepts the listed optional keys", () => {
+  const defaults = Object.freeze({ a: 1, b: 2 }) as Readonly<{ a: number; b: number; c?: number }>;
+
+  assert.deepEqual(withDefaults("T", defaults, { b: 5, c: 3 }, ["c"]), { a: 1, b: 5, c: 3 });
+  assert.deepEqual(withDefaults("T", defaults, undefined), { a: 1, b: 2 });
+  assert.throws(() => withDefaults("T", defaults, { c: 3 }), /T: unknown option "c"/);
+});
+
+test("every neuron model refuses a misspelled parameter instead of keeping its default", () => {
+  const bad = { tau_m: 5 } as never;
+  const cases: [string, () => unknown, string | null][] = [
+    ["LIF params", () => new LIF(1, 1, bad), "tauMem_ms"],
+    ["AdaptiveLIF params", () => new AdaptiveLIF(1, 1, bad), "tauMem_ms"],
+    ["CubaLIF params", () => new CubaLIF(1, 1, bad), "tauMem_ms"],
+    ["SynapticLIF params", () => new SynapticLIF(1, 1, bad), "tauMem_ms"],
+    ["LI params", () => new LI(1, 1, bad), "tauMem_ms"],
+    ["DoubleExpLIF params", () => new DoubleExpLIF(1, 0.05, bad), "tauMem_ms"],
+    ["IF params", () => new IF(1, 1, bad), null],
+    ["Integrator params", () => new Integrator(1, 1, bad), null],
+    ["Izhikevich params", () => new Izhikevich(1, 1, bad), null],
+    ["Threshold params", () => new Threshold(1, 1, bad), null],
+  ];
+
+  for (const [owner, make, suggestion] of cases) assertRefusesKey(make, owner, "tau_m", suggestion);
+  assertRefusesKey(
+    () => new AdaptiveLIF(1, 1, {}, { oneSpikePerStp: true } as never),
+    "AdaptiveLIF options",
+    "oneSpikePerStp",
+    "oneSpikePerStep",
+  );
+  assertRefusesKey(
+    () => new Izhikevich(1, 1, { u_init: 1 } as never),
+    "Izhikevich params",
+    "u_init",
+    "uInit",
+  );
+});
+
+test("the optional parameters without a default (vInit_mV, uInit) are accepted", () => {
+  assert.equal(new LIF(1, 1, { vInit_mV: -60 }).v_mV[0], -60);
+  assert.equal(new AdaptiveLIF(1, 1, { vInit_mV: -61 }).v_mV[0], -61);
+  assert.equal(new Izhikevich(1, 1, { uInit: -13 }).u[0], -13);
+});
+
+test("monitors, the network, the held-current drive and plasticity refuse misspelled options", () => {
+  const pop = new LIF(3, 1);
+
+  assertRefusesKey(
+    () => new StateMonitor(pop, "v_mV", { neuron: [0] } as never),
+    "StateMonitor options",
+    "neuron",
+    "neurons",
+  );
+  assertRefusesKey(
+    () => new SpikeMonitor(pop, { maxEvent: 5 } as never),
+    "SpikeMonitor options",
+    "maxEvent",
+    "maxEvents",
+  );
+  assertRefusesKey(
+    () => new LinearReadout(new Float64Array(2), [1, 1], { bias_nA: 1 } as never),
+    "LinearReadout options",
+    "bias_nA",
+    "bias",
+  );
+  assertRefusesKey(
+    () => new Network({ dt_ms: 1, learn: false } as never),
+    "Network options",
+    "learn",
+    "learning",
+  );
+  assertRefusesKey(
+    () => new HeldCurrentDrive([1], 1, 1, [1], { holdSteps: 2, hold: 3 } as never),
+    "HeldCurrentDrive options",
+    "hold",
+    "holdSteps",
+  );
+  assertRefusesKey(() => new SpikeTrace(pop, 1, { tau: 5 } as never), "SpikeTrace params", "tau", "tau_ms");
+  const proj = new Dense(new LIF(2, 1), pop, { weights: 0.1, bounds: { wMin: 0, wMax: 1 } });
+  assertRefusesKey(() => postPre(proj, 1, { nu_pre: 1 } as never), "Stdp params", "nu_pre", "nuPre");
+});
+
+test("encoders refuse misspelled options", () => {
+  const rng = createRng(1, "enc");
+
+  assertRefusesKey(
+    () => poisson([1], { steps: 2, dt_ms: 1, rng, dt: 1 } as never),
+    "poisson options",
+    "dt",
+    "dt_ms",
+  );
+  assertRefusesKey(
+    () => bernoulli([1], { steps: 2, rng, max_prob: 0.5 } as never),
+    "bernoulli options",
+    "max_prob",
+    "maxProb",
+  );
+  assertRefusesKey(
+    () => latency([1], { steps: 2, dt_ms: 1, tau: 1 } as never),
+    "latency options",
+    "tau",
+    "tau_ms",
+  );
+  assertRefusesKey(() => rankOrder([1], { step: 2 } as never), "rankOrder options", "step", "steps");
+});
+
+test("every projection refuses a misspelled option", () => {
+  const a = new LIF(4, 1);
+  const b = new LIF(4, 1);
+  const rng = createRng(1, "w");
+  const geometry = { inputShape: [1, 2, 2] as const, kernel: 1 };
+  const dexp = new DoubleExpLIF(4, 0.05);
+
+  assertRefusesKey(() => new Dense(a, b, { weight: 1 } as never), "Dense options", "weight", "weights");
+  assertRefusesKey(
+    () => new OneToOne(a, b, { weigths: 1 } as never),
+    "OneToOne options",
+    "weigths",
+    "weights",
+  );
+  assertRefusesKey(
+    () => new Affine(a, b, { weights: 1, biases: 1 } as never),
+    "Affine options",
+    "biases",
+    "bias",
+  );
+  assertRefusesKey(
+    () => new Conv2d(a, b, { ...geometry, weights: 1, outChannel: 1 } as never),
+    "Conv2d options",
+    "outChannel",
+    "outChannels",
+  );
+  assertRefusesKey(
+    () => new Local2d(a, b, { ...geometry, weights: 1, filter: 1 } as never),
+    "Local2d options",
+    "filter",
+    "filters",
+  );
+  assertRefusesKey(
+    () => new SumPool2d(a, b, { ...geometry, strides: 1 } as never),
+    "SumPool2d options",
+    "strides",
+    "stride",
+  );
+  assertRefusesKey(
+    () => new AvgPool2d(a, b, { ...geometry, pad: 1 } as never),
+    "AvgPool2d options",
+    "pad",
+    "padding",
+  );
+  assertRefusesKey(() => new Bias(b, { bias: 1, prot: "i_nA" } as never), "Bias options", "prot", "port");
+  assertRefusesKey(
+    () => new RateCoupling(dexp, dexp, { weight: [] } as never),
+    "RateCoupling options",
+    "weight",
+    "weights",
+  );
+  assertRefusesKey(
+    () => new LateralInhibition(a, { strength: 1, groupSize: 2 } as never),
+    "LateralInhibition options",
+    "strength",
+    "strength_mV",
+  );
+  const csr = { rowPtr: [0, 0, 0, 0, 0], colIdx: [], w: [] };
+  assertRefusesKey(() => new Sparse(a, b, csr, { bound: {} } as never), "Sparse options", "bound", "bounds");
+  assertRefusesKey(
+    () => Sparse.fromTriplets(a, b, { pre: [0], post: [0], w: 1 }, { duplicate: "sum" } as never),
+    "Sparse.fromTriplets options",
+    "duplicate",
+    "duplicates",
+  );
+  assertRefusesKey(
+    () => Sparse.random(a, b, { p: 0.5, weight: 1, rng, allowSelfs: true } as never),
+    "Sparse.random options",
+    "allowSelfs",
+    "allowSelf",
+  );
+});
+
+test("the Sparse factories hand only the CSR options on: duplicates, p and rng are not refused there", () => {
+  const a = new LIF(3, 1);
+  const b = new LIF(3, 1);
+
+  const summed = Sparse.fromTriplets(
+    a,
+    b,
+    { pre: [0, 0], post: [1, 1], w: 0.25 },
+    { duplicates: "sum", port: "i_nA" },
+  );
+  const random = Sparse.random(a, b, {
+    p: 1,
+    weight: 0.5,
+    rng: createRng(2, "c"),
+    bounds: { wMin: 0, wMax: 1 },
+  });
+
+  assert.deepEqual(Array.from(summed.w), [0.5]);
+  assert.equal(summed.port, "i_nA");
+  assert.equal(random.nnz, 9);
+  assert.deepEqual(random.bounds, { wMin: 0, wMax: 1 });
+  assert.throws(
+    () => Sparse.fromTriplets(a, b, { pre: [0], post: [0], w: 1 }, { duplicates: "add" as never }),
+    /duplicates must be "reject" or "sum", got "add"/,
+  );
+  assert.throws(
+    () => Sparse.random(a, b, { p: 0.5, weight: 1 } as never),
+    /Sparse.random needs a random generator: pass rng: createRng\(seed, "connectivity"\)/,
+  );
+});

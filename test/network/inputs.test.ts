@@ -1,0 +1,112 @@
+/**
+ * docs/inputs.md: the worked example (a LIF under a constant current follows the analytic solution), the
+ * contrast with a Float32Array input (a voltage jump per step on the default port), and the port table,
+ * checked against the models' `portNames`.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import {
+  AdaptiveLIF,
+  CubaLIF,
+  DoubleExpLIF,
+  HeldCurrentDrive,
+  IF,
+  Input,
+  Integrator,
+  Izhikevich,
+  LI,
+  LIF,
+  Network,
+  SpikeCounter,
+  StateMonitor,
+  SynapticLIF,
+  Threshold,
+} from "../../src/index.ts";
+import type { Population } from "../../src/index.ts";
+
+const DOC = readFileSync(new URL("../../docs/inputs.md", import.meta.url), "utf8");
+
+/** The doc's example network: a LIF with tau 10 ms and R 10 MOhm at dt 0.1 ms, its v recorded. */
+function exampleNetwork() {
+  const dt_ms = 0.1;
+  const net = new Network({ dt_ms });
+  const lif = net.addPopulation("lif", new LIF(1, dt_ms, { tauMem_ms: 10, resistance_MOhm: 10 }));
+  const v = net.addMonitor(new StateMonitor(lif, "v_mV"));
+  const spikes = net.addMonitor(new SpikeCounter(lif));
+  return { net, v, spikes };
+}
+
+test("a LIF under a constant 1.2 nA on i_nA follows v_rest + R I (1 - e^(-t/tau)) (the docs/inputs.md example)", () => {
+  const steps = 500;
+  const { net, v, spikes } = exampleNetwork();
+
+  net.run({ lif: new HeldCurrentDrive([1], 1, 1, [1.2], { holdSteps: steps }) }, steps);
+  const trace = v.trace(0);
+
+  // Tolerance: each step stores v (53 < |v| <= 65 mV) as float32, an error of at most half an ulp, 2^-18 mV;
+  // an error is multiplied by e^(-dt/tau) = 0.990 at every later step, so the errors sum to at most
+  // 2^-18 / (1 - e^(-0.01)) = 3.8e-4 mV. The float32 current 1.2 is off by 4.8e-8 nA, R x that = 5e-7 mV.
+  assert.equal(trace.length, steps);
+  for (let s = 0; s < steps; s++) {
+    const exact = -65 + 10 * 1.2 * (1 - Math.exp(-((s + 1) * 0.1) / 10));
+    assert.ok(Math.abs(trace[s] - exact) < 4e-4, `sample ${s}: ${trace[s]} vs ${exact}`);
+  }
+  assert.ok(Math.abs(trace[steps - 1] - (-65 + 12 * (1 - Math.exp(-5)))) < 4e-4, "50 ms = 5 tau");
+  assert.equal(spikes.totalSpikes, 0, "v tends to -53 mV, below the -52 mV threshold");
+});
+
+test("the hand-written drive of docs/inputs.md gives the same trace, bit for bit", () => {
+  const steps = 500;
+  const held = exampleNetwork();
+  const custom = exampleNetwork();
+  const constantCurrent = {
+    apply: (_step: number, target: Population) => void (target.port("i_nA")[0] += 1.2),
+  };
+
+  held.net.run({ lif: new HeldCurrentDrive([1], 1, 1, [1.2], { holdSteps: steps }) }, steps);
+  custom.net.run({ lif: constantCurrent }, steps);
+
+  assert.deepEqual(custom.v.trace(0), held.v.trace(0));
+});
+
+test("a Float32Array input goes to the default port dv_mV: 1.2 mV per step fires after 12 steps", () => {
+  // v_k = -65 + 1.2 (1 - D^k) / (1 - D), D = e^(-0.01): reaches -52 mV first at k = 12 (v_11 = -51.74 mV)
+  const { net, v, spikes } = exampleNetwork();
+
+  net.run({ lif: new Float32Array([1.2]) }, 12);
+
+  assert.equal(spikes.totalSpikes, 1);
+  assert.ok(v.trace(0)[10] < -52, `v after 11 steps ${v.trace(0)[10]}`);
+  assert.equal(v.trace(0)[11], -65, "reset in the spike step");
+});
+
+test("the port table of docs/inputs.md matches every model's portNames", () => {
+  const models: Record<string, Population> = {
+    Input: new Input(1),
+    LIF: new LIF(1, 1),
+    AdaptiveLIF: new AdaptiveLIF(1, 1),
+    IF: new IF(1, 1),
+    Izhikevich: new Izhikevich(1, 1),
+    CubaLIF: new CubaLIF(1, 1),
+    DoubleExpLIF: new DoubleExpLIF(1, 0.05),
+    SynapticLIF: new SynapticLIF(1, 1),
+    LI: new LI(1, 1),
+    Integrator: new Integrator(1, 1),
+    Threshold: new Threshold(1, 1),
+  };
+  const section = DOC.split("## The ports of each model")[1].split("\n## ")[0];
+  const rows = section.split("\n").filter((l) => l.startsWith("| `"));
+  const seen: string[] = [];
+
+  for (const row of rows) {
+    const [names, defaultPort, others] = row.split("|").slice(1, 4);
+    const ticks = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    for (const name of ticks(names)) {
+      assert.ok(name in models, `the table names ${name}`);
+      assert.deepEqual([...models[name].portNames], [ticks(defaultPort)[0], ...ticks(others)], name);
+      seen.push(name);
+    }
+  }
+  assert.deepEqual(seen.sort(), Object.keys(models).sort(), "every model has a row");
+});
