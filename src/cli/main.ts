@@ -12,7 +12,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
-import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
+import { refuseNonEmptyOut, refuseRunOutputs, refuseUnwritableDir } from "./out-dir.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
@@ -25,6 +25,7 @@ import {
   oversubscribedWarning,
   plural,
   positive,
+  QUIET_HELP,
   resolveRunDir,
   workersArg,
 } from "./options.ts";
@@ -38,6 +39,7 @@ import {
   evalRun,
   readResumableRun,
   runUnsupervised,
+  testThreads,
   type PaperReference,
   type RunSummary,
 } from "../experiments/run.ts";
@@ -94,9 +96,6 @@ function report(s: RunSummary, out: string, json: boolean): void {
   ];
   process.stdout.write(lines.join("\n") + "\n");
 }
-
-/** --quiet hides progress and the lines that say what a command does; warnings and errors always print. */
-const QUIET_HELP = "no progress or status lines (warnings and errors still print)";
 
 /** Largest rate RNN the CLI builds: 8192^2 = 2^26 recurrent weights. */
 const MAX_RNN_UNITS = 8192;
@@ -255,6 +254,20 @@ function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
         `(checkpoints fall between blocks)`,
     );
   }
+  refuseCheckpointPastEnd(o.checkpointEvery, o.train, "--train");
+}
+
+/**
+ * Refuses a --checkpoint-every beyond the training images (`trainCount`, set by `given`): no checkpoint would
+ * fall during training, only the one written when training ends.
+ */
+function refuseCheckpointPastEnd(every: number | undefined, trainCount: number, given: string): void {
+  if (every === undefined || every <= trainCount) return;
+  throw new InvalidParameterError(
+    `--checkpoint-every ${every} is more than the ${given} ${trainCount} training images, so no checkpoint ` +
+      `would be written during training; use at most ${trainCount} (a checkpoint is also written when ` +
+      `training ends)`,
+  );
 }
 
 /**
@@ -287,10 +300,28 @@ interface RunPlan {
   readonly protocol: Pick<ProtocolOptions, "trainCount" | "testCount" | "seed" | "updateInterval">;
   /** Training images done at the checkpoint a resumed run continues from. */
   readonly resumeAt?: number;
+  /** A warning printed once the run has passed its checks, before the start line (even with --quiet). */
+  readonly warning?: string;
 }
 
-/** Ctrl-C during a train command: the message says what is kept; the exit status is 130. */
-class Interrupted extends Error {}
+/**
+ * Ctrl-C (SIGINT) or SIGTERM during a command: the message says what is kept; the exit status is 128 + the
+ * signal's number (130, 143), as for a process the signal ended.
+ */
+class Interrupted extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The Interrupted error that says `message` for the signal that aborted `signal`. */
+function interruption(signal: AbortSignal, message: string): Interrupted {
+  const reason = signal.reason as unknown;
+  return new Interrupted(message, reason instanceof Interrupted ? reason.status : 130);
+}
 
 /** What to do with an --out that holds files: a finished run, an interrupted one, or something else. */
 function nonEmptyOutHint(out: string, kind: RunPlan["kind"]): string {
@@ -314,10 +345,17 @@ function interruptedRun(out: string, plan: RunPlan, existedBefore: boolean, chec
   } catch {
     at = undefined; // a damaged checkpoint: kept as it is, resume names the damage
   }
+  const resume = `"${TRAIN_COMMAND[plan.kind]} --resume ${out}"`;
+  if (at !== undefined && at === plan.protocol.trainCount) {
+    return (
+      `interrupted after training; the trained network is kept in ${out} (checkpoint at the end of ` +
+      `training, image ${at} of ${at}); continue with ${resume}, which goes straight to the test`
+    );
+  }
   if (at !== undefined || checkpointDir(out) !== undefined) {
     return (
       `interrupted; checkpoint at image ${at ?? "?"} of ${plan.protocol.trainCount} kept in ${out}; ` +
-      `continue with "${TRAIN_COMMAND[plan.kind]} --resume ${out}"`
+      `continue with ${resume}`
     );
   }
   if (plan.resumeAt === undefined) discardFailedRun(out, existedBefore);
@@ -334,29 +372,46 @@ async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
   if (!resumed) {
     checkRunOptions(o, plan.config.intensity_Hz_per_unit as number);
     refuseNonEmptyOut(out, nonEmptyOutHint(out, plan.kind));
-  } else if (o.checkpointEvery !== undefined && o.checkpointEvery % plan.protocol.updateInterval !== 0) {
-    throw new InvalidParameterError(
-      `--checkpoint-every ${o.checkpointEvery} must be a multiple of the run's update interval ` +
-        `${plan.protocol.updateInterval} (checkpoints fall between blocks)`,
-    );
+  } else {
+    if (o.checkpointEvery !== undefined && o.checkpointEvery % plan.protocol.updateInterval !== 0) {
+      throw new InvalidParameterError(
+        `--checkpoint-every ${o.checkpointEvery} must be a multiple of the run's update interval ` +
+          `${plan.protocol.updateInterval} (checkpoints fall between blocks)`,
+      );
+    }
+    refuseCheckpointPastEnd(o.checkpointEvery, plan.protocol.trainCount, "run's");
+    refuseUnwritableDir(out, `--resume ${out}`, "the resumed run writes its checkpoints and results there");
   }
   const existedBefore = existsSync(out);
-  // Ctrl-C stops the run between two images (runUnsupervised's signal) and says what is kept
-  await untilSigint((signal) => trainAndReport(plan, o, out, existedBefore, signal));
+  // Ctrl-C or SIGTERM stops the run between two images (runUnsupervised's signal) and says what is kept
+  await untilInterrupted((signal) => trainAndReport(plan, o, out, existedBefore, signal));
 }
 
+/** The signals that stop a command the way Ctrl-C does, with the exit status of each. */
+const STOP_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+];
+
 /**
- * Runs `work` with a signal that the first Ctrl-C (SIGINT) aborts, so that the work stops at its next check
- * and says what it kept (an Interrupted error); a second Ctrl-C ends the process at once.
+ * Runs `work` with a signal that the first Ctrl-C (SIGINT) or SIGTERM (`kill`, `timeout`) aborts, so that the
+ * work stops at its next check and says what it kept (an Interrupted error); a second one ends the process
+ * at once.
  */
-async function untilSigint<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort(new Interrupted("interrupted"));
-  process.once("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map(([name, status]) => {
+    const handler = () => {
+      for (const [n, h] of handlers) process.off(n, h);
+      interrupt.abort(new Interrupted("interrupted", status));
+    };
+    return [name, handler] as const;
+  });
+  for (const [name, handler] of handlers) process.on(name, handler);
   try {
     return await work(interrupt.signal);
   } finally {
-    process.off("SIGINT", onSigint);
+    for (const [name, handler] of handlers) process.off(name, handler);
   }
 }
 
@@ -368,16 +423,19 @@ async function trainAndReport(
   signal: AbortSignal,
 ): Promise<void> {
   const resumed = plan.resumeAt !== undefined;
-  const progress = makeProgress({ quiet: o.quiet === true });
+  // the rate of a resumed run counts the images trained in this process only
+  const progress = makeProgress({ quiet: o.quiet === true, from: { train: plan.resumeAt ?? 0 } });
   try {
     const p = plan.protocol;
     // the start line comes once the run has checked its model, data and counts: a refusal comes before it
     const onStart = (): void => {
+      if (plan.warning !== undefined) process.stderr.write(`spikeflow: warning: ${plan.warning}\n`);
       if (o.quiet) return;
+      const end = plan.resumeAt === p.trainCount ? ", the end of training: only the test runs" : "";
       process.stderr.write(
         `spikeflow: ${plan.name}, ${p.trainCount} training + ${p.testCount} test images, seed ${p.seed}, ` +
-          `${plural(o.workers, "test worker")} -> ${out}` +
-          (resumed ? ` (resuming from the checkpoint at image ${plan.resumeAt})` : "") +
+          `${testWorkers(p.testCount, o.workers)} -> ${out}` +
+          (resumed ? ` (resuming from the checkpoint at image ${plan.resumeAt}${end})` : "") +
           "\n",
       );
     };
@@ -412,8 +470,9 @@ async function trainAndReport(
       });
     } catch (e) {
       progress.stop();
-      if (signal.aborted)
-        throw new Interrupted(interruptedRun(out, plan, existedBefore, o.checkpointEvery !== undefined));
+      if (signal.aborted) {
+        throw interruption(signal, interruptedRun(out, plan, existedBefore, o.checkpointEvery !== undefined));
+      }
       // a run that failed before its first checkpoint (and before its summary) leaves nothing worth keeping
       if (!resumed) discardFailedRun(out, existedBefore);
       throw e;
@@ -424,6 +483,18 @@ async function trainAndReport(
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * The test threads of `count` test images with --workers `workers` (testThreads: at most one per 250 images),
+ * as the start lines say them: "2 test workers", "1 test worker (--workers 40, at most one per 250 test images)".
+ */
+function testWorkers(count: number, workers: number): string {
+  const threads = testThreads(count, workers);
+  return (
+    plural(threads, "test worker") +
+    (threads < workers ? ` (--workers ${workers}, at most one per 250 test images)` : "")
+  );
 }
 
 /** The run name and the paper's result for an LC-SNN geometry (the paper's are by filter count). */
@@ -453,13 +524,30 @@ function diehlCookPlan(neurons: number) {
  * is printed, then continued with its own config and protocol.
  */
 async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void> {
-  const { run, examplesDone } = readResumableRun(o.resume as string, kind);
+  const dir = o.resume as string;
+  const { run, examplesDone } = readResumableRun(dir, kind);
   const c = run.config as Record<string, number>;
   const id =
     kind === "lcsnn"
       ? lcsnnPlan({ ...LCSNN_DEFAULTS, ...c })
       : diehlCookPlan(c.neurons ?? DIEHL_COOK_DEFAULTS.neurons);
-  await runCommand({ kind, ...id, config: run.config, protocol: run.protocol, resumeAt: examplesDone }, o);
+  // runs written before config.json recorded the data's fingerprint resume unchecked (runUnsupervised)
+  const warning =
+    run.data === undefined
+      ? `${join(dir, "config.json")} records no fingerprint of the run's data (the run predates them), so ` +
+        `the data read now cannot be checked against the data it was trained on; resume with the same --data`
+      : undefined;
+  await runCommand(
+    {
+      kind,
+      ...id,
+      config: run.config,
+      protocol: run.protocol,
+      resumeAt: examplesDone,
+      ...(warning ? { warning } : {}),
+    },
+    o,
+  );
 }
 
 /** --intensity: the Poisson rate per pixel unit; `shown` is the default as the help prints it. */
@@ -612,34 +700,65 @@ program
   .option("--workers <n>", "worker threads", workersArg, defaultWorkers())
   .option("--data <dir>", "directory of MNIST-format IDX files")
   .option("--json", "print the result as JSON")
-  .action(async (given: string, o: { test?: number; workers: number; data?: string; json?: boolean }) => {
-    const dir = resolveRunDir(given, "eval");
-    const r = await evalRun(dir, {
-      ...(o.test ? { testCount: o.test } : {}),
-      workers: o.workers,
-      ...(o.data ? { dataDir: o.data } : {}),
-    });
-    if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
-    else {
-      process.stdout.write(
-        `test accuracy: ${Object.entries(r.accuracy)
-          .map(([k, v]) => `${k} ${pct(v)}`)
-          .join(", ")}\nbest: ${r.bestReadout} ${pct(r.bestAccuracy)}\n`,
-      );
-    }
-  });
+  .option("--quiet", QUIET_HELP)
+  .action(
+    async (
+      given: string,
+      o: { test?: number; workers: number; data?: string; json?: boolean; quiet?: boolean },
+    ) => {
+      const dir = resolveRunDir(given, "eval");
+      refuseRunOutputs(dir, "eval", ["eval.json"]);
+      const progress = makeProgress({ quiet: o.quiet === true });
+      let r: Awaited<ReturnType<typeof evalRun>>;
+      try {
+        r = await evalRun(dir, {
+          ...(o.test ? { testCount: o.test } : {}),
+          workers: o.workers,
+          ...(o.data ? { dataDir: o.data } : {}),
+          onProgress: progress.fn,
+          onStart: ({ count, seed }) => {
+            if (!o.quiet) {
+              process.stderr.write(
+                `spikeflow: eval ${dir}, ${count} test images, seed ${seed}, ${testWorkers(count, o.workers)}\n`,
+              );
+            }
+          },
+        });
+      } finally {
+        progress.stop();
+      }
+      if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+      else {
+        process.stdout.write(
+          `test accuracy: ${Object.entries(r.accuracy)
+            .map(([k, v]) => `${k} ${pct(v)}`)
+            .join(", ")}\nbest: ${r.bestReadout} ${pct(r.bestAccuracy)}\n`,
+        );
+      }
+    },
+  );
 
 // ---- plots and report (src/plot/) ----
 
-/** Every rnn train/convert ends with its plots; a drawing failure is reported but keeps the run. */
-async function rnnPlotsAfterRun(dir: string, quiet: boolean): Promise<void> {
+/**
+ * Every rnn train/convert ends with its plots; a drawing failure is reported but keeps the run, and Ctrl-C or
+ * SIGTERM (`signal`) stops the drawing, leaving plots/ as it was.
+ */
+async function rnnPlotsAfterRun(dir: string, quiet: boolean, signal: AbortSignal): Promise<void> {
   try {
-    const r = await plotRnnRun(dir);
+    const r = await plotRnnRun(dir, { signal });
     if (!quiet)
       process.stderr.write(
         `spikeflow: ${r.plots} plots in ${join(dir, "plots")} in ${r.wall_s.toFixed(1)} s\n`,
       );
   } catch (e) {
+    if (signal.aborted) {
+      throw interruption(
+        signal,
+        `interrupted while drawing the plots; the run is complete in ${dir} (${join(dir, "plots")} is as ` +
+          `before): draw them with "spikeflow plot ${dir}"`,
+      );
+    }
     process.stderr.write(
       `spikeflow: warning: the run is complete but its plots failed: ${(e as Error).message}\n`,
     );
@@ -662,7 +781,8 @@ async function reportAfterRun(
       process.stderr.write(`spikeflow: ${r.plots.length} plots and ${r.path} in ${r.wall_s.toFixed(1)} s\n`);
   } catch (e) {
     if (signal.aborted) {
-      throw new Interrupted(
+      throw interruption(
+        signal,
         `interrupted while drawing the plots; the run is complete in ${out} (no plots/ or report.html yet): ` +
           `draw them with "spikeflow report ${out}"`,
       );
@@ -706,19 +826,19 @@ function runKind(dir: string, data: string | undefined): "rnn" | "mnist" {
   return "mnist";
 }
 
-/** `draw()` (plotRun or writeReport of `dir`); after Ctrl-C, says that plots/ (and report.html) are as before. */
-async function plotsUnlessInterrupted<T>(
-  dir: string,
-  signal: AbortSignal,
-  draw: () => Promise<T>,
-): Promise<T> {
+/** `work()`, or when it failed because `signal` was aborted (Ctrl-C, SIGTERM), an Interrupted saying `message`. */
+async function orInterrupted<T>(signal: AbortSignal, message: string, work: () => Promise<T>): Promise<T> {
   try {
-    return await draw();
+    return await work();
   } catch (e) {
-    if (signal.aborted)
-      throw new Interrupted(`interrupted; ${join(dir, "plots")} and report.html are as before`);
+    if (signal.aborted) throw interruption(signal, message);
     throw e;
   }
+}
+
+/** `draw()` (the plots or report of `dir`); after Ctrl-C, says that plots/ (and report.html) are as before. */
+function plotsUnlessInterrupted<T>(dir: string, signal: AbortSignal, draw: () => Promise<T>): Promise<T> {
+  return orInterrupted(signal, `interrupted; ${join(dir, "plots")} and report.html are as before`, draw);
 }
 
 program
@@ -726,10 +846,15 @@ program
   .description("redraw every plot of a run directory (DIR or DIR/model) into DIR/plots (SVG and PNG)")
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
   .option("--no-png", "SVG only")
-  .action(async (given: string, o: { data?: string; png: boolean }) => {
+  .option("--quiet", QUIET_HELP)
+  .action(async (given: string, o: { data?: string; png: boolean; quiet?: boolean }) => {
     const dir = resolveRunDir(given, "plot");
-    if (runKind(dir, o.data) === "rnn") {
-      const r = await plotRnnRun(dir, { png: o.png });
+    const rnnRun = runKind(dir, o.data) === "rnn";
+    refuseRunOutputs(dir, "plot", ["plots/"]);
+    if (rnnRun) {
+      const r = await untilInterrupted((signal) =>
+        plotsUnlessInterrupted(dir, signal, () => plotRnnRun(dir, { png: o.png, signal })),
+      );
       process.stdout.write(
         r.plots === 0
           ? `nothing to plot in ${dir}: no curve.json, search.json or examples.json (rnn train and rnn convert write them)\n`
@@ -737,7 +862,7 @@ program
       );
       return;
     }
-    const r = await untilSigint((signal) =>
+    const r = await untilInterrupted((signal) =>
       plotsUnlessInterrupted(dir, signal, () =>
         plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}), signal }),
       ),
@@ -751,16 +876,20 @@ program
   .command("report <dir>")
   .description("redraw the plots and write DIR/report.html, one self-contained page (DIR or DIR/model)")
   .option("--data <dir>", "directory of MNIST-format IDX files (as given to the run)")
-  .action(async (given: string, o: { data?: string }) => {
+  .option("--quiet", QUIET_HELP)
+  .action(async (given: string, o: { data?: string; quiet?: boolean }) => {
     const dir = resolveRunDir(given, "report");
+    const rnnRun = runKind(dir, o.data) === "rnn";
     // report.html is the command's own output (rewritten), but not over a directory, and not after the plots
-    refuseOutFile(join(dir, "report.html"), undefined, true, "remove it: report writes its page there");
-    if (runKind(dir, o.data) === "rnn") {
-      const p = await writeRnnReport(dir);
+    refuseRunOutputs(dir, "report", ["plots/", "report.html"]);
+    if (rnnRun) {
+      const p = await untilInterrupted((signal) =>
+        plotsUnlessInterrupted(dir, signal, () => writeRnnReport(dir, { signal })),
+      );
       process.stdout.write(`${p.path} (${p.plots} plots)\n`);
       return;
     }
-    const r = await untilSigint((signal) =>
+    const r = await untilInterrupted((signal) =>
       plotsUnlessInterrupted(dir, signal, () =>
         writeReport(dir, { ...(o.data ? { dataDir: o.data } : {}), signal }),
       ),
@@ -879,22 +1008,29 @@ rnn
       if (!o.quiet)
         process.stderr.write(`spikeflow: rate RNN ${task}, N = ${o.neurons}, seed ${o.seed} -> ${out}\n`);
       try {
-        const s = await trainRnnRun({
-          task,
-          units: o.neurons,
-          seed: o.seed,
-          out,
-          maxTrials: o.maxTrials,
-          tauRange_ms: o.taus,
-          onProgress: (p) =>
-            progress.update(
-              p.updates,
-              p.maxTrials,
-              `eval loss ${p.meanLoss.toFixed(2)}, acc ${pct(p.accuracy)}`,
-            ),
+        // Ctrl-C or SIGTERM stops the training between two trials; nothing is written before it ends
+        const s = await untilInterrupted(async (signal) => {
+          const stopped = `interrupted during training; nothing kept (rnn train writes ${out} only when training ends)`;
+          const summary = await orInterrupted(signal, stopped, () =>
+            trainRnnRun({
+              task,
+              units: o.neurons,
+              seed: o.seed,
+              out,
+              maxTrials: o.maxTrials,
+              tauRange_ms: o.taus,
+              onProgress: (p) =>
+                progress.update(
+                  p.updates,
+                  p.maxTrials,
+                  `eval loss ${p.meanLoss.toFixed(2)}, acc ${pct(p.accuracy)}`,
+                ),
+              signal,
+            }).finally(() => progress.stop()),
+          );
+          await rnnPlotsAfterRun(out, o.quiet === true, signal);
+          return summary;
         });
-        progress.stop();
-        await rnnPlotsAfterRun(out, o.quiet === true);
         // summary.json's content plus the run directory, as `spikeflow train --json` prints its summary.json
         if (o.json) process.stdout.write(JSON.stringify({ train: s, out }, null, 2) + "\n");
         else {
@@ -949,21 +1085,29 @@ rnn
       },
     ) => {
       const dir = resolveRunDir(given, "rnn convert");
+      refuseRunOutputs(dir, "rnn convert", ["search.json", "examples.json", "plots/"]);
       const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
       try {
-        const r = await convertRnnRun(dir, {
-          scales: o.scales,
-          trials: o.trials,
-          workers: o.workers,
-          synapseFilter: o.synapse as "receiver" | "sender",
-          onProgress: (p) => progress.update(p.done, p.total),
-          onWarning: (message) => {
-            progress.stop();
-            process.stderr.write(`spikeflow: warning: ${message}\n`);
-          },
+        // Ctrl-C or SIGTERM ends the search before it writes anything
+        const r = await untilInterrupted(async (signal) => {
+          const stopped = `interrupted during the search; ${dir} is as before (the search writes its files when it ends)`;
+          const search = await orInterrupted(signal, stopped, () =>
+            convertRnnRun(dir, {
+              scales: o.scales,
+              trials: o.trials,
+              workers: o.workers,
+              synapseFilter: o.synapse as "receiver" | "sender",
+              onProgress: (p) => progress.update(p.done, p.total),
+              onWarning: (message) => {
+                progress.stop();
+                process.stderr.write(`spikeflow: warning: ${message}\n`);
+              },
+              signal,
+            }).finally(() => progress.stop()),
+          );
+          await rnnPlotsAfterRun(dir, o.quiet === true, signal);
+          return search;
         });
-        progress.stop();
-        await rnnPlotsAfterRun(dir, o.quiet === true);
         if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else {
           const table = r.scales
@@ -994,6 +1138,7 @@ rnn
       o: { trials: number; scale?: number; workers: number; json?: boolean; quiet?: boolean },
     ) => {
       const dir = resolveRunDir(given, "rnn eval");
+      refuseRunOutputs(dir, "rnn eval", ["eval.json"]);
       const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
       try {
         const r = await evalRnnRun(dir, {
@@ -1088,7 +1233,7 @@ try {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   if (e instanceof Interrupted) {
     process.stderr.write(`spikeflow: ${err.message}\n`);
-    process.exit(130);
+    process.exit(e.status);
   }
   if (e instanceof SpikeflowError || TYPED_ERRORS.has(err?.name)) {
     process.stderr.write(`spikeflow: error: ${inOptionTerms(err)}\n`);

@@ -16,17 +16,18 @@ import { dirname, join, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
+import { muteWarning } from "../core/log.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
-import { decimal, modelDirOf, resolveRunDir } from "./options.ts";
+import { QUIET_HELP, decimal, modelDirOf, resolveRunDir } from "./options.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
 import { exportNir, importNir } from "../io/nir/file.ts";
 import type { IntegrationMethod } from "../neurons/first-order.ts";
 import type { IntegratorMode, NirImport, ResolvedNirImportOptions } from "../io/nir/import.ts";
-import { runNir } from "../io/nir/run.ts";
+import { inputPopulation, runNir } from "../io/nir/run.ts";
 import type { NirInputKind, NirRunInput } from "../io/nir/run.ts";
 import type { ResetMode } from "../neurons/lif.ts";
 import { Affine } from "../projections/affine.ts";
@@ -165,6 +166,8 @@ async function readInputs(
         `the graph has ${names.length} Input nodes (${names.join(", ")}); give --input NODE=${path}`,
       );
     }
+    // the node first: a file of the wrong shape for a node that is no input would be refused for its shape
+    const population = inputPopulation(imp, name);
     const earlier = inputs[name];
     if (earlier !== undefined) {
       throw new InvalidParameterError(
@@ -173,7 +176,7 @@ async function readInputs(
       );
     }
     const t = decodeNpy(new Uint8Array(await readFile(path)), path);
-    const size = imp.network.population(imp.inputs[name] ?? name).size;
+    const size = imp.network.population(population).size;
     const steps = t.shape.length === 0 ? 1 : t.shape[0];
     const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
     if (per !== size && !(t.shape.length === 1 && size === 1)) {
@@ -246,6 +249,7 @@ export function addNirCommands(program: Command): void {
       .option("--out <file>", "new NIR file to write (default DIR/model.nir, which a new export replaces)"),
   )
     .option("--json", "print the result as JSON")
+    .option("--quiet", QUIET_HELP)
     .action(async (given: string, o: ConversionOpts & { out?: string; json?: boolean }) => {
       const dir = resolveRunDir(given, "nir export");
       // a new file, or the one this command writes by default (exporting again replaces it)
@@ -264,6 +268,8 @@ export function addNirCommands(program: Command): void {
       const outName = net.populationNames.find((n) => net.population(n) === model.output)!;
       const inName = net.populationNames.find((n) => net.population(n) === model.input)!;
       const side = Math.round(Math.sqrt(model.inputSize));
+      // what NIR cannot express is printed below with the result (or in --json's notes), not logged too
+      muteWarning("nir-export-lossy");
       const r = await exportNir(net, {
         ...(o.dt !== undefined ? { dt_s: o.dt } : {}),
         method: o.method,
@@ -298,6 +304,7 @@ export function addNirCommands(program: Command): void {
       .requiredOption("--out <dir>", "directory to write"),
   )
     .option("--json", "print the description as JSON")
+    .option("--quiet", QUIET_HELP)
     .action(async (file: string, o: ImportOpts & { out: string; json?: boolean }) => {
       refuseNonEmptyOut(o.out);
       const imp = await doImport(file, o);
@@ -346,6 +353,7 @@ export function addNirCommands(program: Command): void {
       .option("--out <dir>", "write <output>.npy per Output node and run.json"),
   )
     .option("--json", "print the result as JSON")
+    .option("--quiet", QUIET_HELP)
     .action(
       async (
         file: string,

@@ -68,6 +68,12 @@ export function oversubscribedWarning(workers: number, cores = availableParallel
   );
 }
 
+/**
+ * Help of --quiet, which every command takes: it hides progress and the lines that say what a command does
+ * (on stderr); warnings, errors and the result (stdout) always print.
+ */
+export const QUIET_HELP = "no progress or status lines (warnings and errors still print)";
+
 /** "1 worker", "2 workers". */
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;

@@ -1,31 +1,41 @@
 /**
- * The CLI's rule for output directories: a command writes into a new or empty directory only, so a finished
- * run (or the input of the command itself) is never overwritten or mixed with new files. An output file
- * (refuseOutFile) must be new too, unless it is the command's own earlier output at its default place.
+ * The CLI's rules for output paths, checked before a command prints its start line or does any work:
+ *   - a command writes into a new or empty directory only (refuseNonEmptyOut), so a finished run (or the input
+ *     of the command itself) is never overwritten or mixed with new files;
+ *   - an output file (refuseOutFile) must be new too, unless it is the command's own earlier output at its
+ *     default place;
+ *   - every output directory must be creatable and writable (refuseUnwritableDir): each of these checks ends
+ *     with it, and the commands that write into a run directory (eval, plot, report, rnn convert|eval) call
+ *     refuseRunOutputs. A path under a file, under /proc or in a read-only directory is refused here, not after
+ *     a whole run has been trained.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { InvalidParameterError } from "../core/errors.ts";
 
-/** Throws when `out` exists and is a file or a non-empty directory; `hint` says what to do instead. */
+/** Throws when `out` exists and is a file or a non-empty directory, or cannot be created; `hint` says what to do. */
 export function refuseNonEmptyOut(out: string, hint = "choose a new --out or delete it"): void {
   if (out.trim() === "") {
     throw new InvalidParameterError(
       `--out must name a directory, got ${JSON.stringify(out)}; give a path such as runs/my-run`,
     );
   }
-  if (!existsSync(out)) return;
-  if (!statSync(out).isDirectory()) {
-    throw new InvalidParameterError(`--out ${out} is a file, not a directory; ${hint}`);
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) {
+      throw new InvalidParameterError(`--out ${out} is a file, not a directory; ${hint}`);
+    }
+    if (readdirSync(out).length > 0) {
+      throw new InvalidParameterError(`--out ${out} already exists and is not an empty directory; ${hint}`);
+    }
   }
-  if (readdirSync(out).length > 0) {
-    throw new InvalidParameterError(`--out ${out} already exists and is not an empty directory; ${hint}`);
-  }
+  refuseUnwritableDir(out, `--out ${out}`, "choose an --out in a directory you can write to");
 }
 
 /**
  * The rule for a single output file (nir export's NIR file, report's report.html): `path` must name a file
  * that does not exist yet, or one that `replace` allows (the command's own earlier output, which it writes
- * again). `option` is the option that gave the path, if one did. `hint` says what to do instead.
+ * again), in a directory that exists or can be created. `option` is the option that gave the path, if one
+ * did. `hint` says what to do instead.
  */
 export function refuseOutFile(
   path: string,
@@ -37,8 +47,77 @@ export function refuseOutFile(
     throw new InvalidParameterError(`${option ?? "the output path"} must name a file, got ""; ${hint}`);
   }
   const label = option === undefined ? path : `${option} ${path}`;
-  if (!existsSync(path)) return;
-  if (statSync(path).isDirectory())
-    throw new InvalidParameterError(`${label} is a directory, not a file; ${hint}`);
-  if (!replace) throw new InvalidParameterError(`${label} already exists; ${hint}`);
+  if (existsSync(path)) {
+    if (statSync(path).isDirectory())
+      throw new InvalidParameterError(`${label} is a directory, not a file; ${hint}`);
+    if (!replace) throw new InvalidParameterError(`${label} already exists; ${hint}`);
+  }
+  refuseUnwritableDir(
+    dirname(resolve(path)),
+    label,
+    option === undefined
+      ? "give a directory you can write to"
+      : `choose an ${option} in a directory you can write to`,
+  );
+}
+
+/** What a system error code says about the directory that refused a new entry. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  EACCES: "may not be written (permission denied)",
+  EPERM: "does not allow new entries (operation not permitted)",
+  EROFS: "is on a read-only file system",
+  ENOENT: "does not accept new entries",
+  ENOSPC: "is on a full disk",
+  EDQUOT: "is on a disk whose quota is used up",
+};
+
+/**
+ * Throws unless directory `dir` exists and takes new entries or can be created: the nearest existing path on
+ * the way to it (`dir` itself or a parent) must be a directory in which a directory can be made. A permission
+ * check alone would pass root under /proc or a read-only mount, so the check makes a probe directory there
+ * and removes it at once. `label` names the output in the message ("--out runs/x"); `hint` says what to do.
+ */
+export function refuseUnwritableDir(dir: string, label: string, hint: string): void {
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // missing (ENOENT) or below a file (ENOTDIR): the parent decides
+      if ((code === "ENOENT" || code === "ENOTDIR") && dirname(p) !== p) continue;
+      throw new InvalidParameterError(`${label} cannot be written: ${p} cannot be read (${code}); ${hint}`);
+    }
+    if (!isDir) {
+      throw new InvalidParameterError(`${label} cannot be written: ${p} is a file, not a directory; ${hint}`);
+    }
+    let probe: string;
+    try {
+      probe = mkdtempSync(join(p, ".spikeflow-probe-"));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      throw new InvalidParameterError(
+        `${label} cannot be written: ${p} ${REFUSALS[code] ?? "does not accept new entries"} (${code}); ${hint}`,
+      );
+    }
+    rmdirSync(probe);
+    return;
+  }
+}
+
+/**
+ * For the commands that write into an existing run directory `dir` (eval, plot, report, rnn convert|eval):
+ * `dir` must take new files, and none of `files` (the command's own outputs, which it rewrites) may be a
+ * directory. `command` names the command in the message.
+ */
+export function refuseRunOutputs(dir: string, command: string, files: readonly string[]): void {
+  refuseUnwritableDir(
+    dir,
+    `the run directory ${dir}`,
+    `\`spikeflow ${command}\` writes ${files.join(" and ")} there`,
+  );
+  for (const f of files) {
+    if (f.endsWith("/")) continue; // a directory the command replaces as a whole (plots/)
+    refuseOutFile(join(dir, f), undefined, true, `remove it: \`spikeflow ${command}\` writes ${f} there`);
+  }
 }

@@ -48,8 +48,9 @@ import {
   isCorrect,
   taskSpec,
 } from "../rnn/tasks.ts";
-import { type EvalPoint, RATE_TRAIN_DEFAULTS, nextStopUpdates, trainRateRnn } from "../rnn/train.ts";
+import { type EvalPoint, RATE_TRAIN_DEFAULTS, nextStopUpdates, trainRateRnnSteps } from "../rnn/train.ts";
 import { type SynapseFilter, transferRateRnn } from "../rnn/transfer.ts";
+import { pauses, unlessAborted } from "./interrupt.ts";
 
 /** Task names the CLI accepts: the library's, plus "context" for Mante's context-dependent integration. */
 export function resolveTask(name: string): TaskName {
@@ -87,6 +88,9 @@ export interface RnnTrainOptions {
   /** Range of the trained decay constants. Default [20, 50] ms (paper's main setting). */
   readonly tauRange_ms?: readonly [number, number];
   readonly onProgress?: (p: EvalPoint & { readonly maxTrials: number }) => void;
+  /** Stops the training between two trials when aborted (Ctrl-C in the CLI), with the signal's reason;
+   *  nothing is written then. Once training is done the run is written whatever the signal. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -200,11 +204,16 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
   const maxTrials = o.maxTrials ?? 6000;
   const [tauMin_ms, tauMax_ms] = o.tauRange_ms ?? [20, 50];
   const t0 = performance.now();
-  const result = trainRateRnn(
+  const steps = trainRateRnnSteps(
     o.task,
     { model: { units: o.units, tauMin_ms, tauMax_ms }, seed: o.seed, maxTrials },
     (p) => o.onProgress?.({ ...p, maxTrials }),
   );
+  // one trial at a time, so that an aborted signal stops the training between two trials
+  const pause = pauses(o.signal);
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) await pause();
+  const result = step.value;
   const wall_s = (performance.now() - t0) / 1000;
   const last = result.curve.at(-1);
   const summary: RnnTrainSummary = {
@@ -392,6 +401,10 @@ export interface RnnConvertOptions {
   /** Things the user should know that do not stop the run (a rate network that missed its stopping rule,
    *  a removed eval.json of an earlier search). */
   readonly onWarning?: (message: string) => void;
+  /** Ends the search when aborted (Ctrl-C in the CLI), with the signal's reason, before anything is written;
+   *  the search's jobs still running are not stopped (the CLI exits). Once the search is done, its files are
+   *  written whatever the signal. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -436,7 +449,7 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     transfer: { synapseFilter },
   };
   const threads = searchThreads(options);
-  const result = await searchScaleParallel(model, task, options, o.onProgress);
+  const result = await unlessAborted(searchScaleParallel(model, task, options, o.onProgress), o.signal);
   const { correct: _correct, trial_s, ...rest } = result;
   const file: RnnSearchFile = { ...rest, workers, threads, synapseFilter, lifTrial_s: trial_s };
   writeJsonAtomicSync(join(dir, "search.json"), file);

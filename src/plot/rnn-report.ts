@@ -1,26 +1,19 @@
 /**
  * report.html for a spiking-RNN run directory: one self-contained page (no scripts, no network access, plots
  * inlined as SVG) with the training summary, the scaling-factor search beside the paper's numbers, the
- * evaluation and every plot of `plotRnnRun`. Values are shown with their units. The files are checked against
- * the model first (a damaged or mismatched one is a FormatError); a value the run never measured (no
+ * evaluation and every plot of `plotRnnRun`, which also redraws plots/ (SVG and PNG, as `plot` does). Values
+ * are shown with their units. The files are checked against the model first, as `plot` checks them
+ * (readRnnRunFiles: a damaged or mismatched one is a FormatError); a value the run never measured (no
  * evaluation yet, or a search.json written before it recorded threads) shows as "?".
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type RnnEvalResult,
-  type RnnTrainSummary,
-  loadRnnRun,
-  readEvalFile,
-  readSearchFile,
-  readTrainSummaryFile,
-} from "../experiments/rnn-run.ts";
+import type { RnnEvalResult, RnnTrainSummary } from "../experiments/rnn-run.ts";
 import { writeFileAtomicSync } from "../io/atomic.ts";
 import type { TaskName } from "../rnn/tasks.ts";
 import { plotRnnRun } from "./rnn-run-plots.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const HINT = "rerun the command that writes it (rnn train, convert or eval)";
 
 /** The paper's conversion figures per task (Kim, Li & Sejnowski 2019; docs/rnn.md section 6). */
 export const PAPER_CONVERSION: Readonly<Record<TaskName, string>> = Object.freeze({
@@ -87,16 +80,13 @@ const EVAL_ROWS: readonly Row<RnnEvalResult>[] = [
   ["wall time", "wall_s", fixed(1, " s")],
 ];
 
-export async function writeRnnReport(dir: string): Promise<{ path: string; plots: number }> {
-  // the model first: every file below is checked against it (task, size)
-  const { model, task } = await loadRnnRun(dir);
-  const { names } = await plotRnnRun(dir, { png: false });
-  const at = (file: string) => join(dir, file);
-  const summary = existsSync(at("summary.json"))
-    ? readTrainSummaryFile(at("summary.json"), HINT, { task, units: model.units })
-    : undefined;
-  const search = existsSync(at("search.json")) ? readSearchFile(at("search.json"), HINT, task) : undefined;
-  const evaluation = existsSync(at("eval.json")) ? readEvalFile(at("eval.json"), HINT, task) : undefined;
+export async function writeRnnReport(
+  dir: string,
+  options: { png?: boolean; signal?: AbortSignal } = {},
+): Promise<{ path: string; plots: number }> {
+  // every file is checked (against the model too) before a plot is drawn
+  const { names, files } = await plotRnnRun(dir, options);
+  const { task, summary, search, evaluation } = files;
   const train: Partial<RnnTrainSummary> = summary ?? {};
   const paper = PAPER_CONVERSION[task];
   const searchRows = search

@@ -3,14 +3,29 @@
  * accuracy over training (curve.json), accuracy against the scaling factor s (search.json), rate and spiking
  * outputs against the target for each trial condition, and the firing-rate distributions of excitatory and
  * inhibitory units (examples.json; unit signs from the saved model). Files that a run has not written yet
- * (no search before `rnn convert`) are skipped, and a plot of an earlier call whose data file is gone is
- * removed from plots/. The model is loaded (and so checked) first, and search.json must be of its task.
+ * (no search before `rnn convert`) are skipped.
+ *
+ * `plot` and `report` read the run's files through one function, readRnnRunFiles: the model first, then every
+ * file present (summary.json, curve.json, search.json, examples.json, eval.json), each checked field by field
+ * and against the model, so both refuse the same damaged files before anything is drawn. plots/ is then
+ * replaced as a whole (replacePlots), as for an LC-SNN run: it holds exactly the plots of the run's current
+ * files, SVG and (unless png is false) PNG, and an interrupted drawing leaves the previous set.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../core/errors.ts";
-import { loadRnnRun, readSearchFile } from "../experiments/rnn-run.ts";
+import {
+  type RnnEvalResult,
+  type RnnSearchFile,
+  type RnnTrainSummary,
+  loadRnnRun,
+  readEvalFile,
+  readSearchFile,
+  readTrainSummaryFile,
+} from "../experiments/rnn-run.ts";
 import { readRunJson } from "../io/json-file.ts";
+import type { RateRnn } from "../rnn/rate-rnn.ts";
+import type { TaskName } from "../rnn/tasks.ts";
 import type { PlotSpec } from "./common.ts";
 import {
   firingRateSpec,
@@ -21,7 +36,7 @@ import {
   scalingSearchSpec,
 } from "./rnn.ts";
 import type { RnnCurvePoint, RnnTrialOutputs } from "./rnn.ts";
-import { writePlots } from "./run-plots.ts";
+import { replacePlots } from "./run-plots.ts";
 
 interface ExamplesFile {
   readonly dt_ms: number;
@@ -37,7 +52,18 @@ interface ExamplesFile {
   }[];
 }
 
-const HINT = "rerun the spikeflow rnn command that writes it, or delete it";
+/** The files of an rnn run directory, read and checked (undefined: the run has not written it). */
+export interface RnnRunFiles {
+  readonly model: RateRnn;
+  readonly task: TaskName;
+  readonly summary?: RnnTrainSummary;
+  readonly curve?: readonly RnnCurvePoint[];
+  readonly search?: RnnSearchFile;
+  readonly examples?: ExamplesFile;
+  readonly evaluation?: RnnEvalResult;
+}
+
+const HINT = "rerun the spikeflow rnn command that writes it (rnn train, convert or eval), or delete it";
 const readJson = <T>(path: string): T => readRunJson<T>(path, HINT);
 
 /** FormatError unless every named field of `doc` (read from `path`) is an array. */
@@ -49,33 +75,50 @@ function requireArrays(path: string, doc: object, fields: readonly string[]): vo
   }
 }
 
-export async function plotRnnRun(
-  dir: string,
-  options: { png?: boolean } = {},
-): Promise<{ plots: number; names: string[]; wall_s: number }> {
-  const t0 = performance.now();
+/** The model and every file present in run directory `dir`, checked (see the file comment). */
+export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
   const { model, task } = await loadRnnRun(dir);
-  // in reading order: training, search, trials
-  const specs: { name: string; spec: PlotSpec }[] = [];
-  if (existsSync(join(dir, "curve.json"))) {
-    const doc = readJson<{ curve: RnnCurvePoint[] }>(join(dir, "curve.json"));
-    requireArrays(join(dir, "curve.json"), doc, ["curve"]);
-    const { curve } = doc;
-    if (curve.length > 0) {
-      specs.push({ name: "rnn-loss", spec: rnnLossSpec(curve, { lossThreshold: 7 }) });
-      specs.push({ name: "rnn-accuracy", spec: rnnAccuracySpec(curve, { accuracyThreshold: 0.95 }) });
-    }
+  const at = (file: string) => join(dir, file);
+  const has = (file: string) => existsSync(at(file));
+  let curve: RnnCurvePoint[] | undefined;
+  if (has("curve.json")) {
+    const doc = readJson<{ curve: RnnCurvePoint[] }>(at("curve.json"));
+    requireArrays(at("curve.json"), doc, ["curve"]);
+    curve = doc.curve;
   }
-  if (existsSync(join(dir, "search.json"))) {
-    const search = readSearchFile(join(dir, "search.json"), HINT, task);
+  let examples: ExamplesFile | undefined;
+  if (has("examples.json")) {
+    examples = readJson<ExamplesFile>(at("examples.json"));
+    requireArrays(at("examples.json"), examples, ["examples"]);
+  }
+  return {
+    model,
+    task,
+    ...(has("summary.json")
+      ? { summary: readTrainSummaryFile(at("summary.json"), HINT, { task, units: model.units }) }
+      : {}),
+    ...(curve ? { curve } : {}),
+    ...(has("search.json") ? { search: readSearchFile(at("search.json"), HINT, task) } : {}),
+    ...(examples ? { examples } : {}),
+    ...(has("eval.json") ? { evaluation: readEvalFile(at("eval.json"), HINT, task) } : {}),
+  };
+}
+
+/** The plot specs of a run's files, in reading order: training, search, trials. */
+function rnnPlotSpecs(files: RnnRunFiles): { name: string; spec: PlotSpec }[] {
+  const { task, curve, search, examples: ex } = files;
+  const specs: { name: string; spec: PlotSpec }[] = [];
+  if (curve && curve.length > 0) {
+    specs.push({ name: "rnn-loss", spec: rnnLossSpec(curve, { lossThreshold: 7 }) });
+    specs.push({ name: "rnn-accuracy", spec: rnnAccuracySpec(curve, { accuracyThreshold: 0.95 }) });
+  }
+  if (search) {
     specs.push({
       name: "rnn-scale-search",
       spec: scalingSearchSpec(scalingPoints(search), { chosen: search.best.scale }),
     });
   }
-  if (existsSync(join(dir, "examples.json"))) {
-    const ex = readJson<ExamplesFile>(join(dir, "examples.json"));
-    requireArrays(join(dir, "examples.json"), ex, ["examples"]);
+  if (ex) {
     const trials: RnnTrialOutputs[] = ex.examples.map((e) => ({
       condition: e.condition,
       target: { t_ms: e.target.map((_, k) => k * ex.rateDt_ms), values: e.target },
@@ -86,7 +129,7 @@ export async function plotRnnRun(
       },
     }));
     specs.push({ name: "rnn-outputs", spec: rnnOutputsSpec(trials, { task, scale: ex.scale }) });
-    const sign = model.sign;
+    const sign = files.model.sign;
     if (ex.examples.length > 0) {
       // mean rate of each unit over the example trials: spikes / (trials x trial duration)
       const counts = new Float64Array(sign.length);
@@ -97,15 +140,28 @@ export async function plotRnnRun(
       specs.push({ name: "rnn-firing-rates", spec: firingRateSpec({ rate_Hz, sign }, { what }) });
     }
   }
-  const plotDir = join(dir, "plots");
-  if (existsSync(plotDir)) {
-    // a plot drawn from a file that is no longer there would mislead
-    const kept = new Set(specs.map((p) => p.name));
-    for (const f of readdirSync(plotDir)) {
-      const m = /^(rnn-.*)\.(svg|png)$/.exec(f);
-      if (m && !kept.has(m[1])) rmSync(join(plotDir, f), { force: true });
-    }
-  }
-  await writePlots(plotDir, specs, { png: options.png ?? true });
-  return { plots: specs.length, names: specs.map((p) => p.name), wall_s: (performance.now() - t0) / 1000 };
+  return specs;
+}
+
+/**
+ * Checks the run's files (readRnnRunFiles) and replaces dir/plots/ with their plots (SVG, and PNG unless
+ * `png` is false). An aborted `signal` stops the drawing and leaves plots/ as it was.
+ */
+export async function plotRnnRun(
+  dir: string,
+  options: { png?: boolean; signal?: AbortSignal } = {},
+): Promise<{ plots: number; names: string[]; files: RnnRunFiles; wall_s: number }> {
+  const t0 = performance.now();
+  const files = await readRnnRunFiles(dir);
+  const specs = rnnPlotSpecs(files);
+  await replacePlots(join(dir, "plots"), specs, {
+    png: options.png ?? true,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return {
+    plots: specs.length,
+    names: specs.map((p) => p.name),
+    files,
+    wall_s: (performance.now() - t0) / 1000,
+  };
 }

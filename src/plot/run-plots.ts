@@ -24,7 +24,7 @@ import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SpikeMonitor, StateMonitor } from "../network/monitors.ts";
 import type { UnsupervisedModel } from "../models/types.ts";
-import { loadRunModel } from "../experiments/run.ts";
+import { loadRunModel, refuseMixedRun } from "../experiments/run.ts";
 import { type RunFiles, readRunFiles } from "../experiments/run-files.ts";
 import type { PlotSpec } from "./common.ts";
 import { renderSvg } from "./svg.ts";
@@ -301,7 +301,8 @@ export async function writePlots(
 }
 
 /**
- * Renders every plot of the run in `dir` (its files checked first: run-files.ts) and replaces dir/plots/ with
+ * Renders every plot of the run in `dir` (its files checked first: run-files.ts, and config.json against
+ * model/model.json: refuseMixedRun) and replaces dir/plots/ with
  * them as a whole (SVG and PNG, drawn in dir/plots.tmp: stageDirSync), so plots/ holds one complete set, old or
  * new, whenever the drawing stops. Returns the plots, the run's files and the time taken.
  */
@@ -312,20 +313,33 @@ export async function plotRun(
   const t0 = performance.now();
   const o = { ...PLOT_RUN_DEFAULTS, ...options };
   const files = readRunFiles(dir);
-  const { model, readouts } = await loadRunModel(join(dir, "model"), false);
+  const { model, readouts, config } = await loadRunModel(join(dir, "model"), false);
+  refuseMixedRun(dir, files.config, { kind: model.kind, config });
   const test = loadMnist({ split: "test", ...(o.dataDir ? { dir: o.dataDir } : {}) });
   const specs = runPlotSpecs(files, model, readouts.assigner.assignments, test, o);
-  const plotDir = join(dir, "plots");
+  const plots = await replacePlots(join(dir, "plots"), specs, {
+    png: o.png,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return { plots, files, wall_s: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * writePlots into a fresh `plotDir`.tmp that then replaces `plotDir` as a whole (stageDirSync, commitDirSync):
+ * `plotDir` holds exactly the plots of `specs`, or, when the drawing fails or is aborted, the set it held.
+ */
+export async function replacePlots(
+  plotDir: string,
+  specs: readonly { name: string; spec: PlotSpec }[],
+  options: { png?: boolean; signal?: AbortSignal } = {},
+): Promise<PlotFile[]> {
   let plots: PlotFile[];
   try {
-    plots = await writePlots(stageDirSync(plotDir), specs, {
-      png: o.png,
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    plots = await writePlots(stageDirSync(plotDir), specs, options);
   } catch (e) {
     discardStagedDirSync(plotDir);
     throw e;
   }
   commitDirSync(plotDir);
-  return { plots, files, wall_s: (performance.now() - t0) / 1000 };
+  return plots;
 }

@@ -151,7 +151,7 @@ export function parseScales(text: string): number[] {
     );
   };
   if (t.includes(":")) {
-    const parts = t.split(":").map(decimal);
+    const parts = t.split(":").map((part) => decimal(part.trim()));
     if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) fail();
     const [a, b, step] = parts;
     if (a <= 0 || step <= 0 || b < a) fail();
@@ -166,7 +166,7 @@ export function parseScales(text: string): number[] {
       Array.from({ length: count }, (_, k) => +(a + k * step).toPrecision(12)),
     );
   }
-  const list = t.split(",").map(decimal);
+  const list = t.split(",").map((part) => decimal(part.trim()));
   if (list.length === 0 || list.some((x) => !Number.isFinite(x) || x <= 0)) fail();
   return checkScaleRange(text, list);
 }

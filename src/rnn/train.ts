@@ -180,6 +180,21 @@ export function trainRateRnn(
   options: Partial<RateTrainOptions> = {},
   onProgress?: (point: EvalPoint) => void,
 ): RateTrainResult {
+  const steps = trainRateRnnSteps(task, options, onProgress);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/**
+ * trainRateRnn as a generator that yields between two training trials (after a trial's evaluation, if it has
+ * one) and returns the result: a caller can let other work run between two trials, or stop there
+ * (experiments/rnn-run.ts does both, so that Ctrl-C stops `spikeflow rnn train` within one trial). Like any
+ * generator it runs nothing, not even its checks of `options`, before the first `next()`.
+ */
+export function* trainRateRnnSteps(
+  task: TaskName,
+  options: Partial<RateTrainOptions> = {},
+  onProgress?: (point: EvalPoint) => void,
+): Generator<void, RateTrainResult, void> {
   const spec = taskSpec(task);
   const o = { ...RATE_TRAIN_DEFAULTS, ...options };
   requireInteger("seed", o.seed, 0);
@@ -214,6 +229,7 @@ export function trainRateRnn(
   let success = false;
   let tr = 0;
   for (; tr < o.maxTrials; tr++) {
+    if (tr > 0) yield;
     const trial = generateTrial(task, trialRng(o.seed, tr));
     trainLoss[tr] = trainer.update(trial, createRng(o.seed, "noise", tr));
     if ((tr - 1) % o.evalEvery !== 0) continue;

@@ -425,16 +425,26 @@ test("a repeated option is refused instead of silently taking its last value", (
   assert.match(eval_.err, /--workers is given more than once/);
 });
 
-test("numbers must be written in decimal: hexadecimal and binary forms are refused", () => {
+test("numbers must be written in decimal: hexadecimal, binary, spaced and '+' forms are refused", () => {
   const hex = refusedTrain("lcsnn", "--filters", "0x10");
   const bin = refusedTrain("lcsnn", "--lr", "0b1");
   const spaced = cli("rnn", "convert", "nowhere", "--trials", " 5 ");
+  const leading = refusedTrain("lcsnn", "--filters", " 25");
+  const plus = refusedTrain("lcsnn", "--filters", "+25");
+  const plusTime = refusedTrain("lcsnn", "--time", "+250");
 
   assert.match(hex.err, /--filters must be an integer >= 1, got "0x10"/);
   assert.match(bin.err, /--lr must be a number, got "0b1"/);
-  // spaces around a decimal number are harmless: the refusal is about the missing run, not the number
+  // the value is refused, not the missing run
   assert.equal(spaced.code, 2);
-  assert.match(spaced.err, /nowhere does not exist/);
+  assert.match(spaced.err, /--trials must be an integer in \[1, 100000\], got " 5 "/);
+  assert.match(leading.err, /--filters must be an integer >= 1, got " 25"/);
+  assert.match(plus.err, /--filters must be an integer >= 1, got "\+25"/);
+  assert.match(plusTime.err, /--time must be a time in ms > 0, got "\+250"/);
+  // exponent notation stays, its sign included: the refusal is about the missing run
+  const exponent = cli("rnn", "convert", "nowhere", "--trials", "1e+1", "--scales", "2.5e1, 30");
+  assert.equal(exponent.code, 2);
+  assert.match(exponent.err, /nowhere does not exist/);
 });
 
 test("default run directories: time to the millisecond, and -2, -3 when two runs start at the same moment", () => {
@@ -662,7 +672,8 @@ test("eval takes any directory that holds model.json; other commands say what a 
     assert.equal(blocked.code, 2);
     assert.match(
       blocked.err,
-      /^spikeflow: error: .*mymodel\/eval\.json is a directory, not a file \(EISDIR\)\n$/,
+      /^spikeflow: error: .*mymodel\/eval\.json is a directory, not a file; remove it: `spikeflow eval` writes eval\.json there\n$/,
+      "refused before the test runs: no start line",
     );
   });
 });
@@ -675,7 +686,10 @@ test("report refuses a report.html that is a directory before it redraws any plo
   try {
     const r = cli("report", run, "--data", data);
     assert.equal(r.code, 2);
-    assert.match(r.err, /report\.html is a directory, not a file; remove it: report writes its page there/);
+    assert.match(
+      r.err,
+      /report\.html is a directory, not a file; remove it: `spikeflow report` writes report\.html there/,
+    );
     assert.equal(existsSync(join(run, "plots")), false, "no plot was drawn");
   } finally {
     rmSync(join(run, "report.html"), { recursive: true, force: true });
@@ -687,4 +701,194 @@ test("help and behaviour agree: --kernel and --stride defaults; --quiet keeps wa
   assert.match(help, /kernel side \(default: the paper's, 12 up to 150 filters and 16 above\)/);
   assert.match(help, /stride \(default: 4 with kernel 12, 2 with any other kernel/);
   assert.match(help, /--quiet no progress or status lines \(warnings and errors still print\)/);
+});
+
+// ---- fresh-user findings (3): output paths checked up front, worker caps, --quiet, NIR, edited runs ----
+
+test("an --out that cannot be created is refused before the start line and before any work, naming --out", () => {
+  const { run } = trainedRun();
+  const nir = fileURLToPath(new URL("../fixtures/nir/lif_norse.nir", import.meta.url));
+  withTmp((dir) => {
+    fakeMnist(join(dir, "data"));
+    const file = join(dir, "afile");
+    writeFileSync(file, "mine");
+    const underFile = (out: string) =>
+      `spikeflow: error: --out ${out} cannot be written: ${file} is a file, not a directory; ` +
+      `choose an --out in a directory you can write to\n`;
+    // rnn train used to train the whole network and then fail on ENOTDIR, losing it
+    const rnnArgs = "rnn train --task go-nogo --neurons 20 --max-trials 2 --out".split(" ");
+    const rnn = cli(...rnnArgs, join(file, "x"));
+    assert.equal(rnn.code, 2);
+    assert.equal(rnn.err, underFile(join(file, "x")));
+    const train = cli("train", "lcsnn", ...TINY_RUN, "--data", join(dir, "data"), "--out", join(file, "sub"));
+    assert.equal(train.code, 2);
+    assert.equal(train.err, underFile(join(file, "sub")));
+    const imp = cli("nir", "import", nir, "--dt", "1e-4", "--out", join(file, "imp"));
+    assert.equal(imp.code, 2);
+    assert.equal(imp.err, underFile(join(file, "imp")));
+    const runOut = cli("nir", "run", nir, "--dt", "1e-4", "--steps", "1", "--out", join(file, "r"));
+    assert.equal(runOut.code, 2);
+    assert.equal(runOut.err, underFile(join(file, "r")));
+    const exp = cli("nir", "export", run, "--out", join(file, "x.nir"));
+    assert.equal(exp.code, 2);
+    assert.equal(exp.err, underFile(join(file, "x.nir")));
+    assert.equal(readFileSync(file, "utf8"), "mine");
+    if (existsSync("/proc")) {
+      // /proc is a directory that takes no new entries, whatever its permissions say (root included)
+      const proc = `/proc/spikeflow-test-${process.pid}`;
+      const p = cli("train", "lcsnn", ...TINY_RUN, "--data", join(dir, "data"), "--out", proc);
+      assert.equal(p.code, 2);
+      assert.match(
+        p.err,
+        /^spikeflow: error: --out \/proc\/spikeflow-test-\d+ cannot be written: \/proc [^\n]*\n$/,
+      );
+      assert.equal(existsSync(proc), false);
+    }
+  });
+});
+
+test("rnn eval and rnn convert refuse an output that is a directory before they run", () => {
+  withTmp((dir) => {
+    const out = join(dir, "rnn");
+    const train = cli(
+      "rnn",
+      "train",
+      "--task",
+      "go-nogo",
+      "--neurons",
+      "8",
+      "--max-trials",
+      "2",
+      "--out",
+      out,
+    );
+    assert.equal(train.code, 0, train.err);
+    mkdirSync(join(out, "eval.json"));
+    const ev = cli("rnn", "eval", out, "--scale", "20", "--trials", "1", "--workers", "1");
+    assert.equal(ev.code, 2);
+    assert.equal(
+      ev.err,
+      `spikeflow: error: ${join(out, "eval.json")} is a directory, not a file; remove it: ` +
+        "`spikeflow rnn eval` writes eval.json there\n",
+    );
+    mkdirSync(join(out, "examples.json"));
+    const conv = cli("rnn", "convert", out, "--scales", "20", "--trials", "1", "--workers", "1");
+    assert.equal(conv.code, 2);
+    assert.match(conv.err, /examples\.json is a directory, not a file; remove it: `spikeflow rnn convert`/);
+    assert.equal(existsSync(join(out, "search.json")), false, "the search did not run");
+  });
+});
+
+test("the test phase runs at most one thread per 250 test images, and the start lines say how many", () => {
+  withTmp((dir) => {
+    const data = join(dir, "data");
+    fakeMnist(data);
+    const out = join(dir, "run");
+    const tiny = ["--filters", "2", "--train", "10", "--test", "10", "--update-interval", "5"];
+    const r = cli("train", "lcsnn", ...tiny, "--workers", "50", "--data", data, "--out", out);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.err,
+      /^spikeflow: lcsnn-2, 10 training \+ 10 test images, seed 0, 1 test worker \(--workers 50, at most one per 250 test images\) -> /m,
+    );
+    assert.equal(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).workers, 1);
+    const e = cli("eval", out, "--test", "4", "--workers", "40", "--data", data);
+    assert.equal(e.code, 0, e.err);
+    assert.match(
+      e.err,
+      new RegExp(
+        `^spikeflow: eval ${out}, 4 test images, seed 0, 1 test worker \\(--workers 40, at most one per 250 test images\\)$`,
+        "m",
+      ),
+    );
+  });
+});
+
+test("--checkpoint-every beyond --train is refused: no checkpoint would be written during training", () => {
+  const r = refusedTrain(
+    "lcsnn",
+    "--train",
+    "1000",
+    "--update-interval",
+    "250",
+    "--checkpoint-every",
+    "5000",
+  );
+  assert.equal(r.code, 2);
+  assert.match(
+    r.err,
+    /--checkpoint-every 5000 is more than the --train 1000 training images, so no checkpoint would be written during training; use at most 1000 \(a checkpoint is also written when training ends\)/,
+  );
+});
+
+test("--quiet is taken by every command; it hides status lines, not results", () => {
+  const { run, data } = trainedRun();
+  const nir = fileURLToPath(new URL("../fixtures/nir/lif_norse.nir", import.meta.url));
+  withTmp((dir) => {
+    const loud = cli("eval", run, "--workers", "1", "--data", data);
+    assert.equal(loud.code, 0, loud.err);
+    assert.match(loud.err, /^spikeflow: eval /m);
+    const quiet = cli("eval", run, "--workers", "1", "--data", data, "--quiet");
+    assert.equal(quiet.code, 0, quiet.err);
+    assert.equal(quiet.err, "");
+    assert.match(quiet.out, /^test accuracy: /);
+    for (const args of [
+      ["plot", run, "--data", data, "--no-png"],
+      ["report", run, "--data", data],
+      ["nir", "export", run, "--out", join(dir, "m.nir")],
+      ["nir", "import", nir, "--dt", "1e-4", "--out", join(dir, "imp")],
+      ["nir", "run", nir, "--dt", "1e-4", "--steps", "2"],
+    ]) {
+      const r = cli(...args, "--quiet");
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.err}`);
+      assert.notEqual(r.out, "", "the result still prints");
+    }
+  });
+});
+
+test("nir run names a node that is not an Input before it reads the file; nir export says each lossy note once", () => {
+  const nir = fileURLToPath(new URL("../fixtures/nir/lif_norse.nir", import.meta.url));
+  const { run } = trainedRun();
+  withTmp((dir) => {
+    // node "1" is the LIF population: a file of the wrong shape for it is not the problem
+    const path = join(dir, "in.npy");
+    writeFileSync(path, encodeNpy({ dtype: "F64", shape: [5, 3], data: new Float64Array(15) }));
+    const r = cli("nir", "run", nir, "--dt", "1e-4", "--input", `1=${path}`);
+    assert.equal(r.code, 2);
+    assert.equal(r.err, 'spikeflow: error: no NIR Input node "1"; the graph\'s inputs are: input\n');
+    // with warnings on (the default), as a user sees it
+    const exp = spawnSync(process.execPath, [BIN, "nir", "export", run, "--out", join(dir, "m.nir")], {
+      encoding: "utf8",
+      env: { ...process.env, SPIKEFLOW_LOG: "warn" },
+    });
+    assert.equal(exp.status, 0, exp.stderr);
+    const said = (exp.stdout + exp.stderr).match(/its refractory period of 5 ms is dropped/g) ?? [];
+    assert.equal(said.length, 1, exp.stdout + exp.stderr);
+  });
+});
+
+test("eval and plot refuse a run whose config.json and model/model.json describe different models", () => {
+  const { run, data } = trainedRun();
+  withTmp((dir) => {
+    const copy = join(dir, "run");
+    cpSync(run, copy, { recursive: true });
+    const path = join(copy, "config.json");
+    const config = JSON.parse(readFileSync(path, "utf8"));
+    assert.equal(config.config.filters, 2);
+    config.config.filters = 3;
+    writeFileSync(path, JSON.stringify(config));
+    const message =
+      `spikeflow: error: ${path} and ${join(copy, "model", "model.json")} describe different models: ` +
+      `config.filters is 3 in config.json but 2 in model.json; one of them was edited or comes from another ` +
+      `run (re-run training to rewrite the run directory)\n`;
+    for (const args of [
+      ["eval", copy, "--workers", "1"],
+      ["plot", copy, "--no-png"],
+      ["report", copy],
+    ]) {
+      const r = cli(...args, "--data", data);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.equal(r.err, message, args.join(" "));
+    }
+  });
 });

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -391,4 +391,36 @@ test("the kim-2019 example refuses unknown or valueless arguments and reports a 
   assert.match(noValue.stderr, /--seed needs a value/);
   assert.equal(short.status, 0, short.stderr);
   assert.match(short.stdout, /no evaluation reached/);
+});
+
+test("plot and report replace an rnn run's plots/ as a whole (report draws PNGs too) and refuse the same damaged files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-plots-"));
+  try {
+    const train = trainGoNogo10(dir, 2, "--quiet");
+    assert.equal(train.status, 0, train.stderr);
+    const plots = join(dir, "plots");
+    const drawn = ["rnn-accuracy.png", "rnn-accuracy.svg", "rnn-loss.png", "rnn-loss.svg"];
+    assert.deepEqual(readdirSync(plots).sort(), drawn);
+    // a file plot did not draw does not stay; --no-png leaves no PNG of an earlier drawing
+    writeFileSync(join(plots, "junk.svg"), "<svg/>");
+    const svgOnly = cli("plot", dir, "--no-png");
+    assert.equal(svgOnly.status, 0, svgOnly.stderr);
+    assert.deepEqual(readdirSync(plots).sort(), ["rnn-accuracy.svg", "rnn-loss.svg"]);
+    // report redraws the set it shows, PNGs included, as for an LC-SNN run
+    const report = cli("report", dir);
+    assert.equal(report.status, 0, report.stderr);
+    assert.deepEqual(readdirSync(plots).sort(), drawn);
+    // a truncated summary.json: plot refuses it as report does, and plots/ stays as it was
+    const summary = readFileSync(join(dir, "summary.json"), "utf8");
+    writeFileSync(join(dir, "summary.json"), summary.slice(0, 40));
+    const badPlot = cli("plot", dir);
+    const badReport = cli("report", dir);
+    assert.equal(badPlot.status, 2);
+    assert.match(badPlot.stderr, /^spikeflow: error: .*summary\.json is not valid JSON/);
+    assert.equal(badReport.status, 2);
+    assert.equal(badReport.stderr, badPlot.stderr);
+    assert.deepEqual(readdirSync(plots).sort(), drawn);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

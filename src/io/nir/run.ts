@@ -86,6 +86,20 @@ class CurrentRows implements Drive {
   }
 }
 
+/**
+ * The population of NIR Input node `name`; an InvalidParameterError naming the graph's Input nodes when it has
+ * no Input node of that name (another node's population, a LIF layer, is not an input).
+ */
+export function inputPopulation(imp: NirImport, name: string): string {
+  const pop = Object.hasOwn(imp.inputs, name) ? imp.inputs[name] : undefined;
+  if (pop === undefined) {
+    throw new InvalidParameterError(
+      `no NIR Input node "${name}"; the graph's inputs are: ${Object.keys(imp.inputs).join(", ") || "none"}`,
+    );
+  }
+  return pop;
+}
+
 /** Runs `steps` steps (default: the longest input) from the network's reset state. */
 export function runNir(
   imp: NirImport,
@@ -93,13 +107,7 @@ export function runNir(
   opts: { readonly steps?: number } = {},
 ): NirRunResult {
   const net = imp.network;
-  for (const name of Object.keys(inputs)) {
-    if (imp.inputs[name] === undefined) {
-      throw new InvalidParameterError(
-        `no NIR Input node "${name}"; the graph's inputs are: ${Object.keys(imp.inputs).join(", ") || "none"}`,
-      );
-    }
-  }
+  for (const name of Object.keys(inputs)) inputPopulation(imp, name);
   const steps = opts.steps ?? Math.max(0, ...Object.values(inputs).map((x) => x.steps));
   requireInteger("steps", steps, 0);
   net.reset();
