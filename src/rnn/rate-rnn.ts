@@ -37,6 +37,7 @@ import {
   requireNonNegative,
   requirePositive,
 } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { type RateActivation, applyActivation, sigmoid } from "./activation.ts";
 import { fillGaussian } from "./gaussian.ts";
@@ -184,7 +185,7 @@ export function validateDynamics(d: RateRnnDynamics): void {
 
 /** Builds a freshly initialised rate RNN (all randomness from `createRng(seed, "rnn-init")`). */
 export function createRateRnn(options: Partial<RateRnnOptions> = {}): RateRnn {
-  const o: RateRnnOptions = { ...RATE_RNN_DEFAULTS, ...options };
+  const o: RateRnnOptions = withDefaults("rate RNN options", RATE_RNN_DEFAULTS, options);
   validateOptions(o);
   const n = o.units;
   const rng = createRng(o.seed, "rnn-init");

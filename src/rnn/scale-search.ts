@@ -18,6 +18,7 @@
 import { decimal } from "../core/decimal.ts";
 import { InvalidParameterError, StateError, requireInteger, requirePositive } from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
+import { withDefaults } from "../core/options.ts";
 import { runLifTrial } from "./lif-trial.ts";
 import type { RateRnn } from "./rate-rnn.ts";
 import { type TaskName, type Trial, generateTrial, requireTaskInputs } from "./tasks.ts";
@@ -246,7 +247,7 @@ export async function searchScale(
   runner?: ScaleJobRunner,
   onProgress?: (p: ScaleSearchProgress) => void,
 ): Promise<ScaleSearchResult> {
-  const o: ScaleSearchOptions = { ...SCALE_SEARCH_DEFAULTS, ...options };
+  const o: ScaleSearchOptions = withDefaults("scale-search options", SCALE_SEARCH_DEFAULTS, options);
   validate(o);
   requireTaskInputs("the model", model.inputs, task);
   const t0 = performance.now();

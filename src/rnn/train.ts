@@ -12,6 +12,7 @@
  */
 import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
+import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import {
   ADAM_DEFAULTS,
   type AdamParams,
@@ -22,7 +23,14 @@ import {
   validateAdam,
 } from "./adam.ts";
 import { type LossKind, RateRnnBackprop } from "./bptt.ts";
-import { type RateRnn, type RateRnnOptions, cloneRateRnn, createRateRnn, tauTrainable } from "./rate-rnn.ts";
+import {
+  RATE_RNN_DEFAULTS,
+  type RateRnn,
+  type RateRnnOptions,
+  cloneRateRnn,
+  createRateRnn,
+  tauTrainable,
+} from "./rate-rnn.ts";
 import {
   type TaskName,
   type Trial,
@@ -80,6 +88,7 @@ export class RateRnnTrainer {
   private t = 0;
 
   constructor(model: RateRnn, steps: number, options: Partial<AdamParams> & { loss?: LossKind } = {}) {
+    requireKnownKeys("RateRnnTrainer options", options, [...Object.keys(ADAM_DEFAULTS), "loss"]);
     this.adam = Object.freeze({
       learningRate: options.learningRate ?? ADAM_DEFAULTS.learningRate,
       beta1: options.beta1 ?? ADAM_DEFAULTS.beta1,
@@ -196,7 +205,13 @@ export function* trainRateRnnSteps(
   onProgress?: (point: EvalPoint) => void,
 ): Generator<void, RateTrainResult, void> {
   const spec = taskSpec(task);
-  const o = { ...RATE_TRAIN_DEFAULTS, ...options };
+  const o: Partial<RateTrainOptions> & typeof RATE_TRAIN_DEFAULTS = withDefaults(
+    "rate RNN training options",
+    RATE_TRAIN_DEFAULTS as Readonly<RateTrainOptions>,
+    options,
+    ["minTrials", "initial"],
+  );
+  requireKnownKeys("rate RNN training options: model", o.model, Object.keys(RATE_RNN_DEFAULTS));
   requireInteger("seed", o.seed, 0);
   requireInteger("maxTrials", o.maxTrials, 1);
   requireInteger("evalEvery", o.evalEvery, 1);
@@ -223,7 +238,13 @@ export function* trainRateRnnSteps(
       `initial model has dt_ms = ${model.dynamics.dt_ms} but the ${task} timings are in ${spec.dt_ms} ms steps`,
     );
   }
-  const trainer = new RateRnnTrainer(model, spec.steps, o);
+  const trainer = new RateRnnTrainer(model, spec.steps, {
+    learningRate: o.learningRate,
+    beta1: o.beta1,
+    beta2: o.beta2,
+    epsilon: o.epsilon,
+    loss: o.loss,
+  });
   const trainLoss = new Float64Array(o.maxTrials);
   const curve: EvalPoint[] = [];
   let success = false;

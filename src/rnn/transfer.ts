@@ -21,6 +21,7 @@
  */
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import { msToSteps } from "../core/time.ts";
+import { withDefaults } from "../core/options.ts";
 import type { HoldAlign } from "../network/current-drive.ts";
 import { LinearReadout } from "../network/linear-readout.ts";
 import { SpikeMonitor } from "../network/monitors.ts";
@@ -102,11 +103,8 @@ export function transferRateRnn(
   scale: number,
   options: Partial<TransferOptions> = {},
 ): SpikingRnn {
-  const o: TransferOptions = {
-    ...TRANSFER_DEFAULTS,
-    ...options,
-    neuron: { ...TRANSFER_DEFAULTS.neuron, ...options.neuron },
-  };
+  const given = withDefaults("transfer options", TRANSFER_DEFAULTS, options);
+  const o: TransferOptions = { ...given, neuron: { ...TRANSFER_DEFAULTS.neuron, ...options.neuron } };
   if (o.synapseFilter !== "receiver" && o.synapseFilter !== "sender") {
     throw new InvalidParameterError(
       `synapseFilter must be "receiver" or "sender", got ${JSON.stringify(o.synapseFilter)}`,

@@ -27,6 +27,13 @@ import {
 } from "../../src/neurons/index.ts";
 import { SpikeTrace, postPre } from "../../src/plasticity/index.ts";
 import {
+  RateRnnTrainer,
+  createRateRnn,
+  searchScale,
+  trainRateRnn,
+  transferRateRnn,
+} from "../../src/rnn/index.ts";
+import {
   Affine,
   AvgPool2d,
   Bias,
@@ -315,4 +322,34 @@ test("the Sparse factories hand only the CSR options on: duplicates, p and rng a
     () => Sparse.random(a, b, { p: 0.5, weight: 1 } as never),
     /Sparse.random needs a random generator: pass rng: createRng\(seed, "connectivity"\)/,
   );
+});
+
+test("the spiking-RNN pipeline's option objects refuse unknown keys too", async () => {
+  const model = createRateRnn({ units: 10, seed: 3 });
+  assertRefusesKey(() => createRateRnn({ unit: 10 } as never), "rate RNN options", "unit", "units");
+  assertRefusesKey(
+    () => trainRateRnn("go-nogo", { maxTrial: 5 } as never),
+    "rate RNN training options",
+    "maxTrial",
+    "maxTrials",
+  );
+  assertRefusesKey(
+    () => trainRateRnn("go-nogo", { model: { tau_max: 40 } } as never),
+    "rate RNN training options: model",
+    "tau_max",
+    "tauMax_ms",
+  );
+  assertRefusesKey(
+    () => new RateRnnTrainer(model, 10, { lr: 0.1 } as never),
+    "RateRnnTrainer options",
+    "lr",
+    null,
+  );
+  assertRefusesKey(() => transferRateRnn(model, 20, { dt: 0.1 } as never), "transfer options", "dt", "dt_ms");
+  await assert.rejects(
+    searchScale(model, "go-nogo", { trial: 3 } as never),
+    /^InvalidParameterError: scale-search options: unknown option "trial" \(did you mean trials\?\)/,
+  );
+  // the neuron's own parameters are checked by DoubleExpLIF
+  assert.throws(() => transferRateRnn(model, 20, { neuron: { tau_m: 10 } } as never), /tau_m/);
 });
