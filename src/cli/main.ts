@@ -15,12 +15,14 @@ import { join } from "node:path";
 import { refuseNonEmptyOut, refuseRunOutputs, refuseUnwritableDir } from "./out-dir.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
+import { setLogRewrite } from "../core/log.ts";
 import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
 import {
   decimal,
   defaultRunDir,
   inOptionTerms,
   int,
+  messageInOptionTerms,
   num,
   oversubscribedWarning,
   plural,
@@ -103,6 +105,9 @@ const MAX_RNN_UNITS = 8192;
 const MAX_RNN_TRIALS = 100_000;
 /** Most training trials of rnn train: curve.json keeps every trial's loss (the paper caps at 6000). */
 const MAX_RNN_TRAIN_TRIALS = 1_000_000;
+
+// warnings, like errors, name the options that set a parameter
+setLogRewrite(messageInOptionTerms);
 
 const program = new Command();
 // commander's own refusals (unknown option, bad argument) throw instead of exiting with 1, so that every

@@ -80,7 +80,10 @@ function importOptions(cmd: Command): Command {
         .default("to-value"),
     )
     .addOption(
-      new Option("--dangling-edges <mode>", "subgraph edges naming a missing node: repair (warns) or reject")
+      new Option(
+        "--dangling-edges <mode>",
+        "subgraph edges naming a missing node: repair (warns) or error (refuses the file)",
+      )
         .choices(["repair", "error"])
         .default("repair"),
     );

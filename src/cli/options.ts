@@ -256,6 +256,12 @@ const CLI_HINTS: readonly (readonly [RegExp, string])[] = [
     " is not a class of the data: spikeflow's MNIST commands read labels 0 to 9 (MNIST, Fashion-MNIST); " +
       "check that --data holds such files",
   ],
+  [
+    /Read with \{ danglingEdges: "error" \} to reject such files instead$/,
+    "Give --dangling-edges error to refuse such files",
+  ],
+  [/ \(\{ danglingEdges: "error" \}\)/, " (--dangling-edges error)"],
+  [/\(lower the intensity or dt to allow it\)$/, "(lower --intensity or --dt to allow it)"],
 ];
 
 /** Step sizes in ms that --dt suggestions are taken from. */
@@ -288,9 +294,18 @@ export function inOptionTerms(e: Error & { details?: Readonly<Record<string, unk
       (such.length > 0 ? `, such as ${such.join(" or ")}` : "")
     );
   }
-  let message = e.message;
+  return messageInOptionTerms(e.message, e.name !== "FormatError");
+}
+
+/**
+ * A library message (an error's or a warning's) as the CLI prints it: API-only hints become CLI ones and,
+ * unless `parameters` is false (a FormatError's field names are the file's), parameter names become options.
+ * The CLI hands it to the logger (core/log.ts setLogRewrite), so that warnings speak in options too.
+ */
+export function messageInOptionTerms(text: string, parameters = true): string {
+  let message = text;
   for (const [pattern, hint] of CLI_HINTS) message = message.replace(pattern, hint);
-  if (e.name !== "FormatError") {
+  if (parameters) {
     for (const [pattern, option] of PARAMETER_PATTERNS) message = message.replace(pattern, option);
   }
   return message;

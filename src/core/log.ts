@@ -24,11 +24,20 @@ function envLevel(): LogLevel {
 
 let level: LogLevel = envLevel();
 let sink: ((r: LogRecord) => void) | null = null;
+let rewrite: ((message: string) => string) | null = null;
 const seenOnce = new Set<string>();
 const muted = new Set<string>();
 
 export function setLogLevel(l: LogLevel): void {
   level = l;
+}
+
+/**
+ * Rewrites every printed message (not captured ones), e.g. so that a command-line program says its option
+ * names where the library names its parameters (src/cli/options.ts). `null` restores the plain messages.
+ */
+export function setLogRewrite(fn: ((message: string) => string) | null): void {
+  rewrite = fn;
 }
 
 /** Never print warnings with this id again. */
@@ -50,7 +59,7 @@ function emit(lvl: Exclude<LogLevel, "silent">, id: string, message: string, onc
   }
   if (ORDER[lvl] < ORDER[level]) return;
   // The logger is the one place in the library that writes to the console.
-  console.error(`spikeflow ${lvl} [${id}]: ${message}`);
+  console.error(`spikeflow ${lvl} [${id}]: ${rewrite === null ? message : rewrite(message)}`);
 }
 
 export const log = {

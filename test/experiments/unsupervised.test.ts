@@ -149,7 +149,11 @@ test("a low-activity retry that would exceed one spike per step is not made (war
     attempts = presenter.present(image, "test", 0, false).attempts;
   });
   assert.equal(attempts, 3, "the first two retries run, the third is skipped");
-  assert.ok(logs.some((r) => r.id === "retry-rate-limit"));
+  const warning = logs.find((r) => r.id === "retry-rate-limit");
+  assert.ok(warning !== undefined);
+  // the CLI says the options that lower the rate
+  const { messageInOptionTerms } = await import("../../src/cli/options.ts");
+  assert.match(messageInOptionTerms(warning.message), /\(lower --intensity or --dt to allow it\)$/);
 });
 
 test("a recurrent Diehl & Cook config has no inhibitory-layer fields; old defaults load, other values are refused", () => {

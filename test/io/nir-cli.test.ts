@@ -21,10 +21,18 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURE = (name: string) => fileURLToPath(new URL(name, FIXTURE_DIR));
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return cliLogging("silent", ...args);
+}
+
+/** The CLI with warnings printed at `level` (SPIKEFLOW_LOG). */
+function cliLogging(
+  level: string,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(ROOT, "bin/spikeflow.js"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+    env: { ...process.env, SPIKEFLOW_LOG: level },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -153,6 +161,38 @@ test("nir export turns a saved run's model into NIR and says what NIR cannot hol
     const noInput = cli("nir", "run", FIXTURE("lif_norse.nir"), "--dt", "1e-4");
     assert.equal(noInput.status, 2);
     assert.match(noInput.stderr, /nir run needs --input \[NODE=\]FILE\.npy .* or --steps N/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the CLI's warnings name its options: a repaired subgraph edge points at --dangling-edges error", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-nir-cli-"));
+  try {
+    const fixture = FIXTURE("braille_noDelay_bias_zero_subgraph.nir");
+    const repaired = cliLogging("warn", "nir", "import", fixture, "--dt", "0.0001", "--out", join(dir, "a"));
+
+    assert.equal(repaired.status, 0, repaired.stderr);
+    assert.match(
+      repaired.stderr,
+      /spikeflow warn \[nir-dangling-edge-repaired\]: .*renamed to "lif1".*\. Give --dangling-edges error to refuse such files\n/,
+    );
+    assert.doesNotMatch(repaired.stderr, /danglingEdges/);
+
+    const refused = cli(
+      "nir",
+      "import",
+      fixture,
+      "--dt",
+      "0.0001",
+      "--dangling-edges",
+      "error",
+      "--out",
+      join(dir, "b"),
+    );
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /; dangling edges are rejected \(--dangling-edges error\)/);
+    assert.equal(existsSync(join(dir, "b")), false, "nothing is written for a refused file");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

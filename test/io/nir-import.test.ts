@@ -4,6 +4,7 @@
 // NIR's Euler CubaLIF; composition of stateless chains; and the errors for what spikeflow cannot represent.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { messageInOptionTerms } from "../../src/cli/options.ts";
 import { readFileSync } from "node:fs";
 import { InvalidParameterError, UnsupportedError } from "../../src/core/errors.ts";
 import { captureLogs } from "../../src/core/log.ts";
@@ -524,7 +525,7 @@ test("errors: options, heterogeneous parameters, readouts without a neuron, stat
   );
 });
 
-test("the dt in a file's metadata is only a hint: a different dt_s imports with a warning", () => {
+test("the dt in a file's metadata is only a hint: a different dt_s imports with a warning (--dt in the CLI)", () => {
   const g: NirGraph = {
     ...graph({ input: { type: "Input", shape: [1] }, n: lif(1, { tau: 0.01 }) }, [["input", "n"]]),
     metadata: { dt: 1e-3 },
@@ -538,7 +539,11 @@ test("the dt in a file's metadata is only a hint: a different dt_s imports with 
   );
   assert.match(
     logs[0].message,
-    /g\.nir: its metadata says dt = 0\.001 s, but it is imported at dt_s = 0\.0001 s/,
+    /g\.nir: its metadata gives a step of 0\.001 s, but it is imported at dt_s = 0\.0001 s/,
+  );
+  assert.match(
+    messageInOptionTerms(logs[0].message),
+    /g\.nir: its metadata gives a step of 0\.001 s, but it is imported at --dt 0\.0001 s; metadata is only/,
   );
 });
 

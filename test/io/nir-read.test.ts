@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FormatError, InvalidParameterError, UnsupportedError } from "../../src/core/errors.ts";
+import { messageInOptionTerms } from "../../src/cli/options.ts";
 import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
 import type { NirDocument, NirGraph, NirNode, NirPool2d } from "../../src/io/nir/graph.ts";
 import { checkSuperblock } from "../../src/io/nir/hdf5.ts";
@@ -118,6 +119,11 @@ test("subgraph fixtures: the inner edges name 'lif' while the node is 'lif1'; re
       logs[0].message,
       /names "lif", which is not a node of subgraph "lif1".*renamed to "lif1", the only node no edge names/,
     );
+    assert.match(logs[0].message, /Read with \{ danglingEdges: "error" \} to reject such files instead$/);
+    assert.match(
+      messageInOptionTerms(logs[0].message),
+      /\. Give --dangling-edges error to refuse such files$/,
+    );
   }
 });
 
@@ -129,6 +135,11 @@ test("danglingEdges: 'error' rejects the subgraph fixtures, naming the edge, the
       assert.match(
         e.message,
         /^sub\.nir: \/node\/nodes\/lif1\/edges: edge 0 \("input" -> "lif"\) names "lif", which is not a node of subgraph "lif1" \(nodes: input, lif1, lin, output\); dangling edges are rejected/,
+      );
+      assert.match(e.message, /; dangling edges are rejected \(\{ danglingEdges: "error" \}\)/);
+      assert.match(
+        messageInOptionTerms(e.message),
+        /; dangling edges are rejected \(--dangling-edges error\)/,
       );
       return true;
     },

@@ -300,7 +300,7 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
   if (typeof hint === "number" && Math.abs(hint - dt_s) > 1e-9 * dt_s) {
     log.warn(
       "nir-dt-hint",
-      `${file}: its metadata says dt = ${hint} s, but it is imported at dt_s = ${dt_s} s; metadata is only a ` +
+      `${file}: its metadata gives a step of ${hint} s, but it is imported at dt_s = ${dt_s} s; metadata is only a ` +
         `hint, check that the time step is the one the network was trained with`,
     );
   }
