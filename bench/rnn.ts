@@ -42,7 +42,6 @@ const part = arg("part", "all");
 const workers = Number(arg("workers", "2"));
 const trials = Number(arg("trials", "100"));
 const synapseFilter = arg("synapse", "receiver") as SynapseFilter;
-/** Range of the trained decay times, "MIN:MAX" in ms (the paper's Fig 7: 20:50; the reference code's default: 20:100). */
 /**
  * Trained decay range per task, ms: Go-NoGo 20-50 (the paper's Fig 7 and this benchmark's acceptance line);
  * context 20-100 (the paper's 97.0 +- 6.6 % over 100 nets used tau_max 100 ms); XOR 20-100 (the reference
