@@ -32,9 +32,10 @@ export class SpikeMonitor implements Monitor {
     opts: SpikeMonitorOptions = {},
   ) {
     requireKnownKeys("SpikeMonitor options", opts, ["initialCapacity", "maxEvents"]);
-    const cap = opts.initialCapacity ?? 4096;
-    requireInteger("initialCapacity", cap, 1);
+    requireInteger("initialCapacity", opts.initialCapacity ?? 4096, 1);
     this.maxEvents = opts.maxEvents === undefined ? Infinity : requireInteger("maxEvents", opts.maxEvents, 1);
+    // never more room than maxEvents: growing past the room is where the cap is checked
+    const cap = Math.min(opts.initialCapacity ?? 4096, this.maxEvents);
     this.stepsBuf = new Int32Array(cap);
     this.neuronsBuf = new Int32Array(cap);
   }
@@ -114,16 +115,18 @@ export class StateMonitor implements Monitor {
   ) {
     requireKnownKeys("StateMonitor options", opts, ["neurons", "every", "window"]);
     population.state(variable); // throws NotFoundError for an unknown variable
-    const ids = opts.neurons
-      ? Int32Array.from(opts.neurons)
-      : Int32Array.from({ length: population.size }, (_, i) => i);
-    for (const i of ids) {
+    const given: ArrayLike<number> = opts.neurons ?? Array.from({ length: population.size }, (_, i) => i);
+    // checked before the Int32Array conversion, which would truncate 0.5 to 0
+    for (let k = 0; k < given.length; k++) {
+      const i = given[k];
       if (!Number.isInteger(i) || i < 0 || i >= population.size) {
         throw new InvalidParameterError(
-          `StateMonitor neuron index ${i} is outside the population (size ${population.size})`,
+          `StateMonitor neuron index ${i} is not a neuron of the population: use integers from 0 to ` +
+            `${population.size - 1} (size ${population.size})`,
         );
       }
     }
+    const ids = Int32Array.from(given);
     this.neurons = ids;
     this.every = requireInteger("every", opts.every ?? 1, 1);
     this.window = opts.window === undefined ? undefined : requireInteger("window", opts.window, 1);

@@ -11,6 +11,7 @@ import {
   InvalidParameterError,
   NotFoundError,
   ShapeMismatchError,
+  StateError,
   requireInteger,
   requirePositive,
 } from "../core/errors.ts";
@@ -20,6 +21,8 @@ import { isSpikeSink } from "./types.ts";
 
 /** Something that records from the network after every step. */
 export interface Monitor {
+  /** The population it records, if any; `addMonitor` refuses one that is not in the network. */
+  readonly population?: Population;
   record(step: number): void;
   /** Empties the recording (called by `Network.reset`). */
   reset(): void;
@@ -48,6 +51,18 @@ class ConstantDrive implements Drive {
   }
 }
 
+/** The network each population was added to: a population holds one network's state. */
+const OWNER = new WeakMap<Population, Network>();
+
+/** A short description of a value for error messages: its type, and the value when it is short. */
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an Array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === "object") return `an object with keys ${JSON.stringify(Object.keys(v))}`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
 export class Network {
   readonly dt_ms: number;
   /** When false every plastic quantity is frozen: weights, adaptive thresholds, normalisation. */
@@ -58,6 +73,8 @@ export class Network {
   private projList: Projection[] = [];
   private readonly monitors: Monitor[] = [];
   private t = 0;
+  /** Set while `run` steps: the network's structure and state are not to be changed from inside a step. */
+  private running = false;
 
   constructor(opts: NetworkOptions) {
     requireKnownKeys("Network options", opts, ["dt_ms", "learning"]);
@@ -71,6 +88,7 @@ export class Network {
   }
 
   addPopulation<P extends Population>(name: string, pop: P): P {
+    this.refuseWhileRunning("addPopulation");
     if (this.pops.has(name)) {
       throw new InvalidParameterError(`a population named "${name}" already exists; choose another name`);
     }
@@ -81,14 +99,36 @@ export class Network {
           `build it with the network's dt`,
       );
     }
+    const known = this.nameOf(this.pops, pop);
+    if (known !== undefined) {
+      throw new InvalidParameterError(
+        `this population object is already in the network as "${known}"; build a new one for "${name}"`,
+      );
+    }
+    const owner = OWNER.get(pop);
+    if (owner !== undefined && owner !== this) {
+      throw new InvalidParameterError(
+        `population "${name}" already belongs to another network (it holds one network's state); build a new ` +
+          `one for this network`,
+      );
+    }
+    OWNER.set(pop, this);
     this.pops.set(name, pop);
     this.popList = [...this.pops.values()];
     return pop;
   }
 
   addProjection<P extends Projection>(name: string, proj: P): P {
+    this.refuseWhileRunning("addProjection");
     if (this.projs.has(name)) {
       throw new InvalidParameterError(`a projection named "${name}" already exists; choose another name`);
+    }
+    const known = this.nameOf(this.projs, proj);
+    if (known !== undefined) {
+      throw new InvalidParameterError(
+        `this projection object is already in the network as "${known}" (adding it again would deliver its ` +
+          `spikes twice); build a new one for "${name}"`,
+      );
     }
     for (const end of [proj.source, proj.target]) {
       if (!this.popList.includes(end)) {
@@ -103,8 +143,46 @@ export class Network {
   }
 
   addMonitor<M extends Monitor>(monitor: M): M {
+    this.refuseWhileRunning("addMonitor");
+    const m = monitor as Partial<Monitor> | null;
+    if (
+      m === null ||
+      typeof m !== "object" ||
+      typeof m.record !== "function" ||
+      typeof m.reset !== "function"
+    ) {
+      throw new InvalidParameterError(
+        `addMonitor takes a monitor (an object with record(step) and reset()), got ${describeValue(monitor)}; ` +
+          `e.g. new SpikeMonitor(population)`,
+      );
+    }
+    if (this.monitors.includes(monitor)) {
+      throw new InvalidParameterError(
+        "this monitor is already in the network; it would record every step twice",
+      );
+    }
+    if (m.population !== undefined && !this.popList.includes(m.population)) {
+      throw new InvalidParameterError(
+        "the monitor records a population that is not in this network; add the population with addPopulation " +
+          "first, or build the monitor on one of this network's populations",
+      );
+    }
     this.monitors.push(monitor);
     return monitor;
+  }
+
+  /** The name under which `item` was added to `map`, if it was. */
+  private nameOf<T>(map: ReadonlyMap<string, T>, item: T): string | undefined {
+    for (const [name, x] of map) if (x === item) return name;
+    return undefined;
+  }
+
+  private refuseWhileRunning(what: string): void {
+    if (this.running) {
+      throw new StateError(
+        `${what} was called while the network is running (from a drive, monitor or rule); call it between runs`,
+      );
+    }
   }
 
   population<P extends Population = Population>(name: string): P {
@@ -142,11 +220,36 @@ export class Network {
    * jump, not a current; docs/inputs.md); it is checked once here (length, finite values), not per step.
    */
   run(inputs: InputMap, steps: number): void {
+    this.refuseWhileRunning("run");
     requireInteger("steps", steps, 0);
+    if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) {
+      throw new InvalidParameterError(
+        `run takes an object that maps population names to inputs (or {} for none), got ${describeValue(inputs)}`,
+      );
+    }
+    for (const p of this.projList) {
+      for (const r of p.rules) {
+        if (r.dt_ms !== undefined && r.dt_ms !== this.dt_ms) {
+          throw new InvalidParameterError(
+            `learning rule "${r.name}" was built for dt = ${r.dt_ms} ms but the network steps at dt = ` +
+              `${this.dt_ms} ms (its trace decays would be wrong); build it with the network's dt`,
+          );
+        }
+      }
+    }
     const targets: Population[] = [];
     const drives: Drive[] = [];
     for (const [name, d] of Object.entries(inputs)) {
       const pop = this.population(name);
+      if (!(d instanceof Float32Array) && (d === null || typeof (d as Partial<Drive>).apply !== "function")) {
+        throw new InvalidParameterError(
+          `input for "${name}" must be a Float32Array of ${pop.size} values (added every step) or a drive ` +
+            `with apply(step, population) (a spike train, HeldCurrentDrive, ...), got ${describeValue(d)}` +
+            (Array.isArray(d) || ArrayBuffer.isView(d)
+              ? "; convert an array with Float32Array.from(values)"
+              : ""),
+        );
+      }
       if (d instanceof Float32Array) {
         if (d.length !== pop.size) {
           throw new ShapeMismatchError(
@@ -175,6 +278,16 @@ export class Network {
       targets.push(pop);
     }
 
+    this.running = true;
+    try {
+      this.steps(drives, targets, steps);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** The step loop of `run` over checked drives. */
+  private steps(drives: readonly Drive[], targets: readonly Population[], steps: number): void {
     const pops = this.popList;
     const projs = this.projList;
     const mons = this.monitors;
@@ -206,6 +319,7 @@ export class Network {
    * the step counter, and every monitor's recording. Weights and learned thresholds are kept.
    */
   reset(): void {
+    this.refuseWhileRunning("reset");
     for (const p of this.popList) p.reset();
     for (const p of this.projList) {
       p.reset?.();

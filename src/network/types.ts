@@ -105,6 +105,8 @@ export interface Projection {
 /** A plasticity rule bound to one projection. */
 export interface LearningRule {
   readonly name: string;
+  /** The step its constants were computed for (trace decays); `Network.run` refuses a rule built for another. */
+  readonly dt_ms?: number;
   /** Update weights from the spikes of this step. Called only while learning. */
   update(ctx: StepContext): void;
   /** Called after the populations have stepped, learning or not, to keep rule state (traces) current. */

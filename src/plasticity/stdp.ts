@@ -58,7 +58,7 @@ export class Stdp implements LearningRule {
   constructor(
     readonly projection: Projection,
     readonly variant: StdpVariant,
-    dt_ms: number,
+    readonly dt_ms: number,
     params: Partial<StdpParams> = {},
   ) {
     const p = withDefaults("Stdp params", STDP_DEFAULTS, params);

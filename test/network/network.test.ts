@@ -148,3 +148,104 @@ test("a constant input with NaN or an infinity is refused before any step, namin
   assert.deepEqual(Array.from(y.v_mV), [-65, -65, -65]);
   assert.equal(x.spikeCount, 0);
 });
+
+test("run refuses inputs that are neither a Float32Array nor a drive, naming the population and the fix", () => {
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("a", new LIF(2, 1));
+  const said = (inputs: unknown) => {
+    try {
+      net.run(inputs as never, 3);
+    } catch (e) {
+      assert.ok(e instanceof InvalidParameterError, String(e));
+      return e.message;
+    }
+    throw new Error("expected a refusal");
+  };
+
+  assert.equal(
+    said({ a: [1, 2] }),
+    'input for "a" must be a Float32Array of 2 values (added every step) or a drive with apply(step, ' +
+      "population) (a spike train, HeldCurrentDrive, ...), got an Array of length 2; convert an array with " +
+      "Float32Array.from(values)",
+  );
+  assert.match(
+    said({ a: new Float64Array(2) }),
+    /got a Float64Array; convert an array with Float32Array\.from/,
+  );
+  assert.match(said({ a: 5 }), /got number 5$/);
+  assert.match(said({ a: { foo: 1 } }), /got an object with keys \["foo"\]$/);
+  assert.match(said({ a: null }), /got null$/);
+  assert.equal(
+    said(null),
+    "run takes an object that maps population names to inputs (or {} for none), got null",
+  );
+  assert.equal(net.time, 0, "nothing ran");
+});
+
+test("a population, projection or monitor is added once, to one network; monitors watch its populations", () => {
+  const net = new Network({ dt_ms: 1 });
+  const a = net.addPopulation("a", new Input(1));
+  const b = net.addPopulation("b", new LIF(1, 1));
+  const proj = net.addProjection("ab", new TinyDense(a, b, new Float32Array([1])));
+  const counter = net.addMonitor(new SpikeCounter(b));
+
+  assert.throws(
+    () => net.addPopulation("a2", a),
+    /^InvalidParameterError: this population object is already in the network as "a"; build a new one for "a2"$/,
+  );
+  assert.throws(
+    () => net.addProjection("ab2", proj),
+    /already in the network as "ab" \(adding it again would deliver its spikes twice\); build a new one for "ab2"$/,
+  );
+  assert.throws(() => net.addMonitor(counter), /this monitor is already in the network; it would record/);
+  const other = new Network({ dt_ms: 1 });
+  assert.throws(() => other.addPopulation("a", a), /population "a" already belongs to another network/);
+  const stranger = new LIF(1, 1);
+  assert.throws(
+    () => net.addMonitor(new SpikeMonitor(stranger)),
+    /the monitor records a population that is not in this network; add the population with addPopulation/,
+  );
+  assert.throws(
+    () => net.addMonitor({} as never),
+    /addMonitor takes a monitor \(an object with record\(step\) and reset\(\)\), got an object with keys \[\]/,
+  );
+  // what was refused changed nothing: one delivery, one count per spike
+  net.run({ a: new Float32Array([1]) }, 3);
+  assert.deepEqual(Array.from(counter.counts), [0]);
+  assert.equal(net.populationNames.length, 2);
+});
+
+test("a drive or monitor cannot run, reset or change the network from inside a step", () => {
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("a", new LIF(1, 1));
+  for (const [what, act] of [
+    ["run", () => net.run({}, 1)],
+    ["reset", () => net.reset()],
+    ["addPopulation", () => net.addPopulation("b", new LIF(1, 1))],
+  ] as const) {
+    assert.throws(
+      () => net.run({ a: { apply: () => act() } }, 2),
+      new RegExp(
+        `^StateError: ${what} was called while the network is running \\(from a drive, monitor or rule\\); call it between runs$`,
+      ),
+    );
+  }
+  // the flag is cleared after a failed run
+  net.run({}, 2);
+  assert.equal(net.time, 2);
+});
+
+test("SpikeMonitor maxEvents holds whatever initialCapacity is; StateMonitor refuses fractional neuron indices", () => {
+  const net = new Network({ dt_ms: 1 });
+  const a = net.addPopulation("a", new Input(2));
+  const capped = net.addMonitor(new SpikeMonitor(a, { maxEvents: 5 }));
+  assert.throws(
+    () => net.run({ a: new Float32Array([1, 1]) }, 10),
+    /SpikeMonitor reached its maxEvents of 5; raise maxEvents or reset the network more often/,
+  );
+  assert.ok(capped.count <= 5, `${capped.count} events kept`);
+  assert.throws(
+    () => new StateMonitor(new LIF(2, 1), "v_mV", { neurons: [0.5] }),
+    /^InvalidParameterError: StateMonitor neuron index 0\.5 is not a neuron of the population: use integers from 0 to 1 \(size 2\)$/,
+  );
+});

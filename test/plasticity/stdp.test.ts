@@ -171,3 +171,18 @@ test("STDP and trace parameters are checked: a misspelled rate or a non-finite t
   );
   assert.throws(() => new SpikeTrace(pre, 1, { scale: NaN }), /trace scale must be a finite number, got NaN/);
 });
+
+test("a rule built for another dt than the network's is refused at run, before any step", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new ScriptedPopulation(1, { 0: [0] }));
+  const post = net.addPopulation("post", new ScriptedPopulation(1, { 0: [20] }));
+  const proj = net.addProjection("pre->post", new TinyDense(pre, post, new Float32Array([0])));
+  postPre(proj, 0.5, { nuPre: 0, nuPost: 1 });
+
+  assert.throws(
+    () => net.run({}, 30),
+    /^InvalidParameterError: learning rule "stdp-post-pre" was built for dt = 0\.5 ms but the network steps at dt = 1 ms \(its trace decays would be wrong\); build it with the network's dt$/,
+  );
+  assert.equal(proj.w[0], 0, "no weight moved");
+  assert.equal(net.time, 0);
+});
