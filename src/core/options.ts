@@ -120,3 +120,11 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
+
+/**
+ * The keys of an options type, written once as `{ key: true, ... }`: the compiler checks that the record names
+ * every key of T and no other, so a list handed to `requireKnownKeys` cannot fall behind its interface.
+ */
+export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.freeze(Object.keys(keys));
+}

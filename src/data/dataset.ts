@@ -4,6 +4,7 @@
  * Pure (no file access): `fromIdx` builds one from two parsed IDX files, whatever produced their bytes.
  */
 import { FormatError, InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { optionKeys, requireKnownKeys } from "../core/options.ts";
 import type { IdxArray } from "./idx.ts";
 
 export interface Dataset {
@@ -103,6 +104,11 @@ export interface FromIdxOptions {
  * label is out of range.
  */
 export function fromIdx(images: IdxArray, labels: IdxArray, opts: FromIdxOptions = {}): Dataset {
+  requireKnownKeys(
+    "fromIdx options",
+    opts,
+    optionKeys<FromIdxOptions>({ numClasses: true, limit: true, imagesName: true, labelsName: true }),
+  );
   const imagesName = opts.imagesName ?? "images file";
   const labelsName = opts.labelsName ?? "labels file";
   const numClasses = requireInteger("numClasses", opts.numClasses ?? 10, 1);

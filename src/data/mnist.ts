@@ -11,6 +11,7 @@ import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { optionKeys, requireKnownKeys } from "../core/options.ts";
 import { fromIdx } from "./dataset.ts";
 import type { Dataset } from "./dataset.ts";
 import { readIdxFile } from "./idx-file.ts";
@@ -59,12 +60,21 @@ function findFile(dir: string, candidates: readonly string[]): string {
   throw new NotFoundError(`IDX file ${tried} does not exist${hint}`, { dir, candidates });
 }
 
+const LOAD_MNIST_KEYS = optionKeys<LoadMnistOptions>({
+  dir: true,
+  split: true,
+  limit: true,
+  numClasses: true,
+  files: true,
+});
+
 /**
  * Loads one split of MNIST (or a dataset stored with the same file layout). Checks that images and labels
  * agree in count and that every label is below `numClasses`. The returned arrays are views of the file
  * buffers (no copy).
  */
 export function loadMnist(opts: LoadMnistOptions): Dataset {
+  requireKnownKeys("loadMnist options", opts, LOAD_MNIST_KEYS);
   const dir = opts.dir ?? mnistDataDir();
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new NotFoundError(

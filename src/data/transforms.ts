@@ -8,6 +8,7 @@
  *   shuffleIndices: a seeded permutation of 0..n-1 (Fisher-Yates with the caller's Rng).
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
 import { createDataset } from "./dataset.ts";
 import type { Dataset } from "./dataset.ts";
@@ -114,6 +115,7 @@ export function toRates(
   opts: Partial<RateOptions> = {},
   out: Float32Array = new Float32Array(image.length),
 ): Float32Array {
+  requireKnownKeys("toRates options", opts, ["intensity_Hz_per_unit"]);
   const factor = requireFinite(
     "intensity_Hz_per_unit",
     opts.intensity_Hz_per_unit ?? RATE_DEFAULTS.intensity_Hz_per_unit,

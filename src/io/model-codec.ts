@@ -19,6 +19,7 @@
  * class instances and typed arrays are rejected on save (put arrays in `tensors`).
  */
 import { FormatError, InvalidParameterError } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { crc32Hex } from "./crc32.ts";
 import { DTYPES, defineEntry, inferDType, isDType, isWellFormedText, validateTensor } from "./dtype.ts";
 import type { DType, Tensor, TypedArray } from "./dtype.ts";
@@ -208,6 +209,7 @@ export function parseModelManifest(
   fileName: string,
   options: { readonly expectKind?: string } = {},
 ): ModelManifest {
+  requireKnownKeys("model loading options", options, ["expectKind"]);
   const bad = (problem: string): FormatError =>
     new FormatError(`${fileName}: ${problem}`, { file: fileName });
   let source: string;

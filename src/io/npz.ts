@@ -16,6 +16,7 @@
 import { unzipSync, zipSync } from "fflate";
 import type { Zippable } from "fflate";
 import { FormatError, InvalidParameterError, requireNonNegative } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { defineEntry, isWellFormedText, typedArrayClass } from "./dtype.ts";
 import type { Tensor } from "./dtype.ts";
 import { decodeNpy, encodeNpy } from "./npy.ts";
@@ -41,6 +42,7 @@ export function encodeNpz(
   arrays: Readonly<Record<string, Tensor>>,
   options: NpzWriteOptions = {},
 ): Uint8Array {
+  requireKnownKeys("encodeNpz options", options, ["compression"]);
   const compression = options.compression ?? "stored";
   if (compression !== "stored" && compression !== "deflate") {
     throw new InvalidParameterError(
@@ -70,6 +72,7 @@ export function decodeNpz(
   name: string,
   options: NpzReadOptions = {},
 ): Record<string, Tensor> {
+  requireKnownKeys("decodeNpz options", options, ["maxUncompressedBytes"]);
   if (typedArrayClass(bytes) !== "Uint8Array") {
     throw new InvalidParameterError(`decodeNpz: bytes must be a Uint8Array (or Buffer), got ${typeof bytes}`);
   }

@@ -15,6 +15,7 @@
  * produces no NaN.
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { checkCount, checkLabels } from "./counts.ts";
 import type { Counts } from "./counts.ts";
 
@@ -49,6 +50,7 @@ export function assignLabels(
   numClasses: number,
   opts: AssignOptions = {},
 ): Assignment {
+  requireKnownKeys("assignLabels options", opts, ["rates", "alpha", "numNeurons"]);
   requireInteger("numClasses", numClasses, 1);
   const numNeurons = inferNeurons(counts, labels, numClasses, opts);
   const rates = new Float64Array(numNeurons * numClasses);

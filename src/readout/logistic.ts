@@ -22,6 +22,7 @@ import {
   requireInteger,
   requirePositive,
 } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import { createRng } from "../core/rng.ts";
 import { checkCount, checkLabels, checkSparse, toSparseCounts } from "./counts.ts";
 import type { Counts, SparseCounts } from "./counts.ts";
@@ -119,7 +120,7 @@ export class LogisticRegression {
     numClasses: number,
     options: Partial<LogisticOptions> = {},
   ): LogisticFitReport {
-    const o = { ...LOGISTIC_DEFAULTS, ...options };
+    const o = withDefaults("LogisticRegression.fit options", LOGISTIC_DEFAULTS, options);
     requireInteger("numClasses", numClasses, 1);
     requireInteger("epochs", o.epochs, 0);
     requireInteger("batchSize", o.batchSize, 0);

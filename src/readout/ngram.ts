@@ -18,6 +18,7 @@
  * the product of the group sizes.
  */
 import { InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { argmaxPositive } from "./counts.ts";
 import { checkEvents } from "./events.ts";
 import type { SpikeEvents } from "./events.ts";
@@ -59,6 +60,7 @@ export class NgramTable {
   private readonly scoreBuf: Float64Array;
 
   constructor(numNeurons: number, numClasses: number, opts: Partial<NgramOptions> = {}) {
+    requireKnownKeys("NgramTable options", opts, ["n"]);
     this.numNeurons = requireInteger("numNeurons", numNeurons, 1);
     this.numClasses = requireInteger("numClasses", numClasses, 1);
     this.n = requireInteger("n", opts.n ?? NGRAM_DEFAULTS.n, 1);

@@ -21,6 +21,7 @@
  * NoGo criterion is max(o) < 0.3 without abs(), as in the reference.
  */
 import { InvalidParameterError, ShapeMismatchError, requirePositive } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 
 export type TaskName = "go-nogo" | "xor" | "mante";
@@ -255,6 +256,7 @@ export function isCorrect(
   trial: Trial,
   options: CorrectnessOptions = {},
 ): boolean {
+  requireKnownKeys("isCorrect options", options, ["criterion", "dt_ms"]);
   if (trial.task !== task) {
     throw new InvalidParameterError(
       `trial is a ${trial.task} trial but task is ${task}; pass the trial's task`,

@@ -353,3 +353,89 @@ test("the spiking-RNN pipeline's option objects refuse unknown keys too", async 
   // the neuron's own parameters are checked by DoubleExpLIF
   assert.throws(() => transferRateRnn(model, 20, { neuron: { tau_m: 10 } } as never), /tau_m/);
 });
+
+test("data, readout, file and NIR entry points refuse unknown option keys too", async () => {
+  const { toRates, fromIdx, parseIdx, encodeIdx } = await import("../../src/data/browser.ts");
+  const { loadMnist } = await import("../../src/data/mnist.ts");
+  const { parseModelManifest } = await import("../../src/io/model-codec.ts");
+  const { decodeNpz, encodeNpz } = await import("../../src/io/npz.ts");
+  const { assignLabels } = await import("../../src/readout/assign.ts");
+  const { NgramTable } = await import("../../src/readout/ngram.ts");
+  const { LogisticRegression } = await import("../../src/readout/logistic.ts");
+  const { isCorrect, generateTrial, trialRng } = await import("../../src/rnn/tasks.ts");
+  const { importNir, exportNir, readNirFile } = await import("../../src/io/nir/file.ts");
+
+  assertRefusesKey(
+    () => toRates([1], { intensity: 0.25 } as never),
+    "toRates options",
+    "intensity",
+    "intensity_Hz_per_unit",
+  );
+  assertRefusesKey(
+    () => loadMnist({ split: "test", limt: 5 } as never),
+    "loadMnist options",
+    "limt",
+    "limit",
+  );
+  const images = parseIdx(encodeIdx("uint8", [1, 1, 1], [0]), "i");
+  const labels = parseIdx(encodeIdx("uint8", [1], [0]), "l");
+  assertRefusesKey(
+    () => fromIdx(images, labels, { classes: 3 } as never),
+    "fromIdx options",
+    "classes",
+    "numClasses",
+  );
+  assertRefusesKey(
+    () => parseModelManifest("{}", "model.json", { expect: "lcsnn" } as never),
+    "model loading options",
+    "expect",
+    "expectKind",
+  );
+  assertRefusesKey(
+    () => decodeNpz(new Uint8Array(0), "x.npz", { maxUncompressed: 5 } as never),
+    "decodeNpz options",
+    "maxUncompressed",
+    "maxUncompressedBytes",
+  );
+  assertRefusesKey(
+    () => encodeNpz({}, { compress: "deflate" } as never),
+    "encodeNpz options",
+    "compress",
+    "compression",
+  );
+  assertRefusesKey(
+    () => assignLabels(new Float32Array(4), [0, 1], 2, { numNeuron: 2 } as never),
+    "assignLabels options",
+    "numNeuron",
+    "numNeurons",
+  );
+  assertRefusesKey(() => new NgramTable(2, 2, { ngram: 2 } as never), "NgramTable options", "ngram", null);
+  assertRefusesKey(
+    () => new LogisticRegression().fit(new Float32Array(4), [0, 1], 2, { epoch: 1 } as never),
+    "LogisticRegression.fit options",
+    "epoch",
+    "epochs",
+  );
+  const trial = generateTrial("go-nogo", trialRng(1, 0));
+  assertRefusesKey(
+    () => isCorrect("go-nogo", new Float64Array(200), trial, { dt: 0.05 } as never),
+    "isCorrect options",
+    "dt",
+    "dt_ms",
+  );
+  const fixture = new URL("../fixtures/nir/lif_norse.nir", import.meta.url).pathname;
+  await assert.rejects(
+    importNir(fixture, { dt_s: 1e-4, rest: "subtract" } as never),
+    /^InvalidParameterError: importNir options: unknown option "rest" \(did you mean reset\?\)/,
+  );
+  await assert.rejects(
+    readNirFile(fixture, { isolated: false } as never),
+    /^InvalidParameterError: readNirFile options: unknown option "isolated" \(did you mean isolate\?\)/,
+  );
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("a", new LIF(1, 1));
+  await assert.rejects(
+    exportNir(net, { methd: "euler" } as never),
+    /^InvalidParameterError: exportNir options: unknown option "methd" \(did you mean method\?\)/,
+  );
+});

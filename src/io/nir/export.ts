@@ -26,6 +26,7 @@
  * state).
  */
 import { InvalidParameterError, UnsupportedError, requirePositive } from "../../core/errors.ts";
+import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { log } from "../../core/log.ts";
 import type { Network } from "../../network/network.ts";
 import type { Population, Projection } from "../../network/types.ts";
@@ -116,7 +117,18 @@ const t64 = (shape: readonly number[], values: ArrayLike<number>): NirTensor => 
  * The NIR graph of a network. Throws UnsupportedError for a population or projection that NIR cannot
  * express (Izhikevich, the multi-synapse CubaLIF, ...), naming it.
  */
+/** The keys of NirExportOptions. */
+export const NIR_EXPORT_KEYS = optionKeys<NirExportOptions>({
+  dt_s: true,
+  method: true,
+  integrators: true,
+  outputs: true,
+  shapes: true,
+  metadata: true,
+});
+
 export function networkToNir(network: Network, opts: NirExportOptions = {}): NirExport {
+  requireKnownKeys("NIR export options", opts, NIR_EXPORT_KEYS);
   const dt_ms = network.dt_ms;
   const dt_s = opts.dt_s ?? dt_ms / 1000;
   requirePositive("dt_s", dt_s);

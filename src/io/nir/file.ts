@@ -6,16 +6,17 @@ import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError } from "../../core/errors.ts";
+import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import type { Network } from "../../network/network.ts";
 import { writeFileAtomic } from "../atomic.ts";
 import { decodeNir, encodeNir } from "./codec.ts";
 import type { DecodeNirOptions } from "./codec.ts";
-import { networkToNir } from "./export.ts";
+import { NIR_EXPORT_KEYS, networkToNir } from "./export.ts";
 import type { NirExportOptions } from "./export.ts";
 import type { NirDocument } from "./graph.ts";
 import { readNirGuarded } from "./guarded.ts";
 import type { NirReaderOptions } from "./guarded.ts";
-import { nirToNetwork } from "./import.ts";
+import { NIR_IMPORT_KEYS, nirToNetwork } from "./import.ts";
 import type { NirImport, NirImportOptions } from "./import.ts";
 
 export interface ReadNirFileOptions extends DecodeNirOptions, NirReaderOptions {
@@ -25,11 +26,22 @@ export interface ReadNirFileOptions extends DecodeNirOptions, NirReaderOptions {
   readonly maxFileBytes?: number;
 }
 
+/** The keys of ReadNirFileOptions. */
+const READ_NIR_FILE_KEYS = optionKeys<ReadNirFileOptions>({
+  danglingEdges: true,
+  maxDecodedBytes: true,
+  timeout_ms: true,
+  recycleHeapBytes: true,
+  isolate: true,
+  maxFileBytes: true,
+});
+
 /**
  * Reads and validates a NIR file. Errors: NotFoundError, InvalidParameterError (a directory), FormatError
  * (named after the file), UnsupportedError.
  */
 export async function readNirFile(path: string, opts: ReadNirFileOptions = {}): Promise<NirDocument> {
+  requireKnownKeys("readNirFile options", opts, READ_NIR_FILE_KEYS);
   let size: number;
   try {
     const st = await stat(path);
@@ -73,25 +85,47 @@ export async function importNir(
   file: string | Uint8Array | NirDocument,
   opts: ImportNirOptions,
 ): Promise<NirImport> {
+  requireKnownKeys("importNir options", opts, [...NIR_IMPORT_KEYS, ...READ_NIR_FILE_KEYS]);
+  const readOptions: ReadNirFileOptions = pick(opts, READ_NIR_FILE_KEYS);
   let doc: NirDocument;
   let name = opts.file;
   if (typeof file === "string") {
-    doc = await readNirFile(file, opts);
+    doc = await readNirFile(file, readOptions);
     name ??= basename(file);
   } else if (file instanceof Uint8Array) {
     name ??= "model.nir";
-    doc = opts.isolate === false ? await decodeNir(file, name, opts) : await readNirGuarded(file, name, opts);
+    doc =
+      opts.isolate === false
+        ? await decodeNir(file, name, readOptions)
+        : await readNirGuarded(file, name, readOptions);
   } else if (typeof file === "object" && file !== null && "graph" in file) {
     doc = file;
   } else {
     throw new InvalidParameterError("importNir: pass a path, the file's bytes or a NirDocument");
   }
-  return nirToNetwork(doc, { ...opts, ...(name === undefined ? {} : { file: name }) });
+  const importOptions = pick(opts, NIR_IMPORT_KEYS) as unknown as NirImportOptions;
+  return nirToNetwork(doc, { ...importOptions, ...(name === undefined ? {} : { file: name }) });
 }
 
 export interface ExportNirOptions extends NirExportOptions {
   /** Write the file here (atomically); omit to only get the bytes. */
   readonly path?: string;
+}
+
+/** The entries of `options` whose keys are in `keys`. */
+function pick(options: object, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => keys.includes(k)));
+}
+
+/** Refuses an output path that is an existing directory before any work (rename would fail after it). */
+async function refuseDirectoryPath(path: string): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (st?.isDirectory()) {
+    throw new InvalidParameterError(
+      `${path} is a directory; exportNir writes a file: pass a file path such as ${join(path, "model.nir")}`,
+      { file: path },
+    );
+  }
 }
 
 export interface ExportedNir {
@@ -102,7 +136,10 @@ export interface ExportedNir {
 
 /** Exports a network as a NIR file (see export.ts for the conventions). */
 export async function exportNir(network: Network, opts: ExportNirOptions = {}): Promise<ExportedNir> {
-  const { document, notes } = networkToNir(network, opts);
-  const bytes = opts.path === undefined ? await encodeNir(document) : await writeNirFile(opts.path, document);
+  requireKnownKeys("exportNir options", opts, [...NIR_EXPORT_KEYS, "path"]);
+  const { path, ...exportOptions } = opts;
+  if (path !== undefined) await refuseDirectoryPath(path);
+  const { document, notes } = networkToNir(network, exportOptions);
+  const bytes = path === undefined ? await encodeNir(document) : await writeNirFile(path, document);
   return { bytes, document, notes };
 }

@@ -32,6 +32,7 @@
 // Limitation: an Output must be fed directly by a stateful node; an Output behind stateless nodes (a readout
 // computed without a neuron) has no population to hold it and is rejected.
 import { InvalidParameterError, UnsupportedError, requirePositive } from "../../core/errors.ts";
+import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { log } from "../../core/log.ts";
 import { Network } from "../../network/network.ts";
 import type { Population, Projection } from "../../network/types.ts";
@@ -275,7 +276,17 @@ function buildProjection(
  * Errors: InvalidParameterError (options), FormatError (inconsistent graph), UnsupportedError (valid NIR
  * that spikeflow cannot represent), each naming the file and the node.
  */
+/** The keys of NirImportOptions (`importNir` hands these on to `nirToNetwork`). */
+export const NIR_IMPORT_KEYS = optionKeys<NirImportOptions>({
+  dt_s: true,
+  reset: true,
+  method: true,
+  integrators: true,
+  file: true,
+});
+
 export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOptions): NirImport {
+  requireKnownKeys("NIR import options", options, NIR_IMPORT_KEYS);
   const graph = "graph" in doc ? doc.graph : doc;
   const file = options.file ?? "graph";
   const dt_s = requirePositive("dt_s", options.dt_s);
