@@ -24,6 +24,7 @@ import { QUIET_HELP, decimal, modelDirOf, resolveRunDir } from "./options.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
+import { tensorToFloat64 } from "../io/dtype.ts";
 import { exportNir, importNir } from "../io/nir/file.ts";
 import type { IntegrationMethod } from "../neurons/first-order.ts";
 import type { IntegratorMode, NirImport, ResolvedNirImportOptions } from "../io/nir/import.ts";
@@ -187,7 +188,8 @@ async function readInputs(
         `${path}: shape [${t.shape.join(", ")}] should be [steps, ...] with ${size} values per step for Input "${name}"`,
       );
     }
-    const data = Float64Array.from(t.data as ArrayLike<number | bigint>, (x) => Number(x));
+    // F16 / BF16 tensors hold bit patterns (io/dtype.ts): decode them, never read the patterns as numbers
+    const data = tensorToFloat64(t);
     const bad = data.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) {
       const at =

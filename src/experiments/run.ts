@@ -24,6 +24,7 @@ import { LogisticRegression } from "../readout/logistic.ts";
 import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
 import { crc32Hex } from "../io/crc32.ts";
+import { tensorToFloat64 } from "../io/dtype.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
 import {
   commitDirSync,
@@ -518,7 +519,7 @@ export async function loadRunModel(dir: string, learning = false): Promise<Loade
   const f64 = (name: string): number[] => {
     const t = saved.tensors[name];
     if (!t) throw new InvalidParameterError(`${join(dir, "model.json")}: tensor "${name}" is missing`);
-    return Array.from(t.data as ArrayLike<number>);
+    return Array.from(tensorToFloat64(t));
   };
   for (const [k, t] of Object.entries(saved.tensors)) if (t.dtype === "F32") f32[k] = t.data as Float32Array;
   const model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);

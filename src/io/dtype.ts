@@ -3,7 +3,7 @@
  *
  * Names follow safetensors (`F32`, `I64`, `BOOL`...). Each dtype has one JavaScript typed array class; the
  * half-precision types have none in Node 20, so `F16` and `BF16` tensors carry their raw 16-bit patterns in a
- * Uint16Array (convert them yourself if you need numbers). 64-bit integers use BigInt64Array/BigUint64Array.
+ * Uint16Array (`tensorToFloat64` decodes them, and any other dtype, to numbers). 64-bit integers use BigInt64Array/BigUint64Array.
  * `BOOL` is a Uint8Array whose bytes are 0 or 1.
  *
  * On disk every format here is little-endian. Typed arrays use the host's byte order, so the helpers below
@@ -32,6 +32,45 @@ export interface DTypeArrayMap {
 }
 
 export type TypedArray = DTypeArrayMap[DType];
+
+/**
+ * The number an IEEE 754 half-precision bit pattern (binary16) stands for: 1 sign bit, 5 exponent bits (bias
+ * 15), 10 fraction bits; exponent 0 is subnormal (fraction x 2^-24), exponent 31 is an infinity or NaN.
+ */
+export function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/** The number a bfloat16 bit pattern stands for: the upper 16 bits of a float32. */
+export function bfloat16ToNumber(bits: number): number {
+  BF16_BITS[0] = (bits & 0xffff) << 16;
+  return BF16_VALUE[0];
+}
+const BF16_BITS = new Uint32Array(1);
+const BF16_VALUE = new Float32Array(BF16_BITS.buffer);
+
+/**
+ * A tensor's values as float64 numbers, whatever its dtype: half-precision bit patterns (F16, BF16) are
+ * decoded, 64-bit integers converted with Number (exact up to 2^53), BOOL read as 0/1.
+ */
+export function tensorToFloat64(tensor: Tensor): Float64Array {
+  switch (tensor.dtype) {
+    case "F16":
+      return Float64Array.from(tensor.data, halfToNumber);
+    case "BF16":
+      return Float64Array.from(tensor.data, bfloat16ToNumber);
+    case "I64":
+    case "U64":
+      return Float64Array.from(tensor.data, (x) => Number(x));
+    default:
+      return Float64Array.from(tensor.data);
+  }
+}
 
 /** A dense row-major (C-order) tensor. `data.length` equals the product of `shape` (1 for shape []). */
 export type Tensor = {

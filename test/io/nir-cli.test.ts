@@ -96,6 +96,20 @@ test("nir import writes the network description, its weights and the re-exported
     assert.deepEqual([report.options.dt_s, report.options.reset], [1e-4, "subtract"]);
     assert.deepEqual(report.inputKinds, { input: "spikes" });
     assert.deepEqual([report.outputs.output.spikes, report.outputs.output.firstSpikeStep], [4, 461]);
+
+    // the same spikes as float16 (0x3c00 is 1.0): decoded, not read as the bit pattern 15360
+    const half = join(dir, "in-f16.npy");
+    assert.ok(
+      rows.every((x) => x === 0 || x === 1),
+      "lif_exact.csv holds 0/1 spikes",
+    );
+    const bits = Uint16Array.from(rows, (x) => (x === 1 ? 0x3c00 : 0));
+    writeFileSync(half, encodeNpy({ dtype: "F16", shape: [rows.length, 1], data: bits }));
+    const fromHalf = cli("nir", "run", out, "--input", half, "--steps", String(rows.length), "--json");
+    assert.equal(fromHalf.status, 0, fromHalf.stderr);
+    const halfReport = JSON.parse(fromHalf.stdout) as typeof report;
+    assert.deepEqual(halfReport.inputKinds, { input: "spikes" });
+    assert.deepEqual(halfReport.outputs, report.outputs);
     const spikes = decodeNpy(new Uint8Array(readFileSync(join(dir, "run", "output.npy"))), "output.npy");
     const steps = [...spikes.data].flatMap((v, k) => (v ? [k] : []));
     assert.deepEqual(steps, [461, 511, 711, 761], "the CSV's spikes 460, 510, 710, 760, one step later");

@@ -3,7 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { UnsupportedError } from "../../src/core/errors.ts";
-import { DTYPES, typedArrayFromBytes } from "../../src/io/dtype.ts";
+import {
+  DTYPES,
+  bfloat16ToNumber,
+  halfToNumber,
+  tensorToFloat64,
+  typedArrayFromBytes,
+} from "../../src/io/dtype.ts";
 import type { Tensor } from "../../src/io/dtype.ts";
 import { decodeNpy, encodeNpy } from "../../src/io/npy.ts";
 import { arbTensor, assertFormatError, assertSameTensor, largestAllocation } from "./helpers.ts";
@@ -245,4 +251,35 @@ test("a header claiming 1e12 elements throws before allocating", () => {
   });
 
   assert.ok(allocated < 1024, `largest allocation was ${allocated} bytes`);
+});
+
+test("half-precision bit patterns decode to their numbers (F16 and BF16), e.g. for nir run inputs", () => {
+  const cases: [number, number][] = [
+    [0x0000, 0],
+    [0x3c00, 1],
+    [0xc000, -2],
+    [0x3555, 0.333251953125],
+    [0x7bff, 65504],
+    [0x0400, 2 ** -14],
+    [0x0001, 2 ** -24],
+    [0x7c00, Infinity],
+    [0xfc00, -Infinity],
+  ];
+  for (const [bits, value] of cases) assert.equal(halfToNumber(bits), value, bits.toString(16));
+  assert.ok(Object.is(halfToNumber(0x8000), -0));
+  assert.ok(Number.isNaN(halfToNumber(0x7e00)));
+  // every finite positive pattern is above the one before it, and exactly a float32
+  for (let h = 1; h <= 0x7bff; h++) {
+    assert.ok(halfToNumber(h) > halfToNumber(h - 1), h.toString(16));
+    assert.equal(Math.fround(halfToNumber(h)), halfToNumber(h));
+  }
+  assert.equal(bfloat16ToNumber(0x3f80), 1);
+  assert.equal(bfloat16ToNumber(0xc049), -3.140625);
+
+  const t = tensorToFloat64({ dtype: "F16", shape: [3], data: Uint16Array.from([0x3c00, 0x0000, 0xc000]) });
+  assert.deepEqual(Array.from(t), [1, 0, -2]);
+  assert.deepEqual(
+    Array.from(tensorToFloat64({ dtype: "I64", shape: [2], data: BigInt64Array.from([5n, -7n]) })),
+    [5, -7],
+  );
 });
