@@ -103,7 +103,10 @@ export const RATE_DEFAULTS: Readonly<RateOptions> = Object.freeze({ intensity_Hz
 
 /** LC-SNN (Saunders et al. 2019): pixel * 0.5 Hz, at most 127.5 Hz. */
 export const LCSNN_INTENSITY_Hz_PER_UNIT = 0.5;
-/** Diehl & Cook (2015): pixel / 4 Hz, at most 63.75 Hz. */
+/**
+ * Diehl & Cook (2015): pixel / 4 Hz, at most 63.75 Hz. The `diehl-cook` model defaults to BindsNET's 128/255
+ * instead (models/diehl-cook.ts), as the LC-SNN paper's re-run of Diehl & Cook did.
+ */
 export const DIEHL_COOK_INTENSITY_Hz_PER_UNIT = 0.25;
 
 /**
