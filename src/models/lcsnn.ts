@@ -114,6 +114,13 @@ export class Lcsnn implements UnsupervisedModel {
     requireInteger("filters", c.filters, 1);
     requireInteger("crop_px", c.crop_px, 0);
     requirePositive("norm", c.norm);
+    if (c.norm > 1) {
+      throw new InvalidParameterError(
+        `norm ${c.norm} cannot be reached: each neuron's kernel x kernel incoming weights lie in [0, 1], so ` +
+          `their sum is at most 1 x kernel^2; use a norm in (0, 1] (paper: 0.2)`,
+        { norm: c.norm },
+      );
+    }
     this.inputSide = c.imageSide - 2 * c.crop_px;
     if (this.inputSide < 1) {
       throw new InvalidParameterError(

@@ -34,7 +34,7 @@
  */
 import { InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
-import type { Rng } from "../core/rng.ts";
+import { type Rng, requireRng } from "../core/rng.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { RefractoryList } from "./refractory.ts";
@@ -183,7 +183,7 @@ export class AdaptiveLIF extends PopulationBase {
    * (`createRng(seed, "one-spike", split, index)`), so results do not depend on which worker runs it.
    */
   setRng(rng: Rng): void {
-    this.rng = rng;
+    this.rng = requireRng("AdaptiveLIF.setRng", rng, '"one-spike", split, index');
   }
 
   /**

@@ -54,7 +54,7 @@ import {
   requirePositive,
 } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
-import { type Rng, createRng } from "../core/rng.ts";
+import { type Rng, createRng, requireRng } from "../core/rng.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
@@ -316,7 +316,7 @@ export class DoubleExpLIF extends PopulationBase {
    * trial: `setRng(createRng(seed, "trial", k))`, then `network.reset()`.
    */
   setRng(rng: Rng): void {
-    this.rng = rng;
+    this.rng = requireRng("DoubleExpLIF.setRng", rng, '"trial", k');
   }
 
   /** The synaptic current of every neuron in nA (a float64 copy). */

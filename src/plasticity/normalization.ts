@@ -6,6 +6,9 @@
  *
  * Diehl & Cook use total = 78 (0.1 x 784 in BindsNET: 78.4); the LC-SNN uses 0.2 x kernel area.
  * A neuron whose incoming weights sum to 0 is left unchanged (never 0/0 = NaN; case C16).
+ * On a bounded projection a weight that the scaling lifts above wMax is set to wMax, as an STDP update would
+ * be (that neuron then sums to a little less than `total`); a total that no neuron's fan-in can reach within
+ * the bounds (total > fan-in x wMax) is refused when the rule is built.
  * For shared (convolutional) weights the per-neuron sums overlap; normalisation is meant for un-shared views.
  *
  * Cost: the first normalisation visits every neuron. After it, when every other rule on the projection is an
@@ -23,6 +26,7 @@ export function normalizeNeuron(
   total: number,
   pre: Int32Array,
   widx: Int32Array,
+  wMax = Infinity,
 ): void {
   const w = view.w;
   const n = view.incoming(j, pre, widx);
@@ -31,10 +35,17 @@ export function normalizeNeuron(
   if (sum === 0) return;
   const f = total / sum;
   for (let s = 0; s < n; s++) w[widx[s]] *= f;
+  if (f > 1) for (let s = 0; s < n; s++) if (w[widx[s]] > wMax) w[widx[s]] = wMax;
 }
 
-export function normalizeIncoming(view: SynapseView, total: number, pre: Int32Array, widx: Int32Array): void {
-  for (let j = 0; j < view.postSize; j++) normalizeNeuron(view, j, total, pre, widx);
+export function normalizeIncoming(
+  view: SynapseView,
+  total: number,
+  pre: Int32Array,
+  widx: Int32Array,
+  wMax = Infinity,
+): void {
+  for (let j = 0; j < view.postSize; j++) normalizeNeuron(view, j, total, pre, widx, wMax);
 }
 
 export class IncomingNormalization implements LearningRule {
@@ -42,6 +53,8 @@ export class IncomingNormalization implements LearningRule {
   private readonly pre: Int32Array;
   private readonly widx: Int32Array;
   private readonly view: SynapseView;
+  /** The projection's upper weight bound (Infinity without bounds). */
+  private readonly wMax: number;
   private allChanged = true;
   private readonly visit: (j: number) => void;
 
@@ -57,7 +70,18 @@ export class IncomingNormalization implements LearningRule {
     this.view = projection.view;
     this.pre = new Int32Array(this.view.maxFanIn);
     this.widx = new Int32Array(this.view.maxFanIn);
-    this.visit = (j) => normalizeNeuron(this.view, j, this.total, this.pre, this.widx);
+    this.wMax = projection.bounds?.wMax ?? Infinity;
+    for (let j = 0; j < this.view.postSize; j++) {
+      const fanIn = this.view.incoming(j, this.pre, this.widx);
+      if (fanIn > 0 && total > fanIn * this.wMax) {
+        throw new InvalidParameterError(
+          `normalisation total ${total} cannot be reached: post neuron ${j} has ${fanIn} incoming weights of ` +
+            `at most wMax = ${this.wMax} (sum at most ${fanIn * this.wMax}); lower the total or raise wMax`,
+          { total, neuron: j, fanIn, wMax: this.wMax },
+        );
+      }
+    }
+    this.visit = (j) => normalizeNeuron(this.view, j, this.total, this.pre, this.widx, this.wMax);
     projection.rules.push(this);
   }
 
@@ -78,7 +102,7 @@ export class IncomingNormalization implements LearningRule {
     const tracked = others.every((r) => r instanceof Stdp);
     if (this.allChanged || !tracked) {
       for (const r of others) if (r instanceof Stdp) r.takeChanged(() => {});
-      normalizeIncoming(this.view, this.total, this.pre, this.widx);
+      normalizeIncoming(this.view, this.total, this.pre, this.widx, this.wMax);
       this.allChanged = false;
       return;
     }

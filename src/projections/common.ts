@@ -9,7 +9,7 @@
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
-import type { Rng } from "../core/rng.ts";
+import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
 import { F32Workspace } from "../core/simd.ts";
 
@@ -39,6 +39,12 @@ export const WEIGHT_OPTION_KEYS: readonly string[] = Object.freeze(["weights", "
  * names the projection ("Dense options").
  */
 export function requireWeightOptionKeys(what: string, opts: object, extra: readonly string[] = []): void {
+  if (opts === undefined) {
+    throw new InvalidParameterError(
+      `${what} needs an options object with its weights: \`weights\` (a number or one value per synapse) or ` +
+        `\`init\`, e.g. { init: { kind: "uniform", lo: 0, hi: 0.3, rng: createRng(seed, "weights") } }`,
+    );
+  }
   requireKnownKeys(`${what} options`, opts, [...WEIGHT_OPTION_KEYS, ...extra]);
 }
 
@@ -79,17 +85,20 @@ export function fillWeights(w: Float32Array, init: WeightInit, what: string): vo
           hi: init.hi,
         });
       }
-      for (let k = 0; k < w.length; k++) w[k] = init.rng.uniform(init.lo, init.hi);
+      const rng = requireRng(`${what} init`, init.rng, '"weights"');
+      for (let k = 0; k < w.length; k++) w[k] = rng.uniform(init.lo, init.hi);
       return;
     }
-    case "normal":
+    case "normal": {
       requireFinite(`${what} init.mean`, init.mean);
       requireFinite(`${what} init.sd`, init.sd);
       if (init.sd < 0) {
         throw new InvalidParameterError(`${what} init.sd must be >= 0, got ${init.sd}`, { sd: init.sd });
       }
-      for (let k = 0; k < w.length; k++) w[k] = init.mean + init.sd * init.rng.normal();
+      const rng = requireRng(`${what} init`, init.rng, '"weights"');
+      for (let k = 0; k < w.length; k++) w[k] = init.mean + init.sd * rng.normal();
       return;
+    }
     default: {
       const never: never = init;
       throw new InvalidParameterError(

@@ -159,6 +159,35 @@ function validateOptions(o: RateRnnOptions): void {
   validateDynamics(o);
 }
 
+/**
+ * Throws `InvalidParameterError` unless `model` looks like a rate RNN (the object createRateRnn,
+ * trainRateRnn, rateRnnFromJSON or rateRnnFromSavedModel return); `what` names the caller.
+ */
+export function requireRateRnn(what: string, model: unknown): RateRnn {
+  const m = model as Partial<RateRnn> | null | undefined;
+  const ok =
+    m !== null &&
+    typeof m === "object" &&
+    Number.isInteger(m.units) &&
+    Number.isInteger(m.inputs) &&
+    typeof m.dynamics === "object" &&
+    m.sign instanceof Int8Array &&
+    m.rowPtr instanceof Int32Array &&
+    m.wRaw instanceof Float64Array &&
+    m.wIn instanceof Float64Array &&
+    m.wOut instanceof Float64Array &&
+    m.theta instanceof Float64Array;
+  if (!ok) {
+    const got =
+      m === null || typeof m !== "object" ? String(m) : `an object with keys ${Object.keys(m).join(", ")}`;
+    throw new InvalidParameterError(
+      `${what} takes a rate RNN (from createRateRnn, trainRateRnn, rateRnnFromJSON or rateRnnFromSavedModel), ` +
+        `got ${got}`,
+    );
+  }
+  return m as RateRnn;
+}
+
 /** Throws `InvalidParameterError` unless the dynamics settings are valid. */
 export function validateDynamics(d: RateRnnDynamics): void {
   if (d.activation !== "sigmoid" && d.activation !== "clipped-relu" && d.activation !== "softplus") {

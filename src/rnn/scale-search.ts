@@ -20,7 +20,7 @@ import { InvalidParameterError, StateError, requireInteger, requirePositive } fr
 import { type Rng, createRng } from "../core/rng.ts";
 import { withDefaults } from "../core/options.ts";
 import { runLifTrial } from "./lif-trial.ts";
-import type { RateRnn } from "./rate-rnn.ts";
+import { type RateRnn, requireRateRnn } from "./rate-rnn.ts";
 import { type TaskName, type Trial, generateTrial, requireTaskInputs } from "./tasks.ts";
 import { type TransferOptions, transferRateRnn } from "./transfer.ts";
 
@@ -247,6 +247,7 @@ export async function searchScale(
   runner?: ScaleJobRunner,
   onProgress?: (p: ScaleSearchProgress) => void,
 ): Promise<ScaleSearchResult> {
+  requireRateRnn("searchScale", model);
   const o: ScaleSearchOptions = withDefaults("scale-search options", SCALE_SEARCH_DEFAULTS, options);
   validate(o);
   requireTaskInputs("the model", model.inputs, task);

@@ -34,7 +34,7 @@ import {
 } from "../neurons/double-exp-lif.ts";
 import { Dense } from "../projections/dense.ts";
 import { RateCoupling } from "../projections/rate-coupling.ts";
-import { type RateRnn, decayTaus_ms, effectiveWeightsDense } from "./rate-rnn.ts";
+import { type RateRnn, decayTaus_ms, effectiveWeightsDense, requireRateRnn } from "./rate-rnn.ts";
 
 export type SynapseFilter = "receiver" | "sender";
 
@@ -103,6 +103,7 @@ export function transferRateRnn(
   scale: number,
   options: Partial<TransferOptions> = {},
 ): SpikingRnn {
+  requireRateRnn("transferRateRnn", model);
   const given = withDefaults("transfer options", TRANSFER_DEFAULTS, options);
   const o: TransferOptions = { ...given, neuron: { ...TRANSFER_DEFAULTS.neuron, ...options.neuron } };
   if (o.synapseFilter !== "receiver" && o.synapseFilter !== "sender") {

@@ -42,6 +42,11 @@ test("parameter names become the options that set them, written as on the comman
     said(() => new Lcsnn({ inhibition_mV: -5 })),
     "--inhibition must be > 0, got -5",
   );
+  assert.equal(
+    said(() => new Lcsnn({ norm: 1.5 })),
+    "--norm 1.5 cannot be reached: each neuron's kernel x kernel incoming weights lie in [0, 1], so their sum " +
+      "is at most 1 x kernel^2; use a norm in (0, 1] (paper: 0.2)",
+  );
   // the suggestion never offers 0 ms, which --time refuses
   assert.match(
     said(() => new Lcsnn({ time_ms: 0.5 })),

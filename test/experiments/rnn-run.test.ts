@@ -149,8 +149,14 @@ test("convert warns about a rate network that missed its stopping rule and remov
     assert.equal(existsSync(join(dir, "eval.json")), false, "the stale eval.json is gone");
     assert.equal(existsSync(join(dir, "report.html")), false, "the stale report is gone");
     assert.equal(warnings.length, 3);
-    assert.match(warnings[1], /removed .*eval\.json: it was written before this search; run "spikeflow rnn eval /);
-    assert.match(warnings[2], /removed .*report\.html: it was written before this search; run "spikeflow report /);
+    assert.match(
+      warnings[1],
+      /removed .*eval\.json: it was written before this search; run "spikeflow rnn eval /,
+    );
+    assert.match(
+      warnings[2],
+      /removed .*report\.html: it was written before this search; run "spikeflow report /,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -186,3 +186,26 @@ test("a rule built for another dt than the network's is refused at run, before a
   assert.equal(proj.w[0], 0, "no weight moved");
   assert.equal(net.time, 0);
 });
+
+test("normalisation keeps a bounded projection inside its bounds and refuses a total no neuron can reach", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new Input(4));
+  const post = net.addPopulation("post", new Input(1));
+  const proj = net.addProjection(
+    "pre->post",
+    new Dense(pre, post, { weights: [0.9, 0.1, 0.1, 0.1], bounds: { wMin: 0, wMax: 1 } }),
+  );
+  new IncomingNormalization(proj, 2.4);
+  net.run({}, 1);
+  // 2.4 / 1.2 = 2: [1.8, 0.2, 0.2, 0.2], the first held at wMax
+  assert.deepEqual(Array.from(proj.w), [1, 0.2, 0.2, 0.2].map(f32));
+
+  const other = new Network({ dt_ms: 1 });
+  const a = other.addPopulation("a", new Input(4));
+  const b = other.addPopulation("b", new Input(1));
+  const bounded = other.addProjection("ab", new Dense(a, b, { weights: 0.5, bounds: { wMin: 0, wMax: 1 } }));
+  assert.throws(
+    () => new IncomingNormalization(bounded, 4.5),
+    /^InvalidParameterError: normalisation total 4\.5 cannot be reached: post neuron 0 has 4 incoming weights of at most wMax = 1 \(sum at most 4\); lower the total or raise wMax$/,
+  );
+});

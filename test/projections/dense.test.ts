@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { InvalidParameterError, NotFoundError, ShapeMismatchError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { LIF } from "../../src/neurons/lif.ts";
+import { Input } from "../../src/neurons/input.ts";
 import { Dense } from "../../src/projections/dense.ts";
 import { FakePopulation } from "./fake-population.ts";
 import { assertDeliveryMatches, assertViewMatches } from "./harness.ts";
@@ -112,4 +113,22 @@ test("bounds: initial weights must lie inside, set() refuses values outside, cla
   assert.deepEqual(d.bounds, { wMin: 0, wMax: 1 });
   assert.deepEqual(d.rules, []);
   assert.equal(d.view, d);
+});
+
+test("a Dense without options, or with a random init but no generator, is refused with an example", () => {
+  const a = new Input(2);
+  const b = new LIF(2, 1);
+  assert.throws(
+    () => new Dense(a, b, undefined as never),
+    /^InvalidParameterError: Dense needs an options object with its weights: `weights` \(a number or one value per synapse\) or `init`, e\.g\. \{ init: \{ kind: "uniform"/,
+  );
+  for (const init of [
+    { kind: "uniform", lo: 0, hi: 1 },
+    { kind: "normal", mean: 0, sd: 1 },
+  ]) {
+    assert.throws(
+      () => new Dense(a, b, { init } as never),
+      /^InvalidParameterError: Dense init needs a random generator: pass rng: createRng\(seed, "weights"\) in its options \(got no rng\)/,
+    );
+  }
 });

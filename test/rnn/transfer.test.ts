@@ -124,3 +124,16 @@ test("errors: a non-positive s, overriding tau_d, and a LIF step that does not d
     /"receiver" or "sender"/,
   );
 });
+
+test("transferRateRnn and runLifTrial refuse what is not a rate RNN or a random generator, by name", () => {
+  assert.throws(
+    () => transferRateRnn({ units: 3 } as never, 20),
+    /^InvalidParameterError: transferRateRnn takes a rate RNN \(from createRateRnn, trainRateRnn, rateRnnFromJSON or rateRnnFromSavedModel\), got an object with keys units$/,
+  );
+  const net = transferRateRnn(createRateRnn({ units: 10, seed: 1 }), 20);
+  const trial = generateTrial("go-nogo", createRng(1, "t"));
+  assert.throws(
+    () => runLifTrial(net, trial, undefined as never),
+    /^InvalidParameterError: DoubleExpLIF\.setRng needs a random generator: pass rng: createRng\(seed, "trial", k\)/,
+  );
+});
