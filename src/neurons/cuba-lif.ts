@@ -26,7 +26,7 @@
  * step) and "dv_mV" (instantaneous jump).
  */
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
-import { withDefaults } from "../core/options.ts";
+import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
@@ -98,6 +98,7 @@ export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
   const synGain: number[] = [];
   const tauM = p.tauMem_ms;
   p.synapses.forEach((s, k) => {
+    requireKnownKeys(`synapses[${k}]`, s, ["port", "tauSyn_ms"]);
     if (
       typeof s.port !== "string" ||
       s.port === "" ||

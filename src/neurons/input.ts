@@ -27,7 +27,13 @@ export class Input extends PopulationBase implements SpikeSink {
   /** Becomes true at the first `port()` call; from then on `step` scans the port buffer. */
   private portInUse = false;
 
-  constructor(size: number) {
+  constructor(size: number, ...extra: never[]) {
+    if (extra.length > 0) {
+      throw new InvalidParameterError(
+        `Input takes only its size (it has no dynamics, so neither a dt nor parameters), got ${extra.length + 1} ` +
+          `arguments; use new Input(${size})`,
+      );
+    }
     super(size, ["spikes"]);
     this.pending = new Int32Array(size);
     this.queued = new Uint8Array(size);

@@ -22,10 +22,10 @@ export interface SparseCounts {
 }
 
 /** Number of rows of a dense matrix with `cols` columns; throws when the length is not a multiple. */
-export function rowsOf(counts: Counts, cols: number, what = "counts"): number {
+export function rowsOf(counts: Counts, cols: number, what = "counts", colsFrom = ""): number {
   if (cols <= 0 || counts.length % cols !== 0) {
     throw new ShapeMismatchError(
-      `${what} has length ${counts.length}, not a multiple of ${cols} neurons; pass a flat ` +
+      `${what} has length ${counts.length}, not a multiple of ${cols} neurons${colsFrom}; pass a flat ` +
         `[examples][neurons] array`,
       { length: counts.length, cols },
     );

@@ -45,7 +45,12 @@ function vote(
 ): VoteResult {
   requireInteger("numClasses", numClasses, 1);
   const numNeurons = assignments.length;
-  const examples = rowsOf(counts, numNeurons);
+  const examples = rowsOf(
+    counts,
+    numNeurons,
+    "counts",
+    " (assignments.length: counts and assignments must describe the same neurons)",
+  );
   const perClass = assignedPerClass(assignments, numClasses);
   const scores = new Float64Array(examples * numClasses);
   const predictions = new Int32Array(examples);

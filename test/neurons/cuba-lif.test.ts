@@ -389,3 +389,10 @@ test("setRefractory holds v for exactly the given steps, then the neuron integra
       /refractory steps must be an integer >= 0, got -1/.test((e as Error).message),
   );
 });
+
+test("a synapse entry with a misspelled key names the key and the valid ones", () => {
+  assert.throws(
+    () => new CubaLIF(1, 1, { synapses: [{ port: "x", tau_ms: 1 } as never] }),
+    /^InvalidParameterError: synapses\[0\]: unknown option "tau_ms" \(did you mean tauSyn_ms\?\); the valid options are port, tauSyn_ms$/,
+  );
+});

@@ -110,3 +110,10 @@ test("emit rejects indices that are not integers in [0, size) and names the inde
     );
   }
 });
+
+test("Input takes only its size: a dt or parameters are refused, not ignored", () => {
+  assert.throws(
+    () => new (Input as unknown as new (...a: unknown[]) => Input)(3, 1),
+    /^InvalidParameterError: Input takes only its size \(it has no dynamics, so neither a dt nor parameters\), got 2 arguments; use new Input\(3\)$/,
+  );
+});

@@ -53,3 +53,10 @@ test("bad shapes and assignments are rejected", () => {
   );
   assert.throws(() => allActivity([1, -2, 0, 0], C22.assignments, 3), /counts must be finite and >= 0/);
 });
+
+test("counts that do not fit the assignments say where the neuron count comes from", () => {
+  assert.throws(
+    () => allActivity(new Float32Array(4), Int32Array.from([0, 1, 0]), 2),
+    /^ShapeMismatchError: counts has length 4, not a multiple of 3 neurons \(assignments\.length: counts and assignments must describe the same neurons\); pass a flat \[examples\]\[neurons\] array$/,
+  );
+});
