@@ -15,6 +15,7 @@
  */
 import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
 import { createRng, type Rng } from "../core/rng.ts";
+import { log } from "../core/log.ts";
 import { msToSteps } from "../core/time.ts";
 import { Network } from "../network/network.ts";
 import { Input } from "../neurons/input.ts";
@@ -135,6 +136,18 @@ export class Lcsnn implements UnsupervisedModel {
       );
     }
     const side = convOutputSize(this.inputSide, c.kernel, c.stride, 0);
+    const unseen = this.inputSide - ((side - 1) * c.stride + c.kernel);
+    if (unseen > 0) {
+      const span = this.inputSide - c.kernel;
+      const strides = Array.from({ length: span }, (_, k) => k + 1).filter((s) => span % s === 0);
+      log.warn(
+        "lcsnn-unseen-input",
+        `stride ${c.stride} with kernel ${c.kernel} leaves the last ${unseen} of the ${this.inputSide} input ` +
+          `rows and columns outside every receptive field; a stride that divides ${span} covers them all ` +
+          `(${strides.join(", ")})`,
+        { once: true },
+      );
+    }
     this.locations = side * side;
     this.inputSize = this.inputSide * this.inputSide;
     this.dt_ms = c.dt_ms;

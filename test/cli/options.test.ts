@@ -111,3 +111,26 @@ test("data-set errors name --data and the labels the MNIST commands read, not `d
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an LC-SNN stride that leaves input rows unseen is a warning in option terms, once; a dividing stride is silent", async () => {
+  const { captureLogs } = await import("../../src/core/log.ts");
+  const { messageInOptionTerms } = await import("../../src/cli/options.ts");
+  const unseen = captureLogs(() => {
+    new Lcsnn({ filters: 2, kernel: 12, stride: 9 });
+    new Lcsnn({ filters: 2, kernel: 12, stride: 9 });
+  });
+  assert.deepEqual(
+    unseen.map((r) => [r.id, messageInOptionTerms(r.message)]),
+    [
+      [
+        "lcsnn-unseen-input",
+        "--stride 9 with --kernel 12 leaves the last 8 of the 20 input rows and columns outside every receptive " +
+          "field; a stride that divides 8 covers them all (1, 2, 4, 8)",
+      ],
+    ],
+  );
+  assert.deepEqual(
+    captureLogs(() => new Lcsnn({ filters: 2, kernel: 12, stride: 4 })),
+    [],
+  );
+});
