@@ -59,6 +59,7 @@ import { plotRnnRun } from "../plot/rnn-run-plots.ts";
 import { writeRnnReport } from "../plot/rnn-report.ts";
 import { writeReport } from "../plot/report.ts";
 import { addNirCommands } from "./nir.ts";
+import { lockRunDir } from "../experiments/run-lock.ts";
 
 /** The paper's LC-SNN test accuracy by filter count (mean +- sd over seeds; reference notes A.8). */
 const LCSNN_PAPER: Record<number, [number, number]> = {
@@ -387,9 +388,26 @@ async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
     refuseCheckpointPastEnd(o.checkpointEvery, plan.protocol.trainCount, "run's");
     refuseUnwritableDir(out, `--resume ${out}`, "the resumed run writes its checkpoints and results there");
   }
-  const existedBefore = existsSync(out);
+  // no other command may write into the run directory while this one runs (a new run creates it here)
+  const lock = lockRunDir(
+    out,
+    trainLockName(plan.kind, resumed),
+    resumed ? `--resume ${out}` : `--out ${out}`,
+    {
+      create: !resumed,
+      alt: resumed ? "" : " or pick another --out",
+    },
+  );
+  // another command may have written a run there between the check above and the lock
+  if (!resumed) refuseNonEmptyOut(out, nonEmptyOutHint(out, plan.kind));
+  const existedBefore = !lock.created;
   // Ctrl-C or SIGTERM stops the run between two images (runUnsupervised's signal) and says what is kept
   await untilInterrupted((signal) => trainAndReport(plan, o, out, existedBefore, signal));
+}
+
+/** The command a train run's lock names ("train lcsnn --resume"). */
+function trainLockName(kind: RunPlan["kind"], resumed: boolean): string {
+  return TRAIN_COMMAND[kind].replace(/^spikeflow /, "") + (resumed ? " --resume" : "");
 }
 
 /** The signals that stop a command the way Ctrl-C does, with the exit status of each. */
@@ -530,6 +548,14 @@ function diehlCookPlan(neurons: number) {
  */
 async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void> {
   const dir = o.resume as string;
+  if (dir.trim() === "") {
+    throw new InvalidParameterError(
+      `--resume must name the run directory to continue, got ${JSON.stringify(dir)}; give the --out of the ` +
+        `interrupted run`,
+    );
+  }
+  // taken before the run is read: a second --resume of the same run is refused here, not half-way
+  lockRunDir(dir, trainLockName(kind, true), `--resume ${dir}`);
   const { run, examplesDone } = readResumableRun(dir, kind);
   const c = run.config as Record<string, number>;
   const id =
@@ -612,7 +638,7 @@ protocolOptions(
       norm: number;
     },
   ) => {
-    if (o.resume) return resumeCommand("lcsnn", o);
+    if (o.resume !== undefined) return resumeCommand("lcsnn", o);
     const geo = lcsnnPaperGeometry(o.filters);
     const kernel = o.kernel ?? geo.kernel;
     const stride = o.stride ?? (o.kernel === undefined ? geo.stride : kernel === 12 ? 4 : 2);
@@ -666,7 +692,7 @@ protocolOptions(
     .addOption(intensityOption(DIEHL_COOK_DEFAULTS.intensity_Hz_per_unit, "128/255")),
 ).action(
   async (o: CommonOpts & { neurons: number; variant: string; inhibition?: number; intensity: number }) => {
-    if (o.resume) return resumeCommand("diehl-cook-2015", o);
+    if (o.resume !== undefined) return resumeCommand("diehl-cook-2015", o);
     const inputs = DIEHL_COOK_DEFAULTS.imageSide ** 2;
     refuseHugeModel(
       "diehl-cook-2015",
@@ -713,6 +739,7 @@ program
     ) => {
       const dir = resolveRunDir(given, "eval");
       refuseRunOutputs(dir, "eval", ["eval.json"]);
+      lockRunDir(dir, "eval", `the run directory ${dir}`);
       const progress = makeProgress({ quiet: o.quiet === true });
       let r: Awaited<ReturnType<typeof evalRun>>;
       try {
@@ -856,6 +883,7 @@ program
     const dir = resolveRunDir(given, "plot");
     const rnnRun = runKind(dir, o.data) === "rnn";
     refuseRunOutputs(dir, "plot", ["plots/"]);
+    lockRunDir(dir, "plot", `the run directory ${dir}`);
     if (rnnRun) {
       const r = await untilInterrupted((signal) =>
         plotsUnlessInterrupted(dir, signal, () => plotRnnRun(dir, { png: o.png, signal })),
@@ -887,6 +915,7 @@ program
     const rnnRun = runKind(dir, o.data) === "rnn";
     // report.html is the command's own output (rewritten), but not over a directory, and not after the plots
     refuseRunOutputs(dir, "report", ["plots/", "report.html"]);
+    lockRunDir(dir, "report", `the run directory ${dir}`);
     if (rnnRun) {
       const p = await untilInterrupted((signal) =>
         plotsUnlessInterrupted(dir, signal, () => writeRnnReport(dir, { signal })),
@@ -1001,6 +1030,10 @@ rnn
       }
       const out = o.out ?? defaultRunDir(`rnn-${task}`);
       refuseNonEmptyOut(out);
+      // taken (and --out created) now; released, and a created --out removed, when the command ends
+      lockRunDir(out, "rnn train", `--out ${out}`, { create: true, alt: " or pick another --out" });
+      // another command may have written a run there between the check above and the lock
+      refuseNonEmptyOut(out);
       const firstStop = firstStopUpdates(task);
       if (o.maxTrials < firstStop) {
         process.stderr.write(
@@ -1091,6 +1124,7 @@ rnn
     ) => {
       const dir = resolveRunDir(given, "rnn convert");
       refuseRunOutputs(dir, "rnn convert", ["search.json", "examples.json", "plots/"]);
+      lockRunDir(dir, "rnn convert", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
       try {
         // Ctrl-C or SIGTERM ends the search before it writes anything
@@ -1144,6 +1178,7 @@ rnn
     ) => {
       const dir = resolveRunDir(given, "rnn eval");
       refuseRunOutputs(dir, "rnn eval", ["eval.json"]);
+      lockRunDir(dir, "rnn eval", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
       try {
         const r = await evalRnnRun(dir, {

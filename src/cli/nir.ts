@@ -12,12 +12,13 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { muteWarning } from "../core/log.ts";
 import { loadRunModel } from "../experiments/run.ts";
+import { lockRunDir } from "../experiments/run-lock.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
 import { QUIET_HELP, decimal, modelDirOf, resolveRunDir } from "./options.ts";
@@ -266,6 +267,11 @@ export function addNirCommands(program: Command): void {
           ? "remove it or give --out FILE"
           : `choose a new --out or delete it (nir export replaces only its default ${own})`,
       );
+      // writing into the run directory (the default model.nir): no other command may write there meanwhile
+      const rel = relative(resolve(dir), dirname(resolve(path)));
+      if (!rel.startsWith("..") && !isAbsolute(rel)) {
+        lockRunDir(dir, "nir export", `the run directory ${dir}`);
+      }
       const { model } = await loadRunModel(modelDirOf(dir), false);
       const net = model.net;
       const outName = net.populationNames.find((n) => net.population(n) === model.output)!;

@@ -35,6 +35,7 @@ import {
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
 import { pauses, unlessAborted } from "./interrupt.ts";
+import { LOCK_FILE } from "./run-lock.ts";
 import { Presenter, type Presentation } from "./present.ts";
 import {
   MNIST_PACKAGE,
@@ -304,8 +305,8 @@ export function readResumableRun(
   const run = readRunConfig(dir);
   if (run.kind !== kind) {
     throw new InvalidParameterError(
-      `${dir} holds a run of kind "${run.kind}" (config.json), not "${kind}"; resume it with ` +
-        `"${TRAIN_COMMAND[run.kind]} --resume ${dir}"`,
+      `${dir} holds a run of \`${TRAIN_COMMAND[run.kind]}\` (config.json kind "${run.kind}"), not of ` +
+        `\`${TRAIN_COMMAND[kind]}\`; resume it with "${TRAIN_COMMAND[run.kind]} --resume ${dir}"`,
     );
   }
   if (existsSync(join(dir, "summary.json"))) {
@@ -579,7 +580,8 @@ export function discardFailedRun(out: string, existedBefore: boolean): boolean {
     rmSync(out, { recursive: true, force: true });
     return true;
   }
-  const entries = readdirSync(out);
+  // the command's lock (run-lock.ts) stays until the command exits
+  const entries = readdirSync(out).filter((f) => f !== LOCK_FILE);
   for (const f of entries) rmSync(join(out, f), { recursive: true, force: true });
   return entries.length > 0;
 }

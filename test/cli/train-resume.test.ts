@@ -121,8 +121,8 @@ test("Ctrl-C in the test phase keeps the checkpoint written when training ended;
     assert.equal(kind.code, 2);
     assert.equal(
       kind.err,
-      `spikeflow: error: ${out} holds a run of kind "lcsnn" (config.json), not "diehl-cook-2015"; ` +
-        `resume it with "spikeflow train lcsnn --resume ${out}"\n`,
+      `spikeflow: error: ${out} holds a run of \`spikeflow train lcsnn\` (config.json kind "lcsnn"), not of ` +
+        `\`spikeflow train diehl-cook\`; resume it with "spikeflow train lcsnn --resume ${out}"\n`,
     );
     // settings that come from config.json cannot be given with --resume; nothing is written anywhere
     const other = join(dir, "other");
