@@ -321,7 +321,84 @@ export function readResumableRun(
       `${dir} has no checkpoint to resume from; start the run with --checkpoint-every`,
     );
   }
+  refuseInconsistentCheckpoint(dir, run);
   return { run, examplesDone };
+}
+
+/**
+ * Refuses a checkpoint whose position does not fit its run (hand-edited, or copied in from another run),
+ * before any work: extra.next must be a whole number of the run's blocks (config.json protocol.updateInterval)
+ * within its training images (protocol.trainCount), extra.metrics must hold one block per update interval up
+ * to it, and the lines metrics.jsonl shares with the checkpoint must be the checkpoint's. Resuming such a
+ * checkpoint would train past the data, or append to metrics.jsonl and overwrite checkpoint/ before failing.
+ */
+export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): void {
+  const cdir = checkpointDir(dir);
+  if (cdir === undefined) return;
+  const path = join(cdir, MANIFEST_FILE);
+  const extra = parseModelManifest(readFileSync(path), path).extra as { next?: unknown; metrics?: unknown };
+  const { trainCount, updateInterval } = run.protocol;
+  const refuse = (field: string, why: string) =>
+    new FormatError(
+      `${path}: ${field} ${why}; the checkpoint was edited or comes from another run, so it cannot be ` +
+        `resumed (delete ${dir} and train the run again)`,
+      { file: path },
+    );
+  const next = extra.next;
+  if (!Number.isInteger(next) || (next as number) < 1) {
+    throw refuse("extra.next", `is ${JSON.stringify(next)}, not a count of training examples >= 1`);
+  }
+  const at = next as number;
+  if (at > trainCount) {
+    throw refuse(
+      "extra.next",
+      `is ${at}, more than the run's ${trainCount} training images (config.json protocol.trainCount)`,
+    );
+  }
+  if (at % updateInterval !== 0 && at !== trainCount) {
+    throw refuse(
+      "extra.next",
+      `is ${at}, not a multiple of the run's update interval ${updateInterval} (config.json ` +
+        `protocol.updateInterval): checkpoints fall between blocks`,
+    );
+  }
+  const blocks = Math.ceil(at / updateInterval);
+  const metrics = extra.metrics;
+  if (!Array.isArray(metrics) || metrics.length !== blocks) {
+    throw refuse(
+      "extra.metrics",
+      `holds ${Array.isArray(metrics) ? `${metrics.length} blocks` : "no block list"}, but extra.next ${at} ` +
+        `needs ${blocks} (one per ${updateInterval} training examples)`,
+    );
+  }
+  const last = metrics.at(-1) as { examples?: unknown } | undefined;
+  if (last !== undefined && last.examples !== at) {
+    throw refuse(
+      "extra.metrics",
+      `ends at ${JSON.stringify(last.examples)} examples, but extra.next is ${at}`,
+    );
+  }
+  const metricsPath = join(dir, "metrics.jsonl");
+  if (!existsSync(metricsPath)) return;
+  const lines = readFileSync(metricsPath, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
+  for (let k = 0; k < Math.min(lines.length, metrics.length); k++) {
+    let line: unknown;
+    try {
+      line = JSON.parse(lines[k]);
+    } catch {
+      line = undefined;
+    }
+    if (canonicalJson(line) !== canonicalJson(metrics[k])) {
+      throw new FormatError(
+        `${path} and ${metricsPath} disagree: block ${k + 1} (line ${k + 1} of metrics.jsonl) differs from ` +
+          `extra.metrics[${k}] of the checkpoint; one of them was edited or comes from another run, so the ` +
+          `run cannot be resumed (delete ${dir} and train the run again)`,
+        { file: path },
+      );
+    }
+  }
 }
 
 function load(split: "train" | "test", dataDir?: string): Dataset {
@@ -607,6 +684,18 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   const model = buildModel(o.kind, { ...config, seed: protocol.seed });
   const train = load("train", o.dataDir);
   const test = load("test", o.dataDir);
+  if (o.resume && (protocol.trainCount > train.count || protocol.testCount > test.count)) {
+    // --train and --test cannot be given with --resume: the counts are the run's own (config.json)
+    const where = o.dataDir === undefined ? `the default data set (${MNIST_PACKAGE})` : `--data ${o.dataDir}`;
+    const [what, need, has] =
+      protocol.trainCount > train.count
+        ? ["training", protocol.trainCount, train.count]
+        : ["test", protocol.testCount, test.count];
+    throw new InvalidParameterError(
+      `the run in ${o.out} needs ${need} ${what} images (its config.json), but ${where} has ${has}; ` +
+        `resume with the data the run was trained on`,
+    );
+  }
   if (protocol.trainCount > train.count) {
     throw new InvalidParameterError(
       `trainCount ${protocol.trainCount} exceeds the ${train.count} training images; use trainCount ${train.count} or fewer`,
