@@ -13,10 +13,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
 import { refuseNonEmptyOut, refuseRunOutputs, refuseUnwritableDir } from "./out-dir.ts";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { setLogRewrite } from "../core/log.ts";
-import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
+import {
+  MAX_CONFIG_WEIGHTS,
+  MAX_NGRAM_N,
+  MNIST_PACKAGE,
+  configWeightCount,
+} from "../experiments/run-config.ts";
 import {
   decimal,
   defaultRunDir,
@@ -375,6 +380,7 @@ function interruptedRun(out: string, plan: RunPlan, existedBefore: boolean, chec
 async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
   const resumed = plan.resumeAt !== undefined;
   const out = o.resume ?? o.out ?? defaultRunDir(plan.name);
+  refuseDataFile(o.data);
   if (!resumed) {
     checkRunOptions(o, plan.config.intensity_Hz_per_unit as number);
     refuseNonEmptyOut(out, nonEmptyOutHint(out, plan.kind));
@@ -740,18 +746,20 @@ program
       const dir = resolveRunDir(given, "eval");
       refuseRunOutputs(dir, "eval", ["eval.json"]);
       lockRunDir(dir, "eval", `the run directory ${dir}`);
+      const data = runData(dir, o.data);
       const progress = makeProgress({ quiet: o.quiet === true });
       let r: Awaited<ReturnType<typeof evalRun>>;
       try {
         r = await evalRun(dir, {
           ...(o.test ? { testCount: o.test } : {}),
           workers: o.workers,
-          ...(o.data ? { dataDir: o.data } : {}),
+          ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}),
           onProgress: progress.fn,
           onStart: ({ count, seed }) => {
             if (!o.quiet) {
               process.stderr.write(
-                `spikeflow: eval ${dir}, ${count} test images, seed ${seed}, ${testWorkers(count, o.workers)}\n`,
+                `spikeflow: eval ${dir}, ${count} test images, seed ${seed}, ${testWorkers(count, o.workers)}; ` +
+                  `data: ${data.label}\n`,
               );
             }
           },
@@ -769,6 +777,43 @@ program
       }
     },
   );
+
+/**
+ * The data set eval, plot and report read for run directory `dir`: --data when given (`given`), otherwise
+ * the directory the run was trained on as its config.json records it (data.source), unless that is the
+ * package's own MNIST. `label` says which, for the start line. A recorded directory that no longer exists is
+ * refused, naming it: testing on the package's MNIST instead would silently test another data set.
+ */
+function runData(dir: string, given: string | undefined): { dataDir?: string; label: string } {
+  if (given !== undefined) {
+    refuseDataFile(given);
+    return { dataDir: given, label: `--data ${given}` };
+  }
+  const path = join(dir, "config.json");
+  let source: unknown;
+  try {
+    source = (JSON.parse(readFileSync(path, "utf8")) as { data?: { source?: unknown } }).data?.source;
+  } catch {
+    source = undefined; // no run (a bare model directory) or a damaged config.json, which the loader names
+  }
+  if (typeof source !== "string" || source === MNIST_PACKAGE) return { label: MNIST_PACKAGE };
+  if (!existsSync(source)) {
+    throw new NotFoundError(
+      `${dir} was trained on ${source} (${path}, data.source), which is gone; give --data with the run's ` +
+        `MNIST-format files`,
+    );
+  }
+  return { dataDir: source, label: `${source} (the run's data, config.json)` };
+}
+
+/** Refuses a --data that names a file: the data set is a directory of IDX files. */
+function refuseDataFile(data: string | undefined): void {
+  if (data === undefined || !existsSync(data) || statSync(data).isDirectory()) return;
+  throw new InvalidParameterError(
+    `--data ${data} is a file, not a directory; give the directory that holds the MNIST-format IDX files ` +
+      `(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)`,
+  );
+}
 
 // ---- plots and report (src/plot/) ----
 
@@ -884,6 +929,10 @@ program
     const rnnRun = runKind(dir, o.data) === "rnn";
     refuseRunOutputs(dir, "plot", ["plots/"]);
     lockRunDir(dir, "plot", `the run directory ${dir}`);
+    const data = rnnRun ? { label: "" } : runData(dir, o.data);
+    if (!o.quiet && data.dataDir !== undefined && o.data === undefined) {
+      process.stderr.write(`spikeflow: plot ${dir}; data: ${data.label}\n`);
+    }
     if (rnnRun) {
       const r = await untilInterrupted((signal) =>
         plotsUnlessInterrupted(dir, signal, () => plotRnnRun(dir, { png: o.png, signal })),
@@ -897,7 +946,11 @@ program
     }
     const r = await untilInterrupted((signal) =>
       plotsUnlessInterrupted(dir, signal, () =>
-        plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}), signal }),
+        plotRun(dir, {
+          png: o.png,
+          ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}),
+          signal,
+        }),
       ),
     );
     process.stdout.write(
@@ -916,6 +969,10 @@ program
     // report.html is the command's own output (rewritten), but not over a directory, and not after the plots
     refuseRunOutputs(dir, "report", ["plots/", "report.html"]);
     lockRunDir(dir, "report", `the run directory ${dir}`);
+    const data = rnnRun ? { label: "" } : runData(dir, o.data);
+    if (!o.quiet && data.dataDir !== undefined && o.data === undefined) {
+      process.stderr.write(`spikeflow: report ${dir}; data: ${data.label}\n`);
+    }
     if (rnnRun) {
       const p = await untilInterrupted((signal) =>
         plotsUnlessInterrupted(dir, signal, () => writeRnnReport(dir, { signal })),
@@ -925,7 +982,7 @@ program
     }
     const r = await untilInterrupted((signal) =>
       plotsUnlessInterrupted(dir, signal, () =>
-        writeReport(dir, { ...(o.data ? { dataDir: o.data } : {}), signal }),
+        writeReport(dir, { ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}), signal }),
       ),
     );
     process.stdout.write(`${r.path} (${r.plots.length} plots, ${r.wall_s.toFixed(1)} s)\n`);

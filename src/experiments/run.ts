@@ -599,7 +599,20 @@ export async function loadRunModel(dir: string, learning = false): Promise<Loade
     return Array.from(t.data as ArrayLike<number>);
   };
   for (const [k, t] of Object.entries(saved.tensors)) if (t.dtype === "F32") f32[k] = t.data as Float32Array;
-  const model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);
+  let model: UnsupervisedModel;
+  try {
+    model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);
+  } catch (e) {
+    // a value the model refuses came from the file (edited or damaged): said as the file's field
+    if (!(e instanceof InvalidParameterError)) throw e;
+    const field = /^`?([A-Za-z_]\w*)`?\b/.exec(e.message)?.[1];
+    const at = field === undefined ? undefined : fieldPath(saved.config, field, "config");
+    throw new FormatError(
+      `${join(dir, MANIFEST_FILE)}: ${at === undefined ? `config: ${e.message}` : at + e.message.slice(e.message.indexOf(field!) + field!.length).replace(/^`/, "")} ` +
+        `(the file was edited or is damaged; re-run training to rewrite it)`,
+      { file: join(dir, MANIFEST_FILE) },
+    );
+  }
   model.net.learning = learning;
   const info = (
     saved.extra as {
@@ -636,6 +649,17 @@ export async function loadRunModel(dir: string, learning = false): Promise<Loade
       })
     : null;
   return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
+}
+
+/** The dotted path of the first field named `name` in `value` (depth first), e.g. "config.neuron.tauMem_ms". */
+function fieldPath(value: unknown, name: string, prefix: string): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (Object.hasOwn(value, name)) return `${prefix}.${name}`;
+  for (const [k, v] of Object.entries(value)) {
+    const found = fieldPath(v, name, `${prefix}.${k}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function bestOf(acc: TestResult["accuracy"]): [string, number] {
@@ -839,6 +863,18 @@ export async function evalRun(
     const run = readRunConfig(dir);
     refuseMixedRun(dir, run, { kind: model.kind, config });
     protocol = { ...PROTOCOL_DEFAULTS, ...run.protocol };
+    // the readouts the model stores must be the ones config.json's protocol trained
+    const stored = { ngramN: readouts.ngram.toJSON().n, logreg: readouts.logreg !== null };
+    for (const field of ["ngramN", "logreg"] as const) {
+      if (protocol[field] === stored[field]) continue;
+      throw new FormatError(
+        `${join(dir, "config.json")} and ${join(dir, "model", MANIFEST_FILE)} describe different runs: ` +
+          `protocol.${field} is ${JSON.stringify(protocol[field])} in config.json but the model stores ` +
+          `${JSON.stringify(stored[field])} (extra.readout.${field}); one of them was edited or comes from ` +
+          `another run (re-run training to rewrite the run directory)`,
+        { file: join(dir, "config.json") },
+      );
+    }
   }
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;
