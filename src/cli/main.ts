@@ -749,21 +749,27 @@ program
       const data = runData(dir, o.data);
       const progress = makeProgress({ quiet: o.quiet === true });
       let r: Awaited<ReturnType<typeof evalRun>>;
+      const kept = `interrupted; ${join(dir, "eval.json")} is as it was (eval writes it when the test ends)`;
       try {
-        r = await evalRun(dir, {
-          ...(o.test ? { testCount: o.test } : {}),
-          workers: o.workers,
-          ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}),
-          onProgress: progress.fn,
-          onStart: ({ count, seed }) => {
-            if (!o.quiet) {
-              process.stderr.write(
-                `spikeflow: eval ${dir}, ${count} test images, seed ${seed}, ${testWorkers(count, o.workers)}; ` +
-                  `data: ${data.label}\n`,
-              );
-            }
-          },
-        });
+        r = await untilInterrupted((signal) =>
+          orInterrupted(signal, kept, () =>
+            evalRun(dir, {
+              signal,
+              ...(o.test ? { testCount: o.test } : {}),
+              workers: o.workers,
+              ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}),
+              onProgress: progress.fn,
+              onStart: ({ count, seed }) => {
+                if (!o.quiet) {
+                  process.stderr.write(
+                    `spikeflow: eval ${dir}, ${count} test images, seed ${seed}, ${testWorkers(count, o.workers)}; ` +
+                      `data: ${data.label}\n`,
+                  );
+                }
+              },
+            }),
+          ),
+        );
       } finally {
         progress.stop();
       }
@@ -1237,17 +1243,23 @@ rnn
       refuseRunOutputs(dir, "rnn eval", ["eval.json"]);
       lockRunDir(dir, "rnn eval", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
+      const kept = `interrupted; ${join(dir, "eval.json")} is as it was (rnn eval writes it when the trials end)`;
       try {
-        const r = await evalRnnRun(dir, {
-          trials: o.trials,
-          workers: o.workers,
-          ...(o.scale !== undefined ? { scale: o.scale } : {}),
-          onProgress: (p) => progress.update(p.done, p.total),
-          onWarning: (message) => {
-            progress.stop();
-            process.stderr.write(`spikeflow: warning: ${message}\n`);
-          },
-        });
+        const r = await untilInterrupted((signal) =>
+          orInterrupted(signal, kept, () =>
+            evalRnnRun(dir, {
+              signal,
+              trials: o.trials,
+              workers: o.workers,
+              ...(o.scale !== undefined ? { scale: o.scale } : {}),
+              onProgress: (p) => progress.update(p.done, p.total),
+              onWarning: (message) => {
+                progress.stop();
+                process.stderr.write(`spikeflow: warning: ${message}\n`);
+              },
+            }),
+          ),
+        );
         progress.stop();
         if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else {

@@ -853,6 +853,8 @@ export async function evalRun(
     onProgress?: ProgressFn;
     /** Called once the model, the run's files and the data are checked, with what the test will do. */
     onStart?: (plan: { count: number; threads: number; seed: number }) => void;
+    /** Ends the test when aborted (Ctrl-C in the CLI), before eval.json is written. */
+    signal?: AbortSignal;
   },
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
   const inside = join(dir, "model");
@@ -894,6 +896,7 @@ export async function evalRun(
     opts.workers,
     opts.dataDir,
     opts.onProgress,
+    opts.signal,
   );
   const r = scoreTest(
     readouts,

@@ -339,3 +339,17 @@ test("rnn train stops on Ctrl-C with one line and writes nothing; rnn convert on
     );
     assert.deepEqual(readdirSync(out).sort(), before);
   }));
+
+test("eval stopped by Ctrl-C prints one line of what it kept and leaves eval.json as it was", () =>
+  withTmp(async (dir) => {
+    const run = join(dir, "run");
+    await finishedRun(run);
+    const r = await interrupted(["eval", run, "--test", "10000", "--workers", "1"], /^spikeflow: eval /m);
+    assert.equal(r.code, 130, r.err);
+    assert.equal(
+      lastLine(r.err),
+      `spikeflow: interrupted; ${join(run, "eval.json")} is as it was (eval writes it when the test ends)`,
+    );
+    assert.equal(existsSync(join(run, "eval.json")), false);
+    assert.equal(existsSync(join(run, ".spikeflow.lock")), false, "the lock is released");
+  }));
