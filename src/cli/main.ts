@@ -13,10 +13,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
 import { refuseNonEmptyOut, refuseRunOutputs, refuseUnwritableDir } from "./out-dir.ts";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { setLogRewrite } from "../core/log.ts";
-import { MAX_CONFIG_WEIGHTS, MAX_NGRAM_N, configWeightCount } from "../experiments/run-config.ts";
+import {
+  MAX_CONFIG_WEIGHTS,
+  MAX_NGRAM_N,
+  MNIST_PACKAGE,
+  configWeightCount,
+} from "../experiments/run-config.ts";
 import {
   decimal,
   defaultRunDir,
@@ -59,6 +64,7 @@ import { plotRnnRun } from "../plot/rnn-run-plots.ts";
 import { writeRnnReport } from "../plot/rnn-report.ts";
 import { writeReport } from "../plot/report.ts";
 import { addNirCommands } from "./nir.ts";
+import { lockRunDir } from "../experiments/run-lock.ts";
 
 /** The paper's LC-SNN test accuracy by filter count (mean +- sd over seeds; reference notes A.8). */
 const LCSNN_PAPER: Record<number, [number, number]> = {
@@ -374,6 +380,7 @@ function interruptedRun(out: string, plan: RunPlan, existedBefore: boolean, chec
 async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
   const resumed = plan.resumeAt !== undefined;
   const out = o.resume ?? o.out ?? defaultRunDir(plan.name);
+  refuseDataFile(o.data);
   if (!resumed) {
     checkRunOptions(o, plan.config.intensity_Hz_per_unit as number);
     refuseNonEmptyOut(out, nonEmptyOutHint(out, plan.kind));
@@ -387,9 +394,26 @@ async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
     refuseCheckpointPastEnd(o.checkpointEvery, plan.protocol.trainCount, "run's");
     refuseUnwritableDir(out, `--resume ${out}`, "the resumed run writes its checkpoints and results there");
   }
-  const existedBefore = existsSync(out);
+  // no other command may write into the run directory while this one runs (a new run creates it here)
+  const lock = lockRunDir(
+    out,
+    trainLockName(plan.kind, resumed),
+    resumed ? `--resume ${out}` : `--out ${out}`,
+    {
+      create: !resumed,
+      alt: resumed ? "" : " or pick another --out",
+    },
+  );
+  // another command may have written a run there between the check above and the lock
+  if (!resumed) refuseNonEmptyOut(out, nonEmptyOutHint(out, plan.kind));
+  const existedBefore = !lock.created;
   // Ctrl-C or SIGTERM stops the run between two images (runUnsupervised's signal) and says what is kept
   await untilInterrupted((signal) => trainAndReport(plan, o, out, existedBefore, signal));
+}
+
+/** The command a train run's lock names ("train lcsnn --resume"). */
+function trainLockName(kind: RunPlan["kind"], resumed: boolean): string {
+  return TRAIN_COMMAND[kind].replace(/^spikeflow /, "") + (resumed ? " --resume" : "");
 }
 
 /** The signals that stop a command the way Ctrl-C does, with the exit status of each. */
@@ -530,6 +554,14 @@ function diehlCookPlan(neurons: number) {
  */
 async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void> {
   const dir = o.resume as string;
+  if (dir.trim() === "") {
+    throw new InvalidParameterError(
+      `--resume must name the run directory to continue, got ${JSON.stringify(dir)}; give the --out of the ` +
+        `interrupted run`,
+    );
+  }
+  // taken before the run is read: a second --resume of the same run is refused here, not half-way
+  lockRunDir(dir, trainLockName(kind, true), `--resume ${dir}`);
   const { run, examplesDone } = readResumableRun(dir, kind);
   const c = run.config as Record<string, number>;
   const id =
@@ -612,7 +644,7 @@ protocolOptions(
       norm: number;
     },
   ) => {
-    if (o.resume) return resumeCommand("lcsnn", o);
+    if (o.resume !== undefined) return resumeCommand("lcsnn", o);
     const geo = lcsnnPaperGeometry(o.filters);
     const kernel = o.kernel ?? geo.kernel;
     const stride = o.stride ?? (o.kernel === undefined ? geo.stride : kernel === 12 ? 4 : 2);
@@ -666,7 +698,7 @@ protocolOptions(
     .addOption(intensityOption(DIEHL_COOK_DEFAULTS.intensity_Hz_per_unit, "128/255")),
 ).action(
   async (o: CommonOpts & { neurons: number; variant: string; inhibition?: number; intensity: number }) => {
-    if (o.resume) return resumeCommand("diehl-cook-2015", o);
+    if (o.resume !== undefined) return resumeCommand("diehl-cook-2015", o);
     const inputs = DIEHL_COOK_DEFAULTS.imageSide ** 2;
     refuseHugeModel(
       "diehl-cook-2015",
@@ -713,22 +745,31 @@ program
     ) => {
       const dir = resolveRunDir(given, "eval");
       refuseRunOutputs(dir, "eval", ["eval.json"]);
+      lockRunDir(dir, "eval", `the run directory ${dir}`);
+      const data = runData(dir, o.data);
       const progress = makeProgress({ quiet: o.quiet === true });
       let r: Awaited<ReturnType<typeof evalRun>>;
+      const kept = `interrupted; ${join(dir, "eval.json")} is as it was (eval writes it when the test ends)`;
       try {
-        r = await evalRun(dir, {
-          ...(o.test ? { testCount: o.test } : {}),
-          workers: o.workers,
-          ...(o.data ? { dataDir: o.data } : {}),
-          onProgress: progress.fn,
-          onStart: ({ count, seed }) => {
-            if (!o.quiet) {
-              process.stderr.write(
-                `spikeflow: eval ${dir}, ${count} test images, seed ${seed}, ${testWorkers(count, o.workers)}\n`,
-              );
-            }
-          },
-        });
+        r = await untilInterrupted((signal) =>
+          orInterrupted(signal, kept, () =>
+            evalRun(dir, {
+              signal,
+              ...(o.test ? { testCount: o.test } : {}),
+              workers: o.workers,
+              ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}),
+              onProgress: progress.fn,
+              onStart: ({ count, seed }) => {
+                if (!o.quiet) {
+                  process.stderr.write(
+                    `spikeflow: eval ${dir}, ${count} test images, seed ${seed}, ${testWorkers(count, o.workers)}; ` +
+                      `data: ${data.label}\n`,
+                  );
+                }
+              },
+            }),
+          ),
+        );
       } finally {
         progress.stop();
       }
@@ -742,6 +783,43 @@ program
       }
     },
   );
+
+/**
+ * The data set eval, plot and report read for run directory `dir`: --data when given (`given`), otherwise
+ * the directory the run was trained on as its config.json records it (data.source), unless that is the
+ * package's own MNIST. `label` says which, for the start line. A recorded directory that no longer exists is
+ * refused, naming it: testing on the package's MNIST instead would silently test another data set.
+ */
+function runData(dir: string, given: string | undefined): { dataDir?: string; label: string } {
+  if (given !== undefined) {
+    refuseDataFile(given);
+    return { dataDir: given, label: `--data ${given}` };
+  }
+  const path = join(dir, "config.json");
+  let source: unknown;
+  try {
+    source = (JSON.parse(readFileSync(path, "utf8")) as { data?: { source?: unknown } }).data?.source;
+  } catch {
+    source = undefined; // no run (a bare model directory) or a damaged config.json, which the loader names
+  }
+  if (typeof source !== "string" || source === MNIST_PACKAGE) return { label: MNIST_PACKAGE };
+  if (!existsSync(source)) {
+    throw new NotFoundError(
+      `${dir} was trained on ${source} (${path}, data.source), which is gone; give --data with the run's ` +
+        `MNIST-format files`,
+    );
+  }
+  return { dataDir: source, label: `${source} (the run's data, config.json)` };
+}
+
+/** Refuses a --data that names a file: the data set is a directory of IDX files. */
+function refuseDataFile(data: string | undefined): void {
+  if (data === undefined || !existsSync(data) || statSync(data).isDirectory()) return;
+  throw new InvalidParameterError(
+    `--data ${data} is a file, not a directory; give the directory that holds the MNIST-format IDX files ` +
+      `(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)`,
+  );
+}
 
 // ---- plots and report (src/plot/) ----
 
@@ -856,6 +934,11 @@ program
     const dir = resolveRunDir(given, "plot");
     const rnnRun = runKind(dir, o.data) === "rnn";
     refuseRunOutputs(dir, "plot", ["plots/"]);
+    lockRunDir(dir, "plot", `the run directory ${dir}`);
+    const data = rnnRun ? { label: "" } : runData(dir, o.data);
+    if (!o.quiet && data.dataDir !== undefined && o.data === undefined) {
+      process.stderr.write(`spikeflow: plot ${dir}; data: ${data.label}\n`);
+    }
     if (rnnRun) {
       const r = await untilInterrupted((signal) =>
         plotsUnlessInterrupted(dir, signal, () => plotRnnRun(dir, { png: o.png, signal })),
@@ -869,7 +952,11 @@ program
     }
     const r = await untilInterrupted((signal) =>
       plotsUnlessInterrupted(dir, signal, () =>
-        plotRun(dir, { png: o.png, ...(o.data ? { dataDir: o.data } : {}), signal }),
+        plotRun(dir, {
+          png: o.png,
+          ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}),
+          signal,
+        }),
       ),
     );
     process.stdout.write(
@@ -887,6 +974,11 @@ program
     const rnnRun = runKind(dir, o.data) === "rnn";
     // report.html is the command's own output (rewritten), but not over a directory, and not after the plots
     refuseRunOutputs(dir, "report", ["plots/", "report.html"]);
+    lockRunDir(dir, "report", `the run directory ${dir}`);
+    const data = rnnRun ? { label: "" } : runData(dir, o.data);
+    if (!o.quiet && data.dataDir !== undefined && o.data === undefined) {
+      process.stderr.write(`spikeflow: report ${dir}; data: ${data.label}\n`);
+    }
     if (rnnRun) {
       const p = await untilInterrupted((signal) =>
         plotsUnlessInterrupted(dir, signal, () => writeRnnReport(dir, { signal })),
@@ -896,7 +988,7 @@ program
     }
     const r = await untilInterrupted((signal) =>
       plotsUnlessInterrupted(dir, signal, () =>
-        writeReport(dir, { ...(o.data ? { dataDir: o.data } : {}), signal }),
+        writeReport(dir, { ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}), signal }),
       ),
     );
     process.stdout.write(`${r.path} (${r.plots.length} plots, ${r.wall_s.toFixed(1)} s)\n`);
@@ -1001,6 +1093,10 @@ rnn
       }
       const out = o.out ?? defaultRunDir(`rnn-${task}`);
       refuseNonEmptyOut(out);
+      // taken (and --out created) now; released, and a created --out removed, when the command ends
+      lockRunDir(out, "rnn train", `--out ${out}`, { create: true, alt: " or pick another --out" });
+      // another command may have written a run there between the check above and the lock
+      refuseNonEmptyOut(out);
       const firstStop = firstStopUpdates(task);
       if (o.maxTrials < firstStop) {
         process.stderr.write(
@@ -1091,6 +1187,7 @@ rnn
     ) => {
       const dir = resolveRunDir(given, "rnn convert");
       refuseRunOutputs(dir, "rnn convert", ["search.json", "examples.json", "plots/"]);
+      lockRunDir(dir, "rnn convert", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
       try {
         // Ctrl-C or SIGTERM ends the search before it writes anything
@@ -1144,18 +1241,25 @@ rnn
     ) => {
       const dir = resolveRunDir(given, "rnn eval");
       refuseRunOutputs(dir, "rnn eval", ["eval.json"]);
+      lockRunDir(dir, "rnn eval", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
+      const kept = `interrupted; ${join(dir, "eval.json")} is as it was (rnn eval writes it when the trials end)`;
       try {
-        const r = await evalRnnRun(dir, {
-          trials: o.trials,
-          workers: o.workers,
-          ...(o.scale !== undefined ? { scale: o.scale } : {}),
-          onProgress: (p) => progress.update(p.done, p.total),
-          onWarning: (message) => {
-            progress.stop();
-            process.stderr.write(`spikeflow: warning: ${message}\n`);
-          },
-        });
+        const r = await untilInterrupted((signal) =>
+          orInterrupted(signal, kept, () =>
+            evalRnnRun(dir, {
+              signal,
+              trials: o.trials,
+              workers: o.workers,
+              ...(o.scale !== undefined ? { scale: o.scale } : {}),
+              onProgress: (p) => progress.update(p.done, p.total),
+              onWarning: (message) => {
+                progress.stop();
+                process.stderr.write(`spikeflow: warning: ${message}\n`);
+              },
+            }),
+          ),
+        );
         progress.stop();
         if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
         else {

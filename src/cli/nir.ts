@@ -12,15 +12,16 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { muteWarning } from "../core/log.ts";
 import { loadRunModel } from "../experiments/run.ts";
+import { lockRunDir } from "../experiments/run-lock.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
-import { QUIET_HELP, decimal, modelDirOf, resolveRunDir } from "./options.ts";
+import { QUIET_HELP, decimal, modelDirOf, refuseModelKind, resolveRunDir } from "./options.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
@@ -239,6 +240,26 @@ function runSteps(inputs: Readonly<Record<string, FileInput>>, steps: number | u
 }
 
 /** Adds the `nir` command group to the program. */
+/**
+ * Refuses a directory that `nir run` cannot take: a train run (or its model/), whose model must be exported
+ * to NIR first, or a model of another kind (refuseModelKind).
+ */
+function refuseNotImported(dir: string): void {
+  if (existsSync(join(dir, "model.json"))) {
+    refuseModelKind(dir, "nir run");
+    return;
+  }
+  if (existsSync(join(dir, "config.json")) || existsSync(join(dir, "model", "model.json"))) {
+    const nir = join(dir, "model.nir");
+    throw new InvalidParameterError(
+      `${dir} is a run directory, not a NIR file or a directory written by \`spikeflow nir import\`; ` +
+        (existsSync(nir)
+          ? `run the NIR file \`nir export\` wrote there: "spikeflow nir run ${nir} ..."`
+          : `export its model first with "spikeflow nir export ${dir}" and run the ${nir} it writes`),
+    );
+  }
+}
+
 export function addNirCommands(program: Command): void {
   const nir = program
     .command("nir")
@@ -268,6 +289,11 @@ export function addNirCommands(program: Command): void {
           ? "remove it or give --out FILE"
           : `choose a new --out or delete it (nir export replaces only its default ${own})`,
       );
+      // writing into the run directory (the default model.nir): no other command may write there meanwhile
+      const rel = relative(resolve(dir), dirname(resolve(path)));
+      if (!rel.startsWith("..") && !isAbsolute(rel)) {
+        lockRunDir(dir, "nir export", `the run directory ${dir}`);
+      }
       const { model } = await loadRunModel(modelDirOf(dir), false);
       const net = model.net;
       const outName = net.populationNames.find((n) => net.population(n) === model.output)!;
@@ -375,6 +401,7 @@ export function addNirCommands(program: Command): void {
         if (existsSync(file) && statSync(file).isDirectory()) {
           // a directory from `nir import`: its options apply unless given on the command line
           path = join(file, "model.nir");
+          refuseNotImported(file);
           const saved = await loadModel(file);
           const options = (saved.config as { options?: Partial<ResolvedNirImportOptions> }).options ?? {};
           const unset = (name: string): boolean => cmd.getOptionValueSource(name) !== "cli";

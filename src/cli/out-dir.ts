@@ -9,11 +9,16 @@
  *     refuseRunOutputs. A path under a file, under /proc or in a read-only directory is refused here, not after
  *     a whole run has been trained.
  */
-import { existsSync, mkdtempSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InvalidParameterError } from "../core/errors.ts";
+import { LOCK_FILE, refuseLockedRunDir } from "../experiments/run-lock.ts";
 
-/** Throws when `out` exists and is a file or a non-empty directory, or cannot be created; `hint` says what to do. */
+/**
+ * Throws when `out` exists and is a file or a non-empty directory (the lock file of a killed command does not
+ * count), is in use by another command (its lock, run-lock.ts), is a symbolic link to nothing, or cannot be
+ * created; `hint` says what to do.
+ */
 export function refuseNonEmptyOut(out: string, hint = "choose a new --out or delete it"): void {
   if (out.trim() === "") {
     throw new InvalidParameterError(
@@ -24,11 +29,26 @@ export function refuseNonEmptyOut(out: string, hint = "choose a new --out or del
     if (!statSync(out).isDirectory()) {
       throw new InvalidParameterError(`--out ${out} is a file, not a directory; ${hint}`);
     }
-    if (readdirSync(out).length > 0) {
+    refuseLockedRunDir(out, `--out ${out}`, " or pick another --out");
+    if (readdirSync(out).some((f) => f !== LOCK_FILE)) {
       throw new InvalidParameterError(`--out ${out} already exists and is not an empty directory; ${hint}`);
     }
+  } else if (isSymlink(out)) {
+    throw new InvalidParameterError(
+      `--out ${out} is a symbolic link to ${readlinkSync(out)}, which does not exist; create that directory ` +
+        `or give an --out that is not a dangling link`,
+    );
   }
   refuseUnwritableDir(out, `--out ${out}`, "choose an --out in a directory you can write to");
+}
+
+/** Whether `path` itself is a symbolic link (existsSync follows links, so a dangling one "does not exist"). */
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**

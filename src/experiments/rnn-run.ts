@@ -494,6 +494,8 @@ export async function evalRnnRun(
     onProgress?: (p: ScaleSearchProgress) => void;
     /** As for convertRnnRun: a rate network that missed its stopping rule. */
     onWarning?: (message: string) => void;
+    /** Ends the evaluation when aborted (Ctrl-C in the CLI), before eval.json is written. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<RnnEvalResult> {
   const t0 = performance.now();
@@ -511,23 +513,28 @@ export async function evalRnnRun(
   const trials = o.trials ?? 100;
   const spec = taskSpec(task);
   let rateCorrect = 0;
+  const pause = pauses(o.signal);
   for (let k = 0; k < trials; k++) {
+    await pause();
     const trial = generateTrial(task, createRng(seed, "eval-rate-trial", k));
     const out = simulateRateRnn(model, trial.u, spec.steps, createRng(seed, "eval-rate-noise", k)).output;
     if (isCorrect(task, out, trial)) rateCorrect++;
   }
-  const lif = await searchScaleParallel(
-    model,
-    task,
-    {
-      scales: [scale],
-      trials,
-      seed,
-      workers: o.workers ?? 1,
-      stream: "lif-eval",
-      transfer: { synapseFilter },
-    },
-    o.onProgress,
+  const lif = await unlessAborted(
+    searchScaleParallel(
+      model,
+      task,
+      {
+        scales: [scale],
+        trials,
+        seed,
+        workers: o.workers ?? 1,
+        stream: "lif-eval",
+        transfer: { synapseFilter },
+      },
+      o.onProgress,
+    ),
+    o.signal,
   );
   const result: RnnEvalResult = {
     task,

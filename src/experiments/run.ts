@@ -36,6 +36,7 @@ import {
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
 import { pauses, unlessAborted } from "./interrupt.ts";
+import { LOCK_FILE } from "./run-lock.ts";
 import { Presenter, type Presentation } from "./present.ts";
 import {
   MNIST_PACKAGE,
@@ -305,8 +306,8 @@ export function readResumableRun(
   const run = readRunConfig(dir);
   if (run.kind !== kind) {
     throw new InvalidParameterError(
-      `${dir} holds a run of kind "${run.kind}" (config.json), not "${kind}"; resume it with ` +
-        `"${TRAIN_COMMAND[run.kind]} --resume ${dir}"`,
+      `${dir} holds a run of \`${TRAIN_COMMAND[run.kind]}\` (config.json kind "${run.kind}"), not of ` +
+        `\`${TRAIN_COMMAND[kind]}\`; resume it with "${TRAIN_COMMAND[run.kind]} --resume ${dir}"`,
     );
   }
   if (existsSync(join(dir, "summary.json"))) {
@@ -321,7 +322,84 @@ export function readResumableRun(
       `${dir} has no checkpoint to resume from; start the run with --checkpoint-every`,
     );
   }
+  refuseInconsistentCheckpoint(dir, run);
   return { run, examplesDone };
+}
+
+/**
+ * Refuses a checkpoint whose position does not fit its run (hand-edited, or copied in from another run),
+ * before any work: extra.next must be a whole number of the run's blocks (config.json protocol.updateInterval)
+ * within its training images (protocol.trainCount), extra.metrics must hold one block per update interval up
+ * to it, and the lines metrics.jsonl shares with the checkpoint must be the checkpoint's. Resuming such a
+ * checkpoint would train past the data, or append to metrics.jsonl and overwrite checkpoint/ before failing.
+ */
+export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): void {
+  const cdir = checkpointDir(dir);
+  if (cdir === undefined) return;
+  const path = join(cdir, MANIFEST_FILE);
+  const extra = parseModelManifest(readFileSync(path), path).extra as { next?: unknown; metrics?: unknown };
+  const { trainCount, updateInterval } = run.protocol;
+  const refuse = (field: string, why: string) =>
+    new FormatError(
+      `${path}: ${field} ${why}; the checkpoint was edited or comes from another run, so it cannot be ` +
+        `resumed (delete ${dir} and train the run again)`,
+      { file: path },
+    );
+  const next = extra.next;
+  if (!Number.isInteger(next) || (next as number) < 1) {
+    throw refuse("extra.next", `is ${JSON.stringify(next)}, not a count of training examples >= 1`);
+  }
+  const at = next as number;
+  if (at > trainCount) {
+    throw refuse(
+      "extra.next",
+      `is ${at}, more than the run's ${trainCount} training images (config.json protocol.trainCount)`,
+    );
+  }
+  if (at % updateInterval !== 0 && at !== trainCount) {
+    throw refuse(
+      "extra.next",
+      `is ${at}, not a multiple of the run's update interval ${updateInterval} (config.json ` +
+        `protocol.updateInterval): checkpoints fall between blocks`,
+    );
+  }
+  const blocks = Math.ceil(at / updateInterval);
+  const metrics = extra.metrics;
+  if (!Array.isArray(metrics) || metrics.length !== blocks) {
+    throw refuse(
+      "extra.metrics",
+      `holds ${Array.isArray(metrics) ? `${metrics.length} blocks` : "no block list"}, but extra.next ${at} ` +
+        `needs ${blocks} (one per ${updateInterval} training examples)`,
+    );
+  }
+  const last = metrics.at(-1) as { examples?: unknown } | undefined;
+  if (last !== undefined && last.examples !== at) {
+    throw refuse(
+      "extra.metrics",
+      `ends at ${JSON.stringify(last.examples)} examples, but extra.next is ${at}`,
+    );
+  }
+  const metricsPath = join(dir, "metrics.jsonl");
+  if (!existsSync(metricsPath)) return;
+  const lines = readFileSync(metricsPath, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
+  for (let k = 0; k < Math.min(lines.length, metrics.length); k++) {
+    let line: unknown;
+    try {
+      line = JSON.parse(lines[k]);
+    } catch {
+      line = undefined;
+    }
+    if (canonicalJson(line) !== canonicalJson(metrics[k])) {
+      throw new FormatError(
+        `${path} and ${metricsPath} disagree: block ${k + 1} (line ${k + 1} of metrics.jsonl) differs from ` +
+          `extra.metrics[${k}] of the checkpoint; one of them was edited or comes from another run, so the ` +
+          `run cannot be resumed (delete ${dir} and train the run again)`,
+        { file: path },
+      );
+    }
+  }
 }
 
 function load(split: "train" | "test", dataDir?: string): Dataset {
@@ -522,7 +600,20 @@ export async function loadRunModel(dir: string, learning = false): Promise<Loade
     return Array.from(tensorToFloat64(t));
   };
   for (const [k, t] of Object.entries(saved.tensors)) if (t.dtype === "F32") f32[k] = t.data as Float32Array;
-  const model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);
+  let model: UnsupervisedModel;
+  try {
+    model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);
+  } catch (e) {
+    // a value the model refuses came from the file (edited or damaged): said as the file's field
+    if (!(e instanceof InvalidParameterError)) throw e;
+    const field = /^`?([A-Za-z_]\w*)`?\b/.exec(e.message)?.[1];
+    const at = field === undefined ? undefined : fieldPath(saved.config, field, "config");
+    throw new FormatError(
+      `${join(dir, MANIFEST_FILE)}: ${at === undefined ? `config: ${e.message}` : at + e.message.slice(e.message.indexOf(field!) + field!.length).replace(/^`/, "")} ` +
+        `(the file was edited or is damaged; re-run training to rewrite it)`,
+      { file: join(dir, MANIFEST_FILE) },
+    );
+  }
   model.net.learning = learning;
   const info = (
     saved.extra as {
@@ -561,6 +652,17 @@ export async function loadRunModel(dir: string, learning = false): Promise<Loade
   return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
 }
 
+/** The dotted path of the first field named `name` in `value` (depth first), e.g. "config.neuron.tauMem_ms". */
+function fieldPath(value: unknown, name: string, prefix: string): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (Object.hasOwn(value, name)) return `${prefix}.${name}`;
+  for (const [k, v] of Object.entries(value)) {
+    const found = fieldPath(v, name, `${prefix}.${k}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function bestOf(acc: TestResult["accuracy"]): [string, number] {
   let best: [string, number] = ["none", 0];
   for (const [k, v] of Object.entries(acc)) if (v !== undefined && v > best[1]) best = [k, v];
@@ -580,7 +682,8 @@ export function discardFailedRun(out: string, existedBefore: boolean): boolean {
     rmSync(out, { recursive: true, force: true });
     return true;
   }
-  const entries = readdirSync(out);
+  // the command's lock (run-lock.ts) stays until the command exits
+  const entries = readdirSync(out).filter((f) => f !== LOCK_FILE);
   for (const f of entries) rmSync(join(out, f), { recursive: true, force: true });
   return entries.length > 0;
 }
@@ -606,6 +709,18 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   const model = buildModel(o.kind, { ...config, seed: protocol.seed });
   const train = load("train", o.dataDir);
   const test = load("test", o.dataDir);
+  if (o.resume && (protocol.trainCount > train.count || protocol.testCount > test.count)) {
+    // --train and --test cannot be given with --resume: the counts are the run's own (config.json)
+    const where = o.dataDir === undefined ? `the default data set (${MNIST_PACKAGE})` : `--data ${o.dataDir}`;
+    const [what, need, has] =
+      protocol.trainCount > train.count
+        ? ["training", protocol.trainCount, train.count]
+        : ["test", protocol.testCount, test.count];
+    throw new InvalidParameterError(
+      `the run in ${o.out} needs ${need} ${what} images (its config.json), but ${where} has ${has}; ` +
+        `resume with the data the run was trained on`,
+    );
+  }
   if (protocol.trainCount > train.count) {
     throw new InvalidParameterError(
       `trainCount ${protocol.trainCount} exceeds the ${train.count} training images; use trainCount ${train.count} or fewer`,
@@ -739,6 +854,8 @@ export async function evalRun(
     onProgress?: ProgressFn;
     /** Called once the model, the run's files and the data are checked, with what the test will do. */
     onStart?: (plan: { count: number; threads: number; seed: number }) => void;
+    /** Ends the test when aborted (Ctrl-C in the CLI), before eval.json is written. */
+    signal?: AbortSignal;
   },
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
   const inside = join(dir, "model");
@@ -749,6 +866,18 @@ export async function evalRun(
     const run = readRunConfig(dir);
     refuseMixedRun(dir, run, { kind: model.kind, config });
     protocol = { ...PROTOCOL_DEFAULTS, ...run.protocol };
+    // the readouts the model stores must be the ones config.json's protocol trained
+    const stored = { ngramN: readouts.ngram.toJSON().n, logreg: readouts.logreg !== null };
+    for (const field of ["ngramN", "logreg"] as const) {
+      if (protocol[field] === stored[field]) continue;
+      throw new FormatError(
+        `${join(dir, "config.json")} and ${join(dir, "model", MANIFEST_FILE)} describe different runs: ` +
+          `protocol.${field} is ${JSON.stringify(protocol[field])} in config.json but the model stores ` +
+          `${JSON.stringify(stored[field])} (extra.readout.${field}); one of them was edited or comes from ` +
+          `another run (re-run training to rewrite the run directory)`,
+        { file: join(dir, "config.json") },
+      );
+    }
   }
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;
@@ -768,6 +897,7 @@ export async function evalRun(
     opts.workers,
     opts.dataDir,
     opts.onProgress,
+    opts.signal,
   );
   const r = scoreTest(
     readouts,

@@ -797,7 +797,7 @@ test("the test phase runs at most one thread per 250 test images, and the start 
     assert.match(
       e.err,
       new RegExp(
-        `^spikeflow: eval ${out}, 4 test images, seed 0, 1 test worker \\(--workers 40, at most one per 250 test images\\)$`,
+        `^spikeflow: eval ${out}, 4 test images, seed 0, 1 test worker \\(--workers 40, at most one per 250 test images\\); data: --data ${data}$`,
         "m",
       ),
     );

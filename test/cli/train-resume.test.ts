@@ -121,8 +121,8 @@ test("Ctrl-C in the test phase keeps the checkpoint written when training ended;
     assert.equal(kind.code, 2);
     assert.equal(
       kind.err,
-      `spikeflow: error: ${out} holds a run of kind "lcsnn" (config.json), not "diehl-cook-2015"; ` +
-        `resume it with "spikeflow train lcsnn --resume ${out}"\n`,
+      `spikeflow: error: ${out} holds a run of \`spikeflow train lcsnn\` (config.json kind "lcsnn"), not of ` +
+        `\`spikeflow train diehl-cook\`; resume it with "spikeflow train lcsnn --resume ${out}"\n`,
     );
     // settings that come from config.json cannot be given with --resume; nothing is written anywhere
     const other = join(dir, "other");
@@ -189,17 +189,87 @@ test("--resume of a finished run is refused, naming eval; the run is untouched",
     );
   }));
 
-/** MNIST-format IDX files in `dir`, 20 images per split (not MNIST's); returns the images' bytes. */
-function otherData(dir: string): Uint8Array {
+/** MNIST-format IDX files in `dir`, `n` images per split (not MNIST's); returns the images' bytes. */
+function otherData(dir: string, n = 20): Uint8Array {
   mkdirSync(dir, { recursive: true });
-  const images = Uint8Array.from({ length: 20 * 784 }, (_, p) => (p % 7 === 0 ? 255 : 0));
-  const labels = Uint8Array.from({ length: 20 }, (_, i) => i % 10);
+  const images = Uint8Array.from({ length: n * 784 }, (_, p) => (p % 7 === 0 ? 255 : 0));
+  const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
   for (const p of ["train", "t10k"]) {
-    writeFileSync(join(dir, `${p}-images-idx3-ubyte`), encodeIdx("uint8", [20, 28, 28], images));
-    writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), encodeIdx("uint8", [20], labels));
+    writeFileSync(join(dir, `${p}-images-idx3-ubyte`), encodeIdx("uint8", [n, 28, 28], images));
+    writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), encodeIdx("uint8", [n], labels));
   }
   return images;
 }
+
+test("--resume checks the checkpoint against config.json and metrics.jsonl before any work, naming checkpoint/model.json and the field", () =>
+  withTmp(async (dir) => {
+    const run = join(dir, "run");
+    await finishedRun(run); // 20 training images in blocks of 10, checkpoint at 20
+    for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
+      rmSync(join(run, f), { recursive: true, force: true });
+    }
+    const manifestPath = join(run, "checkpoint", "model.json");
+    const manifest = readFileSync(manifestPath, "utf8");
+    const metricsText = readFileSync(join(run, "metrics.jsonl"), "utf8");
+    const tail = `; the checkpoint was edited or comes from another run, so it cannot be resumed (delete ${run} and train the run again)\n`;
+    const cases: [number, string][] = [
+      [30, "extra.next is 30, more than the run's 20 training images (config.json protocol.trainCount)"],
+      [
+        15,
+        "extra.next is 15, not a multiple of the run's update interval 10 (config.json protocol.updateInterval): checkpoints fall between blocks",
+      ],
+      [10, "extra.metrics holds 2 blocks, but extra.next 10 needs 1 (one per 10 training examples)"],
+    ];
+    for (const [next, why] of cases) {
+      const edited = JSON.parse(manifest) as { extra: { next: number } };
+      edited.extra.next = next;
+      writeFileSync(manifestPath, JSON.stringify(edited));
+      const r = cli("train", "lcsnn", "--resume", run);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.err, `spikeflow: error: ${manifestPath}: ${why}${tail}`);
+      assert.equal(
+        readFileSync(join(run, "metrics.jsonl"), "utf8"),
+        metricsText,
+        "metrics.jsonl is untouched",
+      );
+      assert.equal(readFileSync(manifestPath, "utf8"), JSON.stringify(edited), "the checkpoint is untouched");
+    }
+    writeFileSync(manifestPath, manifest);
+    // metrics.jsonl edited: its lines must be the checkpoint's blocks
+    const lines = metricsText.trim().split("\n");
+    const first = JSON.parse(lines[0]) as { spikesPerExample: number };
+    first.spikesPerExample += 1;
+    writeFileSync(join(run, "metrics.jsonl"), [JSON.stringify(first), ...lines.slice(1)].join("\n") + "\n");
+    const m = cli("train", "lcsnn", "--resume", run);
+    assert.equal(m.code, 2, m.err);
+    assert.equal(
+      m.err,
+      `spikeflow: error: ${manifestPath} and ${join(run, "metrics.jsonl")} disagree: block 1 (line 1 of ` +
+        `metrics.jsonl) differs from extra.metrics[0] of the checkpoint; one of them was edited or comes from ` +
+        `another run, so the run cannot be resumed (delete ${run} and train the run again)\n`,
+    );
+    writeFileSync(join(run, "metrics.jsonl"), metricsText);
+    // data with fewer images than the run: said in the run's terms (--train cannot be given with --resume)
+    const small = join(dir, "small");
+    otherData(small, 10);
+    const d = cli("train", "lcsnn", "--resume", run, "--data", small);
+    assert.equal(d.code, 2, d.err);
+    assert.equal(
+      d.err,
+      `spikeflow: error: the run in ${run} needs 20 training images (its config.json), but --data ${small} ` +
+        `has 10; resume with the data the run was trained on\n`,
+    );
+    // --resume "" names --resume
+    const empty = cli("train", "lcsnn", "--resume", "");
+    assert.equal(empty.code, 2);
+    assert.equal(
+      empty.err,
+      'spikeflow: error: --resume must name the run directory to continue, got ""; give the --out of the interrupted run\n',
+    );
+    // the untouched checkpoint still resumes
+    const ok = cli("train", "lcsnn", "--resume", run, "--quiet");
+    assert.equal(ok.code, 0, ok.err);
+  }));
 
 test("--resume refuses other data than the run's (config.json records a fingerprint); a run without one resumes with a warning", () =>
   withTmp(async (dir) => {
@@ -268,4 +338,18 @@ test("rnn train stops on Ctrl-C with one line and writes nothing; rnn convert on
       `spikeflow: interrupted during the search; ${out} is as before (the search writes its files when it ends)`,
     );
     assert.deepEqual(readdirSync(out).sort(), before);
+  }));
+
+test("eval stopped by Ctrl-C prints one line of what it kept and leaves eval.json as it was", () =>
+  withTmp(async (dir) => {
+    const run = join(dir, "run");
+    await finishedRun(run);
+    const r = await interrupted(["eval", run, "--test", "10000", "--workers", "1"], /^spikeflow: eval /m);
+    assert.equal(r.code, 130, r.err);
+    assert.equal(
+      lastLine(r.err),
+      `spikeflow: interrupted; ${join(run, "eval.json")} is as it was (eval writes it when the test ends)`,
+    );
+    assert.equal(existsSync(join(run, "eval.json")), false);
+    assert.equal(existsSync(join(run, ".spikeflow.lock")), false, "the lock is released");
   }));

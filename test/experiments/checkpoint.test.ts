@@ -162,7 +162,7 @@ test("resume refuses a finished run, a run without a checkpoint and a run of ano
     assert.deepEqual(readFileSync(join(root, "summary.json")), summary, "summary.json is untouched");
     await assert.rejects(
       resume("diehl-cook-2015"),
-      /holds a run of kind "lcsnn" \(config\.json\), not "diehl-cook-2015"; resume it with "spikeflow train lcsnn --resume /,
+      /holds a run of `spikeflow train lcsnn` \(config\.json kind "lcsnn"\), not of `spikeflow train diehl-cook`; resume it with "spikeflow train lcsnn --resume /,
     );
     rmSync(join(root, "summary.json"));
     rmSync(join(root, "checkpoint"), { recursive: true });

@@ -1,0 +1,192 @@
+/**
+ * The lock of a run directory: every command that writes into a run directory (train, train --resume, eval,
+ * plot, report, rnn train|convert|eval, nir export into a run) holds it while it runs, so that two commands
+ * never write into one directory at once (two runs mixing their files, two resumes sharing checkpoint.tmp,
+ * two plots sharing plots.tmp).
+ *
+ * The lock is the file DIR/.spikeflow.lock, holding {"pid", "command", "started"}. It is made complete in a
+ * temporary file and linked into place (link fails with EEXIST when the name exists), so a lock is never seen
+ * half-written and only one of two commands gets it. It is removed when the process exits (also after an
+ * error or Ctrl-C, through process.on("exit")); a lock left by a killed process (its pid is not alive) is
+ * taken over. Limitation: a pid reused by an unrelated process keeps the lock held; the refusal then names
+ * the lock file to delete.
+ */
+import { randomBytes } from "node:crypto";
+import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { InvalidParameterError } from "../core/errors.ts";
+import { ensureDirSync } from "../io/atomic.ts";
+
+/** The lock file's name inside a run directory (never part of a run: listings of a run skip it). */
+export const LOCK_FILE = ".spikeflow.lock";
+
+interface LockInfo {
+  readonly pid: number;
+  readonly command: string;
+  readonly started: string;
+}
+
+/** A lock held by this process. */
+export interface RunLock {
+  readonly dir: string;
+  /** Whether taking the lock created `dir` (it did not exist before the command). */
+  readonly created: boolean;
+  /** Removes the lock, and `dir` too when the lock created it and it holds nothing else. Idempotent. */
+  release(): void;
+}
+
+/** The lock file of `dir`, or null when there is none; unreadable or damaged content reads as pid 0. */
+function readLock(path: string): LockInfo | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    return { pid: 0, command: "", started: "" };
+  }
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    const pid = Number.isInteger(v.pid) && (v.pid as number) > 0 ? (v.pid as number) : 0;
+    return { pid, command: typeof v.command === "string" ? v.command : "", started: String(v.started ?? "") };
+  } catch {
+    return { pid: 0, command: "", started: "" };
+  }
+}
+
+/** Whether process `pid` exists (EPERM: it exists but belongs to another user). */
+function alive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The refusal for `dir`, held by `info`; `label` names the directory as the user gave it, `alt` the other way out. */
+function inUse(label: string, info: LockInfo, lockPath: string, alt: string): InvalidParameterError {
+  const what = info.command === "" ? "" : `: spikeflow ${info.command}`;
+  return new InvalidParameterError(
+    `${label} is in use by another spikeflow command (pid ${info.pid}${what}); wait for it${alt} ` +
+      `(if no such command is running, delete ${lockPath})`,
+  );
+}
+
+/** The locks this process holds, released when it exits. */
+const held = new Map<string, RunLock>();
+let exitHook = false;
+
+/**
+ * Throws the in-use refusal when another live process holds the lock of `dir` (a directory or not yet one);
+ * takes nothing. For checks made before a command decides to create its directory.
+ */
+export function refuseLockedRunDir(dir: string, label: string, alt = ""): void {
+  const path = join(dir, LOCK_FILE);
+  const info = readLock(path);
+  if (info !== null && info.pid !== process.pid && alive(info.pid)) throw inUse(label, info, path, alt);
+}
+
+/**
+ * Takes the lock of run directory `dir` for `command` ("train lcsnn", "eval"), or throws the in-use refusal
+ * (naming `label`, e.g. "--out runs/x", and offering `alt`, e.g. " or pick another --out"). With `create`
+ * a missing `dir` is created (and removed again on release if it is still empty); without it a missing or
+ * non-directory `dir` gets no lock (the command's own checks refuse it). Taking the lock again in the same
+ * process returns the lock already held.
+ */
+export function lockRunDir(
+  dir: string,
+  command: string,
+  label: string,
+  opts: { create?: boolean; alt?: string } = {},
+): RunLock {
+  const path = join(dir, LOCK_FILE);
+  const mine = held.get(path);
+  if (mine !== undefined) return mine;
+  let created = false;
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    if (!opts.create) return { dir, created: false, release: () => undefined };
+    ensureDirSync(dirname(dir));
+    try {
+      mkdirSync(dir);
+      created = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  const info: LockInfo = { pid: process.pid, command, started: new Date().toISOString() };
+  const tmp = join(dir, `${LOCK_FILE}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  writeFileSync(tmp, JSON.stringify(info) + "\n", { flag: "wx" });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, path);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 5) throw e;
+      }
+      const other = readLock(path);
+      if (other === null) continue; // released in between
+      if (other.pid === process.pid || !alive(other.pid)) {
+        // stale: left by a process that was killed; taken over unless another command took it meanwhile
+        const again = readLock(path);
+        if (again !== null && again.pid === other.pid && again.started === other.started) {
+          try {
+            unlinkSync(path);
+          } catch {
+            // gone already
+          }
+        }
+        continue;
+      }
+      if (created) rmdirQuiet(dir);
+      throw inUse(label, other, path, opts.alt ?? "");
+    }
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+  }
+  const lock: RunLock = {
+    dir,
+    created,
+    release: () => {
+      if (!held.has(path)) return;
+      held.delete(path);
+      const now = readLock(path);
+      if (now !== null && now.pid === process.pid && now.started === info.started) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // removed with its directory (a failed new run)
+        }
+      }
+      if (created) rmdirQuiet(dir);
+    },
+  };
+  held.set(path, lock);
+  if (!exitHook) {
+    exitHook = true;
+    process.on("exit", () => {
+      for (const l of [...held.values()]) l.release();
+    });
+  }
+  return lock;
+}
+
+/** Removes `dir` if it is empty; anything else is left as it is. */
+function rmdirQuiet(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty, or gone
+  }
+}

@@ -1,0 +1,159 @@
+// What eval, plot, report and nir run read of a run directory: the data the run recorded, files edited by
+// hand (model.json, config.json), and paths that are not what they seem (a file as --data, a dangling --out).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeIdx } from "../../src/data/idx.ts";
+import { finishedRun } from "../helpers/runs.ts";
+
+const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const root = mkdtempSync(join(tmpdir(), "spikeflow-runfiles-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** MNIST-format IDX files in `dir`, 20 images per split, all-black but for every 5th pixel. */
+function smallData(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const images = Uint8Array.from({ length: 20 * 784 }, (_, p) => (p % 5 === 0 ? 200 : 0));
+  const labels = Uint8Array.from({ length: 20 }, (_, i) => i % 10);
+  for (const p of ["train", "t10k"]) {
+    writeFileSync(join(dir, `${p}-images-idx3-ubyte`), encodeIdx("uint8", [20, 28, 28], images));
+    writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), encodeIdx("uint8", [20], labels));
+  }
+}
+
+let run: string;
+before(async () => {
+  run = join(root, "run");
+  await finishedRun(run);
+});
+
+test("eval defaults to the data the run was trained on and says so; a recorded directory that is gone is refused", () => {
+  const data = join(root, "data");
+  smallData(data);
+  const out = join(root, "on-data");
+  const tiny = ["--filters", "2", "--train", "10", "--test", "5", "--update-interval", "5", "--workers", "1"];
+  const t = cli("train", "lcsnn", ...tiny, "--data", data, "--out", out, "--quiet");
+  assert.equal(t.code, 0, t.err);
+  const trained = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as {
+    test: { accuracy: unknown };
+  };
+  const e = cli("eval", out, "--workers", "1");
+  assert.equal(e.code, 0, e.err);
+  assert.equal(
+    e.err.split("\n")[0],
+    `spikeflow: eval ${out}, 5 test images, seed 0, 1 test worker; data: ${data} (the run's data, config.json)`,
+  );
+  // the same test set as the run's own test: the same accuracy
+  const evaluated = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { accuracy: unknown };
+  assert.deepEqual(evaluated.accuracy, trained.test.accuracy);
+  renameSync(data, `${data}-moved`);
+  for (const cmd of ["eval", "plot", "report"]) {
+    const r = cli(cmd, out);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(
+      r.err,
+      `spikeflow: error: ${out} was trained on ${data} (${join(out, "config.json")}, data.source), which is ` +
+        `gone; give --data with the run's MNIST-format files\n`,
+    );
+  }
+  const given = cli("plot", out, "--data", `${data}-moved`, "--no-png", "--quiet");
+  assert.equal(given.code, 0, given.err);
+});
+
+test("a file as --data is refused as a file, not as a missing directory", () => {
+  const file = join(root, "a-file");
+  writeFileSync(file, "x");
+  const line =
+    `spikeflow: error: --data ${file} is a file, not a directory; give the directory that holds the ` +
+    `MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, ` +
+    `t10k-labels-idx1-ubyte)\n`;
+  for (const args of [
+    ["train", "lcsnn", "--filters", "2", "--train", "10", "--test", "5", "--out", join(root, "x")],
+    ["eval", run],
+  ]) {
+    const r = cli(...args, "--data", file);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, line);
+  }
+  assert.ok(!existsSync(join(root, "x")));
+});
+
+test("--out that is a dangling symbolic link is refused before the start line", () => {
+  const link = join(root, "dangling");
+  symlinkSync(join(root, "nowhere"), link);
+  const r = cli("train", "lcsnn", "--filters", "2", "--train", "10", "--test", "5", "--out", link);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(
+    r.err,
+    `spikeflow: error: --out ${link} is a symbolic link to ${join(root, "nowhere")}, which does not exist; ` +
+      `create that directory or give an --out that is not a dangling link\n`,
+  );
+});
+
+test("an edited model.json value is refused naming the file and the field; config.json's ngramN must be the model's", () => {
+  const edited = join(root, "edited");
+  cpSync(run, edited, { recursive: true });
+  const manifestPath = join(edited, "model", "model.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+    config: { neuron: Record<string, unknown> };
+  };
+  manifest.config.neuron.tauMem_ms = -5;
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  const r = cli("eval", edited);
+  assert.equal(r.code, 2, r.err);
+  assert.match(
+    r.err,
+    new RegExp(
+      `^spikeflow: error: ${manifestPath}: config\\.neuron\\.tauMem_ms must be > 0, got -5.* \\(the file was edited or ` +
+        `is damaged; re-run training to rewrite it\\)\\n$`,
+    ),
+  );
+  const ngram = join(root, "ngram");
+  cpSync(run, ngram, { recursive: true });
+  const configPath = join(ngram, "config.json");
+  const config = JSON.parse(readFileSync(configPath, "utf8")) as { protocol: { ngramN: number } };
+  config.protocol.ngramN = 3;
+  writeFileSync(configPath, JSON.stringify(config));
+  const n = cli("eval", ngram);
+  assert.equal(n.code, 2, n.err);
+  assert.equal(
+    n.err,
+    `spikeflow: error: ${configPath} and ${join(ngram, "model", "model.json")} describe different runs: ` +
+      `protocol.ngramN is 3 in config.json but the model stores 2 (extra.readout.ngramN); one of them was ` +
+      `edited or comes from another run (re-run training to rewrite the run directory)\n`,
+  );
+  assert.ok(!existsSync(join(ngram, "eval.json")));
+});
+
+test("nir run of a train run directory points at nir export", () => {
+  const r = cli("nir", "run", run, "--steps", "1", "--dt", "0.001");
+  assert.equal(r.code, 2, r.err);
+  assert.equal(
+    r.err,
+    `spikeflow: error: ${run} is a run directory, not a NIR file or a directory written by \`spikeflow nir ` +
+      `import\`; export its model first with "spikeflow nir export ${run}" and run the ` +
+      `${join(run, "model.nir")} it writes\n`,
+  );
+});

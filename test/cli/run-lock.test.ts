@@ -1,0 +1,208 @@
+// The lock of a run directory (src/experiments/run-lock.ts): a command that writes into a run directory is
+// refused up front while another live process holds its lock, and takes over a lock left by a dead process.
+// "Another command" is simulated by a lock file naming this test process's pid (alive, and not the CLI's),
+// so that no test depends on two processes racing.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { finishedRun } from "../helpers/runs.ts";
+import { LOCK_FILE, lockRunDir, refuseLockedRunDir } from "../../src/experiments/run-lock.ts";
+
+const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const root = mkdtempSync(join(tmpdir(), "spikeflow-lock-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A pid that belonged to a process which has exited (a lock it left is stale). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+    encoding: "utf8",
+  });
+  return Number(r.stdout);
+}
+
+/** Writes a lock into `dir` as command `command` of process `pid` would have. */
+function holdLock(dir: string, pid: number, command: string): string {
+  const path = join(dir, LOCK_FILE);
+  writeFileSync(path, JSON.stringify({ pid, command, started: "2025-01-01T00:00:00.000Z" }) + "\n");
+  return path;
+}
+
+/** The files of `dir`, recursively, with their sizes (what a refused command must leave as it was). */
+function snapshot(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => `${join(e.parentPath, e.name)}:${readFileSync(join(e.parentPath, e.name)).length}`)
+    .sort();
+}
+
+let run: string;
+before(async () => {
+  run = join(root, "run");
+  await finishedRun(run);
+});
+
+test("eval, plot, report and nir export refuse a run directory another command holds, naming it and its pid; nothing is written", () => {
+  const lock = holdLock(run, process.pid, "train lcsnn");
+  try {
+    const was = snapshot(run);
+    for (const args of [
+      ["eval", run],
+      ["plot", run],
+      ["report", run],
+      ["nir", "export", run],
+    ]) {
+      const r = cli(...args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+      assert.equal(
+        r.err,
+        `spikeflow: error: the run directory ${run} is in use by another spikeflow command (pid ${process.pid}: ` +
+          `spikeflow train lcsnn); wait for it (if no such command is running, delete ${lock})\n`,
+      );
+      assert.equal(r.out, "");
+    }
+    assert.deepEqual(snapshot(run), was);
+  } finally {
+    rmSync(lock);
+  }
+});
+
+test("train --out and rnn train --out refuse a directory another command holds, before the start line, and offer another --out", () => {
+  const out = join(root, "busy");
+  mkdirSync(out);
+  const lock = holdLock(out, process.pid, "train lcsnn");
+  try {
+    for (const args of [
+      ["train", "lcsnn", "--filters", "2", "--train", "10", "--test", "5", "--out", out],
+      ["rnn", "train", "--task", "go-nogo", "--neurons", "10", "--max-trials", "2", "--out", out],
+    ]) {
+      const r = cli(...args);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(
+        r.err,
+        `spikeflow: error: --out ${out} is in use by another spikeflow command (pid ${process.pid}: spikeflow ` +
+          `train lcsnn); wait for it or pick another --out (if no such command is running, delete ${lock})\n`,
+      );
+    }
+    assert.deepEqual(readdirSync(out), [LOCK_FILE]);
+  } finally {
+    rmSync(lock);
+  }
+});
+
+test("train --resume refuses a run another command holds, naming --resume", () => {
+  const lock = holdLock(run, process.pid, "eval");
+  try {
+    const r = cli("train", "lcsnn", "--resume", run);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(
+      r.err,
+      `spikeflow: error: --resume ${run} is in use by another spikeflow command (pid ${process.pid}: spikeflow ` +
+        `eval); wait for it (if no such command is running, delete ${lock})\n`,
+    );
+  } finally {
+    rmSync(lock);
+  }
+});
+
+test("a lock left by a process that is gone is taken over, and removed when the command ends", () => {
+  holdLock(run, deadPid(), "plot");
+  const r = cli("eval", run, "--quiet");
+  assert.equal(r.code, 0, r.err);
+  assert.ok(existsSync(join(run, "eval.json")));
+  assert.ok(!existsSync(join(run, LOCK_FILE)), "the lock is removed at exit");
+  // a new run into an --out that holds only such a stale lock: the lock is not a file of the run
+  const out = join(root, "stale");
+  mkdirSync(out);
+  holdLock(out, deadPid(), "train lcsnn");
+  const n = cli(
+    "train",
+    "lcsnn",
+    ...["--filters", "2", "--train", "10", "--test", "5", "--update-interval", "10", "--workers", "1"],
+    ...["--out", out, "--quiet"],
+  );
+  assert.equal(n.code, 0, n.err);
+  assert.ok(existsSync(join(out, "summary.json")));
+  assert.ok(!existsSync(join(out, LOCK_FILE)));
+});
+
+test("a refused new run leaves no directory behind that its lock created; a refused one in an existing empty directory leaves it empty", () => {
+  const out = join(root, "never");
+  const r = cli(
+    "train",
+    "lcsnn",
+    "--filters",
+    "2",
+    "--train",
+    "10",
+    "--test",
+    "5",
+    "--data",
+    join(root, "nope"),
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 2, r.err);
+  assert.ok(!existsSync(out), "the --out the lock created is removed again");
+  const made = join(root, "made");
+  mkdirSync(made);
+  const m = cli(
+    "train",
+    "lcsnn",
+    "--filters",
+    "2",
+    "--train",
+    "10",
+    "--test",
+    "5",
+    "--data",
+    join(root, "nope"),
+    "--out",
+    made,
+  );
+  assert.equal(m.code, 2, m.err);
+  assert.deepEqual(readdirSync(made), []);
+});
+
+test("lockRunDir: one holder at a time; release removes the lock and the directory it created", () => {
+  const dir = join(root, "api", "x");
+  const lock = lockRunDir(dir, "train lcsnn", `--out ${dir}`, { create: true });
+  assert.equal(lock.created, true);
+  assert.equal(lockRunDir(dir, "train lcsnn", "--out"), lock, "the same process gets the lock it holds");
+  const info = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as { pid: number; command: string };
+  assert.deepEqual([info.pid, info.command], [process.pid, "train lcsnn"]);
+  // this process's own lock is not "another command"
+  refuseLockedRunDir(dir, "x");
+  lock.release();
+  assert.ok(!existsSync(dir));
+  // another live process's lock (the parent of this test process) is refused
+  mkdirSync(dir);
+  const path = holdLock(dir, process.ppid, "plot");
+  assert.throws(
+    () => lockRunDir(dir, "eval", `the run directory ${dir}`),
+    new RegExp(
+      `is in use by another spikeflow command \\(pid ${process.ppid}: spikeflow plot\\); wait for it`,
+    ),
+  );
+  assert.throws(() => refuseLockedRunDir(dir, "here"), /^InvalidParameterError: here is in use/);
+  assert.equal(JSON.parse(readFileSync(path, "utf8")).pid, process.ppid, "the other lock is left alone");
+});
