@@ -21,6 +21,9 @@ test("the default grid is the reference's s = 20:5:75 (12 values); parseScales r
   assert.deepEqual(parseScales("20:75:5"), DEFAULT_SCALES);
   assert.deepEqual(parseScales("0.1:0.3:0.1"), [0.1, 0.2, 0.3]);
   assert.deepEqual(parseScales("20, 40,55"), [20, 40, 55]);
+  // spaces around separators are allowed (README), inside a number they are not
+  assert.deepEqual(parseScales("20 ,40"), [20, 40]);
+  assert.deepEqual(parseScales("20 : 30 : 5"), [20, 25, 30]);
   // decimal notation only: Number() alone reads "0x14" as 20 and "" as 0
   for (const bad of [
     "20:75",
