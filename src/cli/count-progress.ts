@@ -22,6 +22,9 @@ export function makeCountProgress(opts: {
   const t0 = performance.now();
   let lastLine = -Infinity;
   let bar: cliProgress.SingleBar | null = null;
+  // the last update that no plain line has shown yet; stop() prints it, so a run that ends early (a stopping
+  // rule) still ends with a line that says where it stopped
+  let unshown: (() => void) | null = null;
   return {
     update(done, total, note = "") {
       const elapsed_s = (performance.now() - t0) / 1000;
@@ -42,18 +45,21 @@ export function makeCountProgress(opts: {
         bar.update(done, { rate: rate.toFixed(1), note });
         return;
       }
+      // no ETA before anything is done or a second has passed: an estimate from a few ms means nothing
+      const eta = done > 0 && elapsed_s >= 1 ? `${((total - done) / rate).toFixed(0)} s` : "-";
+      const line = `${opts.label}: ${done}/${total} ${opts.unit}, ${rate.toFixed(1)}/s, ETA ${eta}${note ? `, ${note}` : ""}\n`;
+      unshown = () => process.stderr.write(line);
       const now = performance.now();
       if (now - lastLine < every_ms && done < total) return;
       lastLine = now;
-      // no ETA before anything is done or a second has passed: an estimate from a few ms means nothing
-      const eta = done > 0 && elapsed_s >= 1 ? `${((total - done) / rate).toFixed(0)} s` : "-";
-      process.stderr.write(
-        `${opts.label}: ${done}/${total} ${opts.unit}, ${rate.toFixed(1)}/s, ETA ${eta}${note ? `, ${note}` : ""}\n`,
-      );
+      unshown();
+      unshown = null;
     },
     stop() {
       bar?.stop();
       bar = null;
+      unshown?.();
+      unshown = null;
     },
   };
 }

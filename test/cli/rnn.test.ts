@@ -424,3 +424,33 @@ test("plot and report replace an rnn run's plots/ as a whole (report draws PNGs 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("rnn train without a terminal ends its progress with the last evaluation, even when it stops early", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnn-progress-"));
+  try {
+    const out = join(dir, "run");
+    const r = cli(
+      "rnn",
+      "train",
+      "--task",
+      "go-nogo",
+      "--neurons",
+      "10",
+      "--max-trials",
+      "150",
+      "--seed",
+      "1",
+      "--out",
+      out,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stderr.split("\n").filter((l) => l.startsWith("train: "));
+    // evaluations after trials 2 and 102; the first is printed at once, the last by the end of the run
+    assert.deepEqual(
+      lines.map((l) => l.split(",")[0]),
+      ["train: 2/150 trials", "train: 102/150 trials"],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
