@@ -228,7 +228,13 @@ export interface RunSummary {
   readonly bestReadout: string;
   readonly bestAccuracy: number;
   readonly paper?: PaperReference;
+  /**
+   * Training time and speed. On a resumed run wall_s counts every process's training up to the checkpoint it
+   * continued from (the work lost after a process's last checkpoint is not counted), so imagesPerSecond is
+   * the whole run's.
+   */
   readonly train: { wall_s: number; imagesPerSecond: number; spikesPerExample: number; examples: number };
+  /** The whole run: train.wall_s plus this process's testing, readouts and writing. */
   readonly wall_s: number;
   readonly versions: { spikeflow: string; node: string };
   /** Threads the test phase ran on (testThreads: --workers, at most one per 250 test images). */
@@ -832,7 +838,8 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
       spikesPerExample: result.spikesPerExample,
       examples: protocol.trainCount,
     },
-    wall_s: (performance.now() - t0) / 1000,
+    // train.wall_s already holds the training of the processes before a resume (the checkpoint's elapsed_s)
+    wall_s: (performance.now() - t0) / 1000 + (from?.elapsed_s ?? 0),
     versions: { spikeflow: version(), node: process.version },
     workers: testThreads(protocol.testCount, o.workers),
   };

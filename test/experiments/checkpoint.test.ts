@@ -102,6 +102,8 @@ test("a run killed with SIGKILL and resumed ends bit-identical to an uninterrupt
     const s1 = JSON.parse(readFileSync(join(killed, "summary.json"), "utf8"));
     const s2 = JSON.parse(readFileSync(join(clean, "summary.json"), "utf8"));
     assert.deepEqual(s1.test.accuracy, s2.test.accuracy);
+    // the whole run's time includes the training before the kill, as train.wall_s does
+    assert.ok(s1.wall_s > s1.train.wall_s, `wall_s ${s1.wall_s} vs train.wall_s ${s1.train.wall_s}`);
     assert.equal(metrics(clean).length, TRAIN / 250);
   } finally {
     rmSync(root, { recursive: true, force: true });
