@@ -148,6 +148,11 @@ export function readRunSummary(path: string, config: RunConfigFile): RunSummary 
     ["spikeflow", isText, "a version string"],
     ["node", isText, "a version string"],
   ]);
+  if (doc.model !== undefined) {
+    section(doc, "", "model", "the trained model's record, or absent", () => [
+      ["manifestCrc32", (v) => typeof v === "string" && /^[0-9a-f]{8}$/.test(v), "8 lower-case hex digits"],
+    ]);
+  }
   if (doc.paper !== undefined) {
     section(doc, "", "paper", "the paper's result, or absent", () => [
       ["label", isText, "a string"],

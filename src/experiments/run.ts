@@ -236,6 +236,11 @@ export interface RunSummary {
   readonly train: { wall_s: number; imagesPerSecond: number; spikesPerExample: number; examples: number };
   /** The whole run: train.wall_s plus this process's testing, readouts and writing. */
   readonly wall_s: number;
+  /**
+   * The model this run trained: the CRC-32 of model/model.json (which holds its weight files' CRCs), so that
+   * eval, plot and report refuse a model copied in from another run. Absent in runs written before it.
+   */
+  readonly model?: { readonly manifestCrc32: string };
   readonly versions: { spikeflow: string; node: string };
   /** Threads the test phase ran on (testThreads: --workers, at most one per 250 test images). */
   readonly workers: number;
@@ -840,6 +845,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     },
     // train.wall_s already holds the training of the processes before a resume (the checkpoint's elapsed_s)
     wall_s: (performance.now() - t0) / 1000 + (from?.elapsed_s ?? 0),
+    model: { manifestCrc32: crc32Hex(readFileSync(join(o.out, "model", MANIFEST_FILE))) },
     versions: { spikeflow: version(), node: process.version },
     workers: testThreads(protocol.testCount, o.workers),
   };
@@ -852,6 +858,34 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
  * model/ and config.json) or a model directory (model.json) on its own, copied out of its run: that one is
  * tested under the protocol's defaults with the seed the model was trained with (its config keeps it).
  */
+/**
+ * Refuses a run directory whose model/model.json is not the one its summary.json records (model.manifestCrc32):
+ * a model copied in from another run, or edited. Runs without the record, or without summary.json, pass; a
+ * summary.json that cannot be read is left to the reader that checks it field by field.
+ */
+export function refuseForeignModel(dir: string): void {
+  const summaryPath = join(dir, "summary.json");
+  const manifestPath = join(dir, "model", MANIFEST_FILE);
+  if (!existsSync(summaryPath) || !existsSync(manifestPath)) return;
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(readFileSync(summaryPath, "utf8")) as { model?: { manifestCrc32?: unknown } })
+      .model?.manifestCrc32;
+  } catch {
+    return;
+  }
+  if (recorded === undefined) return;
+  const found = crc32Hex(readFileSync(manifestPath));
+  if (recorded !== found) {
+    throw new FormatError(
+      `${manifestPath} is not the model this run trained: its CRC-32 is ${found} but ${summaryPath} records ` +
+        `${JSON.stringify(recorded)} (model.manifestCrc32); it was replaced or edited (put the run's own model ` +
+        `back, or train the run again)`,
+      { file: manifestPath },
+    );
+  }
+}
+
 export async function evalRun(
   dir: string,
   opts: {
@@ -867,7 +901,9 @@ export async function evalRun(
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
   const inside = join(dir, "model");
   const bare = !existsSync(join(inside, MANIFEST_FILE)) && existsSync(join(dir, MANIFEST_FILE));
+  // a model.json that fails its own checks is reported by those (naming the field) before the CRC's mismatch
   const { model, readouts, config } = await loadRunModel(bare ? dir : inside, false);
+  if (!bare) refuseForeignModel(dir);
   let protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, seed: (model.config as { seed: number }).seed };
   if (existsSync(join(dir, "config.json"))) {
     const run = readRunConfig(dir);

@@ -24,7 +24,7 @@ import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SpikeMonitor, StateMonitor } from "../network/monitors.ts";
 import type { UnsupervisedModel } from "../models/types.ts";
-import { loadRunModel, refuseMixedRun } from "../experiments/run.ts";
+import { loadRunModel, refuseForeignModel, refuseMixedRun } from "../experiments/run.ts";
 import { type RunFiles, readRunFiles } from "../experiments/run-files.ts";
 import type { PlotSpec } from "./common.ts";
 import { renderSvg } from "./svg.ts";
@@ -314,6 +314,7 @@ export async function plotRun(
   const o = { ...PLOT_RUN_DEFAULTS, ...options };
   const files = readRunFiles(dir);
   const { model, readouts, config } = await loadRunModel(join(dir, "model"), false);
+  refuseForeignModel(dir);
   refuseMixedRun(dir, files.config, { kind: model.kind, config });
   const test = loadMnist({ split: "test", ...(o.dataDir ? { dir: o.dataDir } : {}) });
   const specs = runPlotSpecs(files, model, readouts.assigner.assignments, test, o);

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { finishedRun } from "../helpers/runs.ts";
+import { runUnsupervised } from "../../src/experiments/run.ts";
 
 const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
 
@@ -156,4 +157,40 @@ test("nir run of a train run directory points at nir export", () => {
       `import\`; export its model first with "spikeflow nir export ${run}" and run the ` +
       `${join(run, "model.nir")} it writes\n`,
   );
+});
+
+test("a model copied in from another run with the same settings is refused by eval, plot and report", async () => {
+  const other = join(root, "other");
+  await runUnsupervised({
+    kind: "lcsnn",
+    config: { filters: 2 },
+    protocol: { trainCount: 20, testCount: 5, updateInterval: 10, logreg: false, seed: 7 },
+    out: other,
+    workers: 1,
+  });
+  const swapped = join(root, "swapped");
+  cpSync(run, swapped, { recursive: true });
+  rmSync(join(swapped, "model"), { recursive: true });
+  cpSync(join(other, "model"), join(swapped, "model"), { recursive: true });
+  const manifest = join(swapped, "model", "model.json");
+  const recorded = (
+    JSON.parse(readFileSync(join(run, "summary.json"), "utf8")) as { model: { manifestCrc32: string } }
+  ).model.manifestCrc32;
+  assert.match(recorded, /^[0-9a-f]{8}$/);
+
+  for (const command of [["eval"], ["plot"], ["report"]]) {
+    const r = cli(...command, swapped);
+    assert.equal(r.code, 2, `${command[0]}: ${r.err}`);
+    assert.match(
+      r.err,
+      new RegExp(
+        `^spikeflow: error: ${manifest} is not the model this run trained: its CRC-32 is [0-9a-f]{8} but ${join(swapped, "summary.json")} records "${recorded}" \\(model\\.manifestCrc32\\); it was replaced or edited`,
+      ),
+      command[0],
+    );
+  }
+  // the run's own model passes (in a copy: eval writes eval.json)
+  const own = join(root, "own");
+  cpSync(run, own, { recursive: true });
+  assert.equal(cli("eval", own, "--quiet").code, 0);
 });
