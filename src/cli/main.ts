@@ -1133,7 +1133,10 @@ rnn
           return summary;
         });
         // summary.json's content plus the run directory, as `spikeflow train --json` prints its summary.json
-        if (o.json) process.stdout.write(JSON.stringify({ train: s, out }, null, 2) + "\n");
+        if (o.json) {
+          const written = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as object;
+          process.stdout.write(JSON.stringify({ ...written, out }, null, 2) + "\n");
+        }
         else {
           process.stdout.write(
             `${task}: ${s.success ? "met the stopping rule" : "did not meet the stopping rule"} after ${s.updates} trials ` +

@@ -51,6 +51,8 @@ import {
 import { type EvalPoint, RATE_TRAIN_DEFAULTS, nextStopUpdates, trainRateRnnSteps } from "../rnn/train.ts";
 import { type SynapseFilter, transferRateRnn } from "../rnn/transfer.ts";
 import { pauses, unlessAborted } from "./interrupt.ts";
+import { refuseForeignModel } from "./run-files.ts";
+import { crc32Hex } from "../io/crc32.ts";
 
 /** Task names the CLI accepts: the library's, plus "context" for Mante's context-dependent integration. */
 export function resolveTask(name: string): TaskName {
@@ -230,11 +232,13 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
     msPerUpdate: (1000 * wall_s) / result.updates,
   };
   await saveModel(join(o.out, "model"), rateRnnModelInput(result.model, { task: o.task, seed: o.seed }));
+  // links summary.json to this model (run-files.ts refuseForeignModel)
+  const manifestCrc32 = crc32Hex(readFileSync(join(o.out, "model", "model.json")));
   writeJsonAtomicSync(join(o.out, "curve.json"), {
     curve: result.curve,
     trainLoss: Array.from(result.trainLoss),
   });
-  writeJsonAtomicSync(join(o.out, "summary.json"), { train: summary });
+  writeJsonAtomicSync(join(o.out, "summary.json"), { train: summary, model: { manifestCrc32 } });
   return summary;
 }
 
@@ -282,6 +286,7 @@ export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: T
       { file: manifest },
     );
   }
+  refuseForeignModel(dir);
   return { model, task, seed: seed as number };
 }
 

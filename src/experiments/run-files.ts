@@ -6,9 +6,11 @@
  * line of metrics.jsonl) and the field, never an exception from inside a plot or a "NaN" in report.html.
  * metrics.jsonl and test-spikes.json are optional (runs that predate them draw no accuracy or spikes plot).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../core/errors.ts";
+import { crc32Hex } from "../io/crc32.ts";
+import { MANIFEST_FILE } from "../io/model-codec.ts";
 import {
   type FieldCheck,
   checkFields,
@@ -210,4 +212,32 @@ export function readTestSpikes(path: string, config: RunConfigFile): number[] {
     ],
   ]);
   return (doc as unknown as TestSpikesFile).spikesPerTestExample;
+}
+
+/**
+ * Refuses a run directory whose model/model.json is not the one its summary.json records (model.manifestCrc32):
+ * a model copied in from another run, or edited. Runs without the record, or without summary.json, pass; a
+ * summary.json that cannot be read is left to the reader that checks it field by field.
+ */
+export function refuseForeignModel(dir: string): void {
+  const summaryPath = join(dir, "summary.json");
+  const manifestPath = join(dir, "model", MANIFEST_FILE);
+  if (!existsSync(summaryPath) || !existsSync(manifestPath)) return;
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(readFileSync(summaryPath, "utf8")) as { model?: { manifestCrc32?: unknown } })
+      .model?.manifestCrc32;
+  } catch {
+    return;
+  }
+  if (recorded === undefined) return;
+  const found = crc32Hex(readFileSync(manifestPath));
+  if (recorded !== found) {
+    throw new FormatError(
+      `${manifestPath} is not the model this run trained: its CRC-32 is ${found} but ${summaryPath} records ` +
+        `${JSON.stringify(recorded)} (model.manifestCrc32); it was replaced or edited (put the run's own model ` +
+        `back, or train the run again)`,
+      { file: manifestPath },
+    );
+  }
 }

@@ -25,6 +25,7 @@ import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
 import { crc32Hex } from "../io/crc32.ts";
 import { tensorToFloat64 } from "../io/dtype.ts";
+import { refuseForeignModel } from "./run-files.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
 import {
   commitDirSync,
@@ -858,34 +859,6 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
  * model/ and config.json) or a model directory (model.json) on its own, copied out of its run: that one is
  * tested under the protocol's defaults with the seed the model was trained with (its config keeps it).
  */
-/**
- * Refuses a run directory whose model/model.json is not the one its summary.json records (model.manifestCrc32):
- * a model copied in from another run, or edited. Runs without the record, or without summary.json, pass; a
- * summary.json that cannot be read is left to the reader that checks it field by field.
- */
-export function refuseForeignModel(dir: string): void {
-  const summaryPath = join(dir, "summary.json");
-  const manifestPath = join(dir, "model", MANIFEST_FILE);
-  if (!existsSync(summaryPath) || !existsSync(manifestPath)) return;
-  let recorded: unknown;
-  try {
-    recorded = (JSON.parse(readFileSync(summaryPath, "utf8")) as { model?: { manifestCrc32?: unknown } })
-      .model?.manifestCrc32;
-  } catch {
-    return;
-  }
-  if (recorded === undefined) return;
-  const found = crc32Hex(readFileSync(manifestPath));
-  if (recorded !== found) {
-    throw new FormatError(
-      `${manifestPath} is not the model this run trained: its CRC-32 is ${found} but ${summaryPath} records ` +
-        `${JSON.stringify(recorded)} (model.manifestCrc32); it was replaced or edited (put the run's own model ` +
-        `back, or train the run again)`,
-      { file: manifestPath },
-    );
-  }
-}
-
 export async function evalRun(
   dir: string,
   opts: {

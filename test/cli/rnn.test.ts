@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -78,7 +78,11 @@ test("rnn train -> convert -> eval on a tiny context-task network, with --json s
     };
     assert.deepEqual([t.train.task, t.train.updates, t.train.units, t.out], ["mante", 2, 10, dir]);
     // --json prints what summary.json holds, plus the run directory
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")), { train: t.train });
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")), {
+      train: t.train,
+      model: (t as unknown as { model: unknown }).model,
+    });
+    assert.match((t as unknown as { model: { manifestCrc32: string } }).model.manifestCrc32, /^[0-9a-f]{8}$/);
 
     const convert = cli(
       "rnn",
@@ -450,6 +454,29 @@ test("rnn train without a terminal ends its progress with the last evaluation, e
       lines.map((l) => l.split(",")[0]),
       ["train: 2/150 trials", "train: 102/150 trials"],
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rnn convert, eval and plot refuse a model copied in from another run (summary.json's model.manifestCrc32)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnn-swap-"));
+  try {
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    assert.equal(trainGoNogo10(a, 3, "--seed", "1", "--quiet").status, 0);
+    assert.equal(trainGoNogo10(b, 3, "--seed", "2", "--quiet").status, 0);
+    rmSync(join(a, "model"), { recursive: true });
+    cpSync(join(b, "model"), join(a, "model"), { recursive: true });
+    for (const command of [["rnn", "convert"], ["rnn", "eval"], ["plot"]]) {
+      const r = cli(...command, a, "--quiet");
+      assert.equal(r.status, 2, `${command.join(" ")}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /model\/model\.json is not the model this run trained: its CRC-32 is [0-9a-f]{8} but .*summary\.json records "[0-9a-f]{8}" \(model\.manifestCrc32\)/,
+        command.join(" "),
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
