@@ -376,8 +376,10 @@ export function addNirCommands(program: Command): void {
         "steps to run (default: the input's rows; at most that many)",
         (v: string): number => {
           const n = decimal(v);
-          if (!Number.isInteger(n) || n < 0)
-            throw new InvalidArgumentError(`--steps must be an integer >= 0, got "${v}"`);
+          if (!Number.isInteger(n) || n < 1)
+            throw new InvalidArgumentError(
+              `--steps must be an integer >= 1 (a run of no step has no output), got "${v}"`,
+            );
           return n;
         },
       )

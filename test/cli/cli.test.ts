@@ -351,6 +351,9 @@ test("nir run refuses non-finite input, --steps beyond the input, and two inputs
     assert.equal(long.code, 2);
     assert.match(long.err, /--steps 8 is more than the 5 rows \(steps\) of .*good\.npy/);
     assert.equal(run("--input", good, "--steps", "5").code, 0, "as many steps as rows is fine");
+    const none = run("--input", good, "--steps", "0");
+    assert.equal(none.code, 2);
+    assert.match(none.err, /--steps must be an integer >= 1 \(a run of no step has no output\), got "0"/);
     const twice = run("--input", good, "--input", npy("other.npy", [1, 1, 1, 1, 1]));
     assert.equal(twice.code, 2);
     assert.match(twice.err, /--input is given twice for Input node "input" \(.*good\.npy and .*other\.npy\)/);
