@@ -174,30 +174,40 @@ export function readRunMetrics(path: string): BlockMetrics[] {
     if (line.trim() === "") return;
     const where = `${path}, line ${k + 1}`;
     const m = parseRunJson<Record<string, unknown>>(line, where, OPTIONAL);
-    checkFields(where, OPTIONAL, m, [
-      [
-        "examples",
-        (v) => isCount(v, before + 1),
-        `a count of training examples > ${before} (the line before)`,
-      ],
-      ["nuPost", isNonNegative, "a learning rate >= 0"],
-      ["spikesPerExample", isNonNegative, "a number >= 0"],
-      ["retriesPerExample", isNonNegative, "a number >= 0"],
-      ["elapsed_s", seconds, "seconds >= 0"],
-      ["imagesPerSecond", isNonNegative, "a number >= 0"],
-    ]);
-    const accuracy = objectField(where, OPTIONAL, m, "accuracy", "running accuracy per voting readout");
-    checkFields(
-      where,
-      OPTIONAL,
-      accuracy,
-      readoutChecks(where, OPTIONAL, accuracy, VOTING, true, (v) => v === null || isFraction(v), RUNNING),
-      "accuracy.",
-    );
+    checkBlockMetrics(where, OPTIONAL, m, before);
     before = m.examples as number;
     out.push(m as unknown as BlockMetrics);
   });
   return out;
+}
+
+/**
+ * One block of training metrics (a line of metrics.jsonl, or an entry of a checkpoint's extra.metrics),
+ * checked field by field: `examples` above `before`, rates and speeds >= 0, running accuracies in [0, 1].
+ * `where` names the file (and line); `hint` says what to do about it.
+ */
+export function checkBlockMetrics(
+  where: string,
+  hint: string,
+  m: Record<string, unknown>,
+  before: number,
+): void {
+  checkFields(where, hint, m, [
+    ["examples", (v) => isCount(v, before + 1), `a count of training examples > ${before} (the line before)`],
+    ["nuPost", isNonNegative, "a learning rate >= 0"],
+    ["spikesPerExample", isNonNegative, "a number >= 0"],
+    ["retriesPerExample", isNonNegative, "a number >= 0"],
+    ["elapsed_s", seconds, "seconds >= 0"],
+    ["imagesPerSecond", isNonNegative, "a number >= 0"],
+  ]);
+  const accuracy = objectField(where, hint, m, "accuracy", "running accuracy per voting readout");
+  checkFields(
+    where,
+    hint,
+    accuracy,
+    readoutChecks(where, hint, accuracy, VOTING, true, (v) => v === null || isFraction(v), RUNNING),
+    "accuracy.",
+  );
 }
 
 /** test-spikes.json: one spike count per test example of config.json's protocol. */

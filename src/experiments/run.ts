@@ -25,7 +25,8 @@ import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
 import { crc32Hex } from "../io/crc32.ts";
 import { tensorToFloat64 } from "../io/dtype.ts";
-import { refuseForeignModel } from "./run-files.ts";
+import { checkBlockMetrics, refuseForeignModel } from "./run-files.ts";
+import { isObject } from "../io/json-file.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
 import {
   commitDirSync,
@@ -349,7 +350,7 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
   const cdir = checkpointDir(dir);
   if (cdir === undefined) return;
   const path = join(cdir, MANIFEST_FILE);
-  const extra = parseModelManifest(readFileSync(path), path).extra as { next?: unknown; metrics?: unknown };
+  const extra = parseModelManifest(readFileSync(path), path).extra as Record<string, unknown>;
   const { trainCount, updateInterval } = run.protocol;
   const refuse = (field: string, why: string) =>
     new FormatError(
@@ -389,6 +390,62 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
     throw refuse(
       "extra.metrics",
       `ends at ${JSON.stringify(last.examples)} examples, but extra.next is ${at}`,
+    );
+  }
+  // every block as metrics.jsonl's lines are checked, and at the run's block boundaries
+  const hint = `the checkpoint was edited or comes from another run, so it cannot be resumed (delete ${dir} and train the run again)`;
+  metrics.forEach((m, k) => {
+    const where = `${path}: extra.metrics[${k}]`;
+    if (!isObject(m)) throw refuse(`extra.metrics[${k}]`, "is not a block of metrics (an object)");
+    checkBlockMetrics(where, hint, m, k === 0 ? 0 : (metrics[k - 1] as { examples: number }).examples);
+    const end = Math.min((k + 1) * updateInterval, trainCount);
+    if (m.examples !== end) {
+      throw refuse(
+        `extra.metrics[${k}].examples`,
+        `is ${JSON.stringify(m.examples)}, but block ${k + 1} ends at example ${end} (update interval ${updateInterval})`,
+      );
+    }
+  });
+  // the learning state the resumed training starts from
+  const learningRate = (field: string) => {
+    const v = extra[field];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+      throw refuse(`extra.${field}`, `is ${JSON.stringify(v) ?? "missing"}, not a learning rate >= 0`);
+    }
+    return v;
+  };
+  learningRate("nuPre");
+  const nuPost = learningRate("nuPost");
+  const lastRate = (metrics.at(-1) as { nuPost?: unknown } | undefined)?.nuPost;
+  if (lastRate !== undefined && lastRate !== nuPost) {
+    throw refuse(
+      "extra.nuPost",
+      `is ${nuPost}, but the last block of extra.metrics recorded ${JSON.stringify(lastRate)}`,
+    );
+  }
+  const { time_ms, dt_ms } = run.config as { time_ms?: unknown; dt_ms?: unknown };
+  const stepsPerExample =
+    typeof time_ms === "number" && typeof dt_ms === "number" ? Math.round(time_ms / dt_ms) : 0;
+  const clock = extra.learnClock;
+  if (!Number.isInteger(clock) || (clock as number) < at * stepsPerExample) {
+    throw refuse(
+      "extra.learnClock",
+      `is ${JSON.stringify(clock) ?? "missing"}, but ${at} training examples of ${stepsPerExample} steps ` +
+        `take at least ${at * stepsPerExample} learning steps`,
+    );
+  }
+  for (const field of ["totalSpikes", "elapsed_s"]) {
+    const v = extra[field];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+      throw refuse(`extra.${field}`, `is ${JSON.stringify(v) ?? "missing"}, not a number >= 0`);
+    }
+  }
+  const ngram = extra.ngram as { n?: unknown } | undefined;
+  if (!isObject(ngram) || ngram.n !== run.protocol.ngramN) {
+    throw refuse(
+      "extra.ngram.n",
+      `is ${JSON.stringify(ngram?.n) ?? "missing"}, but the run reads ${run.protocol.ngramN}-grams ` +
+        `(config.json protocol.ngramN)`,
     );
   }
   const metricsPath = join(dir, "metrics.jsonl");

@@ -235,6 +235,57 @@ test("--resume checks the checkpoint against config.json and metrics.jsonl befor
       assert.equal(readFileSync(manifestPath, "utf8"), JSON.stringify(edited), "the checkpoint is untouched");
     }
     writeFileSync(manifestPath, manifest);
+    // the learning state the training would continue from, and the blocks' contents
+    type Extra = Record<string, unknown> & {
+      metrics: Record<string, unknown>[];
+      ngram: Record<string, unknown>;
+    };
+    const stateCases: [(e: Extra) => void, RegExp][] = [
+      [
+        (e) => (e.nuPost = "x"),
+        /: extra\.nuPost is "x", not a learning rate >= 0; the checkpoint was edited/,
+      ],
+      [(e) => (e.nuPost = -1), /: extra\.nuPost is -1, not a learning rate >= 0; /],
+      [
+        (e) => (e.nuPost = 0.5),
+        /: extra\.nuPost is 0\.5, but the last block of extra\.metrics recorded 0\.0\d+; /,
+      ],
+      [
+        (e) => delete e.learnClock,
+        /: extra\.learnClock is missing, but 20 training examples of 250 steps take at least 5000 learning steps; /,
+      ],
+      [(e) => (e.learnClock = 1.5), /: extra\.learnClock is 1\.5, but 20 training examples/],
+      [(e) => (e.totalSpikes = -3), /: extra\.totalSpikes is -3, not a number >= 0; /],
+      [
+        (e) => (e.metrics[0].examples = 5),
+        /: extra\.metrics\[0\]\.examples is 5, but block 1 ends at example 10 \(update interval 10\); /,
+      ],
+      [
+        (e) => ((e.metrics[1].accuracy as Record<string, unknown>).ngram = 7),
+        /: extra\.metrics\[1\]: "accuracy\.ngram" must be .*, got 7; the checkpoint was edited or comes from another run/,
+      ],
+      [
+        (e) => (e.ngram.n = 3),
+        /: extra\.ngram\.n is 3, but the run reads 2-grams \(config\.json protocol\.ngramN\); /,
+      ],
+    ];
+    for (const [edit, why] of stateCases) {
+      const edited = JSON.parse(manifest) as { extra: Extra };
+      edit(edited.extra);
+      writeFileSync(manifestPath, JSON.stringify(edited));
+      const r = cli("train", "lcsnn", "--resume", run);
+      assert.equal(r.code, 2, r.err);
+      assert.match(
+        r.err,
+        new RegExp(`^spikeflow: error: ${manifestPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${why.source}`),
+      );
+      assert.equal(
+        readFileSync(join(run, "metrics.jsonl"), "utf8"),
+        metricsText,
+        "metrics.jsonl is untouched",
+      );
+    }
+    writeFileSync(manifestPath, manifest);
     // metrics.jsonl edited: its lines must be the checkpoint's blocks
     const lines = metricsText.trim().split("\n");
     const first = JSON.parse(lines[0]) as { spikesPerExample: number };
