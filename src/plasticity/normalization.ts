@@ -6,9 +6,10 @@
  *
  * Diehl & Cook use total = 78 (0.1 x 784 in BindsNET: 78.4); the LC-SNN uses 0.2 x kernel area.
  * A neuron whose incoming weights sum to 0 is left unchanged (never 0/0 = NaN; case C16).
- * On a bounded projection a weight that the scaling lifts above wMax is set to wMax, as an STDP update would
- * be (that neuron then sums to a little less than `total`); a total that no neuron's fan-in can reach within
- * the bounds (total > fan-in x wMax) is refused when the rule is built.
+ * On a bounded projection a weight that the scaling moves outside [wMin, wMax] is set to the bound, as after
+ * an STDP update (that neuron then sums to a little less or more than `total`); a total that a neuron's
+ * fan-in cannot reach within the bounds (total > fan-in x wMax, or total < fan-in x wMin) is refused when the
+ * rule is built.
  * For shared (convolutional) weights the per-neuron sums overlap; normalisation is meant for un-shared views.
  *
  * Cost: the first normalisation visits every neuron. After it, when every other rule on the projection is an
@@ -27,6 +28,7 @@ export function normalizeNeuron(
   pre: Int32Array,
   widx: Int32Array,
   wMax = Infinity,
+  wMin = -Infinity,
 ): void {
   const w = view.w;
   const n = view.incoming(j, pre, widx);
@@ -34,8 +36,10 @@ export function normalizeNeuron(
   for (let s = 0; s < n; s++) sum += w[widx[s]];
   if (sum === 0) return;
   const f = total / sum;
-  for (let s = 0; s < n; s++) w[widx[s]] *= f;
-  if (f > 1) for (let s = 0; s < n; s++) if (w[widx[s]] > wMax) w[widx[s]] = wMax;
+  for (let s = 0; s < n; s++) {
+    const x = w[widx[s]] * f;
+    w[widx[s]] = x > wMax ? wMax : x < wMin ? wMin : x;
+  }
 }
 
 export function normalizeIncoming(
@@ -44,8 +48,9 @@ export function normalizeIncoming(
   pre: Int32Array,
   widx: Int32Array,
   wMax = Infinity,
+  wMin = -Infinity,
 ): void {
-  for (let j = 0; j < view.postSize; j++) normalizeNeuron(view, j, total, pre, widx, wMax);
+  for (let j = 0; j < view.postSize; j++) normalizeNeuron(view, j, total, pre, widx, wMax, wMin);
 }
 
 export class IncomingNormalization implements LearningRule {
@@ -53,8 +58,9 @@ export class IncomingNormalization implements LearningRule {
   private readonly pre: Int32Array;
   private readonly widx: Int32Array;
   private readonly view: SynapseView;
-  /** The projection's upper weight bound (Infinity without bounds). */
+  /** The projection's weight bounds (infinite without bounds). */
   private readonly wMax: number;
+  private readonly wMin: number;
   private allChanged = true;
   private readonly visit: (j: number) => void;
 
@@ -71,6 +77,7 @@ export class IncomingNormalization implements LearningRule {
     this.pre = new Int32Array(this.view.maxFanIn);
     this.widx = new Int32Array(this.view.maxFanIn);
     this.wMax = projection.bounds?.wMax ?? Infinity;
+    this.wMin = projection.bounds?.wMin ?? -Infinity;
     for (let j = 0; j < this.view.postSize; j++) {
       const fanIn = this.view.incoming(j, this.pre, this.widx);
       if (fanIn > 0 && total > fanIn * this.wMax) {
@@ -80,8 +87,15 @@ export class IncomingNormalization implements LearningRule {
           { total, neuron: j, fanIn, wMax: this.wMax },
         );
       }
+      if (fanIn > 0 && total < fanIn * this.wMin) {
+        throw new InvalidParameterError(
+          `normalisation total ${total} cannot be reached: post neuron ${j} has ${fanIn} incoming weights of ` +
+            `at least wMin = ${this.wMin} (sum at least ${fanIn * this.wMin}); raise the total or lower wMin`,
+          { total, neuron: j, fanIn, wMin: this.wMin },
+        );
+      }
     }
-    this.visit = (j) => normalizeNeuron(this.view, j, this.total, this.pre, this.widx, this.wMax);
+    this.visit = (j) => normalizeNeuron(this.view, j, this.total, this.pre, this.widx, this.wMax, this.wMin);
     projection.rules.push(this);
   }
 
@@ -102,7 +116,7 @@ export class IncomingNormalization implements LearningRule {
     const tracked = others.every((r) => r instanceof Stdp);
     if (this.allChanged || !tracked) {
       for (const r of others) if (r instanceof Stdp) r.takeChanged(() => {});
-      normalizeIncoming(this.view, this.total, this.pre, this.widx, this.wMax);
+      normalizeIncoming(this.view, this.total, this.pre, this.widx, this.wMax, this.wMin);
       this.allChanged = false;
       return;
     }

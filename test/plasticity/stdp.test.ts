@@ -209,3 +209,26 @@ test("normalisation keeps a bounded projection inside its bounds and refuses a t
     /^InvalidParameterError: normalisation total 4\.5 cannot be reached: post neuron 0 has 4 incoming weights of at most wMax = 1 \(sum at most 4\); lower the total or raise wMax$/,
   );
 });
+
+test("normalisation holds wMin too, and refuses a total below fan-in x wMin", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new Input(2));
+  const post = net.addPopulation("post", new Input(1));
+  const proj = net.addProjection(
+    "p",
+    new Dense(pre, post, { weights: [10, 1], bounds: { wMin: 1, wMax: 20 } }),
+  );
+  new IncomingNormalization(proj, 5);
+  net.run({}, 1);
+  // 5 / 11: [4.545..., 0.4545...], the second held at wMin = 1
+  assert.deepEqual(Array.from(proj.w), [f32(50 / 11), 1]);
+
+  const other = new Network({ dt_ms: 1 });
+  const a = other.addPopulation("a", new Input(2));
+  const b = other.addPopulation("b", new Input(1));
+  const bounded = other.addProjection("ab", new Dense(a, b, { weights: 3, bounds: { wMin: 2, wMax: 5 } }));
+  assert.throws(
+    () => new IncomingNormalization(bounded, 1),
+    /^InvalidParameterError: normalisation total 1 cannot be reached: post neuron 0 has 2 incoming weights of at least wMin = 2 \(sum at least 4\); raise the total or lower wMin$/,
+  );
+});
