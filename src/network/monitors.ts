@@ -115,6 +115,14 @@ export class StateMonitor implements Monitor {
   ) {
     requireKnownKeys("StateMonitor options", opts, ["neurons", "every", "window"]);
     population.state(variable); // throws NotFoundError for an unknown variable
+    if (
+      opts.neurons !== undefined &&
+      (typeof opts.neurons !== "object" || typeof opts.neurons.length !== "number")
+    ) {
+      throw new InvalidParameterError(
+        `StateMonitor neurons must be a list of neuron indices, e.g. [0, 1, 2], got ${JSON.stringify(opts.neurons)}`,
+      );
+    }
     const given: ArrayLike<number> = opts.neurons ?? Array.from({ length: population.size }, (_, i) => i);
     // checked before the Int32Array conversion, which would truncate 0.5 to 0
     for (let k = 0; k < given.length; k++) {
@@ -219,7 +227,15 @@ export class StateMonitor implements Monitor {
 export class SpikeCounter implements Monitor {
   readonly counts: Int32Array;
   private total = 0;
-  constructor(readonly population: Population) {
+  constructor(
+    readonly population: Population,
+    ...extra: never[]
+  ) {
+    if (extra.length > 0) {
+      throw new InvalidParameterError(
+        `SpikeCounter takes only the population it counts (it has no options), got ${extra.length + 1} arguments`,
+      );
+    }
     this.counts = new Int32Array(population.size);
   }
   record(): void {

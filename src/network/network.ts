@@ -54,6 +54,11 @@ class ConstantDrive implements Drive {
 /** The network each population was added to: a population holds one network's state. */
 const OWNER = new WeakMap<Population, Network>();
 
+/** A Float32Array of this realm or another (an iframe's, a vm context's): `instanceof` sees only its own. */
+function isFloat32Array(v: unknown): v is Float32Array {
+  return v instanceof Float32Array || Object.prototype.toString.call(v) === "[object Float32Array]";
+}
+
 /** A short description of a value for error messages: its type, and the value when it is short. */
 function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);
@@ -218,11 +223,18 @@ export class Network {
    * Float32Array applied unchanged at every step. A drive's step index counts from 0 within this run.
    * A Float32Array is added into the population's default port (`portNames[0]`: "dv_mV" for LIF, a voltage
    * jump, not a current; docs/inputs.md); it is checked once here (length, finite values), not per step.
+   * If a step throws (a full SpikeMonitor, a drive's error), `time` counts the steps the populations took and
+   * the run stops there; call `reset()` before running again.
    */
   run(inputs: InputMap, steps: number): void {
     this.refuseWhileRunning("run");
     requireInteger("steps", steps, 0);
-    if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) {
+    // a plain object of any realm ([object Object]); a Map's entries are not its properties
+    if (
+      inputs === null ||
+      typeof inputs !== "object" ||
+      Object.prototype.toString.call(inputs) !== "[object Object]"
+    ) {
       throw new InvalidParameterError(
         `run takes an object that maps population names to inputs (or {} for none), got ${describeValue(inputs)}`,
       );
@@ -241,7 +253,8 @@ export class Network {
     const drives: Drive[] = [];
     for (const [name, d] of Object.entries(inputs)) {
       const pop = this.population(name);
-      if (!(d instanceof Float32Array) && (d === null || typeof (d as Partial<Drive>).apply !== "function")) {
+      const constant = isFloat32Array(d);
+      if (!constant && (d == null || typeof (d as Partial<Drive>).apply !== "function")) {
         throw new InvalidParameterError(
           `input for "${name}" must be a Float32Array of ${pop.size} values (added every step) or a drive ` +
             `with apply(step, population) (a spike train, HeldCurrentDrive, ...), got ${describeValue(d)}` +
@@ -250,7 +263,7 @@ export class Network {
               : ""),
         );
       }
-      if (d instanceof Float32Array) {
+      if (constant) {
         if (d.length !== pop.size) {
           throw new ShapeMismatchError(
             `input for "${name}" has length ${d.length} but the population has ${pop.size} neurons`,
@@ -267,6 +280,12 @@ export class Network {
         }
         drives.push(new ConstantDrive(d));
       } else {
+        if (d.steps !== undefined && !(Number.isInteger(d.steps) && d.steps >= 0)) {
+          throw new InvalidParameterError(
+            `input for "${name}" says it covers ${String(d.steps)} steps; a drive's steps must be a whole ` +
+              `number >= 0, or absent for a drive without end`,
+          );
+        }
         if (d.steps !== undefined && d.steps < steps) {
           throw new InvalidParameterError(
             `input for "${name}" covers ${d.steps} steps but run() was asked for ${steps}; ` +
@@ -305,8 +324,10 @@ export class Network {
           if (ctx.learning) rule.update(ctx);
         }
       }
-      for (let k = 0; k < mons.length; k++) mons[k].record(this.t);
-      this.t++;
+      // the step is taken: count it before the monitors record it, so that a monitor that throws (a full
+      // SpikeMonitor) leaves `time` equal to the steps the populations have taken
+      const now = this.t++;
+      for (let k = 0; k < mons.length; k++) mons[k].record(now);
     }
     for (const p of projs) {
       p.afterRun?.(this.learning);

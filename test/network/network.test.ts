@@ -249,3 +249,42 @@ test("SpikeMonitor maxEvents holds whatever initialCapacity is; StateMonitor ref
     /^InvalidParameterError: StateMonitor neuron index 0\.5 is not a neuron of the population: use integers from 0 to 1 \(size 2\)$/,
   );
 });
+
+test("run also refuses a missing input, a Map, a drive with a non-integer step count; a foreign-realm Float32Array is taken", async () => {
+  const net = new Network({ dt_ms: 1 });
+  const a = net.addPopulation("a", new LIF(1, 1));
+  const v = net.addMonitor(new StateMonitor(a, "v_mV"));
+  assert.throws(
+    () => net.run({ a: undefined } as never, 1),
+    /^InvalidParameterError: input for "a" must be a Float32Array .*got undefined$/,
+  );
+  assert.throws(
+    () => net.run(new Map([["a", new Float32Array([1])]]) as never, 1),
+    /^InvalidParameterError: run takes an object that maps population names to inputs \(or \{\} for none\), got an object with keys \[\]$/,
+  );
+  assert.throws(
+    () => net.run({ a: { steps: Number.NaN, apply() {} } }, 1),
+    /input for "a" says it covers NaN steps; a drive's steps must be a whole number >= 0/,
+  );
+  const { runInNewContext } = await import("node:vm");
+  const foreign = runInNewContext("new Float32Array([2])") as Float32Array;
+  assert.ok(!(foreign instanceof Float32Array));
+  net.run({ a: foreign }, 1);
+  assert.equal(v.trace(0)[0], -63, "2 mV added into dv_mV at the first step");
+});
+
+test("a monitor that throws mid-run leaves time equal to the steps taken; SpikeCounter and StateMonitor refuse odd arguments", () => {
+  const net = new Network({ dt_ms: 1 });
+  const a = net.addPopulation("a", new Input(2));
+  net.addMonitor(new SpikeMonitor(a, { maxEvents: 3 }));
+  assert.throws(() => net.run({ a: new Float32Array([1, 1]) }, 5), /reached its maxEvents of 3/);
+  assert.equal(net.time, 2, "two steps were taken; the second one's spikes did not fit");
+  assert.throws(
+    () => new (SpikeCounter as unknown as new (...x: unknown[]) => SpikeCounter)(a, { foo: 1 }),
+    /^InvalidParameterError: SpikeCounter takes only the population it counts \(it has no options\), got 2 arguments$/,
+  );
+  assert.throws(
+    () => new StateMonitor(new LIF(4, 1), "v_mV", { neurons: 3 as never }),
+    /^InvalidParameterError: StateMonitor neurons must be a list of neuron indices, e\.g\. \[0, 1, 2\], got 3$/,
+  );
+});
