@@ -233,14 +233,22 @@ export function refuseForeignModel(dir: string): void {
   const summaryPath = join(dir, "summary.json");
   const manifestPath = join(dir, "model", MANIFEST_FILE);
   if (!existsSync(summaryPath) || !existsSync(manifestPath)) return;
-  let recorded: unknown;
+  let doc: { model?: unknown };
   try {
-    recorded = (JSON.parse(readFileSync(summaryPath, "utf8")) as { model?: { manifestCrc32?: unknown } })
-      .model?.manifestCrc32;
+    doc = JSON.parse(readFileSync(summaryPath, "utf8")) as { model?: unknown };
   } catch {
     return;
   }
-  if (recorded === undefined) return;
+  if (doc === null || typeof doc !== "object" || !("model" in doc)) return;
+  // present but damaged is refused: it would otherwise let any model pass
+  const recorded = (doc.model as { manifestCrc32?: unknown } | null)?.manifestCrc32;
+  if (typeof recorded !== "string" || !/^[0-9a-f]{8}$/.test(recorded)) {
+    throw new FormatError(
+      `${summaryPath}: "model.manifestCrc32" must be 8 lower-case hex digits (the CRC-32 of model/model.json), ` +
+        `got ${JSON.stringify(doc.model)}; the file was edited or is damaged (train the run again)`,
+      { file: summaryPath },
+    );
+  }
   const found = crc32Hex(readFileSync(manifestPath));
   if (recorded !== found) {
     throw new FormatError(
