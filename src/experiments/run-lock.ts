@@ -14,7 +14,7 @@
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { InvalidParameterError } from "../core/errors.ts";
+import { InvalidParameterError, StateError } from "../core/errors.ts";
 import { ensureDirSync } from "../io/atomic.ts";
 
 /** The lock file's name inside a run directory (never part of a run: listings of a run skip it). */
@@ -50,6 +50,15 @@ function readLock(path: string): LockInfo | null {
     return { pid, command: typeof v.command === "string" ? v.command : "", started: String(v.started ?? "") };
   } catch {
     return { pid: 0, command: "", started: "" };
+  }
+}
+
+/** Whether `path` is a directory (false when it does not exist). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -129,7 +138,17 @@ export function lockRunDir(
         linkSync(tmp, path);
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 5) throw e;
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        if (attempt >= 5) {
+          if (created) rmdirQuiet(dir);
+          throw new StateError(
+            `cannot lock ${label}: ${path} ` +
+              (isDirectory(path)
+                ? "is a directory, not a spikeflow lock; remove it and run again"
+                : "is held or keeps changing; if no spikeflow command is using the directory, delete it"),
+            { file: path },
+          );
+        }
       }
       const other = readLock(path);
       if (other === null) continue; // released in between

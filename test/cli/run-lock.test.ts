@@ -206,3 +206,21 @@ test("lockRunDir: one holder at a time; release removes the lock and the directo
   assert.throws(() => refuseLockedRunDir(dir, "here"), /^InvalidParameterError: here is in use/);
   assert.equal(JSON.parse(readFileSync(path, "utf8")).pid, process.ppid, "the other lock is left alone");
 });
+
+test("a directory where the lock file belongs is named, not reported as a raw EEXIST", () => {
+  const dir = join(root, "dir-lock");
+  mkdirSync(join(dir, LOCK_FILE), { recursive: true });
+  assert.throws(
+    () => lockRunDir(dir, "plot", "the run directory " + dir),
+    (e: unknown) => {
+      assert.equal(
+        (e as Error).message,
+        `cannot lock the run directory ${dir}: ${join(dir, LOCK_FILE)} is a directory, not a spikeflow lock; ` +
+          "remove it and run again",
+      );
+      assert.equal((e as Error).name, "StateError");
+      return true;
+    },
+  );
+  assert.deepEqual(readdirSync(dir), [LOCK_FILE], "no temporary file is left");
+});
