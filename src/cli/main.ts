@@ -1136,8 +1136,7 @@ rnn
         if (o.json) {
           const written = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as object;
           process.stdout.write(JSON.stringify({ ...written, out }, null, 2) + "\n");
-        }
-        else {
+        } else {
           process.stdout.write(
             `${task}: ${s.success ? "met the stopping rule" : "did not meet the stopping rule"} after ${s.updates} trials ` +
               `(${s.wall_s.toFixed(1)} s, ${s.msPerUpdate.toFixed(2)} ms per update); ` +

@@ -183,6 +183,11 @@ async function readInputs(
     const t = decodeNpy(new Uint8Array(await readFile(path)), path);
     const size = imp.network.population(population).size;
     const steps = t.shape.length === 0 ? 1 : t.shape[0];
+    if (steps === 0) {
+      throw new InvalidParameterError(
+        `${path} has no rows (shape [${t.shape.join(", ")}]): a run needs at least one step of input`,
+      );
+    }
     const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
     if (per !== size && !(t.shape.length === 1 && size === 1)) {
       throw new ShapeMismatchError(
@@ -420,7 +425,11 @@ export function addNirCommands(program: Command): void {
           );
         }
         const inputs = await readInputs(imp, o.input ?? [], o.kind);
-        const r = runNir(imp, inputs, { steps: runSteps(inputs, o.steps) });
+        // the run inputs without the CLI's bookkeeping (the file each came from)
+        const given = Object.fromEntries(
+          Object.entries(inputs).map(([name, { data, steps, kind }]) => [name, { data, steps, kind }]),
+        );
+        const r = runNir(imp, given, { steps: runSteps(inputs, o.steps) });
         const report: Record<string, unknown> = {
           steps: r.steps,
           options: imp.options,

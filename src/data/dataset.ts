@@ -62,6 +62,11 @@ class ImageDataset implements Dataset {
  * images.length != labels.length * rows * cols and `InvalidParameterError` for a label >= numClasses.
  */
 export function createDataset(init: DatasetInit): Dataset {
+  requireKnownKeys(
+    "createDataset",
+    init,
+    optionKeys<DatasetInit>({ images: true, labels: true, rows: true, cols: true, numClasses: true }),
+  );
   requireInteger("rows", init.rows, 1);
   requireInteger("cols", init.cols, 1);
   requireInteger("numClasses", init.numClasses, 1);

@@ -87,6 +87,17 @@ export function loadMnist(opts: LoadMnistOptions): Dataset {
   if (opts.split !== "train" && opts.split !== "test") {
     throw new InvalidParameterError(`split must be "train" or "test", got ${JSON.stringify(opts.split)}`);
   }
+  if (opts.files !== undefined) {
+    requireKnownKeys("loadMnist files", opts.files, ["images", "labels"]);
+    for (const key of ["images", "labels"] as const) {
+      if (typeof opts.files[key] !== "string" || opts.files[key] === "") {
+        throw new InvalidParameterError(
+          `files.${key} must name the ${key} file in ${dir}, got ${JSON.stringify(opts.files[key])}; pass ` +
+            `files: { images: "...-images-idx3-ubyte", labels: "...-labels-idx1-ubyte" }`,
+        );
+      }
+    }
+  }
   const p = PREFIX[opts.split];
   const imagesPath = opts.files
     ? findFile(dir, [opts.files.images])

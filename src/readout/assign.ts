@@ -202,6 +202,7 @@ export class LabelAssigner {
   readonly assignments: Int32Array;
 
   constructor(numNeurons: number, numClasses: number, opts: { readonly alpha?: number } = {}) {
+    requireKnownKeys("LabelAssigner options", opts, ["alpha"]);
     this.numNeurons = requireInteger("numNeurons", numNeurons, 1);
     this.numClasses = requireInteger("numClasses", numClasses, 1);
     this.alpha = checkAlpha(opts.alpha ?? 1);

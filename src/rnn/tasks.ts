@@ -144,6 +144,7 @@ function pickSign(rng: Rng, forced: number | undefined): number {
 
 /** Draws one trial of `task` from `rng`. */
 export function generateTrial(task: TaskName, rng: Rng, overrides: TrialOverrides = {}): Trial {
+  requireKnownKeys("generateTrial overrides", overrides, ["go", "signs", "context", "offset"]);
   const spec = taskSpec(task);
   const T = spec.steps;
   const nIn = spec.inputs;

@@ -354,6 +354,12 @@ test("nir run refuses non-finite input, --steps beyond the input, and two inputs
     const none = run("--input", good, "--steps", "0");
     assert.equal(none.code, 2);
     assert.match(none.err, /--steps must be an integer >= 1 \(a run of no step has no output\), got "0"/);
+    const empty = run("--input", npy("empty.npy", []));
+    assert.equal(empty.code, 2);
+    assert.match(
+      empty.err,
+      /empty\.npy has no rows \(shape \[0, 1\]\): a run needs at least one step of input/,
+    );
     const twice = run("--input", good, "--input", npy("other.npy", [1, 1, 1, 1, 1]));
     assert.equal(twice.code, 2);
     assert.match(twice.err, /--input is given twice for Input node "input" \(.*good\.npy and .*other\.npy\)/);

@@ -439,3 +439,59 @@ test("data, readout, file and NIR entry points refuse unknown option keys too", 
     /^InvalidParameterError: exportNir options: unknown option "methd" \(did you mean method\?\)/,
   );
 });
+
+test("the remaining entry points refuse unknown keys: LabelAssigner, generateTrial, runNir, createDataset, loadMnist files", async () => {
+  const { LabelAssigner } = await import("../../src/readout/assign.ts");
+  const { generateTrial } = await import("../../src/rnn/tasks.ts");
+  const { createDataset } = await import("../../src/data/dataset.ts");
+  const { loadMnist } = await import("../../src/data/mnist.ts");
+  const { runNir } = await import("../../src/io/nir/run.ts");
+  const { importNir } = await import("../../src/io/nir/file.ts");
+
+  assertRefusesKey(
+    () => new LabelAssigner(4, 2, { alpa: 1 } as never),
+    "LabelAssigner options",
+    "alpa",
+    "alpha",
+  );
+  assertRefusesKey(
+    () => generateTrial("go-nogo", createRng(1, "t"), { Go: true } as never),
+    "generateTrial overrides",
+    "Go",
+    "go",
+  );
+  assertRefusesKey(
+    () =>
+      createDataset({
+        images: new Uint8Array(1),
+        labels: new Uint8Array(1),
+        rows: 1,
+        cols: 1,
+        numClasses: 2,
+        cuont: 1,
+      } as never),
+    "createDataset",
+    "cuont",
+    null,
+  );
+  assertRefusesKey(
+    () => loadMnist({ split: "test", files: { image: "a", labels: "b" } } as never),
+    "loadMnist files",
+    "image",
+    "images",
+  );
+  assert.throws(
+    () => loadMnist({ split: "test", files: { images: "", labels: "b" } }),
+    /^InvalidParameterError: files\.images must name the images file in .*, got ""/,
+  );
+  const fixture = new URL("../fixtures/nir/lif_norse.nir", import.meta.url).pathname;
+  const imp = await importNir(fixture, { dt_s: 1e-4 });
+  const input = { data: new Float32Array(3), steps: 3 };
+  assertRefusesKey(() => runNir(imp, { input }, { step: 2 } as never), "runNir options", "step", "steps");
+  assertRefusesKey(
+    () => runNir(imp, { input: { ...input, knd: "spikes" } as never }),
+    'runNir input "input"',
+    "knd",
+    "kind",
+  );
+});

@@ -12,6 +12,7 @@
  * many steps after its input an answer appears.
  */
 import { InvalidParameterError, ShapeMismatchError, requireInteger } from "../../core/errors.ts";
+import { requireKnownKeys } from "../../core/options.ts";
 import type { Drive, Population, Projection } from "../../network/types.ts";
 import { isSpikeSink } from "../../network/types.ts";
 import type { NirImport } from "./import.ts";
@@ -106,6 +107,10 @@ export function runNir(
   inputs: Readonly<Record<string, NirRunInput>>,
   opts: { readonly steps?: number } = {},
 ): NirRunResult {
+  requireKnownKeys("runNir options", opts, ["steps"]);
+  for (const [name, input] of Object.entries(inputs)) {
+    requireKnownKeys(`runNir input "${name}"`, input, ["data", "steps", "kind"]);
+  }
   const net = imp.network;
   for (const name of Object.keys(inputs)) inputPopulation(imp, name);
   const steps = opts.steps ?? Math.max(0, ...Object.values(inputs).map((x) => x.steps));
