@@ -28,8 +28,10 @@ export function makeProgress(opts: ProgressOptions): { fn: ProgressFn; stop: () 
   const every = opts.every ?? 5000;
   let phase = "";
   let bar: cliProgress.SingleBar | null = null;
-  // a phase's clock starts when the previous call returned (the first one's at creation): the first call of a
-  // phase comes after its first block of examples, so starting the clock there would count none of its time
+  // a phase's clock starts at its first call when that call reports nothing done yet (the test phase announces
+  // itself with done = 0, so its rate matches summary.json's, which leaves out the work between the phases);
+  // otherwise when the previous call returned (the first one's at creation): such a first call comes after
+  // the phase's first block of examples, so starting the clock there would count none of its time
   let t0 = now();
   let lastCall = t0;
   let base = 0;
@@ -43,8 +45,8 @@ export function makeProgress(opts: ProgressOptions): { fn: ProgressFn; stop: () 
     if (p.phase !== phase) {
       stop();
       phase = p.phase;
-      t0 = lastCall;
       base = opts.from?.[p.phase] ?? 0;
+      t0 = p.done <= base ? now() : lastCall;
       lastLogged = 0;
       if (tty) {
         bar = new cliProgress.SingleBar(

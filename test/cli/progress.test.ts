@@ -36,3 +36,25 @@ test("a new run counts from image 0, and --quiet prints nothing", () => {
   makeProgress({ quiet: true, ...clock }).fn({ done: 2000, total: 20000, phase: "train" });
   assert.deepEqual(lines, ["train: 2000/20000 images, 500 img/s, ETA 36 s, running accuracy -\n"]);
 });
+
+test("a phase that announces itself with nothing done starts its clock there: the work between phases is not its time", () => {
+  const lines: string[] = [];
+  let now_ms = 0;
+  const progress = makeProgress({
+    quiet: false,
+    every: 1000,
+    now: () => now_ms,
+    write: (l) => lines.push(l),
+  });
+  now_ms = 1000;
+  progress.fn({ done: 1000, total: 1000, phase: "train" });
+  // 3 s of readout fitting and saving, then the test phase starts (done = 0) and takes 2 s
+  now_ms = 4000;
+  progress.fn({ done: 0, total: 400, phase: "test" });
+  now_ms = 6000;
+  progress.fn({ done: 400, total: 400, phase: "test" });
+  assert.deepEqual(lines, [
+    "train: 1000/1000 images, 1000 img/s, ETA 0 s, running accuracy -\n",
+    "test: 400/400 images, 200 img/s, ETA 0 s\n",
+  ]);
+});
