@@ -51,8 +51,7 @@ import {
 import { type EvalPoint, RATE_TRAIN_DEFAULTS, nextStopUpdates, trainRateRnnSteps } from "../rnn/train.ts";
 import { type SynapseFilter, transferRateRnn } from "../rnn/transfer.ts";
 import { pauses, unlessAborted } from "./interrupt.ts";
-import { refuseForeignModel } from "./run-files.ts";
-import { crc32Hex } from "../io/crc32.ts";
+import { modelRecord, refuseForeignModel } from "./run-files.ts";
 
 /** Task names the CLI accepts: the library's, plus "context" for Mante's context-dependent integration. */
 export function resolveTask(name: string): TaskName {
@@ -232,13 +231,12 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
     msPerUpdate: (1000 * wall_s) / result.updates,
   };
   await saveModel(join(o.out, "model"), rateRnnModelInput(result.model, { task: o.task, seed: o.seed }));
-  // links summary.json to this model (run-files.ts refuseForeignModel)
-  const manifestCrc32 = crc32Hex(readFileSync(join(o.out, "model", "model.json")));
   writeJsonAtomicSync(join(o.out, "curve.json"), {
     curve: result.curve,
     trainLoss: Array.from(result.trainLoss),
   });
-  writeJsonAtomicSync(join(o.out, "summary.json"), { train: summary, model: { manifestCrc32 } });
+  // model: links summary.json to this model (run-files.ts refuseForeignModel)
+  writeJsonAtomicSync(join(o.out, "summary.json"), { train: summary, model: modelRecord(o.out) });
   return summary;
 }
 

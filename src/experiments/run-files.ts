@@ -152,7 +152,7 @@ export function readRunSummary(path: string, config: RunConfigFile): RunSummary 
   ]);
   if (doc.model !== undefined) {
     section(doc, "", "model", "the trained model's record, or absent", () => [
-      ["manifestCrc32", (v) => typeof v === "string" && /^[0-9a-f]{8}$/.test(v), "8 lower-case hex digits"],
+      ["manifestCrc32", isCrc32Hex, "8 lower-case hex digits"],
     ]);
   }
   if (doc.paper !== undefined) {
@@ -224,6 +224,14 @@ export function readTestSpikes(path: string, config: RunConfigFile): number[] {
   return (doc as unknown as TestSpikesFile).spikesPerTestExample;
 }
 
+/** A CRC-32 as crc32Hex writes it: 8 lower-case hex digits. */
+const isCrc32Hex = (v: unknown): v is string => typeof v === "string" && /^[0-9a-f]{8}$/.test(v);
+
+/** summary.json's record of the model a train command just wrote into `dir`/model (see refuseForeignModel). */
+export function modelRecord(dir: string): { readonly manifestCrc32: string } {
+  return { manifestCrc32: crc32Hex(readFileSync(join(dir, "model", MANIFEST_FILE))) };
+}
+
 /**
  * Refuses a run directory whose model/model.json is not the one its summary.json records (model.manifestCrc32):
  * a model copied in from another run, or edited. Runs without the record, or without summary.json, pass; a
@@ -242,7 +250,7 @@ export function refuseForeignModel(dir: string): void {
   if (doc === null || typeof doc !== "object" || !("model" in doc)) return;
   // present but damaged is refused: it would otherwise let any model pass
   const recorded = (doc.model as { manifestCrc32?: unknown } | null)?.manifestCrc32;
-  if (typeof recorded !== "string" || !/^[0-9a-f]{8}$/.test(recorded)) {
+  if (!isCrc32Hex(recorded)) {
     throw new FormatError(
       `${summaryPath}: "model.manifestCrc32" must be 8 lower-case hex digits (the CRC-32 of model/model.json), ` +
         `got ${JSON.stringify(doc.model)}; the file was edited or is damaged (train the run again)`,

@@ -25,7 +25,7 @@ import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
 import { crc32Hex } from "../io/crc32.ts";
 import { tensorToFloat64 } from "../io/dtype.ts";
-import { checkBlockMetrics, refuseForeignModel } from "./run-files.ts";
+import { checkBlockMetrics, modelRecord, refuseForeignModel } from "./run-files.ts";
 import { isObject } from "../io/json-file.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
 import {
@@ -352,12 +352,11 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
   const path = join(cdir, MANIFEST_FILE);
   const extra = parseModelManifest(readFileSync(path), path).extra as Record<string, unknown>;
   const { trainCount, updateInterval } = run.protocol;
+  const hint =
+    `the checkpoint was edited or comes from another run, so it cannot be resumed (delete ${dir} and train ` +
+    `the run again)`;
   const refuse = (field: string, why: string) =>
-    new FormatError(
-      `${path}: ${field} ${why}; the checkpoint was edited or comes from another run, so it cannot be ` +
-        `resumed (delete ${dir} and train the run again)`,
-      { file: path },
-    );
+    new FormatError(`${path}: ${field} ${why}; ${hint}`, { file: path });
   const next = extra.next;
   if (!Number.isInteger(next) || (next as number) < 1) {
     throw refuse("extra.next", `is ${JSON.stringify(next)}, not a count of training examples >= 1`);
@@ -393,7 +392,6 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
     );
   }
   // every block as metrics.jsonl's lines are checked, and at the run's block boundaries
-  const hint = `the checkpoint was edited or comes from another run, so it cannot be resumed (delete ${dir} and train the run again)`;
   metrics.forEach((m, k) => {
     const where = `${path}: extra.metrics[${k}]`;
     if (!isObject(m)) throw refuse(`extra.metrics[${k}]`, "is not a block of metrics (an object)");
@@ -407,15 +405,15 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
     }
   });
   // the learning state the resumed training starts from
-  const learningRate = (field: string) => {
+  const nonNegative = (field: string, what: string) => {
     const v = extra[field];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-      throw refuse(`extra.${field}`, `is ${JSON.stringify(v) ?? "missing"}, not a learning rate >= 0`);
+      throw refuse(`extra.${field}`, `is ${JSON.stringify(v) ?? "missing"}, not ${what} >= 0`);
     }
     return v;
   };
-  learningRate("nuPre");
-  const nuPost = learningRate("nuPost");
+  nonNegative("nuPre", "a learning rate");
+  const nuPost = nonNegative("nuPost", "a learning rate");
   const lastRate = (metrics.at(-1) as { nuPost?: unknown } | undefined)?.nuPost;
   if (lastRate !== undefined && lastRate !== nuPost) {
     throw refuse(
@@ -434,12 +432,8 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
         `take at least ${at * stepsPerExample} learning steps`,
     );
   }
-  for (const field of ["totalSpikes", "elapsed_s"]) {
-    const v = extra[field];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-      throw refuse(`extra.${field}`, `is ${JSON.stringify(v) ?? "missing"}, not a number >= 0`);
-    }
-  }
+  nonNegative("totalSpikes", "a number");
+  nonNegative("elapsed_s", "a number");
   const ngram = extra.ngram as { n?: unknown } | undefined;
   if (!isObject(ngram) || ngram.n !== run.protocol.ngramN) {
     throw refuse(
@@ -903,7 +897,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
     },
     // train.wall_s already holds the training of the processes before a resume (the checkpoint's elapsed_s)
     wall_s: (performance.now() - t0) / 1000 + (from?.elapsed_s ?? 0),
-    model: { manifestCrc32: crc32Hex(readFileSync(join(o.out, "model", MANIFEST_FILE))) },
+    model: modelRecord(o.out),
     versions: { spikeflow: version(), node: process.version },
     workers: testThreads(protocol.testCount, o.workers),
   };

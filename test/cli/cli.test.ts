@@ -17,16 +17,7 @@ import { fileURLToPath } from "node:url";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { defaultRunDir } from "../../src/cli/options.ts";
 import { encodeNpy } from "../../src/io/npy.ts";
-
-const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { BIN, cli } from "../helpers/cli.ts";
 
 test("bad option values are rejected with the option's name and the value", () => {
   const r = cli("train", "lcsnn", "--filters", "0");

@@ -433,20 +433,7 @@ test("rnn train without a terminal ends its progress with the last evaluation, e
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnn-progress-"));
   try {
     const out = join(dir, "run");
-    const r = cli(
-      "rnn",
-      "train",
-      "--task",
-      "go-nogo",
-      "--neurons",
-      "10",
-      "--max-trials",
-      "150",
-      "--seed",
-      "1",
-      "--out",
-      out,
-    );
+    const r = trainGoNogo10(out, 150, "--seed", "1");
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("train: "));
     // evaluations after trials 2 and 102; the first is printed at once, the last by the end of the run

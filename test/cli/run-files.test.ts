@@ -2,7 +2,6 @@
 // hand (model.json, config.json), and paths that are not what they seem (a file as --data, a dangling --out).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -19,16 +18,7 @@ import { join } from "node:path";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { finishedRun } from "../helpers/runs.ts";
 import { runUnsupervised } from "../../src/experiments/run.ts";
-
-const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cli } from "../helpers/cli.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spikeflow-runfiles-"));
 after(() => rmSync(root, { recursive: true, force: true }));

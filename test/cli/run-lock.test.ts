@@ -18,16 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finishedRun } from "../helpers/runs.ts";
 import { LOCK_FILE, lockRunDir, refuseLockedRunDir } from "../../src/experiments/run-lock.ts";
-
-const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, SPIKEFLOW_LOG: "silent" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cli } from "../helpers/cli.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spikeflow-lock-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -146,39 +137,29 @@ test("a lock left by a process that is gone is taken over, and removed when the 
 });
 
 test("a refused new run leaves no directory behind that its lock created; a refused one in an existing empty directory leaves it empty", () => {
+  // a training refused after its lock is taken: its --data does not exist
+  const refusedTrain = (out: string) =>
+    cli(
+      "train",
+      "lcsnn",
+      "--filters",
+      "2",
+      "--train",
+      "10",
+      "--test",
+      "5",
+      "--data",
+      join(root, "nope"),
+      "--out",
+      out,
+    );
   const out = join(root, "never");
-  const r = cli(
-    "train",
-    "lcsnn",
-    "--filters",
-    "2",
-    "--train",
-    "10",
-    "--test",
-    "5",
-    "--data",
-    join(root, "nope"),
-    "--out",
-    out,
-  );
+  const r = refusedTrain(out);
   assert.equal(r.code, 2, r.err);
   assert.ok(!existsSync(out), "the --out the lock created is removed again");
   const made = join(root, "made");
   mkdirSync(made);
-  const m = cli(
-    "train",
-    "lcsnn",
-    "--filters",
-    "2",
-    "--train",
-    "10",
-    "--test",
-    "5",
-    "--data",
-    join(root, "nope"),
-    "--out",
-    made,
-  );
+  const m = refusedTrain(made);
   assert.equal(m.code, 2, m.err);
   assert.deepEqual(readdirSync(made), []);
 });

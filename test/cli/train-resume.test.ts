@@ -5,7 +5,7 @@
 // test phase is still running when the signal arrives. `rnn train` and `rnn convert` stop the same way.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -20,15 +20,9 @@ import { join } from "node:path";
 import { finishedRun } from "../helpers/runs.ts";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { crc32Hex } from "../../src/io/crc32.ts";
+import { BIN, CLI_ENV, cli } from "../helpers/cli.ts";
 
-const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
-const ENV = { ...process.env, SPIKEFLOW_LOG: "silent" };
 const RUN = ["--filters", "2", "--train", "500", "--test", "10000", "--update-interval", "100"];
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: ENV });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /**
  * Runs the CLI, sends `signal` (SIGINT: Ctrl-C) once `ready` matches its stderr, and returns the exit code and
@@ -39,7 +33,10 @@ async function interrupted(
   ready: RegExp,
   signal: NodeJS.Signals = "SIGINT",
 ): Promise<{ code: number | null; err: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: CLI_ENV,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let err = "";
   let sent = false;
   const deadline = setTimeout(() => child.kill("SIGKILL"), 300_000);
