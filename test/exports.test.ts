@@ -17,6 +17,8 @@ test("the package name resolves the core, the folder entries and files under src
     "SpikeMonitor",
     "StateMonitor",
     "SpikeCounter",
+    "networkParameters",
+    "restoreNetworkParameters",
   ]) {
     assert.equal(typeof (core as Record<string, unknown>)[name], "function", `spikeflow exports ${name}`);
   }
@@ -24,6 +26,8 @@ test("the package name resolves the core, the folder entries and files under src
   assert.equal(typeof data.loadMnist, "function");
   const io = await import("spikeflow/io");
   assert.equal(typeof io.saveModel, "function");
+  assert.equal(typeof io.saveNetwork, "function");
+  assert.equal(typeof io.restoreNetwork, "function");
   const nir = await import("spikeflow/nir");
   assert.equal(typeof nir.importNir, "function");
   assert.equal(typeof nir.exportNir, "function");

@@ -39,3 +39,4 @@ export {
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, writeJsonAtomicSync } from "./atomic.ts";
 export type { LoadModelOptions } from "./model-file.ts";
 export { loadModel, saveModel } from "./model-file.ts";
+export { restoreNetwork, saveNetwork } from "./network-file.ts";

@@ -182,6 +182,14 @@ export class Network {
     return undefined;
   }
 
+  /**
+   * Throws StateError when called from inside a step (a drive, monitor or rule). Functions outside the class
+   * that change the network's state (`restoreNetworkParameters`) call it first.
+   */
+  requireIdle(what: string): void {
+    this.refuseWhileRunning(what);
+  }
+
   private refuseWhileRunning(what: string): void {
     if (this.running) {
       throw new StateError(

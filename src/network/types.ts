@@ -49,6 +49,27 @@ export interface Population {
   readonly stateNames: readonly string[];
   /** The live buffer of a state variable (length `size`). Throws `NotFoundError` for an unknown name. */
   state(name: string): Float32Array;
+  /**
+   * Optional: what the population has learned (AdaptiveLIF's thresholds), for `networkParameters`. Models
+   * without learned quantities leave it out.
+   */
+  learnedState?(): LearnedState;
+  /**
+   * Optional: throws a typed error when `state` (same names and lengths as `learnedState` returns, finite
+   * values) is still not one this population can take; `restoreNetworkParameters` asks before writing.
+   */
+  checkLearnedState?(state: LearnedState): void;
+  /** Restores what `learnedState` returned. */
+  restoreLearnedState?(state: LearnedState): void;
+}
+
+/**
+ * Learned state of a population or learning rule as saved by `networkParameters`: typed arrays go to the
+ * weights file, finite numbers to the manifest's JSON.
+ */
+export interface LearnedState {
+  readonly arrays: Readonly<Record<string, Float32Array | Float64Array>>;
+  readonly values: Readonly<Record<string, number>>;
 }
 
 /**
@@ -100,6 +121,18 @@ export interface Projection {
   afterRun?(learning: boolean): void;
   /** Back to the initial transient state (not the weights). */
   reset?(): void;
+  /**
+   * Optional: the buffers that hold the projection's parameters (weights, biases), by name, as live arrays.
+   * `networkParameters` saves them and `restoreNetworkParameters` fills them in place.
+   */
+  parameters?(): Readonly<Record<string, Float32Array | Float64Array>>;
+  /**
+   * Optional: connectivity fixed at construction (a sparse pattern) that restored parameters must belong to;
+   * saved beside the parameters and compared on restore.
+   */
+  structure?(): Readonly<Record<string, Int32Array>>;
+  /** Called after `restoreNetworkParameters` filled `parameters()` (to refresh derived values). */
+  parametersRestored?(): void;
 }
 
 /** A plasticity rule bound to one projection. */
@@ -114,6 +147,13 @@ export interface LearningRule {
   /** Called once at the end of every `Network.run` while learning (e.g. per-example normalisation). */
   afterRun?(): void;
   reset(): void;
+  /** Optional: learned numbers (STDP's current learning rates) for `networkParameters`. */
+  learnedValues?(): Readonly<Record<string, number>>;
+  /**
+   * Called by `restoreNetworkParameters` after the weights were replaced, with what `learnedValues` returned
+   * when the file was saved (`{}` for a rule without them).
+   */
+  restoreLearnedValues?(values: Readonly<Record<string, number>>): void;
 }
 
 /**

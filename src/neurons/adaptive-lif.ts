@@ -35,7 +35,7 @@
 import { InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
-import type { StepContext } from "../network/types.ts";
+import type { LearnedState, StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
 import { RefractoryList } from "./refractory.ts";
 import { deriveLif } from "./lif.ts";
@@ -351,6 +351,43 @@ export class AdaptiveLIF extends PopulationBase {
     }
     this.thetaFloor = floor;
     this.exposed = false;
+  }
+
+  /** The learned thresholds for `networkParameters`: the exact state of `exactThetaState`. */
+  learnedState(): LearnedState {
+    const s = this.exactThetaState();
+    return {
+      arrays: { thetaExact: s.thetaExact, thetaStamp: s.thetaStamp },
+      values: { learnClock: s.learnClock },
+    };
+  }
+
+  /** Refuses a clock that is not a whole number >= 0, or a stamp that is not a whole number in [0, clock]. */
+  checkLearnedState(state: LearnedState): void {
+    const clock = state.values.learnClock;
+    if (!Number.isSafeInteger(clock) || clock < 0) {
+      throw new InvalidParameterError(
+        `AdaptiveLIF learnClock ${String(clock)} is not a whole number >= 0 (it counts learning steps)`,
+      );
+    }
+    const stamps = state.arrays.thetaStamp;
+    for (let i = 0; i < stamps.length; i++) {
+      const t = stamps[i];
+      if (!Number.isInteger(t) || t < 0 || t > clock) {
+        throw new InvalidParameterError(
+          `AdaptiveLIF thetaStamp[${i}] = ${t} is not a learning step in [0, learnClock = ${clock}]`,
+        );
+      }
+    }
+  }
+
+  /** Restores what `learnedState` returned. */
+  restoreLearnedState(state: LearnedState): void {
+    this.restoreExactThetaState({
+      thetaExact: state.arrays.thetaExact,
+      thetaStamp: state.arrays.thetaStamp,
+      learnClock: state.values.learnClock,
+    });
   }
 
   /** Zeroes the learned thresholds. */

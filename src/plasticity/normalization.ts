@@ -53,6 +53,9 @@ export function normalizeIncoming(
   for (let j = 0; j < view.postSize; j++) normalizeNeuron(view, j, total, pre, widx, wMax, wMin);
 }
 
+/** A visitor that does nothing (drops a rule's changed-neuron list without allocating a closure). */
+const ignore = (): void => {};
+
 export class IncomingNormalization implements LearningRule {
   readonly name = "normalize-incoming";
   private readonly pre: Int32Array;
@@ -63,6 +66,16 @@ export class IncomingNormalization implements LearningRule {
   private readonly wMin: number;
   private allChanged = true;
   private readonly visit: (j: number) => void;
+  /** Post neurons already renormalised in this `afterRun` (several STDP rules may report the same one). */
+  private readonly seen: Uint8Array;
+  private readonly seenList: Int32Array;
+  private seenCount = 0;
+  private readonly visitOnce = (j: number): void => {
+    if (this.seen[j] !== 0) return;
+    this.seen[j] = 1;
+    this.seenList[this.seenCount++] = j;
+    this.visit(j);
+  };
 
   constructor(
     readonly projection: Projection,
@@ -96,6 +109,8 @@ export class IncomingNormalization implements LearningRule {
       }
     }
     this.visit = (j) => normalizeNeuron(this.view, j, this.total, this.pre, this.widx, this.wMax, this.wMin);
+    this.seen = new Uint8Array(this.view.postSize);
+    this.seenList = new Int32Array(this.view.postSize);
     projection.rules.push(this);
   }
 
@@ -112,23 +127,23 @@ export class IncomingNormalization implements LearningRule {
   }
 
   afterRun(): void {
-    const others = this.projection.rules.filter((r) => r !== this);
-    const tracked = others.every((r) => r instanceof Stdp);
+    const rules = this.projection.rules;
+    let tracked = true;
+    for (const r of rules) if (r !== this && !(r instanceof Stdp)) tracked = false;
     if (this.allChanged || !tracked) {
-      for (const r of others) if (r instanceof Stdp) r.takeChanged(() => {});
+      for (const r of rules) if (r instanceof Stdp) r.takeChanged(ignore);
       normalizeIncoming(this.view, this.total, this.pre, this.widx, this.wMax, this.wMin);
       this.allChanged = false;
       return;
     }
-    const seen = new Set<number>();
-    for (const r of others) {
-      (r as Stdp).takeChanged((j) => {
-        if (!seen.has(j)) {
-          seen.add(j);
-          this.visit(j);
-        }
-      });
-    }
+    for (const r of rules) if (r instanceof Stdp) r.takeChanged(this.visitOnce);
+    for (let k = 0; k < this.seenCount; k++) this.seen[this.seenList[k]] = 0;
+    this.seenCount = 0;
+  }
+
+  /** The weights were replaced (`restoreNetworkParameters`): the next pass renormalises every neuron. */
+  restoreLearnedValues(): void {
+    this.allChanged = true;
   }
 
   reset(): void {}

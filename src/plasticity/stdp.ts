@@ -203,6 +203,18 @@ export class Stdp implements LearningRule {
     this.preTrace.reset();
     this.postTrace.reset();
   }
+
+  /** The current learning rates, which schedules change (`scaleRates`). */
+  learnedValues(): Readonly<Record<string, number>> {
+    return { nuPre: this.nuPre, nuPost: this.nuPost };
+  }
+
+  /** Takes the saved learning rates; the changed-neuron list is forgotten (the weights were replaced). */
+  restoreLearnedValues(values: Readonly<Record<string, number>>): void {
+    this.nuPre = requireFinite("nuPre", values.nuPre);
+    this.nuPost = requireFinite("nuPost", values.nuPost);
+    this.takeChanged(() => {});
+  }
 }
 
 function clamp(x: number, lo: number, hi: number): number {

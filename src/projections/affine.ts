@@ -44,7 +44,7 @@ export class Affine extends WeightedProjection {
   readonly maxFanOut: number;
   /** Bias per post neuron, added every step. */
   readonly bias: Float32Array;
-  private readonly hasBias: boolean;
+  private hasBias: boolean;
 
   /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
   constructor(source: Population, target: Population, opts: AffineOptions) {
@@ -59,6 +59,14 @@ export class Affine extends WeightedProjection {
     this.maxFanIn = source.size;
     this.maxFanOut = target.size;
     this.bias = makeBias(target.size, opts.bias, "Affine");
+    this.hasBias = this.bias.some((b) => b !== 0);
+  }
+
+  override parameters(): Readonly<Record<string, Float32Array | Float64Array>> {
+    return { w: this.w, bias: this.bias };
+  }
+
+  parametersRestored(): void {
     this.hasBias = this.bias.some((b) => b !== 0);
   }
 

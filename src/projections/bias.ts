@@ -40,6 +40,11 @@ export class Bias implements Projection {
     this.bias = makeBias(target.size, opts.bias, "Bias");
   }
 
+  /** The bias, live (saved and restored by `networkParameters` / `restoreNetworkParameters`). */
+  parameters(): Readonly<Record<string, Float32Array>> {
+    return { bias: this.bias };
+  }
+
   deliver(): void {
     const out = this.target.port(this.port);
     const b = this.bias;

@@ -221,6 +221,11 @@ export abstract class WeightedProjection implements Projection, SynapseView {
     return this;
   }
 
+  /** The weights, live (saved and restored by `networkParameters` / `restoreNetworkParameters`). */
+  parameters(): Readonly<Record<string, Float32Array | Float64Array>> {
+    return { w: this.w };
+  }
+
   /** Clamps every weight into `bounds`; a no-op without bounds. */
   clampAll(): void {
     if (this.bounds !== undefined) clampWeights(this.w, this.bounds);

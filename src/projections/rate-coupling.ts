@@ -74,6 +74,16 @@ export class RateCoupling implements Projection {
     this.w = Float64Array.from(vals);
   }
 
+  /** The stored (nonzero) weights, live, in CSR order. */
+  parameters(): Readonly<Record<string, Float64Array>> {
+    return { w: this.w };
+  }
+
+  /** Which weights are stored: restored weights must have the same pattern. */
+  structure(): Readonly<Record<string, Int32Array>> {
+    return { rowPtr: this.rowPtr, colIdx: this.colIdx };
+  }
+
   deliver(): void {
     const out = this.target.port(this.port);
     const r = this.source.r_Hz;

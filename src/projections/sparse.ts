@@ -111,6 +111,11 @@ export class Sparse extends WeightedProjection {
     this.maxFanOut = maxRow;
   }
 
+  /** The sparsity pattern, which restored weights must belong to. */
+  structure(): Readonly<Record<string, Int32Array>> {
+    return { rowPtr: this.rowPtr, colIdx: this.colIdx };
+  }
+
   /** Number of synapses. */
   get nnz(): number {
     return this.colIdx.length;

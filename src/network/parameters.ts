@@ -1,0 +1,415 @@
+/**
+ * Saving what a hand-built network has learned, and restoring it into a network built by the same code: the
+ * counterpart of Brian2's `store`/`restore` and BindsNET's `Network.save`/`load` for spikeflow's networks.
+ *
+ *   const saved = networkParameters(net);            // a ModelInput: kind "network"
+ *   await saveModel("runs/my-net", saved);            // spikeflow/io (Node); or saveNetwork(dir, net)
+ *   ...
+ *   const net2 = buildMyNetwork();                   // the same code and options
+ *   restoreNetworkParameters(net2, await loadModel("runs/my-net", { expectKind: "network" }));
+ *
+ * What is saved (docs/network-files.md):
+ *   - every projection's parameters (`Projection.parameters()`: the weights of Dense, Sparse, OneToOne,
+ *     Local2d, Conv2d, the pooling layers and Affine, Affine's and Bias's bias, RateCoupling's weights), with
+ *     the connectivity a sparse projection was built with (`structure()`), which must match on restore;
+ *   - every population's learned state (`learnedState()`: AdaptiveLIF's adaptive thresholds, exactly);
+ *   - every learning rule's learned numbers (`learnedValues()`: STDP's current learning rates);
+ *   - the layout to check against: dt, each population's name, model and size, each projection's name, kind,
+ *     ends, port, parameter names and rule names, in the network's order.
+ * What is not saved: construction options (time constants, thresholds, bounds; they come from the code that
+ * builds the network), transient state (membrane potentials, synaptic currents, traces, random streams) and
+ * monitors. Restoring ends with `net.reset()`, so the network starts as a freshly built one that has the saved
+ * weights and learned state.
+ *
+ * Restoring checks everything before it writes anything: a file of another network, a changed size or
+ * sparsity pattern, a non-finite or out-of-bounds weight is a typed error and leaves the network untouched.
+ *
+ * Limitation: a network whose structure is not fully determined by its code (a Sparse projection drawn from
+ * an unseeded generator) can be restored only into the same pattern; the error names the projection. Rebuild
+ * it with a seed.
+ */
+import { FormatError, InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
+import type { Tensor } from "../io/dtype.ts";
+import type { JsonObject, ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
+import type { Network } from "./network.ts";
+import type { LearnedState, Projection } from "./types.ts";
+
+/** The model kind of a saved network (model.json's "kind"). */
+export const NETWORK_KIND = "network";
+
+type ParamArray = Float32Array | Float64Array;
+
+interface PopulationLayout {
+  readonly name: string;
+  readonly model: string;
+  readonly size: number;
+  /** Names of the learned-state arrays, in order. */
+  readonly learned: readonly string[];
+}
+
+interface ProjectionLayout {
+  readonly name: string;
+  readonly kind: string;
+  readonly source: string;
+  readonly target: string;
+  readonly port: string;
+  readonly parameters: readonly string[];
+  readonly structure: readonly string[];
+  readonly rules: readonly string[];
+}
+
+interface NetworkLayout {
+  readonly dt_ms: number;
+  readonly populations: readonly PopulationLayout[];
+  readonly projections: readonly ProjectionLayout[];
+}
+
+const popKey = (i: number, name: string): string => `population.${i}.${name}`;
+const paramKey = (i: number, name: string): string => `projection.${i}.${name}`;
+const structureKey = (i: number, name: string): string => `projection.${i}.structure.${name}`;
+
+function tensor(data: ParamArray | Int32Array): ModelTensorInput {
+  return { data: data.slice(), shape: [data.length] };
+}
+
+/** The network's name for a population object (projections hold objects, the layout names them). */
+function populationName(net: Network, pop: Projection["source"]): string {
+  for (const name of net.populationNames) if (net.population(name) === pop) return name;
+  // addProjection refuses a projection whose ends are not in the network, so this is unreachable
+  throw new InvalidParameterError(`a projection's population is not in the network`);
+}
+
+/** The current layout of `net` (what a saved file is compared with). */
+function layoutOf(net: Network): NetworkLayout {
+  const populations = net.populationNames.map((name) => {
+    const p = net.population(name);
+    return { name, model: p.model, size: p.size, learned: Object.keys(p.learnedState?.().arrays ?? {}) };
+  });
+  const projections = net.projectionNames.map((name) => {
+    const p = net.projection(name);
+    return {
+      name,
+      kind: p.kind,
+      source: populationName(net, p.source),
+      target: populationName(net, p.target),
+      port: p.port,
+      parameters: Object.keys(p.parameters?.() ?? {}),
+      structure: Object.keys(p.structure?.() ?? {}),
+      rules: p.rules.map((r) => r.name),
+    };
+  });
+  return { dt_ms: net.dt_ms, populations, projections };
+}
+
+/**
+ * Everything `net` has learned, with its layout, as a model for `saveModel` (kind "network"). The arrays are
+ * copies: the network can go on running while the model is written.
+ */
+export function networkParameters(net: Network): ModelInput {
+  net.requireIdle("networkParameters");
+  const layout = layoutOf(net);
+  const tensors: Record<string, ModelTensorInput> = {};
+  const popValues: (Record<string, number> | null)[] = [];
+  layout.populations.forEach((pl, i) => {
+    const learned = net.population(pl.name).learnedState?.();
+    popValues.push(learned ? { ...learned.values } : null);
+    for (const [name, a] of Object.entries(learned?.arrays ?? {})) tensors[popKey(i, name)] = tensor(a);
+  });
+  const ruleValues: Record<string, number>[][] = [];
+  layout.projections.forEach((pl, i) => {
+    const p = net.projection(pl.name);
+    for (const [name, a] of Object.entries(p.parameters?.() ?? {})) tensors[paramKey(i, name)] = tensor(a);
+    for (const [name, a] of Object.entries(p.structure?.() ?? {})) tensors[structureKey(i, name)] = tensor(a);
+    ruleValues.push(p.rules.map((r) => ({ ...(r.learnedValues?.() ?? {}) })));
+  });
+  return {
+    kind: NETWORK_KIND,
+    config: layout as unknown as Record<string, unknown>,
+    tensors,
+    extra: { populations: popValues, rules: ruleValues },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading a saved layout (model.json may be hand-edited: every field is checked and named)
+
+function fail(field: string, why: string): never {
+  throw new FormatError(`saved network: ${field} ${why}`, { field });
+}
+
+function objectAt(v: unknown, field: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(field, "must be an object");
+  return v as Record<string, unknown>;
+}
+
+function arrayAt(v: unknown, field: string): unknown[] {
+  if (!Array.isArray(v)) fail(field, "must be an array");
+  return v as unknown[];
+}
+
+function stringAt(v: unknown, field: string): string {
+  if (typeof v !== "string") fail(field, "must be a string");
+  return v as string;
+}
+
+function stringsAt(v: unknown, field: string): string[] {
+  return arrayAt(v, field).map((s, k) => stringAt(s, `${field}[${k}]`));
+}
+
+function numberAt(v: unknown, field: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) fail(field, "must be a finite number");
+  return v as number;
+}
+
+function numbersRecordAt(v: unknown, field: string): Record<string, number> {
+  const o = objectAt(v, field);
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = numberAt(x, `${field}.${k}`);
+  return out;
+}
+
+function readLayout(config: JsonObject): NetworkLayout {
+  const dt_ms = numberAt(config.dt_ms, "config.dt_ms");
+  const populations = arrayAt(config.populations, "config.populations").map((v, i) => {
+    const f = `config.populations[${i}]`;
+    const o = objectAt(v, f);
+    const size = numberAt(o.size, `${f}.size`);
+    if (!Number.isInteger(size) || size < 0) fail(`${f}.size`, "must be a whole number >= 0");
+    return {
+      name: stringAt(o.name, `${f}.name`),
+      model: stringAt(o.model, `${f}.model`),
+      size,
+      learned: stringsAt(o.learned, `${f}.learned`),
+    };
+  });
+  const projections = arrayAt(config.projections, "config.projections").map((v, i) => {
+    const f = `config.projections[${i}]`;
+    const o = objectAt(v, f);
+    return {
+      name: stringAt(o.name, `${f}.name`),
+      kind: stringAt(o.kind, `${f}.kind`),
+      source: stringAt(o.source, `${f}.source`),
+      target: stringAt(o.target, `${f}.target`),
+      port: stringAt(o.port, `${f}.port`),
+      parameters: stringsAt(o.parameters, `${f}.parameters`),
+      structure: stringsAt(o.structure, `${f}.structure`),
+      rules: stringsAt(o.rules, `${f}.rules`),
+    };
+  });
+  return { dt_ms, populations, projections };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Comparing and restoring
+
+const REBUILD = "build the network with the same code and options as the one that was saved";
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, k) => x === b[k]);
+}
+
+function describePop(p: PopulationLayout): string {
+  return `"${p.name}" (${p.model}, ${p.size} neurons)`;
+}
+
+function describeProj(p: ProjectionLayout): string {
+  return `"${p.name}" (${p.kind}, ${p.source} -> ${p.target}:${p.port})`;
+}
+
+/** Throws unless the saved layout is the network's own. */
+function requireSameLayout(saved: NetworkLayout, live: NetworkLayout): void {
+  if (saved.dt_ms !== live.dt_ms) {
+    throw new InvalidParameterError(
+      `the saved network steps at dt = ${saved.dt_ms} ms, this one at ${live.dt_ms} ms; ${REBUILD}`,
+    );
+  }
+  const names = (ps: readonly { name: string }[]): string =>
+    ps.map((p) => `"${p.name}"`).join(", ") || "none";
+  if (saved.populations.length !== live.populations.length) {
+    throw new InvalidParameterError(
+      `the saved network has ${saved.populations.length} populations (${names(saved.populations)}), this one ` +
+        `${live.populations.length} (${names(live.populations)}); ${REBUILD}`,
+    );
+  }
+  saved.populations.forEach((s, i) => {
+    const l = live.populations[i];
+    if (s.name !== l.name || s.model !== l.model) {
+      throw new InvalidParameterError(
+        `population ${i + 1} is ${describePop(s)} in the saved network but ${describePop(l)} here; ${REBUILD}`,
+      );
+    }
+    if (s.size !== l.size) {
+      throw new ShapeMismatchError(
+        `population "${s.name}" has ${s.size} neurons in the saved network but ${l.size} here; ${REBUILD}`,
+        { population: s.name, saved: s.size, size: l.size },
+      );
+    }
+    if (!sameList(s.learned, l.learned)) {
+      throw new InvalidParameterError(
+        `population "${s.name}" saved learned state [${s.learned.join(", ")}] but takes ` +
+          `[${l.learned.join(", ")}]; ${REBUILD}`,
+      );
+    }
+  });
+  if (saved.projections.length !== live.projections.length) {
+    throw new InvalidParameterError(
+      `the saved network has ${saved.projections.length} projections (${names(saved.projections)}), this one ` +
+        `${live.projections.length} (${names(live.projections)}); ${REBUILD}`,
+    );
+  }
+  saved.projections.forEach((s, i) => {
+    const l = live.projections[i];
+    if (
+      s.name !== l.name ||
+      s.kind !== l.kind ||
+      s.source !== l.source ||
+      s.target !== l.target ||
+      s.port !== l.port
+    ) {
+      throw new InvalidParameterError(
+        `projection ${i + 1} is ${describeProj(s)} in the saved network but ${describeProj(l)} here; ${REBUILD}`,
+      );
+    }
+    if (!sameList(s.parameters, l.parameters) || !sameList(s.structure, l.structure)) {
+      throw new InvalidParameterError(
+        `projection "${s.name}" saved parameters [${[...s.parameters, ...s.structure].join(", ")}] but has ` +
+          `[${[...l.parameters, ...l.structure].join(", ")}]; ${REBUILD}`,
+      );
+    }
+    if (!sameList(s.rules, l.rules)) {
+      throw new InvalidParameterError(
+        `projection "${s.name}" had learning rules [${s.rules.join(", ")}] when saved but has ` +
+          `[${l.rules.join(", ")}]; attach the same rules, in the same order, before restoring`,
+      );
+    }
+  });
+}
+
+/** The saved tensor `key`, checked to fit `live` (same dtype and length); `what` names it in errors. */
+function savedArray(saved: SavedModel, key: string, live: ParamArray | Int32Array, what: string): Tensor {
+  const t = saved.tensors[key];
+  if (t === undefined) fail(`tensor "${key}"`, `(${what}) is missing from the weights file`);
+  const dtype = live instanceof Float64Array ? "F64" : live instanceof Float32Array ? "F32" : "I32";
+  if (t.dtype !== dtype) fail(`tensor "${key}"`, `(${what}) is ${t.dtype}; it must be ${dtype}`);
+  if (t.data.length !== live.length) {
+    throw new ShapeMismatchError(
+      `${what} has ${t.data.length} values in the saved network but ${live.length} here; ${REBUILD}`,
+      { tensor: key, saved: t.data.length, size: live.length },
+    );
+  }
+  return t;
+}
+
+function requireFiniteArray(data: ArrayLike<number>, what: string): void {
+  for (let k = 0; k < data.length; k++) {
+    if (!Number.isFinite(data[k])) {
+      throw new InvalidParameterError(
+        `${what}[${k}] is ${data[k]} in the saved network; weights must be finite`,
+      );
+    }
+  }
+}
+
+interface PendingWrite {
+  readonly into: ParamArray;
+  readonly from: ParamArray;
+}
+
+/**
+ * Puts the weights and learned state of a saved network (from `networkParameters`, or `loadModel` of a
+ * directory `saveNetwork` wrote) into `net`, which must have been built the same way: same dt, populations
+ * (name, model, size) and projections (name, kind, ends, port, rules) in the same order, same sparse
+ * patterns. Everything is checked first; on any mismatch nothing is changed. Ends with `net.reset()`.
+ */
+export function restoreNetworkParameters(net: Network, saved: SavedModel): void {
+  net.requireIdle("restoreNetworkParameters");
+  if (saved.kind !== NETWORK_KIND) {
+    throw new InvalidParameterError(
+      `this is a "${saved.kind}" model, not a saved network ("${NETWORK_KIND}"); load it with the loader of ` +
+        `its kind`,
+    );
+  }
+  const layout = readLayout(saved.config);
+  const live = layoutOf(net);
+  requireSameLayout(layout, live);
+
+  const extra = objectAt(saved.extra, "extra");
+  const popValues = arrayAt(extra.populations, "extra.populations");
+  const ruleValues = arrayAt(extra.rules, "extra.rules");
+  if (popValues.length !== layout.populations.length)
+    fail("extra.populations", "has one entry per population");
+  if (ruleValues.length !== layout.projections.length) fail("extra.rules", "has one list per projection");
+
+  const writes: PendingWrite[] = [];
+  const learned: { restore: (s: LearnedState) => void; state: LearnedState }[] = [];
+  const rules: { restore: (v: Record<string, number>) => void; values: Record<string, number> }[] = [];
+
+  layout.populations.forEach((pl, i) => {
+    const pop = net.population(pl.name);
+    const current = pop.learnedState?.();
+    if (current === undefined) return;
+    const values = numbersRecordAt(popValues[i], `extra.populations[${i}]`);
+    if (!sameList(Object.keys(values), Object.keys(current.values))) {
+      fail(`extra.populations[${i}]`, `must hold [${Object.keys(current.values).join(", ")}]`);
+    }
+    const arrays: Record<string, ParamArray> = {};
+    for (const [name, a] of Object.entries(current.arrays)) {
+      const t = savedArray(saved, popKey(i, name), a, `population "${pl.name}" ${name}`);
+      requireFiniteArray(t.data as ParamArray, `population "${pl.name}" ${name}`);
+      arrays[name] = t.data as ParamArray;
+    }
+    const state = { arrays, values };
+    pop.checkLearnedState?.(state);
+    learned.push({ restore: (s) => pop.restoreLearnedState?.(s), state });
+  });
+
+  layout.projections.forEach((pl, i) => {
+    const p = net.projection(pl.name);
+    for (const [name, a] of Object.entries(p.structure?.() ?? {})) {
+      const t = savedArray(saved, structureKey(i, name), a, `projection "${pl.name}" ${name}`);
+      for (let k = 0; k < a.length; k++) {
+        if (t.data[k] !== a[k]) {
+          throw new InvalidParameterError(
+            `projection "${pl.name}" was saved with another connectivity (${name}[${k}] is ${t.data[k]} in ` +
+              `the file, ${a[k]} here); build it with the same pattern (the same seed for a random one)`,
+          );
+        }
+      }
+    }
+    for (const [name, a] of Object.entries(p.parameters?.() ?? {})) {
+      const what = `projection "${pl.name}" ${name}`;
+      const t = savedArray(saved, paramKey(i, name), a, what);
+      const data = t.data as ParamArray;
+      requireFiniteArray(data, what);
+      if (name === "w" && p.bounds !== undefined) {
+        const { wMin, wMax } = p.bounds;
+        for (let k = 0; k < data.length; k++) {
+          if (data[k] < wMin || data[k] > wMax) {
+            throw new InvalidParameterError(
+              `${what}[${k}] = ${data[k]} in the saved network lies outside this projection's bounds ` +
+                `[${wMin}, ${wMax}]; ${REBUILD}`,
+            );
+          }
+        }
+      }
+      writes.push({ into: a, from: data });
+    }
+    const saveds = arrayAt(ruleValues[i], `extra.rules[${i}]`);
+    if (saveds.length !== p.rules.length) fail(`extra.rules[${i}]`, "has one entry per learning rule");
+    p.rules.forEach((r, k) => {
+      const values = numbersRecordAt(saveds[k], `extra.rules[${i}][${k}]`);
+      const expected = Object.keys(r.learnedValues?.() ?? {});
+      if (!sameList(Object.keys(values), expected)) {
+        fail(`extra.rules[${i}][${k}]`, `must hold [${expected.join(", ")}] (rule "${r.name}")`);
+      }
+      if (r.restoreLearnedValues) rules.push({ restore: (v) => r.restoreLearnedValues?.(v), values });
+    });
+  });
+
+  // every check passed: write
+  for (const { into, from } of writes) into.set(from);
+  for (const name of net.projectionNames) net.projection(name).parametersRestored?.();
+  for (const { restore, state } of learned) restore(state);
+  for (const { restore, values } of rules) restore(values);
+  net.reset();
+}

@@ -1,0 +1,268 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRng } from "../../src/core/rng.ts";
+import { FormatError, InvalidParameterError, ShapeMismatchError, StateError } from "../../src/core/errors.ts";
+import { Network } from "../../src/network/network.ts";
+import { SpikeMonitor } from "../../src/network/monitors.ts";
+import { networkParameters, restoreNetworkParameters } from "../../src/network/parameters.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
+import { LIF } from "../../src/neurons/lif.ts";
+import { Dense } from "../../src/projections/dense.ts";
+import { Sparse } from "../../src/projections/sparse.ts";
+import { Affine } from "../../src/projections/affine.ts";
+import { Bias } from "../../src/projections/bias.ts";
+import { LateralInhibition } from "../../src/projections/lateral-inhibition.ts";
+import { postPre } from "../../src/plasticity/stdp.ts";
+import { IncomingNormalization } from "../../src/plasticity/normalization.ts";
+import { poisson } from "../../src/encoding/poisson.ts";
+import { decodeModel, encodeModel } from "../../src/io/model-codec.ts";
+import type { SavedModel } from "../../src/io/model-codec.ts";
+import { loadModel } from "../../src/io/model-file.ts";
+import { restoreNetwork, saveNetwork } from "../../src/io/network-file.ts";
+
+interface Options {
+  readonly hidden?: number;
+  readonly sparseSeed?: number;
+  readonly rules?: boolean;
+  readonly dt_ms?: number;
+  readonly affineBias?: number;
+}
+
+/** A small plastic network with every parameter kind: dense STDP + normalisation into theta neurons, a
+ * seeded sparse projection, an affine layer with a bias, a Bias, lateral inhibition. Seeds fixed. */
+function build(o: Options = {}) {
+  const dt = o.dt_ms ?? 1;
+  const hidden = o.hidden ?? 12;
+  const net = new Network({ dt_ms: dt });
+  const x = net.addPopulation("X", new Input(20));
+  const y = net.addPopulation("Y", new AdaptiveLIF(hidden, dt, { thetaPlus_mV: 0.5, tauTheta_ms: 500 }));
+  const z = net.addPopulation("Z", new LIF(5, dt));
+  const dense = net.addProjection(
+    "X->Y",
+    new Dense(x, y, {
+      bounds: { wMin: 0, wMax: 1 },
+      init: { kind: "uniform", lo: 0, hi: 1, rng: createRng(1, "w") },
+    }),
+  );
+  if (o.rules ?? true) {
+    const stdp = postPre(dense, dt, { nuPre: 0.01, nuPost: 0.05 });
+    stdp.scaleRates(0.5); // a schedule moved the rates: they are learned state
+    new IncomingNormalization(dense, 6);
+  }
+  net.addProjection(
+    "Y->Z",
+    Sparse.random(y, z, { p: 0.5, weight: 3, rng: createRng(o.sparseSeed ?? 2, "c") }),
+  );
+  net.addProjection(
+    "X->Z",
+    new Affine(x, z, {
+      init: { kind: "uniform", lo: 0, hi: 0.5, rng: createRng(3, "a") },
+      bias: o.affineBias ?? 0.1,
+    }),
+  );
+  net.addProjection("bias Z", new Bias(z, { bias: 0.2 }));
+  net.addProjection("Y->Y", new LateralInhibition(y, { groupSize: hidden, strength_mV: 2 }));
+  const spikes = net.addMonitor(new SpikeMonitor(y));
+  const zSpikes = net.addMonitor(new SpikeMonitor(z));
+  return { net, x, y, z, dense, spikes, zSpikes };
+}
+
+const drive = (seed: number, steps: number) =>
+  poisson(new Float32Array(20).fill(80), { steps, dt_ms: 1, rng: createRng(seed, "in") });
+
+/** Runs `steps` of input `seed` and returns what the network did and learned. */
+function trace(m: ReturnType<typeof build>, seed: number, steps: number) {
+  m.net.run({ X: drive(seed, steps) }, steps);
+  return {
+    y: `${Array.from(m.spikes.steps)}|${Array.from(m.spikes.neurons)}`,
+    z: `${Array.from(m.zSpikes.steps)}|${Array.from(m.zSpikes.neurons)}`,
+    w: Array.from(m.dense.w),
+    theta: Array.from(m.y.theta_mV),
+  };
+}
+
+function trained() {
+  const m = build();
+  m.net.run({ X: drive(7, 300) }, 300);
+  (m.net.projection("X->Y").rules[0] as ReturnType<typeof postPre>).scaleRates(0.1);
+  // change every other parameter kind too, as a user or a training loop could
+  const affine = m.net.projection<Affine>("X->Z");
+  affine.w[3] = 0.45;
+  affine.bias[1] = -0.3;
+  m.net.projection<Bias>("bias Z").bias[0] = 0.7;
+  m.net.projection<Sparse>("Y->Z").w[0] = 1.5;
+  return m;
+}
+
+const roundTrip = (saved: ReturnType<typeof networkParameters>): SavedModel => {
+  const encoded = encodeModel(saved);
+  return decodeModel(encoded.manifest, encoded.files as Record<string, Uint8Array>, "memory");
+};
+
+test("a restored network runs exactly as the saved one, learning on and off", () => {
+  const a = trained();
+  assert.ok(
+    a.y.theta_mV.some((t) => t > 0),
+    "the test network learned thresholds",
+  );
+  const saved = roundTrip(networkParameters(a.net));
+
+  const b = build();
+  // the affine bias is a parameter, not part of the layout: a network built with none takes the saved one
+  const c = build({ affineBias: 0 });
+  const fresh = build();
+  restoreNetworkParameters(b.net, saved);
+  restoreNetworkParameters(c.net, saved);
+  a.net.reset();
+  for (const learning of [false, true]) {
+    a.net.learning = b.net.learning = c.net.learning = fresh.net.learning = learning;
+    const ta = trace(a, 11, 200);
+    const tb = trace(b, 11, 200);
+    const tc = trace(c, 11, 200);
+    const tf = trace(fresh, 11, 200);
+    assert.deepEqual(tb, ta, `learning ${learning}: the restored network behaves exactly as the saved one`);
+    assert.deepEqual(tc, ta, `learning ${learning}: also when it was built with another affine bias`);
+    assert.notDeepEqual(tf, ta, "a network without the saved parameters behaves differently");
+    for (const m of [a, b, c, fresh]) m.net.reset();
+  }
+  const stdp = b.net.projection("X->Y").rules[0] as ReturnType<typeof postPre>;
+  assert.equal(stdp.nuPre, 0.01 * 0.5 * 0.1, "the scheduled learning rate is restored");
+  assert.equal(b.net.projection<Affine>("X->Z").bias[1], Math.fround(-0.3));
+  assert.equal(b.net.projection<Bias>("bias Z").bias[0], Math.fround(0.7));
+});
+
+test("saveNetwork and restoreNetwork go through a model directory", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-net-"));
+  try {
+    const a = trained();
+    const manifest = await saveNetwork(join(dir, "net"), a.net);
+    assert.equal(manifest.kind, "network");
+    assert.ok("projection.0.w" in manifest.tensors && "population.1.thetaExact" in manifest.tensors);
+    assert.ok("projection.1.structure.colIdx" in manifest.tensors, "the sparse pattern is saved");
+    const b = build();
+    await restoreNetwork(join(dir, "net"), b.net);
+    assert.deepEqual(Array.from(b.dense.w), Array.from(a.dense.w));
+    assert.deepEqual(Array.from(b.y.theta_mV), Array.from(a.y.theta_mV));
+    // a model of another kind is refused by name
+    const other = JSON.parse(readFileSync(join(dir, "net", "model.json"), "utf8"));
+    other.kind = "lcsnn";
+    writeFileSync(join(dir, "net", "model.json"), JSON.stringify(other));
+    await assert.rejects(restoreNetwork(join(dir, "net"), build().net), FormatError);
+    const loaded = await loadModel(join(dir, "net"));
+    assert.throws(() => restoreNetworkParameters(build().net, loaded), /"lcsnn" model, not a saved network/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Asserts that restoring `saved` into a network built with `o` throws `error` and changes nothing. */
+function refused(saved: SavedModel, o: Options, error: RegExp, type: new (...a: never[]) => Error) {
+  const m = build(o);
+  const before = Array.from(m.dense.w);
+  const thetaBefore = Array.from(m.y.theta_mV);
+  assert.throws(
+    () => restoreNetworkParameters(m.net, saved),
+    (e: Error) => {
+      assert.ok(e instanceof type, `${e.constructor.name}: ${e.message}`);
+      assert.match(e.message, error);
+      return true;
+    },
+  );
+  assert.deepEqual(Array.from(m.dense.w), before, "nothing was written");
+  assert.deepEqual(Array.from(m.y.theta_mV), thetaBefore);
+}
+
+test("a network built otherwise is refused with the difference named, and left unchanged", () => {
+  const saved = roundTrip(networkParameters(trained().net));
+  refused(
+    saved,
+    { hidden: 13 },
+    /population "Y" has 12 neurons in the saved network but 13 here/,
+    ShapeMismatchError,
+  );
+  refused(
+    saved,
+    { sparseSeed: 9 },
+    /projection "Y->Z" was saved with another connectivity/,
+    InvalidParameterError,
+  );
+  refused(
+    saved,
+    { rules: false },
+    /had learning rules \[stdp-post-pre, normalize-incoming\] when saved but has \[\]/,
+    InvalidParameterError,
+  );
+  refused(saved, { dt_ms: 0.5 }, /dt = 1 ms, this one at 0.5 ms/, InvalidParameterError);
+});
+
+test("damaged saved values are refused before anything is written", () => {
+  const good = networkParameters(trained().net);
+  // a hand-edited file: the JSON parts are plain data, reached without the types
+  type Editable = {
+    config: { populations: Record<string, unknown>[] };
+    tensors: Record<string, { data: Float32Array | Float64Array }>;
+    extra: { populations: Record<string, number>[]; rules: Record<string, number>[][] };
+  };
+  const edit = (f: (s: Editable) => void): SavedModel => {
+    const s = structuredClone(roundTrip(good));
+    f(s as unknown as Editable);
+    return s;
+  };
+  refused(
+    edit((s) => (s.tensors["projection.0.w"].data[5] = 1.5)),
+    {},
+    /projection "X->Y" w\[5\] = 1.5 in the saved network lies outside this projection's bounds \[0, 1\]/,
+    InvalidParameterError,
+  );
+  refused(
+    edit((s) => (s.tensors["projection.2.bias"].data[0] = NaN)),
+    {},
+    /projection "X->Z" bias\[0\] is NaN in the saved network/,
+    InvalidParameterError,
+  );
+  refused(
+    edit((s) => delete s.tensors["population.1.thetaStamp"]),
+    {},
+    /tensor "population.1.thetaStamp" \(population "Y" thetaStamp\) is missing/,
+    FormatError,
+  );
+  refused(
+    edit((s) => (s.extra.populations[1].learnClock = -1)),
+    {},
+    /learnClock -1 is not a whole number >= 0/,
+    InvalidParameterError,
+  );
+  refused(
+    edit((s) => delete s.extra.rules[0][0].nuPost),
+    {},
+    /extra.rules\[0\]\[0\] must hold \[nuPre, nuPost\] \(rule "stdp-post-pre"\)/,
+    FormatError,
+  );
+  refused(
+    edit((s) => (s.config.populations[2].size = "5")),
+    {},
+    /config.populations\[2\].size must be a finite number/,
+    FormatError,
+  );
+});
+
+test("restoring from inside a step is refused", () => {
+  const saved = roundTrip(networkParameters(trained().net));
+  const m = build();
+  m.net.addMonitor({
+    record: () => restoreNetworkParameters(m.net, saved),
+    reset: () => {},
+  });
+  assert.throws(
+    () => m.net.run({}, 1),
+    (e: Error) => {
+      assert.ok(e instanceof StateError);
+      assert.match(e.message, /restoreNetworkParameters was called while the network is running/);
+      return true;
+    },
+  );
+});
