@@ -133,6 +133,15 @@ function summary(imp: NirImport): Record<string, unknown> {
   };
 }
 
+/**
+ * Takes the lock of a new --out directory (created now; released, and removed if still empty, when the
+ * command ends), then checks again that no other command wrote into it between the first check and the lock.
+ */
+function lockOut(out: string, command: string): void {
+  lockRunDir(out, command, `--out ${out}`, { create: true, alt: " or pick another --out" });
+  refuseNonEmptyOut(out);
+}
+
 /** Every weight and bias of the network, under "<projection>.weight" / ".bias" (engine layout). */
 function tensorsOf(imp: NirImport): Record<string, ModelTensorInput> {
   const out: Record<string, ModelTensorInput> = {};
@@ -343,6 +352,7 @@ export function addNirCommands(program: Command): void {
     .option("--quiet", QUIET_HELP)
     .action(async (file: string, o: ImportOpts & { out: string; json?: boolean }) => {
       refuseNonEmptyOut(o.out);
+      lockOut(o.out, "nir import");
       const imp = await doImport(file, o);
       ensureDirSync(o.out);
       await saveModel(o.out, {
@@ -417,7 +427,10 @@ export function addNirCommands(program: Command): void {
           if (unset("method") && options.method !== undefined) o.method = options.method;
           if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;
         }
-        if (o.out !== undefined) refuseNonEmptyOut(o.out);
+        if (o.out !== undefined) {
+          refuseNonEmptyOut(o.out);
+          lockOut(o.out, "nir run");
+        }
         const imp = await doImport(path, o);
         if ((o.input ?? []).length === 0 && o.steps === undefined) {
           throw new InvalidParameterError(

@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { finishedRun } from "../helpers/runs.ts";
 import { LOCK_FILE, lockRunDir, refuseLockedRunDir } from "../../src/experiments/run-lock.ts";
 import { cli } from "../helpers/cli.ts";
@@ -77,14 +78,17 @@ test("eval, plot, report and nir export refuse a run directory another command h
   }
 });
 
-test("train --out and rnn train --out refuse a directory another command holds, before the start line, and offer another --out", () => {
+test("train, rnn train, nir import and nir run refuse an --out another command holds, before any work, and offer another --out", () => {
   const out = join(root, "busy");
   mkdirSync(out);
   const lock = holdLock(out, process.pid, "train lcsnn");
+  const nir = fileURLToPath(new URL("../fixtures/nir/lif_norse.nir", import.meta.url));
   try {
     for (const args of [
       ["train", "lcsnn", "--filters", "2", "--train", "10", "--test", "5", "--out", out],
       ["rnn", "train", "--task", "go-nogo", "--neurons", "10", "--max-trials", "2", "--out", out],
+      ["nir", "import", nir, "--dt", "1e-4", "--out", out],
+      ["nir", "run", nir, "--dt", "1e-4", "--steps", "5", "--out", out],
     ]) {
       const r = cli(...args);
       assert.equal(r.code, 2, r.err);
@@ -134,6 +138,21 @@ test("a lock left by a process that is gone is taken over, and removed when the 
   assert.equal(n.code, 0, n.err);
   assert.ok(existsSync(join(out, "summary.json")));
   assert.ok(!existsSync(join(out, LOCK_FILE)));
+  // nir import and nir run --out lock their directory too: a stale lock there is taken over and removed
+  const nir = fileURLToPath(new URL("../fixtures/nir/lif_norse.nir", import.meta.url));
+  for (const [command, written] of [
+    ["import", "model.json"],
+    ["run", "run.json"],
+  ] as const) {
+    const dir = join(root, `stale-nir-${command}`);
+    mkdirSync(dir);
+    holdLock(dir, deadPid(), "train lcsnn");
+    const extra = command === "run" ? ["--steps", "5"] : [];
+    const m = cli("nir", command, nir, "--dt", "1e-4", ...extra, "--out", dir, "--quiet");
+    assert.equal(m.code, 0, m.err);
+    assert.ok(existsSync(join(dir, written)));
+    assert.ok(!existsSync(join(dir, LOCK_FILE)), `nir ${command} removed the lock it took over`);
+  }
 });
 
 test("a refused new run leaves no directory behind that its lock created; a refused one in an existing empty directory leaves it empty", () => {
