@@ -16,7 +16,8 @@
  * conversions["<task>"] or conversions["<task> (sender)"]), --taus MIN:MAX (trained decay range in ms for every
  * part; defaults per task above; a range other than 20-50 is recorded under "<task> (tau MIN-MAX ms)"),
  * --units N (network size of every part instead of the defaults above; recorded under "<task> (N n)"),
- * --seeds A:B (only these network seeds; default all),
+ * --seeds A:B (only these network seeds; default all), --scales GRID (the searched s, default the paper's
+ * 20:75:5; another grid is recorded under "<task> (s GRID)"),
  * --out FILE, --fresh.
  * Several processes may share one --out file (e.g. --seeds 1:5 and --seeds 6:10 side by side, so that one
  * network trains while another is searched): every save takes a lock file, re-reads the file and merges its
@@ -27,7 +28,7 @@ import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync } f
 import { createRng } from "../src/core/rng.ts";
 import { searchScaleParallel } from "../src/parallel/scale-search-pool.ts";
 import { runLifTrial } from "../src/rnn/lif-trial.ts";
-import { DEFAULT_SCALES } from "../src/rnn/scale-search.ts";
+import { DEFAULT_SCALES, parseScales } from "../src/rnn/scale-search.ts";
 import { TASKS, TASK_NAMES, type TaskName, generateTrial, trialRng } from "../src/rnn/tasks.ts";
 import { RateRnnTrainer, trainRateRnn } from "../src/rnn/train.ts";
 import { TRANSFER_DEFAULTS, type SynapseFilter, transferRateRnn } from "../src/rnn/transfer.ts";
@@ -57,6 +58,12 @@ function tauRangeOf(task: TaskName): [number, number] {
   return range as [number, number];
 }
 for (const task of TASK_NAMES) tauRangeOf(task); // fail early on a bad --taus
+/**
+ * --scales GRID: the scaling factors searched (default 20:75:5, the paper's grid); another grid is recorded
+ * under "<task> (s GRID)", beside the paper-grid entry, never in its place.
+ */
+const scalesArg = arg("scales", "");
+const SCALES: readonly number[] = scalesArg === "" ? DEFAULT_SCALES : parseScales(scalesArg);
 const outFile = arg("out", new URL("./results/rnn.json", import.meta.url).pathname);
 const seedRange = arg("seeds", "1:1000000").split(":").map(Number);
 if (
@@ -299,13 +306,15 @@ async function conversion(task: TaskName): Promise<void> {
     units,
     tauRange_ms,
     trials,
-    scales: DEFAULT_SCALES,
+    scales: SCALES,
     synapseFilter,
     refractoryRule: TRANSFER_DEFAULTS.neuron.refractoryRule ?? "engine",
   };
   const tauTag = tauRange_ms.join("-") === "20-50" ? "" : ` (tau ${tauRange_ms.join("-")} ms)`;
   const unitsTag = units === DEFAULT_UNITS[task] ? "" : ` (N ${units})`;
-  const key = (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) + tauTag + unitsTag;
+  const scalesTag = scalesArg === "" ? "" : ` (s ${scalesArg})`;
+  const key =
+    (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) + tauTag + unitsTag + scalesTag;
   let r = results.conversions[key];
   if (!r || JSON.stringify(r.settings) !== JSON.stringify(settings)) {
     r = { settings, paper: PAPER[task], networks: [] };
@@ -327,7 +336,7 @@ async function conversion(task: TaskName): Promise<void> {
     const search = await searchScaleParallel(
       trained.model,
       task,
-      { trials, seed, workers, transfer: { synapseFilter } },
+      { scales: SCALES, trials, seed, workers, transfer: { synapseFilter } },
       (p) => {
         if (p.done % 300 === 0)
           process.stderr.write(`  ${task} seed ${seed}: search ${p.done}/${p.total} LIF trials\n`);

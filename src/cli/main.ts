@@ -140,7 +140,7 @@ function protocolOptions(cmd: Command): Command {
     .option("--time <ms>", "presentation time per image in ms", positive("--time", "a time in ms"), 250)
     .option("--dt <ms>", "simulation step in ms", positive("--dt", "a step in ms"), 1)
     .option("--seed <s>", "seed of every random stream", int("--seed"), 0)
-    .option("--lr <nu>", "potentiation learning rate nu_post, >= 0", (v: string) => {
+    .option("--lr <nu>", "potentiation learning rate nu_post, in [0, 1]", (v: string) => {
       const nu = num("--lr")(v);
       if (nu < 0 || nu > 1)
         throw new InvalidArgumentError(`--lr must lie in [0, 1] (the paper: 0.01), got ${v}`);
@@ -563,6 +563,11 @@ async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void
   // taken before the run is read: a second --resume of the same run is refused here, not half-way
   lockRunDir(dir, trainLockName(kind, true), `--resume ${dir}`);
   const { run, examplesDone } = readResumableRun(dir, kind);
+  // without --data, the run's own data set as config.json records it (as eval, plot and report do)
+  const data = runData(dir, o.data);
+  if (!o.quiet && data.dataDir !== undefined && o.data === undefined) {
+    process.stderr.write(`spikeflow: resume ${dir}; data: ${data.label}\n`);
+  }
   const c = run.config as Record<string, number>;
   const id =
     kind === "lcsnn"
@@ -583,7 +588,7 @@ async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void
       resumeAt: examplesDone,
       ...(warning ? { warning } : {}),
     },
-    o,
+    data.dataDir === undefined ? o : { ...o, data: data.dataDir },
   );
 }
 
@@ -1332,6 +1337,9 @@ function systemErrorLine(err: NodeJS.ErrnoException & { dest?: string }): string
   const what = err.code === undefined ? undefined : SYSTEM_ERRORS[err.code];
   return path !== undefined && what !== undefined ? `${path} ${what} (${err.code})` : err.message;
 }
+
+// bin/spikeflow.js answers Ctrl-C while the sources load; from here on the commands do (untilInterrupted)
+(globalThis as { [key: symbol]: (() => void) | undefined })[Symbol.for("spikeflow.startup-signals")]?.();
 
 try {
   refuseRepeatedOptions(process.argv.slice(2));

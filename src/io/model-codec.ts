@@ -174,23 +174,28 @@ export function encodeModel(model: ModelInput): EncodedModel {
     defineEntry(resolved, name, tensor);
     defineEntry(entries, name, { file: WEIGHTS_FILE, key: name, dtype, shape: [...input.shape] });
   }
-  const weights = encodeSafetensors(resolved, {
-    "spikeflow.format": `${MODEL_FORMAT}/${MODEL_VERSION}`,
-    "spikeflow.kind": kind,
-  });
+  // a model without tensors (a network with no weights) has no weights file: the loader refuses a listed
+  // file that holds no tensor
+  const empty = Object.keys(resolved).length === 0;
+  const weights = empty
+    ? undefined
+    : encodeSafetensors(resolved, {
+        "spikeflow.format": `${MODEL_FORMAT}/${MODEL_VERSION}`,
+        "spikeflow.kind": kind,
+      });
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     kind,
     config: config as JsonObject,
     tensors: entries,
-    files: { [WEIGHTS_FILE]: { bytes: weights.length, crc32: crc32Hex(weights) } },
+    files: weights ? { [WEIGHTS_FILE]: { bytes: weights.length, crc32: crc32Hex(weights) } } : {},
     extra: extra as JsonObject,
   };
   return {
     manifest,
     manifestText: `${JSON.stringify(manifest, null, 2)}\n`,
-    files: { [WEIGHTS_FILE]: weights },
+    files: weights ? { [WEIGHTS_FILE]: weights } : {},
   };
 }
 

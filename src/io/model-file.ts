@@ -6,9 +6,10 @@
  * manifest; the manifest's byte count and CRC-32 catch that on load, so a half-saved model is reported, never
  * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
  */
+import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { NotFoundError } from "../core/errors.ts";
+import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { ensureDirSync, writeFileAtomic } from "./atomic.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
 import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
@@ -29,9 +30,36 @@ async function readOrNotFound(path: string, hint: string): Promise<Uint8Array> {
   }
 }
 
+/** Refuses an empty or blank directory name (it would mean the current directory). */
+function requireDirName(dir: string, what: string): void {
+  if (typeof dir !== "string" || dir.trim() === "") {
+    throw new InvalidParameterError(
+      `${what} needs the model directory, got ${JSON.stringify(dir)}; give a path such as runs/my-model ` +
+        `(use "." for the current directory)`,
+    );
+  }
+}
+
+/** Refuses a directory where a file of the model belongs (renaming over it would fail half-way). */
+function refuseDirectoryAt(path: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return; // missing: written fresh
+  }
+  if (isDir) {
+    throw new InvalidParameterError(
+      `${path} is a directory; the model's file goes there: remove or rename it`,
+    );
+  }
+}
+
 /** Writes `model` into directory `dir` (created if missing); returns the manifest written. */
 export async function saveModel(dir: string, model: ModelInput): Promise<ModelManifest> {
+  requireDirName(dir, "saveModel");
   const encoded = encodeModel(model);
+  for (const name of [...Object.keys(encoded.files), MANIFEST_FILE]) refuseDirectoryAt(join(dir, name));
   ensureDirSync(dir);
   for (const [name, bytes] of Object.entries(encoded.files)) {
     await writeFileAtomic(join(dir, name), bytes);
@@ -42,6 +70,7 @@ export async function saveModel(dir: string, model: ModelInput): Promise<ModelMa
 
 /** Reads and validates the model in directory `dir`. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<SavedModel> {
+  requireDirName(dir, "loadModel");
   const manifestPath = join(dir, MANIFEST_FILE);
   const text = await readOrNotFound(
     manifestPath,

@@ -13,7 +13,8 @@
  *     Local2d, Conv2d, the pooling layers and Affine, Affine's and Bias's bias, RateCoupling's weights), with
  *     the connectivity a sparse projection was built with (`structure()`), which must match on restore;
  *   - every population's learned state (`learnedState()`: AdaptiveLIF's adaptive thresholds, exactly);
- *   - every learning rule's learned numbers (`learnedValues()`: STDP's current learning rates);
+ *   - every learning rule's learned numbers (`learnedValues()`: STDP's current learning rates,
+ *     IncomingNormalization's pending full pass);
  *   - the layout to check against: dt, each population's name, model and size, each projection's name, kind,
  *     ends, port, parameter names and rule names, in the network's order.
  * What is not saved: construction options (time constants, thresholds, bounds; they come from the code that
@@ -30,7 +31,7 @@
  */
 import { FormatError, InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import type { Tensor } from "../io/dtype.ts";
-import type { JsonObject, ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
+import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
 import type { Network } from "./network.ts";
 import type { LearnedState, Projection } from "./types.ts";
 
@@ -137,9 +138,15 @@ function fail(field: string, why: string): never {
   throw new FormatError(`saved network: ${field} ${why}`, { field });
 }
 
-function objectAt(v: unknown, field: string): Record<string, unknown> {
+/** The object at `field`, which must have exactly `keys` when they are given. */
+function objectAt(v: unknown, field: string, keys?: readonly string[]): Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) fail(field, "must be an object");
-  return v as Record<string, unknown>;
+  const o = v as Record<string, unknown>;
+  if (keys !== undefined) {
+    const extra = Object.keys(o).filter((k) => !keys.includes(k));
+    if (extra.length > 0) fail(field, `has unknown field "${extra[0]}"; it holds ${keys.join(", ")}`);
+  }
+  return o;
 }
 
 function arrayAt(v: unknown, field: string): unknown[] {
@@ -168,11 +175,12 @@ function numbersRecordAt(v: unknown, field: string): Record<string, number> {
   return out;
 }
 
-function readLayout(config: JsonObject): NetworkLayout {
+function readLayout(value: unknown): NetworkLayout {
+  const config = objectAt(value, "config", ["dt_ms", "populations", "projections"]);
   const dt_ms = numberAt(config.dt_ms, "config.dt_ms");
   const populations = arrayAt(config.populations, "config.populations").map((v, i) => {
     const f = `config.populations[${i}]`;
-    const o = objectAt(v, f);
+    const o = objectAt(v, f, ["name", "model", "size", "learned"]);
     const size = numberAt(o.size, `${f}.size`);
     if (!Number.isInteger(size) || size < 0) fail(`${f}.size`, "must be a whole number >= 0");
     return {
@@ -184,7 +192,16 @@ function readLayout(config: JsonObject): NetworkLayout {
   });
   const projections = arrayAt(config.projections, "config.projections").map((v, i) => {
     const f = `config.projections[${i}]`;
-    const o = objectAt(v, f);
+    const o = objectAt(v, f, [
+      "name",
+      "kind",
+      "source",
+      "target",
+      "port",
+      "parameters",
+      "structure",
+      "rules",
+    ]);
     return {
       name: stringAt(o.name, `${f}.name`),
       kind: stringAt(o.kind, `${f}.kind`),
@@ -324,7 +341,7 @@ interface PendingWrite {
 export function restoreNetworkParameters(net: Network, saved: SavedModel): void {
   net.requireIdle("restoreNetworkParameters");
   if (saved.kind !== NETWORK_KIND) {
-    throw new InvalidParameterError(
+    throw new FormatError(
       `this is a "${saved.kind}" model, not a saved network ("${NETWORK_KIND}"); load it with the loader of ` +
         `its kind`,
     );
@@ -333,12 +350,21 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel): void 
   const live = layoutOf(net);
   requireSameLayout(layout, live);
 
-  const extra = objectAt(saved.extra, "extra");
+  const extra = objectAt(saved.extra, "extra", ["populations", "rules"]);
   const popValues = arrayAt(extra.populations, "extra.populations");
   const ruleValues = arrayAt(extra.rules, "extra.rules");
   if (popValues.length !== layout.populations.length)
     fail("extra.populations", "has one entry per population");
   if (ruleValues.length !== layout.projections.length) fail("extra.rules", "has one list per projection");
+
+  const expected = new Set<string>();
+  layout.populations.forEach((pl, i) => pl.learned.forEach((name) => expected.add(popKey(i, name))));
+  layout.projections.forEach((pl, i) => {
+    pl.parameters.forEach((name) => expected.add(paramKey(i, name)));
+    pl.structure.forEach((name) => expected.add(structureKey(i, name)));
+  });
+  const stray = Object.keys(saved.tensors).find((k) => !expected.has(k));
+  if (stray !== undefined) fail(`tensor "${stray}"`, "belongs to no population or projection of the layout");
 
   const writes: PendingWrite[] = [];
   const learned: { restore: (s: LearnedState) => void; state: LearnedState }[] = [];
@@ -347,7 +373,11 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel): void 
   layout.populations.forEach((pl, i) => {
     const pop = net.population(pl.name);
     const current = pop.learnedState?.();
-    if (current === undefined) return;
+    if (current === undefined) {
+      if (popValues[i] !== null)
+        fail(`extra.populations[${i}]`, `must be null ("${pl.name}" learns nothing)`);
+      return;
+    }
     const values = numbersRecordAt(popValues[i], `extra.populations[${i}]`);
     if (!sameList(Object.keys(values), Object.keys(current.values))) {
       fail(`extra.populations[${i}]`, `must hold [${Object.keys(current.values).join(", ")}]`);
@@ -408,7 +438,6 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel): void 
 
   // every check passed: write
   for (const { into, from } of writes) into.set(from);
-  for (const name of net.projectionNames) net.projection(name).parametersRestored?.();
   for (const { restore, state } of learned) restore(state);
   for (const { restore, values } of rules) restore(values);
   net.reset();

@@ -131,8 +131,6 @@ export interface Projection {
    * saved beside the parameters and compared on restore.
    */
   structure?(): Readonly<Record<string, Int32Array>>;
-  /** Called after `restoreNetworkParameters` filled `parameters()` (to refresh derived values). */
-  parametersRestored?(): void;
 }
 
 /** A plasticity rule bound to one projection. */

@@ -370,6 +370,15 @@ export class AdaptiveLIF extends PopulationBase {
         `AdaptiveLIF learnClock ${String(clock)} is not a whole number >= 0 (it counts learning steps)`,
       );
     }
+    const theta = state.arrays.thetaExact;
+    for (let i = 0; i < theta.length; i++) {
+      if (!(Math.abs(theta[i]) <= FLOAT32_MAX)) {
+        throw new InvalidParameterError(
+          `AdaptiveLIF thetaExact[${i}] = ${theta[i]} mV does not fit the float32 threshold buffer ` +
+            `(|theta| <= ${FLOAT32_MAX})`,
+        );
+      }
+    }
     const stamps = state.arrays.thetaStamp;
     for (let i = 0; i < stamps.length; i++) {
       const t = stamps[i];
@@ -399,6 +408,9 @@ export class AdaptiveLIF extends PopulationBase {
     this.boundsUntil = -1;
   }
 }
+
+/** The largest finite float32 (theta_mV is a Float32Array). */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 // Indices into AdaptiveLIF's `constants`.
 const DECAY = 0;

@@ -141,9 +141,18 @@ export class IncomingNormalization implements LearningRule {
     this.seenCount = 0;
   }
 
-  /** The weights were replaced (`restoreNetworkParameters`): the next pass renormalises every neuron. */
-  restoreLearnedValues(): void {
-    this.allChanged = true;
+  /**
+   * Whether the next pass renormalises every neuron (1) or only those STDP changed (0): a network restored
+   * from a file renormalises exactly as the saved one would have (renormalising is not a no-op for a neuron
+   * whose weights sit at a bound).
+   */
+  learnedValues(): Readonly<Record<string, number>> {
+    return { pending: this.allChanged ? 1 : 0 };
+  }
+
+  /** Takes the saved `pending` flag (any value other than 0 means every neuron). */
+  restoreLearnedValues(values: Readonly<Record<string, number>>): void {
+    this.allChanged = values.pending !== 0;
   }
 
   reset(): void {}

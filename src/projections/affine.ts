@@ -44,7 +44,6 @@ export class Affine extends WeightedProjection {
   readonly maxFanOut: number;
   /** Bias per post neuron, added every step. */
   readonly bias: Float32Array;
-  private hasBias: boolean;
 
   /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
   constructor(source: Population, target: Population, opts: AffineOptions) {
@@ -59,22 +58,18 @@ export class Affine extends WeightedProjection {
     this.maxFanIn = source.size;
     this.maxFanOut = target.size;
     this.bias = makeBias(target.size, opts.bias, "Affine");
-    this.hasBias = this.bias.some((b) => b !== 0);
   }
 
   override parameters(): Readonly<Record<string, Float32Array | Float64Array>> {
     return { w: this.w, bias: this.bias };
   }
 
-  parametersRestored(): void {
-    this.hasBias = this.bias.some((b) => b !== 0);
-  }
-
   deliver(): void {
     const n = this.postSize;
     const w = this.w;
     const out = this.target.port(this.port);
-    if (this.hasBias) addRun(out, 0, this.bias, 0, n);
+    // always added (target-size additions per step): `bias` may be written at any time
+    addRun(out, 0, this.bias, 0, n);
     const idx = this.source.spikeIdx;
     const count = this.source.spikeCount;
     for (let k = 0; k < count; k++) addRun(out, 0, w, idx[k] * n, n);

@@ -358,6 +358,43 @@ test("--resume refuses other data than the run's (config.json records a fingerpr
     assert.ok(existsSync(join(run, "summary.json")));
   }));
 
+test("--resume without --data reads the data the run was trained on (config.json), and says so", () =>
+  withTmp(async (dir) => {
+    const data = join(dir, "own-data");
+    otherData(data);
+    const run = join(dir, "run");
+    const args = ["--filters", "2", "--train", "20", "--test", "5", "--update-interval", "10"];
+    const first = cli(
+      "train",
+      "lcsnn",
+      ...args,
+      "--checkpoint-every",
+      "10",
+      "--data",
+      data,
+      "--out",
+      run,
+      "--quiet",
+    );
+    assert.equal(first.code, 0, first.err);
+    const summary = readFileSync(join(run, "summary.json"), "utf8");
+    // as if stopped in its test phase
+    for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
+      rmSync(join(run, f), { recursive: true, force: true });
+    }
+    const again = cli("train", "lcsnn", "--resume", run);
+    assert.equal(again.code, 0, again.err);
+    assert.match(
+      again.err,
+      new RegExp(`^spikeflow: resume ${run}; data: ${data} \\(the run's data, config\\.json\\)$`, "m"),
+    );
+    const resumed = JSON.parse(readFileSync(join(run, "summary.json"), "utf8"));
+    const before = JSON.parse(summary).test;
+    assert.ok(before.accuracy !== undefined);
+    assert.deepEqual(resumed.test.accuracy, before.accuracy, "the same test results as the first run's");
+    assert.deepEqual(resumed.test.confusion, before.confusion);
+  }));
+
 test("rnn train stops on Ctrl-C with one line and writes nothing; rnn convert on SIGTERM leaves the run as it was", () =>
   withTmp(async (dir) => {
     const out = join(dir, "rnn");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRng } from "../../src/core/rng.ts";
@@ -243,6 +243,36 @@ test("damaged saved values are refused before anything is written", () => {
     FormatError,
   );
   refused(
+    edit((s) => ((s.config as Record<string, unknown>).seed = 1)),
+    {},
+    /config has unknown field "seed"; it holds dt_ms, populations, projections/,
+    FormatError,
+  );
+  refused(
+    edit((s) => (s.tensors["projection.99.w"] = s.tensors["projection.0.w"])),
+    {},
+    /tensor "projection.99.w" belongs to no population or projection of the layout/,
+    FormatError,
+  );
+  refused(
+    edit((s) => (s.extra.populations[2] = { learnClock: 3 })),
+    {},
+    /extra.populations\[2\] must be null \("Z" learns nothing\)/,
+    FormatError,
+  );
+  refused(
+    edit((s) => (s.tensors["population.1.thetaExact"].data[0] = 1e300)),
+    {},
+    /thetaExact\[0\] = 1e\+300 mV does not fit the float32 threshold buffer/,
+    InvalidParameterError,
+  );
+  refused(
+    edit((s) => ((s as unknown as { config: unknown }).config = null)),
+    {},
+    /saved network: config must be an object/,
+    FormatError,
+  );
+  refused(
     edit((s) => (s.config.populations[2].size = "5")),
     {},
     /config.populations\[2\].size must be a finite number/,
@@ -265,4 +295,67 @@ test("restoring from inside a step is refused", () => {
       return true;
     },
   );
+});
+
+test("normalisation continues exactly: a neuron held at a bound is not renormalised again after a restore", () => {
+  const make = () => {
+    const net = new Network({ dt_ms: 1 });
+    const x = net.addPopulation("X", new Input(2));
+    const y = net.addPopulation("Y", new LIF(1, 1));
+    const d = net.addProjection(
+      "X->Y",
+      new Dense(x, y, { weights: [0.9, 0.1], bounds: { wMin: 0, wMax: 1 } }),
+    );
+    postPre(d, 1);
+    new IncomingNormalization(d, 1.5);
+    return { net, d };
+  };
+  const a = make();
+  a.net.run({}, 1); // the first pass normalises every neuron: 0.9, 0.1 -> 1.35 (clamped to 1), 0.15
+  assert.deepEqual(Array.from(a.d.w), [1, Math.fround(0.15)]);
+  const b = make();
+  restoreNetworkParameters(b.net, roundTrip(networkParameters(a.net)));
+  a.net.run({}, 1);
+  b.net.run({}, 1);
+  // renormalising would move 0.15 to 0.1957 (the clamped weight keeps the sum below 1.5)
+  assert.deepEqual(Array.from(b.d.w), Array.from(a.d.w));
+  assert.deepEqual(Array.from(a.d.w), [1, Math.fround(0.15)]);
+});
+
+test("a network without parameters, an Affine bias written later, and bad directories", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-net-"));
+  try {
+    const plain = () => {
+      const net = new Network({ dt_ms: 1 });
+      const y = net.addPopulation("Y", new LIF(4, 1));
+      net.addProjection("Y->Y", new LateralInhibition(y, { groupSize: 4, strength_mV: 2 }));
+      return net;
+    };
+    const manifest = await saveNetwork(join(dir, "plain"), plain());
+    assert.deepEqual(manifest.files, {}, "no tensors, no weights file");
+    await restoreNetwork(join(dir, "plain"), plain());
+
+    // a bias written after construction acts at once (Affine adds its bias whatever its value)
+    const net = new Network({ dt_ms: 1 });
+    const x = net.addPopulation("X", new Input(1));
+    const z = net.addPopulation("Z", new LIF(1, 1));
+    const affine = net.addProjection("X->Z", new Affine(x, z, { weights: [0] }));
+    const spikes = net.addMonitor(new SpikeMonitor(z));
+    affine.bias[0] = 30;
+    net.run({}, 20);
+    assert.ok(spikes.count > 0, "the bias written by hand drives the neuron");
+
+    await assert.rejects(saveNetwork("", plain()), /saveModel needs the model directory, got ""/);
+    await assert.rejects(restoreNetwork(" ", plain()), /loadModel needs the model directory, got " "/);
+    const blocked = join(dir, "blocked");
+    mkdirSync(join(blocked, "model.json"), { recursive: true });
+    await assert.rejects(saveNetwork(blocked, trained().net), (e: Error) => {
+      assert.ok(e instanceof InvalidParameterError);
+      assert.match(e.message, /model\.json is a directory; the model's file goes there/);
+      return true;
+    });
+    assert.ok(!existsSync(join(blocked, "weights.safetensors")), "nothing was written");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
