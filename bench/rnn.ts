@@ -62,8 +62,13 @@ for (const task of TASK_NAMES) tauRangeOf(task); // fail early on a bad --taus
  * --scales GRID: the scaling factors searched (default 20:75:5, the paper's grid); another grid is recorded
  * under "<task> (s GRID)", beside the paper-grid entry, never in its place.
  */
-const scalesArg = arg("scales", "");
-const SCALES: readonly number[] = scalesArg === "" ? DEFAULT_SCALES : parseScales(scalesArg);
+const scalesAt = process.argv.indexOf("--scales");
+if (scalesAt >= 0 && (process.argv[scalesAt + 1] ?? "--").startsWith("--")) {
+  throw new Error("--scales needs a grid, e.g. --scales 5:75:5");
+}
+const SCALES: readonly number[] = parseScales(arg("scales", "20:75:5"));
+/** "" for the paper's grid (however it was written), else the grid as given. */
+const scalesArg = SCALES.join(",") === DEFAULT_SCALES.join(",") ? "" : arg("scales", "");
 const outFile = arg("out", new URL("./results/rnn.json", import.meta.url).pathname);
 const seedRange = arg("seeds", "1:1000000").split(":").map(Number);
 if (

@@ -65,6 +65,7 @@ import { writeRnnReport } from "../plot/rnn-report.ts";
 import { writeReport } from "../plot/report.ts";
 import { addNirCommands } from "./nir.ts";
 import { lockRunDir } from "../experiments/run-lock.ts";
+import { Interrupted, interruption, takeOverStopSignals, untilInterrupted } from "./signals.ts";
 
 /** The paper's LC-SNN test accuracy by filter count (mean +- sd over seeds; reference notes A.8). */
 const LCSNN_PAPER: Record<number, [number, number]> = {
@@ -315,25 +316,6 @@ interface RunPlan {
   readonly warning?: string;
 }
 
-/**
- * Ctrl-C (SIGINT) or SIGTERM during a command: the message says what is kept; the exit status is 128 + the
- * signal's number (130, 143), as for a process the signal ended.
- */
-class Interrupted extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
-/** The Interrupted error that says `message` for the signal that aborted `signal`. */
-function interruption(signal: AbortSignal, message: string): Interrupted {
-  const reason = signal.reason as unknown;
-  return new Interrupted(message, reason instanceof Interrupted ? reason.status : 130);
-}
-
 /** What to do with an --out that holds files: a finished run, an interrupted one, or something else. */
 function nonEmptyOutHint(out: string, kind: RunPlan["kind"]): string {
   if (existsSync(join(out, "summary.json"))) {
@@ -414,34 +396,6 @@ async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
 /** The command a train run's lock names ("train lcsnn --resume"). */
 function trainLockName(kind: RunPlan["kind"], resumed: boolean): string {
   return TRAIN_COMMAND[kind].replace(/^spikeflow /, "") + (resumed ? " --resume" : "");
-}
-
-/** The signals that stop a command the way Ctrl-C does, with the exit status of each. */
-const STOP_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
-  ["SIGINT", 130],
-  ["SIGTERM", 143],
-];
-
-/**
- * Runs `work` with a signal that the first Ctrl-C (SIGINT) or SIGTERM (`kill`, `timeout`) aborts, so that the
- * work stops at its next check and says what it kept (an Interrupted error); a second one ends the process
- * at once.
- */
-async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const interrupt = new AbortController();
-  const handlers = STOP_SIGNALS.map(([name, status]) => {
-    const handler = () => {
-      for (const [n, h] of handlers) process.off(n, h);
-      interrupt.abort(new Interrupted("interrupted", status));
-    };
-    return [name, handler] as const;
-  });
-  for (const [name, handler] of handlers) process.on(name, handler);
-  try {
-    return await work(interrupt.signal);
-  } finally {
-    for (const [name, handler] of handlers) process.off(name, handler);
-  }
 }
 
 async function trainAndReport(
@@ -812,6 +766,12 @@ function runData(dir: string, given: string | undefined): { dataDir?: string; la
     throw new NotFoundError(
       `${dir} was trained on ${source} (${path}, data.source), which is gone; give --data with the run's ` +
         `MNIST-format files`,
+    );
+  }
+  if (!statSync(source).isDirectory()) {
+    throw new InvalidParameterError(
+      `${dir} was trained on ${source} (${path}, data.source), which is now a file, not a directory of ` +
+        `MNIST-format files; give --data with the run's files`,
     );
   }
   return { dataDir: source, label: `${source} (the run's data, config.json)` };
@@ -1338,8 +1298,8 @@ function systemErrorLine(err: NodeJS.ErrnoException & { dest?: string }): string
   return path !== undefined && what !== undefined ? `${path} ${what} (${err.code})` : err.message;
 }
 
-// bin/spikeflow.js answers Ctrl-C while the sources load; from here on the commands do (untilInterrupted)
-(globalThis as { [key: symbol]: (() => void) | undefined })[Symbol.for("spikeflow.startup-signals")]?.();
+// bin/spikeflow.js answers Ctrl-C while the sources load; from here on the CLI does (src/cli/signals.ts)
+takeOverStopSignals();
 
 try {
   refuseRepeatedOptions(process.argv.slice(2));

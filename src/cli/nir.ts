@@ -19,6 +19,7 @@ import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { muteWarning } from "../core/log.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { lockRunDir } from "../experiments/run-lock.ts";
+import { interruption, untilInterrupted, withDefaultStop } from "./signals.ts";
 import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
 import { QUIET_HELP, decimal, modelDirOf, refuseModelKind, resolveRunDir } from "./options.ts";
@@ -352,20 +353,26 @@ export function addNirCommands(program: Command): void {
     .option("--quiet", QUIET_HELP)
     .action(async (file: string, o: ImportOpts & { out: string; json?: boolean }) => {
       refuseNonEmptyOut(o.out);
-      lockOut(o.out, "nir import");
-      const imp = await doImport(file, o);
-      ensureDirSync(o.out);
-      await saveModel(o.out, {
-        kind: "nir-network",
-        config: { source: file, ...summary(imp) },
-        tensors: tensorsOf(imp),
-      });
-      await exportNir(imp.network, {
-        method: imp.options.method,
-        integrators: imp.options.integrators,
-        shapes: imp.exportHints.shapes,
-        outputs: imp.exportHints.outputs,
-        path: join(o.out, "model.nir"),
+      // Ctrl-C during the import writes nothing; once writing has begun it completes, and says so
+      const imp = await untilInterrupted(async (signal) => {
+        const imp = await doImport(file, o);
+        if (signal.aborted) throw interruption(signal, "interrupted; nothing was written");
+        lockOut(o.out, "nir import");
+        ensureDirSync(o.out);
+        await saveModel(o.out, {
+          kind: "nir-network",
+          config: { source: file, ...summary(imp) },
+          tensors: tensorsOf(imp),
+        });
+        await exportNir(imp.network, {
+          method: imp.options.method,
+          integrators: imp.options.integrators,
+          shapes: imp.exportHints.shapes,
+          outputs: imp.exportHints.outputs,
+          path: join(o.out, "model.nir"),
+        });
+        if (signal.aborted) throw interruption(signal, `interrupted after writing; ${o.out} is complete`);
+        return imp;
       });
       if (o.json) process.stdout.write(JSON.stringify(summary(imp), null, 2) + "\n");
       else process.stdout.write(`${file} -> ${o.out}\n${describeImport(imp)}`);
@@ -427,70 +434,77 @@ export function addNirCommands(program: Command): void {
           if (unset("method") && options.method !== undefined) o.method = options.method;
           if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;
         }
-        if (o.out !== undefined) {
-          refuseNonEmptyOut(o.out);
-          lockOut(o.out, "nir run");
-        }
-        const imp = await doImport(path, o);
         if ((o.input ?? []).length === 0 && o.steps === undefined) {
           throw new InvalidParameterError(
             "nir run needs --input [NODE=]FILE.npy (one row per step) or --steps N (to run without input)",
           );
         }
-        const inputs = await readInputs(imp, o.input ?? [], o.kind);
-        // the run inputs without the CLI's bookkeeping (the file each came from)
-        const given = Object.fromEntries(
-          Object.entries(inputs).map(([name, { data, steps, kind }]) => [name, { data, steps, kind }]),
-        );
-        const r = runNir(imp, given, { steps: runSteps(inputs, o.steps) });
-        const report: Record<string, unknown> = {
-          steps: r.steps,
-          options: imp.options,
-          inputKinds: r.inputKinds,
-          outputs: {},
-        };
-        for (const [out, res] of Object.entries(r.outputs)) {
-          const n = res.shape[1];
-          const perNeuron = new Array<number>(n).fill(0);
-          let first: number | null = null;
-          if (res.quantity === "spikes") {
-            for (let k = 0; k < res.data.length; k++) {
-              if (res.data[k] !== 0) {
-                perNeuron[k % n]++;
-                first ??= Math.floor(k / n);
+        if (o.out !== undefined) refuseNonEmptyOut(o.out);
+        // Ctrl-C while reading ends the command with nothing written; during the simulation (one synchronous
+        // piece) it ends the process at once, before any file or lock exists; once writing has begun it
+        // completes, and says so
+        await untilInterrupted(async (signal) => {
+          const imp = await doImport(path, o);
+          const inputs = await readInputs(imp, o.input ?? [], o.kind);
+          // the run inputs without the CLI's bookkeeping (the file each came from)
+          const given = Object.fromEntries(
+            Object.entries(inputs).map(([name, { data, steps, kind }]) => [name, { data, steps, kind }]),
+          );
+          const r = withDefaultStop(() => runNir(imp, given, { steps: runSteps(inputs, o.steps) }));
+          if (signal.aborted) throw interruption(signal, "interrupted; nothing was written");
+          if (o.out !== undefined) lockOut(o.out, "nir run");
+          const report: Record<string, unknown> = {
+            steps: r.steps,
+            options: imp.options,
+            inputKinds: r.inputKinds,
+            outputs: {},
+          };
+          for (const [out, res] of Object.entries(r.outputs)) {
+            const n = res.shape[1];
+            const perNeuron = new Array<number>(n).fill(0);
+            let first: number | null = null;
+            if (res.quantity === "spikes") {
+              for (let k = 0; k < res.data.length; k++) {
+                if (res.data[k] !== 0) {
+                  perNeuron[k % n]++;
+                  first ??= Math.floor(k / n);
+                }
               }
             }
+            (report.outputs as Record<string, unknown>)[out] = {
+              population: res.population,
+              quantity: res.quantity,
+              shape: res.shape,
+              latency_steps: imp.latency_steps[out],
+              ...(res.quantity === "spikes"
+                ? {
+                    spikes: perNeuron.reduce((a, b) => a + b, 0),
+                    spikesPerNeuron: perNeuron,
+                    firstSpikeStep: first,
+                  }
+                : { last: Array.from(res.data.subarray(res.data.length - n)) }),
+            };
+            if (o.out !== undefined) {
+              ensureDirSync(o.out);
+              const data = res.data;
+              const tensor =
+                data instanceof Uint8Array
+                  ? { dtype: "U8" as const, shape: [...res.shape], data }
+                  : { dtype: "F32" as const, shape: [...res.shape], data };
+              await writeFileAtomic(
+                join(o.out, `${out.replace(/[^A-Za-z0-9_.-]/g, "_")}.npy`),
+                encodeNpy(tensor, out),
+              );
+            }
           }
-          (report.outputs as Record<string, unknown>)[out] = {
-            population: res.population,
-            quantity: res.quantity,
-            shape: res.shape,
-            latency_steps: imp.latency_steps[out],
-            ...(res.quantity === "spikes"
-              ? {
-                  spikes: perNeuron.reduce((a, b) => a + b, 0),
-                  spikesPerNeuron: perNeuron,
-                  firstSpikeStep: first,
-                }
-              : { last: Array.from(res.data.subarray(res.data.length - n)) }),
-          };
-          if (o.out !== undefined) {
-            ensureDirSync(o.out);
-            const data = res.data;
-            const tensor =
-              data instanceof Uint8Array
-                ? { dtype: "U8" as const, shape: [...res.shape], data }
-                : { dtype: "F32" as const, shape: [...res.shape], data };
-            await writeFileAtomic(
-              join(o.out, `${out.replace(/[^A-Za-z0-9_.-]/g, "_")}.npy`),
-              encodeNpy(tensor, out),
-            );
+          if (o.out !== undefined) await writeJsonAtomic(join(o.out, "run.json"), report);
+          if (signal.aborted && o.out !== undefined) {
+            throw interruption(signal, `interrupted after writing; ${o.out} is complete`);
           }
-        }
-        if (o.out !== undefined) await writeJsonAtomic(join(o.out, "run.json"), report);
-        process.stdout.write(
-          o.json || o.out === undefined ? JSON.stringify(report, null, 2) + "\n" : `wrote ${o.out}\n`,
-        );
+          process.stdout.write(
+            o.json || o.out === undefined ? JSON.stringify(report, null, 2) + "\n" : `wrote ${o.out}\n`,
+          );
+        });
       },
     );
 }

@@ -503,8 +503,16 @@ export function refuseOtherData(
   now: DataFingerprint,
   dataDir: string | undefined,
 ): void {
-  const given =
-    dataDir === undefined ? `the default data set (${MNIST_PACKAGE}, no --data)` : `--data ${dataDir}`;
+  // the directory config.json names, read again (resume's default): its files changed since
+  const same = dataDir !== undefined && dataDir === recorded.source;
+  const given = same
+    ? `the run's data directory ${dataDir} (config.json data.source)`
+    : dataDir === undefined
+      ? `the default data set (${MNIST_PACKAGE}, no --data)`
+      : `--data ${dataDir}`;
+  const fix = same
+    ? "its files changed since the run was trained: put the original files back, or give --data with them"
+    : "resume with the run's own data set";
   for (const split of ["train", "test"] as const) {
     for (const part of ["images", "labels"] as const) {
       if (recorded[split][part] === now[split][part]) continue;
@@ -512,7 +520,7 @@ export function refuseOtherData(
         `${given} is not the data the run in ${out} was trained on: its first ${now[split].count} ` +
           `${split === "train" ? "training" : "test"} ${part} have CRC-32 ${now[split][part]}, but ` +
           `${join(out, "config.json")} records ${recorded[split][part]}, read from ${recorded.source}; ` +
-          `resume with the run's own data set`,
+          fix,
       );
     }
   }

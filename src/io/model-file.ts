@@ -6,12 +6,12 @@
  * manifest; the manifest's byte count and CRC-32 catch that on load, so a half-saved model is reported, never
  * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
  */
-import { statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { ensureDirSync, writeFileAtomic } from "./atomic.ts";
-import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
+import { MANIFEST_FILE, WEIGHTS_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
 import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
 
 export interface LoadModelOptions {
@@ -65,6 +65,8 @@ export async function saveModel(dir: string, model: ModelInput): Promise<ModelMa
     await writeFileAtomic(join(dir, name), bytes);
   }
   await writeFileAtomic(join(dir, MANIFEST_FILE), encoded.manifestText);
+  // a model without tensors saved over one with them: the old weights file is listed nowhere now
+  if (!Object.hasOwn(encoded.files, WEIGHTS_FILE)) rmSync(join(dir, WEIGHTS_FILE), { force: true });
   return encoded.manifest;
 }
 

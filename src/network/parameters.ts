@@ -412,12 +412,15 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel): void 
       const data = t.data as ParamArray;
       requireFiniteArray(data, what);
       if (name === "w" && p.bounds !== undefined) {
-        const { wMin, wMax } = p.bounds;
+        // a float32 buffer clamps to fround(bound), which may lie just outside a bound such as 0.3
+        const f32 = a instanceof Float32Array;
+        const wMin = f32 ? Math.fround(p.bounds.wMin) : p.bounds.wMin;
+        const wMax = f32 ? Math.fround(p.bounds.wMax) : p.bounds.wMax;
         for (let k = 0; k < data.length; k++) {
           if (data[k] < wMin || data[k] > wMax) {
             throw new InvalidParameterError(
               `${what}[${k}] = ${data[k]} in the saved network lies outside this projection's bounds ` +
-                `[${wMin}, ${wMax}]; ${REBUILD}`,
+                `[${p.bounds.wMin}, ${p.bounds.wMax}]; ${REBUILD}`,
             );
           }
         }
@@ -432,6 +435,7 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel): void 
       if (!sameList(Object.keys(values), expected)) {
         fail(`extra.rules[${i}][${k}]`, `must hold [${expected.join(", ")}] (rule "${r.name}")`);
       }
+      r.checkLearnedValues?.(values);
       if (r.restoreLearnedValues) rules.push({ restore: (v) => r.restoreLearnedValues?.(v), values });
     });
   });

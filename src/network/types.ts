@@ -147,6 +147,8 @@ export interface LearningRule {
   reset(): void;
   /** Optional: learned numbers (STDP's current learning rates) for `networkParameters`. */
   learnedValues?(): Readonly<Record<string, number>>;
+  /** Optional: throws a typed error when saved `values` (the keys of `learnedValues`) are not ones it can take. */
+  checkLearnedValues?(values: Readonly<Record<string, number>>): void;
   /**
    * Called by `restoreNetworkParameters` after the weights were replaced, with what `learnedValues` returned
    * when the file was saved (`{}` for a rule without them).

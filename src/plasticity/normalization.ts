@@ -150,9 +150,18 @@ export class IncomingNormalization implements LearningRule {
     return { pending: this.allChanged ? 1 : 0 };
   }
 
-  /** Takes the saved `pending` flag (any value other than 0 means every neuron). */
+  /** Refuses a `pending` flag other than 0 or 1. */
+  checkLearnedValues(values: Readonly<Record<string, number>>): void {
+    if (values.pending !== 0 && values.pending !== 1) {
+      throw new InvalidParameterError(
+        `IncomingNormalization pending = ${values.pending}; it is 1 (the next pass renormalises every neuron) or 0`,
+      );
+    }
+  }
+
+  /** Takes the saved `pending` flag. */
   restoreLearnedValues(values: Readonly<Record<string, number>>): void {
-    this.allChanged = values.pending !== 0;
+    this.allChanged = values.pending === 1;
   }
 
   reset(): void {}

@@ -159,10 +159,15 @@ export function makeWeights(count: number, opts: WeightOptions, what: string, la
   return w;
 }
 
-/** Throws unless every weight lies within the bounds. */
+/**
+ * Throws unless every weight lies within the bounds, as float32 holds them: a weight given as 0.3 is stored
+ * as fround(0.3) = 0.30000001..., which is inside bounds [0, 0.3].
+ */
 export function requireWithinBounds(w: Float32Array, bounds: WeightBounds, what: string): void {
+  const lo = Math.fround(bounds.wMin);
+  const hi = Math.fround(bounds.wMax);
   for (let k = 0; k < w.length; k++) {
-    if (!(w[k] >= bounds.wMin && w[k] <= bounds.wMax)) {
+    if (!(w[k] >= lo && w[k] <= hi)) {
       throw new InvalidParameterError(
         `${what} weight ${k} is ${w[k]}, outside bounds [${bounds.wMin}, ${bounds.wMax}]; ` +
           `draw the initial weights inside the bounds or widen the bounds`,

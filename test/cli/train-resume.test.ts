@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -382,6 +383,32 @@ test("--resume without --data reads the data the run was trained on (config.json
     for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
       rmSync(join(run, f), { recursive: true, force: true });
     }
+    // the recorded directory, changed since: named as the run's, with how to fix it
+    renameSync(data, `${data}.kept`);
+    writeFileSync(data, "not a directory");
+    const file = cli("train", "lcsnn", "--resume", run, "--quiet");
+    assert.equal(file.code, 2);
+    assert.equal(
+      file.err,
+      `spikeflow: error: ${run} was trained on ${data} (${join(run, "config.json")}, data.source), which is now ` +
+        `a file, not a directory of MNIST-format files; give --data with the run's files\n`,
+    );
+    rmSync(data);
+    otherData(data);
+    const images = Uint8Array.from({ length: 20 * 784 }, (_, p) => (p % 5 === 0 ? 200 : 0));
+    writeFileSync(join(data, "train-images-idx3-ubyte"), encodeIdx("uint8", [20, 28, 28], images));
+    const changed = cli("train", "lcsnn", "--resume", run, "--quiet");
+    assert.equal(changed.code, 2);
+    assert.match(
+      changed.err,
+      new RegExp(
+        `^spikeflow: error: the run's data directory ${data} \\(config\\.json data\\.source\\) is not the data ` +
+          `the run in ${run} was trained on: .*; its files changed since the run was trained: put the original ` +
+          `files back, or give --data with them\n$`,
+      ),
+    );
+    rmSync(data, { recursive: true });
+    renameSync(`${data}.kept`, data);
     const again = cli("train", "lcsnn", "--resume", run);
     assert.equal(again.code, 0, again.err);
     assert.match(

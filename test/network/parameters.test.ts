@@ -322,6 +322,26 @@ test("normalisation continues exactly: a neuron held at a bound is not renormali
   assert.deepEqual(Array.from(a.d.w), [1, Math.fround(0.15)]);
 });
 
+test("weights clamped to a bound that float32 cannot hold exactly (0.3) restore", () => {
+  const make = () => {
+    const net = new Network({ dt_ms: 1 });
+    const x = net.addPopulation("X", new Input(3));
+    const y = net.addPopulation("Y", new LIF(2, 1));
+    const d = net.addProjection(
+      "X->Y",
+      new Dense(x, y, { weights: [0, 0.1, 0.2, 0.3, 0.3, 0.3], bounds: { wMin: 0, wMax: 0.3 } }),
+    );
+    return { net, d };
+  };
+  const a = make();
+  a.d.w.fill(1);
+  a.d.clampAll(); // what STDP's clamp writes: fround(0.3) = 0.30000001192..., above 0.3
+  assert.ok(a.d.w[0] > 0.3);
+  const b = make();
+  restoreNetworkParameters(b.net, roundTrip(networkParameters(a.net)));
+  assert.deepEqual(Array.from(b.d.w), Array.from(a.d.w));
+});
+
 test("a network without parameters, an Affine bias written later, and bad directories", async () => {
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-net-"));
   try {
@@ -355,6 +375,30 @@ test("a network without parameters, an Affine bias written later, and bad direct
       return true;
     });
     assert.ok(!existsSync(join(blocked, "weights.safetensors")), "nothing was written");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a normalisation flag other than 0 or 1 is refused, and a model without tensors saved over one with them leaves no weights file", async () => {
+  const good = networkParameters(trained().net);
+  const s = structuredClone(roundTrip(good));
+  (s.extra as { rules: Record<string, number>[][] }).rules[0][1].pending = 0.5;
+  refused(
+    s,
+    {},
+    /IncomingNormalization pending = 0.5; it is 1 \(the next pass renormalises every neuron\) or 0/,
+    InvalidParameterError,
+  );
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-net-"));
+  try {
+    await saveNetwork(dir, trained().net);
+    assert.ok(existsSync(join(dir, "weights.safetensors")));
+    const net = new Network({ dt_ms: 1 });
+    net.addPopulation("Y", new LIF(2, 1));
+    await saveNetwork(dir, net);
+    assert.ok(!existsSync(join(dir, "weights.safetensors")), "the old weights file went with the old model");
+    await restoreNetwork(dir, net);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,120 @@
+/**
+ * Ctrl-C (SIGINT) and SIGTERM in the CLI.
+ *
+ * One listener per signal is installed once, by bin/spikeflow.js before the sources load (or here, when the
+ * CLI is started without it, as `npm start` does), and stays until the process ends. It routes the signal to
+ * the handler of the moment: `untilInterrupted`'s while a command works, `idle` otherwise. Commands never add
+ * or remove listeners themselves, because Node drops a signal that arrives while the last listener of that
+ * signal is being replaced: a Ctrl-C at such a hand-off was lost, and the command ran to its end.
+ *
+ * The first signal during `untilInterrupted` aborts its AbortSignal: the work stops at its next check and says
+ * what it kept (an `Interrupted` error; the exit status is 128 + the signal's number, 130 or 143). It also
+ * removes the listeners, so a second signal ends the process at once, even inside synchronous work.
+ */
+
+/** The signals that stop a command the way Ctrl-C does, with the exit status of each. */
+export const STOP_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+];
+
+/** The router bin/spikeflow.js leaves under this key (same shape, written in JavaScript there). */
+interface StopRouter {
+  /** The handler of the command at work; undefined between commands' work. */
+  handler: ((status: number) => void) | undefined;
+  /** Called when no command is at work. */
+  idle: (status: number) => void;
+  /** Removes the listeners: the next signal gets Node's default (the process ends at once). */
+  release: () => void;
+  /** Installs the listeners again (after `release`); a no-op while they are installed. */
+  attach: () => void;
+}
+
+const ROUTER = Symbol.for("spikeflow.stop-signals");
+
+/** The process's router, installed now if bin/spikeflow.js did not. */
+export function stopRouter(): StopRouter {
+  const g = globalThis as { [ROUTER]?: StopRouter };
+  const existing = g[ROUTER];
+  if (existing !== undefined) return existing;
+  let attached = false;
+  const router: StopRouter = {
+    handler: undefined,
+    idle: (status) => process.exit(status),
+    release: () => {
+      for (const [name, listener] of listeners) process.off(name, listener);
+      attached = false;
+    },
+    attach: () => {
+      if (!attached) for (const [name, listener] of listeners) process.on(name, listener);
+      attached = true;
+    },
+  };
+  const listeners = STOP_SIGNALS.map(
+    ([name, status]) => [name, (): void => (router.handler ?? router.idle)(status)] as const,
+  );
+  router.attach();
+  g[ROUTER] = router;
+  return router;
+}
+
+/**
+ * From here on a signal outside any command's work prints `spikeflow: interrupted` and exits with its status
+ * (the exit hooks release run-directory locks). Called once the CLI's sources are loaded.
+ */
+export function takeOverStopSignals(): void {
+  stopRouter().idle = (status) => {
+    process.stderr.write("spikeflow: interrupted\n");
+    process.exit(status);
+  };
+}
+
+/** Ctrl-C or SIGTERM during a command: the message says what is kept; `status` is the exit status. */
+export class Interrupted extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The Interrupted error that says `message` for the signal that aborted `signal`. */
+export function interruption(signal: AbortSignal, message: string): Interrupted {
+  const reason = signal.reason as unknown;
+  return new Interrupted(message, reason instanceof Interrupted ? reason.status : 130);
+}
+
+/**
+ * Runs `work` with a signal that the first Ctrl-C or SIGTERM aborts, so that the work stops at its next check
+ * and says what it kept (an Interrupted error); a second one ends the process at once.
+ */
+export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const router = stopRouter();
+  const interrupt = new AbortController();
+  const previous = router.handler;
+  router.handler = (status) => {
+    router.release();
+    interrupt.abort(new Interrupted("interrupted", status));
+  };
+  try {
+    return await work(interrupt.signal);
+  } finally {
+    router.handler = previous;
+  }
+}
+
+/**
+ * Runs synchronous `work` that cannot check a signal (a simulation in one piece) with Node's own handling:
+ * Ctrl-C or SIGTERM ends the process at once instead of waiting for the work to end. Take no lock and write
+ * nothing before it, since the process then ends without its exit hooks.
+ */
+export function withDefaultStop<T>(work: () => T): T {
+  const router = stopRouter();
+  router.release();
+  try {
+    return work();
+  } finally {
+    router.attach();
+  }
+}
