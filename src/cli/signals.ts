@@ -1,10 +1,10 @@
 /**
  * Ctrl-C (SIGINT) and SIGTERM in the CLI.
  *
- * One listener per signal is installed once, by bin/spikeflow.js before the sources load (or here, when the
- * CLI is started without it, as `npm start` does), and stays until the process ends. It routes the signal to
- * the handler of the moment: `untilInterrupted`'s while a command works, `idle` otherwise. Commands never add
- * or remove listeners themselves, because Node drops a signal that arrives while the last listener of that
+ * One listener per signal is installed once, by the first `stopRouter()` call (bin/spikeflow.js makes it
+ * before the rest of the sources load; main.ts when the CLI is started without bin, as `npm start` does), and
+ * stays until the process ends. It routes the signal to the handler of the moment: `untilInterrupted`'s while
+ * a command works, `idle` otherwise. Commands never add or remove listeners themselves, because Node drops a signal that arrives while the last listener of that
  * signal is being replaced: a Ctrl-C at such a hand-off was lost, and the command ran to its end.
  *
  * The first signal during `untilInterrupted` aborts its AbortSignal: the work stops at its next check and says
@@ -18,7 +18,7 @@ export const STOP_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
   ["SIGTERM", 143],
 ];
 
-/** The router bin/spikeflow.js leaves under this key (same shape, written in JavaScript there). */
+/** Where a signal goes; one per process, kept under a global key so that every module copy shares it. */
 interface StopRouter {
   /** The handler of the command at work; undefined between commands' work. */
   handler: ((status: number) => void) | undefined;
@@ -32,7 +32,7 @@ interface StopRouter {
 
 const ROUTER = Symbol.for("spikeflow.stop-signals");
 
-/** The process's router, installed now if bin/spikeflow.js did not. */
+/** The process's router, installed by the first call. */
 export function stopRouter(): StopRouter {
   const g = globalThis as { [ROUTER]?: StopRouter };
   const existing = g[ROUTER];
