@@ -4,8 +4,9 @@
  * One listener per signal is installed once, by the first `stopRouter()` call (bin/spikeflow.js makes it
  * before the rest of the sources load; main.ts when the CLI is started without bin, as `npm start` does), and
  * stays until the process ends. It routes the signal to the handler of the moment: `untilInterrupted`'s while
- * a command works, `idle` otherwise. Commands never add or remove listeners themselves, because Node drops a signal that arrives while the last listener of that
- * signal is being replaced: a Ctrl-C at such a hand-off was lost, and the command ran to its end.
+ * a command works, `idle` otherwise. Commands never add or remove listeners themselves, because Node drops a
+ * signal that arrives while the last listener of that signal is being replaced: a Ctrl-C at such a hand-off
+ * was lost, and the command ran to its end.
  *
  * The first signal during `untilInterrupted` aborts its AbortSignal: the work stops at its next check and says
  * what it kept (an `Interrupted` error; the exit status is 128 + the signal's number, 130 or 143). It also
