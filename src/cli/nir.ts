@@ -434,17 +434,18 @@ export function addNirCommands(program: Command): void {
           if (unset("method") && options.method !== undefined) o.method = options.method;
           if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;
         }
-        if ((o.input ?? []).length === 0 && o.steps === undefined) {
-          throw new InvalidParameterError(
-            "nir run needs --input [NODE=]FILE.npy (one row per step) or --steps N (to run without input)",
-          );
-        }
         if (o.out !== undefined) refuseNonEmptyOut(o.out);
         // Ctrl-C while reading ends the command with nothing written; during the simulation (one synchronous
         // piece) it ends the process at once, before any file or lock exists; once writing has begun it
         // completes, and says so
         await untilInterrupted(async (signal) => {
           const imp = await doImport(path, o);
+          // after the import, so that a file that is not there is named first
+          if ((o.input ?? []).length === 0 && o.steps === undefined) {
+            throw new InvalidParameterError(
+              "nir run needs --input [NODE=]FILE.npy (one row per step) or --steps N (to run without input)",
+            );
+          }
           const inputs = await readInputs(imp, o.input ?? [], o.kind);
           // the run inputs without the CLI's bookkeeping (the file each came from)
           const given = Object.fromEntries(
