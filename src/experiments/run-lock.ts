@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InvalidParameterError, StateError } from "../core/errors.ts";
-import { ensureDirSync } from "../io/atomic.ts";
+import { ensureDirSync, isDirectory } from "../io/atomic.ts";
 
 /** The lock file's name inside a run directory (never part of a run: listings of a run skip it). */
 export const LOCK_FILE = ".spikeflow.lock";
@@ -50,15 +50,6 @@ function readLock(path: string): LockInfo | null {
     return { pid, command: typeof v.command === "string" ? v.command : "", started: String(v.started ?? "") };
   } catch {
     return { pid: 0, command: "", started: "" };
-  }
-}
-
-/** Whether `path` is a directory (false when it does not exist). */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

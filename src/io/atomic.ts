@@ -128,6 +128,15 @@ function jsonText(value: unknown, path: string): string {
   return `${text}\n`;
 }
 
+/** Whether `path` is a directory (false when it does not exist). */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Creates directory `dir` and its missing parents, one level at a time. Used instead of
  * `mkdirSync(dir, { recursive: true })`, which in Node 20 spins forever when the parent exists but refuses

@@ -6,11 +6,11 @@
  * manifest; the manifest's byte count and CRC-32 catch that on load, so a half-saved model is reported, never
  * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
  */
-import { rmSync, statSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
-import { ensureDirSync, writeFileAtomic } from "./atomic.ts";
+import { ensureDirSync, isDirectory, writeFileAtomic } from "./atomic.ts";
 import { MANIFEST_FILE, WEIGHTS_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
 import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
 
@@ -42,13 +42,7 @@ function requireDirName(dir: string, what: string): void {
 
 /** Refuses a directory where a file of the model belongs (renaming over it would fail half-way). */
 function refuseDirectoryAt(path: string): void {
-  let isDir: boolean;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch {
-    return; // missing: written fresh
-  }
-  if (isDir) {
+  if (isDirectory(path)) {
     throw new InvalidParameterError(
       `${path} is a directory; the model's file goes there: remove or rename it`,
     );

@@ -33,7 +33,7 @@ import { FormatError, InvalidParameterError, ShapeMismatchError } from "../core/
 import type { Tensor } from "../io/dtype.ts";
 import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
 import type { Network } from "./network.ts";
-import type { LearnedState, Projection } from "./types.ts";
+import type { LearnedState } from "./types.ts";
 
 /** The model kind of a saved network (model.json's "kind"). */
 export const NETWORK_KIND = "network";
@@ -73,26 +73,27 @@ function tensor(data: ParamArray | Int32Array): ModelTensorInput {
   return { data: data.slice(), shape: [data.length] };
 }
 
-/** The network's name for a population object (projections hold objects, the layout names them). */
-function populationName(net: Network, pop: Projection["source"]): string {
-  for (const name of net.populationNames) if (net.population(name) === pop) return name;
-  // addProjection refuses a projection whose ends are not in the network, so this is unreachable
-  throw new InvalidParameterError(`a projection's population is not in the network`);
+/** Each population's learned state, in the network's order (undefined where it learns nothing). */
+function learnedStates(net: Network): (LearnedState | undefined)[] {
+  return net.populationNames.map((name) => net.population(name).learnedState?.());
 }
 
-/** The current layout of `net` (what a saved file is compared with). */
-function layoutOf(net: Network): NetworkLayout {
-  const populations = net.populationNames.map((name) => {
+/** The current layout of `net` (what a saved file is compared with); `learned` from `learnedStates(net)`. */
+function layoutOf(net: Network, learned: readonly (LearnedState | undefined)[]): NetworkLayout {
+  // projections hold population objects, the layout names them
+  const nameOf = new Map(net.populationNames.map((name) => [net.population(name), name] as const));
+  const populations = net.populationNames.map((name, i) => {
     const p = net.population(name);
-    return { name, model: p.model, size: p.size, learned: Object.keys(p.learnedState?.().arrays ?? {}) };
+    return { name, model: p.model, size: p.size, learned: Object.keys(learned[i]?.arrays ?? {}) };
   });
   const projections = net.projectionNames.map((name) => {
     const p = net.projection(name);
     return {
       name,
       kind: p.kind,
-      source: populationName(net, p.source),
-      target: populationName(net, p.target),
+      // addProjection refuses a projection whose ends are not in the network
+      source: nameOf.get(p.source) as string,
+      target: nameOf.get(p.target) as string,
       port: p.port,
       parameters: Object.keys(p.parameters?.() ?? {}),
       structure: Object.keys(p.structure?.() ?? {}),
@@ -108,13 +109,12 @@ function layoutOf(net: Network): NetworkLayout {
  */
 export function networkParameters(net: Network): ModelInput {
   net.requireIdle("networkParameters");
-  const layout = layoutOf(net);
+  const learned = learnedStates(net);
+  const layout = layoutOf(net, learned);
   const tensors: Record<string, ModelTensorInput> = {};
-  const popValues: (Record<string, number> | null)[] = [];
-  layout.populations.forEach((pl, i) => {
-    const learned = net.population(pl.name).learnedState?.();
-    popValues.push(learned ? { ...learned.values } : null);
-    for (const [name, a] of Object.entries(learned?.arrays ?? {})) tensors[popKey(i, name)] = tensor(a);
+  const popValues = learned.map((state, i) => {
+    for (const [name, a] of Object.entries(state?.arrays ?? {})) tensors[popKey(i, name)] = tensor(a);
+    return state ? { ...state.values } : null;
   });
   const ruleValues: Record<string, number>[][] = [];
   layout.projections.forEach((pl, i) => {
@@ -347,8 +347,8 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel): void 
     );
   }
   const layout = readLayout(saved.config);
-  const live = layoutOf(net);
-  requireSameLayout(layout, live);
+  const liveLearned = learnedStates(net);
+  requireSameLayout(layout, layoutOf(net, liveLearned));
 
   const extra = objectAt(saved.extra, "extra", ["populations", "rules"]);
   const popValues = arrayAt(extra.populations, "extra.populations");
@@ -372,7 +372,7 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel): void 
 
   layout.populations.forEach((pl, i) => {
     const pop = net.population(pl.name);
-    const current = pop.learnedState?.();
+    const current = liveLearned[i];
     if (current === undefined) {
       if (popValues[i] !== null)
         fail(`extra.populations[${i}]`, `must be null ("${pl.name}" learns nothing)`);
