@@ -17,7 +17,9 @@
  * part; defaults per task above; a range other than 20-50 is recorded under "<task> (tau MIN-MAX ms)"),
  * --units N (network size of every part instead of the defaults above; recorded under "<task> (N n)"),
  * --seeds A:B (only these network seeds; default all), --scales GRID (the searched s, default the paper's
- * 20:75:5; another grid is recorded under "<task> (s GRID)"),
+ * 20:75:5; another grid is recorded under "<task> (s GRID)"), --min-trials K (no stop before trial index K,
+ * for every part; the reference's Go-NoGo value is 1500, the other tasks' 0; another value is recorded under
+ * "<task> (min trials K)": a diagnostic of how conversion depends on training length, not the paper's procedure),
  * --out FILE, --fresh.
  * Several processes may share one --out file (e.g. --seeds 1:5 and --seeds 6:10 side by side, so that one
  * network trains while another is searched): every save takes a lock file, re-reads the file and merges its
@@ -69,6 +71,13 @@ if (scalesAt >= 0 && (process.argv[scalesAt + 1] ?? "--").startsWith("--")) {
 const SCALES: readonly number[] = parseScales(arg("scales", "20:75:5"));
 /** "" for the paper's grid (however it was written), else the grid as given. */
 const scalesArg = SCALES.join(",") === DEFAULT_SCALES.join(",") ? "" : arg("scales", "");
+/** --min-trials K: the stopping rule may stop a run only after trial index K (default: the task's own). */
+const minTrialsArg = arg("min-trials", "");
+if (minTrialsArg !== "" && !(Number.isInteger(Number(minTrialsArg)) && Number(minTrialsArg) >= 0)) {
+  throw new Error(`--min-trials must be an integer >= 0, got ${minTrialsArg}`);
+}
+const minTrialsOf = (task: TaskName): number =>
+  minTrialsArg === "" ? TASKS[task].minTrials : Number(minTrialsArg);
 const outFile = arg("out", new URL("./results/rnn.json", import.meta.url).pathname);
 const seedRange = arg("seeds", "1:1000000").split(":").map(Number);
 if (
@@ -123,6 +132,8 @@ interface TaskResults {
     scales: readonly number[];
     synapseFilter: string;
     refractoryRule: string;
+    /** Present only when --min-trials changed the task's own value. */
+    minTrials?: number;
   };
   paper: string;
   networks: NetworkRecord[];
@@ -314,12 +325,18 @@ async function conversion(task: TaskName): Promise<void> {
     scales: SCALES,
     synapseFilter,
     refractoryRule: TRANSFER_DEFAULTS.neuron.refractoryRule ?? "engine",
+    ...(minTrialsOf(task) === TASKS[task].minTrials ? {} : { minTrials: minTrialsOf(task) }),
   };
   const tauTag = tauRange_ms.join("-") === "20-50" ? "" : ` (tau ${tauRange_ms.join("-")} ms)`;
   const unitsTag = units === DEFAULT_UNITS[task] ? "" : ` (N ${units})`;
   const scalesTag = scalesArg === "" ? "" : ` (s ${scalesArg})`;
+  const minTag = settings.minTrials === undefined ? "" : ` (min trials ${settings.minTrials})`;
   const key =
-    (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) + tauTag + unitsTag + scalesTag;
+    (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) +
+    tauTag +
+    unitsTag +
+    scalesTag +
+    minTag;
   let r = results.conversions[key];
   if (!r || JSON.stringify(r.settings) !== JSON.stringify(settings)) {
     r = { settings, paper: PAPER[task], networks: [] };
@@ -329,13 +346,17 @@ async function conversion(task: TaskName): Promise<void> {
     if (r.networks.some((n) => n.seed === seed)) continue;
     const t0 = performance.now();
     const [tauMin_ms, tauMax_ms] = tauRange_ms;
-    const trained = trainRateRnn(task, { model: { units, tauMin_ms, tauMax_ms }, seed }, (p) => {
-      if (p.trial % 1000 === 1) {
-        process.stderr.write(
-          `  ${task} seed ${seed}: trial ${p.trial}, eval loss ${p.meanLoss.toFixed(2)}, accuracy ${p.accuracy}\n`,
-        );
-      }
-    });
+    const trained = trainRateRnn(
+      task,
+      { model: { units, tauMin_ms, tauMax_ms }, seed, minTrials: minTrialsOf(task) },
+      (p) => {
+        if (p.trial % 1000 === 1) {
+          process.stderr.write(
+            `  ${task} seed ${seed}: trial ${p.trial}, eval loss ${p.meanLoss.toFixed(2)}, accuracy ${p.accuracy}\n`,
+          );
+        }
+      },
+    );
     const train_s = (performance.now() - t0) / 1000;
     const last = trained.curve.at(-1)!;
     const search = await searchScaleParallel(

@@ -12,9 +12,14 @@ import { InvalidParameterError } from "./errors.ts";
  */
 export function requireKnownKeys(what: string, options: unknown, valid: readonly string[]): void {
   if (options === undefined) return;
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+  if (
+    options === null ||
+    typeof options !== "object" ||
+    Array.isArray(options) ||
+    ArrayBuffer.isView(options)
+  ) {
     throw new InvalidParameterError(
-      `${what} must be an object of named options (${valid.join(", ")}), got ${describe(options)}`,
+      `${what} must be an object of named options (${valid.join(", ")}), got ${describeValue(options)}`,
       { what, options },
     );
   }
@@ -116,9 +121,16 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+/**
+ * A short description of a value for error messages, the same wording everywhere: its type, and the value
+ * when it is short ("number 3", "an Array of length 2", "a Float64Array", "an object with keys [\"a\"]").
+ */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an Array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === "object") return `an object with keys ${JSON.stringify(Object.keys(v))}`;
+  return `${typeof v} ${JSON.stringify(v)}`;
 }
 
 /**

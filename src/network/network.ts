@@ -15,7 +15,7 @@ import {
   requireInteger,
   requirePositive,
 } from "../core/errors.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import type { Drive, Population, Projection, StepContext } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
 
@@ -57,15 +57,6 @@ const OWNER = new WeakMap<Population, Network>();
 /** A Float32Array of this realm or another (an iframe's, a vm context's): `instanceof` sees only its own. */
 function isFloat32Array(v: unknown): v is Float32Array {
   return v instanceof Float32Array || Object.prototype.toString.call(v) === "[object Float32Array]";
-}
-
-/** A short description of a value for error messages: its type, and the value when it is short. */
-function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) return `an Array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  if (typeof v === "object") return `an object with keys ${JSON.stringify(Object.keys(v))}`;
-  return `${typeof v} ${JSON.stringify(v)}`;
 }
 
 export class Network {

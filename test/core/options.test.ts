@@ -87,15 +87,24 @@ test("several unknown keys are all named; a key like none of the valid ones gets
   );
 });
 
-test("undefined passes; a non-object (a number, an array, null) is refused with the valid names", () => {
+test("undefined passes; a non-object (a number, an array, a typed array, null) is refused with the valid names", () => {
   requireKnownKeys("X", undefined, ["a"]);
   requireKnownKeys("X", {}, ["a"]);
 
-  for (const bad of [1, [1, 2], null, "a"]) {
+  const said: [unknown, string][] = [
+    [1, "number 1"],
+    [[1, 2], "an Array of length 2"],
+    [null, "null"],
+    ["a", 'string "a"'],
+    [new Float32Array(3), "a Float32Array"],
+  ];
+  for (const [bad, description] of said) {
     assert.throws(
       () => requireKnownKeys("Threshold params", bad, ["threshold_nA"]),
-      /Threshold params must be an object of named options \(threshold_nA\), got /,
-      String(bad),
+      (e: Error) =>
+        e.message ===
+        `Threshold params must be an object of named options (threshold_nA), got ${description}`,
+      description,
     );
   }
 });
