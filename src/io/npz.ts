@@ -9,9 +9,9 @@
  * archive (the size of a central directory record, so a forged entry count cannot spin), compression stored
  * or deflate, a stored member's size equal to its compressed size, a deflated member at most 1032 times its
  * compressed size (the DEFLATE maximum ratio) and the total under `maxUncompressedBytes`, every name ending in
- * ".npy" and unique. Each member is then parsed by decodeNpy, which checks its sizes exactly.
- * Limitation: member CRC-32s are not verified (fflate's unzipSync does not expose them), so a flipped bit in a
- * stored member's data yields different values rather than an error; the .npy structure is still checked.
+ * ".npy" and unique. Each member's CRC-32 is then checked against the one its central directory record
+ * holds (fflate does not check it, so the records are read here), and the member is parsed by decodeNpy,
+ * which checks its sizes exactly: a flipped bit anywhere in a member's data is an error, not other values.
  */
 import { unzipSync, zipSync } from "fflate";
 import type { Zippable } from "fflate";
@@ -20,6 +20,7 @@ import { requireKnownKeys } from "../core/options.ts";
 import { defineEntry, isWellFormedText, typedArrayClass } from "./dtype.ts";
 import type { Tensor } from "./dtype.ts";
 import { decodeNpy, encodeNpy } from "./npy.ts";
+import { crc32 } from "./crc32.ts";
 
 export type NpzCompression = "stored" | "deflate";
 
@@ -134,12 +135,72 @@ export function decodeNpz(
     if (e instanceof FormatError) throw e;
     throw bad(`not a valid zip archive (${e instanceof Error ? e.message : String(e)})`);
   }
+  const crcs = centralDirectoryCrcs(bytes, bad);
+  if (crcs.length !== seen.size) {
+    throw bad(
+      `zip central directory holds ${crcs.length} records but ${seen.size} members were read; corrupt file`,
+    );
+  }
 
   const out: Record<string, Tensor> = {};
+  let index = 0;
   for (const member of seen) {
     const data = members[member];
     if (data === undefined) throw bad(`member ${JSON.stringify(member)} could not be read`);
+    const expected = crcs[index++];
+    const actual = crc32(data);
+    if (actual !== expected) {
+      throw bad(
+        `member ${JSON.stringify(member)} fails its CRC-32 check (recorded ${hex(expected)}, data ${hex(actual)}); ` +
+          `the file is corrupt: write it again from its source`,
+      );
+    }
     defineEntry(out, member.slice(0, -4), decodeNpy(data, `${name}:${member}`));
   }
   return out;
+}
+
+const hex = (v: number): string => `0x${v.toString(16).padStart(8, "0")}`;
+
+/**
+ * The CRC-32 of every central directory record, in directory order (the order in which fflate's filter saw
+ * the members). The end record is the last "PK\x05\x06" within the final 22 + 65 535 bytes (the comment may
+ * take up to 65 535); an entry count of 0xffff or an offset of 0xffffffff sends the reader to the zip64 end
+ * record through its locator, 20 bytes before. Only called after fflate has read the archive, so the layout
+ * is known to be sound; every offset is still checked against the archive's length.
+ */
+function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => FormatError): Uint32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (at: number): number => {
+    if (at < 0 || at + 4 > bytes.length) throw bad("zip central directory points outside the archive");
+    return view.getUint32(at, true);
+  };
+  const u16 = (at: number): number => {
+    if (at < 0 || at + 2 > bytes.length) throw bad("zip central directory points outside the archive");
+    return view.getUint16(at, true);
+  };
+  let end = bytes.length - 22;
+  const stop = Math.max(0, bytes.length - 22 - 65_535);
+  while (end >= stop && u32(end) !== 0x06054b50) end--;
+  if (end < stop) throw bad("zip end-of-central-directory record not found");
+  let count = u16(end + 10);
+  let at = u32(end + 16);
+  if (count === 0xffff || at === 0xffffffff) {
+    const u64 = (at64: number): number => u32(at64) + u32(at64 + 4) * 2 ** 32;
+    if (u32(end - 20) !== 0x07064b50) throw bad("zip64 end-of-central-directory locator not found");
+    const end64 = u64(end - 12);
+    if (u32(end64) !== 0x06064b50) throw bad("zip64 end-of-central-directory record not found");
+    count = u64(end64 + 32);
+    at = u64(end64 + 48);
+  }
+  if (count > Math.floor(bytes.length / CENTRAL_RECORD_BYTES)) {
+    throw bad("zip central directory lists more entries than the archive can hold; corrupt file");
+  }
+  const crcs = new Uint32Array(count);
+  for (let k = 0; k < count; k++) {
+    if (u32(at) !== 0x02014b50) throw bad(`zip central directory record ${k} has a wrong signature`);
+    crcs[k] = u32(at + 16);
+    at += CENTRAL_RECORD_BYTES + u16(at + 28) + u16(at + 30) + u16(at + 32);
+  }
+  return crcs;
 }

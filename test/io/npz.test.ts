@@ -183,3 +183,84 @@ test("errors inside a member name the archive and the member", () => {
     /header length field says 118 bytes but only 90 follow/,
   );
 });
+
+/** Where a stored member's data starts: after its local header (30 bytes), name and extra field. */
+function storedDataStart(zip: Uint8Array, localHeader: number): number {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  assert.equal(view.getUint32(localHeader, true), 0x04034b50);
+  return localHeader + 30 + view.getUint16(localHeader + 26, true) + view.getUint16(localHeader + 28, true);
+}
+
+test("a flipped bit in a member's data fails its CRC-32 check, naming the member (ours and numpy's)", () => {
+  const ours = encodeNpz(small);
+  // the last data byte of member a.npy (its 3 values), inside the .npy payload, so the .npy parse alone passes
+  const aEnd = storedDataStart(ours, 0) + encodeNpy(small.a).length - 1;
+  const flipped = ours.slice();
+  flipped[aEnd] ^= 0x01;
+  assert.deepEqual(decodeNpz(ours, Z).a.data, Uint8Array.of(1, 2, 3));
+  assertFormatError(
+    () => decodeNpz(flipped, Z),
+    Z,
+    /^w\.npz: member "a\.npy" fails its CRC-32 check \(recorded 0x[0-9a-f]{8}, data 0x[0-9a-f]{8}\); the file is corrupt/,
+  );
+
+  const numpy = fromBase64(NUMPY_SAVEZ);
+  const cEnd = storedDataStart(numpy, 0) + 128; // header 128 bytes, then the single uint8 value 7
+  assert.equal(numpy[cEnd], 7);
+  const numpyFlipped = numpy.slice();
+  numpyFlipped[cEnd] = 6;
+  assertFormatError(() => decodeNpz(numpyFlipped, "ns.npz"), "ns.npz", /member "c\.npy" fails its CRC-32/);
+});
+
+test("a wrong CRC-32 in the central directory is caught too; a deflated member is checked after inflating", () => {
+  const zip = encodeNpz(small, { compression: "deflate" });
+  const second = centralRecords(zip)[1];
+  const bad = zip.slice();
+  bad[second + 16] ^= 0x80; // b.npy's recorded CRC-32
+  assert.equal(Object.keys(decodeNpz(zip, Z)).length, 2);
+  assertFormatError(() => decodeNpz(bad, Z), Z, /member "b\.npy" fails its CRC-32 check/);
+});
+
+test("the CRC-32s are found past an archive comment and through a zip64 end record", () => {
+  const zip = encodeNpz(small);
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const eocd = zip.length - 22;
+  const count = view.getUint16(eocd + 10, true);
+  const cdSize = view.getUint32(eocd + 12, true);
+  const cdOffset = view.getUint32(eocd + 16, true);
+
+  // a 300-byte archive comment after the end record
+  const commented = new Uint8Array(zip.length + 300);
+  commented.set(zip);
+  commented.fill(0x41, zip.length);
+  new DataView(commented.buffer).setUint16(eocd + 20, 300, true);
+  assert.deepEqual(decodeNpz(commented, Z).b.data, Uint8Array.of(4, 5, 6));
+
+  // zip64: a zip64 end record (56 bytes) and its locator (20 bytes) before an end record that defers to them
+  const z64 = new Uint8Array(eocd + 56 + 20 + 22);
+  z64.set(zip.subarray(0, eocd));
+  const w = new DataView(z64.buffer);
+  const at64 = eocd;
+  w.setUint32(at64, 0x06064b50, true);
+  w.setBigUint64(at64 + 4, 44n, true);
+  w.setUint16(at64 + 12, 45, true);
+  w.setUint16(at64 + 14, 45, true);
+  w.setBigUint64(at64 + 24, BigInt(count), true);
+  w.setBigUint64(at64 + 32, BigInt(count), true);
+  w.setBigUint64(at64 + 40, BigInt(cdSize), true);
+  w.setBigUint64(at64 + 48, BigInt(cdOffset), true);
+  const loc = at64 + 56;
+  w.setUint32(loc, 0x07064b50, true);
+  w.setBigUint64(loc + 8, BigInt(at64), true);
+  w.setUint32(loc + 16, 1, true);
+  const end = loc + 20;
+  w.setUint32(end, 0x06054b50, true);
+  w.setUint16(end + 8, 0xffff, true);
+  w.setUint16(end + 10, 0xffff, true);
+  w.setUint32(end + 12, 0xffffffff, true);
+  w.setUint32(end + 16, 0xffffffff, true);
+  assert.deepEqual(decodeNpz(z64, Z).a.data, Uint8Array.of(1, 2, 3));
+  const z64bad = z64.slice();
+  z64bad[storedDataStart(z64, 0) + encodeNpy(small.a).length - 1] ^= 0x01;
+  assertFormatError(() => decodeNpz(z64bad, Z), Z, /member "a\.npy" fails its CRC-32 check/);
+});
