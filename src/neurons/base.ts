@@ -4,8 +4,49 @@
  * `step` with a tight loop over typed arrays that calls `beginSpikes()` once and `pushSpike(i)` for each
  * neuron that fires, in ascending index order.
  */
-import { InvalidParameterError, NotFoundError, requireInteger } from "../core/errors.ts";
+import { InvalidParameterError, NotFoundError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { describeValue } from "../core/options.ts";
 import type { Population, StepContext } from "../network/types.ts";
+
+/**
+ * A frozen copy of a per-neuron parameter for a model's `params` (so a later write to the caller's array
+ * changes nothing); a number, or anything that is not an array for `perNeuron` to refuse, is returned as is.
+ */
+export function copyPerNeuron(value: number | ArrayLike<number>): number | readonly number[] {
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    return Object.freeze(Array.from(value as ArrayLike<number>));
+  }
+  return value as number;
+}
+
+/**
+ * A parameter given once for the population or once per neuron, as a fresh Float64Array of `size` values.
+ * `check(name, value)` validates one value and returns it (`requireFinite`, `requirePositive`, ...); an entry
+ * is named `name[i]` in its error. An array of another length is a `ShapeMismatchError`.
+ */
+export function perNeuron(
+  name: string,
+  value: number | ArrayLike<number>,
+  size: number,
+  check: (name: string, value: number) => number,
+): Float64Array {
+  const out = new Float64Array(size);
+  if (typeof value === "number") return out.fill(check(name, value));
+  if (!(Array.isArray(value) || ArrayBuffer.isView(value))) {
+    throw new InvalidParameterError(
+      `${name} must be a number or an array of one number per neuron (${size}), got ${describeValue(value)}`,
+      { name, value },
+    );
+  }
+  if (value.length !== size) {
+    throw new ShapeMismatchError(
+      `${name} has ${value.length} values but the population has ${size} neurons; give one value or one per neuron`,
+      { length: value.length, size },
+    );
+  }
+  for (let i = 0; i < size; i++) out[i] = check(`${name}[${i}]`, value[i]);
+  return out;
+}
 
 /** Storage a model may hand to `PopulationBase` instead of letting it allocate (see the constructor). */
 export interface PopulationBuffers {

@@ -46,18 +46,12 @@
  * float64 buffer `r_Hz` is what readouts read; the synaptic current is packed with the other per-neuron
  * constants for speed (`iSyn_nA` returns a copy).
  */
-import {
-  InvalidParameterError,
-  ShapeMismatchError,
-  requireFinite,
-  requireNonNegative,
-  requirePositive,
-} from "../core/errors.ts";
+import { InvalidParameterError, requireFinite, requireNonNegative, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng, requireRng } from "../core/rng.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, copyPerNeuron, perNeuron } from "./base.ts";
 import {
   BIAS,
   CELL,
@@ -158,29 +152,6 @@ export interface DoubleExpLifDerived {
   readonly single: boolean;
 }
 
-function perNeuron(
-  name: string,
-  value: number | ArrayLike<number>,
-  size: number,
-  positive: boolean,
-): Float64Array {
-  const out = new Float64Array(size);
-  if (typeof value === "number") {
-    out.fill(positive ? requirePositive(name, value) : requireFinite(name, value));
-    return out;
-  }
-  if (value.length !== size) {
-    throw new ShapeMismatchError(
-      `${name} has ${value.length} values but the population has ${size} neurons; give one value or one per neuron`,
-      { length: value.length, size },
-    );
-  }
-  for (let i = 0; i < size; i++) {
-    out[i] = positive ? requirePositive(`${name}[${i}]`, value[i]) : requireFinite(`${name}[${i}]`, value[i]);
-  }
-  return out;
-}
-
 export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: number): DoubleExpLifDerived {
   requirePositive("tauMem_ms", p.tauMem_ms);
   requireFinite("vRest_mV", p.vRest_mV);
@@ -214,7 +185,7 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
       throw new InvalidParameterError(`vInit.lo_mV (${v0.lo_mV}) must be <= vInit.hi_mV (${v0.hi_mV})`);
     }
   }
-  const tauD = perNeuron("tauDecay_ms", p.tauDecay_ms, size, true);
+  const tauD = perNeuron("tauDecay_ms", p.tauDecay_ms, size, requirePositive);
   const single = p.tauRise_ms === 0;
   const decay = new Float64Array(size);
   const jump = new Float64Array(size);
@@ -233,7 +204,7 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
     riseDecay: single ? 0 : Math.exp(-dt_ms / p.tauRise_ms),
     decay,
     jump,
-    bias_nA: perNeuron("bias_nA", p.bias_nA, size, false),
+    bias_nA: perNeuron("bias_nA", p.bias_nA, size, requireFinite),
     single,
   };
 }
@@ -269,12 +240,10 @@ export class DoubleExpLIF extends PopulationBase {
     super(size, ["syn", "i_nA", "dv_mV"], 0, kernel?.buffers);
     requirePositive("dt_ms", dt_ms);
     const merged = withDefaults("DoubleExpLIF params", DOUBLE_EXP_LIF_DEFAULTS, params);
-    const copy = (x: number | ArrayLike<number>) =>
-      typeof x === "number" ? x : Object.freeze(Array.from(x));
     this.params = Object.freeze({
       ...merged,
-      bias_nA: copy(merged.bias_nA),
-      tauDecay_ms: copy(merged.tauDecay_ms),
+      bias_nA: copyPerNeuron(merged.bias_nA),
+      tauDecay_ms: copyPerNeuron(merged.tauDecay_ms),
     });
     this.dt_ms = dt_ms;
     this.derived = deriveDoubleExpLif(this.params, size, dt_ms);

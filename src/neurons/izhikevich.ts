@@ -23,14 +23,14 @@
  * Refractoriness: none by default (tRef_ms 0). With tRef_ms > 0 the convention of docs/conventions.md
  * applies: v is held at c and the ports are discarded, while u keeps relaxing toward b c.
  *
- * Limitation: a, b, c, d are shared by the whole population; the heterogeneous networks of the 2003 paper
- * (parameters drawn per neuron) are built from several populations.
+ * a, b, c and d are each one number for the population or one per neuron (the 2003 network draws them per
+ * neuron: examples/from-papers/izhikevich-2003/).
  */
 import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, copyPerNeuron, perNeuron } from "./base.ts";
 
 export type IzhikevichMethod = "izhikevich-2003" | "euler";
 
@@ -50,7 +50,18 @@ export interface IzhikevichCoefficients {
   readonly d: number;
 }
 
-export interface IzhikevichParams extends IzhikevichCoefficients {
+/** A value for the whole population, or one per neuron. */
+type PerNeuron = number | ArrayLike<number>;
+
+export interface IzhikevichParams {
+  /** Time scale of the recovery variable u (1/ms), > 0; one value, or one per neuron. */
+  readonly a: PerNeuron;
+  /** Sensitivity of u to v; one value, or one per neuron. */
+  readonly b: PerNeuron;
+  /** After-spike reset value of v, below vPeak_mV; one value, or one per neuron. */
+  readonly c_mV: PerNeuron;
+  /** After-spike increment of u; one value, or one per neuron. */
+  readonly d: PerNeuron;
   /** Spike cut-off (spike when v >= v_peak). Default 30 mV (Izhikevich 2003). */
   readonly vPeak_mV: number;
   /** Refractory period; a whole number of steps. Default 0 ms (the model has none). */
@@ -59,7 +70,7 @@ export interface IzhikevichParams extends IzhikevichCoefficients {
   readonly method: IzhikevichMethod;
   /** Initial v. Default -65 mV (Izhikevich 2003 code). */
   readonly vInit_mV: number;
-  /** Initial u. Default b * vInit_mV (Izhikevich 2003 code). */
+  /** Initial u, for every neuron. Default b * vInit_mV, per neuron (Izhikevich 2003 code). */
   readonly uInit?: number;
 }
 
@@ -83,19 +94,19 @@ export const IZHIKEVICH_DEFAULTS: Readonly<IzhikevichParams> = Object.freeze({
   vInit_mV: -65,
 });
 
-/** Per-step constants derived from the parameters and dt (pure). */
+/** Per-step constants derived from the parameters and dt (pure); a, b, c, d and u(0) one per neuron. */
 export interface IzhikevichDerived {
   readonly halfDt_ms: number;
   readonly refSteps: number;
-  readonly uInit: number;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly c_mV: Float64Array;
+  readonly d: Float64Array;
+  readonly uInit: Float64Array;
 }
 
-export function deriveIzhikevich(p: IzhikevichParams, dt_ms: number): IzhikevichDerived {
+export function deriveIzhikevich(p: IzhikevichParams, size: number, dt_ms: number): IzhikevichDerived {
   requirePositive("dt_ms", dt_ms);
-  requirePositive("a", p.a);
-  requireFinite("b", p.b);
-  requireFinite("c_mV", p.c_mV);
-  requireFinite("d", p.d);
   requireFinite("vPeak_mV", p.vPeak_mV);
   requireFinite("vInit_mV", p.vInit_mV);
   if (p.uInit !== undefined) requireFinite("uInit", p.uInit);
@@ -105,15 +116,29 @@ export function deriveIzhikevich(p: IzhikevichParams, dt_ms: number): Izhikevich
       { method: p.method },
     );
   }
-  if (p.c_mV >= p.vPeak_mV) {
-    throw new InvalidParameterError(
-      `c_mV (${p.c_mV}) must be below vPeak_mV (${p.vPeak_mV}), or every step would spike`,
-    );
-  }
+  const belowPeak = (name: string, c: number): number => {
+    requireFinite(name, c);
+    if (c >= p.vPeak_mV) {
+      throw new InvalidParameterError(
+        `${name} (${c}) must be below vPeak_mV (${p.vPeak_mV}), or every step would spike`,
+      );
+    }
+    return c;
+  };
+  const a = perNeuron("a", p.a, size, requirePositive);
+  const b = perNeuron("b", p.b, size, requireFinite);
+  const c_mV = perNeuron("c_mV", p.c_mV, size, belowPeak);
+  const d = perNeuron("d", p.d, size, requireFinite);
+  const uInit = new Float64Array(size);
+  for (let i = 0; i < size; i++) uInit[i] = p.uInit ?? b[i] * p.vInit_mV;
   return {
     halfDt_ms: dt_ms / 2,
     refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
-    uInit: p.uInit ?? p.b * p.vInit_mV,
+    a,
+    b,
+    c_mV,
+    d,
+    uInit,
   };
 }
 
@@ -131,17 +156,25 @@ export class Izhikevich extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<IzhikevichParams> = {}) {
     super(size, ["i", "dv_mV"]);
-    this.params = Object.freeze(withDefaults("Izhikevich params", IZHIKEVICH_DEFAULTS, params, ["uInit"]));
+    const merged = withDefaults("Izhikevich params", IZHIKEVICH_DEFAULTS, params, ["uInit"]);
+    this.params = Object.freeze({
+      ...merged,
+      a: copyPerNeuron(merged.a),
+      b: copyPerNeuron(merged.b),
+      c_mV: copyPerNeuron(merged.c_mV),
+      d: copyPerNeuron(merged.d),
+    });
     this.dt_ms = dt_ms;
-    this.derived = deriveIzhikevich(this.params, dt_ms);
+    this.derived = deriveIzhikevich(this.params, size, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV);
-    this.u = this.addState("u", this.derived.uInit);
+    this.u = this.addState("u", 0);
+    this.u.set(this.derived.uInit);
     this.refractoryLeft = new Int32Array(size);
   }
 
   step(_ctx: StepContext): void {
-    const { halfDt_ms, refSteps } = this.derived;
-    const { a, b, c_mV, d, vPeak_mV } = this.params;
+    const { halfDt_ms, refSteps, a, b, c_mV, d } = this.derived;
+    const { vPeak_mV } = this.params;
     const dt = this.dt_ms;
     const euler = this.params.method === "euler";
     const v = this.v_mV;
@@ -155,22 +188,24 @@ export class Izhikevich extends PopulationBase {
       if (ref[i] > 0 && --ref[i] > 0) {
         input[i] = 0;
         jump[i] = 0;
-        u[i] = u[i] + dt * a * (b * v[i] - u[i]);
+        u[i] = u[i] + dt * a[i] * (b[i] * v[i] - u[i]);
         continue;
       }
 
       // integrate
       let vi = v[i];
       let ui = u[i];
+      const ai = a[i];
+      const bi = b[i];
       const I = input[i];
       if (euler) {
         const dvdt = 0.04 * vi * vi + 5 * vi + 140 - ui + I;
-        ui += dt * a * (b * vi - ui);
+        ui += dt * ai * (bi * vi - ui);
         vi += dt * dvdt;
       } else {
         vi += halfDt_ms * (0.04 * vi * vi + 5 * vi + 140 - ui + I);
         vi += halfDt_ms * (0.04 * vi * vi + 5 * vi + 140 - ui + I);
-        ui += dt * a * (b * vi - ui);
+        ui += dt * ai * (bi * vi - ui);
       }
       vi += jump[i];
       input[i] = 0;
@@ -179,8 +214,8 @@ export class Izhikevich extends PopulationBase {
       // threshold and reset
       if (vi >= vPeak_mV) {
         this.pushSpike(i);
-        vi = c_mV;
-        ui += d;
+        vi = c_mV[i];
+        ui += d[i];
         ref[i] = refSteps;
       }
       v[i] = vi;
@@ -191,7 +226,7 @@ export class Izhikevich extends PopulationBase {
   override reset(): void {
     super.reset();
     this.v_mV.fill(this.params.vInit_mV);
-    this.u.fill(this.derived.uInit);
+    this.u.set(this.derived.uInit);
     this.refractoryLeft.fill(0);
   }
 }

@@ -5,10 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, TimeStepError } from "../../src/core/errors.ts";
 import { IZHIKEVICH_PRESETS, Izhikevich } from "../../src/neurons/izhikevich.ts";
 import type { IzhikevichCoefficients, IzhikevichPreset } from "../../src/neurons/izhikevich.ts";
-import { ctxAt, diffs, run } from "./helpers.ts";
+import { ctxAt, diffs, run, spikeStepsOf } from "./helpers.ts";
 
 /**
  * Spike counts in 1000 ms for constant I = 10 from v = -65 mV, u = b v, dt = 1 ms (docs/models/izhikevich.md).
@@ -243,5 +243,68 @@ test("errors: a non-positive a, c at or above the peak, a t_ref off the grid and
     (e: unknown) =>
       e instanceof InvalidParameterError &&
       /method must be "izhikevich-2003" or "euler", got "rk4"/.test(e.message),
+  );
+});
+
+test("per-neuron a, b, c, d: a population of the seven presets spikes as seven one-preset populations", () => {
+  const column = (key: keyof IzhikevichCoefficients) => PRESETS.map((k) => IZHIKEVICH_PRESETS[k][key]);
+  for (const method of ["izhikevich-2003", "euler"] as const) {
+    const mixed = new Izhikevich(PRESETS.length, 1, {
+      a: column("a"),
+      b: Float64Array.from(column("b")),
+      c_mV: Float32Array.from(column("c_mV")),
+      d: column("d"),
+      method,
+    });
+    PRESETS.forEach((k, i) => assert.equal(mixed.u[i], Math.fround(IZHIKEVICH_PRESETS[k].b * -65), k));
+    const input = mixed.port("i");
+    const events = run(mixed, 1000, 1, { feed: () => input.fill(10) });
+    PRESETS.forEach((name, i) => {
+      const alone = modelSpikes(IZHIKEVICH_PRESETS[name], method);
+      assert.deepEqual(spikeStepsOf(events, i), alone, `${name} ${method}`);
+      assert.equal(alone.length, EXPECTED_COUNTS[name][method]);
+    });
+    // reset restores u = b v per neuron
+    mixed.u.fill(0);
+    mixed.reset();
+    PRESETS.forEach((k, i) => assert.equal(mixed.u[i], Math.fround(IZHIKEVICH_PRESETS[k].b * -65), k));
+  }
+});
+
+test("per-neuron parameters are copied at construction; a later write to the caller's array changes nothing", () => {
+  const a = [0.02, 0.1];
+  const n = new Izhikevich(2, 1, { a });
+  a[0] = 5;
+  assert.deepEqual(n.params.a, [0.02, 0.1]);
+  assert.ok(Object.isFrozen(n.params.a));
+  assert.equal(n.derived.a[0], 0.02);
+});
+
+test("per-neuron errors name the entry; a wrong length or a non-array is refused", () => {
+  assert.throws(
+    () => new Izhikevich(3, 1, { a: [0.02, 0, 0.1] }),
+    (e: unknown) => e instanceof InvalidParameterError && /^a\[1\] must be > 0, got 0$/.test(e.message),
+  );
+  assert.throws(
+    () => new Izhikevich(3, 1, { c_mV: [-65, -50, 31] }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError && /^c_mV\[2\] \(31\) must be below vPeak_mV \(30\)/.test(e.message),
+  );
+  assert.throws(
+    () => new Izhikevich(3, 1, { d: [8, Number.NaN, 2] }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError && /^d\[1\] must be a finite number, got NaN/.test(e.message),
+  );
+  assert.throws(
+    () => new Izhikevich(3, 1, { b: [0.2, 0.25] }),
+    (e: unknown) =>
+      e instanceof ShapeMismatchError &&
+      e.message === "b has 2 values but the population has 3 neurons; give one value or one per neuron",
+  );
+  assert.throws(
+    () => new Izhikevich(3, 1, { d: "8" as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === 'd must be a number or an array of one number per neuron (3), got string "8"',
   );
 });
