@@ -30,7 +30,9 @@
  * factor is below half a float32 ulp, so decaying a float32 value in place would lose the decay altogether.
  * The threshold test compares with the float32 rounding of theta, so a saved and reloaded theta gives the same
  * spikes. The public float32 buffer `theta_mV` (also `state("theta_mV")`) is brought up to date whenever it is
- * requested; a value written into it from outside (loading) is adopted at the next step.
+ * requested. Once it has been handed out, every step compares it with what the model last wrote there (a
+ * float32 shadow, no Math.pow), so a value written into it from outside, at any time and through a buffer
+ * kept from any earlier request, is adopted at the next step.
  */
 import { InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
@@ -102,6 +104,8 @@ export class AdaptiveLIF extends PopulationBase {
   readonly v_mV: Float32Array;
   /** The public float32 buffer of theta (see `theta_mV`). */
   private readonly theta32: Float32Array;
+  /** What the model last wrote into `theta32`: an entry that differs was written from outside. */
+  private readonly thetaShadow: Float32Array;
   /**
    * Steps of refractoriness left (see docs/conventions.md). Read it freely; change it only through
    * `setRefractory` (the step keeps a list of refractory neurons, RefractoryList).
@@ -123,7 +127,7 @@ export class AdaptiveLIF extends PopulationBase {
    */
   private readonly thresholdLow: Float64Array;
   private boundsUntil = -1;
-  /** The public buffer was handed out since the last step: adopt outside writes. */
+  /** The public buffer has been handed out: every step looks for outside writes. */
   private exposed = false;
   private readonly crossers: Int32Array;
   /** The float inputs of `integrateAdaptive` (indices below): the constants and this step's candidate level. */
@@ -157,6 +161,7 @@ export class AdaptiveLIF extends PopulationBase {
     this.rng = options.rng ?? null;
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
     this.theta32 = this.addState("theta_mV", 0);
+    this.thetaShadow = new Float32Array(size);
     this.thetaExact = new Float64Array(size);
     this.thetaStamp = new Float64Array(size);
     this.thresholdLow = new Float64Array(size);
@@ -203,7 +208,8 @@ export class AdaptiveLIF extends PopulationBase {
   get theta_mV(): Float32Array {
     if (this.exposed) this.adoptWrites();
     const out = this.theta32;
-    for (let i = 0; i < this.size; i++) out[i] = this.thetaAt(i);
+    const shadow = this.thetaShadow;
+    for (let i = 0; i < this.size; i++) out[i] = shadow[i] = this.thetaAt(i);
     this.exposed = true;
     return out;
   }
@@ -218,21 +224,30 @@ export class AdaptiveLIF extends PopulationBase {
     return k === 0 ? this.thetaExact[i] : this.thetaExact[i] * Math.pow(this.derived.thetaDecay, k);
   }
 
-  /** Takes over values written into the public buffer since it was handed out. */
+  /**
+   * Takes over values written into the public buffer from outside: the entries that differ from the shadow.
+   * A non-finite value is refused (it would make the threshold meaningless).
+   */
   private adoptWrites(): void {
     const buf = this.theta32;
-    let floor = 0;
+    const shadow = this.thetaShadow;
     for (let i = 0; i < this.size; i++) {
       const b = buf[i];
-      if (!Object.is(b, Math.fround(this.thetaAt(i)))) {
-        this.thetaExact[i] = b;
-        this.thetaStamp[i] = this.learnClock;
-        this.boundsUntil = -1;
+      if (Object.is(b, shadow[i])) continue;
+      if (!Number.isFinite(b)) {
+        buf[i] = shadow[i];
+        throw new InvalidParameterError(
+          `AdaptiveLIF theta_mV[${i}] was set to ${b}; write a finite threshold offset in mV`,
+          { index: i, value: b },
+        );
       }
-      if (b < floor) floor = b;
+      shadow[i] = b;
+      this.thetaExact[i] = b;
+      this.thetaStamp[i] = this.learnClock;
+      this.boundsUntil = -1;
+      // thetaFloor stays a lower bound of every theta (decay moves a negative theta up toward 0)
+      if (b < this.thetaFloor) this.thetaFloor = b;
     }
-    this.thetaFloor = floor;
-    this.exposed = false;
   }
 
   /** Learning steps for which `thresholdLow` is computed ahead (any positive value gives the same spikes). */
@@ -288,6 +303,7 @@ export class AdaptiveLIF extends PopulationBase {
       this.thetaExact,
       this.thetaStamp,
       this.theta32,
+      this.thetaShadow,
       this.thresholdLow,
       // a crosser goes to `spikeIdx` directly, or under one-spike to `crossers`, which picks one afterwards
       oneSpike ? this.crossers : this.spikeIdx,
@@ -346,11 +362,10 @@ export class AdaptiveLIF extends PopulationBase {
     let floor = 0;
     for (let i = 0; i < this.size; i++) {
       const th = this.thetaAt(i);
-      this.theta32[i] = th;
+      this.theta32[i] = this.thetaShadow[i] = th;
       if (th < floor) floor = th;
     }
     this.thetaFloor = floor;
-    this.exposed = false;
   }
 
   /** The learned thresholds for `networkParameters`: the exact state of `exactThetaState`. */
@@ -402,6 +417,7 @@ export class AdaptiveLIF extends PopulationBase {
   /** Zeroes the learned thresholds. */
   resetLearned(): void {
     this.theta32.fill(0);
+    this.thetaShadow.fill(0);
     this.thetaExact.fill(0);
     this.thetaStamp.fill(this.learnClock);
     this.thetaFloor = 0;
@@ -455,6 +471,7 @@ function integrateAdaptive(
   thetaExact: Float64Array,
   thetaStamp: Float64Array,
   theta32: Float32Array,
+  shadow: Float32Array,
   low: Float64Array,
   out: Int32Array,
   spiked: Uint8Array,
@@ -495,7 +512,7 @@ function integrateAdaptive(
           th += thetaPlus_mV;
           thetaExact[i] = th;
           thetaStamp[i] = clock;
-          theta32[i] = th;
+          theta32[i] = shadow[i] = th;
           // AdaptiveLIF.lowerThreshold(th, until - clock)
           low[i] = vThreshold_mV + Math.fround(Math.min(th, th * Math.pow(thetaDecay, until - clock)));
         }

@@ -182,6 +182,44 @@ test('a theta written into state("theta_mV") (loading) is used at once and decay
   assert.equal(m.spikeCount, 0);
 });
 
+test("a write into a theta_mV buffer kept from an earlier request is adopted, after any number of steps", () => {
+  const n = new AdaptiveLIF(2, 1);
+  const theta = n.state("theta_mV"); // kept, as a user keeps a live buffer
+  n.step(ctxAt(0, 1, false));
+  n.step(ctxAt(1, 1, false));
+  theta[0] = 20; // written after the steps, through the old reference
+  n.step(ctxAt(2, 1, false)); // learning off: theta neither decays nor grows
+  assert.equal(n.state("theta_mV")[0], 20);
+  assert.equal(n.state("theta_mV")[1], 0);
+  // the adopted value is the threshold: -52 + 20 = -32 mV; v from -65 with a jump of 32.9 stays below it
+  n.port("dv_mV")[0] = 32.9;
+  n.step(ctxAt(3, 1, false));
+  assert.equal(n.spikeCount, 0);
+  // a spike written into the shadow by the model is not mistaken for an outside write: theta grows by 0.05
+  const m = new AdaptiveLIF(1, 1);
+  const mt = m.state("theta_mV");
+  m.port("dv_mV")[0] = 100;
+  m.step(ctxAt(0, 1));
+  assert.equal(m.spikeCount, 1);
+  assert.equal(mt[0], Math.fround(0.05));
+  m.step(ctxAt(1, 1, false));
+  assert.equal(m.state("theta_mV")[0], Math.fround(0.05));
+});
+
+test("a non-finite theta written into the buffer is refused at the next step, naming the neuron", () => {
+  const n = new AdaptiveLIF(3, 1);
+  const theta = n.state("theta_mV");
+  n.step(ctxAt(0, 1));
+  theta[2] = Number.NaN;
+  assert.throws(
+    () => n.step(ctxAt(1, 1)),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === "AdaptiveLIF theta_mV[2] was set to NaN; write a finite threshold offset in mV",
+  );
+  assert.equal(theta[2], 0); // the bad value is not kept
+});
+
 /** Five neurons pushed far above threshold in the same step. */
 function crossFive(n: AdaptiveLIF, s: number, learning = true): number {
   n.reset();
