@@ -12,7 +12,8 @@ export type ErrorCode =
   | "format"
   | "not-found"
   | "unsupported"
-  | "state";
+  | "state"
+  | "divergence";
 
 export class SpikeflowError extends Error {
   readonly code: ErrorCode;
@@ -81,10 +82,35 @@ export class StateError extends SpikeflowError {
   }
 }
 
+/**
+ * A model's state became non-finite in a step: its numerical scheme diverged (a time step too large for it,
+ * or an input too large). The message names the model, the neuron, the value and the step size.
+ */
+export class DivergenceError extends SpikeflowError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("divergence", message, details);
+  }
+}
+
+/**
+ * A short description of a value for error messages, the same wording everywhere: its type, and the value
+ * when it is short ("number 3", "an Array of length 2", "a Float64Array", "an object with keys [\"a\"]").
+ */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an Array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === "object") return `an object with keys ${JSON.stringify(Object.keys(v))}`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** A number as itself ("NaN", "-3"), anything else through describeValue ('string "10"'). */
+const shown = (value: unknown): string => (typeof value === "number" ? String(value) : describeValue(value));
+
 /** Throws `InvalidParameterError` unless `value` is a finite number. */
 export function requireFinite(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new InvalidParameterError(`${name} must be a finite number, got ${String(value)}`, { name, value });
+    throw new InvalidParameterError(`${name} must be a finite number, got ${shown(value)}`, { name, value });
   }
   return value;
 }
@@ -110,7 +136,7 @@ export function requireNonNegative(name: string, value: number): number {
 /** Throws unless `value` is an integer >= `min`. */
 export function requireInteger(name: string, value: number, min = 0): number {
   if (!Number.isInteger(value) || value < min) {
-    throw new InvalidParameterError(`${name} must be an integer >= ${min}, got ${String(value)}`, {
+    throw new InvalidParameterError(`${name} must be an integer >= ${min}, got ${shown(value)}`, {
       name,
       value,
     });

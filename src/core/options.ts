@@ -4,7 +4,9 @@
  * never a silently ignored setting. Every neuron model, monitor, encoder, projection and plasticity rule
  * checks its options here once, at construction.
  */
-import { InvalidParameterError } from "./errors.ts";
+import { InvalidParameterError, describeValue } from "./errors.ts";
+
+export { describeValue };
 
 /**
  * Throws `InvalidParameterError` when `options` is not a plain object or has a key outside `valid`.
@@ -119,18 +121,6 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length][b.length];
-}
-
-/**
- * A short description of a value for error messages, the same wording everywhere: its type, and the value
- * when it is short ("number 3", "an Array of length 2", "a Float64Array", "an object with keys [\"a\"]").
- */
-export function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) return `an Array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  if (typeof v === "object") return `an object with keys ${JSON.stringify(Object.keys(v))}`;
-  return `${typeof v} ${JSON.stringify(v)}`;
 }
 
 /**

@@ -19,6 +19,9 @@
  * Then the "dv_mV" jump is added and the threshold tested. The 2003 code tests v >= 30 at the start of the
  * next loop iteration; testing at the end of the step, as here, gives the same spikes one index earlier.
  *
+ * A step whose v or u comes out non-finite throws DivergenceError (at dt = 2.5 ms and I = 10, for example,
+ * the overshoot after a spike feeds u, and both grow without bound within a few spikes).
+ *
  * Ports: "i" (default): the input I of the model, held over the step; "dv_mV": an instantaneous jump in mV.
  * Refractoriness: none by default (tRef_ms 0). With tRef_ms > 0 the convention of docs/conventions.md
  * applies: v is held at c and the ports are discarded, while u keeps relaxing toward b c.
@@ -26,7 +29,7 @@
  * a, b, c and d are each one number for the population or one per neuron (the 2003 network draws them per
  * neuron: examples/from-papers/izhikevich-2003/).
  */
-import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import { DivergenceError, InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
@@ -211,6 +214,9 @@ export class Izhikevich extends PopulationBase {
       input[i] = 0;
       jump[i] = 0;
 
+      // a scheme that diverged (dt too large for the quadratic v, or a huge input) stops the run
+      if (!(Number.isFinite(vi) && Number.isFinite(ui))) this.diverged(i, vi, ui);
+
       // threshold and reset
       if (vi >= vPeak_mV) {
         this.pushSpike(i);
@@ -221,6 +227,16 @@ export class Izhikevich extends PopulationBase {
       v[i] = vi;
       u[i] = ui;
     }
+  }
+
+  /** Throws the DivergenceError of neuron i; v and u keep their last finite values. */
+  private diverged(i: number, v: number, u: number): never {
+    throw new DivergenceError(
+      `Izhikevich neuron ${i} diverged (v = ${v} mV, u = ${u}) at dt = ${this.dt_ms} ms: the quadratic v ` +
+        `overshoots when dt or the input is too large; the 2003 code uses dt = 1 ms (two half steps), so use ` +
+        `dt_ms <= 1, or a smaller input`,
+      { neuron: i, v, u, dt_ms: this.dt_ms },
+    );
   }
 
   override reset(): void {

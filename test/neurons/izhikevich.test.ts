@@ -5,7 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InvalidParameterError, ShapeMismatchError, TimeStepError } from "../../src/core/errors.ts";
+import {
+  DivergenceError,
+  InvalidParameterError,
+  ShapeMismatchError,
+  TimeStepError,
+} from "../../src/core/errors.ts";
 import { IZHIKEVICH_PRESETS, Izhikevich } from "../../src/neurons/izhikevich.ts";
 import type { IzhikevichCoefficients, IzhikevichPreset } from "../../src/neurons/izhikevich.ts";
 import { ctxAt, diffs, run, spikeStepsOf } from "./helpers.ts";
@@ -307,4 +312,30 @@ test("per-neuron errors name the entry; a wrong length or a non-array is refused
       e instanceof InvalidParameterError &&
       e.message === 'd must be a number or an array of one number per neuron (3), got string "8"',
   );
+});
+
+test("a diverging scheme (RS at dt = 2.5 ms, I = 10) throws DivergenceError instead of running on as NaN", () => {
+  const n = new Izhikevich(2, 2.5);
+  const input = n.port("i");
+  let step = 0;
+  assert.throws(
+    () => {
+      for (; step < 400; step++) {
+        input[0] = 10; // neuron 1 gets no input and stays finite
+        n.step(ctxAt(step, 2.5));
+      }
+    },
+    (e: unknown) =>
+      e instanceof DivergenceError &&
+      e.code === "divergence" &&
+      e.details.neuron === 0 &&
+      /^Izhikevich neuron 0 diverged \(v = .* mV, u = .*\) at dt = 2\.5 ms: .* use dt_ms <= 1, or a smaller input$/.test(
+        e.message,
+      ),
+  );
+  assert.ok(step > 30 && step < 400, `diverged at step ${step}`);
+  // the same neuron at dt = 1 ms runs the whole second (21 spikes, the documented count)
+  const m = new Izhikevich(1, 1);
+  const mi = m.port("i");
+  assert.equal(run(m, 1000, 1, { feed: () => (mi[0] = 10) }).steps.length, 21);
 });
