@@ -147,7 +147,21 @@ export class IncomingNormalization implements LearningRule {
    * whose weights sit at a bound).
    */
   learnedValues(): Readonly<Record<string, number>> {
+    this.takeOverInterrupted();
     return { pending: this.allChanged ? 1 : 0 };
+  }
+
+  /**
+   * After an interrupted run (a step threw, so no `afterRun`), STDP's changed-neuron lists still hold the
+   * neurons that run changed. They become a full pass instead (`pending` 1), which a saved file can hold: so
+   * the network and one restored from it normalise alike. Called by `reset()` and by `learnedValues()`.
+   */
+  private takeOverInterrupted(): void {
+    let interrupted = false;
+    for (const r of this.projection.rules) if (r instanceof Stdp && r.hasChanged()) interrupted = true;
+    if (!interrupted) return;
+    for (const r of this.projection.rules) if (r instanceof Stdp) r.takeChanged(ignore);
+    this.allChanged = true;
   }
 
   /** Refuses a `pending` flag other than 0 or 1. */
@@ -164,5 +178,8 @@ export class IncomingNormalization implements LearningRule {
     this.allChanged = values.pending === 1;
   }
 
-  reset(): void {}
+  /** Transient state: none. An interrupted run's changed neurons become a full pass (takeOverInterrupted). */
+  reset(): void {
+    this.takeOverInterrupted();
+  }
 }

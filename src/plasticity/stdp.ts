@@ -199,6 +199,14 @@ export class Stdp implements LearningRule {
     this.changedCount = 0;
   }
 
+  /**
+   * Whether the changed-neuron list holds neurons. Between runs only an interrupted run leaves it so: a run
+   * that ends normally hands the list to the normalisation (`afterRun`).
+   */
+  hasChanged(): boolean {
+    return this.changedCount > 0;
+  }
+
   reset(): void {
     this.preTrace.reset();
     this.postTrace.reset();
