@@ -14,7 +14,7 @@
  * nuPost - nuPre. Updates touch only the synapses of neurons that spiked. After every update the touched
  * weights are clamped to the projection's bounds (after, not before: case C16).
  */
-import { InvalidParameterError, requireFinite } from "../core/errors.ts";
+import { InvalidParameterError, describeValue, requireFinite, requireNonNegative } from "../core/errors.ts";
 import type { LearningRule, Projection, StepContext, SynapseView, WeightBounds } from "../network/types.ts";
 import { withDefaults } from "../core/options.ts";
 import { SpikeTrace, type TraceParams } from "./trace.ts";
@@ -41,9 +41,9 @@ export const STDP_DEFAULTS: Readonly<StdpParams> = Object.freeze({
 
 export class Stdp implements LearningRule {
   readonly name: string;
-  /** Current learning rates; schedules change them between examples (see `scaleRates`). */
-  nuPre: number;
-  nuPost: number;
+  /** The learning rates behind `nuPre` / `nuPost` (whose setters check them), read by the update loops. */
+  private nuPre_ = 0;
+  private nuPost_ = 0;
   readonly preTrace: SpikeTrace;
   readonly postTrace: SpikeTrace;
   private readonly view: SynapseView;
@@ -61,6 +61,13 @@ export class Stdp implements LearningRule {
     readonly dt_ms: number,
     params: Partial<StdpParams> = {},
   ) {
+    if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
+      throw new InvalidParameterError(
+        `STDP needs the network's time step dt_ms (a number > 0) as its second argument, got ` +
+          `${describeValue(dt_ms)}; call e.g. postPre(projection, net.dt_ms, { nuPre, nuPost })`,
+        { dt_ms },
+      );
+    }
     const p = withDefaults("Stdp params", STDP_DEFAULTS, params);
     if (variant !== "post-pre" && variant !== "weight-dependent" && variant !== "hebbian") {
       throw new InvalidParameterError(
@@ -80,8 +87,8 @@ export class Stdp implements LearningRule {
       throw new InvalidParameterError(`weight-dependent STDP needs finite bounds, got [${wMin}, ${wMax}]`);
     }
     this.name = `stdp-${variant}`;
-    this.nuPre = requireFinite("nuPre", p.nuPre);
-    this.nuPost = requireFinite("nuPost", p.nuPost);
+    this.nuPre = p.nuPre;
+    this.nuPost = p.nuPost;
     this.view = projection.view;
     this.bounds = projection.bounds;
     this.preTrace = new SpikeTrace(projection.source, dt_ms, p.preTrace);
@@ -94,8 +101,25 @@ export class Stdp implements LearningRule {
     projection.rules.push(this);
   }
 
-  /** Multiplies both learning rates (learning-rate decay schedules). */
+  /** Current depression rate; schedules change it between examples (see `scaleRates`). Finite. */
+  get nuPre(): number {
+    return this.nuPre_;
+  }
+  set nuPre(value: number) {
+    this.nuPre_ = requireFinite("nuPre", value);
+  }
+
+  /** Current potentiation rate; finite. */
+  get nuPost(): number {
+    return this.nuPost_;
+  }
+  set nuPost(value: number) {
+    this.nuPost_ = requireFinite("nuPost", value);
+  }
+
+  /** Multiplies both learning rates (learning-rate decay schedules) by a finite factor >= 0. */
   scaleRates(factor: number): void {
+    requireNonNegative("scaleRates factor", factor);
     this.nuPre *= factor;
     this.nuPost *= factor;
   }
@@ -115,7 +139,7 @@ export class Stdp implements LearningRule {
     const preSign = this.variant === "hebbian" ? 1 : -1;
 
     // presynaptic spikes: depression by the postsynaptic trace
-    if (this.nuPre !== 0) {
+    if (this.nuPre_ !== 0) {
       const src = this.projection.source;
       const post = this.postTrace;
       const find = this.view.synapseIndex;
@@ -131,7 +155,7 @@ export class Stdp implements LearningRule {
             if (x === 0) continue;
             const wk = find.call(this.view, i, j);
             if (wk < 0) continue;
-            const dw = preSign * this.nuPre * x * (soft ? w[wk] - wMin : 1);
+            const dw = preSign * this.nuPre_ * x * (soft ? w[wk] - wMin : 1);
             w[wk] = clamp(w[wk] + dw, wMin, wMax);
             this.markChanged(j);
           }
@@ -142,7 +166,7 @@ export class Stdp implements LearningRule {
     }
 
     // postsynaptic spikes: potentiation by the presynaptic trace
-    if (this.nuPost !== 0) {
+    if (this.nuPost_ !== 0) {
       const tgt = this.projection.target;
       for (let k = 0; k < tgt.spikeCount; k++) {
         const j = tgt.spikeIdx[k];
@@ -152,7 +176,7 @@ export class Stdp implements LearningRule {
           const x = this.preTrace.value(a[s], t);
           if (x === 0) continue;
           const wk = wi[s];
-          const dw = this.nuPost * x * (soft ? wMax - w[wk] : 1);
+          const dw = this.nuPost_ * x * (soft ? wMax - w[wk] : 1);
           w[wk] = clamp(w[wk] + dw, wMin, wMax);
         }
       }
@@ -172,7 +196,7 @@ export class Stdp implements LearningRule {
         const x = this.postTrace.value(a[s], t);
         if (x === 0) continue;
         const wk = wi[s];
-        const dw = preSign * this.nuPre * x * (soft ? w[wk] - wMin : 1);
+        const dw = preSign * this.nuPre_ * x * (soft ? w[wk] - wMin : 1);
         w[wk] = clamp(w[wk] + dw, wMin, wMax);
         this.markChanged(a[s]);
       }
@@ -219,8 +243,8 @@ export class Stdp implements LearningRule {
 
   /** Takes the saved learning rates; the changed-neuron list is forgotten (the weights were replaced). */
   restoreLearnedValues(values: Readonly<Record<string, number>>): void {
-    this.nuPre = requireFinite("nuPre", values.nuPre);
-    this.nuPost = requireFinite("nuPost", values.nuPost);
+    this.nuPre = values.nuPre;
+    this.nuPost = values.nuPost;
     this.takeChanged(() => {});
   }
 }

@@ -187,6 +187,38 @@ test("a rule built for another dt than the network's is refused at run, before a
   assert.equal(net.time, 0);
 });
 
+test("the dt argument and the learning rates are checked: scaleRates(NaN), a NaN rate and params in dt's place", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new ScriptedPopulation(1, {}));
+  const post = net.addPopulation("post", new ScriptedPopulation(1, {}));
+  const proj = net.addProjection("pre->post", new TinyDense(pre, post, new Float32Array([0.5])));
+  assert.throws(
+    () => postPre(proj, { nuPre: 1 } as never),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        'STDP needs the network\'s time step dt_ms (a number > 0) as its second argument, got an object with keys ["nuPre"]; ' +
+          "call e.g. postPre(projection, net.dt_ms, { nuPre, nuPost })",
+  );
+  assert.throws(() => postPre(proj, 0), /dt_ms \(a number > 0\) as its second argument, got number 0;/);
+  assert.equal(proj.rules.length, 0, "a refused rule is not attached");
+
+  const rule = postPre(proj, 1, { nuPre: 0.1, nuPost: 0.2 });
+  for (const bad of [Number.NaN, -1, Infinity]) {
+    assert.throws(() => rule.scaleRates(bad), InvalidParameterError, String(bad));
+  }
+  assert.throws(
+    () => (rule.nuPre = Number.NaN),
+    /^InvalidParameterError: nuPre must be a finite number, got NaN$/,
+  );
+  assert.throws(() => (rule.nuPost = "1" as never), /nuPost must be a finite number, got string "1"/);
+  assert.deepEqual([rule.nuPre, rule.nuPost], [0.1, 0.2], "refused values change nothing");
+  rule.scaleRates(0.5);
+  assert.deepEqual([rule.nuPre, rule.nuPost], [0.05, 0.1]);
+  rule.nuPost = 0.3;
+  assert.deepEqual(rule.learnedValues(), { nuPre: 0.05, nuPost: 0.3 });
+});
+
 test("normalisation keeps a bounded projection inside its bounds and refuses a total no neuron can reach", () => {
   const net = new Network({ dt_ms: 1 });
   const pre = net.addPopulation("pre", new Input(4));
