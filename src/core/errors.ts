@@ -98,6 +98,9 @@ export class DivergenceError extends SpikeflowError {
  */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);
+  if (typeof v === "number") return `number ${String(v)}`;
+  if (typeof v === "bigint") return `bigint ${String(v)}n`;
+  if (typeof v === "symbol" || typeof v === "function") return typeof v;
   if (Array.isArray(v)) return `an Array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (typeof v === "object") return `an object with keys ${JSON.stringify(Object.keys(v))}`;
@@ -105,12 +108,33 @@ export function describeValue(v: unknown): string {
 }
 
 /** A number as itself ("NaN", "-3"), anything else through describeValue ('string "10"'). */
-const shown = (value: unknown): string => (typeof value === "number" ? String(value) : describeValue(value));
+export function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : describeValue(value);
+}
 
 /** Throws `InvalidParameterError` unless `value` is a finite number. */
 export function requireFinite(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new InvalidParameterError(`${name} must be a finite number, got ${shown(value)}`, { name, value });
+  }
+  return value;
+}
+
+/** The largest finite float32, 3.4028234663852886e38: a larger magnitude is stored as Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Throws `InvalidParameterError` unless `value` is a finite number that a Float32Array holds as a finite
+ * value (weights, biases and bounds are stored as float32: 1e39 would silently become Infinity).
+ */
+export function requireFloat32(name: string, value: number): number {
+  requireFinite(name, value);
+  if (!Number.isFinite(Math.fround(value))) {
+    throw new InvalidParameterError(
+      `${name} = ${value} is beyond the float32 range (magnitude up to ${FLOAT32_MAX}) it is stored in, ` +
+        `where it would become Infinity; rescale it`,
+      { name, value },
+    );
   }
   return value;
 }

@@ -1,7 +1,9 @@
 /**
  * Seeded pseudo-random numbers: xoshiro128** (Blackman & Vigna, 2018), 32-bit state words, period 2^128 - 1.
  *
- * Streams: a generator is keyed by a seed and a stream key (numbers or strings). The key is hashed with
+ * Streams: a generator is keyed by a seed (a safe integer) and a stream key: any number of parts, each a safe
+ * integer or a string; anything else (an object, a boolean, undefined, null, 1.5) is an `InvalidParameterError`
+ * naming the argument, never a key that silently collapses onto another. The key is hashed with
  * murmur3's 32-bit finaliser and expanded to the 128-bit state by SplitMix32, so `createRng(seed, "poisson", 17)`
  * always yields the same sequence, whatever was drawn from any other stream before. Give every independent
  * consumer (an example's encoder, a network's initial weights, a worker's trial) its own key, and results
@@ -9,7 +11,8 @@
  *
  * Floats have 32 bits of resolution: `float()` returns k / 2^32 for an integer k in [0, 2^32).
  */
-import { InvalidParameterError } from "./errors.ts";
+import { InvalidParameterError, shown } from "./errors.ts";
+import { describeValue } from "./options.ts";
 
 export type StreamKey = number | string;
 
@@ -22,18 +25,31 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-function hashKeyPart(h: number, part: StreamKey): number {
+/**
+ * Mixes one part of a generator's key into h. `name` says which argument of `createRng` the part is, for the
+ * error: a seed must be a safe integer, a stream key part a safe integer or a string.
+ */
+function hashKeyPart(h: number, part: StreamKey, name: string, stringAllowed: boolean): number {
   if (typeof part === "number") {
     if (!Number.isSafeInteger(part)) {
-      throw new InvalidParameterError(`RNG seed and stream numbers must be safe integers, got ${part}`, {
-        part,
-      });
+      throw new InvalidParameterError(
+        `createRng: ${name} must be an integer, got ${shown(part)}; seeds and numeric stream keys are safe ` +
+          `integers (|x| <= 2^53 - 1), e.g. createRng(1, "poisson", 17)`,
+        { name, part },
+      );
     }
     const lo = part >>> 0;
     const hi = Math.floor(part / 4294967296) >>> 0;
     h = fmix32(h ^ lo);
     h = fmix32((h + 0x9e3779b9) ^ hi);
     return h;
+  }
+  if (typeof part !== "string" || !stringAllowed) {
+    throw new InvalidParameterError(
+      `createRng: ${name} must be ${stringAllowed ? "a string or " : ""}a safe integer, got ${describeValue(part)}; ` +
+        `e.g. createRng(1, "poisson", 17)`,
+      { name, part },
+    );
   }
   // Strings: FNV-1a over UTF-16 code units, then mixed in. A tag keeps "1" and 1 apart.
   let f = 0x811c9dc5;
@@ -52,8 +68,15 @@ export class Rng {
   private readonly s = new Int32Array(4);
   private spareNormal = NaN;
 
-  /** Use `createRng(seed, ...stream)` rather than the constructor. */
+  /** Use `createRng(seed, ...stream)` rather than the constructor. `key` is a 32-bit unsigned integer. */
   constructor(key: number) {
+    if (!(Number.isInteger(key) && key >= 0 && key <= 0xffffffff)) {
+      throw new InvalidParameterError(
+        `Rng: key must be an integer from 0 to 2^32 - 1, got ${shown(key)}; ` +
+          `build generators with createRng(seed, ...streamKey)`,
+        { key },
+      );
+    }
     // SplitMix32 expansion of the 32-bit key into four state words (never all zero).
     let z = key >>> 0;
     const next = () => {
@@ -97,18 +120,31 @@ export class Rng {
     return 1 - this.float();
   }
 
-  /** Uniform float in [lo, hi). */
+  /** Uniform float in [lo, hi); lo and hi finite, lo <= hi (lo = hi gives lo). */
   uniform(lo: number, hi: number): number {
+    if (!(lo <= hi && Number.isFinite(lo) && Number.isFinite(hi))) {
+      throw new InvalidParameterError(
+        `Rng.uniform: the bounds must be finite numbers with lo <= hi, got lo = ${shown(lo)}, hi = ${shown(hi)}`,
+        { lo, hi },
+      );
+    }
     return lo + (hi - lo) * this.float();
   }
 
-  /** Uniform integer in [0, n). Bias is below n / 2^32. */
+  /** Uniform integer in [0, n) for an integer n from 1 to 2^32. Bias is below n / 2^32. */
   int(n: number): number {
+    if (!(n >= 1 && n <= 4294967296 && Number.isInteger(n))) {
+      throw new InvalidParameterError(
+        `Rng.int: n must be an integer from 1 to 2^32 (the draw is uniform in [0, n)), got ${shown(n)}`,
+        { n },
+      );
+    }
     return Math.floor(this.float() * n);
   }
 
-  /** true with probability p. */
+  /** true with probability p, for p in [0, 1]. */
   bernoulli(p: number): boolean {
+    if (!(p >= 0 && p <= 1)) throw probabilityError("Rng.bernoulli", p);
     return this.float() < p;
   }
 
@@ -128,17 +164,26 @@ export class Rng {
 
   /**
    * Number of failures before the first success of Bernoulli(p) trials: P(k) = (1-p)^k p.
-   * Used to skip straight to the next spike of a per-step Bernoulli train. p = 1 gives 0; p = 0 gives Infinity.
+   * Used to skip straight to the next spike of a per-step Bernoulli train. p must lie in [0, 1]: p = 1 gives 0;
+   * p = 0 gives Infinity (and draws nothing).
    */
   geometric(p: number): number {
-    if (p >= 1) return 0;
-    if (p <= 0) return Infinity;
-    const u = 1 - this.float(); // (0, 1]
-    return Math.floor(Math.log(u) / Math.log1p(-p));
+    if (p > 0 && p < 1) {
+      const u = 1 - this.float(); // (0, 1]
+      return Math.floor(Math.log(u) / Math.log1p(-p));
+    }
+    if (p === 1) return 0;
+    if (p === 0) return Infinity;
+    throw probabilityError("Rng.geometric", p);
   }
 
   /** Fisher-Yates shuffle in place. */
   shuffle<T>(a: T[] | Int32Array | Uint32Array): void {
+    if (!Array.isArray(a) && !(ArrayBuffer.isView(a) && !(a instanceof DataView))) {
+      throw new InvalidParameterError(
+        `Rng.shuffle takes an Array or typed array to shuffle in place, got ${describeValue(a)}`,
+      );
+    }
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = a[i];
@@ -148,14 +193,26 @@ export class Rng {
   }
 }
 
+/** The error of a probability outside [0, 1] (NaN included); built off the draw methods' fast path. */
+function probabilityError(what: string, p: number): InvalidParameterError {
+  return new InvalidParameterError(`${what}: p is a probability and must be in [0, 1], got ${shown(p)}`, {
+    p,
+  });
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** A generator for `seed` and the stream named by `stream` (any mix of numbers and strings). */
+/**
+ * A generator for `seed` (a safe integer) and the stream named by `stream` (any mix of safe integers and
+ * strings). Any other seed or stream part is an `InvalidParameterError` naming the argument.
+ */
 export function createRng(seed: number, ...stream: StreamKey[]): Rng {
-  let h = hashKeyPart(0x2545f491, seed);
-  for (const part of stream) h = hashKeyPart(h, part);
+  let h = hashKeyPart(0x2545f491, seed, "the seed", false);
+  for (let k = 0; k < stream.length; k++) {
+    h = hashKeyPart(h, stream[k], `stream key part ${k} (argument ${k + 2})`, true);
+  }
   return new Rng(h);
 }
 

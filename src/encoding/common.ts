@@ -10,7 +10,7 @@
  */
 import { EncodingRangeError, InvalidParameterError, requireInteger } from "../core/errors.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import { SpikeTrain } from "./spike-train.ts";
 
@@ -28,8 +28,9 @@ export interface WindowOptions {
 export const WINDOW_KEYS: readonly string[] = Object.freeze(["steps", "duration_ms", "dt_ms"]);
 
 /**
- * Checks an encoder's options once: no key outside the window's and `extra` (a misspelling names the closest
- * valid key), and, when `needsRng`, a generator in `rng`.
+ * Checks an encoder's options once: an options object (every encoder needs at least its window), no key
+ * outside the window's and `extra` (a misspelling names the closest valid key), and, when `needsRng`, a
+ * generator in `rng`.
  */
 export function requireEncoderOptions(
   what: string,
@@ -37,7 +38,15 @@ export function requireEncoderOptions(
   extra: readonly string[],
   needsRng: boolean,
 ): void {
-  requireKnownKeys(`${what} options`, opts, [...WINDOW_KEYS, ...extra]);
+  const valid = [...WINDOW_KEYS, ...extra];
+  if (opts === undefined) {
+    throw new InvalidParameterError(
+      `${what} needs an options object with the window (steps, or duration_ms and dt_ms)` +
+        `${needsRng ? " and rng" : ""}; the valid options are ${valid.join(", ")}`,
+      { what },
+    );
+  }
+  requireKnownKeys(`${what} options`, opts, valid);
   if (needsRng) requireRng(what, (opts as { rng?: unknown }).rng, `"${what}", exampleIndex`);
 }
 
@@ -65,13 +74,50 @@ export function resolveSteps(opts: WindowOptions, what: string): number {
   return n;
 }
 
-/** Throws `EncodingRangeError` naming the first entry that is not a finite number >= 0. */
-export function requireNonNegativeValues(values: ArrayLike<number>, what: string, unit = ""): void {
+/**
+ * Checks an encoder's input, the first argument (named `name`, e.g. "values" or "rates_Hz"): an Array or typed
+ * array of at least one entry (else `InvalidParameterError`, naming what was given), every entry a number
+ * (else `InvalidParameterError` naming the entry) that is finite and >= 0 (else `EncodingRangeError`). `unit`
+ * follows a value in the messages (" Hz").
+ */
+export function requireNonNegativeValues(
+  values: ArrayLike<number>,
+  what: string,
+  name = "values",
+  unit = "",
+): void {
+  const isArray =
+    Array.isArray(values) ||
+    (ArrayBuffer.isView(values) &&
+      !(values instanceof DataView) &&
+      !(values instanceof BigInt64Array) &&
+      !(values instanceof BigUint64Array));
+  const example = unit === "" ? "[0.5, 1, 0]" : `[20, 5, 0]`;
+  if (!isArray) {
+    throw new InvalidParameterError(
+      `${what}: ${name} must be an Array or typed array of ${unit === "" ? "values" : `rates in${unit}`}, ` +
+        `one per input (e.g. ${example}), got ${describeValue(values)}`,
+      { name },
+    );
+  }
+  if (values.length === 0) {
+    throw new InvalidParameterError(
+      `${what}: ${name} is empty; give one ${unit === "" ? "value" : "rate"} per input, at least one (e.g. ${example})`,
+      { name },
+    );
+  }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
+    if (typeof v !== "number") {
+      throw new InvalidParameterError(
+        `${what}: input ${i} is ${describeValue(v)}; ${name} must hold numbers${unit === "" ? "" : ` (in${unit})`}, ` +
+          `finite and >= 0`,
+        { index: i, value: v },
+      );
+    }
+    if (!(Number.isFinite(v) && v >= 0)) {
       throw new EncodingRangeError(
-        `${what}: input ${i} is ${String(v)}${unit}; values must be finite and >= 0`,
+        `${what}: input ${i} is ${String(v)}${unit}; ${name} must be finite and >= 0`,
         { index: i, value: v },
       );
     }
@@ -80,7 +126,16 @@ export function requireNonNegativeValues(values: ArrayLike<number>, what: string
 
 /** Per-step Bernoulli(p[i]) spikes for every input over `steps` steps; p[i] must lie in [0, 1]. */
 export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng): SpikeTrain {
+  requireInteger("trainFromProbabilities steps", steps, 0);
   const size = p.length;
+  for (let i = 0; i < size; i++) {
+    if (!(p[i] >= 0 && p[i] <= 1)) {
+      throw new EncodingRangeError(
+        `trainFromProbabilities: p[${i}] = ${p[i]} is not a per-step spike probability; each p must be in [0, 1]`,
+        { index: i, p: p[i] },
+      );
+    }
+  }
   let expected = 0;
   for (let i = 0; i < size; i++) expected += p[i] * steps;
   let cap = Math.max(16, Math.ceil(expected + 6 * Math.sqrt(expected) + 16));
@@ -108,11 +163,23 @@ export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng)
   return sortByStep(size, steps, evStep, evIdx, n);
 }
 
-/** At most one spike per input: input i spikes at step firstStep[i], or never when firstStep[i] < 0. */
+/**
+ * At most one spike per input: input i spikes at step firstStep[i] (< steps), or never when firstStep[i] < 0.
+ */
 export function trainFromFirstSpikes(firstStep: Int32Array, steps: number): SpikeTrain {
+  requireInteger("trainFromFirstSpikes steps", steps, 0);
   const size = firstStep.length;
   let n = 0;
-  for (let i = 0; i < size; i++) if (firstStep[i] >= 0) n++;
+  for (let i = 0; i < size; i++) {
+    if (firstStep[i] >= steps) {
+      throw new InvalidParameterError(
+        `trainFromFirstSpikes: firstStep[${i}] = ${firstStep[i]} is outside the window of ${steps} steps; ` +
+          `use ${steps === 0 ? "" : `a step from 0 to ${steps - 1}, or `}-1 for no spike`,
+        { index: i, step: firstStep[i], steps },
+      );
+    }
+    if (firstStep[i] >= 0) n++;
+  }
   const evStep = new Int32Array(n);
   const evIdx = new Int32Array(n);
   let e = 0;

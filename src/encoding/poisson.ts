@@ -38,7 +38,7 @@ export function poisson(rates_Hz: ArrayLike<number>, opts: PoissonOptions): Spik
   requireEncoderOptions("poisson", opts, ["rng"], true);
   const dt_ms = requirePositive("dt_ms", opts.dt_ms);
   const steps = resolveSteps(opts, "poisson");
-  requireNonNegativeValues(rates_Hz, "poisson", " Hz");
+  requireNonNegativeValues(rates_Hz, "poisson", "rates_Hz", " Hz");
   const p = new Float64Array(rates_Hz.length);
   for (let i = 0; i < p.length; i++) {
     const r = rates_Hz[i];

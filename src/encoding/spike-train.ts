@@ -11,7 +11,8 @@
  *
  * A SpikeTrain is never changed after construction; treat `offsets` and `indices` as read-only.
  */
-import { InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, requireInteger, shown } from "../core/errors.ts";
+import { describeValue } from "../core/options.ts";
 import { isSpikeSink } from "../network/types.ts";
 import type { Drive, Population } from "../network/types.ts";
 
@@ -69,7 +70,10 @@ export class SpikeTrain implements Drive {
     this.indices = indices;
   }
 
-  /** From a dense 0/1 array [steps][size] (any nonzero entry is a spike). */
+  /**
+   * From a dense 0/1 array [steps][size] (any nonzero entry is a spike). An entry that is not a number, or is
+   * NaN, is an `InvalidParameterError` naming its index, step and input.
+   */
   static fromDense(dense: ArrayLike<number>, size: number, steps: number): SpikeTrain {
     requireInteger("size", size, 1);
     requireInteger("steps", steps, 0);
@@ -81,7 +85,18 @@ export class SpikeTrain implements Drive {
     }
     const offsets = new Int32Array(steps + 1);
     let total = 0;
-    for (let k = 0; k < dense.length; k++) if (dense[k] !== 0) total++;
+    for (let k = 0; k < dense.length; k++) {
+      const v = dense[k];
+      if (typeof v !== "number" || Number.isNaN(v)) {
+        throw new InvalidParameterError(
+          `SpikeTrain.fromDense: entry ${k} (step ${Math.floor(k / size)}, input ${k % size}) is ` +
+            `${typeof v === "number" ? String(v) : describeValue(v)}; entries must be numbers, 0 for no spike ` +
+            `and nonzero (e.g. 1) for a spike`,
+          { index: k, value: v },
+        );
+      }
+      if (v !== 0) total++;
+    }
     const indices = new Int32Array(total);
     let e = 0;
     for (let t = 0; t < steps; t++) {
@@ -134,8 +149,15 @@ export class SpikeTrain implements Drive {
     return this.indices.length;
   }
 
-  /** Number of spikes of input i over the whole train. */
+  /** Number of spikes of input i (an integer in [0, size)) over the whole train. */
   count(i: number): number {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.size)) {
+      throw new InvalidParameterError(
+        `SpikeTrain.count: input ${shown(i)} is not an input of the train: use an integer from 0 to ` +
+          `${this.size - 1} (size ${this.size})`,
+        { index: i, size: this.size },
+      );
+    }
     if (this.perInput === null) {
       const c = new Int32Array(this.size);
       for (let k = 0; k < this.indices.length; k++) c[this.indices[k]]++;
@@ -144,8 +166,12 @@ export class SpikeTrain implements Drive {
     return this.perInput[i];
   }
 
-  /** The inputs that spike at step t (a view into `indices`; allocates a small view object). */
+  /**
+   * The inputs that spike at step t, an integer in [0, steps) (a view into `indices`; allocates a small view
+   * object).
+   */
   spikesAt(t: number): Int32Array {
+    if (!(Number.isInteger(t) && t >= 0 && t < this.steps)) throw stepError("spikesAt", t, this.steps);
     return this.indices.subarray(this.offsets[t], this.offsets[t + 1]);
   }
 
@@ -160,11 +186,8 @@ export class SpikeTrain implements Drive {
   }
 
   apply(step: number, target: Population): void {
-    if (!(step >= 0 && step < this.steps)) {
-      throw new InvalidParameterError(`SpikeTrain: step ${step} is outside the train's [0, ${this.steps})`, {
-        step,
-      });
-    }
+    if (!(step >= 0 && step < this.steps && Number.isInteger(step)))
+      throw stepError("apply", step, this.steps);
     if (target.size !== this.size) {
       throw new ShapeMismatchError(
         `SpikeTrain of ${this.size} inputs cannot drive a population of ${target.size} neurons`,
@@ -180,4 +203,14 @@ export class SpikeTrain implements Drive {
       for (let k = this.offsets[step]; k < end; k++) port[idx[k]] += 1;
     }
   }
+}
+
+/** The error of a step that is not an integer in [0, steps). */
+function stepError(method: string, step: number, steps: number): InvalidParameterError {
+  const what = Number.isInteger(step) ? "is outside" : "is not an integer step in";
+  return new InvalidParameterError(
+    `SpikeTrain.${method}: step ${shown(step)} ${what} the train's [0, ${steps})` +
+      (steps === 0 ? " (the train has no steps)" : `: use an integer from 0 to ${steps - 1}`),
+    { step, steps },
+  );
 }

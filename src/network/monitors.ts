@@ -10,7 +10,7 @@
  */
 import { InvalidParameterError, requireInteger } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import type { Population } from "./types.ts";
 import type { Monitor } from "./network.ts";
 
@@ -205,8 +205,23 @@ export class StateMonitor implements Monitor {
     return { steps, data };
   }
 
-  /** Trace of one recorded neuron (by its position in `neurons`). */
+  /**
+   * Trace of one recorded neuron, by its position k in `neurons` (an integer in [0, neurons.length)), not by
+   * its index in the population.
+   */
   trace(k: number): Float32Array {
+    const n0 = this.neurons.length;
+    if (!(Number.isInteger(k) && k >= 0 && k < n0)) {
+      const shown = typeof k === "number" ? String(k) : describeValue(k);
+      throw new InvalidParameterError(
+        `StateMonitor.trace: k = ${shown} is not a position in the monitor's neurons: ` +
+          (n0 === 0
+            ? "the monitor records no neurons"
+            : `use an integer from 0 to ${n0 - 1} (it records ${n0} neuron${n0 === 1 ? "" : "s"}; ` +
+              `neurons[k] is the population index)`),
+        { k, recorded: n0 },
+      );
+    }
     const { data } = this.values();
     const n = this.neurons.length;
     const out = new Float32Array(this.length);

@@ -8,8 +8,14 @@
  * its last spike and the step of that spike; `value(i, t)` multiplies by decay^(t - last), read from a
  * precomputed table. Cost grows with spikes, not with neurons x steps, and the values are exact.
  */
-import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
-import { withDefaults } from "../core/options.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  requireFinite,
+  requirePositive,
+  shown,
+} from "../core/errors.ts";
+import { describeValue, withDefaults } from "../core/options.ts";
 import { decayPerStep } from "../core/time.ts";
 import type { Population } from "../network/types.ts";
 
@@ -71,9 +77,20 @@ export class SpikeTrace {
     this.reset();
   }
 
-  /** Adds the spikes the population emitted at `step`. Call once per step, after the population stepped. */
+  /**
+   * Adds the spikes the population emitted at `step` (an integer >= 0). Call once per step, after the
+   * population stepped.
+   */
   observe(step: number): void {
     if (step === this.lastObserved) return;
+    if (!(step >= 0 && Number.isInteger(step))) {
+      throw new InvalidParameterError(
+        `SpikeTrace.observe: step must be an integer >= 0, got ${shown(step)}`,
+        {
+          step,
+        },
+      );
+    }
     this.lastObserved = step;
     const p = this.population;
     const idx = p.spikeIdx;
@@ -90,16 +107,52 @@ export class SpikeTrace {
     }
   }
 
-  /** The trace of neuron i at step `step` (>= its last observed spike). */
+  /**
+   * The trace of neuron i (an integer in [0, size)) at step `step` (an integer >= the step of its last observed
+   * spike). Called per synapse by STDP: the common case costs a few comparisons; arguments are checked fully
+   * only off it (an index out of range gives NaN for k and falls through to `valueOffTable`).
+   */
   value(i: number, step: number): number {
     const k = step - this.lastStep[i];
     const t = this.table;
-    if (k < t.length) return this.valueAtLast[i] * t[k];
+    if ((k | 0) === k && k >= 0 && k < t.length) return this.valueAtLast[i] * t[k];
+    return this.valueOffTable(i, step, k);
+  }
+
+  /** `value` when k = step - lastStep[i] is not an index of the table: a long-decayed trace, or bad arguments. */
+  private valueOffTable(i: number, step: number, k: number): number {
+    const size = this.lastStep.length;
+    if (!(Number.isInteger(i) && i >= 0 && i < size)) {
+      throw new InvalidParameterError(
+        `SpikeTrace.value: neuron ${shown(i)} is not a neuron of the population: use an integer from 0 to ` +
+          `${size - 1} (size ${size})`,
+        { index: i, size },
+      );
+    }
+    if (!(Number.isInteger(step) && step >= 0)) {
+      throw new InvalidParameterError(`SpikeTrace.value: step must be an integer >= 0, got ${shown(step)}`, {
+        step,
+      });
+    }
+    if (k < 0) {
+      throw new InvalidParameterError(
+        `SpikeTrace.value: step ${step} is before neuron ${i}'s last observed spike at step ${this.lastStep[i]}; ` +
+          `a trace is read at or after the steps it has observed (reset() to start again)`,
+        { index: i, step, lastSpike: this.lastStep[i] },
+      );
+    }
     return this.table.length > MAX_TABLE ? this.valueAtLast[i] * Math.pow(this.decay, k) : 0;
   }
 
-  /** Writes the traces of every neuron at `step` into `out` (for monitors and plots; O(size)). */
+  /** Writes the traces of every neuron at `step` into `out`, one per neuron (for monitors and plots; O(size)). */
   fill(step: number, out: Float32Array): void {
+    if (out?.length !== this.lastStep.length) {
+      throw new ShapeMismatchError(
+        `SpikeTrace.fill: out must have one entry per neuron (${this.lastStep.length}), got ${describeValue(out)}` +
+          (typeof out?.length === "number" ? ` of length ${out.length}` : ""),
+        { expected: this.lastStep.length },
+      );
+    }
     for (let i = 0; i < out.length; i++) out[i] = this.value(i, step);
   }
 

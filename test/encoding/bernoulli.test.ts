@@ -67,3 +67,27 @@ test("without rng the encoder says to pass one", () => {
       ),
   );
 });
+
+test("values that are not an array of numbers, or no options, are refused as such", () => {
+  const opts = { steps: 5, rng: createRng(1) };
+  assert.throws(
+    () => bernoulli(0.5 as never, opts),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "bernoulli: values must be an Array or typed array of values, one per input (e.g. [0.5, 1, 0]), got number 0.5",
+  );
+  assert.throws(
+    () => bernoulli([1, "2"] as never, opts),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === 'bernoulli: input 1 is string "2"; values must hold numbers, finite and >= 0',
+  );
+  assert.throws(() => bernoulli([], opts), /bernoulli: values is empty/);
+  assert.throws(
+    () => bernoulli([1], undefined as never),
+    /^InvalidParameterError: bernoulli needs an options object/,
+  );
+  // NaN and negative numbers stay range errors
+  assert.throws(() => bernoulli([NaN], opts), EncodingRangeError);
+});

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { InvalidParameterError } from "../../src/core/errors.ts";
 import { latency } from "../../src/encoding/latency.ts";
 import type { SpikeTrain } from "../../src/encoding/spike-train.ts";
 
@@ -64,4 +65,24 @@ test("invalid options are rejected", () => {
   assert.throws(() => latency([1], { steps: 10, dt_ms: 0 }), /dt_ms must be > 0/);
   assert.throws(() => latency([1], { steps: 10, dt_ms: 1, threshold: 0 }), /threshold must be > 0/);
   assert.throws(() => latency([NaN], { steps: 10, dt_ms: 1 }), /input 0 is NaN/);
+});
+
+test("values that are not an array of numbers, or no options, are refused as such", () => {
+  const opts = { steps: 10, dt_ms: 1 };
+  assert.throws(
+    () => latency("abc" as never, opts),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        'latency: values must be an Array or typed array of values, one per input (e.g. [0.5, 1, 0]), got string "abc"',
+  );
+  assert.throws(
+    () => latency([true] as never, opts),
+    /^InvalidParameterError: latency: input 0 is boolean true;/,
+  );
+  assert.throws(() => latency([], opts), /latency: values is empty/);
+  assert.throws(
+    () => latency([1], undefined as never),
+    /^InvalidParameterError: latency needs an options object with the window \(steps, or duration_ms and dt_ms\);/,
+  );
 });

@@ -4,6 +4,7 @@ import { EncodingRangeError, InvalidParameterError, TimeStepError } from "../../
 import { createRng } from "../../src/core/rng.ts";
 import { msToSteps } from "../../src/core/time.ts";
 import { poisson } from "../../src/encoding/poisson.ts";
+import { trainFromProbabilities } from "../../src/encoding/common.ts";
 import type { SpikeTrain } from "../../src/encoding/spike-train.ts";
 
 function perInputCounts(t: SpikeTrain): number[] {
@@ -149,4 +150,67 @@ test("without rng the encoder says to pass one (a typed error, not a TypeError d
       },
     );
   }
+});
+
+test("rates that are not an array of numbers are refused as such, naming what was given", () => {
+  const opts = { steps: 10, dt_ms: 1, rng: createRng(1) };
+  // a bare number used to fail as "size must be an integer >= 1, got 0"
+  assert.throws(
+    () => poisson(20 as never, opts),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "poisson: rates_Hz must be an Array or typed array of rates in Hz, one per input (e.g. [20, 5, 0]), got number 20",
+  );
+  assert.throws(
+    () => poisson("20" as never, opts),
+    /rates_Hz must be an Array or typed array .* got string "20"$/,
+  );
+  assert.throws(
+    () => poisson({ length: 1, 0: 5 } as never, opts),
+    /got an object with keys \["0","length"\]$/,
+  );
+  assert.throws(() => poisson(new BigInt64Array(2) as never, opts), /got a BigInt64Array$/);
+  // a string entry used to be reported as "input 0 is 500 Hz"
+  assert.throws(
+    () => poisson(["500"] as never, opts),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === 'poisson: input 0 is string "500"; rates_Hz must hold numbers (in Hz), finite and >= 0',
+  );
+  assert.throws(() => poisson([5, null] as never, opts), /input 1 is null; rates_Hz must hold numbers/);
+  assert.throws(
+    () => poisson([], opts),
+    /^InvalidParameterError: poisson: rates_Hz is empty; give one rate per input/,
+  );
+  assert.equal(poisson(new Float32Array([0, 0]), opts).size, 2);
+});
+
+test("poisson without options says what it needs instead of a TypeError", () => {
+  assert.throws(
+    () => poisson([1], undefined as never),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "poisson needs an options object with the window (steps, or duration_ms and dt_ms) and rng; " +
+          "the valid options are steps, duration_ms, dt_ms, rng",
+  );
+});
+
+test("trainFromProbabilities refuses a probability outside [0, 1] and a bad step count", () => {
+  const rng = createRng(1, "p");
+  for (const p of [NaN, 1.5, -0.25]) {
+    assert.throws(
+      () => trainFromProbabilities(new Float64Array([0.5, p]), 5, rng),
+      (e: unknown) =>
+        e instanceof EncodingRangeError &&
+        e.message ===
+          `trainFromProbabilities: p[1] = ${p} is not a per-step spike probability; each p must be in [0, 1]`,
+    );
+  }
+  assert.throws(
+    () => trainFromProbabilities(new Float64Array([0.5]), 2.5, rng),
+    /steps must be an integer >= 0, got 2.5/,
+  );
+  assert.equal(trainFromProbabilities(new Float64Array([1, 0]), 4, rng).totalSpikes, 4);
 });

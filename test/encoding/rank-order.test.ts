@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { InvalidParameterError } from "../../src/core/errors.ts";
+import { trainFromFirstSpikes } from "../../src/encoding/common.ts";
 import { rankOrder } from "../../src/encoding/rank-order.ts";
 import type { SpikeTrain } from "../../src/encoding/spike-train.ts";
 
@@ -49,4 +51,27 @@ test("property: one spike per nonzero input, never later for a larger value", ()
     ),
     { numRuns: 100, seed: 3 },
   );
+});
+
+test("values that are not an array of numbers are refused as such", () => {
+  assert.throws(
+    () => rankOrder(new DataView(new ArrayBuffer(4)) as never, { steps: 5 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "rankOrder: values must be an Array or typed array of values, one per input (e.g. [0.5, 1, 0]), got a DataView",
+  );
+  assert.throws(() => rankOrder([1, undefined] as never, { steps: 5 }), /rankOrder: input 1 is undefined;/);
+  assert.throws(() => rankOrder(new Float64Array(0), { steps: 5 }), /rankOrder: values is empty/);
+});
+
+test("trainFromFirstSpikes refuses a first spike at or past the end of the window", () => {
+  assert.throws(
+    () => trainFromFirstSpikes(new Int32Array([0, 5]), 5),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "trainFromFirstSpikes: firstStep[1] = 5 is outside the window of 5 steps; use a step from 0 to 4, or -1 for no spike",
+  );
+  assert.deepEqual([...trainFromFirstSpikes(new Int32Array([4, -1]), 5).offsets], [0, 0, 0, 0, 0, 1]);
 });

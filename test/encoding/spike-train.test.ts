@@ -119,3 +119,69 @@ test("driving the Input population reproduces the train step by step", () => {
 
   assert.deepEqual(seen, [[1, 4], [], [3]]);
 });
+
+test("count and spikesAt refuse an index that is not an integer in range, naming it and the range", () => {
+  const t = SpikeTrain.fromEvents(2, 5, [
+    [1, 0],
+    [4, 1],
+  ]);
+  // count(-1) and count(7) used to return undefined, spikesAt(2.5) the spikes of other steps
+  for (const i of [-1, 2, 7, 0.5, NaN]) {
+    assert.throws(
+      () => t.count(i),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        e.message ===
+          `SpikeTrain.count: input ${i} is not an input of the train: use an integer from 0 to 1 (size 2)`,
+    );
+  }
+  for (const s of [-1, 5]) {
+    assert.throws(
+      () => t.spikesAt(s),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        e.message ===
+          `SpikeTrain.spikesAt: step ${s} is outside the train's [0, 5): use an integer from 0 to 4`,
+    );
+  }
+  assert.throws(
+    () => t.spikesAt(2.5),
+    /^InvalidParameterError: SpikeTrain.spikesAt: step 2.5 is not an integer step in the train's \[0, 5\): use an integer from 0 to 4$/,
+  );
+  assert.throws(() => t.spikesAt(NaN), /step NaN is not an integer step/);
+  assert.throws(() => SpikeTrain.fromEvents(2, 0, []).spikesAt(0), /\[0, 0\) \(the train has no steps\)/);
+  assert.deepEqual([...t.spikesAt(4)], [1]);
+  assert.equal(t.count(1), 1);
+});
+
+test("apply refuses a step that is not an integer", () => {
+  const t = SpikeTrain.fromEvents(3, 2, [[1, 0]]);
+  // apply(0.5) used to do nothing at all
+  assert.throws(
+    () => t.apply(0.5, new FakePopulation(3)),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /SpikeTrain.apply: step 0.5 is not an integer step in/.test(e.message),
+  );
+});
+
+test("fromDense refuses a NaN or non-number entry, naming its index, step and input", () => {
+  // NaN used to count as a spike ("nonzero")
+  assert.throws(
+    () => SpikeTrain.fromDense([0, 1, NaN, 0], 2, 2),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "SpikeTrain.fromDense: entry 2 (step 1, input 0) is NaN; entries must be numbers, 0 for no spike " +
+          "and nonzero (e.g. 1) for a spike",
+  );
+  assert.throws(
+    () => SpikeTrain.fromDense([0, "1", 0, 0] as never, 2, 2),
+    /entry 1 \(step 0, input 1\) is string "1"/,
+  );
+  assert.throws(
+    () => SpikeTrain.fromDense(new Float32Array([0, 0, 0, NaN]), 2, 2),
+    /entry 3 \(step 1, input 1\) is NaN/,
+  );
+  assert.deepEqual([...SpikeTrain.fromDense([0, 2, -1, 0], 2, 2).toDense()], [0, 1, 1, 0]);
+});

@@ -1,0 +1,44 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidParameterError } from "../../src/core/errors.ts";
+import { Network } from "../../src/network/network.ts";
+import { StateMonitor } from "../../src/network/monitors.ts";
+import { LIF } from "../../src/neurons/lif.ts";
+
+test("StateMonitor.trace refuses a position that is not an integer in [0, neurons.length)", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pop = net.addPopulation("y", new LIF(3, 1));
+  pop.state("v_mV")[1] = -60;
+  // records neurons 2 and 1 of the population, at positions 0 and 1
+  const mon = net.addMonitor(new StateMonitor(pop, "v_mV", { neurons: [2, 1] }));
+  net.run({}, 2);
+  // trace(-1) used to return [NaN, <a sample of the other neuron>], trace(2) and trace(0.5) other garbage
+  for (const k of [-1, 2, 0.5, NaN, Infinity]) {
+    assert.throws(
+      () => mon.trace(k),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidParameterError, String(e));
+        assert.equal(
+          e.message,
+          `StateMonitor.trace: k = ${k} is not a position in the monitor's neurons: use an integer from 0 to 1 ` +
+            `(it records 2 neurons; neurons[k] is the population index)`,
+        );
+        return true;
+      },
+    );
+  }
+  assert.throws(() => mon.trace("1" as unknown as number), /k = string "1" is not a position/);
+  assert.equal(mon.trace(1).length, 2);
+  assert.ok(mon.trace(1)[0] > -65, "position 1 is population neuron 1, which started at -60 mV");
+});
+
+test("StateMonitor.trace on a monitor of no neurons says it records none", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pop = net.addPopulation("y", new LIF(2, 1));
+  const mon = net.addMonitor(new StateMonitor(pop, "v_mV", { neurons: [] }));
+  net.run({}, 1);
+  assert.throws(
+    () => mon.trace(0),
+    /k = 0 is not a position in the monitor's neurons: the monitor records no neurons/,
+  );
+});
