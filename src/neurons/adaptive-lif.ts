@@ -34,7 +34,7 @@
  * float32 shadow, no Math.pow), so a value written into it from outside, at any time and through a buffer
  * kept from any earlier request, is adopted at the next step.
  */
-import { InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
+import { FLOAT32_MAX, InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearnedState, StepContext } from "../network/types.ts";
@@ -424,9 +424,6 @@ export class AdaptiveLIF extends PopulationBase {
     this.boundsUntil = -1;
   }
 }
-
-/** The largest finite float32 (theta_mV is a Float32Array). */
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 // Indices into AdaptiveLIF's `constants`.
 const DECAY = 0;

@@ -6,7 +6,7 @@
  * spikes or not: it is the constant input b of y = W x + b, so it is present from the first step on.
  * Cost per step: spikes x postSize additions for the weights, plus postSize for the bias when it is nonzero.
  */
-import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, requireFloat32 } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
@@ -24,7 +24,7 @@ export function makeBias(
 ): Float32Array {
   const out = new Float32Array(size);
   if (bias === undefined) return out;
-  if (typeof bias === "number") return out.fill(requireFinite(`${what} bias`, bias));
+  if (typeof bias === "number") return out.fill(requireFloat32(`${what} bias`, bias));
   if (bias === null || typeof bias !== "object" || typeof bias.length !== "number") {
     throw new InvalidParameterError(`${what} bias must be a number or an array, got ${String(bias)}`);
   }
@@ -34,7 +34,7 @@ export function makeBias(
       { length: bias.length, expected: size },
     );
   }
-  for (let j = 0; j < size; j++) out[j] = requireFinite(`${what} bias[${j}]`, bias[j]);
+  for (let j = 0; j < size; j++) out[j] = requireFloat32(`${what} bias[${j}]`, bias[j]);
   return out;
 }
 

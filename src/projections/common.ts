@@ -7,8 +7,8 @@
  * written. With `bounds`, the initial weights must already lie in [wMin, wMax] (a projection is never
  * silently clipped); `clampAll()` enforces the bounds after any outside change to `w`.
  */
-import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { InvalidParameterError, ShapeMismatchError, requireFloat32 } from "../core/errors.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
 import { F32Workspace } from "../core/simd.ts";
@@ -58,8 +58,9 @@ export function resolvePort(target: Population, port: string | undefined): strin
 /** Validates bounds and returns a frozen copy. */
 export function checkBounds(bounds: WeightBounds | undefined): WeightBounds | undefined {
   if (bounds === undefined) return undefined;
-  requireFinite("bounds.wMin", bounds.wMin);
-  requireFinite("bounds.wMax", bounds.wMax);
+  requireKnownKeys("bounds", bounds, ["wMin", "wMax"]);
+  requireFloat32("bounds.wMin", bounds.wMin);
+  requireFloat32("bounds.wMax", bounds.wMax);
   if (bounds.wMin > bounds.wMax) {
     throw new InvalidParameterError(
       `bounds.wMin (${bounds.wMin}) must be <= bounds.wMax (${bounds.wMax}); swap them`,
@@ -69,16 +70,30 @@ export function checkBounds(bounds: WeightBounds | undefined): WeightBounds | un
   return Object.freeze({ wMin: bounds.wMin, wMax: bounds.wMax });
 }
 
+/** The keys each initialiser kind takes. */
+const INIT_KEYS: Readonly<Record<string, readonly string[]>> = {
+  uniform: ["kind", "lo", "hi", "rng"],
+  normal: ["kind", "mean", "sd", "rng"],
+  constant: ["kind", "value"],
+};
+
 /** Fills `w` from an initialiser, drawing in index order (so a seed fixes every weight). */
 export function fillWeights(w: Float32Array, init: WeightInit, what: string): void {
+  if (init === null || typeof init !== "object" || Array.isArray(init)) {
+    throw new InvalidParameterError(
+      `${what} init must be an object such as { kind: "uniform", lo, hi, rng }, got ${describeValue(init)}`,
+    );
+  }
+  const keys = Object.hasOwn(INIT_KEYS, init.kind) ? INIT_KEYS[init.kind] : undefined;
+  if (keys !== undefined) requireKnownKeys(`${what} init`, init, keys);
   switch (init.kind) {
     case "constant":
-      requireFinite(`${what} init.value`, init.value);
+      requireFloat32(`${what} init.value`, init.value);
       w.fill(init.value);
       return;
     case "uniform": {
-      requireFinite(`${what} init.lo`, init.lo);
-      requireFinite(`${what} init.hi`, init.hi);
+      requireFloat32(`${what} init.lo`, init.lo);
+      requireFloat32(`${what} init.hi`, init.hi);
       if (init.lo > init.hi) {
         throw new InvalidParameterError(`${what} init.lo (${init.lo}) must be <= init.hi (${init.hi})`, {
           lo: init.lo,
@@ -90,13 +105,22 @@ export function fillWeights(w: Float32Array, init: WeightInit, what: string): vo
       return;
     }
     case "normal": {
-      requireFinite(`${what} init.mean`, init.mean);
-      requireFinite(`${what} init.sd`, init.sd);
+      requireFloat32(`${what} init.mean`, init.mean);
+      requireFloat32(`${what} init.sd`, init.sd);
       if (init.sd < 0) {
         throw new InvalidParameterError(`${what} init.sd must be >= 0, got ${init.sd}`, { sd: init.sd });
       }
       const rng = requireRng(`${what} init`, init.rng, '"weights"');
       for (let k = 0; k < w.length; k++) w[k] = init.mean + init.sd * rng.normal();
+      for (let k = 0; k < w.length; k++) {
+        if (!Number.isFinite(w[k])) {
+          throw new InvalidParameterError(
+            `${what} init drew weight ${k} beyond the float32 range (mean ${init.mean}, sd ${init.sd}), where ` +
+              `it would become Infinity; rescale the initialiser`,
+            { index: k, mean: init.mean, sd: init.sd },
+          );
+        }
+      }
       return;
     }
     default: {
@@ -136,7 +160,7 @@ export function makeWeights(count: number, opts: WeightOptions, what: string, la
     return w;
   }
   if (typeof weights === "number") {
-    requireFinite(`${what} weights`, weights);
+    requireFloat32(`${what} weights`, weights);
     return w.fill(weights);
   }
   const src = weights as ArrayLike<number>;
@@ -149,12 +173,16 @@ export function makeWeights(count: number, opts: WeightOptions, what: string, la
   for (let k = 0; k < count; k++) {
     const v = src[k];
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new InvalidParameterError(`${what} weights[${k}] must be a finite number, got ${String(v)}`, {
-        index: k,
-        value: v,
-      });
+      throw new InvalidParameterError(
+        `${what} weights[${k}] must be a finite number, got ${describeValue(v)}`,
+        {
+          index: k,
+          value: v,
+        },
+      );
     }
     w[k] = v;
+    if (!Number.isFinite(w[k])) requireFloat32(`${what} weights[${k}]`, v);
   }
   return w;
 }

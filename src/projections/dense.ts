@@ -8,7 +8,7 @@
  * Note: PyTorch's nn.Linear stores [out][in] = [post][pre], the transpose of this layout; exporters that
  * write PyTorch-style tensors transpose.
  */
-import { InvalidParameterError, requireFinite } from "../core/errors.ts";
+import { InvalidParameterError, requireFloat32 } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, placeForSimd, requireWeightOptionKeys } from "./common.ts";
 import type { SimdPlacement, WeightOptions } from "./common.ts";
@@ -65,7 +65,7 @@ export class Dense extends WeightedProjection {
 
   /** Sets the weight from pre neuron i to post neuron j; must lie within `bounds` when there are bounds. */
   set(i: number, j: number, value: number): void {
-    requireFinite("weight", value);
+    requireFloat32("weight", value);
     const b = this.bounds;
     if (b !== undefined && (value < b.wMin || value > b.wMax)) {
       throw new InvalidParameterError(

@@ -15,7 +15,7 @@
  */
 // Limitation: the synapse structure is fixed at construction (no structural plasticity); rules change
 // weights only, which keeps the CSR and the lazily built CSC index valid.
-import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, requireFinite, requireFloat32 } from "../core/errors.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { Population, WeightBounds } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
@@ -82,7 +82,7 @@ function toInt32(name: string, a: ArrayLike<number>): Int32Array {
 
 function toFloat32(name: string, a: ArrayLike<number>): Float32Array {
   const out = new Float32Array(a.length);
-  for (let k = 0; k < a.length; k++) out[k] = requireFinite(`${name}[${k}]`, a[k]);
+  for (let k = 0; k < a.length; k++) out[k] = requireFloat32(`${name}[${k}]`, a[k]);
   return out;
 }
 
@@ -163,7 +163,7 @@ export class Sparse extends WeightedProjection {
       }
     }
     const wk = (k: number): number =>
-      requireFinite(`w[${k}]`, typeof t.w === "number" ? t.w : (t.w as ArrayLike<number>)[k]);
+      requireFloat32(`w[${k}]`, typeof t.w === "number" ? t.w : (t.w as ArrayLike<number>)[k]);
 
     // Lexicographic (pre, post) order by two stable counting sorts: by post, then by pre.
     const byPost = countingOrder(post, N, null);
@@ -235,10 +235,10 @@ export class Sparse extends WeightedProjection {
     const w = new Float32Array(nnz);
     const weight = opts.weight;
     if (typeof weight === "number") {
-      w.fill(requireFinite("weight", weight));
+      w.fill(requireFloat32("weight", weight));
     } else if (typeof weight === "function") {
       for (let i = 0; i < M; i++) {
-        for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) w[k] = requireFinite("weight", weight(i, colIdx[k]));
+        for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) w[k] = requireFloat32("weight", weight(i, colIdx[k]));
       }
     } else {
       fillWeights(w, weight, "Sparse.random");

@@ -91,6 +91,57 @@ test("bad weights, ports and indices throw typed errors that say what is wrong",
   assert.throws(() => d.set(0, 3, 1), /outside \[0, 2\) x \[0, 3\)/);
 });
 
+test("finite values that float32 cannot hold (1e39 -> Infinity) are refused wherever weights enter", () => {
+  const src = new FakePopulation(1);
+  const tgt = new FakePopulation(2);
+  const beyond =
+    /= 1e\+39 is beyond the float32 range \(magnitude up to 3\.4028234663852886e\+38\) it is stored in, where it would become Infinity; rescale it$/;
+  assert.throws(() => new Dense(src, tgt, { weights: 1e39 }), beyond);
+  assert.throws(
+    () => new Dense(src, tgt, { weights: [0, -1e39] }),
+    /weights\[1\] = -1e\+39 is beyond the float32 range/,
+  );
+  assert.throws(() => new Dense(src, tgt, { init: { kind: "constant", value: 1e39 } }), beyond);
+  assert.throws(
+    () => new Dense(src, tgt, { weights: 0, bounds: { wMin: 0, wMax: 1e39 } }),
+    /bounds\.wMax = 1e\+39 is beyond the float32 range/,
+  );
+  assert.throws(
+    () => new Dense(src, tgt, { init: { kind: "normal", mean: 3e38, sd: 3e38, rng: createRng(1, "w") } }),
+    /init drew weight \d beyond the float32 range \(mean 3e\+38, sd 3e\+38\)/,
+  );
+  const d = new Dense(src, tgt, { weights: 0 });
+  assert.throws(() => d.set(0, 1, 1e39), beyond);
+  assert.deepEqual([...d.w], [0, 0], "nothing was written");
+  // the largest float32 itself is fine
+  assert.equal(new Dense(src, tgt, { weights: 3.4028234663852886e38 }).w[0], 3.4028234663852886e38);
+});
+
+test("unknown keys inside init and bounds are refused, naming the key", () => {
+  const src = new FakePopulation(1);
+  const tgt = new FakePopulation(2);
+  assert.throws(
+    () => new Dense(src, tgt, { init: { kind: "constant", value: 1, sd: 0.1 } as never }),
+    /^InvalidParameterError: Dense init: unknown option "sd"; the valid options are kind, value$/,
+  );
+  assert.throws(
+    () => new Dense(src, tgt, { weights: 0, bounds: { wMin: 0, wMax: 1, clip: true } as never }),
+    /^InvalidParameterError: bounds: unknown option "clip"; the valid options are wMin, wMax$/,
+  );
+  assert.throws(
+    () => new Dense(src, tgt, { weights: 0, bounds: { min: 0, max: 1 } as never }),
+    /bounds: unknown options "min" \(did you mean wMin\?\), "max" \(did you mean wMax\?\)/,
+  );
+  assert.throws(
+    () => new Dense(src, tgt, { init: 0.5 as never }),
+    /Dense init must be an object such as \{ kind: "uniform", lo, hi, rng \}, got number 0\.5/,
+  );
+  assert.throws(
+    () => new Dense(src, tgt, { init: { kind: "gamma" } as never }),
+    /init\.kind must be "uniform", "normal" or "constant", got "gamma"/,
+  );
+});
+
 test("bounds: initial weights must lie inside, set() refuses values outside, clampAll() clamps", () => {
   const src = new FakePopulation(1);
   const tgt = new FakePopulation(3);
