@@ -19,7 +19,7 @@
  * class instances and typed arrays are rejected on save (put arrays in `tensors`).
  */
 import { FormatError, InvalidParameterError } from "../core/errors.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { crc32Hex } from "./crc32.ts";
 import { DTYPES, defineEntry, inferDType, isDType, isWellFormedText, validateTensor } from "./dtype.ts";
 import type { DType, Tensor, TypedArray } from "./dtype.ts";
@@ -214,6 +214,12 @@ export function parseModelManifest(
   fileName: string,
   options: { readonly expectKind?: string } = {},
 ): ModelManifest {
+  if (typeof text !== "string" && !(text instanceof Uint8Array)) {
+    throw new InvalidParameterError(
+      `parseModelManifest takes model.json's text (a string or its bytes as a Uint8Array), got ` +
+        `${describeValue(text)}`,
+    );
+  }
   requireKnownKeys("model loading options", options, ["expectKind"]);
   const bad = (problem: string): FormatError =>
     new FormatError(`${fileName}: ${problem}`, { file: fileName });
@@ -324,6 +330,42 @@ export function parseModelManifest(
   };
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+
+/** Throws InvalidParameterError naming the argument of `decodeModel` that is missing or of the wrong kind. */
+function requireDecodeArguments(manifest: unknown, files: unknown, location: unknown): void {
+  const usage =
+    "decodeModel takes (manifest, files, location?): the manifest parseModelManifest returns and an object " +
+    "mapping each file it lists to its bytes";
+  if (isPlainObject(manifest) && isPlainObject(manifest.manifest) && files === undefined) {
+    throw new InvalidParameterError(
+      `${usage}; it got the whole result of encodeModel: pass decodeModel(encoded.manifest, encoded.files)`,
+    );
+  }
+  if (!isPlainObject(manifest) || !isPlainObject(manifest.files) || !isPlainObject(manifest.tensors)) {
+    throw new InvalidParameterError(`${usage}; the manifest is ${describeValue(manifest)}`);
+  }
+  if (!isPlainObject(files)) {
+    throw new InvalidParameterError(
+      `${usage} (e.g. { "${WEIGHTS_FILE}": bytes }); files is ${describeValue(files)}`,
+    );
+  }
+  for (const name of Object.keys(files)) {
+    if (!(files[name] instanceof Uint8Array)) {
+      throw new InvalidParameterError(
+        `${usage}; files["${name}"] is ${describeValue(files[name])}, expected a Uint8Array of the file's bytes`,
+      );
+    }
+  }
+  if (typeof location !== "string") {
+    throw new InvalidParameterError(
+      `${usage}; location names the model's directory in error messages and must be a string, got ` +
+        `${describeValue(location)}`,
+    );
+  }
+}
+
 /**
  * Rebuilds a model from its validated manifest and the bytes of the files it lists. `location` prefixes file
  * names in error messages (e.g. the model directory).
@@ -333,6 +375,7 @@ export function decodeModel(
   files: Readonly<Record<string, Uint8Array>>,
   location = ".",
 ): SavedModel {
+  requireDecodeArguments(manifest, files, location);
   const path = (f: string): string => (location === "" ? f : `${location.replace(/[/\\]+$/, "")}/${f}`);
   const decoded = new Map<string, Record<string, Tensor>>();
   for (const f of Object.keys(manifest.files)) {

@@ -10,6 +10,7 @@ import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { describeValue } from "../core/options.ts";
 import { ensureDirSync, isDirectory, writeFileAtomic } from "./atomic.ts";
 import { MANIFEST_FILE, WEIGHTS_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
 import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
@@ -30,11 +31,15 @@ async function readOrNotFound(path: string, hint: string): Promise<Uint8Array> {
   }
 }
 
-/** Refuses an empty or blank directory name (it would mean the current directory). */
-function requireDirName(dir: string, what: string): void {
+/**
+ * Refuses an empty or blank directory name (it would mean the current directory) and anything but a string;
+ * `what` names the caller (saveModel, loadModel, saveNetwork, ...).
+ */
+export function requireDirName(dir: unknown, what: string): void {
   if (typeof dir !== "string" || dir.trim() === "") {
+    const got = typeof dir === "string" ? JSON.stringify(dir) : describeValue(dir);
     throw new InvalidParameterError(
-      `${what} needs the model directory, got ${JSON.stringify(dir)}; give a path such as runs/my-model ` +
+      `${what} needs the model directory, got ${got}; give a path such as runs/my-model ` +
         `(use "." for the current directory)`,
     );
   }

@@ -4,13 +4,31 @@
  * docs/network-files.md). The directory is an ordinary spikeflow model (model.json + weights.safetensors, kind
  * "network"), written file by file atomically, as saveModel does.
  */
-import type { Network } from "../network/network.ts";
+import { InvalidParameterError } from "../core/errors.ts";
+import { describeValue } from "../core/options.ts";
+import { Network } from "../network/network.ts";
 import { NETWORK_KIND, networkParameters, restoreNetworkParameters } from "../network/parameters.ts";
 import type { ModelManifest } from "./model-codec.ts";
-import { loadModel, saveModel } from "./model-file.ts";
+import { loadModel, requireDirName, saveModel } from "./model-file.ts";
+
+/**
+ * Throws unless `dir` names a directory and `net` is a Network that is not running; `caller` names the function.
+ * Checked when the function is called, not after a file has been read: called from inside a step it refuses.
+ */
+function requireArguments(caller: string, dir: unknown, net: unknown): asserts net is Network {
+  requireDirName(dir, caller);
+  if (!(net instanceof Network)) {
+    throw new InvalidParameterError(
+      `${caller}(dir, net) takes the Network itself as its second argument (the one built with ` +
+        `new Network({ dt_ms }), e.g. model.net), got ${describeValue(net)}`,
+    );
+  }
+  net.requireIdle(caller);
+}
 
 /** Writes `net`'s weights and learned state into directory `dir` (created if missing). */
 export async function saveNetwork(dir: string, net: Network): Promise<ModelManifest> {
+  requireArguments("saveNetwork", dir, net);
   return saveModel(dir, networkParameters(net));
 }
 
@@ -19,6 +37,7 @@ export async function saveNetwork(dir: string, net: Network): Promise<ModelManif
  * another network changes nothing). `net` ends reset, as after `net.reset()`.
  */
 export async function restoreNetwork(dir: string, net: Network): Promise<void> {
+  requireArguments("restoreNetwork", dir, net);
   const saved = await loadModel(dir, { expectKind: NETWORK_KIND });
   restoreNetworkParameters(net, saved);
 }

@@ -16,7 +16,7 @@ import {
   requirePositive,
 } from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
-import type { Drive, Population, Projection, StepContext } from "./types.ts";
+import type { Drive, Population, Projection } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
 
 /** Something that records from the network after every step. */
@@ -51,18 +51,102 @@ class ConstantDrive implements Drive {
   }
 }
 
+/** Throws unless `value` is true or false; `name` says where it was given. */
+function requireBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new InvalidParameterError(`${name} must be true or false, got ${describeValue(value)}`, {
+      name,
+      value,
+    });
+  }
+  return value;
+}
+
 /** The network each population was added to: a population holds one network's state. */
 const OWNER = new WeakMap<Population, Network>();
 
-/** A Float32Array of this realm or another (an iframe's, a vm context's): `instanceof` sees only its own. */
+/**
+ * Whether `v` is a typed array of class `name`, of this realm or another (an iframe's, a vm context's):
+ * `instanceof` sees only its own realm's.
+ */
+function isTypedArray(v: unknown, name: "Float32Array" | "Int32Array" | "Uint8Array"): boolean {
+  return Object.prototype.toString.call(v) === `[object ${name}]`;
+}
+
 function isFloat32Array(v: unknown): v is Float32Array {
-  return v instanceof Float32Array || Object.prototype.toString.call(v) === "[object Float32Array]";
+  return v instanceof Float32Array || isTypedArray(v, "Float32Array");
+}
+
+const isFunction = (v: unknown): boolean => typeof v === "function";
+const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === "string");
+
+/** The members of the Population contract (src/network/types.ts) that `addPopulation` checks: what each must be. */
+const POPULATION_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean])[] = [
+  ["model", "a string", (v) => typeof v === "string"],
+  ["size", "a whole number >= 0", (v) => Number.isInteger(v) && (v as number) >= 0],
+  ["spikeIdx", "an Int32Array", (v) => isTypedArray(v, "Int32Array")],
+  ["spikeCount", "a whole number >= 0", (v) => Number.isInteger(v) && (v as number) >= 0],
+  ["spiked", "a Uint8Array", (v) => isTypedArray(v, "Uint8Array")],
+  ["portNames", "a list of port names", isStringList],
+  ["port", "a function port(name?)", isFunction],
+  ["step", "a function step(ctx)", isFunction],
+  ["reset", "a function reset()", isFunction],
+  ["stateNames", "a list of state names", isStringList],
+  ["state", "a function state(name)", isFunction],
+];
+
+/** The members of the Projection contract that `addProjection` checks (the ends are checked on their own). */
+const PROJECTION_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean])[] = [
+  ["kind", "a string", (v) => typeof v === "string"],
+  ["source", "a population", (v) => typeof v === "object" && v !== null],
+  ["target", "a population", (v) => typeof v === "object" && v !== null],
+  ["port", "a port name", (v) => typeof v === "string"],
+  ["deliver", "a function deliver()", isFunction],
+  ["rules", "a list of learning rules", Array.isArray],
+];
+
+/** The members of the LearningRule contract that `run` checks before the first step. */
+const RULE_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean])[] = [
+  ["name", "a string", (v) => typeof v === "string"],
+  ["update", "a function update(ctx)", isFunction],
+  ["reset", "a function reset()", isFunction],
+];
+
+/**
+ * What is wrong with `obj` as a member of a contract: the members it lacks, then those of the wrong kind, in
+ * words ("lacks step (a function step(ctx)); its size is string \"3\", expected a whole number >= 0"), or
+ * undefined when it has them all.
+ */
+function contractProblems(
+  obj: object,
+  members: readonly (readonly [string, string, (v: unknown) => boolean])[],
+): string | undefined {
+  const rec = obj as Record<string, unknown>;
+  const missing = members.filter(([name]) => rec[name] === undefined);
+  const wrong = members.filter(([name, , ok]) => rec[name] !== undefined && !ok(rec[name]));
+  const said: string[] = [];
+  if (missing.length > 0) {
+    said.push(`lacks ${missing.map(([name, what]) => `${name} (${what})`).join(", ")}`);
+  }
+  for (const [name, what] of wrong) said.push(`its ${name} is ${describeValue(rec[name])}, expected ${what}`);
+  return said.length === 0 ? undefined : said.join("; ");
+}
+
+/**
+ * Throws unless `name` is a string: the name a population or projection is added or looked up under. `example`
+ * shows a right call.
+ */
+function requireName(method: string, what: string, name: unknown, example: string): asserts name is string {
+  if (typeof name !== "string") {
+    throw new InvalidParameterError(
+      `${method} takes the ${what}'s name (a string) first, got ${describeValue(name)}; e.g. ${example}`,
+    );
+  }
 }
 
 export class Network {
   readonly dt_ms: number;
-  /** When false every plastic quantity is frozen: weights, adaptive thresholds, normalisation. */
-  learning: boolean;
+  private learningOn: boolean;
   private readonly pops = new Map<string, Population>();
   private readonly projs = new Map<string, Projection>();
   private popList: Population[] = [];
@@ -73,9 +157,36 @@ export class Network {
   private running = false;
 
   constructor(opts: NetworkOptions) {
+    if (opts === undefined) {
+      throw new InvalidParameterError(
+        "Network takes its options { dt_ms, learning? }, got none; e.g. new Network({ dt_ms: 1 }) for 1 ms steps",
+      );
+    }
     requireKnownKeys("Network options", opts, ["dt_ms", "learning"]);
     this.dt_ms = requirePositive("dt_ms", opts.dt_ms);
-    this.learning = opts.learning ?? true;
+    // null too is refused: only an absent option means the default
+    this.learningOn =
+      opts.learning === undefined ? true : requireBoolean("Network option learning", opts.learning);
+  }
+
+  /**
+   * When false every plastic quantity is frozen: weights, adaptive thresholds, normalisation. Set it between
+   * runs: a run learns, or not, from its first step to its end-of-run normalisation, so setting it from inside
+   * a step (a drive, monitor or rule) is a StateError.
+   */
+  get learning(): boolean {
+    return this.learningOn;
+  }
+
+  set learning(on: boolean) {
+    if (this.running) {
+      throw new StateError(
+        `learning was set while the network is running (from a drive, monitor or rule); ` +
+          `a run learns or not from its first step to its end, so set learning between runs (split the run in ` +
+          `two where it should change)`,
+      );
+    }
+    this.learningOn = requireBoolean("learning", on);
   }
 
   /** Steps taken since the last `reset()`. */
@@ -85,6 +196,21 @@ export class Network {
 
   addPopulation<P extends Population>(name: string, pop: P): P {
     this.refuseWhileRunning("addPopulation");
+    requireName("addPopulation", "population", name, 'addPopulation("X", new Input(784))');
+    if (pop === null || typeof pop !== "object") {
+      throw new InvalidParameterError(
+        `addPopulation("${name}", ...) takes a population (a neuron model such as new LIF(size, dt_ms)), got ` +
+          `${describeValue(pop)}`,
+      );
+    }
+    const problems = contractProblems(pop, POPULATION_MEMBERS);
+    if (problems !== undefined) {
+      throw new InvalidParameterError(
+        `addPopulation("${name}", ...) takes a population, but the object given ${problems}; pass a neuron ` +
+          `model such as new LIF(size, dt_ms), or an object with every member of Population ` +
+          `(src/network/types.ts)`,
+      );
+    }
     if (this.pops.has(name)) {
       throw new InvalidParameterError(`a population named "${name}" already exists; choose another name`);
     }
@@ -116,6 +242,21 @@ export class Network {
 
   addProjection<P extends Projection>(name: string, proj: P): P {
     this.refuseWhileRunning("addProjection");
+    requireName("addProjection", "projection", name, 'addProjection("X->Y", new Dense(x, y, options))');
+    if (proj === null || typeof proj !== "object") {
+      throw new InvalidParameterError(
+        `addProjection("${name}", ...) takes a projection (such as new Dense(source, target, options)), got ` +
+          `${describeValue(proj)}`,
+      );
+    }
+    const problems = contractProblems(proj, PROJECTION_MEMBERS);
+    if (problems !== undefined) {
+      throw new InvalidParameterError(
+        `addProjection("${name}", ...) takes a projection, but the object given ${problems}; pass one such as ` +
+          `new Dense(source, target, options), or an object with every member of Projection ` +
+          `(src/network/types.ts)`,
+      );
+    }
     if (this.projs.has(name)) {
       throw new InvalidParameterError(`a projection named "${name}" already exists; choose another name`);
     }
@@ -190,6 +331,7 @@ export class Network {
   }
 
   population<P extends Population = Population>(name: string): P {
+    requireName("population", "population", name, 'population("X")');
     const p = this.pops.get(name);
     if (!p) {
       throw new NotFoundError(
@@ -200,6 +342,7 @@ export class Network {
   }
 
   projection<P extends Projection = Projection>(name: string): P {
+    requireName("projection", "projection", name, 'projection("X->Y")');
     const p = this.projs.get(name);
     if (!p) {
       throw new NotFoundError(
@@ -238,15 +381,27 @@ export class Network {
         `run takes an object that maps population names to inputs (or {} for none), got ${describeValue(inputs)}`,
       );
     }
-    for (const p of this.projList) {
-      for (const r of p.rules) {
-        if (r.dt_ms !== undefined && r.dt_ms !== this.dt_ms) {
+    for (const [projName, p] of this.projs) {
+      p.rules.forEach((r, k) => {
+        // rules are attached after addProjection (postPre(projection, ...)): checked here, before any step
+        const isObject = r !== null && typeof r === "object";
+        const problems = isObject ? contractProblems(r, RULE_MEMBERS) : `is ${describeValue(r)}`;
+        if (problems !== undefined) {
           throw new InvalidParameterError(
-            `learning rule "${r.name}" was built for dt = ${r.dt_ms} ms but the network steps at dt = ` +
-              `${this.dt_ms} ms (its trace decays would be wrong); build it with the network's dt`,
+            `learning rule ${k + 1} of projection "${projName}" ` +
+              (isObject ? `is not a learning rule: it ${problems}` : problems) +
+              `; attach rules with their builders (postPre(projection, dt_ms, params), new ` +
+              `IncomingNormalization(projection, total)) or give every member of LearningRule (src/network/types.ts)`,
           );
         }
-      }
+        if (r.dt_ms !== undefined && r.dt_ms !== this.dt_ms) {
+          const built = typeof r.dt_ms === "number" ? `${r.dt_ms} ms` : describeValue(r.dt_ms);
+          throw new InvalidParameterError(
+            `learning rule "${r.name}" was built for dt = ${built} but the network steps at dt = ${this.dt_ms} ms ` +
+              `(its trace decays would be wrong); build it with the network's dt`,
+          );
+        }
+      });
     }
     const targets: Population[] = [];
     const drives: Drive[] = [];
@@ -309,18 +464,20 @@ export class Network {
     const pops = this.popList;
     const projs = this.projList;
     const mons = this.monitors;
-    const ctx = { step: 0, dt_ms: this.dt_ms, learning: this.learning };
+    // read once: `learning` cannot change while running, and the end-of-run hooks below use the same value
+    const learning = this.learningOn;
+    const ctx = { step: 0, dt_ms: this.dt_ms, learning };
     for (let s = 0; s < steps; s++) {
       ctx.step = this.t;
       for (let k = 0; k < projs.length; k++) projs[k].deliver();
       for (let k = 0; k < drives.length; k++) drives[k].apply(s, targets[k]);
-      for (let k = 0; k < pops.length; k++) pops[k].step(ctx as StepContext);
+      for (let k = 0; k < pops.length; k++) pops[k].step(ctx);
       for (let k = 0; k < projs.length; k++) {
         const rules = projs[k].rules;
         for (let r = 0; r < rules.length; r++) {
           const rule = rules[r];
           if (rule.observe) rule.observe(ctx);
-          if (ctx.learning) rule.update(ctx);
+          if (learning) rule.update(ctx);
         }
       }
       // the step is taken: count it before the monitors record it, so that a monitor that throws (a full
@@ -329,8 +486,8 @@ export class Network {
       for (let k = 0; k < mons.length; k++) mons[k].record(now);
     }
     for (const p of projs) {
-      p.afterRun?.(this.learning);
-      if (this.learning) for (const r of p.rules) r.afterRun?.();
+      p.afterRun?.(learning);
+      if (learning) for (const r of p.rules) r.afterRun?.();
     }
   }
 

@@ -30,9 +30,10 @@
  * it with a seed.
  */
 import { FormatError, InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
+import { describeValue } from "../core/options.ts";
 import type { Tensor } from "../io/dtype.ts";
 import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
-import type { Network } from "./network.ts";
+import { Network } from "./network.ts";
 import type { LearnedState } from "./types.ts";
 
 /** The model kind of a saved network (model.json's "kind"). */
@@ -63,6 +64,29 @@ interface NetworkLayout {
   readonly dt_ms: number;
   readonly populations: readonly PopulationLayout[];
   readonly projections: readonly ProjectionLayout[];
+}
+
+/** Throws unless `net` is a Network; `caller` names the function in the message. */
+function requireNetwork(caller: string, net: unknown): asserts net is Network {
+  if (!(net instanceof Network)) {
+    throw new InvalidParameterError(
+      `${caller} takes the Network itself (the one built with new Network({ dt_ms }), e.g. model.net), got ` +
+        `${describeValue(net)}`,
+    );
+  }
+}
+
+/** Throws unless `saved` has the members of a SavedModel (what decodeModel and loadModel return). */
+function requireSavedModel(saved: unknown): asserts saved is SavedModel {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(saved) || typeof saved.kind !== "string" || !isObject(saved.tensors)) {
+    throw new InvalidParameterError(
+      `restoreNetworkParameters takes the network to restore into and the saved network, { kind, config, ` +
+        `tensors, extra } as loadModel(dir, { expectKind: "network" }) or decodeModel returns it, got ` +
+        `${describeValue(saved)}; or restore from a directory with restoreNetwork(dir, net)`,
+    );
+  }
 }
 
 const popKey = (i: number, name: string): string => `population.${i}.${name}`;
@@ -108,6 +132,7 @@ function layoutOf(net: Network, learned: readonly (LearnedState | undefined)[]):
  * copies: the network can go on running while the model is written.
  */
 export function networkParameters(net: Network): ModelInput {
+  requireNetwork("networkParameters", net);
   net.requireIdle("networkParameters");
   const learned = learnedStates(net);
   const layout = layoutOf(net, learned);
@@ -304,8 +329,11 @@ function requireSameLayout(saved: NetworkLayout, live: NetworkLayout): void {
 
 /** The saved tensor `key`, checked to fit `live` (same dtype and length); `what` names it in errors. */
 function savedArray(saved: SavedModel, key: string, live: ParamArray | Int32Array, what: string): Tensor {
-  const t = saved.tensors[key];
+  const t = Object.hasOwn(saved.tensors, key) ? saved.tensors[key] : undefined;
   if (t === undefined) fail(`tensor "${key}"`, `(${what}) is missing from the weights file`);
+  if (typeof t !== "object" || t === null || !ArrayBuffer.isView(t.data)) {
+    fail(`tensor "${key}"`, `(${what}) must be a tensor { dtype, shape, data }`);
+  }
   const dtype = live instanceof Float64Array ? "F64" : live instanceof Float32Array ? "F32" : "I32";
   if (t.dtype !== dtype) fail(`tensor "${key}"`, `(${what}) is ${t.dtype}; it must be ${dtype}`);
   if (t.data.length !== live.length) {
@@ -339,7 +367,9 @@ interface PendingWrite {
  * patterns. Everything is checked first; on any mismatch nothing is changed. Ends with `net.reset()`.
  */
 export function restoreNetworkParameters(net: Network, saved: SavedModel): void {
+  requireNetwork("restoreNetworkParameters", net);
   net.requireIdle("restoreNetworkParameters");
+  requireSavedModel(saved);
   if (saved.kind !== NETWORK_KIND) {
     throw new FormatError(
       `this is a "${saved.kind}" model, not a saved network ("${NETWORK_KIND}"); load it with the loader of ` +

@@ -368,3 +368,49 @@ test("loadModel names missing files with NotFoundError and corrupt ones with For
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("decodeModel and parseModelManifest name a missing or wrong argument", () => {
+  const encoded = encodeModel(sampleModel());
+  const decode = decodeModel as (...a: unknown[]) => unknown;
+  const message = (act: () => unknown): string => {
+    try {
+      act();
+    } catch (e) {
+      assert.ok(e instanceof InvalidParameterError, `${(e as Error).constructor.name}: ${String(e)}`);
+      return e.message;
+    }
+    throw new Error("expected a refusal");
+  };
+  const usage =
+    "decodeModel takes (manifest, files, location?): the manifest parseModelManifest returns and an object " +
+    "mapping each file it lists to its bytes";
+  // the whole encodeModel result, without files: a TypeError from Object.hasOwn before
+  assert.equal(
+    message(() => decode(encoded)),
+    `${usage}; it got the whole result of encodeModel: pass decodeModel(encoded.manifest, encoded.files)`,
+  );
+  assert.equal(
+    message(() => decode(encoded.manifest)),
+    `${usage} (e.g. { "weights.safetensors": bytes }); files is undefined`,
+  );
+  assert.equal(
+    message(() => decode(undefined, encoded.files)),
+    `${usage}; the manifest is undefined`,
+  );
+  assert.equal(
+    message(() => decode(encoded.manifest, { "weights.safetensors": [1, 2] })),
+    `${usage}; files["weights.safetensors"] is an Array of length 2, expected a Uint8Array of the file's bytes`,
+  );
+  assert.match(
+    message(() => decode(encoded.manifest, encoded.files, 7)),
+    /location names the model's directory in error messages and must be a string, got number 7$/,
+  );
+  // the right call still decodes
+  assert.equal((decode(encoded.manifest, encoded.files) as { kind: string }).kind, "lcsnn");
+
+  const parse = parseModelManifest as (...a: unknown[]) => unknown;
+  assert.equal(
+    message(() => parse(undefined, "m/model.json")),
+    "parseModelManifest takes model.json's text (a string or its bytes as a Uint8Array), got undefined",
+  );
+});

@@ -7,6 +7,9 @@ import { InvalidParameterError, NotFoundError, ShapeMismatchError } from "../../
 import { Input } from "../../src/neurons/input.ts";
 import { captureLogs } from "../../src/core/log.ts";
 import { ScriptedPopulation, TinyDense } from "../helpers/fixtures.ts";
+import { Dense } from "../../src/projections/dense.ts";
+import { postPre } from "../../src/plasticity/stdp.ts";
+import { IncomingNormalization } from "../../src/plasticity/normalization.ts";
 
 test("a spike at step t-1 is delivered at step t (one-step synaptic delay)", () => {
   const net = new Network({ dt_ms: 1 });
@@ -287,4 +290,194 @@ test("a monitor that throws mid-run leaves time equal to the steps taken; SpikeC
     () => new StateMonitor(new LIF(4, 1), "v_mV", { neurons: 3 as never }),
     /^InvalidParameterError: StateMonitor neurons must be a list of neuron indices, e\.g\. \[0, 1, 2\], got 3$/,
   );
+});
+
+test("learning cannot change inside a step: a drive, monitor or end-of-run rule that sets it is refused", () => {
+  // what a tester saw: learning switched off by a monitor during a run went on applying STDP to the end of the
+  // run but skipped the end-of-run normalisation; now the switch is refused and the run stops there
+  const build = () => {
+    const net = new Network({ dt_ms: 1 });
+    const x = net.addPopulation("x", new Input(2));
+    const y = net.addPopulation("y", new LIF(1, 1, { tRef_ms: 0 }));
+    const d = net.addProjection("d", new Dense(x, y, { weights: 0.5, bounds: { wMin: 0, wMax: 1 } }));
+    postPre(d, 1);
+    new IncomingNormalization(d, 1);
+    return { net, d };
+  };
+  const inputs = { x: new Float32Array([1, 1]), y: new Float32Array([100]) };
+  const refusal =
+    /^StateError: learning was set while the network is running \(from a drive, monitor or rule\); a run learns or not from its first step to its end, so set learning between runs \(split the run in two where it should change\)$/;
+
+  const a = build();
+  a.net.addMonitor({
+    record: (s: number) => {
+      if (s === 0) a.net.learning = false;
+    },
+    reset() {},
+  });
+  assert.throws(() => a.net.run(inputs, 10), refusal);
+  assert.equal(a.net.learning, true, "the refused switch changed nothing");
+  assert.equal(a.net.time, 1, "the run stopped at the step that tried");
+
+  const b = build();
+  assert.throws(
+    () =>
+      b.net.run(
+        {
+          ...inputs,
+          y: {
+            apply: (step: number, pop) => {
+              pop.port()[0] += 100;
+              if (step === 3) b.net.learning = true; // even to the value it has
+            },
+          },
+        },
+        10,
+      ),
+    refusal,
+  );
+
+  // from an end-of-run hook: a rule's afterRun runs while the network is still running
+  const c = build();
+  c.d.rules.push({ name: "switch-off", update() {}, reset() {}, afterRun: () => (c.net.learning = false) });
+  assert.throws(() => c.net.run(inputs, 2), refusal);
+
+  // between runs it takes full effect: learning, then frozen, then normalised again
+  const d = build();
+  d.net.run(inputs, 10);
+  assert.ok(Math.abs(d.d.w[0] + d.d.w[1] - 1) < 1e-6, `normalised to 1: ${Array.from(d.d.w)}`);
+  d.net.learning = false;
+  const frozen = Array.from(d.d.w);
+  d.net.run(inputs, 10);
+  assert.deepEqual(Array.from(d.d.w), frozen, "learning off: weights bit-identical");
+  // the failed runs above cleared the running flag: the switch works on them again
+  a.net.learning = false;
+  assert.equal(a.net.learning, false);
+});
+
+test("learning must be a boolean, in the options and when set", () => {
+  for (const bad of ["no", 0, null] as const) {
+    assert.throws(
+      () => new Network({ dt_ms: 1, learning: bad as never }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidParameterError, String(e));
+        assert.match(e.message, /^Network option learning must be true or false, got /);
+        return true;
+      },
+    );
+  }
+  assert.throws(
+    () => new Network({ dt_ms: 1, learning: "no" as never }),
+    /^InvalidParameterError: Network option learning must be true or false, got string "no"$/,
+  );
+  assert.equal(new Network({ dt_ms: 1 }).learning, true, "default on");
+  assert.equal(new Network({ dt_ms: 1, learning: false }).learning, false);
+  const net = new Network({ dt_ms: 1, learning: false });
+  assert.throws(
+    () => (net.learning = "yes" as never),
+    /^InvalidParameterError: learning must be true or false, got string "yes"$/,
+  );
+  assert.throws(() => (net.learning = 1 as never), /learning must be true or false, got number 1$/);
+  assert.equal(net.learning, false, "a refused value changes nothing");
+  net.learning = true;
+  assert.equal(net.learning, true);
+});
+
+test("missing or wrong arguments of the constructor and the add and lookup methods are typed errors", () => {
+  const said = (act: () => unknown): string => {
+    try {
+      act();
+    } catch (e) {
+      assert.ok(e instanceof InvalidParameterError, `${(e as Error).constructor.name}: ${String(e)}`);
+      return e.message;
+    }
+    throw new Error("expected a refusal");
+  };
+  const Ctor = Network as unknown as new (...a: unknown[]) => Network;
+  assert.equal(
+    said(() => new Ctor()),
+    "Network takes its options { dt_ms, learning? }, got none; e.g. new Network({ dt_ms: 1 }) for 1 ms steps",
+  );
+  assert.match(
+    said(() => new Ctor(null)),
+    /^Network options must be an object of named options .*got null$/,
+  );
+  assert.match(
+    said(() => new Ctor({})),
+    /^dt_ms must be a finite number, got undefined$/,
+  );
+
+  const net = new Network({ dt_ms: 1 });
+  const a = net.addPopulation("a", new Input(1));
+  const b = net.addPopulation("b", new LIF(1, 1));
+  const anyNet = net as unknown as Record<string, (...x: unknown[]) => unknown>;
+  // an object that is no population was taken, and failed only at run with "pops[k].step is not a function"
+  assert.equal(
+    said(() => anyNet.addPopulation.call(net, "p", {})),
+    'addPopulation("p", ...) takes a population, but the object given lacks model (a string), size (a whole ' +
+      "number >= 0), spikeIdx (an Int32Array), spikeCount (a whole number >= 0), spiked (a Uint8Array), " +
+      "portNames (a list of port names), port (a function port(name?)), step (a function step(ctx)), reset (a " +
+      "function reset()), stateNames (a list of state names), state (a function state(name)); pass a neuron " +
+      "model such as new LIF(size, dt_ms), or an object with every member of Population (src/network/types.ts)",
+  );
+  // one member of the wrong kind and one missing are both named
+  const lif = new LIF(2, 1);
+  const almost = Object.create(lif, { step: { value: undefined }, size: { value: "2" } });
+  assert.match(
+    said(() => anyNet.addPopulation.call(net, "p", almost)),
+    /the object given lacks step \(a function step\(ctx\)\); its size is string "2", expected a whole number >= 0;/,
+  );
+  assert.equal(
+    said(() => anyNet.addPopulation.call(net, "p")),
+    'addPopulation("p", ...) takes a population (a neuron model such as new LIF(size, dt_ms)), got undefined',
+  );
+  assert.equal(
+    said(() => anyNet.addPopulation.call(net, 3, new LIF(1, 1))),
+    'addPopulation takes the population\'s name (a string) first, got number 3; e.g. addPopulation("X", new Input(784))',
+  );
+  assert.equal(
+    said(() => anyNet.addProjection.call(net, "d")),
+    'addProjection("d", ...) takes a projection (such as new Dense(source, target, options)), got undefined',
+  );
+  assert.match(
+    said(() => anyNet.addProjection.call(net, "d", {})),
+    /^addProjection\("d", \.\.\.\) takes a projection, but the object given lacks kind \(a string\), source \(a population\), target \(a population\), port \(a port name\), deliver \(a function deliver\(\)\), rules \(a list of learning rules\); pass one such as/,
+  );
+  const proj = new TinyDense(a, b, new Float32Array([1]));
+  assert.match(
+    said(() => anyNet.addProjection.call(net, undefined, proj)),
+    /^addProjection takes the projection's name \(a string\) first, got undefined; e\.g\. addProjection\("X->Y", /,
+  );
+  assert.match(
+    said(() => anyNet.population.call(net)),
+    /^population takes the population's name \(a string\) first, got undefined; e\.g\. population\("X"\)$/,
+  );
+  assert.match(
+    said(() => anyNet.projection.call(net, 0)),
+    /^projection takes the projection's name .*got number 0/,
+  );
+  // nothing refused was added
+  assert.deepEqual(net.populationNames, ["a", "b"]);
+  assert.deepEqual(net.projectionNames, []);
+  net.run({}, 1);
+
+  // rules are attached after addProjection: run checks them before the first step (a TypeError from inside
+  // the step loop before)
+  net.addProjection("ab", proj);
+  proj.rules.push({ name: "half" } as never);
+  assert.match(
+    said(() => net.run({}, 1)),
+    /^learning rule 1 of projection "ab" is not a learning rule: it lacks update \(a function update\(ctx\)\), reset \(a function reset\(\)\); attach rules with their builders/,
+  );
+  proj.rules[0] = undefined as never;
+  assert.match(
+    said(() => net.run({}, 1)),
+    /^learning rule 1 of projection "ab" is undefined; attach rules/,
+  );
+  proj.rules[0] = { name: "odd-dt", dt_ms: "1" as never, update() {}, reset() {} };
+  assert.match(
+    said(() => net.run({}, 1)),
+    /^learning rule "odd-dt" was built for dt = string "1" but the network steps at dt = 1 ms/,
+  );
+  assert.equal(net.time, 1, "no refused run took a step");
 });

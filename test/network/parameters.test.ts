@@ -365,8 +365,8 @@ test("a network without parameters, an Affine bias written later, and bad direct
     net.run({}, 20);
     assert.ok(spikes.count > 0, "the bias written by hand drives the neuron");
 
-    await assert.rejects(saveNetwork("", plain()), /saveModel needs the model directory, got ""/);
-    await assert.rejects(restoreNetwork(" ", plain()), /loadModel needs the model directory, got " "/);
+    await assert.rejects(saveNetwork("", plain()), /saveNetwork needs the model directory, got ""/);
+    await assert.rejects(restoreNetwork(" ", plain()), /restoreNetwork needs the model directory, got " "/);
     const blocked = join(dir, "blocked");
     mkdirSync(join(blocked, "model.json"), { recursive: true });
     await assert.rejects(saveNetwork(blocked, trained().net), (e: Error) => {
@@ -399,6 +399,97 @@ test("a normalisation flag other than 0 or 1 is refused, and a model without ten
     await saveNetwork(dir, net);
     assert.ok(!existsSync(join(dir, "weights.safetensors")), "the old weights file went with the old model");
     await restoreNetwork(dir, net);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("missing or wrong arguments are typed errors that name them", async () => {
+  const message = (e: unknown): string => {
+    assert.ok(e instanceof InvalidParameterError, `${(e as Error).constructor.name}: ${String(e)}`);
+    return e.message;
+  };
+  const saving = networkParameters as (net: unknown) => unknown;
+  const restoring = restoreNetworkParameters as (net: unknown, saved?: unknown) => void;
+  assert.throws(
+    () => saving({}),
+    (e) =>
+      message(e) ===
+      "networkParameters takes the Network itself (the one built with new Network({ dt_ms }), e.g. model.net), " +
+        "got an object with keys []",
+  );
+  assert.throws(
+    () => saving(undefined),
+    (e) => /^networkParameters takes the Network itself.*got undefined$/.test(message(e)),
+  );
+  const m = build();
+  const before = Array.from(m.dense.w);
+  assert.throws(
+    () => restoring(m.net, undefined),
+    (e) =>
+      message(e) ===
+      "restoreNetworkParameters takes the network to restore into and the saved network, { kind, config, " +
+        'tensors, extra } as loadModel(dir, { expectKind: "network" }) or decodeModel returns it, got ' +
+        "undefined; or restore from a directory with restoreNetwork(dir, net)",
+  );
+  assert.throws(
+    () => restoring(m.net, { kind: "network" }),
+    (e) => /got an object with keys \["kind"\];/.test(message(e)),
+  );
+  const saved = roundTrip(networkParameters(trained().net));
+  assert.throws(
+    () => restoring(saved, m.net),
+    (e) =>
+      /^restoreNetworkParameters takes the Network itself .*got an object with keys \["kind","config","tensors","extra"\]$/.test(
+        message(e),
+      ),
+  );
+  const broken = { ...saved, tensors: { ...saved.tensors, "projection.0.w": null } };
+  assert.throws(
+    () => restoring(m.net, broken),
+    (e: Error) =>
+      e instanceof FormatError &&
+      /tensor "projection.0.w" \(projection "X->Y" w\) must be a tensor \{ dtype, shape, data \}/.test(
+        e.message,
+      ),
+  );
+  assert.deepEqual(Array.from(m.dense.w), before, "nothing was written");
+
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-net-"));
+  try {
+    const save = saveNetwork as (dir: unknown, net: unknown) => Promise<unknown>;
+    const restore = restoreNetwork as (dir: unknown, net: unknown) => Promise<void>;
+    await assert.rejects(
+      save(dir, {}),
+      (e) =>
+        message(e) ===
+        "saveNetwork(dir, net) takes the Network itself as its second argument (the one built with " +
+          "new Network({ dt_ms }), e.g. model.net), got an object with keys []",
+    );
+    assert.ok(!existsSync(join(dir, "model.json")), "nothing was written");
+    await saveNetwork(dir, m.net);
+    await assert.rejects(restore(dir, undefined), (e) =>
+      /^restoreNetwork\(dir, net\) takes the Network itself as its second argument .*got undefined$/.test(
+        message(e),
+      ),
+    );
+    await assert.rejects(save(m.net, dir), (e) =>
+      /^saveNetwork needs the model directory, got an object with keys/.test(message(e)),
+    );
+    await assert.rejects(restore(undefined, m.net), (e) =>
+      /^restoreNetwork needs the model directory, got undefined;/.test(message(e)),
+    );
+
+    // called from inside a step, restoreNetwork refuses at once, not later when the file has been read and the
+    // run is over
+    let pending: Promise<void> | undefined;
+    m.net.addMonitor({ record: () => (pending ??= restoreNetwork(dir, m.net)), reset: () => {} });
+    m.net.run({}, 1);
+    await assert.rejects(pending!, (e: Error) => {
+      assert.ok(e instanceof StateError, String(e));
+      assert.match(e.message, /^restoreNetwork was called while the network is running/);
+      return true;
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
