@@ -48,6 +48,11 @@ export function perNeuron(
   return out;
 }
 
+/** Most floats in one population's arena, 2^29 (2 GiB of float32, as for a projection's weights). */
+const MAX_ARENA = 2 ** 29;
+/** Most neurons in one population (its per-neuron Int32Array and Uint8Array buffers must fit too). */
+const MAX_POPULATION = 2 ** 28;
+
 /** Storage a model may hand to `PopulationBase` instead of letting it allocate (see the constructor). */
 export interface PopulationBuffers {
   readonly arena: Float32Array;
@@ -91,6 +96,14 @@ export abstract class PopulationBase implements Population {
       throw new InvalidParameterError("a population needs at least one input port name");
     }
     const arenaLength = size * (portNames.length + arenaStates);
+    if (size > MAX_POPULATION || arenaLength > MAX_ARENA) {
+      throw new InvalidParameterError(
+        `a population of ${size} neurons is too large: its ports and state need ${arenaLength} float32 ` +
+          `(${((arenaLength * 4) / 2 ** 30).toFixed(1)} GiB), and one buffer holds at most ${MAX_ARENA}; ` +
+          `split it into several populations`,
+        { size },
+      );
+    }
     if (
       buffers &&
       (buffers.arena.length !== arenaLength ||

@@ -86,6 +86,24 @@ test("a CubaLIF synapse time constant, a negative refractory period and a negati
   );
 });
 
+test("a population too large for one buffer is refused up front, not by a RangeError from the engine", () => {
+  for (const [name, make] of [
+    ["LIF", () => new LIF(1e10, 1)],
+    ["DoubleExpLIF", () => new DoubleExpLIF(1e10, 0.05)],
+    ["Izhikevich", () => new Izhikevich(3e8, 1)],
+  ] as const) {
+    assert.throws(
+      make,
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        /^a population of \d+ neurons is too large: its ports and state need \d+ float32 \([\d.]+ GiB\), and one buffer holds at most 536870912; split it into several populations$/.test(
+          e.message,
+        ),
+      name,
+    );
+  }
+});
+
 test("negative voltages stay legitimate: rest, reset, threshold and initial values below 0 mV build", () => {
   const lif = new LIF(1, 0.1, { vRest_mV: -70, vReset_mV: -75, vThreshold_mV: -50, vInit_mV: -80 });
   const ifn = new IF(1, 0.1, { vReset_mV: -10, vThreshold_mV: -5 });
