@@ -137,9 +137,9 @@ function contractProblems(
  * shows a right call.
  */
 function requireName(method: string, what: string, name: unknown, example: string): asserts name is string {
-  if (typeof name !== "string") {
+  if (typeof name !== "string" || name === "") {
     throw new InvalidParameterError(
-      `${method} takes the ${what}'s name (a string) first, got ${describeValue(name)}; e.g. ${example}`,
+      `${method} takes the ${what}'s name (a non-empty string) first, got ${describeValue(name)}; e.g. ${example}`,
     );
   }
 }

@@ -86,6 +86,15 @@ export class IncomingNormalization implements LearningRule {
     if (!projection.view) {
       throw new InvalidParameterError(`a ${projection.kind} projection has no weights to normalise`);
     }
+    const other = projection.rules.find((r) => r instanceof IncomingNormalization);
+    if (other !== undefined) {
+      throw new InvalidParameterError(
+        `this ${projection.kind} projection already normalises its incoming weights to ` +
+          `${(other as IncomingNormalization).total}; a second IncomingNormalization (total ${total}) would ` +
+          `contradict it: keep one`,
+        { total, existing: (other as IncomingNormalization).total },
+      );
+    }
     this.view = projection.view;
     this.pre = new Int32Array(this.view.maxFanIn);
     this.widx = new Int32Array(this.view.maxFanIn);

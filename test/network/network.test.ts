@@ -433,7 +433,11 @@ test("missing or wrong arguments of the constructor and the add and lookup metho
   );
   assert.equal(
     said(() => anyNet.addPopulation.call(net, 3, new LIF(1, 1))),
-    'addPopulation takes the population\'s name (a string) first, got number 3; e.g. addPopulation("X", new Input(784))',
+    'addPopulation takes the population\'s name (a non-empty string) first, got number 3; e.g. addPopulation("X", new Input(784))',
+  );
+  assert.equal(
+    said(() => anyNet.addPopulation.call(net, "", new LIF(1, 1))),
+    'addPopulation takes the population\'s name (a non-empty string) first, got string ""; e.g. addPopulation("X", new Input(784))',
   );
   assert.equal(
     said(() => anyNet.addProjection.call(net, "d")),
@@ -446,11 +450,11 @@ test("missing or wrong arguments of the constructor and the add and lookup metho
   const proj = new TinyDense(a, b, new Float32Array([1]));
   assert.match(
     said(() => anyNet.addProjection.call(net, undefined, proj)),
-    /^addProjection takes the projection's name \(a string\) first, got undefined; e\.g\. addProjection\("X->Y", /,
+    /^addProjection takes the projection's name \(a non-empty string\) first, got undefined; e\.g\. addProjection\("X->Y", /,
   );
   assert.match(
     said(() => anyNet.population.call(net)),
-    /^population takes the population's name \(a string\) first, got undefined; e\.g\. population\("X"\)$/,
+    /^population takes the population's name \(a non-empty string\) first, got undefined; e\.g\. population\("X"\)$/,
   );
   assert.match(
     said(() => anyNet.projection.call(net, 0)),

@@ -219,6 +219,19 @@ test("the dt argument and the learning rates are checked: scaleRates(NaN), a NaN
   assert.deepEqual(rule.learnedValues(), { nuPre: 0.05, nuPost: 0.3 });
 });
 
+test("a second IncomingNormalization on one projection is refused, naming both totals", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new ScriptedPopulation(2, {}));
+  const post = net.addPopulation("post", new ScriptedPopulation(1, {}));
+  const proj = net.addProjection("p", new TinyDense(pre, post, new Float32Array([0.5, 0.5])));
+  new IncomingNormalization(proj, 2);
+  assert.throws(
+    () => new IncomingNormalization(proj, 4),
+    /already normalises its incoming weights to 2; a second IncomingNormalization \(total 4\) would contradict it: keep one$/,
+  );
+  assert.equal(proj.rules.length, 1);
+});
+
 test("normalisation keeps a bounded projection inside its bounds and refuses a total no neuron can reach", () => {
   const net = new Network({ dt_ms: 1 });
   const pre = net.addPopulation("pre", new Input(4));
