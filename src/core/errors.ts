@@ -108,14 +108,17 @@ export function describeValue(v: unknown): string {
 }
 
 /** A number as itself ("NaN", "-3"), anything else through describeValue ('string "10"'). */
-export function shown(value: unknown): string {
+export function describeArgument(value: unknown): string {
   return typeof value === "number" ? String(value) : describeValue(value);
 }
 
 /** Throws `InvalidParameterError` unless `value` is a finite number. */
 export function requireFinite(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new InvalidParameterError(`${name} must be a finite number, got ${shown(value)}`, { name, value });
+    throw new InvalidParameterError(`${name} must be a finite number, got ${describeArgument(value)}`, {
+      name,
+      value,
+    });
   }
   return value;
 }
@@ -160,7 +163,7 @@ export function requireNonNegative(name: string, value: number): number {
 /** Throws unless `value` is an integer >= `min`. */
 export function requireInteger(name: string, value: number, min = 0): number {
   if (!Number.isInteger(value) || value < min) {
-    throw new InvalidParameterError(`${name} must be an integer >= ${min}, got ${shown(value)}`, {
+    throw new InvalidParameterError(`${name} must be an integer >= ${min}, got ${describeArgument(value)}`, {
       name,
       value,
     });

@@ -11,7 +11,7 @@
  *
  * Floats have 32 bits of resolution: `float()` returns k / 2^32 for an integer k in [0, 2^32).
  */
-import { InvalidParameterError, shown } from "./errors.ts";
+import { InvalidParameterError, describeArgument } from "./errors.ts";
 import { describeValue } from "./options.ts";
 
 export type StreamKey = number | string;
@@ -33,7 +33,7 @@ function hashKeyPart(h: number, part: StreamKey, name: string, stringAllowed: bo
   if (typeof part === "number") {
     if (!Number.isSafeInteger(part)) {
       throw new InvalidParameterError(
-        `createRng: ${name} must be an integer, got ${shown(part)}; seeds and numeric stream keys are safe ` +
+        `createRng: ${name} must be an integer, got ${describeArgument(part)}; seeds and numeric stream keys are safe ` +
           `integers (|x| <= 2^53 - 1), e.g. createRng(1, "poisson", 17)`,
         { name, part },
       );
@@ -72,7 +72,7 @@ export class Rng {
   constructor(key: number) {
     if (!(Number.isInteger(key) && key >= 0 && key <= 0xffffffff)) {
       throw new InvalidParameterError(
-        `Rng: key must be an integer from 0 to 2^32 - 1, got ${shown(key)}; ` +
+        `Rng: key must be an integer from 0 to 2^32 - 1, got ${describeArgument(key)}; ` +
           `build generators with createRng(seed, ...streamKey)`,
         { key },
       );
@@ -124,7 +124,7 @@ export class Rng {
   uniform(lo: number, hi: number): number {
     if (!(lo <= hi && Number.isFinite(lo) && Number.isFinite(hi))) {
       throw new InvalidParameterError(
-        `Rng.uniform: the bounds must be finite numbers with lo <= hi, got lo = ${shown(lo)}, hi = ${shown(hi)}`,
+        `Rng.uniform: the bounds must be finite numbers with lo <= hi, got lo = ${describeArgument(lo)}, hi = ${describeArgument(hi)}`,
         { lo, hi },
       );
     }
@@ -135,7 +135,7 @@ export class Rng {
   int(n: number): number {
     if (!(n >= 1 && n <= 4294967296 && Number.isInteger(n))) {
       throw new InvalidParameterError(
-        `Rng.int: n must be an integer from 1 to 2^32 (the draw is uniform in [0, n)), got ${shown(n)}`,
+        `Rng.int: n must be an integer from 1 to 2^32 (the draw is uniform in [0, n)), got ${describeArgument(n)}`,
         { n },
       );
     }
@@ -195,9 +195,12 @@ export class Rng {
 
 /** The error of a probability outside [0, 1] (NaN included); built off the draw methods' fast path. */
 function probabilityError(what: string, p: number): InvalidParameterError {
-  return new InvalidParameterError(`${what}: p is a probability and must be in [0, 1], got ${shown(p)}`, {
-    p,
-  });
+  return new InvalidParameterError(
+    `${what}: p is a probability and must be in [0, 1], got ${describeArgument(p)}`,
+    {
+      p,
+    },
+  );
 }
 
 function rotl(x: number, k: number): number {

@@ -11,7 +11,12 @@
  *
  * A SpikeTrain is never changed after construction; treat `offsets` and `indices` as read-only.
  */
-import { InvalidParameterError, ShapeMismatchError, requireInteger, shown } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  requireInteger,
+  describeArgument,
+} from "../core/errors.ts";
 import { describeValue } from "../core/options.ts";
 import { isSpikeSink } from "../network/types.ts";
 import type { Drive, Population } from "../network/types.ts";
@@ -153,7 +158,7 @@ export class SpikeTrain implements Drive {
   count(i: number): number {
     if (!(Number.isInteger(i) && i >= 0 && i < this.size)) {
       throw new InvalidParameterError(
-        `SpikeTrain.count: input ${shown(i)} is not an input of the train: use an integer from 0 to ` +
+        `SpikeTrain.count: input ${describeArgument(i)} is not an input of the train: use an integer from 0 to ` +
           `${this.size - 1} (size ${this.size})`,
         { index: i, size: this.size },
       );
@@ -209,7 +214,7 @@ export class SpikeTrain implements Drive {
 function stepError(method: string, step: number, steps: number): InvalidParameterError {
   const what = Number.isInteger(step) ? "is outside" : "is not an integer step in";
   return new InvalidParameterError(
-    `SpikeTrain.${method}: step ${shown(step)} ${what} the train's [0, ${steps})` +
+    `SpikeTrain.${method}: step ${describeArgument(step)} ${what} the train's [0, ${steps})` +
       (steps === 0 ? " (the train has no steps)" : `: use an integer from 0 to ${steps - 1}`),
     { step, steps },
   );

@@ -13,7 +13,7 @@ import {
   ShapeMismatchError,
   requireFinite,
   requirePositive,
-  shown,
+  describeArgument,
 } from "../core/errors.ts";
 import { describeValue, withDefaults } from "../core/options.ts";
 import { decayPerStep } from "../core/time.ts";
@@ -85,7 +85,7 @@ export class SpikeTrace {
     if (step === this.lastObserved) return;
     if (!(step >= 0 && Number.isInteger(step))) {
       throw new InvalidParameterError(
-        `SpikeTrace.observe: step must be an integer >= 0, got ${shown(step)}`,
+        `SpikeTrace.observe: step must be an integer >= 0, got ${describeArgument(step)}`,
         {
           step,
         },
@@ -124,15 +124,18 @@ export class SpikeTrace {
     const size = this.lastStep.length;
     if (!(Number.isInteger(i) && i >= 0 && i < size)) {
       throw new InvalidParameterError(
-        `SpikeTrace.value: neuron ${shown(i)} is not a neuron of the population: use an integer from 0 to ` +
+        `SpikeTrace.value: neuron ${describeArgument(i)} is not a neuron of the population: use an integer from 0 to ` +
           `${size - 1} (size ${size})`,
         { index: i, size },
       );
     }
     if (!(Number.isInteger(step) && step >= 0)) {
-      throw new InvalidParameterError(`SpikeTrace.value: step must be an integer >= 0, got ${shown(step)}`, {
-        step,
-      });
+      throw new InvalidParameterError(
+        `SpikeTrace.value: step must be an integer >= 0, got ${describeArgument(step)}`,
+        {
+          step,
+        },
+      );
     }
     if (k < 0) {
       throw new InvalidParameterError(
