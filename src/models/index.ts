@@ -7,6 +7,7 @@ import type { UnsupervisedModel } from "./types.ts";
 export * from "./types.ts";
 export * from "./lcsnn.ts";
 export * from "./diehl-cook.ts";
+export * from "./izhikevich-2003.ts";
 
 export type ModelKind = "lcsnn" | "diehl-cook-2015";
 

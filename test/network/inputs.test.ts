@@ -18,10 +18,12 @@ import {
   LI,
   LIF,
   Network,
+  NoiseCurrentDrive,
   SpikeCounter,
   StateMonitor,
   SynapticLIF,
   Threshold,
+  createRng,
 } from "../../src/index.ts";
 import type { Population } from "../../src/index.ts";
 
@@ -109,4 +111,47 @@ test("the port table of docs/inputs.md matches every model's portNames", () => {
     }
   }
   assert.deepEqual(seen.sort(), Object.keys(models).sort(), "every model has a row");
+});
+
+test("NoiseCurrentDrive adds sd_i N(0, 1) per neuron and step: the draws of its stream, in neuron order", () => {
+  const pop = new LI(3, 1);
+  const drive = new NoiseCurrentDrive([1, 0, 2.5], 3, createRng(4, "noise"), { port: "i_nA" });
+  const rng = createRng(4, "noise");
+  const port = pop.port("i_nA");
+  for (let k = 0; k < 50; k++) {
+    port.set([0.5, -1, 0]);
+    drive.apply(k, pop);
+    const expected = [0.5 + 1 * rng.normal(), -1 + 0 * rng.normal(), 0 + 2.5 * rng.normal()].map(Math.fround);
+    assert.deepEqual(Array.from(port), expected, `step ${k}`);
+  }
+  // long-run moments of the largest-sd neuron: mean 0, sd 2.5 (10 000 draws: se of the sd ~ 0.018)
+  const long = new NoiseCurrentDrive(2.5, 1, createRng(9, "noise"));
+  const target = new LI(1, 1);
+  let m = 0;
+  let m2 = 0;
+  for (let k = 0; k < 10_000; k++) {
+    target.port("i_nA")[0] = 0;
+    long.apply(k, target);
+    const x = target.port("i_nA")[0];
+    m += x / 10_000;
+    m2 += (x * x) / 10_000;
+  }
+  assert.ok(
+    Math.abs(m) < 0.08 && Math.abs(Math.sqrt(m2 - m * m) - 2.5) < 0.06,
+    `mean ${m}, sd ${Math.sqrt(m2)}`,
+  );
+});
+
+test("NoiseCurrentDrive refuses a negative sd, a wrong length, a missing rng and another population's size", () => {
+  assert.throws(() => new NoiseCurrentDrive(-1, 2, createRng(1, "n")), /sd must be >= 0, got -1/);
+  assert.throws(
+    () => new NoiseCurrentDrive([1, 2, 3], 2, createRng(1, "n")),
+    /sd has 3 values but the population has 2 neurons/,
+  );
+  assert.throws(
+    () => new NoiseCurrentDrive(1, 2, undefined as never),
+    /NoiseCurrentDrive needs a random generator/,
+  );
+  const drive = new NoiseCurrentDrive(1, 2, createRng(1, "n"));
+  assert.throws(() => drive.apply(0, new LI(3, 1)), /built for 2 neurons but drives a population of 3/);
 });
