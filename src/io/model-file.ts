@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
-import { describeValue } from "../core/options.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { ensureDirSync, isDirectory, writeFileAtomic } from "./atomic.ts";
 import { MANIFEST_FILE, WEIGHTS_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
 import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
@@ -57,6 +57,11 @@ function refuseDirectoryAt(path: string): void {
 /** Writes `model` into directory `dir` (created if missing); returns the manifest written. */
 export async function saveModel(dir: string, model: ModelInput): Promise<ModelManifest> {
   requireDirName(dir, "saveModel");
+  if (typeof model !== "object" || model === null || Array.isArray(model)) {
+    throw new InvalidParameterError(
+      `saveModel(dir, model) takes the model as { kind, config, tensors, extra? }, got ${describeValue(model)}`,
+    );
+  }
   const encoded = encodeModel(model);
   for (const name of [...Object.keys(encoded.files), MANIFEST_FILE]) refuseDirectoryAt(join(dir, name));
   ensureDirSync(dir);
@@ -72,6 +77,7 @@ export async function saveModel(dir: string, model: ModelInput): Promise<ModelMa
 /** Reads and validates the model in directory `dir`. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<SavedModel> {
   requireDirName(dir, "loadModel");
+  requireKnownKeys("loadModel options", options, ["expectKind"]);
   const manifestPath = join(dir, MANIFEST_FILE);
   const text = await readOrNotFound(
     manifestPath,

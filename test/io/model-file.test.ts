@@ -414,3 +414,28 @@ test("decodeModel and parseModelManifest name a missing or wrong argument", () =
     "parseModelManifest takes model.json's text (a string or its bytes as a Uint8Array), got undefined",
   );
 });
+
+test("saveModel names a missing model; loadModel refuses unknown options before it reads anything", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sf-model-args-"));
+  try {
+    await assert.rejects(
+      saveModel(join(dir, "m"), undefined as never),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        e.message ===
+          "saveModel(dir, model) takes the model as { kind, config, tensors, extra? }, got undefined",
+    );
+    assert.deepEqual(readdirSync(dir), [], "nothing written");
+    // the directory does not exist: the options are refused first, not the missing model.json
+    await assert.rejects(
+      loadModel(join(dir, "absent"), { expect: "lcsnn" } as never),
+      /^InvalidParameterError: loadModel options: unknown option "expect" \(did you mean expectKind\?\)/,
+    );
+    await assert.rejects(
+      loadModel(join(dir, "absent"), null as never),
+      /loadModel options must be an object/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
