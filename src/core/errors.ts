@@ -94,7 +94,7 @@ export class DivergenceError extends SpikeflowError {
 
 /**
  * A short description of a value for error messages, the same wording everywhere: its type, and the value
- * when it is short ("number 3", "an Array of length 2", "a Float64Array", "an object with keys [\"a\"]").
+ * when it is short ("number 3", "an Array of length 2", "a Float64Array", "a LIF", "an object with keys [\"a\"]").
  */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);
@@ -103,7 +103,21 @@ export function describeValue(v: unknown): string {
   if (typeof v === "symbol" || typeof v === "function") return typeof v;
   if (Array.isArray(v)) return `an Array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  if (typeof v === "object") return `an object with keys ${JSON.stringify(Object.keys(v))}`;
+  if (typeof v === "object") {
+    // an instance of a class (a LIF, a Network, a Map) by its class, not by its private fields
+    const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
+    const name = proto?.constructor?.name;
+    if (
+      proto !== null &&
+      proto !== Object.prototype &&
+      typeof name === "string" &&
+      name !== "" &&
+      name !== "Object"
+    ) {
+      return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
+    }
+    return `an object with keys ${JSON.stringify(Object.keys(v))}`;
+  }
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 

@@ -114,7 +114,7 @@ const RULE_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean]
 
 /**
  * What is wrong with `obj` as a member of a contract: the members it lacks, then those of the wrong kind, in
- * words ("lacks step (a function step(ctx)); its size is string \"3\", expected a whole number >= 0"), or
+ * words ("lacks step (a function step(ctx)); has size = string \"3\", expected a whole number >= 0"), or
  * undefined when it has them all.
  */
 function contractProblems(
@@ -128,7 +128,7 @@ function contractProblems(
   if (missing.length > 0) {
     said.push(`lacks ${missing.map(([name, what]) => `${name} (${what})`).join(", ")}`);
   }
-  for (const [name, what] of wrong) said.push(`its ${name} is ${describeValue(rec[name])}, expected ${what}`);
+  for (const [name, what] of wrong) said.push(`has ${name} = ${describeValue(rec[name])}, expected ${what}`);
   return said.length === 0 ? undefined : said.join("; ");
 }
 

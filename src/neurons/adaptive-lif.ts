@@ -107,6 +107,13 @@ export class AdaptiveLIF extends PopulationBase {
   /** What the model last wrote into `theta32`: an entry that differs was written from outside. */
   private readonly thetaShadow: Float32Array;
   /**
+   * Once the buffer has been handed out, theta now in float64 (decayed by one factor per learning step, set
+   * exactly on a crossing), so that `theta32` always shows the current values and a value written back is
+   * compared with those, not with a stale one. Only for display and write detection: the threshold test
+   * uses the exact lazily decayed theta.
+   */
+  private readonly thetaView: Float64Array;
+  /**
    * Steps of refractoriness left (see docs/conventions.md). Read it freely; change it only through
    * `setRefractory` (the step keeps a list of refractory neurons, RefractoryList).
    */
@@ -162,6 +169,7 @@ export class AdaptiveLIF extends PopulationBase {
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaShadow = new Float32Array(size);
+    this.thetaView = new Float64Array(size);
     this.thetaExact = new Float64Array(size);
     this.thetaStamp = new Float64Array(size);
     this.thresholdLow = new Float64Array(size);
@@ -209,7 +217,8 @@ export class AdaptiveLIF extends PopulationBase {
     if (this.exposed) this.adoptWrites();
     const out = this.theta32;
     const shadow = this.thetaShadow;
-    for (let i = 0; i < this.size; i++) out[i] = shadow[i] = this.thetaAt(i);
+    const view = this.thetaView;
+    for (let i = 0; i < this.size; i++) out[i] = shadow[i] = view[i] = this.thetaAt(i);
     this.exposed = true;
     return out;
   }
@@ -242,6 +251,7 @@ export class AdaptiveLIF extends PopulationBase {
         );
       }
       shadow[i] = b;
+      this.thetaView[i] = b;
       this.thetaExact[i] = b;
       this.thetaStamp[i] = this.learnClock;
       this.boundsUntil = -1;
@@ -275,6 +285,8 @@ export class AdaptiveLIF extends PopulationBase {
     // theta decays by one step (learning only) before the threshold test
     if (learning) this.learnClock++;
     const clock = this.learnClock;
+    // a handed-out buffer follows the decay (the crossers are set exactly after the integration)
+    if (learning && this.exposed && this.derived.thetaDecay !== 1) this.decayView();
     if (clock > this.boundsUntil) this.refreshThresholdBounds();
     const c = this.constants;
     c[CANDIDATE] = c[V_TH] + this.thetaFloor;
@@ -311,6 +323,10 @@ export class AdaptiveLIF extends PopulationBase {
       counts,
     );
     const crossed = counts[0];
+    if (learning && this.exposed) {
+      const list = oneSpike ? this.crossers : this.spikeIdx;
+      for (let k = 0; k < crossed; k++) this.thetaView[list[k]] = this.thetaExact[list[k]];
+    }
     refractory.count = counts[1];
     refractory.restore(this.v_mV);
     this.crossed = crossed;
@@ -321,6 +337,15 @@ export class AdaptiveLIF extends PopulationBase {
       // one spike per step: a uniformly chosen crosser emits
       this.pushSpike(this.crossers[crossed === 1 ? 0 : (this.rng as Rng).int(crossed)]);
     }
+  }
+
+  /** One learning step of decay for the handed-out buffer (thetaView, shown in theta32 and the shadow). */
+  private decayView(): void {
+    const view = this.thetaView;
+    const out = this.theta32;
+    const shadow = this.thetaShadow;
+    const d = this.derived.thetaDecay;
+    for (let i = 0; i < view.length; i++) out[i] = shadow[i] = view[i] *= d;
   }
 
   /** Back to the initial transient state (v, refractory counters, spikes, ports). Theta is kept. */
@@ -362,7 +387,7 @@ export class AdaptiveLIF extends PopulationBase {
     let floor = 0;
     for (let i = 0; i < this.size; i++) {
       const th = this.thetaAt(i);
-      this.theta32[i] = this.thetaShadow[i] = th;
+      this.theta32[i] = this.thetaShadow[i] = this.thetaView[i] = th;
       if (th < floor) floor = th;
     }
     this.thetaFloor = floor;
@@ -418,6 +443,7 @@ export class AdaptiveLIF extends PopulationBase {
   resetLearned(): void {
     this.theta32.fill(0);
     this.thetaShadow.fill(0);
+    this.thetaView.fill(0);
     this.thetaExact.fill(0);
     this.thetaStamp.fill(this.learnClock);
     this.thetaFloor = 0;

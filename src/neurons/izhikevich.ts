@@ -19,8 +19,9 @@
  * Then the "dv_mV" jump is added and the threshold tested. The 2003 code tests v >= 30 at the start of the
  * next loop iteration; testing at the end of the step, as here, gives the same spikes one index earlier.
  *
- * A step whose v or u comes out non-finite throws DivergenceError (at dt = 2.5 ms and I = 10, for example,
- * the overshoot after a spike feeds u, and both grow without bound within a few spikes).
+ * A step whose v or u comes out non-finite, or beyond the float32 range of the state, throws DivergenceError
+ * (at dt = 2.5 ms and I = 10, for example, the overshoot after a spike feeds u; the neuron then fires every
+ * step and u leaves the float32 range some 28 steps later).
  *
  * Ports: "i" (default): the input I of the model, held over the step; "dv_mV": an instantaneous jump in mV.
  * Refractoriness: none by default (tRef_ms 0). With tRef_ms > 0 the convention of docs/conventions.md
@@ -145,6 +146,9 @@ export function deriveIzhikevich(p: IzhikevichParams, size: number, dt_ms: numbe
   };
 }
 
+/** The smallest magnitude that float32 stores as Infinity (2^128 - 2^103, which rounds up). */
+const FLOAT32_OVERFLOW = 3.4028235677973366e38;
+
 export class Izhikevich extends PopulationBase {
   readonly model = "izhikevich";
   readonly params: Readonly<IzhikevichParams>;
@@ -214,8 +218,9 @@ export class Izhikevich extends PopulationBase {
       input[i] = 0;
       jump[i] = 0;
 
-      // a scheme that diverged (dt too large for the quadratic v, or a huge input) stops the run
-      if (!(Number.isFinite(vi) && Number.isFinite(ui))) this.diverged(i, vi, ui);
+      // a scheme that diverged (dt too large for the quadratic v, or a huge input) stops the run: v or u
+      // non-finite, or beyond what the float32 state can hold (it would be stored as Infinity)
+      if (!(Math.abs(vi) < FLOAT32_OVERFLOW && Math.abs(ui) < FLOAT32_OVERFLOW)) this.diverged(i, vi, ui);
 
       // threshold and reset
       if (vi >= vPeak_mV) {

@@ -263,7 +263,7 @@ test("run also refuses a missing input, a Map, a drive with a non-integer step c
   );
   assert.throws(
     () => net.run(new Map([["a", new Float32Array([1])]]) as never, 1),
-    /^InvalidParameterError: run takes an object that maps population names to inputs \(or \{\} for none\), got an object with keys \[\]$/,
+    /^InvalidParameterError: run takes an object that maps population names to inputs \(or \{\} for none\), got a Map$/,
   );
   assert.throws(
     () => net.run({ a: { steps: Number.NaN, apply() {} } }, 1),
@@ -425,7 +425,7 @@ test("missing or wrong arguments of the constructor and the add and lookup metho
   const almost = Object.create(lif, { step: { value: undefined }, size: { value: "2" } });
   assert.match(
     said(() => anyNet.addPopulation.call(net, "p", almost)),
-    /the object given lacks step \(a function step\(ctx\)\); its size is string "2", expected a whole number >= 0;/,
+    /the object given lacks step \(a function step\(ctx\)\); has size = string "2", expected a whole number >= 0;/,
   );
   assert.equal(
     said(() => anyNet.addPopulation.call(net, "p")),

@@ -474,7 +474,7 @@ test("missing or wrong arguments are typed errors that name them", async () => {
       ),
     );
     await assert.rejects(save(m.net, dir), (e) =>
-      /^saveNetwork needs the model directory, got an object with keys/.test(message(e)),
+      /^saveNetwork needs the model directory, got a Network;/.test(message(e)),
     );
     await assert.rejects(restore(undefined, m.net), (e) =>
       /^restoreNetwork needs the model directory, got undefined;/.test(message(e)),

@@ -206,6 +206,20 @@ test("a write into a theta_mV buffer kept from an earlier request is adopted, af
   assert.equal(m.state("theta_mV")[0], Math.fround(0.05));
 });
 
+test("a kept theta_mV buffer follows the decay while learning, so writing back a snapshot restores every neuron", () => {
+  const n = new AdaptiveLIF(2, 1, { tauTheta_ms: 50 });
+  const theta = n.state("theta_mV");
+  theta.set([2, 2]);
+  const d = Math.exp(-1 / 50);
+  for (let k = 0; k < 100; k++) n.step(ctxAt(k, 1)); // no input: no crossing, theta only decays
+  // the kept buffer shows the decayed values (2 d^100 = 0.271), not the stale 2
+  assert.ok(Math.abs(theta[0] - 2 * d ** 100) < 1e-6, `${theta[0]}`);
+  assert.equal(theta[0], n.state("theta_mV")[0]);
+  theta.set([2, 5]); // write a snapshot back: neuron 0's 2 equals what the buffer held 100 steps ago
+  n.step(ctxAt(100, 1));
+  assert.deepEqual(Array.from(n.state("theta_mV")), [Math.fround(2 * d), Math.fround(5 * d)]);
+});
+
 test("a non-finite theta written into the buffer is refused at the next step, naming the neuron", () => {
   const n = new AdaptiveLIF(3, 1);
   const theta = n.state("theta_mV");

@@ -339,3 +339,21 @@ test("a diverging scheme (RS at dt = 2.5 ms, I = 10) throws DivergenceError inst
   const mi = m.port("i");
   assert.equal(run(m, 1000, 1, { feed: () => (mi[0] = 10) }).steps.length, 21);
 });
+
+test("a value float32 cannot hold (it would be stored as Infinity) is a divergence too, before it is stored", () => {
+  const n = new Izhikevich(1, 1);
+  const input = n.port("i");
+  let caught: unknown;
+  for (let step = 0; step < 3 && caught === undefined; step++) {
+    input[0] = 1e20;
+    try {
+      n.step(ctxAt(step, 1));
+    } catch (e) {
+      caught = e;
+    }
+    assert.ok(Number.isFinite(n.u[0]) && Number.isFinite(n.v_mV[0]), `stored u ${n.u[0]}, v ${n.v_mV[0]}`);
+  }
+  assert.ok(caught instanceof DivergenceError, String(caught));
+  const { v, u } = (caught as DivergenceError).details as { v: number; u: number };
+  assert.ok(Number.isFinite(v) || Number.isFinite(u), "the error names the values as computed");
+});
