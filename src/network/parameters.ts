@@ -34,7 +34,7 @@ import { describeValue } from "../core/options.ts";
 import type { Tensor } from "../io/dtype.ts";
 import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
 import { Network } from "./network.ts";
-import type { LearnedState } from "./types.ts";
+import type { LearnedState, WeightBounds } from "./types.ts";
 
 /** The model kind of a saved network (model.json's "kind"). */
 export const NETWORK_KIND = "network";
@@ -93,8 +93,12 @@ const popKey = (i: number, name: string): string => `population.${i}.${name}`;
 const paramKey = (i: number, name: string): string => `projection.${i}.${name}`;
 const structureKey = (i: number, name: string): string => `projection.${i}.structure.${name}`;
 
-function tensor(data: ParamArray | Int32Array): ModelTensorInput {
-  return { data: data.slice(), shape: [data.length] };
+/** A copy of `data` as a tensor with its dtype, so the result is also a SavedModel (in-memory snapshots). */
+function tensor(data: ParamArray | Int32Array): ModelTensorInput & Tensor {
+  const shape = [data.length];
+  if (data instanceof Float64Array) return { dtype: "F64", data: data.slice(), shape };
+  if (data instanceof Float32Array) return { dtype: "F32", data: data.slice(), shape };
+  return { dtype: "I32", data: data.slice(), shape };
 }
 
 /** Each population's learned state, in the network's order (undefined where it learns nothing). */
@@ -128,15 +132,53 @@ function layoutOf(net: Network, learned: readonly (LearnedState | undefined)[]):
 }
 
 /**
+ * What `networkParameters` returns: a model for `saveModel` / `encodeModel`, and also an in-memory snapshot
+ * that `restoreNetworkParameters` takes directly (Brian2's store / restore), as often as needed: its arrays
+ * are copies, which a restore reads and never keeps.
+ */
+export interface NetworkSnapshot extends ModelInput {
+  readonly config: Record<string, unknown>;
+  readonly tensors: Readonly<Record<string, ModelTensorInput & Tensor>>;
+  readonly extra: Record<string, unknown>;
+}
+
+/**
+ * Refuses to save what a restore would refuse: a non-finite parameter, or a weight outside its projection's
+ * bounds (both reach `w` only through outside writes; `clampAll()` brings weights back inside the bounds).
+ */
+function requireSavable(a: ParamArray, what: string, bounds: WeightBounds | undefined): void {
+  const f32 = a instanceof Float32Array;
+  const lo = bounds === undefined ? -Infinity : f32 ? Math.fround(bounds.wMin) : bounds.wMin;
+  const hi = bounds === undefined ? Infinity : f32 ? Math.fround(bounds.wMax) : bounds.wMax;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k];
+    if (!Number.isFinite(x)) {
+      throw new InvalidParameterError(
+        `${what}[${k}] is ${x}; a network with a non-finite parameter cannot be saved (it could not be ` +
+          `restored): find what wrote it, or set it to a finite value first`,
+        { index: k, value: x },
+      );
+    }
+    if (x < lo || x > hi) {
+      throw new InvalidParameterError(
+        `${what}[${k}] = ${x} lies outside the projection's bounds [${bounds?.wMin}, ${bounds?.wMax}], so the ` +
+          `network could not be restored; call the projection's clampAll() after writing weights by hand`,
+        { index: k, value: x },
+      );
+    }
+  }
+}
+
+/**
  * Everything `net` has learned, with its layout, as a model for `saveModel` (kind "network"). The arrays are
  * copies: the network can go on running while the model is written.
  */
-export function networkParameters(net: Network): ModelInput {
+export function networkParameters(net: Network): NetworkSnapshot {
   requireNetwork("networkParameters", net);
   net.requireIdle("networkParameters");
   const learned = learnedStates(net);
   const layout = layoutOf(net, learned);
-  const tensors: Record<string, ModelTensorInput> = {};
+  const tensors: Record<string, ModelTensorInput & Tensor> = {};
   const popValues = learned.map((state, i) => {
     for (const [name, a] of Object.entries(state?.arrays ?? {})) tensors[popKey(i, name)] = tensor(a);
     return state ? { ...state.values } : null;
@@ -144,7 +186,10 @@ export function networkParameters(net: Network): ModelInput {
   const ruleValues: Record<string, number>[][] = [];
   layout.projections.forEach((pl, i) => {
     const p = net.projection(pl.name);
-    for (const [name, a] of Object.entries(p.parameters?.() ?? {})) tensors[paramKey(i, name)] = tensor(a);
+    for (const [name, a] of Object.entries(p.parameters?.() ?? {})) {
+      requireSavable(a, `projection "${pl.name}" ${name}`, name === "w" ? p.bounds : undefined);
+      tensors[paramKey(i, name)] = tensor(a);
+    }
     for (const [name, a] of Object.entries(p.structure?.() ?? {})) tensors[structureKey(i, name)] = tensor(a);
     ruleValues.push(p.rules.map((r) => ({ ...(r.learnedValues?.() ?? {}) })));
   });
@@ -366,7 +411,7 @@ interface PendingWrite {
  * (name, model, size) and projections (name, kind, ends, port, rules) in the same order, same sparse
  * patterns. Everything is checked first; on any mismatch nothing is changed. Ends with `net.reset()`.
  */
-export function restoreNetworkParameters(net: Network, saved: SavedModel): void {
+export function restoreNetworkParameters(net: Network, saved: SavedModel | NetworkSnapshot): void {
   requireNetwork("restoreNetworkParameters", net);
   net.requireIdle("restoreNetworkParameters");
   requireSavedModel(saved);

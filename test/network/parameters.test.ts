@@ -494,3 +494,35 @@ test("missing or wrong arguments are typed errors that name them", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("networkParameters is also an in-memory snapshot: restore from it directly, as often as needed", () => {
+  const m = trained();
+  const snapshot = networkParameters(m.net);
+  m.net.reset();
+  const first = trace(m, 11, 200); // learning on: weights, theta and rates move
+  assert.notDeepEqual(Array.from(m.dense.w), Array.from(snapshot.tensors["projection.0.w"].data));
+  for (let k = 0; k < 2; k++) {
+    m.spikes.reset();
+    m.zSpikes.reset();
+    restoreNetworkParameters(m.net, snapshot); // Brian2's restore(): back to the stored state
+    assert.deepEqual(trace(m, 11, 200), first, `restore ${k + 1}`);
+  }
+});
+
+test("a network that a restore would refuse cannot be saved: a non-finite weight, or one outside its bounds", () => {
+  const m = build();
+  m.dense.w[5] = Number.POSITIVE_INFINITY;
+  assert.throws(
+    () => networkParameters(m.net),
+    /^InvalidParameterError: projection "X->Y" w\[5\] is Infinity; a network with a non-finite parameter cannot be saved/,
+  );
+  m.dense.w[5] = 1.5; // outside [0, 1]
+  assert.throws(
+    () => networkParameters(m.net),
+    /projection "X->Y" w\[5\] = 1\.5 lies outside the projection's bounds \[0, 1\], so the network could not be restored; call the projection's clampAll\(\)/,
+  );
+  m.dense.clampAll();
+  assert.equal(m.dense.w[5], 1);
+  m.net.projection<Affine>("X->Z").bias[2] = Number.NaN;
+  assert.throws(() => networkParameters(m.net), /projection "X->Z" bias\[2\] is NaN/);
+});
