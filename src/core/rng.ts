@@ -227,7 +227,7 @@ export function requireRng(what: string, rng: unknown, streamKey: string): Rng {
   if (typeof (rng as Partial<Rng> | null | undefined)?.geometric !== "function") {
     throw new InvalidParameterError(
       `${what} needs a random generator: pass rng: createRng(seed, ${streamKey}) in its options ` +
-        `(got ${rng === undefined ? "no rng" : String(rng)}); give each independent use its own stream`,
+        `(got ${rng === undefined ? "no rng" : describeValue(rng)}); give each independent use its own stream`,
       { what },
     );
   }

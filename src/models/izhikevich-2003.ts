@@ -16,13 +16,17 @@
  * input of step t + 1, which is what the paper's loop does when it finds the spike at the top of its next
  * iteration. Random streams (from `seed`): "izhikevich-2003" + "cells" (r per neuron, excitatory first),
  * "weights" (row by row, presynaptic neuron outer), "thalamus" (the input, neuron order, step after step).
+ * `net.reset()` does not rewind the thalamus stream: to repeat a run exactly, build the network again.
+ * The cells' a, b, c, d are construction options, not saved by `networkParameters`: restore only into a
+ * network built with the same seed and sizes.
  */
-import { InvalidParameterError } from "../core/errors.ts";
+import { InvalidParameterError, describeValue } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { createRng } from "../core/rng.ts";
 import { Network } from "../network/network.ts";
 import { NoiseCurrentDrive } from "../network/noise-drive.ts";
 import { Izhikevich } from "../neurons/izhikevich.ts";
+import { MAX_WEIGHTS } from "../projections/common.ts";
 import { Dense } from "../projections/dense.ts";
 
 export interface Izhikevich2003Options {
@@ -57,11 +61,19 @@ export function izhikevich2003(options: Izhikevich2003Options = {}): Izhikevich2
     ["inhibitory", ni],
   ] as const) {
     if (!Number.isInteger(n) || n < 0) {
-      throw new InvalidParameterError(`izhikevich2003: ${name} must be an integer >= 0, got ${String(n)}`);
+      throw new InvalidParameterError(
+        `izhikevich2003: ${name} must be an integer >= 0, got ${describeValue(n)}`,
+      );
     }
   }
   const n = ne + ni;
   if (n < 1) throw new InvalidParameterError("izhikevich2003: the network needs at least one neuron");
+  if (n * n > MAX_WEIGHTS) {
+    throw new InvalidParameterError(
+      `izhikevich2003: ${n} neurons coupled all to all need ${n * n} weights; one projection holds at most ` +
+        `${MAX_WEIGHTS} (${Math.floor(Math.sqrt(MAX_WEIGHTS))} neurons)`,
+    );
+  }
 
   const cells = createRng(seed, "izhikevich-2003", "cells");
   const a = new Float64Array(n);

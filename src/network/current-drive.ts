@@ -15,7 +15,7 @@
  * and rows that are all zero are skipped.
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import type { Drive, Population } from "./types.ts";
 
 export type HoldAlign = "floor" | "round";
@@ -55,6 +55,11 @@ export class HeldCurrentDrive implements Drive {
     requireInteger("size", size, 1);
     requireInteger("channels", channels, 1);
     this.holdSteps = requireInteger("holdSteps", opts.holdSteps, 1);
+    if (opts.port !== undefined && (typeof opts.port !== "string" || opts.port === "")) {
+      throw new InvalidParameterError(
+        `HeldCurrentDrive port must be a port name such as "i_nA", got ${describeValue(opts.port)}`,
+      );
+    }
     this.align = opts.align ?? "floor";
     if (this.align !== "floor" && this.align !== "round") {
       throw new InvalidParameterError(`align must be "floor" or "round", got ${JSON.stringify(this.align)}`);

@@ -9,9 +9,14 @@
  * The current is held over the step, so its effect depends on dt (it is not a white-noise process scaled by
  * sqrt(dt)); give the sd the model's step was published with.
  */
-import { InvalidParameterError, describeValue, requireNonNegative } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  describeValue,
+  requireNonNegative,
+} from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
-import { type Rng, requireRng } from "../core/rng.ts";
+import type { Rng } from "../core/rng.ts";
 import { perNeuron } from "../neurons/base.ts";
 import type { Drive, Population } from "./types.ts";
 
@@ -21,9 +26,8 @@ export interface NoiseCurrentOptions {
 }
 
 export class NoiseCurrentDrive implements Drive {
-  /** Standard deviation per neuron, in the port's units. */
-  readonly sd: Float64Array;
   readonly port: string | undefined;
+  private readonly sdValues: Float64Array;
   private readonly rng: Rng;
 
   /**
@@ -38,16 +42,34 @@ export class NoiseCurrentDrive implements Drive {
         `NoiseCurrentDrive size must be an integer >= 1, got ${describeValue(size)}`,
       );
     }
-    this.sd = perNeuron("sd", sd, size, requireNonNegative);
-    this.rng = requireRng("NoiseCurrentDrive", rng, '"noise"');
+    if (options.port !== undefined && (typeof options.port !== "string" || options.port === "")) {
+      throw new InvalidParameterError(
+        `NoiseCurrentDrive port must be a port name such as "i_nA", got ${describeValue(options.port)}`,
+      );
+    }
+    this.sdValues = perNeuron("sd", sd, size, requireNonNegative);
+    if (typeof (rng as Partial<Rng> | null | undefined)?.normal !== "function") {
+      throw new InvalidParameterError(
+        `NoiseCurrentDrive(sd, size, rng) needs a random generator as its third argument, e.g. ` +
+          `createRng(seed, "noise"), got ${describeValue(rng)}`,
+      );
+    }
+    this.rng = rng;
     this.port = options.port;
   }
 
+  /** The standard deviation of each neuron's current (a copy: it is fixed at construction). */
+  get sd(): Float64Array {
+    return this.sdValues.slice();
+  }
+
   apply(_step: number, target: Population): void {
-    const sd = this.sd;
+    const sd = this.sdValues;
     if (target.size !== sd.length) {
-      throw new InvalidParameterError(
-        `NoiseCurrentDrive was built for ${sd.length} neurons but drives a population of ${target.size}`,
+      throw new ShapeMismatchError(
+        `NoiseCurrentDrive was built for ${sd.length} neurons but drives a population of ${target.size}; ` +
+          `build it with the population's size`,
+        { size: sd.length, target: target.size },
       );
     }
     const out = target.port(this.port);

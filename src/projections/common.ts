@@ -74,7 +74,8 @@ export function checkBounds(bounds: WeightBounds | undefined): WeightBounds | un
 const INIT_KEYS: Readonly<Record<string, readonly string[]>> = {
   uniform: ["kind", "lo", "hi", "rng"],
   normal: ["kind", "mean", "sd", "rng"],
-  constant: ["kind", "value"],
+  // a generator is allowed (and unused), so code that always passes one can switch kinds freely
+  constant: ["kind", "value", "rng"],
 };
 
 /** Fills `w` from an initialiser, drawing in index order (so a seed fixes every weight). */

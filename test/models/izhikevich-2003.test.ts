@@ -108,6 +108,14 @@ test("the paper's network: excitatory and inhibitory cells fire at 5-10 Hz, the 
 
 test("options are checked", () => {
   assert.throws(() => izhikevich2003({ excitatory: -1 }), InvalidParameterError);
+  assert.throws(
+    () => izhikevich2003({ excitatory: "8" as never }),
+    /^InvalidParameterError: izhikevich2003: excitatory must be an integer >= 0, got string "8"$/,
+  );
+  assert.throws(
+    () => izhikevich2003({ excitatory: 1e5 }),
+    /^InvalidParameterError: izhikevich2003: 100200 neurons coupled all to all need 10040040000 weights; one projection holds at most 536870912 \(23170 neurons\)$/,
+  );
   assert.throws(() => izhikevich2003({ excitatory: 0, inhibitory: 0 }), /at least one neuron/);
   assert.throws(
     () => izhikevich2003({ seeds: 1 } as never),

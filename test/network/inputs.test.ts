@@ -26,6 +26,7 @@ import {
   createRng,
 } from "../../src/index.ts";
 import type { Population } from "../../src/index.ts";
+import { ShapeMismatchError } from "../../src/core/errors.ts";
 
 const DOC = readFileSync(new URL("../../docs/inputs.md", import.meta.url), "utf8");
 
@@ -142,16 +143,27 @@ test("NoiseCurrentDrive adds sd_i N(0, 1) per neuron and step: the draws of its 
   );
 });
 
-test("NoiseCurrentDrive refuses a negative sd, a wrong length, a missing rng and another population's size", () => {
+test("NoiseCurrentDrive refuses a negative sd, a wrong length, a missing rng, a bad port and another population's size", () => {
   assert.throws(() => new NoiseCurrentDrive(-1, 2, createRng(1, "n")), /sd must be >= 0, got -1/);
   assert.throws(
     () => new NoiseCurrentDrive([1, 2, 3], 2, createRng(1, "n")),
     /sd has 3 values but the population has 2 neurons/,
   );
   assert.throws(
-    () => new NoiseCurrentDrive(1, 2, undefined as never),
-    /NoiseCurrentDrive needs a random generator/,
+    () => new NoiseCurrentDrive(1, 2, 42 as never),
+    /^InvalidParameterError: NoiseCurrentDrive\(sd, size, rng\) needs a random generator as its third argument, e\.g\. createRng\(seed, "noise"\), got number 42$/,
   );
-  const drive = new NoiseCurrentDrive(1, 2, createRng(1, "n"));
-  assert.throws(() => drive.apply(0, new LI(3, 1)), /built for 2 neurons but drives a population of 3/);
+  assert.throws(
+    () => new NoiseCurrentDrive(1, 2, createRng(1, "n"), { port: 3 as never }),
+    /port must be a port name such as "i_nA", got number 3/,
+  );
+  const drive = new NoiseCurrentDrive([1, 2], 2, createRng(1, "n"));
+  assert.throws(
+    () => drive.apply(0, new LI(3, 1)),
+    (e: unknown) =>
+      e instanceof ShapeMismatchError && /built for 2 neurons but drives a population of 3/.test(e.message),
+  );
+  // sd is fixed: the getter hands out a copy
+  drive.sd[0] = Number.NaN;
+  assert.deepEqual(Array.from(drive.sd), [1, 2]);
 });

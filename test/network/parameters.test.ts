@@ -500,7 +500,7 @@ test("networkParameters is also an in-memory snapshot: restore from it directly,
   const snapshot = networkParameters(m.net);
   m.net.reset();
   const first = trace(m, 11, 200); // learning on: weights, theta and rates move
-  assert.notDeepEqual(Array.from(m.dense.w), Array.from(snapshot.tensors["projection.0.w"].data));
+  assert.notDeepEqual(Array.from(m.dense.w), Array.from(snapshot.tensors["projection.0.w"].data as Float32Array));
   for (let k = 0; k < 2; k++) {
     m.spikes.reset();
     m.zSpikes.reset();

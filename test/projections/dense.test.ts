@@ -122,7 +122,7 @@ test("unknown keys inside init and bounds are refused, naming the key", () => {
   const tgt = new FakePopulation(2);
   assert.throws(
     () => new Dense(src, tgt, { init: { kind: "constant", value: 1, sd: 0.1 } as never }),
-    /^InvalidParameterError: Dense init: unknown option "sd"; the valid options are kind, value$/,
+    /^InvalidParameterError: Dense init: unknown option "sd"; the valid options are kind, value, rng$/,
   );
   assert.throws(
     () => new Dense(src, tgt, { weights: 0, bounds: { wMin: 0, wMax: 1, clip: true } as never }),

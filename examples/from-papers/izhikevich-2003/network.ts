@@ -5,6 +5,7 @@
  * See README.md in this folder.
  *
  * Usage: node --import tsx examples/from-papers/izhikevich-2003/network.ts [--seed 1] [--ms 1000] [--out DIR]
+ * --ms is the simulated time in ms, 200 to 20 000.
  */
 import { join } from "node:path";
 import { decimal } from "../../../src/core/decimal.ts";
@@ -50,8 +51,18 @@ function intArg(name: string, fallback: string, min: number, max: number): numbe
   return n;
 }
 const seed = intArg("seed", "1", 0, 2 ** 31 - 1);
-const steps = intArg("ms", "1000", 1, 600_000); // dt = 1 ms
+// dt = 1 ms; at least 200 ms (a spectrum with 5 Hz resolution), at most 20 s (the spectrum is a plain DFT)
+const steps = intArg("ms", "1000", 200, 20_000);
 const out = arg("out", "");
+if (out !== "") {
+  // the output directory is checked (and made) before the simulation, not after it
+  try {
+    ensureDirSync(out);
+  } catch (e) {
+    process.stderr.write(`network.ts: cannot write to --out ${out}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}
 
 const model = izhikevich2003({ seed });
 const spikes = model.net.addMonitor(new SpikeMonitor(model.neurons));
@@ -70,6 +81,8 @@ const inhHz = (spikes.count - excSpikes) / model.inhibitory / seconds;
 const counts = new Float64Array(steps);
 for (let k = 0; k < spikes.count; k++) counts[spikes.steps[k]]++;
 const mean = spikes.count / steps;
+/** Strongest frequency and summed power over the spectrum's grid points in [lo, hi] Hz (there is always one:
+ * the grid step 1 / duration is at most 5 Hz). */
 const band = (lo: number, hi: number): { peak_Hz: number; power: number } => {
   let peak_Hz = lo;
   let best = -1;
@@ -108,7 +121,6 @@ print(
 );
 
 if (out !== "") {
-  ensureDirSync(out);
   const svg = renderSvg(
     rasterSpec(
       {
