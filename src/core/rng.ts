@@ -33,8 +33,9 @@ function hashKeyPart(h: number, part: StreamKey, name: string, stringAllowed: bo
   if (typeof part === "number") {
     if (!Number.isSafeInteger(part)) {
       throw new InvalidParameterError(
-        `createRng: ${name} must be an integer, got ${describeArgument(part)}; seeds and numeric stream keys are safe ` +
-          `integers (|x| <= 2^53 - 1), e.g. createRng(1, "poisson", 17)`,
+        `createRng: ${name} must be ${Number.isInteger(part) ? "a safe integer (|x| <= 2^53 - 1)" : "an integer"}, ` +
+          `got ${describeArgument(part)}; seeds and numeric stream keys are safe integers (|x| <= 2^53 - 1), ` +
+          `e.g. createRng(1, "poisson", 17)`,
         { name, part },
       );
     }

@@ -35,6 +35,7 @@ test("a seed that is not a safe integer is refused, naming the seed and what was
     [[1], /got an Array of length 1/],
     [1.5, /must be an integer, got 1\.5/],
     [NaN, /must be an integer, got NaN/],
+    [2 ** 53, /the seed must be a safe integer \(\|x\| <= 2\^53 - 1\), got 9007199254740992;/],
     [2 ** 60, /safe integers/],
   ];
   for (const [seed, pattern] of bad) {
