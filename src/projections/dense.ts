@@ -65,7 +65,7 @@ export class Dense extends WeightedProjection {
 
   /** Sets the weight from pre neuron i to post neuron j; must lie within `bounds` when there are bounds. */
   set(i: number, j: number, value: number): void {
-    requireFloat32("weight", value);
+    requireFloat32(`Dense weight (${i}, ${j})`, value);
     const b = this.bounds;
     if (b !== undefined && (value < b.wMin || value > b.wMax)) {
       throw new InvalidParameterError(
