@@ -69,7 +69,7 @@ if target == "cpp_standalone":
         b2.set_device("cpp_standalone", directory=f"/tmp/izh2003_standalone_{k}", build_on_run=False)
         net, mon = build()
         net.run(1 * b2.second)
-        b2.device.build(run=True, compile=True)
+        b2.device.build(directory=f"/tmp/izh2003_standalone_{k}", run=True, compile=True)
         runs.append(b2.device._last_run_time)
         spikes.append(int(mon.num_spikes))
         b2.device.reinit()

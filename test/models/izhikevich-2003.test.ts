@@ -4,6 +4,10 @@
  * spike lists must agree exactly, however chaotic the network is.
  */
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { InvalidParameterError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
@@ -121,4 +125,29 @@ test("options are checked", () => {
     () => izhikevich2003({ seeds: 1 } as never),
     /unknown option "seeds" \(did you mean seed\?\)/,
   );
+});
+
+test("the example script prints rates and rhythm, writes the raster, and refuses bad options with one line", () => {
+  const script = new URL("../../examples/from-papers/izhikevich-2003/network.ts", import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), "sf-izh-"));
+  try {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
+    const ok = run("--seed", "1", "--ms", "1000", "--out", join(dir, "out"));
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /spikes: 7589; mean rate excitatory 7\.67 Hz, inhibitory 7\.26 Hz/);
+    assert.match(ok.stdout, /population rhythm: strongest at 8\.0 Hz;/);
+    for (const f of ["raster.svg", "raster.png", "spikes.json"])
+      assert.ok(existsSync(join(dir, "out", f)), f);
+    const short = run("--ms", "10");
+    assert.equal(short.status, 2);
+    assert.equal(short.stderr, 'network.ts: --ms must be an integer in [200, 20000], got "10"\n');
+    writeFileSync(join(dir, "file"), "");
+    const badOut = run("--ms", "200", "--out", join(dir, "file", "x"));
+    assert.equal(badOut.status, 2);
+    assert.match(badOut.stderr, /^network\.ts: cannot write to --out .*file\/x: /);
+    assert.equal(badOut.stdout, "", "refused before the simulation");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -8,48 +8,19 @@
  * --ms is the simulated time in ms, 200 to 20 000.
  */
 import { join } from "node:path";
-import { decimal } from "../../../src/core/decimal.ts";
 import { ensureDirSync, writeFileAtomicSync, writeJsonAtomicSync } from "../../../src/io/atomic.ts";
 import { izhikevich2003 } from "../../../src/models/izhikevich-2003.ts";
 import { SpikeMonitor } from "../../../src/network/monitors.ts";
 import { svgToPng } from "../../../src/plot/png.ts";
 import { rasterSpec } from "../../../src/plot/raster.ts";
 import { renderSvg } from "../../../src/plot/svg.ts";
+import { type ScriptArgs, scriptArgs } from "../script-args.ts";
 
 const USAGE =
   "usage: node --import tsx examples/from-papers/izhikevich-2003/network.ts [--seed 1] [--ms 1000] [--out DIR]\n";
-const KNOWN = ["--seed", "--ms", "--out"];
-const argv = process.argv.slice(2);
-if (argv.includes("--help") || argv.includes("-h")) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-for (let k = 0; k < argv.length; k += 2) {
-  const problem = !KNOWN.includes(argv[k])
-    ? `unknown argument "${argv[k]}"`
-    : k + 1 >= argv.length
-      ? `${argv[k]} needs a value`
-      : argv.indexOf(argv[k]) !== k
-        ? `${argv[k]} is given more than once`
-        : "";
-  if (problem !== "") {
-    process.stderr.write(`network.ts: ${problem}\n${USAGE}`);
-    process.exit(2);
-  }
-}
-const arg = (name: string, fallback: string): string => {
-  const k = argv.indexOf(`--${name}`);
-  return k >= 0 ? argv[k + 1] : fallback;
-};
-function intArg(name: string, fallback: string, min: number, max: number): number {
-  const text = arg(name, fallback);
-  const n = decimal(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    process.stderr.write(`network.ts: --${name} must be an integer in [${min}, ${max}], got "${text}"\n`);
-    process.exit(2);
-  }
-  return n;
-}
+const args: ScriptArgs = scriptArgs("network.ts", USAGE, ["--seed", "--ms", "--out"]);
+const intArg = args.int;
+const arg = args.text;
 const seed = intArg("seed", "1", 0, 2 ** 31 - 1);
 // dt = 1 ms; at least 200 ms (a spectrum with 5 Hz resolution), at most 20 s (the spectrum is a plain DFT)
 const steps = intArg("ms", "1000", 200, 20_000);
@@ -59,8 +30,7 @@ if (out !== "") {
   try {
     ensureDirSync(out);
   } catch (e) {
-    process.stderr.write(`network.ts: cannot write to --out ${out}: ${(e as Error).message}\n`);
-    process.exit(2);
+    args.fail(`cannot write to --out ${out}: ${(e as Error).message}`);
   }
 }
 

@@ -7,7 +7,6 @@
  * The defaults take under a minute on two cores (training ~16 s, a search of 12 x 20 LIF trials ~10 s).
  * The options are named and checked as in `spikeflow rnn train | convert` (decimal numbers only).
  */
-import { decimal } from "../../../src/core/decimal.ts";
 import { createRng } from "../../../src/core/rng.ts";
 import { MAX_CONFIG_WORKERS } from "../../../src/experiments/run-config.ts";
 import { searchScaleParallel, searchThreads } from "../../../src/parallel/scale-search-pool.ts";
@@ -16,43 +15,19 @@ import { parseScales } from "../../../src/rnn/scale-search.ts";
 import { generateTrial } from "../../../src/rnn/tasks.ts";
 import { trainRateRnn } from "../../../src/rnn/train.ts";
 import { transferRateRnn } from "../../../src/rnn/transfer.ts";
+import { type ScriptArgs, scriptArgs } from "../script-args.ts";
 
 const USAGE =
   "usage: node --import tsx examples/from-papers/kim-2019/go-nogo.ts [--neurons 200] [--seed 1] [--trials 20]\n" +
   "       [--workers 2] [--scales 20:75:5] [--max-trials 6000]\n";
-const KNOWN = ["--neurons", "--seed", "--trials", "--workers", "--scales", "--max-trials"];
-const argv = process.argv.slice(2);
-if (argv.includes("--help") || argv.includes("-h")) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-for (let k = 0; k < argv.length; k += 2) {
-  const problem = !KNOWN.includes(argv[k])
-    ? `unknown argument "${argv[k]}"${argv[k] === "--units" ? " (the number of units is --neurons N)" : ""}`
-    : k + 1 >= argv.length
-      ? `${argv[k]} needs a value`
-      : argv.indexOf(argv[k]) !== k
-        ? `${argv[k]} is given more than once`
-        : "";
-  if (problem !== "") {
-    process.stderr.write(`go-nogo.ts: ${problem}\n${USAGE}`);
-    process.exit(2);
-  }
-}
-function arg(name: string, fallback: string): string {
-  const k = process.argv.indexOf(`--${name}`);
-  return k >= 0 && k + 1 < process.argv.length ? process.argv[k + 1] : fallback;
-}
-/** An integer option in [min, max]; anything else stops the script with a one-line message (exit code 2). */
-function intArg(name: string, fallback: string, min: number, max: number): number {
-  const text = arg(name, fallback);
-  const n = decimal(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    process.stderr.write(`go-nogo.ts: --${name} must be an integer in [${min}, ${max}], got "${text}"\n`);
-    process.exit(2);
-  }
-  return n;
-}
+const args: ScriptArgs = scriptArgs(
+  "go-nogo.ts",
+  USAGE,
+  ["--neurons", "--seed", "--trials", "--workers", "--scales", "--max-trials"],
+  (o) => (o === "--units" ? " (the number of units is --neurons N)" : ""),
+);
+const intArg = args.int;
+const arg = args.text;
 const units = intArg("neurons", "200", 2, 2000);
 const seed = intArg("seed", "1", 0, 2 ** 31 - 1);
 const trials = intArg("trials", "20", 1, 10_000);
@@ -62,8 +37,7 @@ let scales: number[];
 try {
   scales = parseScales(arg("scales", "20:75:5"));
 } catch (e) {
-  process.stderr.write(`go-nogo.ts: ${(e as Error).message}\n`);
-  process.exit(2);
+  args.fail((e as Error).message);
 }
 const print = (line: string) => process.stdout.write(line + "\n");
 
