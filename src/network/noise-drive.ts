@@ -17,7 +17,7 @@ import {
 } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
-import { perNeuron } from "../neurons/base.ts";
+import { type PerNeuronValue, perNeuron } from "../neurons/base.ts";
 import type { Drive, Population } from "./types.ts";
 
 export interface NoiseCurrentOptions {
@@ -35,7 +35,7 @@ export class NoiseCurrentDrive implements Drive {
    * @param size the target population's size
    * @param rng the stream the normals come from, e.g. createRng(seed, "thalamus")
    */
-  constructor(sd: number | ArrayLike<number>, size: number, rng: Rng, options: NoiseCurrentOptions = {}) {
+  constructor(sd: PerNeuronValue, size: number, rng: Rng, options: NoiseCurrentOptions = {}) {
     requireKnownKeys("NoiseCurrentDrive options", options, ["port"]);
     if (!Number.isInteger(size) || size < 1) {
       throw new InvalidParameterError(

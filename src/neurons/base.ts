@@ -9,10 +9,28 @@ import { describeValue } from "../core/options.ts";
 import type { Population, StepContext } from "../network/types.ts";
 
 /**
+ * A parameter given once for the population (a number) or once per neuron: an Array or a typed array of the
+ * population's size (other array-likes, strings and DataViews are refused at run time, so the type leaves
+ * them out).
+ */
+export type PerNeuronValue =
+  | number
+  | readonly number[]
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint32Array
+  | Uint16Array
+  | Uint8Array
+  | Uint8ClampedArray;
+
+/**
  * A frozen copy of a per-neuron parameter for a model's `params` (so a later write to the caller's array
  * changes nothing); a number, or anything that is not an array for `perNeuron` to refuse, is returned as is.
  */
-export function copyPerNeuron(value: number | ArrayLike<number>): number | readonly number[] {
+export function copyPerNeuron(value: PerNeuronValue): number | readonly number[] {
   if (Array.isArray(value) || ArrayBuffer.isView(value)) {
     return Object.freeze(Array.from(value as ArrayLike<number>));
   }
@@ -26,7 +44,7 @@ export function copyPerNeuron(value: number | ArrayLike<number>): number | reado
  */
 export function perNeuron(
   name: string,
-  value: number | ArrayLike<number>,
+  value: PerNeuronValue,
   size: number,
   check: (name: string, value: number) => number,
 ): Float64Array {

@@ -51,7 +51,7 @@ import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng, requireRng } from "../core/rng.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, copyPerNeuron, perNeuron } from "./base.ts";
+import { PopulationBase, copyPerNeuron, perNeuron, type PerNeuronValue } from "./base.ts";
 import {
   BIAS,
   CELL,
@@ -97,7 +97,7 @@ export interface DoubleExpLifParams {
   /** Membrane integration scheme. Default "euler" (reference code). */
   readonly integration: IntegrationMethod;
   /** Bias current, one value for all or one per neuron. Default -40 nA: rest sits at threshold (reference). */
-  readonly bias_nA: number | ArrayLike<number>;
+  readonly bias_nA: PerNeuronValue;
   /** SD of the membrane noise added every step (per step, not per sqrt(ms)). Default 0.1 mV (reference code). */
   readonly noiseSd_mV: number;
   /** Whether the noise is also added while refractory. Default true (reference code). */
@@ -107,7 +107,7 @@ export interface DoubleExpLifParams {
   /** Synaptic rise time; 0 = single exponential. Default 2 ms (paper). */
   readonly tauRise_ms: number;
   /** Synaptic decay constant, one value or one per neuron. Default 20 ms (the rate nets' lower bound). */
-  readonly tauDecay_ms: number | ArrayLike<number>;
+  readonly tauDecay_ms: PerNeuronValue;
   /** Seed of the default random stream `createRng(seed, "double-exp-lif")`; `setRng` replaces it. Default 0. */
   readonly seed: number;
 }

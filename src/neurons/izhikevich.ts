@@ -34,7 +34,7 @@ import { DivergenceError, InvalidParameterError, requireFinite, requirePositive 
 import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, copyPerNeuron, perNeuron } from "./base.ts";
+import { PopulationBase, copyPerNeuron, perNeuron, type PerNeuronValue } from "./base.ts";
 
 export type IzhikevichMethod = "izhikevich-2003" | "euler";
 
@@ -55,7 +55,7 @@ export interface IzhikevichCoefficients {
 }
 
 /** A value for the whole population, or one per neuron. */
-type PerNeuron = number | ArrayLike<number>;
+type PerNeuron = PerNeuronValue;
 
 export interface IzhikevichParams {
   /** Time scale of the recovery variable u (1/ms), > 0; one value, or one per neuron. */
