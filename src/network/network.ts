@@ -467,6 +467,7 @@ export class Network {
     // read once: `learning` cannot change while running, and the end-of-run hooks below use the same value
     const learning = this.learningOn;
     const ctx = { step: 0, dt_ms: this.dt_ms, learning };
+    for (let k = 0; k < pops.length; k++) pops[k].beforeRun?.();
     for (let s = 0; s < steps; s++) {
       ctx.step = this.t;
       for (let k = 0; k < projs.length; k++) projs[k].deliver();

@@ -61,6 +61,11 @@ export interface Population {
   checkLearnedState?(state: LearnedState): void;
   /** Restores what `learnedState` returned. */
   restoreLearnedState?(state: LearnedState): void;
+  /**
+   * Optional: called by `Network.run` before its first step, e.g. to take over values written into a state
+   * buffer between runs (AdaptiveLIF's `theta_mV`).
+   */
+  beforeRun?(): void;
 }
 
 /**

@@ -30,9 +30,10 @@
  * factor is below half a float32 ulp, so decaying a float32 value in place would lose the decay altogether.
  * The threshold test compares with the float32 rounding of theta, so a saved and reloaded theta gives the same
  * spikes. The public float32 buffer `theta_mV` (also `state("theta_mV")`) is brought up to date whenever it is
- * requested. Once it has been handed out, every step compares it with what the model last wrote there (a
- * float32 shadow, no Math.pow), so a value written into it from outside, at any time and through a buffer
- * kept from any earlier request, is adopted at the next step.
+ * requested (it shows theta as of the last request: the decay runs off the buffer). A value written into
+ * it from outside is adopted: at the next step after a request, and at the start of every `Network.run`
+ * through a buffer kept from any earlier request (`beforeRun` compares the buffer with a float32 shadow of
+ * what the model wrote, as bits: one integer comparison per neuron and run).
  */
 import { FLOAT32_MAX, InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
@@ -106,13 +107,9 @@ export class AdaptiveLIF extends PopulationBase {
   private readonly theta32: Float32Array;
   /** What the model last wrote into `theta32`: an entry that differs was written from outside. */
   private readonly thetaShadow: Float32Array;
-  /**
-   * Once the buffer has been handed out, theta now in float64 (decayed by one factor per learning step, set
-   * exactly on a crossing), so that `theta32` always shows the current values and a value written back is
-   * compared with those, not with a stale one. Only for display and write detection: the threshold test
-   * uses the exact lazily decayed theta.
-   */
-  private readonly thetaView: Float64Array;
+  /** `theta32` and `thetaShadow` as bits, for a fast exact comparison (also tells -0 from 0 and NaNs apart). */
+  private readonly theta32Bits: Uint32Array;
+  private readonly thetaShadowBits: Uint32Array;
   /**
    * Steps of refractoriness left (see docs/conventions.md). Read it freely; change it only through
    * `setRefractory` (the step keeps a list of refractory neurons, RefractoryList).
@@ -134,8 +131,10 @@ export class AdaptiveLIF extends PopulationBase {
    */
   private readonly thresholdLow: Float64Array;
   private boundsUntil = -1;
-  /** The public buffer has been handed out: every step looks for outside writes. */
+  /** The public buffer was handed out since the last step: the next step looks for outside writes. */
   private exposed = false;
+  /** The public buffer has ever been handed out: every run (`beforeRun`) looks for outside writes. */
+  private everExposed = false;
   private readonly crossers: Int32Array;
   /** The float inputs of `integrateAdaptive` (indices below): the constants and this step's candidate level. */
   private readonly constants: Float64Array;
@@ -169,7 +168,8 @@ export class AdaptiveLIF extends PopulationBase {
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaShadow = new Float32Array(size);
-    this.thetaView = new Float64Array(size);
+    this.theta32Bits = new Uint32Array(this.theta32.buffer, this.theta32.byteOffset, size);
+    this.thetaShadowBits = new Uint32Array(this.thetaShadow.buffer, this.thetaShadow.byteOffset, size);
     this.thetaExact = new Float64Array(size);
     this.thetaStamp = new Float64Array(size);
     this.thresholdLow = new Float64Array(size);
@@ -214,12 +214,12 @@ export class AdaptiveLIF extends PopulationBase {
 
   /** Adaptive threshold offset in mV, float32, brought up to date on every read; writes are adopted. */
   get theta_mV(): Float32Array {
-    if (this.exposed) this.adoptWrites();
+    if (this.everExposed) this.adoptWrites();
     const out = this.theta32;
     const shadow = this.thetaShadow;
-    const view = this.thetaView;
-    for (let i = 0; i < this.size; i++) out[i] = shadow[i] = view[i] = this.thetaAt(i);
+    for (let i = 0; i < this.size; i++) out[i] = shadow[i] = this.thetaAt(i);
     this.exposed = true;
+    this.everExposed = true;
     return out;
   }
 
@@ -238,11 +238,28 @@ export class AdaptiveLIF extends PopulationBase {
    * A non-finite value is refused (it would make the threshold meaningless).
    */
   private adoptWrites(): void {
+    const bufBits = this.theta32Bits;
+    const shadowBits = this.thetaShadowBits;
+    const n = this.size;
+    let i = 0;
+    // the common case, nothing written: one integer comparison per neuron
+    while (i < n && bufBits[i] === shadowBits[i]) i++;
+    this.exposed = false;
+    if (i < n) this.adoptFrom(i);
+  }
+
+  /** Network.run: values written through a kept buffer since the last run are taken over now. */
+  beforeRun(): void {
+    if (this.everExposed) this.adoptWrites();
+  }
+
+  /** adoptWrites from neuron `first` on, the first entry that differs. */
+  private adoptFrom(first: number): void {
     const buf = this.theta32;
     const shadow = this.thetaShadow;
-    for (let i = 0; i < this.size; i++) {
+    for (let i = first; i < this.size; i++) {
       const b = buf[i];
-      if (Object.is(b, shadow[i])) continue;
+      if (this.theta32Bits[i] === this.thetaShadowBits[i]) continue;
       if (!Number.isFinite(b)) {
         buf[i] = shadow[i];
         throw new InvalidParameterError(
@@ -251,7 +268,6 @@ export class AdaptiveLIF extends PopulationBase {
         );
       }
       shadow[i] = b;
-      this.thetaView[i] = b;
       this.thetaExact[i] = b;
       this.thetaStamp[i] = this.learnClock;
       this.boundsUntil = -1;
@@ -285,8 +301,6 @@ export class AdaptiveLIF extends PopulationBase {
     // theta decays by one step (learning only) before the threshold test
     if (learning) this.learnClock++;
     const clock = this.learnClock;
-    // a handed-out buffer follows the decay (the crossers are set exactly after the integration)
-    if (learning && this.exposed && this.derived.thetaDecay !== 1) this.decayView();
     if (clock > this.boundsUntil) this.refreshThresholdBounds();
     const c = this.constants;
     c[CANDIDATE] = c[V_TH] + this.thetaFloor;
@@ -323,10 +337,6 @@ export class AdaptiveLIF extends PopulationBase {
       counts,
     );
     const crossed = counts[0];
-    if (learning && this.exposed) {
-      const list = oneSpike ? this.crossers : this.spikeIdx;
-      for (let k = 0; k < crossed; k++) this.thetaView[list[k]] = this.thetaExact[list[k]];
-    }
     refractory.count = counts[1];
     refractory.restore(this.v_mV);
     this.crossed = crossed;
@@ -337,15 +347,6 @@ export class AdaptiveLIF extends PopulationBase {
       // one spike per step: a uniformly chosen crosser emits
       this.pushSpike(this.crossers[crossed === 1 ? 0 : (this.rng as Rng).int(crossed)]);
     }
-  }
-
-  /** One learning step of decay for the handed-out buffer (thetaView, shown in theta32 and the shadow). */
-  private decayView(): void {
-    const view = this.thetaView;
-    const out = this.theta32;
-    const shadow = this.thetaShadow;
-    const d = this.derived.thetaDecay;
-    for (let i = 0; i < view.length; i++) out[i] = shadow[i] = view[i] *= d;
   }
 
   /** Back to the initial transient state (v, refractory counters, spikes, ports). Theta is kept. */
@@ -361,7 +362,7 @@ export class AdaptiveLIF extends PopulationBase {
    * restored from it continues bit-identically, which the float32 `theta_mV` alone would not give.
    */
   exactThetaState(): { thetaExact: Float64Array; thetaStamp: Float64Array; learnClock: number } {
-    if (this.exposed) this.adoptWrites();
+    if (this.everExposed) this.adoptWrites();
     return {
       thetaExact: this.thetaExact.slice(),
       thetaStamp: this.thetaStamp.slice(),
@@ -387,7 +388,7 @@ export class AdaptiveLIF extends PopulationBase {
     let floor = 0;
     for (let i = 0; i < this.size; i++) {
       const th = this.thetaAt(i);
-      this.theta32[i] = this.thetaShadow[i] = this.thetaView[i] = th;
+      this.theta32[i] = this.thetaShadow[i] = th;
       if (th < floor) floor = th;
     }
     this.thetaFloor = floor;
@@ -443,7 +444,6 @@ export class AdaptiveLIF extends PopulationBase {
   resetLearned(): void {
     this.theta32.fill(0);
     this.thetaShadow.fill(0);
-    this.thetaView.fill(0);
     this.thetaExact.fill(0);
     this.thetaStamp.fill(this.learnClock);
     this.thetaFloor = 0;

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { ADAPTIVE_LIF_DEFAULTS, AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
+import { Network } from "../../src/network/network.ts";
 import { ctxAt, run, ulp32 } from "./helpers.ts";
 
 const bits = (a: Float32Array) => [...new Uint32Array(a.buffer.slice(0))];
@@ -182,56 +183,58 @@ test('a theta written into state("theta_mV") (loading) is used at once and decay
   assert.equal(m.spikeCount, 0);
 });
 
-test("a write into a theta_mV buffer kept from an earlier request is adopted, after any number of steps", () => {
-  const n = new AdaptiveLIF(2, 1);
+test("a write into a theta_mV buffer kept from an earlier request is adopted at the next run, however late", () => {
+  const net = new Network({ dt_ms: 1, learning: false });
+  const n = net.addPopulation("a", new AdaptiveLIF(2, 1));
   const theta = n.state("theta_mV"); // kept, as a user keeps a live buffer
-  n.step(ctxAt(0, 1, false));
-  n.step(ctxAt(1, 1, false));
-  theta[0] = 20; // written after the steps, through the old reference
-  n.step(ctxAt(2, 1, false)); // learning off: theta neither decays nor grows
+  net.run({}, 2);
+  theta[0] = 20; // written between runs, through the old reference
+  // the adopted value is the threshold: -52 + 20 = -32 mV; a jump of 32.9 from -65 stays below it
+  net.run({ a: Float32Array.of(32.9, 0) }, 1);
+  assert.equal(n.spikeCount, 0);
   assert.equal(n.state("theta_mV")[0], 20);
   assert.equal(n.state("theta_mV")[1], 0);
-  // the adopted value is the threshold: -52 + 20 = -32 mV; v from -65 with a jump of 32.9 stays below it
-  n.port("dv_mV")[0] = 32.9;
-  n.step(ctxAt(3, 1, false));
-  assert.equal(n.spikeCount, 0);
-  // a spike written into the shadow by the model is not mistaken for an outside write: theta grows by 0.05
-  const m = new AdaptiveLIF(1, 1);
+  // a crossing written into the shadow by the model is not mistaken for an outside write: theta grows by 0.05
+  const net2 = new Network({ dt_ms: 1 });
+  const m = net2.addPopulation("m", new AdaptiveLIF(1, 1));
   const mt = m.state("theta_mV");
-  m.port("dv_mV")[0] = 100;
-  m.step(ctxAt(0, 1));
+  net2.run({ m: Float32Array.of(100) }, 1);
   assert.equal(m.spikeCount, 1);
   assert.equal(mt[0], Math.fround(0.05));
-  m.step(ctxAt(1, 1, false));
+  net2.learning = false;
+  net2.run({}, 1);
   assert.equal(m.state("theta_mV")[0], Math.fround(0.05));
 });
 
-test("a kept theta_mV buffer follows the decay while learning, so writing back a snapshot restores every neuron", () => {
+test("a snapshot written through a fresh request restores every neuron; a kept buffer shows the last request", () => {
   const n = new AdaptiveLIF(2, 1, { tauTheta_ms: 50 });
-  const theta = n.state("theta_mV");
-  theta.set([2, 2]);
+  const kept = n.state("theta_mV");
+  kept.set([2, 2]);
   const d = Math.exp(-1 / 50);
   for (let k = 0; k < 100; k++) n.step(ctxAt(k, 1)); // no input: no crossing, theta only decays
-  // the kept buffer shows the decayed values (2 d^100 = 0.271), not the stale 2
-  assert.ok(Math.abs(theta[0] - 2 * d ** 100) < 1e-6, `${theta[0]}`);
-  assert.equal(theta[0], n.state("theta_mV")[0]);
-  theta.set([2, 5]); // write a snapshot back: neuron 0's 2 equals what the buffer held 100 steps ago
+  // the kept buffer is as of its last request (theta decays lazily, off the buffer); a request refreshes it
+  assert.deepEqual(Array.from(kept), [2, 2]);
+  assert.ok(Math.abs(n.state("theta_mV")[0] - 2 * d ** 100) < 1e-6);
+  // loading a snapshot: request the buffer, then write; every value that differs from now is adopted
+  n.state("theta_mV").set([2, 5]);
   n.step(ctxAt(100, 1));
   assert.deepEqual(Array.from(n.state("theta_mV")), [Math.fround(2 * d), Math.fround(5 * d)]);
 });
 
-test("a non-finite theta written into the buffer is refused at the next step, naming the neuron", () => {
-  const n = new AdaptiveLIF(3, 1);
+test("a non-finite theta written into the buffer is refused at the next run, naming the neuron", () => {
+  const net = new Network({ dt_ms: 1 });
+  const n = net.addPopulation("a", new AdaptiveLIF(3, 1));
   const theta = n.state("theta_mV");
-  n.step(ctxAt(0, 1));
+  net.run({}, 1);
   theta[2] = Number.NaN;
   assert.throws(
-    () => n.step(ctxAt(1, 1)),
+    () => net.run({}, 1),
     (e: unknown) =>
       e instanceof InvalidParameterError &&
       e.message === "AdaptiveLIF theta_mV[2] was set to NaN; write a finite threshold offset in mV",
   );
   assert.equal(theta[2], 0); // the bad value is not kept
+  assert.equal(net.time, 1, "refused before any step");
 });
 
 /** Five neurons pushed far above threshold in the same step. */
