@@ -11,8 +11,7 @@
  *
  * Floats have 32 bits of resolution: `float()` returns k / 2^32 for an integer k in [0, 2^32).
  */
-import { InvalidParameterError, describeArgument } from "./errors.ts";
-import { describeValue } from "./options.ts";
+import { InvalidParameterError, describeArgument, describeValue } from "./errors.ts";
 
 export type StreamKey = number | string;
 

@@ -17,7 +17,6 @@ import {
   requireInteger,
   describeArgument,
 } from "../core/errors.ts";
-import { describeValue } from "../core/options.ts";
 import { isSpikeSink } from "../network/types.ts";
 import type { Drive, Population } from "../network/types.ts";
 
@@ -95,7 +94,7 @@ export class SpikeTrain implements Drive {
       if (typeof v !== "number" || Number.isNaN(v)) {
         throw new InvalidParameterError(
           `SpikeTrain.fromDense: entry ${k} (step ${Math.floor(k / size)}, input ${k % size}) is ` +
-            `${typeof v === "number" ? String(v) : describeValue(v)}; entries must be numbers, 0 for no spike ` +
+            `${describeArgument(v)}; entries must be numbers, 0 for no spike ` +
             `and nonzero (e.g. 1) for a spike`,
           { index: k, value: v },
         );

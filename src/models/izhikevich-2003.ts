@@ -20,7 +20,7 @@
  * The cells' a, b, c, d are construction options, not saved by `networkParameters`: restore only into a
  * network built with the same seed and sizes.
  */
-import { InvalidParameterError, describeValue } from "../core/errors.ts";
+import { InvalidParameterError, requireInteger } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { createRng } from "../core/rng.ts";
 import { Network } from "../network/network.ts";
@@ -56,16 +56,8 @@ export function izhikevich2003(options: Izhikevich2003Options = {}): Izhikevich2
   const ne = options.excitatory ?? 800;
   const ni = options.inhibitory ?? 200;
   const seed = options.seed ?? 1;
-  for (const [name, n] of [
-    ["excitatory", ne],
-    ["inhibitory", ni],
-  ] as const) {
-    if (!Number.isInteger(n) || n < 0) {
-      throw new InvalidParameterError(
-        `izhikevich2003: ${name} must be an integer >= 0, got ${describeValue(n)}`,
-      );
-    }
-  }
+  requireInteger("izhikevich2003: excitatory", ne, 0);
+  requireInteger("izhikevich2003: inhibitory", ni, 0);
   const n = ne + ni;
   if (n < 1) throw new InvalidParameterError("izhikevich2003: the network needs at least one neuron");
   if (n * n > MAX_WEIGHTS) {

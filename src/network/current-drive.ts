@@ -20,6 +20,15 @@ import type { Drive, Population } from "./types.ts";
 
 export type HoldAlign = "floor" | "round";
 
+/** Refuses a drive's `port` option unless it is absent or a port name (a bad one would fail only mid-run). */
+export function requirePortOption(what: string, port: unknown): void {
+  if (port !== undefined && (typeof port !== "string" || port === "")) {
+    throw new InvalidParameterError(
+      `${what} port must be a port name such as "i_nA", got ${describeValue(port)}`,
+    );
+  }
+}
+
 export interface HeldCurrentOptions {
   /** Simulation steps per input sample. */
   readonly holdSteps: number;
@@ -55,11 +64,7 @@ export class HeldCurrentDrive implements Drive {
     requireInteger("size", size, 1);
     requireInteger("channels", channels, 1);
     this.holdSteps = requireInteger("holdSteps", opts.holdSteps, 1);
-    if (opts.port !== undefined && (typeof opts.port !== "string" || opts.port === "")) {
-      throw new InvalidParameterError(
-        `HeldCurrentDrive port must be a port name such as "i_nA", got ${describeValue(opts.port)}`,
-      );
-    }
+    requirePortOption("HeldCurrentDrive", opts.port);
     this.align = opts.align ?? "floor";
     if (this.align !== "floor" && this.align !== "round") {
       throw new InvalidParameterError(`align must be "floor" or "round", got ${JSON.stringify(this.align)}`);

@@ -8,9 +8,9 @@
  * - `SpikeCounter`: spike counts per neuron since the last reset.
  * `Network.reset()` empties every monitor.
  */
-import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { InvalidParameterError, describeArgument, requireInteger } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { describeValue, requireKnownKeys } from "../core/options.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import type { Population } from "./types.ts";
 import type { Monitor } from "./network.ts";
 
@@ -212,9 +212,8 @@ export class StateMonitor implements Monitor {
   trace(k: number): Float32Array {
     const n0 = this.neurons.length;
     if (!(Number.isInteger(k) && k >= 0 && k < n0)) {
-      const shown = typeof k === "number" ? String(k) : describeValue(k);
       throw new InvalidParameterError(
-        `StateMonitor.trace: k = ${shown} is not a position in the monitor's neurons: ` +
+        `StateMonitor.trace: k = ${describeArgument(k)} is not a position in the monitor's neurons: ` +
           (n0 === 0
             ? "the monitor records no neurons"
             : `use an integer from 0 to ${n0 - 1} (it records ${n0} neuron${n0 === 1 ? "" : "s"}; ` +

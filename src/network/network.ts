@@ -80,8 +80,11 @@ function isFloat32Array(v: unknown): v is Float32Array {
 const isFunction = (v: unknown): boolean => typeof v === "function";
 const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === "string");
 
+/** A member of a contract: its name, what it must be (in words), and the test of that. */
+type Member = readonly [name: string, what: string, ok: (v: unknown) => boolean];
+
 /** The members of the Population contract (src/network/types.ts) that `addPopulation` checks: what each must be. */
-const POPULATION_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean])[] = [
+const POPULATION_MEMBERS: readonly Member[] = [
   ["model", "a string", (v) => typeof v === "string"],
   ["size", "a whole number >= 0", (v) => Number.isInteger(v) && (v as number) >= 0],
   ["spikeIdx", "an Int32Array", (v) => isTypedArray(v, "Int32Array")],
@@ -96,7 +99,7 @@ const POPULATION_MEMBERS: readonly (readonly [string, string, (v: unknown) => bo
 ];
 
 /** The members of the Projection contract that `addProjection` checks (the ends are checked on their own). */
-const PROJECTION_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean])[] = [
+const PROJECTION_MEMBERS: readonly Member[] = [
   ["kind", "a string", (v) => typeof v === "string"],
   ["source", "a population", (v) => typeof v === "object" && v !== null],
   ["target", "a population", (v) => typeof v === "object" && v !== null],
@@ -106,7 +109,7 @@ const PROJECTION_MEMBERS: readonly (readonly [string, string, (v: unknown) => bo
 ];
 
 /** The members of the LearningRule contract that `run` checks before the first step. */
-const RULE_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean])[] = [
+const RULE_MEMBERS: readonly Member[] = [
   ["name", "a string", (v) => typeof v === "string"],
   ["update", "a function update(ctx)", isFunction],
   ["reset", "a function reset()", isFunction],
@@ -117,10 +120,7 @@ const RULE_MEMBERS: readonly (readonly [string, string, (v: unknown) => boolean]
  * words ("lacks step (a function step(ctx)); has size = string \"3\", expected a whole number >= 0"), or
  * undefined when it has them all.
  */
-function contractProblems(
-  obj: object,
-  members: readonly (readonly [string, string, (v: unknown) => boolean])[],
-): string | undefined {
+function contractProblems(obj: object, members: readonly Member[]): string | undefined {
   const rec = obj as Record<string, unknown>;
   const missing = members.filter(([name]) => rec[name] === undefined);
   const wrong = members.filter(([name, , ok]) => rec[name] !== undefined && !ok(rec[name]));

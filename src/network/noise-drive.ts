@@ -13,11 +13,13 @@ import {
   InvalidParameterError,
   ShapeMismatchError,
   describeValue,
+  requireInteger,
   requireNonNegative,
 } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
 import { type PerNeuronValue, perNeuron } from "../neurons/base.ts";
+import { requirePortOption } from "./current-drive.ts";
 import type { Drive, Population } from "./types.ts";
 
 export interface NoiseCurrentOptions {
@@ -37,16 +39,8 @@ export class NoiseCurrentDrive implements Drive {
    */
   constructor(sd: PerNeuronValue, size: number, rng: Rng, options: NoiseCurrentOptions = {}) {
     requireKnownKeys("NoiseCurrentDrive options", options, ["port"]);
-    if (!Number.isInteger(size) || size < 1) {
-      throw new InvalidParameterError(
-        `NoiseCurrentDrive size must be an integer >= 1, got ${describeValue(size)}`,
-      );
-    }
-    if (options.port !== undefined && (typeof options.port !== "string" || options.port === "")) {
-      throw new InvalidParameterError(
-        `NoiseCurrentDrive port must be a port name such as "i_nA", got ${describeValue(options.port)}`,
-      );
-    }
+    requireInteger("NoiseCurrentDrive size", size, 1);
+    requirePortOption("NoiseCurrentDrive", options.port);
     this.sdValues = perNeuron("sd", sd, size, requireNonNegative);
     if (typeof (rng as Partial<Rng> | null | undefined)?.normal !== "function") {
       throw new InvalidParameterError(

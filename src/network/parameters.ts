@@ -35,6 +35,7 @@ import type { Tensor } from "../io/dtype.ts";
 import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
 import { Network } from "./network.ts";
 import type { LearnedState, WeightBounds } from "./types.ts";
+import { storedBounds } from "./types.ts";
 
 /** The model kind of a saved network (model.json's "kind"). */
 export const NETWORK_KIND = "network";
@@ -147,26 +148,26 @@ export interface NetworkSnapshot extends ModelInput {
  * bounds (both reach `w` only through outside writes; `clampAll()` brings weights back inside the bounds).
  */
 function requireSavable(a: ParamArray, what: string, bounds: WeightBounds | undefined): void {
-  const f32 = a instanceof Float32Array;
-  const lo = bounds === undefined ? -Infinity : f32 ? Math.fround(bounds.wMin) : bounds.wMin;
-  const hi = bounds === undefined ? Infinity : f32 ? Math.fround(bounds.wMax) : bounds.wMax;
-  for (let k = 0; k < a.length; k++) {
-    const x = a[k];
-    if (!Number.isFinite(x)) {
-      throw new InvalidParameterError(
-        `${what}[${k}] is ${x}; a network with a non-finite parameter cannot be saved (it could not be ` +
+  const k = firstUnrestorable(a, storedBounds(bounds, a instanceof Float32Array));
+  if (k < 0) return;
+  const x = a[k];
+  throw new InvalidParameterError(
+    Number.isFinite(x)
+      ? `${what}[${k}] = ${x} lies outside the projection's bounds [${bounds?.wMin}, ${bounds?.wMax}], so the ` +
+          `network could not be restored; call the projection's clampAll() after writing weights by hand`
+      : `${what}[${k}] is ${x}; a network with a non-finite parameter cannot be saved (it could not be ` +
           `restored): find what wrote it, or set it to a finite value first`,
-        { index: k, value: x },
-      );
-    }
-    if (x < lo || x > hi) {
-      throw new InvalidParameterError(
-        `${what}[${k}] = ${x} lies outside the projection's bounds [${bounds?.wMin}, ${bounds?.wMax}], so the ` +
-          `network could not be restored; call the projection's clampAll() after writing weights by hand`,
-        { index: k, value: x },
-      );
-    }
+    { index: k, value: x },
+  );
+}
+
+/** The first entry that is not finite or lies outside [lo, hi] (what a restore refuses), or -1. */
+function firstUnrestorable(data: ArrayLike<number>, [lo, hi]: readonly [number, number]): number {
+  for (let k = 0; k < data.length; k++) {
+    const x = data[k];
+    if (!(Number.isFinite(x) && x >= lo && x <= hi)) return k;
   }
+  return -1;
 }
 
 /**
@@ -485,20 +486,15 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel | Netwo
       const what = `projection "${pl.name}" ${name}`;
       const t = savedArray(saved, paramKey(i, name), a, what);
       const data = t.data as ParamArray;
-      requireFiniteArray(data, what);
-      if (name === "w" && p.bounds !== undefined) {
-        // a float32 buffer clamps to fround(bound), which may lie just outside a bound such as 0.3
-        const f32 = a instanceof Float32Array;
-        const wMin = f32 ? Math.fround(p.bounds.wMin) : p.bounds.wMin;
-        const wMax = f32 ? Math.fround(p.bounds.wMax) : p.bounds.wMax;
-        for (let k = 0; k < data.length; k++) {
-          if (data[k] < wMin || data[k] > wMax) {
-            throw new InvalidParameterError(
-              `${what}[${k}] = ${data[k]} in the saved network lies outside this projection's bounds ` +
-                `[${p.bounds.wMin}, ${p.bounds.wMax}]; ${REBUILD}`,
-            );
-          }
-        }
+      const bounds = name === "w" ? p.bounds : undefined;
+      const k = firstUnrestorable(data, storedBounds(bounds, a instanceof Float32Array));
+      if (k >= 0) {
+        throw new InvalidParameterError(
+          Number.isFinite(data[k])
+            ? `${what}[${k}] = ${data[k]} in the saved network lies outside this projection's bounds ` +
+                `[${bounds?.wMin}, ${bounds?.wMax}]; ${REBUILD}`
+            : `${what}[${k}] is ${data[k]} in the saved network; weights must be finite`,
+        );
       }
       writes.push({ into: a, from: data });
     }

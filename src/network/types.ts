@@ -107,6 +107,15 @@ export interface WeightBounds {
   readonly wMax: number;
 }
 
+/**
+ * The bounds as a buffer of this precision holds them: float32 rounds a bound such as 0.3 to
+ * fround(0.3) = 0.30000001..., and a weight clamped to it must still count as inside. [-inf, inf] without bounds.
+ */
+export function storedBounds(bounds: WeightBounds | undefined, float32: boolean): readonly [number, number] {
+  if (bounds === undefined) return [-Infinity, Infinity];
+  return float32 ? [Math.fround(bounds.wMin), Math.fround(bounds.wMax)] : [bounds.wMin, bounds.wMax];
+}
+
 /** A set of synapses from one population's spikes to a port of another population. */
 export interface Projection {
   readonly kind: string;

@@ -54,18 +54,15 @@ export interface IzhikevichCoefficients {
   readonly d: number;
 }
 
-/** A value for the whole population, or one per neuron. */
-type PerNeuron = PerNeuronValue;
-
 export interface IzhikevichParams {
   /** Time scale of the recovery variable u (1/ms), > 0; one value, or one per neuron. */
-  readonly a: PerNeuron;
+  readonly a: PerNeuronValue;
   /** Sensitivity of u to v; one value, or one per neuron. */
-  readonly b: PerNeuron;
+  readonly b: PerNeuronValue;
   /** After-spike reset value of v, below vPeak_mV; one value, or one per neuron. */
-  readonly c_mV: PerNeuron;
+  readonly c_mV: PerNeuronValue;
   /** After-spike increment of u; one value, or one per neuron. */
-  readonly d: PerNeuron;
+  readonly d: PerNeuronValue;
   /** Spike cut-off (spike when v >= v_peak). Default 30 mV (Izhikevich 2003). */
   readonly vPeak_mV: number;
   /** Refractory period; a whole number of steps. Default 0 ms (the model has none). */

@@ -11,6 +11,7 @@ import { InvalidParameterError, ShapeMismatchError, requireFloat32 } from "../co
 import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
+import { storedBounds } from "../network/types.ts";
 import { F32Workspace } from "../core/simd.ts";
 
 /** Random or constant initial weights. */
@@ -112,8 +113,8 @@ export function fillWeights(w: Float32Array, init: WeightInit, what: string): vo
         throw new InvalidParameterError(`${what} init.sd must be >= 0, got ${init.sd}`, { sd: init.sd });
       }
       const rng = requireRng(`${what} init`, init.rng, '"weights"');
-      for (let k = 0; k < w.length; k++) w[k] = init.mean + init.sd * rng.normal();
       for (let k = 0; k < w.length; k++) {
+        w[k] = init.mean + init.sd * rng.normal();
         if (!Number.isFinite(w[k])) {
           throw new InvalidParameterError(
             `${what} init drew weight ${k} beyond the float32 range (mean ${init.mean}, sd ${init.sd}), where ` +
@@ -193,8 +194,7 @@ export function makeWeights(count: number, opts: WeightOptions, what: string, la
  * as fround(0.3) = 0.30000001..., which is inside bounds [0, 0.3].
  */
 export function requireWithinBounds(w: Float32Array, bounds: WeightBounds, what: string): void {
-  const lo = Math.fround(bounds.wMin);
-  const hi = Math.fround(bounds.wMax);
+  const [lo, hi] = storedBounds(bounds, true);
   for (let k = 0; k < w.length; k++) {
     if (!(w[k] >= lo && w[k] <= hi)) {
       throw new InvalidParameterError(

@@ -1,4 +1,6 @@
 /** Test-only building blocks: a population that spikes on a script, and a tiny dense projection. */
+import assert from "node:assert/strict";
+import { InvalidParameterError } from "../../src/core/errors.ts";
 import { PopulationBase } from "../../src/neurons/base.ts";
 import type {
   Population,
@@ -75,4 +77,15 @@ export class TinyDense implements Projection {
       for (let j = 0; j < n; j++) p[j] += this.w[i * n + j];
     }
   }
+}
+
+/** The message of the InvalidParameterError `act` throws; fails the test when it throws nothing or another error. */
+export function refusal(act: () => unknown): string {
+  try {
+    act();
+  } catch (e) {
+    assert.ok(e instanceof InvalidParameterError, `${(e as Error).constructor.name}: ${String(e)}`);
+    return e.message;
+  }
+  throw new Error("expected a refusal");
 }

@@ -1,6 +1,7 @@
 // The spikeflow model directory: bit-exact round trips, the manifest's content, and every validation on load.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { refusal } from "../helpers/fixtures.ts";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -372,15 +373,7 @@ test("loadModel names missing files with NotFoundError and corrupt ones with For
 test("decodeModel and parseModelManifest name a missing or wrong argument", () => {
   const encoded = encodeModel(sampleModel());
   const decode = decodeModel as (...a: unknown[]) => unknown;
-  const message = (act: () => unknown): string => {
-    try {
-      act();
-    } catch (e) {
-      assert.ok(e instanceof InvalidParameterError, `${(e as Error).constructor.name}: ${String(e)}`);
-      return e.message;
-    }
-    throw new Error("expected a refusal");
-  };
+  const message = refusal;
   const usage =
     "decodeModel takes (manifest, files, location?): the manifest parseModelManifest returns and an object " +
     "mapping each file it lists to its bytes";

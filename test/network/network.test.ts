@@ -6,7 +6,7 @@ import { LIF } from "../../src/neurons/lif.ts";
 import { InvalidParameterError, NotFoundError, ShapeMismatchError } from "../../src/core/errors.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { captureLogs } from "../../src/core/log.ts";
-import { ScriptedPopulation, TinyDense } from "../helpers/fixtures.ts";
+import { ScriptedPopulation, TinyDense, refusal } from "../helpers/fixtures.ts";
 import { Dense } from "../../src/projections/dense.ts";
 import { postPre } from "../../src/plasticity/stdp.ts";
 import { IncomingNormalization } from "../../src/plasticity/normalization.ts";
@@ -384,15 +384,7 @@ test("learning must be a boolean, in the options and when set", () => {
 });
 
 test("missing or wrong arguments of the constructor and the add and lookup methods are typed errors", () => {
-  const said = (act: () => unknown): string => {
-    try {
-      act();
-    } catch (e) {
-      assert.ok(e instanceof InvalidParameterError, `${(e as Error).constructor.name}: ${String(e)}`);
-      return e.message;
-    }
-    throw new Error("expected a refusal");
-  };
+  const said = refusal;
   const Ctor = Network as unknown as new (...a: unknown[]) => Network;
   assert.equal(
     said(() => new Ctor()),
