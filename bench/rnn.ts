@@ -20,6 +20,8 @@
  * 20:75:5; another grid is recorded under "<task> (s GRID)"), --min-trials K (no stop before trial index K,
  * for every part; the reference's Go-NoGo value is 1500, the other tasks' 0; another value is recorded under
  * "<task> (min trials K)": a diagnostic of how conversion depends on training length, not the paper's procedure),
+ * --max-trials M (the cap on training trials, default the paper's 6000; another value is recorded under
+ * "<task> (max trials M)", a diagnostic beyond the paper's procedure),
  * --out FILE, --fresh.
  * Several processes may share one --out file (e.g. --seeds 1:5 and --seeds 6:10 side by side, so that one
  * network trains while another is searched): every save takes a lock file, re-reads the file and merges its
@@ -32,7 +34,7 @@ import { searchScaleParallel } from "../src/parallel/scale-search-pool.ts";
 import { runLifTrial } from "../src/rnn/lif-trial.ts";
 import { DEFAULT_SCALES, parseScales } from "../src/rnn/scale-search.ts";
 import { TASKS, TASK_NAMES, type TaskName, generateTrial, trialRng } from "../src/rnn/tasks.ts";
-import { RateRnnTrainer, trainRateRnn } from "../src/rnn/train.ts";
+import { RATE_TRAIN_DEFAULTS, RateRnnTrainer, trainRateRnn } from "../src/rnn/train.ts";
 import { TRANSFER_DEFAULTS, type SynapseFilter, transferRateRnn } from "../src/rnn/transfer.ts";
 import { createRateRnn } from "../src/rnn/rate-rnn.ts";
 import { machine, median, packageVersion, writeResult } from "./common.ts";
@@ -78,6 +80,12 @@ if (minTrialsArg !== "" && !(Number.isInteger(Number(minTrialsArg)) && Number(mi
 }
 const minTrialsOf = (task: TaskName): number =>
   minTrialsArg === "" ? TASKS[task].minTrials : Number(minTrialsArg);
+/** --max-trials M: the cap on training trials (default the paper's 6000, the trainer's default). */
+const PAPER_MAX_TRIALS = RATE_TRAIN_DEFAULTS.maxTrials;
+const maxTrials = Number(arg("max-trials", String(PAPER_MAX_TRIALS)));
+if (!(Number.isInteger(maxTrials) && maxTrials >= 1)) {
+  throw new Error(`--max-trials must be an integer >= 1, got ${arg("max-trials", "")}`);
+}
 const outFile = arg("out", new URL("./results/rnn.json", import.meta.url).pathname);
 const seedRange = arg("seeds", "1:1000000").split(":").map(Number);
 if (
@@ -134,6 +142,8 @@ interface TaskResults {
     refractoryRule: string;
     /** Present only when --min-trials changed the task's own value. */
     minTrials?: number;
+    /** Present only when --max-trials changed the paper's cap of 6000. */
+    maxTrials?: number;
   };
   paper: string;
   networks: NetworkRecord[];
@@ -326,17 +336,20 @@ async function conversion(task: TaskName): Promise<void> {
     synapseFilter,
     refractoryRule: TRANSFER_DEFAULTS.neuron.refractoryRule ?? "engine",
     ...(minTrialsOf(task) === TASKS[task].minTrials ? {} : { minTrials: minTrialsOf(task) }),
+    ...(maxTrials === PAPER_MAX_TRIALS ? {} : { maxTrials }),
   };
   const tauTag = tauRange_ms.join("-") === "20-50" ? "" : ` (tau ${tauRange_ms.join("-")} ms)`;
   const unitsTag = units === DEFAULT_UNITS[task] ? "" : ` (N ${units})`;
   const scalesTag = scalesArg === "" ? "" : ` (s ${scalesArg})`;
   const minTag = settings.minTrials === undefined ? "" : ` (min trials ${settings.minTrials})`;
+  const maxTag = settings.maxTrials === undefined ? "" : ` (max trials ${settings.maxTrials})`;
   const key =
     (synapseFilter === "receiver" ? task : `${task} (${synapseFilter})`) +
     tauTag +
     unitsTag +
     scalesTag +
-    minTag;
+    minTag +
+    maxTag;
   let r = results.conversions[key];
   if (!r || JSON.stringify(r.settings) !== JSON.stringify(settings)) {
     r = { settings, paper: PAPER[task], networks: [] };
@@ -348,7 +361,7 @@ async function conversion(task: TaskName): Promise<void> {
     const [tauMin_ms, tauMax_ms] = tauRange_ms;
     const trained = trainRateRnn(
       task,
-      { model: { units, tauMin_ms, tauMax_ms }, seed, minTrials: minTrialsOf(task) },
+      { model: { units, tauMin_ms, tauMax_ms }, seed, minTrials: minTrialsOf(task), maxTrials },
       (p) => {
         if (p.trial % 1000 === 1) {
           process.stderr.write(

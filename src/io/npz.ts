@@ -10,8 +10,10 @@
  * or deflate, a stored member's size equal to its compressed size, a deflated member at most 1032 times its
  * compressed size (the DEFLATE maximum ratio) and the total under `maxUncompressedBytes`, every name ending in
  * ".npy" and unique. Each member's CRC-32 is then checked against the one its central directory record
- * holds (fflate does not check it, so the records are read here), and the member is parsed by decodeNpy,
- * which checks its sizes exactly: a flipped bit anywhere in a member's data is an error, not other values.
+ * holds (fflate does not check it, so the records are read here), its name must be the same in the central
+ * directory and in its local header (a changed byte in either copy would rename the array), and the member
+ * is parsed by decodeNpy, which checks its sizes exactly: a flipped bit anywhere in a member's data is an
+ * error, not other values.
  */
 import { unzipSync, zipSync } from "fflate";
 import type { Zippable } from "fflate";
@@ -200,7 +202,55 @@ function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => Forma
   for (let k = 0; k < count; k++) {
     if (u32(at) !== 0x02014b50) throw bad(`zip central directory record ${k} has a wrong signature`);
     crcs[k] = u32(at + 16);
-    at += CENTRAL_RECORD_BYTES + u16(at + 28) + u16(at + 30) + u16(at + 32);
+    const nameLength = u16(at + 28);
+    const extraLength = u16(at + 30);
+    // the member's name is written twice, here and in its local header: a byte changed in one copy would
+    // rename the array (fflate reads the central copy), so both must agree, as numpy's zipfile requires
+    const local = localHeaderOffset(at, extraLength, u16, u32);
+    if (u32(local) !== 0x04034b50) throw bad(`zip member ${k} has no local header where its record points`);
+    const localNameLength = u16(local + 26);
+    if (local + 30 + localNameLength > bytes.length)
+      throw bad("zip central directory points outside the archive");
+    const central = bytes.subarray(at + CENTRAL_RECORD_BYTES, at + CENTRAL_RECORD_BYTES + nameLength);
+    const own = bytes.subarray(local + 30, local + 30 + localNameLength);
+    if (nameLength !== localNameLength || central.some((b, i) => b !== own[i])) {
+      throw bad(
+        `zip member ${k} is named ${JSON.stringify(latin1(central))} in the central directory but ` +
+          `${JSON.stringify(latin1(own))} in its local header; the file is corrupt: write it again from its source`,
+      );
+    }
+    at += CENTRAL_RECORD_BYTES + nameLength + extraLength + u16(at + 32);
   }
   return crcs;
+}
+
+/** The names as bytes, shown one character per byte (enough to tell two corrupt copies apart). */
+const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+
+/**
+ * Where the local header of the central record at `at` starts: its 32-bit field, or, when that holds
+ * 0xffffffff, the zip64 extra field (id 1), whose 64-bit values come in the order uncompressed size,
+ * compressed size, offset, each present only when its 32-bit field holds 0xffffffff.
+ */
+function localHeaderOffset(
+  at: number,
+  extraLength: number,
+  u16: (at: number) => number,
+  u32: (at: number) => number,
+): number {
+  const offset = u32(at + 42);
+  if (offset !== 0xffffffff) return offset;
+  let field = at + CENTRAL_RECORD_BYTES + u16(at + 28);
+  const end = field + extraLength;
+  while (field + 4 <= end) {
+    const size = u16(field + 2);
+    if (u16(field) === 0x0001) {
+      let value = field + 4;
+      if (u32(at + 24) === 0xffffffff) value += 8;
+      if (u32(at + 20) === 0xffffffff) value += 8;
+      return u32(value) + u32(value + 4) * 2 ** 32;
+    }
+    field += 4 + size;
+  }
+  return offset;
 }

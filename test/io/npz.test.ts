@@ -221,22 +221,16 @@ test("a wrong CRC-32 in the central directory is caught too; a deflated member i
   assertFormatError(() => decodeNpz(bad, Z), Z, /member "b\.npy" fails its CRC-32 check/);
 });
 
-test("the CRC-32s are found past an archive comment and through a zip64 end record", () => {
-  const zip = encodeNpz(small);
+/**
+ * The archive with a zip64 end record (56 bytes) and its locator (20 bytes) before an end record that defers
+ * to them (entry count 0xffff, sizes and offset 0xffffffff).
+ */
+function zip64Ended(zip: Uint8Array): Uint8Array {
   const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   const eocd = zip.length - 22;
   const count = view.getUint16(eocd + 10, true);
   const cdSize = view.getUint32(eocd + 12, true);
   const cdOffset = view.getUint32(eocd + 16, true);
-
-  // a 300-byte archive comment after the end record
-  const commented = new Uint8Array(zip.length + 300);
-  commented.set(zip);
-  commented.fill(0x41, zip.length);
-  new DataView(commented.buffer).setUint16(eocd + 20, 300, true);
-  assert.deepEqual(decodeNpz(commented, Z).b.data, Uint8Array.of(4, 5, 6));
-
-  // zip64: a zip64 end record (56 bytes) and its locator (20 bytes) before an end record that defers to them
   const z64 = new Uint8Array(eocd + 56 + 20 + 22);
   z64.set(zip.subarray(0, eocd));
   const w = new DataView(z64.buffer);
@@ -259,8 +253,81 @@ test("the CRC-32s are found past an archive comment and through a zip64 end reco
   w.setUint16(end + 10, 0xffff, true);
   w.setUint32(end + 12, 0xffffffff, true);
   w.setUint32(end + 16, 0xffffffff, true);
+  return z64;
+}
+
+test("the CRC-32s are found past an archive comment and through a zip64 end record", () => {
+  const zip = encodeNpz(small);
+  const eocd = zip.length - 22;
+
+  // a 300-byte archive comment after the end record
+  const commented = new Uint8Array(zip.length + 300);
+  commented.set(zip);
+  commented.fill(0x41, zip.length);
+  new DataView(commented.buffer).setUint16(eocd + 20, 300, true);
+  assert.deepEqual(decodeNpz(commented, Z).b.data, Uint8Array.of(4, 5, 6));
+
+  // zip64: the end record defers to a zip64 end record
+  const z64 = zip64Ended(zip);
   assert.deepEqual(decodeNpz(z64, Z).a.data, Uint8Array.of(1, 2, 3));
   const z64bad = z64.slice();
   z64bad[storedDataStart(z64, 0) + encodeNpy(small.a).length - 1] ^= 0x01;
   assertFormatError(() => decodeNpz(z64bad, Z), Z, /member "a\.npy" fails its CRC-32 check/);
+});
+
+test("a member's name must be the same in the central directory and its local header", () => {
+  const zip = encodeNpz(small);
+  const second = centralRecords(zip)[1];
+  const renamed = zip.slice();
+  renamed[second + 46] = "x".charCodeAt(0); // b.npy -> x.npy in the central directory only
+  assertFormatError(
+    () => decodeNpz(renamed, Z),
+    Z,
+    /^w\.npz: zip member 1 is named "x\.npy" in the central directory but "b\.npy" in its local header; the file is corrupt/,
+  );
+  const localRenamed = zip.slice();
+  localRenamed[30] = "q".charCodeAt(0); // a.npy -> q.npy in the first local header only
+  assertFormatError(() => decodeNpz(localRenamed, Z), Z, /zip member 0 is named "a\.npy" .* but "q\.npy"/);
+});
+
+test("a local header offset kept in a zip64 extra field is followed for the name check", () => {
+  // every central record's sizes and offset moved into a zip64 extra field (id 1: uncompressed size,
+  // compressed size, offset, 8 bytes each) of a zip64 archive, as writers do past 4 GiB
+  const zip = encodeNpz(small);
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const eocd = zip.length - 22;
+  const cdOffset = view.getUint32(eocd + 16, true);
+  const records = centralRecords(zip);
+  const parts: Uint8Array[] = [zip.subarray(0, cdOffset)];
+  for (const at of records) {
+    const nameLength = view.getUint16(at + 28, true);
+    const fixed = zip.slice(at, at + 46 + nameLength);
+    const fv = new DataView(fixed.buffer);
+    const ev = new DataView(new ArrayBuffer(28));
+    ev.setUint16(0, 0x0001, true);
+    ev.setUint16(2, 24, true);
+    ev.setBigUint64(4, BigInt(fv.getUint32(24, true)), true);
+    ev.setBigUint64(12, BigInt(fv.getUint32(20, true)), true);
+    ev.setBigUint64(20, BigInt(fv.getUint32(42, true)), true);
+    for (const field of [20, 24, 42]) fv.setUint32(field, 0xffffffff, true);
+    fv.setUint16(30, 28, true);
+    const extra = new Uint8Array(ev.buffer);
+    parts.push(fixed, extra);
+  }
+  const end = zip.slice(eocd);
+  const cdSize = parts.slice(1).reduce((n, p) => n + p.length, 0);
+  new DataView(end.buffer).setUint32(12, cdSize, true);
+  parts.push(end);
+  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    joined.set(p, at);
+    at += p.length;
+  }
+  // fflate reads zip64 extra fields only in an archive with a zip64 end record
+  const z64 = zip64Ended(joined);
+  assert.deepEqual(decodeNpz(z64, Z).b.data, Uint8Array.of(4, 5, 6));
+  const bad = z64.slice();
+  bad[30] = "q".charCodeAt(0);
+  assertFormatError(() => decodeNpz(bad, Z), Z, /zip member 0 is named "a\.npy" .* but "q\.npy"/);
 });
