@@ -13,6 +13,16 @@ import type { Population, StepContext } from "../network/types.ts";
  * population's size (other array-likes, strings and DataViews are refused at run time, so the type leaves
  * them out).
  */
+/**
+ * A Float64Array that may be read but not written: the per-neuron arrays in a population's `derived`
+ * constants, which the step reads and which must keep agreeing with `params`. (JavaScript cannot freeze a
+ * typed array, so this guards TypeScript callers only; writing through a cast is unsupported.)
+ */
+export type ReadonlyFloat64Array = Omit<
+  Float64Array,
+  number | "set" | "fill" | "copyWithin" | "reverse" | "sort" | "subarray"
+> & { readonly [index: number]: number };
+
 export type PerNeuronValue =
   | number
   | readonly number[]

@@ -51,7 +51,13 @@ import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng, requireRng } from "../core/rng.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, copyPerNeuron, perNeuron, type PerNeuronValue } from "./base.ts";
+import {
+  PopulationBase,
+  copyPerNeuron,
+  perNeuron,
+  type PerNeuronValue,
+  type ReadonlyFloat64Array,
+} from "./base.ts";
 import {
   BIAS,
   CELL,
@@ -145,10 +151,10 @@ export interface DoubleExpLifDerived {
   /** e^(-dt/tau_r); 0 for the single exponential. */
   readonly riseDecay: number;
   /** e^(-dt/tau_d,i) per neuron. */
-  readonly decay: Float64Array;
+  readonly decay: ReadonlyFloat64Array;
   /** Jump per unit input: 1000 / (tau_r tau_d,i), or 1000 / tau_d,i for the single exponential. */
-  readonly jump: Float64Array;
-  readonly bias_nA: Float64Array;
+  readonly jump: ReadonlyFloat64Array;
+  readonly bias_nA: ReadonlyFloat64Array;
   readonly single: boolean;
 }
 

@@ -1,6 +1,6 @@
 /** The neuron models: one file each, all on `PopulationBase`. See docs/models/. */
 export { PopulationBase } from "./base.ts";
-export type { PerNeuronValue } from "./base.ts";
+export type { PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
 export { Input } from "./input.ts";
 export { LIF, LIF_DEFAULTS, deriveLif } from "./lif.ts";
 export type { LifDerived, LifParams, ResetMode } from "./lif.ts";

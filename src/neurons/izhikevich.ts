@@ -34,7 +34,13 @@ import { DivergenceError, InvalidParameterError, requireFinite, requirePositive 
 import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, copyPerNeuron, perNeuron, type PerNeuronValue } from "./base.ts";
+import {
+  PopulationBase,
+  copyPerNeuron,
+  perNeuron,
+  type PerNeuronValue,
+  type ReadonlyFloat64Array,
+} from "./base.ts";
 
 export type IzhikevichMethod = "izhikevich-2003" | "euler";
 
@@ -99,11 +105,11 @@ export const IZHIKEVICH_DEFAULTS: Readonly<IzhikevichParams> = Object.freeze({
 export interface IzhikevichDerived {
   readonly halfDt_ms: number;
   readonly refSteps: number;
-  readonly a: Float64Array;
-  readonly b: Float64Array;
-  readonly c_mV: Float64Array;
-  readonly d: Float64Array;
-  readonly uInit: Float64Array;
+  readonly a: ReadonlyFloat64Array;
+  readonly b: ReadonlyFloat64Array;
+  readonly c_mV: ReadonlyFloat64Array;
+  readonly d: ReadonlyFloat64Array;
+  readonly uInit: ReadonlyFloat64Array;
 }
 
 export function deriveIzhikevich(p: IzhikevichParams, size: number, dt_ms: number): IzhikevichDerived {

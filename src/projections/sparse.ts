@@ -178,7 +178,11 @@ export class Sparse extends WeightedProjection {
     for (const k of order) {
       if (pre[k] === prevPre && post[k] === prevPost) {
         if (opts.duplicates === "sum") {
-          w[w.length - 1] += wk(k);
+          // the sum is checked as it grows, so an overflow names the synapse and the triplet that tipped it
+          w[w.length - 1] = requireFloat32(
+            `the summed weight of synapse (${pre[k]}, ${post[k]}) after adding triplet ${k}`,
+            w[w.length - 1] + wk(k),
+          );
           continue;
         }
         throw new InvalidParameterError(

@@ -283,6 +283,13 @@ test("per-neuron parameters are copied at construction; a later write to the cal
   assert.deepEqual(n.params.a, [0.02, 0.1]);
   assert.ok(Object.isFrozen(n.params.a));
   assert.equal(n.derived.a[0], 0.02);
+  // the per-neuron constants the step reads are typed read-only, so TypeScript refuses a write that would
+  // change the dynamics behind `params` (npm run typecheck fails if this line compiles)
+  const write = (): void => {
+    // @ts-expect-error derived arrays are read-only
+    n.derived.a[0] = 1;
+  };
+  assert.equal(typeof write, "function");
 });
 
 test("per-neuron errors name the entry; a wrong length or a non-array is refused", () => {

@@ -63,6 +63,17 @@ test("duplicate pairs are rejected by default, naming the pair and both triplets
 
   assert.deepEqual([...s.colIdx], [0, 2]);
   assert.deepEqual([...s.w], [1, 0.75]);
+
+  // each entry fits float32, their sum does not: the error names the synapse and the triplet, not a CSR slot
+  const big = { pre: [0, 1, 1], post: [0, 2, 2], w: [1, 3e38, 3e38] };
+  assert.throws(
+    () => Sparse.fromTriplets(new FakePopulation(2), new FakePopulation(3), big, { duplicates: "sum" }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /^the summed weight of synapse \(1, 2\) after adding triplet 2 = 6e\+38 is beyond the float32 range/.test(
+        e.message,
+      ),
+  );
 });
 
 test("triplets outside the populations and inconsistent CSR arrays are rejected", () => {
