@@ -59,6 +59,34 @@ test("C32: a LIF with tau_mem_inv = 900 /s at dt = 1 ms is written with tau = 1/
   assert.deepEqual([...lifNorse.v_reset.data], [0], "C32: a file without v_reset reads it as 0");
 });
 
+test("the same network exports to the same bytes whatever the clock says, and the clock is left as it was", async () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("x", new Input(3));
+  const n = net.addPopulation("n", new LIF(2, 1));
+  net.addProjection("w", new Dense(x, n, { weights: 0.5, port: "i_nA" }));
+  const { document } = networkToNir(net, { dt_s: 1e-3 });
+  // HDF5 stamps its objects with the time it reads from Date.now: two writes at clocks a day apart
+  const clock = Date.now;
+  const at = async (ms: number): Promise<[Uint8Array, number]> => {
+    Date.now = () => ms;
+    try {
+      const bytes = await encodeNir(document);
+      return [bytes, Date.now()];
+    } finally {
+      Date.now = clock;
+    }
+  };
+  const [first, after1] = await at(1.7e12);
+  const [second, after2] = await at(1.7e12 + 86_400_000);
+  assert.equal(first.length, second.length);
+  assert.ok(
+    first.every((b, i) => b === second[i]),
+    "byte-identical exports",
+  );
+  assert.deepEqual([after1, after2], [1.7e12, 1.7e12 + 86_400_000], "the caller's clock is restored");
+  assert.equal(Date.now, clock);
+});
+
 test("C32 under 'euler': tau is the one forward Euler needs for the engine's decay, dt / (1 - e^(-dt/tau))", () => {
   const net = new Network({ dt_ms: 1 });
   net.addPopulation("n", new LIF(1, 1, { tauMem_ms: 1000 / 900, tRef_ms: 0 }));

@@ -440,12 +440,23 @@ function writeChildren(group: H5wasmGroup, tree: H5WriteGroup): void {
   }
 }
 
-/** Writes a tree as an HDF5 file and returns its bytes. */
+/**
+ * The clock HDF5 reads while spikeflow writes a file (the Unix epoch). HDF5 stamps every object with its
+ * creation and modification time, which h5wasm offers no switch to leave out; its library reads the time
+ * through `Date.now`, so a write that sees a fixed clock gives the same bytes for the same tree, whenever it
+ * runs (as reproducible builds fix SOURCE_DATE_EPOCH).
+ */
+const HDF5_WRITE_CLOCK_MS = 0;
+
+/** Writes a tree as an HDF5 file and returns its bytes, the same bytes for the same tree. */
 export async function writeHdf5(tree: H5WriteGroup): Promise<Uint8Array> {
   const { api, module } = await loadHdf5();
   const path = `/spikeflow-nir-${++fileCounter}.h5`;
-  const h5 = new api.File(path, "w");
+  // synchronous from here to the restore: no other code runs while Date.now is fixed
+  const clock = Date.now;
+  Date.now = () => HDF5_WRITE_CLOCK_MS;
   try {
+    const h5 = new api.File(path, "w");
     try {
       writeChildren(h5, tree);
     } finally {
@@ -453,6 +464,7 @@ export async function writeHdf5(tree: H5WriteGroup): Promise<Uint8Array> {
     }
     return module.FS.readFile(path).slice();
   } finally {
+    Date.now = clock;
     try {
       module.FS.unlink(path);
     } catch {
