@@ -15,8 +15,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
-import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
-import { muteWarning } from "../core/log.ts";
+import { FormatError, InvalidParameterError, ShapeMismatchError, describeValue } from "../core/errors.ts";
+import { log, muteWarning } from "../core/log.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { lockRunDir } from "../experiments/run-lock.ts";
 import { interruption, untilInterrupted, withDefaultStop } from "./signals.ts";
@@ -117,7 +117,10 @@ function describeImport(imp: NirImport): string {
     `inputs: ${Object.keys(imp.inputs).join(", ") || "none"}`,
     ...Object.entries(imp.outputs).map(
       ([out, pop]) =>
-        `output ${out}: ${pop}, ${imp.latency_steps[out] ?? "unreachable"} step(s) after its input`,
+        `output ${out}: ${pop}, ` +
+        (imp.latency_steps[out] == null
+          ? "not reached from any Input node (it runs on its own dynamics and biases)"
+          : `${imp.latency_steps[out]} step(s) after its input`),
     ),
   ];
   return lines.join("\n") + "\n";
@@ -178,7 +181,9 @@ async function readInputs(
     const name = node ?? (names.length === 1 ? names[0] : null);
     if (name === null) {
       throw new InvalidParameterError(
-        `the graph has ${names.length} Input nodes (${names.join(", ")}); give --input NODE=${path}`,
+        names.length === 0
+          ? `the graph has no Input node, so it takes no --input (${path}); run it on its own with --steps N`
+          : `the graph has ${names.length} Input nodes (${names.join(", ")}); give --input NODE=${path}`,
       );
     }
     // the node first: a file of the wrong shape for a node that is no input would be refused for its shape
@@ -199,9 +204,20 @@ async function readInputs(
       );
     }
     const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
-    if (per !== size && !(t.shape.length === 1 && size === 1)) {
+    // a step is the Input's own shape, or flat: the same count in another layout (channels last for
+    // channels first) would feed scrambled values without a word
+    const shape = imp.populations.find((p) => p.population === population)?.shape ?? [size];
+    const step = t.shape.slice(1);
+    const fits =
+      (t.shape.length === 1 && size === 1) ||
+      (step.length === 1 && step[0] === size) ||
+      (step.length === shape.length && step.every((d, k) => d === shape[k]));
+    if (!fits) {
       throw new ShapeMismatchError(
-        `${path}: shape [${t.shape.join(", ")}] should be [steps, ...] with ${size} values per step for Input "${name}"`,
+        `${path}: shape [${t.shape.join(", ")}] should be [steps, ${shape.join(", ")}]` +
+          (shape.length > 1 ? ` or [steps, ${size}]` : "") +
+          ` for Input "${name}"` +
+          (per === size ? " (the same number of values in another layout: reorder the axes)" : ""),
       );
     }
     // F16 / BF16 tensors hold bit patterns (io/dtype.ts): decode them, never read the patterns as numbers
@@ -219,6 +235,15 @@ async function readInputs(
       );
     }
     inputs[name] = { data, steps, kind, path };
+  }
+  const silent = names.filter((n) => inputs[n] === undefined);
+  if (specs.length > 0 && silent.length > 0) {
+    log.warn(
+      "nir-input-missing",
+      `no --input for Input node${silent.length > 1 ? "s" : ""} ${silent.map((n) => `"${n}"`).join(", ")}: ` +
+        `${silent.length > 1 ? "they stay" : "it stays"} silent for the whole run; give --input NODE=FILE.npy ` +
+        `for each Input node (${names.join(", ")}) to drive ${silent.length > 1 ? "them" : "it"}`,
+    );
   }
   return inputs;
 }
@@ -273,6 +298,39 @@ function refuseNotImported(dir: string): void {
           : `export its model first with "spikeflow nir export ${dir}" and run the ${nir} it writes`),
     );
   }
+}
+
+/**
+ * The import options a `nir import` directory recorded (model.json, `config.options`), checked as the command
+ * line checks them: a hand-edited or damaged value is a FormatError naming the file and the field, not a
+ * step of 5 s run without a word or an error that blames an option the user never gave.
+ */
+function savedImportOptions(dir: string, config: unknown): Partial<ResolvedNirImportOptions> {
+  const file = join(dir, "model.json");
+  const bad = (field: string, value: unknown, expected: string): FormatError =>
+    new FormatError(
+      `${file}: ${field} is ${describeValue(value)}; expected ${expected}. ` +
+        `Import the NIR file again with "spikeflow nir import", or give the option on the command line`,
+      { file, field },
+    );
+  const options = (config as { options?: unknown } | undefined)?.options;
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw bad("config.options", options, "an object");
+  }
+  const o = options as Record<string, unknown>;
+  if (o.dt_s !== undefined && !(typeof o.dt_s === "number" && o.dt_s >= 1e-6 && o.dt_s <= 1)) {
+    throw bad("config.options.dt_s", o.dt_s, "a step in seconds in [1e-6, 1]");
+  }
+  const choice = (field: string, allowed: readonly string[]): void => {
+    if (o[field] !== undefined && !allowed.includes(o[field] as string)) {
+      throw bad(`config.options.${field}`, o[field], allowed.map((a) => JSON.stringify(a)).join(" or "));
+    }
+  };
+  choice("reset", ["to-value", "subtract"]);
+  choice("method", ["exact", "euler"]);
+  choice("integrators", ["per-step", "ode"]);
+  return o as Partial<ResolvedNirImportOptions>;
 }
 
 export function addNirCommands(program: Command): void {
@@ -426,8 +484,7 @@ export function addNirCommands(program: Command): void {
           // a directory from `nir import`: its options apply unless given on the command line
           path = join(file, "model.nir");
           refuseNotImported(file);
-          const saved = await loadModel(file);
-          const options = (saved.config as { options?: Partial<ResolvedNirImportOptions> }).options ?? {};
+          const options = savedImportOptions(file, (await loadModel(file)).config);
           const unset = (name: string): boolean => cmd.getOptionValueSource(name) !== "cli";
           if (o.dt === undefined && typeof options.dt_s === "number") o.dt = options.dt_s;
           if (unset("reset") && options.reset !== undefined) o.reset = options.reset;

@@ -8,14 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeNpy, decodeNpy } from "../../src/io/npy.ts";
-import { decodeNir } from "../../src/io/nir/codec.ts";
+import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
 import { nirToNetwork } from "../../src/io/nir/import.ts";
 import { DiehlCook2015 } from "../../src/models/diehl-cook.ts";
 import { LabelAssigner } from "../../src/readout/assign.ts";
 import { NgramTable } from "../../src/readout/ngram.ts";
 import { saveRunModel } from "../../src/experiments/run.ts";
 import { captureLogs } from "../../src/core/log.ts";
-import { FIXTURE_DIR } from "./nir-helpers.ts";
+import { FIXTURE_DIR, doc, graph, lif, t } from "./nir-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURE = (name: string) => fileURLToPath(new URL(name, FIXTURE_DIR));
@@ -207,6 +207,125 @@ test("the CLI's warnings name its options: a repaired subgraph edge points at --
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /; dangling edges are rejected \(--dangling-edges error\)/);
     assert.equal(existsSync(join(dir, "b")), false, "nothing is written for a refused file");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("nir run checks a directory's saved options, the input's layout, and names Input nodes left silent", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-nir-cli-"));
+  try {
+    const imported = join(dir, "imported");
+    assert.equal(cli("nir", "import", FIXTURE("lif_norse.nir"), "--dt", "1e-4", "--out", imported).status, 0);
+    const one = join(dir, "one.npy");
+    writeFileSync(one, encodeNpy({ dtype: "F32", shape: [20, 1], data: new Float32Array(20).fill(1) }));
+
+    // a hand-edited model.json: refused naming the file and the field, never run or blamed on an option
+    const saved = readFileSync(join(imported, "model.json"), "utf8");
+    const damaged: [string, unknown, RegExp][] = [
+      ["dt_s", 5, /config\.options\.dt_s is number 5; expected a step in seconds in \[1e-6, 1\]/],
+      ["dt_s", "1e-4", /config\.options\.dt_s is string "1e-4"; expected a step in seconds/],
+      ["method", "rk4", /config\.options\.method is string "rk4"; expected "exact" or "euler"/],
+    ];
+    for (const [field, value, message] of damaged) {
+      const model = JSON.parse(saved) as { config: { options: Record<string, unknown> } };
+      model.config.options[field] = value;
+      writeFileSync(join(imported, "model.json"), JSON.stringify(model));
+      const r = cli("nir", "run", imported, "--input", one);
+      assert.equal(r.status, 2, `${field} = ${String(value)}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /model\.json/);
+      assert.doesNotMatch(r.stderr, /--dt is required|--method must/);
+    }
+
+    // cnn_sinabs's Input is [2, 34, 34]: [steps, 2, 34, 34] and flat [steps, 2312] run; channels last,
+    // the same number of values in another layout, is refused
+    const cnn = FIXTURE("cnn_sinabs.nir");
+    const frames = (shape: number[]): string => {
+      const path = join(dir, `in-${shape.join("x")}.npy`);
+      const n = shape.reduce((a, b) => a * b, 1);
+      writeFileSync(path, encodeNpy({ dtype: "F32", shape, data: new Float32Array(n) }));
+      return path;
+    };
+    assert.equal(cli("nir", "run", cnn, "--dt", "1e-3", "--input", frames([3, 2, 34, 34])).status, 0);
+    assert.equal(cli("nir", "run", cnn, "--dt", "1e-3", "--input", frames([3, 2312])).status, 0);
+    const channelsLast = cli("nir", "run", cnn, "--dt", "1e-3", "--input", frames([3, 34, 34, 2]));
+    assert.equal(channelsLast.status, 2);
+    assert.match(
+      channelsLast.stderr,
+      /shape \[3, 34, 34, 2\] should be \[steps, 2, 34, 34\] or \[steps, 2312\] for Input "input" \(the same number of values in another layout: reorder the axes\)/,
+    );
+
+    // two Input nodes, one given: the other is named in a warning; no Input node: --input is refused
+    const lifNode = lif(1, { tau: 0.01, v_threshold: 0.5 });
+    const twoIn = join(dir, "two-in.nir");
+    writeFileSync(
+      twoIn,
+      await encodeNir(
+        doc(
+          graph(
+            {
+              a: { type: "Input", shape: [1] },
+              b: { type: "Input", shape: [1] },
+              wa: { type: "Linear", weight: t([1, 1], [1]) },
+              wb: { type: "Linear", weight: t([1, 1], [1]) },
+              n: lifNode,
+              out: { type: "Output", shape: [1] },
+            },
+            [
+              ["a", "wa"],
+              ["b", "wb"],
+              ["wa", "n"],
+              ["wb", "n"],
+              ["n", "out"],
+            ],
+          ),
+        ),
+      ),
+    );
+    const partly = cliLogging("warn", "nir", "run", twoIn, "--dt", "1e-3", "--input", `a=${one}`);
+    assert.equal(partly.status, 0, partly.stderr);
+    assert.match(
+      partly.stderr,
+      /spikeflow warn \[nir-input-missing\]: no --input for Input node "b": it stays silent for the whole run; give --input NODE=FILE\.npy for each Input node \(a, b\)/,
+    );
+    const both = cliLogging(
+      "warn",
+      "nir",
+      "run",
+      twoIn,
+      "--dt",
+      "1e-3",
+      "--input",
+      `a=${one}`,
+      "--input",
+      `b=${one}`,
+    );
+    assert.equal(both.status, 0, both.stderr);
+    assert.doesNotMatch(both.stderr, /nir-input-missing/);
+
+    const noIn = join(dir, "no-in.nir");
+    writeFileSync(
+      noIn,
+      await encodeNir(
+        doc(
+          graph(
+            { n: lif(1, { tau: 0.01, v_leak: 2, v_threshold: 1 }), out: { type: "Output", shape: [1] } },
+            [["n", "out"]],
+          ),
+        ),
+      ),
+    );
+    const described = cli("nir", "import", noIn, "--dt", "1e-3", "--out", join(dir, "no-in"));
+    assert.equal(described.status, 0, described.stderr);
+    assert.match(described.stdout, /output out: n, not reached from any Input node/);
+    const refused = cli("nir", "run", noIn, "--dt", "1e-3", "--input", one);
+    assert.equal(refused.status, 2);
+    assert.match(
+      refused.stderr,
+      /the graph has no Input node, so it takes no --input .*; run it on its own with --steps N/,
+    );
+    assert.equal(cli("nir", "run", noIn, "--dt", "1e-3", "--steps", "10").status, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -320,6 +320,13 @@ test("bytes that are not HDF5, or are cut short, fail before h5wasm with a clear
     () => checkSuperblock(bytes.subarray(0, 30), "x.nir"),
     /truncated inside the HDF5 superblock/,
   );
+  // the signature alone, and one byte more: truncated, not "superblock version undefined"
+  for (const n of [8, 9, 13]) {
+    assert.throws(
+      () => checkSuperblock(bytes.subarray(0, n), "x.nir"),
+      new RegExp(`^FormatError: x\\.nir: truncated inside the HDF5 superblock \\(${n} bytes`),
+    );
+  }
 });
 
 test("write then read gives back the same document: metadata of every kind, Conv2d string padding, Flatten without input_type", async () => {

@@ -40,6 +40,13 @@ export function checkSuperblock(bytes: Uint8Array, file: string): number {
       { file },
     );
   }
+  // the fields read below lie within the first 14 bytes after the signature's start
+  if (at + 14 > bytes.length) {
+    throw new FormatError(
+      `${file}: truncated inside the HDF5 superblock (${bytes.length} bytes: the signature and no more)`,
+      { file },
+    );
+  }
   const version = bytes[at + 8];
   let sizeOffsets: number;
   let eofAt: number;
