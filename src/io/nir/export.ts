@@ -179,8 +179,23 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       if (!shapeOf.has(tgt)) shapeOf.set(tgt, [...p.outShape]);
     }
   }
+  // A weight matrix (Linear, Affine) writes a flat vector, and NIR has no node that gives a vector a
+  // multi-dimensional shape again. So a population that a weight matrix feeds is written flat, whatever its
+  // hint says, unless a convolution, pooling or one-to-one edge needs its shape too (then the file keeps the
+  // shape and that one edge joins equal sizes of different shapes; see the Limitation in docs/nir.md).
+  const geometric = new Set<string>();
+  const matrixFed = new Set<string>();
+  for (const p of projs) {
+    const src = nameOf.get(p.source)!;
+    const tgt = nameOf.get(p.target)!;
+    if (p instanceof Conv2d || p instanceof Pool2d || p instanceof OneToOne) {
+      geometric.add(src);
+      geometric.add(tgt);
+    } else if (!(p instanceof Bias)) matrixFed.add(tgt);
+  }
   const shape = (name: string): readonly number[] => {
     const size = network.population(name).size;
+    if (matrixFed.has(name) && !geometric.has(name)) return [size];
     const hint = opts.shapes?.[name];
     if (hint !== undefined && shapeSize(hint) === size) return hint;
     const geo = shapeOf.get(name);
@@ -372,10 +387,15 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   for (const [out, population, outShape] of outputs) {
     const name = unique(out);
     const popShape = shape(population);
+    // a population written flat by the weight-matrix rule above gives its Output the flat shape too, so that
+    // edge also joins equal shapes (a given shape describes the population's layout before flattening)
+    const flattened = matrixFed.has(population) && !geometric.has(population);
     nodes[name] = {
       type: "Output",
       shape:
-        outShape !== undefined && shapeSize(outShape) === shapeSize(popShape) ? [...outShape] : [...popShape],
+        outShape !== undefined && !flattened && shapeSize(outShape) === shapeSize(popShape)
+          ? [...outShape]
+          : [...popShape],
     };
     edges.push([popNode.get(population)!, name]);
   }
