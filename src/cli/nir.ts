@@ -41,9 +41,16 @@ import { WeightedProjection } from "../projections/common.ts";
  * Parser of --dt: a decimal step in seconds in [1e-6, 1], from 1 microsecond (below any simulator's step) to
  * 1 s (above any network's); outside that, a value is a slip (ms for s, a lost exponent sign), not a step.
  */
+const DT_RANGE_S = [1e-6, 1] as const;
+const isStep = (n: number): boolean => n >= DT_RANGE_S[0] && n <= DT_RANGE_S[1];
+/** The choices of --method, --integrators and --reset, also the values a saved import may hold. */
+const METHODS = ["exact", "euler"] as const;
+const INTEGRATOR_MODES = ["per-step", "ode"] as const;
+const RESET_MODES = ["to-value", "subtract"] as const;
+
 function seconds(v: string): number {
   const n = decimal(v);
-  if (!(n >= 1e-6 && n <= 1))
+  if (!isStep(n))
     throw new InvalidArgumentError(
       `--dt must be a step in seconds in [1e-6, 1] (1 microsecond to 1 s; 0.001 is 1 ms), got "${v}"`,
     );
@@ -59,13 +66,11 @@ interface ConversionOpts {
 function conversionOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option("--method <m>", "discretisation of LIF, CubaLIF and LI")
-        .choices(["exact", "euler"])
-        .default("exact"),
+      new Option("--method <m>", "discretisation of LIF, CubaLIF and LI").choices(METHODS).default("exact"),
     )
     .addOption(
       new Option("--integrators <m>", "IF and I: v += r x per step, or dv/dt = r x in seconds")
-        .choices(["per-step", "ode"])
+        .choices(INTEGRATOR_MODES)
         .default("per-step"),
     );
 }
@@ -79,7 +84,7 @@ function importOptions(cmd: Command): Command {
   return conversionOptions(cmd)
     .addOption(
       new Option("--reset <mode>", "reset after a spike: v <- v_reset, or v <- v - (v_th - v_reset)")
-        .choices(["to-value", "subtract"])
+        .choices(RESET_MODES)
         .default("to-value"),
     )
     .addOption(
@@ -319,17 +324,17 @@ function savedImportOptions(dir: string, config: unknown): Partial<ResolvedNirIm
     throw bad("config.options", options, "an object");
   }
   const o = options as Record<string, unknown>;
-  if (o.dt_s !== undefined && !(typeof o.dt_s === "number" && o.dt_s >= 1e-6 && o.dt_s <= 1)) {
-    throw bad("config.options.dt_s", o.dt_s, "a step in seconds in [1e-6, 1]");
+  if (o.dt_s !== undefined && !(typeof o.dt_s === "number" && isStep(o.dt_s))) {
+    throw bad("config.options.dt_s", o.dt_s, `a step in seconds in [${DT_RANGE_S.join(", ")}]`);
   }
   const choice = (field: string, allowed: readonly string[]): void => {
     if (o[field] !== undefined && !allowed.includes(o[field] as string)) {
       throw bad(`config.options.${field}`, o[field], allowed.map((a) => JSON.stringify(a)).join(" or "));
     }
   };
-  choice("reset", ["to-value", "subtract"]);
-  choice("method", ["exact", "euler"]);
-  choice("integrators", ["per-step", "ode"]);
+  choice("reset", RESET_MODES);
+  choice("method", METHODS);
+  choice("integrators", INTEGRATOR_MODES);
   return o as Partial<ResolvedNirImportOptions>;
 }
 
