@@ -325,7 +325,7 @@ function savedImportOptions(dir: string, config: unknown): Partial<ResolvedNirIm
   }
   const o = options as Record<string, unknown>;
   if (o.dt_s !== undefined && !(typeof o.dt_s === "number" && isStep(o.dt_s))) {
-    throw bad("config.options.dt_s", o.dt_s, `a step in seconds in [${DT_RANGE_S.join(", ")}]`);
+    throw bad("config.options.dt_s", o.dt_s, "a step in seconds in [1e-6, 1], as --dt takes");
   }
   const choice = (field: string, allowed: readonly string[]): void => {
     if (o[field] !== undefined && !allowed.includes(o[field] as string)) {
