@@ -20,6 +20,7 @@ import { requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
+import { setRefractoryCounter } from "./refractory.ts";
 import { PopulationBase } from "./base.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
 
@@ -82,6 +83,15 @@ export class IF extends PopulationBase {
     this.derived = deriveIf(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vReset_mV);
     this.refractoryLeft = new Int32Array(size);
+  }
+
+  /**
+   * Makes neuron i refractory for the next `steps` steps (0 releases it): v keeps its present value and the
+   * inputs are discarded, as after a spike. The same as writing `refractoryLeft[i] = steps + 1`: the counter
+   * is decremented before each step's test (docs/conventions.md).
+   */
+  setRefractory(i: number, steps: number): void {
+    setRefractoryCounter(this.refractoryLeft, i, steps);
   }
 
   step(_ctx: StepContext): void {

@@ -34,6 +34,7 @@ import { DivergenceError, InvalidParameterError, requireFinite, requirePositive 
 import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
+import { setRefractoryCounter } from "./refractory.ts";
 import {
   PopulationBase,
   copyPerNeuron,
@@ -180,6 +181,15 @@ export class Izhikevich extends PopulationBase {
     this.u = this.addState("u", 0);
     this.u.set(this.derived.uInit);
     this.refractoryLeft = new Int32Array(size);
+  }
+
+  /**
+   * Makes neuron i refractory for the next `steps` steps (0 releases it): v keeps its present value and the
+   * inputs are discarded, as after a spike. The same as writing `refractoryLeft[i] = steps + 1`: the counter
+   * is decremented before each step's test (docs/conventions.md).
+   */
+  setRefractory(i: number, steps: number): void {
+    setRefractoryCounter(this.refractoryLeft, i, steps);
   }
 
   step(_ctx: StepContext): void {

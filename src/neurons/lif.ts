@@ -18,6 +18,7 @@ import { InvalidParameterError, requireFinite, requirePositive } from "../core/e
 import { withDefaults } from "../core/options.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
+import { setRefractoryCounter } from "./refractory.ts";
 import { PopulationBase } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
@@ -114,6 +115,15 @@ export class LIF extends PopulationBase {
     this.derived = deriveLif(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
     this.refractoryLeft = new Int32Array(size);
+  }
+
+  /**
+   * Makes neuron i refractory for the next `steps` steps (0 releases it): v keeps its present value and the
+   * inputs are discarded, as after a spike. The same as writing `refractoryLeft[i] = steps + 1`: the counter
+   * is decremented before each step's test (docs/conventions.md).
+   */
+  setRefractory(i: number, steps: number): void {
+    setRefractoryCounter(this.refractoryLeft, i, steps);
   }
 
   step(_ctx: StepContext): void {

@@ -14,6 +14,23 @@
  */
 import { InvalidParameterError, requireInteger } from "../core/errors.ts";
 
+/**
+ * Sets the refractory counter of neuron i so that it is held in the next `steps` steps (0 frees it): the
+ * counter is decremented at the start of each step and the neuron held while it stays above zero, so it
+ * becomes `steps + 1`. Checks i against the population and `steps` as an integer >= 0. Models that test
+ * their counters in the step loop (LIF, IF, Izhikevich) use this directly; RefractoryList through `set`.
+ */
+export function setRefractoryCounter(left: Int32Array, i: number, steps: number): void {
+  requireInteger("neuron index", i, 0);
+  if (i >= left.length) {
+    throw new InvalidParameterError(
+      `neuron index ${i} is out of range: the population has ${left.length} neurons`,
+    );
+  }
+  requireInteger("refractory steps", steps, 0);
+  left[i] = steps === 0 ? 0 : steps + 1;
+}
+
 /** The three buffers of a RefractoryList (see its fields). */
 export interface RefractoryStorage {
   readonly left: Int32Array;
@@ -74,13 +91,7 @@ export class RefractoryList implements RefractoryStorage {
    * a spike does with steps = R - 1; use it to set refractoriness from outside.
    */
   set(i: number, steps: number, v_mV: number): void {
-    requireInteger("neuron index", i, 0);
-    if (i >= this.left.length) {
-      throw new InvalidParameterError(
-        `neuron index ${i} is out of range: the population has ${this.left.length} neurons`,
-      );
-    }
-    requireInteger("refractory steps", steps, 0);
+    setRefractoryCounter(this.left, i, steps);
     for (let k = 0; k < this.count; k++) {
       if (this.idx[k] === i) {
         const last = --this.count;
@@ -89,8 +100,6 @@ export class RefractoryList implements RefractoryStorage {
         break;
       }
     }
-    // decremented at the start of each step; the neuron is held while the counter stays above zero
-    this.left[i] = steps === 0 ? 0 : steps + 1;
     if (steps > 0) {
       this.idx[this.count] = i;
       this.vHeld[this.count] = v_mV;

@@ -6,6 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
+import { IF } from "../../src/neurons/if.ts";
+import { Izhikevich } from "../../src/neurons/izhikevich.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import type { LifParams } from "../../src/neurons/lif.ts";
 import { ctxAt, diffs, run, spikeStepsOf, ulp32 } from "./helpers.ts";
@@ -372,4 +374,42 @@ test("errors: a negative tau, reset at or above threshold and a t_ref off the st
     (e: unknown) =>
       e instanceof InvalidParameterError && /resistance_MOhm must be a finite number/.test(e.message),
   );
+});
+
+test("setRefractory holds LIF, IF and Izhikevich neurons for exactly the given steps, as CubaLIF's does; bad arguments are named", () => {
+  const dt = 1;
+  const models = {
+    lif: (n: number) => new LIF(n, dt, { vThreshold_mV: 1000, tRef_ms: 0 }),
+    if: (n: number) => new IF(n, dt, { vThreshold_mV: 1000, tRef_ms: 0 }),
+    izhikevich: (n: number) => new Izhikevich(n, dt, { vPeak_mV: 1000 }),
+  };
+  for (const [name, make] of Object.entries(models)) {
+    const held = make(2);
+    held.setRefractory(1, 3);
+    const v: number[] = [];
+    const dv = held.port("dv_mV");
+    run(held, 5, dt, { feed: () => dv.fill(2), after: () => v.push(held.v_mV[1]) });
+    const start = make(1).v_mV[0];
+    assert.deepEqual(v.slice(0, 3), [start, start, start], `${name}: held in the next 3 steps`);
+    const fresh = make(1);
+    const freshDv = fresh.port("dv_mV");
+    const free: number[] = [];
+    run(fresh, 2, dt, { feed: () => freshDv.fill(2), after: () => free.push(fresh.v_mV[0]) });
+    assert.notEqual(free[0], start, `${name}: a free neuron moves`);
+    assert.deepEqual(v.slice(3), free, `${name}: after the hold it follows a fresh neuron's first steps`);
+    held.setRefractory(1, 0);
+    assert.equal(held.refractoryLeft[1], 0, `${name}: 0 releases`);
+    assert.throws(
+      () => held.setRefractory(2, 1),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        /index 2 is out of range: the population has 2/.test((e as Error).message),
+    );
+    assert.throws(
+      () => held.setRefractory(0, 1.5),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        /refractory steps must be an integer >= 0, got 1.5/.test((e as Error).message),
+    );
+  }
 });
