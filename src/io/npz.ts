@@ -130,6 +130,8 @@ export function decodeNpz(
     return true;
   };
 
+  // the directory is read and cross-checked here first, so that fflate only ever reads a consistent one
+  const crcs = centralDirectoryCrcs(bytes, bad);
   let members: Record<string, Uint8Array>;
   try {
     members = unzipSync(bytes, { filter: check });
@@ -137,7 +139,6 @@ export function decodeNpz(
     if (e instanceof FormatError) throw e;
     throw bad(`not a valid zip archive (${e instanceof Error ? e.message : String(e)})`);
   }
-  const crcs = centralDirectoryCrcs(bytes, bad);
   if (crcs.length !== seen.size) {
     throw bad(
       `zip central directory holds ${crcs.length} records but ${seen.size} members were read; corrupt file`,
@@ -167,9 +168,9 @@ const hex = (v: number): string => `0x${v.toString(16).padStart(8, "0")}`;
 /**
  * The CRC-32 of every central directory record, in directory order (the order in which fflate's filter saw
  * the members). The end record is the last "PK\x05\x06" within the final 22 + 65 535 bytes (the comment may
- * take up to 65 535); an entry count of 0xffff or an offset of 0xffffffff sends the reader to the zip64 end
- * record through its locator, 20 bytes before. Only called after fflate has read the archive, so the layout
- * is known to be sound; every offset is still checked against the archive's length.
+ * take up to 65 535); a zip64 locator 20 bytes before it sends the reader to the zip64 end record, as fflate
+ * does. Each record's name is compared with its local header's. Called before fflate reads the archive, so
+ * every offset is checked against the archive's length.
  */
 function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => FormatError): Uint32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -184,20 +185,46 @@ function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => Forma
   let end = bytes.length - 22;
   const stop = Math.max(0, bytes.length - 22 - 65_535);
   while (end >= stop && u32(end) !== 0x06054b50) end--;
-  if (end < stop) throw bad("zip end-of-central-directory record not found");
+  if (end < stop) throw bad("not a valid zip archive: no end-of-central-directory record");
+  // the directory fflate reads: the zip64 end record's whenever its locator precedes the end record, else
+  // the end record's own. Every count and size is written twice (entries on this disk and in all; the end
+  // record's values beside the zip64 ones); the copies must agree, so that one flipped bit cannot make a
+  // shorter directory that silently drops members
+  const disk = u16(end + 8);
   let count = u16(end + 10);
+  let size = u32(end + 12);
   let at = u32(end + 16);
-  if (count === 0xffff || at === 0xffffffff) {
+  if (disk !== count) {
+    throw bad(`zip end record lists ${disk} entries on this disk but ${count} in all; corrupt file`);
+  }
+  if (end >= 20 && u32(end - 20) === 0x07064b50) {
     const u64 = (at64: number): number => u32(at64) + u32(at64 + 4) * 2 ** 32;
-    if (u32(end - 20) !== 0x07064b50) throw bad("zip64 end-of-central-directory locator not found");
     const end64 = u64(end - 12);
     if (u32(end64) !== 0x06064b50) throw bad("zip64 end-of-central-directory record not found");
-    count = u64(end64 + 32);
-    at = u64(end64 + 48);
+    const disk64 = u64(end64 + 24);
+    const count64 = u64(end64 + 32);
+    const size64 = u64(end64 + 40);
+    const at64 = u64(end64 + 48);
+    if (disk64 !== count64) {
+      throw bad(`zip64 end record lists ${disk64} entries on this disk but ${count64} in all; corrupt file`);
+    }
+    if (
+      (count !== 0xffff && count !== count64) ||
+      (size !== 0xffffffff && size !== size64) ||
+      (at !== 0xffffffff && at !== at64)
+    ) {
+      throw bad("zip end record and zip64 end record describe different central directories; corrupt file");
+    }
+    count = count64;
+    size = size64;
+    at = at64;
+  } else if (count === 0xffff || at === 0xffffffff) {
+    throw bad("zip64 end-of-central-directory locator not found");
   }
   if (count > Math.floor(bytes.length / CENTRAL_RECORD_BYTES)) {
     throw bad("zip central directory lists more entries than the archive can hold; corrupt file");
   }
+  const start = at;
   const crcs = new Uint32Array(count);
   for (let k = 0; k < count; k++) {
     if (u32(at) !== 0x02014b50) throw bad(`zip central directory record ${k} has a wrong signature`);
@@ -213,19 +240,30 @@ function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => Forma
       throw bad("zip central directory points outside the archive");
     const central = bytes.subarray(at + CENTRAL_RECORD_BYTES, at + CENTRAL_RECORD_BYTES + nameLength);
     const own = bytes.subarray(local + 30, local + 30 + localNameLength);
-    if (nameLength !== localNameLength || central.some((b, i) => b !== own[i])) {
+    // bit 11 of the flags says whether a name is UTF-8 (else CP437; fflate reads latin-1): a name with a byte
+    // above 0x7f reads differently when the two copies disagree, as numpy notices
+    const utf8Differs = ((u16(at + 8) ^ u16(local + 6)) & 0x800) !== 0 && central.some((b) => b > 0x7f);
+    if (nameLength !== localNameLength || central.some((b, i) => b !== own[i]) || utf8Differs) {
       throw bad(
-        `zip member ${k} is named ${JSON.stringify(latin1(central))} in the central directory but ` +
-          `${JSON.stringify(latin1(own))} in its local header; the file is corrupt: write it again from its source`,
+        `zip member ${k} is named ${JSON.stringify(nameText(central, u16(at + 8)))} in the central directory ` +
+          `but ${JSON.stringify(nameText(own, u16(local + 6)))} in its local header; the file is corrupt: ` +
+          `write it again from its source`,
       );
     }
     at += CENTRAL_RECORD_BYTES + nameLength + extraLength + u16(at + 32);
   }
+  if (at - start !== size) {
+    throw bad(
+      `zip central directory is ${size} bytes long but its ${count} records take ${at - start}; ` +
+        `the entry count or the size is corrupt`,
+    );
+  }
   return crcs;
 }
 
-/** The names as bytes, shown one character per byte (enough to tell two corrupt copies apart). */
-const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+/** A name as its flags say to read it: UTF-8 when bit 11 is set, else one character per byte. */
+const nameText = (b: Uint8Array, flags: number): string =>
+  (flags & 0x800) !== 0 ? new TextDecoder().decode(b) : String.fromCharCode(...b);
 
 /**
  * Where the local header of the central record at `at` starts: its 32-bit field, or, when that holds

@@ -165,11 +165,11 @@ test("a forged entry count cannot make the reader spin", () => {
   view.setUint16(zip.length - 22 + 8, 0xffff, true);
   view.setUint16(zip.length - 22 + 10, 0xffff, true);
 
-  // The third record is read from beyond the real directory and fails validation at once.
+  // 0xffff entries without a zip64 record: refused before any record is read
   assertFormatError(
     () => decodeNpz(zip, Z),
     Z,
-    /member "" is not a \.npy file|more entries than the archive/,
+    /zip64 end-of-central-directory locator not found/,
   );
 });
 
@@ -330,4 +330,75 @@ test("a local header offset kept in a zip64 extra field is followed for the name
   const bad = z64.slice();
   bad[30] = "q".charCodeAt(0);
   assertFormatError(() => decodeNpz(bad, Z), Z, /zip member 0 is named "a\.npy" .* but "q\.npy"/);
+});
+
+test("every count and size of the central directory is checked against its copy, so no flipped bit drops members", () => {
+  const three: Record<string, Tensor> = { ...small, c: { dtype: "U8", shape: [1], data: Uint8Array.of(9) } };
+  const z64 = zip64Ended(encodeNpz(three));
+  assert.deepEqual(Object.keys(decodeNpz(z64, Z)), ["a", "b", "c"]);
+  const end64 = z64.length - 22 - 20 - 56;
+  const set64 = (bytes: Uint8Array, at: number, v: number): void =>
+    new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(at, BigInt(v), true);
+
+  // one flipped bit in the zip64 total (3 -> 2): the entries-on-this-disk copy still says 3
+  const oneFlip = z64.slice();
+  oneFlip[end64 + 32] ^= 0x01;
+  assertFormatError(
+    () => decodeNpz(oneFlip, Z),
+    Z,
+    /zip64 end record lists 3 entries on this disk but 2 in all/,
+  );
+
+  // both copies changed to 2: the directory's byte size no longer matches two records
+  const bothCounts = z64.slice();
+  set64(bothCounts, end64 + 24, 2);
+  set64(bothCounts, end64 + 32, 2);
+  assertFormatError(
+    () => decodeNpz(bothCounts, Z),
+    Z,
+    /zip central directory is \d+ bytes long but its 2 records take \d+; the entry count or the size is corrupt/,
+  );
+
+  // the plain end record's two counts, too
+  const plain = encodeNpz(three);
+  const flippedPlain = plain.slice();
+  flippedPlain[plain.length - 22 + 10] ^= 0x01;
+  assertFormatError(
+    () => decodeNpz(flippedPlain, Z),
+    Z,
+    /zip end record lists 3 entries on this disk but 2 in all/,
+  );
+
+  // an end record with real values beside a zip64 record: accepted when they agree, refused when they do not
+  const view = new DataView(plain.buffer, plain.byteOffset);
+  const agreeing = z64.slice();
+  const end = agreeing.length - 22;
+  const w = new DataView(agreeing.buffer);
+  w.setUint16(end + 8, 3, true);
+  w.setUint16(end + 10, 3, true);
+  w.setUint32(end + 12, view.getUint32(plain.length - 22 + 12, true), true);
+  w.setUint32(end + 16, view.getUint32(plain.length - 22 + 16, true), true);
+  assert.deepEqual(Object.keys(decodeNpz(agreeing, Z)), ["a", "b", "c"]);
+  const disagreeing = agreeing.slice();
+  set64(disagreeing, end64 + 48, view.getUint32(plain.length - 22 + 16, true) + 46);
+  assertFormatError(
+    () => decodeNpz(disagreeing, Z),
+    Z,
+    /zip end record and zip64 end record describe different central directories/,
+  );
+});
+
+test("a non-ASCII name must be marked UTF-8 in both copies, or it reads as two different names", () => {
+  const zip = encodeNpz({ é: { dtype: "U8", shape: [1], data: Uint8Array.of(1) } });
+  assert.deepEqual(Object.keys(decodeNpz(zip, Z)), ["é"]);
+  const record = centralRecords(zip)[0];
+  const view = new DataView(zip.buffer, zip.byteOffset);
+  assert.ok((view.getUint16(record + 8, true) & 0x800) !== 0, "the writer marks the name UTF-8");
+  const unmarked = zip.slice();
+  unmarked[record + 9] ^= 0x08; // bit 11 of the central record's flags
+  assertFormatError(
+    () => decodeNpz(unmarked, Z),
+    Z,
+    /zip member 0 is named "Ã©\.npy" in the central directory but "é\.npy" in its local header/,
+  );
 });
