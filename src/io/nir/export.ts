@@ -181,14 +181,16 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   }
   // A weight matrix (Linear, Affine) writes a flat vector, and NIR has no node that gives a vector a
   // multi-dimensional shape again. So a population that a weight matrix feeds is written flat, whatever its
-  // hint says, unless a convolution, pooling or one-to-one edge needs its shape too (then the file keeps the
-  // shape and that one edge joins equal sizes of different shapes; see the Limitation in docs/nir.md).
+  // hint says (a convolution or pooling into it then goes through a Flatten), unless its shape is needed: it
+  // feeds a convolution or pooling, or is joined one-to-one (then the file keeps the shape and the matrix's
+  // edge joins equal sizes of different shapes; see the Limitation in docs/nir.md).
   const geometric = new Set<string>();
   const matrixFed = new Set<string>();
   for (const p of projs) {
     const src = nameOf.get(p.source)!;
     const tgt = nameOf.get(p.target)!;
-    if (p instanceof Conv2d || p instanceof Pool2d || p instanceof OneToOne) {
+    if (p instanceof Conv2d || p instanceof Pool2d) geometric.add(src);
+    else if (p instanceof OneToOne) {
       geometric.add(src);
       geometric.add(tgt);
     } else if (!(p instanceof Bias)) matrixFed.add(tgt);
@@ -237,6 +239,21 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       edges.push([popNode.get(pop)!, flat]);
     }
     return flat;
+  };
+  // a convolution or pooling writes [C, H, W]; into a population written flat it goes through a Flatten
+  const intoTarget = (from: string, tgt: string, outShape: readonly number[]): [string, string][] => {
+    if (shape(tgt).length > 1 || outShape.length <= 1) return [[from, popNode.get(tgt)!]];
+    const flat = unique(`${from}.flatten`);
+    records.push({
+      kind: "other",
+      name: flat,
+      target: tgt,
+      node: { type: "Flatten", input_type: [...outShape], start_dim: 0, end_dim: -1 },
+    });
+    return [
+      [from, flat],
+      [flat, popNode.get(tgt)!],
+    ];
   };
   const biases: { proj: string; target: string; values: Float32Array }[] = [];
   projs.forEach((p, k) => {
@@ -287,7 +304,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
         bias: new Float32Array(p.outChannels),
         outShape: p.outShape,
       });
-      edges.push([popNode.get(src)!, name], [name, popNode.get(tgt)!]);
+      edges.push([popNode.get(src)!, name], ...intoTarget(name, tgt, p.outShape));
       return;
     }
     if (p instanceof Pool2d) {
@@ -300,7 +317,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
         target: tgt,
         node: { type, kernel_size: [g.kh, g.kw], stride: [g.sh, g.sw], padding: [g.ph, g.pw] },
       });
-      if (scale === 1) edges.push([popNode.get(src)!, name], [name, popNode.get(tgt)!]);
+      if (scale === 1) edges.push([popNode.get(src)!, name], ...intoTarget(name, tgt, p.outShape));
       else {
         const s = unique(`${projNames[k]}.scale`);
         records.push({
@@ -309,7 +326,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
           target: tgt,
           node: { type: "Scale", scale: t64([], [scale]) },
         });
-        edges.push([popNode.get(src)!, name], [name, s], [s, popNode.get(tgt)!]);
+        edges.push([popNode.get(src)!, name], [name, s], ...intoTarget(s, tgt, p.outShape));
       }
       return;
     }
