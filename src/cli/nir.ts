@@ -491,7 +491,14 @@ export function addNirCommands(program: Command): void {
           refuseNotImported(file);
           const options = savedImportOptions(file, (await loadModel(file)).config);
           const unset = (name: string): boolean => cmd.getOptionValueSource(name) !== "cli";
-          if (o.dt === undefined && typeof options.dt_s === "number") o.dt = options.dt_s;
+          if (o.dt === undefined && options.dt_s === undefined) {
+            throw new FormatError(
+              `${join(file, "model.json")}: config.options.dt_s is missing, so the directory does not say the ` +
+                `step it was imported with; give --dt, or import the NIR file again with "spikeflow nir import"`,
+              { file: join(file, "model.json"), field: "config.options.dt_s" },
+            );
+          }
+          if (o.dt === undefined) o.dt = options.dt_s;
           if (unset("reset") && options.reset !== undefined) o.reset = options.reset;
           if (unset("method") && options.method !== undefined) o.method = options.method;
           if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;

@@ -15,12 +15,14 @@ import type { Population, StepContext } from "../network/types.ts";
  */
 /**
  * A Float64Array that may be read but not written: the per-neuron arrays in a population's `derived`
- * constants, which the step reads and which must keep agreeing with `params`. (JavaScript cannot freeze a
- * typed array, so this guards TypeScript callers only; writing through a cast is unsupported.)
+ * constants, which the step reads and which must keep agreeing with `params`. It refuses the direct writes
+ * (an element, `set`, `fill`, ..., a new view on its `buffer`). JavaScript cannot freeze a typed array, and
+ * TypeScript lets a readonly index be assigned to a mutable one, so a write through such an alias or a cast
+ * still compiles; it is unsupported.
  */
 export type ReadonlyFloat64Array = Omit<
   Float64Array,
-  number | "set" | "fill" | "copyWithin" | "reverse" | "sort" | "subarray"
+  number | "set" | "fill" | "copyWithin" | "reverse" | "sort" | "subarray" | "buffer"
 > & { readonly [index: number]: number };
 
 export type PerNeuronValue =

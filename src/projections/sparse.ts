@@ -175,14 +175,17 @@ export class Sparse extends WeightedProjection {
     let prevPre = -1;
     let prevPost = -1;
     let prevK = -1;
+    // synapses made of several triplets: their slot and triplets, to check each whole sum (float64, so the
+    // order of the triplets does not matter) against float32 once it is complete
+    const summed = new Map<number, number[]>();
     for (const k of order) {
       if (pre[k] === prevPre && post[k] === prevPost) {
         if (opts.duplicates === "sum") {
-          // the sum is checked as it grows, so an overflow names the synapse and the triplet that tipped it
-          w[w.length - 1] = requireFloat32(
-            `the summed weight of synapse (${pre[k]}, ${post[k]}) after adding triplet ${k}`,
-            w[w.length - 1] + wk(k),
-          );
+          w[w.length - 1] += wk(k);
+          const slot = w.length - 1;
+          const parts = summed.get(slot);
+          if (parts) parts.push(k);
+          else summed.set(slot, [prevK, k]);
           continue;
         }
         throw new InvalidParameterError(
@@ -197,6 +200,13 @@ export class Sparse extends WeightedProjection {
       prevPre = pre[k];
       prevPost = post[k];
       prevK = k;
+    }
+    for (const [slot, parts] of summed) {
+      const k = parts[0];
+      requireFloat32(
+        `the summed weight of synapse (${pre[k]}, ${post[k]}) (triplets ${parts.join(", ")})`,
+        w[slot],
+      );
     }
     for (let i = 0; i < M; i++) rowPtr[i + 1] += rowPtr[i];
     return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));

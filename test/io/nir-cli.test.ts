@@ -237,6 +237,14 @@ test("nir run checks a directory's saved options, the input's layout, and names 
       assert.match(r.stderr, /model\.json/);
       assert.doesNotMatch(r.stderr, /--dt is required|--method must/);
     }
+    // no dt recorded: the file and field are named, and --dt on the command line still runs it
+    const noDt = JSON.parse(saved) as { config: { options: Record<string, unknown> } };
+    delete noDt.config.options.dt_s;
+    writeFileSync(join(imported, "model.json"), JSON.stringify(noDt));
+    const missing = cli("nir", "run", imported, "--input", one);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /model\.json: config\.options\.dt_s is missing, .*give --dt/);
+    assert.equal(cli("nir", "run", imported, "--input", one, "--dt", "1e-4").status, 0);
 
     // cnn_sinabs's Input is [2, 34, 34]: [steps, 2, 34, 34] and flat [steps, 2312] run; channels last,
     // the same number of values in another layout, is refused

@@ -285,9 +285,11 @@ test("per-neuron parameters are copied at construction; a later write to the cal
   assert.equal(n.derived.a[0], 0.02);
   // the per-neuron constants the step reads are typed read-only, so TypeScript refuses a write that would
   // change the dynamics behind `params` (npm run typecheck fails if this line compiles)
-  const write = (): void => {
+  const write = (): unknown => {
     // @ts-expect-error derived arrays are read-only
     n.derived.a[0] = 1;
+    // @ts-expect-error and so is their buffer: no writable view of it
+    return new Float64Array(n.derived.a.buffer);
   };
   assert.equal(typeof write, "function");
 });

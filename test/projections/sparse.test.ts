@@ -64,16 +64,29 @@ test("duplicate pairs are rejected by default, naming the pair and both triplets
   assert.deepEqual([...s.colIdx], [0, 2]);
   assert.deepEqual([...s.w], [1, 0.75]);
 
-  // each entry fits float32, their sum does not: the error names the synapse and the triplet, not a CSR slot
+  // each entry fits float32, their sum does not: the error names the synapse and its triplets, not a CSR
+  // slot; the whole sum is checked, so the order of the triplets does not matter
   const big = { pre: [0, 1, 1], post: [0, 2, 2], w: [1, 3e38, 3e38] };
   assert.throws(
     () => Sparse.fromTriplets(new FakePopulation(2), new FakePopulation(3), big, { duplicates: "sum" }),
     (e: unknown) =>
       e instanceof InvalidParameterError &&
-      /^the summed weight of synapse \(1, 2\) after adding triplet 2 = 6e\+38 is beyond the float32 range/.test(
+      /^the summed weight of synapse \(1, 2\) \(triplets 1, 2\) = 6e\+38 is beyond the float32 range/.test(
         e.message,
       ),
   );
+  for (const ws of [
+    [3e38, 3e38, -3e38],
+    [3e38, -3e38, 3e38],
+  ]) {
+    const s3 = Sparse.fromTriplets(
+      new FakePopulation(1),
+      new FakePopulation(1),
+      { pre: [0, 0, 0], post: [0, 0, 0], w: ws },
+      { duplicates: "sum" },
+    );
+    assert.deepEqual([...s3.w], [Math.fround(3e38)], `${ws.join(", ")} sums to 3e38 in any order`);
+  }
 });
 
 test("triplets outside the populations and inconsistent CSR arrays are rejected", () => {
