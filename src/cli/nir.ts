@@ -306,35 +306,46 @@ function refuseNotImported(dir: string): void {
 }
 
 /**
- * The import options a `nir import` directory recorded (model.json, `config.options`), checked as the command
- * line checks them: a hand-edited or damaged value is a FormatError naming the file and the field, not a
- * step of 5 s run without a word or an error that blames an option the user never gave.
+ * The import options a `nir import` directory recorded (model.json, `config.options`: dt_s, reset, method,
+ * integrators), for the ones the command line does not give (`given(field)`). Each of those must be there
+ * and valid, as the command line would check it; otherwise, and for a key `nir import` never writes, a
+ * FormatError names the file and the field. A field the command line gives is not read at all, so giving
+ * the option is a way past a damaged one.
  */
-function savedImportOptions(dir: string, config: unknown): Partial<ResolvedNirImportOptions> {
+function savedImportOptions(
+  dir: string,
+  config: unknown,
+  given: (field: keyof ResolvedNirImportOptions) => boolean,
+): Partial<ResolvedNirImportOptions> {
   const file = join(dir, "model.json");
-  const bad = (field: string, value: unknown, expected: string): FormatError =>
-    new FormatError(
-      `${file}: ${field} is ${describeValue(value)}; expected ${expected}. ` +
-        `Import the NIR file again with "spikeflow nir import", or give the option on the command line`,
-      { file, field },
-    );
+  const fix = `import the NIR file again with "spikeflow nir import", or give the option on the command line`;
+  const bad = (field: string, problem: string): FormatError =>
+    new FormatError(`${file}: ${field} ${problem}; ${fix}`, { file, field });
+  const fields = ["dt_s", "reset", "method", "integrators"] as const;
   const options = (config as { options?: unknown } | undefined)?.options;
-  if (options === undefined) return {};
+  if (fields.every(given)) return {};
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw bad("config.options", options, "an object");
+    throw bad("config.options", `is ${describeValue(options)}; expected an object`);
   }
   const o = options as Record<string, unknown>;
-  if (o.dt_s !== undefined && !(typeof o.dt_s === "number" && isStep(o.dt_s))) {
-    throw bad("config.options.dt_s", o.dt_s, "a step in seconds in [1e-6, 1], as --dt takes");
+  const unknown = Object.keys(o).find((k) => !(fields as readonly string[]).includes(k));
+  if (unknown !== undefined) {
+    throw bad(`config.options.${unknown}`, `is not an option nir import records (${fields.join(", ")})`);
   }
-  const choice = (field: string, allowed: readonly string[]): void => {
-    if (o[field] !== undefined && !allowed.includes(o[field] as string)) {
-      throw bad(`config.options.${field}`, o[field], allowed.map((a) => JSON.stringify(a)).join(" or "));
+  const check = (field: (typeof fields)[number], ok: (v: unknown) => boolean, expected: string): void => {
+    if (given(field)) return;
+    if (o[field] === undefined) {
+      throw bad(`config.options.${field}`, "is missing, so the directory does not say how it was imported");
     }
+    if (!ok(o[field]))
+      throw bad(`config.options.${field}`, `is ${describeValue(o[field])}; expected ${expected}`);
   };
-  choice("reset", RESET_MODES);
-  choice("method", METHODS);
-  choice("integrators", INTEGRATOR_MODES);
+  const among = (allowed: readonly string[]) => (v: unknown) => allowed.includes(v as string);
+  const quoted = (allowed: readonly string[]) => allowed.map((a) => JSON.stringify(a)).join(" or ");
+  check("dt_s", (v) => typeof v === "number" && isStep(v), "a step in seconds in [1e-6, 1], as --dt takes");
+  check("reset", among(RESET_MODES), quoted(RESET_MODES));
+  check("method", among(METHODS), quoted(METHODS));
+  check("integrators", among(INTEGRATOR_MODES), quoted(INTEGRATOR_MODES));
   return o as Partial<ResolvedNirImportOptions>;
 }
 
@@ -489,19 +500,14 @@ export function addNirCommands(program: Command): void {
           // a directory from `nir import`: its options apply unless given on the command line
           path = join(file, "model.nir");
           refuseNotImported(file);
-          const options = savedImportOptions(file, (await loadModel(file)).config);
-          const unset = (name: string): boolean => cmd.getOptionValueSource(name) !== "cli";
-          if (o.dt === undefined && options.dt_s === undefined) {
-            throw new FormatError(
-              `${join(file, "model.json")}: config.options.dt_s is missing, so the directory does not say the ` +
-                `step it was imported with; give --dt, or import the NIR file again with "spikeflow nir import"`,
-              { file: join(file, "model.json"), field: "config.options.dt_s" },
-            );
-          }
-          if (o.dt === undefined) o.dt = options.dt_s;
-          if (unset("reset") && options.reset !== undefined) o.reset = options.reset;
-          if (unset("method") && options.method !== undefined) o.method = options.method;
-          if (unset("integrators") && options.integrators !== undefined) o.integrators = options.integrators;
+          const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === "cli";
+          const given = (field: keyof ResolvedNirImportOptions): boolean =>
+            field === "dt_s" ? o.dt !== undefined : fromCli(field);
+          const saved = savedImportOptions(file, (await loadModel(file)).config, given);
+          o.dt ??= saved.dt_s;
+          if (!fromCli("reset")) o.reset = saved.reset!;
+          if (!fromCli("method")) o.method = saved.method!;
+          if (!fromCli("integrators")) o.integrators = saved.integrators!;
         }
         if (o.out !== undefined) refuseNonEmptyOut(o.out);
         // Ctrl-C while reading ends the command with nothing written; during the simulation (one synchronous

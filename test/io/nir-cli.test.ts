@@ -237,14 +237,31 @@ test("nir run checks a directory's saved options, the input's layout, and names 
       assert.match(r.stderr, /model\.json/);
       assert.doesNotMatch(r.stderr, /--dt is required|--method must/);
     }
-    // no dt recorded: the file and field are named, and --dt on the command line still runs it
-    const noDt = JSON.parse(saved) as { config: { options: Record<string, unknown> } };
-    delete noDt.config.options.dt_s;
-    writeFileSync(join(imported, "model.json"), JSON.stringify(noDt));
-    const missing = cli("nir", "run", imported, "--input", one);
-    assert.equal(missing.status, 2);
-    assert.match(missing.stderr, /model\.json: config\.options\.dt_s is missing, .*give --dt/);
-    assert.equal(cli("nir", "run", imported, "--input", one, "--dt", "1e-4").status, 0);
+    // a field left out, or one nir import never writes: named too; an option given on the command line is
+    // not read from the file, so it gets past a damaged or missing field
+    const edited = (edit: (options: Record<string, unknown>) => void): void => {
+      const model = JSON.parse(saved) as { config: { options: Record<string, unknown> } };
+      edit(model.config.options);
+      writeFileSync(join(imported, "model.json"), JSON.stringify(model));
+    };
+    const cases: [string, (options: Record<string, unknown>) => void, RegExp, string[]][] = [
+      ["dt_s", (op) => delete op.dt_s, /config\.options\.dt_s is missing/, ["--dt", "1e-4"]],
+      ["reset", (op) => delete op.reset, /config\.options\.reset is missing/, ["--reset", "subtract"]],
+      ["method", (op) => delete op.method, /config\.options\.method is missing/, ["--method", "exact"]],
+      ["dt (unknown)", (op) => (op.dt = 0.5), /config\.options\.dt is not an option nir import records/, []],
+      ["dt_s = 5", (op) => (op.dt_s = 5), /config\.options\.dt_s is number 5/, ["--dt", "1e-4"]],
+    ];
+    for (const [what, edit, message, fix] of cases) {
+      edited(edit);
+      const r = cli("nir", "run", imported, "--input", one);
+      assert.equal(r.status, 2, `${what}: ${r.stderr}`);
+      assert.match(r.stderr, message, what);
+      assert.match(r.stderr, /give the option on the command line/, what);
+      if (fix.length > 0) {
+        const withOption = cli("nir", "run", imported, "--input", one, ...fix);
+        assert.equal(withOption.status, 0, `${what} with ${fix.join(" ")}: ${withOption.stderr}`);
+      }
+    }
 
     // cnn_sinabs's Input is [2, 34, 34]: [steps, 2, 34, 34] and flat [steps, 2312] run; channels last,
     // the same number of values in another layout, is refused

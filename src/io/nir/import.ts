@@ -421,8 +421,15 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
       c.bias = real[0];
   }
 
+  // a projection is named by its nodes; a Flatten right after the source or right before the target (what
+  // spikeflow's export writes around a weight matrix or a convolution) is left out, so that exporting and
+  // importing again gives the same names instead of a longer one every round
   const keyOf = (c: Chain): string => {
-    const named = c.path.filter((p) => !flat.nodes.get(p)!.passThrough);
+    const named = c.path.filter(
+      (p, k) =>
+        !flat.nodes.get(p)!.passThrough &&
+        !(flat.nodes.get(p)!.node.type === "Flatten" && (k === 0 || k === c.path.length - 1)),
+    );
     return named.length === 0 ? `${c.source}->${c.target}` : named.join("+");
   };
   const keyCount = new Map<string, number>();
