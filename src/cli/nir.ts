@@ -37,17 +37,17 @@ import { Affine } from "../projections/affine.ts";
 import { Bias } from "../projections/bias.ts";
 import { WeightedProjection } from "../projections/common.ts";
 
-/**
- * Parser of --dt: a decimal step in seconds in [1e-6, 1], from 1 microsecond (below any simulator's step) to
- * 1 s (above any network's); outside that, a value is a slip (ms for s, a lost exponent sign), not a step.
- */
-const DT_RANGE_S = [1e-6, 1] as const;
-const isStep = (n: number): boolean => n >= DT_RANGE_S[0] && n <= DT_RANGE_S[1];
+/** A step in seconds, from 1 microsecond (below any simulator's step) to 1 s (above any network's). */
+const isStep = (n: number): boolean => n >= 1e-6 && n <= 1;
 /** The choices of --method, --integrators and --reset, also the values a saved import may hold. */
 const METHODS = ["exact", "euler"] as const;
 const INTEGRATOR_MODES = ["per-step", "ode"] as const;
 const RESET_MODES = ["to-value", "subtract"] as const;
 
+/**
+ * Parser of --dt: a decimal step in seconds in [1e-6, 1]; outside that, a value is a slip (ms for s, a lost
+ * exponent sign), not a step.
+ */
 function seconds(v: string): number {
   const n = decimal(v);
   if (!isStep(n))

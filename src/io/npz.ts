@@ -173,15 +173,8 @@ const hex = (v: number): string => `0x${v.toString(16).padStart(8, "0")}`;
  * every offset is checked against the archive's length.
  */
 function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => FormatError): Uint32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u32 = (at: number): number => {
-    if (at < 0 || at + 4 > bytes.length) throw bad("zip central directory points outside the archive");
-    return view.getUint32(at, true);
-  };
-  const u16 = (at: number): number => {
-    if (at < 0 || at + 2 > bytes.length) throw bad("zip central directory points outside the archive");
-    return view.getUint16(at, true);
-  };
+  const z = zipReader(bytes, bad);
+  const { u16, u32, u64 } = z;
   let end = bytes.length - 22;
   const stop = Math.max(0, bytes.length - 22 - 65_535);
   while (end >= stop && u32(end) !== 0x06054b50) end--;
@@ -198,7 +191,6 @@ function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => Forma
     throw bad(`zip end record lists ${disk} entries on this disk but ${count} in all; corrupt file`);
   }
   if (end >= 20 && u32(end - 20) === 0x07064b50) {
-    const u64 = (at64: number): number => u32(at64) + u32(at64 + 4) * 2 ** 32;
     const end64 = u64(end - 12);
     if (u32(end64) !== 0x06064b50) throw bad("zip64 end-of-central-directory record not found");
     const disk64 = u64(end64 + 24);
@@ -233,7 +225,7 @@ function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => Forma
     const extraLength = u16(at + 30);
     // the member's name is written twice, here and in its local header: a byte changed in one copy would
     // rename the array (fflate reads the central copy), so both must agree, as numpy's zipfile requires
-    const local = localHeaderOffset(at, extraLength, u16, u32);
+    const local = localHeaderOffset(z, at, extraLength);
     if (u32(local) !== 0x04034b50) throw bad(`zip member ${k} has no local header where its record points`);
     const localNameLength = u16(local + 26);
     if (local + 30 + localNameLength > bytes.length)
@@ -242,11 +234,13 @@ function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => Forma
     const own = bytes.subarray(local + 30, local + 30 + localNameLength);
     // bit 11 of the flags says whether a name is UTF-8 (else CP437; fflate reads latin-1): a name with a byte
     // above 0x7f reads differently when the two copies disagree, as numpy notices
-    const utf8Differs = ((u16(at + 8) ^ u16(local + 6)) & 0x800) !== 0 && central.some((b) => b > 0x7f);
+    const flags = u16(at + 8);
+    const localFlags = u16(local + 6);
+    const utf8Differs = ((flags ^ localFlags) & 0x800) !== 0 && central.some((b) => b > 0x7f);
     if (nameLength !== localNameLength || central.some((b, i) => b !== own[i]) || utf8Differs) {
       throw bad(
-        `zip member ${k} is named ${JSON.stringify(nameText(central, u16(at + 8)))} in the central directory ` +
-          `but ${JSON.stringify(nameText(own, u16(local + 6)))} in its local header; the file is corrupt: ` +
+        `zip member ${k} is named ${JSON.stringify(nameText(central, flags))} in the central directory ` +
+          `but ${JSON.stringify(nameText(own, localFlags))} in its local header; the file is corrupt: ` +
           `write it again from its source`,
       );
     }
@@ -261,6 +255,27 @@ function centralDirectoryCrcs(bytes: Uint8Array, bad: (problem: string) => Forma
   return crcs;
 }
 
+/** Little-endian reads of an archive's fields; one outside the archive is a FormatError from `bad`. */
+interface ZipReader {
+  u16(at: number): number;
+  u32(at: number): number;
+  u64(at: number): number;
+}
+
+function zipReader(bytes: Uint8Array, bad: (problem: string) => FormatError): ZipReader {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const inside = (at: number, n: number): number => {
+    if (at < 0 || at + n > bytes.length) throw bad("zip central directory points outside the archive");
+    return at;
+  };
+  const u32 = (at: number): number => view.getUint32(inside(at, 4), true);
+  return {
+    u16: (at) => view.getUint16(inside(at, 2), true),
+    u32,
+    u64: (at) => u32(at) + u32(at + 4) * 2 ** 32,
+  };
+}
+
 /** A name as its flags say to read it: UTF-8 when bit 11 is set, else one character per byte. */
 const nameText = (b: Uint8Array, flags: number): string =>
   (flags & 0x800) !== 0 ? new TextDecoder().decode(b) : String.fromCharCode(...b);
@@ -270,12 +285,7 @@ const nameText = (b: Uint8Array, flags: number): string =>
  * 0xffffffff, the zip64 extra field (id 1), whose 64-bit values come in the order uncompressed size,
  * compressed size, offset, each present only when its 32-bit field holds 0xffffffff.
  */
-function localHeaderOffset(
-  at: number,
-  extraLength: number,
-  u16: (at: number) => number,
-  u32: (at: number) => number,
-): number {
+function localHeaderOffset({ u16, u32, u64 }: ZipReader, at: number, extraLength: number): number {
   const offset = u32(at + 42);
   if (offset !== 0xffffffff) return offset;
   let field = at + CENTRAL_RECORD_BYTES + u16(at + 28);
@@ -286,7 +296,7 @@ function localHeaderOffset(
       let value = field + 4;
       if (u32(at + 24) === 0xffffffff) value += 8;
       if (u32(at + 20) === 0xffffffff) value += 8;
-      return u32(value) + u32(value + 4) * 2 ** 32;
+      return u64(value);
     }
     field += 4 + size;
   }

@@ -195,9 +195,10 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       geometric.add(tgt);
     } else if (!(p instanceof Bias)) matrixFed.add(tgt);
   }
+  const writtenFlat = new Set([...matrixFed].filter((name) => !geometric.has(name)));
   const shape = (name: string): readonly number[] => {
     const size = network.population(name).size;
-    if (matrixFed.has(name) && !geometric.has(name)) return [size];
+    if (writtenFlat.has(name)) return [size];
     const hint = opts.shapes?.[name];
     if (hint !== undefined && shapeSize(hint) === size) return hint;
     const geo = shapeOf.get(name);
@@ -406,11 +407,10 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     const popShape = shape(population);
     // a population written flat by the weight-matrix rule above gives its Output the flat shape too, so that
     // edge also joins equal shapes (a given shape describes the population's layout before flattening)
-    const flattened = matrixFed.has(population) && !geometric.has(population);
     nodes[name] = {
       type: "Output",
       shape:
-        outShape !== undefined && !flattened && shapeSize(outShape) === shapeSize(popShape)
+        outShape !== undefined && !writtenFlat.has(population) && shapeSize(outShape) === shapeSize(popShape)
           ? [...outShape]
           : [...popShape],
     };
