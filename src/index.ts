@@ -23,4 +23,8 @@ export * from "./plasticity/index.ts";
 export * from "./encoding/index.ts";
 export * from "./readout/index.ts";
 export * from "./models/index.ts";
+// training and testing the MNIST models in memory (the CLI's run directories are in src/experiments/run.ts)
+export * from "./experiments/unsupervised.ts";
+export { Presenter, RETRY_DEFAULTS } from "./experiments/present.ts";
+export type { Presentation, RetryRule } from "./experiments/present.ts";
 export * from "./rnn/index.ts";

@@ -3,7 +3,8 @@
  * each is bundled by esbuild for the browser platform (which refuses any `node:` import) and run in a fresh
  * V8 context that has only what a browser page has in common with it (typed arrays, WebAssembly, console,
  * performance, timers, TextEncoder/TextDecoder): no `process`, `require`, `Buffer` or file system. The
- * networks run there must give exactly the numbers they give under Node.
+ * networks run there must give exactly the numbers they give under Node. The same bundles then run in a real
+ * page of headless Chromium (test/helpers/chromium.ts), from an inline script, with no request leaving it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +12,9 @@ import { createContext, runInContext } from "node:vm";
 import { build } from "esbuild";
 import * as core from "../src/index.ts";
 import * as data from "../src/data/browser.ts";
+import { launchChromium } from "./helpers/chromium.ts";
+import { loadMnist } from "../src/data/mnist.ts";
+import { encodeIdx } from "../src/data/idx.ts";
 
 /** `entry` bundled as a script that defines the global `lib`. */
 async function browserBundle(entry: string): Promise<string> {
@@ -109,4 +113,133 @@ test("the browser data entry reads IDX bytes into a data set in the page", async
     labels: [7, 1],
   });
   assert.equal(inPage, inNode);
+});
+
+test("in a real page of headless Chromium both bundles give the numbers they give under Node", async () => {
+  const coreBundle = await browserBundle("src/index.ts");
+  const dataBundle = await browserBundle("src/data/browser.ts");
+  const readIdx = `(lib) => {
+    const images = lib.parseIdx(lib.encodeIdx("uint8", [3, 4, 4], Array.from({ length: 48 }, (_, i) => 5 * i)),
+      "images");
+    const labels = lib.parseIdx(lib.encodeIdx("uint8", [3], [4, 0, 9]), "labels");
+    const d = lib.fromIdx(images, labels);
+    return JSON.stringify({ count: d.count, last: Array.from(d.image(2)), labels: Array.from(d.labels) });
+  }`;
+  const inNode = {
+    work: JSON.stringify((runInContext(`(${WORK})`, createContext({})) as (lib: unknown) => unknown)(core)),
+    idx: (runInContext(`(${readIdx})`, createContext({})) as (lib: unknown) => string)(data),
+  };
+
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("request", (r) => requests.push(r.url()));
+    await page.setContent("<!doctype html><title>spikeflow</title>");
+    // each bundle defines the global `lib`; keep the core's under another name before loading the data entry
+    await page.addScriptTag({ content: `${coreBundle}\nwindow.spikeflowCore = lib;` });
+    await page.addScriptTag({ content: `${dataBundle}\nwindow.spikeflowData = lib;` });
+    // a source string, not a function: tsx compiles this file with helpers the page does not have
+    const inPage = (await page.evaluate(`({
+      node: typeof process,
+      wasm: typeof WebAssembly.Memory,
+      work: JSON.stringify((${WORK})(window.spikeflowCore)),
+      idx: (${readIdx})(window.spikeflowData),
+    })`)) as { node: string; wasm: string; work: string; idx: string };
+    assert.deepEqual(errors, [], "console errors");
+    assert.deepEqual(requests, [], "requests from the page");
+    assert.equal(inPage.node, "undefined", "the page has no process object");
+    assert.equal(inPage.wasm, "function", "the page has WebAssembly (the kernels run there)");
+    const result = JSON.parse(inPage.work) as {
+      y: number[][];
+      z: number[][];
+      lifSpikes: number;
+      lifOutputSum: number;
+    };
+    assert.ok(result.y[0].length > 100, `${result.y[0].length} spikes in Y`);
+    assert.ok(result.lifSpikes > 0, "the spiking RNN spikes");
+    // The spikes are the same; the RNN's summed output may differ in its last bits, because this Chromium's
+    // Math.exp, log, sin, cos and pow round differently from Node 20's in about one case in ten
+    // (docs/conventions.md, "Reproducibility across JavaScript engines").
+    const node = JSON.parse(inNode.work) as typeof result;
+    assert.deepEqual({ ...result, lifOutputSum: 0 }, { ...node, lifOutputSum: 0 });
+    assert.ok(
+      Math.abs(result.lifOutputSum - node.lifOutputSum) <= 1e-12 * Math.abs(node.lifOutputSum),
+      `summed RNN output ${result.lifOutputSum} in the page, ${node.lifOutputSum} under Node`,
+    );
+    assert.deepEqual(JSON.parse(inPage.idx), {
+      count: 3,
+      last: Array.from({ length: 16 }, (_, i) => 5 * (32 + i)),
+      labels: [4, 0, 9],
+    });
+    assert.equal(inPage.idx, inNode.idx);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("in headless Chromium an LC-SNN trains and tests on real MNIST bytes, with Node's numbers", async () => {
+  // the first 60 training and 30 test images of MNIST, written as IDX files and read in the page from
+  // ArrayBuffers, as a page reads files it fetched
+  const train = loadMnist({ split: "train", limit: 60 });
+  const testSet = loadMnist({ split: "test", limit: 30 });
+  const idx = (d: typeof train) => ({
+    images: Buffer.from(encodeIdx("uint8", [d.count, 28, 28], d.images)).toString("base64"),
+    labels: Buffer.from(encodeIdx("uint8", [d.count], d.labels)).toString("base64"),
+  });
+  const files = { train: idx(train), test: idx(testSet) };
+  const run = `(core, data, files) => {
+    const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
+    const read = (f, name) => data.fromIdx(data.parseIdx(bytes(f.images), name + "-images"),
+      data.parseIdx(bytes(f.labels), name + "-labels"));
+    const train = read(files.train, "train");
+    const test = read(files.test, "test");
+    const model = new core.Lcsnn({ filters: 4, seed: 2 });
+    const r = core.trainUnsupervised(model, train, { trainCount: 60, updateInterval: 30, seed: 2 });
+    const indices = Array.from({ length: test.count }, (_, i) => i);
+    const pres = core.presentTest(model, test, indices, 2);
+    const s = core.scoreTest(r.readouts, pres, test.labels, model.output.size, 10, 1);
+    let weightSum = 0;
+    for (const v of model.local.w) weightSum += v;
+    return JSON.stringify({ accuracy: s.accuracy, predictions: Object.fromEntries(Object.entries(s.predictions)
+      .map(([k, p]) => [k, Array.from(p)])), spikes: pres.map((p) => p.events.count), weightSum,
+      monitors: model.net.monitorList.length });
+  }`;
+  const inNode = (runInContext(`(${run})`, createContext({ atob })) as (...a: unknown[]) => string)(
+    core,
+    data,
+    files,
+  );
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+    await page.setContent("<!doctype html><title>spikeflow</title>");
+    await page.addScriptTag({
+      content: `${await browserBundle("src/index.ts")}\nwindow.spikeflowCore = lib;`,
+    });
+    await page.addScriptTag({
+      content: `${await browserBundle("src/data/browser.ts")}\nwindow.spikeflowData = lib;`,
+    });
+    const inPage = (await page.evaluate(
+      `(${run})(window.spikeflowCore, window.spikeflowData, ${JSON.stringify(files)})`,
+    )) as string;
+    assert.deepEqual(requests, [], "requests from the page");
+    const result = JSON.parse(inPage) as { spikes: number[]; monitors: number; weightSum: number };
+    assert.equal(result.spikes.length, 30);
+    assert.ok(
+      result.spikes.every((n) => n >= 5),
+      "every test image drew spikes (the retry rule's minimum)",
+    );
+    assert.equal(result.monitors, 0, "training and testing left no monitor on the network");
+    assert.equal(inPage, inNode);
+  } finally {
+    await browser.close();
+  }
 });

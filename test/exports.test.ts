@@ -19,11 +19,19 @@ test("the package name resolves the core, the folder entries and files under src
     "SpikeCounter",
     "networkParameters",
     "restoreNetworkParameters",
+    "Lcsnn",
+    "trainUnsupervised",
+    "trainSteps",
+    "presentTest",
+    "scoreTest",
   ]) {
     assert.equal(typeof (core as Record<string, unknown>)[name], "function", `spikeflow exports ${name}`);
   }
   const data = await import("spikeflow/data");
   assert.equal(typeof data.loadMnist, "function");
+  const dataInPage = await import("spikeflow/data/browser");
+  assert.equal(typeof dataInPage.parseIdx, "function");
+  assert.equal(typeof dataInPage.fromIdx, "function");
   const io = await import("spikeflow/io");
   assert.equal(typeof io.saveModel, "function");
   assert.equal(typeof io.saveNetwork, "function");

@@ -121,6 +121,17 @@ export function describeValue(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
+/**
+ * Whether `v` is a `kind` (a typed array or an ArrayBuffer) from any realm: one made in another page, iframe,
+ * worker or vm context fails `instanceof` here but carries the same built-in tag.
+ */
+export function isBinaryKind(
+  v: unknown,
+  kind: "ArrayBuffer" | "Uint8Array" | "Uint8ClampedArray" | "Int32Array" | "Float32Array" | "Float64Array",
+): boolean {
+  return Object.prototype.toString.call(v) === `[object ${kind}]`;
+}
+
 /** A number as itself ("NaN", "-3"), anything else through describeValue ('string "10"'). */
 export function describeArgument(value: unknown): string {
   return typeof value === "number" ? String(value) : describeValue(value);

@@ -3,7 +3,14 @@
  * (pixel (r, c) of example i at i*rows*cols + r*cols + c), `labels` holds one class index per example.
  * Pure (no file access): `fromIdx` builds one from two parsed IDX files, whatever produced their bytes.
  */
-import { FormatError, InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import {
+  FormatError,
+  InvalidParameterError,
+  ShapeMismatchError,
+  describeValue,
+  isBinaryKind,
+  requireInteger,
+} from "../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../core/options.ts";
 import type { IdxArray } from "./idx.ts";
 
@@ -70,6 +77,29 @@ export function createDataset(init: DatasetInit): Dataset {
   requireInteger("rows", init.rows, 1);
   requireInteger("cols", init.cols, 1);
   requireInteger("numClasses", init.numClasses, 1);
+  // canvas pixels (ImageData.data) are a Uint8ClampedArray: the same bytes, viewed without a copy
+  const asBytes = (a: unknown): unknown =>
+    isBinaryKind(a, "Uint8ClampedArray")
+      ? new Uint8Array(
+          (a as Uint8ClampedArray).buffer,
+          (a as Uint8ClampedArray).byteOffset,
+          (a as Uint8ClampedArray).length,
+        )
+      : a;
+  init = { ...init, images: asBytes(init.images) as Uint8Array, labels: asBytes(init.labels) as Uint8Array };
+  for (const field of ["images", "labels"] as const) {
+    const a: unknown = init[field];
+    if (!isBinaryKind(a, "Uint8Array")) {
+      throw new InvalidParameterError(
+        `createDataset: ${field} must be a Uint8Array (${field === "images" ? "pixels 0-255, row-major" : "one label per image"}), ` +
+          `got ${describeValue(a)}` +
+          (field === "images" && (isBinaryKind(a, "Float32Array") || isBinaryKind(a, "Float64Array"))
+            ? "; scale float pixels in [0, 1] to 0-255 and round (Uint8Array.from(x, (v) => Math.round(v * 255)))"
+            : "; wrap the values in new Uint8Array(...)"),
+        { field },
+      );
+    }
+  }
   const count = init.labels.length;
   if (init.images.length !== count * init.rows * init.cols) {
     throw new ShapeMismatchError(

@@ -12,7 +12,13 @@
  * Every size is checked against the bytes actually present before anything is allocated, so a corrupt or
  * hostile header can never make the parser allocate more than the file holds.
  */
-import { FormatError, InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
+import {
+  FormatError,
+  InvalidParameterError,
+  ShapeMismatchError,
+  describeValue,
+  isBinaryKind,
+} from "../core/errors.ts";
 
 /** Element type of an IDX file, named after the typed array that holds it. */
 export type IdxType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
@@ -61,9 +67,22 @@ export function isGzip(bytes: Uint8Array): boolean {
  * Parses an IDX file held in `bytes`. `name` (usually the path) is used in every error message.
  * Throws `FormatError` for gzip input, a wrong magic number, an unknown type code, 0 or more than
  * `IDX_MAX_DIMS` dimensions, a zero-sized dimension, a truncated header, and a payload whose length is not
- * exactly prod(dims) times the element size.
+ * exactly prod(dims) times the element size. An ArrayBuffer (what `fetch(...).arrayBuffer()` and
+ * `FileReader` give in a page) is read through a Uint8Array view; any other non-byte input is an
+ * `InvalidParameterError`.
  */
-export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
+export function parseIdx(input: Uint8Array | ArrayBuffer, name: string): IdxArray {
+  const bytes = isBinaryKind(input, "ArrayBuffer") ? new Uint8Array(input as ArrayBuffer) : input;
+  if (!isBinaryKind(bytes, "Uint8Array")) {
+    throw new InvalidParameterError(
+      `parseIdx(${JSON.stringify(String(name))}): the file's bytes must be a Uint8Array or an ArrayBuffer, ` +
+        `got ${describeValue(bytes)}; pass new Uint8Array(...) of the file's contents`,
+    );
+  }
+  return parseIdxBytes(bytes as Uint8Array, name);
+}
+
+function parseIdxBytes(bytes: Uint8Array, name: string): IdxArray {
   if (isGzip(bytes)) {
     fail(name, "file is gzip-compressed (starts with 1f 8b)", "unpack it first, e.g. `gunzip -k FILE.gz`");
   }

@@ -13,6 +13,7 @@
  * one-spike choice uses createRng(seed, "one-spike", s, i), so an example's spikes do not depend on the
  * order in which examples are processed or on the number of workers.
  */
+import { StateError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import { log } from "../core/log.ts";
 import { poisson } from "../encoding/poisson.ts";
@@ -43,6 +44,7 @@ export class Presenter {
   private readonly rates: Float32Array;
   private readonly scaled: Float32Array;
   private readonly monitor: SpikeMonitor;
+  private closed = false;
 
   constructor(
     readonly model: UnsupervisedModel,
@@ -54,7 +56,19 @@ export class Presenter {
     this.monitor = model.net.addMonitor(new SpikeMonitor(model.output, { initialCapacity: 1024 }));
   }
 
+  /**
+   * Takes the presenter's spike monitor out of the model's network, so that a model presented to many
+   * times (an interactive page, repeated evaluations) does not collect one monitor per presenter. The
+   * presenter cannot present afterwards. Calling it twice is harmless.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.model.net.removeMonitor(this.monitor);
+  }
+
   present(image: Uint8Array, split: Split, index: number, learning: boolean): Presentation {
+    if (this.closed) throw new StateError("this Presenter is closed; make a new one to present again");
     const m = this.model;
     const net = m.net;
     net.learning = learning;

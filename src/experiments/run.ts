@@ -556,10 +556,15 @@ export async function presentTestParallel(
     const out: Presentation[] = [];
     const presenter = new Presenter(model, seed, protocol.retry);
     const pause = pauses(signal);
-    for (let i = 0; i < count; i++) {
-      out.push(presenter.present(data.image(i), "test", i, false));
-      if ((i + 1) % 250 === 0 || i + 1 === count) onProgress?.({ done: i + 1, total: count, phase: "test" });
-      await pause();
+    try {
+      for (let i = 0; i < count; i++) {
+        out.push(presenter.present(data.image(i), "test", i, false));
+        if ((i + 1) % 250 === 0 || i + 1 === count)
+          onProgress?.({ done: i + 1, total: count, phase: "test" });
+        await pause();
+      }
+    } finally {
+      presenter.close();
     }
     return out;
   }

@@ -17,6 +17,7 @@
  * best running estimate; with a running estimate that still rises at the end of the pass both coincide.
  */
 import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { LabelAssigner } from "../readout/assign.ts";
 import { allActivity, proportionWeighting } from "../readout/vote.ts";
@@ -223,7 +224,8 @@ export function* trainSteps(
   onProgress?: ProgressFn,
   resume?: { from?: TrainCheckpoint; checkpoint?: CheckpointOptions },
 ): Generator<void, TrainResult, void> {
-  const o = { ...PROTOCOL_DEFAULTS, ...options };
+  const o = withDefaults("training options", PROTOCOL_DEFAULTS, options);
+  requireKnownKeys("retry", o.retry, Object.keys(RETRY_DEFAULTS));
   requireInteger("trainCount", o.trainCount, 1);
   requireInteger("updateInterval", o.updateInterval, 1);
   if (o.trainCount > data.count) {
@@ -236,7 +238,6 @@ export function* trainSteps(
     ngram: new NgramTable(n, K, { n: o.ngramN }),
     logreg: null,
   };
-  const presenter = new Presenter(model, o.seed, o.retry);
   const allCounts = new CountRows(n);
   const scratch = new Float32Array(n);
   const metrics: BlockMetrics[] = [];
@@ -293,68 +294,74 @@ export function* trainSteps(
   let assigned = start > 0;
   const t0 = performance.now() - elapsedBefore * 1000;
 
-  for (let i = start; i < o.trainCount; i++) {
-    const p: Presentation = presenter.present(data.image(i), "train", i, true);
-    block.push(p.events);
-    blockLabels.push(data.labels[i]);
-    blockSpikes += p.events.count;
-    blockRetries += p.attempts - 1;
-    allCounts.push(p.events, scratch);
+  // the presenter's monitor leaves the network when training ends, fails or is stopped (return())
+  const presenter = new Presenter(model, o.seed, o.retry);
+  try {
+    for (let i = start; i < o.trainCount; i++) {
+      const p: Presentation = presenter.present(data.image(i), "train", i, true);
+      block.push(p.events);
+      blockLabels.push(data.labels[i]);
+      blockSpikes += p.events.count;
+      blockRetries += p.attempts - 1;
+      allCounts.push(p.events, scratch);
 
-    const end = i + 1 === o.trainCount;
-    if (block.length === o.updateInterval || end) {
-      let acc: BlockMetrics["accuracy"] = { "all-activity": null, proportion: null, ngram: null };
-      if (assigned) {
-        const pred = votePredictions(readouts, block, n, K);
-        acc = {
-          "all-activity": accuracy(pred["all-activity"], blockLabels),
-          proportion: accuracy(pred.proportion, blockLabels),
-          ngram: accuracy(pred.ngram, blockLabels),
-        };
-      }
-      model.stdp.scaleRates(o.lrDecay);
-      readouts.assigner.update(denseCounts(block, n), blockLabels);
-      readouts.ngram.trainMany(block, blockLabels);
-      assigned = true;
-      const elapsed = (performance.now() - t0) / 1000;
-      const m: BlockMetrics = {
-        examples: i + 1,
-        accuracy: acc,
-        nuPost: model.stdp.nuPost,
-        spikesPerExample: blockSpikes / block.length,
-        retriesPerExample: blockRetries / block.length,
-        elapsed_s: elapsed,
-        imagesPerSecond: (i + 1) / elapsed,
-      };
-      metrics.push(m);
-      totalSpikes += blockSpikes;
-      block = [];
-      blockLabels = [];
-      blockSpikes = 0;
-      blockRetries = 0;
-      onProgress?.({ done: i + 1, total: o.trainCount, phase: "train", last: m });
-      if (ckpt && ((i + 1) % ckpt.every === 0 || end)) {
-        const weights: Record<string, Float32Array> = {};
-        for (const [name, t] of Object.entries(model.tensors())) {
-          if (name.endsWith("theta_mV")) continue;
-          weights[name] = t.data.slice();
+      const end = i + 1 === o.trainCount;
+      if (block.length === o.updateInterval || end) {
+        let acc: BlockMetrics["accuracy"] = { "all-activity": null, proportion: null, ngram: null };
+        if (assigned) {
+          const pred = votePredictions(readouts, block, n, K);
+          acc = {
+            "all-activity": accuracy(pred["all-activity"], blockLabels),
+            proportion: accuracy(pred.proportion, blockLabels),
+            ngram: accuracy(pred.ngram, blockLabels),
+          };
         }
-        ckpt.save({
-          next: i + 1,
-          weights,
-          theta: model.output.exactThetaState(),
-          nuPre: model.stdp.nuPre,
+        model.stdp.scaleRates(o.lrDecay);
+        readouts.assigner.update(denseCounts(block, n), blockLabels);
+        readouts.ngram.trainMany(block, blockLabels);
+        assigned = true;
+        const elapsed = (performance.now() - t0) / 1000;
+        const m: BlockMetrics = {
+          examples: i + 1,
+          accuracy: acc,
           nuPost: model.stdp.nuPost,
-          assignerRates: readouts.assigner.rates.slice(),
-          ngram: readouts.ngram.toJSON(),
-          counts: allCounts.snapshot(),
-          metrics: metrics.slice(),
-          totalSpikes,
-          elapsed_s: (performance.now() - t0) / 1000,
-        });
+          spikesPerExample: blockSpikes / block.length,
+          retriesPerExample: blockRetries / block.length,
+          elapsed_s: elapsed,
+          imagesPerSecond: (i + 1) / elapsed,
+        };
+        metrics.push(m);
+        totalSpikes += blockSpikes;
+        block = [];
+        blockLabels = [];
+        blockSpikes = 0;
+        blockRetries = 0;
+        onProgress?.({ done: i + 1, total: o.trainCount, phase: "train", last: m });
+        if (ckpt && ((i + 1) % ckpt.every === 0 || end)) {
+          const weights: Record<string, Float32Array> = {};
+          for (const [name, t] of Object.entries(model.tensors())) {
+            if (name.endsWith("theta_mV")) continue;
+            weights[name] = t.data.slice();
+          }
+          ckpt.save({
+            next: i + 1,
+            weights,
+            theta: model.output.exactThetaState(),
+            nuPre: model.stdp.nuPre,
+            nuPost: model.stdp.nuPost,
+            assignerRates: readouts.assigner.rates.slice(),
+            ngram: readouts.ngram.toJSON(),
+            counts: allCounts.snapshot(),
+            metrics: metrics.slice(),
+            totalSpikes,
+            elapsed_s: (performance.now() - t0) / 1000,
+          });
+        }
       }
+      yield;
     }
-    yield;
+  } finally {
+    presenter.close();
   }
   const wall = (performance.now() - t0) / 1000;
 
@@ -397,11 +404,16 @@ export function presentTest(
   seed: number,
   retry: RetryRule = RETRY_DEFAULTS,
 ): Presentation[] {
+  requireKnownKeys("retry", retry, Object.keys(RETRY_DEFAULTS));
   const presenter = new Presenter(model, seed, retry);
-  const out: Presentation[] = [];
-  for (let k = 0; k < indices.length; k++)
-    out.push(presenter.present(data.image(indices[k]), "test", indices[k], false));
-  return out;
+  try {
+    const out: Presentation[] = [];
+    for (let k = 0; k < indices.length; k++)
+      out.push(presenter.present(data.image(indices[k]), "test", indices[k], false));
+    return out;
+  } finally {
+    presenter.close();
+  }
 }
 
 /** Scores test presentations with every readout. */

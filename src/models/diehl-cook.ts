@@ -17,6 +17,7 @@
  * rest period at dt = 1 ms instead of 350 + 150 ms at dt = 0.5 ms (docs/lcsnn.md lists them).
  */
 import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { createRng, type Rng } from "../core/rng.ts";
 import { msToSteps } from "../core/time.ts";
 import { Network } from "../network/network.ts";
@@ -123,6 +124,8 @@ export class DiehlCook2015 implements UnsupervisedModel {
   readonly inputSize: number;
 
   constructor(config: Partial<DiehlCookConfig> = {}, state: DiehlCookState = {}) {
+    requireKnownKeys("DiehlCook2015 config", config, [...Object.keys(DIEHL_COOK_DEFAULTS), "inhibition_mV"]);
+    requireKnownKeys("DiehlCook2015 state", state, ["weights", "theta_mV"]);
     const variant = config.variant ?? DIEHL_COOK_DEFAULTS.variant;
     const full: Required<DiehlCookConfig> = {
       ...DIEHL_COOK_DEFAULTS,

@@ -14,6 +14,7 @@
  * One-step synaptic delay, dt = 1 ms, 250 ms per example.
  */
 import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
+import { requireKnownKeys } from "../core/options.ts";
 import { createRng, type Rng } from "../core/rng.ts";
 import { log } from "../core/log.ts";
 import { msToSteps } from "../core/time.ts";
@@ -106,6 +107,8 @@ export class Lcsnn implements UnsupervisedModel {
   readonly locations: number;
 
   constructor(config: Partial<LcsnnConfig> = {}, state: LcsnnState = {}) {
+    requireKnownKeys("Lcsnn config", config, Object.keys(LCSNN_DEFAULTS));
+    requireKnownKeys("Lcsnn state", state, ["weights", "theta_mV"]);
     const c: LcsnnConfig = Object.freeze({
       ...LCSNN_DEFAULTS,
       ...config,

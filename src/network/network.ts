@@ -14,6 +14,7 @@ import {
   StateError,
   requireInteger,
   requirePositive,
+  isBinaryKind,
 } from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
 import type { Drive, Population, Projection } from "./types.ts";
@@ -69,12 +70,8 @@ const OWNER = new WeakMap<Population, Network>();
  * Whether `v` is a typed array of class `name`, of this realm or another (an iframe's, a vm context's):
  * `instanceof` sees only its own realm's.
  */
-function isTypedArray(v: unknown, name: "Float32Array" | "Int32Array" | "Uint8Array"): boolean {
-  return Object.prototype.toString.call(v) === `[object ${name}]`;
-}
-
 function isFloat32Array(v: unknown): v is Float32Array {
-  return v instanceof Float32Array || isTypedArray(v, "Float32Array");
+  return v instanceof Float32Array || isBinaryKind(v, "Float32Array");
 }
 
 const isFunction = (v: unknown): boolean => typeof v === "function";
@@ -87,9 +84,9 @@ type Member = readonly [name: string, what: string, ok: (v: unknown) => boolean]
 const POPULATION_MEMBERS: readonly Member[] = [
   ["model", "a string", (v) => typeof v === "string"],
   ["size", "a whole number >= 0", (v) => Number.isInteger(v) && (v as number) >= 0],
-  ["spikeIdx", "an Int32Array", (v) => isTypedArray(v, "Int32Array")],
+  ["spikeIdx", "an Int32Array", (v) => isBinaryKind(v, "Int32Array")],
   ["spikeCount", "a whole number >= 0", (v) => Number.isInteger(v) && (v as number) >= 0],
-  ["spiked", "a Uint8Array", (v) => isTypedArray(v, "Uint8Array")],
+  ["spiked", "a Uint8Array", (v) => isBinaryKind(v, "Uint8Array")],
   ["portNames", "a list of port names", isStringList],
   ["port", "a function port(name?)", isFunction],
   ["step", "a function step(ctx)", isFunction],
@@ -308,6 +305,23 @@ export class Network {
     return monitor;
   }
 
+  /**
+   * Takes a monitor out of the network: it records nothing from the next step on and keeps what it has
+   * recorded. A monitor that is not in the network is an `InvalidParameterError`; calling this from inside
+   * a step is a `StateError`, like `addMonitor`.
+   */
+  removeMonitor(monitor: Monitor): void {
+    this.refuseWhileRunning("removeMonitor");
+    const at = this.monitors.indexOf(monitor);
+    if (at < 0) {
+      throw new InvalidParameterError(
+        `removeMonitor: ${describeValue(monitor)} is not a monitor of this network (never added, or already ` +
+          `removed)`,
+      );
+    }
+    this.monitors.splice(at, 1);
+  }
+
   /** The name under which `item` was added to `map`, if it was. */
   private nameOf<T>(map: ReadonlyMap<string, T>, item: T): string | undefined {
     for (const [name, x] of map) if (x === item) return name;
@@ -358,6 +372,11 @@ export class Network {
 
   get projectionNames(): string[] {
     return [...this.projs.keys()];
+  }
+
+  /** The monitors in the network, in the order they record (a copy; use addMonitor / removeMonitor). */
+  get monitorList(): Monitor[] {
+    return [...this.monitors];
   }
 
   /**

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { FormatError } from "../../src/core/errors.ts";
+import { FormatError, InvalidParameterError } from "../../src/core/errors.ts";
 import { encodeIdx, isGzip, parseIdx } from "../../src/data/idx.ts";
 
 const NAME = "fixtures/sample-idx3-ubyte";
@@ -133,4 +133,26 @@ test("rejects sizes whose product overflows 2^53 before allocating anything", ()
 
 test("rejects trailing bytes after the payload", () => {
   rejects([...header(0x08, [2]), 1, 2, 3], /trailing bytes: header says 2 = 2 bytes of data, file has 3/);
+});
+
+test("parseIdx reads an ArrayBuffer (what fetch and FileReader give) and refuses other non-byte input", () => {
+  const bytes = encodeIdx("uint8", [2, 3], [1, 2, 3, 4, 5, 6]);
+  const copy = bytes.slice();
+  const fromBuffer = parseIdx(copy.buffer, "page.idx");
+  assert.deepEqual(fromBuffer.dims, [2, 3]);
+  assert.deepEqual(Array.from(fromBuffer.data), [1, 2, 3, 4, 5, 6]);
+  for (const [input, got] of [
+    [Array.from(bytes), "an Array of length 18"],
+    ["00000803", 'string "00000803"'],
+    [new Float32Array(4), "a Float32Array"],
+  ] as const) {
+    assert.throws(
+      () => parseIdx(input as never, "page.idx"),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        e.message ===
+          `parseIdx("page.idx"): the file's bytes must be a Uint8Array or an ArrayBuffer, got ${got}; ` +
+            "pass new Uint8Array(...) of the file's contents",
+    );
+  }
 });

@@ -137,3 +137,32 @@ test("createDataset checks sizes and labels", () => {
     /label 2 of example 0 is not below numClasses = 2/,
   );
 });
+
+test("createDataset takes bytes only: float pixels and plain arrays are refused up front, canvas bytes are viewed", () => {
+  const base = { rows: 2, cols: 2, numClasses: 10 };
+  // float pixels in [0, 1] used to be accepted and encoded at 1/255 of the intended rate (no spikes at all)
+  assert.throws(
+    () =>
+      createDataset({ ...base, images: new Float32Array(4).fill(0.5) as never, labels: Uint8Array.of(1) }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "createDataset: images must be a Uint8Array (pixels 0-255, row-major), got a Float32Array; scale float " +
+          "pixels in [0, 1] to 0-255 and round (Uint8Array.from(x, (v) => Math.round(v * 255)))",
+  );
+  // plain-array labels used to fail only at the end of training, inside the logistic regression
+  assert.throws(
+    () => createDataset({ ...base, images: new Uint8Array(4), labels: [1] as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "createDataset: labels must be a Uint8Array (one label per image), got an Array of length 1; wrap the " +
+          "values in new Uint8Array(...)",
+  );
+  // a canvas's ImageData.data is a Uint8ClampedArray: the same bytes, read without a copy
+  const canvas = Uint8ClampedArray.of(0, 64, 128, 255);
+  const d = createDataset({ ...base, images: canvas as never, labels: Uint8Array.of(3) });
+  assert.deepEqual(Array.from(d.image(0)), [0, 64, 128, 255]);
+  canvas[0] = 9;
+  assert.equal(d.image(0)[0], 9, "a view, not a copy");
+});

@@ -9,6 +9,7 @@ import { DiehlCook2015 } from "../../src/models/diehl-cook.ts";
 import { trainUnsupervised, presentTest, scoreTest } from "../../src/experiments/unsupervised.ts";
 import { runUnsupervised, loadRunModel, presentTestParallel, evalRun } from "../../src/experiments/run.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/experiments/unsupervised.ts";
+import { InvalidParameterError } from "../../src/core/errors.ts";
 
 const train = loadMnist({ split: "train", limit: 600 });
 const testSet = loadMnist({ split: "test", limit: 300 });
@@ -183,4 +184,36 @@ test("a recurrent Diehl & Cook config has no inhibitory-layer fields; old defaul
       ),
     );
   }
+});
+
+test("training and testing leave no monitor behind; unknown model and training options are refused by name", () => {
+  const model = new Lcsnn({ filters: 4 });
+  const before = model.net.monitorList.length;
+  trainUnsupervised(model, train, { trainCount: 20, updateInterval: 10, logreg: false, seed: 1 });
+  for (let k = 0; k < 5; k++) presentTest(model, testSet, [k], 1);
+  assert.equal(model.net.monitorList.length, before, "each call removes the SpikeMonitor it added");
+  // a failing call removes it too
+  assert.throws(() => presentTest(model, testSet, [100_000], 1));
+  assert.equal(model.net.monitorList.length, before);
+
+  const refused = (f: () => unknown, message: RegExp) =>
+    assert.throws(f, (e: unknown) => e instanceof InvalidParameterError && message.test(e.message));
+  // each of these used to run silently with the default (100 filters, 400 neurons, 250 examples per block)
+  refused(
+    () => new Lcsnn({ filter: 4 } as never),
+    /^Lcsnn config: unknown option "filter" \(did you mean filters\?\)/,
+  );
+  refused(
+    () => new DiehlCook2015({ neuron: 20 } as never),
+    /^DiehlCook2015 config: unknown option "neuron" \(did you mean neurons\?\)/,
+  );
+  refused(
+    () => trainUnsupervised(model, train, { trainCount: 10, updateInteval: 5 } as never),
+    /^training options: unknown option "updateInteval" \(did you mean updateInterval\?\)/,
+  );
+  refused(
+    () => presentTest(model, testSet, [0], 1, { minSpike: 3, maxRetries: 1 } as never),
+    /^retry: unknown option "minSpike" \(did you mean minSpikes\?\)/,
+  );
+  assert.equal(model.net.monitorList.length, before);
 });

@@ -42,3 +42,29 @@ test("StateMonitor.trace on a monitor of no neurons says it records none", () =>
     /k = 0 is not a position in the monitor's neurons: the monitor records no neurons/,
   );
 });
+
+test("removeMonitor: the monitor records nothing more and keeps its record; an unknown one is refused", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pop = net.addPopulation("y", new LIF(2, 1));
+  const a = net.addMonitor(new StateMonitor(pop, "v_mV"));
+  const b = net.addMonitor(new StateMonitor(pop, "v_mV"));
+  assert.deepEqual(net.monitorList, [a, b]);
+  net.run({}, 3);
+  net.removeMonitor(a);
+  assert.deepEqual(net.monitorList, [b]);
+  net.run({}, 2);
+  assert.equal(a.trace(0).length, 3, "the removed monitor keeps its 3 samples and takes no more");
+  assert.equal(b.trace(0).length, 5);
+  for (const m of [a, new StateMonitor(pop, "v_mV")]) {
+    assert.throws(
+      () => net.removeMonitor(m),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        e.message ===
+          "removeMonitor: a StateMonitor is not a monitor of this network (never added, or already removed)",
+    );
+  }
+  // the list is a copy: changing it changes nothing in the network
+  net.monitorList.length = 0;
+  assert.deepEqual(net.monitorList, [b]);
+});

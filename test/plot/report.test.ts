@@ -8,12 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { runUnsupervised, type RunSummary } from "../../src/experiments/run.ts";
 import { writeReport } from "../../src/plot/report.ts";
 import { formatPct } from "../../src/plot/common.ts";
+import { launchChromium } from "../helpers/chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 let dir = "";
 let summary: RunSummary;
 let plotNames: string[] = [];
@@ -67,23 +66,7 @@ test("report.html is self-contained: every src/href is a data: URI or an in-page
 });
 
 test("report.html in headless Chromium: no console errors, no requests, numbers match summary.json", async () => {
-  if (!existsSync(CHROMIUM)) {
-    assert.fail(
-      `Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (.ci/run does this)`,
-    );
-  }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];

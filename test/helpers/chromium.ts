@@ -1,0 +1,31 @@
+/**
+ * Headless Chromium for the tests that need a real page (test/plot/report.test.ts, test/browser.test.ts):
+ * Debian's /usr/bin/chromium driven by playwright-core (never a downloaded browser; .ci/run installs it).
+ * Without it the calling test fails with a message that says how to install it; it does not skip.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Starts headless Chromium with its background networking off; the caller closes it. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    assert.fail(
+      `Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (.ci/run does this)`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
