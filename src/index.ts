@@ -27,4 +27,15 @@ export * from "./models/index.ts";
 export * from "./experiments/unsupervised.ts";
 export { Presenter, RETRY_DEFAULTS } from "./experiments/present.ts";
 export type { Presentation, RetryRule } from "./experiments/present.ts";
+// a trained MNIST model with its readouts to and from the bytes of a model directory (model.json, weights)
+export { runModelInput, runModelFromSaved } from "./experiments/run-model.ts";
+export type { LoadedRun } from "./experiments/run-model.ts";
+export {
+  MANIFEST_FILE,
+  WEIGHTS_FILE,
+  decodeModel,
+  encodeModel,
+  parseModelManifest,
+} from "./io/model-codec.ts";
+export type { EncodedModel, ModelInput, ModelManifest, SavedModel } from "./io/model-codec.ts";
 export * from "./rnn/index.ts";

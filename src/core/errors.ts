@@ -118,6 +118,8 @@ export function describeValue(v: unknown): string {
     }
     return `an object with keys ${JSON.stringify(Object.keys(v))}`;
   }
+  // a long string (a whole file read as text) is described, not quoted: the message stays one line
+  if (typeof v === "string" && v.length > 60) return `a string of length ${v.length}`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
@@ -127,7 +129,15 @@ export function describeValue(v: unknown): string {
  */
 export function isBinaryKind(
   v: unknown,
-  kind: "ArrayBuffer" | "Uint8Array" | "Uint8ClampedArray" | "Int32Array" | "Float32Array" | "Float64Array",
+  kind:
+    | "ArrayBuffer"
+    | "Uint8Array"
+    | "Uint8ClampedArray"
+    | "Int32Array"
+    | "Float32Array"
+    | "Float64Array"
+    | "Blob"
+    | "File",
 ): boolean {
   return Object.prototype.toString.call(v) === `[object ${kind}]`;
 }

@@ -29,8 +29,9 @@ export interface Dataset {
 }
 
 export interface DatasetInit {
-  readonly images: Uint8Array;
-  readonly labels: Uint8Array;
+  /** Pixels 0-255, row-major, one channel (a Uint8ClampedArray is read as the same bytes, without a copy). */
+  readonly images: Uint8Array | Uint8ClampedArray;
+  readonly labels: Uint8Array | Uint8ClampedArray;
   readonly rows: number;
   readonly cols: number;
   readonly numClasses: number;
@@ -44,7 +45,7 @@ class ImageDataset implements Dataset {
   readonly cols: number;
   readonly numClasses: number;
 
-  constructor(init: DatasetInit, count: number) {
+  constructor(init: DatasetInit & { images: Uint8Array; labels: Uint8Array }, count: number) {
     this.images = init.images;
     this.labels = init.labels;
     this.count = count;
@@ -86,9 +87,13 @@ export function createDataset(init: DatasetInit): Dataset {
           (a as Uint8ClampedArray).length,
         )
       : a;
-  init = { ...init, images: asBytes(init.images) as Uint8Array, labels: asBytes(init.labels) as Uint8Array };
+  const bytes = {
+    ...init,
+    images: asBytes(init.images) as Uint8Array,
+    labels: asBytes(init.labels) as Uint8Array,
+  };
   for (const field of ["images", "labels"] as const) {
-    const a: unknown = init[field];
+    const a: unknown = bytes[field];
     if (!isBinaryKind(a, "Uint8Array")) {
       throw new InvalidParameterError(
         `createDataset: ${field} must be a Uint8Array (${field === "images" ? "pixels 0-255, row-major" : "one label per image"}), ` +
@@ -100,22 +105,27 @@ export function createDataset(init: DatasetInit): Dataset {
       );
     }
   }
-  const count = init.labels.length;
-  if (init.images.length !== count * init.rows * init.cols) {
+  const count = bytes.labels.length;
+  const need = count * init.rows * init.cols;
+  if (bytes.images.length !== need) {
     throw new ShapeMismatchError(
-      `images hold ${init.images.length} pixels but ${count} labels x ${init.rows}x${init.cols} need ` +
-        `${count * init.rows * init.cols}; pass as many labels as images`,
+      `images hold ${bytes.images.length} pixels but ${count} labels x ${init.rows}x${init.cols} need ` +
+        `${need}; ` +
+        (bytes.images.length === 4 * need
+          ? "these look like RGBA canvas pixels (4 bytes per pixel): take one channel, e.g. " +
+            "Uint8Array.from({ length: w * h }, (_, i) => rgba[4 * i])"
+          : "pass as many labels as images"),
     );
   }
-  const bad = firstLabelOutOfRange(init.labels, init.numClasses);
+  const bad = firstLabelOutOfRange(bytes.labels, init.numClasses);
   if (bad >= 0) {
     throw new InvalidParameterError(
-      `label ${init.labels[bad]} of example ${bad} is not below numClasses = ${init.numClasses}; ` +
+      `label ${bytes.labels[bad]} of example ${bad} is not below numClasses = ${init.numClasses}; ` +
         `raise numClasses (EMNIST letters use labels 1..26, so 27)`,
-      { index: bad, label: init.labels[bad] },
+      { index: bad, label: bytes.labels[bad] },
     );
   }
-  return new ImageDataset(init, count);
+  return new ImageDataset(bytes, count);
 }
 
 function firstLabelOutOfRange(labels: Uint8Array, numClasses: number): number {

@@ -74,9 +74,15 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function parseIdx(input: Uint8Array | ArrayBuffer, name: string): IdxArray {
   const bytes = isBinaryKind(input, "ArrayBuffer") ? new Uint8Array(input as ArrayBuffer) : input;
   if (!isBinaryKind(bytes, "Uint8Array")) {
+    const hint =
+      typeof bytes === "string"
+        ? "read the file as bytes, not text: await response.arrayBuffer()"
+        : isBinaryKind(bytes, "Blob") || isBinaryKind(bytes, "File")
+          ? "read its contents first: await blob.arrayBuffer()"
+          : "pass the file's contents as a Uint8Array or an ArrayBuffer";
     throw new InvalidParameterError(
       `parseIdx(${JSON.stringify(String(name))}): the file's bytes must be a Uint8Array or an ArrayBuffer, ` +
-        `got ${describeValue(bytes)}; pass new Uint8Array(...) of the file's contents`,
+        `got ${describeValue(bytes)}; ${hint}`,
     );
   }
   return parseIdxBytes(bytes as Uint8Array, name);

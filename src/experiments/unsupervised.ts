@@ -16,7 +16,7 @@
  * Choice: the test uses the network at the end of training. The paper's scripts kept the checkpoint with the
  * best running estimate; with a running estimate that still rises at the end of the pass both coincide.
  */
-import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { LabelAssigner } from "../readout/assign.ts";
@@ -416,7 +416,11 @@ export function presentTest(
   }
 }
 
-/** Scores test presentations with every readout. */
+/**
+ * Scores test presentations with every readout. `labels[k]` is the label of `presentations[k]`;
+ * `numNeurons` and `numClasses` are the model's output size and the data set's classes; `wall_s` is the time
+ * the presentations took, in seconds (> 0), from which `imagesPerSecond` is computed.
+ */
 export function scoreTest(
   readouts: Readouts,
   presentations: readonly Presentation[],
@@ -425,6 +429,7 @@ export function scoreTest(
   numClasses: number,
   wall_s: number,
 ): TestResult {
+  requirePositive("scoreTest wall_s (the seconds the presentations took)", wall_s);
   const events = presentations.map((p) => p.events);
   const preds: Partial<Record<ReadoutName, Int32Array>> = votePredictions(
     readouts,

@@ -63,8 +63,9 @@ export class Stdp implements LearningRule {
   ) {
     if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
       throw new InvalidParameterError(
-        `STDP needs the network's time step dt_ms (a number > 0) as its second argument, got ` +
-          `${describeValue(dt_ms)}; call e.g. postPre(projection, net.dt_ms, { nuPre, nuPost })`,
+        `STDP needs the network's time step dt_ms (a number > 0): the second argument of postPre, ` +
+          `weightDependentPostPre and hebbian, the third of new Stdp; got ${describeValue(dt_ms)}; call e.g. ` +
+          `postPre(projection, net.dt_ms, { nuPre, nuPost })`,
         { dt_ms },
       );
     }

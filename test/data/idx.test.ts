@@ -141,18 +141,22 @@ test("parseIdx reads an ArrayBuffer (what fetch and FileReader give) and refuses
   const fromBuffer = parseIdx(copy.buffer, "page.idx");
   assert.deepEqual(fromBuffer.dims, [2, 3]);
   assert.deepEqual(Array.from(fromBuffer.data), [1, 2, 3, 4, 5, 6]);
-  for (const [input, got] of [
-    [Array.from(bytes), "an Array of length 18"],
-    ["00000803", 'string "00000803"'],
-    [new Float32Array(4), "a Float32Array"],
+  const asBytes = "pass the file's contents as a Uint8Array or an ArrayBuffer";
+  const asBinary = "read the file as bytes, not text: await response.arrayBuffer()";
+  for (const [input, got, hint] of [
+    [Array.from(bytes), "an Array of length 18", asBytes],
+    [new Float32Array(4), "a Float32Array", asBytes],
+    ["00000803", 'string "00000803"', asBinary],
+    // a whole file read as text is described by its length, not quoted (it made a 40 MB message)
+    ["\u0000".repeat(1_000_000), "a string of length 1000000", asBinary],
+    [new Blob([bytes]), "a Blob", "read its contents first: await blob.arrayBuffer()"],
   ] as const) {
     assert.throws(
       () => parseIdx(input as never, "page.idx"),
       (e: unknown) =>
         e instanceof InvalidParameterError &&
         e.message ===
-          `parseIdx("page.idx"): the file's bytes must be a Uint8Array or an ArrayBuffer, got ${got}; ` +
-            "pass new Uint8Array(...) of the file's contents",
+          `parseIdx("page.idx"): the file's bytes must be a Uint8Array or an ArrayBuffer, got ${got}; ${hint}`,
     );
   }
 });

@@ -161,8 +161,17 @@ test("createDataset takes bytes only: float pixels and plain arrays are refused 
   );
   // a canvas's ImageData.data is a Uint8ClampedArray: the same bytes, read without a copy
   const canvas = Uint8ClampedArray.of(0, 64, 128, 255);
-  const d = createDataset({ ...base, images: canvas as never, labels: Uint8Array.of(3) });
+  const d = createDataset({ ...base, images: canvas, labels: Uint8Array.of(3) });
   assert.deepEqual(Array.from(d.image(0)), [0, 64, 128, 255]);
   canvas[0] = 9;
   assert.equal(d.image(0)[0], 9, "a view, not a copy");
+  // a canvas's RGBA bytes as they come (4 per pixel) are named as such
+  assert.throws(
+    () => createDataset({ ...base, images: new Uint8ClampedArray(16), labels: Uint8Array.of(3) }),
+    (e: unknown) =>
+      e instanceof ShapeMismatchError &&
+      e.message ===
+        "images hold 16 pixels but 1 labels x 2x2 need 4; these look like RGBA canvas pixels (4 bytes per " +
+          "pixel): take one channel, e.g. Uint8Array.from({ length: w * h }, (_, i) => rgba[4 * i])",
+  );
 });

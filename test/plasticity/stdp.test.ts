@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Network } from "../../src/network/network.ts";
-import { postPre, weightDependentPostPre, hebbian } from "../../src/plasticity/stdp.ts";
+import { Stdp, postPre, weightDependentPostPre, hebbian } from "../../src/plasticity/stdp.ts";
 import { IncomingNormalization, normalizeIncoming } from "../../src/plasticity/normalization.ts";
 import { SpikeTrace } from "../../src/plasticity/trace.ts";
 import { InvalidParameterError } from "../../src/core/errors.ts";
@@ -197,10 +197,16 @@ test("the dt argument and the learning rates are checked: scaleRates(NaN), a NaN
     (e: unknown) =>
       e instanceof InvalidParameterError &&
       e.message ===
-        'STDP needs the network\'s time step dt_ms (a number > 0) as its second argument, got an object with keys ["nuPre"]; ' +
-          "call e.g. postPre(projection, net.dt_ms, { nuPre, nuPost })",
+        "STDP needs the network's time step dt_ms (a number > 0): the second argument of postPre, " +
+          'weightDependentPostPre and hebbian, the third of new Stdp; got an object with keys ["nuPre"]; call e.g. ' +
+          "postPre(projection, net.dt_ms, { nuPre, nuPost })",
   );
-  assert.throws(() => postPre(proj, 0), /dt_ms \(a number > 0\) as its second argument, got number 0;/);
+  assert.throws(() => postPre(proj, 0), /the third of new Stdp; got number 0;/);
+  // new Stdp(projection, variant, params) without dt: the message names the third argument
+  assert.throws(
+    () => new Stdp(proj, "post-pre", {} as never),
+    /the third of new Stdp; got an object with keys \[\]/,
+  );
   assert.equal(proj.rules.length, 0, "a refused rule is not attached");
 
   const rule = postPre(proj, 1, { nuPre: 0.1, nuPost: 0.2 });

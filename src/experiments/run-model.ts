@@ -1,0 +1,153 @@
+/**
+ * Trained MNIST models (the LC-SNN, Diehl & Cook 2015) with their readouts, to and from the spikeflow model
+ * format, without a file system: `spikeflow train` saves DIR/model through these (src/experiments/run.ts,
+ * `saveRunModel` / `loadRunModel`), and a web page can save a model it trained, or open one the command line
+ * wrote, from the files' bytes:
+ *
+ *   const { manifestText, files } = encodeModel(runModelInput(model, readouts));      // model.json, weights
+ *   const saved = decodeModel(parseModelManifest(text, "model.json"), { "weights.safetensors": bytes }, "");
+ *   const { model, readouts } = runModelFromSaved(saved, "model.json");
+ */
+import { FormatError, InvalidParameterError } from "../core/errors.ts";
+import { tensorToFloat64 } from "../io/dtype.ts";
+import type { ModelInput, SavedModel } from "../io/model-codec.ts";
+import { buildModel } from "../models/index.ts";
+import type { UnsupervisedModel } from "../models/types.ts";
+import { LabelAssigner } from "../readout/assign.ts";
+import { LogisticRegression } from "../readout/logistic.ts";
+import { NgramTable } from "../readout/ngram.ts";
+import type { Readouts } from "./unsupervised.ts";
+
+function readoutTensors(r: Readouts): Record<string, { data: Float64Array | Int32Array; shape: number[] }> {
+  const a = r.assigner.toJSON();
+  const ng = r.ngram.toJSON();
+  const t: Record<string, { data: Float64Array | Int32Array; shape: number[] }> = {
+    "readout.rates": { data: Float64Array.from(a.rates), shape: [a.numNeurons, a.numClasses] },
+    "readout.ngram.grams": { data: Int32Array.from(ng.grams), shape: [ng.grams.length / ng.n, ng.n] },
+    "readout.ngram.scores": {
+      data: Float64Array.from(ng.scores),
+      shape: [ng.grams.length / ng.n, ng.numClasses],
+    },
+  };
+  if (r.logreg) {
+    const l = r.logreg.toJSON();
+    t["readout.logreg.mean"] = { data: Float64Array.from(l.mean), shape: [l.numFeatures] };
+    t["readout.logreg.sd"] = { data: Float64Array.from(l.sd), shape: [l.numFeatures] };
+    t["readout.logreg.weights"] = { data: Float64Array.from(l.weights), shape: [l.weights.length] };
+    t["readout.logreg.bias"] = { data: Float64Array.from(l.bias), shape: [l.numClasses] };
+  }
+  return t;
+}
+
+/**
+ * A trained MNIST model and its readouts as a spikeflow model (kind "lcsnn" or "diehl-cook-2015"): the
+ * network's tensors, the readouts' tensors ("readout.rates", "readout.ngram.*", "readout.logreg.*") and their
+ * sizes in `extra.readout`. What `saveRunModel` writes as DIR/model; `encodeModel` turns it into the two files'
+ * bytes.
+ */
+export function runModelInput(model: UnsupervisedModel, readouts: Readouts): ModelInput {
+  const tensors: Record<
+    string,
+    { data: Float32Array | Float64Array | Int32Array; shape: readonly number[] }
+  > = {};
+  for (const [k, t] of Object.entries(model.tensors())) tensors[k] = { data: t.data.slice(), shape: t.shape };
+  Object.assign(tensors, readoutTensors(readouts));
+  const a = readouts.assigner.toJSON();
+  const ng = readouts.ngram.toJSON();
+  return {
+    kind: model.kind,
+    config: model.config as Record<string, unknown>,
+    tensors,
+    extra: {
+      readout: {
+        numClasses: a.numClasses,
+        numNeurons: a.numNeurons,
+        alpha: a.alpha,
+        ngramN: ng.n,
+        logreg: readouts.logreg !== null,
+      },
+    },
+  };
+}
+
+export interface LoadedRun {
+  readonly model: UnsupervisedModel;
+  readonly readouts: Readouts;
+  readonly config: Record<string, unknown>;
+}
+
+/**
+ * Rebuilds a trained MNIST model and its readouts from a decoded spikeflow model (`loadModel`, or
+ * `decodeModel` of the files' bytes). `manifest` names model.json in error messages; `learning` is set
+ * explicitly (never restored silently). A config value the model refuses is a FormatError naming the field.
+ */
+export function runModelFromSaved(saved: SavedModel, manifest: string, learning = false): LoadedRun {
+  const f32: Record<string, Float32Array> = {};
+  const f64 = (name: string): number[] => {
+    const t = saved.tensors[name];
+    if (!t) throw new InvalidParameterError(`${manifest}: tensor "${name}" is missing`);
+    return Array.from(tensorToFloat64(t));
+  };
+  for (const [k, t] of Object.entries(saved.tensors)) if (t.dtype === "F32") f32[k] = t.data as Float32Array;
+  let model: UnsupervisedModel;
+  try {
+    model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);
+  } catch (e) {
+    // a value the model refuses came from the file (edited or damaged): said as the file's field
+    if (!(e instanceof InvalidParameterError)) throw e;
+    const field = /^`?([A-Za-z_]\w*)`?\b/.exec(e.message)?.[1];
+    const at = field === undefined ? undefined : fieldPath(saved.config, field, "config");
+    throw new FormatError(
+      `${manifest}: ${at === undefined ? `config: ${e.message}` : at + e.message.slice(e.message.indexOf(field!) + field!.length).replace(/^`/, "")} ` +
+        `(the file was edited or is damaged; re-run training to rewrite it)`,
+      { file: manifest },
+    );
+  }
+  model.net.learning = learning;
+  const info = (
+    saved.extra as {
+      readout: { numClasses: number; numNeurons: number; alpha: number; ngramN: number; logreg: boolean };
+    }
+  ).readout;
+  const assigner = LabelAssigner.fromJSON({
+    kind: "label-assigner",
+    version: 1,
+    numNeurons: info.numNeurons,
+    numClasses: info.numClasses,
+    alpha: info.alpha,
+    rates: f64("readout.rates"),
+  });
+  const ngram = NgramTable.fromJSON({
+    kind: "ngram",
+    version: 1,
+    n: info.ngramN,
+    numNeurons: info.numNeurons,
+    numClasses: info.numClasses,
+    grams: f64("readout.ngram.grams"),
+    scores: f64("readout.ngram.scores"),
+  });
+  const logreg = info.logreg
+    ? LogisticRegression.fromJSON({
+        kind: "logistic-regression",
+        version: 1,
+        numFeatures: info.numNeurons,
+        numClasses: info.numClasses,
+        mean: f64("readout.logreg.mean"),
+        sd: f64("readout.logreg.sd"),
+        weights: f64("readout.logreg.weights"),
+        bias: f64("readout.logreg.bias"),
+      })
+    : null;
+  return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
+}
+
+/** The dotted path of the first field named `name` in `value` (depth first), e.g. "config.neuron.tauMem_ms". */
+function fieldPath(value: unknown, name: string, prefix: string): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (Object.hasOwn(value, name)) return `${prefix}.${name}`;
+  for (const [k, v] of Object.entries(value)) {
+    const found = fieldPath(v, name, `${prefix}.${k}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
