@@ -12,7 +12,7 @@ import { createContext, runInContext } from "node:vm";
 import { build } from "esbuild";
 import * as core from "../src/index.ts";
 import * as data from "../src/data/browser.ts";
-import { launchChromium } from "./helpers/chromium.ts";
+import { launchChromium, watchPage } from "./helpers/chromium.ts";
 import { loadMnist } from "../src/data/mnist.ts";
 import { encodeIdx } from "../src/data/idx.ts";
 
@@ -133,13 +133,7 @@ test("in a real page of headless Chromium both bundles give the numbers they giv
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("request", (r) => requests.push(r.url()));
+    const { errors, requests } = watchPage(page);
     await page.setContent("<!doctype html><title>spikeflow</title>");
     // each bundle defines the global `lib`; keep the core's under another name before loading the data entry
     await page.addScriptTag({ content: `${coreBundle}\nwindow.spikeflowCore = lib;` });
@@ -222,8 +216,7 @@ test("in headless Chromium an LC-SNN trains and tests on real MNIST bytes, with 
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    const requests: string[] = [];
-    page.on("request", (r) => requests.push(r.url()));
+    const { requests } = watchPage(page);
     await page.setContent("<!doctype html><title>spikeflow</title>");
     await page.addScriptTag({
       content: `${await browserBundle("src/index.ts")}\nwindow.spikeflowCore = lib;`,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -28,4 +28,15 @@ export async function launchChromium(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** Collects a page's console errors, uncaught errors and the URL of every request it makes, from now on. */
+export function watchPage(page: Page): { errors: string[]; requests: string[] } {
+  const seen = { errors: [] as string[], requests: [] as string[] };
+  page.on("console", (m) => {
+    if (m.type() === "error") seen.errors.push(m.text());
+  });
+  page.on("pageerror", (e) => seen.errors.push(String(e)));
+  page.on("request", (r) => seen.requests.push(r.url()));
+  return seen;
 }

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { runUnsupervised, type RunSummary } from "../../src/experiments/run.ts";
 import { writeReport } from "../../src/plot/report.ts";
 import { formatPct } from "../../src/plot/common.ts";
-import { launchChromium } from "../helpers/chromium.ts";
+import { launchChromium, watchPage } from "../helpers/chromium.ts";
 
 let dir = "";
 let summary: RunSummary;
@@ -69,13 +69,7 @@ test("report.html in headless Chromium: no console errors, no requests, numbers 
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("request", (r) => requests.push(r.url()));
+    const { errors, requests } = watchPage(page);
     const url = pathToFileURL(join(dir, "report.html")).href;
     await page.goto(url, { waitUntil: "load" });
 
