@@ -8,7 +8,7 @@
  *   const saved = decodeModel(parseModelManifest(text, "model.json"), { "weights.safetensors": bytes }, "");
  *   const { model, readouts } = runModelFromSaved(saved, "model.json");
  */
-import { FormatError, InvalidParameterError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError, SpikeflowError, describeValue } from "../core/errors.ts";
 import { tensorToFloat64 } from "../io/dtype.ts";
 import type { ModelInput, SavedModel } from "../io/model-codec.ts";
 import { buildModel } from "../models/index.ts";
@@ -76,16 +76,104 @@ export interface LoadedRun {
   readonly config: Record<string, unknown>;
 }
 
+/** The readout sizes `runModelInput` writes under `extra.readout`. */
+interface ReadoutInfo {
+  readonly numClasses: number;
+  readonly numNeurons: number;
+  readonly alpha: number;
+  readonly ngramN: number;
+  readonly logreg: boolean;
+}
+
+const LOGREG_TENSORS = [
+  "readout.logreg.mean",
+  "readout.logreg.sd",
+  "readout.logreg.weights",
+  "readout.logreg.bias",
+];
+
+/** `extra.readout`, checked field by field (a FormatError names model.json and the field). */
+function readoutInfo(saved: SavedModel, manifest: string): ReadoutInfo {
+  const bad = (what: string): FormatError =>
+    new FormatError(
+      `${manifest}: ${what} (the file was edited or is damaged; re-run training to rewrite it)`,
+      {
+        file: manifest,
+      },
+    );
+  const r: unknown = saved.extra.readout;
+  if (typeof r !== "object" || r === null || Array.isArray(r)) {
+    throw bad(
+      "extra.readout is missing: a trained MNIST model records its readouts' sizes there " +
+        "(save it with encodeModel(runModelInput(model, readouts)))",
+    );
+  }
+  const o = r as Record<string, unknown>;
+  const keys = ["numClasses", "numNeurons", "alpha", "ngramN", "logreg"];
+  const unknown = Object.keys(o).filter((k) => !keys.includes(k));
+  if (unknown.length > 0) throw bad(`extra.readout has unknown field ${JSON.stringify(unknown[0])}`);
+  for (const k of ["numClasses", "numNeurons", "ngramN"]) {
+    if (!Number.isInteger(o[k]) || (o[k] as number) < 1) {
+      throw bad(`extra.readout.${k} must be an integer >= 1, got ${JSON.stringify(o[k])}`);
+    }
+  }
+  if (typeof o.alpha !== "number" || !Number.isFinite(o.alpha)) {
+    throw bad(`extra.readout.alpha must be a finite number, got ${JSON.stringify(o.alpha)}`);
+  }
+  if (typeof o.logreg !== "boolean") {
+    throw bad(`extra.readout.logreg must be true or false, got ${JSON.stringify(o.logreg)}`);
+  }
+  return o as unknown as ReadoutInfo;
+}
+
 /**
  * Rebuilds a trained MNIST model and its readouts from a decoded spikeflow model (`loadModel`, or
  * `decodeModel` of the files' bytes). `manifest` names model.json in error messages; `learning` is set
- * explicitly (never restored silently). A config value the model refuses is a FormatError naming the field.
+ * explicitly (never restored silently). Everything the model learned must be in the file: each of the
+ * network's tensors (float32, e.g. "X->Y.weight" and "Y.theta_mV"), the readouts' tensors and
+ * `extra.readout`, and nothing else; a missing, extra or damaged one is a FormatError naming model.json and
+ * the tensor or field (a model without its weights would otherwise run with fresh random ones).
  */
 export function runModelFromSaved(saved: SavedModel, manifest: string, learning = false): LoadedRun {
+  if (
+    typeof saved !== "object" ||
+    saved === null ||
+    typeof saved.kind !== "string" ||
+    typeof saved.config !== "object" ||
+    typeof saved.tensors !== "object" ||
+    typeof saved.extra !== "object" ||
+    saved.tensors === null ||
+    saved.extra === null
+  ) {
+    throw new InvalidParameterError(
+      `runModelFromSaved takes a decoded model (what decodeModel or loadModel returns), got ` +
+        `${describeValue(saved)}; e.g. runModelFromSaved(decodeModel(parseModelManifest(text, "model.json"), ` +
+        `files), "model.json")`,
+    );
+  }
+  if (typeof manifest !== "string") {
+    throw new InvalidParameterError(
+      `runModelFromSaved: the second argument names model.json in messages (a string), got ` +
+        `${describeValue(manifest)}; learning is the third argument`,
+    );
+  }
+  if (typeof learning !== "boolean") {
+    throw new InvalidParameterError(
+      `runModelFromSaved: learning must be true or false, got ${describeValue(learning)}`,
+    );
+  }
+  const damaged = (what: string): FormatError =>
+    new FormatError(
+      `${manifest}: ${what} (the file was edited or is damaged; re-run training to rewrite it)`,
+      {
+        file: manifest,
+      },
+    );
+  const info = readoutInfo(saved, manifest);
   const f32: Record<string, Float32Array> = {};
   const f64 = (name: string): number[] => {
     const t = saved.tensors[name];
-    if (!t) throw new InvalidParameterError(`${manifest}: tensor "${name}" is missing`);
+    if (!t) throw damaged(`tensor "${name}" is missing`);
     return Array.from(tensorToFloat64(t));
   };
   for (const [k, t] of Object.entries(saved.tensors)) if (t.dtype === "F32") f32[k] = t.data as Float32Array;
@@ -97,48 +185,76 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
     if (!(e instanceof InvalidParameterError)) throw e;
     const field = /^`?([A-Za-z_]\w*)`?\b/.exec(e.message)?.[1];
     const at = field === undefined ? undefined : fieldPath(saved.config, field, "config");
-    throw new FormatError(
-      `${manifest}: ${at === undefined ? `config: ${e.message}` : at + e.message.slice(e.message.indexOf(field!) + field!.length).replace(/^`/, "")} ` +
-        `(the file was edited or is damaged; re-run training to rewrite it)`,
-      { file: manifest },
+    throw damaged(
+      at === undefined
+        ? `the model does not build from its config and tensors: ${e.message}`
+        : at + e.message.slice(e.message.indexOf(field!) + field!.length).replace(/^`/, ""),
+    );
+  }
+  // every learned tensor of the network is in the file (the builder draws fresh ones for a missing one)
+  const live = model.tensors();
+  for (const name of Object.keys(live)) {
+    const t = saved.tensors[name];
+    if (t === undefined) throw damaged(`tensor "${name}" (learned by the network) is missing`);
+    if (t.dtype !== "F32") throw damaged(`tensor "${name}" must be F32, got ${t.dtype}`);
+  }
+  const known = new Set([
+    ...Object.keys(live),
+    "readout.rates",
+    "readout.ngram.grams",
+    "readout.ngram.scores",
+    ...(info.logreg ? LOGREG_TENSORS : []),
+  ]);
+  for (const name of Object.keys(saved.tensors)) {
+    if (!known.has(name)) {
+      throw damaged(
+        LOGREG_TENSORS.includes(name)
+          ? `tensor "${name}" is there but extra.readout.logreg is false`
+          : `tensor "${name}" is not part of a ${saved.kind} model`,
+      );
+    }
+  }
+  if (info.numNeurons !== model.output.size) {
+    throw damaged(
+      `extra.readout.numNeurons is ${info.numNeurons} but the network has ${model.output.size} output neurons`,
     );
   }
   model.net.learning = learning;
-  const info = (
-    saved.extra as {
-      readout: { numClasses: number; numNeurons: number; alpha: number; ngramN: number; logreg: boolean };
-    }
-  ).readout;
-  const assigner = LabelAssigner.fromJSON({
-    kind: "label-assigner",
-    version: 1,
-    numNeurons: info.numNeurons,
-    numClasses: info.numClasses,
-    alpha: info.alpha,
-    rates: f64("readout.rates"),
-  });
-  const ngram = NgramTable.fromJSON({
-    kind: "ngram",
-    version: 1,
-    n: info.ngramN,
-    numNeurons: info.numNeurons,
-    numClasses: info.numClasses,
-    grams: f64("readout.ngram.grams"),
-    scores: f64("readout.ngram.scores"),
-  });
-  const logreg = info.logreg
-    ? LogisticRegression.fromJSON({
-        kind: "logistic-regression",
-        version: 1,
-        numFeatures: info.numNeurons,
-        numClasses: info.numClasses,
-        mean: f64("readout.logreg.mean"),
-        sd: f64("readout.logreg.sd"),
-        weights: f64("readout.logreg.weights"),
-        bias: f64("readout.logreg.bias"),
-      })
-    : null;
-  return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
+  try {
+    const assigner = LabelAssigner.fromJSON({
+      kind: "label-assigner",
+      version: 1,
+      numNeurons: info.numNeurons,
+      numClasses: info.numClasses,
+      alpha: info.alpha,
+      rates: f64("readout.rates"),
+    });
+    const ngram = NgramTable.fromJSON({
+      kind: "ngram",
+      version: 1,
+      n: info.ngramN,
+      numNeurons: info.numNeurons,
+      numClasses: info.numClasses,
+      grams: f64("readout.ngram.grams"),
+      scores: f64("readout.ngram.scores"),
+    });
+    const logreg = info.logreg
+      ? LogisticRegression.fromJSON({
+          kind: "logistic-regression",
+          version: 1,
+          numFeatures: info.numNeurons,
+          numClasses: info.numClasses,
+          mean: f64("readout.logreg.mean"),
+          sd: f64("readout.logreg.sd"),
+          weights: f64("readout.logreg.weights"),
+          bias: f64("readout.logreg.bias"),
+        })
+      : null;
+    return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
+  } catch (e) {
+    if (e instanceof FormatError || !(e instanceof SpikeflowError)) throw e;
+    throw damaged(`the readouts (tensors "readout.*", extra.readout) do not fit together: ${e.message}`);
+  }
 }
 
 /** The dotted path of the first field named `name` in `value` (depth first), e.g. "config.neuron.tauMem_ms". */
