@@ -527,8 +527,18 @@ export function cubaKernelModuleBytes(n: number, withSimd: boolean): Uint8Array 
   ]);
 }
 
-/** Compiled modules by size and kind ("simd n" or "scalar n"); null where the engine refused one. */
+/**
+ * Compiled modules by size and kind ("simd n" or "scalar n"); null where the engine refused one. At most
+ * MAX_COMPILED are kept (the oldest goes first): a page that builds populations of many sizes would otherwise
+ * keep a module per size for good. A dropped module lives on in the kernels built from it.
+ */
 const compiled = new Map<string, object | null>();
+const MAX_COMPILED = 32;
+
+/** How many compiled modules the cache holds (for tests). */
+export function compiledCubaKernels(): number {
+  return compiled.size;
+}
 
 /**
  * The n-neuron SIMD module unless SPIKEFLOW_SIMD=0 or the engine refuses it, then the scalar one; null when
@@ -539,7 +549,10 @@ function kernelModule(n: number): object | null {
   if (env?.SPIKEFLOW_WASM === "0") return null;
   for (const withSimd of env?.SPIKEFLOW_SIMD === "0" ? [false] : [true, false]) {
     const key = `${withSimd ? "simd" : "scalar"} ${n}`;
-    if (!compiled.has(key)) compiled.set(key, compileWasm(cubaKernelModuleBytes(n, withSimd)));
+    if (!compiled.has(key)) {
+      if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+      compiled.set(key, compileWasm(cubaKernelModuleBytes(n, withSimd)));
+    }
     const module = compiled.get(key);
     if (module) return module;
   }

@@ -13,7 +13,7 @@ import { createRng } from "../../src/core/rng.ts";
 import { compileWasm } from "../../src/core/wasm.ts";
 import { Network } from "../../src/network/network.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
-import { CubaKernel, cubaKernelModuleBytes } from "../../src/neurons/cuba-kernel.ts";
+import { CubaKernel, compiledCubaKernels, cubaKernelModuleBytes } from "../../src/neurons/cuba-kernel.ts";
 import {
   CUBA_BENCHMARK_PARAMS,
   CUBA_BENCHMARK_WEIGHTS,
@@ -299,4 +299,20 @@ test("a threshold placed exactly on a neuron's float64 voltage, or one ulp above
     ),
     { numRuns: 300 },
   );
+});
+
+test("compiled modules are kept for at most 32 sizes; a kernel built before its module was dropped still steps", () => {
+  const first = CubaKernel.create(3);
+  assert.ok(first, "a kernel for 3 neurons");
+  for (let n = 1000; n < 1100; n++) CubaKernel.create(n);
+  assert.ok(compiledCubaKernels() <= 32, `${compiledCubaKernels()} modules cached`);
+  // the 3-neuron module left the cache long ago; its kernel steps like one built from a fresh module
+  const fresh = CubaKernel.create(3)!;
+  for (const k of [first, fresh]) {
+    k.constants.fill(0.5);
+    k.buffers.arena.fill(1);
+    k.step(true, false, 0);
+  }
+  assert.deepEqual(Array.from(first.counts), Array.from(fresh.counts));
+  assert.deepEqual(Array.from(first.buffers.arena), Array.from(fresh.buffers.arena));
 });
