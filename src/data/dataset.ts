@@ -70,6 +70,12 @@ class ImageDataset implements Dataset {
  * images.length != labels.length * rows * cols and `InvalidParameterError` for a label >= numClasses.
  */
 export function createDataset(init: DatasetInit): Dataset {
+  if (init === undefined) {
+    throw new InvalidParameterError(
+      "createDataset needs { images, labels, rows, cols, numClasses } (images: Uint8Array of 0-255 pixels, " +
+        "row-major; labels: Uint8Array, one per image)",
+    );
+  }
   requireKnownKeys(
     "createDataset",
     init,

@@ -74,6 +74,11 @@ const LOAD_MNIST_KEYS = optionKeys<LoadMnistOptions>({
  * buffers (no copy).
  */
 export function loadMnist(opts: LoadMnistOptions): Dataset {
+  if (opts === undefined) {
+    throw new InvalidParameterError(
+      'loadMnist needs its options, at least the split: loadMnist({ split: "train" }) or { split: "test" }',
+    );
+  }
   requireKnownKeys("loadMnist options", opts, LOAD_MNIST_KEYS);
   const dir = opts.dir ?? mnistDataDir();
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {

@@ -16,7 +16,7 @@
  * Choice: the test uses the network at the end of training. The paper's scripts kept the checkpoint with the
  * best running estimate; with a running estimate that still rises at the end of the pass both coincide.
  */
-import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
+import { InvalidParameterError, describeValue, requireInteger, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { LabelAssigner } from "../readout/assign.ts";
@@ -224,6 +224,7 @@ export function* trainSteps(
   onProgress?: ProgressFn,
   resume?: { from?: TrainCheckpoint; checkpoint?: CheckpointOptions },
 ): Generator<void, TrainResult, void> {
+  requireDataset("trainSteps", data);
   const o = withDefaults("training options", PROTOCOL_DEFAULTS, options);
   requireKnownKeys("retry", o.retry, Object.keys(RETRY_DEFAULTS));
   requireInteger("trainCount", o.trainCount, 1);
@@ -379,6 +380,17 @@ export function* trainSteps(
   };
 }
 
+/** Throws InvalidParameterError unless `data` is a data set (what loadMnist, fromIdx or createDataset return). */
+function requireDataset(what: string, data: unknown): void {
+  const d = data as Partial<Dataset> | null;
+  if (typeof d === "object" && d !== null && typeof d.count === "number" && typeof d.image === "function")
+    return;
+  throw new InvalidParameterError(
+    `${what} needs the data set as its second argument (what loadMnist, fromIdx or createDataset return), ` +
+      `got ${describeValue(data)}`,
+  );
+}
+
 function findNormalization(model: UnsupervisedModel): IncomingNormalization | undefined {
   for (const name of model.net.projectionNames) {
     for (const r of model.net.projection(name).rules) if (r instanceof IncomingNormalization) return r;
@@ -404,6 +416,12 @@ export function presentTest(
   seed: number,
   retry: RetryRule = RETRY_DEFAULTS,
 ): Presentation[] {
+  requireDataset("presentTest", data);
+  if (indices === null || typeof indices !== "object" || typeof indices.length !== "number") {
+    throw new InvalidParameterError(
+      `presentTest needs the indices of the test images to present (e.g. [0, 1, 2]), got ${describeValue(indices)}`,
+    );
+  }
   requireKnownKeys("retry", retry, Object.keys(RETRY_DEFAULTS));
   const presenter = new Presenter(model, seed, retry);
   try {

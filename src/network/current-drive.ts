@@ -60,6 +60,12 @@ export class HeldCurrentDrive implements Drive {
     u: ArrayLike<number>,
     opts: HeldCurrentOptions,
   ) {
+    if (opts === undefined) {
+      throw new InvalidParameterError(
+        "HeldCurrentDrive needs its options, at least holdSteps (how many steps each input row is held), " +
+          "e.g. new HeldCurrentDrive(weights, size, channels, u, { holdSteps: 100 })",
+      );
+    }
     requireKnownKeys("HeldCurrentDrive options", opts, ["holdSteps", "align", "port"]);
     requireInteger("size", size, 1);
     requireInteger("channels", channels, 1);

@@ -6,7 +6,13 @@
  * Kim, Li & Sejnowski 2019), but any weighted sum of a per-neuron state fits.
  * The trace grows by doubling only when more steps are recorded than `capacity`; size it to the run.
  */
-import { ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  describeValue,
+  requireFinite,
+  requireInteger,
+} from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import type { Monitor } from "./network.ts";
 
@@ -35,6 +41,17 @@ export class LinearReadout implements Monitor {
     opts: LinearReadoutOptions = {},
   ) {
     requireKnownKeys("LinearReadout options", opts, ["bias", "capacity"]);
+    if (!(source instanceof Float64Array || source instanceof Float32Array)) {
+      throw new InvalidParameterError(
+        `LinearReadout reads a live state buffer (a Float32Array or Float64Array, e.g. population.state("r_Hz")), ` +
+          `got ${describeValue(source)}; then give one weight per entry: new LinearReadout(buffer, weights)`,
+      );
+    }
+    if (weights === null || typeof weights !== "object" || typeof weights.length !== "number") {
+      throw new InvalidParameterError(
+        `LinearReadout needs one weight per entry of its source (an array), got ${describeValue(weights)}`,
+      );
+    }
     if (weights.length !== source.length) {
       throw new ShapeMismatchError(
         `readout has ${weights.length} weights but its source has ${source.length} entries; give one weight per entry`,

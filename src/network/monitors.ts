@@ -8,6 +8,7 @@
  * - `SpikeCounter`: spike counts per neuron since the last reset.
  * `Network.reset()` empties every monitor.
  */
+import { requirePopulation } from "./types.ts";
 import { InvalidParameterError, describeArgument, requireInteger } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { requireKnownKeys } from "../core/options.ts";
@@ -31,6 +32,7 @@ export class SpikeMonitor implements Monitor {
     readonly population: Population,
     opts: SpikeMonitorOptions = {},
   ) {
+    requirePopulation("SpikeMonitor population", population);
     requireKnownKeys("SpikeMonitor options", opts, ["initialCapacity", "maxEvents"]);
     requireInteger("initialCapacity", opts.initialCapacity ?? 4096, 1);
     this.maxEvents = opts.maxEvents === undefined ? Infinity : requireInteger("maxEvents", opts.maxEvents, 1);
@@ -113,6 +115,7 @@ export class StateMonitor implements Monitor {
     readonly variable: string,
     opts: StateMonitorOptions = {},
   ) {
+    requirePopulation("StateMonitor population", population);
     requireKnownKeys("StateMonitor options", opts, ["neurons", "every", "window"]);
     population.state(variable); // throws NotFoundError for an unknown variable
     if (
@@ -245,6 +248,7 @@ export class SpikeCounter implements Monitor {
     readonly population: Population,
     ...extra: never[]
   ) {
+    requirePopulation("SpikeCounter population", population);
     if (extra.length > 0) {
       throw new InvalidParameterError(
         `SpikeCounter takes only the population it counts (it has no options), got ${extra.length + 1} arguments`,

@@ -11,6 +11,7 @@
  * All state is preallocated typed arrays owned by the population or projection. Nothing in steps 1-5
  * allocates.
  */
+import { InvalidParameterError, describeValue } from "../core/errors.ts";
 
 /** What a population or rule needs to know about the step being taken. */
 export interface StepContext {
@@ -188,4 +189,28 @@ export interface SpikeSink {
 
 export function isSpikeSink(p: Population): p is Population & SpikeSink {
   return typeof (p as Partial<SpikeSink>).emit === "function";
+}
+
+/**
+ * Throws `InvalidParameterError` unless `value` is a population (the object `addPopulation` returned or a
+ * model's constructor built). `what` names the caller and the argument, e.g. "Dense source". Users of
+ * Brian2 or BindsNET often pass a population's name; the message then says how to get the object.
+ */
+export function requirePopulation(what: string, value: unknown): asserts value is Population {
+  const p = value as Partial<Population> | null;
+  if (
+    typeof p === "object" &&
+    p !== null &&
+    typeof p.size === "number" &&
+    typeof p.state === "function" &&
+    typeof p.port === "function"
+  ) {
+    return;
+  }
+  throw new InvalidParameterError(
+    `${what} must be a population (the object that addPopulation returns), got ${describeValue(value)}` +
+      (typeof value === "string"
+        ? `; pass the population itself, e.g. net.population(${JSON.stringify(value)})`
+        : ""),
+  );
 }

@@ -18,6 +18,7 @@ import {
 import { describeValue, withDefaults } from "../core/options.ts";
 import { decayPerStep } from "../core/time.ts";
 import type { Population } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 
 export type TraceMode = "set" | "additive";
 
@@ -57,6 +58,7 @@ export class SpikeTrace {
     dt_ms: number,
     params: Partial<TraceParams> = {},
   ) {
+    requirePopulation("SpikeTrace population", population);
     this.params = Object.freeze(withDefaults("SpikeTrace params", TRACE_DEFAULTS, params));
     requirePositive("trace tau_ms", this.params.tau_ms);
     requireFinite("trace scale", this.params.scale);

@@ -8,6 +8,7 @@
  */
 import { InvalidParameterError, ShapeMismatchError, requireFloat32 } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
 
@@ -47,6 +48,8 @@ export class Affine extends WeightedProjection {
 
   /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
   constructor(source: Population, target: Population, opts: AffineOptions) {
+    requirePopulation("Affine source", source);
+    requirePopulation("Affine target", target);
     requireWeightOptionKeys("Affine", opts, ["bias"]);
     const w = makeWeights(
       source.size * target.size,

@@ -17,6 +17,7 @@
 // belongs to the target population (a constant current), not to the synapses.
 import { requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { WeightedProjection, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
 import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
@@ -42,6 +43,8 @@ export class Conv2d extends WeightedProjection {
   private readonly patches: PatchIndex;
 
   constructor(source: Population, target: Population, opts: Conv2dOptions) {
+    requirePopulation("Conv2d source", source);
+    requirePopulation("Conv2d target", target);
     requireWeightOptionKeys("Conv2d", opts, [...GEOMETRY_OPTION_KEYS, "outChannels"]);
     const g = resolveGeometry2d(opts);
     requireInteger("outChannels", opts.outChannels, 1);

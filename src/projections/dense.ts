@@ -10,6 +10,7 @@
  */
 import { InvalidParameterError, requireFloat32 } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, placeForSimd, requireWeightOptionKeys } from "./common.ts";
 import type { SimdPlacement, WeightOptions } from "./common.ts";
 
@@ -23,6 +24,8 @@ export class Dense extends WeightedProjection {
 
   /** `weights`, when given, are in [pre][post] layout (length source.size * target.size). */
   constructor(source: Population, target: Population, opts: DenseOptions) {
+    requirePopulation("Dense source", source);
+    requirePopulation("Dense target", target);
     requireWeightOptionKeys("Dense", opts);
     const w = makeWeights(
       source.size * target.size,

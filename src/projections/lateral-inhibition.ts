@@ -20,6 +20,7 @@ import {
   requirePositive,
 } from "../core/errors.ts";
 import type { LearningRule, Population, Projection } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
 
@@ -58,6 +59,13 @@ export class LateralInhibition implements Projection {
   private readonly touched: Int32Array;
 
   constructor(pop: Population, opts: LateralInhibitionOptions) {
+    requirePopulation("LateralInhibition population", pop);
+    if (opts === undefined) {
+      throw new InvalidParameterError(
+        "LateralInhibition needs its options, at least strength_mV, e.g. new LateralInhibition(pop, " +
+          "{ strength_mV: 250 })",
+      );
+    }
     requireKnownKeys("LateralInhibition options", opts, [
       "groupSize",
       "strength_mV",

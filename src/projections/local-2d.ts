@@ -19,6 +19,7 @@
  */
 import { requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, placeForSimd, requireWeightOptionKeys } from "./common.ts";
 import type { SimdPlacement, WeightOptions } from "./common.ts";
 import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
@@ -48,6 +49,8 @@ export class Local2d extends WeightedProjection {
   private readonly simd: SimdPlacement | undefined;
 
   constructor(source: Population, target: Population, opts: Local2dOptions) {
+    requirePopulation("Local2d source", source);
+    requirePopulation("Local2d target", target);
     requireWeightOptionKeys("Local2d", opts, [...GEOMETRY_OPTION_KEYS, "filters"]);
     const g = resolveGeometry2d(opts);
     requireInteger("filters", opts.filters, 1);

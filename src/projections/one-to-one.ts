@@ -6,6 +6,7 @@
  */
 import { ShapeMismatchError } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { WeightedProjection, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
 
@@ -17,6 +18,8 @@ export class OneToOne extends WeightedProjection {
   readonly maxFanOut = 1;
 
   constructor(source: Population, target: Population, opts: OneToOneOptions) {
+    requirePopulation("OneToOne source", source);
+    requirePopulation("OneToOne target", target);
     requireWeightOptionKeys("OneToOne", opts);
     if (source.size !== target.size) {
       throw new ShapeMismatchError(

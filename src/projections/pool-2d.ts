@@ -12,6 +12,7 @@
  * Cost per step: spikes x (covering windows).
  */
 import type { Population } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection } from "./common.ts";
 import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
@@ -47,6 +48,8 @@ export abstract class Pool2d extends WeightedProjection {
     weightOf: (g: Geometry2d) => number,
     what: string,
   ) {
+    requirePopulation(`${what} source`, source);
+    requirePopulation(`${what} target`, target);
     requireKnownKeys(`${what} options`, opts, [...GEOMETRY_OPTION_KEYS, "port"]);
     const g = resolveGeometry2d({
       inputShape: opts.inputShape,

@@ -14,6 +14,7 @@
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
 import type { LearningRule, Population, Projection } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
 
@@ -40,6 +41,8 @@ export class RateCoupling implements Projection {
   readonly w: Float64Array;
 
   constructor(source: Population, target: Population, opts: RateCouplingOptions) {
+    requirePopulation("RateCoupling source", source);
+    requirePopulation("RateCoupling target", target);
     requireKnownKeys("RateCoupling options", opts, ["weights", "port"]);
     const r = (source as Partial<FilteredRateSource>).r_Hz;
     if (!(r instanceof Float64Array) || r.length !== source.size) {

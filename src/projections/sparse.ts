@@ -15,9 +15,16 @@
  */
 // Limitation: the synapse structure is fixed at construction (no structural plasticity); rules change
 // weights only, which keeps the CSR and the lazily built CSC index valid.
-import { InvalidParameterError, ShapeMismatchError, requireFinite, requireFloat32 } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  describeValue,
+  requireFinite,
+  requireFloat32,
+} from "../core/errors.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { Population, WeightBounds } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection, fillWeights } from "./common.ts";
 import type { WeightInit } from "./common.ts";
@@ -98,6 +105,14 @@ export class Sparse extends WeightedProjection {
 
   /** From CSR arrays (copied and validated). */
   constructor(source: Population, target: Population, csr: CsrArrays, opts: SparseOptions = {}) {
+    requirePopulation("Sparse source", source);
+    requirePopulation("Sparse target", target);
+    if (typeof csr !== "object" || csr === null) {
+      throw new InvalidParameterError(
+        `new Sparse(source, target, csr) needs the CSR arrays { rowPtr, colIdx, w }, got ${describeValue(csr)}; ` +
+          "or build one with Sparse.random(source, target, { p, ... }) or Sparse.fromTriplets",
+      );
+    }
     requireKnownKeys("Sparse options", opts, SPARSE_OPTION_KEYS);
     const rowPtr = toInt32("rowPtr", csr.rowPtr);
     const colIdx = toInt32("colIdx", csr.colIdx);

@@ -256,7 +256,9 @@ test("a saved model opens only whole: a missing, extra or retyped tensor and a d
   );
   const w = input.tensors["X->Y.weight"];
   damaged(
-    open((m) => (m.tensors["X->Y.weight"] = { data: Float64Array.from(w.data as Float32Array), shape: w.shape })),
+    open(
+      (m) => (m.tensors["X->Y.weight"] = { data: Float64Array.from(w.data as Float32Array), shape: w.shape }),
+    ),
     'tensor "X->Y.weight" must be F32, got F64',
   );
   damaged(

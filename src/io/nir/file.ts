@@ -85,6 +85,12 @@ export async function importNir(
   file: string | Uint8Array | NirDocument,
   opts: ImportNirOptions,
 ): Promise<NirImport> {
+  if (opts === undefined || file === undefined) {
+    throw new InvalidParameterError(
+      "importNir(file, { dt_s }) needs the file (a path, its bytes or a parsed document) and the options " +
+        'with at least dt_s, the simulation step in seconds, e.g. importNir("net.nir", { dt_s: 1e-3 })',
+    );
+  }
   requireKnownKeys("importNir options", opts, [...NIR_IMPORT_KEYS, ...READ_NIR_FILE_KEYS]);
   const readOptions: ReadNirFileOptions = pick(opts, READ_NIR_FILE_KEYS);
   let doc: NirDocument;
