@@ -389,6 +389,12 @@ export class Network {
    */
   run(inputs: InputMap, steps: number): void {
     this.refuseWhileRunning("run");
+    if (typeof steps !== "number") {
+      throw new InvalidParameterError(
+        `steps must be an integer >= 0, got ${describeValue(steps)}; call net.run(inputs, steps), e.g. ` +
+          `net.run({ X: train }, 500)`,
+      );
+    }
     requireInteger("steps", steps, 0);
     // a plain object of any realm ([object Object]); a Map's entries are not its properties
     if (

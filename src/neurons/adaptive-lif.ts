@@ -39,7 +39,7 @@ import { FLOAT32_MAX, InvalidParameterError, requireFinite, requireNonNegative }
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearnedState, StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNeuronDt } from "./base.ts";
 import { RefractoryList } from "./refractory.ts";
 import { deriveLif } from "./lif.ts";
 import type { LifDerived, LifParams, ResetMode } from "./lif.ts";
@@ -84,6 +84,7 @@ export interface AdaptiveLifDerived extends LifDerived {
 
 /** Per-step constants (pure). Validates the LIF part with `deriveLif` and the theta parameters. */
 export function deriveAdaptiveLif(p: AdaptiveLifParams, dt_ms: number): AdaptiveLifDerived {
+  requireNeuronDt(dt_ms);
   const lif = deriveLif(p, dt_ms);
   requireNonNegative("thetaPlus_mV", p.thetaPlus_mV);
   if (typeof p.tauTheta_ms !== "number" || !(p.tauTheta_ms > 0)) {

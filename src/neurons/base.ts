@@ -4,7 +4,13 @@
  * `step` with a tight loop over typed arrays that calls `beginSpikes()` once and `pushSpike(i)` for each
  * neuron that fires, in ascending index order.
  */
-import { InvalidParameterError, NotFoundError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  NotFoundError,
+  ShapeMismatchError,
+  requireInteger,
+  requirePositive,
+} from "../core/errors.ts";
 import { describeValue } from "../core/options.ts";
 import type { Population, StepContext } from "../network/types.ts";
 
@@ -37,6 +43,20 @@ export type PerNeuronValue =
   | Uint16Array
   | Uint8Array
   | Uint8ClampedArray;
+
+/**
+ * A neuron model's time step, its second constructor argument: a number > 0. Anything else (the params
+ * object given in its place, as in `new LIF(10, { tauMem_ms: 20 })`) is named with the argument order.
+ */
+export function requireNeuronDt(dt_ms: unknown): number {
+  if (typeof dt_ms !== "number") {
+    throw new InvalidParameterError(
+      `dt_ms must be a number > 0, got ${describeValue(dt_ms)}; neuron models are built as ` +
+        `new Model(size, dt_ms, params), e.g. new LIF(10, 1, { tauMem_ms: 20 })`,
+    );
+  }
+  return requirePositive("dt_ms", dt_ms);
+}
 
 /**
  * A frozen copy of a per-neuron parameter for a model's `params` (so a later write to the caller's array

@@ -28,7 +28,7 @@
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNeuronDt } from "./base.ts";
 import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
 import { RefractoryList } from "./refractory.ts";
 import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
@@ -87,6 +87,7 @@ export interface CubaLifDerived extends LifDerived {
 const RESERVED_PORTS = ["i_nA", "dv_mV"];
 
 export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
+  requireNeuronDt(dt_ms);
   const lif = deriveLif(p, dt_ms);
   if (!Array.isArray(p.synapses) || p.synapses.length === 0) {
     throw new InvalidParameterError(

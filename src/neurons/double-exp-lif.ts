@@ -57,6 +57,7 @@ import {
   perNeuron,
   type PerNeuronValue,
   type ReadonlyFloat64Array,
+  requireNeuronDt,
 } from "./base.ts";
 import {
   BIAS,
@@ -244,7 +245,7 @@ export class DoubleExpLIF extends PopulationBase {
     // the WebAssembly kernel, when available, holds the ports, the spike buffers and the state
     const kernel = Number.isInteger(size) && size >= 1 ? DoubleExpKernel.create(size) : undefined;
     super(size, ["syn", "i_nA", "dv_mV"], 0, kernel?.buffers);
-    requirePositive("dt_ms", dt_ms);
+    requireNeuronDt(dt_ms);
     const merged = withDefaults("DoubleExpLIF params", DOUBLE_EXP_LIF_DEFAULTS, params);
     this.params = Object.freeze({
       ...merged,

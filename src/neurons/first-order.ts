@@ -12,6 +12,7 @@
  * NIR's reference CubaLIF (paper/03_rnn/extras/debug_CubaLIF/nir_reference_impl.py) and snnTorch's
  * beta = 1 - dt/tau (the NIR documentation). The two agree to first order in dt/tau.
  */
+import { requireNeuronDt } from "./base.ts";
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 
 export type IntegrationMethod = "exact" | "euler";
@@ -45,7 +46,7 @@ export function firstOrderFactors(
   what = "tau_ms",
 ): FirstOrderFactors {
   requirePositive(what, tau_ms);
-  requirePositive("dt_ms", dt_ms);
+  requireNeuronDt(dt_ms);
   switch (requireMethod(method)) {
     case "exact": {
       // both from the same exponent: expm1 keeps the gain accurate when dt << tau

@@ -21,7 +21,7 @@ import { withDefaults } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { setRefractoryCounter } from "./refractory.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNeuronDt } from "./base.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
 
 export interface IfParams {
@@ -56,7 +56,7 @@ export interface IfDerived {
 }
 
 export function deriveIf(p: IfParams, dt_ms: number): IfDerived {
-  requirePositive("dt_ms", dt_ms);
+  requireNeuronDt(dt_ms);
   requirePositive("capacitance_nF", p.capacitance_nF);
   requireThresholdReset(p);
   return {

@@ -12,7 +12,7 @@
 import { requireFinite, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNeuronDt } from "./base.ts";
 
 export interface IntegratorParams {
   /** Capacitance; dt / C is the mV added per nA held over one step. Default 1 nF. */
@@ -33,7 +33,7 @@ export interface IntegratorDerived {
 }
 
 export function deriveIntegrator(p: IntegratorParams, dt_ms: number): IntegratorDerived {
-  requirePositive("dt_ms", dt_ms);
+  requireNeuronDt(dt_ms);
   requirePositive("capacitance_nF", p.capacitance_nF);
   requireFinite("vInit_mV", p.vInit_mV);
   return { currentGain: dt_ms / p.capacitance_nF };

@@ -41,6 +41,7 @@ import {
   perNeuron,
   type PerNeuronValue,
   type ReadonlyFloat64Array,
+  requireNeuronDt,
 } from "./base.ts";
 
 export type IzhikevichMethod = "izhikevich-2003" | "euler";
@@ -114,7 +115,7 @@ export interface IzhikevichDerived {
 }
 
 export function deriveIzhikevich(p: IzhikevichParams, size: number, dt_ms: number): IzhikevichDerived {
-  requirePositive("dt_ms", dt_ms);
+  requireNeuronDt(dt_ms);
   requireFinite("vPeak_mV", p.vPeak_mV);
   requireFinite("vInit_mV", p.vInit_mV);
   if (p.uInit !== undefined) requireFinite("uInit", p.uInit);

@@ -19,7 +19,7 @@ import { withDefaults } from "../core/options.ts";
 import { decayPerStep, msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { setRefractoryCounter } from "./refractory.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNeuronDt } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
 
@@ -85,6 +85,7 @@ export function requireThresholdReset(p: {
 }
 
 export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
+  requireNeuronDt(dt_ms);
   requirePositive("tauMem_ms", p.tauMem_ms);
   requireFinite("vRest_mV", p.vRest_mV);
   requirePositive("resistance_MOhm", p.resistance_MOhm);

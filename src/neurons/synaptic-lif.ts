@@ -28,7 +28,7 @@
 import { requireFinite, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNeuronDt } from "./base.ts";
 import { firstOrderFactors, requireMethod } from "./first-order.ts";
 import type { IntegrationMethod } from "./first-order.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
@@ -79,6 +79,7 @@ export interface SynapticLifDerived {
 }
 
 export function deriveSynapticLif(p: SynapticLifParams, dt_ms: number): SynapticLifDerived {
+  requireNeuronDt(dt_ms);
   const method = requireMethod(p.method);
   requireFinite("vRest_mV", p.vRest_mV);
   requireFinite("wIn", p.wIn);

@@ -17,10 +17,10 @@
  * every silent step. For the integrating neurons, v landing exactly on the threshold is a measure-zero event
  * and >= is the engine-wide choice.
  */
-import { InvalidParameterError, ShapeMismatchError, requireFinite, requirePositive } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNeuronDt } from "./base.ts";
 
 export interface ThresholdParams {
   /** Threshold in the port's unit, one value for all neurons or one per neuron. Default 0 nA. */
@@ -48,7 +48,7 @@ export class Threshold extends PopulationBase {
         { dt_ms },
       );
     }
-    this.dt_ms = requirePositive("dt_ms", dt_ms);
+    this.dt_ms = requireNeuronDt(dt_ms);
     this.params = Object.freeze(withDefaults("Threshold params", THRESHOLD_DEFAULTS, params));
     this.threshold_nA = new Float32Array(size);
     const t = this.params.threshold_nA;

@@ -87,3 +87,18 @@ test("importNir without its file or options rejects with the call to make", asyn
       /needs the file .* and the options with at least dt_s/.test(e.message),
   );
 });
+
+test("arguments in the wrong order are named with the order: new LIF(size, dt_ms, params), net.run(inputs, steps)", () => {
+  refused(
+    () => new LIF(10, { tauMem_ms: 20 } as never),
+    /^dt_ms must be a number > 0, got an object with keys \["tauMem_ms"\]; neuron models are built as new Model\(size, dt_ms, params\), e\.g\. new LIF\(10, 1, \{ tauMem_ms: 20 \}\)$/,
+  );
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("Y", new LIF(2, 1));
+  refused(
+    () => net.run(500 as never, {} as never),
+    /^steps must be an integer >= 0, got an object with keys \[\]; call net\.run\(inputs, steps\), e\.g\. net\.run\(\{ X: train \}, 500\)$/,
+  );
+  // a number in the wrong range keeps the plain message
+  refused(() => new LIF(10, 0), /^dt_ms must be > 0, got 0$/);
+});
