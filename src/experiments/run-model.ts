@@ -169,7 +169,6 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
         file: manifest,
       },
     );
-  const info = readoutInfo(saved, manifest);
   const f32: Record<string, Float32Array> = {};
   const f64 = (name: string): number[] => {
     const t = saved.tensors[name];
@@ -191,6 +190,8 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
         : at + e.message.slice(e.message.indexOf(field!) + field!.length).replace(/^`/, ""),
     );
   }
+  // the kind is known (a rate-RNN model is sent to its own commands by buildModel); now the readouts
+  const info = readoutInfo(saved, manifest);
   // every learned tensor of the network is in the file (the builder draws fresh ones for a missing one)
   const live = model.tensors();
   for (const name of Object.keys(live)) {
