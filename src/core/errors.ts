@@ -118,8 +118,10 @@ export function describeValue(v: unknown): string {
     }
     return `an object with keys ${JSON.stringify(Object.keys(v))}`;
   }
-  // a long string (a whole file read as text) is described, not quoted: the message stays one line
-  if (typeof v === "string" && v.length > 60) return `a string of length ${v.length}`;
+  // a long string (a whole file read as text) is described by its length and start, not quoted whole
+  if (typeof v === "string" && v.length > 200) {
+    return `a string of length ${v.length} starting ${JSON.stringify(v.slice(0, 40))}`;
+  }
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 

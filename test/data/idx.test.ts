@@ -148,7 +148,11 @@ test("parseIdx reads an ArrayBuffer (what fetch and FileReader give) and refuses
     [new Float32Array(4), "a Float32Array", asBytes],
     ["00000803", 'string "00000803"', asBinary],
     // a whole file read as text is described by its length, not quoted (it made a 40 MB message)
-    ["\u0000".repeat(1_000_000), "a string of length 1000000", asBinary],
+    [
+      "<!doctype html><title>404</title>" + "x".repeat(1_000_000),
+      'a string of length 1000033 starting "<!doctype html><title>404</title>xxxxxxx"',
+      asBinary,
+    ],
     [new Blob([bytes]), "a Blob", "read its contents first: await blob.arrayBuffer()"],
   ] as const) {
     assert.throws(
