@@ -85,19 +85,13 @@ export function createDataset(init: DatasetInit): Dataset {
   requireInteger("cols", init.cols, 1);
   requireInteger("numClasses", init.numClasses, 1);
   // canvas pixels (ImageData.data) are a Uint8ClampedArray: the same bytes, viewed without a copy
-  const asBytes = (a: unknown): unknown =>
-    isBinaryKind(a, "Uint8ClampedArray")
-      ? new Uint8Array(
-          (a as Uint8ClampedArray).buffer,
-          (a as Uint8ClampedArray).byteOffset,
-          (a as Uint8ClampedArray).length,
-        )
-      : a;
-  const bytes = {
-    ...init,
-    images: asBytes(init.images) as Uint8Array,
-    labels: asBytes(init.labels) as Uint8Array,
+  const asBytes = (a: unknown): Uint8Array => {
+    const c = a as Uint8ClampedArray;
+    return isBinaryKind(a, "Uint8ClampedArray")
+      ? new Uint8Array(c.buffer, c.byteOffset, c.length)
+      : (a as Uint8Array);
   };
+  const bytes = { ...init, images: asBytes(init.images), labels: asBytes(init.labels) };
   for (const field of ["images", "labels"] as const) {
     const a: unknown = bytes[field];
     if (!isBinaryKind(a, "Uint8Array")) {
