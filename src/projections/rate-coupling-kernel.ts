@@ -1,0 +1,266 @@
+/**
+ * A WebAssembly kernel for `RateCoupling`'s step, the sparse matrix-vector product s = W r over CSR rows:
+ * about 3x faster than the TypeScript loop (0.8-1.1 ns per stored weight and step against 2.3-3.6 ns,
+ * N = 200, 12 weights per row, 2 cores, AMD EPYC), with bit-identical results.
+ *
+ * Per row j, the arithmetic of `RateCoupling.deliver`'s TypeScript loop, operation by operation: two
+ * float64 partial sums over the row's weights taken in pairs (even positions into s0, odd into s1, a last
+ * odd weight into s0), then s_j = s0 + s1. WebAssembly never fuses a multiply and an add, so every product
+ * and sum rounds as in JavaScript. The caller adds s_j into the float32 port (one rounding, as before).
+ *
+ * The kernel cannot read the source population's r buffer in place: a module sees one memory (WebAssembly
+ * 1.0; several memories per module need an engine newer than Node 20), and the population's memory has no
+ * room for the weights. So each step copies r (8 bytes per source neuron) into this kernel's memory first.
+ *
+ * Memory (one per projection, never grown, so the typed-array views stay valid):
+ *   w      f64 per stored weight (the projection's live weights)      r    f64 per source neuron (the copy)
+ *   sums   f64 per target neuron                                     rowPtr  i32 per target neuron + 1
+ *   colByte  i32 per stored weight: 8 x the source index, the byte offset of its r entry
+ * Limitation: where WebAssembly is missing, a memory of that size cannot be created (above 4 GiB, about 300
+ * million weights) or SPIKEFLOW_WASM=0, `RateCouplingKernel.create` returns undefined and RateCoupling runs
+ * its TypeScript loop (same results, slower).
+ */
+import {
+  F64,
+  I32,
+  OP,
+  WASM_HEADER,
+  compileWasm,
+  section,
+  sleb,
+  uleb,
+  wasmApi,
+  wasmName,
+} from "../core/wasm.ts";
+
+// parameters, then locals: i32 the row, its column pointer, its end and its weight pointer; f64 the row's two
+// partial sums
+const P = {
+  n: 0,
+  pRow: 1,
+  pCol: 2,
+  pW: 3,
+  pR: 4,
+  pSum: 5,
+  j: 6,
+  c: 7,
+  end: 8,
+  w: 9,
+  s0: 10,
+  s1: 11,
+} as const;
+const LOCALS = [4, I32, 2, F64];
+
+const get = (k: number) => [OP.localGet, k];
+const set = (k: number) => [OP.localSet, k];
+const i32 = (v: number) => [OP.i32Const, ...sleb(v)];
+const i32Load = (offset = 0) => [OP.i32Load, 2, ...uleb(offset)];
+const f64Load = (offset = 0) => [OP.f64Load, 3, ...uleb(offset)];
+const f64Zero = [OP.f64Const, 0, 0, 0, 0, 0, 0, 0, 0];
+/** local += n (i32). */
+const bump = (k: number, n: number) => [...get(k), ...i32(n), OP.i32Add, ...set(k)];
+/** sum += w[at] * r[col[at]], for the weight `at` positions after the current one. */
+const accumulate = (sum: number, at: number) => [
+  ...get(sum),
+  ...get(P.w),
+  ...f64Load(8 * at),
+  ...get(P.pR),
+  ...get(P.c),
+  ...i32Load(4 * at),
+  OP.i32Add,
+  ...f64Load(0),
+  OP.f64Mul,
+  OP.f64Add,
+  ...set(sum),
+];
+/** base + 4 rowPtr[0] (shift 2: column bytes) or base + 8 rowPtr[0] (shift 3: weight bytes). */
+const firstOf = (base: number, shift: number) => [
+  ...get(base),
+  ...get(P.pRow),
+  ...i32Load(0),
+  ...i32(shift),
+  OP.i32Shl,
+  OP.i32Add,
+];
+
+/**
+ * Row by row; c and w run on from one row into the next (the rows are contiguous). Interleaving two rows'
+ * sums was tried and was slower (0.65-0.68 against 0.58-0.59 ns per weight): the adds of one row are not
+ * what bounds the loop.
+ */
+function matvecBody(): number[] {
+  const row = [
+    ...f64Zero,
+    ...set(P.s0),
+    ...f64Zero,
+    ...set(P.s1),
+    // end = pCol + 4 rowPtr[j + 1]
+    ...get(P.pCol),
+    ...get(P.pRow),
+    ...get(P.j),
+    ...i32(2),
+    OP.i32Shl,
+    OP.i32Add,
+    ...i32Load(4),
+    ...i32(2),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(P.end),
+    // pairs while two weights are left: the even one into s0, the odd one into s1
+    OP.block,
+    OP.void,
+    OP.loop,
+    OP.void,
+    ...get(P.c),
+    ...i32(4),
+    OP.i32Add,
+    ...get(P.end),
+    OP.i32GeU,
+    OP.brIf,
+    1,
+    ...accumulate(P.s0, 0),
+    ...accumulate(P.s1, 1),
+    ...bump(P.c, 8),
+    ...bump(P.w, 16),
+    OP.br,
+    0,
+    OP.end,
+    OP.end,
+    // a last odd weight into s0
+    ...get(P.c),
+    ...get(P.end),
+    OP.i32LtU,
+    OP.if,
+    OP.void,
+    ...accumulate(P.s0, 0),
+    ...bump(P.c, 4),
+    ...bump(P.w, 8),
+    OP.end,
+    // sums[j] = s0 + s1
+    ...get(P.pSum),
+    ...get(P.j),
+    ...i32(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...get(P.s0),
+    ...get(P.s1),
+    OP.f64Add,
+    OP.f64Store,
+    3,
+    0,
+    ...bump(P.j, 1),
+  ];
+  return [
+    ...firstOf(P.pCol, 2),
+    ...set(P.c),
+    ...firstOf(P.pW, 3),
+    ...set(P.w),
+    // while j < n
+    OP.block,
+    OP.void,
+    OP.loop,
+    OP.void,
+    ...get(P.j),
+    ...get(P.n),
+    OP.i32GeS,
+    OP.brIf,
+    1,
+    ...row,
+    OP.br,
+    0,
+    OP.end,
+    OP.end,
+    OP.end,
+  ];
+}
+
+export function rateCouplingModuleBytes(): Uint8Array {
+  const type = [0x60, 6, I32, I32, I32, I32, I32, I32, 0]; // (n, pRow, pCol, pW, pR, pSum) -> ()
+  const body = [2, ...LOCALS, ...matvecBody()];
+  return new Uint8Array([
+    ...WASM_HEADER,
+    ...section(1, [1, ...type]),
+    ...section(2, [1, ...wasmName("env"), ...wasmName("mem"), 0x02, 0x00, 1]), // import env.mem, min 1 page
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...wasmName("matvec"), 0x00, 0]),
+    ...section(10, [1, ...uleb(body.length), ...body]),
+  ]);
+}
+
+let compiled: object | null | undefined;
+
+function kernelModule(): object | null {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.SPIKEFLOW_WASM === "0") return null;
+  if (compiled === undefined) compiled = compileWasm(rateCouplingModuleBytes());
+  return compiled;
+}
+
+/** The largest memory a module may have (WebAssembly 1.0, 32-bit addresses): 65 536 pages of 64 KiB. */
+const MAX_PAGES = 65536;
+
+/** CSR weights and buffers in one WebAssembly memory, and the product that reads them. */
+export class RateCouplingKernel {
+  /** The stored weights, in CSR order: the projection's live `w`. */
+  readonly w: Float64Array;
+  private readonly r: Float64Array;
+  private readonly sums: Float64Array;
+  private readonly matvec: (...args: number[]) => void;
+  private readonly ptr: { row: number; col: number; w: number; r: number; sum: number };
+
+  private constructor(rowPtr: Int32Array, colIdx: Int32Array, nPre: number, module: object) {
+    const nPost = rowPtr.length - 1;
+    const nnz = colIdx.length;
+    let at = 0;
+    const take = (bytes: number) => {
+      const p = at;
+      at += Math.ceil(bytes / 8) * 8;
+      return p;
+    };
+    const ptr = {
+      w: take(8 * nnz),
+      r: take(8 * nPre),
+      sum: take(8 * nPost),
+      row: take(4 * (nPost + 1)),
+      col: take(4 * nnz),
+    };
+    const pages = Math.max(1, Math.ceil(at / 65536));
+    if (pages > MAX_PAGES) throw new RangeError(`${at} bytes exceed a WebAssembly memory`);
+    const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
+    const buf = memory.buffer;
+    this.w = new Float64Array(buf, ptr.w, nnz);
+    this.r = new Float64Array(buf, ptr.r, nPre);
+    this.sums = new Float64Array(buf, ptr.sum, nPost);
+    new Int32Array(buf, ptr.row, nPost + 1).set(rowPtr);
+    const colByte = new Int32Array(buf, ptr.col, nnz);
+    for (let k = 0; k < nnz; k++) colByte[k] = 8 * colIdx[k];
+    const instance = new wasmApi!.Instance(module, { env: { mem: memory } });
+    this.matvec = instance.exports.matvec as (...args: number[]) => void;
+    this.ptr = ptr;
+  }
+
+  /**
+   * A kernel for the CSR pattern (rowPtr over target rows, colIdx into nPre source neurons; both copied), with
+   * its weights zeroed: the caller fills `w`. Undefined where WebAssembly is unavailable or disabled
+   * (SPIKEFLOW_WASM=0) or the memory cannot be had.
+   */
+  static create(rowPtr: Int32Array, colIdx: Int32Array, nPre: number): RateCouplingKernel | undefined {
+    const module = kernelModule();
+    if (module === null || wasmApi === undefined) return undefined;
+    try {
+      return new RateCouplingKernel(rowPtr, colIdx, nPre, module);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** out[j] += sum_i W[j, i] r[i] for every target row j (r is copied in first). */
+  deliver(r: Float64Array, out: Float32Array): void {
+    this.r.set(r);
+    const p = this.ptr;
+    const sums = this.sums;
+    const n = sums.length;
+    this.matvec(n, p.row, p.col, p.w, p.r, p.sum);
+    for (let j = 0; j < n; j++) out[j] += sums[j];
+  }
+}
