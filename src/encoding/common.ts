@@ -124,8 +124,11 @@ export function requireNonNegativeValues(
   }
 }
 
-/** Per-step Bernoulli(p[i]) spikes for every input over `steps` steps; p[i] must lie in [0, 1]. */
-export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng): SpikeTrain {
+/**
+ * Per-step Bernoulli(p[i]) spikes for every input over `steps` steps; p[i] must lie in [0, 1]. `dt_ms`, when
+ * given, is recorded as the step the train was made for (SpikeTrain.dt_ms).
+ */
+export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng, dt_ms?: number): SpikeTrain {
   requireInteger("trainFromProbabilities steps", steps, 0);
   const size = p.length;
   for (let i = 0; i < size; i++) {
@@ -160,13 +163,14 @@ export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng)
       n++;
     }
   }
-  return sortByStep(size, steps, evStep, evIdx, n);
+  return sortByStep(size, steps, evStep, evIdx, n, dt_ms);
 }
 
 /**
  * At most one spike per input: input i spikes at step firstStep[i] (< steps), or never when firstStep[i] < 0.
+ * `dt_ms`, when given, is recorded as the step the train was made for (SpikeTrain.dt_ms).
  */
-export function trainFromFirstSpikes(firstStep: Int32Array, steps: number): SpikeTrain {
+export function trainFromFirstSpikes(firstStep: Int32Array, steps: number, dt_ms?: number): SpikeTrain {
   requireInteger("trainFromFirstSpikes steps", steps, 0);
   const size = firstStep.length;
   let n = 0;
@@ -188,7 +192,7 @@ export function trainFromFirstSpikes(firstStep: Int32Array, steps: number): Spik
     evStep[e] = firstStep[i];
     evIdx[e++] = i;
   }
-  return sortByStep(size, steps, evStep, evIdx, n);
+  return sortByStep(size, steps, evStep, evIdx, n, dt_ms);
 }
 
 /** Stable counting sort of n events (gathered in ascending input order) into a CSR-by-step train. */
@@ -198,6 +202,7 @@ function sortByStep(
   evStep: Int32Array,
   evIdx: Int32Array,
   n: number,
+  dt_ms: number | undefined,
 ): SpikeTrain {
   const offsets = new Int32Array(steps + 1);
   for (let e = 0; e < n; e++) offsets[evStep[e] + 1]++;
@@ -205,5 +210,5 @@ function sortByStep(
   const fill = offsets.slice(0, steps);
   const indices = new Int32Array(n);
   for (let e = 0; e < n; e++) indices[fill[evStep[e]]++] = evIdx[e];
-  return new SpikeTrain(size, steps, offsets, indices);
+  return new SpikeTrain(size, steps, offsets, indices, dt_ms);
 }

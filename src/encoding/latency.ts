@@ -57,5 +57,5 @@ export function latency(values: ArrayLike<number>, opts: LatencyOptions): SpikeT
     const step = Math.floor(t_ms / dt_ms + FLOOR_SLACK);
     if (step < steps) first[i] = step;
   }
-  return trainFromFirstSpikes(first, steps);
+  return trainFromFirstSpikes(first, steps, dt_ms);
 }

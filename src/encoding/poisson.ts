@@ -58,5 +58,5 @@ export function poisson(rates_Hz: ArrayLike<number>, opts: PoissonOptions): Spik
     }
     p[i] = Math.min(pi, 1);
   }
-  return trainFromProbabilities(p, steps, opts.rng);
+  return trainFromProbabilities(p, steps, opts.rng, dt_ms);
 }

@@ -10,11 +10,17 @@
  * Cost per step: the spikes of that step; no allocation.
  *
  * A SpikeTrain is never changed after construction; treat `offsets` and `indices` as read-only.
+ *
+ * `dt_ms` is the time step the train was encoded for, when the encoder knew one (`poisson` and `latency`
+ * always; `bernoulli` and `rankOrder` when given dt_ms). A rate in Hz or a latency in ms holds only at that
+ * step, so `Network.run` refuses the train on a network that steps at another dt (a 20 Hz train encoded at
+ * dt = 1 ms would drive a 0.5 ms network at 40 Hz). A train built from steps alone has no dt and runs anywhere.
  */
 import {
   InvalidParameterError,
   ShapeMismatchError,
   requireInteger,
+  requirePositive,
   describeArgument,
 } from "../core/errors.ts";
 import { isSpikeSink } from "../network/types.ts";
@@ -29,15 +35,18 @@ export class SpikeTrain implements Drive {
   readonly offsets: Int32Array;
   /** Input indices of all spikes, by step, ascending within a step. */
   readonly indices: Int32Array;
+  /** The time step (ms) the train was encoded for, or undefined when it was built from steps alone. */
+  readonly dt_ms: number | undefined;
   private perInput: Int32Array | null = null;
 
   /**
    * Adopts (does not copy) `offsets` and `indices` after validating them; use `fromEvents` or `fromDense`
-   * to build a train from arrays you keep using.
+   * to build a train from arrays you keep using. `dt_ms`, when given, is the step the train was made for.
    */
-  constructor(size: number, steps: number, offsets: Int32Array, indices: Int32Array) {
+  constructor(size: number, steps: number, offsets: Int32Array, indices: Int32Array, dt_ms?: number) {
     requireInteger("size", size, 1);
     requireInteger("steps", steps, 0);
+    if (dt_ms !== undefined) requirePositive("SpikeTrain dt_ms", dt_ms);
     if (offsets.length !== steps + 1 || offsets[0] !== 0 || offsets[steps] !== indices.length) {
       throw new ShapeMismatchError(
         `SpikeTrain: offsets must have length steps + 1 = ${steps + 1}, start at 0 and end at ` +
@@ -72,6 +81,7 @@ export class SpikeTrain implements Drive {
     this.steps = steps;
     this.offsets = offsets;
     this.indices = indices;
+    this.dt_ms = dt_ms;
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   NotFoundError,
   ShapeMismatchError,
   StateError,
+  TimeStepError,
   requireInteger,
   requirePositive,
   isBinaryKind,
@@ -469,6 +470,14 @@ export class Network {
           throw new InvalidParameterError(
             `input for "${name}" covers ${d.steps} steps but run() was asked for ${steps}; ` +
               `encode at least ${steps} steps or run fewer`,
+          );
+        }
+        if (d.dt_ms !== undefined && Math.abs(d.dt_ms - this.dt_ms) > 1e-9 * this.dt_ms) {
+          throw new TimeStepError(
+            `input for "${name}" was encoded for dt = ${d.dt_ms} ms but the network steps at dt = ${this.dt_ms} ms, ` +
+              `so its rates and spike times would be off by a factor ${+(d.dt_ms / this.dt_ms).toPrecision(4)}; ` +
+              `encode it again with dt_ms: ${this.dt_ms}`,
+            { input: name, inputDt_ms: d.dt_ms, dt_ms: this.dt_ms },
           );
         }
         drives.push(d);

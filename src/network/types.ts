@@ -178,6 +178,8 @@ export interface LearningRule {
 export interface Drive {
   /** Number of steps this drive covers, if it is finite (a spike train); `run` checks it against `steps`. */
   readonly steps?: number;
+  /** The time step (ms) the drive was made for, if it has one (an encoded spike train); `run` checks it. */
+  readonly dt_ms?: number;
   apply(step: number, target: Population): void;
 }
 

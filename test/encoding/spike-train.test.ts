@@ -1,7 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InvalidParameterError, ShapeMismatchError } from "../../src/core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, TimeStepError } from "../../src/core/errors.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { bernoulli, latency, poisson, rankOrder } from "../../src/encoding/index.ts";
+import { Network } from "../../src/network/network.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { FakePopulation, FakeSink } from "../projections/fake-population.ts";
@@ -184,4 +187,38 @@ test("fromDense refuses a NaN or non-number entry, naming its index, step and in
     /entry 3 \(step 1, input 1\) is NaN/,
   );
   assert.deepEqual([...SpikeTrain.fromDense([0, 2, -1, 0], 2, 2).toDense()], [0, 1, 1, 0]);
+});
+
+test("a train remembers the dt it was encoded for, and Network.run refuses it at another dt", () => {
+  const rng = () => createRng(3, "enc");
+  // poisson and latency always know their dt; bernoulli and rankOrder when given one
+  const p = poisson([20, 40], { steps: 50, dt_ms: 1, rng: rng() });
+  assert.equal(p.dt_ms, 1);
+  assert.equal(latency([0.5, 1], { steps: 50, dt_ms: 0.5 }).dt_ms, 0.5);
+  assert.equal(bernoulli([0.5, 0.2], { steps: 10, rng: rng() }).dt_ms, undefined);
+  assert.equal(bernoulli([0.5, 0.2], { duration_ms: 10, dt_ms: 0.25, rng: rng() }).dt_ms, 0.25);
+  assert.equal(rankOrder([0.5, 0.2], { steps: 10 }).dt_ms, undefined);
+  assert.equal(SpikeTrain.fromDense([1, 0, 0, 1], 2, 2).dt_ms, undefined);
+
+  const run = (dt_ms: number, train: SpikeTrain) => {
+    const net = new Network({ dt_ms });
+    net.addPopulation("X", new Input(2));
+    net.run({ X: train }, 50);
+    return net;
+  };
+  assert.doesNotThrow(() => run(1, p));
+  assert.throws(
+    () => run(0.5, p),
+    (e: unknown) =>
+      e instanceof TimeStepError &&
+      e.message ===
+        'input for "X" was encoded for dt = 1 ms but the network steps at dt = 0.5 ms, so its rates and spike ' +
+          "times would be off by a factor 2; encode it again with dt_ms: 0.5",
+  );
+  // a train built from steps alone runs at any dt
+  assert.doesNotThrow(() => run(0.5, bernoulli([0.5, 0.2], { steps: 50, rng: rng() })));
+  assert.throws(
+    () => new SpikeTrain(1, 1, new Int32Array([0, 0]), new Int32Array(0), -1),
+    /SpikeTrain dt_ms must be > 0/,
+  );
 });
