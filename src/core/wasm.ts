@@ -113,6 +113,8 @@ export const OP = Object.freeze({
  * this number as unsigned LEB128 (see `simd`).
  */
 export const SIMD_OP = Object.freeze({
+  v128Load: 0x00,
+  v128Load64Lane: 0x57,
   v128Load64Zero: 0x5d,
   v128Store64Lane: 0x5b,
   v128AnyTrue: 0x53,

@@ -10,6 +10,7 @@ import { InvalidParameterError } from "../../src/core/errors.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
 import { RateCoupling } from "../../src/projections/rate-coupling.ts";
+import { rateCouplingModuleBytes } from "../../src/projections/rate-coupling-kernel.ts";
 
 test("deliver adds sum_i W[j, i] r_i into port i_nA of every target neuron; zeros are not stored", () => {
   const src = new DoubleExpLIF(3, 0.05);
@@ -40,36 +41,41 @@ test("a source without a live r_Hz buffer is rejected with the fix", () => {
   );
 });
 
-/** Builds a projection with the WebAssembly product enabled or disabled (the switch is read at construction). */
+type Path = "simd" | "scalar" | "ts";
+
+/** Builds a projection on one path: the SIMD module, the scalar module or the TypeScript loop (read at construction). */
 function coupling(
-  wasm: boolean,
+  path: Path,
   src: DoubleExpLIF,
   dst: DoubleExpLIF,
   weights: ArrayLike<number>,
 ): RateCoupling {
-  const saved = process.env.SPIKEFLOW_WASM;
-  process.env.SPIKEFLOW_WASM = wasm ? "1" : "0";
+  const saved = [process.env.SPIKEFLOW_WASM, process.env.SPIKEFLOW_SIMD];
+  process.env.SPIKEFLOW_WASM = path === "ts" ? "0" : "1";
+  process.env.SPIKEFLOW_SIMD = path === "simd" ? "1" : "0";
   try {
     return new RateCoupling(src, dst, { weights });
   } finally {
-    if (saved === undefined) delete process.env.SPIKEFLOW_WASM;
-    else process.env.SPIKEFLOW_WASM = saved;
+    (["SPIKEFLOW_WASM", "SPIKEFLOW_SIMD"] as const).forEach((key, k) => {
+      if (saved[k] === undefined) delete process.env[key];
+      else process.env[key] = saved[k];
+    });
   }
 }
 
-test("the WebAssembly product is available in this Node (else the comparison below would test nothing)", () => {
-  const proj = coupling(true, new DoubleExpLIF(2, 0.05), new DoubleExpLIF(2, 0.05), [1, 0, 0, 1]);
-  assert.ok((proj as unknown as { kernel?: object }).kernel !== undefined);
-  assert.ok(
-    (
-      coupling(false, new DoubleExpLIF(2, 0.05), new DoubleExpLIF(2, 0.05), [1, 0, 0, 1]) as unknown as {
-        kernel?: object;
-      }
-    ).kernel === undefined,
-  );
+const hasKernel = (p: RateCoupling) => (p as unknown as { kernel?: object }).kernel !== undefined;
+
+test("both WebAssembly modules are available in this Node (else the comparison below would test less)", () => {
+  const make = (path: Path) =>
+    coupling(path, new DoubleExpLIF(2, 0.05), new DoubleExpLIF(2, 0.05), [1, 0, 0, 1]);
+  assert.ok(hasKernel(make("simd")));
+  assert.ok(hasKernel(make("scalar")));
+  assert.ok(!hasKernel(make("ts")));
+  assert.ok(WebAssembly.validate(rateCouplingModuleBytes(true)));
+  assert.ok(WebAssembly.validate(rateCouplingModuleBytes(false)));
 });
 
-test("WebAssembly and TypeScript products agree bit for bit (random sparsity, empty and odd rows, live weights)", () => {
+test("the SIMD module, the scalar module and the TypeScript loop agree bit for bit (random sparsity, rows of any length, live weights)", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 40 }),
@@ -86,10 +92,10 @@ test("WebAssembly and TypeScript products agree bit for bit (random sparsity, em
           const sign = rng.float() < 0.5 ? -1 : 1;
           return sign * (rng.float() < 0.5 ? (1 + rng.int(2)) * 1e16 : rng.uniform(0.1, 3));
         });
-        const runs = [true, false].map((wasm) => {
+        const runs = (["simd", "scalar", "ts"] as const).map((path) => {
           const src = new DoubleExpLIF(nPre, 0.05);
           const dst = new DoubleExpLIF(nPost, 0.05);
-          const proj = coupling(wasm, src, dst, weights);
+          const proj = coupling(path, src, dst, weights);
           const r = createRng(seed, "r");
           const out: number[] = [];
           for (let step = 0; step < 3; step++) {
@@ -100,7 +106,8 @@ test("WebAssembly and TypeScript products agree bit for bit (random sparsity, em
           }
           return out;
         });
-        assert.deepEqual(runs[0], runs[1]);
+        assert.deepEqual(runs[0], runs[2]);
+        assert.deepEqual(runs[1], runs[2]);
       },
     ),
     { numRuns: 200, seed: 7 },
