@@ -5,6 +5,7 @@
  * Why rounding: 150 ms / 0.1 ms is 1499.9999999999998 in float64; truncation would give 1499 steps.
  */
 import { TimeStepError, requireFinite, requirePositive } from "./errors.ts";
+import { log } from "./log.ts";
 
 const STEP_TOLERANCE = 1e-6;
 
@@ -34,6 +35,27 @@ export function msToSteps(duration_ms: number, dt_ms: number, what = "duration")
 /** Time in ms of step index `step` (the start of that step). */
 export function stepsToMs(step: number, dt_ms: number): number {
   return step * dt_ms;
+}
+
+/** Id of the warning for a time constant shorter than the step (`muteWarning` takes it). */
+export const SHORT_TIME_CONSTANT = "time-constant-below-dt";
+
+/**
+ * Warns (once per message) when a time constant is shorter than the step. The state then keeps less than
+ * e^-1 of itself per step, which is almost always a unit slip: a time in seconds, as Brian2 stores it (20 ms
+ * is 0.02), where spikeflow takes ms. Not an error: the exact decay stays correct for any tau > 0, and a
+ * model can mean it. `what` names the parameter.
+ */
+export function warnIfShorterThanStep(what: string, tau_ms: number, dt_ms: number): void {
+  if (!(tau_ms < dt_ms)) return;
+  log.warn(
+    SHORT_TIME_CONSTANT,
+    `${what} = ${tau_ms} ms is shorter than the step dt = ${dt_ms} ms, so the state keeps ` +
+      `e^-${+(dt_ms / tau_ms).toPrecision(3)} of itself per step. Times are in ms here: if ${tau_ms} is in ` +
+      `seconds (Brian2's units), write ${+(tau_ms * 1000).toPrecision(12)}; if it is meant, ` +
+      `muteWarning("${SHORT_TIME_CONSTANT}") silences this`,
+    { once: true },
+  );
 }
 
 /**

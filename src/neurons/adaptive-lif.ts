@@ -35,6 +35,7 @@
  * through a buffer kept from any earlier request (`beforeRun` compares the buffer with a float32 shadow of
  * what the model wrote, as bits: one integer comparison per neuron and run).
  */
+import { warnIfShorterThanStep } from "../core/time.ts";
 import { FLOAT32_MAX, InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
@@ -93,6 +94,7 @@ export function deriveAdaptiveLif(p: AdaptiveLifParams, dt_ms: number): Adaptive
       { tauTheta_ms: p.tauTheta_ms },
     );
   }
+  warnIfShorterThanStep("tauTheta_ms", p.tauTheta_ms, dt_ms);
   return { ...lif, thetaDecay: p.tauTheta_ms === Infinity ? 1 : Math.exp(-dt_ms / p.tauTheta_ms) };
 }
 

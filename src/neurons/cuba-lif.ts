@@ -25,6 +25,7 @@
  * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
  * step) and "dv_mV" (instantaneous jump).
  */
+import { warnIfShorterThanStep } from "../core/time.ts";
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
@@ -114,6 +115,7 @@ export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
     }
     names.push(s.port);
     const tauK = requirePositive(`synapses[${k}].tauSyn_ms`, s.tauSyn_ms);
+    warnIfShorterThanStep(`synapses[${k}].tauSyn_ms`, tauK, dt_ms);
     const x = (dt_ms * (tauK - tauM)) / (tauM * tauK);
     const c = lif.decay * (dt_ms / tauM) * (x === 0 ? 1 : Math.expm1(x) / x);
     synDecay.push(Math.exp(-dt_ms / tauK));

@@ -49,7 +49,7 @@
 import { InvalidParameterError, requireFinite, requireNonNegative, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng, requireRng } from "../core/rng.ts";
-import { decayPerStep, msToSteps } from "../core/time.ts";
+import { decayPerStep, msToSteps, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import {
   PopulationBase,
@@ -193,6 +193,11 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
     }
   }
   const tauD = perNeuron("tauDecay_ms", p.tauDecay_ms, size, requirePositive);
+  warnIfShorterThanStep("tauMem_ms", p.tauMem_ms, dt_ms);
+  if (p.tauRise_ms > 0) warnIfShorterThanStep("tauRise_ms", p.tauRise_ms, dt_ms);
+  let shortest = Infinity;
+  for (let i = 0; i < size; i++) shortest = Math.min(shortest, tauD[i]);
+  warnIfShorterThanStep(size > 1 ? "the shortest tauDecay_ms" : "tauDecay_ms", shortest, dt_ms);
   const single = p.tauRise_ms === 0;
   const decay = new Float64Array(size);
   const jump = new Float64Array(size);

@@ -12,6 +12,7 @@
  * NIR's reference CubaLIF (paper/03_rnn/extras/debug_CubaLIF/nir_reference_impl.py) and snnTorch's
  * beta = 1 - dt/tau (the NIR documentation). The two agree to first order in dt/tau.
  */
+import { warnIfShorterThanStep } from "../core/time.ts";
 import { requireNeuronDt } from "./base.ts";
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 
@@ -49,6 +50,7 @@ export function firstOrderFactors(
   requireNeuronDt(dt_ms);
   switch (requireMethod(method)) {
     case "exact": {
+      warnIfShorterThanStep(what, tau_ms, dt_ms);
       // both from the same exponent: expm1 keeps the gain accurate when dt << tau
       return { decay: Math.exp(-dt_ms / tau_ms), gain: -Math.expm1(-dt_ms / tau_ms) };
     }

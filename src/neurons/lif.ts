@@ -16,7 +16,7 @@
  */
 import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
-import { decayPerStep, msToSteps } from "../core/time.ts";
+import { decayPerStep, msToSteps, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { setRefractoryCounter } from "./refractory.ts";
 import { PopulationBase, requireNeuronDt } from "./base.ts";
@@ -90,6 +90,7 @@ export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
   requireFinite("vRest_mV", p.vRest_mV);
   requirePositive("resistance_MOhm", p.resistance_MOhm);
   requireThresholdReset(p);
+  warnIfShorterThanStep("tauMem_ms", p.tauMem_ms, dt_ms);
   const decay = decayPerStep(p.tauMem_ms, dt_ms);
   return {
     decay,

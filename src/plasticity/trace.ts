@@ -16,7 +16,7 @@ import {
   describeArgument,
 } from "../core/errors.ts";
 import { describeValue, withDefaults } from "../core/options.ts";
-import { decayPerStep } from "../core/time.ts";
+import { decayPerStep, warnIfShorterThanStep } from "../core/time.ts";
 import type { Population } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 
@@ -67,6 +67,7 @@ export class SpikeTrace {
         `trace mode must be "set" or "additive", got ${JSON.stringify(this.params.mode)}`,
       );
     }
+    warnIfShorterThanStep("trace tau_ms", this.params.tau_ms, dt_ms);
     this.decay = decayPerStep(this.params.tau_ms, dt_ms);
     let n = 1;
     while (n < MAX_TABLE && Math.pow(this.decay, n) > NEGLIGIBLE) n++;
