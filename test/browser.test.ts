@@ -44,7 +44,8 @@ function browserLikeContext(bundle: string): Record<string, unknown> {
 
 /**
  * Work for the bundle, written once and run both here and in the page: the README's network, a two-port
- * CubaLIF population (its WebAssembly kernel) and a spiking-RNN trial transferred from a fresh rate RNN.
+ * CubaLIF population (its WebAssembly kernel) and a spiking-RNN trial transferred from a fresh rate RNN, with
+ * each synapse filter (the "sender" one through RateCoupling's WebAssembly SIMD module).
  */
 const WORK = `(lib) => {
   const { Network, LIF, Input, Dense, CubaLIF, poisson, createRng, SpikeMonitor } = lib;
@@ -70,11 +71,16 @@ const WORK = `(lib) => {
   const spiking = lib.transferRateRnn(rate, 30);
   const trial = lib.generateTrial("go-nogo", lib.trialRng(1, 0));
   const lif = lib.runLifTrial(spiking, trial, createRng(1, "lif-noise"));
+  const sender = lib.transferRateRnn(rate, 30, { synapseFilter: "sender" });
+  const lifSender = lib.runLifTrial(sender, trial, createRng(1, "lif-noise"));
   return {
     y: [Array.from(spikesY.steps), Array.from(spikesY.neurons)],
     z: [Array.from(spikesZ.steps), Array.from(spikesZ.neurons)],
     lifSpikes: lif.spikeSteps.length,
     lifOutputSum: lif.output.reduce((a, b) => a + b, 0),
+    senderSpikes: lifSender.spikeSteps.length,
+    senderSteps: Array.from(lifSender.spikeSteps.subarray(0, 200)),
+    senderOutputSum: lifSender.output.reduce((a, b) => a + b, 0),
   };
 }`;
 
@@ -154,18 +160,24 @@ test("in a real page of headless Chromium both bundles give the numbers they giv
       z: number[][];
       lifSpikes: number;
       lifOutputSum: number;
+      senderSpikes: number;
+      senderOutputSum: number;
     };
     assert.ok(result.y[0].length > 100, `${result.y[0].length} spikes in Y`);
     assert.ok(result.lifSpikes > 0, "the spiking RNN spikes");
+    assert.ok(result.senderSpikes > 0, "the spiking RNN with the sender synapse spikes");
     // The spikes are the same; the RNN's summed output may differ in its last bits, because this Chromium's
     // Math.exp, log, sin, cos and pow round differently from Node 20's in about one case in ten
     // (docs/conventions.md, "Reproducibility across JavaScript engines").
     const node = JSON.parse(inNode.work) as typeof result;
-    assert.deepEqual({ ...result, lifOutputSum: 0 }, { ...node, lifOutputSum: 0 });
-    assert.ok(
-      Math.abs(result.lifOutputSum - node.lifOutputSum) <= 1e-12 * Math.abs(node.lifOutputSum),
-      `summed RNN output ${result.lifOutputSum} in the page, ${node.lifOutputSum} under Node`,
-    );
+    const sums = { lifOutputSum: 0, senderOutputSum: 0 };
+    assert.deepEqual({ ...result, ...sums }, { ...node, ...sums });
+    for (const key of ["lifOutputSum", "senderOutputSum"] as const) {
+      assert.ok(
+        Math.abs(result[key] - node[key]) <= 1e-12 * Math.abs(node[key]),
+        `${key}: summed RNN output ${result[key]} in the page, ${node[key]} under Node`,
+      );
+    }
     assert.deepEqual(JSON.parse(inPage.idx), {
       count: 3,
       last: Array.from({ length: 16 }, (_, i) => 5 * (32 + i)),
