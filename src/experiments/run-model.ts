@@ -221,16 +221,27 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
     );
   }
   model.net.learning = learning;
-  try {
-    const assigner = LabelAssigner.fromJSON({
+  /** Builds one readout; its own error is named by the tensors it came from. */
+  const readout = <T>(tensors: string, build: () => T): T => {
+    try {
+      return build();
+    } catch (e) {
+      if (e instanceof FormatError || !(e instanceof SpikeflowError)) throw e;
+      throw damaged(`tensors ${tensors} do not fit extra.readout or each other: ${e.message}`);
+    }
+  };
+  const assigner = readout('"readout.rates"', () =>
+    LabelAssigner.fromJSON({
       kind: "label-assigner",
       version: 1,
       numNeurons: info.numNeurons,
       numClasses: info.numClasses,
       alpha: info.alpha,
       rates: f64("readout.rates"),
-    });
-    const ngram = NgramTable.fromJSON({
+    }),
+  );
+  const ngram = readout('"readout.ngram.grams" and "readout.ngram.scores"', () =>
+    NgramTable.fromJSON({
       kind: "ngram",
       version: 1,
       n: info.ngramN,
@@ -238,9 +249,11 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
       numClasses: info.numClasses,
       grams: f64("readout.ngram.grams"),
       scores: f64("readout.ngram.scores"),
-    });
-    const logreg = info.logreg
-      ? LogisticRegression.fromJSON({
+    }),
+  );
+  const logreg = info.logreg
+    ? readout('"readout.logreg.*"', () =>
+        LogisticRegression.fromJSON({
           kind: "logistic-regression",
           version: 1,
           numFeatures: info.numNeurons,
@@ -249,13 +262,10 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
           sd: f64("readout.logreg.sd"),
           weights: f64("readout.logreg.weights"),
           bias: f64("readout.logreg.bias"),
-        })
-      : null;
-    return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
-  } catch (e) {
-    if (e instanceof FormatError || !(e instanceof SpikeflowError)) throw e;
-    throw damaged(`the readouts (tensors "readout.*", extra.readout) do not fit together: ${e.message}`);
-  }
+        }),
+      )
+    : null;
+  return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
 }
 
 /** The dotted path of the first field named `name` in `value` (depth first), e.g. "config.neuron.tauMem_ms". */

@@ -287,8 +287,21 @@ test("a saved model opens only whole: a missing, extra or retyped tensor and a d
     (e: unknown) =>
       e instanceof FormatError &&
       e.message.startsWith(
-        'model.json: the readouts (tensors "readout.*", extra.readout) do not fit together: ',
+        'model.json: tensors "readout.ngram.grams" and "readout.ngram.scores" do not fit extra.readout or ' +
+          "each other: ",
       ),
+  );
+  // a damaged readout tensor is named
+  assert.throws(
+    open((m) => {
+      const t = m.tensors["readout.rates"] as { data: Float64Array; shape: number[] };
+      const data = Float64Array.from(t.data); // a copy: the other cases reuse the same input
+      data[0] = NaN;
+      m.tensors["readout.rates"] = { ...t, data };
+    }),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      e.message.startsWith('model.json: tensors "readout.rates" do not fit extra.readout or each other: '),
   );
   // arguments: the decoded model, the file's name for messages, and the learning flag
   const saved = decodeModel(
