@@ -74,6 +74,20 @@ export const log = {
   },
 };
 
+/**
+ * Runs `fn` with warnings of this id muted, e.g. where the library itself made the value a warning is about
+ * (the NIR importer's converted time constants); the id's previous state is restored afterwards.
+ */
+export function withWarningMuted<T>(id: string, fn: () => T): T {
+  if (muted.has(id)) return fn();
+  muted.add(id);
+  try {
+    return fn();
+  } finally {
+    muted.delete(id);
+  }
+}
+
 /** Runs `fn` with every log record captured (nothing printed) and returns the records. */
 export function captureLogs(fn: () => void): LogRecord[] {
   const records: LogRecord[] = [];

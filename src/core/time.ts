@@ -37,6 +37,14 @@ export function stepsToMs(step: number, dt_ms: number): number {
   return step * dt_ms;
 }
 
+/**
+ * Whether two time steps are the same, up to a relative 1e-9: 0.1 and 0.1 * 3 / 3 (0.10000000000000002)
+ * are, 0.1 and 0.2 are not. Used wherever a population, rule or drive built for one dt meets a network.
+ */
+export function sameStep(a_ms: number, b_ms: number): boolean {
+  return Math.abs(a_ms - b_ms) <= 1e-9 * Math.max(Math.abs(a_ms), Math.abs(b_ms));
+}
+
 /** Id of the warning for a time constant shorter than the step (`muteWarning` takes it). */
 export const SHORT_TIME_CONSTANT = "time-constant-below-dt";
 

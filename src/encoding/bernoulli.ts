@@ -43,5 +43,5 @@ export function bernoulli(values: ArrayLike<number>, opts: BernoulliOptions): Sp
   for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]);
   const p = new Float64Array(values.length);
   if (max > 0) for (let i = 0; i < p.length; i++) p[i] = (values[i] / max) * maxProb;
-  return trainFromProbabilities(p, steps, opts.rng, opts.dt_ms);
+  return trainFromProbabilities(p, steps, opts.rng);
 }

@@ -12,6 +12,7 @@
  * threshold / (1 - e^-5), about 1.007 * threshold, spikes inside it. Deterministic (no rng).
  */
 import { requirePositive } from "../core/errors.ts";
+import { warnIfShorterThanStep } from "../core/time.ts";
 import {
   requireEncoderOptions,
   requireNonNegativeValues,
@@ -46,6 +47,8 @@ export function latency(values: ArrayLike<number>, opts: LatencyOptions): SpikeT
   const dt_ms = requirePositive("dt_ms", opts.dt_ms);
   const steps = resolveSteps(opts, "latency");
   const tau_ms = requirePositive("tau_ms", opts.tau_ms ?? (steps * dt_ms) / LATENCY_DEFAULTS.windowInTau);
+  // shorter than a step, every value above threshold spikes in step 0
+  warnIfShorterThanStep("latency tau_ms", tau_ms, dt_ms);
   const threshold = requirePositive("threshold", opts.threshold ?? LATENCY_DEFAULTS.threshold);
   requireNonNegativeValues(values, "latency");
   const first = new Int32Array(values.length);

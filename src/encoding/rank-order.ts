@@ -38,5 +38,5 @@ export function rankOrder(values: ArrayLike<number>, opts: RankOrderOptions): Sp
     if (v <= 0) first[i] = -1;
     else first[i] = span > 0 ? Math.round(((vMax - v) / span) * (steps - 1)) : 0;
   }
-  return trainFromFirstSpikes(first, steps, opts.dt_ms);
+  return trainFromFirstSpikes(first, steps);
 }

@@ -11,10 +11,12 @@
  *
  * A SpikeTrain is never changed after construction; treat `offsets` and `indices` as read-only.
  *
- * `dt_ms` is the time step the train was encoded for, when the encoder knew one (`poisson` and `latency`
- * always; `bernoulli` and `rankOrder` when given dt_ms). A rate in Hz or a latency in ms holds only at that
- * step, so `Network.run` refuses the train on a network that steps at another dt (a 20 Hz train encoded at
- * dt = 1 ms would drive a 0.5 ms network at 40 Hz). A train built from steps alone has no dt and runs anywhere.
+ * `dt_ms` is the time step the train was encoded for, when its spikes depend on it: `poisson` (a rate in Hz)
+ * and `latency` (a time in ms) record it, and `fromDense`, `fromEvents` and the constructor take it. Such a
+ * train holds only at that step, so `Network.run` refuses it on a network that steps at another dt (a 20 Hz
+ * train encoded at dt = 1 ms would drive a 0.5 ms network at 40 Hz). `bernoulli` (a probability per step)
+ * and `rankOrder` (an order of steps) make trains without a dt, which run at any step, as does any train
+ * built from steps alone.
  */
 import {
   InvalidParameterError,
@@ -86,9 +88,10 @@ export class SpikeTrain implements Drive {
 
   /**
    * From a dense 0/1 array [steps][size] (any nonzero entry is a spike). An entry that is not a number, or is
-   * NaN, is an `InvalidParameterError` naming its index, step and input.
+   * NaN, is an `InvalidParameterError` naming its index, step and input. `dt_ms`, when given, is the step the
+   * train was made for (e.g. `train.dt_ms` of a train saved with `toDense()`), so that `run` checks it.
    */
-  static fromDense(dense: ArrayLike<number>, size: number, steps: number): SpikeTrain {
+  static fromDense(dense: ArrayLike<number>, size: number, steps: number, dt_ms?: number): SpikeTrain {
     requireInteger("size", size, 1);
     requireInteger("steps", steps, 0);
     if (dense.length !== steps * size) {
@@ -118,14 +121,15 @@ export class SpikeTrain implements Drive {
       for (let i = 0; i < size; i++) if (dense[row + i] !== 0) indices[e++] = i;
       offsets[t + 1] = e;
     }
-    return new SpikeTrain(size, steps, offsets, indices);
+    return new SpikeTrain(size, steps, offsets, indices, dt_ms);
   }
 
-  /** From (step, input) pairs in any order; a repeated pair throws. */
+  /** From (step, input) pairs in any order; a repeated pair throws. `dt_ms` as for `fromDense`. */
   static fromEvents(
     size: number,
     steps: number,
     events: ReadonlyArray<readonly [number, number]>,
+    dt_ms?: number,
   ): SpikeTrain {
     requireInteger("size", size, 1);
     requireInteger("steps", steps, 0);
@@ -155,7 +159,7 @@ export class SpikeTrain implements Drive {
         }
       }
     }
-    return new SpikeTrain(size, steps, offsets, indices);
+    return new SpikeTrain(size, steps, offsets, indices, dt_ms);
   }
 
   /** Total number of spikes. */

@@ -18,6 +18,7 @@ import {
   isBinaryKind,
 } from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
+import { sameStep } from "../core/time.ts";
 import type { Drive, Population, Projection } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
 
@@ -213,7 +214,7 @@ export class Network {
       throw new InvalidParameterError(`a population named "${name}" already exists; choose another name`);
     }
     const dt = (pop as { dt_ms?: number }).dt_ms;
-    if (dt !== undefined && dt !== this.dt_ms) {
+    if (dt !== undefined && !(typeof dt === "number" && sameStep(dt, this.dt_ms))) {
       throw new InvalidParameterError(
         `population "${name}" was built for dt = ${dt} ms but the network steps at dt = ${this.dt_ms} ms; ` +
           `build it with the network's dt`,
@@ -420,7 +421,7 @@ export class Network {
               `IncomingNormalization(projection, total)) or give every member of LearningRule (src/network/types.ts)`,
           );
         }
-        if (r.dt_ms !== undefined && r.dt_ms !== this.dt_ms) {
+        if (r.dt_ms !== undefined && !(typeof r.dt_ms === "number" && sameStep(r.dt_ms, this.dt_ms))) {
           const built = typeof r.dt_ms === "number" ? `${r.dt_ms} ms` : describeValue(r.dt_ms);
           throw new InvalidParameterError(
             `learning rule "${r.name}" was built for dt = ${built} but the network steps at dt = ${this.dt_ms} ms ` +
@@ -472,12 +473,22 @@ export class Network {
               `encode at least ${steps} steps or run fewer`,
           );
         }
-        if (d.dt_ms !== undefined && Math.abs(d.dt_ms - this.dt_ms) > 1e-9 * this.dt_ms) {
+        const dtIn: unknown = d.dt_ms;
+        if (dtIn !== undefined && !(typeof dtIn === "number" && dtIn > 0 && Number.isFinite(dtIn))) {
+          throw new InvalidParameterError(
+            `input for "${name}" says it was made for dt_ms = ${describeValue(dtIn)}; a drive's dt_ms must be ` +
+              `a number of ms > 0, or absent for a drive that fits any step`,
+            { input: name },
+          );
+        }
+        if (dtIn !== undefined && !sameStep(dtIn, this.dt_ms)) {
+          const ratio = dtIn / this.dt_ms;
+          const shown = +ratio.toPrecision(4) === 1 ? ratio : +ratio.toPrecision(4);
           throw new TimeStepError(
-            `input for "${name}" was encoded for dt = ${d.dt_ms} ms but the network steps at dt = ${this.dt_ms} ms, ` +
-              `so its rates and spike times would be off by a factor ${+(d.dt_ms / this.dt_ms).toPrecision(4)}; ` +
+            `input for "${name}" was encoded for dt = ${dtIn} ms but the network steps at dt = ${this.dt_ms} ms, ` +
+              `so its rates and spike times would be off by a factor ${shown}; ` +
               `encode it again with dt_ms: ${this.dt_ms}`,
-            { input: name, inputDt_ms: d.dt_ms, dt_ms: this.dt_ms },
+            { input: name, inputDt_ms: dtIn, dt_ms: this.dt_ms },
           );
         }
         drives.push(d);

@@ -178,7 +178,8 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
   }
   if (p.integration === "euler" && dt_ms >= p.tauMem_ms) {
     throw new InvalidParameterError(
-      `euler integration needs dt_ms (${dt_ms}) < tauMem_ms (${p.tauMem_ms}); use integration "exact" or a smaller dt`,
+      `euler integration needs dt_ms (${dt_ms}) < tauMem_ms (${p.tauMem_ms}); use integration "exact" or a smaller dt ` +
+        `(times are in ms: if ${p.tauMem_ms} is in seconds, as Brian2 stores them, write ${+(p.tauMem_ms * 1000).toPrecision(12)})`,
     );
   }
   const v0 = p.vInit;

@@ -59,7 +59,8 @@ export function firstOrderFactors(
       if (ratio > 1) {
         throw new InvalidParameterError(
           `${what} = ${tau_ms} ms is shorter than dt = ${dt_ms} ms: forward Euler would give the decay ` +
-            `1 - dt/tau = ${1 - ratio} < 0 (unstable); use method "exact" or a step <= ${tau_ms} ms`,
+            `1 - dt/tau = ${1 - ratio} < 0 (unstable); use method "exact" or a step <= ${tau_ms} ms ` +
+            `(times are in ms: if ${tau_ms} is in seconds, as Brian2 stores them, write ${+(tau_ms * 1000).toPrecision(12)})`,
           { [what]: tau_ms, dt_ms },
         );
       }

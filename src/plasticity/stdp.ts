@@ -92,8 +92,8 @@ export class Stdp implements LearningRule {
     this.nuPost = p.nuPost;
     this.view = projection.view;
     this.bounds = projection.bounds;
-    this.preTrace = new SpikeTrace(projection.source, dt_ms, p.preTrace);
-    this.postTrace = new SpikeTrace(projection.target, dt_ms, p.postTrace);
+    this.preTrace = new SpikeTrace(projection.source, dt_ms, p.preTrace, "preTrace");
+    this.postTrace = new SpikeTrace(projection.target, dt_ms, p.postTrace, "postTrace");
     const scratch = Math.max(this.view.maxFanIn, this.view.maxFanOut);
     this.idxA = new Int32Array(scratch);
     this.idxW = new Int32Array(scratch);

@@ -57,6 +57,8 @@ export class SpikeTrace {
     readonly population: Population,
     dt_ms: number,
     params: Partial<TraceParams> = {},
+    /** Names the trace in warnings, e.g. "preTrace" for an STDP rule's. */
+    label = "trace",
   ) {
     requirePopulation("SpikeTrace population", population);
     this.params = Object.freeze(withDefaults("SpikeTrace params", TRACE_DEFAULTS, params));
@@ -67,7 +69,7 @@ export class SpikeTrace {
         `trace mode must be "set" or "additive", got ${JSON.stringify(this.params.mode)}`,
       );
     }
-    warnIfShorterThanStep("trace tau_ms", this.params.tau_ms, dt_ms);
+    warnIfShorterThanStep(`${label} tau_ms`, this.params.tau_ms, dt_ms);
     this.decay = decayPerStep(this.params.tau_ms, dt_ms);
     let n = 1;
     while (n < MAX_TABLE && Math.pow(this.decay, n) > NEGLIGIBLE) n++;

@@ -1,7 +1,7 @@
 /**
  * A WebAssembly kernel for `RateCoupling`'s step, the sparse matrix-vector product s = W r over CSR rows,
  * with results bit-identical to the TypeScript loop. Per stored weight and step (N = 200, full 20 % support,
- * 2 cores, AMD EPYC): TypeScript 2.3-3.6 ns, the scalar module 0.56 ns, the SIMD module 0.46 ns.
+ * 2 cores, AMD EPYC): TypeScript 2.0-3.6 ns, the scalar module 0.56 ns, the SIMD module 0.46 ns.
  *
  * Per row j, the arithmetic of `RateCoupling.deliver`'s TypeScript loop, operation by operation: two
  * float64 partial sums over the row's weights taken in pairs (even positions into s0, odd into s1, a last
@@ -19,10 +19,15 @@
  *   w      f64 per stored weight (the projection's live weights)      r    f64 per source neuron (the copy)
  *   sums   f64 per target neuron                                     rowPtr  i32 per target neuron + 1
  *   colByte  i32 per stored weight: 8 x the source index, the byte offset of its r entry
- * Limitation: where WebAssembly is missing, a memory of that size cannot be created (above 4 GiB, about 300
- * million weights) or SPIKEFLOW_WASM=0, `RateCouplingKernel.create` returns undefined and RateCoupling runs
- * its TypeScript loop (same results, slower).
+ * Limitation: where WebAssembly is missing, SPIKEFLOW_WASM=0, the memory would exceed 2 GiB (about 170
+ * million weights) or the engine has refused a memory once in this process (too many live ones, see
+ * `memoryRefused`), `RateCouplingKernel.create` returns undefined and RateCoupling runs its TypeScript loop
+ * (same results, slower).
+ * Limitation: "bit-identical" holds for every number, infinities and -0 included; a NaN result is NaN on
+ * every path, but its sign and payload bits may differ (WebAssembly does not canonicalise NaNs; the TypeScript
+ * loop's Float32Array store gives V8's NaN).
  */
+import { log } from "../core/log.ts";
 import {
   F64,
   I32,
@@ -287,8 +292,19 @@ function kernelModule(): object | null {
   return null;
 }
 
-/** The largest memory a module may have (WebAssembly 1.0, 32-bit addresses): 65 536 pages of 64 KiB. */
-const MAX_PAGES = 65536;
+/**
+ * The largest kernel memory: 2 GiB (32 768 pages of 64 KiB). Addresses are 32-bit and the loops compare
+ * pointers a few bytes past a row's end, so a memory close to 4 GiB could wrap; beyond this size the
+ * projection runs its TypeScript loop.
+ */
+const MAX_PAGES = 32768;
+
+/**
+ * Set once the engine has refused a memory: each further attempt would cost a full garbage collection
+ * (about 0.25 s in Node 20, which reserves about 10 GiB of address space per memory and refuses after about
+ * 13 000 live ones), so later projections go straight to the TypeScript loop.
+ */
+let memoryRefused = false;
 
 /** CSR weights and buffers in one WebAssembly memory, and the product that reads them. */
 export class RateCouplingKernel {
@@ -316,8 +332,20 @@ export class RateCouplingKernel {
       col: take(4 * nnz),
     };
     const pages = Math.max(1, Math.ceil(at / 65536));
-    if (pages > MAX_PAGES) throw new RangeError(`${at} bytes exceed a WebAssembly memory`);
-    const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
+    if (pages > MAX_PAGES) throw new RangeError(`${at} bytes exceed the kernel's 2 GiB`);
+    let memory: { buffer: ArrayBuffer };
+    try {
+      memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
+    } catch (e) {
+      memoryRefused = true;
+      log.warn(
+        "wasm-memory-refused",
+        `the engine refused a WebAssembly memory of ${pages} pages (too many live ones?); this and later ` +
+          `RateCoupling projections in this process use the TypeScript loop (same results, about 5x slower)`,
+        { once: true },
+      );
+      throw e;
+    }
     const buf = memory.buffer;
     this.w = new Float64Array(buf, ptr.w, nnz);
     this.r = new Float64Array(buf, ptr.r, nPre);
@@ -337,7 +365,7 @@ export class RateCouplingKernel {
    */
   static create(rowPtr: Int32Array, colIdx: Int32Array, nPre: number): RateCouplingKernel | undefined {
     const module = kernelModule();
-    if (module === null || wasmApi === undefined) return undefined;
+    if (module === null || wasmApi === undefined || memoryRefused) return undefined;
     try {
       return new RateCouplingKernel(rowPtr, colIdx, nPre, module);
     } catch {

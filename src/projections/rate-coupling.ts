@@ -10,8 +10,8 @@
  *
  * Not event-driven: r is dense (every unit's trace is non-zero long after a spike), so every step costs the
  * number of stored non-zero weights. The weights are stored CSR by post row, so a row is one gather over r.
- * Where WebAssembly runs, the product runs in a small module (rate-coupling-kernel.ts; bit-identical, about
- * 3x faster); SPIKEFLOW_WASM=0 selects the TypeScript loop below.
+ * Where WebAssembly runs, the product runs in a small module (rate-coupling-kernel.ts; bit-identical, 4-8x
+ * faster per weight, about 3x per step of a small net); SPIKEFLOW_WASM=0 selects the TypeScript loop below.
  * Limitation: weights are fixed (no learning rule can attach: there is no SynapseView).
  */
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";

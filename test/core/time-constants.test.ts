@@ -12,6 +12,12 @@ import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
 import { LI } from "../../src/neurons/li.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import { SpikeTrace } from "../../src/plasticity/trace.ts";
+import { postPre } from "../../src/plasticity/stdp.ts";
+import { Dense } from "../../src/projections/dense.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { latency } from "../../src/encoding/latency.ts";
+import { nirToNetwork } from "../../src/io/nir/import.ts";
+import { graph, lif, t } from "../io/nir-helpers.ts";
 
 /** The messages of the short-time-constant warnings that `build` logs. */
 function warnings(build: () => unknown): string[] {
@@ -78,6 +84,49 @@ test("every model's time constants are checked, each by its own name", () => {
     named(() => new SpikeTrace(new LIF(2, 1), 1, { tau_ms: 0.02 })),
     ["trace tau_ms"],
   );
+  // an STDP rule's traces by their option names
+  assert.deepEqual(
+    named(() =>
+      postPre(
+        new Dense(new Input(2), new LIF(2, 1), { weights: [1, 1, 1, 1], bounds: { wMin: 0, wMax: 1 } }),
+        1,
+        {
+          preTrace: { tau_ms: 0.04 },
+          postTrace: { tau_ms: 0.05 },
+        },
+      ),
+    ),
+    ["preTrace tau_ms", "postTrace tau_ms"],
+  );
+  // the latency encoder's charging constant (shorter than a step, every spike falls in step 0)
+  assert.deepEqual(
+    named(() => latency([0.5, 1], { steps: 20, dt_ms: 1, tau_ms: 0.06 })),
+    ["latency tau_ms"],
+  );
+});
+
+test("the NIR importer does not warn: the file's seconds are converted, and Euler's equivalent tau may be below dt", () => {
+  for (const method of ["euler", "exact"] as const) {
+    for (const tau of [1e-3, 1 / 900, 2e-5]) {
+      if (method === "euler" && tau < 1e-3) continue; // Euler refuses dt > tau
+      const g = graph(
+        {
+          input: { type: "Input", shape: [1] },
+          w: { type: "Linear", weight: t([1, 1], [1]) },
+          n: lif(1, { tau }),
+        } as never,
+        [
+          ["input", "w"],
+          ["w", "n"],
+        ],
+      );
+      assert.deepEqual(
+        warnings(() => nirToNetwork(g, { dt_s: 1e-3, method })),
+        [],
+        `${method}, tau ${tau} s`,
+      );
+    }
+  }
 });
 
 test("the same warning is printed once, however many populations repeat the slip", () => {

@@ -191,16 +191,21 @@ test("fromDense refuses a NaN or non-number entry, naming its index, step and in
 
 test("a train remembers the dt it was encoded for, and Network.run refuses it at another dt", () => {
   const rng = () => createRng(3, "enc");
-  // poisson and latency always know their dt; bernoulli and rankOrder when given one
+  // poisson (Hz) and latency (ms) record their dt; bernoulli (per step) and rankOrder (an order) do not
   const p = poisson([20, 40], { steps: 50, dt_ms: 1, rng: rng() });
   assert.equal(p.dt_ms, 1);
   assert.equal(latency([0.5, 1], { steps: 50, dt_ms: 0.5 }).dt_ms, 0.5);
   assert.equal(bernoulli([0.5, 0.2], { steps: 10, rng: rng() }).dt_ms, undefined);
-  assert.equal(bernoulli([0.5, 0.2], { duration_ms: 10, dt_ms: 0.25, rng: rng() }).dt_ms, 0.25);
+  assert.equal(bernoulli([0.5, 0.2], { duration_ms: 10, dt_ms: 0.25, rng: rng() }).dt_ms, undefined);
+  assert.equal(rankOrder([0.5, 0.2], { duration_ms: 10, dt_ms: 0.25 }).dt_ms, undefined);
   assert.equal(rankOrder([0.5, 0.2], { steps: 10 }).dt_ms, undefined);
   assert.equal(SpikeTrain.fromDense([1, 0, 0, 1], 2, 2).dt_ms, undefined);
+  // a saved train rebuilt with its dt keeps the check
+  const rebuilt = SpikeTrain.fromDense(p.toDense(), 2, 50, p.dt_ms);
+  assert.equal(rebuilt.dt_ms, 1);
+  assert.equal(SpikeTrain.fromEvents(2, 3, [[0, 1]], 0.5).dt_ms, 0.5);
 
-  const run = (dt_ms: number, train: SpikeTrain) => {
+  const run = (dt_ms: number, train: SpikeTrain | { steps: number; apply(): void }) => {
     const net = new Network({ dt_ms });
     net.addPopulation("X", new Input(2));
     net.run({ X: train }, 50);
@@ -215,8 +220,30 @@ test("a train remembers the dt it was encoded for, and Network.run refuses it at
         'input for "X" was encoded for dt = 1 ms but the network steps at dt = 0.5 ms, so its rates and spike ' +
           "times would be off by a factor 2; encode it again with dt_ms: 0.5",
   );
-  // a train built from steps alone runs at any dt
+  assert.throws(() => run(0.5, rebuilt), TimeStepError);
+  // steps equal up to rounding (0.1 * 3 / 3) are the same step
+  assert.doesNotThrow(() => run((0.1 * 3) / 3, poisson([20, 40], { steps: 50, dt_ms: 0.1, rng: rng() })));
+  // a factor that rounds to 1 is shown in full
+  assert.throws(
+    () => run(1, poisson([20, 40], { steps: 50, dt_ms: 1.000001, rng: rng() })),
+    /off by a factor 1\.000001;/,
+  );
+  // a train built from steps alone runs at any dt, and so do bernoulli's and rankOrder's
   assert.doesNotThrow(() => run(0.5, bernoulli([0.5, 0.2], { steps: 50, rng: rng() })));
+  assert.doesNotThrow(() => run(0.5, bernoulli([0.5, 0.2], { steps: 50, dt_ms: 1, rng: rng() })));
+  assert.doesNotThrow(() => run(0.5, rankOrder([0.5, 0.2], { steps: 50, dt_ms: 1 })));
+  // a custom drive's dt_ms must be a number of ms > 0
+  for (const bad of [NaN, "abc", -1, null, 0, Infinity, {}]) {
+    assert.throws(
+      () => run(1, { steps: 50, dt_ms: bad, apply() {} } as never),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        /^input for "X" says it was made for dt_ms = .*; a drive's dt_ms must be a number of ms > 0, or absent/.test(
+          e.message,
+        ),
+      String(bad),
+    );
+  }
   assert.throws(
     () => new SpikeTrain(1, 1, new Int32Array([0, 0]), new Int32Array(0), -1),
     /SpikeTrain dt_ms must be > 0/,

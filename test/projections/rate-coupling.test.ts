@@ -10,7 +10,7 @@ import { InvalidParameterError } from "../../src/core/errors.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
 import { RateCoupling } from "../../src/projections/rate-coupling.ts";
-import { rateCouplingModuleBytes } from "../../src/projections/rate-coupling-kernel.ts";
+import { RateCouplingKernel, rateCouplingModuleBytes } from "../../src/projections/rate-coupling-kernel.ts";
 import { compileWasm } from "../../src/core/wasm.ts";
 
 test("deliver adds sum_i W[j, i] r_i into port i_nA of every target neuron; zeros are not stored", () => {
@@ -113,4 +113,10 @@ test("the SIMD module, the scalar module and the TypeScript loop agree bit for b
     ),
     { numRuns: 200, seed: 7 },
   );
+});
+
+test("a kernel memory above 2 GiB is not attempted: the projection keeps its TypeScript loop", () => {
+  // 3e8 source neurons: 2.4 GB of r alone; nothing is allocated before the size is checked
+  assert.equal(RateCouplingKernel.create(new Int32Array([0, 1]), new Int32Array([0]), 3e8), undefined);
+  assert.notEqual(RateCouplingKernel.create(new Int32Array([0, 1]), new Int32Array([0]), 1000), undefined);
 });

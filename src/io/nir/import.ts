@@ -33,7 +33,8 @@
 // computed without a neuron) has no population to hold it and is rejected.
 import { InvalidParameterError, UnsupportedError, requirePositive } from "../../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../../core/options.ts";
-import { log } from "../../core/log.ts";
+import { log, withWarningMuted } from "../../core/log.ts";
+import { SHORT_TIME_CONSTANT } from "../../core/time.ts";
 import { Network } from "../../network/network.ts";
 import type { Population, Projection } from "../../network/types.ts";
 import { requireMethod } from "../../neurons/first-order.ts";
@@ -330,7 +331,12 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
     const role = roleOf(f);
     if (role !== "input" && role !== "neuron") continue;
     const shape = shapes.get(f.path)!.out;
-    const pop = network.addPopulation(f.path, buildPopulation(ctx, f, shapeSize(shape)));
+    // the file's time constants are in seconds by the NIR spec and converted here (for "euler" to an
+    // equivalent exact tau that can be below dt), so the seconds-for-ms warning would be wrong
+    const pop = network.addPopulation(
+      f.path,
+      withWarningMuted(SHORT_TIME_CONSTANT, () => buildPopulation(ctx, f, shapeSize(shape))),
+    );
     pops.set(f.path, pop);
     populations.push({
       population: f.path,
