@@ -17,7 +17,16 @@
  * returns undefined and projections use the scalar loop.
  */
 
-import { WASM_HEADER, type WasmApi, compileWasm, section, uleb, wasmApi, wasmName as str } from "./wasm.ts";
+import {
+  WASM_HEADER,
+  type WasmApi,
+  compileWasm,
+  newWasmMemory,
+  section,
+  uleb,
+  wasmApi,
+  wasmName as str,
+} from "./wasm.ts";
 
 /** WebAssembly bytes of `(func (param dst i32) (param src i32) (param n i32))` exported as "add". */
 function addModuleBytes(): Uint8Array {
@@ -74,7 +83,8 @@ export class F32Workspace {
 
   private constructor(floats: number, module: object, api: WasmApi) {
     const pages = Math.max(1, Math.ceil((floats * 4) / 65536));
-    const memory = new api.Memory({ initial: pages, maximum: pages });
+    const memory = newWasmMemory(pages, "a projection's SIMD workspace");
+    if (memory === undefined) throw new RangeError("no WebAssembly memory");
     const instance = new api.Instance(module, { env: { mem: memory } });
     this.addFn = instance.exports.add as (dst: number, src: number, n: number) => void;
     this.floats = new Float32Array(memory.buffer);

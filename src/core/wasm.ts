@@ -6,6 +6,8 @@
  * (RateCoupling's sparse product). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
  */
 
+import { log } from "./log.ts";
+
 /** Unsigned LEB128. */
 export function uleb(value: number): number[] {
   const out: number[] = [];
@@ -144,6 +146,31 @@ export interface WasmApi {
 
 /** The engine's WebAssembly object, or undefined where there is none. */
 export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let memoryRefused = false;
+
+/**
+ * A memory of `pages` 64 KiB pages (never grown), or undefined once the engine has refused one in this
+ * process. Engines reserve address space per memory (Node 20 about 10 GiB, refusing after about 13 000 live
+ * ones), and each refused attempt first runs a full garbage collection (about 0.25 s), so after the first
+ * refusal every kernel goes straight to its TypeScript path (same results, slower), with one warning
+ * (id "wasm-memory-refused") that names `what` asked.
+ */
+export function newWasmMemory(pages: number, what: string): { buffer: ArrayBuffer } | undefined {
+  if (memoryRefused || wasmApi === undefined) return undefined;
+  try {
+    return new wasmApi.Memory({ initial: pages, maximum: pages });
+  } catch {
+    memoryRefused = true;
+    log.warn(
+      "wasm-memory-refused",
+      `the engine refused a WebAssembly memory of ${pages} pages for ${what} (too many live ones?); this and ` +
+        `every later kernel in this process use their TypeScript paths (same results, slower)`,
+      { once: true },
+    );
+    return undefined;
+  }
+}
 
 /** Compiles `bytes` once validated; null where WebAssembly is missing or refuses the module. */
 export function compileWasm(bytes: Uint8Array): object | null {

@@ -39,6 +39,7 @@ import {
   simd,
   sleb,
   uleb,
+  newWasmMemory,
   wasmApi,
   wasmName,
 } from "../core/wasm.ts";
@@ -574,7 +575,8 @@ export class CubaKernel {
   private constructor(n: number, module: object) {
     const L = layout(n);
     const pages = Math.max(1, Math.ceil(L.bytes / 65536));
-    const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
+    const memory = newWasmMemory(pages, "a CubaLIF population");
+    if (memory === undefined) throw new RangeError("no WebAssembly memory");
     const buf = memory.buffer;
     this.constants = new Float64Array(buf, L.c, CUBA_KERNEL_CONSTANTS);
     this.counts = new Int32Array(buf, L.counts, 2);

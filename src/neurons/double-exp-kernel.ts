@@ -33,6 +33,7 @@ import {
   section,
   sleb,
   uleb,
+  newWasmMemory,
   wasmApi,
   wasmName,
 } from "../core/wasm.ts";
@@ -566,7 +567,8 @@ export class DoubleExpKernel {
     };
     ptr.cur = ptr.syn + 4 * n;
     const pages = Math.max(1, Math.ceil(at / 65536));
-    const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
+    const memory = newWasmMemory(pages, "a DoubleExpLIF population");
+    if (memory === undefined) throw new RangeError("no WebAssembly memory");
     const buf = memory.buffer;
     this.cells = new Float64Array(buf, ptr.c, CELL * n);
     this.r_Hz = new Float64Array(buf, ptr.r, n);

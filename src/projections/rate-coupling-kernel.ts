@@ -21,13 +21,12 @@
  *   colByte  i32 per stored weight: 8 x the source index, the byte offset of its r entry
  * Limitation: where WebAssembly is missing, SPIKEFLOW_WASM=0, the memory would exceed 2 GiB (about 170
  * million weights) or the engine has refused a memory once in this process (too many live ones, see
- * `memoryRefused`), `RateCouplingKernel.create` returns undefined and RateCoupling runs its TypeScript loop
+ * `newWasmMemory`), `RateCouplingKernel.create` returns undefined and RateCoupling runs its TypeScript loop
  * (same results, slower).
  * Limitation: "bit-identical" holds for every number, infinities and -0 included; a NaN result is NaN on
  * every path, but its sign and payload bits may differ (WebAssembly does not canonicalise NaNs; the TypeScript
  * loop's Float32Array store gives V8's NaN).
  */
-import { log } from "../core/log.ts";
 import {
   F64,
   I32,
@@ -40,6 +39,7 @@ import {
   section,
   sleb,
   uleb,
+  newWasmMemory,
   wasmApi,
   wasmName,
 } from "../core/wasm.ts";
@@ -299,13 +299,6 @@ function kernelModule(): object | null {
  */
 const MAX_PAGES = 32768;
 
-/**
- * Set once the engine has refused a memory: each further attempt would cost a full garbage collection
- * (about 0.25 s in Node 20, which reserves about 10 GiB of address space per memory and refuses after about
- * 13 000 live ones), so later projections go straight to the TypeScript loop.
- */
-let memoryRefused = false;
-
 /** CSR weights and buffers in one WebAssembly memory, and the product that reads them. */
 export class RateCouplingKernel {
   /** The stored weights, in CSR order: the projection's live `w`. */
@@ -333,19 +326,8 @@ export class RateCouplingKernel {
     };
     const pages = Math.max(1, Math.ceil(at / 65536));
     if (pages > MAX_PAGES) throw new RangeError(`${at} bytes exceed the kernel's 2 GiB`);
-    let memory: { buffer: ArrayBuffer };
-    try {
-      memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
-    } catch (e) {
-      memoryRefused = true;
-      log.warn(
-        "wasm-memory-refused",
-        `the engine refused a WebAssembly memory of ${pages} pages (too many live ones?); this and later ` +
-          `RateCoupling projections in this process use the TypeScript loop (same results, about 5x slower)`,
-        { once: true },
-      );
-      throw e;
-    }
+    const memory = newWasmMemory(pages, "a RateCoupling");
+    if (memory === undefined) throw new RangeError("no WebAssembly memory");
     const buf = memory.buffer;
     this.w = new Float64Array(buf, ptr.w, nnz);
     this.r = new Float64Array(buf, ptr.r, nPre);
@@ -365,7 +347,7 @@ export class RateCouplingKernel {
    */
   static create(rowPtr: Int32Array, colIdx: Int32Array, nPre: number): RateCouplingKernel | undefined {
     const module = kernelModule();
-    if (module === null || wasmApi === undefined || memoryRefused) return undefined;
+    if (module === null || wasmApi === undefined) return undefined;
     try {
       return new RateCouplingKernel(rowPtr, colIdx, nPre, module);
     } catch {
