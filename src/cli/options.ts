@@ -262,6 +262,11 @@ const CLI_HINTS: readonly (readonly [RegExp, string])[] = [
   ],
   [/ \(\{ danglingEdges: "error" \}\)/, " (--dangling-edges error)"],
   [/\(lower the intensity or dt to allow it\)$/, "(lower --intensity or --dt to allow it)"],
+  // a model's own time constant below --dt: the constants are the model's, so no seconds slip is possible
+  [
+    /\. Times are in ms here: if .* silences this$/,
+    "; the model's time constant is shorter than --dt: use a smaller --dt",
+  ],
 ];
 
 /** Step sizes in ms that --dt suggestions are taken from. */

@@ -112,6 +112,23 @@ test("data-set errors name --data and the labels the MNIST commands read, not `d
   }
 });
 
+test("a model's time constant below --dt is said in option terms (no seconds advice, no API call)", async () => {
+  const { captureLogs } = await import("../../src/core/log.ts");
+  const { messageInOptionTerms } = await import("../../src/cli/options.ts");
+  const { LIF } = await import("../../src/neurons/lif.ts");
+  const logs = captureLogs(() => new LIF(2, 1.5, { tauMem_ms: 1.2, tRef_ms: 3 }));
+  assert.deepEqual(
+    logs.map((r) => [r.id, messageInOptionTerms(r.message)]),
+    [
+      [
+        "time-constant-below-dt",
+        "tauMem_ms = 1.2 ms is shorter than the step --dt 1.5 ms, so the state keeps e^-1.25 of itself per " +
+          "step; the model's time constant is shorter than --dt: use a smaller --dt",
+      ],
+    ],
+  );
+});
+
 test("an LC-SNN stride that leaves input rows unseen is a warning in option terms, once; a dividing stride is silent", async () => {
   const { captureLogs } = await import("../../src/core/log.ts");
   const { messageInOptionTerms } = await import("../../src/cli/options.ts");
