@@ -149,23 +149,31 @@ export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmA
 
 let memoryRefused = false;
 
+/** Memories up to this many pages (16 MiB) are small: the engine refusing one has run out of memories. */
+const SMALL_MEMORY_PAGES = 256;
+
 /**
- * A memory of `pages` 64 KiB pages (never grown), or undefined once the engine has refused one in this
- * process. Engines reserve address space per memory (Node 20 about 10 GiB, refusing after about 13 000 live
- * ones), and each refused attempt first runs a full garbage collection (about 0.25 s), so after the first
- * refusal every kernel goes straight to its TypeScript path (same results, slower), with one warning
- * (id "wasm-memory-refused") that names `what` asked.
+ * A memory of `pages` 64 KiB pages (never grown), or undefined where the engine refuses it. Engines reserve
+ * address space per memory (Node 20 about 10 GiB, refusing after about 13 000 live ones), and each refused
+ * attempt first runs a full garbage collection (about 0.25 s). So once a small memory (<= 16 MiB) has been
+ * refused, every later kernel of the process goes straight to its TypeScript path (same results, slower),
+ * with one warning (id "wasm-memory-refused") naming `what` asked; a large one refused only sends its own
+ * kernel to the TypeScript path (the engine may lack that much memory but still give small ones).
  */
 export function newWasmMemory(pages: number, what: string): { buffer: ArrayBuffer } | undefined {
   if (memoryRefused || wasmApi === undefined) return undefined;
   try {
     return new wasmApi.Memory({ initial: pages, maximum: pages });
   } catch {
-    memoryRefused = true;
+    const small = pages <= SMALL_MEMORY_PAGES;
+    if (small) memoryRefused = true;
     log.warn(
       "wasm-memory-refused",
-      `the engine refused a WebAssembly memory of ${pages} pages for ${what} (too many live ones?); this and ` +
-        `every later kernel in this process use their TypeScript paths (same results, slower)`,
+      small
+        ? `the engine refused a WebAssembly memory of ${pages} pages for ${what} (too many live ones?); ` +
+            `this and every later kernel in this process use their TypeScript paths (same results, slower)`
+        : `the engine refused a WebAssembly memory of ${pages} pages (${Math.round(pages / 16)} MiB) for ` +
+            `${what}; it uses its TypeScript path (same results, slower)`,
       { once: true },
     );
     return undefined;

@@ -47,8 +47,8 @@ export function latency(values: ArrayLike<number>, opts: LatencyOptions): SpikeT
   const dt_ms = requirePositive("dt_ms", opts.dt_ms);
   const steps = resolveSteps(opts, "latency");
   const tau_ms = requirePositive("tau_ms", opts.tau_ms ?? (steps * dt_ms) / LATENCY_DEFAULTS.windowInTau);
-  // shorter than a step, every value above threshold spikes in step 0
-  warnIfShorterThanStep("latency tau_ms", tau_ms, dt_ms);
+  // a given tau shorter than a step puts every spike in step 0 (the default follows the window)
+  if (opts.tau_ms !== undefined) warnIfShorterThanStep("latency tau_ms", tau_ms, dt_ms);
   const threshold = requirePositive("threshold", opts.threshold ?? LATENCY_DEFAULTS.threshold);
   requireNonNegativeValues(values, "latency");
   const first = new Int32Array(values.length);

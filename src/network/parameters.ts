@@ -31,6 +31,7 @@
  */
 import { FormatError, InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
 import { describeValue } from "../core/options.ts";
+import { sameStep } from "../core/time.ts";
 import type { Tensor } from "../io/dtype.ts";
 import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
 import { Network } from "./network.ts";
@@ -306,7 +307,7 @@ function describeProj(p: ProjectionLayout): string {
 
 /** Throws unless the saved layout is the network's own. */
 function requireSameLayout(saved: NetworkLayout, live: NetworkLayout): void {
-  if (saved.dt_ms !== live.dt_ms) {
+  if (!(typeof saved.dt_ms === "number" && sameStep(saved.dt_ms, live.dt_ms))) {
     throw new InvalidParameterError(
       `the saved network steps at dt = ${saved.dt_ms} ms, this one at ${live.dt_ms} ms; ${REBUILD}`,
     );

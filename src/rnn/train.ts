@@ -13,6 +13,7 @@
 import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
+import { sameStep } from "../core/time.ts";
 import {
   ADAM_DEFAULTS,
   type AdamParams,
@@ -224,7 +225,7 @@ export function* trainRateRnnSteps(
       `model.inputs = ${o.model.inputs} but ${task} has ${spec.inputs} input channels`,
     );
   }
-  if (o.model.dt_ms !== undefined && o.model.dt_ms !== spec.dt_ms) {
+  if (o.model.dt_ms !== undefined && !sameStep(o.model.dt_ms, spec.dt_ms)) {
     throw new InvalidParameterError(
       `model.dt_ms = ${o.model.dt_ms} but the ${task} timings are in ${spec.dt_ms} ms steps`,
     );
@@ -233,7 +234,7 @@ export function* trainRateRnnSteps(
     ? cloneRateRnn(o.initial)
     : createRateRnn({ seed: o.seed, ...o.model, inputs: spec.inputs });
   requireTaskInputs("initial model", model.inputs, task);
-  if (model.dynamics.dt_ms !== spec.dt_ms) {
+  if (!sameStep(model.dynamics.dt_ms, spec.dt_ms)) {
     throw new InvalidParameterError(
       `initial model has dt_ms = ${model.dynamics.dt_ms} but the ${task} timings are in ${spec.dt_ms} ms steps`,
     );

@@ -17,7 +17,7 @@ import { Dense } from "../../src/projections/dense.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { latency } from "../../src/encoding/latency.ts";
 import { nirToNetwork } from "../../src/io/nir/import.ts";
-import { graph, lif, t } from "../io/nir-helpers.ts";
+import { graph, lif, readFixture, t } from "../io/nir-helpers.ts";
 
 /** The messages of the short-time-constant warnings that `build` logs. */
 function warnings(build: () => unknown): string[] {
@@ -103,6 +103,11 @@ test("every model's time constants are checked, each by its own name", () => {
     named(() => latency([0.5, 1], { steps: 20, dt_ms: 1, tau_ms: 0.06 })),
     ["latency tau_ms"],
   );
+  // its default (the window / 5) is not the caller's, so a short window is not warned about
+  assert.deepEqual(
+    named(() => latency([0.5, 1], { steps: 4, dt_ms: 1 })),
+    [],
+  );
 });
 
 test("the NIR importer does not warn: the file's seconds are converted, and Euler's equivalent tau may be below dt", () => {
@@ -134,4 +139,15 @@ test("the same warning is printed once, however many populations repeat the slip
     for (let k = 0; k < 5; k++) new LIF(2, 0.25, { tauMem_ms: 0.015 });
   });
   assert.equal(messages.length, 1);
+});
+
+test("a NIR node that Euler cannot step is refused without the seconds advice (the file's seconds were converted)", async () => {
+  const { doc } = await readFixture("braille_noDelay_bias_zero");
+  assert.throws(
+    () => nirToNetwork(doc, { dt_s: 1e-3, method: "euler" }),
+    (e: unknown) =>
+      e instanceof Error &&
+      /cannot be built: tauSyn_ms = .* is shorter than dt = 1 ms: forward Euler/.test(e.message) &&
+      !/seconds|Brian2/.test(e.message),
+  );
 });

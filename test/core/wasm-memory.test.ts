@@ -15,6 +15,29 @@ import { RateCoupling } from "../../src/projections/rate-coupling.ts";
 
 const hasKernel = (x: object) => (x as { kernel?: object }).kernel !== undefined;
 
+test("a large memory refused sends only its own kernel to TypeScript: small ones are still asked for", () => {
+  const wasm = (globalThis as unknown as { WebAssembly: { Memory: unknown } }).WebAssembly;
+  const real = wasm.Memory;
+  wasm.Memory = function refuse() {
+    throw new RangeError("WebAssembly.Memory(): could not allocate memory");
+  };
+  let logs;
+  try {
+    logs = captureLogs(() => assert.equal(newWasmMemory(4096, "a big test"), undefined));
+  } finally {
+    wasm.Memory = real;
+  }
+  assert.deepEqual(
+    logs.map((r) => r.message),
+    [
+      "the engine refused a WebAssembly memory of 4096 pages (256 MiB) for a big test; it uses its " +
+        "TypeScript path (same results, slower)",
+    ],
+  );
+  assert.ok(newWasmMemory(1, "a test") !== undefined);
+  assert.ok(hasKernel(new DoubleExpLIF(4, 0.05)));
+});
+
 test("after one refused memory every kernel takes its TypeScript path, with one warning and no retry", () => {
   const wasm = (globalThis as unknown as { WebAssembly: { Memory: unknown } }).WebAssembly;
   // before: the kernels are there

@@ -526,3 +526,23 @@ test("a network that a restore would refuse cannot be saved: a non-finite weight
   m.net.projection<Affine>("X->Z").bias[2] = Number.NaN;
   assert.throws(() => networkParameters(m.net), /projection "X->Z" bias\[2\] is NaN/);
 });
+
+test("a network restores into one whose dt differs only by rounding (0.1 and 0.1 * 3 / 3), not into another dt", () => {
+  const build = (dt_ms: number) => {
+    const net = new Network({ dt_ms });
+    const x = net.addPopulation("X", new Input(2));
+    const y = net.addPopulation("Y", new LIF(2, 0.1));
+    net.addProjection("X->Y", new Dense(x, y, { weights: [0.5, 1, 1.5, 2] }));
+    return net;
+  };
+  const saved = networkParameters(build(0.1));
+  const twin = build((0.1 * 3) / 3);
+  restoreNetworkParameters(twin, saved);
+  assert.deepEqual(Array.from((twin.projection("X->Y") as Dense).w), [0.5, 1, 1.5, 2]);
+  const other = new Network({ dt_ms: 0.2 });
+  other.addPopulation("X", new Input(2));
+  assert.throws(
+    () => restoreNetworkParameters(other, saved),
+    /the saved network steps at dt = 0\.1 ms, this one at 0\.2 ms/,
+  );
+});

@@ -153,6 +153,8 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
     }
   } catch (e) {
     if (e instanceof UnsupportedError || !(e instanceof SpikeflowError)) throw e;
-    return nodeError(ctx, f, `cannot be built: ${e.message}`);
+    // a NIR file's times were seconds and are converted here, so the model's hint about seconds does not apply
+    const message = e.message.replace(/ \(times are in ms: if .* as Brian2 stores them, write [^)]*\)$/, "");
+    return nodeError(ctx, f, `cannot be built: ${message}`);
   }
 }
