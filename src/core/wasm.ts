@@ -111,6 +111,27 @@ export const OP = Object.freeze({
 });
 
 /**
+ * Instruction builders shared by the kernels: each returns the bytes of one instruction (or of a short,
+ * fixed sequence), so a kernel body reads as a list of operations. Memory offsets are byte offsets; the
+ * alignment immediates are the natural ones (2 for 4-byte, 3 for 8-byte accesses).
+ */
+export const localGet = (k: number): number[] => [OP.localGet, k];
+export const localSet = (k: number): number[] => [OP.localSet, k];
+export const localTee = (k: number): number[] => [OP.localTee, k];
+export const i32Const = (v: number): number[] => [OP.i32Const, ...sleb(v)];
+export const i32Load = (offset = 0): number[] => [OP.i32Load, 2, ...uleb(offset)];
+export const i32Store = (offset = 0): number[] => [OP.i32Store, 2, ...uleb(offset)];
+export const f64Load = (offset = 0): number[] => [OP.f64Load, 3, ...uleb(offset)];
+export const f64Store = (offset = 0): number[] => [OP.f64Store, 3, ...uleb(offset)];
+/** local k += n (i32). */
+export const localAdd = (k: number, n: number): number[] => [
+  ...localGet(k),
+  ...i32Const(n),
+  OP.i32Add,
+  ...localSet(k),
+];
+
+/**
  * SIMD opcodes used by the kernels (WebAssembly 2.0, section 5.4.8): each is the prefix 0xfd followed by
  * this number as unsigned LEB128 (see `simd`).
  */

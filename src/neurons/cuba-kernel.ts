@@ -28,18 +28,21 @@
  * undefined and CubaLIF runs its TypeScript step (same results, slower). SPIKEFLOW_WASM=0 forces that.
  */
 import {
+  compileWasm,
   F64,
   I32,
+  i32Const as i32,
+  localAdd,
+  localGet as get,
+  localSet as set,
+  newWasmMemory,
   OP,
-  SIMD_OP,
-  V128,
-  WASM_HEADER,
-  compileWasm,
   section,
   simd,
-  sleb,
+  SIMD_OP,
   uleb,
-  newWasmMemory,
+  V128,
+  WASM_HEADER,
   wasmApi,
   wasmName,
 } from "../core/wasm.ts";
@@ -147,9 +150,6 @@ const SPLATS: readonly (readonly [number, number])[] = [
   [P.vTh, P.VTH],
 ];
 
-const get = (k: number) => [OP.localGet, k];
-const set = (k: number) => [OP.localSet, k];
-const i32 = (v: number) => [OP.i32Const, ...sleb(v)];
 /**
  * Memory immediates: alignment exponent (4 bytes: every buffer is only float32-aligned) and byte offset. Every
  * address is a small index (o4, the neuron's byte offset, or a list position) plus a region's offset that the
@@ -160,7 +160,6 @@ const mem = (offset: number) => [2, ...uleb(offset)];
 const ifPositive = (k: number) => [...get(k), ...i32(0), OP.i32GtS, OP.if, OP.void];
 /** 4 x local k (entry k's byte offset in a 4-byte list). */
 const times4 = (k: number) => [...get(k), ...i32(2), OP.i32Shl];
-const increment = (k: number, by: number) => [...get(k), ...i32(by), OP.i32Add, ...set(k)];
 /** The index i + lane of the neuron at o4. */
 const neuron = (lane: number) => [...get(P.o4), ...i32(2), OP.i32ShrU, ...i32(lane), OP.i32Add];
 /** Byte offset of an arena slot. */
@@ -193,7 +192,7 @@ function thresholdAndStore(L: Layout, lane: number): number[] {
     OP.i32Store8,
     0,
     ...uleb(L.spiked + lane),
-    ...increment(P.nSpikes, 1),
+    ...localAdd(P.nSpikes, 1),
     // vi = subtract ? vi - drop : v_reset
     ...get(P.vi),
     ...get(P.drop),
@@ -217,7 +216,7 @@ function thresholdAndStore(L: Layout, lane: number): number[] {
     OP.f32DemoteF64,
     OP.f32Store,
     ...mem(L.heldV),
-    ...increment(P.nHeld, 1),
+    ...localAdd(P.nHeld, 1),
     OP.end,
     OP.end,
     OP.end,
@@ -403,7 +402,7 @@ function countedLoop(counter: number, end: number[], stride: number, body: numbe
     OP.loop,
     OP.void,
     ...body,
-    ...increment(counter, stride),
+    ...localAdd(counter, stride),
     ...below,
     OP.brIf,
     0,
@@ -451,7 +450,7 @@ function countDown(L: Layout): number[] {
       ...mem(L.heldV),
       OP.i32Store,
       ...mem(L.heldV),
-      ...increment(P.w, 1),
+      ...localAdd(P.w, 1),
       OP.end,
     ]),
     ...get(P.w),

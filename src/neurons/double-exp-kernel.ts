@@ -25,15 +25,22 @@
  * undefined and DoubleExpLIF runs its TypeScript step (same results, slower). SPIKEFLOW_WASM=0 forces that.
  */
 import {
-  F64,
-  I32,
-  OP,
-  WASM_HEADER,
   compileWasm,
-  section,
-  sleb,
-  uleb,
+  F64,
+  f64Load,
+  f64Store,
+  I32,
+  i32Const as i32,
+  i32Load,
+  i32Store,
+  localGet as get,
+  localSet as set,
+  localTee as tee,
   newWasmMemory,
+  OP,
+  section,
+  uleb,
+  WASM_HEADER,
   wasmApi,
   wasmName,
 } from "../core/wasm.ts";
@@ -121,17 +128,9 @@ const LOCAL_GROUPS = [
 /** Byte offset of INNER in the table region (after SIGNED_WIDTH's 256 float64). */
 const INNER_OFFSET = 2048;
 
-const get = (k: number) => [OP.localGet, k];
-const set = (k: number) => [OP.localSet, k];
-const tee = (k: number) => [OP.localTee, k];
-const i32 = (v: number) => [OP.i32Const, ...sleb(v)];
-const f64Load = (offset = 0) => [OP.f64Load, 3, ...uleb(offset)];
-const f64Store = (offset = 0) => [OP.f64Store, 3, ...uleb(offset)];
 const f32Load = [OP.f32Load, 2, 0];
 const f32Const0 = [OP.f32Const, 0, 0, 0, 0];
 const f32Store = [OP.f32Store, 2, 0];
-const i32Load = (offset = 0) => [OP.i32Load, 2, ...uleb(offset)];
-const i32Store = (offset = 0) => [OP.i32Store, 2, ...uleb(offset)];
 /** base + offset (both locals) on the stack. */
 const addr = (base: number, offset: number) => [...get(base), ...get(offset), OP.i32Add];
 const loadState = [

@@ -31,18 +31,23 @@
  * loop's Float32Array store gives V8's NaN).
  */
 import {
-  F64,
-  I32,
-  OP,
-  SIMD_OP,
-  V128,
-  simd,
-  WASM_HEADER,
   compileWasm,
-  section,
-  sleb,
-  uleb,
+  F64,
+  f64Load,
+  I32,
+  i32Const as i32,
+  i32Load,
+  localAdd,
+  localGet as get,
+  localSet as set,
   newWasmMemory,
+  OP,
+  section,
+  simd,
+  SIMD_OP,
+  uleb,
+  V128,
+  WASM_HEADER,
   wasmApi,
   wasmName,
 } from "../core/wasm.ts";
@@ -67,14 +72,7 @@ const P = {
 /** Local groups: 4 i32, 2 f64, 1 v128 (the SIMD module's (s0, s1) pair; unused by the scalar one). */
 const LOCALS = [3, 4, I32, 2, F64, 1, V128];
 
-const get = (k: number) => [OP.localGet, k];
-const set = (k: number) => [OP.localSet, k];
-const i32 = (v: number) => [OP.i32Const, ...sleb(v)];
-const i32Load = (offset = 0) => [OP.i32Load, 2, ...uleb(offset)];
-const f64Load = (offset = 0) => [OP.f64Load, 3, ...uleb(offset)];
 const f64Zero = [OP.f64Const, 0, 0, 0, 0, 0, 0, 0, 0];
-/** local += n (i32). */
-const bump = (k: number, n: number) => [...get(k), ...i32(n), OP.i32Add, ...set(k)];
 /** sum += w[at] * r[col[at]], for the weight `at` positions after the current one. */
 const accumulate = (sum: number, at: number) => [
   ...get(sum),
@@ -151,8 +149,8 @@ function matvecBody(withSimd: boolean): number[] {
     1,
     ...accumulate(P.s0, 0),
     ...accumulate(P.s1, 1),
-    ...bump(P.c, 8),
-    ...bump(P.w, 16),
+    ...localAdd(P.c, 8),
+    ...localAdd(P.w, 16),
     OP.br,
     0,
     OP.end,
@@ -176,8 +174,8 @@ function matvecBody(withSimd: boolean): number[] {
     1,
     ...accumulatePair(0),
     ...accumulatePair(2),
-    ...bump(P.c, 16),
-    ...bump(P.w, 32),
+    ...localAdd(P.c, 16),
+    ...localAdd(P.w, 32),
     OP.br,
     0,
     OP.end,
@@ -190,8 +188,8 @@ function matvecBody(withSimd: boolean): number[] {
     OP.if,
     OP.void,
     ...accumulatePair(0),
-    ...bump(P.c, 8),
-    ...bump(P.w, 16),
+    ...localAdd(P.c, 8),
+    ...localAdd(P.w, 16),
     OP.end,
     ...get(P.acc),
     ...simd(SIMD_OP.f64x2ExtractLane),
@@ -224,8 +222,8 @@ function matvecBody(withSimd: boolean): number[] {
     OP.if,
     OP.void,
     ...accumulate(P.s0, 0),
-    ...bump(P.c, 4),
-    ...bump(P.w, 8),
+    ...localAdd(P.c, 4),
+    ...localAdd(P.w, 8),
     OP.end,
     // port[j] += s0 + s1: float32 promoted, the float64 add, rounded back (JavaScript's out[j] += s)
     ...get(P.pPort),
@@ -250,7 +248,7 @@ function matvecBody(withSimd: boolean): number[] {
     OP.f32Store,
     2,
     0,
-    ...bump(P.j, 1),
+    ...localAdd(P.j, 1),
   ];
   return [
     ...firstOf(P.pCol, 2),
