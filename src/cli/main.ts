@@ -975,9 +975,11 @@ function scalesArg(v: string): number[] {
 const MAX_RNN_TAU_MS = 10_000;
 
 function tauRangeArg(v: string): [number, number] {
-  const parts = v.split(":").map(decimal);
+  // spaces around the colon are fine (as in --scales), around the value not
+  const parts = v.split(":").map((part) => decimal(part.trim()));
   const step = RATE_RNN_DEFAULTS.dt_ms;
   if (
+    v !== v.trim() ||
     parts.length !== 2 ||
     parts.some((x) => !Number.isFinite(x) || x < step || x > MAX_RNN_TAU_MS) ||
     parts[0] > parts[1]
@@ -1030,6 +1032,12 @@ rnn
     ),
     6000,
   )
+  .option(
+    "--min-trials <n>",
+    "no stop before this trial index (default: the reference code's, 1500 for go-nogo, 0 otherwise; " +
+      "5900 trains to the paper's 6000-trial cap)",
+    int("--min-trials", 0, MAX_RNN_TRAIN_TRIALS),
+  )
   .addOption(
     new Option("--taus <min:max>", "range of the trained synaptic decay constants in ms")
       .argParser(tauRangeArg)
@@ -1044,6 +1052,7 @@ rnn
       neurons: number;
       seed: number;
       maxTrials: number;
+      minTrials?: number;
       taus: [number, number];
       out?: string;
       json?: boolean;
@@ -1062,11 +1071,17 @@ rnn
       lockRunDir(out, "rnn train", `--out ${out}`, { create: true, alt: " or pick another --out" });
       // another command may have written a run there between the check above and the lock
       refuseNonEmptyOut(out);
-      const firstStop = firstStopUpdates(task);
+      const firstStop = firstStopUpdates(task, undefined, o.minTrials);
       if (o.maxTrials < firstStop) {
         process.stderr.write(
           `spikeflow: warning: --max-trials ${o.maxTrials} cannot meet the stopping rule: ${task} may stop at ` +
-            `trial ${firstStop} at the earliest${task === "go-nogo" ? " (the reference stops Go-NoGo only after trial 1500)" : ""}; ` +
+            `trial ${firstStop} at the earliest${
+              o.minTrials !== undefined
+                ? ` (--min-trials ${o.minTrials})`
+                : task === "go-nogo"
+                  ? " (the reference stops Go-NoGo only after trial 1500)"
+                  : ""
+            }; ` +
             `the run trains and saves the network all the same\n`,
         );
       }
@@ -1084,6 +1099,7 @@ rnn
               seed: o.seed,
               out,
               maxTrials: o.maxTrials,
+              ...(o.minTrials !== undefined ? { minTrials: o.minTrials } : {}),
               tauRange_ms: o.taus,
               onProgress: (p) =>
                 progress.update(

@@ -39,6 +39,7 @@ import {
   MIN_SCALE,
   type ScaleSearchProgress,
   type ScaleSearchResult,
+  pickBestScale,
 } from "../rnn/scale-search.ts";
 import {
   TASK_NAMES,
@@ -67,6 +68,9 @@ export interface RnnTrainSummary {
   readonly units: number;
   readonly seed: number;
   readonly tauRange_ms: readonly [number, number];
+  /** No stop before trial index minTrials: the task's reference value (Go-NoGo 1500, others 0) unless set.
+   *  Absent in runs written before the option existed. */
+  readonly minTrials?: number;
   /** Training updates until the stopping rule (or maxTrials). */
   readonly updates: number;
   readonly success: boolean;
@@ -88,6 +92,9 @@ export interface RnnTrainOptions {
   readonly maxTrials?: number;
   /** Range of the trained decay constants. Default [20, 50] ms (paper's main setting). */
   readonly tauRange_ms?: readonly [number, number];
+  /** No stop before this trial index. Default: the task's (Go-NoGo 1500, the reference code's; others 0).
+   *  5900 trains Go-NoGo to the paper's 6000-trial cap (docs/rnn.md section 6). */
+  readonly minTrials?: number;
   readonly onProgress?: (p: EvalPoint & { readonly maxTrials: number }) => void;
   /** Stops the training between two trials when aborted (Ctrl-C in the CLI), with the signal's reason;
    *  nothing is written then. Once training is done the run is written whatever the signal. */
@@ -96,8 +103,8 @@ export interface RnnTrainOptions {
 
 /**
  * search.json of a run directory, checked field by field (FormatError naming the file and the field): scales
- * in [MIN_SCALE, MAX_SCALE], one accuracy in [0, 1] per scale, best.scale among them, the synapse filter, and
- * (with `task`) the task the model was trained on.
+ * in [MIN_SCALE, MAX_SCALE], one accuracy in [0, 1] per scale, best the search's own choice from them (scale,
+ * accuracy and index), the synapse filter, and (with `task`) the task the model was trained on.
  */
 export function readSearchFile(path: string, hint: string, task?: TaskName): RnnSearchFile {
   const s = readRunJson<Record<string, unknown>>(path, hint);
@@ -117,6 +124,16 @@ export function readSearchFile(path: string, hint: string, task?: TaskName): Rnn
   const bestScale = (best as { scale?: unknown } | undefined)?.scale;
   if (!inRange(bestScale) || !scales.includes(bestScale)) {
     throw bad(`best.scale must be one of "scales" (${scales.join(", ")}), got ${JSON.stringify(bestScale)}`);
+  }
+  // best is the search's own choice: the first s of the highest accuracy (pickBestScale)
+  const chosen = pickBestScale(scales as number[], accuracy as number[]);
+  const b = best as { scale: number; accuracy?: unknown; index?: unknown };
+  if (b.scale !== chosen.scale || b.accuracy !== chosen.accuracy || b.index !== chosen.index) {
+    throw bad(
+      `"best" must be the search's choice, the first s of the highest accuracy: { scale: ${chosen.scale}, ` +
+        `accuracy: ${chosen.accuracy}, index: ${chosen.index} } from "scales" and "accuracy", got ` +
+        `${JSON.stringify(best)}`,
+    );
   }
   if (filter !== undefined && filter !== "receiver" && filter !== "sender") {
     throw bad(`synapseFilter must be "receiver" or "sender", got ${JSON.stringify(filter)}`);
@@ -207,7 +224,12 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
   const t0 = performance.now();
   const steps = trainRateRnnSteps(
     o.task,
-    { model: { units: o.units, tauMin_ms, tauMax_ms }, seed: o.seed, maxTrials },
+    {
+      model: { units: o.units, tauMin_ms, tauMax_ms },
+      seed: o.seed,
+      maxTrials,
+      ...(o.minTrials !== undefined ? { minTrials: o.minTrials } : {}),
+    },
     (p) => o.onProgress?.({ ...p, maxTrials }),
   );
   // one trial at a time, so that an aborted signal stops the training between two trials
@@ -222,6 +244,7 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
     units: o.units,
     seed: o.seed,
     tauRange_ms: [tauMin_ms, tauMax_ms],
+    minTrials: o.minTrials ?? taskSpec(o.task).minTrials,
     updates: result.updates,
     success: result.success,
     finalLoss: last?.meanLoss ?? NaN,
@@ -506,9 +529,10 @@ export async function evalRnnRun(
   warnIfUntrained(dir, model, task, o.onWarning);
   // search.json gives the scale (unless --scale) and the synapse filter of the conversion
   const searchPath = join(dir, "search.json");
-  const hint =
-    `run "spikeflow rnn convert ${dir}" ${existsSync(searchPath) ? "again" : "first"}` +
-    (o.scale === undefined ? ", or pass --scale" : "");
+  // a search.json that is there is read even with --scale (it gives the synapse filter)
+  const hint = existsSync(searchPath)
+    ? `run "spikeflow rnn convert ${dir}" again, or delete search.json and pass --scale (the receiver synapse)`
+    : `run "spikeflow rnn convert ${dir}" first, or pass --scale`;
   const search =
     o.scale === undefined || existsSync(searchPath) ? readSearchFile(searchPath, hint, task) : undefined;
   const scale = o.scale ?? search!.best.scale;

@@ -176,6 +176,14 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
     return Array.from(tensorToFloat64(t));
   };
   for (const [k, t] of Object.entries(saved.tensors)) if (t.dtype === "F32") f32[k] = t.data as Float32Array;
+  if (saved.kind === "rate-rnn") {
+    // an intact model of the other pipeline: say where it goes, not that the file is damaged
+    throw new FormatError(
+      `${manifest}: this is a rate-RNN model (kind "rate-rnn", Kim et al. 2019), not an MNIST network; ` +
+        `use "spikeflow rnn eval" / "spikeflow rnn convert" on its run directory`,
+      { file: manifest },
+    );
+  }
   let model: UnsupervisedModel;
   try {
     model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);

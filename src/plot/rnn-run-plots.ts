@@ -14,6 +14,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../core/errors.ts";
+import { describeValue } from "../core/options.ts";
 import {
   type RnnEvalResult,
   type RnnSearchFile,
@@ -75,22 +76,91 @@ function requireArrays(path: string, doc: object, fields: readonly string[]): vo
   }
 }
 
+/** curve.json, point by point: what the training plots read. */
+function readCurveFile(path: string): RnnCurvePoint[] {
+  const doc = readJson<Record<string, unknown>>(path);
+  requireArrays(path, doc, ["curve"]);
+  const bad = (what: string) => new FormatError(`${path}: ${what}; ${HINT}`);
+  const curve = doc.curve as unknown[];
+  let previous = 0;
+  curve.forEach((p, k) => {
+    if (typeof p !== "object" || p === null || Array.isArray(p)) {
+      throw bad(`curve[${k}] must be an object { updates, meanLoss, accuracy }, got ${describeValue(p)}`);
+    }
+    const o = p as Record<string, unknown>;
+    if (!(typeof o.updates === "number" && Number.isInteger(o.updates) && o.updates > previous)) {
+      throw bad(
+        `curve[${k}].updates must be an integer above the previous point's ${previous}, got ${describeValue(o.updates)}`,
+      );
+    }
+    previous = o.updates;
+    if (!(typeof o.meanLoss === "number" && Number.isFinite(o.meanLoss) && o.meanLoss >= 0)) {
+      throw bad(`curve[${k}].meanLoss must be a finite number >= 0, got ${describeValue(o.meanLoss)}`);
+    }
+    if (!(typeof o.accuracy === "number" && o.accuracy >= 0 && o.accuracy <= 1)) {
+      throw bad(`curve[${k}].accuracy must be a fraction in [0, 1], got ${describeValue(o.accuracy)}`);
+    }
+  });
+  return curve as RnnCurvePoint[];
+}
+
+/** examples.json, field by field: what the output and firing-rate plots read, checked against the model. */
+function readExamplesFile(path: string, units: number): ExamplesFile {
+  const doc = readJson<Record<string, unknown>>(path);
+  requireArrays(path, doc, ["examples"]);
+  const bad = (what: string) => new FormatError(`${path}: ${what}; ${HINT}`);
+  for (const f of ["dt_ms", "rateDt_ms", "scale"]) {
+    const v = doc[f];
+    if (!(typeof v === "number" && Number.isFinite(v) && v > 0)) {
+      throw bad(`"${f}" must be a number > 0, got ${describeValue(v)}`);
+    }
+  }
+  const examples = doc.examples as unknown[];
+  if (examples.length === 0) throw bad(`"examples" is empty: it holds one trial per task condition`);
+  examples.forEach((e, k) => {
+    if (typeof e !== "object" || e === null || Array.isArray(e)) {
+      throw bad(`examples[${k}] must be an object, got ${describeValue(e)}`);
+    }
+    const o = e as Record<string, unknown>;
+    const field = (name: string) => `examples[${k}].${name}`;
+    if (typeof o.condition !== "string") {
+      throw bad(`${field("condition")} must be a string, got ${describeValue(o.condition)}`);
+    }
+    for (const name of ["target", "rateOutput", "spikingOutput"]) {
+      const v = o[name];
+      if (!Array.isArray(v) || v.length === 0) {
+        throw bad(`${field(name)} must be a non-empty array of numbers, got ${describeValue(v)}`);
+      }
+      const at = v.findIndex((x) => !(typeof x === "number" && Number.isFinite(x)));
+      if (at >= 0) throw bad(`${field(name)}[${at}] must be a finite number, got ${describeValue(v[at])}`);
+    }
+    if (!(typeof o.every === "number" && Number.isInteger(o.every) && o.every >= 1)) {
+      throw bad(`${field("every")} must be an integer >= 1, got ${describeValue(o.every)}`);
+    }
+    const neurons = o.spikeNeurons;
+    if (!Array.isArray(neurons)) {
+      throw bad(`${field("spikeNeurons")} must be an array of unit indices, got ${describeValue(neurons)}`);
+    }
+    const at = neurons.findIndex(
+      (n) => !(typeof n === "number" && Number.isInteger(n) && n >= 0 && n < units),
+    );
+    if (at >= 0) {
+      throw bad(
+        `${field("spikeNeurons")}[${at}] must be a unit index from 0 to ${units - 1} (the model has ${units} ` +
+          `units), got ${describeValue(neurons[at])}`,
+      );
+    }
+  });
+  return doc as unknown as ExamplesFile;
+}
+
 /** The model and every file present in run directory `dir`, checked (see the file comment). */
 export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
   const { model, task } = await loadRnnRun(dir);
   const at = (file: string) => join(dir, file);
   const has = (file: string) => existsSync(at(file));
-  let curve: RnnCurvePoint[] | undefined;
-  if (has("curve.json")) {
-    const doc = readJson<{ curve: RnnCurvePoint[] }>(at("curve.json"));
-    requireArrays(at("curve.json"), doc, ["curve"]);
-    curve = doc.curve;
-  }
-  let examples: ExamplesFile | undefined;
-  if (has("examples.json")) {
-    examples = readJson<ExamplesFile>(at("examples.json"));
-    requireArrays(at("examples.json"), examples, ["examples"]);
-  }
+  const curve = has("curve.json") ? readCurveFile(at("curve.json")) : undefined;
+  const examples = has("examples.json") ? readExamplesFile(at("examples.json"), model.units) : undefined;
   return {
     model,
     task,

@@ -148,9 +148,12 @@ export function parseScales(text: string): number[] {
   const t = text.trim();
   const fail = (): never => {
     throw new InvalidParameterError(
-      `scales ${JSON.stringify(text)} must be start:end:step (e.g. 20:75:5) or a comma list (e.g. 20,25,40) of numbers > 0`,
+      `scales ${JSON.stringify(text)} must be start:end:step (e.g. 20:75:5) or a comma list (e.g. 20,25,40) of numbers > 0` +
+        (t !== text ? " without spaces before or after (spaces around its commas and colons are fine)" : ""),
     );
   };
+  // like every number the CLI reads: spaces around the value are refused, spaces inside a list are not
+  if (t !== text) fail();
   if (t.includes(":")) {
     const parts = t.split(":").map((part) => decimal(part.trim()));
     if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) fail();

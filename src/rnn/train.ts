@@ -166,8 +166,12 @@ export interface RateTrainResult {
  * The fewest updates after which the stopping rule can end a run of `task`: the first evaluation (every
  * `evalEvery` updates, at trial indices 1, 101, 201, ...) after trial index minTrials. Go-NoGo: 1502; others: 2.
  */
-export function firstStopUpdates(task: TaskName, evalEvery = RATE_TRAIN_DEFAULTS.evalEvery): number {
-  const after = taskSpec(task).minTrials + 1; // the first trial index that may stop
+export function firstStopUpdates(
+  task: TaskName,
+  evalEvery = RATE_TRAIN_DEFAULTS.evalEvery,
+  minTrials = taskSpec(task).minTrials,
+): number {
+  const after = minTrials + 1; // the first trial index that may stop
   const tr = after + ((((1 - after) % evalEvery) + evalEvery) % evalEvery);
   return tr + 1;
 }

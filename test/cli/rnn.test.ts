@@ -208,6 +208,17 @@ test("bad arguments fail with a message naming the value", () => {
     assert.equal(evaluated.status, 0, evaluated.stderr);
     assert.match(evaluated.stderr, /warning: the rate network in .* did not meet the stopping rule/);
     assert.match(evaluated.stdout, /go-nogo, 1 fresh trial: rate accuracy/);
+    // --min-trials moves the first possible stop (and is recorded in summary.json)
+    const late = trainGoNogo10(join(dir, "late"), 3, "--min-trials", "250", "--quiet");
+    assert.equal(late.status, 0, late.stderr);
+    assert.match(
+      late.stderr,
+      /warning: --max-trials 3 cannot meet the stopping rule: go-nogo may stop at trial 302 at the earliest \(--min-trials 250\)/,
+    );
+    const lateSummary = JSON.parse(readFileSync(join(dir, "late", "summary.json"), "utf8")) as {
+      train: { minTrials: number };
+    };
+    assert.equal(lateSummary.train.minTrials, 250);
     // --quiet hides progress, never a warning
     const quiet = trainGoNogo10(join(dir, "quiet"), 1, "--quiet");
     assert.equal(quiet.status, 0, quiet.stderr);
@@ -267,13 +278,17 @@ test("scaling factors and decay ranges outside their useful ranges are refused b
   const hugeTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "20:1e300", "--out", out);
   const shortTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "1:50", "--out", out);
   const hexTau = cli("rnn", "train", "--task", "go-nogo", "--taus", "0x14:50", "--out", out);
+  const spacedTau = cli("rnn", "train", "--task", "go-nogo", "--taus", " 20:50", "--out", out);
+  const spacedScales = cli("rnn", "convert", "nowhere", "--scales", " 20,30");
 
   assert.notEqual(tinyScale.status, 0);
   assert.match(tinyScale.stderr, /1e-300 is outside \[0\.01, 10000\]/);
   assert.notEqual(zeroScale.status, 0);
   assert.match(zeroScale.stderr, /--scale must be a scaling factor in \[0\.01, 10000\].*got "0"/);
   assert.doesNotMatch(zeroScale.stderr, /scales\[0\]/);
-  for (const r of [hugeTau, shortTau, hexTau]) {
+  assert.notEqual(spacedScales.status, 0);
+  assert.match(spacedScales.stderr, /without spaces before or after/);
+  for (const r of [hugeTau, shortTau, hexTau, spacedTau]) {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /--taus must be min:max in ms with 5 <= min <= max <= 10000/);
   }
@@ -342,6 +357,11 @@ test("damaged or inconsistent run files and the wrong command get one line namin
       hugeBest.stderr,
       /search\.json: best\.scale must be one of "scales" \(20, 30\), got 1e\+300/,
     );
+    // a search.json that is there is read even with --scale, so the hint says to delete it first
+    assert.match(
+      hugeBest.stderr,
+      /run "spikeflow rnn convert .*" again, or delete search\.json and pass --scale \(the receiver synapse\)/,
+    );
     assert.equal(badAccuracy.status, 2);
     assert.match(
       badAccuracy.stderr,
@@ -358,6 +378,7 @@ test("damaged or inconsistent run files and the wrong command get one line namin
     assert.match(plotNothing.stdout, /nothing to plot in .*: no curve\.json, search\.json or examples\.json/);
     assert.equal(mnistEval.status, 2);
     assert.match(mnistEval.stderr, /rate-RNN model .* use "spikeflow rnn eval"/);
+    assert.doesNotMatch(mnistEval.stderr, /is damaged|re-run training/);
     assert.equal(withData.status, 2);
     assert.match(
       withData.stderr,

@@ -144,3 +144,83 @@ test("report refuses damaged or mismatched summary.json, eval.json and search.js
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("plot refuses a damaged curve.json or examples.json, and a search.json whose best is not its own choice, naming file and field", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnnfiles-"));
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 12, seed: 4, out: dir, maxTrials: 102 });
+    await convertRnnRun(dir, { scales: [20, 30], trials: 1, workers: 1 });
+    const files = {
+      curve: readFileSync(join(dir, "curve.json"), "utf8"),
+      examples: readFileSync(join(dir, "examples.json"), "utf8"),
+      search: readFileSync(join(dir, "search.json"), "utf8"),
+    };
+    const withEdit = async (file: keyof typeof files, edit: (doc: Doc) => void) => {
+      const doc = JSON.parse(files[file]) as Doc;
+      edit(doc);
+      writeFileSync(join(dir, `${file}.json`), JSON.stringify(doc));
+      try {
+        return await plotRnnRun(dir, { png: false });
+      } finally {
+        writeFileSync(join(dir, `${file}.json`), files[file]);
+      }
+    };
+    const example = (d: Doc) => (d.examples as Doc[])[0];
+    const cases: [keyof typeof files, (d: Doc) => void, RegExp][] = [
+      ["curve", (d) => ((d.curve as unknown[])[1] = null), /curve\.json: curve\[1\] must be an object/],
+      [
+        "curve",
+        (d) => (((d.curve as Doc[])[0] as Doc).accuracy = 5),
+        /curve\.json: curve\[0\]\.accuracy must be a fraction in \[0, 1\], got number 5/,
+      ],
+      [
+        "curve",
+        (d) => (((d.curve as Doc[])[0] as Doc).meanLoss = "x"),
+        /curve\.json: curve\[0\]\.meanLoss must be a finite number >= 0, got string "x"/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).spikingOutput = null),
+        /examples\.json: examples\[0\]\.spikingOutput must be a non-empty array of numbers, got null/,
+      ],
+      [
+        "examples",
+        (d) => ((example(d).spikingOutput as unknown[])[2] = "x"),
+        /examples\.json: examples\[0\]\.spikingOutput\[2\] must be a finite number, got string "x"/,
+      ],
+      [
+        "examples",
+        (d) => delete (d.examples as Doc[])[1].spikeNeurons,
+        /examples\[1\]\.spikeNeurons must be an array/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).spikeNeurons = [5000]),
+        /examples\[0\]\.spikeNeurons\[0\] must be a unit index from 0 to 11 \(the model has 12 units\), got number 5000/,
+      ],
+      ["examples", (d) => (d.dt_ms = "a"), /examples\.json: "dt_ms" must be a number > 0, got string "a"/],
+      ["examples", (d) => (d.examples = []), /examples\.json: "examples" is empty/],
+      [
+        "search",
+        (d) => ((d.best as Doc).index = 1 - ((d.best as Doc).index as number)),
+        /search\.json: "best" must be the search's choice, the first s of the highest accuracy/,
+      ],
+      [
+        "search",
+        (d) => ((d.best as Doc).accuracy = 0.123),
+        /search\.json: "best" must be the search's choice/,
+      ],
+    ];
+    for (const [file, edit, message] of cases) {
+      await assert.rejects(withEdit(file, edit), (e: unknown) => {
+        assert.ok(e instanceof FormatError, `${file}: ${String(e)}`);
+        assert.match(e.message, message);
+        return true;
+      });
+    }
+    // the files as written plot
+    assert.ok((await plotRnnRun(dir, { png: false })).plots >= 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -19,6 +19,12 @@ import {
 test("the default grid is the reference's s = 20:5:75 (12 values); parseScales reads ranges and lists", () => {
   assert.deepEqual(DEFAULT_SCALES, [20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75]);
   assert.deepEqual(parseScales("20:75:5"), DEFAULT_SCALES);
+  // spaces around the commas and colons are fine, around the whole value not (as for every CLI number)
+  assert.deepEqual(parseScales("20 : 30 : 5"), [20, 25, 30]);
+  assert.deepEqual(parseScales("20, 40"), [20, 40]);
+  for (const spaced of [" 20", "20 ", " 20,30", "20:30:5 "]) {
+    assert.throws(() => parseScales(spaced), /without spaces before or after/, JSON.stringify(spaced));
+  }
   assert.deepEqual(parseScales("0.1:0.3:0.1"), [0.1, 0.2, 0.3]);
   assert.deepEqual(parseScales("20, 40,55"), [20, 40, 55]);
   // spaces around separators are allowed (README), inside a number they are not
