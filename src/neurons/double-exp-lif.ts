@@ -196,16 +196,16 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
   const tauD = perNeuron("tauDecay_ms", p.tauDecay_ms, size, requirePositive);
   warnIfShorterThanStep("tauMem_ms", p.tauMem_ms, dt_ms);
   if (p.tauRise_ms > 0) warnIfShorterThanStep("tauRise_ms", p.tauRise_ms, dt_ms);
-  let shortest = Infinity;
-  for (let i = 0; i < size; i++) shortest = Math.min(shortest, tauD[i]);
-  warnIfShorterThanStep(size > 1 ? "the shortest tauDecay_ms" : "tauDecay_ms", shortest, dt_ms);
   const single = p.tauRise_ms === 0;
   const decay = new Float64Array(size);
   const jump = new Float64Array(size);
+  let shortest = Infinity;
   for (let i = 0; i < size; i++) {
     decay[i] = Math.exp(-dt_ms / tauD[i]);
     jump[i] = single ? 1000 / tauD[i] : 1000 / (p.tauRise_ms * tauD[i]);
+    shortest = Math.min(shortest, tauD[i]);
   }
+  warnIfShorterThanStep(size > 1 ? "the shortest tauDecay_ms" : "tauDecay_ms", shortest, dt_ms);
   const refSteps = msToSteps(p.tRef_ms, dt_ms, "tRef_ms");
   const tLast = p.refractoryRule === "t-last";
   return {

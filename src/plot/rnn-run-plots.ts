@@ -13,8 +13,6 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError } from "../core/errors.ts";
-import { describeValue } from "../core/options.ts";
 import {
   type RnnEvalResult,
   type RnnSearchFile,
@@ -24,7 +22,15 @@ import {
   readSearchFile,
   readTrainSummaryFile,
 } from "../experiments/rnn-run.ts";
-import { readRunJson } from "../io/json-file.ts";
+import {
+  checkFields,
+  isCount,
+  isFiniteNumber,
+  isFraction,
+  isNonNegative,
+  isObject,
+  readRunJson,
+} from "../io/json-file.ts";
 import type { RateRnn } from "../rnn/rate-rnn.ts";
 import type { TaskName } from "../rnn/tasks.ts";
 import type { PlotSpec } from "./common.ts";
@@ -67,39 +73,56 @@ export interface RnnRunFiles {
 const HINT = "rerun the spikeflow rnn command that writes it (rnn train, convert or eval), or delete it";
 const readJson = <T>(path: string): T => readRunJson<T>(path, HINT);
 
-/** FormatError unless every named field of `doc` (read from `path`) is an array. */
-function requireArrays(path: string, doc: object, fields: readonly string[]): void {
-  for (const f of fields) {
-    if (!Array.isArray((doc as Record<string, unknown>)[f])) {
-      throw new FormatError(`${path}: "${f}" must be an array; ${HINT}`);
-    }
-  }
+const isPositive = (v: unknown) => isFiniteNumber(v) && v > 0;
+
+/**
+ * checkFields for array field `field` of `doc` and its elements (`prefix` names the object in messages, as
+ * for checkFields): the field must be an array (not an empty one, unless `empty`), and its first element that
+ * fails `ok` is reported as `prefix field[i]`.
+ */
+function checkElements(
+  path: string,
+  doc: Record<string, unknown>,
+  field: string,
+  prefix: string,
+  [ok, what]: readonly [(v: unknown) => boolean, string],
+  empty = false,
+): unknown[] {
+  const isArray = (v: unknown) => Array.isArray(v) && (empty || v.length > 0);
+  checkFields(path, HINT, doc, [[field, isArray, empty ? "an array" : "a non-empty array"]], prefix);
+  const name = `${prefix}${field}`;
+  const values = doc[field] as unknown[];
+  const bad = values.findIndex((v) => !ok(v));
+  if (bad >= 0)
+    checkFields(path, HINT, { [`${name}[${bad}]`]: values[bad] }, [[`${name}[${bad}]`, ok, what]]);
+  return values;
 }
 
 /** curve.json, point by point: what the training plots read. */
 function readCurveFile(path: string): RnnCurvePoint[] {
   const doc = readJson<Record<string, unknown>>(path);
-  requireArrays(path, doc, ["curve"]);
-  const bad = (what: string) => new FormatError(`${path}: ${what}; ${HINT}`);
-  const curve = doc.curve as unknown[];
+  const curve = checkElements(
+    path,
+    doc,
+    "curve",
+    "",
+    [isObject, "an object { updates, meanLoss, accuracy }"],
+    true,
+  );
   let previous = 0;
   curve.forEach((p, k) => {
-    if (typeof p !== "object" || p === null || Array.isArray(p)) {
-      throw bad(`curve[${k}] must be an object { updates, meanLoss, accuracy }, got ${describeValue(p)}`);
-    }
-    const o = p as Record<string, unknown>;
-    if (!(typeof o.updates === "number" && Number.isInteger(o.updates) && o.updates > previous)) {
-      throw bad(
-        `curve[${k}].updates must be an integer above the previous point's ${previous}, got ${describeValue(o.updates)}`,
-      );
-    }
-    previous = o.updates;
-    if (!(typeof o.meanLoss === "number" && Number.isFinite(o.meanLoss) && o.meanLoss >= 0)) {
-      throw bad(`curve[${k}].meanLoss must be a finite number >= 0, got ${describeValue(o.meanLoss)}`);
-    }
-    if (!(typeof o.accuracy === "number" && o.accuracy >= 0 && o.accuracy <= 1)) {
-      throw bad(`curve[${k}].accuracy must be a fraction in [0, 1], got ${describeValue(o.accuracy)}`);
-    }
+    checkFields(
+      path,
+      HINT,
+      p as Record<string, unknown>,
+      [
+        ["updates", (v) => isCount(v, previous + 1), `an integer above the previous point's ${previous}`],
+        ["meanLoss", isNonNegative, "a finite number >= 0"],
+        ["accuracy", isFraction, "a fraction in [0, 1]"],
+      ],
+      `curve[${k}].`,
+    );
+    previous = (p as RnnCurvePoint).updates;
   });
   return curve as RnnCurvePoint[];
 }
@@ -107,49 +130,30 @@ function readCurveFile(path: string): RnnCurvePoint[] {
 /** examples.json, field by field: what the output and firing-rate plots read, checked against the model. */
 function readExamplesFile(path: string, units: number): ExamplesFile {
   const doc = readJson<Record<string, unknown>>(path);
-  requireArrays(path, doc, ["examples"]);
-  const bad = (what: string) => new FormatError(`${path}: ${what}; ${HINT}`);
-  for (const f of ["dt_ms", "rateDt_ms", "scale"]) {
-    const v = doc[f];
-    if (!(typeof v === "number" && Number.isFinite(v) && v > 0)) {
-      throw bad(`"${f}" must be a number > 0, got ${describeValue(v)}`);
-    }
-  }
-  const examples = doc.examples as unknown[];
-  if (examples.length === 0) throw bad(`"examples" is empty: it holds one trial per task condition`);
+  checkFields(path, HINT, doc, [
+    ["dt_ms", isPositive, "a number > 0"],
+    ["rateDt_ms", isPositive, "a number > 0"],
+    ["scale", isPositive, "a number > 0"],
+  ]);
+  const examples = checkElements(path, doc, "examples", "", [isObject, "an object (one trial)"]);
+  const isUnit = (n: unknown) => isCount(n) && (n as number) < units;
   examples.forEach((e, k) => {
-    if (typeof e !== "object" || e === null || Array.isArray(e)) {
-      throw bad(`examples[${k}] must be an object, got ${describeValue(e)}`);
-    }
     const o = e as Record<string, unknown>;
-    const field = (name: string) => `examples[${k}].${name}`;
-    if (typeof o.condition !== "string") {
-      throw bad(`${field("condition")} must be a string, got ${describeValue(o.condition)}`);
-    }
-    for (const name of ["target", "rateOutput", "spikingOutput"]) {
-      const v = o[name];
-      if (!Array.isArray(v) || v.length === 0) {
-        throw bad(`${field(name)} must be a non-empty array of numbers, got ${describeValue(v)}`);
-      }
-      const at = v.findIndex((x) => !(typeof x === "number" && Number.isFinite(x)));
-      if (at >= 0) throw bad(`${field(name)}[${at}] must be a finite number, got ${describeValue(v[at])}`);
-    }
-    if (!(typeof o.every === "number" && Number.isInteger(o.every) && o.every >= 1)) {
-      throw bad(`${field("every")} must be an integer >= 1, got ${describeValue(o.every)}`);
-    }
-    const neurons = o.spikeNeurons;
-    if (!Array.isArray(neurons)) {
-      throw bad(`${field("spikeNeurons")} must be an array of unit indices, got ${describeValue(neurons)}`);
-    }
-    const at = neurons.findIndex(
-      (n) => !(typeof n === "number" && Number.isInteger(n) && n >= 0 && n < units),
+    const prefix = `examples[${k}].`;
+    checkFields(
+      path,
+      HINT,
+      o,
+      [
+        ["condition", (v) => typeof v === "string", "a string"],
+        ["every", (v) => isCount(v, 1), "an integer >= 1"],
+      ],
+      prefix,
     );
-    if (at >= 0) {
-      throw bad(
-        `${field("spikeNeurons")}[${at}] must be a unit index from 0 to ${units - 1} (the model has ${units} ` +
-          `units), got ${describeValue(neurons[at])}`,
-      );
-    }
+    for (const f of ["target", "rateOutput", "spikingOutput"])
+      checkElements(path, o, f, prefix, [isFiniteNumber, "a finite number"]);
+    const unit = `a unit index from 0 to ${units - 1} (the model has ${units} units)`;
+    checkElements(path, o, "spikeNeurons", prefix, [isUnit, unit], true);
   });
   return doc as unknown as ExamplesFile;
 }

@@ -115,15 +115,10 @@ const accumulatePair = (at: number) => [
   ...set(P.acc),
 ];
 
-/** base + 4 rowPtr[0] (shift 2: column bytes) or base + 8 rowPtr[0] (shift 3: weight bytes). */
-const firstOf = (base: number, shift: number) => [
-  ...get(base),
-  ...get(P.pRow),
-  ...i32Load(0),
-  ...i32(shift),
-  OP.i32Shl,
-  OP.i32Add,
-];
+/** Pushes 1 when fewer than `k` weights of the row are left (c + 4 (k - 1) >= end). */
+const fewerLeft = (k: number) => [...get(P.c), ...i32(4 * (k - 1)), OP.i32Add, ...get(P.end), OP.i32GeU];
+/** The address of port[j]. */
+const portAt = [...get(P.pPort), ...get(P.j), ...i32(2), OP.i32Shl, OP.i32Add];
 
 /**
  * Row by row; c and w run on from one row into the next (the rows are contiguous). Interleaving two rows'
@@ -140,11 +135,7 @@ function matvecBody(withSimd: boolean): number[] {
     OP.void,
     OP.loop,
     OP.void,
-    ...get(P.c),
-    ...i32(4),
-    OP.i32Add,
-    ...get(P.end),
-    OP.i32GeU,
+    ...fewerLeft(2),
     OP.brIf,
     1,
     ...accumulate(P.s0, 0),
@@ -165,11 +156,7 @@ function matvecBody(withSimd: boolean): number[] {
     OP.void,
     OP.loop,
     OP.void,
-    ...get(P.c),
-    ...i32(12),
-    OP.i32Add,
-    ...get(P.end),
-    OP.i32GeU,
+    ...fewerLeft(4),
     OP.brIf,
     1,
     ...accumulatePair(0),
@@ -180,11 +167,8 @@ function matvecBody(withSimd: boolean): number[] {
     0,
     OP.end,
     OP.end,
-    ...get(P.c),
-    ...i32(4),
-    OP.i32Add,
-    ...get(P.end),
-    OP.i32LtU,
+    ...fewerLeft(2),
+    OP.i32Eqz,
     OP.if,
     OP.void,
     ...accumulatePair(0),
@@ -226,16 +210,8 @@ function matvecBody(withSimd: boolean): number[] {
     ...localAdd(P.w, 8),
     OP.end,
     // port[j] += s0 + s1: float32 promoted, the float64 add, rounded back (JavaScript's out[j] += s)
-    ...get(P.pPort),
-    ...get(P.j),
-    ...i32(2),
-    OP.i32Shl,
-    OP.i32Add,
-    ...get(P.pPort),
-    ...get(P.j),
-    ...i32(2),
-    OP.i32Shl,
-    OP.i32Add,
+    ...portAt,
+    ...portAt,
     OP.f32Load,
     2,
     0,
@@ -250,10 +226,11 @@ function matvecBody(withSimd: boolean): number[] {
     0,
     ...localAdd(P.j, 1),
   ];
+  // rowPtr[0] is 0: the first row starts at the first weight
   return [
-    ...firstOf(P.pCol, 2),
+    ...get(P.pCol),
     ...set(P.c),
-    ...firstOf(P.pW, 3),
+    ...get(P.pW),
     ...set(P.w),
     // while j < n
     OP.block,
@@ -354,9 +331,9 @@ export class RateCouplingKernel {
   }
 
   /**
-   * A kernel for the CSR pattern (rowPtr over target rows, colIdx into nPre source neurons; both copied), with
-   * its weights zeroed: the caller fills `w`. Undefined where WebAssembly is unavailable or disabled
-   * (SPIKEFLOW_WASM=0) or the memory cannot be had.
+   * A kernel for the CSR pattern (rowPtr over target rows from rowPtr[0] = 0, colIdx into nPre source
+   * neurons; both copied), with its weights zeroed: the caller fills `w`. Undefined where WebAssembly is
+   * unavailable or disabled (SPIKEFLOW_WASM=0) or the memory cannot be had.
    */
   static create(rowPtr: Int32Array, colIdx: Int32Array, nPre: number): RateCouplingKernel | undefined {
     const module = kernelModule();

@@ -141,13 +141,15 @@ test("the same warning is printed once, however many populations repeat the slip
   assert.equal(messages.length, 1);
 });
 
-test("a NIR node that Euler cannot step is refused without the seconds advice (the file's seconds were converted)", async () => {
+test("a NIR node that Euler cannot step is refused in the file's terms (seconds, dt_s), without the seconds-for-ms advice", async () => {
   const { doc } = await readFixture("braille_noDelay_bias_zero");
   assert.throws(
     () => nirToNetwork(doc, { dt_s: 1e-3, method: "euler" }),
     (e: unknown) =>
       e instanceof Error &&
-      /cannot be built: tauSyn_ms = .* is shorter than dt = 1 ms: forward Euler/.test(e.message) &&
+      /node "lif1\.lif" \(CubaLIF\): tau_syn = .* s is shorter than dt = 0\.001 s: forward Euler would be unstable/.test(
+        e.message,
+      ) &&
       !/seconds|Brian2/.test(e.message),
   );
 });

@@ -167,39 +167,43 @@ test("plot refuses a damaged curve.json or examples.json, and a search.json whos
     };
     const example = (d: Doc) => (d.examples as Doc[])[0];
     const cases: [keyof typeof files, (d: Doc) => void, RegExp][] = [
-      ["curve", (d) => ((d.curve as unknown[])[1] = null), /curve\.json: curve\[1\] must be an object/],
+      ["curve", (d) => ((d.curve as unknown[])[1] = null), /curve\.json: "curve\[1\]" must be an object/],
       [
         "curve",
         (d) => (((d.curve as Doc[])[0] as Doc).accuracy = 5),
-        /curve\.json: curve\[0\]\.accuracy must be a fraction in \[0, 1\], got number 5/,
+        /curve\.json: "curve\[0\]\.accuracy" must be a fraction in \[0, 1\], got 5;/,
       ],
       [
         "curve",
         (d) => (((d.curve as Doc[])[0] as Doc).meanLoss = "x"),
-        /curve\.json: curve\[0\]\.meanLoss must be a finite number >= 0, got string "x"/,
+        /curve\.json: "curve\[0\]\.meanLoss" must be a finite number >= 0, got "x";/,
       ],
       [
         "examples",
         (d) => (example(d).spikingOutput = null),
-        /examples\.json: examples\[0\]\.spikingOutput must be a non-empty array of numbers, got null/,
+        /examples\.json: "examples\[0\]\.spikingOutput" must be a non-empty array, got null;/,
       ],
       [
         "examples",
         (d) => ((example(d).spikingOutput as unknown[])[2] = "x"),
-        /examples\.json: examples\[0\]\.spikingOutput\[2\] must be a finite number, got string "x"/,
+        /examples\.json: "examples\[0\]\.spikingOutput\[2\]" must be a finite number, got "x";/,
       ],
       [
         "examples",
         (d) => delete (d.examples as Doc[])[1].spikeNeurons,
-        /examples\[1\]\.spikeNeurons must be an array/,
+        /"examples\[1\]\.spikeNeurons" must be an array/,
       ],
       [
         "examples",
         (d) => (example(d).spikeNeurons = [5000]),
-        /examples\[0\]\.spikeNeurons\[0\] must be a unit index from 0 to 11 \(the model has 12 units\), got number 5000/,
+        /"examples\[0\]\.spikeNeurons\[0\]" must be a unit index from 0 to 11 \(the model has 12 units\), got 5000;/,
       ],
-      ["examples", (d) => (d.dt_ms = "a"), /examples\.json: "dt_ms" must be a number > 0, got string "a"/],
-      ["examples", (d) => (d.examples = []), /examples\.json: "examples" is empty/],
+      ["examples", (d) => (d.dt_ms = "a"), /examples\.json: "dt_ms" must be a number > 0, got "a";/],
+      [
+        "examples",
+        (d) => (d.examples = []),
+        /examples\.json: "examples" must be a non-empty array, got \[\];/,
+      ],
       [
         "search",
         (d) => ((d.best as Doc).index = 1 - ((d.best as Doc).index as number)),

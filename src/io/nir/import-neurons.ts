@@ -55,12 +55,14 @@ function uniform(ctx: NeuronContext, f: FlatNode, field: string, t: NirTensor): 
   return v;
 }
 
-/** Engine tau (ms) whose exact per-step decay equals the chosen method's decay for the NIR tau (s). */
-function engineTau_ms(ctx: NeuronContext, f: FlatNode, field: string, tau_s: number): number {
+/**
+ * The NIR tau (s) in ms, refused in the file's terms (seconds, dt_s) where forward Euler would be unstable
+ * (dt > tau), before a model that integrates it is built.
+ */
+function nirTau_ms(ctx: NeuronContext, f: FlatNode, field: string, tau_s: number): number {
   const tau_ms = tau_s * 1000;
-  if (ctx.method === "exact") return tau_ms;
   const ratio = ctx.dt_ms / tau_ms;
-  if (ratio > 1) {
+  if (ctx.method === "euler" && ratio > 1) {
     nodeError(
       ctx,
       f,
@@ -68,6 +70,14 @@ function engineTau_ms(ctx: NeuronContext, f: FlatNode, field: string, tau_s: num
         `(1 - dt/tau = ${1 - ratio} < 0); import with method "exact" or a smaller dt_s`,
     );
   }
+  return tau_ms;
+}
+
+/** Engine tau (ms) whose exact per-step decay equals the chosen method's decay for the NIR tau (s). */
+function engineTau_ms(ctx: NeuronContext, f: FlatNode, field: string, tau_s: number): number {
+  const tau_ms = nirTau_ms(ctx, f, field, tau_s);
+  if (ctx.method === "exact") return tau_ms;
+  const ratio = ctx.dt_ms / tau_ms;
   // decay 0 (dt = tau, a memoryless neuron): any tau with dt/tau > 745 gives exp(-dt/tau) = 0 exactly
   return ratio === 1 ? Number.MIN_VALUE : -ctx.dt_ms / Math.log1p(-ratio);
 }
@@ -123,8 +133,8 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
         });
       case "CubaLIF":
         return new SynapticLIF(size, ctx.dt_ms, {
-          tauSyn_ms: uniform(ctx, f, "tau_syn", n.tau_syn) * 1000,
-          tauMem_ms: uniform(ctx, f, "tau_mem", n.tau_mem) * 1000,
+          tauSyn_ms: nirTau_ms(ctx, f, "tau_syn", uniform(ctx, f, "tau_syn", n.tau_syn)),
+          tauMem_ms: nirTau_ms(ctx, f, "tau_mem", uniform(ctx, f, "tau_mem", n.tau_mem)),
           vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
           vReset_mV: uniform(ctx, f, "v_reset", n.v_reset),
           vThreshold_mV: uniform(ctx, f, "v_threshold", n.v_threshold),
@@ -135,7 +145,7 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
         });
       case "LI":
         return new LI(size, ctx.dt_ms, {
-          tauMem_ms: uniform(ctx, f, "tau", n.tau) * 1000,
+          tauMem_ms: nirTau_ms(ctx, f, "tau", uniform(ctx, f, "tau", n.tau)),
           vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
           resistance_MOhm: uniform(ctx, f, "r", n.r),
           method: ctx.method,
@@ -153,8 +163,6 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
     }
   } catch (e) {
     if (e instanceof UnsupportedError || !(e instanceof SpikeflowError)) throw e;
-    // a NIR file's times were seconds and are converted here, so the model's hint about seconds does not apply
-    const message = e.message.replace(/ \(times are in ms: if .* as Brian2 stores them, write [^)]*\)$/, "");
-    return nodeError(ctx, f, `cannot be built: ${message}`);
+    return nodeError(ctx, f, `cannot be built: ${e.message}`);
   }
 }
