@@ -1,18 +1,26 @@
 #!/usr/bin/env node
-// Entry point of the `spikeflow` command: registers tsx so the TypeScript sources run as they are.
+// Entry point of the `spikeflow` command. In a checkout (src/ present) it registers tsx and runs the
+// TypeScript sources as they are; in the installed package (which ships the compiled dist/ and no src/)
+// it runs the compiled JavaScript with plain Node.
 //
-// Before the rest of the sources load (a second or two), it installs the CLI's stop-signal router
-// (src/cli/signals.ts, a small module that loads at once): a Ctrl-C (SIGINT) or SIGTERM while they load
+// Before the rest of the modules load (a second or two), it installs the CLI's stop-signal router
+// (cli/signals, a small module that loads at once): a Ctrl-C (SIGINT) or SIGTERM while they load
 // prints one line and exits with the signal's status (130, 143). No command has begun then, so nothing was
-// written. src/cli/main.ts takes the router over once it has loaded.
-import { register } from "tsx/esm/api";
+// written. cli/main takes the router over once it has loaded.
+import { existsSync } from "node:fs";
 
-register();
-const { stopRouter } = await import("../src/cli/signals.ts");
+const fromSources = existsSync(new URL("../src/cli/main.ts", import.meta.url));
+if (fromSources) {
+  const { register } = await import("tsx/esm/api");
+  register();
+}
+const cli = (name) =>
+  new URL(fromSources ? `../src/cli/${name}.ts` : `../dist/cli/${name}.js`, import.meta.url).href;
+const { stopRouter } = await import(cli("signals"));
 stopRouter().idle = (status) => {
   process.stderr.write(
     "spikeflow: interrupted while starting, before the command began; nothing was written\n",
   );
   process.exit(status);
 };
-await import("../src/cli/main.ts");
+await import(cli("main"));

@@ -34,7 +34,7 @@ if (unlisted.length) {
 const extra = process.argv.slice(2);
 const r = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", ...extra, ...listed],
+  ["--import", "tsx", "--conditions=spikeflow-source", "--test", "--test-reporter=spec", ...extra, ...listed],
   {
     stdio: "inherit",
     env: { ...process.env, SPIKEFLOW_LOG: process.env.SPIKEFLOW_LOG ?? "silent" },

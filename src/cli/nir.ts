@@ -58,7 +58,7 @@ function seconds(v: string): number {
 }
 
 interface ConversionOpts {
-  dt?: number;
+  dt?: number | undefined;
   method: IntegrationMethod;
   integrators: IntegratorMode;
 }

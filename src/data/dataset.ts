@@ -135,9 +135,9 @@ function firstLabelOutOfRange(labels: Uint8Array, numClasses: number): number {
 
 export interface FromIdxOptions {
   /** Number of classes. Default 10 (MNIST, Fashion-MNIST); EMNIST letters need 27 (labels 1..26). */
-  readonly numClasses?: number;
+  readonly numClasses?: number | undefined;
   /** Keep only the first `limit` examples (views, no copy). Default: all. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** Names of the two files, for error messages. */
   readonly imagesName?: string;
   readonly labelsName?: string;

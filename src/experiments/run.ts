@@ -31,6 +31,7 @@ import {
   writeFileAtomicSync,
   writeJsonAtomicSync,
 } from "../io/atomic.ts";
+import { siblingModule } from "../core/module-url.ts";
 import { createPool } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
 import { pauses, unlessAborted } from "./interrupt.ts";
@@ -569,7 +570,7 @@ export async function presentTestParallel(
   }
   const tensors: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(model.tensors())) tensors[k] = t.data.slice();
-  const pool = createPool(new URL("../parallel/present-worker.ts", import.meta.url), threads);
+  const pool = createPool(siblingModule("../parallel/present-worker", import.meta.url), threads);
   const shard = TEST_SHARD;
   let done = 0;
   try {

@@ -212,7 +212,7 @@ function isSafeFileName(name: string): boolean {
 export function parseModelManifest(
   text: string | Uint8Array,
   fileName: string,
-  options: { readonly expectKind?: string } = {},
+  options: { readonly expectKind?: string | undefined } = {},
 ): ModelManifest {
   if (typeof text !== "string" && !(text instanceof Uint8Array)) {
     throw new InvalidParameterError(

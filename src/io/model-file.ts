@@ -17,7 +17,7 @@ import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
 
 export interface LoadModelOptions {
   /** Reject a model of another kind (FormatError naming model.json). */
-  readonly expectKind?: string;
+  readonly expectKind?: string | undefined;
 }
 
 async function readOrNotFound(path: string, hint: string): Promise<Uint8Array> {

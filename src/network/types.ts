@@ -129,9 +129,9 @@ export interface Projection {
   /** Learning rules attached to this projection, applied in order at step 4. */
   readonly rules: LearningRule[];
   /** Synapse access for rules, normalisation and monitors; absent for weightless projections. */
-  readonly view?: SynapseView;
+  readonly view?: SynapseView | undefined;
   /** Weight bounds; required for a plastic projection. */
-  readonly bounds?: WeightBounds;
+  readonly bounds?: WeightBounds | undefined;
   /** Called once at the end of every `Network.run` while learning (per-example normalisation). */
   afterRun?(learning: boolean): void;
   /** Back to the initial transient state (not the weights). */
@@ -152,7 +152,7 @@ export interface Projection {
 export interface LearningRule {
   readonly name: string;
   /** The step its constants were computed for (trace decays); `Network.run` refuses a rule built for another. */
-  readonly dt_ms?: number;
+  readonly dt_ms?: number | undefined;
   /** Update weights from the spikes of this step. Called only while learning. */
   update(ctx: StepContext): void;
   /** Called after the populations have stepped, learning or not, to keep rule state (traces) current. */
@@ -177,9 +177,9 @@ export interface LearningRule {
  */
 export interface Drive {
   /** Number of steps this drive covers, if it is finite (a spike train); `run` checks it against `steps`. */
-  readonly steps?: number;
+  readonly steps?: number | undefined;
   /** The time step (ms) the drive was made for, if it has one (an encoded spike train); `run` checks it. */
-  readonly dt_ms?: number;
+  readonly dt_ms?: number | undefined;
   apply(step: number, target: Population): void;
 }
 

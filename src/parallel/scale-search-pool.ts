@@ -16,6 +16,7 @@ import {
   searchScale,
 } from "../rnn/scale-search.ts";
 import type { TaskName } from "../rnn/tasks.ts";
+import { siblingModule } from "../core/module-url.ts";
 import { createPool } from "./pool.ts";
 import type { ScaleWorkerResult, ScaleWorkerTask } from "./scale-worker.ts";
 
@@ -49,7 +50,7 @@ export async function searchScaleParallel(
   const transfer = search.transfer ?? SCALE_SEARCH_DEFAULTS.transfer;
   const json = rateRnnToJSON(model);
   const modelKey = randomUUID();
-  const pool = createPool(new URL("./scale-worker.ts", import.meta.url), workers);
+  const pool = createPool(siblingModule("./scale-worker", import.meta.url), workers);
   const runner: ScaleJobRunner = async (jobs, done) => {
     await Promise.all(
       jobs.map((job) => {

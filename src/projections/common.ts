@@ -23,13 +23,13 @@ export type WeightInit =
 /** Options shared by every weighted projection. Give exactly one of `weights` and `init`. */
 export interface WeightOptions {
   /** Initial weights in the projection's documented layout (copied), or one number for all synapses. */
-  readonly weights?: number | ArrayLike<number>;
+  readonly weights?: number | ArrayLike<number> | undefined;
   /** How to draw the initial weights. */
-  readonly init?: WeightInit;
+  readonly init?: WeightInit | undefined;
   /** Target port to add into. Default: the target's first port (`target.portNames[0]`). */
-  readonly port?: string;
+  readonly port?: string | undefined;
   /** Inclusive weight bounds; required before a learning rule is attached. Default: none. */
-  readonly bounds?: WeightBounds;
+  readonly bounds?: WeightBounds | undefined;
 }
 
 /** The keys of `WeightOptions`. */

@@ -32,9 +32,9 @@ import type { WeightInit } from "./common.ts";
 /** Options of the CSR constructor and `fromTriplets`. */
 export interface SparseOptions {
   /** Target port. Default: the target's first port. */
-  readonly port?: string;
+  readonly port?: string | undefined;
   /** Inclusive weight bounds; required before a learning rule is attached. */
-  readonly bounds?: WeightBounds;
+  readonly bounds?: WeightBounds | undefined;
 }
 
 export interface CsrArrays {

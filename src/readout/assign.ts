@@ -24,7 +24,7 @@ export const UNASSIGNED = -1;
 
 export interface AssignOptions {
   /** Rates from earlier calls ([neurons][classes]); not modified. Default: zeros. */
-  readonly rates?: Float64Array;
+  readonly rates?: Float64Array | undefined;
   /** Weight of the earlier rates. Default 1 (accumulate, as LC-SNN). */
   readonly alpha?: number;
   /** Number of neurons; needed only when there are no examples and no rates. */

@@ -14,6 +14,7 @@
 import { Worker } from "node:worker_threads";
 import { FormatError, InvalidParameterError, UnsupportedError, requirePositive } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
+import { isTypeScriptModule, siblingModule } from "../../core/module-url.ts";
 import type { DecodeNirOptions } from "./codec.ts";
 import type { DecodeReply, DecodeRequest, ReadyMessage } from "./decode-worker.ts";
 import type { NirDocument } from "./graph.ts";
@@ -87,13 +88,14 @@ export class NirReader {
 
   /** Starts a worker and waits until its h5wasm is loaded (so the read timeout excludes start-up). */
   private async start(): Promise<Worker> {
-    // a plain-JS entry that registers tsx's loader, then imports the TypeScript worker
-    const entry = new URL("./decode-worker.ts", import.meta.url).href;
-    const tsx = import.meta.resolve("tsx/esm/api");
-    const w = new Worker(
-      `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
-      { eval: true },
-    );
+    const entry = siblingModule("./decode-worker", import.meta.url);
+    // the TypeScript worker (a checkout's sources) starts from a plain-JS entry that registers tsx's loader
+    const w = isTypeScriptModule(entry)
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`,
+          { eval: true },
+        )
+      : new Worker(entry);
     this.counts.starts++;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -24,7 +24,7 @@ export interface NirRunInput {
   readonly data: ArrayLike<number>;
   /** Number of rows (steps) in `data`. */
   readonly steps: number;
-  readonly kind?: NirInputKind;
+  readonly kind?: NirInputKind | undefined;
 }
 
 export interface NirRunOutput {

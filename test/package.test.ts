@@ -1,0 +1,187 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRateRnn } from "../src/rnn/rate-rnn.ts";
+import { searchScale } from "../src/rnn/scale-search.ts";
+import { importNir } from "../src/io/nir/index.ts";
+import { BIN } from "./helpers/cli.ts";
+import { readmeExampleSpikeCount, readmeLibraryBlock } from "./helpers/readme-example.ts";
+
+// The package as an installed user gets it: the compiled dist/ (`npm run build`) and the other entries of
+// package.json's "files", without src/, in a project's node_modules whose dependencies lack tsx, run by
+// plain Node. Every check compares with the TypeScript sources run in this process (through tsx).
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  files: string[];
+  bin: Record<string, string>;
+  exports: Record<string, Record<string, string>>;
+};
+const FIXTURE = join(ROOT, "..", "shared", "fixtures", "nir", "lif_norse.nir");
+
+let project = ""; // the user's project: app files and node_modules/spikeflow
+let pkg = ""; // node_modules/spikeflow
+
+/** Runs plain Node (no tsx, no inherited NODE_OPTIONS) in the user's project. */
+function node(...args: string[]): { code: number | null; out: string; err: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, SPIKEFLOW_LOG: "silent" };
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(process.execPath, args, { cwd: project, encoding: "utf8", env });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+before(() => {
+  project = mkdtempSync(join(tmpdir(), "spikeflow-package-"));
+  pkg = join(project, "node_modules", "spikeflow");
+  mkdirSync(pkg, { recursive: true });
+  for (const entry of ["package.json", ...PKG.files.filter((f) => f !== "dist/")]) {
+    cpSync(join(ROOT, entry), join(pkg, entry), { recursive: true });
+  }
+  const built = spawnSync(
+    process.execPath,
+    [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")].concat([
+      "--outDir",
+      join(pkg, "dist"),
+    ]),
+    { encoding: "utf8" },
+  );
+  assert.equal(built.status, 0, `npm run build failed:\n${built.stdout}${built.stderr}`);
+  // the package's dependencies, as an install would bring them: everything but the dev-only tsx
+  const deps = join(project, "deps");
+  mkdirSync(deps);
+  for (const name of readdirSync(join(ROOT, "node_modules"))) {
+    if (name !== "tsx" && name !== ".bin") symlinkSync(join(ROOT, "node_modules", name), join(deps, name));
+  }
+  symlinkSync(deps, join(pkg, "node_modules"));
+});
+
+after(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+test("the installed package holds what its exports and bin name, compiled, and no sources", () => {
+  assert.equal(PKG.files.includes("dist/"), true);
+  assert.equal(existsSync(join(pkg, "src")), false, "src/ is not shipped");
+  const missing: string[] = [];
+  for (const [path, targets] of Object.entries(PKG.exports)) {
+    for (const [condition, target] of Object.entries(targets)) {
+      if (condition === "spikeflow-source") continue; // the checkout's condition
+      const file = target.includes("*") ? target.replace("*", "parallel/scale-search-pool") : target;
+      if (!existsSync(join(pkg, file))) missing.push(`${path} (${condition}): ${file}`);
+    }
+  }
+  for (const file of Object.values(PKG.bin)) if (!existsSync(join(pkg, file))) missing.push(file);
+  assert.deepEqual(missing, []);
+  const ts = readdirSync(join(pkg, "dist"), { recursive: true, encoding: "utf8" }).filter(
+    (f) => f.endsWith(".ts") && !f.endsWith(".d.ts"),
+  );
+  assert.deepEqual(ts, [], "dist/ holds JavaScript and declarations only");
+  const main = readFileSync(join(pkg, "dist", "index.js"), "utf8");
+  assert.doesNotMatch(main, /from "\.[^"]*\.ts"/, "import specifiers were rewritten to .js");
+});
+
+test("plain Node runs the README's library example from the package, with the sources' spikes", () => {
+  writeFileSync(join(project, "readme.mjs"), readmeLibraryBlock());
+  const r = node("readme.mjs");
+  assert.equal(r.code, 0, r.err);
+  const count = readmeExampleSpikeCount(); // the same code on the sources
+  assert.ok(count > 100);
+  assert.equal(r.out.trim(), String(count));
+});
+
+test("the package's worker pools and NIR reader start their compiled workers without tsx", async () => {
+  writeFileSync(
+    join(project, "workers.mjs"),
+    `import { createRateRnn } from "spikeflow/src/rnn/rate-rnn.ts";
+import { searchScaleParallel } from "spikeflow/src/parallel/scale-search-pool.ts";
+import { importNir } from "spikeflow/nir";
+const model = createRateRnn({ units: 24, seed: 4, inputs: 1 });
+const search = await searchScaleParallel(model, "go-nogo", { scales: [20, 45], trials: 4, seed: 9, workers: 2 });
+const nir = await importNir(${JSON.stringify(FIXTURE)}, { dt_s: 1e-4 });
+console.log(JSON.stringify({ correct: search.correct, best: search.best, populations: nir.populations }));
+`,
+  );
+  const r = node("workers.mjs");
+  assert.equal(r.code, 0, r.err);
+  const got = JSON.parse(r.out) as { correct: unknown; best: unknown; populations: unknown };
+  const model = createRateRnn({ units: 24, seed: 4, inputs: 1 });
+  const search = await searchScale(model, "go-nogo", { scales: [20, 45], trials: 4, seed: 9 });
+  const nir = await importNir(FIXTURE, { dt_s: 1e-4 });
+  assert.deepEqual(got.correct, search.correct);
+  assert.deepEqual(got.best, JSON.parse(JSON.stringify(search.best)));
+  assert.deepEqual(got.populations, JSON.parse(JSON.stringify(nir.populations)));
+  assert.ok(nir.populations.length > 0);
+});
+
+test("the package's declarations type-check a user's TypeScript under the strictest flags, without allowImportingTsExtensions", () => {
+  writeFileSync(join(project, "app.ts"), readmeLibraryBlock());
+  writeFileSync(
+    join(project, "wrong.ts"),
+    `import { LIF } from "spikeflow";\nnew LIF("ten", 1, { tauMem_ms: 20 });\n`,
+  );
+  const options = {
+    module: "nodenext",
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    noEmit: true,
+    types: [],
+  };
+  const check = (file: string) => {
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: options, files: [file] }),
+    );
+    return spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", project], {
+      encoding: "utf8",
+    });
+  };
+  writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
+  const ok = check("app.ts");
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  const bad = check("wrong.ts");
+  assert.notEqual(bad.status, 0, "a wrong argument type is a type error");
+  assert.match(bad.stdout, /wrong\.ts\(2,\d+\): error TS2345: Argument of type 'string' is not assignable/);
+});
+
+test("the package's command runs a training with 2 test workers and matches the sources' command", () => {
+  const args = ["train", "lcsnn", "--filters", "2", "--train", "20", "--test", "500", "--quiet"];
+  const version = node(join(pkg, "bin", "spikeflow.js"), "--version");
+  assert.equal(version.code, 0, version.err);
+  assert.equal(
+    version.out.trim(),
+    (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string }).version,
+  );
+  const installed = node(join(pkg, "bin", "spikeflow.js"), ...args, "--workers", "2", "--out", "installed");
+  assert.equal(installed.code, 0, installed.err);
+  const source = spawnSync(
+    process.execPath,
+    [BIN, ...args, "--workers", "1", "--out", join(project, "source")],
+    {
+      encoding: "utf8",
+      env: { ...process.env, SPIKEFLOW_LOG: "silent" },
+    },
+  );
+  assert.equal(source.status, 0, source.stderr);
+  const spikesOf = (dir: string) => readFileSync(join(project, dir, "test-spikes.json"), "utf8");
+  assert.equal(spikesOf("installed"), spikesOf("source"));
+  const accuracyOf = (dir: string) =>
+    (JSON.parse(readFileSync(join(project, dir, "summary.json"), "utf8")) as { test: unknown }).test;
+  const a = accuracyOf("installed") as Record<string, unknown>;
+  const b = accuracyOf("source") as Record<string, unknown>;
+  for (const key of Object.keys(b)) if (!/second|_s$/i.test(key)) assert.deepEqual(a[key], b[key], key);
+});
