@@ -31,7 +31,7 @@ const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   bin: Record<string, string>;
   exports: Record<string, Record<string, string>>;
 };
-const FIXTURE = join(ROOT, "..", "shared", "fixtures", "nir", "lif_norse.nir");
+const FIXTURE = join(ROOT, "test", "fixtures", "nir", "lif_norse.nir");
 
 let project = ""; // the user's project: app files and node_modules/spikeflow
 let pkg = ""; // node_modules/spikeflow
