@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `spikeflow` command. In a checkout (src/ present) it registers tsx and runs the
-// TypeScript sources as they are; in the installed package (which ships the compiled dist/ and no src/)
-// it runs the compiled JavaScript with plain Node.
+// TypeScript sources as they are; in the installed package (which ships the compiled dist/ and no src/),
+// or in a checkout without tsx that has dist/ built, it runs the compiled JavaScript with plain Node.
 //
 // Before the rest of the modules load (a second or two), it installs the CLI's stop-signal router
 // (cli/signals, a small module that loads at once): a Ctrl-C (SIGINT) or SIGTERM while they load
@@ -9,10 +9,16 @@
 // written. cli/main takes the router over once it has loaded.
 import { existsSync } from "node:fs";
 
-const fromSources = existsSync(new URL("../src/cli/main.ts", import.meta.url));
+let fromSources = existsSync(new URL("../src/cli/main.ts", import.meta.url));
 if (fromSources) {
-  const { register } = await import("tsx/esm/api");
-  register();
+  try {
+    const { register } = await import("tsx/esm/api");
+    register();
+  } catch (e) {
+    // a checkout installed without its dev dependencies: run the compiled package if it was built
+    if (!existsSync(new URL("../dist/cli/main.js", import.meta.url))) throw e;
+    fromSources = false;
+  }
 }
 const cli = (name) =>
   new URL(fromSources ? `../src/cli/${name}.ts` : `../dist/cli/${name}.js`, import.meta.url).href;

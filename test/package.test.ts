@@ -29,7 +29,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   files: string[];
   bin: Record<string, string>;
-  exports: Record<string, Record<string, string>>;
+  main: string;
+  types: string;
+  exports: Record<string, string | Record<string, string>>;
 };
 const FIXTURE = join(ROOT, "test", "fixtures", "nir", "lif_norse.nir");
 
@@ -51,14 +53,12 @@ before(() => {
   for (const entry of ["package.json", ...PKG.files.filter((f) => f !== "dist/")]) {
     cpSync(join(ROOT, entry), join(pkg, entry), { recursive: true });
   }
-  const built = spawnSync(
-    process.execPath,
-    [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")].concat([
-      "--outDir",
-      join(pkg, "dist"),
-    ]),
-    { encoding: "utf8" },
-  );
+  // `npm run build` into the package: a module left from an earlier build is removed, not shipped
+  mkdirSync(join(pkg, "dist", "removed-module"), { recursive: true });
+  writeFileSync(join(pkg, "dist", "removed-module", "gone.js"), "export const gone = 1;\n");
+  const built = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs"), join(pkg, "dist")], {
+    encoding: "utf8",
+  });
   assert.equal(built.status, 0, `npm run build failed:\n${built.stdout}${built.stderr}`);
   // the package's dependencies, as an install would bring them: everything but the dev-only tsx
   const deps = join(project, "deps");
@@ -78,18 +78,31 @@ test("the installed package holds what its exports and bin name, compiled, and n
   assert.equal(existsSync(join(pkg, "src")), false, "src/ is not shipped");
   const missing: string[] = [];
   for (const [path, targets] of Object.entries(PKG.exports)) {
-    for (const [condition, target] of Object.entries(targets)) {
+    const byCondition = typeof targets === "string" ? { default: targets } : targets;
+    for (const [condition, target] of Object.entries(byCondition)) {
       if (condition === "spikeflow-source") continue; // the checkout's condition
       const file = target.includes("*") ? target.replace("*", "parallel/scale-search-pool") : target;
       if (!existsSync(join(pkg, file))) missing.push(`${path} (${condition}): ${file}`);
     }
   }
-  for (const file of Object.values(PKG.bin)) if (!existsSync(join(pkg, file))) missing.push(file);
+  for (const file of [PKG.main, PKG.types, ...Object.values(PKG.bin)]) {
+    if (!existsSync(join(pkg, file))) missing.push(file);
+  }
   assert.deepEqual(missing, []);
   const ts = readdirSync(join(pkg, "dist"), { recursive: true, encoding: "utf8" }).filter(
     (f) => f.endsWith(".ts") && !f.endsWith(".d.ts"),
   );
   assert.deepEqual(ts, [], "dist/ holds JavaScript and declarations only");
+  assert.equal(
+    existsSync(join(pkg, "dist", "removed-module")),
+    false,
+    "the build starts from an empty dist/",
+  );
+  assert.deepEqual(
+    readdirSync(join(project, "node_modules", "spikeflow")).filter((f) => f.startsWith("dist.")),
+    [],
+    "no staging directory is left",
+  );
   const main = readFileSync(join(pkg, "dist", "index.js"), "utf8");
   assert.doesNotMatch(main, /from "\.[^"]*\.ts"/, "import specifiers were rewritten to .js");
 });

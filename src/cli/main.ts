@@ -563,7 +563,7 @@ protocolOptions(
     .addOption(
       new Option(
         "--preset <name>",
-        "main: the 100-filter paper configuration, which the defaults are (npm start); other options still apply",
+        "main: the 100-filter paper configuration, which the defaults are (the README's npm start); other options still apply",
       ).choices(["main"]),
     )
     .option("--filters <n>", "filters per location", int("--filters", 1), 100)

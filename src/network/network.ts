@@ -82,7 +82,7 @@ const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) =>
 /** A member of a contract: its name, what it must be (in words), and the test of that. */
 type Member = readonly [name: string, what: string, ok: (v: unknown) => boolean];
 
-/** The members of the Population contract (src/network/types.ts) that `addPopulation` checks: what each must be. */
+/** The members of the Population contract (network/types.ts) that `addPopulation` checks: what each must be. */
 const POPULATION_MEMBERS: readonly Member[] = [
   ["model", "a string", (v) => typeof v === "string"],
   ["size", "a whole number >= 0", (v) => Number.isInteger(v) && (v as number) >= 0],
@@ -206,8 +206,8 @@ export class Network {
     if (problems !== undefined) {
       throw new InvalidParameterError(
         `addPopulation("${name}", ...) takes a population, but the object given ${problems}; pass a neuron ` +
-          `model such as new LIF(size, dt_ms), or an object with every member of Population ` +
-          `(src/network/types.ts)`,
+          `model such as new LIF(size, dt_ms), or an object with every member of the ` +
+          `Population interface that spikeflow exports (docs/architecture.md, "The engine")`,
       );
     }
     if (this.pops.has(name)) {
@@ -252,8 +252,8 @@ export class Network {
     if (problems !== undefined) {
       throw new InvalidParameterError(
         `addProjection("${name}", ...) takes a projection, but the object given ${problems}; pass one such as ` +
-          `new Dense(source, target, options), or an object with every member of Projection ` +
-          `(src/network/types.ts)`,
+          `new Dense(source, target, options), or an object with every member of the ` +
+          `Projection interface that spikeflow exports (docs/architecture.md, "The engine")`,
       );
     }
     if (this.projs.has(name)) {
@@ -418,7 +418,7 @@ export class Network {
             `learning rule ${k + 1} of projection "${projName}" ` +
               (isObject ? `is not a learning rule: it ${problems}` : problems) +
               `; attach rules with their builders (postPre(projection, dt_ms, params), new ` +
-              `IncomingNormalization(projection, total)) or give every member of LearningRule (src/network/types.ts)`,
+              `IncomingNormalization(projection, total)) or give every member of the LearningRule interface that spikeflow exports`,
           );
         }
         if (r.dt_ms !== undefined && !(typeof r.dt_ms === "number" && sameStep(r.dt_ms, this.dt_ms))) {

@@ -410,7 +410,8 @@ test("missing or wrong arguments of the constructor and the add and lookup metho
       "number >= 0), spikeIdx (an Int32Array), spikeCount (a whole number >= 0), spiked (a Uint8Array), " +
       "portNames (a list of port names), port (a function port(name?)), step (a function step(ctx)), reset (a " +
       "function reset()), stateNames (a list of state names), state (a function state(name)); pass a neuron " +
-      "model such as new LIF(size, dt_ms), or an object with every member of Population (src/network/types.ts)",
+      "model such as new LIF(size, dt_ms), or an object with every member of the Population interface that " +
+      'spikeflow exports (docs/architecture.md, "The engine")',
   );
   // one member of the wrong kind and one missing are both named
   const lif = new LIF(2, 1);
