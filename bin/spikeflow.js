@@ -8,6 +8,7 @@
 // prints one line and exits with the signal's status (130, 143). No command has begun then, so nothing was
 // written. cli/main takes the router over once it has loaded.
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 let fromSources = existsSync(new URL("../src/cli/main.ts", import.meta.url));
 if (fromSources) {
@@ -16,7 +17,13 @@ if (fromSources) {
     register();
   } catch (e) {
     // a checkout installed without its dev dependencies: run the compiled package if it was built
-    if (!existsSync(new URL("../dist/cli/main.js", import.meta.url))) throw e;
+    if (!existsSync(new URL("../dist/cli/main.js", import.meta.url))) {
+      process.stderr.write(
+        `spikeflow: this checkout runs its TypeScript sources with tsx, which is not installed ` +
+          `(${e instanceof Error ? e.message.split("\n")[0] : String(e)}); run npm ci in ${fileURLToPath(new URL("..", import.meta.url))}\n`,
+      );
+      process.exit(1);
+    }
     fromSources = false;
   }
 }
