@@ -1,23 +1,56 @@
-// Compiles src/ into dist/ (tsconfig.build.json): `node scripts/build.mjs [outDir]`, default dist.
-// The output is written to a fresh temporary directory beside the target and renamed over it only when tsc
-// succeeds, so a failed build leaves the previous one whole and a module deleted from src/ leaves nothing
-// behind in the package.
-import { spawnSync } from "node:child_process";
-import { renameSync, rmSync } from "node:fs";
+// Compiles src/ into dist/ (tsconfig.build.json): `node scripts/build.mjs [outDir]`, default the project's
+// dist/. tsc writes into `<outDir>.building`; only when it succeeds is that renamed over the output, so a
+// failed or interrupted build leaves the previous one whole, and a module deleted from src/ leaves nothing
+// behind. An existing output directory is replaced only if an earlier build wrote it (its BUILD_MARK file)
+// or it is empty: `npm run build -- docs` is refused instead of deleting docs/.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const out = resolve(process.argv[2] ?? "dist");
-const staging = `${out}.building-${process.pid}`;
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const project = fileURLToPath(new URL("../tsconfig.build.json", import.meta.url));
-rmSync(staging, { recursive: true, force: true });
-const r = spawnSync(process.execPath, [tsc, "-p", project, "--outDir", staging], { stdio: "inherit" });
-if (r.status !== 0) {
-  rmSync(staging, { recursive: true, force: true });
-  console.error(`build: tsc failed (status ${r.status}); ${out} is unchanged`);
-  process.exit(1);
+const BUILD_MARK = ".spikeflow-build";
+const root = fileURLToPath(new URL("..", import.meta.url));
+const out = resolve(process.argv[2] ?? resolve(root, "dist"));
+const staging = `${out}.building`;
+const previous = `${out}.previous`;
+
+if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(resolve(out, BUILD_MARK))) {
+  console.error(
+    `build: ${out} exists and was not written by this build (no ${BUILD_MARK} in it); ` +
+      `delete it yourself or choose another output directory`,
+  );
+  process.exit(2);
 }
-rmSync(out, { recursive: true, force: true });
-renameSync(staging, out);
+// leftovers of an interrupted build
+rmSync(staging, { recursive: true, force: true });
+rmSync(previous, { recursive: true, force: true });
+
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+const child = spawn(
+  process.execPath,
+  [tsc, "-p", resolve(root, "tsconfig.build.json"), "--outDir", staging],
+  {
+    stdio: "inherit",
+  },
+);
+const stop = (signal, status) => {
+  child.kill(signal);
+  rmSync(staging, { recursive: true, force: true });
+  console.error(`build: interrupted; ${out} is unchanged`);
+  process.exit(status);
+};
+process.on("SIGINT", () => stop("SIGINT", 130));
+process.on("SIGTERM", () => stop("SIGTERM", 143));
+child.on("exit", (status) => {
+  if (status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    console.error(`build: tsc failed (status ${status}); ${out} is unchanged`);
+    process.exit(1);
+  }
+  writeFileSync(resolve(staging, BUILD_MARK), "written by scripts/build.mjs; replaced by the next build\n");
+  // two renames, so that the output is missing only between them
+  if (existsSync(out)) renameSync(out, previous);
+  renameSync(staging, out);
+  rmSync(previous, { recursive: true, force: true });
+});

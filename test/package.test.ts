@@ -56,6 +56,7 @@ before(() => {
   // `npm run build` into the package: a module left from an earlier build is removed, not shipped
   mkdirSync(join(pkg, "dist", "removed-module"), { recursive: true });
   writeFileSync(join(pkg, "dist", "removed-module", "gone.js"), "export const gone = 1;\n");
+  writeFileSync(join(pkg, "dist", ".spikeflow-build"), "an earlier build\n");
   const built = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs"), join(pkg, "dist")], {
     encoding: "utf8",
   });
@@ -105,6 +106,20 @@ test("the installed package holds what its exports and bin name, compiled, and n
   );
   const main = readFileSync(join(pkg, "dist", "index.js"), "utf8");
   assert.doesNotMatch(main, /from "\.[^"]*\.ts"/, "import specifiers were rewritten to .js");
+});
+
+test("the build refuses to replace a directory that an earlier build did not write", () => {
+  const mine = join(project, "mine");
+  mkdirSync(mine);
+  writeFileSync(join(mine, "notes.txt"), "keep");
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs"), mine], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.match(
+    r.stderr,
+    /build: .*mine exists and was not written by this build \(no \.spikeflow-build in it\); delete it yourself or choose another output directory/,
+  );
+  assert.deepEqual(readdirSync(mine), ["notes.txt"]);
+  assert.equal(existsSync(`${mine}.building`), false);
 });
 
 test("plain Node runs the README's library example from the package, with the sources' spikes", () => {
