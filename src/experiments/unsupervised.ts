@@ -213,9 +213,10 @@ export function trainUnsupervised(
 }
 
 /**
- * trainUnsupervised as a generator that yields after every training example (and before the logistic
- * regression is fitted) and returns the result: a caller can let other work run between two examples, or
- * stop there (experiments/run.ts does both, so that Ctrl-C stops a run within one example).
+ * trainUnsupervised as a generator that yields after every training example, then after every mini-batch
+ * of the logistic-regression fit, and returns the result: a caller can let other work run between two
+ * examples or batches, or stop there (experiments/run.ts does both, so that Ctrl-C stops a run within one
+ * example, or within one batch of the fit).
  */
 export function* trainSteps(
   model: UnsupervisedModel,
@@ -369,7 +370,7 @@ export function* trainSteps(
   let logreg: LogisticRegression | null = null;
   if (o.logreg) {
     logreg = new LogisticRegression();
-    logreg.fit(allCounts.toSparse(), data.labels.subarray(0, o.trainCount), K, { seed: o.seed });
+    yield* logreg.fitSteps(allCounts.toSparse(), data.labels.subarray(0, o.trainCount), K, { seed: o.seed });
   }
   return {
     readouts: { ...readouts, logreg },

@@ -120,6 +120,22 @@ export class LogisticRegression {
     numClasses: number,
     options: Partial<LogisticOptions> = {},
   ): LogisticFitReport {
+    const steps = this.fitSteps(counts, labels, numClasses, options);
+    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  }
+
+  /**
+   * `fit` as a generator that yields after every mini-batch and returns the report, so that a page can give
+   * the event loop a turn during a long fit (60 000 MNIST examples take seconds). The arguments are checked
+   * at the first `next()`. The weights are those of `fit`, bit for bit; until the generator returns, the
+   * model keeps what it had (unfitted, or its earlier fit).
+   */
+  *fitSteps(
+    counts: Counts | SparseCounts,
+    labels: ArrayLike<number>,
+    numClasses: number,
+    options: Partial<LogisticOptions> = {},
+  ): Generator<void, LogisticFitReport, void> {
     const o = withDefaults("LogisticRegression.fit options", LOGISTIC_DEFAULTS, options);
     requireInteger("numClasses", numClasses, 1);
     requireInteger("epochs", o.epochs, 0);
@@ -136,16 +152,25 @@ export class LogisticRegression {
       throw new ShapeMismatchError(`${x.numRows} examples but ${m} labels; pass one label each`);
     for (let q = 0; q < x.values.length; q++) checkCount(x.values[q], q);
 
-    this.d = d;
-    this.k = numClasses;
-    this.standardise(x);
+    // fitted on a new model, which this one takes over at the end: an unfinished fit changes nothing here
+    const next = new LogisticRegression();
+    next.d = d;
+    next.k = numClasses;
+    next.standardise(x);
     const scaled = new Float64Array(x.values.length);
-    for (let q = 0; q < scaled.length; q++) scaled[q] = x.values[q] / this.sd[x.colIndex[q]];
+    for (let q = 0; q < scaled.length; q++) scaled[q] = x.values[q] / next.sd[x.colIndex[q]];
     const shift = new Float64Array(d);
-    for (let j = 0; j < d; j++) shift[j] = this.mean[j] / this.sd[j];
-    this.weights = new Float64Array(d * numClasses);
-    this.bias = new Float64Array(numClasses);
-    return this.train(x, scaled, shift, labels, o);
+    for (let j = 0; j < d; j++) shift[j] = next.mean[j] / next.sd[j];
+    next.weights = new Float64Array(d * numClasses);
+    next.bias = new Float64Array(numClasses);
+    const report = yield* next.train(x, scaled, shift, labels, o);
+    this.d = next.d;
+    this.k = next.k;
+    this.mean = next.mean;
+    this.sd = next.sd;
+    this.weights = next.weights;
+    this.bias = next.bias;
+    return report;
   }
 
   /** Class probabilities, [examples][classes]. */
@@ -264,13 +289,14 @@ export class LogisticRegression {
     return { eff, offset };
   }
 
-  private train(
+  /** Adam on mini-batches from zero weights; yields after every batch. */
+  private *train(
     x: SparseCounts,
     scaled: Float64Array,
     shift: Float64Array,
     labels: ArrayLike<number>,
     o: LogisticOptions,
-  ): LogisticFitReport {
+  ): Generator<void, LogisticFitReport, void> {
     const m = x.numRows;
     const d = this.d;
     const K = this.k;
@@ -347,6 +373,7 @@ export class LogisticRegression {
           vB[c] = o.beta2 * vB[c] + (1 - o.beta2) * g * g;
           b[c] -= (lr * mB[c]) / (Math.sqrt(vB[c]) + o.epsilon);
         }
+        yield;
       }
       lossPerEpoch[epoch] = loss / m;
     }

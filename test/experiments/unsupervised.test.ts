@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadMnist } from "../../src/data/mnist.ts";
 import { Lcsnn } from "../../src/models/lcsnn.ts";
 import { DiehlCook2015 } from "../../src/models/diehl-cook.ts";
-import { trainUnsupervised, presentTest, scoreTest } from "../../src/experiments/unsupervised.ts";
+import { trainSteps, trainUnsupervised, presentTest, scoreTest } from "../../src/experiments/unsupervised.ts";
 import { runUnsupervised, loadRunModel, presentTestParallel, evalRun } from "../../src/experiments/run.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/experiments/unsupervised.ts";
 import { FormatError, InvalidParameterError } from "../../src/core/errors.ts";
@@ -322,4 +322,24 @@ test("a saved model opens only whole: a missing, extra or retyped tensor and a d
     /learning must be true or false, got number 1$/,
   );
   assert.equal(runModelFromSaved(saved, "m", true).model.net.learning, true);
+});
+
+test("trainSteps yields once per example, then once per mini-batch of the logistic-regression fit", () => {
+  // 300 examples: the fit (30 epochs, batches of 256) has 2 batches per epoch, so 60 yields after the examples
+  const count = (logreg: boolean) => {
+    const steps = trainSteps(new Lcsnn({ filters: 2 }), train, { trainCount: 300, seed: 2, logreg });
+    let yields = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yields++;
+    return { yields, result: r.value };
+  };
+  const without = count(false);
+  const withFit = count(true);
+  assert.equal(without.yields, 300);
+  assert.equal(without.result.readouts.logreg, null);
+  assert.equal(withFit.yields, 300 + 30 * 2);
+  assert.equal(withFit.result.readouts.logreg?.fitted, true);
+  // the readout is the one trainUnsupervised fits, bit for bit
+  const direct = trainUnsupervised(new Lcsnn({ filters: 2 }), train, { trainCount: 300, seed: 2 });
+  assert.deepEqual(withFit.result.readouts.logreg?.toJSON(), direct.readouts.logreg?.toJSON());
 });

@@ -110,3 +110,36 @@ test("errors: unfitted model, bad shapes and labels", () => {
     /bias must be 2 finite numbers/,
   );
 });
+
+test("fitSteps yields after every mini-batch, ends with fit's weights bit for bit, and changes the model only at its end", () => {
+  const data = separable(30, 3); // 90 examples: batches of 16 -> 6 per epoch
+  const reference = new LogisticRegression();
+  const refReport = reference.fit(data.counts, data.labels, K, { epochs: 5, batchSize: 16, seed: 4 });
+
+  const model = new LogisticRegression();
+  const earlier = separable(10, 9);
+  model.fit(earlier.counts, earlier.labels, K, { epochs: 3, seed: 1 });
+  const before = model.predictProba(data.counts);
+  const steps = model.fitSteps(data.counts, data.labels, K, { epochs: 5, batchSize: 16, seed: 4 });
+  let yields = 0;
+  let r = steps.next();
+  for (; !r.done; r = steps.next()) {
+    yields++;
+    if (yields === 10) {
+      // half-way, the model is still its earlier fit
+      assert.deepEqual(model.predictProba(data.counts), before);
+    }
+  }
+  assert.equal(yields, 5 * 6);
+  assert.deepEqual(r.value.lossPerEpoch, refReport.lossPerEpoch);
+  assert.deepEqual(model.toJSON(), reference.toJSON());
+
+  // an unfitted model stays unfitted until the generator returns; bad arguments throw at the first next()
+  const fresh = new LogisticRegression();
+  const g = fresh.fitSteps(data.counts, data.labels, K, { batchSize: 16 });
+  g.next();
+  assert.equal(fresh.fitted, false);
+  assert.throws(() => fresh.predict(data.counts), StateError);
+  const bad = fresh.fitSteps(data.counts, data.labels, 0);
+  assert.throws(() => bad.next(), /numClasses/);
+});
