@@ -23,6 +23,7 @@ test("the package name resolves the core, the folder entries and files under src
     "trainUnsupervised",
     "trainSteps",
     "presentTest",
+    "presentTestSteps",
     "scoreTest",
   ]) {
     assert.equal(typeof (core as Record<string, unknown>)[name], "function", `spikeflow exports ${name}`);

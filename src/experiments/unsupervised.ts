@@ -417,6 +417,21 @@ export function presentTest(
   seed: number,
   retry: RetryRule = RETRY_DEFAULTS,
 ): Presentation[] {
+  const steps = presentTestSteps(model, data, indices, seed, retry);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/**
+ * presentTest as a generator that yields after every image and returns the presentations, so that a page
+ * can give the event loop a turn during a long test. The arguments are checked at the first `next()`.
+ */
+export function* presentTestSteps(
+  model: UnsupervisedModel,
+  data: Dataset,
+  indices: ArrayLike<number>,
+  seed: number,
+  retry: RetryRule = RETRY_DEFAULTS,
+): Generator<void, Presentation[], void> {
   requireDataset("presentTest", data);
   if (indices === null || typeof indices !== "object" || typeof indices.length !== "number") {
     throw new InvalidParameterError(
@@ -427,8 +442,10 @@ export function presentTest(
   const presenter = new Presenter(model, seed, retry);
   try {
     const out: Presentation[] = [];
-    for (let k = 0; k < indices.length; k++)
+    for (let k = 0; k < indices.length; k++) {
       out.push(presenter.present(data.image(indices[k]), "test", indices[k], false));
+      yield;
+    }
     return out;
   } finally {
     presenter.close();

@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { loadMnist } from "../../src/data/mnist.ts";
 import { Lcsnn } from "../../src/models/lcsnn.ts";
 import { DiehlCook2015 } from "../../src/models/diehl-cook.ts";
-import { trainSteps, trainUnsupervised, presentTest, scoreTest } from "../../src/experiments/unsupervised.ts";
+import {
+  trainSteps,
+  trainUnsupervised,
+  presentTest,
+  presentTestSteps,
+  scoreTest,
+} from "../../src/experiments/unsupervised.ts";
 import { runUnsupervised, loadRunModel, presentTestParallel, evalRun } from "../../src/experiments/run.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/experiments/unsupervised.ts";
 import { FormatError, InvalidParameterError } from "../../src/core/errors.ts";
@@ -342,4 +348,24 @@ test("trainSteps yields once per example, then once per mini-batch of the logist
   // the readout is the one trainUnsupervised fits, bit for bit
   const direct = trainUnsupervised(new Lcsnn({ filters: 2 }), train, { trainCount: 300, seed: 2 });
   assert.deepEqual(withFit.result.readouts.logreg?.toJSON(), direct.readouts.logreg?.toJSON());
+});
+
+test("presentTestSteps yields once per image and returns presentTest's presentations", () => {
+  const model = new Lcsnn({ filters: 2 });
+  trainUnsupervised(model, train, { trainCount: 20, seed: 5, logreg: false });
+  const indices = [4, 0, 17, 9, 2];
+  const whole = presentTest(model, testSet, indices, 7);
+  const steps = presentTestSteps(model, testSet, indices, 7);
+  let yields = 0;
+  let r = steps.next();
+  for (; !r.done; r = steps.next()) yields++;
+  assert.equal(yields, indices.length);
+  assert.deepEqual(r.value, whole);
+  assert.ok(
+    whole.some((p) => p.events.count > 0),
+    "the images made spikes",
+  );
+  // arguments are checked at the first next(), with presentTest's message
+  const bad = presentTestSteps(model, testSet, 3 as never, 7);
+  assert.throws(() => bad.next(), /presentTest needs the indices of the test images to present/);
 });
