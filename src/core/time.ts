@@ -45,6 +45,16 @@ export function sameStep(a_ms: number, b_ms: number): boolean {
   return Math.abs(a_ms - b_ms) <= 1e-9 * Math.max(Math.abs(a_ms), Math.abs(b_ms));
 }
 
+/** `tau` read as seconds, in ms (0.02 -> 20), as the unit-slip hints write it. */
+function secondsAsMs(tau: number): number {
+  return +(tau * 1000).toPrecision(12);
+}
+
+/** The hint an error about a too-short time constant ends with: the value it would be if it were in seconds. */
+export function secondsHint(tau_ms: number): string {
+  return `(times are in ms: if ${tau_ms} is in seconds, as Brian2 stores them, write ${secondsAsMs(tau_ms)})`;
+}
+
 /** Id of the warning for a time constant shorter than the step (`muteWarning` takes it). */
 export const SHORT_TIME_CONSTANT = "time-constant-below-dt";
 
@@ -60,7 +70,7 @@ export function warnIfShorterThanStep(what: string, tau_ms: number, dt_ms: numbe
     SHORT_TIME_CONSTANT,
     `${what} = ${tau_ms} ms is shorter than the step dt = ${dt_ms} ms, so the state keeps ` +
       `e^-${+(dt_ms / tau_ms).toPrecision(3)} of itself per step. Times are in ms here: if ${tau_ms} is in ` +
-      `seconds (Brian2's units), write ${+(tau_ms * 1000).toPrecision(12)}; if it is meant, ` +
+      `seconds (Brian2's units), write ${secondsAsMs(tau_ms)}; if it is meant, ` +
       `muteWarning("${SHORT_TIME_CONSTANT}") silences this`,
     { once: true },
   );

@@ -16,6 +16,7 @@
  * Choice: the test uses the network at the end of training. The paper's scripts kept the checkpoint with the
  * best running estimate; with a running estimate that still rises at the end of the pass both coincide.
  */
+import { runToEnd } from "../core/steps.ts";
 import { InvalidParameterError, describeValue, requireInteger, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -208,8 +209,7 @@ export function trainUnsupervised(
   onProgress?: ProgressFn,
   resume?: { from?: TrainCheckpoint; checkpoint?: CheckpointOptions },
 ): TrainResult {
-  const steps = trainSteps(model, data, options, onProgress, resume);
-  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  return runToEnd(trainSteps(model, data, options, onProgress, resume));
 }
 
 /**
@@ -417,8 +417,7 @@ export function presentTest(
   seed: number,
   retry: RetryRule = RETRY_DEFAULTS,
 ): Presentation[] {
-  const steps = presentTestSteps(model, data, indices, seed, retry);
-  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  return runToEnd(presentTestSteps(model, data, indices, seed, retry));
 }
 
 /**

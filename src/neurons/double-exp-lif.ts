@@ -49,7 +49,7 @@
 import { InvalidParameterError, requireFinite, requireNonNegative, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng, requireRng } from "../core/rng.ts";
-import { decayPerStep, msToSteps, warnIfShorterThanStep } from "../core/time.ts";
+import { decayPerStep, msToSteps, secondsHint, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import {
   PopulationBase,
@@ -179,7 +179,7 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
   if (p.integration === "euler" && dt_ms >= p.tauMem_ms) {
     throw new InvalidParameterError(
       `euler integration needs dt_ms (${dt_ms}) < tauMem_ms (${p.tauMem_ms}); use integration "exact" or a smaller dt ` +
-        `(times are in ms: if ${p.tauMem_ms} is in seconds, as Brian2 stores them, write ${+(p.tauMem_ms * 1000).toPrecision(12)})`,
+        secondsHint(p.tauMem_ms),
     );
   }
   const v0 = p.vInit;

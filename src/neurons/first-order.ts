@@ -12,7 +12,7 @@
  * NIR's reference CubaLIF (paper/03_rnn/extras/debug_CubaLIF/nir_reference_impl.py) and snnTorch's
  * beta = 1 - dt/tau (the NIR documentation). The two agree to first order in dt/tau.
  */
-import { warnIfShorterThanStep } from "../core/time.ts";
+import { secondsHint, warnIfShorterThanStep } from "../core/time.ts";
 import { requireNeuronDt } from "./base.ts";
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 
@@ -60,7 +60,7 @@ export function firstOrderFactors(
         throw new InvalidParameterError(
           `${what} = ${tau_ms} ms is shorter than dt = ${dt_ms} ms: forward Euler would give the decay ` +
             `1 - dt/tau = ${1 - ratio} < 0 (unstable); use method "exact" or a step <= ${tau_ms} ms ` +
-            `(times are in ms: if ${tau_ms} is in seconds, as Brian2 stores them, write ${+(tau_ms * 1000).toPrecision(12)})`,
+            secondsHint(tau_ms),
           { [what]: tau_ms, dt_ms },
         );
       }

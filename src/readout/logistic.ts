@@ -15,6 +15,7 @@
  * and the gradient sum_i z_ij r_ic = sum_{nonzeros} (x_ij / sd_j) r_ic - shift_j sum_i r_ic. So the cost per
  * batch is O(nonzeros x classes) for the examples plus O(features x classes) for the update.
  */
+import { runToEnd } from "../core/steps.ts";
 import {
   InvalidParameterError,
   ShapeMismatchError,
@@ -120,8 +121,7 @@ export class LogisticRegression {
     numClasses: number,
     options: Partial<LogisticOptions> = {},
   ): LogisticFitReport {
-    const steps = this.fitSteps(counts, labels, numClasses, options);
-    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+    return runToEnd(this.fitSteps(counts, labels, numClasses, options));
   }
 
   /**

@@ -10,6 +10,7 @@
  * evalTrials fresh noisy trials; stop when their mean loss < lossThreshold, accuracy > accuracyThreshold and
  * tr > minTrials (1500 for Go-NoGo), or after maxTrials updates.
  */
+import { runToEnd } from "../core/steps.ts";
 import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
@@ -194,8 +195,7 @@ export function trainRateRnn(
   options: Partial<RateTrainOptions> = {},
   onProgress?: (point: EvalPoint) => void,
 ): RateTrainResult {
-  const steps = trainRateRnnSteps(task, options, onProgress);
-  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  return runToEnd(trainRateRnnSteps(task, options, onProgress));
 }
 
 /**
