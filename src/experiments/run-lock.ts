@@ -4,12 +4,18 @@
  * never write into one directory at once (two runs mixing their files, two resumes sharing checkpoint.tmp,
  * two plots sharing plots.tmp).
  *
- * The lock is the file DIR/.spikeflow.lock, holding {"pid", "command", "started"}. It is made complete in a
- * temporary file and linked into place (link fails with EEXIST when the name exists), so a lock is never seen
- * half-written and only one of two commands gets it. It is removed when the process exits (also after an
- * error or Ctrl-C, through process.on("exit")); a lock left by a killed process (its pid is not alive) is
- * taken over. Limitation: a pid reused by an unrelated process keeps the lock held; the refusal then names
- * the lock file to delete.
+ * The lock is the file DIR/.spikeflow.lock, holding {"pid", "command", "started", "process"}. It is made
+ * complete in a temporary file and linked into place (link fails with EEXIST when the name exists), so a lock
+ * is never seen half-written and only one of two commands gets it. It is removed when the process exits (also
+ * after an error or Ctrl-C, through process.on("exit")); a lock left by a killed process (its pid is not
+ * alive) is taken over.
+ *
+ * A pid can be reused: after a kill, an unrelated process may get the same number. On Linux "process" records
+ * the holder's identity, the machine's boot id and the process's start time (field 22 of /proc/PID/stat, in
+ * clock ticks since boot), so a live pid whose start time differs on the same boot is a reused one and its
+ * lock is stale. Limitation: without /proc (macOS, Windows), for a lock written before "process" was recorded,
+ * or for one written under another boot id (another machine sharing the disk, or a reboot), only the pid is
+ * checked, so a reused pid keeps the lock held; the refusal then names the lock file to delete.
  */
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
@@ -24,7 +30,12 @@ interface LockInfo {
   readonly pid: number;
   readonly command: string;
   readonly started: string;
+  /** "BOOT_ID:START_TICKS" of the holder (processIdentity), or "" where none was recorded. */
+  readonly process: string;
 }
+
+/** What an unreadable or damaged lock file reads as (pid 0: not alive). */
+const DAMAGED: LockInfo = { pid: 0, command: "", started: "", process: "" };
 
 /** A lock held by this process. */
 export interface RunLock {
@@ -42,15 +53,51 @@ function readLock(path: string): LockInfo | null {
     text = readFileSync(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    return { pid: 0, command: "", started: "" };
+    return DAMAGED;
   }
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;
     const pid = Number.isInteger(v.pid) && (v.pid as number) > 0 ? (v.pid as number) : 0;
-    return { pid, command: typeof v.command === "string" ? v.command : "", started: String(v.started ?? "") };
+    return {
+      pid,
+      command: typeof v.command === "string" ? v.command : "",
+      started: String(v.started ?? ""),
+      process: typeof v.process === "string" ? v.process : "",
+    };
   } catch {
-    return { pid: 0, command: "", started: "" };
+    return DAMAGED;
   }
+}
+
+/**
+ * "BOOT_ID:START_TICKS" of process `pid` on Linux (the boot id of /proc/sys/kernel/random/boot_id and field 22
+ * of /proc/PID/stat), or "" where /proc cannot tell (another system, or no such process).
+ */
+export function processIdentity(pid: number): string {
+  try {
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so count the fields after the last ")";
+    // STATE is field 3, so the start time (field 22) is the 20th of them.
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    return boot !== "" && start !== undefined && /^\d+$/.test(start) ? `${boot}:${start}` : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Whether the process that wrote `info` is still running: its pid is alive and, where the lock recorded the
+ * holder's identity under this boot, the live process is that one and not a later one that reused the pid.
+ */
+function holderAlive(info: LockInfo): boolean {
+  if (!alive(info.pid)) return false;
+  if (info.process === "") return true;
+  const now = processIdentity(info.pid);
+  if (now === "") return true;
+  const bootOf = (identity: string): string => identity.slice(0, identity.lastIndexOf(":"));
+  if (bootOf(now) !== bootOf(info.process)) return true; // another machine's lock, or a reboot: the pid alone
+  return now === info.process;
 }
 
 /** Whether process `pid` exists (EPERM: it exists but belongs to another user). */
@@ -84,7 +131,7 @@ let exitHook = false;
 export function refuseLockedRunDir(dir: string, label: string, alt = ""): void {
   const path = join(dir, LOCK_FILE);
   const info = readLock(path);
-  if (info !== null && info.pid !== process.pid && alive(info.pid)) throw inUse(label, info, path, alt);
+  if (info !== null && info.pid !== process.pid && holderAlive(info)) throw inUse(label, info, path, alt);
 }
 
 /**
@@ -120,7 +167,12 @@ export function lockRunDir(
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
   }
-  const info: LockInfo = { pid: process.pid, command, started: new Date().toISOString() };
+  const info: LockInfo = {
+    pid: process.pid,
+    command,
+    started: new Date().toISOString(),
+    process: processIdentity(process.pid),
+  };
   const tmp = join(dir, `${LOCK_FILE}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   writeFileSync(tmp, JSON.stringify(info) + "\n", { flag: "wx" });
   try {
@@ -143,8 +195,9 @@ export function lockRunDir(
       }
       const other = readLock(path);
       if (other === null) continue; // released in between
-      if (other.pid === process.pid || !alive(other.pid)) {
-        // stale: left by a process that was killed; taken over unless another command took it meanwhile
+      if (other.pid === process.pid || !holderAlive(other)) {
+        // stale: left by a process that was killed (or by one whose pid was since reused); taken over unless
+        // another command took it meanwhile
         const again = readLock(path);
         if (again !== null && again.pid === other.pid && again.started === other.started) {
           try {

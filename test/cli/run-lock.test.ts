@@ -18,7 +18,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { finishedRun } from "../helpers/runs.ts";
-import { LOCK_FILE, lockRunDir, refuseLockedRunDir } from "../../src/experiments/run-lock.ts";
+import {
+  LOCK_FILE,
+  lockRunDir,
+  processIdentity,
+  refuseLockedRunDir,
+} from "../../src/experiments/run-lock.ts";
 import { cli } from "../helpers/cli.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spikeflow-lock-"));
@@ -33,9 +38,15 @@ function deadPid(): number {
 }
 
 /** Writes a lock into `dir` as command `command` of process `pid` would have. */
-function holdLock(dir: string, pid: number, command: string): string {
+function holdLock(dir: string, pid: number, command: string, identity?: string): string {
   const path = join(dir, LOCK_FILE);
-  writeFileSync(path, JSON.stringify({ pid, command, started: "2025-01-01T00:00:00.000Z" }) + "\n");
+  const info = {
+    pid,
+    command,
+    started: "2025-01-01T00:00:00.000Z",
+    ...(identity === undefined ? {} : { process: identity }),
+  };
+  writeFileSync(path, JSON.stringify(info) + "\n");
   return path;
 }
 
@@ -223,4 +234,42 @@ test("a directory where the lock file belongs is named, not reported as a raw EE
     },
   );
   assert.deepEqual(readdirSync(dir), [LOCK_FILE], "no temporary file is left");
+});
+
+test("on Linux a live pid whose start time differs from the one the lock recorded is a reused pid: the lock is taken over", (t) => {
+  const parent = processIdentity(process.ppid);
+  if (parent === "") {
+    t.skip("no /proc here: only the pid is checked");
+    return;
+  }
+  const [boot, start] = [parent.slice(0, parent.lastIndexOf(":")), parent.slice(parent.lastIndexOf(":") + 1)];
+  assert.match(boot, /^[0-9a-f-]{36}$/, "the boot id");
+  assert.match(start, /^\d+$/, "the start time in clock ticks");
+  const mine = processIdentity(process.pid);
+  assert.equal(mine.slice(0, mine.lastIndexOf(":")), boot, "one boot for this process and its parent");
+  assert.ok(
+    Number(mine.slice(mine.lastIndexOf(":") + 1)) >= Number(start),
+    "a child starts after its parent",
+  );
+  assert.equal(processIdentity(deadPid()), "", "a process that has exited has no identity");
+
+  const dir = join(root, "reused-pid");
+  mkdirSync(dir);
+  // the parent itself holds it: refused
+  holdLock(dir, process.ppid, "plot", parent);
+  assert.throws(
+    () => refuseLockedRunDir(dir, "here"),
+    /^InvalidParameterError: here is in use .*pid \d+: spikeflow plot/,
+  );
+  // recorded under another boot (another machine sharing the disk): only the pid counts, so still refused
+  holdLock(dir, process.ppid, "plot", `00000000-0000-0000-0000-000000000000:${start}`);
+  assert.throws(() => refuseLockedRunDir(dir, "here"), /^InvalidParameterError: here is in use/);
+  // the same pid, started at another time on this boot: the lock's holder is gone and the pid reused
+  holdLock(dir, process.ppid, "plot", `${boot}:${Number(start) + 1}`);
+  refuseLockedRunDir(dir, "here");
+  const lock = lockRunDir(dir, "eval", `the run directory ${dir}`);
+  const info = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as { pid: number; process: string };
+  assert.deepEqual([info.pid, info.process], [process.pid, processIdentity(process.pid)], "taken over");
+  lock.release();
+  assert.deepEqual(readdirSync(dir), []);
 });
