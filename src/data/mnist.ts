@@ -81,12 +81,18 @@ export function loadMnist(opts: LoadMnistOptions): Dataset {
   }
   requireKnownKeys("loadMnist options", opts, LOAD_MNIST_KEYS);
   const dir = opts.dir ?? mnistDataDir();
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!existsSync(dir)) {
     throw new NotFoundError(
       `dataset directory ${dir} does not exist; pass an existing directory as \`dir\``,
       {
         dir,
       },
+    );
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new InvalidParameterError(
+      `dataset directory ${dir} is a file, not a directory; pass the directory that holds the IDX files as \`dir\``,
+      { dir },
     );
   }
   if (opts.split !== "train" && opts.split !== "test") {

@@ -23,7 +23,8 @@ import {
 } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InvalidParameterError } from "../core/errors.ts";
+import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { describeValue } from "../core/options.ts";
 
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
@@ -50,11 +51,58 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Throws a typed error naming `path` unless a file can be written there: a non-blank path whose directory
+ * exists and is a directory (no part of it a file), and which is not itself a directory. `what` names the
+ * caller ("exportNir path"). Call it before the work whose result goes to `path`.
+ */
+export function requireFilePathWritable(path: unknown, what: string): void {
+  if (typeof path !== "string" || path.trim() === "") {
+    const got = typeof path === "string" ? JSON.stringify(path) : describeValue(path);
+    throw new InvalidParameterError(
+      `${what} must be a file path, got ${got}; give one such as out/model.nir`,
+    );
+  }
+  const dir = dirname(path);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR") {
+      throw new InvalidParameterError(
+        `${what} ${path} runs through a file: a part of ${dir} is a file, not a directory`,
+        { file: path },
+      );
+    }
+    throw new NotFoundError(`${what} ${path}: the directory ${dir} does not exist; create it first`, {
+      file: path,
+    });
+  }
+  if (!st.isDirectory()) {
+    throw new InvalidParameterError(
+      `${what} ${path} runs through a file: ${dir} is a file, not a directory`,
+      {
+        file: path,
+      },
+    );
+  }
+  if (isDirectory(path)) {
+    throw new InvalidParameterError(`${what} ${path} is a directory; give the path of a file in it`, {
+      file: path,
+    });
+  }
+}
+
 /** Writes `data` to `path` atomically (see the file comment). Strings are written as UTF-8. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const temp = tempPathFor(path);
   const bytes = toBytes(data, path);
-  const handle = await open(temp, "wx", 0o644);
+  const handle = await open(temp, "wx", 0o644).catch((e: unknown) => {
+    // a missing directory or a path through a file: name the target, not the temporary file
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") requireFilePathWritable(path, "the output path");
+    throw e;
+  });
   try {
     try {
       let written = 0;

@@ -143,6 +143,13 @@ export function encodeModel(model: ModelInput): EncodedModel {
   if (typeof model !== "object" || model === null) {
     throw new InvalidParameterError("encodeModel: model must be { kind, config, tensors, extra? }");
   }
+  const unknown = Object.keys(model).filter((k) => !["kind", "config", "tensors", "extra"].includes(k));
+  if (unknown.length > 0) {
+    throw new InvalidParameterError(
+      `model has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ` +
+        "a model is { kind, config, tensors, extra? }: put other data in config or extra",
+    );
+  }
   const { kind, config, tensors } = model;
   const extra = model.extra ?? {};
   if (typeof kind !== "string" || kind.length === 0 || !isWellFormedText(kind)) {
@@ -165,6 +172,9 @@ export function encodeModel(model: ModelInput): EncodedModel {
   const entries: Record<string, ManifestTensor> = {};
   for (const name of Object.keys(tensors)) {
     const what = `model tensor ${JSON.stringify(name)}`;
+    if (name === "" || !isWellFormedText(name)) {
+      throw new InvalidParameterError(`${what}: a tensor name must be a non-empty, well-formed string`);
+    }
     const input = tensors[name];
     if (typeof input !== "object" || input === null)
       throw new InvalidParameterError(`${what} must be {data, shape}`);

@@ -6,10 +6,10 @@
  * manifest; the manifest's byte count and CRC-32 catch that on load, so a half-saved model is reported, never
  * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
  */
-import { rmSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { existsSync, rmSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { ensureDirSync, isDirectory, writeFileAtomic } from "./atomic.ts";
 import { MANIFEST_FILE, WEIGHTS_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
@@ -20,15 +20,56 @@ export interface LoadModelOptions {
   readonly expectKind?: string | undefined;
 }
 
-async function readOrNotFound(path: string, hint: string): Promise<Uint8Array> {
+/** The largest model.json read (a manifest lists tensors and a config; far below this in practice). */
+const MAX_MANIFEST_BYTES = 2 ** 28;
+/** The largest file Node reads into one buffer (fs.readFile refuses more). */
+const MAX_READ_BYTES = 2 ** 31 - 1;
+
+/**
+ * Reads a file of a model directory, refusing up front what cannot be one: a missing path (NotFoundError,
+ * with `hint`), a directory, a FIFO or device (reading one could block forever), a file larger than `maxBytes`
+ * or, when `expectedBytes` is given (the manifest's count), of another size, so a replaced or damaged 3 GB file
+ * is reported from its size instead of being read first.
+ */
+async function readModelFile(
+  path: string,
+  hint: string,
+  limits: { maxBytes: number; expectedBytes?: number; what: string },
+): Promise<Uint8Array> {
+  let size: number;
   try {
-    return await readFile(path);
+    const st = await stat(path);
+    if (!st.isFile()) {
+      throw new FormatError(
+        `${path} is ${st.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)"}, ` +
+          `not ${limits.what}; remove it and save the model again`,
+        { file: path },
+      );
+    }
+    size = st.size;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+    if (e instanceof FormatError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
       throw new NotFoundError(`${path} does not exist; ${hint}`, { file: path });
     }
     throw e;
   }
+  if (limits.expectedBytes !== undefined && size !== limits.expectedBytes) {
+    throw new FormatError(
+      `${path}: does not match ${MANIFEST_FILE} (${size} bytes; expected ${limits.expectedBytes} bytes): ` +
+        "the two files come from different saves or one is corrupt",
+      { file: path },
+    );
+  }
+  if (size > limits.maxBytes) {
+    throw new FormatError(
+      `${path} is ${size} bytes, more than the ${limits.maxBytes} bytes spikeflow reads as ${limits.what}; ` +
+        "it is not a file that saveModel wrote",
+      { file: path },
+    );
+  }
+  return readFile(path);
 }
 
 /**
@@ -78,17 +119,29 @@ export async function saveModel(dir: string, model: ModelInput): Promise<ModelMa
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<SavedModel> {
   requireDirName(dir, "loadModel");
   requireKnownKeys("loadModel options", options, ["expectKind"]);
+  if (existsSync(dir) && !isDirectory(dir)) {
+    throw new InvalidParameterError(
+      `loadModel: ${dir} is a file, not a model directory; give the directory that holds ${MANIFEST_FILE}`,
+      { file: dir },
+    );
+  }
   const manifestPath = join(dir, MANIFEST_FILE);
-  const text = await readOrNotFound(
+  const text = await readModelFile(
     manifestPath,
     "a model directory holds the model.json and weights that a train command (or saveModel) wrote",
+    { maxBytes: MAX_MANIFEST_BYTES, what: "a model manifest" },
   );
   const manifest = parseModelManifest(text, manifestPath, options);
   const files: Record<string, Uint8Array> = {};
-  for (const name of Object.keys(manifest.files)) {
-    files[name] = await readOrNotFound(
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    files[name] = await readModelFile(
       join(dir, name),
       `${MANIFEST_FILE} lists it; the model directory is incomplete`,
+      {
+        maxBytes: MAX_READ_BYTES,
+        expectedBytes: entry.bytes,
+        what: "a model's weights file",
+      },
     );
   }
   return decodeModel(manifest, files, dir);

@@ -4,7 +4,7 @@
  * docs/network-files.md). The directory is an ordinary spikeflow model (model.json + weights.safetensors, kind
  * "network"), written file by file atomically, as saveModel does.
  */
-import { InvalidParameterError } from "../core/errors.ts";
+import { InvalidParameterError, SpikeflowError } from "../core/errors.ts";
 import { describeValue } from "../core/options.ts";
 import { Network } from "../network/network.ts";
 import { NETWORK_KIND, networkParameters, restoreNetworkParameters } from "../network/parameters.ts";
@@ -39,5 +39,11 @@ export async function saveNetwork(dir: string, net: Network): Promise<ModelManif
 export async function restoreNetwork(dir: string, net: Network): Promise<void> {
   requireArguments("restoreNetwork", dir, net);
   const saved = await loadModel(dir, { expectKind: NETWORK_KIND });
-  restoreNetworkParameters(net, saved);
+  try {
+    restoreNetworkParameters(net, saved);
+  } catch (e) {
+    // the checks speak of "the saved network"; say which directory holds it (its model.json and weights)
+    if (e instanceof SpikeflowError) e.message = `${dir}: ${e.message}`;
+    throw e;
+  }
 }

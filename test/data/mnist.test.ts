@@ -132,6 +132,12 @@ test("a missing directory or file is a NotFoundError naming the path", () => {
       },
     );
     assert.throws(() => readIdxFile(dir), /is a directory, not an IDX file/);
+    const file = join(dir, "afile");
+    writeFileSync(file, "x");
+    assert.throws(() => loadMnist({ dir: file, split: "test" }), {
+      name: "InvalidParameterError",
+      message: `dataset directory ${file} is a file, not a directory; pass the directory that holds the IDX files as \`dir\``,
+    });
   });
 });
 

@@ -86,10 +86,21 @@ test("when the rename fails (the target is a non-empty directory) the temp file 
   }
 });
 
-test("a missing parent directory fails without creating anything", async () => {
+test("a missing parent directory or a path through a file fails without creating anything, naming the target", async () => {
   const dir = scratch();
   try {
-    await assert.rejects(writeFileAtomic(join(dir, "no", "such", "f.bin"), "x"), { code: "ENOENT" });
+    const target = join(dir, "no", "such", "f.bin");
+    await assert.rejects(writeFileAtomic(target, "x"), {
+      name: "NotFoundError",
+      message: `the output path ${target}: the directory ${join(dir, "no", "such")} does not exist; create it first`,
+    });
+    writeFileSync(join(dir, "afile"), "x");
+    const through = join(dir, "afile", "f.bin");
+    await assert.rejects(writeFileAtomic(through, "x"), {
+      name: "InvalidParameterError",
+      message: `the output path ${through} runs through a file: ${join(dir, "afile")} is a file, not a directory`,
+    });
+    rmSync(join(dir, "afile"));
 
     assert.deepEqual(readdirSync(dir), []);
   } finally {

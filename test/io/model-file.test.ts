@@ -2,7 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { refusal } from "../helpers/fixtures.ts";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError } from "../../src/core/errors.ts";
@@ -149,6 +158,14 @@ test("saving rejects values JSON cannot store faithfully, naming their path", ()
     [{ extra: { big: 10n } }, /extra\.big is bigint/],
     [{ kind: "" }, /model kind must be a non-empty string/],
     [{ config: [] as unknown as Record<string, unknown> }, /model config must be a plain object/],
+    [
+      { foo: 1 } as Partial<ModelInput>,
+      /^model has unknown field "foo"; a model is \{ kind, config, tensors, extra\? \}: put other data in config or extra$/,
+    ],
+    [
+      { tensors: { "": { data: new Float32Array(1), shape: [1] } } },
+      /^model tensor "": a tensor name must be a non-empty, well-formed string$/,
+    ],
   ];
 
   for (const [patch, pattern] of cases) {
@@ -365,6 +382,62 @@ test("loadModel names missing files with NotFoundError and corrupt ones with For
       loadModel(dir),
       (e: unknown) => e instanceof FormatError && e.message.startsWith(join(dir, "model.json")),
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("loadModel refuses what cannot be a model file from its kind and size, before reading it", async () => {
+  const dir = scratch();
+  try {
+    await saveModel(join(dir, "m"), sampleModel());
+    const m = join(dir, "m");
+    const weights = join(m, "weights.safetensors");
+    const bytes = readFileSync(weights);
+    // a file given as the directory, and a path through a file
+    writeFileSync(join(dir, "afile"), "x");
+    await assert.rejects(loadModel(join(dir, "afile")), {
+      name: "InvalidParameterError",
+      message: `loadModel: ${join(dir, "afile")} is a file, not a model directory; give the directory that holds model.json`,
+    });
+    await assert.rejects(loadModel(join(dir, "afile", "m")), {
+      name: "NotFoundError",
+      message: new RegExp(
+        `^${join(dir, "afile", "m", "model.json").replace(/[.]/g, "\\.")} does not exist; `,
+      ),
+    });
+    // a directory or a FIFO where the weights belong (reading a FIFO would wait forever)
+    rmSync(weights);
+    mkdirSync(weights);
+    await assert.rejects(loadModel(m), {
+      name: "FormatError",
+      message: `${weights} is a directory, not a model's weights file; remove it and save the model again`,
+    });
+    rmSync(weights, { recursive: true });
+    const fifo = spawnSync("mkfifo", [weights]);
+    if (fifo.status === 0) {
+      await assert.rejects(loadModel(m), {
+        name: "FormatError",
+        message: `${weights} is not a regular file (a FIFO, socket or device), not a model's weights file; remove it and save the model again`,
+      });
+      rmSync(weights);
+    }
+    // a 3 GB (sparse) weights file is refused from its size, not read: more than Node reads into one buffer
+    writeFileSync(weights, bytes);
+    truncateSync(weights, 3 * 2 ** 30);
+    await assert.rejects(loadModel(m), {
+      name: "FormatError",
+      message:
+        `${weights}: does not match model.json (${3 * 2 ** 30} bytes; expected ${bytes.length} bytes): ` +
+        "the two files come from different saves or one is corrupt",
+    });
+    writeFileSync(weights, bytes);
+    // an oversized model.json
+    truncateSync(join(m, "model.json"), 2 ** 28 + 1);
+    await assert.rejects(loadModel(m), {
+      name: "FormatError",
+      message: `${join(m, "model.json")} is ${2 ** 28 + 1} bytes, more than the ${2 ** 28} bytes spikeflow reads as a model manifest; it is not a file that saveModel wrote`,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

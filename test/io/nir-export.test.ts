@@ -3,6 +3,9 @@
 // bias merging, and the errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InvalidParameterError, UnsupportedError } from "../../src/core/errors.ts";
 import { captureLogs } from "../../src/core/log.ts";
 import { createRng } from "../../src/core/rng.ts";
@@ -20,6 +23,7 @@ import { OneToOne } from "../../src/projections/one-to-one.ts";
 import { Sparse } from "../../src/projections/sparse.ts";
 import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
+import { exportNir } from "../../src/io/nir/file.ts";
 import type { NirExport } from "../../src/io/nir/export.ts";
 import type { NirDocument, NirNode } from "../../src/io/nir/graph.ts";
 import { nirToNetwork } from "../../src/io/nir/import.ts";
@@ -236,6 +240,47 @@ test("default outputs are the populations that feed nothing; a network's own dt 
   );
 });
 
+test("a shapes or outputs hint that cannot be used is refused, naming it; one a weight matrix overrides is noted", () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("X", new Input(4));
+  const y = net.addPopulation("Y", new LIF(4, 1));
+  net.addProjection("w", new Dense(x, y, { weights: 1 }));
+  const refused = (opts: Parameters<typeof networkToNir>[1], message: string): void =>
+    assert.throws(() => networkToNir(net, opts), { name: "InvalidParameterError", message });
+  refused(
+    { shapes: { X: [3, 3] } },
+    "shapes.X must be a list of positive integers whose product is the population's size 4 (e.g. [4]), got [3,3]",
+  );
+  refused(
+    { shapes: { X: [-4] } },
+    "shapes.X must be a list of positive integers whose product is the population's size 4 (e.g. [4]), got [-4]",
+  );
+  refused(
+    { shapes: { X: [4.5] } },
+    "shapes.X must be a list of positive integers whose product is the population's size 4 (e.g. [4]), got [4.5]",
+  );
+  refused(
+    { shapes: { Nope: [4] } },
+    'shapes names population "Nope", which the network does not have; its populations are "X", "Y"',
+  );
+  refused(
+    { outputs: { out: { population: "Y", shape: [5] } } },
+    "outputs.out.shape must be a list of positive integers whose product is the population's size 4 (e.g. [4]), got [5]",
+  );
+  // a usable hint is used; Y's hint cannot be (the Dense feeds it a flat vector) and a note says so
+  const logs = captureLogs(() => {
+    const { document, notes } = networkToNir(net, { shapes: { X: [1, 2, 2], Y: [2, 2] } });
+    assert.deepEqual(document.graph.nodes.X, { type: "Input", shape: [1, 2, 2] });
+    assert.deepEqual(
+      notes.filter((n) => n.includes("shapes option")),
+      [
+        'population "Y": its shape [2, 2] (shapes option) is written as [4], because a weight matrix feeds it and NIR cannot give a vector a shape again',
+      ],
+    );
+  });
+  assert.equal(logs.filter((r) => r.message.includes("shapes option")).length, 1, "and warned");
+});
+
 test("populations NIR cannot express are an UnsupportedError naming them", () => {
   const net = new Network({ dt_ms: 1 });
   net.addPopulation("cuba", new CubaLIF(2, 1));
@@ -278,4 +323,50 @@ test("export and import again settle at once: the same projection names and the 
     rounds[2].bytes.every((b, i) => b === rounds[1].bytes[i]),
     "the second and third exports are byte-identical",
   );
+});
+
+test("exportNir refuses a path it cannot write before the export, naming the path and not a temporary file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-nir-path-"));
+  try {
+    const net = new Network({ dt_ms: 1 });
+    const x = net.addPopulation("X", new Input(2));
+    const y = net.addPopulation("Y", new IF(2, 1));
+    net.addProjection("w", new Dense(x, y, { weights: 1 }));
+    writeFileSync(join(dir, "afile"), "x");
+    const cases: [unknown, string, string][] = [
+      [
+        "",
+        "InvalidParameterError",
+        'exportNir path must be a file path, got ""; give one such as out/model.nir',
+      ],
+      [
+        join(dir, "afile", "x.nir"),
+        "InvalidParameterError",
+        `exportNir path ${join(dir, "afile", "x.nir")} runs through a file: ${join(dir, "afile")} is a file, not a directory`,
+      ],
+      [
+        join(dir, "afile", "deeper", "x.nir"),
+        "InvalidParameterError",
+        `exportNir path ${join(dir, "afile", "deeper", "x.nir")} runs through a file: a part of ${join(dir, "afile", "deeper")} is a file, not a directory`,
+      ],
+      [
+        join(dir, "missing", "x.nir"),
+        "NotFoundError",
+        `exportNir path ${join(dir, "missing", "x.nir")}: the directory ${join(dir, "missing")} does not exist; create it first`,
+      ],
+      [
+        dir,
+        "InvalidParameterError",
+        `${dir} is a directory; exportNir writes a file: pass a file path such as ${join(dir, "model.nir")}`,
+      ],
+    ];
+    for (const [path, name, message] of cases) {
+      await assert.rejects(exportNir(net, { path: path as string }), { name, message });
+    }
+    assert.deepEqual(readdirSync(dir), ["afile"], "nothing written");
+    await exportNir(net, { path: join(dir, "ok.nir") });
+    assert.deepEqual(readdirSync(dir).sort(), ["afile", "ok.nir"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -154,6 +154,14 @@ test("saveNetwork and restoreNetwork go through a model directory", async () => 
     await assert.rejects(restoreNetwork(join(dir, "net"), build().net), FormatError);
     const loaded = await loadModel(join(dir, "net"));
     assert.throws(() => restoreNetworkParameters(build().net, loaded), /"lcsnn" model, not a saved network/);
+    // a hand-edited field of the file: the refusal names the directory it came from
+    other.kind = "network";
+    other.extra.rules[0][0].nuPre = "x";
+    writeFileSync(join(dir, "net", "model.json"), JSON.stringify(other));
+    await assert.rejects(restoreNetwork(join(dir, "net"), build().net), {
+      name: "FormatError",
+      message: `${join(dir, "net")}: saved network: extra.rules[0][0].nuPre must be a finite number`,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -500,7 +508,10 @@ test("networkParameters is also an in-memory snapshot: restore from it directly,
   const snapshot = networkParameters(m.net);
   m.net.reset();
   const first = trace(m, 11, 200); // learning on: weights, theta and rates move
-  assert.notDeepEqual(Array.from(m.dense.w), Array.from(snapshot.tensors["projection.0.w"].data as Float32Array));
+  assert.notDeepEqual(
+    Array.from(m.dense.w),
+    Array.from(snapshot.tensors["projection.0.w"].data as Float32Array),
+  );
   for (let k = 0; k < 2; k++) {
     m.spikes.reset();
     m.zSpikes.reset();

@@ -25,7 +25,12 @@
  * method than the export's, an initial v other than the rest value the importer starts from (NIR stores no
  * state).
  */
-import { InvalidParameterError, UnsupportedError, requirePositive } from "../../core/errors.ts";
+import {
+  InvalidParameterError,
+  UnsupportedError,
+  describeValue,
+  requirePositive,
+} from "../../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { log } from "../../core/log.ts";
 import type { Network } from "../../network/network.ts";
@@ -117,6 +122,45 @@ const t64 = (shape: readonly number[], values: ArrayLike<number>): NirTensor => 
  * The NIR graph of a network. Throws UnsupportedError for a population or projection that NIR cannot
  * express (Izhikevich, the multi-synapse CubaLIF, ...), naming it.
  */
+/**
+ * Refuses a `shapes` option that names no population of `network`, or gives a population a shape that is not
+ * a list of positive integers whose product is the population's size (a hint that cannot be used is an
+ * error, not silently ignored).
+ */
+function requireShapeHints(shapes: NirExportOptions["shapes"], network: Network): void {
+  if (shapes === undefined) return;
+  if (typeof shapes !== "object" || shapes === null || Array.isArray(shapes)) {
+    throw new InvalidParameterError(
+      `shapes must map population names to shapes (e.g. { X: [1, 28, 28] }), got ${describeValue(shapes)}`,
+    );
+  }
+  const names = network.populationNames;
+  for (const [name, hint] of Object.entries(shapes)) {
+    if (!names.includes(name)) {
+      throw new InvalidParameterError(
+        `shapes names population "${name}", which the network does not have; its populations are ` +
+          names.map((n) => JSON.stringify(n)).join(", "),
+      );
+    }
+    requireShapeOf(`shapes.${name}`, hint, network.population(name).size);
+  }
+}
+
+/** Refuses a shape that is not a list of positive integers whose product is `size`; `label` names the option. */
+function requireShapeOf(label: string, shape: unknown, size: number): void {
+  if (
+    !Array.isArray(shape) ||
+    shape.length === 0 ||
+    !shape.every((d) => Number.isInteger(d) && d > 0) ||
+    shapeSize(shape as number[]) !== size
+  ) {
+    throw new InvalidParameterError(
+      `${label} must be a list of positive integers whose product is the population's size ${size} ` +
+        `(e.g. [${size}]), got ${Array.isArray(shape) ? JSON.stringify(shape) : describeValue(shape)}`,
+    );
+  }
+}
+
 /** The keys of NirExportOptions. */
 export const NIR_EXPORT_KEYS = optionKeys<NirExportOptions>({
   dt_s: true,
@@ -167,6 +211,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     return name;
   };
   const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n)]));
+  requireShapeHints(opts.shapes, network);
 
   // shapes: hints, then convolution/pooling geometry, else flat
   const shapeOf = new Map<string, readonly number[]>();
@@ -196,11 +241,21 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     } else if (!(p instanceof Bias)) matrixFed.add(tgt);
   }
   const writtenFlat = new Set([...matrixFed].filter((name) => !geometric.has(name)));
+  const flattenedHints = new Set<string>(); // populations whose shape hint was noted as not used
   const shape = (name: string): readonly number[] => {
     const size = network.population(name).size;
-    if (writtenFlat.has(name)) return [size];
     const hint = opts.shapes?.[name];
-    if (hint !== undefined && shapeSize(hint) === size) return hint;
+    if (writtenFlat.has(name)) {
+      if (hint !== undefined && hint.length > 1 && !flattenedHints.has(name)) {
+        flattenedHints.add(name);
+        note(
+          `population "${name}": its shape [${hint.join(", ")}] (shapes option) is written as [${size}], ` +
+            "because a weight matrix feeds it and NIR cannot give a vector a shape again",
+        );
+      }
+      return [size];
+    }
+    if (hint !== undefined) return hint;
     const geo = shapeOf.get(name);
     return geo !== undefined && shapeSize(geo) === size ? geo : [size];
   };
@@ -394,8 +449,10 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   if (opts.outputs !== undefined) {
     for (const [out, spec] of Object.entries(opts.outputs)) {
       const population = typeof spec === "string" ? spec : spec.population;
-      network.population(population);
-      outputs.push([out, population, typeof spec === "string" ? undefined : spec.shape]);
+      const size = network.population(population).size;
+      const outShape = typeof spec === "string" ? undefined : spec.shape;
+      if (outShape !== undefined) requireShapeOf(`outputs.${out}.shape`, outShape, size);
+      outputs.push([out, population, outShape]);
     }
   } else {
     const feeding = new Set(projs.filter((p) => !(p instanceof Bias)).map((p) => nameOf.get(p.source)!));
@@ -409,10 +466,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     // edge also joins equal shapes (a given shape describes the population's layout before flattening)
     nodes[name] = {
       type: "Output",
-      shape:
-        outShape !== undefined && !writtenFlat.has(population) && shapeSize(outShape) === shapeSize(popShape)
-          ? [...outShape]
-          : [...popShape],
+      shape: outShape !== undefined && !writtenFlat.has(population) ? [...outShape] : [...popShape],
     };
     edges.push([popNode.get(population)!, name]);
   }

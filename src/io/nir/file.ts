@@ -8,7 +8,7 @@ import { basename, join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError } from "../../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import type { Network } from "../../network/network.ts";
-import { writeFileAtomic } from "../atomic.ts";
+import { isDirectory, requireFilePathWritable, writeFileAtomic } from "../atomic.ts";
 import { decodeNir, encodeNir } from "./codec.ts";
 import type { DecodeNirOptions } from "./codec.ts";
 import { NIR_EXPORT_KEYS, networkToNir } from "./export.ts";
@@ -123,15 +123,15 @@ function pick(options: object, keys: readonly string[]): Record<string, unknown>
   return Object.fromEntries(Object.entries(options).filter(([k]) => keys.includes(k)));
 }
 
-/** Refuses an output path that is an existing directory before any work (rename would fail after it). */
-async function refuseDirectoryPath(path: string): Promise<void> {
-  const st = await stat(path).catch(() => undefined);
-  if (st?.isDirectory()) {
+/** Refuses an output path that cannot take the file (a directory, a missing directory, a path through a file) before any work. */
+function refuseUnwritablePath(path: unknown): void {
+  if (typeof path === "string" && isDirectory(path)) {
     throw new InvalidParameterError(
       `${path} is a directory; exportNir writes a file: pass a file path such as ${join(path, "model.nir")}`,
       { file: path },
     );
   }
+  requireFilePathWritable(path, "exportNir path");
 }
 
 export interface ExportedNir {
@@ -144,7 +144,7 @@ export interface ExportedNir {
 export async function exportNir(network: Network, opts: ExportNirOptions = {}): Promise<ExportedNir> {
   requireKnownKeys("exportNir options", opts, [...NIR_EXPORT_KEYS, "path"]);
   const { path, ...exportOptions } = opts;
-  if (path !== undefined) await refuseDirectoryPath(path);
+  if (path !== undefined) refuseUnwritablePath(path);
   const { document, notes } = networkToNir(network, exportOptions);
   const bytes = path === undefined ? await encodeNir(document) : await writeNirFile(path, document);
   return { bytes, document, notes };
