@@ -179,6 +179,81 @@ export function requireFloat32(name: string, value: number): number {
   return value;
 }
 
+/**
+ * Throws `InvalidParameterError` unless `value` is a finite number within the float32 range, for a factor or
+ * increment that scales or adds into float32 state (a resistance, a gain, a per-spike increment, a noise SD):
+ * beyond that range even an input of 1 would store Infinity. `requireFloat32` is for values stored as such.
+ */
+export function requireFloat32Factor(name: string, value: number): number {
+  requireFinite(name, value);
+  if (!Number.isFinite(Math.fround(value))) {
+    throw new InvalidParameterError(
+      `${name} = ${value} is beyond the float32 range (magnitude up to ${FLOAT32_MAX}) of the state it ` +
+        `scales or adds into, where the result would become Infinity; rescale it`,
+      { name, value },
+    );
+  }
+  return value;
+}
+
+/** The largest int32, 2^31 - 1: the most steps a refractory counter or a step index in an Int32Array holds. */
+export const INT32_MAX = 0x7fffffff;
+
+/**
+ * Most entries of one typed array that spikeflow allocates: 2^31 - 1, the most an int32 index or offset
+ * (spike-train offsets, recorded steps, event counts) can address. JavaScript engines refuse 2^32 and more.
+ */
+export const MAX_BUFFER_LENGTH = INT32_MAX;
+
+/** A byte count for messages: "3725.3 GiB". */
+function gibibytes(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+/**
+ * Throws `InvalidParameterError` unless a buffer of `length` entries fits one typed array (at most
+ * MAX_BUFFER_LENGTH). `what` names the option and its value that sized it ("poisson steps = 1e12"),
+ * `bytesPerEntry` gives the size shown, `fix` says what to do instead.
+ */
+export function requireBufferLength(
+  what: string,
+  length: number,
+  bytesPerEntry: number,
+  fix: string,
+): number {
+  if (length > MAX_BUFFER_LENGTH) {
+    throw new InvalidParameterError(
+      `${what} would need a buffer of ${length} entries (${gibibytes(length * bytesPerEntry)}), more than ` +
+        `the ${MAX_BUFFER_LENGTH} entries (2^31 - 1, the int32 index limit) one buffer may hold; ${fix}`,
+      { length, max: MAX_BUFFER_LENGTH },
+    );
+  }
+  return length;
+}
+
+/**
+ * `new Type(length)` after `requireBufferLength`, with the RangeError of an allocation that fails for lack of
+ * memory turned into an `InvalidParameterError` that names the buffer, its size and `fix`.
+ */
+export function allocateBuffer<T>(
+  Type: { new (length: number): T; readonly BYTES_PER_ELEMENT: number },
+  length: number,
+  what: string,
+  fix: string,
+): T {
+  requireBufferLength(what, length, Type.BYTES_PER_ELEMENT, fix);
+  try {
+    return new Type(length);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new InvalidParameterError(
+      `${what} needs a buffer of ${length} entries (${gibibytes(length * Type.BYTES_PER_ELEMENT)}), and ` +
+        `allocating it failed (${e.message}): not enough memory; ${fix}`,
+      { length },
+    );
+  }
+}
+
 /** Throws unless `value` is a finite number > 0. */
 export function requirePositive(name: string, value: number): number {
   requireFinite(name, value);

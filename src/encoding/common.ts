@@ -8,11 +8,17 @@
  * counting-sorted by step (stable, so indices stay ascending within a step). Inputs are drawn in index
  * order, so a seed fixes the whole train.
  */
-import { EncodingRangeError, InvalidParameterError, requireInteger } from "../core/errors.ts";
+import {
+  EncodingRangeError,
+  InvalidParameterError,
+  MAX_BUFFER_LENGTH,
+  requireBufferLength,
+  requireInteger,
+} from "../core/errors.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { msToSteps } from "../core/time.ts";
-import { SpikeTrain } from "./spike-train.ts";
+import { SpikeTrain, TRAIN_CHUNK_HINT, allocateTrainBuffer, requireTrainSteps } from "./spike-train.ts";
 
 /** The window: a number of steps, or a duration in ms converted with `msToSteps` (whole steps only). */
 export interface WindowOptions {
@@ -59,7 +65,10 @@ export function resolveSteps(opts: WindowOptions, what: string): number {
       { steps, duration_ms },
     );
   }
-  if (steps !== undefined) return requireInteger(`${what} steps`, steps, 1);
+  if (steps !== undefined) {
+    requireInteger(`${what} steps`, steps, 1);
+    return requireTrainSteps(`${what} steps = ${steps}`, steps);
+  }
   if (dt_ms === undefined) {
     throw new InvalidParameterError(
       `${what}: duration_ms = ${duration_ms} needs dt_ms to convert it to steps`,
@@ -71,7 +80,7 @@ export function resolveSteps(opts: WindowOptions, what: string): number {
       `${what}: duration_ms must cover at least one step, got ${duration_ms} ms`,
     );
   }
-  return n;
+  return requireTrainSteps(`${what} duration_ms = ${duration_ms} at dt_ms = ${dt_ms} (${n} steps)`, n);
 }
 
 /**
@@ -130,6 +139,7 @@ export function requireNonNegativeValues(
  */
 export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng, dt_ms?: number): SpikeTrain {
   requireInteger("trainFromProbabilities steps", steps, 0);
+  requireTrainSteps(`trainFromProbabilities steps = ${steps}`, steps);
   const size = p.length;
   for (let i = 0; i < size; i++) {
     if (!(p[i] >= 0 && p[i] <= 1)) {
@@ -141,18 +151,29 @@ export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng,
   }
   let expected = 0;
   for (let i = 0; i < size; i++) expected += p[i] * steps;
-  let cap = Math.max(16, Math.ceil(expected + 6 * Math.sqrt(expected) + 16));
-  let evStep = new Int32Array(cap);
-  let evIdx = new Int32Array(cap);
+  // the train's offsets count spikes in int32: refuse a train that would hold more
+  const tooMany = (count: number): void => {
+    requireBufferLength(
+      `a train of ${steps} steps x ${size} inputs with about ${Math.round(expected)} spikes`,
+      count,
+      Int32Array.BYTES_PER_ELEMENT,
+      TRAIN_CHUNK_HINT,
+    );
+  };
+  tooMany(Math.ceil(expected));
+  let cap = Math.min(MAX_BUFFER_LENGTH, Math.max(16, Math.ceil(expected + 6 * Math.sqrt(expected) + 16)));
+  let evStep = allocateTrainBuffer(cap, "the spike events of a train");
+  let evIdx = allocateTrainBuffer(cap, "the spike events of a train");
   let n = 0;
   for (let i = 0; i < size; i++) {
     const pi = p[i];
     if (pi <= 0) continue;
     for (let t = rng.geometric(pi); t < steps; t += 1 + rng.geometric(pi)) {
       if (n === cap) {
-        cap *= 2;
-        const s2 = new Int32Array(cap);
-        const i2 = new Int32Array(cap);
+        tooMany(n + 1);
+        cap = Math.min(MAX_BUFFER_LENGTH, cap * 2);
+        const s2 = allocateTrainBuffer(cap, "the spike events of a train");
+        const i2 = allocateTrainBuffer(cap, "the spike events of a train");
         s2.set(evStep);
         i2.set(evIdx);
         evStep = s2;
@@ -172,6 +193,7 @@ export function trainFromProbabilities(p: Float64Array, steps: number, rng: Rng,
  */
 export function trainFromFirstSpikes(firstStep: Int32Array, steps: number, dt_ms?: number): SpikeTrain {
   requireInteger("trainFromFirstSpikes steps", steps, 0);
+  requireTrainSteps(`trainFromFirstSpikes steps = ${steps}`, steps);
   const size = firstStep.length;
   let n = 0;
   for (let i = 0; i < size; i++) {
@@ -204,10 +226,11 @@ function sortByStep(
   n: number,
   dt_ms: number | undefined,
 ): SpikeTrain {
-  const offsets = new Int32Array(steps + 1);
+  const offsets = allocateTrainBuffer(steps + 1, `a train of ${steps} steps`);
   for (let e = 0; e < n; e++) offsets[evStep[e] + 1]++;
   for (let t = 0; t < steps; t++) offsets[t + 1] += offsets[t];
-  const fill = offsets.slice(0, steps);
+  const fill = allocateTrainBuffer(steps, `a train of ${steps} steps`);
+  fill.set(offsets.subarray(0, steps));
   const indices = new Int32Array(n);
   for (let e = 0; e < n; e++) indices[fill[evStep[e]]++] = evIdx[e];
   return new SpikeTrain(size, steps, offsets, indices, dt_ms);

@@ -20,13 +20,37 @@
  */
 import {
   InvalidParameterError,
+  MAX_BUFFER_LENGTH,
   ShapeMismatchError,
+  allocateBuffer,
+  requireBufferLength,
   requireInteger,
   requirePositive,
   describeArgument,
 } from "../core/errors.ts";
 import { isSpikeSink } from "../network/types.ts";
 import type { Drive, Population } from "../network/types.ts";
+
+/** Most steps of one SpikeTrain: its `offsets` hold steps + 1 int32 entries, at most 2^31 - 1. */
+export const MAX_TRAIN_STEPS = MAX_BUFFER_LENGTH - 1;
+
+/** What to do about a train too long for one buffer. */
+export const TRAIN_CHUNK_HINT =
+  "encode and run the input in chunks of fewer steps (e.g. one example at a time)";
+
+/**
+ * Throws `InvalidParameterError` unless a train of `steps` steps fits one SpikeTrain (MAX_TRAIN_STEPS: its
+ * offsets are one int32 per step, plus one). `what` names the option and its value ("poisson steps = 1e12").
+ */
+export function requireTrainSteps(what: string, steps: number): number {
+  requireBufferLength(what, steps + 1, Int32Array.BYTES_PER_ELEMENT, TRAIN_CHUNK_HINT);
+  return steps;
+}
+
+/** A zeroed Int32Array of a train's `length` offsets or indices; a failed allocation is a typed error. */
+export function allocateTrainBuffer(length: number, what: string): Int32Array {
+  return allocateBuffer(Int32Array, length, what, TRAIN_CHUNK_HINT);
+}
 
 export class SpikeTrain implements Drive {
   /** Number of inputs. */
@@ -94,13 +118,14 @@ export class SpikeTrain implements Drive {
   static fromDense(dense: ArrayLike<number>, size: number, steps: number, dt_ms?: number): SpikeTrain {
     requireInteger("size", size, 1);
     requireInteger("steps", steps, 0);
+    requireTrainSteps(`SpikeTrain.fromDense steps = ${steps}`, steps);
     if (dense.length !== steps * size) {
       throw new ShapeMismatchError(
         `SpikeTrain.fromDense: array of length ${dense.length} is not [steps][size] = ${steps} x ${size} = ${steps * size}`,
         { length: dense.length, steps, size },
       );
     }
-    const offsets = new Int32Array(steps + 1);
+    const offsets = allocateTrainBuffer(steps + 1, `SpikeTrain.fromDense steps = ${steps}`);
     let total = 0;
     for (let k = 0; k < dense.length; k++) {
       const v = dense[k];
@@ -133,7 +158,9 @@ export class SpikeTrain implements Drive {
   ): SpikeTrain {
     requireInteger("size", size, 1);
     requireInteger("steps", steps, 0);
-    const offsets = new Int32Array(steps + 1);
+    const what = `SpikeTrain.fromEvents steps = ${steps}`;
+    requireTrainSteps(what, steps);
+    const offsets = allocateTrainBuffer(steps + 1, what);
     for (const [t, i] of events) {
       if (!Number.isInteger(t) || t < 0 || t >= steps || !Number.isInteger(i) || i < 0 || i >= size) {
         throw new InvalidParameterError(
@@ -145,7 +172,8 @@ export class SpikeTrain implements Drive {
     }
     for (let t = 0; t < steps; t++) offsets[t + 1] += offsets[t];
     const indices = new Int32Array(events.length);
-    const fill = offsets.slice(0, steps);
+    const fill = allocateTrainBuffer(steps, what);
+    fill.set(offsets.subarray(0, steps));
     for (const [t, i] of events) indices[fill[t]++] = i;
     for (let t = 0; t < steps; t++) {
       const run = indices.subarray(offsets[t], offsets[t + 1]);
@@ -195,7 +223,12 @@ export class SpikeTrain implements Drive {
 
   /** Dense 0/1 copy, [steps][size]. */
   toDense(): Uint8Array {
-    const out = new Uint8Array(this.steps * this.size);
+    const out = allocateBuffer(
+      Uint8Array,
+      this.steps * this.size,
+      `SpikeTrain.toDense of ${this.steps} steps x ${this.size} inputs`,
+      "read the train step by step with spikesAt(t) instead",
+    );
     for (let t = 0; t < this.steps; t++) {
       const row = t * this.size;
       for (let k = this.offsets[t]; k < this.offsets[t + 1]; k++) out[row + this.indices[k]] = 1;

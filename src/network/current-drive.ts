@@ -14,7 +14,14 @@
  * The current of every row is precomputed once (rows x size multiply-adds); a step adds one row into the port,
  * and rows that are all zero are skipped.
  */
-import { InvalidParameterError, ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import {
+  FLOAT32_MAX,
+  InvalidParameterError,
+  ShapeMismatchError,
+  allocateBuffer,
+  requireFloat32Factor,
+  requireInteger,
+} from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
 import type { Drive, Population } from "./types.ts";
 
@@ -44,7 +51,8 @@ export class HeldCurrentDrive implements Drive {
   readonly holdSteps: number;
   readonly align: HoldAlign;
   readonly port: string;
-  private readonly size: number;
+  /** The number of neurons it drives (the target population's size). */
+  readonly size: number;
   /** The current of every row, rows x size. */
   private readonly rowCurrent: Float32Array;
   private readonly rowNonZero: Uint8Array;
@@ -86,21 +94,34 @@ export class HeldCurrentDrive implements Drive {
         `input u has ${u.length} values, not a positive multiple of ${channels} channels (time-major, u[t * channels + c])`,
       );
     }
-    for (let k = 0; k < weights.length; k++) requireFinite(`input weights[${k}]`, weights[k]);
+    for (let k = 0; k < weights.length; k++) requireFloat32Factor(`input weights[${k}]`, weights[k]);
     const rows = u.length / channels;
     this.size = size;
-    this.rowCurrent = new Float32Array(rows * size);
+    this.rowCurrent = allocateBuffer(
+      Float32Array,
+      rows * size,
+      `HeldCurrentDrive: ${rows} rows of u x ${size} neurons`,
+      "drive the run in chunks of fewer rows",
+    );
     this.rowNonZero = new Uint8Array(rows);
     for (let t = 0; t < rows; t++) {
       let any = false;
       for (let c = 0; c < channels; c++) {
-        if (requireFinite(`u[${t * channels + c}]`, u[t * channels + c]) !== 0) any = true;
+        if (requireFloat32Factor(`u[${t * channels + c}]`, u[t * channels + c]) !== 0) any = true;
       }
       if (!any) continue;
       this.rowNonZero[t] = 1;
       for (let j = 0; j < size; j++) {
         let s = 0;
         for (let c = 0; c < channels; c++) s += weights[j * channels + c] * u[t * channels + c];
+        // the held current is a float32: W u beyond its range would be stored as Infinity
+        if (!Number.isFinite(Math.fround(s))) {
+          throw new InvalidParameterError(
+            `HeldCurrentDrive: the held current W u of neuron ${j} at row ${t} of u is ${s}, beyond the ` +
+              `float32 range (magnitude up to ${FLOAT32_MAX}) of the current it is held in; rescale weights or u`,
+            { neuron: j, row: t, current: s },
+          );
+        }
         this.rowCurrent[t * size + j] = s;
       }
     }

@@ -9,7 +9,14 @@
  * `Network.reset()` empties every monitor.
  */
 import { requirePopulation } from "./types.ts";
-import { InvalidParameterError, describeArgument, requireInteger } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  MAX_BUFFER_LENGTH,
+  allocateBuffer,
+  describeArgument,
+  requireBufferLength,
+  requireInteger,
+} from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import type { Population } from "./types.ts";
@@ -34,12 +41,14 @@ export class SpikeMonitor implements Monitor {
   ) {
     requirePopulation("SpikeMonitor population", population);
     requireKnownKeys("SpikeMonitor options", opts, ["initialCapacity", "maxEvents"]);
-    requireInteger("initialCapacity", opts.initialCapacity ?? 4096, 1);
+    const initial = requireInteger("initialCapacity", opts.initialCapacity ?? 4096, 1);
     this.maxEvents = opts.maxEvents === undefined ? Infinity : requireInteger("maxEvents", opts.maxEvents, 1);
     // never more room than maxEvents: growing past the room is where the cap is checked
-    const cap = Math.min(opts.initialCapacity ?? 4096, this.maxEvents);
-    this.stepsBuf = new Int32Array(cap);
-    this.neuronsBuf = new Int32Array(cap);
+    const cap = Math.min(initial, this.maxEvents);
+    const what = `SpikeMonitor initialCapacity = ${initial}`;
+    const fix = "give a smaller initialCapacity (the buffers grow as spikes arrive)";
+    this.stepsBuf = allocateBuffer(Int32Array, cap, what, fix);
+    this.neuronsBuf = allocateBuffer(Int32Array, cap, what, fix);
   }
 
   record(step: number): void {
@@ -60,9 +69,12 @@ export class SpikeMonitor implements Monitor {
         `SpikeMonitor reached its maxEvents of ${this.maxEvents}; raise maxEvents or reset the network more often`,
       );
     }
-    const cap = Math.min(Math.max(need, this.stepsBuf.length * 2), this.maxEvents);
-    const s = new Int32Array(cap);
-    const nb = new Int32Array(cap);
+    const cap = Math.min(Math.max(need, this.stepsBuf.length * 2), this.maxEvents, MAX_BUFFER_LENGTH);
+    // past 2^31 - 1 events the buffers cannot grow: need is the length that is refused
+    const what = `SpikeMonitor holding ${need} events`;
+    const fix = "reset the network more often (it empties the monitor), or record a smaller population";
+    const s = allocateBuffer(Int32Array, Math.max(cap, need), what, fix);
+    const nb = allocateBuffer(Int32Array, Math.max(cap, need), what, fix);
     s.set(this.stepsBuf.subarray(0, this.n));
     nb.set(this.neuronsBuf.subarray(0, this.n));
     this.stepsBuf = s;
@@ -142,8 +154,16 @@ export class StateMonitor implements Monitor {
     this.every = requireInteger("every", opts.every ?? 1, 1);
     this.window = opts.window === undefined ? undefined : requireInteger("window", opts.window, 1);
     const cap = this.window ?? 1024;
-    this.buf = new Float32Array(cap * ids.length);
-    this.stepBuf = new Int32Array(cap);
+    const what =
+      this.window === undefined
+        ? `StateMonitor on ${ids.length} neurons (${cap} samples to start)`
+        : `StateMonitor window = ${this.window} samples x ${ids.length} neurons`;
+    const fix =
+      this.window === undefined ? "record fewer neurons" : "use a smaller window or record fewer neurons";
+    // both sizes checked before either is allocated (with no neurons the data buffer is empty)
+    requireBufferLength(what, Math.max(cap, cap * ids.length), Float32Array.BYTES_PER_ELEMENT, fix);
+    this.stepBuf = allocateBuffer(Int32Array, cap, what, fix);
+    this.buf = allocateBuffer(Float32Array, cap * ids.length, what, fix);
   }
 
   record(step: number): void {
@@ -168,6 +188,8 @@ export class StateMonitor implements Monitor {
   private grow(): void {
     const cap = this.stepBuf.length * 2;
     const bytes = cap * this.neurons.length * 4;
+    const what = `StateMonitor without a window, growing to ${cap} samples x ${this.neurons.length} neurons`;
+    const fix = 'set "window" to keep only recent samples, record fewer neurons, or set "every" to subsample';
     if (bytes > LARGE_RECORDING_BYTES && !this.warned) {
       this.warned = true;
       log.warn(
@@ -176,9 +198,10 @@ export class StateMonitor implements Monitor {
           `record fewer neurons, set "every" to subsample, or set "window" to keep only recent samples`,
       );
     }
-    const b = new Float32Array(cap * this.neurons.length);
+    requireBufferLength(what, Math.max(cap, cap * this.neurons.length), Float32Array.BYTES_PER_ELEMENT, fix);
+    const s = allocateBuffer(Int32Array, cap, what, fix);
+    const b = allocateBuffer(Float32Array, cap * this.neurons.length, what, fix);
     b.set(this.buf);
-    const s = new Int32Array(cap);
     s.set(this.stepBuf);
     this.buf = b;
     this.stepBuf = s;

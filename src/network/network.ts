@@ -76,6 +76,23 @@ function isFloat32Array(v: unknown): v is Float32Array {
   return v instanceof Float32Array || isBinaryKind(v, "Float32Array");
 }
 
+/**
+ * Refuses a drive that says how many neurons it was built for (`Drive.size`: a spike train, a held or noise
+ * current) when the population `name` it is given for has another size, before any step; the drive's own check
+ * in `apply` could not name the population.
+ */
+function requireDriveSize(name: string, d: Drive, pop: Population): void {
+  const size = d.size;
+  if (size === undefined || size === pop.size) return;
+  const kind = (Object.getPrototypeOf(d) as { constructor?: { name?: string } } | null)?.constructor?.name;
+  const what = kind === undefined || kind === "Object" ? "a drive" : `a ${kind}`;
+  throw new ShapeMismatchError(
+    `input for "${name}" is ${what} built for ${size} neurons but the population has ${pop.size} neurons; ` +
+      `build it with size ${pop.size}, the size of "${name}"`,
+    { input: name, size, target: pop.size },
+  );
+}
+
 const isFunction = (v: unknown): boolean => typeof v === "function";
 const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === "string");
 
@@ -491,6 +508,7 @@ export class Network {
             { input: name, inputDt_ms: dtIn, dt_ms: this.dt_ms },
           );
         }
+        requireDriveSize(name, d, pop);
         drives.push(d);
       }
       targets.push(pop);

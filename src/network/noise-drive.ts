@@ -13,6 +13,7 @@ import {
   InvalidParameterError,
   ShapeMismatchError,
   describeValue,
+  requireFloat32Factor,
   requireInteger,
   requireNonNegative,
 } from "../core/errors.ts";
@@ -29,6 +30,8 @@ export interface NoiseCurrentOptions {
 
 export class NoiseCurrentDrive implements Drive {
   readonly port: string | undefined;
+  /** The number of neurons it drives (the target population's size). */
+  readonly size: number;
   private readonly sdValues: Float64Array;
   private readonly rng: Rng;
 
@@ -41,7 +44,11 @@ export class NoiseCurrentDrive implements Drive {
     requireKnownKeys("NoiseCurrentDrive options", options, ["port"]);
     requireInteger("NoiseCurrentDrive size", size, 1);
     requirePortOption("NoiseCurrentDrive", options.port);
-    this.sdValues = perNeuron("sd", sd, size, requireNonNegative);
+    // added into a float32 port: an sd beyond float32 would put +-Infinity there
+    this.sdValues = perNeuron("sd", sd, size, (name, x) =>
+      requireFloat32Factor(name, requireNonNegative(name, x)),
+    );
+    this.size = size;
     if (typeof (rng as Partial<Rng> | null | undefined)?.normal !== "function") {
       throw new InvalidParameterError(
         `NoiseCurrentDrive(sd, size, rng) needs a random generator as its third argument, e.g. ` +

@@ -180,6 +180,11 @@ export interface Drive {
   readonly steps?: number | undefined;
   /** The time step (ms) the drive was made for, if it has one (an encoded spike train); `run` checks it. */
   readonly dt_ms?: number | undefined;
+  /**
+   * The number of neurons the drive was built for, if it has one (a spike train, a held or noise current);
+   * `run` refuses it for a population of another size, naming the population.
+   */
+  readonly size?: number | undefined;
   apply(step: number, target: Population): void;
 }
 

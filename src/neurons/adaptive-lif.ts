@@ -36,11 +36,17 @@
  * what the model wrote, as bits: one integer comparison per neuron and run).
  */
 import { warnIfShorterThanStep } from "../core/time.ts";
-import { FLOAT32_MAX, InvalidParameterError, requireFinite, requireNonNegative } from "../core/errors.ts";
+import {
+  FLOAT32_MAX,
+  InvalidParameterError,
+  requireFloat32,
+  requireFloat32Factor,
+  requireNonNegative,
+} from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearnedState, StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireRightArgument } from "./base.ts";
 import { RefractoryList } from "./refractory.ts";
 import { deriveLif } from "./lif.ts";
 import type { LifDerived, LifParams, ResetMode } from "./lif.ts";
@@ -78,6 +84,9 @@ export interface AdaptiveLifOptions {
   readonly rng?: Rng;
 }
 
+/** The keys of `AdaptiveLifOptions`. */
+const ADAPTIVE_LIF_OPTION_KEYS: readonly string[] = Object.freeze(["oneSpikePerStep", "rng"]);
+
 export interface AdaptiveLifDerived extends LifDerived {
   /** e^(-dt/tau_theta), 1 for tau_theta = Infinity. */
   readonly thetaDecay: number;
@@ -87,7 +96,7 @@ export interface AdaptiveLifDerived extends LifDerived {
 export function deriveAdaptiveLif(p: AdaptiveLifParams, dt_ms: number): AdaptiveLifDerived {
   requireNeuronDt(dt_ms);
   const lif = deriveLif(p, dt_ms);
-  requireNonNegative("thetaPlus_mV", p.thetaPlus_mV);
+  requireFloat32Factor("thetaPlus_mV", requireNonNegative("thetaPlus_mV", p.thetaPlus_mV));
   if (typeof p.tauTheta_ms !== "number" || !(p.tauTheta_ms > 0)) {
     throw new InvalidParameterError(
       `tauTheta_ms must be > 0 (Infinity disables the decay), got ${String(p.tauTheta_ms)}`,
@@ -153,13 +162,20 @@ export class AdaptiveLIF extends PopulationBase {
     options: AdaptiveLifOptions = {},
   ) {
     super(size, ["dv_mV", "i_nA"], 1); // v_mV in the arena beside the ports
+    requireRightArgument(
+      "AdaptiveLIF",
+      params,
+      [...Object.keys(ADAPTIVE_LIF_DEFAULTS), "vInit_mV"],
+      options,
+      ADAPTIVE_LIF_OPTION_KEYS,
+    );
     this.params = Object.freeze(
       withDefaults("AdaptiveLIF params", ADAPTIVE_LIF_DEFAULTS, params, ["vInit_mV"]),
     );
-    requireKnownKeys("AdaptiveLIF options", options, ["oneSpikePerStep", "rng"]);
+    requireKnownKeys("AdaptiveLIF options", options, ADAPTIVE_LIF_OPTION_KEYS);
     this.dt_ms = dt_ms;
     this.derived = deriveAdaptiveLif(this.params, dt_ms);
-    if (this.params.vInit_mV !== undefined) requireFinite("vInit_mV", this.params.vInit_mV);
+    if (this.params.vInit_mV !== undefined) requireFloat32("vInit_mV", this.params.vInit_mV);
     this.oneSpikePerStep = options.oneSpikePerStep ?? false;
     if (this.oneSpikePerStep && !options.rng) {
       throw new InvalidParameterError(

@@ -98,6 +98,45 @@ export function perNeuron(
   return out;
 }
 
+/**
+ * Refuses, for a model built as `new Model(size, dt_ms, params, options)`, a key of the options (4th) argument
+ * given among the params (3rd), or a parameter given among the options, with a message that says which
+ * argument it belongs to: the generic unknown-key error would list only the other argument's keys. `model`
+ * names the class ("AdaptiveLIF"); anything that is not a plain object is left to the generic checks.
+ */
+export function requireRightArgument(
+  model: string,
+  params: unknown,
+  paramKeys: readonly string[],
+  options: unknown,
+  optionKeys: readonly string[],
+): void {
+  const misplaced = (given: unknown, belongs: readonly string[], own: readonly string[]): string[] =>
+    given !== null && typeof given === "object" && !Array.isArray(given) && !ArrayBuffer.isView(given)
+      ? Object.keys(given).filter((k) => belongs.includes(k) && !own.includes(k))
+      : [];
+  const list = (keys: string[]): string =>
+    keys.length === 1 ? keys[0] : `${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1]}`;
+  const options4 = misplaced(params, optionKeys, paramKeys);
+  if (options4.length > 0) {
+    throw new InvalidParameterError(
+      `${model} params: ${list(options4)} ${options4.length === 1 ? "is an option" : "are options"} of the ` +
+        `4th argument, not ${options4.length === 1 ? "a neuron parameter" : "neuron parameters"}: ` +
+        `new ${model}(size, dt_ms, params, { ${options4.join(", ")} })`,
+      { model, keys: options4 },
+    );
+  }
+  const params3 = misplaced(options, paramKeys, optionKeys);
+  if (params3.length > 0) {
+    throw new InvalidParameterError(
+      `${model} options: ${list(params3)} ${params3.length === 1 ? "is a neuron parameter" : "are neuron parameters"} ` +
+        `of the 3rd argument, not ${params3.length === 1 ? "an option" : "options"}: ` +
+        `new ${model}(size, dt_ms, { ${params3.join(", ")} }, options)`,
+      { model, keys: params3 },
+    );
+  }
+}
+
 /** Most floats in one population's arena, 2^29 (2 GiB of float32, as for a projection's weights). */
 const MAX_ARENA = 2 ** 29;
 /** Most neurons in one population (its per-neuron Int32Array and Uint8Array buffers must fit too). */

@@ -46,10 +46,16 @@
  * float64 buffer `r_Hz` is what readouts read; the synaptic current is packed with the other per-neuron
  * constants for speed (`iSyn_nA` returns a copy).
  */
-import { InvalidParameterError, requireFinite, requireNonNegative, requirePositive } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  requireFloat32,
+  requireFloat32Factor,
+  requireNonNegative,
+  requirePositive,
+} from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng, requireRng } from "../core/rng.ts";
-import { decayPerStep, msToSteps, secondsHint, warnIfShorterThanStep } from "../core/time.ts";
+import { decayPerStep, secondsHint, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import {
   PopulationBase,
@@ -72,6 +78,7 @@ import {
 } from "./double-exp-kernel.ts";
 import { GaussianNoise } from "./gaussian-noise.ts";
 import { requireThresholdReset } from "./lif.ts";
+import { refractorySteps } from "./refractory.ts";
 
 export type IntegrationMethod = "euler" | "exact";
 
@@ -161,10 +168,10 @@ export interface DoubleExpLifDerived {
 
 export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: number): DoubleExpLifDerived {
   requirePositive("tauMem_ms", p.tauMem_ms);
-  requireFinite("vRest_mV", p.vRest_mV);
+  requireFloat32("vRest_mV", p.vRest_mV);
   requireThresholdReset(p);
-  requirePositive("resistance_MOhm", p.resistance_MOhm);
-  requireNonNegative("noiseSd_mV", p.noiseSd_mV);
+  requireFloat32Factor("resistance_MOhm", requirePositive("resistance_MOhm", p.resistance_MOhm));
+  requireFloat32Factor("noiseSd_mV", requireNonNegative("noiseSd_mV", p.noiseSd_mV));
   requireNonNegative("tauRise_ms", p.tauRise_ms);
   if (p.refractoryRule !== "engine" && p.refractoryRule !== "t-last") {
     throw new InvalidParameterError(
@@ -183,12 +190,12 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
     );
   }
   const v0 = p.vInit;
-  if (typeof v0 === "number") requireFinite("vInit", v0);
+  if (typeof v0 === "number") requireFloat32("vInit", v0);
   else if (typeof v0 !== "object" || v0 === null || v0.kind !== "uniform") {
     throw new InvalidParameterError('vInit must be a number of mV or { kind: "uniform", lo_mV, hi_mV }');
   } else {
-    requireFinite("vInit.lo_mV", v0.lo_mV);
-    requireFinite("vInit.hi_mV", v0.hi_mV);
+    requireFloat32("vInit.lo_mV", v0.lo_mV);
+    requireFloat32("vInit.hi_mV", v0.hi_mV);
     if (v0.lo_mV > v0.hi_mV) {
       throw new InvalidParameterError(`vInit.lo_mV (${v0.lo_mV}) must be <= vInit.hi_mV (${v0.hi_mV})`);
     }
@@ -206,8 +213,9 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
     shortest = Math.min(shortest, tauD[i]);
   }
   warnIfShorterThanStep(size > 1 ? "the shortest tauDecay_ms" : "tauDecay_ms", shortest, dt_ms);
-  const refSteps = msToSteps(p.tRef_ms, dt_ms, "tRef_ms");
   const tLast = p.refractoryRule === "t-last";
+  // "t-last" stores R + 1 in the int32 counter
+  const refSteps = refractorySteps(p.tRef_ms, dt_ms, tLast ? 1 : 0);
   return {
     memGain: p.integration === "euler" ? dt_ms / p.tauMem_ms : 1 - decayPerStep(p.tauMem_ms, dt_ms),
     refSteps,
@@ -217,7 +225,12 @@ export function deriveDoubleExpLif(p: DoubleExpLifParams, size: number, dt_ms: n
     riseDecay: single ? 0 : Math.exp(-dt_ms / p.tauRise_ms),
     decay,
     jump,
-    bias_nA: perNeuron("bias_nA", p.bias_nA, size, requireFinite),
+    // the bias drives v as R b: both the bias and that product must stay within float32
+    bias_nA: perNeuron("bias_nA", p.bias_nA, size, (name, b) => {
+      requireFloat32Factor(name, b);
+      requireFloat32Factor(`resistance_MOhm * ${name}`, p.resistance_MOhm * b);
+      return b;
+    }),
     single,
   };
 }

@@ -16,11 +16,10 @@
  * Defaults are the normalised units of NIR and of ANN-to-SNN conversion: threshold 1, reset 0, start 0.
  * While refractory the neuron is held at its reset value and both ports are discarded.
  */
-import { requirePositive } from "../core/errors.ts";
+import { requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
-import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { setRefractoryCounter } from "./refractory.ts";
+import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
 import { PopulationBase, requireNeuronDt } from "./base.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
 
@@ -60,8 +59,9 @@ export function deriveIf(p: IfParams, dt_ms: number): IfDerived {
   requirePositive("capacitance_nF", p.capacitance_nF);
   requireThresholdReset(p);
   return {
-    currentGain: dt_ms / p.capacitance_nF,
-    refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
+    // a tiny capacitance makes the gain itself overflow float32 (dt / 1e-39 nF)
+    currentGain: requireFloat32Factor("dt_ms / capacitance_nF", dt_ms / p.capacitance_nF),
+    refSteps: refractorySteps(p.tRef_ms, dt_ms),
     resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
   };
 }

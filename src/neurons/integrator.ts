@@ -9,7 +9,7 @@
  * One input port, "i_nA". NIR's per-step form v[t+1] = v[t] + r i[t] is C = dt / r; the continuous form
  * dv/dt = r i with t in seconds is C = 1000 / r (per ms). The defaults are NIR's normalised units.
  */
-import { requireFinite, requirePositive } from "../core/errors.ts";
+import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase, requireNeuronDt } from "./base.ts";
@@ -35,8 +35,8 @@ export interface IntegratorDerived {
 export function deriveIntegrator(p: IntegratorParams, dt_ms: number): IntegratorDerived {
   requireNeuronDt(dt_ms);
   requirePositive("capacitance_nF", p.capacitance_nF);
-  requireFinite("vInit_mV", p.vInit_mV);
-  return { currentGain: dt_ms / p.capacitance_nF };
+  requireFloat32("vInit_mV", p.vInit_mV);
+  return { currentGain: requireFloat32Factor("dt_ms / capacitance_nF", dt_ms / p.capacitance_nF) };
 }
 
 export class Integrator extends PopulationBase {

@@ -30,11 +30,16 @@
  * a, b, c and d are each one number for the population or one per neuron (the 2003 network draws them per
  * neuron: examples/from-papers/izhikevich-2003/).
  */
-import { DivergenceError, InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import {
+  DivergenceError,
+  InvalidParameterError,
+  requireFloat32,
+  requireFloat32Factor,
+  requirePositive,
+} from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
-import { msToSteps } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { setRefractoryCounter } from "./refractory.ts";
+import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
 import {
   PopulationBase,
   copyPerNeuron,
@@ -116,9 +121,10 @@ export interface IzhikevichDerived {
 
 export function deriveIzhikevich(p: IzhikevichParams, size: number, dt_ms: number): IzhikevichDerived {
   requireNeuronDt(dt_ms);
-  requireFinite("vPeak_mV", p.vPeak_mV);
-  requireFinite("vInit_mV", p.vInit_mV);
-  if (p.uInit !== undefined) requireFinite("uInit", p.uInit);
+  // v and u are Float32Arrays: a start value or a reset beyond float32 would be stored as Infinity
+  requireFloat32("vPeak_mV", p.vPeak_mV);
+  requireFloat32("vInit_mV", p.vInit_mV);
+  if (p.uInit !== undefined) requireFloat32("uInit", p.uInit);
   if (p.method !== "izhikevich-2003" && p.method !== "euler") {
     throw new InvalidParameterError(
       `method must be "izhikevich-2003" or "euler", got ${JSON.stringify(p.method)}`,
@@ -126,7 +132,7 @@ export function deriveIzhikevich(p: IzhikevichParams, size: number, dt_ms: numbe
     );
   }
   const belowPeak = (name: string, c: number): number => {
-    requireFinite(name, c);
+    requireFloat32(name, c);
     if (c >= p.vPeak_mV) {
       throw new InvalidParameterError(
         `${name} (${c}) must be below vPeak_mV (${p.vPeak_mV}), or every step would spike`,
@@ -134,15 +140,23 @@ export function deriveIzhikevich(p: IzhikevichParams, size: number, dt_ms: numbe
     }
     return c;
   };
-  const a = perNeuron("a", p.a, size, requirePositive);
-  const b = perNeuron("b", p.b, size, requireFinite);
+  const a = perNeuron("a", p.a, size, (name, x) => requireFloat32Factor(name, requirePositive(name, x)));
+  const b = perNeuron("b", p.b, size, requireFloat32Factor);
   const c_mV = perNeuron("c_mV", p.c_mV, size, belowPeak);
-  const d = perNeuron("d", p.d, size, requireFinite);
+  const d = perNeuron("d", p.d, size, requireFloat32Factor);
   const uInit = new Float64Array(size);
-  for (let i = 0; i < size; i++) uInit[i] = p.uInit ?? b[i] * p.vInit_mV;
+  for (let i = 0; i < size; i++) {
+    if (p.uInit !== undefined) uInit[i] = p.uInit;
+    // the default u(0) = b v(0) can leave float32 with both factors inside it
+    else
+      uInit[i] = requireFloat32(
+        `the default uInit (b${size > 1 ? `[${i}]` : ""} * vInit_mV)`,
+        b[i] * p.vInit_mV,
+      );
+  }
   return {
     halfDt_ms: dt_ms / 2,
-    refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
+    refSteps: refractorySteps(p.tRef_ms, dt_ms),
     a,
     b,
     c_mV,

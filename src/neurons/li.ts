@@ -10,7 +10,7 @@
  * One input port, "i_nA": a current in nA held over the step (R in MOhm, so R i is in mV).
  * The defaults are NIR's normalised units: v_rest 0, R 1.
  */
-import { requireFinite, requirePositive } from "../core/errors.ts";
+import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase } from "./base.ts";
@@ -47,9 +47,9 @@ export interface LiDerived {
 
 export function deriveLi(p: LiParams, dt_ms: number): LiDerived {
   requireMethod(p.method);
-  requireFinite("vRest_mV", p.vRest_mV);
-  requirePositive("resistance_MOhm", p.resistance_MOhm);
-  if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
+  requireFloat32("vRest_mV", p.vRest_mV);
+  requireFloat32Factor("resistance_MOhm", requirePositive("resistance_MOhm", p.resistance_MOhm));
+  if (p.vInit_mV !== undefined) requireFloat32("vInit_mV", p.vInit_mV);
   const f = firstOrderFactors(p.tauMem_ms, dt_ms, p.method, "tauMem_ms");
   return { decay: f.decay, currentGain: f.gain * p.resistance_MOhm };
 }

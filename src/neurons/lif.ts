@@ -14,11 +14,16 @@
  *   "i_nA":            a current in nA, held over the step, times `resistance_MOhm` gives mV.
  * While refractory the neuron is held at v_reset (or keeps its subtracted value) and both ports are discarded.
  */
-import { InvalidParameterError, requireFinite, requirePositive } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  requireFloat32,
+  requireFloat32Factor,
+  requirePositive,
+} from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
-import { decayPerStep, msToSteps, warnIfShorterThanStep } from "../core/time.ts";
+import { decayPerStep, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
-import { setRefractoryCounter } from "./refractory.ts";
+import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
 import { PopulationBase, requireNeuronDt } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
@@ -62,8 +67,10 @@ export interface LifDerived {
 
 /**
  * The checks every threshold-and-reset neuron makes of its voltages: vThreshold_mV, vReset_mV and (when given)
- * vInit_mV finite, the reset mode (when the model has one) "to-value" or "subtract", and vReset_mV below
- * vThreshold_mV (else a neuron reset to vReset_mV would cross the threshold again in every step).
+ * vInit_mV finite and within float32 (the membrane potential is a Float32Array: 1e39 would be stored as
+ * Infinity), the reset mode (when the model has one) "to-value" or "subtract", vReset_mV below vThreshold_mV
+ * (else a neuron reset to vReset_mV would cross the threshold again in every step), and for "subtract" the
+ * drop vThreshold_mV - vReset_mV within float32 too.
  */
 export function requireThresholdReset(p: {
   readonly vThreshold_mV: number;
@@ -71,9 +78,9 @@ export function requireThresholdReset(p: {
   readonly vInit_mV?: number;
   readonly reset?: ResetMode;
 }): void {
-  requireFinite("vThreshold_mV", p.vThreshold_mV);
-  requireFinite("vReset_mV", p.vReset_mV);
-  if (p.vInit_mV !== undefined) requireFinite("vInit_mV", p.vInit_mV);
+  requireFloat32("vThreshold_mV", p.vThreshold_mV);
+  requireFloat32("vReset_mV", p.vReset_mV);
+  if (p.vInit_mV !== undefined) requireFloat32("vInit_mV", p.vInit_mV);
   if ("reset" in p && p.reset !== "to-value" && p.reset !== "subtract") {
     throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
   }
@@ -82,20 +89,22 @@ export function requireThresholdReset(p: {
       `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
     );
   }
+  if (p.reset === "subtract")
+    requireFloat32Factor("vThreshold_mV - vReset_mV", p.vThreshold_mV - p.vReset_mV);
 }
 
 export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
   requireNeuronDt(dt_ms);
   requirePositive("tauMem_ms", p.tauMem_ms);
-  requireFinite("vRest_mV", p.vRest_mV);
-  requirePositive("resistance_MOhm", p.resistance_MOhm);
+  requireFloat32("vRest_mV", p.vRest_mV);
+  requireFloat32Factor("resistance_MOhm", requirePositive("resistance_MOhm", p.resistance_MOhm));
   requireThresholdReset(p);
   warnIfShorterThanStep("tauMem_ms", p.tauMem_ms, dt_ms);
   const decay = decayPerStep(p.tauMem_ms, dt_ms);
   return {
     decay,
     currentGain: (1 - decay) * p.resistance_MOhm,
-    refSteps: msToSteps(p.tRef_ms, dt_ms, "tRef_ms"),
+    refSteps: refractorySteps(p.tRef_ms, dt_ms),
     resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
   };
 }

@@ -12,7 +12,26 @@
  * also discards that neuron's inputs of the step. The work is proportional to the refractory neurons
  * (typically a few percent), not to the population.
  */
-import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { INT32_MAX, InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { msToSteps } from "../core/time.ts";
+
+/**
+ * R = tRef_ms / dt_ms, the refractory steps of a model, checked as a whole number of steps (msToSteps) that
+ * its Int32Array counter holds: the counter takes R + `extra` (1 for a model that stores R + 1), which must
+ * not pass 2^31 - 1, where it would wrap to a negative count and free the neuron at once.
+ */
+export function refractorySteps(tRef_ms: number, dt_ms: number, extra = 0): number {
+  const steps = msToSteps(tRef_ms, dt_ms, "tRef_ms");
+  const limit = INT32_MAX - extra;
+  if (steps > limit) {
+    throw new InvalidParameterError(
+      `tRef_ms = ${tRef_ms} ms is ${steps} steps of dt = ${dt_ms} ms, more than the ${limit} steps the int32 ` +
+        `refractory counter holds; use a shorter tRef_ms or a larger dt_ms`,
+      { tRef_ms, dt_ms, steps, limit },
+    );
+  }
+  return steps;
+}
 
 /**
  * Sets the refractory counter of neuron i so that it is held in the next `steps` steps (0 frees it): the
@@ -28,6 +47,13 @@ export function setRefractoryCounter(left: Int32Array, i: number, steps: number)
     );
   }
   requireInteger("refractory steps", steps, 0);
+  if (steps > INT32_MAX - 1) {
+    throw new InvalidParameterError(
+      `refractory steps = ${steps} is more than the ${INT32_MAX - 1} steps the int32 refractory counter ` +
+        `holds (it stores steps + 1); use fewer steps`,
+      { steps, limit: INT32_MAX - 1 },
+    );
+  }
   left[i] = steps === 0 ? 0 : steps + 1;
 }
 

@@ -25,7 +25,7 @@
  * synapse with gain w_in, which is NIR's definition. The defaults are NIR's normalised units.
  */
 // Limitation: no refractory period, because NIR's CubaLIF has none; use CubaLIF for a refractory neuron.
-import { requireFinite, requirePositive } from "../core/errors.ts";
+import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase, requireNeuronDt } from "./base.ts";
@@ -81,9 +81,11 @@ export interface SynapticLifDerived {
 export function deriveSynapticLif(p: SynapticLifParams, dt_ms: number): SynapticLifDerived {
   requireNeuronDt(dt_ms);
   const method = requireMethod(p.method);
-  requireFinite("vRest_mV", p.vRest_mV);
-  requireFinite("wIn", p.wIn);
-  requirePositive("resistance_MOhm", p.resistance_MOhm);
+  requireFloat32("vRest_mV", p.vRest_mV);
+  requireFloat32Factor("wIn", p.wIn);
+  requireFloat32Factor("resistance_MOhm", requirePositive("resistance_MOhm", p.resistance_MOhm));
+  // both in range, their product (the input's gain onto v) can still overflow
+  requireFloat32Factor("resistance_MOhm * wIn", p.resistance_MOhm * p.wIn);
   requireThresholdReset(p);
   const syn = firstOrderFactors(p.tauSyn_ms, dt_ms, method, "tauSyn_ms");
   const mem = firstOrderFactors(p.tauMem_ms, dt_ms, method, "tauMem_ms");

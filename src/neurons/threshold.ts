@@ -17,7 +17,7 @@
  * every silent step. For the integrating neurons, v landing exactly on the threshold is a measure-zero event
  * and >= is the engine-wide choice.
  */
-import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, requireFloat32 } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase, requireNeuronDt } from "./base.ts";
@@ -53,7 +53,7 @@ export class Threshold extends PopulationBase {
     this.threshold_nA = new Float32Array(size);
     const t = this.params.threshold_nA;
     if (typeof t === "number") {
-      this.threshold_nA.fill(requireFinite("threshold_nA", t));
+      this.threshold_nA.fill(requireFloat32("threshold_nA", t));
     } else if (t !== null && typeof t === "object" && typeof t.length === "number") {
       if (t.length !== size) {
         throw new ShapeMismatchError(
@@ -61,7 +61,7 @@ export class Threshold extends PopulationBase {
           { length: t.length, size },
         );
       }
-      for (let i = 0; i < size; i++) this.threshold_nA[i] = requireFinite(`threshold_nA[${i}]`, t[i]);
+      for (let i = 0; i < size; i++) this.threshold_nA[i] = requireFloat32(`threshold_nA[${i}]`, t[i]);
     } else {
       throw new InvalidParameterError(`threshold_nA must be a number or an array, got ${String(t)}`);
     }

@@ -11,7 +11,7 @@
 import {
   InvalidParameterError,
   ShapeMismatchError,
-  requireFinite,
+  requireFloat32Factor,
   requirePositive,
   describeArgument,
 } from "../core/errors.ts";
@@ -63,7 +63,8 @@ export class SpikeTrace {
     requirePopulation("SpikeTrace population", population);
     this.params = Object.freeze(withDefaults("SpikeTrace params", TRACE_DEFAULTS, params));
     requirePositive("trace tau_ms", this.params.tau_ms);
-    requireFinite("trace scale", this.params.scale);
+    // the trace scales weight updates into float32 weights: beyond float32 they would become Infinity
+    requireFloat32Factor("trace scale", this.params.scale);
     if (this.params.mode !== "set" && this.params.mode !== "additive") {
       throw new InvalidParameterError(
         `trace mode must be "set" or "additive", got ${JSON.stringify(this.params.mode)}`,

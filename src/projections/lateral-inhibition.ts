@@ -16,6 +16,7 @@
 import {
   InvalidParameterError,
   ShapeMismatchError,
+  requireFloat32Factor,
   requireInteger,
   requirePositive,
 } from "../core/errors.ts";
@@ -74,7 +75,8 @@ export class LateralInhibition implements Projection {
       "target",
     ]);
     const mode = opts.mode ?? "within-group";
-    this.strength_mV = requirePositive("strength_mV", opts.strength_mV);
+    // subtracted into the target's float32 port: 1e39 would make it -Infinity
+    this.strength_mV = requireFloat32Factor("strength_mV", requirePositive("strength_mV", opts.strength_mV));
     switch (mode) {
       case "within-group": {
         if (opts.groupSize === undefined) {

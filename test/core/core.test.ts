@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { msToSteps, decayPerStep } from "../../src/core/time.ts";
 import { createRng } from "../../src/core/rng.ts";
-import { TimeStepError, SpikeflowError, InvalidParameterError } from "../../src/core/errors.ts";
+import {
+  TimeStepError,
+  SpikeflowError,
+  InvalidParameterError,
+  allocateBuffer,
+  requireFloat32Factor,
+} from "../../src/core/errors.ts";
 import { log, captureLogs, muteWarning } from "../../src/core/log.ts";
 
 test("durations convert to steps by rounding, so 150 ms at 0.1 ms is 1500 steps, not 1499 (case C26)", () => {
@@ -123,4 +129,28 @@ test("the logger tags warnings with ids, can warn once and can mute an id", () =
       ["demo-once", "same"],
     ],
   );
+});
+
+test("allocateBuffer refuses a length past 2^31 - 1 and turns a failed allocation into a typed error", () => {
+  assert.throws(
+    () => allocateBuffer(Int32Array, 2 ** 31, "the buffer x", "do y"),
+    /^InvalidParameterError: the buffer x would need a buffer of 2147483648 entries \(8\.0 GiB\), more than the 2147483647 entries \(2\^31 - 1, the int32 index limit\) one buffer may hold; do y$/,
+  );
+  // an engine that runs out of memory throws a RangeError from the constructor
+  class Unallocatable {
+    static readonly BYTES_PER_ELEMENT = 4;
+    constructor(_length: number) {
+      throw new RangeError("Array buffer allocation failed");
+    }
+  }
+  assert.throws(
+    () => allocateBuffer(Unallocatable, 2 ** 28, "the buffer x", "do y"),
+    /^InvalidParameterError: the buffer x needs a buffer of 268435456 entries \(1\.0 GiB\), and allocating it failed \(Array buffer allocation failed\): not enough memory; do y$/,
+  );
+  assert.equal(allocateBuffer(Float32Array, 3, "b", "f").length, 3);
+  assert.throws(
+    () => requireFloat32Factor("g", -1e39),
+    /^InvalidParameterError: g = -1e\+39 is beyond the float32 range/,
+  );
+  assert.equal(requireFloat32Factor("g", -3e38), -3e38);
 });

@@ -214,3 +214,34 @@ test("trainFromProbabilities refuses a probability outside [0, 1] and a bad step
   );
   assert.equal(trainFromProbabilities(new Float64Array([1, 0]), 4, rng).totalSpikes, 4);
 });
+
+test("a window too long for one SpikeTrain is refused up front, by steps or by duration, not by a RangeError", () => {
+  const tooLong = (what: string, steps: number, gib: string): RegExp =>
+    new RegExp(
+      `^InvalidParameterError: ${what} would need a buffer of ${steps + 1} entries \\(${gib} GiB\\), more than the ` +
+        `2147483647 entries \\(2\\^31 - 1, the int32 index limit\\) one buffer may hold; encode and run the input ` +
+        `in chunks of fewer steps \\(e\\.g\\. one example at a time\\)$`,
+    );
+  const rng = createRng(1, "poisson");
+  assert.throws(
+    () => poisson([1], { steps: 2 ** 31, dt_ms: 1, rng }),
+    tooLong("poisson steps = 2147483648", 2 ** 31, "8.0"),
+  );
+  assert.throws(
+    () => poisson([1], { steps: 1e12, dt_ms: 1, rng }),
+    tooLong("poisson steps = 1000000000000", 1e12, "3725.3"),
+  );
+  assert.throws(
+    () => poisson([1], { duration_ms: 1e12, dt_ms: 1, rng }),
+    tooLong("poisson duration_ms = 1000000000000 at dt_ms = 1 \\(1000000000000 steps\\)", 1e12, "3725.3"),
+  );
+  assert.throws(
+    () => trainFromProbabilities(Float64Array.of(0.5), 1e12, rng),
+    tooLong("trainFromProbabilities steps = 1000000000000", 1e12, "3725.3"),
+  );
+  // more spikes than the int32 offsets count: refused before drawing any
+  assert.throws(
+    () => trainFromProbabilities(new Float64Array(3).fill(1), 2 ** 30, rng),
+    /^InvalidParameterError: a train of 1073741824 steps x 3 inputs with about 3221225472 spikes would need a buffer of 3221225472 entries \(12\.0 GiB\), more than the 2147483647 entries/,
+  );
+});

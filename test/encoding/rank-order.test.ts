@@ -75,3 +75,16 @@ test("trainFromFirstSpikes refuses a first spike at or past the end of the windo
   );
   assert.deepEqual([...trainFromFirstSpikes(new Int32Array([4, -1]), 5).offsets], [0, 0, 0, 0, 0, 1]);
 });
+
+test("a window too long for one SpikeTrain is refused up front, naming the steps and the size", () => {
+  assert.throws(
+    () => rankOrder([1, 2], { steps: 1e12 }),
+    /^InvalidParameterError: rankOrder steps = 1000000000000 would need a buffer of 1000000000001 entries \(3725\.3 GiB\), more than the 2147483647 entries \(2\^31 - 1, the int32 index limit\) one buffer may hold; encode and run the input in chunks of fewer steps \(e\.g\. one example at a time\)$/,
+  );
+  assert.throws(
+    () => trainFromFirstSpikes(Int32Array.of(-1), 2 ** 31),
+    /^InvalidParameterError: trainFromFirstSpikes steps = 2147483648 would need a buffer of 2147483649 entries \(8\.0 GiB\)/,
+  );
+  // a presentation window of MNIST size is far from the limit
+  assert.equal(rankOrder([1, 2], { steps: 350 }).steps, 350);
+});

@@ -249,3 +249,37 @@ test("a train remembers the dt it was encoded for, and Network.run refuses it at
     /SpikeTrain dt_ms must be > 0/,
   );
 });
+
+test("fromEvents, fromDense and toDense refuse a train too long for one buffer, naming the steps and the size", () => {
+  const limit =
+    "more than the 2147483647 entries \\(2\\^31 - 1, the int32 index limit\\) one buffer may hold; ";
+  assert.throws(
+    () => SpikeTrain.fromEvents(1, 1e12, []),
+    new RegExp(
+      `^InvalidParameterError: SpikeTrain\\.fromEvents steps = 1000000000000 would need a buffer of 1000000000001 ` +
+        `entries \\(3725\\.3 GiB\\), ${limit}encode and run the input in chunks of fewer steps \\(e\\.g\\. one ` +
+        `example at a time\\)$`,
+    ),
+  );
+  assert.throws(
+    () => SpikeTrain.fromEvents(1, 2 ** 31, []),
+    new RegExp(
+      `^InvalidParameterError: SpikeTrain\\.fromEvents steps = 2147483648 would need a buffer of 2147483649 entries \\(8\\.0 GiB\\), ${limit}`,
+    ),
+  );
+  assert.throws(
+    () => SpikeTrain.fromDense([], 1, 2 ** 31),
+    new RegExp(
+      `^InvalidParameterError: SpikeTrain\\.fromDense steps = 2147483648 would need a buffer of 2147483649 entries`,
+    ),
+  );
+  const wide = SpikeTrain.fromEvents(100_000, 100_000, [[0, 1]]);
+  assert.throws(
+    () => wide.toDense(),
+    new RegExp(
+      `^InvalidParameterError: SpikeTrain\\.toDense of 100000 steps x 100000 inputs would need a buffer of ` +
+        `10000000000 entries \\(9\\.3 GiB\\), ${limit}read the train step by step with spikesAt\\(t\\) instead$`,
+    ),
+  );
+  assert.deepEqual(Array.from(wide.spikesAt(0)), [1]);
+});

@@ -70,3 +70,30 @@ test("shape errors name both sizes", () => {
     /built for 1 neurons but drives a population of 2/,
   );
 });
+
+test("weights, samples and held currents beyond float32 are refused at construction, naming them", () => {
+  const beyond = (name: string, value: string): RegExp =>
+    new RegExp(
+      `^InvalidParameterError: ${name.replace(/[[\]]/g, "\\$&")} = ${value.replace("+", "\\+")} is beyond the ` +
+        `float32 range \\(magnitude up to 3\\.4028234663852886e\\+38\\) of the state it scales or adds into, ` +
+        `where the result would become Infinity; rescale it$`,
+    );
+  assert.throws(
+    () => new HeldCurrentDrive([1e39, 1], 2, 1, [1], { holdSteps: 3 }),
+    beyond("input weights[0]", "1e+39"),
+  );
+  assert.throws(
+    () => new HeldCurrentDrive([1, 1], 2, 1, [0, 1e39], { holdSteps: 3 }),
+    beyond("u[1]", "1e+39"),
+  );
+  // each factor fits float32, their product does not
+  assert.throws(
+    () => new HeldCurrentDrive([1, 1e20], 2, 1, [0, 1e20], { holdSteps: 3 }),
+    /^InvalidParameterError: HeldCurrentDrive: the held current W u of neuron 1 at row 1 of u is 1e\+40, beyond the float32 range \(magnitude up to 3\.4028234663852886e\+38\) of the current it is held in; rescale weights or u$/,
+  );
+  // the same drive with a product inside float32 builds and holds it
+  const ok = new HeldCurrentDrive([1, 1e19], 2, 1, [0, 1e19], { holdSteps: 1 });
+  const pop = new DoubleExpLIF(2, 0.05);
+  ok.apply(1, pop);
+  assert.equal(pop.port("i_nA")[1], Math.fround(1e38));
+});

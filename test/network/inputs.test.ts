@@ -20,6 +20,7 @@ import {
   Network,
   NoiseCurrentDrive,
   SpikeCounter,
+  SpikeTrain,
   StateMonitor,
   SynapticLIF,
   Threshold,
@@ -166,4 +167,47 @@ test("NoiseCurrentDrive refuses a negative sd, a wrong length, a missing rng, a 
   // sd is fixed: the getter hands out a copy
   drive.sd[0] = Number.NaN;
   assert.deepEqual(Array.from(drive.sd), [1, 2]);
+});
+
+test("NoiseCurrentDrive refuses an sd beyond float32 (its port would get +-Infinity), one value or per neuron", () => {
+  const beyond = (name: string): RegExp =>
+    new RegExp(
+      `^InvalidParameterError: ${name.replace(/[[\]]/g, "\\$&")} = 1e\\+39 is beyond the float32 range ` +
+        `\\(magnitude up to 3\\.4028234663852886e\\+38\\) of the state it scales or adds into, where the ` +
+        `result would become Infinity; rescale it$`,
+    );
+  assert.throws(() => new NoiseCurrentDrive(1e39, 2, createRng(1, "n")), beyond("sd"));
+  assert.throws(() => new NoiseCurrentDrive([1, 1e39], 2, createRng(1, "n")), beyond("sd[1]"));
+});
+
+test("a drive built for another size names the population it was given for, before any step", () => {
+  const net = new Network({ dt_ms: 1 });
+  const a = net.addPopulation("a", new LIF(3, 1));
+  net.addPopulation("c", new LIF(3, 1));
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { c: SpikeTrain.fromEvents(2, 3, []) },
+      /^ShapeMismatchError: input for "c" is a SpikeTrain built for 2 neurons but the population has 3 neurons; build it with size 3, the size of "c"$/,
+    ],
+    [
+      { a: new Float32Array(3), c: new HeldCurrentDrive([1, 1], 2, 1, [1], { holdSteps: 3 }) },
+      /^ShapeMismatchError: input for "c" is a HeldCurrentDrive built for 2 neurons but the population has 3 neurons; build it with size 3, the size of "c"$/,
+    ],
+    [
+      { c: { size: 5, apply: () => undefined } },
+      /^ShapeMismatchError: input for "c" is a drive built for 5 neurons but the population has 3 neurons; build it with size 3, the size of "c"$/,
+    ],
+    [
+      { c: new NoiseCurrentDrive(1, 4, createRng(1, "n")) },
+      /^ShapeMismatchError: input for "c" is a NoiseCurrentDrive built for 4 neurons but the population has 3 neurons; build it with size 3, the size of "c"$/,
+    ],
+  ];
+  for (const [inputs, message] of cases) {
+    assert.throws(() => net.run(inputs as never, 3), message);
+    assert.equal(net.time, 0, "refused before the first step");
+    assert.equal(a.v_mV[0], -65);
+  }
+  // the right sizes run
+  net.run({ c: SpikeTrain.fromEvents(3, 3, [[0, 1]]) }, 3);
+  assert.equal(net.time, 3);
 });

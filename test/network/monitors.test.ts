@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidParameterError } from "../../src/core/errors.ts";
 import { Network } from "../../src/network/network.ts";
-import { StateMonitor } from "../../src/network/monitors.ts";
+import { SpikeMonitor, StateMonitor } from "../../src/network/monitors.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 
 test("StateMonitor.trace refuses a position that is not an integer in [0, neurons.length)", () => {
@@ -67,4 +67,36 @@ test("removeMonitor: the monitor records nothing more and keeps its record; an u
   // the list is a copy: changing it changes nothing in the network
   net.monitorList.length = 0;
   assert.deepEqual(net.monitorList, [b]);
+});
+
+test("a StateMonitor window or a SpikeMonitor capacity too large for one buffer is refused up front", () => {
+  const limit =
+    "more than the 2147483647 entries \\(2\\^31 - 1, the int32 index limit\\) one buffer may hold; ";
+  const net = new Network({ dt_ms: 1 });
+  const p = net.addPopulation("p", new LIF(4, 1));
+  assert.throws(
+    () => new StateMonitor(p, "v_mV", { neurons: [0], window: 1e12 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      new RegExp(
+        `^StateMonitor window = 1000000000000 samples x 1 neurons would need a buffer of 1000000000000 entries ` +
+          `\\(3725\\.3 GiB\\), ${limit}use a smaller window or record fewer neurons$`,
+      ).test(e.message),
+  );
+  // the samples x neurons product is what counts (checked before anything is allocated)
+  assert.throws(
+    () => new StateMonitor(p, "v_mV", { window: 2 ** 30 }),
+    new RegExp(
+      `^InvalidParameterError: StateMonitor window = 1073741824 samples x 4 neurons would need a buffer of 4294967296 entries \\(16\\.0 GiB\\), ${limit}`,
+    ),
+  );
+  assert.throws(
+    () => new SpikeMonitor(p, { initialCapacity: 1e12 }),
+    new RegExp(
+      `^InvalidParameterError: SpikeMonitor initialCapacity = 1000000000000 would need a buffer of 1000000000000 ` +
+        `entries \\(3725\\.3 GiB\\), ${limit}give a smaller initialCapacity \\(the buffers grow as spikes arrive\\)$`,
+    ),
+  );
+  // realistic sizes build: a window of four million samples
+  assert.equal(new StateMonitor(p, "v_mV", { neurons: [0], window: 4_000_000 }).window, 4_000_000);
 });

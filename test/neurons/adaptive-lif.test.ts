@@ -460,3 +460,20 @@ test("the cached threshold bounds never change a spike: the same run with bounds
   assert.deepEqual(cached.v, plain.v);
   assert.deepEqual(cached.theta, plain.theta);
 });
+
+test("an option given among the params, or a parameter among the options, is named with its argument", () => {
+  assert.throws(
+    () => new AdaptiveLIF(2, 1, { oneSpikePerStep: true } as never),
+    /^InvalidParameterError: AdaptiveLIF params: oneSpikePerStep is an option of the 4th argument, not a neuron parameter: new AdaptiveLIF\(size, dt_ms, params, \{ oneSpikePerStep \}\)$/,
+  );
+  assert.throws(
+    () => new AdaptiveLIF(2, 1, { tauMem_ms: 20, oneSpikePerStep: true, rng: createRng(1) } as never),
+    /^InvalidParameterError: AdaptiveLIF params: oneSpikePerStep and rng are options of the 4th argument, not neuron parameters: new AdaptiveLIF\(size, dt_ms, params, \{ oneSpikePerStep, rng \}\)$/,
+  );
+  assert.throws(
+    () => new AdaptiveLIF(2, 1, {}, { tauTheta_ms: 1e6 } as never),
+    /^InvalidParameterError: AdaptiveLIF options: tauTheta_ms is a neuron parameter of the 3rd argument, not an option: new AdaptiveLIF\(size, dt_ms, \{ tauTheta_ms \}, options\)$/,
+  );
+  // a key of neither argument still gets the generic message with the closest name
+  assert.throws(() => new AdaptiveLIF(2, 1, { oneSpike: true } as never), /unknown option "oneSpike"/);
+});

@@ -15,7 +15,9 @@ import {
   LI,
   LIF,
   SynapticLIF,
+  Threshold,
 } from "../../src/neurons/index.ts";
+import { ctxAt } from "./helpers.ts";
 
 type Make = (params: Record<string, unknown>) => unknown;
 
@@ -114,4 +116,172 @@ test("negative voltages stay legitimate: rest, reset, threshold and initial valu
   assert.equal(ifn.v_mV[0], -10);
   assert.equal(li.v_mV[0], -3);
   assert.equal(syn.params.wIn, -1, "a negative input gain is a sign, not a physical impossibility");
+});
+
+/** The exact refusals of a value stored in float32 state, and of a factor that scales or adds into it. */
+const STORED = (name: string, value: string): RegExp =>
+  new RegExp(
+    `^${escape(name)} = ${escape(value)} is beyond the float32 range \\(magnitude up to 3\\.4028234663852886e\\+38\\) ` +
+      `it is stored in, where it would become Infinity; rescale it$`,
+  );
+const FACTOR = (name: string, value: string): RegExp =>
+  new RegExp(
+    `^${escape(name)} = ${escape(value)} is beyond the float32 range \\(magnitude up to 3\\.4028234663852886e\\+38\\) ` +
+      `of the state it scales or adds into, where the result would become Infinity; rescale it$`,
+  );
+/** An InvalidParameterError whose message matches `message`. */
+const refusal =
+  (message: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof InvalidParameterError && message.test(e.message);
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** [model, params, expected message]: every option stored in (or scaling into) float32 state, model by model. */
+const BEYOND_FLOAT32: [string, Record<string, unknown>, RegExp][] = [
+  ["LIF", { vInit_mV: 1e39 }, STORED("vInit_mV", "1e+39")],
+  ["LIF", { vRest_mV: -1e39, vReset_mV: -1e39, vThreshold_mV: 0 }, STORED("vRest_mV", "-1e+39")],
+  ["LIF", { vReset_mV: -1e39 }, STORED("vReset_mV", "-1e+39")],
+  ["LIF", { vThreshold_mV: 1e39 }, STORED("vThreshold_mV", "1e+39")],
+  ["LIF", { resistance_MOhm: 1e39 }, FACTOR("resistance_MOhm", "1e+39")],
+  [
+    "LIF",
+    { reset: "subtract", vReset_mV: -3e38, vThreshold_mV: 3e38 },
+    FACTOR("vThreshold_mV - vReset_mV", "6e+38"),
+  ],
+  ["AdaptiveLIF", { vInit_mV: -1e39 }, STORED("vInit_mV", "-1e+39")],
+  ["AdaptiveLIF", { vRest_mV: 1e39 }, STORED("vRest_mV", "1e+39")],
+  ["AdaptiveLIF", { thetaPlus_mV: 1e39 }, FACTOR("thetaPlus_mV", "1e+39")],
+  ["AdaptiveLIF", { resistance_MOhm: 1e39 }, FACTOR("resistance_MOhm", "1e+39")],
+  ["CubaLIF", { vInit_mV: 1e39 }, STORED("vInit_mV", "1e+39")],
+  ["CubaLIF", { vReset_mV: -1e39 }, STORED("vReset_mV", "-1e+39")],
+  ["CubaLIF", { resistance_MOhm: 1e39 }, FACTOR("resistance_MOhm", "1e+39")],
+  ["IF", { vInit_mV: 1e39 }, STORED("vInit_mV", "1e+39")],
+  ["IF", { vThreshold_mV: 1e39 }, STORED("vThreshold_mV", "1e+39")],
+  ["IF", { capacitance_nF: 1e-40 }, FACTOR("dt_ms / capacitance_nF", String(0.1 / 1e-40))],
+  ["Integrator", { vInit_mV: 1e39 }, STORED("vInit_mV", "1e+39")],
+  ["Integrator", { capacitance_nF: 1e-40 }, FACTOR("dt_ms / capacitance_nF", String(0.1 / 1e-40))],
+  ["LI", { vInit_mV: 1e39 }, STORED("vInit_mV", "1e+39")],
+  ["LI", { vRest_mV: -1e39 }, STORED("vRest_mV", "-1e+39")],
+  ["LI", { resistance_MOhm: 1e39 }, FACTOR("resistance_MOhm", "1e+39")],
+  ["SynapticLIF", { vInit_mV: 1e39 }, STORED("vInit_mV", "1e+39")],
+  ["SynapticLIF", { vRest_mV: 1e39 }, STORED("vRest_mV", "1e+39")],
+  ["SynapticLIF", { wIn: -1e39 }, FACTOR("wIn", "-1e+39")],
+  ["SynapticLIF", { resistance_MOhm: 1e39 }, FACTOR("resistance_MOhm", "1e+39")],
+  ["SynapticLIF", { resistance_MOhm: 1e20, wIn: 1e20 }, FACTOR("resistance_MOhm * wIn", "1e+40")],
+  ["DoubleExpLIF", { vInit: 1e39 }, STORED("vInit", "1e+39")],
+  ["DoubleExpLIF", { vInit: { kind: "uniform", lo_mV: -1e39, hi_mV: 0 } }, STORED("vInit.lo_mV", "-1e+39")],
+  ["DoubleExpLIF", { vInit: { kind: "uniform", lo_mV: 0, hi_mV: 1e39 } }, STORED("vInit.hi_mV", "1e+39")],
+  ["DoubleExpLIF", { vRest_mV: 1e39 }, STORED("vRest_mV", "1e+39")],
+  ["DoubleExpLIF", { vReset_mV: -1e39 }, STORED("vReset_mV", "-1e+39")],
+  ["DoubleExpLIF", { resistance_MOhm: 1e39 }, FACTOR("resistance_MOhm", "1e+39")],
+  ["DoubleExpLIF", { noiseSd_mV: 1e39 }, FACTOR("noiseSd_mV", "1e+39")],
+  ["DoubleExpLIF", { bias_nA: [1e39] }, FACTOR("bias_nA[0]", "1e+39")],
+  ["DoubleExpLIF", { resistance_MOhm: 1e20, bias_nA: 1e20 }, FACTOR("resistance_MOhm * bias_nA", "1e+40")],
+  ["Izhikevich", { vInit_mV: 1e39 }, STORED("vInit_mV", "1e+39")],
+  ["Izhikevich", { uInit: 1e39 }, STORED("uInit", "1e+39")],
+  ["Izhikevich", { vPeak_mV: 1e39 }, STORED("vPeak_mV", "1e+39")],
+  ["Izhikevich", { c_mV: -1e39 }, STORED("c_mV", "-1e+39")],
+  ["Izhikevich", { a: 1e39 }, FACTOR("a", "1e+39")],
+  ["Izhikevich", { b: [1e39] }, FACTOR("b[0]", "1e+39")],
+  ["Izhikevich", { d: 1e39 }, FACTOR("d", "1e+39")],
+  ["Izhikevich", { b: 1e37, vInit_mV: -65 }, STORED("the default uInit (b * vInit_mV)", String(1e37 * -65))],
+];
+
+test("every start value and parameter beyond float32 is refused at construction, naming the option", () => {
+  for (const [model, params, message] of BEYOND_FLOAT32) {
+    assert.throws(
+      () => MODELS[model](params),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidParameterError, `${model} ${JSON.stringify(params)}: ${String(e)}`);
+        assert.match(e.message, message, `${model} ${JSON.stringify(params)}`);
+        return true;
+      },
+    );
+  }
+  // the largest float32 itself is still accepted (it is stored exactly)
+  assert.equal(
+    new LIF(1, 0.1, { vInit_mV: 3.4028234663852886e38, vThreshold_mV: 3.4e38 }).v_mV[0],
+    3.4028234663852886e38,
+  );
+});
+
+test("a Threshold unit refuses thresholds beyond float32, one value or one per neuron", () => {
+  assert.throws(() => new Threshold(1, 1, { threshold_nA: 1e39 }), refusal(STORED("threshold_nA", "1e+39")));
+  assert.throws(
+    () => new Threshold(2, 1, { threshold_nA: [0, -1e39] }),
+    refusal(STORED("threshold_nA[1]", "-1e+39")),
+  );
+});
+
+/** Models with a refractory period, built at dt = 1 ms so that tRef_ms counts steps. */
+const REFRACTORY: Record<string, Make> = {
+  LIF: (p) => new LIF(1, 1, p),
+  AdaptiveLIF: (p) => new AdaptiveLIF(1, 1, p),
+  CubaLIF: (p) => new CubaLIF(1, 1, p),
+  DoubleExpLIF: (p) => new DoubleExpLIF(1, 1, p),
+  IF: (p) => new IF(1, 1, p),
+  Izhikevich: (p) => new Izhikevich(1, 1, p),
+};
+
+test("a refractory period the int32 counter cannot hold is refused with its steps and the limit", () => {
+  const limit = (tRef: number, steps: string, max: number): RegExp =>
+    new RegExp(
+      `^tRef_ms = ${tRef} ms is ${steps} steps of dt = 1 ms, more than the ${max} steps the int32 refractory ` +
+        `counter holds; use a shorter tRef_ms or a larger dt_ms$`,
+    );
+  for (const [model, make] of Object.entries(REFRACTORY)) {
+    for (const tRef of [2 ** 31, 2 ** 32 + 2]) {
+      assert.throws(
+        () => make({ tRef_ms: tRef }),
+        (e: unknown) =>
+          e instanceof InvalidParameterError && limit(tRef, String(tRef), 2147483647).test(e.message),
+        `${model} tRef_ms ${tRef}`,
+      );
+    }
+    // the largest period that fits is still a period
+    make({ tRef_ms: 2 ** 31 - 1 });
+  }
+  // "t-last" stores R + 1
+  assert.throws(
+    () => new DoubleExpLIF(1, 1, { tRef_ms: 2 ** 31 - 1, refractoryRule: "t-last" }),
+    refusal(limit(2 ** 31 - 1, "2147483647", 2147483646)),
+  );
+  assert.throws(
+    () => new LIF(1, 1e-300),
+    refusal(
+      /^tRef_ms = 2 ms is 1\.9999999999999998e\+300 steps of dt = 1e-300 ms, more than the 2147483647 steps/,
+    ),
+  );
+});
+
+test("a refractory period of 2^31 - 1 steps holds the neuron: one spike in 20 driven steps", () => {
+  const lif = new LIF(1, 1, { tRef_ms: 2 ** 31 - 1 });
+  let spikes = 0;
+  for (let s = 0; s < 20; s++) {
+    lif.port("dv_mV")[0] = 100;
+    lif.step(ctxAt(s, 1));
+    spikes += lif.spikeCount;
+  }
+  assert.equal(spikes, 1);
+  assert.equal(lif.refractoryLeft[0], 2 ** 31 - 1 - 19);
+});
+
+test("setRefractory refuses more steps than the int32 counter holds (it stores steps + 1)", () => {
+  for (const pop of [
+    new LIF(1, 1),
+    new AdaptiveLIF(1, 1),
+    new CubaLIF(1, 1),
+    new IF(1, 1),
+    new Izhikevich(1, 1),
+  ]) {
+    assert.throws(
+      () => pop.setRefractory(0, 2 ** 31 - 1),
+      /^InvalidParameterError: refractory steps = 2147483647 is more than the 2147483646 steps the int32 refractory counter holds \(it stores steps \+ 1\); use fewer steps$/,
+      pop.model,
+    );
+    pop.setRefractory(0, 2 ** 31 - 2);
+    assert.equal(pop.refractoryLeft[0], 2 ** 31 - 1, pop.model);
+  }
 });

@@ -66,3 +66,11 @@ test("fill needs one entry per neuron; observe needs an integer step", () => {
   );
   assert.throws(() => tr.observe(-2), /got -2/);
 });
+
+test("a trace scale beyond float32 is refused: it scales weight updates into float32 weights", () => {
+  assert.throws(
+    () => new SpikeTrace(new FakePopulation(2), 1, { scale: 1e39 }),
+    /^InvalidParameterError: trace scale = 1e\+39 is beyond the float32 range \(magnitude up to 3\.4028234663852886e\+38\) of the state it scales or adds into, where the result would become Infinity; rescale it$/,
+  );
+  assert.equal(new SpikeTrace(new FakePopulation(2), 1, { scale: -3e38 }).params.scale, -3e38);
+});

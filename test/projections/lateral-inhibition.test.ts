@@ -117,3 +117,10 @@ test("invalid options are rejected with a message saying how to fix them", () =>
     /mode must be "within-group" or "all-but-self", got "ring"/,
   );
 });
+
+test("a strength beyond float32 is refused: the target's port would become -Infinity", () => {
+  assert.throws(
+    () => new LateralInhibition(new LIF(2, 1), { strength_mV: 1e39, mode: "all-but-self" }),
+    /^InvalidParameterError: strength_mV = 1e\+39 is beyond the float32 range \(magnitude up to 3\.4028234663852886e\+38\) of the state it scales or adds into, where the result would become Infinity; rescale it$/,
+  );
+});

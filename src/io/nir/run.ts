@@ -47,12 +47,12 @@ class SpikeRows implements Drive {
   constructor(
     private readonly data: ArrayLike<number>,
     private readonly rows: number,
-    private readonly size: number,
+    private readonly width: number,
   ) {}
   apply(step: number, target: Population): void {
     if (step >= this.rows || !isSpikeSink(target)) return;
-    const base = step * this.size;
-    for (let i = 0; i < this.size; i++) if (this.data[base + i] !== 0) target.emit(i);
+    const base = step * this.width;
+    for (let i = 0; i < this.width; i++) if (this.data[base + i] !== 0) target.emit(i);
   }
 }
 
@@ -63,7 +63,7 @@ class CurrentRows implements Drive {
   constructor(
     private readonly data: ArrayLike<number>,
     private readonly rows: number,
-    private readonly size: number,
+    private readonly width: number,
     private readonly projections: readonly Projection[],
   ) {
     const fan = Math.max(1, ...projections.map((p) => p.view?.maxFanOut ?? 0));
@@ -73,11 +73,11 @@ class CurrentRows implements Drive {
   apply(step: number): void {
     const row = step - 1;
     if (row < 0 || row >= this.rows) return;
-    const base = row * this.size;
+    const base = row * this.width;
     for (const p of this.projections) {
       const view = p.view!;
       const out = p.target.port(p.port);
-      for (let i = 0; i < this.size; i++) {
+      for (let i = 0; i < this.width; i++) {
         const x = this.data[base + i];
         if (x === 0) continue;
         const n = view.outgoing(i, this.post, this.widx);
