@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
 import { crc32Hex } from "../io/crc32.ts";
 import { MANIFEST_FILE } from "../io/model-codec.ts";
 import {
@@ -234,20 +235,33 @@ export function modelRecord(dir: string): { readonly manifestCrc32: string } {
 
 /**
  * Refuses a run directory whose model/model.json is not the one its summary.json records (model.manifestCrc32):
- * a model copied in from another run, or edited. Runs without the record, or without summary.json, pass; a
- * summary.json that cannot be read is left to the reader that checks it field by field.
+ * a model copied in from another run, or edited. A summary.json that is not a JSON object is refused (it would
+ * otherwise let any model pass); a run without summary.json, or one whose summary.json has no record (written
+ * before spikeflow recorded it), passes with a warning that its model cannot be checked.
  */
 export function refuseForeignModel(dir: string): void {
   const summaryPath = join(dir, "summary.json");
   const manifestPath = join(dir, "model", MANIFEST_FILE);
-  if (!existsSync(summaryPath) || !existsSync(manifestPath)) return;
-  let doc: { model?: unknown };
-  try {
-    doc = JSON.parse(readFileSync(summaryPath, "utf8")) as { model?: unknown };
-  } catch {
+  if (!existsSync(manifestPath)) return;
+  const unchecked = (why: string): void =>
+    log.warn(
+      "run-model-unchecked",
+      `${why}, so ${manifestPath} cannot be checked against the run that trained it`,
+    );
+  if (!existsSync(summaryPath)) {
+    unchecked(`${summaryPath} does not exist`);
     return;
   }
-  if (doc === null || typeof doc !== "object" || !("model" in doc)) return;
+  const doc = readRunJson<{ model?: unknown }>(
+    summaryPath,
+    "the file was edited or is damaged (train the run again)",
+  );
+  if (!("model" in doc)) {
+    unchecked(
+      `${summaryPath} records no "model" (a run written before spikeflow recorded it, or an edited file)`,
+    );
+    return;
+  }
   // present but damaged is refused: it would otherwise let any model pass
   const recorded = (doc.model as { manifestCrc32?: unknown } | null)?.manifestCrc32;
   if (!isCrc32Hex(recorded)) {

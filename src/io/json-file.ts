@@ -4,18 +4,34 @@
  * naming the file (and the line of a .jsonl file), and `checkFields` checks a parsed object field by field,
  * naming the field, what it must be and what it holds.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { FormatError, NotFoundError } from "../core/errors.ts";
 
-/** The text of a run file: NotFoundError with `hint` when it is missing. */
+/**
+ * The text of a run file: NotFoundError with `hint` when it is missing, FormatError naming it when something
+ * else than a file stands there (a directory, a FIFO that would block the read).
+ */
 export function readRunText(path: string, hint: string): string {
+  let st;
   try {
-    return readFileSync(path, "utf8");
+    st = statSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT")
-      throw new NotFoundError(`${path} does not exist; ${hint}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError(`${path} does not exist; ${hint}`);
     throw e;
   }
+  if (!st.isFile()) {
+    throw new FormatError(
+      `${path} is ${st.isDirectory() ? "a directory" : "not a regular file"}, not the file the run wrote; ${hint}`,
+      { file: path },
+    );
+  }
+  return readFileSync(path, "utf8");
+}
+
+/** A JSON.parse message on one line: V8 quotes the text around the error, newlines and indentation included. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, " ");
 }
 
 /**
@@ -27,7 +43,9 @@ export function parseRunJson<T>(text: string, where: string, hint: string): T {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new FormatError(`${where} is not valid JSON (${(e as Error).message}); ${hint}`, { file: where });
+    throw new FormatError(`${where} is not valid JSON (${oneLine((e as Error).message)}); ${hint}`, {
+      file: where,
+    });
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     const got = doc === null ? "null" : Array.isArray(doc) ? "an array" : `a ${typeof doc}`;
