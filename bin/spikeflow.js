@@ -10,6 +10,16 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+// Until the router below is installed (tsx's registration takes a few tenths of a second), the same line
+// comes from here; only Node's own start-up, before this file runs, is not covered.
+const STARTING = "spikeflow: interrupted while starting, before the command began; nothing was written\n";
+const early = (signal) => {
+  process.stderr.write(STARTING);
+  process.exit(signal === "SIGTERM" ? 143 : 130);
+};
+process.on("SIGINT", early);
+process.on("SIGTERM", early);
+
 let fromSources = existsSync(new URL("../src/cli/main.ts", import.meta.url));
 if (fromSources) {
   try {
@@ -31,9 +41,9 @@ const cli = (name) =>
   new URL(fromSources ? `../src/cli/${name}.ts` : `../dist/cli/${name}.js`, import.meta.url).href;
 const { stopRouter } = await import(cli("signals"));
 stopRouter().idle = (status) => {
-  process.stderr.write(
-    "spikeflow: interrupted while starting, before the command began; nothing was written\n",
-  );
+  process.stderr.write(STARTING);
   process.exit(status);
 };
+process.off("SIGINT", early);
+process.off("SIGTERM", early);
 await import(cli("main"));

@@ -1317,6 +1317,19 @@ function systemErrorLine(err: NodeJS.ErrnoException & { dest?: string }): string
 // bin/spikeflow.js answers Ctrl-C while the sources load; from here on the CLI does (src/cli/signals.ts)
 takeOverStopSignals();
 
+// The result on standard output can fail to be written (a full disk behind "> file", /dev/full): one line and
+// exit 2 instead of an unhandled 'error' event. A reader that went away (EPIPE: "| head") ends the command
+// quietly, as it does for other command-line tools; the run's files are written either way.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    if (stream === process.stdout) {
+      process.stderr.write(`spikeflow: error: cannot write to standard output: ${e.message}\n`);
+    }
+    process.exit(2);
+  });
+}
+
 try {
   refuseRepeatedOptions(process.argv.slice(2));
   await program.parseAsync(process.argv);

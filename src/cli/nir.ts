@@ -165,6 +165,12 @@ function tensorsOf(imp: NirImport): Record<string, ModelTensorInput> {
 }
 
 function parseInputArg(v: string, previous: string[] = []): string[] {
+  const path = v.slice(v.indexOf("=") + 1);
+  if (path.trim() === "") {
+    throw new InvalidArgumentError(
+      `--input needs a .npy file (or NODE=file.npy), got ${JSON.stringify(v)}; give the path of the file`,
+    );
+  }
   return [...previous, v];
 }
 
@@ -472,9 +478,9 @@ export function addNirCommands(program: Command): void {
         "steps to run (default: the input's rows; at most that many)",
         (v: string): number => {
           const n = decimal(v);
-          if (!Number.isInteger(n) || n < 1)
+          if (!Number.isSafeInteger(n) || n < 1)
             throw new InvalidArgumentError(
-              `--steps must be an integer >= 1 (a run of no step has no output), got "${v}"`,
+              `--steps must be an integer from 1 (a run of no step has no output) to 2^53 - 1, got "${v}"`,
             );
           return n;
         },

@@ -355,3 +355,23 @@ test("nir run checks a directory's saved options, the input's layout, and names 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("nir run refuses an empty --input and a --steps past 2^53 - 1 as typed, naming the option", () => {
+  const file = join(ROOT, "test", "fixtures", "nir", "lif_norse.nir");
+  for (const given of ["", "input="]) {
+    const r = cli("nir", "run", file, "--dt", "0.001", "--input", given);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `--input needs a \\.npy file \\(or NODE=file\\.npy\\), got ${JSON.stringify(given)}; give the path of the file\\n$`,
+      ),
+    );
+  }
+  const r = cli("nir", "run", file, "--dt", "0.001", "--steps", "9007199254740993");
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /--steps must be an integer from 1 \(a run of no step has no output\) to 2\^53 - 1, got "9007199254740993"\n$/,
+  );
+});
