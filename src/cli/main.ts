@@ -1319,10 +1319,10 @@ takeOverStopSignals();
 
 // The result on standard output can fail to be written (a full disk behind "> file", /dev/full): one line and
 // exit 2 instead of an unhandled 'error' event. A reader that went away (EPIPE: "| head") ends the command
-// quietly, as it does for other command-line tools; the run's files are written either way.
+// quietly with status 141, as SIGPIPE ends other command-line tools.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(0);
+    if (e.code === "EPIPE") process.exit(141);
     if (stream === process.stdout) {
       process.stderr.write(`spikeflow: error: cannot write to standard output: ${e.message}\n`);
     }
