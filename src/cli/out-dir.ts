@@ -35,11 +35,24 @@ export function refuseNonEmptyOut(out: string, hint = "choose a new --out or del
     }
   } else if (isSymlink(out)) {
     throw new InvalidParameterError(
-      `--out ${out} is a symbolic link to ${readlinkSync(out)}, which does not exist; create that directory ` +
-        `or give an --out that is not a dangling link`,
+      symlinkLoops(out)
+        ? `--out ${out} is a symbolic link that leads back to itself (a loop of links); give an --out that is ` +
+            `not a link loop`
+        : `--out ${out} is a symbolic link to ${readlinkSync(out)}, which does not exist; create that directory ` +
+            `or give an --out that is not a dangling link`,
     );
   }
   refuseUnwritableDir(out, `--out ${out}`, "choose an --out in a directory you can write to");
+}
+
+/** Whether resolving the link `path` runs into a loop of links (ELOOP) rather than a missing target. */
+function symlinkLoops(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ELOOP";
+  }
 }
 
 /** Whether `path` itself is a symbolic link (existsSync follows links, so a dangling one "does not exist"). */
