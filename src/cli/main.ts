@@ -790,7 +790,8 @@ function refuseDataFile(data: string | undefined): void {
 
 /**
  * Every rnn train/convert ends with its plots; a drawing failure is reported but keeps the run, and Ctrl-C or
- * SIGTERM (`signal`) stops the drawing, leaving plots/ as it was.
+ * SIGTERM (`signal`) stops the drawing, leaving no plots/ (rnn train writes a new directory, and rnn convert
+ * removes the plots of the files it replaces before writing them).
  */
 async function rnnPlotsAfterRun(dir: string, quiet: boolean, signal: AbortSignal): Promise<void> {
   try {
@@ -803,8 +804,8 @@ async function rnnPlotsAfterRun(dir: string, quiet: boolean, signal: AbortSignal
     if (signal.aborted) {
       throw interruption(
         signal,
-        `interrupted while drawing the plots; the run is complete in ${dir} (${join(dir, "plots")} is as ` +
-          `before): draw them with "spikeflow plot ${dir}"`,
+        `interrupted while drawing the plots; the run is complete in ${dir}, without ${join(dir, "plots")}: ` +
+          `draw them with "spikeflow plot ${dir}"`,
       );
     }
     process.stderr.write(

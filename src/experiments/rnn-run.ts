@@ -10,6 +10,7 @@
  *             DIR/search.json   accuracy per s, the best s
  *             DIR/examples.json one trial per task condition at the best s: input, target, rate output,
  *                               spiking output (every `exampleEvery` LIF steps) and spike times
+ *           and removes what showed or used the files they replace (plots/, eval.json, report.html)
  *   eval    rate and LIF accuracy on fresh trials at the searched s (DIR/eval.json)
  *
  * Every random choice has its own stream (docs/rnn.md), so a run directory is reproducible from its seed and
@@ -17,7 +18,8 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, InvalidParameterError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError, describeValue } from "../core/errors.ts";
+import { sameStep } from "../core/time.ts";
 import { createRng } from "../core/rng.ts";
 import { writeJsonAtomicSync } from "../io/atomic.ts";
 import {
@@ -263,7 +265,11 @@ export async function trainRnnRun(o: RnnTrainOptions): Promise<RnnTrainSummary> 
   return summary;
 }
 
-/** The trained model of a run directory, with its task and seed. */
+/**
+ * The trained model of a run directory, with its task and seed. model.json's config is checked field by field
+ * (task, seed, units, inputs, dynamics: type and range, dt_ms the task's step), and a refusal names the file
+ * and the field (FormatError), as does a "kind" other than "rate-rnn" in a directory with an rnn run's files.
+ */
 export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: TaskName; seed: number }> {
   const manifest = join(dir, "model", "model.json");
   let saved: Awaited<ReturnType<typeof loadModel>>;
@@ -272,6 +278,16 @@ export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: T
   } catch (e) {
     // a run of another command (an LC-SNN or Diehl & Cook run): say which commands take it
     const kind = e instanceof FormatError ? manifestKind(manifest) : undefined;
+    const evidence = kind !== undefined && kind !== RATE_RNN_KIND ? rnnRunFiles(dir) : [];
+    if (evidence.length > 0) {
+      // the directory is an rnn run by its own files: its model.json was edited or replaced, not misdirected
+      throw new FormatError(
+        `${manifest}: "kind" is ${JSON.stringify(kind)}, but ${dir} is a spiking-RNN run (it has ` +
+          `${evidence.join(", ")}), whose model is a "${RATE_RNN_KIND}": model.json was edited or replaced ` +
+          `(put the run's own model back, or train the run again)`,
+        { file: manifest },
+      );
+    }
     if (kind !== undefined && kind !== RATE_RNN_KIND) {
       throw new FormatError(
         `${dir} holds a "${kind}" model, not a rate RNN; "spikeflow rnn convert" and "rnn eval" take the run ` +
@@ -281,25 +297,48 @@ export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: T
     }
     throw e;
   }
-  const seed = saved.config.seed;
-  if (!Number.isInteger(seed)) throw new FormatError(`${manifest}: config.seed must be an integer`);
-  let task: TaskName;
+  // the config fields the run reads besides the model's own (rateRnnFromSavedModel checks those)
+  const { seed, task: taskName } = saved.config;
+  if (!Number.isSafeInteger(seed) || (seed as number) < 0) {
+    throw new FormatError(
+      `${manifest}: config.seed must be an integer from 0 to 2^53 - 1 (the seed of every random stream), ` +
+        `got ${describeValue(seed)}`,
+      { file: manifest },
+    );
+  }
+  if (typeof taskName !== "string" || !(TASK_NAMES as readonly string[]).includes(taskName)) {
+    throw new FormatError(
+      `${manifest}: config.task must be the task the model was trained on, one of ${TASK_NAMES.join(", ")}, ` +
+        `got ${describeValue(taskName)}`,
+      { file: manifest },
+    );
+  }
+  const task = taskName as TaskName;
   let model: RateRnn;
   try {
-    task = resolveTask(String(saved.config.task));
     model = rateRnnFromSavedModel(saved);
   } catch (e) {
-    // a bad value in the files: name model.json (task, dynamics) or the model directory (a tensor)
+    // a bad value in the files: name model.json (a config field) or the model directory (a tensor)
     if (e instanceof InvalidParameterError)
       throw new FormatError(`${manifest}: ${e.message}`, { file: manifest });
     if (e instanceof FormatError) {
-      throw new FormatError(`${join(dir, "model")}: ${e.message.replace(/^rate-rnn model: /, "")}`, {
+      const what = e.message.replace(/^rate-rnn model: /, "");
+      throw new FormatError(`${what.startsWith("config.") ? manifest : join(dir, "model")}: ${what}`, {
         file: manifest,
       });
     }
     throw e;
   }
-  const needs = taskSpec(task).inputs;
+  const spec = taskSpec(task);
+  // the tasks' timings are in steps of spec.dt_ms, as trainRateRnn requires of a model it trains
+  if (!sameStep(model.dynamics.dt_ms, spec.dt_ms)) {
+    throw new FormatError(
+      `${manifest}: config.dynamics.dt_ms is ${model.dynamics.dt_ms}, but the ${task} task's timings are in ` +
+        `${spec.dt_ms} ms steps (the rate step of every trained model); the file was edited or is damaged`,
+      { file: manifest },
+    );
+  }
+  const needs = spec.inputs;
   if (model.inputs !== needs) {
     throw new FormatError(
       `${manifest}: config.task is "${task}", which has ${needs} input channel${needs === 1 ? "" : "s"}, ` +
@@ -309,6 +348,11 @@ export async function loadRnnRun(dir: string): Promise<{ model: RateRnn; task: T
   }
   refuseForeignModel(dir);
   return { model, task, seed: seed as number };
+}
+
+/** The files of `dir` that only the spiking-RNN commands write (curve.json, search.json, examples.json). */
+function rnnRunFiles(dir: string): string[] {
+  return ["curve.json", "search.json", "examples.json"].filter((f) => existsSync(join(dir, f)));
 }
 
 /** The "kind" string of a model.json, or undefined when the file cannot be read as JSON with one. */
@@ -461,7 +505,12 @@ function warnIfUntrained(
   );
 }
 
-/** Runs the scaling-factor search on a run directory's model; writes search.json and examples.json. */
+/**
+ * Runs the scaling-factor search on a run directory's model; writes search.json and examples.json. Before it
+ * writes them it refuses example outputs that are not finite (FormatError naming the model, the run left as it
+ * was) and removes plots/ (drawn from the files it replaces: the caller draws the new set), eval.json and
+ * report.html (with a warning each), so that no file of the run shows another search.
+ */
 export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Promise<RnnSearchFile> {
   const { model, task, seed } = await loadRnnRun(dir);
   warnIfUntrained(dir, model, task, o.onWarning);
@@ -478,7 +527,22 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   const result = await unlessAborted(searchScaleParallel(model, task, options, o.onProgress), o.signal);
   const { correct: _correct, trial_s, ...rest } = result;
   const file: RnnSearchFile = { ...rest, workers, threads, synapseFilter, lifTrial_s: trial_s };
-  writeJsonAtomicSync(join(dir, "search.json"), file);
+  // the examples first: a model whose outputs overflow is refused before any file changes
+  const examples =
+    (o.examples ?? true) ? makeExamples(model, task, seed, result.best.scale, 10, synapseFilter) : undefined;
+  for (const e of examples?.examples ?? []) {
+    const trial = `example trial "${e.condition}"`;
+    refuseNonFinite(dir, "rate network", e.rateOutput, `rateOutput[%] of the ${trial}`);
+    refuseNonFinite(
+      dir,
+      `spiking network (s = ${result.best.scale})`,
+      e.spikingOutput,
+      `spikingOutput[%] of the ${trial}`,
+    );
+  }
+  // plots/ shows the files this search replaces: it goes before them (the caller draws the new set), so that
+  // no plot of a replaced file stays, even when the drawing is interrupted or fails
+  rmSync(join(dir, "plots"), { recursive: true, force: true });
   // an eval.json or report.html of an earlier search would no longer match search.json
   for (const [file, command] of [
     ["eval.json", "rnn eval"],
@@ -491,12 +555,25 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
       `removed ${path}: it was written before this search; run "spikeflow ${command} ${dir}" again`,
     );
   }
-  if (o.examples ?? true)
-    writeJsonAtomicSync(
-      join(dir, "examples.json"),
-      makeExamples(model, task, seed, result.best.scale, 10, synapseFilter),
-    );
+  writeJsonAtomicSync(join(dir, "search.json"), file);
+  if (examples) writeJsonAtomicSync(join(dir, "examples.json"), examples);
   return file;
+}
+
+/**
+ * Refuses (FormatError naming the model directory) outputs of a network that are not finite: a model whose
+ * weights drive it beyond the float64 range. `where` names output k, with "%" standing for k.
+ */
+function refuseNonFinite(dir: string, network: string, output: ArrayLike<number>, where: string): void {
+  for (let k = 0; k < output.length; k++) {
+    if (Number.isFinite(output[k])) continue;
+    throw new FormatError(
+      `${join(dir, "model")}: the ${network}'s output is ${output[k]} at ${where.replace("%", String(k))}, ` +
+        `not a finite number: the model's weights or config.dynamics overflow the network (the files were ` +
+        `edited or are damaged; train the run again)`,
+      { file: join(dir, "model", "model.json") },
+    );
+  }
 }
 
 export interface RnnEvalResult {
@@ -545,6 +622,7 @@ export async function evalRnnRun(
     await pause();
     const trial = generateTrial(task, createRng(seed, "eval-rate-trial", k));
     const out = simulateRateRnn(model, trial.u, spec.steps, createRng(seed, "eval-rate-noise", k)).output;
+    refuseNonFinite(dir, "rate network", out, `output % of evaluation trial ${k}`);
     if (isCorrect(task, out, trial)) rateCorrect++;
   }
   const lif = await unlessAborted(

@@ -2,7 +2,7 @@
  * Save / load of a rate RNN as plain JSON-able data. Numbers survive JSON.stringify / JSON.parse exactly
  * (shortest round-trip formatting of float64), so a reloaded model gives bit-identical outputs.
  */
-import { FormatError, requireInteger } from "../core/errors.ts";
+import { FormatError, InvalidParameterError, describeValue, requireInteger } from "../core/errors.ts";
 import { type RateRnn, type RateRnnDynamics, validateDynamics } from "./rate-rnn.ts";
 
 export const RATE_RNN_FORMAT = "spikeflow-rate-rnn";
@@ -74,8 +74,17 @@ export function rateRnnFromJSON(json: unknown): RateRnn {
   const nIn = data.inputs as number;
   requireInteger("units", n, 1);
   requireInteger("inputs", nIn, 1);
+  if (typeof data.dynamics !== "object" || data.dynamics === null || Array.isArray(data.dynamics)) {
+    throw new FormatError(`rate RNN JSON: "dynamics" must be an object, got ${describeValue(data.dynamics)}`);
+  }
   const dynamics = Object.freeze({ ...(data.dynamics as RateRnnDynamics) });
-  validateDynamics(dynamics);
+  try {
+    validateDynamics(dynamics, "dynamics.");
+  } catch (e) {
+    // a value of the data, named as its field ("dynamics.noiseSd")
+    if (e instanceof InvalidParameterError) throw new FormatError(`rate RNN JSON: ${e.message}`);
+    throw e;
+  }
   const rowPtr = Int32Array.from(numberArray(data, "rowPtr", n + 1));
   const nnz = rowPtr[n];
   for (let i = 0; i < n; i++) {

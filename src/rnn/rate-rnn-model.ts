@@ -7,10 +7,12 @@
  *   wIn F64 [N, inputs], wOut F64 [N], bOut F64 [1], theta F64 [N], sign I8 [N] (+1 E, -1 I), sst U8 [N]
  *   wEff F64 [N, N] (post, pre) and tauDecay_ms F64 [N]   derived, for readers outside spikeflow; on load
  *                                                          they are checked against the exact state
- * On load every float tensor must be finite, sign +-1 and sst 0 or 1 (FormatError naming the tensor).
+ * On load every float tensor must be finite, sign +-1 and sst 0 or 1 (FormatError naming the tensor), and
+ * config.units, config.inputs and every field of config.dynamics of the right type and range (FormatError
+ * naming the field, e.g. "config.dynamics.noiseSd").
  * Pure (no file system): pair with io/model-file.ts.
  */
-import { FormatError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError, describeValue } from "../core/errors.ts";
 import type { ModelInput, SavedModel } from "../io/model-codec.ts";
 import {
   type RateRnn,
@@ -71,19 +73,60 @@ function tensorOf<K extends keyof TensorKinds>(
   return t.data as TensorKinds[K];
 }
 
+/** The fields of config.dynamics (RateRnnDynamics), in the order rateRnnModelInput writes them. */
+const DYNAMICS_FIELDS = [
+  "dale",
+  "activation",
+  "dt_ms",
+  "tauMin_ms",
+  "tauMax_ms",
+  "noiseSd",
+  "initStateSd",
+] as const satisfies readonly (keyof RateRnnDynamics)[];
+
+/**
+ * config.dynamics of a saved model, checked field by field (validateDynamics: types and ranges): a FormatError
+ * naming the field ("config.dynamics.noiseSd ..."), since the value came from the file. Other keys are dropped.
+ */
+function dynamicsOf(value: unknown): RateRnnDynamics {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FormatError(
+      `rate-rnn model: config.dynamics must be an object { ${DYNAMICS_FIELDS.join(", ")} }, got ` +
+        describeValue(value),
+    );
+  }
+  const d = value as Record<string, unknown>;
+  const dynamics = Object.freeze(
+    Object.fromEntries(DYNAMICS_FIELDS.map((k) => [k, d[k]])),
+  ) as unknown as RateRnnDynamics;
+  try {
+    validateDynamics(dynamics, "config.dynamics.");
+  } catch (e) {
+    if (e instanceof InvalidParameterError) throw new FormatError(`rate-rnn model: ${e.message}`);
+    throw e;
+  }
+  return dynamics;
+}
+
 /** Rebuilds the rate RNN from a loaded model (checks shapes, dtypes and the derived tensors). */
 export function rateRnnFromSavedModel(saved: SavedModel): RateRnn {
   if (saved.kind !== RATE_RNN_KIND) {
     throw new FormatError(`expected a "${RATE_RNN_KIND}" model, got "${saved.kind}"`);
   }
   const { units: n, inputs } = saved.config as { units?: unknown; inputs?: unknown };
-  if (!Number.isInteger(n) || (n as number) < 1 || !Number.isInteger(inputs) || (inputs as number) < 1) {
-    throw new FormatError("rate-rnn model: config.units and config.inputs must be positive integers");
+  for (const [name, v] of [
+    ["units", n],
+    ["inputs", inputs],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || (v as number) < 1) {
+      throw new FormatError(
+        `rate-rnn model: config.${name} must be a positive integer, got ${describeValue(v)}`,
+      );
+    }
   }
   const N = n as number;
   const C = inputs as number;
-  const dynamics = Object.freeze({ ...(saved.config.dynamics as unknown as RateRnnDynamics) });
-  validateDynamics(dynamics);
+  const dynamics = dynamicsOf(saved.config.dynamics);
   const rows = saved.tensors.rowPtr?.data.length;
   if (rows !== undefined && rows !== N + 1) {
     throw new FormatError(
@@ -133,7 +176,8 @@ export function rateRnnFromSavedModel(saved: SavedModel): RateRnn {
   if (tau >= 0) {
     throw new FormatError(
       `rate-rnn model: tauDecay_ms[${tau}] = ${taus[tau]} ms does not match theta and the decay range ` +
-        `(${derived[tau]} ms); the weights file was edited or mixed`,
+        `(config.dynamics.tauMin_ms to tauMax_ms: ${derived[tau]} ms); model.json or the weights file was ` +
+        `edited or mixed`,
     );
   }
   const wEff = tensorOf(saved, "wEff", "F64", N * N);

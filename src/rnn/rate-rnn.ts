@@ -30,8 +30,10 @@
  * and the 0.2 N^2 cost; pConnect = 1 gives a dense no-Dale network, but with a Gaussian init on every entry.
  */
 import {
+  FLOAT32_MAX,
   InvalidParameterError,
   ShapeMismatchError,
+  describeValue,
   requireFinite,
   requireInteger,
   requireNonNegative,
@@ -188,28 +190,51 @@ export function requireRateRnn(what: string, model: unknown): RateRnn {
   return m as RateRnn;
 }
 
-/** Throws `InvalidParameterError` unless the dynamics settings are valid. */
-export function validateDynamics(d: RateRnnDynamics): void {
+/**
+ * The largest noiseSd and initStateSd: FLOAT32_MAX (3.4e38), the bound spikeflow puts on every noise SD. The
+ * activations are bounded (at most ACTIVATION_CLIP), so the state x is the only thing the noise can overflow:
+ * with |xi| < 15 SD per draw (fillGaussian's ziggurat tail) the noise adds less than 1e46 to x over a million
+ * steps, while an SD of 1e308 makes x infinite, then NaN (Infinity - Infinity), and the outputs NaN.
+ */
+export const MAX_NOISE_SD = FLOAT32_MAX;
+
+/**
+ * Throws `InvalidParameterError` unless the dynamics settings are valid: `dale` a boolean, a known activation,
+ * dt_ms > 0, dt_ms <= tauMin_ms <= tauMax_ms (finite), noiseSd and initStateSd in [0, MAX_NOISE_SD]. Messages
+ * begin with the field's name, after `prefix` (e.g. "config.dynamics." for a model file's field).
+ */
+export function validateDynamics(d: RateRnnDynamics, prefix = ""): void {
+  if (typeof d.dale !== "boolean") {
+    throw new InvalidParameterError(`${prefix}dale must be true or false, got ${describeValue(d.dale)}`);
+  }
   if (d.activation !== "sigmoid" && d.activation !== "clipped-relu" && d.activation !== "softplus") {
     throw new InvalidParameterError(
-      `activation must be "sigmoid", "clipped-relu" or "softplus", got ${JSON.stringify(d.activation)}`,
+      `${prefix}activation must be "sigmoid", "clipped-relu" or "softplus", got ${JSON.stringify(d.activation)}`,
     );
   }
-  requirePositive("dt_ms", d.dt_ms);
-  requirePositive("tauMin_ms", d.tauMin_ms);
-  requireFinite("tauMax_ms", d.tauMax_ms);
+  requirePositive(`${prefix}dt_ms`, d.dt_ms);
+  requirePositive(`${prefix}tauMin_ms`, d.tauMin_ms);
+  requireFinite(`${prefix}tauMax_ms`, d.tauMax_ms);
   if (d.tauMin_ms < d.dt_ms) {
     throw new InvalidParameterError(
-      `tauMin_ms (${d.tauMin_ms}) must be >= dt_ms (${d.dt_ms}): with tau < dt the Euler step overshoots`,
+      `${prefix}tauMin_ms (${d.tauMin_ms}) must be >= dt_ms (${d.dt_ms}): with tau < dt the Euler step overshoots`,
     );
   }
   if (d.tauMax_ms < d.tauMin_ms) {
     throw new InvalidParameterError(
-      `tauMax_ms (${d.tauMax_ms}) must be >= tauMin_ms (${d.tauMin_ms}); set them equal for fixed decay constants`,
+      `${prefix}tauMax_ms (${d.tauMax_ms}) must be >= tauMin_ms (${d.tauMin_ms}); set them equal for fixed decay constants`,
     );
   }
-  requireNonNegative("noiseSd", d.noiseSd);
-  requireNonNegative("initStateSd", d.initStateSd);
+  for (const name of ["noiseSd", "initStateSd"] as const) {
+    requireNonNegative(`${prefix}${name}`, d[name]);
+    if (d[name] > MAX_NOISE_SD) {
+      throw new InvalidParameterError(
+        `${prefix}${name} must be at most ${MAX_NOISE_SD} (the float32 range, as for every noise SD), got ` +
+          `${d[name]}: a larger SD can drive the state x, and with it the outputs, to Infinity or NaN`,
+        { name, value: d[name] },
+      );
+    }
+  }
 }
 
 /** Builds a freshly initialised rate RNN (all randomness from `createRng(seed, "rnn-init")`). */

@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32Hex } from "../../src/io/crc32.ts";
 
 const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
 
@@ -483,6 +484,48 @@ test("rnn convert, eval and plot refuse a model copied in from another run (summ
         r.stderr,
         /model\/model\.json is not the model this run trained: its CRC-32 is [0-9a-f]{8} but .*summary\.json records "[0-9a-f]{8}" \(model\.manifestCrc32\)/,
         command.join(" "),
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an edited model.json of an rnn run gets one line naming the file and the field, not another command to try", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnn-edited-"));
+  try {
+    assert.equal(trainGoNogo10(dir, 2, "--quiet").status, 0);
+    const manifest = join(dir, "model", "model.json");
+    const good = readFileSync(manifest, "utf8");
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as Record<string, unknown>;
+    /** Writes model.json with `edit` applied, and summary.json's record of it (so the swap check passes). */
+    const edit = (change: (doc: { kind: string; config: Record<string, unknown> }) => void) => {
+      const doc = JSON.parse(good) as { kind: string; config: Record<string, unknown> };
+      change(doc);
+      writeFileSync(manifest, JSON.stringify(doc));
+      const model = { manifestCrc32: crc32Hex(readFileSync(manifest)) };
+      writeFileSync(join(dir, "summary.json"), JSON.stringify({ ...summary, model }));
+    };
+
+    edit((d) => (d.kind = "lcsnn"));
+    const kind = [cli("plot", dir), cli("rnn", "eval", dir, "--trials", "1")];
+    edit((d) => (d.config.seed = -1));
+    const seed = [cli("plot", dir), cli("rnn", "eval", dir, "--trials", "1", "--quiet")];
+
+    for (const r of kind) {
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(
+        r.stderr,
+        `spikeflow: error: ${manifest}: "kind" is "lcsnn", but ${dir} is a spiking-RNN run (it has ` +
+          `curve.json), whose model is a "rate-rnn": model.json was edited or replaced (put the run's own model ` +
+          `back, or train the run again)\n`,
+      );
+    }
+    for (const r of seed) {
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        /^(spikeflow: warning: .*\n)*spikeflow: error: .*model\.json: config\.seed must be an integer from 0 to 2\^53 - 1 \(the seed of every random stream\), got number -1\n$/,
       );
     }
   } finally {

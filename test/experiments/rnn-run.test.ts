@@ -5,7 +5,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FormatError } from "../../src/core/errors.ts";
@@ -18,6 +27,8 @@ import {
   resolveTask,
   trainRnnRun,
 } from "../../src/experiments/rnn-run.ts";
+import { modelRecord } from "../../src/experiments/run-files.ts";
+import { plotRnnRun } from "../../src/plot/rnn-run-plots.ts";
 import { runLifTrial } from "../../src/rnn/lif-trial.ts";
 import { rateRnnFromSavedModel, rateRnnModelInput } from "../../src/rnn/rate-rnn-model.ts";
 import { generateTrial } from "../../src/rnn/tasks.ts";
@@ -173,7 +184,11 @@ test("a bad value inside model.json is a FormatError naming the file", async () 
 
     await assert.rejects(loadRnnRun(dir), (e: unknown) => {
       assert.ok(e instanceof FormatError);
-      assert.match(e.message, /model\/model\.json: unknown task "foo"/);
+      assert.equal(
+        e.message,
+        `${manifest}: config.task must be the task the model was trained on, one of go-nogo, xor, mante, got ` +
+          `string "foo"`,
+      );
       return true;
     });
   } finally {
@@ -228,6 +243,187 @@ test("a model whose tensors were edited is refused with the tensor's name: non-f
         return true;
       });
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Rewrites DIR/model/model.json with `edit` applied, and summary.json's record of it (model.manifestCrc32). */
+function editManifest(dir: string, edit: (doc: { kind: string; config: Record<string, unknown> }) => void) {
+  const manifest = join(dir, "model", "model.json");
+  const doc = JSON.parse(readFileSync(manifest, "utf8")) as { kind: string; config: Record<string, unknown> };
+  edit(doc);
+  writeFileSync(manifest, JSON.stringify(doc, null, 2));
+  const summaryPath = join(dir, "summary.json");
+  const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
+  writeFileSync(summaryPath, JSON.stringify({ ...summary, model: modelRecord(dir) }));
+}
+
+test("every model.json config field the run reads is checked (type and range), naming the file and the field", async () => {
+  const dir = tempDir();
+  const copy = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    const m = join(copy, "model", "model.json");
+    const dynamics = (d: { config: Record<string, unknown> }) => d.config.dynamics as Record<string, unknown>;
+    const seed = "config.seed must be an integer from 0 to 2^53 - 1 (the seed of every random stream), got";
+    const cases: [string, (d: { config: Record<string, unknown> }) => void, string][] = [
+      ["seed -1", (d) => (d.config.seed = -1), `${m}: ${seed} number -1`],
+      ["seed 2^60", (d) => (d.config.seed = 2 ** 60), `${m}: ${seed} number 1152921504606847000`],
+      ["seed 1.5", (d) => (d.config.seed = 1.5), `${m}: ${seed} number 1.5`],
+      [
+        "task",
+        (d) => (d.config.task = 5),
+        `${m}: config.task must be the task the model was trained on, one of go-nogo, xor, mante, got number 5`,
+      ],
+      [
+        "units",
+        (d) => (d.config.units = "6"),
+        `${m}: config.units must be a positive integer, got string "6"`,
+      ],
+      [
+        "dale",
+        (d) => (dynamics(d).dale = "yes"),
+        `${m}: config.dynamics.dale must be true or false, got string "yes"`,
+      ],
+      [
+        "activation",
+        (d) => (dynamics(d).activation = "tanh"),
+        `${m}: config.dynamics.activation must be "sigmoid", "clipped-relu" or "softplus", got "tanh"`,
+      ],
+      [
+        "noiseSd",
+        (d) => (dynamics(d).noiseSd = 1e308),
+        `${m}: config.dynamics.noiseSd must be at most 3.4028234663852886e+38 (the float32 range, as for every ` +
+          `noise SD), got 1e+308: a larger SD can drive the state x, and with it the outputs, to Infinity or NaN`,
+      ],
+      [
+        "initStateSd",
+        (d) => (dynamics(d).initStateSd = "0.01"),
+        `${m}: config.dynamics.initStateSd must be a finite number, got string "0.01"`,
+      ],
+      [
+        "dt_ms",
+        (d) => (dynamics(d).dt_ms = 2),
+        `${m}: config.dynamics.dt_ms is 2, but the go-nogo task's timings are in 5 ms steps (the rate step of ` +
+          `every trained model); the file was edited or is damaged`,
+      ],
+      [
+        "dynamics",
+        (d) => delete d.config.dynamics,
+        `${m}: config.dynamics must be an object { dale, activation, dt_ms, tauMin_ms, tauMax_ms, noiseSd, ` +
+          `initStateSd }, got undefined`,
+      ],
+    ];
+    for (const [what, edit, message] of cases) {
+      rmSync(copy, { recursive: true, force: true });
+      cpSync(dir, copy, { recursive: true });
+      editManifest(copy, edit);
+      for (const run of [() => loadRnnRun(copy), () => evalRnnRun(copy, { trials: 1 })]) {
+        await assert.rejects(run(), (e: unknown) => {
+          assert.ok(e instanceof FormatError, what);
+          assert.equal(e.message, message, what);
+          return true;
+        });
+      }
+      assert.equal(existsSync(join(copy, "eval.json")), false, what);
+    }
+    // the bound is the float32 range: an SD at it still gives finite outputs
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(dir, copy, { recursive: true });
+    editManifest(copy, (d) => {
+      dynamics(d).noiseSd = 3.4e38;
+      dynamics(d).initStateSd = 3.4e38;
+    });
+    assert.equal((await evalRnnRun(copy, { trials: 2, scale: 20 })).trials, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test("a model whose outputs overflow is refused by eval and convert, which then leave the run as it was", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    await convertRnnRun(dir, { scales: [20], trials: 1, workers: 1 });
+    const search = readFileSync(join(dir, "search.json"), "utf8");
+    const examples = readFileSync(join(dir, "examples.json"), "utf8");
+    mkdirSync(join(dir, "plots"));
+    writeFileSync(join(dir, "plots", "rnn-loss.svg"), "<svg/>");
+    // finite weights whose readout sum is beyond float64: o = 6 x 1e308 x r
+    const good = rateRnnFromSavedModel(await loadModel(join(dir, "model")));
+    good.wOut.fill(1e308);
+    await saveModel(join(dir, "model"), rateRnnModelInput(good, { task: "go-nogo", seed: 1 }));
+    editManifest(dir, () => {});
+
+    const overflow = (where: string) =>
+      `${join(dir, "model")}: the rate network's output is Infinity at ${where}, not a finite number: the ` +
+      `model's weights or config.dynamics overflow the network (the files were edited or are damaged; train ` +
+      `the run again)`;
+    await assert.rejects(evalRnnRun(dir, { trials: 1 }), (e: unknown) => {
+      assert.ok(e instanceof FormatError);
+      assert.equal(e.message, overflow("output 0 of evaluation trial 0"));
+      return true;
+    });
+    await assert.rejects(convertRnnRun(dir, { scales: [30], trials: 1, workers: 1 }), (e: unknown) => {
+      assert.ok(e instanceof FormatError);
+      assert.equal(e.message, overflow('rateOutput[0] of the example trial "go"'));
+      return true;
+    });
+
+    assert.equal(existsSync(join(dir, "eval.json")), false);
+    assert.equal(readFileSync(join(dir, "search.json"), "utf8"), search);
+    assert.equal(readFileSync(join(dir, "examples.json"), "utf8"), examples);
+    assert.deepEqual(readdirSync(join(dir, "plots")), ["rnn-loss.svg"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("convert removes the plots of the files it replaces before it writes them (the caller draws the new set)", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    await convertRnnRun(dir, { scales: [20], trials: 1, workers: 1 });
+    await plotRnnRun(dir, { png: false });
+    const drawn = readdirSync(join(dir, "plots")).sort();
+    const warnings: string[] = [];
+
+    await convertRnnRun(dir, { scales: [30], trials: 2, workers: 1, onWarning: (w) => warnings.push(w) });
+
+    // one training trial: no evaluation yet, so no training curves
+    assert.deepEqual(drawn, ["rnn-firing-rates.svg", "rnn-outputs.svg", "rnn-scale-search.svg"]);
+    assert.equal(existsSync(join(dir, "plots")), false, "no plot of the previous search stays");
+    assert.equal(JSON.parse(readFileSync(join(dir, "search.json"), "utf8")).trials, 2);
+    assert.doesNotMatch(warnings.join("\n"), /plots/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a run whose model.json "kind" was edited is refused as edited; a directory of another model is sent to its commands', async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    editManifest(dir, (d) => (d.kind = "lcsnn"));
+    const manifest = join(dir, "model", "model.json");
+
+    await assert.rejects(loadRnnRun(dir), (e: unknown) => {
+      assert.ok(e instanceof FormatError);
+      assert.equal(
+        e.message,
+        `${manifest}: "kind" is "lcsnn", but ${dir} is a spiking-RNN run (it has curve.json), whose model is a ` +
+          `"rate-rnn": model.json was edited or replaced (put the run's own model back, or train the run again)`,
+      );
+      return true;
+    });
+    // without the rnn run's files it is a model directory of the other pipeline
+    rmSync(join(dir, "curve.json"));
+    await assert.rejects(
+      loadRnnRun(dir),
+      /holds a "lcsnn" model, not a rate RNN; .*for this run use "spikeflow eval", "plot" or "report"$/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

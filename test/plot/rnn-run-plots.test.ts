@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { FormatError } from "../../src/core/errors.ts";
+import { crc32Hex } from "../../src/io/crc32.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertRnnRun, evalRnnRun, trainRnnRun } from "../../src/experiments/rnn-run.ts";
@@ -224,6 +225,46 @@ test("plot refuses a damaged curve.json or examples.json, and a search.json whos
     }
     // the files as written plot
     assert.ok((await plotRnnRun(dir, { png: false })).plots >= 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("plot and report refuse a model.json field the model refuses (seed, dale), naming the file and the field", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnnmodel-"));
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 2 });
+    await plotRnnRun(dir, { png: false });
+    const manifest = join(dir, "model", "model.json");
+    const good = readFileSync(manifest, "utf8");
+    const summary = readFileSync(join(dir, "summary.json"), "utf8");
+    const plotted = readdirSync(join(dir, "plots")).sort();
+    const cases: [(config: Doc) => void, string][] = [
+      [
+        (c) => (c.seed = -1),
+        "config.seed must be an integer from 0 to 2^53 - 1 (the seed of every random stream), got number -1",
+      ],
+      [
+        (c) => ((c.dynamics as Doc).dale = "yes"),
+        'config.dynamics.dale must be true or false, got string "yes"',
+      ],
+    ];
+    for (const [edit, message] of cases) {
+      const doc = JSON.parse(good) as { config: Doc };
+      edit(doc.config);
+      writeFileSync(manifest, JSON.stringify(doc));
+      // summary.json records the edited file, so that the model-swap check passes and the field is checked
+      const record = { manifestCrc32: crc32Hex(readFileSync(manifest)) };
+      writeFileSync(join(dir, "summary.json"), JSON.stringify({ ...JSON.parse(summary), model: record }));
+      for (const draw of [() => plotRnnRun(dir, { png: false }), () => writeRnnReport(dir)]) {
+        await assert.rejects(draw(), (e: unknown) => {
+          assert.ok(e instanceof FormatError, String(e));
+          assert.equal(e.message, `${manifest}: ${message}`);
+          return true;
+        });
+      }
+      assert.deepEqual(readdirSync(join(dir, "plots")).sort(), plotted, "plots/ is as it was");
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -191,6 +191,17 @@ test("fromJSON rejects foreign or inconsistent data with a FormatError naming th
     /colIdx entries must be in \[0, 10\)/,
   );
   assert.throws(() => rateRnnFromJSON(null), FormatError);
+  const dynamics = (d: Record<string, unknown>) => ({ ...json, dynamics: { ...json.dynamics, ...d } });
+  assert.throws(() => rateRnnFromJSON(dynamics({ dale: "yes" })), {
+    name: "FormatError",
+    message: 'rate RNN JSON: dynamics.dale must be true or false, got string "yes"',
+  });
+  assert.throws(() => rateRnnFromJSON(dynamics({ initStateSd: 1e39 })), {
+    name: "FormatError",
+    message:
+      "rate RNN JSON: dynamics.initStateSd must be at most 3.4028234663852886e+38 (the float32 range, as for " +
+      "every noise SD), got 1e+39: a larger SD can drive the state x, and with it the outputs, to Infinity or NaN",
+  });
 });
 
 test("invalid options throw InvalidParameterError with the value and a fix", () => {
@@ -201,6 +212,16 @@ test("invalid options throw InvalidParameterError with the value and a fix", () 
   assert.throws(() => createRateRnn({ tauMin_ms: 2 }), /tauMin_ms \(2\) must be >= dt_ms \(5\)/);
   assert.throws(() => createRateRnn({ tauMax_ms: 10 }), /set them equal for fixed decay constants/);
   assert.throws(() => createRateRnn({ activation: "tanh" as "sigmoid" }), InvalidParameterError);
+  // noise SDs up to the float32 range: a larger one can make the state, and the outputs, non-finite
+  assert.throws(() => createRateRnn({ noiseSd: 1e308 }), {
+    name: "InvalidParameterError",
+    message:
+      "noiseSd must be at most 3.4028234663852886e+38 (the float32 range, as for every noise SD), got 1e+308: " +
+      "a larger SD can drive the state x, and with it the outputs, to Infinity or NaN",
+  });
+  const noisy = createRateRnn({ units: 5, seed: 1, noiseSd: 3.4e38, initStateSd: 3.4e38 });
+  const out = simulateRateRnn(noisy, new Float64Array(200), 200, createRng(1)).output;
+  assert.ok(out.every(Number.isFinite));
   const model = createRateRnn({ units: 5, inputs: 2 });
   assert.throws(() => simulateRateRnn(model, new Float64Array(10), 10, createRng(1)), ShapeMismatchError);
 });
