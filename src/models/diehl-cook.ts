@@ -16,7 +16,7 @@
  * Differences from the Brian original: delta (voltage-jump) synapses instead of conductances, 250 ms without a
  * rest period at dt = 1 ms instead of 350 + 150 ms at dt = 0.5 ms (docs/lcsnn.md lists them).
  */
-import { InvalidParameterError, requireInteger } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { createRng, type Rng } from "../core/rng.ts";
 import { msToSteps } from "../core/time.ts";
@@ -145,6 +145,21 @@ export class DiehlCook2015 implements UnsupervisedModel {
     this.inputSize = c.imageSide * c.imageSide;
     this.dt_ms = c.dt_ms;
     this.steps = msToSteps(c.time_ms, c.dt_ms, "time_ms");
+    // saved tensors (a model file) must be of this config's model: said in its terms, not Dense's layout
+    const weightCount = this.inputSize * n;
+    if (state.weights && state.weights.length !== weightCount) {
+      throw new ShapeMismatchError(
+        `tensor "X->Ae.weight" has ${state.weights.length} weights, but the config (neurons ${n}, imageSide ` +
+          `${c.imageSide}) needs ${weightCount}: ${this.inputSize} inputs x ${n} neurons`,
+        { tensor: "X->Ae.weight", length: state.weights.length, expected: weightCount },
+      );
+    }
+    if (state.theta_mV && state.theta_mV.length !== n) {
+      throw new ShapeMismatchError(
+        `tensor "Ae.theta_mV" has ${state.theta_mV.length} thresholds, but the config's model has ${n} neurons`,
+        { tensor: "Ae.theta_mV", length: state.theta_mV.length, expected: n },
+      );
+    }
     this.net = new Network({ dt_ms: c.dt_ms });
     this.input = this.net.addPopulation("X", new Input(this.inputSize));
     this.output = this.net.addPopulation(
@@ -194,14 +209,7 @@ export class DiehlCook2015 implements UnsupervisedModel {
         new LateralInhibition(this.output, { mode: "all-but-self", strength_mV: c.inhibition_mV }),
       );
     }
-    if (state.theta_mV) {
-      if (state.theta_mV.length !== n) {
-        throw new InvalidParameterError(
-          `theta_mV has ${state.theta_mV.length} entries, the model has ${n} neurons`,
-        );
-      }
-      this.output.theta_mV.set(state.theta_mV);
-    }
+    if (state.theta_mV) this.output.theta_mV.set(state.theta_mV);
   }
 
   rates(image: Uint8Array, out: Float32Array): Float32Array {

@@ -13,7 +13,12 @@
  *   Y -> Y: -250 mV from every spike onto the other filters of the same location (hard winner-take-all)
  * One-step synaptic delay, dt = 1 ms, 250 ms per example.
  */
-import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  requireInteger,
+  requirePositive,
+} from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { createRng, type Rng } from "../core/rng.ts";
 import { log } from "../core/log.ts";
@@ -85,6 +90,29 @@ export function lcsnnPaperGeometry(filters: number): { kernel: number; stride: n
   return filters <= 150 ? { kernel: 12, stride: 4 } : { kernel: 16, stride: 2 };
 }
 
+/**
+ * The side of the cropped input of an LC-SNN geometry (imageSide - 2 crop_px), checked: the crop must leave
+ * an input and the kernel must fit it. Throws an InvalidParameterError that begins with the field at fault
+ * (crop_px, kernel), as the constructor does: a geometry that fails it has no size (its count of
+ * locations would be zero or negative).
+ */
+export function lcsnnInputSide(c: Pick<LcsnnConfig, "imageSide" | "crop_px" | "kernel">): number {
+  const inputSide = c.imageSide - 2 * c.crop_px;
+  if (inputSide < 1) {
+    throw new InvalidParameterError(
+      `crop_px ${c.crop_px} leaves no input of the ${c.imageSide}x${c.imageSide} image; use crop_px below ` +
+        `${Math.ceil(c.imageSide / 2)}`,
+    );
+  }
+  if (inputSide < c.kernel) {
+    throw new InvalidParameterError(
+      `kernel ${c.kernel} does not fit the ${inputSide}x${inputSide} input (${c.imageSide} - 2 x ` +
+        `crop_px ${c.crop_px}); use kernel <= ${inputSide} or a smaller crop_px`,
+    );
+  }
+  return inputSide;
+}
+
 export interface LcsnnState {
   /** Weights in Local2d layout [loc][ky][kx][f]. */
   readonly weights?: Float32Array;
@@ -125,19 +153,7 @@ export class Lcsnn implements UnsupervisedModel {
         { norm: c.norm },
       );
     }
-    this.inputSide = c.imageSide - 2 * c.crop_px;
-    if (this.inputSide < 1) {
-      throw new InvalidParameterError(
-        `crop_px ${c.crop_px} leaves no input of the ${c.imageSide}x${c.imageSide} image; use crop_px below ` +
-          `${Math.ceil(c.imageSide / 2)}`,
-      );
-    }
-    if (this.inputSide < c.kernel) {
-      throw new InvalidParameterError(
-        `kernel ${c.kernel} does not fit the ${this.inputSide}x${this.inputSide} input (${c.imageSide} - 2 x ` +
-          `crop_px ${c.crop_px}); use kernel <= ${this.inputSide} or a smaller crop_px`,
-      );
-    }
+    this.inputSide = lcsnnInputSide(c);
     const side = convOutputSize(this.inputSide, c.kernel, c.stride, 0);
     const unseen = this.inputSide - ((side - 1) * c.stride + c.kernel);
     if (unseen > 0) {
@@ -156,9 +172,26 @@ export class Lcsnn implements UnsupervisedModel {
     this.dt_ms = c.dt_ms;
     this.steps = msToSteps(c.time_ms, c.dt_ms, "time_ms");
 
+    const n = this.locations * c.filters;
+    // saved tensors (a model file) must be of this config's model: said in its terms, not Local2d's layout
+    const weightCount = this.locations * c.kernel * c.kernel * c.filters;
+    if (state.weights && state.weights.length !== weightCount) {
+      throw new ShapeMismatchError(
+        `tensor "X->Y.weight" has ${state.weights.length} weights, but the config (filters ${c.filters}, ` +
+          `kernel ${c.kernel}, stride ${c.stride}, crop_px ${c.crop_px}) needs ${weightCount}: ` +
+          `${this.locations} locations x ${c.kernel}x${c.kernel} kernel x ${c.filters} filters`,
+        { tensor: "X->Y.weight", length: state.weights.length, expected: weightCount },
+      );
+    }
+    if (state.theta_mV && state.theta_mV.length !== n) {
+      throw new ShapeMismatchError(
+        `tensor "Y.theta_mV" has ${state.theta_mV.length} thresholds, but the config's model has ${n} ` +
+          `neurons (${this.locations} locations x ${c.filters} filters)`,
+        { tensor: "Y.theta_mV", length: state.theta_mV.length, expected: n },
+      );
+    }
     this.net = new Network({ dt_ms: c.dt_ms });
     this.input = this.net.addPopulation("X", new Input(this.inputSize));
-    const n = this.locations * c.filters;
     this.output = this.net.addPopulation(
       "Y",
       new AdaptiveLIF(n, c.dt_ms, c.neuron, { oneSpikePerStep: true, rng: createRng(c.seed, "one-spike") }),
@@ -191,14 +224,7 @@ export class Lcsnn implements UnsupervisedModel {
         mode: "within-group",
       }),
     );
-    if (state.theta_mV) {
-      if (state.theta_mV.length !== n) {
-        throw new InvalidParameterError(
-          `theta_mV has ${state.theta_mV.length} entries, the model has ${n} neurons`,
-        );
-      }
-      this.output.theta_mV.set(state.theta_mV);
-    }
+    if (state.theta_mV) this.output.theta_mV.set(state.theta_mV);
   }
 
   rates(image: Uint8Array, out: Float32Array): Float32Array {

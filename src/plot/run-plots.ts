@@ -24,7 +24,7 @@ import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SpikeMonitor, StateMonitor } from "../network/monitors.ts";
 import type { UnsupervisedModel } from "../models/types.ts";
-import { loadRunModel, refuseMixedRun } from "../experiments/run.ts";
+import { loadRunModel, refuseEmptyDataDir, refuseMixedRun } from "../experiments/run.ts";
 import { type RunFiles, readRunFiles, refuseForeignModel } from "../experiments/run-files.ts";
 import type { PlotSpec } from "./common.ts";
 import { renderSvg } from "./svg.ts";
@@ -302,7 +302,7 @@ export async function writePlots(
 
 /**
  * Renders every plot of the run in `dir` (its files checked first: run-files.ts, and config.json against
- * model/model.json: refuseMixedRun) and replaces dir/plots/ with
+ * model/model.json, model and readouts: refuseMixedRun) and replaces dir/plots/ with
  * them as a whole (SVG and PNG, drawn in dir/plots.tmp: stageDirSync), so plots/ holds one complete set, old or
  * new, whenever the drawing stops. Returns the plots, the run's files and the time taken.
  */
@@ -312,10 +312,12 @@ export async function plotRun(
 ): Promise<{ plots: PlotFile[]; files: RunFiles; wall_s: number }> {
   const t0 = performance.now();
   const o = { ...PLOT_RUN_DEFAULTS, ...options };
+  refuseEmptyDataDir(o.dataDir);
   const files = readRunFiles(dir);
   const { model, readouts, config } = await loadRunModel(join(dir, "model"), false);
   refuseForeignModel(dir);
-  refuseMixedRun(dir, files.config, { kind: model.kind, config });
+  // the model's readouts too: summary.json's confusion matrices and the assignments plot come from them
+  refuseMixedRun(dir, files.config, { kind: model.kind, config, readouts });
   const test = loadMnist({ split: "test", ...(o.dataDir ? { dir: o.dataDir } : {}) });
   const specs = runPlotSpecs(files, model, readouts.assigner.assignments, test, o);
   const plots = await replacePlots(join(dir, "plots"), specs, {

@@ -344,7 +344,10 @@ test("nir run refuses non-finite input, --steps beyond the input, and two inputs
     assert.equal(run("--input", good, "--steps", "5").code, 0, "as many steps as rows is fine");
     const none = run("--input", good, "--steps", "0");
     assert.equal(none.code, 2);
-    assert.match(none.err, /--steps must be an integer >= 1 \(a run of no step has no output\), got "0"/);
+    assert.match(
+      none.err,
+      /--steps must be an integer from 1 \(a run of no step has no output\) to 2\^53 - 1, got "0"/,
+    );
     const empty = run("--input", npy("empty.npy", []));
     assert.equal(empty.code, 2);
     assert.match(
@@ -413,6 +416,54 @@ test("help text shows array defaults in the input syntax", () => {
   assert.match(scales, /\(default:\s+20:75:5\)/);
   assert.doesNotMatch(scales, /\[20,25/);
   assert.match(cli("train", "diehl-cook", "--help").out, /\(default:\s+128\/255\)/);
+});
+
+test("a kernel or crop too large for the input is said as such, not as too many --filters", () => {
+  // the weight count of a geometry without locations used to come first: "-39x-39 locations", "use at most 4
+  // filters" (or 0)
+  const refusal = (...args: string[]) => {
+    const r = refusedTrain("lcsnn", ...args);
+    assert.equal(r.code, 2, r.err);
+    return r.err;
+  };
+  for (const kernel of ["100", "1e9"]) {
+    assert.equal(
+      refusal("--kernel", kernel, "--filters", "100"),
+      `spikeflow: error: --kernel ${Number(kernel)} does not fit the 20x20 input (28 - 2 x --crop 4); use ` +
+        `--kernel <= 20 or a smaller --crop\n`,
+    );
+  }
+  assert.equal(
+    refusal("--crop", "1e9", "--filters", "100"),
+    "spikeflow: error: --crop 1000000000 leaves no input of the 28x28 image; use --crop below 14\n",
+  );
+  // a geometry that fits is still bounded by its size, said with its locations
+  assert.match(
+    refusal("--kernel", "20", "--filters", "200000"),
+    /^spikeflow: error: --filters 200000 \(1x1 locations x 20x20 kernel x 200000 filters\) needs 80000000 weights, /,
+  );
+});
+
+test("an integer option without a bound of its own says the 2^53 - 1 limit to a value past it", () => {
+  for (const [option, min] of [
+    ["--seed", 0],
+    ["--train", 1],
+    ["--checkpoint-every", 1],
+    ["--filters", 1],
+  ] as const) {
+    const r = refusedTrain("lcsnn", option, "9007199254740992");
+    assert.equal(r.code, 2, r.err);
+    const said =
+      `${option} must be an integer from ${min} to 2^53 - 1 (9007199254740991), ` +
+      `got "9007199254740992"\n`;
+    assert.ok(r.err.startsWith("spikeflow: error: ") && r.err.endsWith(said), r.err);
+  }
+  const e = cli("eval", "nowhere", "--test", "1e300");
+  assert.equal(e.code, 2);
+  assert.match(e.err, /--test must be an integer from 1 to 2\^53 - 1 \(9007199254740991\), got "1e300"/);
+  // below the lower bound, or not an integer, the message stays as it was
+  assert.match(refusedTrain("lcsnn", "--seed", "-1").err, /--seed must be an integer >= 0, got "-1"\n$/);
+  assert.match(refusedTrain("lcsnn", "--seed", "1.5").err, /--seed must be an integer >= 0, got "1\.5"\n$/);
 });
 
 test("a repeated option is refused instead of silently taking its last value", () => {

