@@ -13,7 +13,7 @@
 import { join, resolve } from "node:path";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
+import { FormatError, InvalidParameterError } from "../core/errors.ts";
 import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { buildModel } from "../models/index.ts";
@@ -22,7 +22,7 @@ import type { SpikeEvents } from "../readout/events.ts";
 import { saveModel, loadModel } from "../io/model-file.ts";
 import { crc32Hex } from "../io/crc32.ts";
 import { checkBlockMetrics, modelRecord, refuseForeignModel } from "./run-files.ts";
-import { isObject } from "../io/json-file.ts";
+import { isObject, readRunText } from "../io/json-file.ts";
 import { MANIFEST_FILE, decodeModel, encodeModel, parseModelManifest } from "../io/model-codec.ts";
 import {
   commitDirSync,
@@ -258,10 +258,7 @@ function version(): string {
 /** The validated config.json of run directory `dir` (run-config.ts). */
 export function readRunConfig(dir: string): RunConfigFile {
   const path = join(dir, "config.json");
-  if (!existsSync(path)) {
-    throw new NotFoundError(`${path} does not exist; is ${dir} a spikeflow run directory?`);
-  }
-  return parseRunConfig(readFileSync(path, "utf8"), path);
+  return parseRunConfig(readRunText(path, `is ${dir} a spikeflow run directory?`), path);
 }
 
 /** `value` as JSON with the keys of every object sorted: equal texts for equal values. */

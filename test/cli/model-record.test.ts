@@ -103,3 +103,15 @@ test("a run file that is a directory, or JSON that does not parse, is one line n
     message: `${join(dir, "none.json")} does not exist; hint`,
   });
 });
+
+test("a directory where config.json belongs is named by eval, not reported as a bare EISDIR", () => {
+  const dir = copy("config-dir");
+  rmSync(join(dir, "config.json"));
+  mkdirSync(join(dir, "config.json"));
+  const r = cli("eval", dir, "--quiet");
+  assert.equal(r.code, 2, r.err);
+  assert.equal(
+    r.err,
+    `spikeflow: error: ${join(dir, "config.json")} is a directory, not the file the run wrote; is ${dir} a spikeflow run directory?\n`,
+  );
+});
