@@ -11,11 +11,17 @@
  * --steps N of at most that many rows (never padded with zeros).
  */
 import { existsSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
-import { FormatError, InvalidParameterError, ShapeMismatchError, describeValue } from "../core/errors.ts";
+import {
+  FormatError,
+  InvalidParameterError,
+  NotFoundError,
+  ShapeMismatchError,
+  describeValue,
+} from "../core/errors.ts";
 import { log, muteWarning } from "../core/log.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { lockRunDir } from "../experiments/run-lock.ts";
@@ -174,6 +180,41 @@ function parseInputArg(v: string, previous: string[] = []): string[] {
   return [...previous, v];
 }
 
+/**
+ * The bytes of an --input file, refusing up front what is not a regular file: a directory, or a FIFO or device,
+ * whose read could block past Ctrl-C (the read runs outside JavaScript, which the signal handler cannot end).
+ */
+async function readInputFile(path: string): Promise<Uint8Array> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new NotFoundError(`--input ${path} does not exist; give the path of a .npy file`, { file: path });
+    }
+    throw e;
+  }
+  if (!st.isFile()) {
+    throw new InvalidParameterError(
+      `--input ${path} is ${st.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)"}; ` +
+        "give the path of a .npy file",
+      { file: path },
+    );
+  }
+  if (st.size > MAX_INPUT_BYTES) {
+    throw new InvalidParameterError(
+      `--input ${path} is ${st.size} bytes, more than the ${MAX_INPUT_BYTES} bytes one read holds; split the ` +
+        "input into several runs",
+      { file: path },
+    );
+  }
+  return new Uint8Array(await readFile(path));
+}
+
+/** The largest --input file read (what fs.readFile reads into one buffer). */
+const MAX_INPUT_BYTES = 2 ** 31 - 1;
+
 /** An input read from a .npy file, with the file it came from. */
 interface FileInput extends NirRunInput {
   readonly path: string;
@@ -206,7 +247,7 @@ async function readInputs(
           `Input node`,
       );
     }
-    const t = decodeNpy(new Uint8Array(await readFile(path)), path);
+    const t = decodeNpy(await readInputFile(path), path);
     const size = imp.network.population(population).size;
     const steps = t.shape.length === 0 ? 1 : t.shape[0];
     if (steps === 0) {

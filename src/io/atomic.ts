@@ -51,6 +51,16 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Refuses a file path that ends with a path separator ("out/"): it names a directory, and renaming a file there fails. */
+function refuseDirectorySyntax(path: string, what: string): void {
+  if (path.endsWith("/") || (process.platform === "win32" && path.endsWith("\\"))) {
+    throw new InvalidParameterError(
+      `${what} ${path} ends with a path separator, which names a directory; give the path of a file`,
+      { file: path },
+    );
+  }
+}
+
 /**
  * Throws a typed error naming `path` unless a file can be written there: a non-blank path whose directory
  * exists and is a directory (no part of it a file), and which is not itself a directory. `what` names the
@@ -63,6 +73,7 @@ export function requireFilePathWritable(path: unknown, what: string): void {
       `${what} must be a file path, got ${got}; give one such as out/model.nir`,
     );
   }
+  refuseDirectorySyntax(path, what);
   const dir = dirname(path);
   let st;
   try {
@@ -95,6 +106,7 @@ export function requireFilePathWritable(path: unknown, what: string): void {
 
 /** Writes `data` to `path` atomically (see the file comment). Strings are written as UTF-8. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  refuseDirectorySyntax(path, "the output path");
   const temp = tempPathFor(path);
   const bytes = toBytes(data, path);
   const handle = await open(temp, "wx", 0o644).catch((e: unknown) => {
@@ -124,6 +136,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /** Synchronous twin of writeFileAtomic, for CLI exit paths and tests. */
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
+  refuseDirectorySyntax(path, "the output path");
   const temp = tempPathFor(path);
   const bytes = toBytes(data, path);
   const fd = openSync(temp, "wx", 0o644);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { refuseNonEmptyOut } from "../../src/cli/out-dir.ts";
+import { refuseNonEmptyOut, refuseOutFile } from "../../src/cli/out-dir.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spikeflow-out-dir-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -25,4 +25,27 @@ test("an --out that is a dangling link names its target; a loop of links is call
     name: "InvalidParameterError",
     message: `--out ${a} is a symbolic link that leads back to itself (a loop of links); give an --out that is not a link loop`,
   });
+});
+
+test("an output file (nir export --out) that ends with a separator, is a dangling link or a link loop is refused up front", () => {
+  const hint = "choose a new --out";
+  const slash = join(root, "newdir") + "/";
+  assert.throws(() => refuseOutFile(slash, "--out", false, hint), {
+    name: "InvalidParameterError",
+    message: `--out ${slash} ends with a path separator, which names a directory; ${hint}`,
+  });
+  const dangling = join(root, "file-link");
+  symlinkSync(join(root, "missing", "x.nir"), dangling);
+  assert.throws(() => refuseOutFile(dangling, "--out", false, hint), {
+    name: "InvalidParameterError",
+    message: `--out ${dangling} is a symbolic link to ${join(root, "missing", "x.nir")}, which does not exist; ${hint}`,
+  });
+  const la = join(root, "la");
+  symlinkSync(join(root, "lb"), la);
+  symlinkSync(la, join(root, "lb"));
+  assert.throws(() => refuseOutFile(la, "--out", false, hint), {
+    name: "InvalidParameterError",
+    message: `--out ${la} is a symbolic link that leads back to itself (a loop of links); ${hint}`,
+  });
+  refuseOutFile(join(root, "fresh.nir"), "--out", false, hint);
 });

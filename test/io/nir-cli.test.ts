@@ -356,7 +356,7 @@ test("nir run checks a directory's saved options, the input's layout, and names 
   }
 });
 
-test("nir run refuses an empty --input and a --steps past 2^53 - 1 as typed, naming the option", () => {
+test("nir run refuses an empty --input or NIR path, a directory or FIFO as --input, and a --steps past 2^53 - 1, naming them", () => {
   const file = join(ROOT, "test", "fixtures", "nir", "lif_norse.nir");
   for (const given of ["", "input="]) {
     const r = cli("nir", "run", file, "--dt", "0.001", "--input", given);
@@ -368,6 +368,39 @@ test("nir run refuses an empty --input and a --steps past 2^53 - 1 as typed, nam
       ),
     );
   }
+  // a directory or a FIFO as --input is refused before any read (a FIFO's read would block past Ctrl-C)
+  const scratch = mkdtempSync(join(tmpdir(), "spikeflow-nir-input-"));
+  try {
+    const fifo = join(scratch, "f.npy");
+    const made = spawnSync("mkfifo", [fifo]).status === 0;
+    const cases: [string, string][] = [
+      [scratch, `--input ${scratch} is a directory; give the path of a .npy file`],
+      [
+        join(scratch, "none.npy"),
+        `--input ${join(scratch, "none.npy")} does not exist; give the path of a .npy file`,
+      ],
+      ...(made
+        ? ([
+            [
+              fifo,
+              `--input ${fifo} is not a regular file (a FIFO, socket or device); give the path of a .npy file`,
+            ],
+          ] as [string, string][])
+        : []),
+    ];
+    for (const [given, message] of cases) {
+      const bad = cli("nir", "run", file, "--dt", "0.001", "--input", given);
+      assert.equal(bad.status, 2, bad.stderr);
+      assert.equal(bad.stderr, `spikeflow: error: ${message}\n`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const empty = cli("nir", "run", "", "--dt", "0.001", "--steps", "3");
+  assert.equal(
+    empty.stderr,
+    `spikeflow: error: a NIR file's path must be a non-empty string, got ""; give the path of a .nir file\n`,
+  );
   const r = cli("nir", "run", file, "--dt", "0.001", "--steps", "9007199254740993");
   assert.equal(r.status, 2, r.stderr);
   assert.match(

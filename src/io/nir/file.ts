@@ -42,6 +42,11 @@ const READ_NIR_FILE_KEYS = optionKeys<ReadNirFileOptions>({
  */
 export async function readNirFile(path: string, opts: ReadNirFileOptions = {}): Promise<NirDocument> {
   requireKnownKeys("readNirFile options", opts, READ_NIR_FILE_KEYS);
+  if (typeof path !== "string" || path.trim() === "") {
+    throw new InvalidParameterError(
+      `a NIR file's path must be a non-empty string, got ${JSON.stringify(path)}; give the path of a .nir file`,
+    );
+  }
   let size: number;
   try {
     const st = await stat(path);
