@@ -506,7 +506,8 @@ function warnIfUntrained(
 }
 
 /**
- * Runs the scaling-factor search on a run directory's model; writes search.json and examples.json. Before it
+ * Runs the scaling-factor search on a run directory's model; writes search.json and examples.json (with
+ * `examples: false`, removes an earlier examples.json instead). Before it
  * writes them it refuses example outputs that are not finite (FormatError naming the model, the run left as it
  * was) and removes plots/ (drawn from the files it replaces: the caller draws the new set), eval.json and
  * report.html (with a warning each), so that no file of the run shows another search.
@@ -555,6 +556,8 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
       `removed ${path}: it was written before this search; run "spikeflow ${command} ${dir}" again`,
     );
   }
+  // without new examples, those of an earlier search would sit beside this search.json: they go
+  if (!examples) rmSync(join(dir, "examples.json"), { force: true });
   writeJsonAtomicSync(join(dir, "search.json"), file);
   if (examples) writeJsonAtomicSync(join(dir, "examples.json"), examples);
   return file;

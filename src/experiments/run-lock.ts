@@ -113,7 +113,10 @@ function alive(pid: number): boolean {
 
 /** The refusal for `dir`, held by `info`; `label` names the directory as the user gave it, `alt` the other way out. */
 function inUse(label: string, info: LockInfo, lockPath: string, alt: string): InvalidParameterError {
-  const what = info.command === "" ? "" : `: spikeflow ${info.command}`;
+  // the command as written by another process (or by hand): control characters would break the one-line refusal
+  // eslint-disable-next-line no-control-regex
+  const command = info.command.replace(/[\u0000-\u001f\u007f]/g, "?");
+  const what = command === "" ? "" : `: spikeflow ${command}`;
   return new InvalidParameterError(
     `${label} is in use by another spikeflow command (pid ${info.pid}${what}); wait for it${alt} ` +
       `(if no such command is running, delete ${lockPath})`,

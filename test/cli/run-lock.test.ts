@@ -273,3 +273,13 @@ test("on Linux a live pid whose start time differs from the one the lock recorde
   lock.release();
   assert.deepEqual(readdirSync(dir), []);
 });
+
+test("a lock whose command holds control characters is named on one line", () => {
+  const dir = join(root, "control");
+  mkdirSync(dir);
+  holdLock(dir, process.ppid, "plot\n\u001b[31mred");
+  assert.throws(() => refuseLockedRunDir(dir, "here"), {
+    name: "InvalidParameterError",
+    message: `here is in use by another spikeflow command (pid ${process.ppid}: spikeflow plot??[31mred); wait for it (if no such command is running, delete ${join(dir, LOCK_FILE)})`,
+  });
+});

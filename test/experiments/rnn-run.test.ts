@@ -147,7 +147,9 @@ test("convert warns about a rate network that missed its stopping rule and remov
     await evalRnnRun(dir, { trials: 1 });
     const evalWritten = existsSync(join(dir, "eval.json"));
     writeFileSync(join(dir, "report.html"), "<p>the previous search</p>");
+    writeFileSync(join(dir, "examples.json"), "{}");
     await convertRnnRun(dir, { scales: [40], trials: 2, workers: 1, examples: false, onWarning });
+    assert.equal(existsSync(join(dir, "examples.json")), false, "no examples of an earlier search stay");
 
     assert.equal(one.workers, 8);
     assert.equal(one.threads, 1);
