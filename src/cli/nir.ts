@@ -11,7 +11,7 @@
  * --steps N of at most that many rows (never padded with zeros).
  */
 import { existsSync, statSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
@@ -26,7 +26,7 @@ import { log, muteWarning } from "../core/log.ts";
 import { loadRunModel } from "../experiments/run.ts";
 import { lockRunDir } from "../experiments/run-lock.ts";
 import { interruption, untilInterrupted, withDefaultStop } from "./signals.ts";
-import { ensureDirSync, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
+import { ensureDirSync, regularFile, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
 import { QUIET_HELP, decimal, modelDirOf, refuseModelKind, resolveRunDir } from "./options.ts";
 import type { ModelTensorInput } from "../io/model-codec.ts";
@@ -181,30 +181,22 @@ function parseInputArg(v: string, previous: string[] = []): string[] {
 }
 
 /**
- * The bytes of an --input file, refusing up front what is not a regular file: a directory, or a FIFO or device,
- * whose read could block past Ctrl-C (the read runs outside JavaScript, which the signal handler cannot end).
+ * The bytes of an --input file, refusing up front what is not a regular file (regularFile: a FIFO's read could
+ * block past Ctrl-C) or is too large to read at once.
  */
 async function readInputFile(path: string): Promise<Uint8Array> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new NotFoundError(`--input ${path} does not exist; give the path of a .npy file`, { file: path });
-    }
-    throw e;
+  const f = regularFile(path);
+  if ("missing" in f) {
+    throw new NotFoundError(`--input ${path} does not exist; give the path of a .npy file`, { file: path });
   }
-  if (!st.isFile()) {
-    throw new InvalidParameterError(
-      `--input ${path} is ${st.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)"}; ` +
-        "give the path of a .npy file",
-      { file: path },
-    );
+  if ("is" in f) {
+    throw new InvalidParameterError(`--input ${path} is ${f.is}; give the path of a .npy file`, {
+      file: path,
+    });
   }
-  if (st.size > MAX_INPUT_BYTES) {
+  if (f.size > MAX_INPUT_BYTES) {
     throw new InvalidParameterError(
-      `--input ${path} is ${st.size} bytes, more than the ${MAX_INPUT_BYTES} bytes one read holds; split the ` +
+      `--input ${path} is ${f.size} bytes, more than the ${MAX_INPUT_BYTES} bytes one read holds; split the ` +
         "input into several runs",
       { file: path },
     );

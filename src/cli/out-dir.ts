@@ -13,6 +13,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmdirSyn
 import { dirname, join, resolve } from "node:path";
 import { InvalidParameterError } from "../core/errors.ts";
 import { LOCK_FILE, refuseLockedRunDir } from "../experiments/run-lock.ts";
+import { endsWithSeparator } from "../io/atomic.ts";
 
 /**
  * Throws when `out` exists and is a file or a non-empty directory (the lock file of a killed command does not
@@ -35,14 +36,20 @@ export function refuseNonEmptyOut(out: string, hint = "choose a new --out or del
     }
   } else if (isSymlink(out)) {
     throw new InvalidParameterError(
-      symlinkLoops(out)
-        ? `--out ${out} is a symbolic link that leads back to itself (a loop of links); give an --out that is ` +
-            `not a link loop`
-        : `--out ${out} is a symbolic link to ${readlinkSync(out)}, which does not exist; create that directory ` +
-            `or give an --out that is not a dangling link`,
+      `--out ${out} ${brokenLink(out)}; ` +
+        (symlinkLoops(out)
+          ? "give an --out that is not a link loop"
+          : "create that directory or give an --out that is not a dangling link"),
     );
   }
   refuseUnwritableDir(out, `--out ${out}`, "choose an --out in a directory you can write to");
+}
+
+/** What is wrong with the link `path`, which leads to nothing: a loop of links, or a target that does not exist. */
+function brokenLink(path: string): string {
+  return symlinkLoops(path)
+    ? "is a symbolic link that leads back to itself (a loop of links)"
+    : `is a symbolic link to ${readlinkSync(path)}, which does not exist`;
 }
 
 /** Whether resolving the link `path` runs into a loop of links (ELOOP) rather than a missing target. */
@@ -80,7 +87,7 @@ export function refuseOutFile(
     throw new InvalidParameterError(`${option ?? "the output path"} must name a file, got ""; ${hint}`);
   }
   const label = option === undefined ? path : `${option} ${path}`;
-  if (path.endsWith("/") || (process.platform === "win32" && path.endsWith("\\"))) {
+  if (endsWithSeparator(path)) {
     throw new InvalidParameterError(`${label} ends with a path separator, which names a directory; ${hint}`);
   }
   if (existsSync(path)) {
@@ -89,11 +96,7 @@ export function refuseOutFile(
     if (!replace) throw new InvalidParameterError(`${label} already exists; ${hint}`);
   } else if (isSymlink(path)) {
     // a dangling link or a loop: writing would replace the link itself, not write where it points
-    throw new InvalidParameterError(
-      symlinkLoops(path)
-        ? `${label} is a symbolic link that leads back to itself (a loop of links); ${hint}`
-        : `${label} is a symbolic link to ${readlinkSync(path)}, which does not exist; ${hint}`,
-    );
+    throw new InvalidParameterError(`${label} ${brokenLink(path)}; ${hint}`);
   }
   refuseUnwritableDir(
     dirname(resolve(path)),

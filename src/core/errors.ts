@@ -168,15 +168,7 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
  * value (weights, biases and bounds are stored as float32: 1e39 would silently become Infinity).
  */
 export function requireFloat32(name: string, value: number): number {
-  requireFinite(name, value);
-  if (!Number.isFinite(Math.fround(value))) {
-    throw new InvalidParameterError(
-      `${name} = ${value} is beyond the float32 range (magnitude up to ${FLOAT32_MAX}) it is stored in, ` +
-        `where it would become Infinity; rescale it`,
-      { name, value },
-    );
-  }
-  return value;
+  return requireFloat32Range(name, value, "it is stored in, where it would become Infinity");
 }
 
 /**
@@ -185,11 +177,19 @@ export function requireFloat32(name: string, value: number): number {
  * beyond that range even an input of 1 would store Infinity. `requireFloat32` is for values stored as such.
  */
 export function requireFloat32Factor(name: string, value: number): number {
+  return requireFloat32Range(
+    name,
+    value,
+    "of the state it scales or adds into, where the result would become Infinity",
+  );
+}
+
+/** The check of requireFloat32 and requireFloat32Factor; `why` ends the message's range clause. */
+function requireFloat32Range(name: string, value: number, why: string): number {
   requireFinite(name, value);
   if (!Number.isFinite(Math.fround(value))) {
     throw new InvalidParameterError(
-      `${name} = ${value} is beyond the float32 range (magnitude up to ${FLOAT32_MAX}) of the state it ` +
-        `scales or adds into, where the result would become Infinity; rescale it`,
+      `${name} = ${value} is beyond the float32 range (magnitude up to ${FLOAT32_MAX}) ${why}; rescale it`,
       { name, value },
     );
   }

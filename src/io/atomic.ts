@@ -51,9 +51,14 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Refuses a file path that ends with a path separator ("out/"): it names a directory, and renaming a file there fails. */
+/** Whether `path` ends with a path separator ("out/"), which names a directory, never a file to write. */
+export function endsWithSeparator(path: string): boolean {
+  return path.endsWith("/") || (process.platform === "win32" && path.endsWith("\\"));
+}
+
+/** Refuses a file path that ends with a path separator: renaming a file there fails. */
 function refuseDirectorySyntax(path: string, what: string): void {
-  if (path.endsWith("/") || (process.platform === "win32" && path.endsWith("\\"))) {
+  if (endsWithSeparator(path)) {
     throw new InvalidParameterError(
       `${what} ${path} ends with a path separator, which names a directory; give the path of a file`,
       { file: path },
@@ -190,6 +195,26 @@ function jsonText(value: unknown, path: string): string {
 }
 
 /** Whether `path` is a directory (false when it does not exist). */
+/**
+ * What stands at `path` for a reader that takes only a regular file: its size, or why there is none to read
+ * ("missing": nothing, or a path through a file; otherwise what is there instead, for the message). A FIFO or
+ * device is refused before any read, because its read can block past Ctrl-C (it runs outside JavaScript).
+ */
+export function regularFile(
+  path: string,
+): { readonly size: number } | { readonly missing: true } | { readonly is: string } {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return { missing: true };
+    throw e;
+  }
+  if (st.isFile()) return { size: st.size };
+  return { is: st.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)" };
+}
+
 export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();

@@ -4,7 +4,8 @@
  * naming the file (and the line of a .jsonl file), and `checkFields` checks a parsed object field by field,
  * naming the field, what it must be and what it holds.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { regularFile } from "./atomic.ts";
 import { FormatError, NotFoundError } from "../core/errors.ts";
 
 /**
@@ -12,20 +13,10 @@ import { FormatError, NotFoundError } from "../core/errors.ts";
  * else than a file stands there (a directory, a FIFO that would block the read).
  */
 export function readRunText(path: string, hint: string): string {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError(`${path} does not exist; ${hint}`);
-    throw e;
-  }
-  if (!st.isFile()) {
-    throw new FormatError(
-      `${path} is ${st.isDirectory() ? "a directory" : "not a regular file"}, not the file the run wrote; ${hint}`,
-      { file: path },
-    );
-  }
+  const f = regularFile(path);
+  if ("missing" in f) throw new NotFoundError(`${path} does not exist; ${hint}`);
+  if ("is" in f)
+    throw new FormatError(`${path} is ${f.is}, not the file the run wrote; ${hint}`, { file: path });
   return readFileSync(path, "utf8");
 }
 

@@ -7,11 +7,11 @@
  * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
  */
 import { existsSync, rmSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
-import { ensureDirSync, isDirectory, writeFileAtomic } from "./atomic.ts";
+import { ensureDirSync, isDirectory, regularFile, writeFileAtomic } from "./atomic.ts";
 import { MANIFEST_FILE, WEIGHTS_FILE, decodeModel, encodeModel, parseModelManifest } from "./model-codec.ts";
 import type { ModelInput, ModelManifest, SavedModel } from "./model-codec.ts";
 
@@ -36,25 +36,14 @@ async function readModelFile(
   hint: string,
   limits: { maxBytes: number; expectedBytes?: number; what: string },
 ): Promise<Uint8Array> {
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) {
-      throw new FormatError(
-        `${path} is ${st.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)"}, ` +
-          `not ${limits.what}; remove it and save the model again`,
-        { file: path },
-      );
-    }
-    size = st.size;
-  } catch (e) {
-    if (e instanceof FormatError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new NotFoundError(`${path} does not exist; ${hint}`, { file: path });
-    }
-    throw e;
+  const f = regularFile(path);
+  if ("missing" in f) throw new NotFoundError(`${path} does not exist; ${hint}`, { file: path });
+  if ("is" in f) {
+    throw new FormatError(`${path} is ${f.is}, not ${limits.what}; remove it and save the model again`, {
+      file: path,
+    });
   }
+  const { size } = f;
   if (limits.expectedBytes !== undefined && size !== limits.expectedBytes) {
     throw new FormatError(
       `${path}: does not match ${MANIFEST_FILE} (${size} bytes; expected ${limits.expectedBytes} bytes): ` +
