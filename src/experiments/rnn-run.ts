@@ -18,7 +18,7 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, InvalidParameterError, describeValue } from "../core/errors.ts";
+import { DivergenceError, FormatError, InvalidParameterError, describeValue } from "../core/errors.ts";
 import { sameStep } from "../core/time.ts";
 import { createRng } from "../core/rng.ts";
 import { writeJsonAtomicSync } from "../io/atomic.ts";
@@ -525,7 +525,10 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     transfer: { synapseFilter },
   };
   const threads = searchThreads(options);
-  const result = await unlessAborted(searchScaleParallel(model, task, options, o.onProgress), o.signal);
+  const result = await namingModel(
+    dir,
+    unlessAborted(searchScaleParallel(model, task, options, o.onProgress), o.signal),
+  );
   const { correct: _correct, trial_s, ...rest } = result;
   const file: RnnSearchFile = { ...rest, workers, threads, synapseFilter, lifTrial_s: trial_s };
   // the examples first: a model whose outputs overflow is refused before any file changes
@@ -561,6 +564,21 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   writeJsonAtomicSync(join(dir, "search.json"), file);
   if (examples) writeJsonAtomicSync(join(dir, "examples.json"), examples);
   return file;
+}
+
+/** The search's refusal of a spiking output that is not finite (DivergenceError), naming the run's model. */
+async function namingModel<T>(dir: string, search: Promise<T>): Promise<T> {
+  try {
+    return await search;
+  } catch (e) {
+    if (e instanceof DivergenceError) {
+      throw new DivergenceError(`${join(dir, "model")}: ${e.message}`, {
+        ...e.details,
+        model: join(dir, "model"),
+      });
+    }
+    throw e;
+  }
 }
 
 /**
@@ -628,21 +646,24 @@ export async function evalRnnRun(
     refuseNonFinite(dir, "rate network", out, `output % of evaluation trial ${k}`);
     if (isCorrect(task, out, trial)) rateCorrect++;
   }
-  const lif = await unlessAborted(
-    searchScaleParallel(
-      model,
-      task,
-      {
-        scales: [scale],
-        trials,
-        seed,
-        workers: o.workers ?? 1,
-        stream: "lif-eval",
-        transfer: { synapseFilter },
-      },
-      o.onProgress,
+  const lif = await namingModel(
+    dir,
+    unlessAborted(
+      searchScaleParallel(
+        model,
+        task,
+        {
+          scales: [scale],
+          trials,
+          seed,
+          workers: o.workers ?? 1,
+          stream: "lif-eval",
+          transfer: { synapseFilter },
+        },
+        o.onProgress,
+      ),
+      o.signal,
     ),
-    o.signal,
   );
   const result: RnnEvalResult = {
     task,

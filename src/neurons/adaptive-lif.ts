@@ -46,7 +46,7 @@ import {
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearnedState, StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt, requireRightArgument } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireNoExtraArguments, requireRightArgument } from "./base.ts";
 import { RefractoryList } from "./refractory.ts";
 import { deriveLif } from "./lif.ts";
 import type { LifDerived, LifParams, ResetMode } from "./lif.ts";
@@ -160,7 +160,9 @@ export class AdaptiveLIF extends PopulationBase {
     dt_ms: number,
     params: Partial<AdaptiveLifParams> = {},
     options: AdaptiveLifOptions = {},
+    ...extra: never[]
   ) {
+    requireNoExtraArguments("AdaptiveLIF", "size, dt_ms, params, options", extra);
     super(size, ["dv_mV", "i_nA"], 1); // v_mV in the arena beside the ports
     requireRightArgument(
       "AdaptiveLIF",

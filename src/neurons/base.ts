@@ -99,6 +99,25 @@ export function perNeuron(
 }
 
 /**
+ * Refuses arguments past a model's last parameter, which JavaScript would otherwise drop without a word: an
+ * options object given to a model that takes none (`new LIF(n, dt, params, { rng })`, AdaptiveLIF's 4th
+ * argument) would run the model without it. An explicit `undefined` changes nothing and is let through.
+ * `signature` lists the model's parameters ("size, dt_ms, params").
+ */
+export function requireNoExtraArguments(model: string, signature: string, extra: readonly unknown[]): void {
+  const first = extra.findIndex((value) => value !== undefined);
+  if (first < 0) return;
+  const count = signature.split(",").length;
+  const hint =
+    count === 3 ? `; ${model} has no options argument (AdaptiveLIF is the model that takes one)` : "";
+  throw new InvalidParameterError(
+    `${model} takes ${count} arguments (${signature}), got ${count + extra.length}: argument ` +
+      `${count + 1 + first} (${describeValue(extra[first])}) would be ignored; remove it${hint}`,
+    { model, extra: extra.length },
+  );
+}
+
+/**
  * Refuses, for a model built as `new Model(size, dt_ms, params, options)`, a key of the options (4th) argument
  * given among the params (3rd), or a parameter given among the options, with a message that says which
  * argument it belongs to: the generic unknown-key error would list only the other argument's keys. `model`

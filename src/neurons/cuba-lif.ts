@@ -29,7 +29,7 @@ import { warnIfShorterThanStep } from "../core/time.ts";
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
 import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
 import { RefractoryList } from "./refractory.ts";
 import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
@@ -159,7 +159,8 @@ export class CubaLIF extends PopulationBase {
    */
   useKernel = true;
 
-  constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("CubaLIF", "size, dt_ms, params", extra);
     const merged = withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS, params, ["vInit_mV"]);
     const derived = deriveCubaLif(merged, dt_ms);
     // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers

@@ -61,9 +61,10 @@ import {
   PopulationBase,
   copyPerNeuron,
   perNeuron,
+  requireNeuronDt,
+  requireNoExtraArguments,
   type PerNeuronValue,
   type ReadonlyFloat64Array,
-  requireNeuronDt,
 } from "./base.ts";
 import {
   BIAS,
@@ -260,7 +261,8 @@ export class DoubleExpLIF extends PopulationBase {
   private readonly iSynMirror: Float32Array;
   private readonly rMirror: Float32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<DoubleExpLifParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<DoubleExpLifParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("DoubleExpLIF", "size, dt_ms, params", extra);
     // the WebAssembly kernel, when available, holds the ports, the spike buffers and the state
     const kernel = Number.isInteger(size) && size >= 1 ? DoubleExpKernel.create(size) : undefined;
     super(size, ["syn", "i_nA", "dv_mV"], 0, kernel?.buffers);

@@ -20,7 +20,7 @@ import { requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
-import { PopulationBase, requireNeuronDt } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
 
 export interface IfParams {
@@ -76,7 +76,8 @@ export class IF extends PopulationBase {
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<IfParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<IfParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("IF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
     this.params = Object.freeze(withDefaults("IF params", IF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;

@@ -12,7 +12,7 @@
 import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
 
 export interface IntegratorParams {
   /** Capacitance; dt / C is the mV added per nA held over one step. Default 1 nF. */
@@ -47,7 +47,8 @@ export class Integrator extends PopulationBase {
   /** Integrated value in mV. */
   readonly v_mV: Float32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<IntegratorParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<IntegratorParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("Integrator", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     this.params = Object.freeze(withDefaults("Integrator params", INTEGRATOR_DEFAULTS, params));
     this.dt_ms = dt_ms;

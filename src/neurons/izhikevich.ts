@@ -44,9 +44,10 @@ import {
   PopulationBase,
   copyPerNeuron,
   perNeuron,
+  requireNeuronDt,
+  requireNoExtraArguments,
   type PerNeuronValue,
   type ReadonlyFloat64Array,
-  requireNeuronDt,
 } from "./base.ts";
 
 export type IzhikevichMethod = "izhikevich-2003" | "euler";
@@ -180,7 +181,8 @@ export class Izhikevich extends PopulationBase {
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<IzhikevichParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<IzhikevichParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("Izhikevich", "size, dt_ms, params", extra);
     super(size, ["i", "dv_mV"]);
     const merged = withDefaults("Izhikevich params", IZHIKEVICH_DEFAULTS, params, ["uInit"]);
     this.params = Object.freeze({

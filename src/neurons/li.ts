@@ -13,7 +13,7 @@
 import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase } from "./base.ts";
+import { PopulationBase, requireNoExtraArguments } from "./base.ts";
 import { firstOrderFactors, requireMethod } from "./first-order.ts";
 import type { IntegrationMethod } from "./first-order.ts";
 
@@ -62,7 +62,8 @@ export class LI extends PopulationBase {
   /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<LiParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<LiParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("LI", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     this.params = Object.freeze(withDefaults("LI params", LI_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;

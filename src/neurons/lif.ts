@@ -24,7 +24,7 @@ import { withDefaults } from "../core/options.ts";
 import { decayPerStep, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
-import { PopulationBase, requireNeuronDt } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
 
@@ -119,7 +119,8 @@ export class LIF extends PopulationBase {
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<LifParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<LifParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("LIF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
     this.params = Object.freeze(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;

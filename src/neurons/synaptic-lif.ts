@@ -28,7 +28,7 @@
 import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
 import { firstOrderFactors, requireMethod } from "./first-order.ts";
 import type { IntegrationMethod } from "./first-order.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
@@ -118,7 +118,8 @@ export class SynapticLIF extends PopulationBase {
   /** Synaptic current in nA. */
   readonly iSyn_nA: Float32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<SynapticLifParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<SynapticLifParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("SynapticLIF", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     this.params = Object.freeze(
       withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS, params, ["vInit_mV"]),

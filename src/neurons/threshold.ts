@@ -20,7 +20,7 @@
 import { InvalidParameterError, ShapeMismatchError, requireFloat32 } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt } from "./base.ts";
+import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
 
 export interface ThresholdParams {
   /** Threshold in the port's unit, one value for all neurons or one per neuron. Default 0 nA. */
@@ -39,7 +39,8 @@ export class Threshold extends PopulationBase {
   /** The input of the last step, kept for monitors. */
   readonly input_nA: Float32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<ThresholdParams> = {}) {
+  constructor(size: number, dt_ms: number, params: Partial<ThresholdParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("Threshold", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     if (typeof dt_ms === "object" && dt_ms !== null) {
       throw new InvalidParameterError(

@@ -16,7 +16,13 @@
  * default in the calling thread. src/parallel/scale-search-pool.ts provides a worker-pool runner.
  */
 import { decimal } from "../core/decimal.ts";
-import { InvalidParameterError, StateError, requireInteger, requirePositive } from "../core/errors.ts";
+import {
+  DivergenceError,
+  InvalidParameterError,
+  StateError,
+  requireInteger,
+  requirePositive,
+} from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { withDefaults } from "../core/options.ts";
 import { runLifTrial } from "./lif-trial.ts";
@@ -61,8 +67,10 @@ export interface ScaleJob {
   readonly stream: string;
 }
 
-/** Runs jobs and reports each job's per-trial correctness (1 / 0) through `done`, in any order. */
-/** Runs the jobs; reports each with its per-trial correctness and the seconds its trials took to compute. */
+/**
+ * Runs the jobs and reports each through `done`, in any order, with its per-trial flags (1 correct, 0 wrong,
+ * NON_FINITE_TRIAL) and the seconds its trials took to compute.
+ */
 export type ScaleJobRunner = (
   jobs: readonly ScaleJob[],
   done: (job: ScaleJob, correct: Uint8Array, compute_s: number) => void,
@@ -78,7 +86,7 @@ export interface ScaleSearchResult {
   readonly scales: readonly number[];
   /** Accuracy per scaling factor, in the order of `scales`. */
   readonly accuracy: readonly number[];
-  /** Per scaling factor, the correctness of every trial (1 / 0). */
+  /** Per scaling factor, the correctness of every trial (1 / 0; a non-finite trial refuses the search). */
   readonly correct: readonly (readonly number[])[];
   readonly best: { readonly scale: number; readonly accuracy: number; readonly index: number };
   readonly trials: number;
@@ -99,7 +107,16 @@ export function searchNoise(seed: number, scale: number, k: number, stream = "li
   return createRng(seed, `${stream}-noise`, String(scale), k);
 }
 
-/** Correctness (1 / 0) of search trials [start, end) at `scale`: the kernel every runner calls. */
+/**
+ * The flag of a trial whose spiking output left the float64 range (Infinity or NaN): neither right nor
+ * wrong, since the criterion cannot judge it, so `searchScale` refuses the search instead of counting it.
+ */
+export const NON_FINITE_TRIAL = 2;
+
+/**
+ * Flags of search trials [start, end) at `scale`: 1 correct, 0 wrong, NON_FINITE_TRIAL when the output is
+ * not finite somewhere in the trial. The kernel every runner calls.
+ */
 export function evaluateScaleTrials(
   model: RateRnn,
   task: TaskName,
@@ -116,9 +133,14 @@ export function evaluateScaleTrials(
       searchTrial(task, seed, k, job.stream),
       searchNoise(seed, job.scale, k, job.stream),
     );
-    out[k - job.start] = r.correct ? 1 : 0;
+    out[k - job.start] = !allFinite(r.output) ? NON_FINITE_TRIAL : r.correct ? 1 : 0;
   }
   return out;
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
 }
 
 /** Highest accuracy, first index on ties (the reference's argmax). */
@@ -270,6 +292,17 @@ export async function searchScale(
   });
   if (correct.some((row) => row.includes(-1))) {
     throw new StateError("the scale-search runner did not report every job; check the worker pool");
+  }
+  // the first such trial in grid and trial order, so the message does not depend on the workers
+  for (let i = 0; i < o.scales.length; i++) {
+    const k = correct[i].indexOf(NON_FINITE_TRIAL);
+    if (k < 0) continue;
+    throw new DivergenceError(
+      `the spiking network's output at s = ${o.scales[i]} is not a finite number in trial ${k} ` +
+        `("${o.stream}" trials): the model's weights, divided by s, overflow the LIF network (a larger s ` +
+        `divides them more; a trained model does not do this unless its files were edited or damaged)`,
+      { scale: o.scales[i], trial: k },
+    );
   }
   const accuracy = correct.map((row) => row.reduce((a, b) => a + b, 0) / o.trials);
   return {

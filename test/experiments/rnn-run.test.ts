@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FormatError } from "../../src/core/errors.ts";
+import { DivergenceError, FormatError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { loadModel, saveModel } from "../../src/io/model-file.ts";
 import {
@@ -378,6 +378,43 @@ test("a model whose outputs overflow is refused by eval and convert, which then 
     assert.equal(readFileSync(join(dir, "search.json"), "utf8"), search);
     assert.equal(readFileSync(join(dir, "examples.json"), "utf8"), examples);
     assert.deepEqual(readdirSync(join(dir, "plots")), ["rnn-loss.svg"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a spiking output that is not finite stops convert and eval, naming the model, s and the trial; files stay", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    await convertRnnRun(dir, { scales: [20], trials: 1, workers: 1 });
+    await evalRnnRun(dir, { trials: 1 });
+    const before = ["search.json", "examples.json", "eval.json"].map((f) =>
+      readFileSync(join(dir, f), "utf8"),
+    );
+    // the rate outputs stay finite (6 x 1e306 x r); the LIF readout at s = 0.01 does not (100 x 1e306 per Hz)
+    const model = rateRnnFromSavedModel(await loadModel(join(dir, "model")));
+    model.wOut.fill(1e306);
+    await saveModel(join(dir, "model"), rateRnnModelInput(model, { task: "go-nogo", seed: 1 }));
+    editManifest(dir, () => {});
+    const refusal = (stream: string) =>
+      `${join(dir, "model")}: the spiking network's output at s = 0.01 is not a finite number in trial 0 ` +
+      `("${stream}" trials): the model's weights, divided by s, overflow the LIF network (a larger s divides ` +
+      `them more; a trained model does not do this unless its files were edited or damaged)`;
+    await assert.rejects(evalRnnRun(dir, { trials: 2, scale: 0.01 }), (e: unknown) => {
+      assert.ok(e instanceof DivergenceError);
+      assert.equal(e.message, refusal("lif-eval"));
+      return true;
+    });
+    await assert.rejects(convertRnnRun(dir, { scales: [20, 0.01], trials: 2, workers: 2 }), (e: unknown) => {
+      assert.ok(e instanceof DivergenceError);
+      assert.equal(e.message, refusal("lif-search"));
+      return true;
+    });
+    const after = ["search.json", "examples.json", "eval.json"].map((f) =>
+      readFileSync(join(dir, f), "utf8"),
+    );
+    assert.deepEqual(after, before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -285,3 +285,35 @@ test("setRefractory refuses more steps than the int32 counter holds (it stores s
     assert.equal(pop.refractoryLeft[0], 2 ** 31 - 1, pop.model);
   }
 });
+
+test("an argument past a model's last one is refused, not dropped: new LIF(n, dt, params, { rng }) has no options", () => {
+  type Loose = new (...args: unknown[]) => unknown;
+  const three: [string, Loose][] = [
+    ["LIF", LIF as unknown as Loose],
+    ["CubaLIF", CubaLIF as unknown as Loose],
+    ["SynapticLIF", SynapticLIF as unknown as Loose],
+    ["LI", LI as unknown as Loose],
+    ["DoubleExpLIF", DoubleExpLIF as unknown as Loose],
+    ["IF", IF as unknown as Loose],
+    ["Integrator", Integrator as unknown as Loose],
+    ["Izhikevich", Izhikevich as unknown as Loose],
+    ["Threshold", Threshold as unknown as Loose],
+  ];
+  for (const [name, Model] of three) {
+    assert.throws(
+      () => new Model(2, 0.05, {}, { noise_mV: 1 }),
+      new RegExp(
+        `^InvalidParameterError: ${name} takes 3 arguments \\(size, dt_ms, params\\), got 4: argument 4 ` +
+          `\\(an object with keys \\["noise_mV"\\]\\) would be ignored; remove it; ${name} has no options ` +
+          "argument \\(AdaptiveLIF is the model that takes one\\)$",
+      ),
+      name,
+    );
+    // an explicit undefined (a generic caller's "no options") changes nothing and builds
+    assert.ok(new Model(2, 0.05, {}, undefined), name);
+  }
+  assert.throws(
+    () => new (AdaptiveLIF as unknown as Loose)(2, 0.05, {}, {}, undefined, 7),
+    /^InvalidParameterError: AdaptiveLIF takes 4 arguments \(size, dt_ms, params, options\), got 6: argument 6 \(number 7\) would be ignored; remove it$/,
+  );
+});

@@ -9,6 +9,7 @@ import { searchScaleParallel, searchThreads } from "../../src/parallel/scale-sea
 import { createRateRnn } from "../../src/rnn/rate-rnn.ts";
 import {
   DEFAULT_SCALES,
+  NON_FINITE_TRIAL,
   evaluateScaleTrials,
   parseScales,
   pickBestScale,
@@ -135,4 +136,27 @@ test("evaluateScaleTrials (the workers' kernel) refuses a model whose inputs do 
     () => evaluateScaleTrials(model, "mante", { scale: 20, start: 0, end: 1, stream: "s" }, 1),
     /the model has 1 inputs but mante has 4/,
   );
+});
+
+test("a trial whose spiking output is not finite refuses the search, naming s and the trial, for any workers", async () => {
+  const model = createRateRnn({ units: 6, seed: 1, inputs: 1 });
+  // the readout of the LIF network at s = 0.01 is 100 x 1e306 per unit and Hz: beyond float64
+  model.wOut.fill(1e306);
+  const job = { scale: 0.01, start: 0, end: 2, stream: "lif-search" };
+  assert.deepEqual(Array.from(evaluateScaleTrials(model, "go-nogo", job, 3)), [
+    NON_FINITE_TRIAL,
+    NON_FINITE_TRIAL,
+  ]);
+  const message =
+    /^DivergenceError: the spiking network's output at s = 0\.01 is not a finite number in trial 0 \("lif-search" trials\): the model's weights, divided by s, overflow the LIF network \(a larger s divides them more; a trained model does not do this unless its files were edited or damaged\)$/;
+  for (const workers of [1, 2]) {
+    await assert.rejects(
+      searchScaleParallel(model, "go-nogo", { scales: [20, 0.01], trials: 3, seed: 3, workers }),
+      message,
+      `workers ${workers}`,
+    );
+  }
+  // the same model at s = 20 stays finite and is scored as usual
+  const fine = await searchScale(model, "go-nogo", { scales: [20], trials: 3, seed: 3 });
+  assert.ok(fine.correct[0].every((flag) => flag === 0 || flag === 1));
 });
