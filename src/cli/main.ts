@@ -1334,7 +1334,11 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(141);
     if (stream === process.stdout) {
-      process.stderr.write(`spikeflow: error: cannot write to standard output: ${e.message}\n`);
+      // every command prints its result last, after the files it writes: those are complete
+      process.stderr.write(
+        `spikeflow: error: cannot write the result to standard output: ${e.message} (the command had ` +
+          `finished: the files it writes are complete)\n`,
+      );
     }
     process.exit(2);
   });

@@ -34,7 +34,8 @@ test("a result that cannot be written to standard output is one line and exit 2"
     assert.equal(r.status, 2, r.stderr);
     assert.equal(
       r.stderr,
-      "spikeflow: error: cannot write to standard output: ENOSPC: no space left on device, write\n",
+      "spikeflow: error: cannot write the result to standard output: ENOSPC: no space left on device, " +
+        "write (the command had finished: the files it writes are complete)\n",
     );
   } finally {
     closeSync(full);
@@ -43,4 +44,5 @@ test("a result that cannot be written to standard output is one line and exit 2"
     existsSync(join(run, "eval.json")),
     "the command's own file is written before the result is printed",
   );
+  assert.equal(existsSync(join(run, ".spikeflow.lock")), false, "the run's lock is released");
 });
