@@ -12,7 +12,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
-import { refuseNonEmptyOut, refuseRunOutputs, refuseUnwritableDir } from "./out-dir.ts";
+import { refuseNonEmptyOut, refuseResumeOutputs, refuseRunOutputs, refuseUnwritableDir } from "./out-dir.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { setLogRewrite } from "../core/log.ts";
@@ -522,6 +522,7 @@ async function resumeCommand(kind: RunPlan["kind"], o: CommonOpts): Promise<void
   refuseLockedRunDir(dir, `--resume ${dir}`);
   readResumableRun(dir, kind);
   refuseUnwritableDir(dir, `--resume ${dir}`, "the resumed run writes its checkpoints and results there");
+  refuseResumeOutputs(dir);
   // a second --resume of the same run is refused here, not half-way; the run is read again under the lock
   lockRunDir(dir, trainLockName(kind, true), `--resume ${dir}`);
   const { run, examplesDone } = readResumableRun(dir, kind);

@@ -163,7 +163,50 @@ export function refuseRunOutputs(dir: string, command: string, files: readonly s
     `\`spikeflow ${command}\` writes ${files.join(" and ")} there`,
   );
   for (const f of files) {
-    if (f.endsWith("/")) continue; // a directory the command replaces as a whole (plots/)
+    if (f.endsWith("/")) {
+      // a directory the command replaces as a whole (plots/), by a rename
+      refuseMountPoint(dir, f.slice(0, -1), `\`spikeflow ${command}\` replaces it as a whole`);
+      continue;
+    }
     refuseOutFile(join(dir, f), undefined, true, `remove it: \`spikeflow ${command}\` writes ${f} there`);
   }
+}
+
+/**
+ * Throws when `dir/name` is a mount point: a directory on another file system than `dir` (a bind mount). A
+ * command that replaces it by renaming a new directory over it would fail with EBUSY after its work. A
+ * symbolic link is not one (the rename replaces the link). `why` says what the command does with it.
+ */
+export function refuseMountPoint(dir: string, name: string, why: string): void {
+  const path = join(dir, name);
+  let entry;
+  try {
+    entry = lstatSync(path);
+  } catch {
+    return; // missing: the command creates it
+  }
+  if (!entry.isDirectory() || entry.dev === statSync(dir).dev) return;
+  throw new InvalidParameterError(
+    `${path} is a mount point (another file system than ${dir}), which cannot be replaced; ${why}: ` +
+      `unmount it, or move the run to a disk of its own`,
+  );
+}
+
+/**
+ * For `train --resume DIR`, before any work: what the resumed run rewrites inside DIR must take it. model/,
+ * which it writes into, must take new files (a link to a read-only directory is refused); checkpoint/ and
+ * plots/, which it replaces by renames, must not be mount points.
+ */
+export function refuseResumeOutputs(dir: string): void {
+  const model = join(dir, "model");
+  if (existsSync(model)) {
+    if (!statSync(model).isDirectory()) {
+      throw new InvalidParameterError(
+        `--resume ${dir}: ${model} is a file, not a directory; the resumed run writes its model there: remove it`,
+      );
+    }
+    refuseUnwritableDir(model, `--resume ${dir}: ${model}`, "the resumed run writes its model there");
+  }
+  refuseMountPoint(dir, "checkpoint", "the resumed run replaces it with every new checkpoint");
+  refuseMountPoint(dir, "plots", "the resumed run replaces it when it draws its plots");
 }

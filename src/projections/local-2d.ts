@@ -17,7 +17,7 @@
  * patch index), the contiguous run of F weights at [loc][c][ky][kx][0..F) into the contiguous run of F post
  * neurons [loc * F, loc * F + F). Cost per step: spikes x (covering locations) x F.
  */
-import { requireInteger } from "../core/errors.ts";
+import { InvalidParameterError, requireInteger } from "../core/errors.ts";
 import type { Population } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, placeForSimd, requireWeightOptionKeys } from "./common.ts";
@@ -84,7 +84,7 @@ export class Local2d extends WeightedProjection {
     this.patches = buildPatchIndex(g);
     this.maxFanOut = this.patches.maxPerPosition * F;
     this.maxFanIn = perNeuron;
-    this.zeroPaddingSlots();
+    this.zeroPaddingSlots(typeof opts.weights === "object" && opts.weights !== null);
   }
 
   /** Total weight slots, Ho * Wo * F * C * kh * kw. */
@@ -193,7 +193,12 @@ export class Local2d extends WeightedProjection {
     return n;
   }
 
-  private zeroPaddingSlots(): void {
+  /**
+   * Sets the slots of padded kernel positions to 0. `given` (a weights array from the caller): a value other
+   * than 0 there is refused instead, since it would be dropped; init and a single number fill them and are
+   * not checked.
+   */
+  private zeroPaddingSlots(given: boolean): void {
     const { C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo } = this.geometry;
     if (ph === 0 && pw === 0) return;
     const F = this.filters;
@@ -207,6 +212,15 @@ export class Local2d extends WeightedProjection {
               const x = ox * sw - pw + kx;
               if (y >= 0 && y < H && x >= 0 && x < W) continue;
               const wb = (((l * C + c) * kh + ky) * kw + kx) * F;
+              for (let f = 0; given && f < F; f++) {
+                if (this.w[wb + f] === 0) continue;
+                throw new InvalidParameterError(
+                  `Local2d weights[${wb + f}] = ${this.w[wb + f]} is at a padded kernel position (location ` +
+                    `(${oy}, ${ox}), channel ${c}, kernel (${ky}, ${kx}), filter ${f}), which has no synapse and ` +
+                    `would be dropped; give 0 at padded positions (weightIndex(loc, c, ky, kx, f) finds them)`,
+                  { index: wb + f, value: this.w[wb + f] },
+                );
+              }
               this.w.fill(0, wb, wb + F);
             }
           }

@@ -15,11 +15,13 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finishedRun } from "../helpers/runs.ts";
+import { refuseMountPoint } from "../../src/cli/out-dir.ts";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { crc32Hex } from "../../src/io/crc32.ts";
 import { BIN, CLI_ENV, cli } from "../helpers/cli.ts";
@@ -228,6 +230,41 @@ test(
       assert.deepEqual([files(finished), files(unfinished)], before, "nothing written");
     }),
 );
+
+test("--resume refuses up front a model/ that takes no files and a checkpoint/ or plots/ it cannot replace", (t) =>
+  withTmp(async (dir) => {
+    if (!existsSync("/proc/self")) {
+      t.skip("no /proc here");
+      return;
+    }
+    const run = join(dir, "run");
+    await finishedRun(run);
+    for (const f of ["summary.json", "model", "test-spikes.json", "plots", "report.html"]) {
+      rmSync(join(run, f), { recursive: true, force: true });
+    }
+    // model/ as a link into /proc, which takes no new files even for root: the run used to fail at its end
+    symlinkSync("/proc/self", join(run, "model"));
+    const files = readdirSync(run).sort();
+    const r = cli("train", "lcsnn", "--resume", run, "--quiet");
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err,
+      new RegExp(
+        `^spikeflow: error: --resume ${run}: ${join(run, "model")} cannot be written: ${join(run, "model")} does not ` +
+          `accept new entries \\((ENOENT|EACCES|EPERM)\\); the resumed run writes its model there\n$`,
+      ),
+    );
+    assert.deepEqual(readdirSync(run).sort(), files, "nothing written");
+    // a mount point is refused before a rename over it would fail (EBUSY): /proc is one below /
+    assert.throws(
+      () => refuseMountPoint("/", "proc", "the resumed run replaces it"),
+      /^InvalidParameterError: \/proc is a mount point \(another file system than \/\), which cannot be replaced; the resumed run replaces it: unmount it, or move the run to a disk of its own$/,
+    );
+    // a link is not one (the rename replaces the link), nor is a plain directory or a missing one
+    symlinkSync("/proc", join(dir, "link"));
+    mkdirSync(join(dir, "plain"));
+    for (const name of ["link", "plain", "missing"]) refuseMountPoint(dir, name, "x");
+  }));
 
 test("an empty --data is refused naming --data by train and train --resume, before anything is written", () =>
   withTmp(async (dir) => {

@@ -1,6 +1,7 @@
 /**
  * A time constant shorter than the step (almost always a time given in seconds where spikeflow takes ms) is
- * warned about once, by name, with the value to write instead; values at or above the step are not.
+ * warned about (once per message: name, value and dt), with the value to write instead; values at or above
+ * the step are not.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -167,6 +167,27 @@ test("padding slots hold 0 and are never synapses", () => {
   assert.equal(live.size, 2 * (4 * 4 + 4 * 6 + 9)); // corners see 4 inputs, edges 6, the centre 9
 });
 
+test("a weights array with a value at a padded position is refused, naming the slot; 0 there and one number build", () => {
+  const g = { inputShape: [1, 3, 3] as const, kernel: 3, padding: 1, filters: 2 };
+  const src = new FakePopulation(9);
+  const tgt = new FakePopulation(18);
+  const weights = new Float32Array(9 * 9 * 2).fill(0.5);
+  // location (0, 0): kernel row 0 and column 0 lie in the padding; slot (ky 0, kx 0) of filter 0 is index 0
+  assert.throws(
+    () => new Local2d(src, tgt, { ...g, weights }),
+    /^InvalidParameterError: Local2d weights\[0\] = 0\.5 is at a padded kernel position \(location \(0, 0\), channel 0, kernel \(0, 0\), filter 0\), which has no synapse and would be dropped; give 0 at padded positions \(weightIndex\(loc, c, ky, kx, f\) finds them\)$/,
+  );
+  const live = new Set(
+    localReference({ C: 1, H: 3, W: 3, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, F: 2 }).map((t) => t[2]),
+  );
+  for (let k = 0; k < weights.length; k++) if (!live.has(k)) weights[k] = 0;
+  const lc = new Local2d(src, tgt, { ...g, weights });
+  assert.deepEqual(Array.from(lc.w), Array.from(weights));
+  // a single number fills the live slots only, as documented
+  const filled = new Local2d(src, tgt, { ...g, weights: 7 });
+  for (let k = 0; k < filled.w.length; k++) assert.equal(filled.w[k], live.has(k) ? 7 : 0, `slot ${k}`);
+});
+
 test("property: view and delivery match the reference for random geometries", () => {
   fc.assert(
     fc.property(
