@@ -9,8 +9,11 @@
  * was lost, and the command ran to its end.
  *
  * The first signal during `untilInterrupted` aborts its AbortSignal: the work stops at its next check and says
- * what it kept (an `Interrupted` error; the exit status is 128 + the signal's number, 130 or 143). It also
- * removes the listeners, so a second signal ends the process at once, even inside synchronous work.
+ * what it kept (an `Interrupted` error; the exit status is 128 + the signal's number, 130 or 143). Half a
+ * second later (REPEAT_WINDOW_MS) it removes the listeners, so that a second signal ends the process at once,
+ * even inside synchronous work. A signal within that half second of the one before is a repeat of it, not a
+ * second one, and is dropped: GNU `timeout` sends its signal to the command and then again to the command's
+ * process group, and ending the process on that copy left half-written outputs and the run's lock file.
  */
 
 /** The signals that stop a command the way Ctrl-C does, with the exit status of each. */
@@ -18,6 +21,9 @@ export const STOP_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
   ["SIGINT", 130],
   ["SIGTERM", 143],
 ];
+
+/** A stop signal within this many ms of the one before is a repeat of it (see the file comment). */
+export const REPEAT_WINDOW_MS = 500;
 
 /** Where a signal goes; one per process, kept under a global key so that every module copy shares it. */
 interface StopRouter {
@@ -51,8 +57,18 @@ export function stopRouter(): StopRouter {
       attached = true;
     },
   };
+  let last = -Infinity;
   const listeners = STOP_SIGNALS.map(
-    ([name, status]) => [name, (): void => (router.handler ?? router.idle)(status)] as const,
+    ([name, status]) =>
+      [
+        name,
+        (): void => {
+          const now = performance.now();
+          if (now - last < REPEAT_WINDOW_MS) return; // a repeat of the signal just routed
+          last = now;
+          (router.handler ?? router.idle)(status);
+        },
+      ] as const,
   );
   router.attach();
   g[ROUTER] = router;
@@ -88,16 +104,32 @@ export function interruption(signal: AbortSignal, message: string): Interrupted 
 
 /**
  * Runs `work` with a signal that the first Ctrl-C or SIGTERM aborts, so that the work stops at its next check
- * and says what it kept (an Interrupted error); a second one ends the process at once.
+ * and says what it kept (an Interrupted error); a second one, from REPEAT_WINDOW_MS on, ends the process at
+ * once.
  */
 export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const router = stopRouter();
   const interrupt = new AbortController();
   const previous = router.handler;
-  router.handler = (status) => {
+  const handler = (status: number): void => {
+    if (!interrupt.signal.aborted) {
+      interrupt.abort(new Interrupted("interrupted", status));
+      // the listeners stay through the repeat window (they drop a repeat), then go: Node's default ends the
+      // process at the next signal, even inside synchronous work. They go in the check phase, after the poll
+      // phase that hands out a signal received while the thread was busy: removed before it, that signal
+      // would be dropped
+      setTimeout(() => {
+        setImmediate(() => {
+          if (router.handler === handler) router.release();
+        });
+      }, REPEAT_WINDOW_MS).unref();
+      return;
+    }
+    // a second signal that reached the listener before the timer ran (the work kept the thread busy)
     router.release();
-    interrupt.abort(new Interrupted("interrupted", status));
+    process.kill(process.pid, STOP_SIGNALS.find(([, code]) => code === status)?.[0] ?? "SIGINT");
   };
+  router.handler = handler;
   try {
     return await work(interrupt.signal);
   } finally {
