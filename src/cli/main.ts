@@ -58,6 +58,8 @@ import { RATE_RNN_KIND } from "../rnn/rate-rnn-model.ts";
 import { MAX_SCALE, MIN_SCALE, parseScales } from "../rnn/scale-search.ts";
 import { firstStopUpdates } from "../rnn/train.ts";
 import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experiments/rnn-run.ts";
+import type { RnnSearchFile, RnnTrainSummary } from "../experiments/rnn-run.ts";
+import type { TaskName } from "../rnn/tasks.ts";
 import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
 import { plotRun } from "../plot/run-plots.ts";
@@ -796,6 +798,40 @@ function refuseDataFile(data: string | undefined): void {
   );
 }
 
+/** What `rnn train` prints: summary.json plus the run directory with --json, else two lines. */
+function printRnnTrainResult(task: TaskName, s: RnnTrainSummary, out: string, json: boolean): void {
+  // summary.json's content plus the run directory, as `spikeflow train --json` prints its summary.json
+  if (json) {
+    const written = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as object;
+    process.stdout.write(JSON.stringify({ ...written, out }, null, 2) + "\n");
+  } else {
+    process.stdout.write(
+      `${task}: ${s.success ? "met the stopping rule" : "did not meet the stopping rule"} after ${s.updates} trials ` +
+        `(${s.wall_s.toFixed(1)} s, ${s.msPerUpdate.toFixed(2)} ms per update); ` +
+        (Number.isNaN(s.rateAccuracy)
+          ? "no evaluation reached (evaluations run at trial 2, 102, 202, ...; raise --max-trials)"
+          : `rate accuracy ${pct(s.rateAccuracy)}, loss ${s.finalLoss.toFixed(3)}` +
+            (s.evaluatedAfterUpdates !== s.updates
+              ? ` at the last evaluation, after trial ${s.evaluatedAfterUpdates} (the final network was not evaluated)`
+              : "")) +
+        `\nrun directory: ${out}\n`,
+    );
+  }
+}
+
+/** What `rnn convert` prints: search.json with --json, else the accuracy per s and the best s. */
+function printSearchResult(r: RnnSearchFile, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+    return;
+  }
+  const table = r.scales.map((s, k) => `  s = ${String(s).padStart(4)}: ${pct(r.accuracy[k])}`).join("\n");
+  process.stdout.write(
+    `${r.task}: LIF accuracy per scaling factor (${plural(r.trials, "trial")} each, ${r.wall_s.toFixed(1)} s on ${plural(r.threads, "thread")})\n` +
+      `${table}\nbest s = ${r.best.scale}: ${pct(r.best.accuracy)}\n`,
+  );
+}
+
 // ---- plots and report (src/plot/) ----
 
 /**
@@ -877,6 +913,8 @@ function runKind(dir: string, data: string | undefined): "rnn" | "mnist" {
     return "rnn";
   }
   if (!existsSync(join(dir, "config.json")) && !existsSync(join(dir, "model", "model.json"))) {
+    // a train command still at work here writes its files when it ends: say that, not "no run"
+    refuseLockedRunDir(dir, `the run directory ${dir}`);
     throw new NotFoundError(
       `${dir} is not a run directory: it has neither config.json (written by "spikeflow train") nor ` +
         `model/model.json (written by "spikeflow rnn train")`,
@@ -1006,6 +1044,11 @@ function tauRangeArg(v: string): [number, number] {
 /** Parser of --scale: one scaling factor in [MIN_SCALE, MAX_SCALE]. */
 function scaleArg(v: string): number {
   const n = decimal(v);
+  if (Number.isNaN(n)) {
+    throw new InvalidArgumentError(
+      `--scale must be a decimal number such as 25, written as it is (no spaces, no leading +), got "${v}"`,
+    );
+  }
   if (!(Number.isFinite(n) && n >= MIN_SCALE && n <= MAX_SCALE)) {
     throw new InvalidArgumentError(
       `--scale must be a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}] (the paper searches 4 to 75), got "${v}"`,
@@ -1101,7 +1144,7 @@ rnn
         process.stderr.write(`spikeflow: rate RNN ${task}, N = ${o.neurons}, seed ${o.seed} -> ${out}\n`);
       try {
         // Ctrl-C or SIGTERM stops the training between two trials; nothing is written before it ends
-        const s = await untilInterrupted(async (signal) => {
+        await untilInterrupted(async (signal) => {
           const stopped = `interrupted during training; nothing kept (rnn train writes ${out} only when training ends)`;
           const summary = await orInterrupted(signal, stopped, () =>
             trainRnnRun({
@@ -1121,26 +1164,10 @@ rnn
               signal,
             }).finally(() => progress.stop()),
           );
+          // the result first, as `train` prints it: the run is complete, and Ctrl-C while drawing keeps it
+          printRnnTrainResult(task, summary, out, o.json === true);
           await rnnPlotsAfterRun(out, o.quiet === true, signal);
-          return summary;
         });
-        // summary.json's content plus the run directory, as `spikeflow train --json` prints its summary.json
-        if (o.json) {
-          const written = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as object;
-          process.stdout.write(JSON.stringify({ ...written, out }, null, 2) + "\n");
-        } else {
-          process.stdout.write(
-            `${task}: ${s.success ? "met the stopping rule" : "did not meet the stopping rule"} after ${s.updates} trials ` +
-              `(${s.wall_s.toFixed(1)} s, ${s.msPerUpdate.toFixed(2)} ms per update); ` +
-              (Number.isNaN(s.rateAccuracy)
-                ? "no evaluation reached (evaluations run at trial 2, 102, 202, ...; raise --max-trials)"
-                : `rate accuracy ${pct(s.rateAccuracy)}, loss ${s.finalLoss.toFixed(3)}` +
-                  (s.evaluatedAfterUpdates !== s.updates
-                    ? ` at the last evaluation, after trial ${s.evaluatedAfterUpdates} (the final network was not evaluated)`
-                    : "")) +
-              `\nrun directory: ${out}\n`,
-          );
-        }
       } finally {
         progress.stop();
       }
@@ -1185,7 +1212,7 @@ rnn
       const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
       try {
         // Ctrl-C or SIGTERM ends the search before it writes anything
-        const r = await untilInterrupted(async (signal) => {
+        await untilInterrupted(async (signal) => {
           const stopped = `interrupted during the search; ${dir} is as before (the search writes its files when it ends)`;
           const search = await orInterrupted(signal, stopped, () =>
             convertRnnRun(dir, {
@@ -1201,19 +1228,10 @@ rnn
               signal,
             }).finally(() => progress.stop()),
           );
+          // the result first: the search is complete, and Ctrl-C while drawing keeps it
+          printSearchResult(search, o.json === true);
           await rnnPlotsAfterRun(dir, o.quiet === true, signal);
-          return search;
         });
-        if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
-        else {
-          const table = r.scales
-            .map((s, k) => `  s = ${String(s).padStart(4)}: ${pct(r.accuracy[k])}`)
-            .join("\n");
-          process.stdout.write(
-            `${r.task}: LIF accuracy per scaling factor (${plural(r.trials, "trial")} each, ${r.wall_s.toFixed(1)} s on ${plural(r.threads, "thread")})\n` +
-              `${table}\nbest s = ${r.best.scale}: ${pct(r.best.accuracy)}\n`,
-          );
-        }
       } finally {
         progress.stop();
       }
@@ -1335,10 +1353,10 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(141);
     if (stream === process.stdout) {
-      // every command prints its result last, after the files it writes: those are complete
+      // every command prints its result after the files it describes (train and rnn runs then draw plots/)
       process.stderr.write(
-        `spikeflow: error: cannot write the result to standard output: ${e.message} (the command had ` +
-          `finished: the files it writes are complete)\n`,
+        `spikeflow: error: cannot write the result to standard output: ${e.message} (the files it describes ` +
+          `were written before it; plots/ and report.html, drawn after it, may be missing)\n`,
       );
     }
     process.exit(2);

@@ -29,7 +29,7 @@ import { interruption, untilInterrupted, withDefaultStop } from "./signals.ts";
 import { ensureDirSync, regularFile, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { refuseNonEmptyOut, refuseOutFile } from "./out-dir.ts";
 import { QUIET_HELP, decimal, modelDirOf, refuseModelKind, resolveRunDir } from "./options.ts";
-import type { ModelTensorInput } from "../io/model-codec.ts";
+import type { ModelTensorInput, SavedModel } from "../io/model-codec.ts";
 import { loadModel, saveModel } from "../io/model-file.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
 import { tensorToFloat64 } from "../io/dtype.ts";
@@ -157,6 +157,61 @@ function lockOut(out: string, command: string): void {
   refuseNonEmptyOut(out);
 }
 
+/**
+ * `nir run DIR` runs DIR/model.nir: refuses one that does not hold the network DIR/model.json describes (a
+ * file copied in from elsewhere, or edited): the populations (name, node type, size) and the projections'
+ * weights and biases, bit for bit, must be those `nir import` recorded.
+ */
+function refuseForeignNir(dir: string, model: SavedModel, imp: NirImport): void {
+  const nir = join(dir, "model.nir");
+  const refuse = (difference: string): never => {
+    throw new FormatError(
+      `${nir} does not hold the network ${join(dir, "model.json")} describes: ${difference}; it was replaced ` +
+        `or edited (import the NIR file again with "spikeflow nir import", or run the NIR file itself)`,
+      { file: nir },
+    );
+  };
+  const recorded = (model.config as { populations?: unknown }).populations;
+  const key = (p: { population?: unknown; type?: unknown; size?: unknown }): string =>
+    `${String(p.population)} (${String(p.type)}, ${String(p.size)} neuron${p.size === 1 ? "" : "s"})`;
+  const want = Array.isArray(recorded) ? recorded.map((p) => key(p as Record<string, unknown>)) : [];
+  const have = imp.populations.map(key);
+  const missing = want.find((p) => !have.includes(p));
+  if (missing !== undefined) refuse(`it has no population ${missing}`);
+  const extra = have.find((p) => !want.includes(p));
+  if (extra !== undefined) refuse(`its population ${extra} is not in model.json`);
+  const tensors = tensorsOf(imp);
+  for (const name of new Set([...Object.keys(tensors), ...Object.keys(model.tensors)])) {
+    const a = tensors[name]?.data;
+    const b = model.tensors[name]?.data;
+    if (a === undefined || b === undefined) {
+      refuse(`${a === undefined ? "model.json has" : "it has"} a tensor ${name} that the other lacks`);
+    }
+    if (a.length !== b.length) refuse(`${name} holds ${a.length} values, model.json ${b.length}`);
+    for (let k = 0; k < a.length; k++) {
+      if (!Object.is(a[k], b[k])) refuse(`${name}[${k}] is ${a[k]}, model.json ${b[k]}`);
+    }
+  }
+}
+
+/** What turns a step of shape `step` into the Input's `shape` (same number of values). */
+function layoutHint(step: readonly number[], shape: readonly number[]): string {
+  const same = (a: readonly number[], b: readonly number[]): boolean =>
+    a.length === b.length && a.every((d, k) => d === b[k]);
+  const target = `[steps, ${shape.join(", ")}]`;
+  if (
+    same(
+      step.filter((d) => d !== 1),
+      shape.filter((d) => d !== 1),
+    )
+  ) {
+    return `it has axes of size 1 ${step.length > shape.length ? "too many" : "too few"}: reshape it to ${target}`;
+  }
+  const sorted = (a: readonly number[]): number[] => [...a].sort((x, y) => x - y);
+  if (same(sorted(step), sorted(shape))) return `its axes are in another order: transpose them to ${target}`;
+  return `reshape it to ${target}, if its values are in that order`;
+}
+
 /** Every weight and bias of the network, under "<projection>.weight" / ".bias" (engine layout). */
 function tensorsOf(imp: NirImport): Record<string, ModelTensorInput> {
   const out: Record<string, ModelTensorInput> = {};
@@ -261,7 +316,7 @@ async function readInputs(
         `${path}: shape [${t.shape.join(", ")}] should be [steps, ${shape.join(", ")}]` +
           (shape.length > 1 ? ` or [steps, ${size}]` : "") +
           ` for Input "${name}"` +
-          (per === size ? " (the same number of values in another layout: reorder the axes)" : ""),
+          (per === size ? ` (the same number of values in another layout: ${layoutHint(step, shape)})` : ""),
       );
     }
     // F16 / BF16 tensors hold bit patterns (io/dtype.ts): decode them, never read the patterns as numbers
@@ -535,6 +590,7 @@ export function addNirCommands(program: Command): void {
         cmd: Command,
       ) => {
         let path = file;
+        let directory: { dir: string; model: SavedModel } | undefined;
         if (existsSync(file) && statSync(file).isDirectory()) {
           // a directory from `nir import`: its options apply unless given on the command line
           path = join(file, "model.nir");
@@ -542,7 +598,9 @@ export function addNirCommands(program: Command): void {
           const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === "cli";
           const given = (field: keyof ResolvedNirImportOptions): boolean =>
             field === "dt_s" ? o.dt !== undefined : fromCli(field);
-          const saved = savedImportOptions(file, (await loadModel(file)).config, given);
+          const model = await loadModel(file);
+          const saved = savedImportOptions(file, model.config, given);
+          directory = { dir: file, model };
           o.dt ??= saved.dt_s;
           if (!fromCli("reset")) o.reset = saved.reset!;
           if (!fromCli("method")) o.method = saved.method!;
@@ -554,6 +612,7 @@ export function addNirCommands(program: Command): void {
         // completes, and says so
         await untilInterrupted(async (signal) => {
           const imp = await doImport(path, o);
+          if (directory !== undefined) refuseForeignNir(directory.dir, directory.model, imp);
           // after the import, so that a file that is not there is named first
           if ((o.input ?? []).length === 0 && o.steps === undefined) {
             throw new InvalidParameterError(

@@ -73,7 +73,8 @@ export function oversubscribedWarning(workers: number, cores = availableParallel
   if (workers <= cores) return null;
   return (
     `spikeflow: warning: --workers ${workers} is more than the ${plural(cores, "core")} this machine ` +
-    `offers (os.availableParallelism()); the threads will share them, which is slower than --workers ${cores}`
+    `offers (os.availableParallelism()); if more threads than that run, they share them, which is slower ` +
+    `than --workers ${cores} (a command starts no more threads than it has jobs)`
   );
 }
 

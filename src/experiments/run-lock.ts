@@ -19,7 +19,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { InvalidParameterError, StateError } from "../core/errors.ts";
 import { ensureDirSync, isDirectory } from "../io/atomic.ts";
 
@@ -154,6 +154,8 @@ export function lockRunDir(
   const mine = held.get(path);
   if (mine !== undefined) return mine;
   let created = false;
+  // the outermost directory this lock created: `dir`, or a parent it had to make on the way
+  let outermost = dir;
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -162,10 +164,11 @@ export function lockRunDir(
   }
   if (!isDir) {
     if (!opts.create) return { dir, created: false, release: () => undefined };
-    ensureDirSync(dirname(dir));
+    const parent = ensureDirSync(dirname(dir));
     try {
       mkdirSync(dir);
       created = true;
+      outermost = parent ?? dir;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
@@ -186,7 +189,7 @@ export function lockRunDir(
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
         if (attempt >= 5) {
-          if (created) rmdirQuiet(dir);
+          if (created) removeCreated(dir, outermost);
           throw new StateError(
             `cannot lock ${label}: ${path} ` +
               (isDirectory(path)
@@ -211,7 +214,7 @@ export function lockRunDir(
         }
         continue;
       }
-      if (created) rmdirQuiet(dir);
+      if (created) removeCreated(dir, outermost);
       throw inUse(label, other, path, opts.alt ?? "");
     }
   } finally {
@@ -235,7 +238,7 @@ export function lockRunDir(
           // removed with its directory (a failed new run)
         }
       }
-      if (created) rmdirQuiet(dir);
+      if (created) removeCreated(dir, outermost);
     },
   };
   held.set(path, lock);
@@ -248,11 +251,23 @@ export function lockRunDir(
   return lock;
 }
 
-/** Removes `dir` if it is empty; anything else is left as it is. */
-function rmdirQuiet(dir: string): void {
+/**
+ * Removes `dir` if it is empty, then each parent up to `outermost` (the first directory the lock created) that
+ * is left empty; stops at the first that is not (something else was written there meanwhile).
+ */
+function removeCreated(dir: string, outermost: string): void {
+  const top = resolve(outermost);
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    if (!rmdirQuiet(p) || p === top || dirname(p) === p) return;
+  }
+}
+
+/** Removes `dir` if it is empty (returns whether it did); anything else is left as it is. */
+function rmdirQuiet(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
   } catch {
-    // not empty, or gone
+    return false; // not empty, or gone
   }
 }

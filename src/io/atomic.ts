@@ -226,9 +226,10 @@ export function isDirectory(path: string): boolean {
 /**
  * Creates directory `dir` and its missing parents, one level at a time. Used instead of
  * `mkdirSync(dir, { recursive: true })`, which in Node 20 spins forever when the parent exists but refuses
- * the new entry with ENOENT (e.g. a path under /proc). Errors are typed and name the directory.
+ * the new entry with ENOENT (e.g. a path under /proc). Errors are typed and name the directory. Returns the
+ * outermost directory it created (undefined when `dir` existed), so that a caller can take them away again.
  */
-export function ensureDirSync(dir: string): void {
+export function ensureDirSync(dir: string): string | undefined {
   const target = resolve(dir);
   const missing: string[] = [];
   for (let p = target; ; p = dirname(p)) {
@@ -247,9 +248,11 @@ export function ensureDirSync(dir: string): void {
     missing.push(p);
     if (dirname(p) === p) break;
   }
+  let outermost: string | undefined;
   for (const p of missing.reverse()) {
     try {
       mkdirSync(p);
+      outermost ??= p;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EEXIST") continue;
@@ -258,6 +261,7 @@ export function ensureDirSync(dir: string): void {
       );
     }
   }
+  return outermost;
 }
 
 /**

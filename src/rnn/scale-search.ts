@@ -180,7 +180,15 @@ export function parseScales(text: string): number[] {
     const parts = t.split(":").map((part) => decimal(part.trim()));
     if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) fail();
     const [a, b, step] = parts;
-    if (a <= 0 || step <= 0 || b < a) fail();
+    if (a <= 0) fail();
+    if (step <= 0 || b < a) {
+      throw new InvalidParameterError(
+        `scales ${JSON.stringify(text)}: ` +
+          (step <= 0
+            ? `the step ${step} must be > 0`
+            : `the start ${a} is above the end ${b}; write start:end:step with start <= end (e.g. ${b}:${a}:${step})`),
+      );
+    }
     const count = Math.floor((b - a) / step + 1e-9) + 1;
     if (count > MAX_SCALES) {
       throw new InvalidParameterError(

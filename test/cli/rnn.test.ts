@@ -287,6 +287,13 @@ test("scaling factors and decay ranges outside their useful ranges are refused b
   assert.notEqual(zeroScale.status, 0);
   assert.match(zeroScale.stderr, /--scale must be a scaling factor in \[0\.01, 10000\].*got "0"/);
   assert.doesNotMatch(zeroScale.stderr, /scales\[0\]/);
+  // a value that is not a number is said as such, not as a range
+  const spacedScale = cli("rnn", "eval", "nowhere", "--scale", " 25");
+  assert.equal(spacedScale.status, 2);
+  assert.match(
+    spacedScale.stderr,
+    /--scale must be a decimal number such as 25, written as it is \(no spaces, no leading \+\), got " 25"/,
+  );
   assert.notEqual(spacedScales.status, 0);
   assert.match(spacedScales.stderr, /without spaces before or after/);
   for (const r of [hugeTau, shortTau, hexTau, spacedTau]) {

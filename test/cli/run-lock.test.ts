@@ -205,8 +205,9 @@ test("lockRunDir: one holder at a time; release removes the lock and the directo
   refuseLockedRunDir(dir, "x");
   lock.release();
   assert.ok(!existsSync(dir));
+  assert.ok(!existsSync(join(root, "api")), "and the parent it created on the way");
   // another live process's lock (the parent of this test process) is refused
-  mkdirSync(dir);
+  mkdirSync(dir, { recursive: true });
   const path = holdLock(dir, process.ppid, "plot");
   assert.throws(
     () => lockRunDir(dir, "eval", `the run directory ${dir}`),
@@ -282,4 +283,42 @@ test("a lock whose command holds control characters is named on one line", () =>
     name: "InvalidParameterError",
     message: `here is in use by another spikeflow command (pid ${process.ppid}: spikeflow plot??[31mred); wait for it (if no such command is running, delete ${join(dir, LOCK_FILE)})`,
   });
+});
+
+test("lockRunDir: release removes the parents it created, up to the first that holds anything else", () => {
+  const base = join(root, "parents");
+  mkdirSync(base);
+  const dir = join(base, "a", "b", "c");
+  const lock = lockRunDir(dir, "rnn train", `--out ${dir}`, { create: true });
+  lock.release();
+  assert.deepEqual(readdirSync(base), [], "a/b/c all created by the lock, all removed");
+
+  const again = lockRunDir(dir, "rnn train", `--out ${dir}`, { create: true });
+  writeFileSync(join(base, "a", "note.txt"), "written meanwhile");
+  again.release();
+  assert.deepEqual(
+    readdirSync(join(base, "a")),
+    ["note.txt"],
+    "b and c removed; a holds a file, so it stays",
+  );
+});
+
+test("plot and report on the directory of a train command still at work say it is in use, not that it is no run", () => {
+  // rnn train writes its files when training ends: until then its directory holds only the lock
+  const dir = join(root, "training");
+  mkdirSync(dir);
+  holdLock(dir, process.ppid, "rnn train");
+  for (const command of ["plot", "report"]) {
+    const r = cli(command, dir, "--quiet");
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err,
+      new RegExp(
+        `^spikeflow: error: the run directory ${dir} is in use by another spikeflow command \\(pid ${process.ppid}: spikeflow rnn train\\)`,
+      ),
+      command,
+    );
+  }
+  rmSync(join(dir, LOCK_FILE));
+  assert.match(cli("plot", dir).err, /is not a run directory/);
 });

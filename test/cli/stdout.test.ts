@@ -35,7 +35,8 @@ test("a result that cannot be written to standard output is one line and exit 2"
     assert.equal(
       r.stderr,
       "spikeflow: error: cannot write the result to standard output: ENOSPC: no space left on device, " +
-        "write (the command had finished: the files it writes are complete)\n",
+        "write (the files it describes were written before it; plots/ and report.html, drawn after it, may be " +
+        "missing)\n",
     );
   } finally {
     closeSync(full);

@@ -278,7 +278,18 @@ test("nir run checks a directory's saved options, the input's layout, and names 
     assert.equal(channelsLast.status, 2);
     assert.match(
       channelsLast.stderr,
-      /shape \[3, 34, 34, 2\] should be \[steps, 2, 34, 34\] or \[steps, 2312\] for Input "input" \(the same number of values in another layout: reorder the axes\)/,
+      /shape \[3, 34, 34, 2\] should be \[steps, 2, 34, 34\] or \[steps, 2312\] for Input "input" \(the same number of values in another layout: its axes are in another order: transpose them to \[steps, 2, 34, 34\]\)$/m,
+    );
+    // an extra axis of size 1 is said as such, and so is another split of the values
+    const extraAxis = cli("nir", "run", cnn, "--dt", "1e-3", "--input", frames([3, 1, 2, 34, 34]));
+    assert.match(
+      extraAxis.stderr,
+      /\(the same number of values in another layout: it has axes of size 1 too many: reshape it to \[steps, 2, 34, 34\]\)$/m,
+    );
+    const split = cli("nir", "run", cnn, "--dt", "1e-3", "--input", frames([3, 68, 34]));
+    assert.match(
+      split.stderr,
+      /\(the same number of values in another layout: reshape it to \[steps, 2, 34, 34\], if its values are in that order\)$/m,
     );
 
     // two Input nodes, one given: the other is named in a warning; no Input node: --input is refused
@@ -407,4 +418,61 @@ test("nir run refuses an empty --input or NIR path, a directory or FIFO as --inp
     r.stderr,
     /--steps must be an integer from 1 \(a run of no step has no output\) to 2\^53 - 1, got "9007199254740993"\n$/,
   );
+});
+
+test("nir run DIR refuses a model.nir that is not the network model.json records; a file exported with other options warns", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-nir-cli-"));
+  try {
+    const imported = join(dir, "imported");
+    assert.equal(
+      cli("nir", "import", FIXTURE("lif_norse.nir"), "--dt", "1e-4", "--reset", "subtract", "--out", imported)
+        .status,
+      0,
+    );
+    assert.equal(cli("nir", "run", imported, "--steps", "5").status, 0);
+    // the directory runs with its recorded options; its model.nir alone warns that it was exported with another
+    // reset than the command line's default, naming the option
+    const alone = cliLogging(
+      "warn",
+      "nir",
+      "run",
+      join(imported, "model.nir"),
+      "--dt",
+      "1e-4",
+      "--steps",
+      "5",
+    );
+    assert.equal(alone.status, 0, alone.stderr);
+    assert.match(
+      alone.stderr,
+      /\[nir-option-hint\]: model\.nir: its metadata says it was exported with --reset "subtract" \(spikeflow\.reset of its nodes\), but it is imported with --reset "to-value"; metadata is only a hint: import it with --reset "subtract" to run it as exported/,
+    );
+    // another file copied over model.nir
+    writeFileSync(join(imported, "model.nir"), readFileSync(FIXTURE("lif_rockpool.nir")));
+    const foreign = cli("nir", "run", imported, "--steps", "5");
+    assert.equal(foreign.status, 2);
+    assert.equal(
+      foreign.stderr,
+      `spikeflow: error: ${join(imported, "model.nir")} does not hold the network ${join(imported, "model.json")} ` +
+        `describes: it has no population 1 (LIF, 1 neuron); it was replaced or edited (import the NIR file again ` +
+        `with "spikeflow nir import", or run the NIR file itself)\n`,
+    );
+    // the same graph with one weight changed
+    const reimport = join(dir, "again");
+    assert.equal(cli("nir", "import", FIXTURE("lif_norse.nir"), "--dt", "1e-4", "--out", reimport).status, 0);
+    const exported = await decodeNir(new Uint8Array(readFileSync(join(reimport, "model.nir"))), "model.nir");
+    const nodes = exported.graph.nodes as Record<string, { type: string; weight?: { data: Float32Array } }>;
+    const linear = Object.values(nodes).find((n) => n.weight !== undefined);
+    assert.ok(linear?.weight, `a node with a weight in ${Object.keys(nodes).join(", ")}`);
+    linear.weight.data[0] += 1;
+    writeFileSync(join(reimport, "model.nir"), await encodeNir(exported));
+    const edited = cli("nir", "run", reimport, "--steps", "5");
+    assert.equal(edited.status, 2);
+    assert.match(
+      edited.stderr,
+      /model\.nir does not hold the network .*model\.json describes: \S+\.weight\[0\] is /,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -547,6 +547,97 @@ test("the dt in a file's metadata is only a hint: a different dt_s imports with 
   );
 });
 
+test("spikeflow's own hints (method, integrators, reset) that differ from the import's options are warned about, not applied", () => {
+  const withMeta = (meta: Record<string, string>, reset: string): NirGraph => ({
+    ...graph(
+      {
+        input: { type: "Input", shape: [1] },
+        n: { ...lif(1, { tau: 0.01 }), metadata: { "spikeflow.reset": reset } },
+      },
+      [["input", "n"]],
+    ),
+    metadata: meta,
+  });
+  const exported = withMeta({ "spikeflow.method": "euler", "spikeflow.integrators": "ode" }, "subtract");
+
+  const logs = captureLogs(() => void nirToNetwork(exported, { dt_s: 1e-3, file: "x.nir" }));
+
+  assert.deepEqual(
+    logs.map((l) => [l.id, l.message]),
+    [
+      [
+        "nir-option-hint",
+        'x.nir: its metadata says it was exported with method "euler" (spikeflow.method), but it is imported ' +
+          'with method "exact"; metadata is only a hint: import it with method "euler" to run it as exported',
+      ],
+      [
+        "nir-option-hint",
+        'x.nir: its metadata says it was exported with integrators "ode" (spikeflow.integrators), but it is ' +
+          'imported with integrators "per-step"; metadata is only a hint: import it with integrators "ode" to ' +
+          "run it as exported",
+      ],
+      [
+        "nir-option-hint",
+        'x.nir: its metadata says it was exported with reset "subtract" (spikeflow.reset of its nodes), but it ' +
+          'is imported with reset "to-value"; metadata is only a hint: import it with reset "subtract" to run it ' +
+          "as exported",
+      ],
+    ],
+  );
+  // in the CLI the options are named
+  assert.match(
+    messageInOptionTerms(logs[2].message),
+    /imported with --reset "to-value"; .* with --reset "subtract"/,
+  );
+  // the matching options: silent, and the network is the one the options ask for
+  const quiet = captureLogs(() => {
+    const imp = nirToNetwork(exported, {
+      dt_s: 1e-3,
+      method: "euler",
+      integrators: "ode",
+      reset: "subtract",
+    });
+    assert.equal(imp.network.population<LIF>("n").params.reset, "subtract");
+  });
+  assert.deepEqual(quiet, []);
+  // metadata never changes behaviour: with the defaults the reset stays the option's
+  const plain = nirToNetwork(exported, { dt_s: 1e-3 });
+  assert.equal(plain.network.population<LIF>("n").params.reset, "to-value");
+});
+
+test("float64 weights beyond float32 are refused naming the file, node and entry; ones too small for it are warned about", () => {
+  const net = (weights: number[]): NirGraph =>
+    graph(
+      {
+        input: { type: "Input", shape: [2] },
+        w: { type: "Linear", weight: t([1, 2], weights) },
+        n: lif(1, { tau: 0.01 }),
+      },
+      [
+        ["input", "w"],
+        ["w", "n"],
+      ],
+    );
+  assert.throws(
+    () => nirToNetwork(net([0.5, -1e39]), { dt_s: 1e-3, file: "big.nir" }),
+    /^UnsupportedError: big\.nir: node "w" \(Linear\): weight\[1\] = -1e\+39 is beyond the float32 range \(\+-3\.4e38\) that spikeflow stores weights in; scale the network's weights down$/,
+  );
+  const logs = captureLogs(() => {
+    const imp = nirToNetwork(net([1e-50, 0.5]), { dt_s: 1e-3, file: "tiny.nir" });
+    assert.deepEqual(Array.from(imp.network.projection<Dense>("w").w), [0, 0.5]);
+  });
+  assert.deepEqual(
+    logs.map((l) => [l.id, l.message]),
+    [
+      [
+        "nir-float32-underflow",
+        'tiny.nir: node "w" (Linear): 1 weight value is nonzero but below float32\'s smallest (1.4e-45), so ' +
+          "spikeflow stores 0 (the first: weight[0] = 1e-50)",
+      ],
+    ],
+  );
+});
+
 test("the engine LIF built for Euler has exactly the Euler decay 1 - dt/tau", () => {
   const imp = nirToNetwork(
     graph({ input: { type: "Input", shape: [1] }, n: lif(1, { tau: 0.0025 }) }, [["input", "n"]]),
@@ -578,5 +669,44 @@ test("runNir: real-valued input is a current through the input's projections, on
   assert.throws(
     () => runNir(imp, { input: { data: [1, 0], steps: 1 } }),
     /input "input" has 2 values, but 1 steps of 1 inputs need 1/,
+  );
+});
+
+test("runNir refuses a value that is not finite (as current or spike) and, without steps, inputs of different lengths", async () => {
+  const imp = await importFixture("lif_norse");
+  for (const kind of ["current", "spikes", "auto"] as const) {
+    assert.throws(
+      () => runNir(imp, { input: { data: [0.5, 0.5, NaN, 0.5], steps: 4, kind } }),
+      /^InvalidParameterError: input "input" value 2 \(row 2, input 0\) is NaN, not a finite number; give finite spikes \(0 \/ 1\) or currents$/,
+      kind,
+    );
+  }
+  assert.throws(
+    () => runNir(imp, { input: { data: [1, Infinity], steps: 2 } }),
+    /input "input" value 1 \(row 1, input 0\) is Infinity/,
+  );
+  // a graph with two Input nodes, given inputs of different lengths
+  const two = nirToNetwork(
+    graph(
+      {
+        a: { type: "Input", shape: [1] },
+        b: { type: "Input", shape: [1] },
+        n: lif(1, { tau: 0.01 }),
+      },
+      [
+        ["a", "n"],
+        ["b", "n"],
+      ],
+    ),
+    { dt_s: 1e-3 },
+  );
+  assert.throws(
+    () => runNir(two, { a: { data: [1, 0, 1], steps: 3 }, b: { data: [1], steps: 1 } }),
+    /^ShapeMismatchError: input "b" has 1 rows \(steps\) but another input has 3; give inputs of equal length, or \{ steps \} to run that many steps, each input silent past its last row$/,
+  );
+  // an explicit steps runs them, b silent after its row
+  assert.equal(
+    runNir(two, { a: { data: [1, 0, 1], steps: 3 }, b: { data: [1], steps: 1 } }, { steps: 3 }).steps,
+    3,
   );
 });

@@ -32,18 +32,22 @@ test("the default grid is the reference's s = 20:5:75 (12 values); parseScales r
   assert.deepEqual(parseScales("20 ,40"), [20, 40]);
   assert.deepEqual(parseScales("20 : 30 : 5"), [20, 25, 30]);
   // decimal notation only: Number() alone reads "0x14" as 20 and "" as 0
-  for (const bad of [
-    "20:75",
-    "a,b",
-    "0,10",
-    "75:20:5",
-    "20:75:0",
-    "0x14:75:5",
-    "20,0x19",
-    "20,,25",
-    "0b101",
-  ]) {
+  for (const bad of ["20:75", "a,b", "0,10", "0x14:75:5", "20,0x19", "20,,25", "0b101"]) {
     assert.throws(() => parseScales(bad), /start:end:step \(e\.g\. 20:75:5\) or a comma list/, bad);
+  }
+  // a reversed range and a step that is not > 0 are said as such
+  assert.throws(
+    () => parseScales("75:20:5"),
+    /^InvalidParameterError: scales "75:20:5": the start 75 is above the end 20; write start:end:step with start <= end \(e\.g\. 20:75:5\)$/,
+  );
+  for (const [bad, step] of [
+    ["20:75:0", "0"],
+    ["20:75:-5", "-5"],
+  ]) {
+    assert.throws(
+      () => parseScales(bad),
+      new RegExp(`^InvalidParameterError: scales "${bad}": the step ${step} must be > 0$`),
+    );
   }
   // a range of 10^18 values is refused by count, not by a raw "Invalid array length"
   assert.throws(() => parseScales("20:1e9:1e-9"), /spans \d+ values; a search takes at most 1000/);

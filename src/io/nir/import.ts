@@ -31,7 +31,12 @@
  */
 // Limitation: an Output must be fed directly by a stateful node; an Output behind stateless nodes (a readout
 // computed without a neuron) has no population to hold it and is rejected.
-import { InvalidParameterError, UnsupportedError, requirePositive } from "../../core/errors.ts";
+import {
+  InvalidParameterError,
+  SpikeflowError,
+  UnsupportedError,
+  requirePositive,
+} from "../../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { log, withWarningMuted } from "../../core/log.ts";
 import { SHORT_TIME_CONSTANT } from "../../core/time.ts";
@@ -193,6 +198,45 @@ function enumerate(
   for (const s of succ.get(start) ?? []) visit(s, []);
 }
 
+/**
+ * The weight, bias and scale tensors of a stateless node, checked against float32, which the engine stores
+ * them in: a finite value beyond its range is an UnsupportedError naming the file, the node and the entry (it
+ * would become Infinity); nonzero values too small for it, which become 0, are warned about
+ * ("nir-float32-underflow"), not dropped without a word.
+ */
+function checkFloat32Tensors(file: string, f: FlatNode): void {
+  const n = f.node as unknown as Record<string, unknown>;
+  for (const field of ["weight", "bias", "scale"]) {
+    const t = n[field] as NirTensor | undefined;
+    if (t === undefined || !(t.data instanceof Float64Array)) continue;
+    let tiny = 0;
+    let first = -1;
+    for (let k = 0; k < t.data.length; k++) {
+      const v = t.data[k];
+      const single = Math.fround(v);
+      if (Number.isFinite(v) && !Number.isFinite(single)) {
+        throw new UnsupportedError(
+          `${file}: node ${JSON.stringify(f.path)} (${f.node.type}): ${field}[${k}] = ${v} is beyond the ` +
+            `float32 range (+-3.4e38) that spikeflow stores weights in; scale the network's weights down`,
+          { file, node: f.path, field, index: k },
+        );
+      }
+      if (single === 0 && v !== 0) {
+        tiny++;
+        if (first < 0) first = k;
+      }
+    }
+    if (tiny > 0) {
+      log.warn(
+        "nir-float32-underflow",
+        `${file}: node ${JSON.stringify(f.path)} (${f.node.type}): ${tiny} ${field} value${tiny === 1 ? " is" : "s are"} ` +
+          `nonzero but below float32's smallest (1.4e-45), so spikeflow stores 0 (the first: ${field}[${first}] = ` +
+          `${t.data[first]})`,
+      );
+    }
+  }
+}
+
 function transpose(W: NirTensor): Float32Array {
   const [out, inn] = W.shape;
   const t = new Float32Array(out * inn);
@@ -273,10 +317,42 @@ function buildProjection(
 }
 
 /**
- * Builds a spikeflow network from a NIR document (see the file comment for every convention).
- * Errors: InvalidParameterError (options), FormatError (inconsistent graph), UnsupportedError (valid NIR
- * that spikeflow cannot represent), each naming the file and the node.
+ * Warns (log id "nir-option-hint") where the metadata that spikeflow's export writes disagrees with the
+ * options of this import: the graph's "spikeflow.method" and "spikeflow.integrators", and the nodes'
+ * "spikeflow.reset". Metadata never changes what a node computes (NIR's rule), so a file exported with
+ * `reset: "subtract"` runs with the import's reset; the warning says which option reproduces the export.
  */
+function warnAboutOptionHints(graph: NirGraph, file: string, opts: ResolvedNirImportOptions): void {
+  const say = (what: string, hinted: string, used: string, key: string): void =>
+    log.warn(
+      "nir-option-hint",
+      `${file}: its metadata says it was exported with ${what} "${hinted}" (${key}), but it is imported with ` +
+        `${what} "${used}"; metadata is only a hint: import it with ${what} "${hinted}" to run it as exported`,
+    );
+  const meta = graph.metadata ?? {};
+  const method = meta["spikeflow.method"];
+  if (typeof method === "string" && method !== opts.method)
+    say("method", method, opts.method, "spikeflow.method");
+  const integrators = meta["spikeflow.integrators"];
+  if (typeof integrators === "string" && integrators !== opts.integrators) {
+    say("integrators", integrators, opts.integrators, "spikeflow.integrators");
+  }
+  // the first node (depth first, in file order) whose reset hint differs names the mode
+  const resetHint = (g: NirGraph): string | undefined => {
+    for (const node of Object.values(g.nodes)) {
+      const hinted = node.metadata?.["spikeflow.reset"];
+      if (typeof hinted === "string" && hinted !== opts.reset) return hinted;
+      if (node.type === "NIRGraph") {
+        const inner = resetHint(node);
+        if (inner !== undefined) return inner;
+      }
+    }
+    return undefined;
+  };
+  const reset = resetHint(graph);
+  if (reset !== undefined) say("reset", reset, opts.reset, "spikeflow.reset of its nodes");
+}
+
 /** The keys of NirImportOptions (`importNir` hands these on to `nirToNetwork`). */
 export const NIR_IMPORT_KEYS = optionKeys<NirImportOptions>({
   dt_s: true,
@@ -286,6 +362,11 @@ export const NIR_IMPORT_KEYS = optionKeys<NirImportOptions>({
   file: true,
 });
 
+/**
+ * Builds a spikeflow network from a NIR document (see the file comment for every convention).
+ * Errors: InvalidParameterError (options), FormatError (inconsistent graph), UnsupportedError (valid NIR
+ * that spikeflow cannot represent), each naming the file and the node.
+ */
 export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOptions): NirImport {
   requireKnownKeys("NIR import options", options, NIR_IMPORT_KEYS);
   const graph = "graph" in doc ? doc.graph : doc;
@@ -316,6 +397,8 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
         `hint, check that the time step is the one the network was trained with`,
     );
   }
+
+  warnAboutOptionHints(graph, file, opts);
 
   const flat = flattenGraph(graph, file);
   const shapes = inferShapes(flat, file);
@@ -444,10 +527,19 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
   for (const c of chains) {
     const key = keyOf(c);
     const name = keyCount.get(key)! > 1 ? `${key}[${c.source}->${c.target}]` : key;
-    const proj = network.addProjection(
-      name,
-      buildProjection(c, c.path.map(op), flat, shapes, pops.get(c.source)!, pops.get(c.target)!),
-    );
+    for (const path of c.path) checkFloat32Tensors(ctx.file, flat.nodes.get(path)!);
+    let built: Projection;
+    try {
+      built = buildProjection(c, c.path.map(op), flat, shapes, pops.get(c.source)!, pops.get(c.target)!);
+    } catch (e) {
+      if (e instanceof UnsupportedError || !(e instanceof SpikeflowError)) throw e;
+      throw new UnsupportedError(
+        `${ctx.file}: the connection ${c.source} -> ${c.target} through ${c.path.map((p) => JSON.stringify(p)).join(", ")} ` +
+          `cannot be built: ${e.message}`,
+        { file: ctx.file, nodes: c.path },
+      );
+    }
+    const proj = network.addProjection(name, built);
     projections.push({
       projection: name,
       nodes: c.path,

@@ -101,7 +101,10 @@ export function inputPopulation(imp: NirImport, name: string): string {
   return pop;
 }
 
-/** Runs `steps` steps (default: the longest input) from the network's reset state. */
+/**
+ * Runs `steps` steps from the network's reset state; by default as many as the inputs have rows, which must
+ * then be equal. An input has no effect in the steps past its last row. Values must be finite.
+ */
 export function runNir(
   imp: NirImport,
   inputs: Readonly<Record<string, NirRunInput>>,
@@ -113,15 +116,30 @@ export function runNir(
   }
   const net = imp.network;
   for (const name of Object.keys(inputs)) inputPopulation(imp, name);
-  const steps = opts.steps ?? Math.max(0, ...Object.values(inputs).map((x) => x.steps));
+  const rows = Object.entries(inputs).map(
+    ([name, x]) => [name, requireInteger(`input "${name}" steps`, x.steps, 0)] as const,
+  );
+  const steps = opts.steps ?? Math.max(0, ...rows.map(([, n]) => n));
   requireInteger("steps", steps, 0);
+  // without `steps`, inputs of different lengths are refused: the shorter ones would fall silent unasked. An
+  // explicit `steps` past an input's rows is a request: those steps have no input from it (the last rows'
+  // effect reaches the outputs after the graph's latency)
+  if (opts.steps === undefined) {
+    for (const [name, n] of rows) {
+      if (n === steps) continue;
+      throw new ShapeMismatchError(
+        `input "${name}" has ${n} rows (steps) but another input has ${steps}; give inputs of equal length, or ` +
+          `{ steps } to run that many steps, each input silent past its last row`,
+        { input: name, rows: n, steps },
+      );
+    }
+  }
   net.reset();
   const drives: Record<string, Drive> = {};
   const inputKinds: Record<string, "spikes" | "current"> = {};
   for (const [name, input] of Object.entries(inputs)) {
     const popName = imp.inputs[name];
     const pop = net.population(popName);
-    requireInteger(`input "${name}" steps`, input.steps, 0);
     if (input.data.length !== input.steps * pop.size) {
       throw new ShapeMismatchError(
         `input "${name}" has ${input.data.length} values, but ${input.steps} steps of ${pop.size} inputs need ` +
@@ -129,17 +147,20 @@ export function runNir(
         { values: input.data.length, steps: input.steps, size: pop.size },
       );
     }
-    let kind = input.kind ?? "auto";
-    if (kind === "auto") {
-      kind = "spikes";
-      for (let k = 0; k < input.data.length; k++) {
-        const v = input.data[k];
-        if (v !== 0 && v !== 1) {
-          kind = "current";
-          break;
-        }
+    let binary = true;
+    for (let k = 0; k < input.data.length; k++) {
+      const v = input.data[k];
+      if (!Number.isFinite(v)) {
+        throw new InvalidParameterError(
+          `input "${name}" value ${k} (row ${Math.floor(k / pop.size)}, input ${k % pop.size}) is ${v}, not a ` +
+            `finite number; give finite spikes (0 / 1) or currents`,
+          { input: name, index: k, value: v },
+        );
       }
+      if (v !== 0 && v !== 1) binary = false;
     }
+    let kind = input.kind ?? "auto";
+    if (kind === "auto") kind = binary ? "spikes" : "current";
     if (kind !== "spikes" && kind !== "current") {
       throw new InvalidParameterError(
         `input kind must be "spikes", "current" or "auto", got ${JSON.stringify(kind)}`,
