@@ -12,7 +12,8 @@
  *            stopping rule, rate accuracy, best s, LIF accuracy at best s; the fraction with LIF >= 95 %
  *            (target >= 90 %) and the distribution of best s. Paper (N 250): 94 of 100 nets, 98.8 +- 4.7 %.
  *            The reference code's procedure gives 4 of 20; `--synapse sender --min-trials 5900` (the paper's
- *            synapse equations, trained to the cap) gives 19 of 20, 98.4 +- 1.8 % (docs/rnn.md section 6).
+ *            synapse equations, trained to the cap) gives 19 of 20, 98.4 +- 1.8 % (at N 250, `--units 250`:
+ *            19 of 20, 97.1 +- 8.2 %; docs/rnn.md section 6).
  *   context  --context-networks (default 10) networks, N 250, tau_d 20-100 ms: mean LIF accuracy (target >= 95 %).
  *            Paper: 97.0 +- 6.6 % over 100 nets (tau_d 20-100 ms), example net 98 % (tau_d 20-50 ms, s = 60).
  *   xor      --xor-networks (default 3) networks, N 200, tau_d 20-100 ms: rate and LIF accuracy (no paper figures).
