@@ -58,7 +58,7 @@ import { RATE_RNN_KIND } from "../rnn/rate-rnn-model.ts";
 import { MAX_SCALE, MIN_SCALE, parseScales } from "../rnn/scale-search.ts";
 import { firstStopUpdates } from "../rnn/train.ts";
 import { convertRnnRun, evalRnnRun, resolveTask, trainRnnRun } from "../experiments/rnn-run.ts";
-import type { RnnSearchFile, RnnTrainSummary } from "../experiments/rnn-run.ts";
+import type { RnnSearchFile, RnnSearchPlan, RnnTrainSummary } from "../experiments/rnn-run.ts";
 import type { TaskName } from "../rnn/tasks.ts";
 import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
@@ -819,6 +819,17 @@ function printRnnTrainResult(task: TaskName, s: RnnTrainSummary, out: string, js
   }
 }
 
+/** The start line of `rnn convert` and `rnn eval`: what the LIF trials run and on how many threads. */
+function describePlan(plan: RnnSearchPlan): string {
+  const { scales, trials, threads, synapseFilter } = plan;
+  const what =
+    scales.length === 1
+      ? `${plural(trials, "LIF trial")} at s = ${scales[0]}`
+      : `${scales.length} scaling factors (${scales[0]} to ${scales[scales.length - 1]}) x ` +
+        plural(trials, "LIF trial");
+  return `${what}, ${synapseFilter} synapse, on ${plural(threads, "thread")}`;
+}
+
 /** What `rnn convert` prints: search.json with --json, else the accuracy per s and the best s. */
 function printSearchResult(r: RnnSearchFile, json: boolean): void {
   if (json) {
@@ -1220,6 +1231,9 @@ rnn
               trials: o.trials,
               workers: o.workers,
               synapseFilter: o.synapse as "receiver" | "sender",
+              onStart: (plan) => {
+                if (!o.quiet) process.stderr.write(`spikeflow: rnn convert ${dir}: ${describePlan(plan)}\n`);
+              },
               onProgress: (p) => progress.update(p.done, p.total),
               onWarning: (message) => {
                 progress.stop();
@@ -1264,6 +1278,9 @@ rnn
               trials: o.trials,
               workers: o.workers,
               ...(o.scale !== undefined ? { scale: o.scale } : {}),
+              onStart: (plan) => {
+                if (!o.quiet) process.stderr.write(`spikeflow: rnn eval ${dir}: ${describePlan(plan)}\n`);
+              },
               onProgress: (p) => progress.update(p.done, p.total),
               onWarning: (message) => {
                 progress.stop();

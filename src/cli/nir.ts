@@ -205,7 +205,11 @@ function layoutHint(step: readonly number[], shape: readonly number[]): string {
       shape.filter((d) => d !== 1),
     )
   ) {
-    return `it has axes of size 1 ${step.length > shape.length ? "too many" : "too few"}: reshape it to ${target}`;
+    const n = Math.abs(step.length - shape.length);
+    return (
+      `it has ${n === 1 ? "an axis" : `${n} axes`} of size 1 ${step.length > shape.length ? "too many" : "too few"}: ` +
+      `reshape it to ${target}`
+    );
   }
   const sorted = (a: readonly number[]): number[] => [...a].sort((x, y) => x - y);
   if (same(sorted(step), sorted(shape))) return `its axes are in another order: transpose them to ${target}`;

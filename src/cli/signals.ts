@@ -9,11 +9,16 @@
  * was lost, and the command ran to its end.
  *
  * The first signal during `untilInterrupted` aborts its AbortSignal: the work stops at its next check and says
- * what it kept (an `Interrupted` error; the exit status is 128 + the signal's number, 130 or 143). Half a
- * second later (REPEAT_WINDOW_MS) it removes the listeners, so that a second signal ends the process at once,
- * even inside synchronous work. A signal within that half second of the one before is a repeat of it, not a
- * second one, and is dropped: GNU `timeout` sends its signal to the command and then again to the command's
- * process group, and ending the process on that copy left half-written outputs and the run's lock file.
+ * what it kept (an `Interrupted` error; the exit status is 128 + the signal's number, 130 or 143). A tenth of
+ * a second later (REPEAT_WINDOW_MS) it removes the listeners, so that a second signal ends the process at
+ * once, even inside synchronous work. A signal that reaches its listener within that tenth of a second of the
+ * one before is a repeat of it, not a second one, and is dropped: GNU `timeout` sends its signal to the
+ * command and then again to the command's process group, and ending the process on that copy left
+ * half-written outputs and the run's lock file.
+ * Limitation: a listener runs only when the main thread is free, so signals that arrive while it computes
+ * (a search or an evaluation with --workers 1, between its jobs of trials) reach their listeners together
+ * when it is: a second Ctrl-C sent then counts as a repeat, and the command stops as after one. Node tells a
+ * listener nothing of when its signal arrived, so the two cannot be told apart.
  */
 
 /** The signals that stop a command the way Ctrl-C does, with the exit status of each. */
@@ -23,7 +28,7 @@ export const STOP_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
 ];
 
 /** A stop signal within this many ms of the one before is a repeat of it (see the file comment). */
-export const REPEAT_WINDOW_MS = 500;
+export const REPEAT_WINDOW_MS = 100;
 
 /** Where a signal goes; one per process, kept under a global key so that every module copy shares it. */
 interface StopRouter {

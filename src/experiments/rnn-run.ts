@@ -11,12 +11,13 @@
  *             DIR/examples.json one trial per task condition at the best s: input, target, rate output,
  *                               spiking output (every `exampleEvery` LIF steps) and spike times
  *           and removes what showed or used the files they replace (plots/, eval.json, report.html)
- *   eval    rate and LIF accuracy on fresh trials at the searched s (DIR/eval.json)
+ *   eval    rate and LIF accuracy on fresh trials at the searched s (DIR/eval.json), and removes the
+ *           report.html that showed an earlier evaluation
  *
  * Every random choice has its own stream (docs/rnn.md), so a run directory is reproducible from its seed and
  * the search does not depend on the number of workers.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DivergenceError, FormatError, InvalidParameterError, describeValue } from "../core/errors.ts";
 import { sameStep } from "../core/time.ts";
@@ -26,7 +27,7 @@ import {
   checkFields,
   isCount,
   isFraction,
-  isNumberOrNull,
+  isNonNegative,
   objectField,
   readRunJson,
 } from "../io/json-file.ts";
@@ -39,6 +40,7 @@ import {
   DEFAULT_SCALES,
   MAX_SCALE,
   MIN_SCALE,
+  SCALE_SEARCH_DEFAULTS,
   type ScaleSearchProgress,
   type ScaleSearchResult,
   pickBestScale,
@@ -106,7 +108,8 @@ export interface RnnTrainOptions {
 /**
  * search.json of a run directory, checked field by field (FormatError naming the file and the field): scales
  * in [MIN_SCALE, MAX_SCALE], one accuracy in [0, 1] per scale, best the search's own choice from them (scale,
- * accuracy and index), the synapse filter, and (with `task`) the task the model was trained on.
+ * accuracy and index), the synapse filter, workers, times >= 0, threads (searchThreads of the file's scales,
+ * trials and workers), and (with `task`) the task the model was trained on.
  */
 export function readSearchFile(path: string, hint: string, task?: TaskName): RnnSearchFile {
   const s = readRunJson<Record<string, unknown>>(path, hint);
@@ -146,51 +149,138 @@ export function readSearchFile(path: string, hint: string, task?: TaskName): Rnn
   if (task !== undefined && s.task !== undefined && s.task !== task) {
     throw bad(`"task" is ${JSON.stringify(s.task)}, but the model was trained on ${JSON.stringify(task)}`);
   }
+  checkFields(path, hint, s, [
+    ["workers", (v) => isCount(v, 1), "a positive integer (the worker threads asked for)"],
+    ["wall_s", isNonNegative, "seconds >= 0"],
+    ["lifTrial_s", isNonNegative, "seconds >= 0"],
+  ]);
+  // the threads the search ran on: "workers", capped at its jobs (absent in runs written before it was recorded)
+  const threads = searchThreads({
+    scales: scales as number[],
+    trials: s.trials as number,
+    workers: s.workers as number,
+  });
+  checkFields(path, hint, s, [
+    [
+      "threads",
+      (v) => v === undefined || v === threads,
+      `${threads}, "workers" (${String(s.workers)}) capped at the search's jobs of ` +
+        `${SCALE_SEARCH_DEFAULTS.chunk} trials per s, as rnn convert writes it`,
+    ],
+  ]);
   return s as unknown as RnnSearchFile;
 }
 
 /**
  * summary.json of an rnn run (`{ train: RnnTrainSummary }`), checked field by field (FormatError naming the
- * file and the field) and, with `model`, against the model it describes (task and size).
+ * file and the field: finalLoss, rateAccuracy and evaluatedAfterUpdates null together, no evaluation after
+ * the last update, a met rule ending at its evaluation) and, with `model`, against the model it describes
+ * (task, size, seed and decay range).
  */
 export function readTrainSummaryFile(
   path: string,
   hint: string,
-  model?: { readonly task: TaskName; readonly units: number },
+  model?: {
+    readonly task: TaskName;
+    readonly units: number;
+    readonly seed: number;
+    readonly tauRange_ms: readonly [number, number];
+  },
 ): RnnTrainSummary {
   const doc = readRunJson<Record<string, unknown>>(path, hint);
   const t = objectField(path, hint, doc, "train", "the training summary");
-  checkFields(path, hint, t, [
+  const isLossOrNull = (v: unknown) => v === null || isNonNegative(v);
+  checkFields(
+    path,
+    hint,
+    t,
     [
-      "task",
-      (v) => typeof v === "string" && (TASK_NAMES as readonly unknown[]).includes(v),
-      TASK_NAMES.join(", "),
+      [
+        "task",
+        (v) => typeof v === "string" && (TASK_NAMES as readonly unknown[]).includes(v),
+        TASK_NAMES.join(", "),
+      ],
+      ["units", (v) => isCount(v, 1), "a positive integer"],
+      ["seed", Number.isInteger, "an integer"],
+      [
+        "tauRange_ms",
+        (v) =>
+          Array.isArray(v) &&
+          v.length === 2 &&
+          v.every((x) => typeof x === "number" && x > 0) &&
+          v[0] <= v[1],
+        "[min, max] in ms",
+      ],
+      [
+        "minTrials",
+        (v) => v === undefined || isCount(v, 0),
+        "an integer >= 0 (no stop before this trial index; absent in runs written before rnn train had " +
+          "--min-trials)",
+      ],
+      ["updates", (v) => isCount(v, 0), "a whole number of training trials"],
+      ["success", (v) => typeof v === "boolean", "true or false"],
+      ["finalLoss", isLossOrNull, "a number >= 0 (or null before any evaluation)"],
+      [
+        "rateAccuracy",
+        (v) => v === null || isFraction(v),
+        "a fraction in [0, 1] (or null before any evaluation)",
+      ],
+      ["evaluatedAfterUpdates", (v) => v === null || isCount(v, 0), "a trial count (or null)"],
+      ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
+      ["msPerUpdate", isLossOrNull, "a number >= 0"],
     ],
-    ["units", (v) => isCount(v, 1), "a positive integer"],
-    ["seed", Number.isInteger, "an integer"],
+    "train.",
+  );
+  // the last evaluation: all three values or none (no evaluation reached), within the training
+  const updates = t.updates as number;
+  const evaluated = t.evaluatedAfterUpdates;
+  const none = evaluated === null;
+  const after = `"train.evaluatedAfterUpdates" (${JSON.stringify(evaluated)})`;
+  checkFields(
+    path,
+    hint,
+    t,
     [
-      "tauRange_ms",
-      (v) =>
-        Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number" && x > 0) && v[0] <= v[1],
-      "[min, max] in ms",
+      [
+        "evaluatedAfterUpdates",
+        (v) => v === null || (v as number) <= updates,
+        `at most "train.updates" (${updates}), or null`,
+      ],
+      ["finalLoss", (v) => (v === null) === none, `null exactly when ${after} is (no evaluation reached)`],
+      ["rateAccuracy", (v) => (v === null) === none, `null exactly when ${after} is (no evaluation reached)`],
+      [
+        "success",
+        (v) => v === false || evaluated === updates,
+        `false unless ${after} is "train.updates" (${updates}): a met stopping rule ends the training at ` +
+          `its evaluation`,
+      ],
     ],
-    ["updates", (v) => isCount(v, 0), "a whole number of training trials"],
-    ["success", (v) => typeof v === "boolean", "true or false"],
-    ["finalLoss", isNumberOrNull, "a number (or null before any evaluation)"],
-    [
-      "rateAccuracy",
-      (v) => v === null || isFraction(v),
-      "a fraction in [0, 1] (or null before any evaluation)",
-    ],
-    ["evaluatedAfterUpdates", (v) => v === null || isCount(v, 0), "a trial count (or null)"],
-    ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
-    ["msPerUpdate", isNumberOrNull, "a number"],
-  ]);
+    "train.",
+  );
   if (model !== undefined && (t.task !== model.task || t.units !== model.units)) {
     throw new FormatError(
       `${path}: describes a ${String(t.task)} network of ${String(t.units)} units, but the model is a ` +
         `${model.task} network of ${model.units}; ${hint}`,
       { file: path },
+    );
+  }
+  if (model !== undefined) {
+    const [tauMin, tauMax] = model.tauRange_ms;
+    const range = t.tauRange_ms as number[];
+    checkFields(
+      path,
+      hint,
+      t,
+      [
+        ["seed", (v) => v === model.seed, `${model.seed}, the seed of model/model.json (config.seed)`],
+        [
+          "tauRange_ms",
+          () => range[0] === tauMin && range[1] === tauMax,
+          `[${tauMin}, ${tauMax}], the decay range of model/model.json (config.dynamics.tauMin_ms and ` +
+            `tauMax_ms)`,
+        ],
+      ],
+      "train.",
     );
   }
   return t as unknown as RnnTrainSummary;
@@ -460,6 +550,16 @@ export interface RnnSearchFile extends Omit<ScaleSearchResult, "correct" | "tria
   readonly lifTrial_s: number;
 }
 
+/** What a search of convertRnnRun or the LIF part of evalRnnRun runs, given to their `onStart`. */
+export interface RnnSearchPlan {
+  readonly scales: readonly number[];
+  /** LIF trials per scaling factor. */
+  readonly trials: number;
+  /** Threads the LIF trials run on: `workers`, capped at the number of jobs (searchThreads). */
+  readonly threads: number;
+  readonly synapseFilter: SynapseFilter;
+}
+
 export interface RnnConvertOptions {
   readonly scales?: readonly number[];
   readonly trials?: number;
@@ -468,6 +568,8 @@ export interface RnnConvertOptions {
   /** Write examples.json. Default true. */
   readonly examples?: boolean;
   readonly onProgress?: (p: ScaleSearchProgress) => void;
+  /** Called once the run is read and checked, before the search: what it will run (the CLI's start line). */
+  readonly onStart?: (plan: RnnSearchPlan) => void;
   /** Things the user should know that do not stop the run (a rate network that missed its stopping rule,
    *  a removed eval.json of an earlier search). */
   readonly onWarning?: (message: string) => void;
@@ -479,30 +581,62 @@ export interface RnnConvertOptions {
 
 /**
  * Warns (through `onWarning`) when summary.json says the rate network missed its stopping rule: such a network
- * is not expected to convert. summary.json is checked against the model (readTrainSummaryFile).
+ * is not expected to convert. summary.json is checked against the model (readTrainSummaryFile). The advice
+ * counts from the run's own `minTrials` (summary.json), and repeats a --min-trials other than the task's.
  */
 function warnIfUntrained(
   dir: string,
   model: RateRnn,
   task: TaskName,
+  seed: number,
   onWarning: ((message: string) => void) | undefined,
 ): void {
   const path = join(dir, "summary.json");
   if (!existsSync(path)) return;
-  const train = readTrainSummaryFile(path, `run "spikeflow rnn train" again`, { task, units: model.units });
+  const train = readTrainSummaryFile(path, `run "spikeflow rnn train" again`, {
+    task,
+    units: model.units,
+    seed,
+    tauRange_ms: [model.dynamics.tauMin_ms, model.dynamics.tauMax_ms],
+  });
   if (train.success) return;
   const evaluated =
     train.evaluatedAfterUpdates === null || train.rateAccuracy === null
       ? "no evaluation reached"
       : `rate accuracy ${(100 * train.rateAccuracy).toFixed(2)} % at the last evaluation, after trial ${train.evaluatedAfterUpdates}`;
-  const next = nextStopUpdates(task, train.updates);
+  const usualMin = taskSpec(task).minTrials;
+  const minTrials = train.minTrials ?? usualMin;
+  const next = nextStopUpdates(task, train.updates, undefined, minTrials);
   const usual = RATE_TRAIN_DEFAULTS.maxTrials;
+  const same = minTrials === usualMin ? "" : `the same --min-trials ${minTrials} and `;
   onWarning?.(
     `the rate network in ${dir} did not meet the stopping rule (${train.updates} trial${train.updates === 1 ? "" : "s"}, ${evaluated}); ` +
-      `its LIF transfer is not expected to work (train again with --max-trials ${next} or more` +
+      `its LIF transfer is not expected to work (train again with ${same}--max-trials ${next} or more` +
       `${next < usual ? `, e.g. the default ${usual}` : ""}, or with another --seed: the first evaluation that ` +
       `can meet the rule comes after trial ${next})`,
   );
+}
+
+/**
+ * Removes `path`, a file that shows or uses the files a command replaces, and says so through `onWarning`
+ * ("removed PATH: it was written before this <what>; run ... again"). A directory standing there is no such
+ * file: it stays (the command that writes the file refuses it).
+ */
+function removeStale(
+  path: string,
+  what: string,
+  rerun: string,
+  onWarning: ((message: string) => void) | undefined,
+): void {
+  let entry;
+  try {
+    entry = lstatSync(path);
+  } catch {
+    return; // not there
+  }
+  if (entry.isDirectory()) return;
+  rmSync(path, { force: true });
+  onWarning?.(`removed ${path}: it was written before this ${what}; run "${rerun}" again`);
 }
 
 /**
@@ -514,7 +648,7 @@ function warnIfUntrained(
  */
 export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Promise<RnnSearchFile> {
   const { model, task, seed } = await loadRnnRun(dir);
-  warnIfUntrained(dir, model, task, o.onWarning);
+  warnIfUntrained(dir, model, task, seed, o.onWarning);
   const workers = o.workers ?? 1;
   const synapseFilter = o.synapseFilter ?? "receiver";
   const options = {
@@ -525,6 +659,7 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     transfer: { synapseFilter },
   };
   const threads = searchThreads(options);
+  o.onStart?.({ scales: options.scales, trials: options.trials, threads, synapseFilter });
   const result = await namingModel(
     dir,
     unlessAborted(searchScaleParallel(model, task, options, o.onProgress), o.signal),
@@ -551,14 +686,8 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   for (const [file, command] of [
     ["eval.json", "rnn eval"],
     ["report.html", "report"],
-  ] as const) {
-    const path = join(dir, file);
-    if (!existsSync(path)) continue;
-    rmSync(path, { force: true });
-    o.onWarning?.(
-      `removed ${path}: it was written before this search; run "spikeflow ${command} ${dir}" again`,
-    );
-  }
+  ] as const)
+    removeStale(join(dir, file), "search", `spikeflow ${command} ${dir}`, o.onWarning);
   // without new examples, those of an earlier search would sit beside this search.json: they go
   if (!examples) rmSync(join(dir, "examples.json"), { force: true });
   writeJsonAtomicSync(join(dir, "search.json"), file);
@@ -608,7 +737,10 @@ export interface RnnEvalResult {
   readonly wall_s: number;
 }
 
-/** Rate and LIF accuracy on `trials` fresh trials at the searched s (or `scale`); writes eval.json. */
+/**
+ * Rate and LIF accuracy on `trials` fresh trials at the searched s (or `scale`); writes eval.json, after it
+ * removes the report.html of an earlier evaluation (with a warning; an interrupted evaluation keeps both).
+ */
 export async function evalRnnRun(
   dir: string,
   o: {
@@ -616,7 +748,9 @@ export async function evalRnnRun(
     workers?: number;
     scale?: number;
     onProgress?: (p: ScaleSearchProgress) => void;
-    /** As for convertRnnRun: a rate network that missed its stopping rule. */
+    /** As for convertRnnRun: called before the evaluation with what its LIF part runs. */
+    onStart?: (plan: RnnSearchPlan) => void;
+    /** As for convertRnnRun: a rate network that missed its stopping rule, a removed report.html. */
     onWarning?: (message: string) => void;
     /** Ends the evaluation when aborted (Ctrl-C in the CLI), before eval.json is written. */
     signal?: AbortSignal;
@@ -624,7 +758,7 @@ export async function evalRnnRun(
 ): Promise<RnnEvalResult> {
   const t0 = performance.now();
   const { model, task, seed } = await loadRnnRun(dir);
-  warnIfUntrained(dir, model, task, o.onWarning);
+  warnIfUntrained(dir, model, task, seed, o.onWarning);
   // search.json gives the scale (unless --scale) and the synapse filter of the conversion
   const searchPath = join(dir, "search.json");
   // a search.json that is there is read even with --scale (it gives the synapse filter)
@@ -636,6 +770,15 @@ export async function evalRnnRun(
   const scale = o.scale ?? search!.best.scale;
   const synapseFilter = search?.synapseFilter ?? "receiver";
   const trials = o.trials ?? 100;
+  const lifOptions = {
+    scales: [scale],
+    trials,
+    seed,
+    workers: o.workers ?? 1,
+    stream: "lif-eval",
+    transfer: { synapseFilter },
+  };
+  o.onStart?.({ scales: [scale], trials, threads: searchThreads(lifOptions), synapseFilter });
   const spec = taskSpec(task);
   let rateCorrect = 0;
   const pause = pauses(o.signal);
@@ -648,22 +791,7 @@ export async function evalRnnRun(
   }
   const lif = await namingModel(
     dir,
-    unlessAborted(
-      searchScaleParallel(
-        model,
-        task,
-        {
-          scales: [scale],
-          trials,
-          seed,
-          workers: o.workers ?? 1,
-          stream: "lif-eval",
-          transfer: { synapseFilter },
-        },
-        o.onProgress,
-      ),
-      o.signal,
-    ),
+    unlessAborted(searchScaleParallel(model, task, lifOptions, o.onProgress), o.signal),
   );
   const result: RnnEvalResult = {
     task,
@@ -674,6 +802,8 @@ export async function evalRnnRun(
     lifAccuracy: lif.accuracy[0],
     wall_s: (performance.now() - t0) / 1000,
   };
+  // a report.html of an earlier evaluation would no longer match eval.json (an interrupted eval keeps both)
+  removeStale(join(dir, "report.html"), "evaluation", `spikeflow report ${dir}`, o.onWarning);
   writeJsonAtomicSync(join(dir, "eval.json"), result);
   return result;
 }

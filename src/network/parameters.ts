@@ -497,6 +497,14 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel | Netwo
             : `${what}[${k}] is ${data[k]} in the saved network; weights must be finite`,
         );
       }
+      try {
+        p.checkRestoredParameter?.(name, data);
+      } catch (e) {
+        if (e instanceof InvalidParameterError) {
+          throw new InvalidParameterError(`projection "${pl.name}": ${e.message}`, { ...e.details });
+        }
+        throw e;
+      }
       writes.push({ into: a, from: data });
     }
     const saveds = arrayAt(ruleValues[i], `extra.rules[${i}]`);

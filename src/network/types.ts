@@ -146,6 +146,11 @@ export interface Projection {
    * saved beside the parameters and compared on restore.
    */
   structure?(): Readonly<Record<string, Int32Array>>;
+  /**
+   * Optional: refuses (InvalidParameterError) values that `restoreNetworkParameters` would write into
+   * `parameters()[name]` but the projection cannot hold (Local2d: a weight at a padded kernel position).
+   */
+  checkRestoredParameter?(name: string, data: ArrayLike<number>): void;
 }
 
 /** A plasticity rule bound to one projection. */

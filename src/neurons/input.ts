@@ -28,7 +28,8 @@ export class Input extends PopulationBase implements SpikeSink {
   private portInUse = false;
 
   constructor(size: number, ...extra: never[]) {
-    if (extra.length > 0) {
+    // an explicit undefined changes nothing, as for every model (requireNoExtraArguments)
+    if (extra.some((value) => value !== undefined)) {
       throw new InvalidParameterError(
         `Input takes only its size (it has no dynamics, so neither a dt nor parameters), got ${extra.length + 1} ` +
           `arguments; use new Input(${size})`,

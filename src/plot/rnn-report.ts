@@ -3,8 +3,9 @@
  * inlined as SVG) with the training summary, the scaling-factor search beside the paper's numbers, the
  * evaluation and every plot of `plotRnnRun`, which also redraws plots/ (SVG and PNG, as `plot` does). Values
  * are shown with their units. The files are checked against the model first, as `plot` checks them
- * (readRnnRunFiles: a damaged or mismatched one is a FormatError); a value the run never measured (no
- * evaluation yet, or a search.json written before it recorded threads) shows as "?".
+ * (readRnnRunFiles: a damaged or mismatched one is a FormatError). A training that ended before its first
+ * evaluation says "no evaluation reached" for the evaluation's loss and accuracy; a value a run of an older
+ * version did not record (the threads of a search.json) shows as "?".
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -45,6 +46,13 @@ function table<T>(rows: readonly Row<T>[], values: Partial<T>): string {
     .join("");
 }
 
+/** What a training that ended before its first evaluation (after trial 2) shows for the evaluation's values. */
+const unlessUnevaluated = (all: Partial<RnnTrainSummary>) =>
+  all.evaluatedAfterUpdates === null
+    ? `no evaluation reached (${plain(all.updates)} training trial${all.updates === 1 ? "" : "s"}; the first ` +
+      "evaluation comes after trial 2)"
+    : undefined;
+
 const TRAIN_ROWS: readonly Row<RnnTrainSummary>[] = [
   ["task", "task", plain],
   ["units N", "units", plain],
@@ -60,11 +68,12 @@ const TRAIN_ROWS: readonly Row<RnnTrainSummary>[] = [
     "success",
     (v) => (v === true ? "met (loss < 7 and accuracy > 95 %)" : v === false ? "not met" : "?"),
   ],
-  ["last evaluation: mean loss", "finalLoss", fixed(2)],
+  ["last evaluation: mean loss", "finalLoss", (v, all) => unlessUnevaluated(all) ?? fixed(2)(v)],
   [
     "last evaluation: rate accuracy",
     "rateAccuracy",
     (v, all) =>
+      unlessUnevaluated(all) ??
       percent(v) + (isNum(all.evaluatedAfterUpdates) ? ` (after trial ${all.evaluatedAfterUpdates})` : ""),
   ],
   ["training time", "wall_s", fixed(1, " s")],

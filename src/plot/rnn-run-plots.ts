@@ -6,13 +6,17 @@
  * (no search before `rnn convert`) are skipped.
  *
  * `plot` and `report` read the run's files through one function, readRnnRunFiles: the model first, then every
- * file present (summary.json, curve.json, search.json, examples.json, eval.json), each checked field by field
- * and against the model, so both refuse the same damaged files before anything is drawn. plots/ is then
+ * file present (summary.json, curve.json, search.json, examples.json, eval.json), each checked field by field,
+ * against the model and task, and against each other (curve.json with summary.json, examples.json with
+ * search.json), so both refuse the same damaged files before anything is drawn. plots/ is then
  * replaced as a whole (replacePlots), as for an LC-SNN run: it holds exactly the plots of the run's current
  * files, SVG and (unless png is false) PNG, and an interrupted drawing leaves the previous set.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { FormatError } from "../core/errors.ts";
+import { createRng } from "../core/rng.ts";
+import { sameStep } from "../core/time.ts";
 import {
   type RnnEvalResult,
   type RnnSearchFile,
@@ -21,6 +25,7 @@ import {
   readEvalFile,
   readSearchFile,
   readTrainSummaryFile,
+  taskConditions,
 } from "../experiments/rnn-run.ts";
 import {
   checkFields,
@@ -32,7 +37,10 @@ import {
   readRunJson,
 } from "../io/json-file.ts";
 import type { RateRnn } from "../rnn/rate-rnn.ts";
-import type { TaskName } from "../rnn/tasks.ts";
+import { MAX_SCALE, MIN_SCALE } from "../rnn/scale-search.ts";
+import { type TaskName, generateTrial, taskSpec } from "../rnn/tasks.ts";
+import { RATE_TRAIN_DEFAULTS } from "../rnn/train.ts";
+import { TRANSFER_DEFAULTS } from "../rnn/transfer.ts";
 import type { PlotSpec } from "./common.ts";
 import {
   firingRateSpec,
@@ -51,12 +59,23 @@ interface ExamplesFile {
   readonly scale: number;
   readonly examples: readonly {
     condition: string;
+    label: number;
+    input: number[][];
     target: number[];
     rateOutput: number[];
+    rateCorrect: boolean;
     spikingOutput: number[];
     every: number;
+    spikingCorrect: boolean;
+    spikeSteps: number[];
     spikeNeurons: number[];
   }[];
+}
+
+/** curve.json: the evaluation curve and every training trial's loss. */
+interface CurveFile {
+  readonly curve: RnnCurvePoint[];
+  readonly trainLoss: number[];
 }
 
 /** The files of an rnn run directory, read and checked (undefined: the run has not written it). */
@@ -78,101 +97,290 @@ const isPositive = (v: unknown) => isFiniteNumber(v) && v > 0;
 /**
  * checkFields for array field `field` of `doc` and its elements (`prefix` names the object in messages, as
  * for checkFields): the field must be an array (not an empty one, unless `empty`), and its first element that
- * fails `ok` is reported as `prefix field[i]`.
+ * fails `ok` (given the element and its index) is reported as `prefix field[i]`.
  */
 function checkElements(
   path: string,
   doc: Record<string, unknown>,
   field: string,
   prefix: string,
-  [ok, what]: readonly [(v: unknown) => boolean, string],
+  [ok, what]: readonly [(v: unknown, k: number) => boolean, string],
   empty = false,
 ): unknown[] {
   const isArray = (v: unknown) => Array.isArray(v) && (empty || v.length > 0);
   checkFields(path, HINT, doc, [[field, isArray, empty ? "an array" : "a non-empty array"]], prefix);
   const name = `${prefix}${field}`;
   const values = doc[field] as unknown[];
-  const bad = values.findIndex((v) => !ok(v));
+  const bad = values.findIndex((v, k) => !ok(v, k));
   if (bad >= 0)
-    checkFields(path, HINT, { [`${name}[${bad}]`]: values[bad] }, [[`${name}[${bad}]`, ok, what]]);
+    checkFields(path, HINT, { [`${name}[${bad}]`]: values[bad] }, [
+      [`${name}[${bad}]`, (v) => ok(v, bad), what],
+    ]);
   return values;
 }
 
-/** curve.json, point by point: what the training plots read. */
-function readCurveFile(path: string): RnnCurvePoint[] {
+/** FormatError unless array `values` (field `name` of the file at `path`) holds `n` entries; `what` says why. */
+function checkLength(path: string, name: string, values: readonly unknown[], n: number, what: string): void {
+  if (values.length === n) return;
+  throw new FormatError(`${path}: "${name}" must hold ${n} ${what}, got ${values.length}; ${HINT}`, {
+    file: path,
+  });
+}
+
+/** Evaluations after updates 2, 2 + evalEvery, ... (trial indices 1, 1 + evalEvery, ...: src/rnn/train.ts). */
+const EVAL_EVERY = RATE_TRAIN_DEFAULTS.evalEvery;
+const evaluationUpdates = (k: number) => 2 + k * EVAL_EVERY;
+/** The evaluations of a training of `updates` trials: one after each update 2 + evalEvery k up to `updates`. */
+const evaluationsIn = (updates: number) => (updates < 2 ? 0 : Math.floor((updates - 2) / EVAL_EVERY) + 1);
+
+/**
+ * curve.json, point by point and as a whole: what the training plots read. Every point is an evaluation after
+ * updates 2, 102, 202, ... (trial = updates - 1), every loss a finite number >= 0, and the curve holds one
+ * point per evaluation that the losses of "trainLoss" (one per training trial) reached.
+ */
+function readCurveFile(path: string): CurveFile {
   const doc = readJson<Record<string, unknown>>(path);
   const curve = checkElements(
     path,
     doc,
     "curve",
     "",
-    [isObject, "an object { updates, meanLoss, accuracy }"],
+    [isObject, "an object { trial, updates, meanLoss, accuracy }"],
     true,
   );
-  let previous = 0;
   curve.forEach((p, k) => {
+    const updates = evaluationUpdates(k);
     checkFields(
       path,
       HINT,
       p as Record<string, unknown>,
       [
-        ["updates", (v) => isCount(v, previous + 1), `an integer above the previous point's ${previous}`],
+        [
+          "updates",
+          (v) => v === updates,
+          `${updates}, the updates before evaluation ${k} (evaluations after trials 2, ${evaluationUpdates(1)}, ` +
+            `${evaluationUpdates(2)}, ...)`,
+        ],
+        [
+          "trial",
+          (v) => v === updates - 1,
+          `${updates - 1}, the 0-based index of the last training trial (updates - 1)`,
+        ],
         ["meanLoss", isNonNegative, "a finite number >= 0"],
         ["accuracy", isFraction, "a fraction in [0, 1]"],
       ],
       `curve[${k}].`,
     );
-    previous = (p as RnnCurvePoint).updates;
   });
-  return curve as RnnCurvePoint[];
+  const trainLoss = checkElements(path, doc, "trainLoss", "", [
+    isNonNegative,
+    "a finite number >= 0 (the loss of one training trial)",
+  ]);
+  const n = evaluationsIn(trainLoss.length);
+  checkLength(
+    path,
+    "curve",
+    curve,
+    n,
+    `evaluation${n === 1 ? "" : "s"} (one after trials 2, ${evaluationUpdates(1)}, ... up to the ` +
+      `${trainLoss.length} training trials of "trainLoss")`,
+  );
+  return { curve: curve as RnnCurvePoint[], trainLoss: trainLoss as number[] };
 }
 
-/** examples.json, field by field: what the output and firing-rate plots read, checked against the model. */
-function readExamplesFile(path: string, units: number): ExamplesFile {
+/**
+ * FormatError unless curve.json (`curvePath`) and summary.json (`summaryPath`) describe the same training: one
+ * loss per training trial, and the curve's last evaluation the one summary.json reports.
+ */
+function checkCurveAgainstSummary(
+  curvePath: string,
+  { curve, trainLoss }: CurveFile,
+  summaryPath: string,
+  summary: RnnTrainSummary,
+): void {
+  const refuse = (what: string) =>
+    new FormatError(
+      `${curvePath}: ${what}; the two files are from different runs or were edited: train the run again ` +
+        `(spikeflow rnn train)`,
+      { file: curvePath },
+    );
+  if (trainLoss.length !== summary.updates) {
+    throw refuse(
+      `"trainLoss" holds ${trainLoss.length} training losses, but ${summaryPath} records ` +
+        `${summary.updates} training trials ("train.updates"), one loss each`,
+    );
+  }
+  const last = curve.at(-1);
+  const got = last
+    ? `{ updates: ${last.updates}, meanLoss: ${last.meanLoss}, accuracy: ${last.accuracy} }`
+    : "no evaluation";
+  const told =
+    summary.evaluatedAfterUpdates === null
+      ? "no evaluation"
+      : `{ updates: ${summary.evaluatedAfterUpdates}, meanLoss: ${summary.finalLoss}, accuracy: ` +
+        `${summary.rateAccuracy} }`;
+  if (got !== told) {
+    throw refuse(
+      `the last evaluation of "curve" is ${got}, but ${summaryPath} records ${told} ` +
+        `("train.evaluatedAfterUpdates", "train.finalLoss", "train.rateAccuracy")`,
+    );
+  }
+}
+
+/**
+ * examples.json, field by field: what the output and firing-rate plots read, checked against the model, the
+ * task (one trial per condition, in the order of taskConditions, with its label; trial lengths) and, when
+ * there is one, search.json (the scale: rnn convert writes both from the same search).
+ */
+function readExamplesFile(
+  path: string,
+  model: RateRnn,
+  task: TaskName,
+  search: { readonly path: string; readonly scale: number } | undefined,
+): ExamplesFile {
   const doc = readJson<Record<string, unknown>>(path);
+  const units = model.units;
+  const lifDt = TRANSFER_DEFAULTS.dt_ms;
+  const rateDt = model.dynamics.dt_ms;
   checkFields(path, HINT, doc, [
-    ["dt_ms", isPositive, "a number > 0"],
-    ["rateDt_ms", isPositive, "a number > 0"],
-    ["scale", isPositive, "a number > 0"],
+    ["dt_ms", (v) => isPositive(v) && sameStep(v as number, lifDt), `${lifDt}, the LIF step of rnn convert`],
+    [
+      "rateDt_ms",
+      (v) => isPositive(v) && sameStep(v as number, rateDt),
+      `${rateDt}, the model's rate step (config.dynamics.dt_ms)`,
+    ],
+    [
+      "scale",
+      (v) => typeof v === "number" && v >= MIN_SCALE && v <= MAX_SCALE,
+      `a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}]`,
+    ],
   ]);
+  if (search !== undefined) {
+    checkFields(path, HINT, doc, [
+      [
+        "scale",
+        (v) => v === search.scale,
+        `${search.scale}, best.scale of ${search.path} (rnn convert writes both from one search)`,
+      ],
+    ]);
+  }
+  const conditions = taskConditions(task);
+  const names = conditions.map((c) => JSON.stringify(c.name)).join(", ");
   const examples = checkElements(path, doc, "examples", "", [isObject, "an object (one trial)"]);
+  checkLength(path, "examples", examples, conditions.length, `trials, one per ${task} condition (${names})`);
+  const spec = taskSpec(task);
+  const T = spec.steps;
+  const lifSteps = T * Math.round(rateDt / lifDt);
   const isUnit = (n: unknown) => isCount(n) && (n as number) < units;
   examples.forEach((e, k) => {
     const o = e as Record<string, unknown>;
     const prefix = `examples[${k}].`;
+    const condition = conditions[k];
+    // the label is fixed by the condition (its overrides); the stream only draws what they leave open
+    const label = generateTrial(task, createRng(0, "example-label"), condition.overrides).label;
     checkFields(
       path,
       HINT,
       o,
       [
-        ["condition", (v) => typeof v === "string", "a string"],
-        ["every", (v) => isCount(v, 1), "an integer >= 1"],
+        [
+          "condition",
+          (v) => v === condition.name,
+          `${JSON.stringify(condition.name)}, the ${task} task's condition ${k} (${names})`,
+        ],
+        ["label", (v) => v === label, `${label}, the label of the condition`],
+        ["every", (v) => isCount(v, 1) && (v as number) <= lifSteps, `an integer from 1 to ${lifSteps}`],
+        ["rateCorrect", (v) => typeof v === "boolean", "true or false"],
+        ["spikingCorrect", (v) => typeof v === "boolean", "true or false"],
       ],
       prefix,
     );
-    for (const f of ["target", "rateOutput", "spikingOutput"])
-      checkElements(path, o, f, prefix, [isFiniteNumber, "a finite number"]);
+    const inputs = spec.inputs;
+    const row = `a row of ${inputs} finite number${inputs === 1 ? "" : "s"} (one per input channel)`;
+    const isRow = (v: unknown) => Array.isArray(v) && v.length === inputs && v.every(isFiniteNumber);
+    const trial = `of the ${T}-step ${task} trial`;
+    checkLength(
+      path,
+      `${prefix}input`,
+      checkElements(path, o, "input", prefix, [isRow, row]),
+      T,
+      `rows (the steps ${trial})`,
+    );
+    const every = o.every as number;
+    const lengths: [string, number, string][] = [
+      ["target", T, `values (one per step ${trial})`],
+      ["rateOutput", T - 1, `values (o_1 .. o_${T - 1} ${trial})`],
+      [
+        "spikingOutput",
+        Math.floor(lifSteps / every),
+        `values (one every ${every} of the ${lifSteps} LIF steps ${trial})`,
+      ],
+    ];
+    for (const [f, n, what] of lengths)
+      checkLength(
+        path,
+        `${prefix}${f}`,
+        checkElements(path, o, f, prefix, [isFiniteNumber, "a finite number"]),
+        n,
+        what,
+      );
+    const steps = checkElements(
+      path,
+      o,
+      "spikeSteps",
+      prefix,
+      [
+        (v, i) =>
+          isCount(v) &&
+          (v as number) < lifSteps &&
+          (i === 0 || (v as number) >= ((o.spikeSteps as unknown[])[i - 1] as number)),
+        `an LIF step from 0 to ${lifSteps - 1}, not before the previous spike's (the trial has ${lifSteps} steps)`,
+      ],
+      true,
+    );
     const unit = `a unit index from 0 to ${units - 1} (the model has ${units} units)`;
-    checkElements(path, o, "spikeNeurons", prefix, [isUnit, unit], true);
+    const neurons = checkElements(path, o, "spikeNeurons", prefix, [isUnit, unit], true);
+    checkLength(
+      path,
+      `${prefix}spikeNeurons`,
+      neurons,
+      steps.length,
+      `entries, one neuron per spike of "${prefix}spikeSteps"`,
+    );
   });
   return doc as unknown as ExamplesFile;
 }
 
 /** The model and every file present in run directory `dir`, checked (see the file comment). */
 export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
-  const { model, task } = await loadRnnRun(dir);
+  const { model, task, seed } = await loadRnnRun(dir);
   const at = (file: string) => join(dir, file);
   const has = (file: string) => existsSync(at(file));
+  const summary = has("summary.json")
+    ? readTrainSummaryFile(at("summary.json"), HINT, {
+        task,
+        units: model.units,
+        seed,
+        tauRange_ms: [model.dynamics.tauMin_ms, model.dynamics.tauMax_ms],
+      })
+    : undefined;
   const curve = has("curve.json") ? readCurveFile(at("curve.json")) : undefined;
-  const examples = has("examples.json") ? readExamplesFile(at("examples.json"), model.units) : undefined;
+  if (curve && summary) checkCurveAgainstSummary(at("curve.json"), curve, at("summary.json"), summary);
+  const search = has("search.json") ? readSearchFile(at("search.json"), HINT, task) : undefined;
+  const examples = has("examples.json")
+    ? readExamplesFile(
+        at("examples.json"),
+        model,
+        task,
+        search ? { path: at("search.json"), scale: search.best.scale } : undefined,
+      )
+    : undefined;
   return {
     model,
     task,
-    ...(has("summary.json")
-      ? { summary: readTrainSummaryFile(at("summary.json"), HINT, { task, units: model.units }) }
-      : {}),
-    ...(curve ? { curve } : {}),
-    ...(has("search.json") ? { search: readSearchFile(at("search.json"), HINT, task) } : {}),
+    ...(summary ? { summary } : {}),
+    ...(curve ? { curve: curve.curve } : {}),
+    ...(search ? { search } : {}),
     ...(examples ? { examples } : {}),
     ...(has("eval.json") ? { evaluation: readEvalFile(at("eval.json"), HINT, task) } : {}),
   };

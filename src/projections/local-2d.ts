@@ -199,6 +199,36 @@ export class Local2d extends WeightedProjection {
    * not checked.
    */
   private zeroPaddingSlots(given: boolean): void {
+    if (given) this.refusePaddedValues(this.w, "Local2d weights");
+    this.forEachPaddedSlot((wb) => this.w.fill(0, wb, wb + this.filters));
+  }
+
+  /**
+   * `restoreNetworkParameters` checks restored weights here: a value other than 0 at a padded kernel position
+   * would sit in `w` without ever being delivered, so it is refused, as the constructor refuses it.
+   */
+  checkRestoredParameter(name: string, data: ArrayLike<number>): void {
+    if (name === "w") this.refusePaddedValues(data, "the saved weights w");
+  }
+
+  /** Throws, naming the first slot, when `w` holds a value other than 0 at a padded kernel position. */
+  private refusePaddedValues(w: ArrayLike<number>, what: string): void {
+    const { Wo } = this.geometry;
+    this.forEachPaddedSlot((wb, l, c, ky, kx) => {
+      for (let f = 0; f < this.filters; f++) {
+        if (w[wb + f] === 0) continue;
+        throw new InvalidParameterError(
+          `${what}[${wb + f}] = ${w[wb + f]} is at a padded kernel position (location ` +
+            `(${Math.floor(l / Wo)}, ${l % Wo}), channel ${c}, kernel (${ky}, ${kx}), filter ${f}), which has no ` +
+            `synapse and would be dropped; give 0 at padded positions (weightIndex(loc, c, ky, kx, f) finds them)`,
+          { index: wb + f, value: w[wb + f] },
+        );
+      }
+    });
+  }
+
+  /** Calls `visit` with the first slot (f = 0) of every padded kernel position, in weight order. */
+  private forEachPaddedSlot(visit: (wb: number, l: number, c: number, ky: number, kx: number) => void): void {
     const { C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo } = this.geometry;
     if (ph === 0 && pw === 0) return;
     const F = this.filters;
@@ -211,17 +241,7 @@ export class Local2d extends WeightedProjection {
             for (let kx = 0; kx < kw; kx++) {
               const x = ox * sw - pw + kx;
               if (y >= 0 && y < H && x >= 0 && x < W) continue;
-              const wb = (((l * C + c) * kh + ky) * kw + kx) * F;
-              for (let f = 0; given && f < F; f++) {
-                if (this.w[wb + f] === 0) continue;
-                throw new InvalidParameterError(
-                  `Local2d weights[${wb + f}] = ${this.w[wb + f]} is at a padded kernel position (location ` +
-                    `(${oy}, ${ox}), channel ${c}, kernel (${ky}, ${kx}), filter ${f}), which has no synapse and ` +
-                    `would be dropped; give 0 at padded positions (weightIndex(loc, c, ky, kx, f) finds them)`,
-                  { index: wb + f, value: this.w[wb + f] },
-                );
-              }
-              this.w.fill(0, wb, wb + F);
+              visit((((l * C + c) * kh + ky) * kw + kx) * F, l, c, ky, kx);
             }
           }
         }

@@ -179,14 +179,16 @@ export function firstStopUpdates(
 
 /**
  * The fewest updates after which the stopping rule can end a run of `task` that made `updates` updates
- * without meeting it: the first evaluation that may stop (firstStopUpdates) or, past that, the next one.
+ * without meeting it: the first evaluation that may stop (firstStopUpdates, with the run's `minTrials`) or,
+ * past that, the next one.
  */
 export function nextStopUpdates(
   task: TaskName,
   updates: number,
   evalEvery = RATE_TRAIN_DEFAULTS.evalEvery,
+  minTrials = taskSpec(task).minTrials,
 ): number {
-  const first = firstStopUpdates(task, evalEvery);
+  const first = firstStopUpdates(task, evalEvery, minTrials);
   return updates < first ? first : first + (Math.floor((updates - first) / evalEvery) + 1) * evalEvery;
 }
 

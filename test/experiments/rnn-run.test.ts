@@ -368,7 +368,9 @@ test("a model whose outputs overflow is refused by eval and convert, which then 
       assert.equal(e.message, overflow("output 0 of evaluation trial 0"));
       return true;
     });
-    await assert.rejects(convertRnnRun(dir, { scales: [30], trials: 1, workers: 1 }), (e: unknown) => {
+    // at s = 10000 the LIF readout (r in Hz / s) stays finite, so the search ends and the rate output of the
+    // example trials is what overflows (at s = 30 the search itself refuses the LIF output: DivergenceError)
+    await assert.rejects(convertRnnRun(dir, { scales: [10000], trials: 1, workers: 1 }), (e: unknown) => {
       assert.ok(e instanceof FormatError);
       assert.equal(e.message, overflow('rateOutput[0] of the example trial "go"'));
       return true;
@@ -462,6 +464,124 @@ test('a run whose model.json "kind" was edited is refused as edited; a directory
     await assert.rejects(
       loadRnnRun(dir),
       /holds a "lcsnn" model, not a rate RNN; .*for this run use "spikeflow eval", "plot" or "report"$/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Rewrites DIR/summary.json with `edit` applied to its "train" object. */
+function editSummary(dir: string, edit: (train: Record<string, unknown>) => void): void {
+  const path = join(dir, "summary.json");
+  const doc = JSON.parse(readFileSync(path, "utf8")) as { train: Record<string, unknown> };
+  edit(doc.train);
+  writeFileSync(path, JSON.stringify(doc));
+}
+
+test("the advice of convert and eval for a network that missed the rule counts from the run's minTrials (summary.json)", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 3, minTrials: 5900 });
+    const warnings: string[] = [];
+    const onWarning = (w: string) => warnings.push(w);
+
+    await evalRnnRun(dir, { trials: 1, scale: 20, onWarning });
+    // the task's own minTrials (Go-NoGo 1500) needs no --min-trials
+    editSummary(dir, (t) => (t.minTrials = 1500));
+    await convertRnnRun(dir, { scales: [20], trials: 1, examples: false, onWarning });
+    // a summary.json written before minTrials was recorded: the task's
+    editSummary(dir, (t) => delete t.minTrials);
+    await evalRnnRun(dir, { trials: 1, onWarning });
+
+    const advice = warnings.filter((w) => /did not meet the stopping rule/.test(w));
+    assert.equal(advice.length, 3);
+    assert.match(
+      advice[0],
+      /\(3 trials, .*\); its LIF transfer is not expected to work \(train again with the same --min-trials 5900 and --max-trials 5902 or more, e\.g\. the default 6000, or with another --seed: the first evaluation that can meet the rule comes after trial 5902\)$/,
+    );
+    for (const w of advice.slice(1)) {
+      assert.match(
+        w,
+        /\(train again with --max-trials 1502 or more, e\.g\. the default 6000, or with another --seed: the first evaluation that can meet the rule comes after trial 1502\)$/,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("convert and eval refuse a summary.json whose minTrials, seed or decay range is not the run's, naming the field", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "xor", units: 6, seed: 3, out: dir, maxTrials: 1, tauRange_ms: [20, 50] });
+    const summary = join(dir, "summary.json");
+    const good = readFileSync(summary, "utf8");
+    const hint = `run "spikeflow rnn train" again`;
+    const cases: [string, (t: Record<string, unknown>) => void, string][] = [
+      [
+        "minTrials -1",
+        (t) => (t.minTrials = -1),
+        `"train.minTrials" must be an integer >= 0 (no stop before this trial index; absent in runs written ` +
+          `before rnn train had --min-trials), got -1`,
+      ],
+      ["minTrials 2.5", (t) => (t.minTrials = 2.5), `"train.minTrials" must be an integer >= 0`],
+      [
+        "seed",
+        (t) => (t.seed = 4),
+        `"train.seed" must be 3, the seed of model/model.json (config.seed), got 4`,
+      ],
+      [
+        "tauRange_ms",
+        (t) => (t.tauRange_ms = [5, 9]),
+        `"train.tauRange_ms" must be [20, 50], the decay range of model/model.json (config.dynamics.tauMin_ms ` +
+          `and tauMax_ms), got [5,9]`,
+      ],
+    ];
+    for (const [what, edit, message] of cases) {
+      writeFileSync(summary, good);
+      editSummary(dir, edit);
+      for (const run of [
+        () => evalRnnRun(dir, { trials: 1, scale: 20 }),
+        () => convertRnnRun(dir, { scales: [20], trials: 1 }),
+      ]) {
+        await assert.rejects(run(), (e: unknown) => {
+          assert.ok(e instanceof FormatError, what);
+          assert.ok(e.message.startsWith(`${summary}: ${message}`), `${what}: ${e.message}`);
+          assert.ok(e.message.endsWith(`; ${hint}`), `${what}: ${e.message}`);
+          return true;
+        });
+      }
+      assert.deepEqual(readdirSync(dir).sort(), ["curve.json", "model", "summary.json"], what);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("eval removes the report.html of an earlier evaluation, with a warning, when it writes eval.json", async () => {
+  const dir = tempDir();
+  try {
+    await trainRnnRun({ task: "xor", units: 6, seed: 1, out: dir, maxTrials: 1 });
+    await evalRnnRun(dir, { trials: 1, scale: 20 });
+    const report = join(dir, "report.html");
+    writeFileSync(report, "<p>the previous evaluation</p>");
+    const before = readFileSync(join(dir, "eval.json"), "utf8");
+    const warnings: string[] = [];
+    const onWarning = (w: string) => warnings.push(w);
+
+    // stopped before it writes eval.json: report.html still shows it
+    const stopped = new AbortController();
+    stopped.abort(new Error("stopped"));
+    await assert.rejects(evalRnnRun(dir, { trials: 1, scale: 20, signal: stopped.signal }), /stopped/);
+    const kept = existsSync(report) && readFileSync(join(dir, "eval.json"), "utf8") === before;
+    await evalRnnRun(dir, { trials: 2, scale: 20, onWarning });
+
+    assert.ok(kept, "an interrupted eval leaves eval.json and report.html as they were");
+    assert.equal(existsSync(report), false);
+    assert.equal(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")).trials, 2);
+    assert.equal(
+      warnings.at(-1),
+      `removed ${report}: it was written before this evaluation; run "spikeflow report ${dir}" again`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -284,7 +284,7 @@ test("nir run checks a directory's saved options, the input's layout, and names 
     const extraAxis = cli("nir", "run", cnn, "--dt", "1e-3", "--input", frames([3, 1, 2, 34, 34]));
     assert.match(
       extraAxis.stderr,
-      /\(the same number of values in another layout: it has axes of size 1 too many: reshape it to \[steps, 2, 34, 34\]\)$/m,
+      /\(the same number of values in another layout: it has an axis of size 1 too many: reshape it to \[steps, 2, 34, 34\]\)$/m,
     );
     const split = cli("nir", "run", cnn, "--dt", "1e-3", "--input", frames([3, 68, 34]));
     assert.match(

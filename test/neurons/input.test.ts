@@ -116,4 +116,6 @@ test("Input takes only its size: a dt or parameters are refused, not ignored", (
     () => new (Input as unknown as new (...a: unknown[]) => Input)(3, 1),
     /^InvalidParameterError: Input takes only its size \(it has no dynamics, so neither a dt nor parameters\), got 2 arguments; use new Input\(3\)$/,
   );
+  // an explicit undefined (a generic caller's "no options") changes nothing, as for every model
+  assert.equal(new (Input as unknown as new (...a: unknown[]) => Input)(3, undefined).size, 3);
 });

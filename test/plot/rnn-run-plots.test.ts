@@ -124,6 +124,72 @@ test("report refuses damaged or mismatched summary.json, eval.json and search.js
         (d) => (d.trials = -3),
         /search\.json: "trials" must be a positive integer, got -3/,
       ],
+      [
+        "summary seed",
+        "summary",
+        (d) => ((d.train as Doc).seed = 4),
+        /summary\.json: "train\.seed" must be 3, the seed of model\/model\.json \(config\.seed\), got 4;/,
+      ],
+      [
+        "summary decay range",
+        "summary",
+        (d) => ((d.train as Doc).tauRange_ms = [5, 9]),
+        /summary\.json: "train\.tauRange_ms" must be \[20, 50\], the decay range of model\/model\.json \(config\.dynamics\.tauMin_ms and tauMax_ms\), got \[5,9\];/,
+      ],
+      [
+        "summary minTrials",
+        "summary",
+        (d) => ((d.train as Doc).minTrials = "1500"),
+        /summary\.json: "train\.minTrials" must be an integer >= 0 .*, got "1500";/,
+      ],
+      [
+        "summary loss without evaluation",
+        "summary",
+        (d) => ((d.train as Doc).evaluatedAfterUpdates = null),
+        /summary\.json: "train\.finalLoss" must be null exactly when "train\.evaluatedAfterUpdates" \(null\) is \(no evaluation reached\), got \d/,
+      ],
+      [
+        "summary evaluation after the training",
+        "summary",
+        (d) => ((d.train as Doc).evaluatedAfterUpdates = 102),
+        /summary\.json: "train\.evaluatedAfterUpdates" must be at most "train\.updates" \(2\), or null, got 102;/,
+      ],
+      [
+        "summary success before the end",
+        "summary",
+        (d) => Object.assign(d.train as Doc, { success: true, updates: 3 }),
+        /summary\.json: "train\.success" must be false unless "train\.evaluatedAfterUpdates" \(2\) is "train\.updates" \(3\)/,
+      ],
+      [
+        "search negative time per trial",
+        "search",
+        (d) => (d.lifTrial_s = -0.5),
+        /search\.json: "lifTrial_s" must be seconds >= 0, got -0\.5;/,
+      ],
+      [
+        "search negative wall time",
+        "search",
+        (d) => (d.wall_s = -1),
+        /search\.json: "wall_s" must be seconds >= 0, got -1;/,
+      ],
+      [
+        "search workers",
+        "search",
+        (d) => (d.workers = 1.5),
+        /search\.json: "workers" must be a positive integer \(the worker threads asked for\), got 1\.5;/,
+      ],
+      [
+        "search threads above workers",
+        "search",
+        (d) => (d.threads = 4),
+        /search\.json: "threads" must be 1, "workers" \(1\) capped at the search's jobs of 10 trials per s, as rnn convert writes it, got 4;/,
+      ],
+      [
+        "search threads not an integer",
+        "search",
+        (d) => Object.assign(d, { workers: 8, threads: 0.5 }),
+        /search\.json: "threads" must be 1, "workers" \(8\) capped at the search's jobs .*, got 0\.5;/,
+      ],
     ];
     for (const [what, file, edit, message] of cases) {
       await assert.rejects(withEdit(file, edit), (e: unknown) => {
@@ -155,6 +221,7 @@ test("plot refuses a damaged curve.json or examples.json, and a search.json whos
       curve: readFileSync(join(dir, "curve.json"), "utf8"),
       examples: readFileSync(join(dir, "examples.json"), "utf8"),
       search: readFileSync(join(dir, "search.json"), "utf8"),
+      summary: readFileSync(join(dir, "summary.json"), "utf8"),
     };
     const withEdit = async (file: keyof typeof files, edit: (doc: Doc) => void) => {
       const doc = JSON.parse(files[file]) as Doc;
@@ -199,11 +266,136 @@ test("plot refuses a damaged curve.json or examples.json, and a search.json whos
         (d) => (example(d).spikeNeurons = [5000]),
         /"examples\[0\]\.spikeNeurons\[0\]" must be a unit index from 0 to 11 \(the model has 12 units\), got 5000;/,
       ],
-      ["examples", (d) => (d.dt_ms = "a"), /examples\.json: "dt_ms" must be a number > 0, got "a";/],
+      [
+        "examples",
+        (d) => (d.dt_ms = "a"),
+        /examples\.json: "dt_ms" must be 0\.05, the LIF step of rnn convert, got "a";/,
+      ],
       [
         "examples",
         (d) => (d.examples = []),
         /examples\.json: "examples" must be a non-empty array, got \[\];/,
+      ],
+      [
+        "curve",
+        (d) => ((d.trainLoss as number[])[5] = -1),
+        /curve\.json: "trainLoss\[5\]" must be a finite number >= 0 \(the loss of one training trial\), got -1;/,
+      ],
+      [
+        "curve",
+        (d) => ((d.curve as Doc[])[1].trial = 5),
+        /curve\.json: "curve\[1\]\.trial" must be 101, the 0-based index of the last training trial \(updates - 1\), got 5;/,
+      ],
+      [
+        "curve",
+        (d) => ((d.curve as Doc[])[1].updates = 50),
+        /curve\.json: "curve\[1\]\.updates" must be 102, the updates before evaluation 1 \(evaluations after trials 2, 102, 202, \.\.\.\), got 50;/,
+      ],
+      [
+        "curve",
+        (d) => (d.curve = []),
+        /curve\.json: "curve" must hold 2 evaluations \(one after trials 2, 102, \.\.\. up to the 102 training trials of "trainLoss"\), got 0;/,
+      ],
+      ["curve", (d) => (d.trainLoss = []), /curve\.json: "trainLoss" must be a non-empty array, got \[\];/],
+      [
+        "curve",
+        (d) => Object.assign(d, { curve: [], trainLoss: [0.5] }),
+        /curve\.json: "trainLoss" holds 1 training losses, but .*summary\.json records 102 training trials \("train\.updates"\), one loss each; the two files are from different runs or were edited: train the run again \(spikeflow rnn train\)$/,
+      ],
+      [
+        "summary",
+        (d) => ((d.train as Doc).finalLoss = 0.25),
+        /curve\.json: the last evaluation of "curve" is \{ updates: 102, meanLoss: [\d.e+-]+, accuracy: [\d.]+ \}, but .*summary\.json records \{ updates: 102, meanLoss: 0\.25, accuracy: [\d.]+ \} \("train\.evaluatedAfterUpdates", "train\.finalLoss", "train\.rateAccuracy"\); the two files/,
+      ],
+      [
+        "examples",
+        (d) => (d.scale = d.scale === 20 ? 30 : 20),
+        /examples\.json: "scale" must be (20|30), best\.scale of .*search\.json \(rnn convert writes both from one search\), got (20|30);/,
+      ],
+      [
+        "examples",
+        (d) => (d.dt_ms = 0.1),
+        /examples\.json: "dt_ms" must be 0\.05, the LIF step of rnn convert, got 0\.1;/,
+      ],
+      [
+        "examples",
+        (d) => (d.rateDt_ms = 1),
+        /examples\.json: "rateDt_ms" must be 5, the model's rate step \(config\.dynamics\.dt_ms\), got 1;/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).spikingOutput = (example(d).spikingOutput as number[]).slice(0, 1000)),
+        /examples\.json: "examples\[0\]\.spikingOutput" must hold 2000 values \(one every 10 of the 20000 LIF steps of the 200-step go-nogo trial\), got 1000;/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).rateOutput as number[]).push(0),
+        /"examples\[0\]\.rateOutput" must hold 199 values \(o_1 \.\. o_199 of the 200-step go-nogo trial\), got 200;/,
+      ],
+      [
+        "examples",
+        (d) => ((d.examples as Doc[])[1].target = [0]),
+        /"examples\[1\]\.target" must hold 200 values \(one per step of the 200-step go-nogo trial\), got 1;/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).input as unknown[]).pop(),
+        /"examples\[0\]\.input" must hold 200 rows \(the steps of the 200-step go-nogo trial\), got 199;/,
+      ],
+      [
+        "examples",
+        (d) => ((example(d).input as unknown[])[3] = [1, 2]),
+        /"examples\[0\]\.input\[3\]" must be a row of 1 finite number \(one per input channel\), got \[1,2\];/,
+      ],
+      [
+        "examples",
+        (d) => Object.assign(example(d), { spikeSteps: [20000], spikeNeurons: [0] }),
+        /"examples\[0\]\.spikeSteps\[0\]" must be an LIF step from 0 to 19999, not before the previous spike's \(the trial has 20000 steps\), got 20000;/,
+      ],
+      [
+        "examples",
+        (d) => Object.assign(example(d), { spikeSteps: [3, 7.5], spikeNeurons: [0, 1] }),
+        /"examples\[0\]\.spikeSteps\[1\]" must be an LIF step from 0 to 19999, .*, got 7\.5;/,
+      ],
+      [
+        "examples",
+        (d) => Object.assign(example(d), { spikeSteps: [9, 4], spikeNeurons: [0, 1] }),
+        /"examples\[0\]\.spikeSteps\[1\]" must be an LIF step .*, got 4;/,
+      ],
+      [
+        "examples",
+        (d) => Object.assign(example(d), { spikeSteps: [1, 2], spikeNeurons: [0] }),
+        /"examples\[0\]\.spikeNeurons" must hold 2 entries, one neuron per spike of "examples\[0\]\.spikeSteps", got 1;/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).condition = "maybe"),
+        /"examples\[0\]\.condition" must be "go", the go-nogo task's condition 0 \("go", "nogo"\), got "maybe";/,
+      ],
+      [
+        "examples",
+        (d) => (d.examples as Doc[]).reverse(),
+        /"examples\[0\]\.condition" must be "go", .*, got "nogo";/,
+      ],
+      [
+        "examples",
+        (d) => (d.examples as Doc[]).push(example(d)),
+        /examples\.json: "examples" must hold 2 trials, one per go-nogo condition \("go", "nogo"\), got 3;/,
+      ],
+      [
+        "examples",
+        (d) => ((d.examples as Doc[])[1].label = 7),
+        /"examples\[1\]\.label" must be 0, the label of the condition, got 7;/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).rateCorrect = "yes"),
+        /"examples\[0\]\.rateCorrect" must be true or false, got "yes";/,
+      ],
+      [
+        "examples",
+        (d) => (example(d).spikingCorrect = 1),
+        /"examples\[0\]\.spikingCorrect" must be true or false, got 1;/,
       ],
       [
         "search",
@@ -265,6 +457,28 @@ test("plot and report refuse a model.json field the model refuses (seed, dale), 
       }
       assert.deepEqual(readdirSync(join(dir, "plots")).sort(), plotted, "plots/ is as it was");
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the report of a run that ended before its first evaluation says so, not "?"', async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnnnoeval-"));
+  try {
+    await trainRnnRun({ task: "xor", units: 6, seed: 1, out: dir, maxTrials: 1 });
+
+    const page = readFileSync((await writeRnnReport(dir)).path, "utf8");
+
+    const none = "no evaluation reached (1 training trial; the first evaluation comes after trial 2)";
+    assert.match(
+      page,
+      new RegExp(`<th>last evaluation: mean loss</th><td>${none.replace(/[()]/g, "\\$&")}</td>`),
+    );
+    assert.match(
+      page,
+      new RegExp(`<th>last evaluation: rate accuracy</th><td>${none.replace(/[()]/g, "\\$&")}</td>`),
+    );
+    assert.doesNotMatch(page, /<td>\?/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

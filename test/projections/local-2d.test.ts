@@ -4,6 +4,10 @@ import fc from "fast-check";
 import { ShapeMismatchError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { Local2d } from "../../src/projections/local-2d.ts";
+import { Network } from "../../src/network/network.ts";
+import { networkParameters, restoreNetworkParameters } from "../../src/network/parameters.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { LIF } from "../../src/neurons/lif.ts";
 import type { Local2dOptions } from "../../src/projections/local-2d.ts";
 import { FakePopulation } from "./fake-population.ts";
 import { assertDeliveryMatches, assertViewMatches } from "./harness.ts";
@@ -186,6 +190,27 @@ test("a weights array with a value at a padded position is refused, naming the s
   // a single number fills the live slots only, as documented
   const filled = new Local2d(src, tgt, { ...g, weights: 7 });
   for (let k = 0; k < filled.w.length; k++) assert.equal(filled.w[k], live.has(k) ? 7 : 0, `slot ${k}`);
+});
+
+test("restoreNetworkParameters refuses saved weights with a value at a padded position, and leaves the network as it was", () => {
+  const net = new Network({ dt_ms: 1 });
+  const src = net.addPopulation("in", new Input(16));
+  const tgt = net.addPopulation("out", new LIF(32, 1));
+  const lc = net.addProjection(
+    "lc",
+    new Local2d(src, tgt, { inputShape: [1, 4, 4], kernel: 3, padding: 1, filters: 2, weights: 0.5 }),
+  );
+  const snapshot = networkParameters(net);
+  const w = Object.values(snapshot.tensors).find((t) => t.data.length === lc.w.length)!.data as Float32Array;
+  w[0] = 9; // location (0, 0), kernel (0, 0): in the padding
+  const before = Array.from(lc.w);
+  assert.throws(
+    () => restoreNetworkParameters(net, snapshot),
+    /^InvalidParameterError: projection "lc": the saved weights w\[0\] = 9 is at a padded kernel position \(location \(0, 0\), channel 0, kernel \(0, 0\), filter 0\), which has no synapse and would be dropped/,
+  );
+  assert.deepEqual(Array.from(lc.w), before);
+  w[0] = 0;
+  restoreNetworkParameters(net, snapshot);
 });
 
 test("property: view and delivery match the reference for random geometries", () => {
