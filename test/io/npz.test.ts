@@ -166,11 +166,7 @@ test("a forged entry count cannot make the reader spin", () => {
   view.setUint16(zip.length - 22 + 10, 0xffff, true);
 
   // 0xffff entries without a zip64 record: refused before any record is read
-  assertFormatError(
-    () => decodeNpz(zip, Z),
-    Z,
-    /zip64 end-of-central-directory locator not found/,
-  );
+  assertFormatError(() => decodeNpz(zip, Z), Z, /zip64 end-of-central-directory locator not found/);
 });
 
 test("errors inside a member name the archive and the member", () => {
