@@ -111,7 +111,7 @@ export interface RnnTrainOptions {
  * accuracy and index), the synapse filter, workers, times >= 0, threads (searchThreads of the file's scales,
  * trials and workers), and (with `task`) the task the model was trained on.
  */
-export function readSearchFile(path: string, hint: string, task?: TaskName): RnnSearchFile {
+export function readSearchFile(path: string, hint: string, task?: TaskName, seed?: number): RnnSearchFile {
   const s = readRunJson<Record<string, unknown>>(path, hint);
   const bad = (what: string) => new FormatError(`${path}: ${what}; ${hint}`);
   const inRange = (x: unknown) => typeof x === "number" && x >= MIN_SCALE && x <= MAX_SCALE;
@@ -148,6 +148,17 @@ export function readSearchFile(path: string, hint: string, task?: TaskName): Rnn
   }
   if (task !== undefined && s.task !== undefined && s.task !== task) {
     throw bad(`"task" is ${JSON.stringify(s.task)}, but the model was trained on ${JSON.stringify(task)}`);
+  }
+  // rnn convert seeds its trials with the model's seed and the search stream: a file of another search
+  if (seed !== undefined && s.seed !== undefined && s.seed !== seed) {
+    throw bad(
+      `"seed" is ${JSON.stringify(s.seed)}, but the model's seed (model/model.json config.seed) is ${seed}`,
+    );
+  }
+  if (s.stream !== undefined && s.stream !== SCALE_SEARCH_DEFAULTS.stream) {
+    throw bad(
+      `"stream" is ${JSON.stringify(s.stream)}; rnn convert writes "${SCALE_SEARCH_DEFAULTS.stream}"`,
+    );
   }
   checkFields(path, hint, s, [
     ["workers", (v) => isCount(v, 1), "a positive integer (the worker threads asked for)"],
@@ -766,7 +777,9 @@ export async function evalRnnRun(
     ? `run "spikeflow rnn convert ${dir}" again, or delete search.json and pass --scale (the receiver synapse)`
     : `run "spikeflow rnn convert ${dir}" first, or pass --scale`;
   const search =
-    o.scale === undefined || existsSync(searchPath) ? readSearchFile(searchPath, hint, task) : undefined;
+    o.scale === undefined || existsSync(searchPath)
+      ? readSearchFile(searchPath, hint, task, seed)
+      : undefined;
   const scale = o.scale ?? search!.best.scale;
   const synapseFilter = search?.synapseFilter ?? "receiver";
   const trials = o.trials ?? 100;

@@ -366,7 +366,7 @@ export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
     : undefined;
   const curve = has("curve.json") ? readCurveFile(at("curve.json")) : undefined;
   if (curve && summary) checkCurveAgainstSummary(at("curve.json"), curve, at("summary.json"), summary);
-  const search = has("search.json") ? readSearchFile(at("search.json"), HINT, task) : undefined;
+  const search = has("search.json") ? readSearchFile(at("search.json"), HINT, task, seed) : undefined;
   const examples = has("examples.json")
     ? readExamplesFile(
         at("examples.json"),

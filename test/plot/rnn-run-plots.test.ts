@@ -89,6 +89,18 @@ test("report refuses damaged or mismatched summary.json, eval.json and search.js
     const cases: [string, "summary" | "search" | "eval", (d: Doc) => void, RegExp][] = [
       ["empty summary", "summary", (d) => delete d.train, /summary\.json: "train" must be an object/],
       [
+        "search seed",
+        "search",
+        (d) => (d.seed = (d.seed as number) + 1),
+        /search\.json: "seed" is \d+, but the model's seed \(model\/model\.json config\.seed\) is \d+/,
+      ],
+      [
+        "search stream",
+        "search",
+        (d) => (d.stream = "lif-eval"),
+        /search\.json: "stream" is "lif-eval"; rnn convert writes "lif-search"/,
+      ],
+      [
         "summary size",
         "summary",
         (d) => ((d.train as Doc).units = 999),
