@@ -37,6 +37,7 @@ import { exportNir, importNir } from "../io/nir/file.ts";
 import type { IntegrationMethod } from "../neurons/first-order.ts";
 import type { IntegratorMode, NirImport, ResolvedNirImportOptions } from "../io/nir/import.ts";
 import { inputPopulation, runNir } from "../io/nir/run.ts";
+import { sameShape } from "../io/nir/shapes.ts";
 import type { NirInputKind, NirRunInput } from "../io/nir/run.ts";
 import type { ResetMode } from "../neurons/lif.ts";
 import { Affine } from "../projections/affine.ts";
@@ -196,11 +197,9 @@ function refuseForeignNir(dir: string, model: SavedModel, imp: NirImport): void 
 
 /** What turns a step of shape `step` into the Input's `shape` (same number of values). */
 function layoutHint(step: readonly number[], shape: readonly number[]): string {
-  const same = (a: readonly number[], b: readonly number[]): boolean =>
-    a.length === b.length && a.every((d, k) => d === b[k]);
   const target = `[steps, ${shape.join(", ")}]`;
   if (
-    same(
+    sameShape(
       step.filter((d) => d !== 1),
       shape.filter((d) => d !== 1),
     )
@@ -212,7 +211,8 @@ function layoutHint(step: readonly number[], shape: readonly number[]): string {
     );
   }
   const sorted = (a: readonly number[]): number[] => [...a].sort((x, y) => x - y);
-  if (same(sorted(step), sorted(shape))) return `its axes are in another order: transpose them to ${target}`;
+  if (sameShape(sorted(step), sorted(shape)))
+    return `its axes are in another order: transpose them to ${target}`;
   return `reshape it to ${target}, if its values are in that order`;
 }
 
@@ -314,7 +314,7 @@ async function readInputs(
     const fits =
       (t.shape.length === 1 && size === 1) ||
       (step.length === 1 && step[0] === size) ||
-      (step.length === shape.length && step.every((d, k) => d === shape[k]));
+      sameShape(step, shape);
     if (!fits) {
       throw new ShapeMismatchError(
         `${path}: shape [${t.shape.join(", ")}] should be [steps, ${shape.join(", ")}]` +

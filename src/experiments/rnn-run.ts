@@ -200,7 +200,7 @@ export function readTrainSummaryFile(
 ): RnnTrainSummary {
   const doc = readRunJson<Record<string, unknown>>(path, hint);
   const t = objectField(path, hint, doc, "train", "the training summary");
-  const isLossOrNull = (v: unknown) => v === null || isNonNegative(v);
+  const isNonNegativeOrNull = (v: unknown) => v === null || isNonNegative(v);
   checkFields(
     path,
     hint,
@@ -230,15 +230,15 @@ export function readTrainSummaryFile(
       ],
       ["updates", (v) => isCount(v, 0), "a whole number of training trials"],
       ["success", (v) => typeof v === "boolean", "true or false"],
-      ["finalLoss", isLossOrNull, "a number >= 0 (or null before any evaluation)"],
+      ["finalLoss", isNonNegativeOrNull, "a number >= 0 (or null before any evaluation)"],
       [
         "rateAccuracy",
         (v) => v === null || isFraction(v),
         "a fraction in [0, 1] (or null before any evaluation)",
       ],
       ["evaluatedAfterUpdates", (v) => v === null || isCount(v, 0), "a trial count (or null)"],
-      ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
-      ["msPerUpdate", isLossOrNull, "a number >= 0"],
+      ["wall_s", isNonNegative, "seconds >= 0"],
+      ["msPerUpdate", isNonNegativeOrNull, "a number >= 0"],
     ],
     "train.",
   );
@@ -652,10 +652,10 @@ function removeStale(
 
 /**
  * Runs the scaling-factor search on a run directory's model; writes search.json and examples.json (with
- * `examples: false`, removes an earlier examples.json instead). Before it
- * writes them it refuses example outputs that are not finite (FormatError naming the model, the run left as it
- * was) and removes plots/ (drawn from the files it replaces: the caller draws the new set), eval.json and
- * report.html (with a warning each), so that no file of the run shows another search.
+ * `examples: false`, removes an earlier examples.json instead). Before it writes them it refuses example
+ * outputs that are not finite (FormatError naming the model, the run left as it was) and removes plots/ (drawn
+ * from the files it replaces: the caller draws the new set), eval.json and report.html (with a warning each),
+ * so that no file of the run shows another search.
  */
 export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Promise<RnnSearchFile> {
   const { model, task, seed } = await loadRnnRun(dir);
@@ -669,12 +669,7 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
     workers,
     transfer: { synapseFilter },
   };
-  const threads = searchThreads(options);
-  o.onStart?.({ scales: options.scales, trials: options.trials, threads, synapseFilter });
-  const result = await namingModel(
-    dir,
-    unlessAborted(searchScaleParallel(model, task, options, o.onProgress), o.signal),
-  );
+  const { result, threads } = await runLifSearch(dir, model, task, options, o);
   const { correct: _correct, trial_s, ...rest } = result;
   const file: RnnSearchFile = { ...rest, workers, threads, synapseFilter, lifTrial_s: trial_s };
   // the examples first: a model whose outputs overflow is refused before any file changes
@@ -706,10 +701,35 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   return file;
 }
 
-/** The search's refusal of a spiking output that is not finite (DivergenceError), naming the run's model. */
-async function namingModel<T>(dir: string, search: Promise<T>): Promise<T> {
+/**
+ * The LIF trials of convert and eval: says what they run (`onStart`), runs them on the worker pool until
+ * `signal` aborts, and names the run's model in the search's refusal of a spiking output that is not finite
+ * (DivergenceError).
+ */
+async function runLifSearch(
+  dir: string,
+  model: RateRnn,
+  task: TaskName,
+  options: {
+    readonly scales: readonly number[];
+    readonly trials: number;
+    readonly seed: number;
+    readonly workers: number;
+    readonly stream?: string;
+    readonly transfer: { readonly synapseFilter: SynapseFilter };
+  },
+  o: Pick<RnnConvertOptions, "onStart" | "onProgress" | "signal">,
+): Promise<{ result: ScaleSearchResult; threads: number }> {
+  const threads = searchThreads(options);
+  o.onStart?.({
+    scales: options.scales,
+    trials: options.trials,
+    threads,
+    synapseFilter: options.transfer.synapseFilter,
+  });
   try {
-    return await search;
+    const result = await unlessAborted(searchScaleParallel(model, task, options, o.onProgress), o.signal);
+    return { result, threads };
   } catch (e) {
     if (e instanceof DivergenceError) {
       throw new DivergenceError(`${join(dir, "model")}: ${e.message}`, {
@@ -759,7 +779,7 @@ export async function evalRnnRun(
     workers?: number;
     scale?: number;
     onProgress?: (p: ScaleSearchProgress) => void;
-    /** As for convertRnnRun: called before the evaluation with what its LIF part runs. */
+    /** As for convertRnnRun: called before the LIF trials (after the rate trials) with what they run. */
     onStart?: (plan: RnnSearchPlan) => void;
     /** As for convertRnnRun: a rate network that missed its stopping rule, a removed report.html. */
     onWarning?: (message: string) => void;
@@ -783,15 +803,6 @@ export async function evalRnnRun(
   const scale = o.scale ?? search!.best.scale;
   const synapseFilter = search?.synapseFilter ?? "receiver";
   const trials = o.trials ?? 100;
-  const lifOptions = {
-    scales: [scale],
-    trials,
-    seed,
-    workers: o.workers ?? 1,
-    stream: "lif-eval",
-    transfer: { synapseFilter },
-  };
-  o.onStart?.({ scales: [scale], trials, threads: searchThreads(lifOptions), synapseFilter });
   const spec = taskSpec(task);
   let rateCorrect = 0;
   const pause = pauses(o.signal);
@@ -802,9 +813,19 @@ export async function evalRnnRun(
     refuseNonFinite(dir, "rate network", out, `output % of evaluation trial ${k}`);
     if (isCorrect(task, out, trial)) rateCorrect++;
   }
-  const lif = await namingModel(
+  const { result: lif } = await runLifSearch(
     dir,
-    unlessAborted(searchScaleParallel(model, task, lifOptions, o.onProgress), o.signal),
+    model,
+    task,
+    {
+      scales: [scale],
+      trials,
+      seed,
+      workers: o.workers ?? 1,
+      stream: "lif-eval",
+      transfer: { synapseFilter },
+    },
+    o,
   );
   const result: RnnEvalResult = {
     task,

@@ -194,7 +194,6 @@ function jsonText(value: unknown, path: string): string {
   return `${text}\n`;
 }
 
-/** Whether `path` is a directory (false when it does not exist). */
 /**
  * What stands at `path` for a reader that takes only a regular file: its size, or why there is none to read
  * ("missing": nothing, or a path through a file; otherwise what is there instead, for the message). A FIFO or
@@ -215,6 +214,7 @@ export function regularFile(
   return { is: st.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)" };
 }
 
+/** Whether `path` is a directory (false when it does not exist). */
 export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();

@@ -199,7 +199,7 @@ function enumerate(
 }
 
 /**
- * The weight, bias and scale tensors of a stateless node, checked against float32, which the engine stores
+ * The weight, bias and scale tensors of a node (the stateless ones have them), checked against float32, which the engine stores
  * them in: a finite value beyond its range is an UnsupportedError naming the file, the node and the entry (it
  * would become Infinity); nonzero values too small for it, which become 0, are warned about
  * ("nir-float32-underflow"), not dropped without a word.
@@ -322,7 +322,12 @@ function buildProjection(
  * "spikeflow.reset". Metadata never changes what a node computes (NIR's rule), so a file exported with
  * `reset: "subtract"` runs with the import's reset; the warning says which option reproduces the export.
  */
-function warnAboutOptionHints(graph: NirGraph, file: string, opts: ResolvedNirImportOptions): void {
+function warnAboutOptionHints(
+  graph: NirGraph,
+  flat: FlatGraph,
+  file: string,
+  opts: ResolvedNirImportOptions,
+): void {
   const say = (what: string, hinted: string, used: string, key: string): void =>
     log.warn(
       "nir-option-hint",
@@ -337,20 +342,13 @@ function warnAboutOptionHints(graph: NirGraph, file: string, opts: ResolvedNirIm
   if (typeof integrators === "string" && integrators !== opts.integrators) {
     say("integrators", integrators, opts.integrators, "spikeflow.integrators");
   }
-  // the first node (depth first, in file order) whose reset hint differs names the mode
-  const resetHint = (g: NirGraph): string | undefined => {
-    for (const node of Object.values(g.nodes)) {
-      const hinted = node.metadata?.["spikeflow.reset"];
-      if (typeof hinted === "string" && hinted !== opts.reset) return hinted;
-      if (node.type === "NIRGraph") {
-        const inner = resetHint(node);
-        if (inner !== undefined) return inner;
-      }
-    }
-    return undefined;
-  };
-  const reset = resetHint(graph);
-  if (reset !== undefined) say("reset", reset, opts.reset, "spikeflow.reset of its nodes");
+  // the first node (subgraphs' nodes included, in file order) whose reset hint differs names the mode
+  for (const { node } of flat.nodes.values()) {
+    const reset = node.metadata?.["spikeflow.reset"];
+    if (typeof reset !== "string" || reset === opts.reset) continue;
+    say("reset", reset, opts.reset, "spikeflow.reset of its nodes");
+    return;
+  }
 }
 
 /** The keys of NirImportOptions (`importNir` hands these on to `nirToNetwork`). */
@@ -398,9 +396,10 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
     );
   }
 
-  warnAboutOptionHints(graph, file, opts);
-
   const flat = flattenGraph(graph, file);
+  warnAboutOptionHints(graph, flat, file, opts);
+  // the weights of every stateless node, once, before a projection copies them to float32
+  for (const f of flat.nodes.values()) checkFloat32Tensors(file, f);
   const shapes = inferShapes(flat, file);
   const succ = new Map<string, string[]>();
   for (const [a, b] of flat.edges) succ.set(a, [...(succ.get(a) ?? []), b]);
@@ -527,7 +526,6 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
   for (const c of chains) {
     const key = keyOf(c);
     const name = keyCount.get(key)! > 1 ? `${key}[${c.source}->${c.target}]` : key;
-    for (const path of c.path) checkFloat32Tensors(ctx.file, flat.nodes.get(path)!);
     let built: Projection;
     try {
       built = buildProjection(c, c.path.map(op), flat, shapes, pops.get(c.source)!, pops.get(c.target)!);

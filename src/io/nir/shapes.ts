@@ -161,7 +161,8 @@ function outputOf(file: string, f: FlatNode, input: readonly number[]): readonly
   }
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+/** Whether two shapes are the same, axis by axis. */
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, k) => d === b[k]);
 
 /** Infers every node's shapes and checks every edge. Throws FormatError when a shape cannot be known. */
