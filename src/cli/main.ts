@@ -12,7 +12,13 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
-import { refuseNonEmptyOut, refuseResumeOutputs, refuseRunOutputs, refuseUnwritableDir } from "./out-dir.ts";
+import {
+  refuseNonEmptyOut,
+  refuseResumeOutputs,
+  refuseRunOutputs,
+  refuseStaleDirectories,
+  refuseUnwritableDir,
+} from "./out-dir.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { setLogRewrite } from "../core/log.ts";
@@ -1219,6 +1225,7 @@ rnn
     ) => {
       const dir = resolveRunDir(given, "rnn convert");
       refuseRunOutputs(dir, "rnn convert", ["search.json", "examples.json", "plots/"]);
+      refuseStaleDirectories(dir, "rnn convert", ["eval.json", "report.html"], "the search it replaces");
       lockRunDir(dir, "rnn convert", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
       try {
@@ -1267,6 +1274,7 @@ rnn
     ) => {
       const dir = resolveRunDir(given, "rnn eval");
       refuseRunOutputs(dir, "rnn eval", ["eval.json"]);
+      refuseStaleDirectories(dir, "rnn eval", ["report.html"], "the evaluation it replaces");
       lockRunDir(dir, "rnn eval", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
       const kept = `interrupted; ${join(dir, "eval.json")} is as it was (rnn eval writes it when the trials end)`;

@@ -173,6 +173,33 @@ export function refuseRunOutputs(dir: string, command: string, files: readonly s
 }
 
 /**
+ * For the commands that remove files of an earlier run step which no longer match what they write (rnn
+ * convert: eval.json and report.html; rnn eval: report.html): a directory standing at one of those names is
+ * not such a file, so it is refused up front instead of being left beside the new results. `files` are names
+ * inside `dir`; `why` says why the command removes them.
+ */
+export function refuseStaleDirectories(
+  dir: string,
+  command: string,
+  files: readonly string[],
+  why: string,
+): void {
+  for (const f of files) {
+    const path = join(dir, f);
+    let entry;
+    try {
+      entry = lstatSync(path);
+    } catch {
+      continue; // missing: nothing to remove
+    }
+    if (entry.isDirectory())
+      throw new InvalidParameterError(
+        `${path} is a directory, not a file; \`spikeflow ${command}\` removes the ${f} of ${why}: remove it`,
+      );
+  }
+}
+
+/**
  * Throws when `dir/name` is a mount point: a directory on another file system than `dir` (a bind mount). A
  * command that replaces it by renaming a new directory over it would fail with EBUSY after its work. A
  * symbolic link is not one (the rename replaces the link). `why` says what the command does with it.

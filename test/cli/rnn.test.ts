@@ -6,7 +6,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32Hex } from "../../src/io/crc32.ts";
@@ -535,6 +544,39 @@ test("an edited model.json of an rnn run gets one line naming the file and the f
         /^(spikeflow: warning: .*\n)*spikeflow: error: .*model\.json: config\.seed must be an integer from 0 to 2\^53 - 1 \(the seed of every random stream\), got number -1\n$/,
       );
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rnn convert and eval refuse up front a directory where they remove an earlier step's eval.json or report.html", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-stale-"));
+  try {
+    assert.equal(trainGoNogo10(dir, 2, "--quiet").status, 0);
+    mkdirSync(join(dir, "eval.json"));
+    const convert = convertTiny(dir, "20");
+    assert.equal(convert.status, 2, convert.stderr);
+    assert.equal(
+      convert.stderr,
+      `spikeflow: error: ${join(dir, "eval.json")} is a directory, not a file; \`spikeflow rnn convert\` ` +
+        "removes the eval.json of the search it replaces: remove it\n",
+    );
+    assert.ok(!existsSync(join(dir, "search.json")), "nothing written");
+    rmSync(join(dir, "eval.json"), { recursive: true });
+    assert.equal(convertTiny(dir, "20").status, 0);
+
+    mkdirSync(join(dir, "report.html"));
+    const convertAgain = convertTiny(dir, "20");
+    assert.equal(convertAgain.status, 2, convertAgain.stderr);
+    assert.match(convertAgain.stderr, /report\.html is a directory, not a file; .*rnn convert/);
+    const ev = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1", "--quiet");
+    assert.equal(ev.status, 2, ev.stderr);
+    assert.equal(
+      ev.stderr,
+      `spikeflow: error: ${join(dir, "report.html")} is a directory, not a file; \`spikeflow rnn eval\` ` +
+        "removes the report.html of the evaluation it replaces: remove it\n",
+    );
+    assert.ok(!existsSync(join(dir, "eval.json")), "nothing written");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
