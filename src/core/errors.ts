@@ -149,6 +149,17 @@ export function describeArgument(value: unknown): string {
   return typeof value === "number" ? String(value) : describeValue(value);
 }
 
+/** Throws unless `value` is true or false; `name` says where it was given. */
+export function requireBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new InvalidParameterError(`${name} must be true or false, got ${describeValue(value)}`, {
+      name,
+      value,
+    });
+  }
+  return value;
+}
+
 /** Throws `InvalidParameterError` unless `value` is a finite number. */
 export function requireFinite(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {

@@ -130,3 +130,26 @@ function editDistance(a: string, b: string): number {
 export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true }): readonly string[] {
   return Object.freeze(Object.keys(keys));
 }
+
+/**
+ * Refuses arguments past a function's or constructor's last parameter, which JavaScript would otherwise drop
+ * without a word. An explicit `undefined` changes nothing and is let through. `what` names the callee
+ * ("LIF", "IncomingNormalization", "Network.run"), `signature` lists its parameters ("projection, total"),
+ * `extra` holds what came after them (a rest parameter), and `hint` may say more about the likely mistake.
+ */
+export function refuseExtraArguments(
+  what: string,
+  signature: string,
+  extra: readonly unknown[],
+  hint?: string,
+): void {
+  const first = extra.findIndex((value) => value !== undefined);
+  if (first < 0) return;
+  const count = signature.split(",").length;
+  throw new InvalidParameterError(
+    `${what} takes ${count} arguments (${signature}), got ${count + extra.length}: argument ` +
+      `${count + 1 + first} (${describeValue(extra[first])}) would be ignored; remove it` +
+      (hint === undefined ? "" : `; ${hint}`),
+    { what, extra: extra.length },
+  );
+}

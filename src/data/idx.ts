@@ -13,9 +13,11 @@
  * hostile header can never make the parser allocate more than the file holds.
  */
 import {
+  FLOAT32_MAX,
   FormatError,
   InvalidParameterError,
   ShapeMismatchError,
+  describeArgument,
   describeValue,
   isBinaryKind,
 } from "../core/errors.ts";
@@ -63,15 +65,26 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** The name error messages give the data when `parseIdx` is called without one. */
+const IDX_DEFAULT_NAME = "the IDX data";
+
 /**
- * Parses an IDX file held in `bytes`. `name` (usually the path) is used in every error message.
+ * Parses an IDX file held in `bytes`. `name` (usually the path or URL) starts every error message; without
+ * it they start with "the IDX data". A `name` that is not a non-blank string is an `InvalidParameterError`.
  * Throws `FormatError` for gzip input, a wrong magic number, an unknown type code, 0 or more than
  * `IDX_MAX_DIMS` dimensions, a zero-sized dimension, a truncated header, and a payload whose length is not
  * exactly prod(dims) times the element size. An ArrayBuffer (what `fetch(...).arrayBuffer()` and
  * `FileReader` give in a page) is read through a Uint8Array view; any other non-byte input is an
  * `InvalidParameterError`.
  */
-export function parseIdx(input: Uint8Array | ArrayBuffer, name: string): IdxArray {
+export function parseIdx(input: Uint8Array | ArrayBuffer, name: string = IDX_DEFAULT_NAME): IdxArray {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new InvalidParameterError(
+      `parseIdx(bytes, name): name must be a non-blank string that error messages start with (usually the ` +
+        `file's path or URL), got ${describeValue(name)}; pass e.g. "train-images-idx3-ubyte", or leave it out`,
+      { name },
+    );
+  }
   const bytes = isBinaryKind(input, "ArrayBuffer") ? new Uint8Array(input as ArrayBuffer) : input;
   if (!isBinaryKind(bytes, "Uint8Array")) {
     const hint =
@@ -81,7 +94,7 @@ export function parseIdx(input: Uint8Array | ArrayBuffer, name: string): IdxArra
           ? "read its contents first: await blob.arrayBuffer()"
           : "pass the file's contents as a Uint8Array or an ArrayBuffer";
     throw new InvalidParameterError(
-      `parseIdx(${JSON.stringify(String(name))}): the file's bytes must be a Uint8Array or an ArrayBuffer, ` +
+      `parseIdx(${JSON.stringify(name)}): the file's bytes must be a Uint8Array or an ArrayBuffer, ` +
         `got ${describeValue(bytes)}; ${hint}`,
     );
   }
@@ -211,14 +224,98 @@ function decode(type: IdxType, bytes: Uint8Array, view: DataView, offset: number
   }
 }
 
+/** The integers each IDX integer type holds, [min, max]. */
+const INTEGER_RANGES: Readonly<Partial<Record<IdxType, readonly [number, number]>>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+};
+
+/** Largest dimension size: the header stores each size as an unsigned 32-bit integer. */
+const IDX_MAX_SIZE = 0xffffffff;
+
 /**
- * Encodes an array as IDX bytes (big-endian). The inverse of `parseIdx`; used to write small fixtures and
- * converted datasets. Throws `ShapeMismatchError` when `dims` does not match `data.length`.
+ * Throws `InvalidParameterError` naming the first entry of `data` that `type` cannot hold exactly: for the
+ * integer types a non-integer (NaN and ±Infinity included) or an integer outside the type's range, for float32
+ * a finite value beyond the float32 range (it would be stored as ±Infinity). NaN and ±Infinity are kept by
+ * float32 and float64, which store them; float32 rounds other values to the nearest float32.
+ */
+function requireEncodable(type: IdxType, data: ArrayLike<number>): void {
+  const range = INTEGER_RANGES[type];
+  for (let i = 0; i < data.length; i++) {
+    const v: unknown = data[i];
+    const at = `encodeIdx: data[${i}] = ${describeArgument(v)}`;
+    if (typeof v !== "number") {
+      throw new InvalidParameterError(
+        `${at} is not a number; pass numbers only (a typed array or number[])`,
+        {
+          index: i,
+          value: v,
+        },
+      );
+    }
+    if (range !== undefined) {
+      const [lo, hi] = range;
+      if (!Number.isInteger(v)) {
+        throw new InvalidParameterError(
+          `${at} is not an integer, and ${type} holds integers ${lo} to ${hi} only; round the data first, or ` +
+            `encode it as float32 or float64`,
+          { index: i, value: v, type },
+        );
+      }
+      if (v < lo || v > hi) {
+        throw new InvalidParameterError(
+          `${at} is outside the ${type} range ${lo} to ${hi}; fix the value or encode it as a wider type ` +
+            `(int16, int32, float64)`,
+          { index: i, value: v, type },
+        );
+      }
+    } else if (type === "float32" && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) {
+      throw new InvalidParameterError(
+        `${at} is beyond the float32 range (magnitude up to ${FLOAT32_MAX}), where it would be stored as ` +
+          `Infinity; rescale the data or encode it as float64`,
+        { index: i, value: v, type },
+      );
+    }
+  }
+}
+
+/**
+ * Encodes an array as IDX bytes (big-endian); used to write small fixtures and converted datasets. The inverse
+ * of `parseIdx`: every value must be one that `type` holds exactly, so that parsing gives it back. Throws
+ * `InvalidParameterError`, naming the index and value, for a non-integer or out-of-range value of an integer
+ * type and for a finite value beyond the float32 range in float32 (NaN and ±Infinity are stored as such by
+ * float32 and float64; float32 rounds other values to the nearest float32, as a Float32Array does). Throws
+ * `ShapeMismatchError` when `dims` does not match `data.length`, and `InvalidParameterError` for a dimension
+ * size that is not an integer from 1 to 2^32 - 1. Everything is checked before any byte is written.
  */
 export function encodeIdx(type: IdxType, dims: readonly number[], data: ArrayLike<number>): Uint8Array {
   const info = [...TYPE_CODES.entries()].find(([, v]) => v.type === type);
   if (info === undefined) throw new InvalidParameterError(`encodeIdx: unknown type ${JSON.stringify(type)}`);
   const [code, { bytes: size }] = info;
+  if (!Array.isArray(dims)) {
+    throw new InvalidParameterError(
+      `encodeIdx: dims must be an array of dimension sizes, got ${describeValue(dims)}; pass e.g. [count, 28, 28]`,
+    );
+  }
+  if (
+    typeof (data as ArrayLike<number> | null | undefined)?.length !== "number" ||
+    typeof data === "string"
+  ) {
+    throw new InvalidParameterError(
+      `encodeIdx: data must be an array or typed array of numbers, got ${describeValue(data)}`,
+    );
+  }
+  dims.forEach((d: unknown, i) => {
+    if (!Number.isInteger(d) || (d as number) < 1 || (d as number) > IDX_MAX_SIZE) {
+      throw new InvalidParameterError(
+        `encodeIdx: dims[${i}] = ${describeArgument(d)} is not a dimension size; IDX stores each size as an ` +
+          `integer from 1 to ${IDX_MAX_SIZE}`,
+        { index: i, value: d },
+      );
+    }
+  });
   const n = dims.reduce((a, b) => a * b, 1);
   if (dims.length < 1 || dims.length > IDX_MAX_DIMS || n !== data.length) {
     throw new ShapeMismatchError(
@@ -226,6 +323,7 @@ export function encodeIdx(type: IdxType, dims: readonly number[], data: ArrayLik
         `${IDX_MAX_DIMS} dimensions whose product is the data length`,
     );
   }
+  requireEncodable(type, data);
   const header = 4 + 4 * dims.length;
   const out = new Uint8Array(header + n * size);
   const view = new DataView(out.buffer);

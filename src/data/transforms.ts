@@ -7,7 +7,14 @@
  *                grey level (255 -> 127.5 Hz); Diehl & Cook (2015) use pixel / 4 (255 -> 63.75 Hz).
  *   shuffleIndices: a seeded permutation of 0..n-1 (Fisher-Yates with the caller's Rng).
  */
-import { InvalidParameterError, ShapeMismatchError, requireFinite, requireInteger } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  allocateBuffer,
+  describeValue,
+  requireFinite,
+  requireInteger,
+} from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
 import { createDataset } from "./dataset.ts";
@@ -135,10 +142,21 @@ export function toRates(
   return out;
 }
 
-/** A permutation of 0..n-1 drawn with `rng` (seeded, so reproducible). */
+/**
+ * A permutation of 0..n-1 drawn with `rng` (seeded, so reproducible). A missing or non-generator `rng` and an
+ * `n` that is not an integer >= 0 are `InvalidParameterError`s.
+ */
 export function shuffleIndices(n: number, rng: Rng): Int32Array {
   requireInteger("n", n, 0);
-  const idx = new Int32Array(n);
+  if (typeof (rng as Partial<Rng> | null | undefined)?.shuffle !== "function") {
+    // the wording of core/rng.ts requireRng, for a generator passed as an argument instead of an option
+    throw new InvalidParameterError(
+      `shuffleIndices(n, rng) needs a random generator as its second argument: pass createRng(seed, "order") ` +
+        `(got ${rng === undefined ? "no rng" : describeValue(rng)}); give each independent use its own stream`,
+      { what: "shuffleIndices" },
+    );
+  }
+  const idx = allocateBuffer(Int32Array, n, `shuffleIndices n = ${n}`, "shuffle fewer indices");
   for (let i = 0; i < n; i++) idx[i] = i;
   rng.shuffle(idx);
   return idx;

@@ -131,8 +131,8 @@ function readoutInfo(saved: SavedModel, manifest: string): ReadoutInfo {
       throw bad(`extra.readout.${k} must be an integer >= 1, got ${JSON.stringify(o[k])}`);
     }
   }
-  if (typeof o.alpha !== "number" || !Number.isFinite(o.alpha)) {
-    throw bad(`extra.readout.alpha must be a finite number, got ${JSON.stringify(o.alpha)}`);
+  if (typeof o.alpha !== "number" || !(o.alpha >= 0 && o.alpha <= 1)) {
+    throw bad(`extra.readout.alpha must be a number in [0, 1], got ${JSON.stringify(o.alpha)}`);
   }
   if (typeof o.logreg !== "boolean") {
     throw bad(`extra.readout.logreg must be true or false, got ${JSON.stringify(o.logreg)}`);

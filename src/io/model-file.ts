@@ -84,7 +84,11 @@ function refuseDirectoryAt(path: string): void {
   }
 }
 
-/** Writes `model` into directory `dir` (created if missing); returns the manifest written. */
+/**
+ * Writes `model` into directory `dir` (created if missing); returns the manifest written. Tensors are stored
+ * bit for bit, NaN and ±Infinity included: the model format is a container, and refusing non-finite values is
+ * left to each kind's saver (saveNetwork refuses them because restoreNetwork would; docs/formats.md).
+ */
 export async function saveModel(dir: string, model: ModelInput): Promise<ModelManifest> {
   requireDirName(dir, "saveModel");
   if (typeof model !== "object" || model === null || Array.isArray(model)) {

@@ -18,7 +18,7 @@ import {
   requireInteger,
 } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { describeValue, requireKnownKeys } from "../core/options.ts";
 import type { Population } from "./types.ts";
 import type { Monitor } from "./network.ts";
 
@@ -55,7 +55,7 @@ export class SpikeMonitor implements Monitor {
     const p = this.population;
     const c = p.spikeCount;
     if (c === 0) return;
-    if (this.n + c > this.stepsBuf.length) this.grow(this.n + c);
+    if (this.n + c > this.stepsBuf.length) this.grow(this.n + c, step, c);
     const idx = p.spikeIdx;
     for (let k = 0; k < c; k++) {
       this.stepsBuf[this.n] = step;
@@ -63,10 +63,13 @@ export class SpikeMonitor implements Monitor {
     }
   }
 
-  private grow(need: number): void {
+  private grow(need: number, step: number, spikes: number): void {
     if (need > this.maxEvents) {
+      // nothing of this step is kept, so the monitor ends at a whole step
       throw new InvalidParameterError(
-        `SpikeMonitor reached its maxEvents of ${this.maxEvents}; raise maxEvents or reset the network more often`,
+        `SpikeMonitor reached its maxEvents of ${this.maxEvents} at step ${step}: it holds the ${this.n} ` +
+          `spikes before that step, not its ${spikes} (the network has taken the step, and its other monitors ` +
+          `recorded it); raise maxEvents or reset the network more often`,
       );
     }
     const cap = Math.min(Math.max(need, this.stepsBuf.length * 2), this.maxEvents, MAX_BUFFER_LENGTH);
@@ -129,6 +132,13 @@ export class StateMonitor implements Monitor {
   ) {
     requirePopulation("StateMonitor population", population);
     requireKnownKeys("StateMonitor options", opts, ["neurons", "every", "window"]);
+    if (typeof variable !== "string") {
+      throw new InvalidParameterError(
+        `StateMonitor needs the name of the state variable it records as its second argument, e.g. ` +
+          `new StateMonitor(pop, ${JSON.stringify(population.stateNames[0] ?? "v_mV")}); got ` +
+          `${describeValue(variable)} (this ${population.model} population has: ${population.stateNames.join(", ")})`,
+      );
+    }
     population.state(variable); // throws NotFoundError for an unknown variable
     if (
       opts.neurons !== undefined &&

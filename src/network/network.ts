@@ -13,11 +13,12 @@ import {
   ShapeMismatchError,
   StateError,
   TimeStepError,
+  requireBoolean,
   requireInteger,
   requirePositive,
   isBinaryKind,
 } from "../core/errors.ts";
-import { describeValue, requireKnownKeys } from "../core/options.ts";
+import { describeValue, refuseExtraArguments, requireKnownKeys } from "../core/options.ts";
 import { sameStep } from "../core/time.ts";
 import type { Drive, Population, Projection } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
@@ -52,17 +53,6 @@ class ConstantDrive implements Drive {
     const port = target.port();
     for (let i = 0; i < v.length; i++) port[i] += v[i];
   }
-}
-
-/** Throws unless `value` is true or false; `name` says where it was given. */
-function requireBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") {
-    throw new InvalidParameterError(`${name} must be true or false, got ${describeValue(value)}`, {
-      name,
-      value,
-    });
-  }
-  return value;
 }
 
 /** The network each population was added to: a population holds one network's state. */
@@ -406,8 +396,9 @@ export class Network {
    * If a step throws (a full SpikeMonitor, a drive's error), `time` counts the steps the populations took and
    * the run stops there; call `reset()` before running again.
    */
-  run(inputs: InputMap, steps: number): void {
+  run(inputs: InputMap, steps: number, ...extra: never[]): void {
     this.refuseWhileRunning("run");
+    refuseExtraArguments("Network.run", "inputs, steps", extra);
     if (typeof steps !== "number") {
       throw new InvalidParameterError(
         `steps must be an integer >= 0, got ${describeValue(steps)}; call net.run(inputs, steps), e.g. ` +
@@ -547,7 +538,21 @@ export class Network {
       // the step is taken: count it before the monitors record it, so that a monitor that throws (a full
       // SpikeMonitor) leaves `time` equal to the steps the populations have taken
       const now = this.t++;
-      for (let k = 0; k < mons.length; k++) mons[k].record(now);
+      for (let k = 0; k < mons.length; k++) {
+        try {
+          mons[k].record(now);
+        } catch (e) {
+          // the other monitors still record this step, so they all end at the step the network took
+          for (let rest = k + 1; rest < mons.length; rest++) {
+            try {
+              mons[rest].record(now);
+            } catch {
+              // a second failing monitor: the first error is the one reported
+            }
+          }
+          throw e;
+        }
+      }
     }
     for (const p of projs) {
       p.afterRun?.(learning);

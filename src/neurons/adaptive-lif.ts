@@ -39,6 +39,7 @@ import { warnIfShorterThanStep } from "../core/time.ts";
 import {
   FLOAT32_MAX,
   InvalidParameterError,
+  requireBoolean,
   requireFloat32,
   requireFloat32Factor,
   requireNonNegative,
@@ -178,14 +179,21 @@ export class AdaptiveLIF extends PopulationBase {
     this.dt_ms = dt_ms;
     this.derived = deriveAdaptiveLif(this.params, dt_ms);
     if (this.params.vInit_mV !== undefined) requireFloat32("vInit_mV", this.params.vInit_mV);
-    this.oneSpikePerStep = options.oneSpikePerStep ?? false;
-    if (this.oneSpikePerStep && !options.rng) {
+    this.oneSpikePerStep =
+      options.oneSpikePerStep === undefined
+        ? false
+        : requireBoolean("AdaptiveLIF options.oneSpikePerStep", options.oneSpikePerStep);
+    if (this.oneSpikePerStep && options.rng === undefined) {
       throw new InvalidParameterError(
         "oneSpikePerStep needs an rng to choose the spiking neuron; " +
           'pass { rng: createRng(seed, "one-spike", ...) }',
       );
     }
-    this.rng = options.rng ?? null;
+    // a generator is checked even without oneSpikePerStep (a config may pass one either way; setRng too)
+    this.rng =
+      options.rng === undefined
+        ? null
+        : requireRng("AdaptiveLIF oneSpikePerStep", options.rng, '"one-spike", split, index');
     this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaShadow = new Float32Array(size);

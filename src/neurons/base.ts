@@ -11,7 +11,7 @@ import {
   requireInteger,
   requirePositive,
 } from "../core/errors.ts";
-import { describeValue } from "../core/options.ts";
+import { describeValue, refuseExtraArguments } from "../core/options.ts";
 import type { Population, StepContext } from "../network/types.ts";
 
 /**
@@ -99,22 +99,16 @@ export function perNeuron(
 }
 
 /**
- * Refuses arguments past a model's last parameter, which JavaScript would otherwise drop without a word: an
- * options object given to a model that takes none (`new LIF(n, dt, params, { rng })`, AdaptiveLIF's 4th
- * argument) would run the model without it. An explicit `undefined` changes nothing and is let through.
- * `signature` lists the model's parameters ("size, dt_ms, params").
+ * Refuses arguments past a model's last parameter (`refuseExtraArguments`): an options object given to a
+ * model that takes none (`new LIF(n, dt, params, { rng })`, AdaptiveLIF's 4th argument) would run the model
+ * without it. `signature` lists the model's parameters ("size, dt_ms, params").
  */
 export function requireNoExtraArguments(model: string, signature: string, extra: readonly unknown[]): void {
-  const first = extra.findIndex((value) => value !== undefined);
-  if (first < 0) return;
-  const count = signature.split(",").length;
   const hint =
-    count === 3 ? `; ${model} has no options argument (AdaptiveLIF is the model that takes one)` : "";
-  throw new InvalidParameterError(
-    `${model} takes ${count} arguments (${signature}), got ${count + extra.length}: argument ` +
-      `${count + 1 + first} (${describeValue(extra[first])}) would be ignored; remove it${hint}`,
-    { model, extra: extra.length },
-  );
+    signature.split(",").length === 3
+      ? `${model} has no options argument (AdaptiveLIF is the model that takes one)`
+      : undefined;
+  refuseExtraArguments(model, signature, extra, hint);
 }
 
 /**

@@ -101,15 +101,18 @@ export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
   const tauM = p.tauMem_ms;
   p.synapses.forEach((s, k) => {
     requireKnownKeys(`synapses[${k}]`, s, ["port", "tauSyn_ms"]);
-    if (
-      typeof s.port !== "string" ||
-      s.port === "" ||
-      RESERVED_PORTS.includes(s.port) ||
-      names.includes(s.port)
-    ) {
+    if (typeof s.port !== "string" || s.port === "" || RESERVED_PORTS.includes(s.port)) {
       throw new InvalidParameterError(
-        `synapses[${k}].port ${JSON.stringify(s.port)} must be a non-empty name different from ` +
-          `${[...RESERVED_PORTS, ...names].map((n) => JSON.stringify(n)).join(", ")}`,
+        `synapses[${k}].port ${JSON.stringify(s.port)} must be a non-empty name other than the model's own ` +
+          `ports ${RESERVED_PORTS.map((n) => JSON.stringify(n)).join(" and ")}`,
+        { port: s.port },
+      );
+    }
+    const first = names.indexOf(s.port);
+    if (first >= 0) {
+      throw new InvalidParameterError(
+        `synapses[${k}].port ${JSON.stringify(s.port)} is the port of synapses[${first}] too; each synapse ` +
+          `needs its own port name`,
         { port: s.port },
       );
     }

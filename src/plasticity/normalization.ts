@@ -17,6 +17,7 @@
  * renormalised: the others still sum to the total. Call `markAllChanged()` after editing weights by hand.
  */
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
+import { refuseExtraArguments } from "../core/options.ts";
 import type { LearningRule, Projection, SynapseView } from "../network/types.ts";
 import { Stdp } from "./stdp.ts";
 
@@ -81,7 +82,9 @@ export class IncomingNormalization implements LearningRule {
     readonly projection: Projection,
     /** Target sum of each neuron's incoming weights. */
     readonly total: number,
+    ...extra: never[]
   ) {
+    refuseExtraArguments("IncomingNormalization", "projection, total", extra);
     requirePositive("normalisation total", total);
     if (!projection.view) {
       throw new InvalidParameterError(`a ${projection.kind} projection has no weights to normalise`);
@@ -100,8 +103,23 @@ export class IncomingNormalization implements LearningRule {
     this.widx = new Int32Array(this.view.maxFanIn);
     this.wMax = projection.bounds?.wMax ?? Infinity;
     this.wMin = projection.bounds?.wMin ?? -Infinity;
+    // a weight that several synapses share (a convolution's kernel) would be rescaled once per post neuron it
+    // reaches, in turn, so no neuron's sum would end at the total: refused
+    const owner = new Int32Array(this.view.w.length).fill(-1);
     for (let j = 0; j < this.view.postSize; j++) {
       const fanIn = this.view.incoming(j, this.pre, this.widx);
+      for (let k = 0; k < fanIn; k++) {
+        const w = this.widx[k];
+        if (owner[w] >= 0) {
+          throw new InvalidParameterError(
+            `a ${projection.kind} projection shares weights among synapses (weight ${w} reaches post neurons ` +
+              `${owner[w]} and ${j}), so its post neurons' sums cannot be normalised one by one; normalise a ` +
+              `projection whose synapses have weights of their own (Dense, Sparse, OneToOne, Local2d)`,
+            { kind: projection.kind, weight: w },
+          );
+        }
+        owner[w] = j;
+      }
       if (fanIn > 0 && total > fanIn * this.wMax) {
         throw new InvalidParameterError(
           `normalisation total ${total} cannot be reached: post neuron ${j} has ${fanIn} incoming weights of ` +

@@ -165,6 +165,17 @@ export function makeWeights(count: number, opts: WeightOptions, what: string, la
     requireFloat32(`${what} weights`, weights);
     return w.fill(weights);
   }
+  if (
+    typeof weights !== "object" ||
+    weights === null ||
+    typeof (weights as ArrayLike<number>).length !== "number"
+  ) {
+    // a string has a length too: it would be read character by character
+    throw new InvalidParameterError(
+      `${what} weights must be a number (every weight) or an array of ${count} numbers (${layout}), got ` +
+        `${describeValue(weights)}`,
+    );
+  }
   const src = weights as ArrayLike<number>;
   if (src.length !== count) {
     throw new ShapeMismatchError(

@@ -11,7 +11,7 @@
  * The patch index lists, for every input position (y, x), the (location, kernel offset) pairs whose patch
  * covers it, in CSR form. It does not depend on the channel, so one index serves all channels.
  */
-import { InvalidParameterError, ShapeMismatchError, requireInteger } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, describeValue, requireInteger } from "../core/errors.ts";
 
 /** A size given once for both axes, or as [rows, columns]. */
 export type Size2d = number | readonly [number, number];
@@ -84,9 +84,12 @@ function pair(name: string, v: Size2d | undefined, fallback: number, min: number
     return [v, v];
   }
   if (!Array.isArray(v) || v.length !== 2) {
-    throw new InvalidParameterError(`${name} must be a number or a pair [rows, columns], got ${String(v)}`, {
-      [name]: v,
-    });
+    throw new InvalidParameterError(
+      `${name} must be a number or a pair [rows, columns], got ${describeValue(v)}`,
+      {
+        [name]: v,
+      },
+    );
   }
   requireInteger(`${name}[0]`, v[0], min);
   requireInteger(`${name}[1]`, v[1], min);

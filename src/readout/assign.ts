@@ -7,7 +7,8 @@
  *   proportions[i][c] = rates[i][c] / sum_c' rates[i][c']        (0 for a neuron whose rates are all 0)
  *   assignment[i]     = argmax_c rates[i][c]                     (ties: lowest class index)
  *
- * alpha = 1 accumulates over all of training, as the LC-SNN code does; alpha < 1 lets old batches fade.
+ * alpha, in [0, 1], weights the earlier rates: alpha = 1 accumulates over all of training, as the LC-SNN code
+ * does; alpha < 1 lets old batches fade (0 keeps only the latest). Values outside [0, 1] are refused.
  * A class absent from a batch keeps its rates (neither decayed nor updated), as in BindsNET.
  *
  * Departures from BindsNET / Diehl & Cook (case C22): a neuron whose rates are all zero is unassigned (-1)
@@ -25,7 +26,7 @@ export const UNASSIGNED = -1;
 export interface AssignOptions {
   /** Rates from earlier calls ([neurons][classes]); not modified. Default: zeros. */
   readonly rates?: Float64Array | undefined;
-  /** Weight of the earlier rates. Default 1 (accumulate, as LC-SNN). */
+  /** Weight of the earlier rates, in [0, 1]. Default 1 (accumulate, as LC-SNN); below 1 old blocks fade. */
   readonly alpha?: number;
   /** Number of neurons; needed only when there are no examples and no rates. */
   readonly numNeurons?: number;
@@ -69,6 +70,7 @@ function inferNeurons(
   opts: AssignOptions,
 ): number {
   let n: number | undefined = opts.numNeurons;
+  if (n !== undefined) requireInteger("numNeurons", n, 1);
   if (opts.rates) {
     if (opts.rates.length % numClasses !== 0) {
       throw new ShapeMismatchError(
@@ -106,9 +108,20 @@ function inferNeurons(
   return n;
 }
 
+/**
+ * Throws unless `alpha` lies in [0, 1]: it weights the earlier rates in rates <- alpha * rates + mean, so 1
+ * accumulates, below 1 old blocks fade, 0 keeps only the latest block, and above 1 old blocks would grow
+ * geometrically with every block instead of fading.
+ */
 function checkAlpha(alpha: number): number {
   requireFinite("alpha", alpha);
-  if (alpha < 0) throw new InvalidParameterError(`alpha must be >= 0, got ${alpha}`, { alpha });
+  if (alpha < 0 || alpha > 1) {
+    throw new InvalidParameterError(
+      `alpha = ${alpha} is outside [0, 1]: alpha is the weight of the earlier rates (rates <- alpha * rates + ` +
+        `block mean); use 1 to accumulate over all blocks (the default) or a value below 1 to let old blocks fade`,
+      { alpha },
+    );
+  }
   return alpha;
 }
 

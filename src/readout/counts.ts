@@ -6,7 +6,14 @@
  * `SparseCounts` is the same matrix in compressed-row form, for large layers whose dense matrix would not
  * fit in memory (60,000 examples x 9,000 neurons); spike counts are mostly zeros.
  */
-import { InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
+import {
+  FLOAT32_MAX,
+  InvalidParameterError,
+  ShapeMismatchError,
+  allocateBuffer,
+  describeArgument,
+  describeValue,
+} from "../core/errors.ts";
 
 /** Dense counts, flat row-major [examples][neurons]. */
 export type Counts = ArrayLike<number>;
@@ -21,9 +28,19 @@ export interface SparseCounts {
   readonly values: Float32Array;
 }
 
-/** Number of rows of a dense matrix with `cols` columns; throws when the length is not a multiple. */
+/**
+ * Number of rows of a dense matrix with `cols` columns. Throws `InvalidParameterError` when `cols` is not an
+ * integer >= 1 and `ShapeMismatchError` when the length is not a multiple of it.
+ */
 export function rowsOf(counts: Counts, cols: number, what = "counts", colsFrom = ""): number {
-  if (cols <= 0 || counts.length % cols !== 0) {
+  if (!Number.isInteger(cols) || cols < 1) {
+    throw new InvalidParameterError(
+      `${what}: the number of neurons per example must be an integer >= 1, got ${describeArgument(cols)}` +
+        `${colsFrom}; give the neuron count of the [examples][neurons] array`,
+      { cols },
+    );
+  }
+  if (counts.length % cols !== 0) {
     throw new ShapeMismatchError(
       `${what} has length ${counts.length}, not a multiple of ${cols} neurons${colsFrom}; pass a flat ` +
         `[examples][neurons] array`,
@@ -33,13 +50,24 @@ export function rowsOf(counts: Counts, cols: number, what = "counts", colsFrom =
   return counts.length / cols;
 }
 
-/** Throws unless every label is an integer in [0, numClasses). */
+/**
+ * Throws unless every label is an integer in [0, numClasses); `numClasses` = Infinity (for callers that do not
+ * know it) checks for integers >= 0.
+ */
 export function checkLabels(labels: ArrayLike<number>, numClasses: number): void {
+  const known = numClasses !== Infinity;
+  const range = known ? `in [0, ${numClasses})` : ">= 0";
   for (let e = 0; e < labels.length; e++) {
     const l = labels[e];
-    if (!Number.isInteger(l) || l < 0 || l >= numClasses) {
+    if (!Number.isInteger(l)) {
       throw new InvalidParameterError(
-        `labels[${e}] = ${l} is not a class index in [0, ${numClasses}); raise numClasses or fix the labels`,
+        `labels[${e}] = ${describeArgument(l)} is not a class index: labels are integers ${range}; fix the labels`,
+        { index: e, label: l },
+      );
+    }
+    if (l < 0 || l >= numClasses) {
+      throw new InvalidParameterError(
+        `labels[${e}] = ${l} is not a class index ${range}; ${known ? "raise numClasses or " : ""}fix the labels`,
         { index: e, label: l },
       );
     }
@@ -59,13 +87,49 @@ export function checkCount(v: number, at: number): void {
   }
 }
 
-/** Converts a dense [rows][cols] matrix to compressed sparse rows (zeros dropped). */
+/**
+ * Converts a dense [rows][cols] matrix to compressed sparse rows (zeros dropped). `numCols` (the neurons per
+ * example) must be an integer >= 1 that divides `counts.length`, and every count finite, >= 0 and within the
+ * float32 range that `values` stores; anything else is an `InvalidParameterError` (a length that is not a
+ * multiple is a `ShapeMismatchError`) naming the argument or the flat index.
+ */
 export function toSparseCounts(counts: Counts, numCols: number): SparseCounts {
+  if (typeof (counts as Counts | null | undefined)?.length !== "number" || typeof counts === "string") {
+    throw new InvalidParameterError(
+      `toSparseCounts(counts, numCols): counts must be a flat [examples][neurons] array or typed array, got ` +
+        `${describeValue(counts)}`,
+    );
+  }
+  if (!Number.isInteger(numCols) || numCols < 1) {
+    throw new InvalidParameterError(
+      `toSparseCounts(counts, numCols): numCols must be an integer >= 1, got ${describeArgument(numCols)}; ` +
+        `pass the number of neurons per example (the columns of the [examples][neurons] array)`,
+      { numCols },
+    );
+  }
   const numRows = rowsOf(counts, numCols);
   let nnz = 0;
-  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) nnz++;
+  for (let i = 0; i < counts.length; i++) {
+    const v = counts[i];
+    if (v === 0) continue;
+    checkCount(v, i);
+    if (Math.fround(v) === Infinity) {
+      throw new InvalidParameterError(
+        `spike count at flat index ${i} is ${v}, beyond the float32 range (up to ${FLOAT32_MAX}) that sparse ` +
+          `counts store, where it would become Infinity; rescale the counts`,
+        { index: i, value: v },
+      );
+    }
+    nnz++;
+  }
   const rowPtr = new Int32Array(numRows + 1);
-  const colIndex = new Int32Array(nnz);
+  // at most 2^31 - 1 nonzeros, so that every offset in rowPtr fits an int32
+  const colIndex = allocateBuffer(
+    Int32Array,
+    nnz,
+    `toSparseCounts: ${nnz} nonzero counts`,
+    "split the examples",
+  );
   const values = new Float32Array(nnz);
   let k = 0;
   for (let r = 0; r < numRows; r++) {

@@ -447,6 +447,15 @@ export function forwardTrial(model: RateRnn, u: Float64Array, noise: Rng, trace:
         `a trial of a task with another number of input channels does not fit this model`,
     );
   }
+  // a NaN or infinite input would turn every state it reaches into NaN without a word (T x inputs checks,
+  // nothing beside the trial's N^2 work)
+  for (let k = 0; k < u.length; k++) {
+    if (!Number.isFinite(u[k])) {
+      throw new InvalidParameterError(
+        `input u[${k}] (step ${Math.floor(k / nIn)}, channel ${k % nIn}) is ${u[k]}; inputs must be finite numbers`,
+      );
+    }
+  }
   const { wIn, wOut } = model;
   const { noiseSd, initStateSd, activation } = model.dynamics;
   compactSupport(model, trace);

@@ -20,7 +20,13 @@
  * at 0-based sample round(start / dt) - 1 (MATLAB out(10000:end), out(20000:end), out(26000:end)). The spiking
  * NoGo criterion is max(o) < 0.3 without abs(), as in the reference.
  */
-import { InvalidParameterError, ShapeMismatchError, requirePositive } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  describeValue,
+  requireBoolean,
+  requirePositive,
+} from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 
@@ -142,10 +148,36 @@ function pickSign(rng: Rng, forced: number | undefined): number {
   return forced;
 }
 
+/** Which tasks each override applies to. */
+const OVERRIDE_TASKS: Readonly<Record<keyof TrialOverrides, readonly TaskName[]>> = {
+  go: ["go-nogo"],
+  signs: ["xor", "mante"],
+  context: ["mante"],
+  offset: ["mante"],
+};
+
+/** Throws unless every override given applies to `task` (an override of another task would go unused). */
+function requireOverridesFit(task: TaskName, overrides: TrialOverrides): void {
+  for (const key of Object.keys(OVERRIDE_TASKS) as (keyof TrialOverrides)[]) {
+    if (overrides[key] === undefined || OVERRIDE_TASKS[key].includes(task)) continue;
+    throw new InvalidParameterError(
+      `generateTrial overrides.${key} applies only to ${OVERRIDE_TASKS[key].join(" and ")}, not to ${task}; ` +
+        `leave it out`,
+    );
+  }
+  const signs: unknown = overrides.signs;
+  if (signs !== undefined && (!Array.isArray(signs) || signs.length !== 2)) {
+    throw new InvalidParameterError(
+      `generateTrial overrides.signs must be a pair [+1 or -1, +1 or -1], got ${describeValue(signs)}`,
+    );
+  }
+}
+
 /** Draws one trial of `task` from `rng`. */
 export function generateTrial(task: TaskName, rng: Rng, overrides: TrialOverrides = {}): Trial {
   requireKnownKeys("generateTrial overrides", overrides, ["go", "signs", "context", "offset"]);
   const spec = taskSpec(task);
+  requireOverridesFit(task, overrides);
   const T = spec.steps;
   const nIn = spec.inputs;
   const u = new Float64Array(T * nIn);
@@ -154,7 +186,10 @@ export function generateTrial(task: TaskName, rng: Rng, overrides: TrialOverride
   const dur = spec.stimDur_steps;
   switch (task) {
     case "go-nogo": {
-      const go = overrides.go ?? rng.float() < 0.5;
+      const go =
+        overrides.go === undefined
+          ? rng.float() < 0.5
+          : requireBoolean("generateTrial overrides.go", overrides.go);
       if (go) {
         for (let t = on; t < on + dur; t++) u[t] = 1;
         target.fill(1, spec.responseOn_steps, spec.responseEnd_steps);

@@ -11,7 +11,7 @@
  * tr > minTrials (1500 for Go-NoGo), or after maxTrials updates.
  */
 import { runToEnd } from "../core/steps.ts";
-import { InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
+import { DivergenceError, InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { sameStep } from "../core/time.ts";
@@ -260,6 +260,14 @@ export function* trainRateRnnSteps(
     if (tr > 0) yield;
     const trial = generateTrial(task, trialRng(o.seed, tr));
     trainLoss[tr] = trainer.update(trial, createRng(o.seed, "noise", tr));
+    if (!Number.isFinite(trainLoss[tr])) {
+      // the weights have left the float64 range (a learning rate far too large): every later step is NaN
+      throw new DivergenceError(
+        `rate RNN training diverged: the loss of training trial ${tr} is ${trainLoss[tr]} (the weights left ` +
+          `the float64 range); lower the learning rate (now ${o.learningRate}; the paper's is 0.01)`,
+        { trial: tr, learningRate: o.learningRate },
+      );
+    }
     if ((tr - 1) % o.evalEvery !== 0) continue;
 
     let lossSum = 0;

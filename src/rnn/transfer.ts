@@ -19,7 +19,7 @@
  * The input u (rate grid, 5 ms) is held for dt_rate / dt_lif = 100 LIF steps (`HeldCurrentDrive`, align
  * "round" = the reference's u(:, round(i/100) + 1)); see lif-trial.ts.
  */
-import { InvalidParameterError, requirePositive } from "../core/errors.ts";
+import { InvalidParameterError, TimeStepError, requirePositive } from "../core/errors.ts";
 import { msToSteps } from "../core/time.ts";
 import { withDefaults } from "../core/options.ts";
 import type { HoldAlign } from "../network/current-drive.ts";
@@ -97,6 +97,43 @@ export function spikingWeights(
   return { recurrent, readout };
 }
 
+/**
+ * The first step rate_ms / k, for k = `from`, from + `dir`, ... (at most 1000 tries, k >= 1), that is written
+ * with at most three significant digits (5 ms: 0.05, 0.0625, 0.1, ...), or undefined.
+ */
+function shortDivisor(rate_ms: number, from: number, dir: 1 | -1): number | undefined {
+  for (let k = from, tries = 0; k >= 1 && tries < 1000; k += dir, tries++) {
+    const d = rate_ms / k;
+    if (Number(d.toPrecision(3)) === d) return d;
+  }
+  return undefined;
+}
+
+/**
+ * How many LIF steps of `dt_ms` make one rate step of `rate_ms` (each input value is held that long). A
+ * `dt_ms` that does not divide the rate step is refused, suggesting the nearest ones that do: it is the LIF
+ * step that is chosen here, the rate step is the trained model's.
+ */
+function lifStepsPerRateStep(rate_ms: number, dt_ms: number): number {
+  requirePositive("dt_ms", dt_ms);
+  try {
+    return msToSteps(rate_ms, dt_ms, "the rate step (model.dynamics.dt_ms)");
+  } catch (e) {
+    if (!(e instanceof TimeStepError)) throw e;
+    const exact = rate_ms / dt_ms;
+    const near = [
+      shortDivisor(rate_ms, Math.ceil(exact), 1),
+      shortDivisor(rate_ms, Math.floor(exact), -1),
+    ].filter((d) => d !== undefined);
+    throw new TimeStepError(
+      `dt_ms = ${dt_ms} ms does not divide the model's rate step of ${rate_ms} ms ` +
+        `(${exact.toPrecision(6)} LIF steps per rate step; each input value is held a whole number of steps); ` +
+        `use a dt_ms that divides it, such as ${near.join(" or ")} ms (default 0.05)`,
+      { dt_ms, rate_ms },
+    );
+  }
+}
+
 /** Builds the spiking RNN of `model` at scaling factor `scale` (see the file comment). */
 export function transferRateRnn(
   model: RateRnn,
@@ -117,7 +154,7 @@ export function transferRateRnn(
     );
   }
   const n = model.units;
-  const holdSteps = msToSteps(model.dynamics.dt_ms, o.dt_ms, "the rate step (model.dynamics.dt_ms)");
+  const holdSteps = lifStepsPerRateStep(model.dynamics.dt_ms, o.dt_ms);
   const { recurrent, readout } = spikingWeights(model, scale);
 
   const network = new Network({ dt_ms: o.dt_ms, learning: false });

@@ -228,6 +228,7 @@ test("a model.json whose config does not fit its weights is refused naming the f
     );
   }
   manifest.config.filters = 2;
+  const readout = manifest.extra.readout as Record<string, unknown>;
   manifest.extra.readout = 5;
   record();
   const r = cli("eval", wider);
@@ -237,6 +238,16 @@ test("a model.json whose config does not fit its weights is refused naming the f
     `spikeflow: error: ${manifestPath}: extra.readout must be an object of the readouts' sizes { numClasses, ` +
       `numNeurons, alpha, ngramN, logreg }, got 5 (the file was edited or is damaged; re-run training to ` +
       `rewrite it)\n`,
+  );
+  // the label assigner's averaging weight: above 1 earlier blocks would grow instead of fading
+  manifest.extra.readout = { ...readout, alpha: 2 };
+  record();
+  const a = cli("eval", wider);
+  assert.equal(a.code, 2, a.err);
+  assert.equal(
+    a.err,
+    `spikeflow: error: ${manifestPath}: extra.readout.alpha must be a number in [0, 1], got 2 (the file was ` +
+      `edited or is damaged; re-run training to rewrite it)\n`,
   );
 });
 

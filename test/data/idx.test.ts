@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FormatError, InvalidParameterError } from "../../src/core/errors.ts";
 import { encodeIdx, isGzip, parseIdx } from "../../src/data/idx.ts";
+import { refusalOf } from "../helpers/refusal.ts";
 
 const NAME = "fixtures/sample-idx3-ubyte";
 
@@ -161,6 +162,154 @@ test("parseIdx reads an ArrayBuffer (what fetch and FileReader give) and refuses
         e instanceof InvalidParameterError &&
         e.message ===
           `parseIdx("page.idx"): the file's bytes must be a Uint8Array or an ArrayBuffer, got ${got}; ${hint}`,
+    );
+  }
+});
+
+test("encodeIdx refuses a value an integer type cannot hold, naming its index and value", () => {
+  // each of these used to be wrapped or truncated: 300 -> 44, -1 -> 255, 1.5 -> 1, NaN -> 0, 40000 -> -25536
+  assert.equal(
+    refusalOf(() => encodeIdx("uint8", [3], [300, -1, 1.5])),
+    "encodeIdx: data[0] = 300 is outside the uint8 range 0 to 255; fix the value or encode it as a wider " +
+      "type (int16, int32, float64)",
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("uint8", [2], [0, -1])),
+    /^encodeIdx: data\[1\] = -1 is outside/,
+  );
+  assert.equal(
+    refusalOf(() => encodeIdx("uint8", [3], [0, 1, 1.5])),
+    "encodeIdx: data[2] = 1.5 is not an integer, and uint8 holds integers 0 to 255 only; round the data " +
+      "first, or encode it as float32 or float64",
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("int16", [2], [NaN, 40000])),
+    /^encodeIdx: data\[0\] = NaN is not an integer, and int16 holds integers -32768 to 32767 only/,
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("int16", [2], [1, 40000])),
+    /^encodeIdx: data\[1\] = 40000 is outside the int16 range -32768 to 32767/,
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("int8", [1], [128])),
+    /data\[0\] = 128 is outside the int8 range/,
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("int32", [2], [0, 2 ** 31])),
+    /data\[1\] = 2147483648 is outside the int32 range -2147483648 to 2147483647/,
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("int32", [1], [-Infinity])),
+    /data\[0\] = -Infinity is not an integer/,
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("float64", [1], ["3" as never])),
+    /^encodeIdx: data\[0\] = string "3" is not a number/,
+  );
+  // the extremes of each type are accepted
+  assert.deepEqual(Array.from(parseIdx(encodeIdx("int32", [2], [-(2 ** 31), 2 ** 31 - 1]), NAME).data), [
+    -(2 ** 31),
+    2 ** 31 - 1,
+  ]);
+});
+
+test("encodeIdx keeps NaN and ±Infinity in float32 and float64 but refuses a finite value beyond float32", () => {
+  assert.equal(
+    refusalOf(() => encodeIdx("float32", [2], [1, -1e39])),
+    "encodeIdx: data[1] = -1e+39 is beyond the float32 range (magnitude up to 3.4028234663852886e+38), " +
+      "where it would be stored as Infinity; rescale the data or encode it as float64",
+  );
+  for (const type of ["float32", "float64"] as const) {
+    const back = parseIdx(encodeIdx(type, [4], [NaN, Infinity, -Infinity, 3.4028234663852886e38]), NAME);
+    assert.deepEqual(Array.from(back.data), [NaN, Infinity, -Infinity, 3.4028234663852886e38]);
+  }
+  assert.deepEqual(Array.from(parseIdx(encodeIdx("float64", [1], [1e39]), NAME).data), [1e39]);
+});
+
+test("parseIdx gives back every value encodeIdx accepts (float32 rounded), and encodeIdx refuses the rest", () => {
+  const ranges: Record<string, readonly [number, number]> = {
+    uint8: [0, 255],
+    int8: [-128, 127],
+    int16: [-32768, 32767],
+    int32: [-(2 ** 31), 2 ** 31 - 1],
+  };
+  const value = fc.oneof(
+    fc.double(),
+    fc.integer({ min: -(2 ** 32), max: 2 ** 32 }),
+    fc.constantFrom(-129, -128, 127, 128, 255, 256, 32767, 32768, 2 ** 31, 1e39),
+  );
+  const type = fc.constantFrom("uint8", "int8", "int16", "int32", "float32", "float64" as const);
+  fc.assert(
+    fc.property(type, value, (t, v) => {
+      const range = ranges[t];
+      const holds =
+        range !== undefined
+          ? Number.isInteger(v) && v >= range[0] && v <= range[1]
+          : t === "float64" || !Number.isFinite(v) || Number.isFinite(Math.fround(v));
+      if (!holds) {
+        assert.match(
+          refusalOf(() => encodeIdx(t, [1], [v])),
+          /^encodeIdx: data\[0\] = /,
+        );
+        return;
+      }
+      const back = parseIdx(encodeIdx(t, [1], [v]), NAME).data[0];
+      assert.ok(Object.is(back, t === "float32" ? Math.fround(v) : v === 0 && range ? 0 : v), `${t} ${v}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test("encodeIdx refuses dimension sizes that the header cannot store or parseIdx would refuse", () => {
+  // -1 x -3 = 3 matched 3 values, and each -1 was written as 4294967295
+  assert.equal(
+    refusalOf(() => encodeIdx("uint8", [-1, -3], [1, 2, 3])),
+    "encodeIdx: dims[0] = -1 is not a dimension size; IDX stores each size as an integer from 1 to 4294967295",
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("uint8", [2, 1.5], [1, 2, 3])),
+    /dims\[1\] = 1\.5 is not a dimension/,
+  );
+  // a size of 0 made a file that parseIdx refuses ("dimension 0 has size 0")
+  assert.match(
+    refusalOf(() => encodeIdx("uint8", [0], [])),
+    /dims\[0\] = 0 is not a dimension size/,
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("uint8", 3 as never, [1, 2, 3])),
+    /dims must be an array/,
+  );
+  assert.match(
+    refusalOf(() => encodeIdx("uint8", [1], null as never)),
+    /data must be an array or typed array/,
+  );
+});
+
+test("parseIdx without a name says 'the IDX data'; a name that is not a non-blank string is refused", () => {
+  const good = encodeIdx("uint8", [2], [7, 9]);
+  assert.deepEqual(Array.from(parseIdx(good).data), [7, 9]);
+  assert.throws(
+    () => parseIdx(Uint8Array.of(0, 0)),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      e.message.startsWith(
+        "the IDX data: truncated header: an IDX file starts with 4 magic bytes, file has 2",
+      ),
+  );
+  assert.throws(
+    () => parseIdx(Uint8Array.of(0, 0), undefined),
+    (e: unknown) => e instanceof FormatError && !e.message.includes("undefined"),
+  );
+  for (const [name, got] of [
+    ["", 'string ""'],
+    ["  ", 'string "  "'],
+    [42, "number 42"],
+    [null, "null"],
+  ] as const) {
+    assert.equal(
+      refusalOf(() => parseIdx(good, name as never)),
+      `parseIdx(bytes, name): name must be a non-blank string that error messages start with (usually the ` +
+        `file's path or URL), got ${got}; pass e.g. "train-images-idx3-ubyte", or leave it out`,
     );
   }
 });

@@ -175,3 +175,20 @@ test("createDataset takes bytes only: float pixels and plain arrays are refused 
           "pixel): take one channel, e.g. Uint8Array.from({ length: w * h }, (_, i) => rgba[4 * i])",
   );
 });
+
+test("shuffleIndices without a generator asks for one instead of a TypeError", () => {
+  const message = (got: string) =>
+    `shuffleIndices(n, rng) needs a random generator as its second argument: pass createRng(seed, "order") ` +
+    `(got ${got}); give each independent use its own stream`;
+  for (const [rng, got] of [
+    [undefined, "no rng"],
+    [7, "number 7"],
+    [{}, "an object with keys []"],
+  ] as const) {
+    assert.throws(
+      () => shuffleIndices(5, rng as never),
+      (e: unknown) => e instanceof InvalidParameterError && e.message === message(got),
+    );
+  }
+  assert.throws(() => shuffleIndices(-1, createRng(1)), /n must be an integer >= 0, got -1/);
+});

@@ -244,7 +244,7 @@ test("SpikeMonitor maxEvents holds whatever initialCapacity is; StateMonitor ref
   const capped = net.addMonitor(new SpikeMonitor(a, { maxEvents: 5 }));
   assert.throws(
     () => net.run({ a: new Float32Array([1, 1]) }, 10),
-    /SpikeMonitor reached its maxEvents of 5; raise maxEvents or reset the network more often/,
+    /SpikeMonitor reached its maxEvents of 5 at step 2: it holds the 4 spikes before that step, not its 2 \(the network has taken the step, and its other monitors recorded it\); raise maxEvents or reset the network more often/,
   );
   assert.ok(capped.count <= 5, `${capped.count} events kept`);
   assert.throws(
@@ -257,6 +257,12 @@ test("run also refuses a missing input, a Map, a drive with a non-integer step c
   const net = new Network({ dt_ms: 1 });
   const a = net.addPopulation("a", new LIF(1, 1));
   const v = net.addMonitor(new StateMonitor(a, "v_mV"));
+  // an options object after the step count is not read by run: refused, before any step
+  assert.throws(
+    () => (net.run as (...x: unknown[]) => void)({}, 3, { learning: false }),
+    /^InvalidParameterError: Network\.run takes 2 arguments \(inputs, steps\), got 3: argument 3 \(an object with keys \["learning"\]\) would be ignored; remove it$/,
+  );
+  assert.equal(net.time, 0);
   assert.throws(
     () => net.run({ a: undefined } as never, 1),
     /^InvalidParameterError: input for "a" must be a Float32Array .*got undefined$/,
@@ -279,12 +285,26 @@ test("run also refuses a missing input, a Map, a drive with a non-integer step c
 test("a monitor that throws mid-run leaves time equal to the steps taken; SpikeCounter and StateMonitor refuse odd arguments", () => {
   const net = new Network({ dt_ms: 1 });
   const a = net.addPopulation("a", new Input(2));
-  net.addMonitor(new SpikeMonitor(a, { maxEvents: 3 }));
-  assert.throws(() => net.run({ a: new Float32Array([1, 1]) }, 5), /reached its maxEvents of 3/);
+  const b = net.addPopulation("b", new LIF(1, 1));
+  const before = net.addMonitor(new StateMonitor(b, "v_mV"));
+  const spikes = net.addMonitor(new SpikeMonitor(a, { maxEvents: 3 }));
+  const after = net.addMonitor(new StateMonitor(b, "v_mV"));
+  assert.throws(() => net.run({ a: new Float32Array([1, 1]) }, 5), /reached its maxEvents of 3 at step 1/);
   assert.equal(net.time, 2, "two steps were taken; the second one's spikes did not fit");
+  // the full monitor keeps whole steps; the monitors after it still recorded the step the network took
+  assert.deepEqual([...spikes.steps], [0, 0]);
+  assert.deepEqual([...before.values().steps, ...after.values().steps], [0, 1, 0, 1]);
   assert.throws(
     () => new (SpikeCounter as unknown as new (...x: unknown[]) => SpikeCounter)(a, { foo: 1 }),
     /^InvalidParameterError: SpikeCounter takes only the population it counts \(it has no options\), got 2 arguments$/,
+  );
+  assert.throws(
+    () => new (StateMonitor as unknown as new (p: unknown) => StateMonitor)(new LIF(4, 1)),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "StateMonitor needs the name of the state variable it records as its second argument, e.g. " +
+          'new StateMonitor(pop, "v_mV"); got undefined (this lif population has: v_mV)',
   );
   assert.throws(
     () => new StateMonitor(new LIF(4, 1), "v_mV", { neurons: 3 as never }),

@@ -383,6 +383,26 @@ test("errors: oneSpikePerStep without an rng, bad theta parameters and the LIF c
     () => new AdaptiveLIF(3, 1, {}, { oneSpikePerStep: true }),
     (e: unknown) => e instanceof InvalidParameterError && /oneSpikePerStep needs an rng/.test(e.message),
   );
+  // the options are checked when the population is built, not when the first crossing needs them
+  assert.throws(
+    () => new AdaptiveLIF(3, 1, {}, { oneSpikePerStep: "no" as never, rng: createRng(1, "one-spike") }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === 'AdaptiveLIF options.oneSpikePerStep must be true or false, got string "no"',
+  );
+  assert.throws(
+    () => new AdaptiveLIF(3, 1, {}, { oneSpikePerStep: true, rng: {} as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /^AdaptiveLIF oneSpikePerStep needs a random generator: pass rng: createRng\(seed, "one-spike", split, index\)/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => new AdaptiveLIF(3, 1, {}, { rng: 5 as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError && /needs a random generator.*got number 5\)/.test(e.message),
+  );
   assert.throws(
     () => new AdaptiveLIF(3, 1, { tauTheta_ms: -1 }),
     (e: unknown) => e instanceof InvalidParameterError && /tauTheta_ms must be > 0 .*got -1/.test(e.message),

@@ -244,9 +244,12 @@ test("errors: synapse ports and time constants, and the LIF checks, are rejected
         { port: "exc", tauSyn_ms: 10 },
       ],
     },
-    /synapses\[1\]\.port "exc" must be a non-empty name different from "i_nA", "dv_mV", "exc"/,
+    /^synapses\[1\]\.port "exc" is the port of synapses\[0\] too; each synapse needs its own port name$/,
   );
-  bad({ synapses: [{ port: "i_nA", tauSyn_ms: 5 }] }, /synapses\[0\]\.port "i_nA" must be a non-empty name/);
+  bad(
+    { synapses: [{ port: "i_nA", tauSyn_ms: 5 }] },
+    /^synapses\[0\]\.port "i_nA" must be a non-empty name other than the model's own ports "i_nA" and "dv_mV"$/,
+  );
   bad(
     { synapses: [] },
     /synapses must list at least one \{ port, tauSyn_ms \}; for a neuron without synaptic currents use LIF/,

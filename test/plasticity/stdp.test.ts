@@ -9,6 +9,7 @@ import { ScriptedPopulation, TinyDense } from "../helpers/fixtures.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
+import { Conv2d } from "../../src/projections/conv-2d.ts";
 import { Dense } from "../../src/projections/dense.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 
@@ -236,6 +237,33 @@ test("a second IncomingNormalization on one projection is refused, naming both t
     /already normalises its incoming weights to 2; a second IncomingNormalization \(total 4\) would contradict it: keep one$/,
   );
   assert.equal(proj.rules.length, 1);
+});
+
+test("IncomingNormalization refuses shared weights (a convolution) and an argument past its last", () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("x", new Input(9));
+  const y = net.addPopulation("y", new Input(4));
+  // a 2 x 2 kernel over a 3 x 3 input: the 4 output locations share its 4 weights
+  const conv = net.addProjection(
+    "conv",
+    new Conv2d(x, y, { inputShape: [1, 3, 3], kernel: 2, outChannels: 1, weights: 0.25 }),
+  );
+  assert.throws(
+    () => new IncomingNormalization(conv, 1),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /^a conv-2d projection shares weights among synapses \(weight 0 reaches post neurons 0 and 1\), so its post neurons' sums cannot be normalised one by one;/.test(
+        e.message,
+      ),
+  );
+  assert.equal(conv.rules.length, 0, "nothing attached");
+  const dense = net.addProjection("dense", new Dense(x, y, { weights: 0.1 }));
+  assert.throws(
+    () => new (IncomingNormalization as unknown as new (...a: unknown[]) => unknown)(dense, 1, { every: 2 }),
+    /^InvalidParameterError: IncomingNormalization takes 2 arguments \(projection, total\), got 3: argument 3 \(an object with keys \["every"\]\) would be ignored; remove it$/,
+  );
+  new (IncomingNormalization as unknown as new (...a: unknown[]) => unknown)(dense, 1, undefined);
+  assert.equal(dense.rules.length, 1);
 });
 
 test("normalisation keeps a bounded projection inside its bounds and refuses a total no neuron can reach", () => {

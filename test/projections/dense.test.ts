@@ -85,6 +85,15 @@ test("bad weights, ports and indices throw typed errors that say what is wrong",
   );
   assert.throws(() => new Dense(src, tgt, {}), /exactly one of `weights` and `init`, got neither/);
   assert.throws(() => new Dense(src, tgt, { weights: [1, 2, 3, 4, NaN, 6] }), /weights\[4\]/);
+  // a string has a length: it used to be read as an array of characters ("weights have length 1")
+  assert.throws(
+    () => new Dense(src, tgt, { weights: "1" as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /^Dense.* weights must be a number \(every weight\) or an array of 6 numbers \(.*2 x 3.*\), got string "1"$/.test(
+        e.message,
+      ),
+  );
   assert.throws(() => new Dense(src, tgt, { weights: 0, port: "nope" }), NotFoundError);
   const d = new Dense(src, tgt, { weights: 0 });
   assert.throws(() => d.get(2, 0), InvalidParameterError);

@@ -45,6 +45,13 @@ test("non-integer or out-of-range geometry is rejected", () => {
     () => resolveGeometry2d({ inputShape: [1, 28, 28], kernel: [3, 3, 3] as unknown as [number, number] }),
     InvalidParameterError,
   );
+  // an array of the wrong length is shown as an array, not as the number it prints like
+  assert.throws(
+    () => resolveGeometry2d({ inputShape: [1, 28, 28], kernel: [3] as unknown as [number, number] }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /kernel must be a number or a pair \[rows, columns\], got an Array of length 1/.test(e.message),
+  );
 });
 
 test("resolveGeometry2d expands scalars to pairs and computes both axes", () => {

@@ -124,6 +124,37 @@ test("bad inputs are rejected with messages that say what is wrong", () => {
   assert.throws(() => assignLabels([], [], 2), /cannot tell the number of neurons/);
   assert.equal(assignLabels([], [], 2, { numNeurons: 3 }).assignments.length, 3);
   assert.throws(() => assignLabels([1], [0], 2, { rates: new Float64Array(4) }), /rates or numNeurons say 2/);
-  assert.throws(() => assignLabels([1], [0], 2, { alpha: -1 }), /alpha must be >= 0/);
+  assert.throws(() => assignLabels([1], [0], 2, { alpha: -1 }), /alpha = -1 is outside \[0, 1\]/);
   assert.throws(() => new LabelAssigner(2, 2).update([1, 2, 3], [0]), /3 neurons per example|need 2/);
+});
+
+test("alpha outside [0, 1] is refused, by assignLabels, LabelAssigner and fromJSON alike", () => {
+  const message = (alpha: number) =>
+    `alpha = ${alpha} is outside [0, 1]: alpha is the weight of the earlier rates (rates <- alpha * rates + ` +
+    `block mean); use 1 to accumulate over all blocks (the default) or a value below 1 to let old blocks fade`;
+  const refused = (alpha: number) => (e: unknown) =>
+    e instanceof InvalidParameterError && e.message === message(alpha);
+  // alpha 2 used to be accepted: every block doubled the rates of the blocks before it
+  assert.throws(() => assignLabels(C22_COUNTS, C22_LABELS, 3, { alpha: 2 }), refused(2));
+  assert.throws(() => assignLabels(C22_COUNTS, C22_LABELS, 3, { alpha: 1.000001 }), refused(1.000001));
+  assert.throws(() => new LabelAssigner(4, 3, { alpha: 2 }), refused(2));
+  const saved = new LabelAssigner(4, 3).toJSON();
+  assert.throws(() => LabelAssigner.fromJSON({ ...saved, alpha: 1.5 }), refused(1.5));
+  assert.throws(() => assignLabels([1], [0], 2, { alpha: NaN }), /alpha must be a finite number, got NaN/);
+  // both ends are meaningful: 0 keeps only the latest block, 1 accumulates
+  const first = assignLabels(C22_COUNTS, C22_LABELS, 3).rates;
+  assert.deepEqual(assignLabels(C22_COUNTS, C22_LABELS, 3, { rates: first, alpha: 0 }).rates, first);
+  assert.equal(new LabelAssigner(4, 3, { alpha: 1 }).alpha, 1);
+});
+
+test("numNeurons must be an integer >= 1", () => {
+  assert.throws(
+    () => assignLabels([], [], 2, { numNeurons: 1.5 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError && e.message === "numNeurons must be an integer >= 1, got 1.5",
+  );
+  assert.throws(
+    () => assignLabels([], [], 2, { numNeurons: 0 }),
+    /numNeurons must be an integer >= 1, got 0/,
+  );
 });

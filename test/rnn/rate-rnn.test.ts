@@ -247,3 +247,17 @@ test("a trial of a task with more input channels is refused by the rate model, n
       ),
   );
 });
+
+test("a non-finite input is refused by the rate model, naming the step and channel (it used to give NaN outputs)", () => {
+  const model = createRateRnn({ units: 5, inputs: 2, seed: 1 });
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const u = new Float64Array(20);
+    u[7] = bad;
+    assert.throws(
+      () => simulateRateRnn(model, u, 10, createRng(1)),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        e.message === `input u[7] (step 3, channel 1) is ${bad}; inputs must be finite numbers`,
+    );
+  }
+});

@@ -195,4 +195,32 @@ test("overrides are validated", () => {
     () => generateTrial("nope" as TaskName, createRng(1)),
     /unknown task "nope"; use one of go-nogo, xor, mante/,
   );
+  // a Go-NoGo condition must be true or false ("no" used to give a Go trial)
+  assert.throws(
+    () => generateTrial("go-nogo", createRng(1), { go: "no" as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === 'generateTrial overrides.go must be true or false, got string "no"',
+  );
+  // an override of another task would go unused: refused, naming the tasks it applies to
+  assert.throws(
+    () => generateTrial("xor", createRng(1), { go: true }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message === "generateTrial overrides.go applies only to go-nogo, not to xor; leave it out",
+  );
+  assert.throws(
+    () => generateTrial("go-nogo", createRng(1), { signs: [1, 1] }),
+    /overrides\.signs applies only to xor and mante, not to go-nogo/,
+  );
+  assert.throws(
+    () => generateTrial("xor", createRng(1), { context: 1 }),
+    /overrides\.context applies only to mante/,
+  );
+  assert.throws(
+    () => generateTrial("xor", createRng(1), { signs: [1] as never }),
+    /overrides\.signs must be a pair \[\+1 or -1, \+1 or -1\], got/,
+  );
+  assert.equal(generateTrial("go-nogo", createRng(1), { go: false }).label, 0);
+  assert.equal(generateTrial("go-nogo", createRng(1), { go: true }).label, 1);
 });

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { DivergenceError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { adamStepSize, ADAM_DEFAULTS } from "../../src/rnn/adam.ts";
 import { type RateRnn, cloneRateRnn, createRateRnn } from "../../src/rnn/rate-rnn.ts";
@@ -141,6 +142,15 @@ test("trainRateRnn validates its options", () => {
   );
   assert.throws(() => trainRateRnn("xor", { maxTrials: 0 }), /maxTrials must be an integer >= 1/);
   assert.throws(() => trainRateRnn("xor", { beta1: 1, maxTrials: 1 }), /beta1 must be in \[0, 1\)/);
+  // a learning rate that throws the weights out of the float64 range stops training at once, by name
+  assert.throws(
+    () => trainRateRnn("go-nogo", { model: { units: 10 }, maxTrials: 5, learningRate: 1e300 }),
+    (e: unknown) =>
+      e instanceof DivergenceError &&
+      e.message ===
+        "rate RNN training diverged: the loss of training trial 1 is Infinity (the weights left the float64 " +
+          "range); lower the learning rate (now 1e+300; the paper's is 0.01)",
+  );
 });
 
 test("options.initial trains a copy and leaves the caller's model untouched", () => {

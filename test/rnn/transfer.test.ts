@@ -119,6 +119,16 @@ test("errors: a non-positive s, overriding tau_d, and a LIF step that does not d
       e instanceof InvalidParameterError && /copies the rate net's decay constants/.test(e.message),
   );
   assert.throws(() => transferRateRnn(m, 25, { dt_ms: 0.3 }), TimeStepError);
+  // the advice names LIF steps that divide the 5 ms rate step (not another rate step)
+  assert.throws(
+    () => transferRateRnn(m, 25, { dt_ms: 0.07 }),
+    (e: unknown) =>
+      e instanceof TimeStepError &&
+      e.message ===
+        "dt_ms = 0.07 ms does not divide the model's rate step of 5 ms (71.4286 LIF steps per rate step; each " +
+          "input value is held a whole number of steps); use a dt_ms that divides it, such as 0.0625 or 0.1 ms " +
+          "(default 0.05)",
+  );
   assert.throws(
     () => transferRateRnn(m, 25, { synapseFilter: "both" as "sender" }),
     /"receiver" or "sender"/,
