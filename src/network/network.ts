@@ -459,7 +459,14 @@ export class Network {
             { input: name, length: d.length, size: pop.size },
           );
         }
-        const bad = d.findIndex((x) => !Number.isFinite(x));
+        // a plain loop: findIndex's callback boxed every non-integer value it was handed
+        let bad = -1;
+        for (let k = 0; k < d.length; k++) {
+          if (!Number.isFinite(d[k])) {
+            bad = k;
+            break;
+          }
+        }
         if (bad >= 0) {
           throw new InvalidParameterError(
             `input for "${name}" has ${d[bad]} at neuron ${bad}; every value must be a finite number ` +
@@ -554,9 +561,13 @@ export class Network {
         }
       }
     }
-    for (const p of projs) {
+    // index loops: a for-of allocated an iterator per run
+    for (let k = 0; k < projs.length; k++) {
+      const p = projs[k];
       p.afterRun?.(learning);
-      if (learning) for (const r of p.rules) r.afterRun?.();
+      if (!learning) continue;
+      const rules = p.rules;
+      for (let r = 0; r < rules.length; r++) rules[r].afterRun?.();
     }
   }
 

@@ -133,6 +133,9 @@ const f32Const0 = [OP.f32Const, 0, 0, 0, 0];
 const f32Store = [OP.f32Store, 2, 0];
 /** base + offset (both locals) on the stack. */
 const addr = (base: number, offset: number) => [...get(base), ...get(offset), OP.i32Add];
+/** Byte offset, from the generator state, of the float64 the slow path writes its sample into. */
+const SAMPLE_OFFSET = 16;
+
 const loadState = [
   ...get(P.pSt),
   ...i32Load(0),
@@ -234,12 +237,15 @@ function stepBody(): number[] {
     OP.f64Mul,
     ...set(P.z),
     OP.else,
-    //   z = sd * rejected(u), the generator state handed over through memory
+    //   z = sd * rejected(u), the generator state handed over through memory, and the sample too (at
+    //   SAMPLE_OFFSET after the state: a float64 returned to WebAssembly would be boxed on the way)
     ...storeState,
-    ...get(P.sd),
     ...get(P.u),
     OP.call,
     0,
+    ...get(P.sd),
+    ...get(P.pSt),
+    ...f64Load(SAMPLE_OFFSET),
     OP.f64Mul,
     ...set(P.z),
     ...loadState,
@@ -488,7 +494,7 @@ function stepBody(): number[] {
 
 export function kernelModuleBytes(): Uint8Array {
   const stepType = [0x60, PARAM_TYPES.length, ...PARAM_TYPES, 1, I32];
-  const slowType = [0x60, 1, I32, 1, F64]; // (u) -> standard-normal sample (GaussianNoise.rejected)
+  const slowType = [0x60, 1, I32, 0]; // (u) -> (), the standard-normal sample written at SAMPLE_OFFSET
   const body = [LOCAL_GROUPS.length, ...LOCAL_GROUPS.flatMap(([k, t]) => [...uleb(k), t]), ...stepBody()];
   return new Uint8Array([
     ...WASM_HEADER,
@@ -562,7 +568,7 @@ export class DoubleExpKernel {
       cur: 0,
       idx: take(4 * n),
       spiked: take(n),
-      st: take(16),
+      st: take(SAMPLE_OFFSET + 8), // the generator state (4 int32), then the slow path's sample (float64)
     };
     ptr.cur = ptr.syn + 4 * n;
     const pages = Math.max(1, Math.ceil(at / 65536));
@@ -582,7 +588,10 @@ export class DoubleExpKernel {
     new Int32Array(buf, ptr.tab + INNER_OFFSET, INNER.length).set(INNER);
     const noise = new GaussianNoise(undefined, new Int32Array(buf, ptr.st, 4));
     this.noise = noise;
-    const slow = (u: number): number => noise.rejected(u);
+    const sample = new Float64Array(buf, ptr.st + SAMPLE_OFFSET, 1);
+    const slow = (u: number): void => {
+      sample[0] = noise.rejected(u);
+    };
     const instance = new wasmApi!.Instance(module, { env: { mem: memory, slow } });
     this.stepFn = instance.exports.step as (...args: number[]) => number;
     this.ptr = ptr;

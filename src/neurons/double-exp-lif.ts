@@ -351,7 +351,10 @@ export class DoubleExpLIF extends PopulationBase {
    */
   private stepTypeScript(useCur: boolean, useDv: boolean): void {
     const { memGain, refCounter, riseDecay, single, tLast } = this.derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV, resistance_MOhm: R } = this.params;
+    // from kernelConstants, not from params: two instances' params objects (a frozen spread of the options)
+    // do not share one hidden class, even for the same options, and a constant read through both made `vi`
+    // a boxed (heap) number per neuron and step from the second instance in a process on
+    const { vRest_mV, vThreshold_mV, vReset_mV, resistance_MOhm: R } = this.kernelConstants;
     const noiseRef = this.params.noiseWhenRefractory;
     const n = this.size;
     const dt = this.dt_ms;

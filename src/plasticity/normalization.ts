@@ -21,6 +21,41 @@ import { refuseExtraArguments } from "../core/options.ts";
 import type { LearningRule, Projection, SynapseView } from "../network/types.ts";
 import { Stdp } from "./stdp.ts";
 
+/**
+ * What normalising a projection's incoming weights needs: the synapses, the target sum, scratch index buffers
+ * of `view.maxFanIn` entries and the weight bounds. `IncomingNormalization` is one; `normalizeIncoming` and
+ * `normalizeNeuron` build one per call. The numbers are read from this object inside the loop, not passed as
+ * arguments: a non-inlined call boxes every non-integer number it is given, a heap allocation per neuron.
+ */
+interface NormalizationTarget {
+  readonly view: SynapseView;
+  readonly total: number;
+  readonly pre: Int32Array;
+  readonly widx: Int32Array;
+  readonly wMax: number;
+  readonly wMin: number;
+}
+
+/** Scales post neuron j's incoming weights in `t` to sum to `t.total` (left alone when they sum to 0). */
+function normalizeOne(t: NormalizationTarget, j: number): void {
+  const w = t.view.w;
+  const widx = t.widx;
+  const n = t.view.incoming(j, t.pre, widx);
+  let sum = 0;
+  for (let s = 0; s < n; s++) sum += w[widx[s]];
+  if (sum === 0) return;
+  const f = t.total / sum;
+  // "* 1" makes the bounds float64 here: loaded from a field that holds a small integer (wMax 1, wMin 0),
+  // a bound made the clamp below merge an integer with a float64, which V8 did by boxing every weight it
+  // wrote (a heap number per synapse, about 500 KB per pass over the LC-SNN's 225 neurons)
+  const wMax = t.wMax * 1;
+  const wMin = t.wMin * 1;
+  for (let s = 0; s < n; s++) {
+    const x = w[widx[s]] * f;
+    w[widx[s]] = x > wMax ? wMax : x < wMin ? wMin : x;
+  }
+}
+
 /** Scales post neuron j's incoming weights to sum to `total` (left alone when they sum to 0). */
 export function normalizeNeuron(
   view: SynapseView,
@@ -31,18 +66,10 @@ export function normalizeNeuron(
   wMax = Infinity,
   wMin = -Infinity,
 ): void {
-  const w = view.w;
-  const n = view.incoming(j, pre, widx);
-  let sum = 0;
-  for (let s = 0; s < n; s++) sum += w[widx[s]];
-  if (sum === 0) return;
-  const f = total / sum;
-  for (let s = 0; s < n; s++) {
-    const x = w[widx[s]] * f;
-    w[widx[s]] = x > wMax ? wMax : x < wMin ? wMin : x;
-  }
+  normalizeOne({ view, total, pre, widx, wMax, wMin }, j);
 }
 
+/** Scales every post neuron's incoming weights to sum to `total` (see `normalizeNeuron`). */
 export function normalizeIncoming(
   view: SynapseView,
   total: number,
@@ -51,22 +78,23 @@ export function normalizeIncoming(
   wMax = Infinity,
   wMin = -Infinity,
 ): void {
-  for (let j = 0; j < view.postSize; j++) normalizeNeuron(view, j, total, pre, widx, wMax, wMin);
+  const t = { view, total, pre, widx, wMax, wMin };
+  for (let j = 0; j < view.postSize; j++) normalizeOne(t, j);
 }
 
 /** A visitor that does nothing (drops a rule's changed-neuron list without allocating a closure). */
 const ignore = (): void => {};
 
-export class IncomingNormalization implements LearningRule {
+export class IncomingNormalization implements LearningRule, NormalizationTarget {
   readonly name = "normalize-incoming";
-  private readonly pre: Int32Array;
-  private readonly widx: Int32Array;
-  private readonly view: SynapseView;
+  /** Scratch buffers of `view.maxFanIn` entries (read only). */
+  readonly pre: Int32Array;
+  readonly widx: Int32Array;
+  readonly view: SynapseView;
   /** The projection's weight bounds (infinite without bounds). */
-  private readonly wMax: number;
-  private readonly wMin: number;
+  readonly wMax: number;
+  readonly wMin: number;
   private allChanged = true;
-  private readonly visit: (j: number) => void;
   /** Post neurons already renormalised in this `afterRun` (several STDP rules may report the same one). */
   private readonly seen: Uint8Array;
   private readonly seenList: Int32Array;
@@ -75,7 +103,7 @@ export class IncomingNormalization implements LearningRule {
     if (this.seen[j] !== 0) return;
     this.seen[j] = 1;
     this.seenList[this.seenCount++] = j;
-    this.visit(j);
+    normalizeOne(this, j);
   };
 
   constructor(
@@ -135,7 +163,6 @@ export class IncomingNormalization implements LearningRule {
         );
       }
     }
-    this.visit = (j) => normalizeNeuron(this.view, j, this.total, this.pre, this.widx, this.wMax, this.wMin);
     this.seen = new Uint8Array(this.view.postSize);
     this.seenList = new Int32Array(this.view.postSize);
     projection.rules.push(this);
@@ -154,16 +181,24 @@ export class IncomingNormalization implements LearningRule {
   }
 
   afterRun(): void {
+    // index loops: a for-of here allocated an iterator per run
     const rules = this.projection.rules;
     let tracked = true;
-    for (const r of rules) if (r !== this && !(r instanceof Stdp)) tracked = false;
+    for (let k = 0; k < rules.length; k++)
+      if (rules[k] !== this && !(rules[k] instanceof Stdp)) tracked = false;
     if (this.allChanged || !tracked) {
-      for (const r of rules) if (r instanceof Stdp) r.takeChanged(ignore);
-      normalizeIncoming(this.view, this.total, this.pre, this.widx, this.wMax, this.wMin);
+      for (let k = 0; k < rules.length; k++) {
+        const r = rules[k];
+        if (r instanceof Stdp) r.takeChanged(ignore);
+      }
+      for (let j = 0; j < this.view.postSize; j++) normalizeOne(this, j);
       this.allChanged = false;
       return;
     }
-    for (const r of rules) if (r instanceof Stdp) r.takeChanged(this.visitOnce);
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k];
+      if (r instanceof Stdp) r.takeChanged(this.visitOnce);
+    }
     for (let k = 0; k < this.seenCount; k++) this.seen[this.seenList[k]] = 0;
     this.seenCount = 0;
   }

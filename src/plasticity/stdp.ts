@@ -148,11 +148,14 @@ export class Stdp implements LearningRule {
         // few post neurons have a nonzero trace: visit only those (same updates, far less work)
         const live = post.live;
         const nLive = post.liveCount;
+        const { table, lastStep, valueAtLast } = post;
         for (let k = 0; k < src.spikeCount; k++) {
           const i = src.spikeIdx[k];
           for (let q = 0; q < nLive; q++) {
             const j = live[q];
-            const x = post.value(j, t);
+            // post.value(j, t), read in place (SpikeTrace.table)
+            const d = t - lastStep[j];
+            const x = d >= 0 && d < table.length ? valueAtLast[j] * table[d] : post.value(j, t);
             if (x === 0) continue;
             const wk = find.call(this.view, i, j);
             if (wk < 0) continue;
@@ -169,12 +172,17 @@ export class Stdp implements LearningRule {
     // postsynaptic spikes: potentiation by the presynaptic trace
     if (this.nuPost_ !== 0) {
       const tgt = this.projection.target;
+      const pre = this.preTrace;
+      const { table, lastStep, valueAtLast } = pre;
       for (let k = 0; k < tgt.spikeCount; k++) {
         const j = tgt.spikeIdx[k];
         const n = this.view.incoming(j, a, wi);
         this.markChanged(j);
         for (let s = 0; s < n; s++) {
-          const x = this.preTrace.value(a[s], t);
+          // pre.value(a[s], t), read in place (SpikeTrace.table)
+          const i = a[s];
+          const d = t - lastStep[i];
+          const x = d >= 0 && d < table.length ? valueAtLast[i] * table[d] : pre.value(i, t);
           if (x === 0) continue;
           const wk = wi[s];
           const dw = this.nuPost_ * x * (soft ? wMax - w[wk] : 1);
@@ -191,10 +199,15 @@ export class Stdp implements LearningRule {
     const a = this.idxA;
     const wi = this.idxW;
     const src = this.projection.source;
+    const post = this.postTrace;
+    const { table, lastStep, valueAtLast } = post;
     for (let k = 0; k < src.spikeCount; k++) {
       const n = this.view.outgoing(src.spikeIdx[k], a, wi);
       for (let s = 0; s < n; s++) {
-        const x = this.postTrace.value(a[s], t);
+        // post.value(a[s], t), read in place (SpikeTrace.table)
+        const j = a[s];
+        const d = t - lastStep[j];
+        const x = d >= 0 && d < table.length ? valueAtLast[j] * table[d] : post.value(j, t);
         if (x === 0) continue;
         const wk = wi[s];
         const dw = preSign * this.nuPre_ * x * (soft ? w[wk] - wMin : 1);

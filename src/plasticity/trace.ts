@@ -44,9 +44,17 @@ const MAX_TABLE = 1 << 16;
 export class SpikeTrace {
   readonly params: Readonly<TraceParams>;
   readonly decay: number;
-  private readonly table: Float64Array;
-  private readonly lastStep: Int32Array;
-  private readonly valueAtLast: Float64Array;
+  /**
+   * The three arrays `value` reads, for a learning rule's inner loop to read them in place (read only): the
+   * trace of neuron i at step t is `valueAtLast[i] * table[t - lastStep[i]]` while t - lastStep[i] is an index
+   * of `table`, and `value(i, t)` otherwise. A call per synapse that the compiler does not inline returns its
+   * double boxed, a heap allocation per synapse and step; the inline read allocates nothing.
+   */
+  readonly table: Float64Array;
+  /** The step of each neuron's last observed spike (see `table`). */
+  readonly lastStep: Int32Array;
+  /** Each neuron's trace right after its last observed spike (see `table`). */
+  readonly valueAtLast: Float64Array;
   private lastObserved = -1;
   /** Neurons that spiked since the last reset (the only ones whose trace can be nonzero). */
   private readonly liveList: Int32Array;
