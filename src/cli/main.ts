@@ -248,7 +248,8 @@ function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
   // one presentation's spikes are recorded step by step, so its step count bounds the memory of a run
   if (o.time / o.dt > MAX_PRESENTATION_STEPS) {
     throw new InvalidParameterError(
-      `--time ${o.time} ms at --dt ${o.dt} ms is ${+(o.time / o.dt).toPrecision(6)} steps per image; ` +
+      `--time ${o.time} ms at --dt ${o.dt} ms is ` +
+        `${Number.isFinite(o.time / o.dt) ? +(o.time / o.dt).toPrecision(6) : "more than 1e308"} steps per image; ` +
         `at most ${MAX_PRESENTATION_STEPS} are allowed (the papers use 250 ms at 0.5-1 ms)`,
     );
   }
@@ -1333,6 +1334,28 @@ const TYPED_ERRORS = new Set([
   "StateError",
 ]);
 
+/**
+ * A command line that names no command (`spikeflow`, `spikeflow --quiet`) or a group without one of its
+ * commands (`spikeflow train`, `spikeflow rnn`) is refused with one line that lists them; commander would print
+ * its whole help as the error. `--help`, `-h`, `--version` and `-V` are left to commander.
+ */
+function refuseMissingCommand(args: readonly string[]): void {
+  if (args.some((a) => a === "--help" || a === "-h" || a === "--version" || a === "-V")) return;
+  const names = (cmd: Command) => cmd.commands.map((c) => c.name()).filter((n) => n !== "help");
+  const words = args.filter((a) => !a.startsWith("-"));
+  if (words.length === 0) {
+    throw new InvalidParameterError(
+      `missing command: give one of ${names(program).join(", ")} (spikeflow --help describes them)`,
+    );
+  }
+  const group = program.commands.find((c) => c.name() === words[0]);
+  if (group === undefined || group.commands.length === 0 || words.length > 1) return;
+  throw new InvalidParameterError(
+    `missing command after "spikeflow ${words[0]}": give one of ${names(group).join(", ")} ` +
+      `(spikeflow ${words[0]} --help describes them)`,
+  );
+}
+
 /** Options whose every occurrence adds a value (`nir run --input NAME=FILE`, one per input node). */
 const REPEATABLE_OPTIONS = new Set(["--input"]);
 
@@ -1390,6 +1413,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 try {
   refuseRepeatedOptions(process.argv.slice(2));
+  refuseMissingCommand(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
   // user mistakes get one line, not a stack trace: our typed errors, file-system errors (ENOENT, EEXIST,

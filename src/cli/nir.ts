@@ -290,7 +290,13 @@ async function readInputs(
       );
     }
     // the node first: a file of the wrong shape for a node that is no input would be refused for its shape
-    const population = inputPopulation(imp, name);
+    let population: string;
+    try {
+      population = inputPopulation(imp, name);
+    } catch (e) {
+      if (!(e instanceof InvalidParameterError)) throw e;
+      throw new InvalidParameterError(`--input ${spec}: ${e.message}`);
+    }
     const earlier = inputs[name];
     if (earlier !== undefined) {
       throw new InvalidParameterError(
@@ -317,7 +323,7 @@ async function readInputs(
       sameShape(step, shape);
     if (!fits) {
       throw new ShapeMismatchError(
-        `${path}: shape [${t.shape.join(", ")}] should be [steps, ${shape.join(", ")}]` +
+        `--input ${path}: shape [${t.shape.join(", ")}] should be [steps, ${shape.join(", ")}]` +
           (shape.length > 1 ? ` or [steps, ${size}]` : "") +
           ` for Input "${name}"` +
           (per === size ? ` (the same number of values in another layout: ${layoutHint(step, shape)})` : ""),
@@ -475,6 +481,7 @@ export function addNirCommands(program: Command): void {
         o.out === undefined
           ? "remove it or give --out FILE"
           : `choose a new --out or delete it (nir export replaces only its default ${own})`,
+        o.out === undefined ? "give --out FILE in a directory you can write to" : undefined,
       );
       // writing into the run directory (the default model.nir): no other command may write there meanwhile
       const rel = relative(resolve(dir), dirname(resolve(path)));

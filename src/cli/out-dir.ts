@@ -75,16 +75,20 @@ function isSymlink(path: string): boolean {
  * The rule for a single output file (nir export's NIR file, report's report.html): `path` must name a file
  * that does not exist yet, or one that `replace` allows (the command's own earlier output, which it writes
  * again), in a directory that exists or can be created. `option` is the option that gave the path, if one
- * did. `hint` says what to do instead.
+ * did. `hint` says what to do instead; `writableHint`, what to do when the directory takes no files (default:
+ * choose another directory).
  */
 export function refuseOutFile(
   path: string,
   option: string | undefined,
   replace: boolean,
   hint: string,
+  writableHint?: string,
 ): void {
   if (path.trim() === "") {
-    throw new InvalidParameterError(`${option ?? "the output path"} must name a file, got ""; ${hint}`);
+    throw new InvalidParameterError(
+      `${option ?? "the output path"} must name a file, got ""; give a file path`,
+    );
   }
   const label = option === undefined ? path : `${option} ${path}`;
   if (endsWithSeparator(path)) {
@@ -101,9 +105,10 @@ export function refuseOutFile(
   refuseUnwritableDir(
     dirname(resolve(path)),
     label,
-    option === undefined
-      ? "give a directory you can write to"
-      : `choose an ${option} in a directory you can write to`,
+    writableHint ??
+      (option === undefined
+        ? "give a directory you can write to"
+        : `choose an ${option} in a directory you can write to`),
   );
 }
 
@@ -165,7 +170,9 @@ export function refuseRunOutputs(dir: string, command: string, files: readonly s
   for (const f of files) {
     if (f.endsWith("/")) {
       // a directory the command replaces as a whole (plots/), by a rename
-      refuseMountPoint(dir, f.slice(0, -1), `\`spikeflow ${command}\` replaces it as a whole`);
+      const name = f.slice(0, -1);
+      refuseMountPoint(dir, name, `\`spikeflow ${command}\` replaces it as a whole`);
+      refuseFileAt(join(dir, name), `\`spikeflow ${command}\` replaces ${f} as a whole`);
       continue;
     }
     refuseOutFile(join(dir, f), undefined, true, `remove it: \`spikeflow ${command}\` writes ${f} there`);
@@ -197,6 +204,24 @@ export function refuseStaleDirectories(
         `${path} is a directory, not a file; \`spikeflow ${command}\` removes the ${f} of ${why}: remove it`,
       );
   }
+}
+
+/**
+ * Throws when `path`, where a command puts a directory it replaces as a whole (plots/), is a file: the
+ * replacement would delete it without a word. A symbolic link is left to the rename (it replaces the link).
+ * `why` says what the command does there.
+ */
+function refuseFileAt(path: string, why: string): void {
+  let entry;
+  try {
+    entry = lstatSync(path);
+  } catch {
+    return; // missing: the command creates it
+  }
+  if (entry.isDirectory() || entry.isSymbolicLink()) return;
+  throw new InvalidParameterError(
+    `${path} is a file, not a directory; ${why}, which would delete it: remove it`,
+  );
 }
 
 /**
@@ -236,4 +261,5 @@ export function refuseResumeOutputs(dir: string): void {
   }
   refuseMountPoint(dir, "checkpoint", "the resumed run replaces it with every new checkpoint");
   refuseMountPoint(dir, "plots", "the resumed run replaces it when it draws its plots");
+  refuseFileAt(join(dir, "plots"), "the resumed run replaces plots/ as a whole when it draws its plots");
 }

@@ -92,8 +92,10 @@ export class Presenter {
       if ((maxRate * factor * 2 * m.dt_ms) / 1000 > 1) {
         log.warn(
           "retry-rate-limit",
-          `a low-activity retry would drive an input at ${maxRate * factor * 2} Hz, more than one spike per ` +
-            `${m.dt_ms} ms step; the example keeps its last attempt (lower the intensity or dt to allow it)`,
+          // the same words for every example, so that the warning is printed once per run
+          `a low-activity retry would drive an input above ${+(1000 / m.dt_ms).toPrecision(6)} Hz, more than ` +
+            `one spike per ${m.dt_ms} ms step; such examples keep their last attempt (lower the intensity or ` +
+            `dt to allow it)`,
           { once: true },
         );
         break;

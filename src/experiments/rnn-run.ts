@@ -789,7 +789,6 @@ export async function evalRnnRun(
 ): Promise<RnnEvalResult> {
   const t0 = performance.now();
   const { model, task, seed } = await loadRnnRun(dir);
-  warnIfUntrained(dir, model, task, seed, o.onWarning);
   // search.json gives the scale (unless --scale) and the synapse filter of the conversion
   const searchPath = join(dir, "search.json");
   // a search.json that is there is read even with --scale (it gives the synapse filter)
@@ -801,6 +800,8 @@ export async function evalRnnRun(
       ? readSearchFile(searchPath, hint, task, seed)
       : undefined;
   const scale = o.scale ?? search!.best.scale;
+  // warned only once the inputs are known good: a refused command prints its one line and nothing else
+  warnIfUntrained(dir, model, task, seed, o.onWarning);
   const synapseFilter = search?.synapseFilter ?? "receiver";
   const trials = o.trials ?? 100;
   const spec = taskSpec(task);

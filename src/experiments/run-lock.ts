@@ -262,12 +262,16 @@ function removeCreated(dir: string, outermost: string): void {
   }
 }
 
-/** Removes `dir` if it is empty (returns whether it did); anything else is left as it is. */
+/**
+ * Removes `dir` if it is empty; returns whether it is gone now (removed here, or already removed: a failed
+ * new run removes its directory itself, and its parents are still this lock's to remove). A directory that
+ * is not empty is left as it is.
+ */
 function rmdirQuiet(dir: string): boolean {
   try {
     rmdirSync(dir);
     return true;
-  } catch {
-    return false; // not empty, or gone
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT";
   }
 }

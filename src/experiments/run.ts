@@ -10,6 +10,7 @@
  *                   logistic regression; `spikeflow eval DIR` loads it
  * Every file is written through a temporary file and a rename.
  */
+import { log } from "../core/log.ts";
 import { join, resolve } from "node:path";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -285,9 +286,9 @@ export function refuseMixedRun(
     readonly config: Record<string, unknown>;
     readonly readouts?: Pick<Readouts, "ngram" | "logreg">;
   },
+  manifestPath = join(dir, "model", MANIFEST_FILE),
 ): void {
   const configPath = join(dir, "config.json");
-  const manifestPath = join(dir, "model", MANIFEST_FILE);
   const shown = (v: unknown) => (v === undefined ? "absent" : JSON.stringify(v));
   const differ = (field: string, inConfig: unknown, inModel: unknown) =>
     new FormatError(
@@ -378,13 +379,19 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
   const cdir = checkpointDir(dir);
   if (cdir === undefined) return;
   const path = join(cdir, MANIFEST_FILE);
-  const extra = parseModelManifest(readFileSync(path), path).extra as Record<string, unknown>;
+  const manifest = parseModelManifest(readFileSync(path), path);
+  const extra = manifest.extra as Record<string, unknown>;
   const { trainCount, updateInterval } = run.protocol;
   const hint =
     `the checkpoint was edited or comes from another run, so it cannot be resumed (delete ${dir} and train ` +
     `the run again)`;
   const refuse = (field: string, why: string) =>
     new FormatError(`${path}: ${field} ${why}; ${hint}`, { file: path });
+  // the resumed run trains the model config.json describes on from the checkpoint's weights: the two must
+  // be one model (a config.json edited after the interruption would otherwise mix two models in one run)
+  // (a checkpoint's kind is its run's kind + "-checkpoint", writeCheckpoint)
+  const kind = manifest.kind === `${run.kind}-checkpoint` ? run.kind : manifest.kind;
+  refuseMixedRun(dir, run, { kind, config: manifest.config }, path);
   const next = extra.next;
   if (!Number.isInteger(next) || (next as number) < 1) {
     throw refuse("extra.next", `is ${JSON.stringify(next)}, not a count of training examples >= 1`);
@@ -623,6 +630,8 @@ export async function presentTestParallel(
       );
     }
     const shards = await unlessAborted(Promise.all(jobs), signal);
+    // the workers' warnings, printed here: once per process, in this thread's wording (the CLI's options)
+    for (const sh of shards) for (const w of sh.warnings) log.warn(w.id, w.message, { once: true });
     const out: Presentation[] = [];
     for (const sh of shards) {
       for (let k = 0; k < sh.attempts.length; k++) {

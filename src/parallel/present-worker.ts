@@ -4,6 +4,7 @@
  * Every example draws from its own random streams (see experiments/present.ts), so the result does not
  * depend on how the examples are split across workers.
  */
+import { captureLogs } from "../core/log.ts";
 import { loadMnist } from "../data/mnist.ts";
 import { buildModel } from "../models/index.ts";
 import { presentTest } from "../experiments/unsupervised.ts";
@@ -27,6 +28,11 @@ export interface PresentShard {
   readonly steps: Int32Array;
   readonly neurons: Int32Array;
   readonly attempts: Int32Array;
+  /**
+   * The warnings the shard raised, captured here instead of printed: the calling thread logs them, so that
+   * a warning is printed once per process (not once per worker) and in the caller's wording.
+   */
+  readonly warnings: readonly { readonly id: string; readonly message: string }[];
 }
 
 const datasets = new Map<string, ReturnType<typeof loadMnist>>();
@@ -40,7 +46,12 @@ export default function present(task: PresentTask): PresentShard {
   }
   const model = buildModel(task.kind, task.config, task.tensors);
   const indices = Array.from({ length: task.end - task.start }, (_, k) => task.start + k);
-  const pres = presentTest(model, data, indices, task.seed, task.retry);
+  let pres: ReturnType<typeof presentTest> = [];
+  const warnings = captureLogs(() => {
+    pres = presentTest(model, data, indices, task.seed, task.retry);
+  })
+    .filter((r) => r.level === "warn")
+    .map(({ id, message }) => ({ id, message }));
   const offsets = new Int32Array(pres.length + 1);
   for (let k = 0; k < pres.length; k++) offsets[k + 1] = offsets[k] + pres[k].events.count;
   const steps = new Int32Array(offsets[pres.length]);
@@ -49,5 +60,12 @@ export default function present(task: PresentTask): PresentShard {
     steps.set(p.events.steps.subarray(0, p.events.count), offsets[k]);
     neurons.set(p.events.neurons.subarray(0, p.events.count), offsets[k]);
   });
-  return { start: task.start, offsets, steps, neurons, attempts: Int32Array.from(pres, (p) => p.attempts) };
+  return {
+    start: task.start,
+    offsets,
+    steps,
+    neurons,
+    attempts: Int32Array.from(pres, (p) => p.attempts),
+    warnings,
+  };
 }

@@ -13,7 +13,7 @@
  * files, SVG and (unless png is false) PNG, and an interrupted drawing leaves the previous set.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { FormatError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import { sameStep } from "../core/time.ts";
@@ -89,8 +89,21 @@ export interface RnnRunFiles {
   readonly evaluation?: RnnEvalResult;
 }
 
-const HINT = "rerun the spikeflow rnn command that writes it (rnn train, convert or eval), or delete it";
-const readJson = <T>(path: string): T => readRunJson<T>(path, HINT);
+/** What to do about a damaged file of an rnn run at `path`: run the command that writes it again, or delete it. */
+function hintFor(path: string): string {
+  const dir = dirname(path);
+  switch (basename(path)) {
+    case "search.json":
+    case "examples.json":
+      return `run "spikeflow rnn convert ${dir}" again to rewrite it, or delete it`;
+    case "eval.json":
+      return `run "spikeflow rnn eval ${dir}" again to rewrite it, or delete it`;
+    default:
+      // summary.json, curve.json: rnn train writes them once, into a new directory
+      return "rnn train wrote it, and writes only new runs: train again with another --out, or delete it";
+  }
+}
+const readJson = <T>(path: string): T => readRunJson<T>(path, hintFor(path));
 
 const isPositive = (v: unknown) => isFiniteNumber(v) && v > 0;
 
@@ -108,12 +121,12 @@ function checkElements(
   empty = false,
 ): unknown[] {
   const isArray = (v: unknown) => Array.isArray(v) && (empty || v.length > 0);
-  checkFields(path, HINT, doc, [[field, isArray, empty ? "an array" : "a non-empty array"]], prefix);
+  checkFields(path, hintFor(path), doc, [[field, isArray, empty ? "an array" : "a non-empty array"]], prefix);
   const name = `${prefix}${field}`;
   const values = doc[field] as unknown[];
   const bad = values.findIndex((v, k) => !ok(v, k));
   if (bad >= 0)
-    checkFields(path, HINT, { [`${name}[${bad}]`]: values[bad] }, [
+    checkFields(path, hintFor(path), { [`${name}[${bad}]`]: values[bad] }, [
       [`${name}[${bad}]`, (v) => ok(v, bad), what],
     ]);
   return values;
@@ -122,7 +135,7 @@ function checkElements(
 /** FormatError unless array `values` (field `name` of the file at `path`) holds `n` entries; `what` says why. */
 function checkLength(path: string, name: string, values: readonly unknown[], n: number, what: string): void {
   if (values.length === n) return;
-  throw new FormatError(`${path}: "${name}" must hold ${n} ${what}, got ${values.length}; ${HINT}`, {
+  throw new FormatError(`${path}: "${name}" must hold ${n} ${what}, got ${values.length}; ${hintFor(path)}`, {
     file: path,
   });
 }
@@ -152,7 +165,7 @@ function readCurveFile(path: string): CurveFile {
     const updates = evaluationUpdates(k);
     checkFields(
       path,
-      HINT,
+      hintFor(path),
       p as Record<string, unknown>,
       [
         [
@@ -242,7 +255,7 @@ function readExamplesFile(
   const units = model.units;
   const lifDt = TRANSFER_DEFAULTS.dt_ms;
   const rateDt = model.dynamics.dt_ms;
-  checkFields(path, HINT, doc, [
+  checkFields(path, hintFor(path), doc, [
     ["dt_ms", (v) => isPositive(v) && sameStep(v as number, lifDt), `${lifDt}, the LIF step of rnn convert`],
     [
       "rateDt_ms",
@@ -256,7 +269,7 @@ function readExamplesFile(
     ],
   ]);
   if (search !== undefined) {
-    checkFields(path, HINT, doc, [
+    checkFields(path, hintFor(path), doc, [
       [
         "scale",
         (v) => v === search.scale,
@@ -280,7 +293,7 @@ function readExamplesFile(
     const label = generateTrial(task, createRng(0, "example-label"), condition.overrides).label;
     checkFields(
       path,
-      HINT,
+      hintFor(path),
       o,
       [
         [
@@ -357,7 +370,7 @@ export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
   const at = (file: string) => join(dir, file);
   const has = (file: string) => existsSync(at(file));
   const summary = has("summary.json")
-    ? readTrainSummaryFile(at("summary.json"), HINT, {
+    ? readTrainSummaryFile(at("summary.json"), hintFor(at("summary.json")), {
         task,
         units: model.units,
         seed,
@@ -366,7 +379,9 @@ export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
     : undefined;
   const curve = has("curve.json") ? readCurveFile(at("curve.json")) : undefined;
   if (curve && summary) checkCurveAgainstSummary(at("curve.json"), curve, at("summary.json"), summary);
-  const search = has("search.json") ? readSearchFile(at("search.json"), HINT, task, seed) : undefined;
+  const search = has("search.json")
+    ? readSearchFile(at("search.json"), hintFor(at("search.json")), task, seed)
+    : undefined;
   const examples = has("examples.json")
     ? readExamplesFile(
         at("examples.json"),
@@ -382,7 +397,9 @@ export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
     ...(curve ? { curve: curve.curve } : {}),
     ...(search ? { search } : {}),
     ...(examples ? { examples } : {}),
-    ...(has("eval.json") ? { evaluation: readEvalFile(at("eval.json"), HINT, task) } : {}),
+    ...(has("eval.json")
+      ? { evaluation: readEvalFile(at("eval.json"), hintFor(at("eval.json")), task) }
+      : {}),
   };
 }
 

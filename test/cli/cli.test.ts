@@ -476,6 +476,41 @@ test("a repeated option is refused instead of silently taking its last value", (
   assert.match(eval_.err, /--workers is given more than once/);
 });
 
+test("a command line without a command, or a group without one of its commands, gets one line listing them", () => {
+  const cases: [string[], string][] = [
+    [
+      [],
+      "missing command: give one of train, eval, plot, report, rnn, nir (spikeflow --help describes them)",
+    ],
+    [
+      ["--quiet"],
+      "missing command: give one of train, eval, plot, report, rnn, nir (spikeflow --help describes them)",
+    ],
+    [
+      ["train"],
+      'missing command after "spikeflow train": give one of lcsnn, diehl-cook (spikeflow train --help describes them)',
+    ],
+    [
+      ["rnn", "--quiet"],
+      'missing command after "spikeflow rnn": give one of train, convert, eval (spikeflow rnn --help describes them)',
+    ],
+    [
+      ["nir"],
+      'missing command after "spikeflow nir": give one of export, import, run (spikeflow nir --help describes them)',
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const r = cli(...args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.err, `spikeflow: error: ${line}\n`, args.join(" "));
+    assert.equal(r.out, "");
+  }
+  // --help still prints the help, with status 0
+  const help = cli("train", "--help");
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^Usage: spikeflow train/);
+});
+
 test("numbers must be written in decimal: hexadecimal, binary, spaced and '+' forms are refused", () => {
   const hex = refusedTrain("lcsnn", "--filters", "0x10");
   const bin = refusedTrain("lcsnn", "--lr", "0b1");
@@ -906,7 +941,17 @@ test("nir run names a node that is not an Input before it reads the file; nir ex
     writeFileSync(path, encodeNpy({ dtype: "F64", shape: [5, 3], data: new Float64Array(15) }));
     const r = cli("nir", "run", nir, "--dt", "1e-4", "--input", `1=${path}`);
     assert.equal(r.code, 2);
-    assert.equal(r.err, 'spikeflow: error: no NIR Input node "1"; the graph\'s inputs are: input\n');
+    assert.equal(
+      r.err,
+      `spikeflow: error: --input 1=${path}: no NIR Input node "1"; the graph's inputs are: input\n`,
+    );
+    // a file of the wrong shape for the Input node: the message names --input too
+    const shaped = cli("nir", "run", nir, "--dt", "1e-4", "--input", path);
+    assert.equal(shaped.code, 2);
+    assert.match(
+      shaped.err,
+      new RegExp(`^spikeflow: error: --input ${path}: shape \\[5, 3\\] should be \\[steps, `),
+    );
     // with warnings on (the default), as a user sees it
     const exp = spawnSync(process.execPath, [BIN, "nir", "export", run, "--out", join(dir, "m.nir")], {
       encoding: "utf8",
@@ -942,4 +987,50 @@ test("eval and plot refuse a run whose config.json and model/model.json describe
       assert.equal(r.err, message, args.join(" "));
     }
   });
+});
+
+test("a warning raised in the test workers is printed once, by the command, in its options' words", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-"));
+  try {
+    const data = join(dir, "data");
+    // saturated squares and 8 ms presentations: every image is retried until the rate limit stops it
+    fakeMnist(data, 600);
+    const args = [
+      "--filters",
+      "2",
+      "--time",
+      "8",
+      "--train",
+      "10",
+      "--test",
+      "600",
+      "--update-interval",
+      "5",
+    ];
+    const r = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        "train",
+        "lcsnn",
+        ...args,
+        "--workers",
+        "2",
+        "--data",
+        data,
+        "--out",
+        join(dir, "run"),
+        "--quiet",
+      ],
+      { encoding: "utf8", env: { ...process.env, SPIKEFLOW_LOG: "warn" } },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const warnings = r.stderr.split("\n").filter((l) => l.includes("[retry-rate-limit]"));
+    assert.deepEqual(warnings, [
+      "spikeflow warn [retry-rate-limit]: a low-activity retry would drive an input above 1000 Hz, more than " +
+        "one spike per 1 ms step; such examples keep their last attempt (lower --intensity or --dt to allow it)",
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

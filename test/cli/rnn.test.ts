@@ -151,6 +151,13 @@ test("rnn train -> convert -> eval on a tiny context-task network, with --json s
     const plotBadSearch = cli("plot", dir);
     assert.equal(plotBadSearch.status, 2, plotBadSearch.stderr);
     assert.match(plotBadSearch.stderr, /search\.json: "scales" must be an array/);
+    // the hint names the command that writes the file
+    assert.ok(
+      plotBadSearch.stderr.endsWith(
+        `; run "spikeflow rnn convert ${dir}" again to rewrite it, or delete it\n`,
+      ),
+      plotBadSearch.stderr,
+    );
     rmSync(join(dir, "search.json"));
     writeFileSync(join(dir, "examples.json"), '{"examples": [');
     const plot = cli("plot", dir);
@@ -549,7 +556,7 @@ test("an edited model.json of an rnn run gets one line naming the file and the f
   }
 });
 
-test("rnn convert and eval refuse up front a directory where they remove an earlier step's eval.json or report.html", () => {
+test("rnn convert and eval refuse up front a directory where they remove an earlier step's eval.json or report.html, and a file named plots", () => {
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-stale-"));
   try {
     assert.equal(trainGoNogo10(dir, 2, "--quiet").status, 0);
@@ -577,6 +584,49 @@ test("rnn convert and eval refuse up front a directory where they remove an earl
         "removes the report.html of the evaluation it replaces: remove it\n",
     );
     assert.ok(!existsSync(join(dir, "eval.json")), "nothing written");
+
+    // a file named plots is not deleted by the commands that replace plots/ as a whole
+    rmSync(join(dir, "report.html"), { recursive: true });
+    rmSync(join(dir, "plots"), { recursive: true, force: true });
+    writeFileSync(join(dir, "plots"), "my notes");
+    for (const [args, command] of [
+      [
+        ["rnn", "convert", dir, "--scales", "20", "--trials", "1", "--workers", "1", "--quiet"],
+        "rnn convert",
+      ],
+      [["plot", dir], "plot"],
+      [["report", dir], "report"],
+    ] as const) {
+      const r = cli(...args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(
+        r.stderr,
+        `spikeflow: error: ${join(dir, "plots")} is a file, not a directory; \`spikeflow ${command}\` replaces ` +
+          "plots/ as a whole, which would delete it: remove it\n",
+      );
+      assert.equal(readFileSync(join(dir, "plots"), "utf8"), "my notes");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rnn eval of an unconverted run that missed its stopping rule prints only the refusal, not the warning before it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-rnn-noscale-"));
+  try {
+    // 2 trials: far from the stopping rule, so convert and eval would warn
+    assert.equal(trainGoNogo10(dir, 2, "--quiet").status, 0);
+    const ev = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1");
+    assert.equal(ev.status, 2, ev.stderr);
+    assert.equal(
+      ev.stderr,
+      `spikeflow: error: ${join(dir, "search.json")} does not exist; run "spikeflow rnn convert ${dir}" ` +
+        "first, or pass --scale\n",
+    );
+    // with --scale the evaluation runs, and the warning comes
+    const scaled = cli("rnn", "eval", dir, "--trials", "1", "--workers", "1", "--scale", "30", "--quiet");
+    assert.equal(scaled.status, 0, scaled.stderr);
+    assert.match(scaled.stderr, /^spikeflow: warning: the rate network in .* did not meet the stopping rule/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

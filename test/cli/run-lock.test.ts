@@ -301,6 +301,34 @@ test("lockRunDir: release removes the parents it created, up to the first that h
     ["note.txt"],
     "b and c removed; a holds a file, so it stays",
   );
+
+  // a failed new train run removes its directory itself (lock file included): the parents still go
+  rmSync(join(base, "a"), { recursive: true });
+  const third = lockRunDir(dir, "train lcsnn", `--out ${dir}`, { create: true });
+  rmSync(dir, { recursive: true });
+  third.release();
+  assert.deepEqual(readdirSync(base), [], "c removed by the run, b and a by the lock");
+});
+
+test("a train command refused after it took its --out leaves no parent directory it created", () => {
+  const base = join(root, "refused-parents");
+  mkdirSync(base);
+  const out = join(base, "p", "q", "run");
+  const r = cli(
+    "train",
+    "lcsnn",
+    "--filters",
+    "4",
+    "--train",
+    "10",
+    "--data",
+    join(base, "missing"),
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /dataset directory .*missing does not exist/);
+  assert.deepEqual(readdirSync(base), [], "p and p/q removed with the run directory");
 });
 
 test("plot and report on the directory of a train command still at work say it is in use, not that it is no run", () => {

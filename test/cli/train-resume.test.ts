@@ -413,6 +413,25 @@ test("--resume checks the checkpoint against config.json and metrics.jsonl befor
         `another run, so the run cannot be resumed (delete ${run} and train the run again)\n`,
     );
     writeFileSync(join(run, "metrics.jsonl"), metricsText);
+    // config.json's model edited after the interruption: the checkpoint's weights belong to another model
+    const configPath = join(run, "config.json");
+    const configText = readFileSync(configPath, "utf8");
+    const config = JSON.parse(configText) as { config: { neuron: { tauMem_ms: number } } };
+    const tau = config.config.neuron.tauMem_ms;
+    config.config.neuron.tauMem_ms = tau / 2;
+    writeFileSync(configPath, JSON.stringify(config));
+    const c = cli("train", "lcsnn", "--resume", run);
+    assert.equal(c.code, 2, c.err);
+    assert.match(
+      c.err,
+      new RegExp(
+        `^spikeflow: error: ${configPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} and ` +
+          `${manifestPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} describe different models: config\\.neuron ` +
+          `is .*"tauMem_ms":${tau / 2}.* in config\\.json but .*"tauMem_ms":${tau}.* in model\\.json`,
+      ),
+    );
+    assert.equal(readFileSync(join(run, "metrics.jsonl"), "utf8"), metricsText, "metrics.jsonl is untouched");
+    writeFileSync(configPath, configText);
     // data with fewer images than the run: said in the run's terms (--train cannot be given with --resume)
     const small = join(dir, "small");
     otherData(small, 10);
