@@ -304,12 +304,19 @@ async function readInputs(
           `Input node`,
       );
     }
-    const t = decodeNpy(await readInputFile(path), path);
+    let t;
+    try {
+      t = decodeNpy(await readInputFile(path), path);
+    } catch (e) {
+      // the file's own problem, said as the option's
+      if (e instanceof FormatError) throw new FormatError(`--input ${e.message}`, e.details);
+      throw e;
+    }
     const size = imp.network.population(population).size;
     const steps = t.shape.length === 0 ? 1 : t.shape[0];
     if (steps === 0) {
       throw new InvalidParameterError(
-        `${path} has no rows (shape [${t.shape.join(", ")}]): a run needs at least one step of input`,
+        `--input ${path} has no rows (shape [${t.shape.join(", ")}]): a run needs at least one step of input`,
       );
     }
     const per = t.shape.slice(1).reduce((a, b) => a * b, 1);

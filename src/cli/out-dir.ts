@@ -207,9 +207,10 @@ export function refuseStaleDirectories(
 }
 
 /**
- * Throws when `path`, where a command puts a directory it replaces as a whole (plots/), is a file: the
- * replacement would delete it without a word. A symbolic link is left to the rename (it replaces the link).
- * `why` says what the command does there.
+ * Throws when `path`, where a command puts a directory it replaces as a whole (plots/), is a file (the
+ * replacement would delete it without a word) or a symbolic link to nothing or to a file (the rename would fail
+ * after the work). A link to a directory is left to the rename, which replaces the link. `why` says what the
+ * command does there.
  */
 function refuseFileAt(path: string, why: string): void {
   let entry;
@@ -218,7 +219,21 @@ function refuseFileAt(path: string, why: string): void {
   } catch {
     return; // missing: the command creates it
   }
-  if (entry.isDirectory() || entry.isSymbolicLink()) return;
+  if (entry.isDirectory()) return;
+  if (entry.isSymbolicLink()) {
+    // a link to a directory is replaced by the rename (the link goes, its target stays); a dangling one, or a
+    // link to a file, would fail the rename after the work
+    let target;
+    try {
+      target = statSync(path);
+    } catch {
+      throw new InvalidParameterError(
+        `${path} is a symbolic link to nothing (its target does not exist); ${why}: remove the link`,
+      );
+    }
+    if (target.isDirectory()) return;
+    throw new InvalidParameterError(`${path} is a link to a file, not a directory; ${why}: remove the link`);
+  }
   throw new InvalidParameterError(
     `${path} is a file, not a directory; ${why}, which would delete it: remove it`,
   );

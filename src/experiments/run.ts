@@ -103,6 +103,7 @@ export function writeCheckpoint(
   out: string,
   kind: string,
   config: Record<string, unknown>,
+  protocol: ProtocolOptions,
   c: TrainCheckpoint,
 ): void {
   const dst = join(out, CHECKPOINT);
@@ -132,6 +133,8 @@ export function writeCheckpoint(
       metrics: c.metrics as unknown as Record<string, unknown>[],
       totalSpikes: c.totalSpikes,
       elapsed_s: c.elapsed_s,
+      // the protocol the run trains under, so that --resume can refuse a config.json edited meanwhile
+      protocol: protocol as unknown as Record<string, unknown>,
     },
   });
   const tmp = stageDirSync(dst);
@@ -262,6 +265,28 @@ export function readRunConfig(dir: string): RunConfigFile {
   return parseRunConfig(readRunText(path, `is ${dir} a spikeflow run directory?`), path);
 }
 
+/**
+ * The first place where `a` and `b` differ, as a dotted path below `prefix` ("config.neuron.tauMem_ms") with
+ * the two values there, or undefined when they are equal (as canonicalJson compares them). Objects are
+ * compared key by key, so a nested difference is named down to its field; anything else is compared whole.
+ */
+function firstDifference(
+  prefix: string,
+  a: unknown,
+  b: unknown,
+): { field: string; a: unknown; b: unknown } | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (isObject(a) && isObject(b)) {
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = firstDifference(`${prefix}.${key}`, a[key], b[key]);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return canonicalJson(a) === canonicalJson(b) ? undefined : { field: prefix, a, b };
+}
+
 /** `value` as JSON with the keys of every object sorted: equal texts for equal values. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -298,11 +323,8 @@ export function refuseMixedRun(
       { file: configPath },
     );
   if (run.kind !== model.kind) throw differ("kind", run.kind, model.kind);
-  for (const key of new Set([...Object.keys(run.config), ...Object.keys(model.config)])) {
-    if (canonicalJson(run.config[key]) !== canonicalJson(model.config[key])) {
-      throw differ(`config.${key}`, run.config[key], model.config[key]);
-    }
-  }
+  const d = firstDifference("config", run.config, model.config);
+  if (d !== undefined) throw differ(d.field, d.a, d.b);
   if (model.readouts === undefined) return;
   // the readouts the model stores must be the ones config.json's protocol trained
   const stored = { ngramN: model.readouts.ngram.toJSON().n, logreg: model.readouts.logreg !== null };
@@ -392,6 +414,21 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
   // (a checkpoint's kind is its run's kind + "-checkpoint", writeCheckpoint)
   const kind = manifest.kind === `${run.kind}-checkpoint` ? run.kind : manifest.kind;
   refuseMixedRun(dir, run, { kind, config: manifest.config }, path);
+  // the protocol too (checkpoints written before it was recorded pass unchecked): the learning-rate decay,
+  // the retry rule or the readouts of config.json edited after the interruption would train one run two ways
+  if (extra.protocol !== undefined) {
+    const d = firstDifference("protocol", run.protocol, extra.protocol);
+    if (d !== undefined) {
+      const shown = (v: unknown) => (v === undefined ? "absent" : JSON.stringify(v));
+      throw new FormatError(
+        `${join(dir, "config.json")} and ${path} describe different runs: ${d.field} is ${shown(d.a)} in ` +
+          `config.json but ${shown(d.b)} in the checkpoint (extra.protocol); one of them was edited or comes ` +
+          `from another run, so the run cannot be resumed (put the value back, or delete ${dir} and train the ` +
+          `run again)`,
+        { file: path },
+      );
+    }
+  }
   const next = extra.next;
   if (!Number.isInteger(next) || (next as number) < 1) {
     throw refuse("extra.next", `is ${JSON.stringify(next)}, not a count of training examples >= 1`);
@@ -775,7 +812,8 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
         ? {
             checkpoint: {
               every: checkpointEvery,
-              save: (c) => writeCheckpoint(o.out, o.kind, model.config as Record<string, unknown>, c),
+              save: (c) =>
+                writeCheckpoint(o.out, o.kind, model.config as Record<string, unknown>, protocol, c),
             },
           }
         : {}),

@@ -177,6 +177,12 @@ function requireOverridesFit(task: TaskName, overrides: TrialOverrides): void {
 export function generateTrial(task: TaskName, rng: Rng, overrides: TrialOverrides = {}): Trial {
   requireKnownKeys("generateTrial overrides", overrides, ["go", "signs", "context", "offset"]);
   const spec = taskSpec(task);
+  if (typeof (rng as Partial<Rng> | null | undefined)?.float !== "function") {
+    throw new InvalidParameterError(
+      `generateTrial(task, rng) needs a random generator as its second argument: pass trialRng(seed, k) ` +
+        `(got ${rng === undefined ? "no rng" : describeValue(rng)})`,
+    );
+  }
   requireOverridesFit(task, overrides);
   const T = spec.steps;
   const nIn = spec.inputs;

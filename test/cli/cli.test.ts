@@ -352,8 +352,12 @@ test("nir run refuses non-finite input, --steps beyond the input, and two inputs
     assert.equal(empty.code, 2);
     assert.match(
       empty.err,
-      /empty\.npy has no rows \(shape \[0, 1\]\): a run needs at least one step of input/,
+      /error: --input \S*empty\.npy has no rows \(shape \[0, 1\]\): a run needs at least one step of input/,
     );
+    // a file that is no .npy at all: named as the --input it came from
+    const notNpy = run("--input", nir);
+    assert.equal(notNpy.code, 2);
+    assert.match(notNpy.err, /^spikeflow: error: --input \S*lif_norse\.nir/);
     const twice = run("--input", good, "--input", npy("other.npy", [1, 1, 1, 1, 1]));
     assert.equal(twice.code, 2);
     assert.match(twice.err, /--input is given twice for Input node "input" \(.*good\.npy and .*other\.npy\)/);

@@ -14,6 +14,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -606,6 +607,17 @@ test("rnn convert and eval refuse up front a directory where they remove an earl
       );
       assert.equal(readFileSync(join(dir, "plots"), "utf8"), "my notes");
     }
+    // a link to nothing would fail the rename after the drawing, leaving plots.tmp/: refused first
+    rmSync(join(dir, "plots"));
+    symlinkSync(join(dir, "nothere"), join(dir, "plots"));
+    const dangling = cli("plot", dir);
+    assert.equal(dangling.status, 2, dangling.stderr);
+    assert.equal(
+      dangling.stderr,
+      `spikeflow: error: ${join(dir, "plots")} is a symbolic link to nothing (its target does not exist); ` +
+        "`spikeflow plot` replaces plots/ as a whole: remove the link\n",
+    );
+    assert.ok(!existsSync(join(dir, "plots.tmp")), "no half-drawn plots left");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -221,6 +221,16 @@ test("overrides are validated", () => {
     () => generateTrial("xor", createRng(1), { signs: [1] as never }),
     /overrides\.signs must be a pair \[\+1 or -1, \+1 or -1\], got/,
   );
+  // a missing generator is said as such (it was a TypeError from inside)
+  assert.throws(
+    () => generateTrial("go-nogo", undefined as never),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "generateTrial(task, rng) needs a random generator as its second argument: pass trialRng(seed, k) " +
+          "(got no rng)",
+  );
+  assert.throws(() => generateTrial("go-nogo", {} as never), /needs a random generator .*got an object/);
   assert.equal(generateTrial("go-nogo", createRng(1), { go: false }).label, 0);
   assert.equal(generateTrial("go-nogo", createRng(1), { go: true }).label, 1);
 });
