@@ -15,7 +15,7 @@ import {
   requireFinite,
   requireInteger,
 } from "../core/errors.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { refuseExtraArguments, requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
 import { createDataset } from "./dataset.ts";
 import type { Dataset } from "./dataset.ts";
@@ -146,7 +146,8 @@ export function toRates(
  * A permutation of 0..n-1 drawn with `rng` (seeded, so reproducible). A missing or non-generator `rng` and an
  * `n` that is not an integer >= 0 are `InvalidParameterError`s.
  */
-export function shuffleIndices(n: number, rng: Rng): Int32Array {
+export function shuffleIndices(n: number, rng: Rng, ...extra: never[]): Int32Array {
+  refuseExtraArguments("shuffleIndices", "n, rng", extra);
   requireInteger("n", n, 0);
   if (typeof (rng as Partial<Rng> | null | undefined)?.shuffle !== "function") {
     // the wording of core/rng.ts requireRng, for a generator passed as an argument instead of an option

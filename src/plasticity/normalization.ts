@@ -17,7 +17,7 @@
  * renormalised: the others still sum to the total. Call `markAllChanged()` after editing weights by hand.
  */
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
-import { refuseExtraArguments } from "../core/options.ts";
+import { describeValue, refuseExtraArguments } from "../core/options.ts";
 import type { LearningRule, Projection, SynapseView } from "../network/types.ts";
 import { Stdp } from "./stdp.ts";
 
@@ -113,6 +113,11 @@ export class IncomingNormalization implements LearningRule, NormalizationTarget 
     ...extra: never[]
   ) {
     refuseExtraArguments("IncomingNormalization", "projection, total", extra);
+    if (typeof projection !== "object" || projection === null || !Array.isArray(projection.rules)) {
+      throw new InvalidParameterError(
+        `IncomingNormalization needs a projection (what net.addProjection returns), got ${describeValue(projection)}`,
+      );
+    }
     requirePositive("normalisation total", total);
     if (!projection.view) {
       throw new InvalidParameterError(`a ${projection.kind} projection has no weights to normalise`);

@@ -188,7 +188,7 @@ test("encodeIdx refuses a value an integer type cannot hold, naming its index an
   );
   assert.match(
     refusalOf(() => encodeIdx("int16", [2], [1, 40000])),
-    /^encodeIdx: data\[1\] = 40000 is outside the int16 range -32768 to 32767/,
+    /^encodeIdx: data\[1\] = 40000 is outside the int16 range -32768 to 32767; fix the value or encode it as a wider type \(int32, float64\)$/,
   );
   assert.match(
     refusalOf(() => encodeIdx("int8", [1], [128])),
@@ -196,7 +196,7 @@ test("encodeIdx refuses a value an integer type cannot hold, naming its index an
   );
   assert.match(
     refusalOf(() => encodeIdx("int32", [2], [0, 2 ** 31])),
-    /data\[1\] = 2147483648 is outside the int32 range -2147483648 to 2147483647/,
+    /data\[1\] = 2147483648 is outside the int32 range -2147483648 to 2147483647; .* a wider type \(float64\)$/,
   );
   assert.match(
     refusalOf(() => encodeIdx("int32", [1], [-Infinity])),

@@ -191,4 +191,9 @@ test("shuffleIndices without a generator asks for one instead of a TypeError", (
     );
   }
   assert.throws(() => shuffleIndices(-1, createRng(1)), /n must be an integer >= 0, got -1/);
+  // an argument past the generator is refused, not ignored
+  assert.throws(
+    () => (shuffleIndices as (...a: unknown[]) => Int32Array)(5, createRng(1), 3),
+    /^InvalidParameterError: shuffleIndices takes 2 arguments \(n, rng\), got 3: argument 3 \(number 3\) would be ignored; remove it$/,
+  );
 });

@@ -263,6 +263,11 @@ test("IncomingNormalization refuses shared weights (a convolution) and an argume
     /^InvalidParameterError: IncomingNormalization takes 2 arguments \(projection, total\), got 3: argument 3 \(an object with keys \["every"\]\) would be ignored; remove it$/,
   );
   new (IncomingNormalization as unknown as new (...a: unknown[]) => unknown)(dense, 1, undefined);
+  // something that is no projection is said as such (it was "a undefined projection has no weights")
+  assert.throws(
+    () => new IncomingNormalization({} as never, 1),
+    /^InvalidParameterError: IncomingNormalization needs a projection \(what net\.addProjection returns\), got an object with keys \[\]$/,
+  );
   assert.equal(dense.rules.length, 1);
 });
 
