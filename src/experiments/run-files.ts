@@ -7,7 +7,7 @@
  * metrics.jsonl and test-spikes.json are optional (runs that predate them draw no accuracy or spikes plot).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { FormatError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { crc32Hex } from "../io/crc32.ts";
@@ -24,7 +24,7 @@ import {
   readRunJson,
   readRunText,
 } from "../io/json-file.ts";
-import { type RunSummary, readRunConfig } from "./run.ts";
+import { type RunSummary, TRAIN_COMMAND, checkpointDir, readRunConfig } from "./run.ts";
 import type { RunConfigFile } from "./run-config.ts";
 import { type BlockMetrics, READOUTS } from "./unsupervised.ts";
 
@@ -96,7 +96,13 @@ const seconds: FieldCheck[1] = isNonNegative;
 
 /** summary.json, checked field by field and against config.json (kind, seed, test count). */
 export function readRunSummary(path: string, config: RunConfigFile): RunSummary {
-  const text = readRunText(path, "is this a finished spikeflow run directory?");
+  // a run stopped before its end has a checkpoint instead: say how to finish it
+  const dir = dirname(path);
+  const unfinished =
+    !existsSync(path) && checkpointDir(dir) !== undefined
+      ? `the run was stopped before its end; finish it with "${TRAIN_COMMAND[config.kind]} --resume ${dir}"`
+      : "is this a finished spikeflow run directory?";
+  const text = readRunText(path, unfinished);
   const doc = parseRunJson<Record<string, unknown>>(text, path, DAMAGED);
   /** Field `field` of `parent` (named `prefix` in the file) must be an object whose fields pass `checks`. */
   const section = (

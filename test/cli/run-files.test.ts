@@ -290,6 +290,17 @@ test("a checkpoint given to eval, plot, report or nir export is said to be one, 
       `${unfinished}", then test it\n`,
   );
   assert.ok(!existsSync(join(unfinished, "eval.json")) && !existsSync(join(kept, "eval.json")));
+  // plot and report say the same: the run is to be finished, not redrawn
+  for (const command of ["plot", "report"]) {
+    const p = cli(command, unfinished);
+    assert.equal(p.code, 2, p.err);
+    assert.equal(
+      p.err,
+      `spikeflow: error: ${join(unfinished, "summary.json")} does not exist; the run was stopped before its ` +
+        `end; finish it with "spikeflow train lcsnn --resume ${unfinished}"\n`,
+      command,
+    );
+  }
 });
 
 test("an empty --data is refused naming --data by eval, plot and report, as an empty --out is", () => {
