@@ -220,6 +220,23 @@ export function createRng(seed: number, ...stream: StreamKey[]): Rng {
 }
 
 /**
+ * `requireRng` for a generator passed as the second argument of `call` ("shuffleIndices(n, rng)") instead of
+ * in an options object: the message says to pass `example` ("trialRng(seed, k)") there, and, with `advice`,
+ * to give each independent use its own stream.
+ */
+export function requireRngArgument(call: string, rng: unknown, example: string, advice = false): Rng {
+  if (typeof (rng as Partial<Rng> | null | undefined)?.geometric !== "function") {
+    throw new InvalidParameterError(
+      `${call} needs a random generator as its second argument: pass ${example} ` +
+        `(got ${rng === undefined ? "no rng" : describeValue(rng)})` +
+        (advice ? "; give each independent use its own stream" : ""),
+      { what: call },
+    );
+  }
+  return rng as Rng;
+}
+
+/**
  * Throws `InvalidParameterError` unless `rng` is a generator (an object with the `Rng` methods). `what` names
  * the caller and `streamKey` the stream key the message suggests, e.g. `"poisson", exampleIndex`.
  */

@@ -232,13 +232,13 @@ const INTEGER_RANGES: Readonly<Partial<Record<IdxType, readonly [number, number]
   int32: [-2147483648, 2147483647],
 };
 
-/** The IDX types that hold every value of an integer type and more. */
-const WIDER: Readonly<Partial<Record<IdxType, string>>> = {
-  uint8: "int16, int32, float64",
-  int8: "int16, int32, float64",
-  int16: "int32, float64",
-  int32: "float64",
-};
+/** The IDX types that hold every integer in [lo, hi] and more: the wider integer types, then float64. */
+function widerTypes(lo: number, hi: number): string[] {
+  const wider = Object.entries(INTEGER_RANGES)
+    .filter(([, r]) => r[0] <= lo && r[1] >= hi && (r[0] < lo || r[1] > hi))
+    .map(([t]) => t);
+  return [...wider, "float64"];
+}
 
 /** Largest dimension size: the header stores each size as an unsigned 32-bit integer. */
 const IDX_MAX_SIZE = 0xffffffff;
@@ -275,7 +275,7 @@ function requireEncodable(type: IdxType, data: ArrayLike<number>): void {
       if (v < lo || v > hi) {
         throw new InvalidParameterError(
           `${at} is outside the ${type} range ${lo} to ${hi}; fix the value or encode it as a wider type ` +
-            `(${WIDER[type] ?? "float64"})`,
+            `(${widerTypes(lo, hi).join(", ")})`,
           { index: i, value: v, type },
         );
       }

@@ -11,12 +11,11 @@ import {
   InvalidParameterError,
   ShapeMismatchError,
   allocateBuffer,
-  describeValue,
   requireFinite,
   requireInteger,
 } from "../core/errors.ts";
 import { refuseExtraArguments, requireKnownKeys } from "../core/options.ts";
-import type { Rng } from "../core/rng.ts";
+import { type Rng, requireRngArgument } from "../core/rng.ts";
 import { createDataset } from "./dataset.ts";
 import type { Dataset } from "./dataset.ts";
 
@@ -149,14 +148,7 @@ export function toRates(
 export function shuffleIndices(n: number, rng: Rng, ...extra: never[]): Int32Array {
   refuseExtraArguments("shuffleIndices", "n, rng", extra);
   requireInteger("n", n, 0);
-  if (typeof (rng as Partial<Rng> | null | undefined)?.shuffle !== "function") {
-    // the wording of core/rng.ts requireRng, for a generator passed as an argument instead of an option
-    throw new InvalidParameterError(
-      `shuffleIndices(n, rng) needs a random generator as its second argument: pass createRng(seed, "order") ` +
-        `(got ${rng === undefined ? "no rng" : describeValue(rng)}); give each independent use its own stream`,
-      { what: "shuffleIndices" },
-    );
-  }
+  requireRngArgument("shuffleIndices(n, rng)", rng, 'createRng(seed, "order")', true);
   const idx = allocateBuffer(Int32Array, n, `shuffleIndices n = ${n}`, "shuffle fewer indices");
   for (let i = 0; i < n; i++) idx[i] = i;
   rng.shuffle(idx);

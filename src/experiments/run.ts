@@ -10,11 +10,11 @@
  *                   logistic regression; `spikeflow eval DIR` loads it
  * Every file is written through a temporary file and a rename.
  */
-import { log } from "../core/log.ts";
 import { join, resolve } from "node:path";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { FormatError, InvalidParameterError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
 import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { buildModel } from "../models/index.ts";
@@ -287,6 +287,11 @@ function firstDifference(
   return canonicalJson(a) === canonicalJson(b) ? undefined : { field: prefix, a, b };
 }
 
+/** A value of a run file in a message: its JSON, or "absent". */
+function shown(v: unknown): string {
+  return v === undefined ? "absent" : JSON.stringify(v);
+}
+
 /** `value` as JSON with the keys of every object sorted: equal texts for equal values. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -314,7 +319,6 @@ export function refuseMixedRun(
   manifestPath = join(dir, "model", MANIFEST_FILE),
 ): void {
   const configPath = join(dir, "config.json");
-  const shown = (v: unknown) => (v === undefined ? "absent" : JSON.stringify(v));
   const differ = (field: string, inConfig: unknown, inModel: unknown) =>
     new FormatError(
       `${configPath} and ${manifestPath} describe different models: ${field} is ${shown(inConfig)} in ` +
@@ -419,7 +423,6 @@ export function refuseInconsistentCheckpoint(dir: string, run: RunConfigFile): v
   if (extra.protocol !== undefined) {
     const d = firstDifference("protocol", run.protocol, extra.protocol);
     if (d !== undefined) {
-      const shown = (v: unknown) => (v === undefined ? "absent" : JSON.stringify(v));
       throw new FormatError(
         `${join(dir, "config.json")} and ${path} describe different runs: ${d.field} is ${shown(d.a)} in ` +
           `config.json but ${shown(d.b)} in the checkpoint (extra.protocol); one of them was edited or comes ` +

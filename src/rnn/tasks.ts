@@ -28,7 +28,7 @@ import {
   requirePositive,
 } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
-import { type Rng, createRng } from "../core/rng.ts";
+import { type Rng, createRng, requireRngArgument } from "../core/rng.ts";
 
 export type TaskName = "go-nogo" | "xor" | "mante";
 export const TASK_NAMES: readonly TaskName[] = Object.freeze(["go-nogo", "xor", "mante"]);
@@ -177,12 +177,7 @@ function requireOverridesFit(task: TaskName, overrides: TrialOverrides): void {
 export function generateTrial(task: TaskName, rng: Rng, overrides: TrialOverrides = {}): Trial {
   requireKnownKeys("generateTrial overrides", overrides, ["go", "signs", "context", "offset"]);
   const spec = taskSpec(task);
-  if (typeof (rng as Partial<Rng> | null | undefined)?.float !== "function") {
-    throw new InvalidParameterError(
-      `generateTrial(task, rng) needs a random generator as its second argument: pass trialRng(seed, k) ` +
-        `(got ${rng === undefined ? "no rng" : describeValue(rng)})`,
-    );
-  }
+  requireRngArgument("generateTrial(task, rng)", rng, "trialRng(seed, k)");
   requireOverridesFit(task, overrides);
   const T = spec.steps;
   const nIn = spec.inputs;
