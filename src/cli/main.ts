@@ -1348,12 +1348,29 @@ function refuseMissingCommand(args: readonly string[]): void {
       `missing command: give one of ${names(program).join(", ")} (spikeflow --help describes them)`,
     );
   }
+  // the command is the first argument (the program itself takes no option with a value); commander's own
+  // "unknown command" line would not say which commands there are
+  if (args[0] === words[0] && !names(program).includes(words[0]) && words[0] !== "help") {
+    throw new InvalidParameterError(
+      `unknown command "${words[0]}": give one of ${names(program).join(", ")} (spikeflow --help describes them)`,
+    );
+  }
   const group = program.commands.find((c) => c.name() === words[0]);
-  if (group === undefined || group.commands.length === 0 || words.length > 1) return;
-  throw new InvalidParameterError(
-    `missing command after "spikeflow ${words[0]}": give one of ${names(group).join(", ")} ` +
-      `(spikeflow ${words[0]} --help describes them)`,
-  );
+  if (group === undefined || group.commands.length === 0) return;
+  if (words.length === 1) {
+    throw new InvalidParameterError(
+      `missing command after "spikeflow ${words[0]}": give one of ${names(group).join(", ")} ` +
+        `(spikeflow ${words[0]} --help describes them)`,
+    );
+  }
+  // likewise the group's command directly follows the group's name (groups take no options)
+  const sub = args[1];
+  if (args[0] === words[0] && sub === words[1] && !names(group).includes(sub) && sub !== "help") {
+    throw new InvalidParameterError(
+      `unknown command "spikeflow ${words[0]} ${sub}": give one of ${names(group).join(", ")} ` +
+        `(spikeflow ${words[0]} --help describes them)`,
+    );
+  }
 }
 
 /** Options whose every occurrence adds a value (`nir run --input NAME=FILE`, one per input node). */

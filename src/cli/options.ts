@@ -297,8 +297,8 @@ const PARAMETER_PATTERNS = Object.entries(OPTION_OF_PARAMETER).map(
 const CLI_HINTS: readonly (readonly [RegExp, string])[] = [
   [
     /; pass `dir` pointing at the IDX files, or `files` with their names$/,
-    "; give --data a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, " +
-      "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte",
+    "; give --data a directory holding train-images-idx3-ubyte and train-labels-idx1-ubyte (read by " +
+      "train) and t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (read by train and eval)",
   ],
   [
     / is not below numClasses = \d+; pass a larger numClasses \(EMNIST letters need 27\)$/,

@@ -157,11 +157,7 @@ export function readRunSummary(path: string, config: RunConfigFile): RunSummary 
     ["spikeflow", isText, "a version string"],
     ["node", isText, "a version string"],
   ]);
-  if (doc.model !== undefined) {
-    section(doc, "", "model", "the trained model's record, or absent", () => [
-      ["manifestCrc32", isCrc32Hex, "8 lower-case hex digits"],
-    ]);
-  }
+  if (doc.model !== undefined) section(doc, "", "model", MODEL_RECORD, () => [MANIFEST_CRC_CHECK]);
   if (doc.paper !== undefined) {
     section(doc, "", "paper", "the paper's result, or absent", () => [
       ["label", isText, "a string"],
@@ -234,6 +230,14 @@ export function readTestSpikes(path: string, config: RunConfigFile): number[] {
 /** A CRC-32 as crc32Hex writes it: 8 lower-case hex digits. */
 const isCrc32Hex = (v: unknown): v is string => typeof v === "string" && /^[0-9a-f]{8}$/.test(v);
 
+/** summary.json's "model" field, checked alike by readRunSummary and refuseForeignModel. */
+const MODEL_RECORD = "the trained model's record, or absent";
+const MANIFEST_CRC_CHECK: FieldCheck = [
+  "manifestCrc32",
+  isCrc32Hex,
+  "8 lower-case hex digits (the CRC-32 of model/model.json)",
+];
+
 /** summary.json's record of the model a train command just wrote into `dir`/model (see refuseForeignModel). */
 export function modelRecord(dir: string): { readonly manifestCrc32: string } {
   return { manifestCrc32: crc32Hex(readFileSync(join(dir, "model", MANIFEST_FILE))) };
@@ -269,15 +273,9 @@ export function refuseForeignModel(dir: string): void {
     return;
   }
   // present but damaged is refused: it would otherwise let any model pass
-  const recorded = (doc.model as { manifestCrc32?: unknown } | null)?.manifestCrc32;
-  if (!isCrc32Hex(recorded)) {
-    throw new FormatError(
-      `${summaryPath}: "model.manifestCrc32" must be 8 lower-case hex digits (the CRC-32 of model/model.json), ` +
-        `got ${JSON.stringify(isObject(doc.model) && "manifestCrc32" in doc.model ? recorded : doc.model)}; ` +
-        "the file was edited or is damaged (train the run again)",
-      { file: summaryPath },
-    );
-  }
+  const model = objectField(summaryPath, DAMAGED, doc, "model", MODEL_RECORD);
+  checkFields(summaryPath, DAMAGED, model, [MANIFEST_CRC_CHECK], "model.");
+  const recorded = model.manifestCrc32 as string;
   const found = crc32Hex(readFileSync(manifestPath));
   if (recorded !== found) {
     throw new FormatError(

@@ -480,8 +480,20 @@ test("a repeated option is refused instead of silently taking its last value", (
   assert.match(eval_.err, /--workers is given more than once/);
 });
 
-test("a command line without a command, or a group without one of its commands, gets one line listing them", () => {
+test("a command line without a command, or with an unknown one, gets one line listing the commands", () => {
   const cases: [string[], string][] = [
+    [
+      ["bogus"],
+      'unknown command "bogus": give one of train, eval, plot, report, rnn, nir (spikeflow --help describes them)',
+    ],
+    [
+      ["train", "bogus", "--quiet"],
+      'unknown command "spikeflow train bogus": give one of lcsnn, diehl-cook (spikeflow train --help describes them)',
+    ],
+    [
+      ["nir", "imprt"],
+      'unknown command "spikeflow nir imprt": give one of export, import, run (spikeflow nir --help describes them)',
+    ],
     [
       [],
       "missing command: give one of train, eval, plot, report, rnn, nir (spikeflow --help describes them)",

@@ -93,7 +93,10 @@ test("data-set errors name --data and the labels the MNIST commands read, not `d
     const missing = said(() => loadMnist({ dir: join(dir, "none"), split: "train" }));
     assert.match(missing, /dataset directory .*none does not exist; pass an existing directory as --data$/);
     const empty = said(() => loadMnist({ dir, split: "train" }));
-    assert.match(empty, /does not exist; give --data a directory holding train-images-idx3-ubyte, /);
+    assert.match(
+      empty,
+      /does not exist; give --data a directory holding train-images-idx3-ubyte and train-labels-idx1-ubyte \(read by train\) and t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte \(read by train and eval\)$/,
+    );
     assert.doesNotMatch(empty, /`/);
     mkdirSync(join(dir, "bad"));
     writeFileSync(
