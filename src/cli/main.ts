@@ -21,7 +21,7 @@ import {
 } from "./out-dir.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
-import { setLogRewrite } from "../core/log.ts";
+import { log, setLogRewrite } from "../core/log.ts";
 import {
   MAX_CONFIG_WEIGHTS,
   MAX_NGRAM_N,
@@ -58,6 +58,7 @@ import {
   type RunSummary,
 } from "../experiments/run.ts";
 import type { ProtocolOptions } from "../experiments/unsupervised.ts";
+import { RETRY_DEFAULTS } from "../experiments/present.ts";
 import { defaultWorkers } from "../parallel/pool.ts";
 import { RATE_RNN_DEFAULTS } from "../rnn/rate-rnn.ts";
 import { RATE_RNN_KIND } from "../rnn/rate-rnn-model.ts";
@@ -268,6 +269,20 @@ function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
       `--intensity ${intensity_Hz_per_unit} Hz per pixel unit drives a ${MAX_PIXEL} pixel at ` +
         `${+(MAX_PIXEL * intensity_Hz_per_unit).toPrecision(6)} Hz, more than one spike per --dt ${o.dt} ms ` +
         `step; use --intensity in (0, ${most}] (1000 / (${MAX_PIXEL} x dt)) or a smaller --dt`,
+    );
+  }
+  // a rate so low that even the brightest pixel, at the intensity of the last retry, expects less than one
+  // spike per presentation gives a run without input; allowed (it is a rate like any other), but said
+  const lastRetry = 2 ** RETRY_DEFAULTS.maxRetries;
+  const brightest = (MAX_PIXEL * intensity_Hz_per_unit * lastRetry * o.time) / 1000;
+  if (brightest < 1) {
+    log.warn(
+      "intensity-low",
+      `--intensity ${intensity_Hz_per_unit} Hz per pixel unit gives a ${MAX_PIXEL} pixel ` +
+        `${+brightest.toPrecision(3)} expected spikes per --time ${o.time} ms image, even at the ${lastRetry}x ` +
+        `intensity of the last retry: the network gets almost no input; use an --intensity of at least ` +
+        `${+(1000 / (MAX_PIXEL * lastRetry * o.time)).toPrecision(3)} (the defaults: 0.5 for lcsnn, 128/255 ` +
+        `for diehl-cook)`,
     );
   }
   if (o.checkpointEvery !== undefined && o.checkpointEvery % o.updateInterval !== 0) {

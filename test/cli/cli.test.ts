@@ -257,6 +257,34 @@ test("--intensity must be a Poisson rate scale > 0 and keep the brightest pixel 
   assert.match(r.err, /use --intensity in \(0, 3\.9215\] \(1000 \/ \(255 x dt\)\) or a smaller --dt/);
 });
 
+test("an --intensity that gives even the brightest pixel less than one spike per image is warned about", () => {
+  withTmp((dir) => {
+    const train = (intensity: string) =>
+      spawnSync(
+        process.execPath,
+        [BIN, "train", "lcsnn", "--filters", "2", "--train", "10", "--test", "5", "--workers", "1"].concat([
+          "--intensity",
+          intensity,
+          "--data",
+          join(dir, "no-data"),
+          "--out",
+          join(dir, "run"),
+        ]),
+        { encoding: "utf8", env: { ...process.env, SPIKEFLOW_LOG: "warn" } },
+      );
+    // 255 x 0.001 Hz x 8 (the last retry) x 0.25 s = 0.51 expected spikes; the run goes on to the data check
+    const low = train("0.001");
+    assert.equal(low.status, 2, low.stderr);
+    assert.match(
+      low.stderr,
+      /^spikeflow warn \[intensity-low\]: --intensity 0\.001 Hz per pixel unit gives a 255 pixel 0\.51 expected spikes per --time 250 ms image, even at the 8x intensity of the last retry: the network gets almost no input; use an --intensity of at least 0\.00196 /,
+    );
+    assert.match(low.stderr, /dataset directory .*no-data does not exist/);
+    // 0.002 gives 1.02: no warning
+    assert.doesNotMatch(train("0.002").stderr, /intensity-low/);
+  });
+});
+
 test("--ngram must lie in [1, 16] (config.json's bound) and within the presentation's steps", () => {
   for (const bad of ["50", "17", "0", "1.5"]) {
     const r = refusedTrain("lcsnn", "--ngram", bad);
