@@ -135,8 +135,12 @@ export function refuseUnwritableDir(dir: string, label: string, hint: string): v
       isDir = statSync(p).isDirectory();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      // missing (ENOENT) or below a file (ENOTDIR): the parent decides
-      if ((code === "ENOENT" || code === "ENOTDIR") && dirname(p) !== p) continue;
+      // a link to nothing on the way: no directory can be made through it (mkdir -p fails with ENOENT)
+      if ((code === "ENOENT" || code === "ELOOP") && isSymlink(p)) {
+        throw new InvalidParameterError(`${label} cannot be written: ${p} ${brokenLink(p)}; ${hint}`);
+      }
+      // missing (ENOENT), below a file (ENOTDIR) or below a link loop (ELOOP): the parent decides
+      if ((code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP") && dirname(p) !== p) continue;
       throw new InvalidParameterError(`${label} cannot be written: ${p} cannot be read (${code}); ${hint}`);
     }
     if (!isDir) {

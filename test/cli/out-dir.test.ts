@@ -27,6 +27,31 @@ test("an --out that is a dangling link names its target; a loop of links is call
   });
 });
 
+test("an --out or output file below a dangling link or a link loop names the link", () => {
+  const dangling = join(root, "dangling-parent");
+  symlinkSync(join(root, "gone"), dangling);
+  const hint = "choose an --out in a directory you can write to";
+  for (const [path, check] of [
+    [join(dangling, "run"), () => refuseNonEmptyOut(join(dangling, "run"))],
+    [join(dangling, "a", "b"), () => refuseNonEmptyOut(join(dangling, "a", "b"))],
+    [join(dangling, "m.nir"), () => refuseOutFile(join(dangling, "m.nir"), "--out", false, "x")],
+  ] as const) {
+    assert.throws(check, {
+      name: "InvalidParameterError",
+      message:
+        `--out ${path} cannot be written: ${dangling} is a symbolic link to ${join(root, "gone")}, which does ` +
+        `not exist; ${hint}`,
+    });
+  }
+  const p = join(root, "pa");
+  symlinkSync(join(root, "pb"), p);
+  symlinkSync(p, join(root, "pb"));
+  assert.throws(() => refuseNonEmptyOut(join(p, "run")), {
+    name: "InvalidParameterError",
+    message: `--out ${join(p, "run")} cannot be written: ${p} is a symbolic link that leads back to itself (a loop of links); ${hint}`,
+  });
+});
+
 test("an output file (nir export --out) that ends with a separator, is a dangling link or a link loop is refused up front", () => {
   const hint = "choose a new --out";
   const slash = join(root, "newdir") + "/";
