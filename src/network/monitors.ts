@@ -69,7 +69,7 @@ export class SpikeMonitor implements Monitor {
       throw new InvalidParameterError(
         `SpikeMonitor reached its maxEvents of ${this.maxEvents} at step ${step}: it holds the ${this.n} ` +
           `spikes before that step, not its ${spikes} (the network has taken the step, and its other monitors ` +
-          `recorded it); raise maxEvents or reset the network more often`,
+          `with room recorded it); raise maxEvents or reset the network more often`,
       );
     }
     const cap = Math.min(Math.max(need, this.stepsBuf.length * 2), this.maxEvents, MAX_BUFFER_LENGTH);

@@ -244,9 +244,20 @@ test("SpikeMonitor maxEvents holds whatever initialCapacity is; StateMonitor ref
   const capped = net.addMonitor(new SpikeMonitor(a, { maxEvents: 5 }));
   assert.throws(
     () => net.run({ a: new Float32Array([1, 1]) }, 10),
-    /SpikeMonitor reached its maxEvents of 5 at step 2: it holds the 4 spikes before that step, not its 2 \(the network has taken the step, and its other monitors recorded it\); raise maxEvents or reset the network more often/,
+    /SpikeMonitor reached its maxEvents of 5 at step 2: it holds the 4 spikes before that step, not its 2 \(the network has taken the step, and its other monitors with room recorded it\); raise maxEvents or reset the network more often/,
   );
   assert.ok(capped.count <= 5, `${capped.count} events kept`);
+  // two full monitors in the same step: the first one's error is reported, and neither keeps part of the step
+  net.reset();
+  const first = net.addMonitor(new SpikeMonitor(a, { maxEvents: 3 }));
+  const second = net.addMonitor(new SpikeMonitor(a, { maxEvents: 3 }));
+  const roomy = net.addMonitor(new SpikeMonitor(a));
+  assert.throws(
+    () => net.run({ a: new Float32Array([1, 1]) }, 10),
+    /^InvalidParameterError: SpikeMonitor reached its maxEvents of 3 at step 1: it holds the 2 spikes before/,
+  );
+  // steps 0 and 1 were taken (2 spikes each); the full monitors keep step 0 only
+  assert.deepEqual([capped.count, first.count, second.count, roomy.count, net.time], [4, 2, 2, 4, 2]);
   assert.throws(
     () => new StateMonitor(new LIF(2, 1), "v_mV", { neurons: [0.5] }),
     /^InvalidParameterError: StateMonitor neuron index 0\.5 is not a neuron of the population: use integers from 0 to 1 \(size 2\)$/,
