@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, normalize, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { decimal } from "../core/decimal.ts";
 import { InvalidParameterError, NotFoundError, TimeStepError } from "../core/errors.ts";
@@ -107,8 +107,12 @@ export function resolveRunDir(given: string, command: string): string {
     throw new InvalidParameterError(`${given} is a file, not a directory; ${hint}`);
   const abs = resolve(given);
   if (!existsSync(join(abs, "model.json")) || existsSync(join(abs, "model"))) return given;
-  // DIR/model: the model files are here and there is no model/ below, so the run is the parent
-  if (basename(abs) === "model") return dirname(abs);
+  // DIR/model: the model files are here and there is no model/ below, so the run is the parent, named as the
+  // user named it (relative stays relative) where the given path ends in model
+  if (basename(abs) === "model") {
+    const named = normalize(given).replace(/(?<=.)[\\/]+$/, "");
+    return basename(named) === "model" ? dirname(named) : dirname(abs);
+  }
   // a model directory of another name: one that this command takes, and only where it needs no run files
   refuseModelKind(given, command);
   if (!MODEL_DIR_COMMANDS.has(command)) {

@@ -12,7 +12,7 @@ import { msToSteps } from "../../src/core/time.ts";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { loadMnist } from "../../src/data/mnist.ts";
 import { Lcsnn } from "../../src/models/lcsnn.ts";
-import { inOptionTerms } from "../../src/cli/options.ts";
+import { inOptionTerms, resolveRunDir } from "../../src/cli/options.ts";
 
 /** The message of what `f` throws, as the CLI prints it. */
 function said(f: () => unknown): string {
@@ -153,4 +153,27 @@ test("an LC-SNN stride that leaves input rows unseen is a warning in option term
     captureLogs(() => new Lcsnn({ filters: 2, kernel: 12, stride: 4 })),
     [],
   );
+});
+
+test("a run's model/ directory resolves to the run as the user named it: relative stays relative", () => {
+  const root = mkdtempSync(join(tmpdir(), "spikeflow-options-"));
+  const cwd = process.cwd();
+  try {
+    mkdirSync(join(root, "run", "model"), { recursive: true });
+    writeFileSync(join(root, "run", "model", "model.json"), "{}");
+    process.chdir(root);
+    for (const given of ["run/model", "run/model/", "./run/model/.", "run//model"]) {
+      assert.equal(resolveRunDir(given, "rnn eval"), "run", given);
+    }
+    assert.equal(resolveRunDir(join(root, "run", "model"), "rnn eval"), join(root, "run"));
+    process.chdir(join(root, "run"));
+    assert.equal(resolveRunDir("model", "rnn eval"), ".");
+    // "model/.." names the run itself (it holds no model.json), so it is returned as given
+    assert.equal(resolveRunDir("model/..", "rnn eval"), "model/..");
+    process.chdir(join(root, "run", "model"));
+    assert.equal(resolveRunDir(".", "rnn eval"), join(root, "run"));
+  } finally {
+    process.chdir(cwd);
+    rmSync(root, { recursive: true, force: true });
+  }
 });
