@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { requireInteger } from "../core/errors.ts";
+import { log } from "../core/log.ts";
 import { rateRnnToJSON } from "../rnn/rate-rnn-json.ts";
 import type { RateRnn } from "../rnn/rate-rnn.ts";
 import {
@@ -55,7 +56,10 @@ export async function searchScaleParallel(
     await Promise.all(
       jobs.map((job) => {
         const t: ScaleWorkerTask = { modelKey, model: json, task, seed, transfer, job };
-        return (pool.run(t) as Promise<ScaleWorkerResult>).then((r) => done(job, r.flags, r.compute_s));
+        return (pool.run(t) as Promise<ScaleWorkerResult>).then((r) => {
+          for (const w of r.warnings) log.warn(w.id, w.message, { once: true });
+          done(job, r.flags, r.compute_s);
+        });
       }),
     );
   };

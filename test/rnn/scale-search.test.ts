@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidParameterError } from "../../src/core/errors.ts";
+import { setLogLevel } from "../../src/core/log.ts";
 import { searchScaleParallel, searchThreads } from "../../src/parallel/scale-search-pool.ts";
 import { createRateRnn } from "../../src/rnn/rate-rnn.ts";
 import {
@@ -163,4 +164,28 @@ test("a trial whose spiking output is not finite refuses the search, naming s an
   // the same model at s = 20 stays finite and is scored as usual
   const fine = await searchScale(model, "go-nogo", { scales: [20], trials: 3, seed: 3 });
   assert.ok(fine.correct[0].every((flag) => flag === 0 || flag === 1));
+});
+
+test("a warning raised in the search's worker threads is printed once, by the calling thread", async () => {
+  const model = createRateRnn({ units: 8, seed: 2, inputs: 1 });
+  const printed: string[] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => void printed.push(args.join(" "));
+  setLogLevel("warn");
+  try {
+    // tauRise 0.01 ms is shorter than the step 0.05 ms: every job's network warns about it
+    const transfer = { neuron: { tauRise_ms: 0.01 } };
+    await searchScaleParallel(model, "go-nogo", {
+      scales: [20, 25],
+      trials: 2,
+      chunk: 1,
+      transfer,
+      workers: 2,
+    });
+  } finally {
+    console.error = error;
+    setLogLevel("silent");
+  }
+  const warned = printed.filter((line) => line.includes("[time-constant-below-dt]: tauRise_ms = 0.01 ms"));
+  assert.equal(warned.length, 1, printed.join("\n"));
 });
