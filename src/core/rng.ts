@@ -63,9 +63,10 @@ export class Rng {
    * until a value outgrows 31 bits and then changes its representation, which deoptimised every caller of
    * nextU32 again and again (thousands of times in an LC-SNN run, where a generator is created per
    * example); typed-array elements keep one representation. The words are read as int32 and every
-   * operation below is 32-bit, so the sequence is the same as with uint32 words.
+   * operation below is 32-bit, so the sequence is the same as with uint32 words. The ziggurat's rejection
+   * branch (core/ziggurat.ts) advances them in place, as nextU32 does; nothing else should write them.
    */
-  private readonly s = new Int32Array(4);
+  readonly state = new Int32Array(4);
   private spareNormal = NaN;
 
   /** Use `createRng(seed, ...stream)` rather than the constructor. `key` is a 32-bit unsigned integer. */
@@ -86,7 +87,7 @@ export class Rng {
       t = Math.imul(t ^ (t >>> 15), 0x735a2d97);
       return (t ^ (t >>> 15)) >>> 0;
     };
-    const s = this.s;
+    const s = this.state;
     s[0] = next();
     s[1] = next();
     s[2] = next();
@@ -96,7 +97,7 @@ export class Rng {
 
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
-    const s = this.s;
+    const s = this.state;
     const s0 = s[0];
     const s1 = s[1];
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;

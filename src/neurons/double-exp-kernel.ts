@@ -45,7 +45,7 @@ import {
   wasmName,
 } from "../core/wasm.ts";
 import type { PopulationBuffers } from "./base.ts";
-import { INNER, SIGNED_WIDTH } from "../core/ziggurat.ts";
+import { INNER, SIGNED_WIDTH, zigguratRejectedAt } from "../core/ziggurat.ts";
 import { GaussianNoise } from "./gaussian-noise.ts";
 
 /** Float64 values per neuron in `cells`: I_syn, h_syn, h_rate, decay, jump, bias (offsets below). */
@@ -237,10 +237,13 @@ function stepBody(): number[] {
     OP.f64Mul,
     ...set(P.z),
     OP.else,
-    //   z = sd * rejected(u), the generator state handed over through memory, and the sample too (at
-    //   SAMPLE_OFFSET after the state: a float64 returned to WebAssembly would be boxed on the way)
+    //   z = sd * rejected(u), the generator state handed over through memory, and the word and the sample
+    //   too (at SAMPLE_OFFSET after the state: a number passed to or returned from JavaScript may be boxed)
     ...storeState,
+    ...get(P.pSt),
     ...get(P.u),
+    OP.f64ConvertI32U,
+    ...f64Store(SAMPLE_OFFSET),
     OP.call,
     0,
     ...get(P.sd),
@@ -494,7 +497,7 @@ function stepBody(): number[] {
 
 export function kernelModuleBytes(): Uint8Array {
   const stepType = [0x60, PARAM_TYPES.length, ...PARAM_TYPES, 1, I32];
-  const slowType = [0x60, 1, I32, 0]; // (u) -> (), the standard-normal sample written at SAMPLE_OFFSET
+  const slowType = [0x60, 0, 0]; // () -> (): the word read from SAMPLE_OFFSET, the sample written there
   const body = [LOCAL_GROUPS.length, ...LOCAL_GROUPS.flatMap(([k, t]) => [...uleb(k), t]), ...stepBody()];
   return new Uint8Array([
     ...WASM_HEADER,
@@ -589,9 +592,7 @@ export class DoubleExpKernel {
     const noise = new GaussianNoise(undefined, new Int32Array(buf, ptr.st, 4));
     this.noise = noise;
     const sample = new Float64Array(buf, ptr.st + SAMPLE_OFFSET, 1);
-    const slow = (u: number): void => {
-      sample[0] = noise.rejected(u);
-    };
+    const slow = (): void => zigguratRejectedAt(noise.state, "plus-one", sample, 0);
     const instance = new wasmApi!.Instance(module, { env: { mem: memory, slow } });
     this.stepFn = instance.exports.step as (...args: number[]) => number;
     this.ptr = ptr;

@@ -10,7 +10,7 @@
  * The ziggurat's tables and its rejection branch are in src/core/ziggurat.ts.
  */
 import type { Rng } from "../core/rng.ts";
-import { INNER, SIGNED_WIDTH, zigguratRejected } from "../core/ziggurat.ts";
+import { INNER, SIGNED_WIDTH, zigguratRejected, zigguratRejectedAt } from "../core/ziggurat.ts";
 
 /**
  * A Gaussian noise source with its own xoshiro128** state. The four state words live in an Int32Array, by
@@ -65,7 +65,9 @@ export class GaussianNoise {
       st[1] = s1;
       st[2] = s2;
       st[3] = s3;
-      out[k] = sd * this.rejected(u);
+      out[k] = u >>> 0;
+      zigguratRejectedAt(st, "plus-one", out, k);
+      out[k] *= sd;
       s0 = st[0];
       s1 = st[1];
       s2 = st[2];
@@ -99,16 +101,11 @@ export class GaussianNoise {
     return u >>> 0;
   }
 
-  /** Uniform in (0, 1]. */
-  positiveUnit(): number {
-    return (this.nextU32() + 1) * 2.3283064365386963e-10;
-  }
-
   /**
    * The word `first` missed the fast path: tail or wedge test, then fresh words (from `state`) until one is
    * accepted. Returns a standard-normal sample.
    */
   rejected(first: number): number {
-    return zigguratRejected(first, this);
+    return zigguratRejected(first, this.state, "plus-one");
   }
 }

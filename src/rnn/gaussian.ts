@@ -5,13 +5,13 @@
  * word of the caller's `Rng`, more on the ~1.2 % slow path (which also draws its uniforms from that `Rng`).
  */
 import type { Rng } from "../core/rng.ts";
-import { INNER, SIGNED_WIDTH, zigguratRejected } from "../core/ziggurat.ts";
+import { INNER, SIGNED_WIDTH, zigguratRejected, zigguratRejectedAt } from "../core/ziggurat.ts";
 
 /** One standard-normal sample from `rng` (consumes one 32-bit word, more on the ~1.2 % slow path). */
 export function zigguratNormal(rng: Rng): number {
   const u = rng.nextU32();
   const m = u >>> 8;
-  return m < INNER[u & 127] ? m * SIGNED_WIDTH[u & 255] : zigguratRejected(u, rng);
+  return m < INNER[u & 127] ? m * SIGNED_WIDTH[u & 255] : zigguratRejected(u, rng.state, "one-minus");
 }
 
 /** out[from .. to) = sd * N(0, 1) samples (sd = 0 writes zeros and draws nothing). */
@@ -20,10 +20,17 @@ export function fillGaussian(rng: Rng, out: Float64Array, from: number, to: numb
     out.fill(0, from, to);
     return;
   }
+  const state = rng.state;
   for (let k = from; k < to; k++) {
-    // the fast path inline; the ~1.2 % rejections go through zigguratRejected
+    // the fast path inline; the ~1.2 % rejections go through zigguratRejectedAt (the word in, the sample out)
     const u = rng.nextU32();
     const m = u >>> 8;
-    out[k] = sd * (m < INNER[u & 127] ? m * SIGNED_WIDTH[u & 255] : zigguratRejected(u, rng));
+    if (m < INNER[u & 127]) {
+      out[k] = sd * (m * SIGNED_WIDTH[u & 255]);
+    } else {
+      out[k] = u;
+      zigguratRejectedAt(state, "one-minus", out, k);
+      out[k] *= sd;
+    }
   }
 }
