@@ -9,12 +9,14 @@ import {
   rmSync,
   readFileSync,
   existsSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeIdx } from "../../src/data/idx.ts";
+import { mnistDataDir } from "../../src/data/mnist.ts";
 import { defaultRunDir } from "../../src/cli/options.ts";
 import { encodeNpy } from "../../src/io/npy.ts";
 import { BIN, cli } from "../helpers/cli.ts";
@@ -1077,4 +1079,51 @@ test("a warning raised in the test workers is printed once, by the command, in i
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the paper's figure is shown beside runs on MNIST only, and says its image counts when the run uses fewer", () => {
+  withTmp((dir) => {
+    const summaryOf = (out: string) =>
+      JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { paper?: { label: string } };
+    const dc = ["train", "diehl-cook", "--neurons", "100", "--train", "2", "--test", "2", "--workers", "1"];
+    // MNIST from the package: the paper's figure, with the paper's counts named
+    const mnist = cli(...dc, "--update-interval", "2", "--out", join(dir, "mnist"));
+    assert.equal(mnist.code, 0, mnist.err);
+    assert.match(
+      mnist.out,
+      /\| paper \(Diehl & Cook 2015, 100 neurons, trained on all 60000 images and tested on all 10000\): 82\.90 %/,
+    );
+    assert.equal(
+      summaryOf(join(dir, "mnist")).paper?.label,
+      "Diehl & Cook 2015, 100 neurons, trained on all 60000 images and tested on all 10000",
+    );
+    // the same files elsewhere are MNIST too (recognised by their CRC-32)
+    const copy = join(dir, "copy");
+    mkdirSync(copy);
+    for (const f of [
+      "train-images-idx3-ubyte",
+      "train-labels-idx1-ubyte",
+      "t10k-images-idx3-ubyte",
+      "t10k-labels-idx1-ubyte",
+    ]) {
+      symlinkSync(join(mnistDataDir(), f), join(copy, f));
+    }
+    const linked = cli(...dc, "--update-interval", "2", "--data", copy, "--out", join(dir, "linked"));
+    assert.equal(linked.code, 0, linked.err);
+    assert.match(linked.out, /\| paper \(Diehl & Cook 2015, 100 neurons, /);
+    // other data: no paper figure in the result line or in summary.json
+    fakeMnist(join(dir, "fake"));
+    const other = cli(
+      ...dc,
+      "--update-interval",
+      "2",
+      "--data",
+      join(dir, "fake"),
+      "--out",
+      join(dir, "other"),
+    );
+    assert.equal(other.code, 0, other.err);
+    assert.doesNotMatch(other.out, /paper/);
+    assert.equal(summaryOf(join(dir, "other")).paper, undefined);
+  });
 });
