@@ -1380,12 +1380,33 @@ function refuseMissingCommand(args: readonly string[]): void {
   }
   // likewise the group's command directly follows the group's name (groups take no options)
   const sub = args[1];
+  if (args[0] === words[0] && sub.startsWith("-")) {
+    throw new InvalidParameterError(
+      `missing command after "spikeflow ${words[0]}": the options follow the command, so give one of ` +
+        `${names(group).join(", ")} first (${resumeHint(args) ?? `spikeflow ${words[0]} --help describes them`})`,
+    );
+  }
   if (args[0] === words[0] && sub === words[1] && !names(group).includes(sub) && sub !== "help") {
     throw new InvalidParameterError(
       `unknown command "spikeflow ${words[0]} ${sub}": give one of ${names(group).join(", ")} ` +
         `(spikeflow ${words[0]} --help describes them)`,
     );
   }
+}
+
+/** For `spikeflow train --resume DIR`: the command that resumes DIR, from the kind its config.json records. */
+function resumeHint(args: readonly string[]): string | undefined {
+  const at = args.indexOf("--resume");
+  const dir = at >= 0 ? args[at + 1] : undefined;
+  if (args[0] !== "train" || dir === undefined) return undefined;
+  try {
+    const kind = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { kind?: unknown }).kind;
+    const command = TRAIN_COMMAND[kind as keyof typeof TRAIN_COMMAND];
+    if (typeof command === "string") return `${dir} is resumed by ${command} --resume ${dir}`;
+  } catch {
+    // no readable config.json: the generic example below
+  }
+  return `spikeflow train lcsnn --resume ${dir}, or train diehl-cook for a Diehl & Cook run`;
 }
 
 /** Options whose every occurrence adds a value (`nir run --input NAME=FILE`, one per input node). */

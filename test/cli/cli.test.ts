@@ -521,6 +521,16 @@ test("a command line without a command, or with an unknown one, gets one line li
       'unknown command "spikeflow train bogus": give one of lcsnn, diehl-cook (spikeflow train --help describes them)',
     ],
     [
+      ["train", "--resume", "nowhere"],
+      'missing command after "spikeflow train": the options follow the command, so give one of lcsnn, diehl-cook ' +
+        "first (spikeflow train lcsnn --resume nowhere, or train diehl-cook for a Diehl & Cook run)",
+    ],
+    [
+      ["rnn", "--task", "xor", "train"],
+      'missing command after "spikeflow rnn": the options follow the command, so give one of train, convert, ' +
+        "eval first (spikeflow rnn --help describes them)",
+    ],
+    [
       ["nir", "imprt"],
       'unknown command "spikeflow nir imprt": give one of export, import, run (spikeflow nir --help describes them)',
     ],
@@ -551,6 +561,16 @@ test("a command line without a command, or with an unknown one, gets one line li
     assert.equal(r.err, `spikeflow: error: ${line}\n`, args.join(" "));
     assert.equal(r.out, "");
   }
+  // a run directory's config.json names the command that resumes it
+  withTmp((dir) => {
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ kind: "diehl-cook-2015" }));
+    const r = cli("train", "--resume", dir);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.err,
+      new RegExp(`\\(${dir} is resumed by spikeflow train diehl-cook --resume ${dir}\\)\n$`),
+    );
+  });
   // --help still prints the help, with status 0
   const help = cli("train", "--help");
   assert.equal(help.code, 0);
