@@ -390,8 +390,13 @@ export function readResumableRun(
   }
   const examplesDone = checkpointExamples(dir);
   if (examplesDone === undefined) {
+    // a run with checkpoints that stopped before its first one (killed: a signal removes such a run)
     throw new InvalidParameterError(
-      `${dir} has no checkpoint to resume from; start the run with --checkpoint-every`,
+      run.checkpointEvery === undefined
+        ? `${dir} has no checkpoint to resume from: it was started without --checkpoint-every; delete it and ` +
+            `start the run again (with --checkpoint-every N to be able to resume it)`
+        : `${dir} has no checkpoint to resume from: the run stopped before its first one (due after ` +
+            `${run.checkpointEvery} training images); delete it and start the run again`,
     );
   }
   refuseInconsistentCheckpoint(dir, run);

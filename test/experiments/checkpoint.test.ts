@@ -169,10 +169,22 @@ test("resume refuses a finished run, a run without a checkpoint and a run of ano
     rmSync(join(root, "summary.json"));
     rmSync(join(root, "checkpoint"), { recursive: true });
     assert.equal(checkpointExamples(root), undefined);
-    await assert.rejects(
-      resume("lcsnn"),
-      /has no checkpoint to resume from; start the run with --checkpoint-every/,
-    );
+    const every = (JSON.parse(readFileSync(join(root, "config.json"), "utf8")) as { checkpointEvery: number })
+      .checkpointEvery;
+    await assert.rejects(resume("lcsnn"), {
+      message:
+        `${root} has no checkpoint to resume from: the run stopped before its first one (due after ${every} ` +
+        "training images); delete it and start the run again",
+    });
+    // a run without checkpoints: the message says how to start one that can be resumed
+    const config = JSON.parse(readFileSync(join(root, "config.json"), "utf8")) as Record<string, unknown>;
+    delete config.checkpointEvery;
+    writeFileSync(join(root, "config.json"), JSON.stringify(config));
+    await assert.rejects(resume("lcsnn"), {
+      message:
+        `${root} has no checkpoint to resume from: it was started without --checkpoint-every; delete it and ` +
+        "start the run again (with --checkpoint-every N to be able to resume it)",
+    });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
