@@ -291,19 +291,30 @@ function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
         `(checkpoints fall between blocks)`,
     );
   }
-  refuseCheckpointPastEnd(o.checkpointEvery, o.train, "--train");
+  refuseCheckpointPastEnd(o.checkpointEvery, o.train, "--train", o.updateInterval);
 }
 
 /**
  * Refuses a --checkpoint-every beyond the training images (`trainCount`, set by `given`): no checkpoint would
  * fall during training, only the one written when training ends.
  */
-function refuseCheckpointPastEnd(every: number | undefined, trainCount: number, given: string): void {
+function refuseCheckpointPastEnd(
+  every: number | undefined,
+  trainCount: number,
+  given: string,
+  updateInterval: number,
+): void {
   if (every === undefined || every <= trainCount) return;
+  // checkpoints fall between blocks, so the value must also be a multiple of the update interval
+  const most = Math.floor(trainCount / updateInterval) * updateInterval;
+  const use =
+    most >= updateInterval
+      ? `use a multiple of the update interval ${updateInterval} up to ${most}`
+      : `no value can be: the ${trainCount} images are fewer than one update interval (${updateInterval}), ` +
+        `so leave --checkpoint-every out`;
   throw new InvalidParameterError(
     `--checkpoint-every ${every} is more than the ${given} ${trainCount} training images, so no checkpoint ` +
-      `would be written during training; use at most ${trainCount} (a checkpoint is also written when ` +
-      `training ends)`,
+      `would be written during training; ${use} (a checkpoint is also written when training ends)`,
   );
 }
 
@@ -398,7 +409,12 @@ async function runCommand(plan: RunPlan, o: CommonOpts): Promise<void> {
           `${plan.protocol.updateInterval} (checkpoints fall between blocks)`,
       );
     }
-    refuseCheckpointPastEnd(o.checkpointEvery, plan.protocol.trainCount, "run's");
+    refuseCheckpointPastEnd(
+      o.checkpointEvery,
+      plan.protocol.trainCount,
+      "run's",
+      plan.protocol.updateInterval,
+    );
     refuseUnwritableDir(out, `--resume ${out}`, "the resumed run writes its checkpoints and results there");
   }
   // no other command may write into the run directory while this one runs (a new run creates it here)

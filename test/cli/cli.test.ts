@@ -969,7 +969,14 @@ test("--checkpoint-every beyond --train is refused: no checkpoint would be writt
   assert.equal(r.code, 2);
   assert.match(
     r.err,
-    /--checkpoint-every 5000 is more than the --train 1000 training images, so no checkpoint would be written during training; use at most 1000 \(a checkpoint is also written when training ends\)/,
+    /--checkpoint-every 5000 is more than the --train 1000 training images, so no checkpoint would be written during training; use a multiple of the update interval 250 up to 1000 \(a checkpoint is also written when training ends\)/,
+  );
+  // fewer images than one block: no value fits (a value up to --train would not be a multiple)
+  const few = refusedTrain("lcsnn", "--train", "5", "--update-interval", "250", "--checkpoint-every", "250");
+  assert.equal(few.code, 2);
+  assert.match(
+    few.err,
+    /--checkpoint-every 250 is more than the --train 5 training images, so no checkpoint would be written during training; no value can be: the 5 images are fewer than one update interval \(250\), so leave --checkpoint-every out \(/,
   );
 });
 
