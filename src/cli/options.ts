@@ -315,6 +315,7 @@ const CLI_HINTS: readonly (readonly [RegExp, string])[] = [
   ],
   [/ \(\{ danglingEdges: "error" \}\)/, " (--dangling-edges error)"],
   [/\(lower the intensity or dt to allow it\)$/, "(lower --intensity or --dt to allow it)"],
+  [/; use a data set of (\d+)x(\d+) images$/, "; give --data a directory of $1x$2 images"],
   // a model's own time constant below --dt: the constants are the model's, so no seconds slip is possible
   [
     /\. Times are in ms here: if .* silences this$/,

