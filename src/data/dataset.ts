@@ -158,16 +158,34 @@ export function fromIdx(images: IdxArray, labels: IdxArray, opts: FromIdxOptions
   const labelsName = opts.labelsName ?? "labels file";
   const numClasses = requireInteger("numClasses", opts.numClasses ?? 10, 1);
   if (images.type !== "uint8" || images.dims.length !== 3) {
+    const d = images.dims;
+    const fix =
+      d.length === 1
+        ? "this looks like a labels file: pass an images file (…-images-idx3-ubyte)"
+        : d.length === 4 && d[3] === 1
+          ? `drop the channel dimension of 1 (write the images as ${d.slice(0, 3).join("x")})`
+          : d.length === 3
+            ? "write the pixels as unsigned bytes, 0 to 255 (IDX type 0x08)"
+            : "write the images as count x rows x cols unsigned bytes";
     throw new FormatError(
       `${imagesName}: expected unsigned bytes with 3 dimensions (count x rows x cols), got ${images.type} ` +
-        `with dims ${images.dims.join("x")}; pass an images file (…-images-idx3-ubyte)`,
+        `with dims ${d.join("x")}; ${fix}`,
       { file: imagesName },
     );
   }
   if (labels.type !== "uint8" || labels.dims.length !== 1) {
+    const d = labels.dims;
+    const fix =
+      d.length === 3
+        ? "this looks like an images file: pass a labels file (…-labels-idx1-ubyte)"
+        : d.length === 2 && d[1] === 1
+          ? `drop the trailing dimension of 1 (write the labels as ${d[0]})`
+          : d.length === 1
+            ? "write the labels as unsigned bytes (IDX type 0x08)"
+            : "write the labels as count unsigned bytes";
     throw new FormatError(
       `${labelsName}: expected unsigned bytes with 1 dimension (count), got ${labels.type} with dims ` +
-        `${labels.dims.join("x")}; pass a labels file (…-labels-idx1-ubyte)`,
+        `${d.join("x")}; ${fix}`,
       { file: labelsName },
     );
   }

@@ -195,7 +195,51 @@ test("an images file that is not 3-D unsigned bytes is a FormatError", () => {
     writeFileSync(join(dir, "train-images-idx3-ubyte"), encodeIdx("float32", [1, 2, 3], [0, 0, 0, 0, 0, 0]));
     assert.throws(
       () => loadMnist({ dir, split: "train" }),
-      /expected unsigned bytes with 3 dimensions .* got float32/,
+      /expected unsigned bytes with 3 dimensions \(count x rows x cols\), got float32 with dims 1x2x3; write the pixels as unsigned bytes, 0 to 255 \(IDX type 0x08\)$/,
     );
   });
+});
+
+test("the fix a wrongly shaped images or labels file gets depends on what it looks like", () => {
+  const images = encodeIdx("uint8", [1, 2, 2], [0, 0, 0, 0]);
+  const labels = encodeIdx("uint8", [1], [0]);
+  const cases: [string, Uint8Array, Uint8Array, RegExp][] = [
+    [
+      "channel",
+      encodeIdx("uint8", [1, 2, 2, 1], [0, 0, 0, 0]),
+      labels,
+      /1x2x2x1; drop the channel dimension of 1 \(write the images as 1x2x2\)$/,
+    ],
+    [
+      "labels as images",
+      labels,
+      labels,
+      /got uint8 with dims 1; this looks like a labels file: pass an images file/,
+    ],
+    [
+      "images as labels",
+      images,
+      images,
+      /got uint8 with dims 1x2x2; this looks like an images file: pass a labels file/,
+    ],
+    [
+      "column of labels",
+      images,
+      encodeIdx("uint8", [1, 1], [0]),
+      /1x1; drop the trailing dimension of 1 \(write the labels as 1\)$/,
+    ],
+    [
+      "int16 labels",
+      images,
+      encodeIdx("int16", [1], [0]),
+      /got int16 with dims 1; write the labels as unsigned bytes \(IDX type 0x08\)$/,
+    ],
+  ];
+  for (const [what, imageBytes, labelBytes, message] of cases) {
+    withTempDir((dir) => {
+      writeFileSync(join(dir, "train-images-idx3-ubyte"), imageBytes);
+      writeFileSync(join(dir, "train-labels-idx1-ubyte"), labelBytes);
+      assert.throws(() => loadMnist({ dir, split: "train" }), { name: "FormatError", message }, what);
+    });
+  }
 });
