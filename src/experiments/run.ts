@@ -966,7 +966,16 @@ export async function evalRun(
     /** Ends the test when aborted (Ctrl-C in the CLI), before eval.json is written. */
     signal?: AbortSignal;
   },
-): Promise<Omit<TestResult, "predictions"> & { bestReadout: string; bestAccuracy: number }> {
+): Promise<
+  Omit<TestResult, "predictions"> & {
+    bestReadout: string;
+    bestAccuracy: number;
+    /** The seed of the test presentations (the run's). */
+    seed: number;
+    /** The test images read: where from, and the count and CRC-32s of those tested (config.json's form). */
+    data: { source: string; test: SplitFingerprint };
+  }
+> {
   refuseEmptyDataDir(opts.dataDir);
   const inside = join(dir, "model");
   const bare = !existsSync(join(inside, MANIFEST_FILE)) && existsSync(join(dir, MANIFEST_FILE));
@@ -1012,6 +1021,13 @@ export async function evalRun(
   const { predictions: _p, ...rest } = r;
   const [bestReadout, bestAccuracy] = bestOf(r.accuracy);
   const out = { ...rest, bestReadout, bestAccuracy };
-  writeJsonAtomicSync(join(dir, "eval.json"), out);
-  return out;
+  // what was tested, so that an eval.json of other data than the run's says so: the test images read (where
+  // from, how many, their CRC-32s, as config.json's `data` records them) and the presentation seed
+  const data = {
+    source: opts.dataDir === undefined ? MNIST_PACKAGE : resolve(opts.dataDir),
+    test: splitFingerprint(test, count),
+  };
+  const written = { ...out, seed: protocol.seed, data };
+  writeJsonAtomicSync(join(dir, "eval.json"), written);
+  return written;
 }

@@ -105,7 +105,14 @@ test("train --json prints the summary on stdout and eval reproduces its accuraci
     const e = cli("eval", dir, "--workers", "1", "--json");
     assert.equal(e.code, 0, e.err);
     assert.deepEqual(JSON.parse(e.out).accuracy, s.test.accuracy);
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")).accuracy, s.test.accuracy);
+    const written = JSON.parse(readFileSync(join(dir, "eval.json"), "utf8"));
+    assert.deepEqual(written.accuracy, s.test.accuracy);
+    // eval.json says what it tested, in config.json's terms: the same test images as the run, and the seed
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    assert.deepEqual(written.data, { source: config.data.source, test: config.data.test });
+    assert.equal(written.data.test.count, 20);
+    assert.equal(written.seed, s.seed);
+    assert.deepEqual(JSON.parse(e.out), written, "--json prints what eval.json holds");
     // the model/ subdirectory is accepted as well
     const m = cli("eval", join(dir, "model"), "--workers", "1", "--json", "--test", "5");
     assert.equal(m.code, 0, m.err);
