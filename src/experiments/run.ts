@@ -660,6 +660,46 @@ export function refuseOtherData(
   }
 }
 
+/**
+ * Refuses test images other than those the run in `out` was tested on (config.json's `data.test`), for the
+ * commands that draw the run's own test examples (plot, report): a raster of other images would be labelled
+ * as the run's. Runs written before config.json recorded its data pass unchecked.
+ */
+export function refuseOtherTestData(
+  out: string,
+  recorded: DataFingerprint | undefined,
+  test: Dataset,
+  dataDir: string | undefined,
+): void {
+  if (recorded === undefined) return;
+  // the directory config.json names, read again (the default without --data): its files changed since
+  const same = dataDir !== undefined && dataDir === recorded.source;
+  const given = same
+    ? `the run's data directory ${dataDir} (config.json data.source)`
+    : dataDir === undefined
+      ? `the default data set (${MNIST_PACKAGE}, no --data)`
+      : `--data ${dataDir}`;
+  const fix = same
+    ? "its files changed since the run was tested: put the original files back, or give --data with them"
+    : `plots show the run's own test images: give the data the run was tested on (${recorded.source})`;
+  const count = recorded.test.count;
+  if (test.count < count) {
+    throw new InvalidParameterError(
+      `${given} has ${test.count} test images, but the run in ${out} was tested on ${count} ` +
+        `(${join(out, "config.json")}); ${fix}`,
+    );
+  }
+  const now = splitFingerprint(test, count);
+  for (const part of ["images", "labels"] as const) {
+    if (recorded.test[part] === now[part]) continue;
+    throw new InvalidParameterError(
+      `${given} is not the data the run in ${out} was tested on: its first ${count} test ${part} have CRC-32 ` +
+        `${now[part]}, but ${join(out, "config.json")} records ${recorded.test[part]}, read from ` +
+        `${recorded.source}; ${fix}`,
+    );
+  }
+}
+
 /** Test images per job of the parallel test phase. */
 const TEST_SHARD = 250;
 

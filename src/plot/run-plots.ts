@@ -24,7 +24,13 @@ import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SpikeMonitor, StateMonitor } from "../network/monitors.ts";
 import type { UnsupervisedModel } from "../models/types.ts";
-import { loadRunModel, refuseEmptyDataDir, refuseImageSize, refuseMixedRun } from "../experiments/run.ts";
+import {
+  loadRunModel,
+  refuseEmptyDataDir,
+  refuseImageSize,
+  refuseMixedRun,
+  refuseOtherTestData,
+} from "../experiments/run.ts";
 import { type RunFiles, readRunFiles, refuseForeignModel } from "../experiments/run-files.ts";
 import type { PlotSpec } from "./common.ts";
 import { renderSvg } from "./svg.ts";
@@ -320,6 +326,7 @@ export async function plotRun(
   refuseMixedRun(dir, files.config, { kind: model.kind, config, readouts });
   const test = loadMnist({ split: "test", ...(o.dataDir ? { dir: o.dataDir } : {}) });
   refuseImageSize(model, test, "test", o.dataDir);
+  refuseOtherTestData(dir, files.config.data, test, o.dataDir);
   const specs = runPlotSpecs(files, model, readouts.assigner.assignments, test, o);
   const plots = await replacePlots(join(dir, "plots"), specs, {
     png: o.png,

@@ -1186,3 +1186,34 @@ test("eval and plot refuse test images of another size than the model's, naming 
     assert.deepEqual(readdirSync(run).sort(), before, "nothing written");
   });
 });
+
+test("plot and report refuse test images other than those the run was tested on (config.json's data.test)", () => {
+  const { run } = trainedRun();
+  const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
+  withTmp((dir) => {
+    const relabelled = join(dir, "relabelled");
+    fakeMnist(relabelled, 20, (i) => (i + 1) % 10);
+    const few = join(dir, "few");
+    fakeMnist(few, 3);
+    for (const command of ["plot", "report"]) {
+      const other = cli(command, run, "--data", relabelled, ...(command === "plot" ? ["--no-png"] : []));
+      assert.equal(other.code, 2, command);
+      assert.match(
+        other.err,
+        new RegExp(
+          `^spikeflow: error: --data ${relabelled} is not the data the run in ${run} was tested on: its first 5 ` +
+            `test labels have CRC-32 [0-9a-f]{8}, but ${join(run, "config.json")} records ${config.data.test.labels}, ` +
+            `read from ${config.data.source}; plots show the run's own test images: give the data the run was ` +
+            `tested on \\(${config.data.source}\\)\\n$`,
+        ),
+        command,
+      );
+    }
+    const short = cli("plot", run, "--data", few, "--no-png");
+    assert.equal(short.code, 2);
+    assert.match(
+      short.err,
+      new RegExp(`--data ${few} has 3 test images, but the run in ${run} was tested on 5 `),
+    );
+  });
+});
