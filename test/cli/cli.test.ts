@@ -1217,3 +1217,54 @@ test("plot and report refuse test images other than those the run was tested on 
     );
   });
 });
+
+test("a run warns when test labels never occur in training and when the network never fires", () => {
+  withTmp((dir) => {
+    const train = (data: string, out: string, ...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [BIN, "train", "lcsnn", "--filters", "2", "--test", "5", "--workers", "1", ...extra].concat([
+          "--data",
+          data,
+          "--out",
+          join(dir, out),
+          "--quiet",
+        ]),
+        { encoding: "utf8", env: { ...process.env, SPIKEFLOW_LOG: "warn" } },
+      );
+    const data = join(dir, "data");
+    fakeMnist(data);
+    // 3 training images hold labels 0-2; the 5 test images 0-4
+    const short = train(data, "short", "--train", "3", "--update-interval", "3");
+    assert.equal(short.status, 0, short.stderr);
+    assert.match(
+      short.stderr,
+      /spikeflow warn \[test-label-unseen\]: test labels 3, 4 never occur among the 3 training images, so the readouts cannot predict them: 2 of the 5 test images count as wrong \(at most 60 % accuracy\); /,
+    );
+    assert.doesNotMatch(short.stderr, /no-output-spikes/);
+    // blank images: no input spike, so no output spike, even after the retries
+    const blank = join(dir, "blank");
+    mkdirSync(blank);
+    for (const p of ["train", "t10k"]) {
+      writeFileSync(
+        join(blank, `${p}-images-idx3-ubyte`),
+        encodeIdx("uint8", [20, 28, 28], new Uint8Array(20 * 784)),
+      );
+      writeFileSync(
+        join(blank, `${p}-labels-idx1-ubyte`),
+        encodeIdx(
+          "uint8",
+          [20],
+          Uint8Array.from({ length: 20 }, (_, i) => i % 10),
+        ),
+      );
+    }
+    const none = train(blank, "none", "--train", "10", "--update-interval", "5");
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(
+      none.stderr,
+      /spikeflow warn \[no-output-spikes\]: the network did not fire once in 10 training images \(after every retry\), so it learned nothing and its labels are unassigned: check the data \(blank images\?\) and the input rate/,
+    );
+    assert.doesNotMatch(none.stderr, /test-label-unseen/);
+  });
+});
