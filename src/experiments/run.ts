@@ -586,7 +586,8 @@ function warnUnseenTestLabels(train: Dataset, test: Dataset, protocol: ProtocolO
     "test-label-unseen",
     `test label${unseen.length > 1 ? "s" : ""} ${unseen.join(", ")} never occur${unseen.length > 1 ? "" : "s"} ` +
       `among the ${protocol.trainCount} training images, so the readouts cannot predict ` +
-      `${unseen.length > 1 ? "them" : "it"}: ${lost} of the ${tested.length} test images count as wrong (at ` +
+      `${unseen.length > 1 ? "them" : "it"}: ${lost} of the ${tested.length} test images ` +
+      `${lost === 1 ? "counts" : "count"} as wrong (at ` +
       `most ${+((100 * (tested.length - lost)) / tested.length).toFixed(2)} % accuracy); train on more ` +
       `images or check that the data's splits hold the same classes`,
   );

@@ -44,10 +44,12 @@ export default function present(task: PresentTask): PresentShard {
     data = loadMnist({ split: "test", ...(task.dataDir ? { dir: task.dataDir } : {}) });
     datasets.set(key, data);
   }
-  const model = buildModel(task.kind, task.config, task.tensors);
   const indices = Array.from({ length: task.end - task.start }, (_, k) => task.start + k);
   let pres: ReturnType<typeof presentTest> = [];
+  // building the model is inside too: its construction warnings (a stride that leaves input unseen) were
+  // printed by the caller already, and would otherwise come once per worker, in the library's words
   const warnings = captureLogs(() => {
+    const model = buildModel(task.kind, task.config, task.tensors);
     pres = presentTest(model, data, indices, task.seed, task.retry);
   })
     .filter((r) => r.level === "warn")

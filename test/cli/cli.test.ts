@@ -1086,6 +1086,9 @@ test("a warning raised in the test workers is printed once, by the command, in i
       "600",
       "--update-interval",
       "5",
+      // a construction warning too: the model is built in every worker
+      "--stride",
+      "100",
     ];
     const r = spawnSync(
       process.execPath,
@@ -1110,6 +1113,13 @@ test("a warning raised in the test workers is printed once, by the command, in i
       "spikeflow warn [retry-rate-limit]: a low-activity retry would drive an input above 1000 Hz, more than " +
         "one spike per 1 ms step; such examples keep their last attempt (lower --intensity or --dt to allow it)",
     ]);
+    assert.deepEqual(
+      r.stderr.split("\n").filter((l) => l.includes("[lcsnn-unseen-input]")),
+      [
+        "spikeflow warn [lcsnn-unseen-input]: --stride 100 with --kernel 12 leaves the last 8 of the 20 input " +
+          "rows and columns outside every receptive field; a stride that divides 8 covers them all (1, 2, 4, 8)",
+      ],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
