@@ -37,9 +37,28 @@ export const SERIES_COLORS: readonly string[] = Object.freeze([
   "#8c564b",
 ]);
 
-/** Colour of the class with index c (cycles beyond ten). */
+/**
+ * Colour of the class with index c >= 0: CLASS_COLORS for the first ten; beyond them (EMNIST letters have 26
+ * classes) hues spaced by the golden angle, 137.5 degrees, alternately darker and lighter, so that no two
+ * classes of a data set share a colour (they are less evenly balanced than the first ten).
+ */
 export function classColor(c: number): string {
-  return CLASS_COLORS[((c % CLASS_COLORS.length) + CLASS_COLORS.length) % CLASS_COLORS.length];
+  if (c < CLASS_COLORS.length) return CLASS_COLORS[Math.max(0, c)];
+  const k = c - CLASS_COLORS.length;
+  return hslHex((15 + 137.508 * k) % 360, 0.55, k % 2 === 0 ? 0.42 : 0.68);
+}
+
+/** An HSL colour (hue in degrees, saturation and lightness in [0, 1]) as #rrggbb. */
+function hslHex(h: number, s: number, l: number): string {
+  const a = s * Math.min(l, 1 - l);
+  const channel = (n: number) => {
+    const k = (n + h / 30) % 12;
+    const v = l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(v * 255)
+      .toString(16)
+      .padStart(2, "0");
+  };
+  return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 } from "../../src/plot/rnn.ts";
 import { createRng } from "../../src/core/rng.ts";
 import type { PlotSpec } from "../../src/plot/common.ts";
+import { CLASS_COLORS, classColor } from "../../src/plot/common.ts";
 
 interface El {
   textContent: string | null;
@@ -362,4 +363,13 @@ test("renderSvg: title and caption become SVG text; HTML legends are refused", (
       }),
     (e: unknown) => e instanceof InvalidParameterError && /HTML legend/.test(e.message),
   );
+});
+
+test("class colours: the ten Tableau colours first, then distinct hex colours for EMNIST's 26 classes and more", () => {
+  const colours = Array.from({ length: 40 }, (_, c) => classColor(c));
+  assert.deepEqual(colours.slice(0, 10), CLASS_COLORS);
+  for (const c of colours) assert.match(c, /^#[0-9a-f]{6}$/);
+  assert.equal(new Set(colours).size, 40, "no two classes share a colour");
+  // the 11th class: hue 15 degrees, saturation 0.55, lightness 0.42
+  assert.equal(classColor(10), "#a64e30");
 });
