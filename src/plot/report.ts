@@ -61,6 +61,8 @@ export interface ReportInput {
 export function reportHtml(input: ReportInput): string {
   const { summary: s, metrics } = input.files;
   const paper = s.paper;
+  // where the images came from (config.json records it; runs written before it did not)
+  const source = input.files.config.data?.source;
   const accRows = Object.entries(s.test.accuracy).map(([readout, acc]) => {
     const diff = paper && acc !== undefined ? (100 * acc - paper.accuracy_pct).toFixed(2) : "";
     return row(
@@ -120,10 +122,10 @@ export function reportHtml(input: ReportInput): string {
 </head>
 <body>
 <h1>spikeflow run: ${esc(s.kind)}</h1>
-<p class="sub">${esc(input.dir)} · seed ${s.seed} · ${s.train.examples} training and ${s.protocol.testCount} test images</p>
+<p class="sub">${esc(input.dir)} · seed ${s.seed} · ${s.train.examples} training and ${s.protocol.testCount} test images${source === undefined ? "" : ` · <span id="data">data: ${esc(source)}</span>`}</p>
 <h2 id="results">Results</h2>
 <table id="accuracy"><tr><th>readout</th><th>test accuracy</th><th>paper${paper ? ` (${esc(paper.label)})` : ""}</th><th>difference (points)</th></tr>${accRows.join("")}</table>
-<p>Best readout: <strong id="best">${esc(s.bestReadout)} ${formatPct(s.bestAccuracy)}</strong>${paper ? "" : " · no paper reference for this configuration"}.
+<p>Best readout: <strong id="best">${esc(s.bestReadout)} ${formatPct(s.bestAccuracy)}</strong>${paper ? "" : " · no paper reference for this configuration and data"}.
 Running accuracy of the last training block: ${running}.</p>
 <h2 id="timings">Timings</h2>
 <table id="timing">${timings.map(([k, v]) => row([td(esc(k)), td(v)])).join("")}</table>

