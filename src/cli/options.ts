@@ -162,6 +162,13 @@ const MODEL_KINDS: Readonly<
     commands: [],
     use: (dir, command) => useCheckpoint(dir, command, "spikeflow train diehl-cook"),
   },
+  network: {
+    what: "a network saved by the library's `saveNetwork`",
+    commands: [],
+    use: () =>
+      "`restoreNetwork` (spikeflow/io) in code that builds the same network, and `exportNir` (spikeflow/nir) " +
+      "on it for a NIR file; docs/network-files.md",
+  },
   "nir-network": {
     what: "a network imported by `spikeflow nir import`",
     commands: ["nir run"],

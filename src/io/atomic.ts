@@ -6,15 +6,21 @@
  * old file or the new one, never a partial one, even if the process dies mid-write. On any failure the
  * temporary file is removed and the error is rethrown; the target is untouched. After the rename the
  * directory itself is fsynced (where the platform allows it) so the new name survives a power loss.
- * Temporary names are `.<basename>.<pid>.<random>.tmp`, created exclusively so two writers never share one.
+ * Temporary names are `.<basename>.<pid>.<random>.tmp` (`.spikeflow.<pid>.<random>.tmp` for a name longer than
+ * 200 bytes), created exclusively so two writers never share one. A symbolic link to a file is written
+ * through (the file it names is replaced); what a rename would wrongly replace (a dangling link, a directory,
+ * a device) is refused, and system errors name the target, not the temporary file.
  */
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
+  readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -26,8 +32,78 @@ import { basename, dirname, join, resolve } from "node:path";
 import { InvalidParameterError, NotFoundError } from "../core/errors.ts";
 import { describeValue } from "../core/options.ts";
 
+/** Longest file name (in UTF-8 bytes) whose temporary name keeps it: most file systems allow 255 bytes. */
+const MAX_NAME_IN_TEMP = 200;
+
 function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  // a long name would make the temporary name too long (ENAMETOOLONG) where the name itself is fine
+  const name = basename(path);
+  const stem = Buffer.byteLength(name) > MAX_NAME_IN_TEMP ? "spikeflow" : name;
+  return join(dirname(path), `.${stem}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/**
+ * The file an atomic write of `path` replaces. The rename puts a new file in place of whatever is at `path`,
+ * so: a symbolic link to a regular file is followed (the file it names is written and the link stays, as a
+ * plain write would do); a link to nothing or a loop of links, a directory, and a device, FIFO or socket are
+ * refused, naming what is there; a NUL byte in the path is refused too.
+ */
+function writeTarget(path: string): string {
+  if (path.includes("\0")) {
+    throw new InvalidParameterError(
+      `the output path ${JSON.stringify(path)} contains a NUL byte, which no file name may hold`,
+      { file: path },
+    );
+  }
+  let link;
+  try {
+    link = lstatSync(path);
+  } catch {
+    return path; // nothing there yet (a missing directory is reported by the write, naming the path)
+  }
+  if (link.isFile()) return path;
+  let st = link;
+  if (link.isSymbolicLink()) {
+    try {
+      st = statSync(path);
+    } catch {
+      throw new InvalidParameterError(
+        `${path} is a symbolic link to ${readlinkSync(path)}, which leads to no file (missing, or a loop of ` +
+          "links); writing would replace the link itself: give the path of a file, or remove the link",
+        { file: path },
+      );
+    }
+    if (st.isFile()) return realpathSync(path);
+  }
+  const what = st.isDirectory() ? "a directory" : "not a regular file (a device, FIFO or socket)";
+  throw new InvalidParameterError(
+    `${path} is ${what}; writing a file there would replace it: give the path of a file`,
+    { file: path },
+  );
+}
+
+/**
+ * The temporary file beside `path` could not be created (`code` ENOENT or ENOTDIR): a missing directory or a
+ * path through a file (requireFilePathWritable says which), or a directory that exists but takes no new
+ * entries, such as one under /proc.
+ */
+function refuseUnwritableDirectory(path: string, code: string): never {
+  requireFilePathWritable(path, "the output path");
+  throw new InvalidParameterError(
+    `cannot write ${path}: the directory ${dirname(path)} does not accept new files (${code}); give a path ` +
+      "in a directory you can write to",
+    { file: path },
+  );
+}
+
+/** `e`, a system error of the write to `temp`, made to name `path`: the file the caller asked for. */
+function namingTarget(e: unknown, temp: string, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.message === "string" && err.message.includes(temp)) {
+    err.message = err.message.split(temp).join(path);
+  }
+  if (err && typeof err === "object" && err.path === temp) err.path = path;
+  return e;
 }
 
 function toBytes(data: Uint8Array | string, path: string): Uint8Array {
@@ -110,15 +186,16 @@ export function requireFilePathWritable(path: unknown, what: string): void {
 }
 
 /** Writes `data` to `path` atomically (see the file comment). Strings are written as UTF-8. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  refuseDirectorySyntax(path, "the output path");
+export async function writeFileAtomic(given: string, data: Uint8Array | string): Promise<void> {
+  refuseDirectorySyntax(given, "the output path");
+  const path = writeTarget(given);
   const temp = tempPathFor(path);
   const bytes = toBytes(data, path);
   const handle = await open(temp, "wx", 0o644).catch((e: unknown) => {
     // a missing directory or a path through a file: name the target, not the temporary file
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") requireFilePathWritable(path, "the output path");
-    throw e;
+    if (code === "ENOENT" || code === "ENOTDIR") refuseUnwritableDirectory(path, code);
+    throw namingTarget(e, temp, path);
   });
   try {
     try {
@@ -134,17 +211,25 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw error;
+    throw namingTarget(error, temp, path);
   }
   await syncDirectory(dirname(path));
 }
 
 /** Synchronous twin of writeFileAtomic, for CLI exit paths and tests. */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  refuseDirectorySyntax(path, "the output path");
+export function writeFileAtomicSync(given: string, data: Uint8Array | string): void {
+  refuseDirectorySyntax(given, "the output path");
+  const path = writeTarget(given);
   const temp = tempPathFor(path);
   const bytes = toBytes(data, path);
-  const fd = openSync(temp, "wx", 0o644);
+  let fd: number;
+  try {
+    fd = openSync(temp, "wx", 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") refuseUnwritableDirectory(path, code);
+    throw namingTarget(e, temp, path);
+  }
   try {
     try {
       let written = 0;
@@ -160,7 +245,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     } catch {
       // already gone
     }
-    throw error;
+    throw namingTarget(error, temp, path);
   }
   try {
     const dirFd = openSync(dirname(path), "r");

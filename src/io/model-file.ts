@@ -6,7 +6,7 @@
  * manifest; the manifest's byte count and CRC-32 catch that on load, so a half-saved model is reported, never
  * loaded. loadModel reads model.json, then every file it lists, and validates them (see model-codec.ts).
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError } from "../core/errors.ts";
@@ -85,6 +85,35 @@ function refuseDirectoryAt(path: string): void {
 }
 
 /**
+ * Refuses to save a model of kind `kind` over another model: a model.json in `dir` of another kind (an LC-SNN
+ * run's model under a saveNetwork, say), or one that is no spikeflow manifest. Saving over a model of the same
+ * kind replaces it (a newer save of the same thing); other files in `dir` are left alone.
+ */
+function refuseOtherModel(dir: string, kind: string): void {
+  const path = join(dir, MANIFEST_FILE);
+  const f = regularFile(path);
+  if ("missing" in f) return;
+  const fix = "choose another directory, or delete it first if it may go";
+  if ("is" in f || f.size > MAX_MANIFEST_BYTES) {
+    throw new InvalidParameterError(`${path} exists and is not a model manifest; ${fix}`, { file: path });
+  }
+  let existing: unknown;
+  try {
+    existing = (JSON.parse(readFileSync(path, "utf8")) as { kind?: unknown }).kind;
+  } catch {
+    existing = undefined;
+  }
+  if (existing === kind) return;
+  throw new InvalidParameterError(
+    typeof existing === "string"
+      ? `${dir} holds a model of kind "${existing}" (${MANIFEST_FILE}); saving a "${kind}" model there would ` +
+          `replace it: ${fix}`
+      : `${path} exists and is not a spikeflow model manifest; saving a "${kind}" model would replace it: ${fix}`,
+    { file: path },
+  );
+}
+
+/**
  * Writes `model` into directory `dir` (created if missing); returns the manifest written. Tensors are stored
  * bit for bit, NaN and ±Infinity included: the model format is a container, and refusing non-finite values is
  * left to each kind's saver (saveNetwork refuses them because restoreNetwork would; docs/formats.md).
@@ -98,6 +127,7 @@ export async function saveModel(dir: string, model: ModelInput): Promise<ModelMa
   }
   const encoded = encodeModel(model);
   for (const name of [...Object.keys(encoded.files), MANIFEST_FILE]) refuseDirectoryAt(join(dir, name));
+  refuseOtherModel(dir, encoded.manifest.kind);
   ensureDirSync(dir);
   for (const [name, bytes] of Object.entries(encoded.files)) {
     await writeFileAtomic(join(dir, name), bytes);

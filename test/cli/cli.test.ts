@@ -17,6 +17,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeIdx } from "../../src/data/idx.ts";
 import { mnistDataDir } from "../../src/data/mnist.ts";
+import { Dense, Input, LIF, Network } from "../../src/index.ts";
+import { saveNetwork } from "../../src/io/network-file.ts";
 import { defaultRunDir } from "../../src/cli/options.ts";
 import { encodeNpy } from "../../src/io/npy.ts";
 import { BIN, cli } from "../helpers/cli.ts";
@@ -1277,4 +1279,29 @@ test("a run warns when test labels never occur in training and when the network 
     );
     assert.doesNotMatch(none.stderr, /test-label-unseen/);
   });
+});
+
+test("a saveNetwork directory given to a command is named as what it is, not as a damaged model", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-cli-"));
+  try {
+    const net = new Network({ dt_ms: 1 });
+    const a = net.addPopulation("a", new Input(2));
+    const b = net.addPopulation("b", new LIF(2, 1));
+    net.addProjection("ab", new Dense(a, b, { weights: new Float32Array(4) }));
+    const saved = join(dir, "net");
+    await saveNetwork(saved, net);
+    for (const command of [["nir", "export"], ["eval"]]) {
+      const r = cli(...command, saved);
+      assert.equal(r.code, 2);
+      assert.equal(
+        r.err,
+        `spikeflow: error: ${saved} holds a network saved by the library's \`saveNetwork\` (model kind ` +
+          `"network"), which \`spikeflow ${command.join(" ")}\` does not take; use \`restoreNetwork\` ` +
+          "(spikeflow/io) in code that builds the same network, and `exportNir` (spikeflow/nir) on it for a NIR " +
+          "file; docs/network-files.md\n",
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

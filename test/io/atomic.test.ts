@@ -4,12 +4,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,24 +65,78 @@ test("writeJsonAtomic writes 2-space JSON with a final newline", async () => {
   }
 });
 
-test("when the rename fails (the target is a non-empty directory) the temp file is removed", async () => {
+test("a directory, a dangling link, a device or a NUL byte at the target is refused before anything is written", async () => {
   const dir = scratch();
   try {
     const target = join(dir, "taken");
     mkdirSync(target);
     writeFileSync(join(target, "inside"), "keep");
-
-    await assert.rejects(writeFileAtomic(target, new Uint8Array(4096)), (e: NodeJS.ErrnoException) => {
-      assert.ok(["EISDIR", "ENOTEMPTY", "EEXIST", "EPERM"].includes(e.code ?? ""), String(e.code));
-      return true;
-    });
-    assert.throws(
-      () => writeFileAtomicSync(target, "x"),
-      (e: NodeJS.ErrnoException) => e.code !== undefined,
+    const refused = (path: string, message: string) => {
+      assert.throws(() => writeFileAtomicSync(path, "x"), { name: "InvalidParameterError", message });
+      return assert.rejects(writeFileAtomic(path, "x"), { name: "InvalidParameterError", message });
+    };
+    await refused(
+      target,
+      `${target} is a directory; writing a file there would replace it: give the path of a file`,
     );
-
-    assert.deepEqual(readdirSync(dir), ["taken"]);
+    const dangling = join(dir, "dangling");
+    symlinkSync(join(dir, "nowhere"), dangling);
+    await refused(
+      dangling,
+      `${dangling} is a symbolic link to ${join(dir, "nowhere")}, which leads to no file (missing, or a loop of ` +
+        "links); writing would replace the link itself: give the path of a file, or remove the link",
+    );
+    const device = join(dir, "null-link");
+    symlinkSync("/dev/null", device);
+    await refused(
+      device,
+      `${device} is not a regular file (a device, FIFO or socket); writing a file there would replace it: give ` +
+        "the path of a file",
+    );
+    await refused(
+      join(dir, "a\0b"),
+      `the output path ${JSON.stringify(join(dir, "a\0b"))} contains a NUL byte, which no file name may hold`,
+    );
+    assert.deepEqual(
+      readdirSync(dir).sort(),
+      ["dangling", "null-link", "taken"],
+      "no temporary file is left",
+    );
     assert.equal(readFileSync(join(target, "inside"), "utf8"), "keep");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a link to a file is written through; a long name still gets a temporary file; errors name the target", async () => {
+  const dir = scratch();
+  try {
+    const real = join(dir, "real.nir");
+    writeFileSync(real, "old");
+    const alias = join(dir, "alias.nir");
+    symlinkSync(real, alias);
+    await writeFileAtomic(alias, "new");
+    writeFileAtomicSync(alias, "newer");
+    assert.equal(readFileSync(real, "utf8"), "newer");
+    assert.ok(lstatSync(alias).isSymbolicLink(), "the link stays a link");
+    // 240 bytes is a legal name; its temporary name must not be longer than the file system allows
+    const long = join(dir, `${"b".repeat(236)}.nir`);
+    await writeFileAtomic(long, "x");
+    writeFileAtomicSync(long, "y");
+    assert.equal(readFileSync(long, "utf8"), "y");
+    assert.deepEqual(readdirSync(dir).sort(), ["alias.nir", "real.nir", `${"b".repeat(236)}.nir`].sort());
+    // a directory that takes no new entries: the message names the file asked for, not the temporary one
+    const message =
+      "cannot write /proc/self/x.nir: the directory /proc/self does not accept new files (ENOENT); give a " +
+      "path in a directory you can write to";
+    await assert.rejects(writeFileAtomic("/proc/self/x.nir", "x"), {
+      name: "InvalidParameterError",
+      message,
+    });
+    assert.throws(() => writeFileAtomicSync("/proc/self/x.nir", "x"), {
+      name: "InvalidParameterError",
+      message,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

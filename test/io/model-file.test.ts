@@ -125,17 +125,46 @@ test("saving twice replaces both files and leaves no temporary files", async () 
   try {
     await saveModel(dir, sampleModel());
     await saveModel(dir, {
-      kind: "rnn",
+      kind: "lcsnn",
       config: { n: 1 },
       tensors: { w: { data: Float32Array.of(2), shape: [1] } },
     });
 
     const loaded = await loadModel(dir);
 
-    assert.equal(loaded.kind, "rnn");
+    assert.equal(loaded.kind, "lcsnn");
     assert.deepEqual(Object.keys(loaded.tensors), ["w"]);
     assert.deepEqual(loaded.extra, {});
     assert.deepEqual(readdirSync(dir).sort(), ["model.json", "weights.safetensors"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a model of another kind, or a model.json that is no manifest, is not replaced by a save", async () => {
+  const dir = scratch();
+  try {
+    await saveModel(dir, sampleModel());
+    const before = readFileSync(join(dir, "model.json"));
+    const other = { kind: "network", config: {}, tensors: { w: { data: Float32Array.of(1), shape: [1] } } };
+    await assert.rejects(saveModel(dir, other), {
+      name: "InvalidParameterError",
+      message:
+        `${dir} holds a model of kind "lcsnn" (model.json); saving a "network" model there would replace it: ` +
+        "choose another directory, or delete it first if it may go",
+    });
+    assert.deepEqual(readFileSync(join(dir, "model.json")), before, "nothing was written");
+    // someone's own model.json
+    const mine = scratch();
+    writeFileSync(join(mine, "model.json"), "layers: 3\n");
+    await assert.rejects(saveModel(mine, other), {
+      name: "InvalidParameterError",
+      message:
+        `${join(mine, "model.json")} exists and is not a spikeflow model manifest; saving a "network" model ` +
+        "would replace it: choose another directory, or delete it first if it may go",
+    });
+    assert.deepEqual(readdirSync(mine), ["model.json"]);
+    rmSync(mine, { recursive: true, force: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
