@@ -370,3 +370,51 @@ test("exportNir refuses a path it cannot write before the export, naming the pat
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("export notes populations that reset in different ways and names it had to change", () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("x", new Input(1));
+  const y = net.addPopulation("y", new LIF(1, 1, { reset: "subtract", tRef_ms: 0 }));
+  const z = net.addPopulation("a/b", new LIF(1, 1, { tRef_ms: 0 }));
+  net.addPopulation("a.b", new LIF(1, 1, { tRef_ms: 0 }));
+  net.addProjection("xy", new Dense(x, y, { weights: Float32Array.of(1) }));
+  net.addProjection("yz", new Dense(y, z, { weights: Float32Array.of(1) }));
+  let notes: readonly string[] = [];
+  const logged = captureLogs(() => {
+    notes = networkToNir(net).notes;
+  });
+  assert.deepEqual(notes, [
+    '"a/b" is written as node "a.b" (HDF5 names cannot hold "/")',
+    '"a.b" is written as node "a.b~2" (the name "a.b" was taken)',
+    'the populations reset in different ways (subtract: "y"; to-value: "a/b", "a.b"); a NIR import applies ' +
+      "one reset mode to the whole graph, so it reproduces only the populations of the mode it is given",
+  ]);
+  assert.deepEqual(
+    logged.map((r) => r.id),
+    notes.map(() => "nir-export-lossy"),
+  );
+});
+
+test("importing a file whose nodes reset in different ways warns that one import cannot run them all as exported", () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("x", new Input(1));
+  const y = net.addPopulation("y", new LIF(1, 1, { reset: "subtract", tRef_ms: 0 }));
+  const z = net.addPopulation("z", new LIF(1, 1, { tRef_ms: 0 }));
+  net.addProjection("xy", new Dense(x, y, { weights: Float32Array.of(1) }));
+  net.addProjection("yz", new Dense(y, z, { weights: Float32Array.of(1) }));
+  let document: NirDocument | undefined;
+  captureLogs(() => {
+    document = networkToNir(net).document;
+  });
+  for (const reset of ["to-value", "subtract"] as const) {
+    const logged = captureLogs(() => void nirToNetwork(document!, { dt_s: 1e-3, reset, file: "m.nir" }));
+    assert.deepEqual(
+      logged.filter((r) => r.id === "nir-option-hint").map((r) => r.message),
+      [
+        'm.nir: its metadata says its nodes were exported with different reset modes ("subtract", ' +
+          `"to-value"; spikeflow.reset), but an import applies one to the whole graph (here "${reset}"): only ` +
+          `the nodes exported with "${reset}" run as exported`,
+      ],
+    );
+  }
+});

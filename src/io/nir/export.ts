@@ -203,14 +203,21 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
 
   // node names: "/" is not allowed in HDF5 names, so "sub/node" (from an imported subgraph) becomes "sub.node"
   const used = new Set<string>();
-  const unique = (raw: string): string => {
+  // `named`: a population's or projection's own name, whose change the notes report (not a generated one)
+  const unique = (raw: string, named = false): string => {
     const base = raw.replace(/\//g, ".") || "node";
     let name = base;
     for (let k = 2; used.has(name) || name === "."; k++) name = `${base}~${k}`;
     used.add(name);
+    if (named && name !== raw) {
+      note(
+        `"${raw}" is written as node "${name}"` +
+          (name === base ? ' (HDF5 names cannot hold "/")' : ` (the name "${base}" was taken)`),
+      );
+    }
     return name;
   };
-  const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n)]));
+  const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n, true)]));
   requireShapeHints(opts.shapes, network);
 
   // shapes: hints, then convolution/pooling geometry, else flat
@@ -272,6 +279,21 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       note,
     );
   }
+  // a NIR import applies one reset mode to every node (the nodes' "spikeflow.reset" is a hint), so a network
+  // whose populations reset in different ways cannot come back as it was
+  const resets = new Map<string, string[]>();
+  for (const name of popNames) {
+    const mode = nodes[popNode.get(name)!].metadata?.["spikeflow.reset"];
+    if (typeof mode === "string") resets.set(mode, [...(resets.get(mode) ?? []), name]);
+  }
+  if (resets.size > 1) {
+    note(
+      `the populations reset in different ways (${[...resets]
+        .map(([mode, names]) => `${mode}: ${names.map((n) => `"${n}"`).join(", ")}`)
+        .join("; ")}); a NIR import applies one reset mode to the whole graph, so it reproduces only the ` +
+        "populations of the mode it is given",
+    );
+  }
 
   // projections
   const edges: [string, string][] = [];
@@ -331,7 +353,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
         edges.push([popNode.get(src)!, popNode.get(tgt)!]);
         return;
       }
-      const name = unique(projNames[k]);
+      const name = unique(projNames[k], true);
       records.push({
         kind: "other",
         name,
@@ -343,7 +365,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     }
     if (p instanceof Conv2d) {
       const g = p.geometry;
-      const name = unique(projNames[k]);
+      const name = unique(projNames[k], true);
       records.push({
         kind: "conv",
         name,
@@ -365,7 +387,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     }
     if (p instanceof Pool2d) {
       const g = p.geometry;
-      const name = unique(projNames[k]);
+      const name = unique(projNames[k], true);
       const type = p.kind === "sum-pool-2d" ? "SumPool2d" : "AvgPool2d";
       records.push({
         kind: "other",
@@ -387,7 +409,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       return;
     }
     const matrix = denseMatrix(p, projNames[k], scale);
-    const name = unique(projNames[k]);
+    const name = unique(projNames[k], true);
     records.push({
       kind: "dense",
       name,
@@ -421,7 +443,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       continue;
     }
     const target = network.population(b.target);
-    const name = unique(b.proj);
+    const name = unique(b.proj, true);
     records.push({
       kind: "dense",
       name,

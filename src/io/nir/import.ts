@@ -342,12 +342,25 @@ function warnAboutOptionHints(
   if (typeof integrators === "string" && integrators !== opts.integrators) {
     say("integrators", integrators, opts.integrators, "spikeflow.integrators");
   }
-  // the first node (subgraphs' nodes included, in file order) whose reset hint differs names the mode
+  // the nodes' reset hints (subgraphs' nodes included): one mode that differs names the option to use; two
+  // modes (a network whose populations reset differently) cannot both be reproduced by one import
+  const modes = new Set<string>();
   for (const { node } of flat.nodes.values()) {
     const reset = node.metadata?.["spikeflow.reset"];
-    if (typeof reset !== "string" || reset === opts.reset) continue;
-    say("reset", reset, opts.reset, "spikeflow.reset of its nodes");
+    if (typeof reset === "string") modes.add(reset);
+  }
+  if (modes.size > 1) {
+    log.warn(
+      "nir-option-hint",
+      `${file}: its metadata says its nodes were exported with different reset modes (` +
+        `${[...modes].map((m) => `"${m}"`).join(", ")}; spikeflow.reset), but an import applies one to the whole ` +
+        `graph (here "${opts.reset}"): only the nodes exported with "${opts.reset}" run as exported`,
+    );
     return;
+  }
+  const [hinted] = modes;
+  if (hinted !== undefined && hinted !== opts.reset) {
+    say("reset", hinted, opts.reset, "spikeflow.reset of its nodes");
   }
 }
 
