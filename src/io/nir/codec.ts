@@ -12,6 +12,7 @@ import type { Hdf5ReadLimits, Loaded } from "./hdf5.ts";
 import { parseNirTree } from "./read.ts";
 import type { NirReadOptions } from "./read.ts";
 import { nirToTree } from "./write.ts";
+import { checkNirDocument } from "./check.ts";
 
 export type DecodeNirOptions = NirReadOptions & Hdf5ReadLimits;
 
@@ -40,15 +41,23 @@ export function decodeNirSync(
  * NIR_WRITE_VERSION when empty.
  */
 export async function encodeNir(doc: NirDocument): Promise<Uint8Array> {
-  const fixed: NirDocument = doc.version === "" ? { ...doc, version: NIR_WRITE_VERSION } : doc;
-  const tree = nirToTree(fixed);
   try {
+    // a document built in code: every field of the in-memory model, before the tree is built from it
+    checkNirDocument(doc, "graph");
+    if (typeof (doc as { version?: unknown }).version !== "string" || !("graph" in doc)) {
+      throw new FormatError(
+        'graph: encodeNir takes a document { version, graph } (version "" writes the newest); wrap a bare ' +
+          'graph as { version: "", graph }',
+      );
+    }
+    const fixed: NirDocument = doc.version === "" ? { ...doc, version: NIR_WRITE_VERSION } : doc;
+    const tree = nirToTree(fixed);
     parseNirTree(memoryTree(tree), "graph", { danglingEdges: "error" });
+    return await writeHdf5(tree);
   } catch (e) {
     if (e instanceof FormatError) {
       throw new InvalidParameterError(`cannot write this NIR graph: ${e.message}`, { ...e.details });
     }
     throw e;
   }
-  return writeHdf5(tree);
 }

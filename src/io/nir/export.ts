@@ -33,7 +33,7 @@ import {
 } from "../../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { log } from "../../core/log.ts";
-import type { Network } from "../../network/network.ts";
+import { Network } from "../../network/network.ts";
 import type { Population, Projection } from "../../network/types.ts";
 import { AdaptiveLIF } from "../../neurons/adaptive-lif.ts";
 import { requireMethod } from "../../neurons/first-order.ts";
@@ -172,6 +172,11 @@ export const NIR_EXPORT_KEYS = optionKeys<NirExportOptions>({
 });
 
 export function networkToNir(network: Network, opts: NirExportOptions = {}): NirExport {
+  if (!(network instanceof Network)) {
+    throw new InvalidParameterError(
+      `networkToNir takes a Network (the one to export), got ${describeValue(network)}`,
+    );
+  }
   requireKnownKeys("NIR export options", opts, NIR_EXPORT_KEYS);
   const dt_ms = network.dt_ms;
   const dt_s = opts.dt_s ?? dt_ms / 1000;

@@ -55,6 +55,7 @@ import { Sparse } from "../../projections/sparse.ts";
 import { SumPool2d } from "../../projections/sum-pool-2d.ts";
 import type { NirDocument, NirGraph, NirNodeType, NirTensor } from "./graph.ts";
 import { NIR_NEURON_TYPES, shapeSize } from "./graph.ts";
+import { checkNirDocument } from "./check.ts";
 import { flattenGraph } from "./flatten.ts";
 import { buildPopulation } from "./import-neurons.ts";
 import type { IntegratorMode, NeuronContext } from "./import-neurons.ts";
@@ -380,8 +381,9 @@ export const NIR_IMPORT_KEYS = optionKeys<NirImportOptions>({
  */
 export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOptions): NirImport {
   requireKnownKeys("NIR import options", options, NIR_IMPORT_KEYS);
-  const graph = "graph" in doc ? doc.graph : doc;
   const file = options.file ?? "graph";
+  // a document built in code gets the checks a file gets as it is read (read.ts)
+  const graph = checkNirDocument(doc, file);
   const dt_s = requirePositive("dt_s", options.dt_s);
   const reset = options.reset ?? "to-value";
   if (reset !== "to-value" && reset !== "subtract") {

@@ -32,6 +32,7 @@ import type {
 } from "./graph.ts";
 import type { H5Dataset, H5Group, H5Value } from "./hdf5-tree.ts";
 import { fail } from "./hdf5-tree.ts";
+import { UNSUPPORTED_NIR_TYPES } from "./check.ts";
 
 export interface NirReadOptions {
   /** Inner subgraph edges that name a missing node: rename when unambiguous, with a warning, or reject. */
@@ -40,8 +41,6 @@ export interface NirReadOptions {
 
 /** How deep NIRGraph nodes may nest (a guard against damaged files whose links loop). */
 export const NIR_MAX_DEPTH = 16;
-
-const UNSUPPORTED_TYPES = new Set(["Conv1d", "Delay", "CubaLI", "Identity", "Sequence"]);
 
 interface Ctx {
   readonly file: string;
@@ -363,7 +362,7 @@ function parseNode(ctx: Ctx, g: H5Group, depth: number): NirNode {
     case "NIRGraph":
       return parseGraph(ctx, g, depth + 1);
     default:
-      if (UNSUPPORTED_TYPES.has(type)) {
+      if (UNSUPPORTED_NIR_TYPES.has(type)) {
         throw new UnsupportedError(
           `${ctx.file}: ${g.path}: NIR node type "${type}" is not supported by spikeflow; supported: ` +
             "Input, Output, Affine, Linear, Scale, LIF, CubaLIF, IF, LI, I, Threshold, Conv2d, Flatten, SumPool2d, " +
