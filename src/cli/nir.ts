@@ -637,6 +637,13 @@ export function addNirCommands(program: Command): void {
               "nir run needs --input [NODE=]FILE.npy (one row per step) or --steps N (to run without input)",
             );
           }
+          if (Object.keys(imp.outputs).length === 0) {
+            // a run with nothing to report is allowed (it checks the file runs) but said
+            process.stderr.write(
+              `spikeflow: warning: ${path} has no Output node that a neuron feeds, so the run reports no ` +
+                'output ("outputs": {})\n',
+            );
+          }
           const inputs = await readInputs(imp, o.input ?? [], o.kind);
           // the run inputs without the CLI's bookkeeping (the file each came from)
           const given = Object.fromEntries(

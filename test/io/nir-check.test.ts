@@ -2,10 +2,15 @@
 // TypeError from deep inside the importer or the writer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { captureLogs } from "../../src/core/log.ts";
 import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
 import type { NirDocument } from "../../src/io/nir/graph.ts";
 import { nirToNetwork } from "../../src/io/nir/import.ts";
+import { cli } from "../helpers/cli.ts";
 
 const t = (shape: number[], v: number) => ({
   shape,
@@ -105,4 +110,53 @@ test("encodeNir and networkToNir name a malformed argument", async () => {
     name: "InvalidParameterError",
     message: "networkToNir takes a Network (the one to export), got an object with keys []",
   });
+});
+
+test("an Output that no neuron reaches is warned about; nir run of a graph without outputs says so", async () => {
+  const g = doc(lif());
+  const unfed = {
+    ...g,
+    graph: { ...g.graph, edges: [["input", "lif"]] },
+  } as unknown as NirDocument;
+  const logs = captureLogs(() => void imported(unfed));
+  assert.deepEqual(
+    logs.filter((l) => l.id === "nir-output-unfed").map((l) => l.message),
+    ['m.nir: Output "output" is fed by no neuron (no edge reaches it), so it reports nothing'],
+  );
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-nir-check-"));
+  try {
+    const file = join(dir, "no-output.nir");
+    writeFileSync(file, await encodeNir(unfed));
+    const r = cli("nir", "run", file, "--dt", "1e-3", "--steps", "2");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      r.err,
+      `spikeflow: warning: ${file} has no Output node that a neuron feeds, so the run reports no output ` +
+        '("outputs": {})\n',
+    );
+    assert.deepEqual(JSON.parse(r.out).outputs, {});
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an import step of whole seconds or below a microsecond is warned about as a likely unit slip", () => {
+  for (const [dt_s, warned] of [
+    [1, true],
+    [1e-7, true],
+    [1e-3, false],
+    [0.1, false],
+  ] as const) {
+    const logs = captureLogs(() => void nirToNetwork(doc(lif()), { dt_s, file: "m.nir" }));
+    assert.deepEqual(
+      logs.filter((l) => l.id === "nir-dt-unusual").map((l) => l.message),
+      warned
+        ? [
+            `dt_s = ${dt_s} s is an unusual simulation step; NIR times are in seconds, so a step of 1 ms is dt_s = ` +
+              "1e-3 (the spikeflow command line takes 1e-6 to 1)",
+          ]
+        : [],
+      String(dt_s),
+    );
+  }
 });

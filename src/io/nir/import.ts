@@ -385,6 +385,14 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
   // a document built in code gets the checks a file gets as it is read (read.ts)
   const graph = checkNirDocument(doc, file);
   const dt_s = requirePositive("dt_s", options.dt_s);
+  // NIR's times are in seconds: a step of whole seconds or below a microsecond is almost always a unit slip
+  if (dt_s > 0.1 || dt_s < 1e-6) {
+    log.warn(
+      "nir-dt-unusual",
+      `dt_s = ${dt_s} s is an unusual simulation step; NIR times are in seconds, so a step of 1 ms is ` +
+        "dt_s = 1e-3 (the spikeflow command line takes 1e-6 to 1)",
+    );
+  }
   const reset = options.reset ?? "to-value";
   if (reset !== "to-value" && reset !== "subtract") {
     throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(reset)}`);
@@ -474,6 +482,16 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
         outputs[out] = start;
         hintOutputs[out] = { population: start, shape: shapes.get(out)!.in };
       },
+    );
+  }
+
+  // an Output that nothing reaches reports nothing (a file without edges, say): said, not dropped silently
+  const declared = [...flat.nodes.values()].filter((f) => roleOf(f) === "output").map((f) => f.path);
+  for (const out of declared) {
+    if (outputs[out] !== undefined) continue;
+    log.warn(
+      "nir-output-unfed",
+      `${file}: Output ${JSON.stringify(out)} is fed by no neuron (no edge reaches it), so it reports nothing`,
     );
   }
 
