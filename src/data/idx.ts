@@ -103,7 +103,12 @@ export function parseIdx(input: Uint8Array | ArrayBuffer, name: string = IDX_DEF
 
 function parseIdxBytes(bytes: Uint8Array, name: string): IdxArray {
   if (isGzip(bytes)) {
-    fail(name, "file is gzip-compressed (starts with 1f 8b)", "unpack it first, e.g. `gunzip -k FILE.gz`");
+    fail(
+      name,
+      "file is gzip-compressed (starts with 1f 8b)",
+      "unpack it first: `gunzip -k FILE.gz` on disk, or in a page through " +
+        '`new Response(blob.stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer()`',
+    );
   }
   if (bytes.length < 4) {
     fail(name, `truncated header: an IDX file starts with 4 magic bytes, file has ${bytes.length}`, REFETCH, {
