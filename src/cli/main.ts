@@ -281,7 +281,7 @@ function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
       `--intensity ${intensity_Hz_per_unit} Hz per pixel unit gives a ${MAX_PIXEL} pixel ` +
         `${+brightest.toPrecision(3)} expected spikes per --time ${o.time} ms image, even at the ${lastRetry}x ` +
         `intensity of the last retry: the network gets almost no input; use an --intensity of at least ` +
-        `${+(1000 / (MAX_PIXEL * lastRetry * o.time)).toPrecision(3)} (the defaults: 0.5 for lcsnn, 128/255 ` +
+        `${ceilSignificant(1000 / (MAX_PIXEL * lastRetry * o.time), 3)} (the defaults: 0.5 for lcsnn, 128/255 ` +
         `for diehl-cook)`,
     );
   }
@@ -292,6 +292,12 @@ function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
     );
   }
   refuseCheckpointPastEnd(o.checkpointEvery, o.train, "--train", o.updateInterval);
+}
+
+/** `x` > 0 rounded up to `digits` significant digits: a suggested minimum that is itself enough. */
+function ceilSignificant(x: number, digits: number): number {
+  const unit = 10 ** (Math.floor(Math.log10(x)) - digits + 1);
+  return +(Math.ceil(x / unit - 1e-9) * unit).toPrecision(digits);
 }
 
 /**
@@ -1391,7 +1397,7 @@ function refuseMissingCommand(args: readonly string[]): void {
   if (words.length === 1) {
     throw new InvalidParameterError(
       `missing command after "spikeflow ${words[0]}": give one of ${names(group).join(", ")} ` +
-        `(spikeflow ${words[0]} --help describes them)`,
+        `(${resumeHint(args) ?? `spikeflow ${words[0]} --help describes them`})`,
     );
   }
   // likewise the group's command directly follows the group's name (groups take no options)
@@ -1404,7 +1410,7 @@ function refuseMissingCommand(args: readonly string[]): void {
   }
   if (args[0] === words[0] && sub === words[1] && !names(group).includes(sub) && sub !== "help") {
     throw new InvalidParameterError(
-      `unknown command "spikeflow ${words[0]} ${sub}": give one of ${names(group).join(", ")} ` +
+      `unknown command "${sub}" after "spikeflow ${words[0]}": give one of ${names(group).join(", ")} ` +
         `(spikeflow ${words[0]} --help describes them)`,
     );
   }
@@ -1412,9 +1418,12 @@ function refuseMissingCommand(args: readonly string[]): void {
 
 /** For `spikeflow train --resume DIR`: the command that resumes DIR, from the kind its config.json records. */
 function resumeHint(args: readonly string[]): string | undefined {
-  const at = args.indexOf("--resume");
-  const dir = at >= 0 ? args[at + 1] : undefined;
+  const at = args.findIndex((a) => a === "--resume" || a.startsWith("--resume="));
+  const dir = at < 0 ? undefined : args[at].startsWith("--resume=") ? args[at].slice(9) : args[at + 1];
   if (args[0] !== "train" || dir === undefined) return undefined;
+  if (existsSync(join(dir, "summary.json"))) {
+    return `${dir} is a finished run, so there is nothing to resume; re-test it with spikeflow eval ${dir}`;
+  }
   try {
     const kind = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { kind?: unknown }).kind;
     const command = TRAIN_COMMAND[kind as keyof typeof TRAIN_COMMAND];

@@ -639,9 +639,9 @@ export function addNirCommands(program: Command): void {
           }
           if (Object.keys(imp.outputs).length === 0) {
             // a run with nothing to report is allowed (it checks the file runs) but said
-            process.stderr.write(
-              `spikeflow: warning: ${path} has no Output node that a neuron feeds, so the run reports no ` +
-                'output ("outputs": {})\n',
+            log.warn(
+              "nir-no-output",
+              `${path} has no Output node that a neuron feeds, so the run reports no output ("outputs": {})`,
             );
           }
           const inputs = await readInputs(imp, o.input ?? [], o.kind);

@@ -13,7 +13,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmdirSyn
 import { dirname, join, resolve } from "node:path";
 import { InvalidParameterError } from "../core/errors.ts";
 import { LOCK_FILE, refuseLockedRunDir } from "../experiments/run-lock.ts";
-import { endsWithSeparator } from "../io/atomic.ts";
+import { endsWithSeparator, requireNameLength } from "../io/atomic.ts";
 
 /**
  * Throws when `out` exists and is a file or a non-empty directory (the lock file of a killed command does not
@@ -47,9 +47,12 @@ export function refuseNonEmptyOut(out: string, hint = "choose a new --out or del
 
 /** What is wrong with the link `path`, which leads to nothing: a loop of links, or a target that does not exist. */
 function brokenLink(path: string): string {
-  return symlinkLoops(path)
-    ? "is a symbolic link that leads back to itself (a loop of links)"
-    : `is a symbolic link to ${readlinkSync(path)}, which does not exist`;
+  if (symlinkLoops(path)) return "is a symbolic link that leads back to itself (a loop of links)";
+  const target = readlinkSync(path);
+  // a chain: the first link's target exists, as a link to nothing
+  return isSymlink(resolve(dirname(path), target))
+    ? `is a symbolic link to ${target}, itself a link that leads to nothing`
+    : `is a symbolic link to ${target}, which does not exist`;
 }
 
 /** Whether resolving the link `path` runs into a loop of links (ELOOP) rather than a missing target. */
@@ -94,9 +97,16 @@ export function refuseOutFile(
   if (endsWithSeparator(path)) {
     throw new InvalidParameterError(`${label} ends with a path separator, which names a directory; ${hint}`);
   }
+  requireNameLength(path, label);
   if (existsSync(path)) {
-    if (statSync(path).isDirectory())
-      throw new InvalidParameterError(`${label} is a directory, not a file; ${hint}`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new InvalidParameterError(`${label} is a directory, not a file; ${hint}`);
+    // a device or FIFO (or a link to one): the atomic write would replace it, so it is refused after the work
+    if (!st.isFile()) {
+      throw new InvalidParameterError(
+        `${label} is not a regular file (a device, FIFO or socket${isSymlink(path) ? `, through a link` : ""}); ${hint}`,
+      );
+    }
     if (!replace) throw new InvalidParameterError(`${label} already exists; ${hint}`);
   } else if (isSymlink(path)) {
     // a dangling link or a loop: writing would replace the link itself, not write where it points

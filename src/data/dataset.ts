@@ -162,11 +162,13 @@ export function fromIdx(images: IdxArray, labels: IdxArray, opts: FromIdxOptions
     const fix =
       d.length === 1
         ? "this looks like a labels file: pass an images file (…-images-idx3-ubyte)"
-        : d.length === 4 && d[3] === 1
-          ? `drop the channel dimension of 1 (write the images as ${d.slice(0, 3).join("x")})`
-          : d.length === 3
-            ? "write the pixels as unsigned bytes, 0 to 255 (IDX type 0x08)"
-            : "write the images as count x rows x cols unsigned bytes";
+        : d.length === 4 && (d[3] === 1 || d[1] === 1)
+          ? `drop the channel dimension of 1 (write the images as ${d[3] === 1 ? d.slice(0, 3).join("x") : [d[0], d[2], d[3]].join("x")})`
+          : d.length === 2
+            ? `give each image rows and columns (write them as ${d[0]} x rows x cols, e.g. ${d[0]}x28x28 for 784 pixels)`
+            : d.length === 3
+              ? "write the pixels as unsigned bytes, 0 to 255 (IDX type 0x08)"
+              : "write the images as count x rows x cols unsigned bytes";
     throw new FormatError(
       `${imagesName}: expected unsigned bytes with 3 dimensions (count x rows x cols), got ${images.type} ` +
         `with dims ${d.join("x")}; ${fix}`,

@@ -366,6 +366,17 @@ export const TRAIN_COMMAND: Readonly<Record<RunConfigFile["kind"], string>> = {
   "diehl-cook-2015": "spikeflow train diehl-cook",
 };
 
+/** The training images a run's metrics.jsonl says were done (its last line's `examples`; 0 when unreadable). */
+function trainedSoFar(dir: string): number {
+  try {
+    const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n");
+    const examples = (JSON.parse(lines[lines.length - 1]) as { examples?: unknown }).examples;
+    return Number.isInteger(examples) ? (examples as number) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * The run in `dir` that `--resume` may continue, checked before anything is printed or written: its
  * config.json (validated), of run kind `kind`, not finished (no summary.json), with a checkpoint. Returns the
@@ -390,12 +401,17 @@ export function readResumableRun(
   }
   const examplesDone = checkpointExamples(dir);
   if (examplesDone === undefined) {
-    // a run with checkpoints that stopped before its first one (killed: a signal removes such a run)
+    // a run with checkpoints that stopped before its first one (killed: a signal removes such a run), or
+    // whose checkpoint/ went missing later (metrics.jsonl says how far it got)
+    const trained = trainedSoFar(dir);
     throw new InvalidParameterError(
       run.checkpointEvery === undefined
         ? `${dir} has no checkpoint to resume from: it was started without --checkpoint-every; delete it and ` +
             `start the run again (with --checkpoint-every N to be able to resume it)`
-        : `${dir} has no checkpoint to resume from: the run stopped before its first one (due after ` +
+        : trained >= run.checkpointEvery
+          ? `${dir} has no checkpoint to resume from: its checkpoint/ is missing, although the run trained ` +
+            `${trained} images (metrics.jsonl); put the checkpoint back, or delete the run and start it again`
+          : `${dir} has no checkpoint to resume from: the run stopped before its first one (due after ` +
             `${run.checkpointEvery} training images); delete it and start the run again`,
     );
   }
@@ -821,9 +837,16 @@ export async function loadRunModel(dir: string, learning = false): Promise<Loade
   return runModelFromSaved(await loadModel(dir), join(dir, MANIFEST_FILE), learning);
 }
 
-function bestOf(acc: TestResult["accuracy"]): [string, number] {
+/** The readout with the highest test accuracy and that accuracy (summary.json's bestReadout, bestAccuracy). */
+export function bestOf(acc: TestResult["accuracy"]): [string, number] {
+  // the first readout with the highest accuracy (0 % included: "none" only when no readout has a value)
   let best: [string, number] = ["none", 0];
-  for (const [k, v] of Object.entries(acc)) if (v !== undefined && v > best[1]) best = [k, v];
+  let found = false;
+  for (const [k, v] of Object.entries(acc)) {
+    if (v === undefined || (found && !(v > best[1]))) continue;
+    best = [k, v];
+    found = true;
+  }
   return best;
 }
 
@@ -1064,7 +1087,10 @@ export async function evalRun(
   const count = opts.testCount ?? protocol.testCount;
   if (!Number.isInteger(count) || count < 1 || count > test.count) {
     throw new InvalidParameterError(
-      `--test ${count}: the test set has ${test.count} images; ask for 1 to ${test.count}`,
+      opts.testCount === undefined
+        ? `the run was tested on ${count} images (its protocol), but the test set has ${test.count}; give ` +
+            `--test 1 to ${test.count}, or the run's own data`
+        : `--test ${count}: the test set has ${test.count} images; ask for 1 to ${test.count}`,
     );
   }
   opts.onStart?.({ count, threads: testThreads(count, opts.workers), seed: protocol.seed });

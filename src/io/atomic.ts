@@ -42,6 +42,20 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${stem}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
+/** Longest file name most file systems take, in UTF-8 bytes (NAME_MAX on Linux, ext4, APFS, NTFS in UTF-16). */
+const MAX_NAME_BYTES = 255;
+
+/** Refuses a path whose last name is longer than file systems allow; `label` names it ("--out x.nir"). */
+export function requireNameLength(path: string, label: string): void {
+  const bytes = Buffer.byteLength(basename(path));
+  if (bytes <= MAX_NAME_BYTES) return;
+  throw new InvalidParameterError(
+    `${label}: its file name is ${bytes} bytes long, more than the ${MAX_NAME_BYTES} that file systems allow; ` +
+      "give a shorter name",
+    { file: path },
+  );
+}
+
 /**
  * The file an atomic write of `path` replaces. The rename puts a new file in place of whatever is at `path`,
  * so: a symbolic link to a regular file is followed (the file it names is written and the link stays, as a
@@ -49,6 +63,7 @@ function tempPathFor(path: string): string {
  * refused, naming what is there; a NUL byte in the path is refused too.
  */
 function writeTarget(path: string): string {
+  requireNameLength(path, path);
   if (path.includes("\0")) {
     throw new InvalidParameterError(
       `the output path ${JSON.stringify(path)} contains a NUL byte, which no file name may hold`,

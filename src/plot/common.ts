@@ -43,7 +43,8 @@ export const SERIES_COLORS: readonly string[] = Object.freeze([
  * classes of a data set share a colour (they are less evenly balanced than the first ten).
  */
 export function classColor(c: number): string {
-  if (c < CLASS_COLORS.length) return CLASS_COLORS[Math.max(0, c)];
+  requireInteger("class", c, 0);
+  if (c < CLASS_COLORS.length) return CLASS_COLORS[c];
   const k = c - CLASS_COLORS.length;
   return hslHex((15 + 137.508 * k) % 360, 0.55, k % 2 === 0 ? 0.42 : 0.68);
 }

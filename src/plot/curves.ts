@@ -92,7 +92,7 @@ export function trainingAccuracySpec(
       (none
         ? "no block was scored yet: the first block only gathers labels. "
         : `accuracy of each block of training examples, scored with the label assignments from the blocks before it (${metrics.length} blocks). `) +
-      (paper ? "Dashed: the paper's test accuracy." : "No paper reference for this configuration."),
+      (paper ? "Dashed: the paper's test accuracy." : "No paper reference for this configuration and data."),
     width: 760,
     height: 380,
     marginRight: 90,

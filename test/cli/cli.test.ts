@@ -288,11 +288,11 @@ test("an --intensity that gives even the brightest pixel less than one spike per
     assert.equal(low.status, 2, low.stderr);
     assert.match(
       low.stderr,
-      /^spikeflow warn \[intensity-low\]: --intensity 0\.001 Hz per pixel unit gives a 255 pixel 0\.51 expected spikes per --time 250 ms image, even at the 8x intensity of the last retry: the network gets almost no input; use an --intensity of at least 0\.00196 /,
+      /^spikeflow warn \[intensity-low\]: --intensity 0\.001 Hz per pixel unit gives a 255 pixel 0\.51 expected spikes per --time 250 ms image, even at the 8x intensity of the last retry: the network gets almost no input; use an --intensity of at least 0\.00197 /,
     );
     assert.match(low.stderr, /dataset directory .*no-data does not exist/);
-    // 0.002 gives 1.02: no warning
-    assert.doesNotMatch(train("0.002").stderr, /intensity-low/);
+    // the suggested minimum is enough (255 x 0.00197 x 8 x 0.25 = 1.005): no warning
+    assert.doesNotMatch(train("0.00197").stderr, /intensity-low/);
   });
 });
 
@@ -527,7 +527,7 @@ test("a command line without a command, or with an unknown one, gets one line li
     ],
     [
       ["train", "bogus", "--quiet"],
-      'unknown command "spikeflow train bogus": give one of lcsnn, diehl-cook (spikeflow train --help describes them)',
+      'unknown command "bogus" after "spikeflow train": give one of lcsnn, diehl-cook (spikeflow train --help describes them)',
     ],
     [
       ["train", "--resume", "nowhere"],
@@ -541,7 +541,7 @@ test("a command line without a command, or with an unknown one, gets one line li
     ],
     [
       ["nir", "imprt"],
-      'unknown command "spikeflow nir imprt": give one of export, import, run (spikeflow nir --help describes them)',
+      'unknown command "imprt" after "spikeflow nir": give one of export, import, run (spikeflow nir --help describes them)',
     ],
     [
       [],
@@ -578,6 +578,15 @@ test("a command line without a command, or with an unknown one, gets one line li
     assert.match(
       r.err,
       new RegExp(`\\(${dir} is resumed by spikeflow train diehl-cook --resume ${dir}\\)\n$`),
+    );
+    // a finished run is not sent to a command that would refuse it; --resume=DIR is read too
+    writeFileSync(join(dir, "summary.json"), "{}");
+    const done = cli("train", `--resume=${dir}`);
+    assert.match(
+      done.err,
+      new RegExp(
+        `\\(${dir} is a finished run, so there is nothing to resume; re-test it with spikeflow eval ${dir}\\)\n$`,
+      ),
     );
   });
   // --help still prints the help, with status 0
@@ -1221,6 +1230,14 @@ test("plot and report refuse test images other than those the run was tested on 
         command,
       );
     }
+    // eval tests the run's count unless --test says otherwise, so that count is named, not --test
+    const evalFew = cli("eval", run, "--data", few);
+    assert.equal(evalFew.code, 2);
+    assert.equal(
+      evalFew.err,
+      "spikeflow: error: the run was tested on 5 images (its protocol), but the test set has 3; give --test 1 " +
+        "to 3, or the run's own data\n",
+    );
     const short = cli("plot", run, "--data", few, "--no-png");
     assert.equal(short.code, 2);
     assert.match(

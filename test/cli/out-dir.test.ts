@@ -74,3 +74,33 @@ test("an output file (nir export --out) that ends with a separator, is a danglin
   });
   refuseOutFile(join(root, "fresh.nir"), "--out", false, hint);
 });
+
+test("an output file that is a device (through a link) or whose name is too long is refused before the work", () => {
+  const hint = "choose a new --out";
+  const device = join(root, "device-link");
+  symlinkSync("/dev/null", device);
+  for (const replace of [false, true]) {
+    assert.throws(() => refuseOutFile(device, "--out", replace, hint), {
+      name: "InvalidParameterError",
+      message: `--out ${device} is not a regular file (a device, FIFO or socket, through a link); ${hint}`,
+    });
+  }
+  const long = join(root, `${"c".repeat(252)}.nir`);
+  assert.throws(() => refuseOutFile(long, "--out", false, hint), {
+    name: "InvalidParameterError",
+    message: `--out ${long}: its file name is 256 bytes long, more than the 255 that file systems allow; give a shorter name`,
+  });
+});
+
+test("a chain of links that ends nowhere is said as such, not as a missing first target", () => {
+  const end = join(root, "chain-end");
+  symlinkSync(join(root, "chain-nowhere"), end);
+  const start = join(root, "chain-start");
+  symlinkSync(end, start);
+  assert.throws(() => refuseNonEmptyOut(start), {
+    name: "InvalidParameterError",
+    message:
+      `--out ${start} is a symbolic link to ${end}, itself a link that leads to nothing; create that directory ` +
+      "or give an --out that is not a dangling link",
+  });
+});

@@ -211,6 +211,18 @@ test("the fix a wrongly shaped images or labels file gets depends on what it loo
       /1x2x2x1; drop the channel dimension of 1 \(write the images as 1x2x2\)$/,
     ],
     [
+      "channel first",
+      encodeIdx("uint8", [1, 1, 2, 2], [0, 0, 0, 0]),
+      labels,
+      /1x1x2x2; drop the channel dimension of 1 \(write the images as 1x2x2\)$/,
+    ],
+    [
+      "flat rows",
+      encodeIdx("uint8", [1, 4], [0, 0, 0, 0]),
+      labels,
+      /1x4; give each image rows and columns \(write them as 1 x rows x cols, e\.g\. 1x28x28 for 784 pixels\)$/,
+    ],
+    [
       "labels as images",
       labels,
       labels,

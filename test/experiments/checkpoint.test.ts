@@ -171,6 +171,14 @@ test("resume refuses a finished run, a run without a checkpoint and a run of ano
     assert.equal(checkpointExamples(root), undefined);
     const every = (JSON.parse(readFileSync(join(root, "config.json"), "utf8")) as { checkpointEvery: number })
       .checkpointEvery;
+    // metrics.jsonl shows the run went past its first checkpoint: the checkpoint went missing
+    await assert.rejects(resume("lcsnn"), {
+      message:
+        `${root} has no checkpoint to resume from: its checkpoint/ is missing, although the run trained 20 ` +
+        "images (metrics.jsonl); put the checkpoint back, or delete the run and start it again",
+    });
+    // without training metrics, it stopped before its first checkpoint
+    rmSync(join(root, "metrics.jsonl"));
     await assert.rejects(resume("lcsnn"), {
       message:
         `${root} has no checkpoint to resume from: the run stopped before its first one (due after ${every} ` +

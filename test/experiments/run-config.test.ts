@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError, SpikeflowError } from "../../src/core/errors.ts";
 import { createRng, type Rng } from "../../src/core/rng.ts";
 import { MAX_CONFIG_WEIGHTS, configWeightCount, parseRunConfig } from "../../src/experiments/run-config.ts";
-import { readRunConfig } from "../../src/experiments/run.ts";
+import { bestOf, readRunConfig } from "../../src/experiments/run.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/experiments/unsupervised.ts";
 import { buildModel } from "../../src/models/index.ts";
 import { largestAllocation } from "../io/helpers.ts";
@@ -222,4 +222,11 @@ test("config fuzz: 1,200 damaged variants per model kind end in a typed error or
     assert.ok(errors > 600, `${kind}: most variants are rejected (${errors})`);
     assert.ok(built > 20, `${kind}: harmless changes still build (${built})`);
   }
+});
+
+test("the best readout is the first with the highest accuracy, 0 % included; none only without any", () => {
+  assert.deepEqual(bestOf({ ngram: 0.5, proportion: 0.7, all: 0.7 } as never), ["proportion", 0.7]);
+  assert.deepEqual(bestOf({ ngram: 0, proportion: 0, all: 0 } as never), ["ngram", 0]);
+  assert.deepEqual(bestOf({ ngram: undefined, logreg: 0 } as never), ["logreg", 0]);
+  assert.deepEqual(bestOf({} as never), ["none", 0]);
 });

@@ -124,6 +124,11 @@ test("a link to a file is written through; a long name still gets a temporary fi
     await writeFileAtomic(long, "x");
     writeFileAtomicSync(long, "y");
     assert.equal(readFileSync(long, "utf8"), "y");
+    const tooLong = join(dir, `${"b".repeat(252)}.nir`);
+    await assert.rejects(writeFileAtomic(tooLong, "x"), {
+      name: "InvalidParameterError",
+      message: `${tooLong}: its file name is 256 bytes long, more than the 255 that file systems allow; give a shorter name`,
+    });
     assert.deepEqual(readdirSync(dir).sort(), ["alias.nir", "real.nir", `${"b".repeat(236)}.nir`].sort());
     // a directory that takes no new entries: the message names the file asked for, not the temporary one
     const message =

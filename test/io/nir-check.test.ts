@@ -2,6 +2,7 @@
 // TypeError from deep inside the importer or the writer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
 import type { NirDocument } from "../../src/io/nir/graph.ts";
 import { nirToNetwork } from "../../src/io/nir/import.ts";
-import { cli } from "../helpers/cli.ts";
+import { BIN } from "../helpers/cli.ts";
 
 const t = (shape: number[], v: number) => ({
   shape,
@@ -127,14 +128,19 @@ test("an Output that no neuron reaches is warned about; nir run of a graph witho
   try {
     const file = join(dir, "no-output.nir");
     writeFileSync(file, await encodeNir(unfed));
-    const r = cli("nir", "run", file, "--dt", "1e-3", "--steps", "2");
-    assert.equal(r.code, 0, r.err);
-    assert.equal(
-      r.err,
-      `spikeflow: warning: ${file} has no Output node that a neuron feeds, so the run reports no output ` +
-        '("outputs": {})\n',
+    const r = spawnSync(process.execPath, [BIN, "nir", "run", file, "--dt", "1e-3", "--steps", "2"], {
+      encoding: "utf8",
+      env: { ...process.env, SPIKEFLOW_LOG: "warn" },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `spikeflow warn \\[nir-no-output\\]: ${file} has no Output node that a neuron feeds, so the run ` +
+          'reports no output \\("outputs": \\{\\}\\)\n',
+      ),
     );
-    assert.deepEqual(JSON.parse(r.out).outputs, {});
+    assert.deepEqual(JSON.parse(r.stdout).outputs, {});
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,4 +165,17 @@ test("an import step of whole seconds or below a microsecond is warned about as 
       String(dt_s),
     );
   }
+});
+
+test("encodeNir names a document without a graph or with a version that is no string", async () => {
+  const ok = doc(lif());
+  await assert.rejects(encodeNir({ ...ok, version: 5 } as never), {
+    name: "InvalidParameterError",
+    message: /^cannot write this NIR graph: graph: version must be a string such as "[\d.]+" \(""/,
+  });
+  await assert.rejects(encodeNir(ok.graph as never), {
+    name: "InvalidParameterError",
+    message:
+      /^cannot write this NIR graph: graph: encodeNir takes a document \{ version, graph \}; wrap a bare graph/,
+  });
 });

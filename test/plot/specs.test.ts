@@ -373,3 +373,12 @@ test("class colours: the ten Tableau colours first, then distinct hex colours fo
   // the 11th class: hue 15 degrees, saturation 0.55, lightness 0.42
   assert.equal(classColor(10), "#a64e30");
 });
+
+test("a class colour is asked for by a class index, an integer >= 0", () => {
+  for (const bad of [1.5, -1, Number.NaN]) {
+    assert.throws(() => classColor(bad), {
+      name: "InvalidParameterError",
+      message: /^class must be an integer >= 0/,
+    });
+  }
+});

@@ -44,10 +44,16 @@ export async function encodeNir(doc: NirDocument): Promise<Uint8Array> {
   try {
     // a document built in code: every field of the in-memory model, before the tree is built from it
     checkNirDocument(doc, "graph");
-    if (typeof (doc as { version?: unknown }).version !== "string" || !("graph" in doc)) {
+    if (!("graph" in doc)) {
       throw new FormatError(
-        'graph: encodeNir takes a document { version, graph } (version "" writes the newest); wrap a bare ' +
-          'graph as { version: "", graph }',
+        'graph: encodeNir takes a document { version, graph }; wrap a bare graph as { version: "", graph } ' +
+          '(version "" writes the newest)',
+      );
+    }
+    if (typeof (doc as { version?: unknown }).version !== "string") {
+      throw new FormatError(
+        `graph: version must be a string such as "${NIR_WRITE_VERSION}" ("" writes the newest), got ` +
+          `${JSON.stringify((doc as { version?: unknown }).version)}`,
       );
     }
     const fixed: NirDocument = doc.version === "" ? { ...doc, version: NIR_WRITE_VERSION } : doc;
