@@ -666,6 +666,26 @@ export function dataFingerprint(
 }
 
 /**
+ * The data read now, as a message names it; `same` when it is the directory config.json records (read again
+ * by default without --data), whose files then changed since the run.
+ */
+function dataNamed(
+  dataDir: string | undefined,
+  recorded: DataFingerprint,
+): { readonly given: string; readonly same: boolean } {
+  const same = dataDir !== undefined && dataDir === recorded.source;
+  const given = same
+    ? `the run's data directory ${dataDir} (config.json data.source)`
+    : dataDir === undefined
+      ? `the default data set (${MNIST_PACKAGE}, no --data)`
+      : `--data ${dataDir}`;
+  return { given, same };
+}
+
+const changedFiles = (when: "trained" | "tested"): string =>
+  `its files changed since the run was ${when}: put the original files back, or give --data with them`;
+
+/**
  * Refuses to resume the run in `out` on other data than it was trained on (its config.json's `recorded`
  * fingerprint against the one of the data read now, `now`): the resumed run would not be the run it continues.
  */
@@ -675,16 +695,8 @@ export function refuseOtherData(
   now: DataFingerprint,
   dataDir: string | undefined,
 ): void {
-  // the directory config.json names, read again (resume's default): its files changed since
-  const same = dataDir !== undefined && dataDir === recorded.source;
-  const given = same
-    ? `the run's data directory ${dataDir} (config.json data.source)`
-    : dataDir === undefined
-      ? `the default data set (${MNIST_PACKAGE}, no --data)`
-      : `--data ${dataDir}`;
-  const fix = same
-    ? "its files changed since the run was trained: put the original files back, or give --data with them"
-    : "resume with the run's own data set";
+  const { given, same } = dataNamed(dataDir, recorded);
+  const fix = same ? changedFiles("trained") : "resume with the run's own data set";
   for (const split of ["train", "test"] as const) {
     for (const part of ["images", "labels"] as const) {
       if (recorded[split][part] === now[split][part]) continue;
@@ -710,15 +722,9 @@ export function refuseOtherTestData(
   dataDir: string | undefined,
 ): void {
   if (recorded === undefined) return;
-  // the directory config.json names, read again (the default without --data): its files changed since
-  const same = dataDir !== undefined && dataDir === recorded.source;
-  const given = same
-    ? `the run's data directory ${dataDir} (config.json data.source)`
-    : dataDir === undefined
-      ? `the default data set (${MNIST_PACKAGE}, no --data)`
-      : `--data ${dataDir}`;
+  const { given, same } = dataNamed(dataDir, recorded);
   const fix = same
-    ? "its files changed since the run was tested: put the original files back, or give --data with them"
+    ? changedFiles("tested")
     : `plots show the run's own test images: give the data the run was tested on (${recorded.source})`;
   const count = recorded.test.count;
   if (test.count < count) {
