@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { captureLogs } from "../../src/core/log.ts";
 import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
+import { exportNir, importNir } from "../../src/io/nir/file.ts";
 import type { NirDocument } from "../../src/io/nir/graph.ts";
 import { nirToNetwork } from "../../src/io/nir/import.ts";
 import { BIN } from "../helpers/cli.ts";
@@ -177,5 +178,32 @@ test("encodeNir names a document without a graph or with a version that is no st
     name: "InvalidParameterError",
     message:
       /^cannot write this NIR graph: graph: encodeNir takes a document \{ version, graph \}; wrap a bare graph/,
+  });
+});
+
+test("metadata holds texts, numbers, lists of texts or tensors; a Promise node or argument says to await it", async () => {
+  const nested = doc(lif({ metadata: { a: { b: 1 } } }));
+  assert.throws(() => imported(nested), {
+    name: "FormatError",
+    message:
+      "m.nir: graph.nodes.lif.metadata.a: must be a text, a number, a list of texts or a tensor, got an object " +
+      'with keys ["b"]',
+  });
+  assert.equal(
+    imported(doc(lif({ metadata: { note: "x", n: 3, tags: ["a"], t: t([2], 1) } }))).network.populationNames
+      .length,
+    2,
+  );
+  assert.throws(() => imported(doc(Promise.resolve(lif()))), {
+    name: "FormatError",
+    message: "m.nir: graph.nodes.lif: is a Promise, not a node (await it first)",
+  });
+  await assert.rejects(importNir(Promise.resolve(doc(lif())) as never, { dt_s: 1e-3 }), {
+    name: "InvalidParameterError",
+    message: /^importNir: pass a path, the file's bytes or a NirDocument, got .* \(await it first\)$/,
+  });
+  await assert.rejects(exportNir(Promise.resolve({}) as never), {
+    name: "InvalidParameterError",
+    message: /^exportNir takes the Network to export, got .* \(await it first\)$/,
   });
 });

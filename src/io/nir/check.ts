@@ -80,12 +80,13 @@ function checkGraph(graph: unknown, file: string, path: string, depth: number): 
       fail(file, `${path}.edges[${k}]`, `must be [source, target] (two node names), got ${describeValue(e)}`);
     }
   });
-  if (graph.metadata !== undefined && !isObject(graph.metadata)) {
-    fail(file, `${path}.metadata`, `must be an object, got ${describeValue(graph.metadata)}`);
-  }
+  checkMetadata(graph.metadata, file, `${path}.metadata`);
 }
 
 function checkNode(node: unknown, file: string, path: string, depth: number): void {
+  if (typeof (node as { then?: unknown } | null)?.then === "function") {
+    fail(file, path, "is a Promise, not a node (await it first)");
+  }
   if (!isObject(node)) fail(file, path, `must be a node { type, ... }, got ${describeValue(node)}`);
   const type = node.type;
   if (typeof type !== "string") fail(file, `${path}.type`, `must be a node type, got ${describeValue(type)}`);
@@ -99,9 +100,7 @@ function checkNode(node: unknown, file: string, path: string, depth: number): vo
   if (!(NIR_NODE_TYPES as readonly string[]).includes(type)) {
     fail(file, `${path}.type`, `${JSON.stringify(type)} is not a NIR node type`);
   }
-  if (node.metadata !== undefined && !isObject(node.metadata)) {
-    fail(file, `${path}.metadata`, `must be an object, got ${describeValue(node.metadata)}`);
-  }
+  checkMetadata(node.metadata, file, `${path}.metadata`);
   for (const spec of TENSORS[type] ?? []) {
     const positive = spec.startsWith("+");
     const field = positive ? spec.slice(1) : spec;
@@ -160,6 +159,28 @@ function checkNode(node: unknown, file: string, path: string, depth: number): vo
     case "NIRGraph":
       checkGraph(node, file, path, depth + 1);
       break;
+  }
+}
+
+/** Metadata (optional): an object whose values are a text, a number, a list of texts or a tensor. */
+function checkMetadata(meta: unknown, file: string, path: string): void {
+  if (meta === undefined) return;
+  if (!isObject(meta)) fail(file, path, `must be an object, got ${describeValue(meta)}`);
+  for (const [key, v] of Object.entries(meta)) {
+    const ok =
+      typeof v === "string" ||
+      typeof v === "number" ||
+      (Array.isArray(v) && v.every((x) => typeof x === "string"));
+    if (ok) continue;
+    if (isObject(v) && "data" in v) {
+      checkTensor(v, file, `${path}.${key}`, false);
+      continue;
+    }
+    fail(
+      file,
+      `${path}.${key}`,
+      `must be a text, a number, a list of texts or a tensor, got ${describeValue(v)}`,
+    );
   }
 }
 

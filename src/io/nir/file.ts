@@ -5,9 +5,9 @@
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { FormatError, InvalidParameterError, NotFoundError } from "../../core/errors.ts";
+import { FormatError, InvalidParameterError, NotFoundError, describeValue } from "../../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../../core/options.ts";
-import type { Network } from "../../network/network.ts";
+import { Network } from "../../network/network.ts";
 import { isDirectory, requireFilePathWritable, writeFileAtomic } from "../atomic.ts";
 import { decodeNir, encodeNir } from "./codec.ts";
 import type { DecodeNirOptions } from "./codec.ts";
@@ -112,7 +112,11 @@ export async function importNir(
   } else if (typeof file === "object" && file !== null && "graph" in file) {
     doc = file;
   } else {
-    throw new InvalidParameterError("importNir: pass a path, the file's bytes or a NirDocument");
+    const promise = typeof (file as { then?: unknown } | null)?.then === "function";
+    throw new InvalidParameterError(
+      `importNir: pass a path, the file's bytes or a NirDocument, got ${describeValue(file)}` +
+        (promise ? " (await it first)" : ""),
+    );
   }
   const importOptions = pick(opts, NIR_IMPORT_KEYS) as unknown as NirImportOptions;
   return nirToNetwork(doc, { ...importOptions, ...(name === undefined ? {} : { file: name }) });
@@ -147,6 +151,12 @@ export interface ExportedNir {
 
 /** Exports a network as a NIR file (see export.ts for the conventions). */
 export async function exportNir(network: Network, opts: ExportNirOptions = {}): Promise<ExportedNir> {
+  if (!(network instanceof Network)) {
+    const promise = typeof (network as { then?: unknown } | null)?.then === "function";
+    throw new InvalidParameterError(
+      `exportNir takes the Network to export, got ${describeValue(network)}${promise ? " (await it first)" : ""}`,
+    );
+  }
   requireKnownKeys("exportNir options", opts, [...NIR_EXPORT_KEYS, "path"]);
   const { path, ...exportOptions } = opts;
   if (path !== undefined) refuseUnwritablePath(path);
