@@ -207,3 +207,37 @@ test("metadata holds texts, numbers, lists of texts or tensors; a Promise node o
     message: /^exportNir takes the Network to export, got .* \(await it first\)$/,
   });
 });
+
+test("a Flatten whose dimensions lie outside its input is refused; NIR's batch default on a flat input is kept", () => {
+  const flat = (start_dim: number, end_dim: number, shape: number[]) =>
+    ({
+      version: "",
+      graph: {
+        type: "NIRGraph",
+        nodes: {
+          input: { type: "Input", shape },
+          f: { type: "Flatten", start_dim, end_dim },
+          lif: lif({
+            tau: t([4], 0.01),
+            r: t([4], 1),
+            v_leak: t([4], 0),
+            v_threshold: t([4], 1),
+            v_reset: t([4], 0),
+          }),
+          output: { type: "Output", shape: [4] },
+        },
+        edges: [
+          ["input", "f"],
+          ["f", "lif"],
+          ["lif", "output"],
+        ],
+      },
+    }) as unknown as NirDocument;
+  assert.throws(() => imported(flat(5, -7, [1, 2, 2])), {
+    name: "FormatError",
+    message:
+      'm.nir: node "f" (Flatten): start_dim 5 and end_dim -7 must name dimensions of its input [1, 2, 2] (from -3 to 2)',
+  });
+  assert.equal(imported(flat(0, -1, [1, 2, 2])).network.populationNames.length, 2);
+  assert.equal(imported(flat(1, -1, [4])).network.populationNames.length, 2);
+});

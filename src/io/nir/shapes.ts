@@ -5,8 +5,9 @@
  *   Conv2d  [Cin, H, W] -> [Cout, Ho, Wo], Ho = floor((H + pad_top + pad_bottom - dil (kH - 1) - 1) / s) + 1
  *           (PyTorch; "same" pads dil (k - 1) in total, floor half before, "valid" pads nothing)
  *   pooling [C, H, W] -> [C, Ho, Wo], Ho = floor((H + 2 p - k) / s) + 1
- *   Flatten dims start_dim..end_dim (negative counts from the end) become one; a start beyond the end
- *           (NIR's batch-dimension default start_dim = 1 on a 1-D input) leaves the shape as it is
+ *   Flatten dims start_dim..end_dim (negative counts from the end) become one; a start just past the last
+ *           dimension (NIR's batch-dimension default start_dim = 1 on a 1-D input) leaves the shape as it is,
+ *           and other dimensions outside the input are a FormatError
  *   Scale, neurons with only scalar parameters, pass-through nodes: output shape = input shape.
  * Edges are checked by element count, as in NIR's lenient reading: a different shape with the same number
  * of elements (lif_rockpool.nir: LIF [1] -> Output [1, 1, 1]) is accepted with the warning
@@ -153,7 +154,17 @@ function outputOf(file: string, f: FlatNode, input: readonly number[]): readonly
       const rank = input.length;
       const sd = n.start_dim < 0 ? n.start_dim + rank : n.start_dim;
       const ed = n.end_dim < 0 ? n.end_dim + rank : n.end_dim;
-      if (sd < 0 || ed >= rank || sd > ed) return input;
+      // a start just past the last dimension is NIR's batch default on an input without one (identity);
+      // any other dimension outside the input is an error, as in PyTorch
+      if (sd === rank) return input;
+      if (sd < 0 || sd > rank || ed < 0 || ed >= rank) {
+        throw new FormatError(
+          `${file}: node ${JSON.stringify(f.path)} (Flatten): start_dim ${n.start_dim} and end_dim ` +
+            `${n.end_dim} must name dimensions of its input [${input.join(", ")}] (from ${-rank} to ${rank - 1})`,
+          { file, node: f.path },
+        );
+      }
+      if (sd > ed) return input;
       return [...input.slice(0, sd), shapeSize(input.slice(sd, ed + 1)), ...input.slice(ed + 1)];
     }
     default:
