@@ -445,7 +445,7 @@ test("nir run DIR refuses a model.nir that is not the network model.json records
     assert.equal(alone.status, 0, alone.stderr);
     assert.match(
       alone.stderr,
-      /\[nir-option-hint\]: model\.nir: its metadata says it was exported with --reset "subtract" \(spikeflow\.reset of its nodes\), but it is imported with --reset "to-value"; metadata is only a hint: import it with --reset "subtract" to run it as exported/,
+      /\[nir-option-hint\]: \S*model\.nir: its metadata says it was exported with --reset "subtract" \(spikeflow\.reset of its nodes\), but it is imported with --reset "to-value"; metadata is only a hint: import it with --reset "subtract" to run it as exported/,
     );
     // another file copied over model.nir
     writeFileSync(join(imported, "model.nir"), readFileSync(FIXTURE("lif_rockpool.nir")));

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { FormatError, InvalidParameterError, NotFoundError, describeValue } from "../../core/errors.ts";
 import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { Network } from "../../network/network.ts";
@@ -102,7 +102,7 @@ export async function importNir(
   let name = opts.file;
   if (typeof file === "string") {
     doc = await readNirFile(file, readOptions);
-    name ??= basename(file);
+    name ??= file;
   } else if (file instanceof Uint8Array) {
     name ??= "model.nir";
     doc =
