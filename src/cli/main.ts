@@ -70,7 +70,7 @@ import type { TaskName } from "../rnn/tasks.ts";
 import { makeCountProgress } from "./count-progress.ts";
 import { makeProgress } from "./progress.ts";
 import { plotRun } from "../plot/run-plots.ts";
-import { plotRnnRun } from "../plot/rnn-run-plots.ts";
+import { plotRnnRun, readRnnRunFiles } from "../plot/rnn-run-plots.ts";
 import { writeRnnReport } from "../plot/rnn-report.ts";
 import { writeReport } from "../plot/report.ts";
 import { addNirCommands } from "./nir.ts";
@@ -1264,6 +1264,8 @@ rnn
       const dir = resolveRunDir(given, "rnn convert");
       refuseRunOutputs(dir, "rnn convert", ["search.json", "examples.json", "plots/"]);
       refuseStaleDirectories(dir, "rnn convert", ["eval.json", "report.html"], "the search it replaces");
+      // the files the search keeps, which its plots are drawn from, are checked before the search
+      await readRnnRunFiles(dir, ["summary.json", "curve.json"]);
       lockRunDir(dir, "rnn convert", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "search", unit: "LIF trials", quiet: o.quiet === true });
       try {
@@ -1313,6 +1315,7 @@ rnn
       const dir = resolveRunDir(given, "rnn eval");
       refuseRunOutputs(dir, "rnn eval", ["eval.json"]);
       refuseStaleDirectories(dir, "rnn eval", ["report.html"], "the evaluation it replaces");
+      await readRnnRunFiles(dir, ["summary.json", "curve.json", "examples.json"]);
       lockRunDir(dir, "rnn eval", `the run directory ${dir}`);
       const progress = makeCountProgress({ label: "eval", unit: "LIF trials", quiet: o.quiet === true });
       const kept = `interrupted; ${join(dir, "eval.json")} is as it was (rnn eval writes it when the trials end)`;

@@ -18,7 +18,7 @@
  * the search does not depend on the number of workers.
  */
 import { existsSync, lstatSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DivergenceError, FormatError, InvalidParameterError, describeValue } from "../core/errors.ts";
 import { sameStep } from "../core/time.ts";
 import { createRng } from "../core/rng.ts";
@@ -56,7 +56,7 @@ import {
 import { type EvalPoint, RATE_TRAIN_DEFAULTS, nextStopUpdates, trainRateRnnSteps } from "../rnn/train.ts";
 import { type SynapseFilter, transferRateRnn } from "../rnn/transfer.ts";
 import { pauses, unlessAborted } from "./interrupt.ts";
-import { modelRecord, refuseForeignModel } from "./run-files.ts";
+import { modelRecord, refuseForeignModel, refuseOtherModelRecord } from "./run-files.ts";
 
 /** Task names the CLI accepts: the library's, plus "context" for Mante's context-dependent integration. */
 export function resolveTask(name: string): TaskName {
@@ -155,6 +155,7 @@ export function readSearchFile(path: string, hint: string, task?: TaskName, seed
       `"seed" is ${JSON.stringify(s.seed)}, but the model's seed (model/model.json config.seed) is ${seed}`,
     );
   }
+  refuseOtherModelRecord(path, s, dirname(path), hint);
   if (s.stream !== undefined && s.stream !== SCALE_SEARCH_DEFAULTS.stream) {
     throw bad(
       `"stream" is ${JSON.stringify(s.stream)}; rnn convert writes "${SCALE_SEARCH_DEFAULTS.stream}"`,
@@ -559,6 +560,8 @@ export interface RnnSearchFile extends Omit<ScaleSearchResult, "correct" | "tria
   /** Seconds of computation per LIF trial, averaged over the search (ScaleSearchResult.trial_s: the pool's
    *  start-up and the waits between jobs are not counted). */
   readonly lifTrial_s: number;
+  /** The model searched: the CRC-32 of the run's model/model.json (absent in files from before 2026-12-06). */
+  readonly model?: { readonly manifestCrc32: string };
 }
 
 /** What a search of convertRnnRun or the LIF part of evalRnnRun runs, given to their `onStart`. */
@@ -671,10 +674,21 @@ export async function convertRnnRun(dir: string, o: RnnConvertOptions = {}): Pro
   };
   const { result, threads } = await runLifSearch(dir, model, task, options, o);
   const { correct: _correct, trial_s, ...rest } = result;
-  const file: RnnSearchFile = { ...rest, workers, threads, synapseFilter, lifTrial_s: trial_s };
+  // the model the files belong to: a search.json or examples.json copied from another run is refused
+  const record = modelRecord(dir);
+  const file: RnnSearchFile = {
+    ...rest,
+    workers,
+    threads,
+    synapseFilter,
+    lifTrial_s: trial_s,
+    model: record,
+  };
   // the examples first: a model whose outputs overflow is refused before any file changes
   const examples =
-    (o.examples ?? true) ? makeExamples(model, task, seed, result.best.scale, 10, synapseFilter) : undefined;
+    (o.examples ?? true)
+      ? { ...makeExamples(model, task, seed, result.best.scale, 10, synapseFilter), model: record }
+      : undefined;
   for (const e of examples?.examples ?? []) {
     const trial = `example trial "${e.condition}"`;
     refuseNonFinite(dir, "rate network", e.rateOutput, `rateOutput[%] of the ${trial}`);

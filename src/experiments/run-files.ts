@@ -244,6 +244,32 @@ export function modelRecord(dir: string): { readonly manifestCrc32: string } {
 }
 
 /**
+ * Refuses a file of run directory `dir` written for another model: `doc.model.manifestCrc32` (written by the
+ * command that made the file, rnn convert's search.json and examples.json) must be the CRC-32 of the run's
+ * model/model.json, so that a file copied in from another run is not shown or used as this run's. A file
+ * without the record (written before spikeflow kept it) passes. `rewrite` says which command writes it again.
+ */
+export function refuseOtherModelRecord(
+  path: string,
+  doc: Record<string, unknown>,
+  dir: string,
+  rewrite: string,
+): void {
+  if (doc.model === undefined) return;
+  const model = objectField(path, rewrite, doc, "model", MODEL_RECORD);
+  checkFields(path, rewrite, model, [MANIFEST_CRC_CHECK], "model.");
+  const manifestPath = join(dir, "model", MANIFEST_FILE);
+  const found = crc32Hex(readFileSync(manifestPath));
+  if (model.manifestCrc32 === found) return;
+  throw new FormatError(
+    `${path} was written for another model: it records ${JSON.stringify(model.manifestCrc32)} ` +
+      `(model.manifestCrc32), but ${manifestPath} has CRC-32 ${found}; it was copied from another run or ` +
+      `edited: ${rewrite}`,
+    { file: path },
+  );
+}
+
+/**
  * Refuses a run directory whose model/model.json is not the one its summary.json records (model.manifestCrc32):
  * a model copied in from another run, or edited. A summary.json that is not a JSON object is refused (it would
  * otherwise let any model pass); a run without summary.json, or one whose summary.json has no record (written

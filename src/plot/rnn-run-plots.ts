@@ -36,6 +36,7 @@ import {
   isObject,
   readRunJson,
 } from "../io/json-file.ts";
+import { refuseOtherModelRecord } from "../experiments/run-files.ts";
 import type { RateRnn } from "../rnn/rate-rnn.ts";
 import { MAX_SCALE, MIN_SCALE } from "../rnn/scale-search.ts";
 import { type TaskName, generateTrial, taskSpec } from "../rnn/tasks.ts";
@@ -252,6 +253,7 @@ function readExamplesFile(
   search: { readonly path: string; readonly scale: number } | undefined,
 ): ExamplesFile {
   const doc = readJson<Record<string, unknown>>(path);
+  refuseOtherModelRecord(path, doc, dirname(path), hintFor(path));
   const units = model.units;
   const lifDt = TRANSFER_DEFAULTS.dt_ms;
   const rateDt = model.dynamics.dt_ms;
@@ -364,11 +366,15 @@ function readExamplesFile(
   return doc as unknown as ExamplesFile;
 }
 
-/** The model and every file present in run directory `dir`, checked (see the file comment). */
-export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
+/**
+ * The model and every file present in run directory `dir`, checked (see the file comment). With `only`, just
+ * those of the files are read: a command that replaces the others (rnn convert writes search.json and
+ * examples.json) checks the files it keeps before its work, so that the plots drawn after it cannot fail.
+ */
+export async function readRnnRunFiles(dir: string, only?: readonly RnnRunFile[]): Promise<RnnRunFiles> {
   const { model, task, seed } = await loadRnnRun(dir);
   const at = (file: string) => join(dir, file);
-  const has = (file: string) => existsSync(at(file));
+  const has = (file: RnnRunFile) => (only === undefined || only.includes(file)) && existsSync(at(file));
   const summary = has("summary.json")
     ? readTrainSummaryFile(at("summary.json"), hintFor(at("summary.json")), {
         task,
@@ -402,6 +408,9 @@ export async function readRnnRunFiles(dir: string): Promise<RnnRunFiles> {
       : {}),
   };
 }
+
+/** The files of a spiking-RNN run directory that its plots are drawn from. */
+export type RnnRunFile = "summary.json" | "curve.json" | "search.json" | "examples.json" | "eval.json";
 
 /** The plot specs of a run's files, in reading order: training, search, trials. */
 function rnnPlotSpecs(files: RnnRunFiles): { name: string; spec: PlotSpec }[] {

@@ -515,6 +515,70 @@ test("rnn convert, eval and plot refuse a model copied in from another run (summ
   }
 });
 
+test("search.json and examples.json copied in from another run of the same seed are refused by their model record", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnn-copied-"));
+  try {
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    // the same seed, other decay times: only the model record tells the files apart
+    assert.equal(trainGoNogo10(a, 3, "--seed", "1", "--quiet").status, 0);
+    assert.equal(trainGoNogo10(b, 3, "--seed", "1", "--taus", "20:100", "--quiet").status, 0);
+    for (const run of [a, b]) {
+      const c = cli("rnn", "convert", run, "--scales", "20,30", "--trials", "2", "--quiet");
+      assert.equal(c.status, 0, c.stderr);
+    }
+    const own = JSON.parse(readFileSync(join(a, "search.json"), "utf8")) as {
+      model: { manifestCrc32: string };
+    };
+    assert.equal(own.model.manifestCrc32, crc32Hex(readFileSync(join(a, "model", "model.json"))));
+    for (const file of ["search.json", "examples.json"]) {
+      const copy = join(dir, "copy");
+      rmSync(copy, { recursive: true, force: true });
+      cpSync(a, copy, { recursive: true });
+      cpSync(join(b, file), join(copy, file));
+      for (const command of [
+        ["rnn", "eval", copy, "--trials", "1"],
+        ["plot", copy, "--no-png"],
+      ]) {
+        const r = cli(...command, "--quiet");
+        assert.equal(r.status, 2, `${file}, ${command.join(" ")}: ${r.stderr}`);
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `^spikeflow: error: ${join(copy, file)} was written for another model: it records "[0-9a-f]{8}" ` +
+              `\\(model\\.manifestCrc32\\), but ${join(copy, "model", "model.json")} has CRC-32 [0-9a-f]{8}; it ` +
+              "was copied from another run or edited: run",
+          ),
+          `${file}, ${command.join(" ")}`,
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rnn convert and rnn eval refuse a damaged curve.json before their trials, as plot does", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnn-curve-"));
+  try {
+    assert.equal(trainGoNogo10(dir, 3, "--quiet").status, 0);
+    assert.equal(cli("rnn", "convert", dir, "--scales", "20", "--trials", "1", "--quiet").status, 0);
+    writeFileSync(join(dir, "curve.json"), "{");
+    const before = readdirSync(dir).sort();
+    for (const command of [
+      ["rnn", "convert"],
+      ["rnn", "eval"],
+    ]) {
+      const r = cli(...command, dir, "--trials", "1", "--quiet");
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^spikeflow: error: ${join(dir, "curve.json")} is not valid JSON`));
+      assert.deepEqual(readdirSync(dir).sort(), before, "nothing removed or written");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("an edited model.json of an rnn run gets one line naming the file and the field, not another command to try", () => {
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-rnn-edited-"));
   try {

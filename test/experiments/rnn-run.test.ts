@@ -256,9 +256,13 @@ function editManifest(dir: string, edit: (doc: { kind: string; config: Record<st
   const doc = JSON.parse(readFileSync(manifest, "utf8")) as { kind: string; config: Record<string, unknown> };
   edit(doc);
   writeFileSync(manifest, JSON.stringify(doc, null, 2));
-  const summaryPath = join(dir, "summary.json");
-  const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
-  writeFileSync(summaryPath, JSON.stringify({ ...summary, model: modelRecord(dir) }));
+  // the run's records of its model follow the edit (summary.json, and rnn convert's files when there)
+  for (const file of ["summary.json", "search.json", "examples.json"]) {
+    const path = join(dir, file);
+    if (!existsSync(path)) continue;
+    const doc = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ ...doc, model: modelRecord(dir) }));
+  }
 }
 
 test("every model.json config field the run reads is checked (type and range), naming the file and the field", async () => {
@@ -349,8 +353,6 @@ test("a model whose outputs overflow is refused by eval and convert, which then 
   try {
     await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
     await convertRnnRun(dir, { scales: [20], trials: 1, workers: 1 });
-    const search = readFileSync(join(dir, "search.json"), "utf8");
-    const examples = readFileSync(join(dir, "examples.json"), "utf8");
     mkdirSync(join(dir, "plots"));
     writeFileSync(join(dir, "plots", "rnn-loss.svg"), "<svg/>");
     // finite weights whose readout sum is beyond float64: o = 6 x 1e308 x r
@@ -358,6 +360,8 @@ test("a model whose outputs overflow is refused by eval and convert, which then 
     good.wOut.fill(1e308);
     await saveModel(join(dir, "model"), rateRnnModelInput(good, { task: "go-nogo", seed: 1 }));
     editManifest(dir, () => {});
+    const search = readFileSync(join(dir, "search.json"), "utf8");
+    const examples = readFileSync(join(dir, "examples.json"), "utf8");
 
     const overflow = (where: string) =>
       `${join(dir, "model")}: the rate network's output is Infinity at ${where}, not a finite number: the ` +
@@ -391,14 +395,14 @@ test("a spiking output that is not finite stops convert and eval, naming the mod
     await trainRnnRun({ task: "go-nogo", units: 6, seed: 1, out: dir, maxTrials: 1 });
     await convertRnnRun(dir, { scales: [20], trials: 1, workers: 1 });
     await evalRnnRun(dir, { trials: 1 });
-    const before = ["search.json", "examples.json", "eval.json"].map((f) =>
-      readFileSync(join(dir, f), "utf8"),
-    );
     // the rate outputs stay finite (6 x 1e306 x r); the LIF readout at s = 0.01 does not (100 x 1e306 per Hz)
     const model = rateRnnFromSavedModel(await loadModel(join(dir, "model")));
     model.wOut.fill(1e306);
     await saveModel(join(dir, "model"), rateRnnModelInput(model, { task: "go-nogo", seed: 1 }));
     editManifest(dir, () => {});
+    const before = ["search.json", "examples.json", "eval.json"].map((f) =>
+      readFileSync(join(dir, f), "utf8"),
+    );
     const refusal = (stream: string) =>
       `${join(dir, "model")}: the spiking network's output at s = 0.01 is not a finite number in trial 0 ` +
       `("${stream}" trials): the model's weights, divided by s, overflow the LIF network (a larger s divides ` +
