@@ -153,8 +153,13 @@ export function pickBestScale(
       `pickBestScale needs one accuracy per scale, got ${scales.length} scales and ${accuracy.length} accuracies`,
     );
   }
+  // a NaN accuracy never wins (a scale whose trials could not be scored)
   let index = 0;
-  for (let k = 1; k < scales.length; k++) if (accuracy[k] > accuracy[index]) index = k;
+  for (let k = 1; k < scales.length; k++) {
+    if (accuracy[k] > accuracy[index] || (Number.isNaN(accuracy[index]) && !Number.isNaN(accuracy[k]))) {
+      index = k;
+    }
+  }
   return { scale: scales[index], accuracy: accuracy[index], index };
 }
 

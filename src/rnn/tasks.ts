@@ -261,6 +261,20 @@ export function requireTaskInputs(who: string, inputs: number, task: TaskName): 
  * input holds steps x inputs values (time-major). `who` names the caller in the message.
  */
 export function requireTrialFits(who: string, inputs: number, trial: Trial): void {
+  const t = trial as Partial<Trial> | null;
+  if (
+    typeof t !== "object" ||
+    t === null ||
+    !(t.u instanceof Float64Array) ||
+    !(t.target instanceof Float64Array) ||
+    !Number.isInteger(t.steps) ||
+    !Number.isInteger(t.inputs)
+  ) {
+    throw new InvalidParameterError(
+      `${who}: a trial is { task, steps, inputs, u, target, label, ... } as generateTrial makes it, got ` +
+        `${describeValue(trial)}`,
+    );
+  }
   requireTaskInputs(who, inputs, trial.task);
   if (trial.inputs !== inputs || trial.u.length !== trial.steps * trial.inputs) {
     throw new ShapeMismatchError(
@@ -327,6 +341,8 @@ export function isCorrect(
   let maxAbs = 0;
   for (let k = from; k < output.length; k++) {
     const o = output[k];
+    // an output that is not a number answers nothing (a NaN would pass every "below" test)
+    if (Number.isNaN(o)) return false;
     if (o > max) max = o;
     if (o < min) min = o;
     if (Math.abs(o) > maxAbs) maxAbs = Math.abs(o);

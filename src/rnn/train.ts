@@ -11,7 +11,13 @@
  * tr > minTrials (1500 for Go-NoGo), or after maxTrials updates.
  */
 import { runToEnd } from "../core/steps.ts";
-import { DivergenceError, InvalidParameterError, requireInteger, requirePositive } from "../core/errors.ts";
+import {
+  DivergenceError,
+  InvalidParameterError,
+  describeValue,
+  requireInteger,
+  requirePositive,
+} from "../core/errors.ts";
 import { type Rng, createRng } from "../core/rng.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { sameStep } from "../core/time.ts";
@@ -224,6 +230,31 @@ export function* trainRateRnnSteps(
   requireInteger("evalEvery", o.evalEvery, 1);
   requireInteger("evalTrials", o.evalTrials, 1);
   requirePositive("lossThreshold", o.lossThreshold);
+  // the rule needs accuracy > threshold: at 1 or above it could never be met
+  if (!(o.accuracyThreshold < 1)) {
+    throw new InvalidParameterError(
+      `accuracyThreshold must be below 1 (the rule needs accuracy above it; the paper: 0.95), got ` +
+        `${describeValue(o.accuracyThreshold)}`,
+    );
+  }
+  // options that build a new network mean nothing for one that is given
+  if (o.initial !== undefined && Object.keys(options.model ?? {}).length > 0) {
+    throw new InvalidParameterError(
+      "rate RNN training options: model (a new network's settings) and initial (a network to go on training) " +
+        "exclude each other; pass one",
+    );
+  }
+  // the initial weights come from createRng(seed, "rnn-init"): a second seed in model would override it
+  if (
+    options.model?.seed !== undefined &&
+    options.seed !== undefined &&
+    options.model.seed !== options.seed
+  ) {
+    throw new InvalidParameterError(
+      `rate RNN training options: seed ${options.seed} and model.seed ${options.model.seed} differ; the ` +
+        "initial weights come from one seed: give seed only",
+    );
+  }
   const minTrials = o.minTrials ?? spec.minTrials;
   requireInteger("minTrials", minTrials, 0);
   if (o.model.inputs !== undefined && o.model.inputs !== spec.inputs) {

@@ -112,3 +112,18 @@ test("a hand-made trial whose input does not hold steps x inputs values is a Sha
       /the go-nogo trial's input u has 150 values for 200 steps x 1 channels/.test(e.message),
   );
 });
+
+test("a malformed trial is a typed error naming what a trial is, not a TypeError", () => {
+  const net = transferRateRnn(createRateRnn({ units: 6, inputs: 1, seed: 1 }), 25);
+  for (const bad of [
+    { task: "go-nogo" },
+    null,
+    { task: "go-nogo", steps: 2, inputs: 1, u: [0, 0], target: [0, 0] },
+  ]) {
+    assert.throws(() => runLifTrial(net, bad as never, createRng(1, "t")), {
+      name: "InvalidParameterError",
+      message:
+        /^the spiking network: a trial is \{ task, steps, inputs, u, target, label, \.\.\. \} as generateTrial makes it, got /,
+    });
+  }
+});

@@ -189,3 +189,12 @@ test("a warning raised in the search's worker threads is printed once, by the ca
   const warned = printed.filter((line) => line.includes("[time-constant-below-dt]: tauRise_ms = 0.01 ms"));
   assert.equal(warned.length, 1, printed.join("\n"));
 });
+
+test("pickBestScale never picks a NaN accuracy", () => {
+  assert.deepEqual(pickBestScale([20, 25], [Number.NaN, 0.5]), { scale: 25, accuracy: 0.5, index: 1 });
+  assert.deepEqual(pickBestScale([20, 25, 30], [0.4, Number.NaN, 0.4]), {
+    scale: 20,
+    accuracy: 0.4,
+    index: 0,
+  });
+});

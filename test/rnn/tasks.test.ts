@@ -234,3 +234,13 @@ test("overrides are validated", () => {
   assert.equal(generateTrial("go-nogo", createRng(1), { go: false }).label, 0);
   assert.equal(generateTrial("go-nogo", createRng(1), { go: true }).label, 1);
 });
+
+test("an output that holds NaN is never correct, whatever the criterion or the trial", () => {
+  for (const go of [true, false]) {
+    const trial = generateTrial("go-nogo", createRng(1, "nan"), { go });
+    const rate = new Float64Array(trial.steps - 1).fill(Number.NaN);
+    assert.equal(isCorrect("go-nogo", rate, trial), false);
+    const spiking = new Float64Array(20_000).fill(Number.NaN);
+    assert.equal(isCorrect("go-nogo", spiking, trial, { criterion: "spiking" }), false);
+  }
+});

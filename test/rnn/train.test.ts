@@ -166,3 +166,32 @@ test("options.initial trains a copy and leaves the caller's model untouched", ()
     /initial model has 2 inputs but mante has 4/,
   );
 });
+
+test("training options that cannot work together are refused: an unreachable accuracy, model with initial, two seeds", () => {
+  const net = createRateRnn({ units: 10, inputs: 1, seed: 1 });
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { accuracyThreshold: 1 },
+      /^accuracyThreshold must be below 1 \(the rule needs accuracy above it; the paper: 0\.95\), got number 1$/,
+    ],
+    [{ accuracyThreshold: 2 }, /^accuracyThreshold must be below 1 /],
+    [
+      { initial: net, model: { units: 20 } },
+      /^rate RNN training options: model \(a new network's settings\) and initial \(a network to go on training\) exclude each other; pass one$/,
+    ],
+    [
+      { model: { units: 10, seed: 3 }, seed: 4 },
+      /^rate RNN training options: seed 4 and model\.seed 3 differ; the initial weights come from one seed: give seed only$/,
+    ],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(() => trainRateRnn("go-nogo", { maxTrials: 1, ...options }), {
+      name: "InvalidParameterError",
+      message,
+    });
+  }
+  // the same seed twice is one seed
+  assert.doesNotThrow(() =>
+    trainRateRnn("go-nogo", { model: { units: 10, seed: 4 }, seed: 4, maxTrials: 1 }),
+  );
+});
