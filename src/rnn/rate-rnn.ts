@@ -29,6 +29,7 @@
  * can grow (the network densifies). Here the support stays fixed in both modes, which keeps the CSR layout
  * and the 0.2 N^2 cost; pConnect = 1 gives a dense no-Dale network, but with a Gaussian init on every entry.
  */
+import { log } from "../core/log.ts";
 import {
   FLOAT32_MAX,
   InvalidParameterError,
@@ -277,6 +278,15 @@ export function createRateRnn(options: Partial<RateRnnOptions> = {}): RateRnn {
       vals.push(o.dale ? Math.abs(w) : w);
     }
     rowPtr[i + 1] = cols.length;
+  }
+  // a small network can draw no connection at all (2 units at 20 %: 41 % of seeds); it still runs (input,
+  // decay, readout), but it is no recurrent network, so it is said
+  if (cols.length === 0) {
+    log.warn(
+      "rnn-no-recurrent",
+      `the drawn connectivity of ${n} units (pConnect ${o.pConnect}, seed ${o.seed}) has no recurrent ` +
+        "weights, so the network has no recurrence to train; use more units, a larger pConnect or another seed",
+    );
   }
 
   const wIn = new Float64Array(n * o.inputs);

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 
 import { FormatError, InvalidParameterError, ShapeMismatchError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
+import { captureLogs } from "../../src/core/log.ts";
 import {
   RATE_RNN_DEFAULTS,
   applyActivation,
@@ -260,4 +261,19 @@ test("a non-finite input is refused by the rate model, naming the step and chann
         e.message === `input u[7] (step 3, channel 1) is ${bad}; inputs must be finite numbers`,
     );
   }
+});
+
+test("a network that draws no recurrent connection at all is warned about (it still runs)", () => {
+  const logs = captureLogs(() => void createRateRnn({ units: 5, seed: 1 }));
+  assert.deepEqual(
+    logs.filter((l) => l.id === "rnn-no-recurrent").map((l) => l.message),
+    [
+      "the drawn connectivity of 5 units (pConnect 0.2, seed 1) has no recurrent weights, so the network has no " +
+        "recurrence to train; use more units, a larger pConnect or another seed",
+    ],
+  );
+  assert.deepEqual(
+    captureLogs(() => void createRateRnn({ units: 50, seed: 1 })).filter((l) => l.id === "rnn-no-recurrent"),
+    [],
+  );
 });
