@@ -146,6 +146,13 @@ export function readSearchFile(path: string, hint: string, task?: TaskName, seed
   if (!(Number.isInteger(s.trials) && (s.trials as number) >= 1)) {
     throw bad(`"trials" must be a positive integer, got ${JSON.stringify(s.trials)}`);
   }
+  const notCount = (accuracy as number[]).findIndex((a) => !ofTrials(a, s.trials));
+  if (notCount >= 0) {
+    throw bad(
+      `accuracy[${notCount}] is ${(accuracy as number[])[notCount]}, not a count of correct trials over ` +
+        `"trials" (${s.trials as number})`,
+    );
+  }
   if (task !== undefined && s.task !== undefined && s.task !== task) {
     throw bad(`"task" is ${JSON.stringify(s.task)}, but the model was trained on ${JSON.stringify(task)}`);
   }
@@ -299,6 +306,13 @@ export function readTrainSummaryFile(
 }
 
 /** eval.json of an rnn run, checked field by field and (with `task`) against the model's task. */
+/** Whether `v` is an accuracy over `trials` trials: a fraction in [0, 1] that is k / trials for a whole k. */
+function ofTrials(v: unknown, trials: unknown): boolean {
+  if (!isFraction(v) || !isCount(trials, 1)) return false;
+  const k = (v as number) * (trials as number);
+  return Math.abs(k - Math.round(k)) < 1e-6;
+}
+
 export function readEvalFile(path: string, hint: string, task?: TaskName): RnnEvalResult {
   const doc = readRunJson<Record<string, unknown>>(path, hint);
   checkFields(path, hint, doc, [
@@ -313,8 +327,16 @@ export function readEvalFile(path: string, hint: string, task?: TaskName): RnnEv
       `a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}]`,
     ],
     ["trials", (v) => isCount(v, 1), "a positive integer"],
-    ["rateAccuracy", isFraction, "a fraction in [0, 1]"],
-    ["lifAccuracy", isFraction, "a fraction in [0, 1]"],
+    [
+      "rateAccuracy",
+      (v) => ofTrials(v, doc.trials),
+      `a fraction in [0, 1]: correct trials over "trials" (${doc.trials})`,
+    ],
+    [
+      "lifAccuracy",
+      (v) => ofTrials(v, doc.trials),
+      `a fraction in [0, 1]: correct trials over "trials" (${doc.trials})`,
+    ],
     ["synapseFilter", (v) => v === "receiver" || v === "sender", '"receiver" or "sender"'],
     ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
   ]);

@@ -95,6 +95,16 @@ test("report refuses damaged or mismatched summary.json, eval.json and search.js
         /search\.json: "seed" is \d+, but the model's seed \(model\/model\.json config\.seed\) is \d+/,
       ],
       [
+        "search accuracy not of the trials",
+        "search",
+        (d) => {
+          const a = d.accuracy as number[];
+          d.accuracy = a.map(() => 0.123);
+          d.best = { scale: (d.scales as number[])[0], accuracy: 0.123, index: 0 };
+        },
+        /search\.json: accuracy\[0\] is 0\.123, not a count of correct trials over "trials" \(\d+\)/,
+      ],
+      [
         "search stream",
         "search",
         (d) => (d.stream = "lif-eval"),
@@ -116,7 +126,16 @@ test("report refuses damaged or mismatched summary.json, eval.json and search.js
         "accuracy > 1",
         "eval",
         (d) => (d.lifAccuracy = 5),
-        /eval\.json: "lifAccuracy" must be a fraction in \[0, 1\], got 5/,
+        /eval\.json: "lifAccuracy" must be a fraction in \[0, 1\]: correct trials over "trials" \(1\), got 5/,
+      ],
+      [
+        "accuracy not of the trials",
+        "eval",
+        (d) => {
+          d.trials = 7;
+          d.lifAccuracy = 0.8;
+        },
+        /eval\.json: "lifAccuracy" must be a fraction in \[0, 1\]: correct trials over "trials" \(7\), got 0\.8;/,
       ],
       [
         "trials text",
