@@ -1397,10 +1397,11 @@ function refuseMissingCommand(args: readonly string[]): void {
   }
   const group = program.commands.find((c) => c.name() === words[0]);
   if (group === undefined || group.commands.length === 0) return;
+  const commands = names(group).join(", ");
+  const help = `spikeflow ${words[0]} --help describes them`;
   if (words.length === 1) {
     throw new InvalidParameterError(
-      `missing command after "spikeflow ${words[0]}": give one of ${names(group).join(", ")} ` +
-        `(${resumeHint(args) ?? `spikeflow ${words[0]} --help describes them`})`,
+      `missing command after "spikeflow ${words[0]}": give one of ${commands} (${resumeHint(args) ?? help})`,
     );
   }
   // likewise the group's command directly follows the group's name (groups take no options)
@@ -1408,13 +1409,12 @@ function refuseMissingCommand(args: readonly string[]): void {
   if (args[0] === words[0] && sub.startsWith("-")) {
     throw new InvalidParameterError(
       `missing command after "spikeflow ${words[0]}": the options follow the command, so give one of ` +
-        `${names(group).join(", ")} first (${resumeHint(args) ?? `spikeflow ${words[0]} --help describes them`})`,
+        `${commands} first (${resumeHint(args) ?? help})`,
     );
   }
   if (args[0] === words[0] && sub === words[1] && !names(group).includes(sub) && sub !== "help") {
     throw new InvalidParameterError(
-      `unknown command "${sub}" after "spikeflow ${words[0]}": give one of ${names(group).join(", ")} ` +
-        `(spikeflow ${words[0]} --help describes them)`,
+      `unknown command "${sub}" after "spikeflow ${words[0]}": give one of ${commands} (${help})`,
     );
   }
 }

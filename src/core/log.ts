@@ -100,3 +100,24 @@ export function captureLogs(fn: () => void): LogRecord[] {
   }
   return records;
 }
+
+/** A warning raised in a worker thread, handed back as plain data to the thread that prints it. */
+export interface HandedWarning {
+  readonly id: string;
+  readonly message: string;
+}
+
+/** Runs `fn` with log records captured (nothing printed) and returns its warnings, for a worker's result. */
+export function captureWarnings(fn: () => void): HandedWarning[] {
+  return captureLogs(fn)
+    .filter((r) => r.level === "warn")
+    .map(({ id, message }) => ({ id, message }));
+}
+
+/**
+ * Logs warnings that worker threads handed back (captureWarnings), each once per process: a warning every
+ * worker raised prints once, in this thread's wording (a command line's option names).
+ */
+export function logHandedWarnings(warnings: readonly HandedWarning[]): void {
+  for (const w of warnings) log.warn(w.id, w.message, { once: true });
+}

@@ -305,7 +305,6 @@ export function readTrainSummaryFile(
   return t as unknown as RnnTrainSummary;
 }
 
-/** eval.json of an rnn run, checked field by field and (with `task`) against the model's task. */
 /** Whether `v` is an accuracy over `trials` trials: a fraction in [0, 1] that is k / trials for a whole k. */
 function ofTrials(v: unknown, trials: unknown): boolean {
   if (!isFraction(v) || !isCount(trials, 1)) return false;
@@ -313,8 +312,10 @@ function ofTrials(v: unknown, trials: unknown): boolean {
   return Math.abs(k - Math.round(k)) < 1e-6;
 }
 
+/** eval.json of an rnn run, checked field by field and (with `task`) against the model's task. */
 export function readEvalFile(path: string, hint: string, task?: TaskName): RnnEvalResult {
   const doc = readRunJson<Record<string, unknown>>(path, hint);
+  const overTrials = `a fraction in [0, 1]: correct trials over "trials" (${doc.trials})`;
   checkFields(path, hint, doc, [
     [
       "task",
@@ -327,16 +328,8 @@ export function readEvalFile(path: string, hint: string, task?: TaskName): RnnEv
       `a scaling factor in [${MIN_SCALE}, ${MAX_SCALE}]`,
     ],
     ["trials", (v) => isCount(v, 1), "a positive integer"],
-    [
-      "rateAccuracy",
-      (v) => ofTrials(v, doc.trials),
-      `a fraction in [0, 1]: correct trials over "trials" (${doc.trials})`,
-    ],
-    [
-      "lifAccuracy",
-      (v) => ofTrials(v, doc.trials),
-      `a fraction in [0, 1]: correct trials over "trials" (${doc.trials})`,
-    ],
+    ["rateAccuracy", (v) => ofTrials(v, doc.trials), overTrials],
+    ["lifAccuracy", (v) => ofTrials(v, doc.trials), overTrials],
     ["synapseFilter", (v) => v === "receiver" || v === "sender", '"receiver" or "sender"'],
     ["wall_s", (v) => typeof v === "number" && v >= 0, "seconds >= 0"],
   ]);

@@ -243,6 +243,13 @@ export function modelRecord(dir: string): { readonly manifestCrc32: string } {
   return { manifestCrc32: crc32Hex(readFileSync(join(dir, "model", MANIFEST_FILE))) };
 }
 
+/** A run file's `model.manifestCrc32`, checked (FormatError naming `path`, ending with `hint`). */
+function recordedManifestCrc(path: string, hint: string, doc: Record<string, unknown>): string {
+  const model = objectField(path, hint, doc, "model", MODEL_RECORD);
+  checkFields(path, hint, model, [MANIFEST_CRC_CHECK], "model.");
+  return model.manifestCrc32 as string;
+}
+
 /**
  * Refuses a file of run directory `dir` written for another model: `doc.model.manifestCrc32` (written by the
  * command that made the file, rnn convert's search.json and examples.json) must be the CRC-32 of the run's
@@ -256,13 +263,12 @@ export function refuseOtherModelRecord(
   rewrite: string,
 ): void {
   if (doc.model === undefined) return;
-  const model = objectField(path, rewrite, doc, "model", MODEL_RECORD);
-  checkFields(path, rewrite, model, [MANIFEST_CRC_CHECK], "model.");
+  const recorded = recordedManifestCrc(path, rewrite, doc);
   const manifestPath = join(dir, "model", MANIFEST_FILE);
   const found = crc32Hex(readFileSync(manifestPath));
-  if (model.manifestCrc32 === found) return;
+  if (recorded === found) return;
   throw new FormatError(
-    `${path} was written for another model: it records ${JSON.stringify(model.manifestCrc32)} ` +
+    `${path} was written for another model: it records ${JSON.stringify(recorded)} ` +
       `(model.manifestCrc32), but ${manifestPath} has CRC-32 ${found}; it was copied from another run or ` +
       `edited: ${rewrite}`,
     { file: path },
@@ -299,9 +305,7 @@ export function refuseForeignModel(dir: string): void {
     return;
   }
   // present but damaged is refused: it would otherwise let any model pass
-  const model = objectField(summaryPath, DAMAGED, doc, "model", MODEL_RECORD);
-  checkFields(summaryPath, DAMAGED, model, [MANIFEST_CRC_CHECK], "model.");
-  const recorded = model.manifestCrc32 as string;
+  const recorded = recordedManifestCrc(summaryPath, DAMAGED, doc);
   const found = crc32Hex(readFileSync(manifestPath));
   if (recorded !== found) {
     throw new FormatError(

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { FormatError, InvalidParameterError } from "../core/errors.ts";
-import { log } from "../core/log.ts";
+import { log, logHandedWarnings } from "../core/log.ts";
 import { loadMnist } from "../data/mnist.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { buildModel } from "../models/index.ts";
@@ -279,8 +279,6 @@ function firstDifference(
   a: unknown,
   b: unknown,
 ): { field: string; a: unknown; b: unknown } | undefined {
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
     for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
       const d = firstDifference(`${prefix}.${key}`, a[key], b[key]);
@@ -651,6 +649,11 @@ function splitFingerprint(d: Dataset, count: number): SplitFingerprint {
   };
 }
 
+/** Where a run's images come from, as config.json and eval.json record it. */
+function dataSource(dataDir: string | undefined): string {
+  return dataDir === undefined ? MNIST_PACKAGE : resolve(dataDir);
+}
+
 /** What config.json records of the data a run reads (DataFingerprint, run-config.ts). */
 export function dataFingerprint(
   train: Dataset,
@@ -659,7 +662,7 @@ export function dataFingerprint(
   dataDir: string | undefined,
 ): DataFingerprint {
   return {
-    source: dataDir === undefined ? MNIST_PACKAGE : resolve(dataDir),
+    source: dataSource(dataDir),
     train: splitFingerprint(train, protocol.trainCount),
     test: splitFingerprint(test, protocol.testCount),
   };
@@ -814,7 +817,7 @@ export async function presentTestParallel(
     }
     const shards = await unlessAborted(Promise.all(jobs), signal);
     // the workers' warnings, printed here: once per process, in this thread's wording (the CLI's options)
-    for (const sh of shards) for (const w of sh.warnings) log.warn(w.id, w.message, { once: true });
+    for (const sh of shards) logHandedWarnings(sh.warnings);
     const out: Presentation[] = [];
     for (const sh of shards) {
       for (let k = 0; k < sh.attempts.length; k++) {
@@ -846,14 +849,10 @@ export async function loadRunModel(dir: string, learning = false): Promise<Loade
 /** The readout with the highest test accuracy and that accuracy (summary.json's bestReadout, bestAccuracy). */
 export function bestOf(acc: TestResult["accuracy"]): [string, number] {
   // the first readout with the highest accuracy (0 % included: "none" only when no readout has a value)
-  let best: [string, number] = ["none", 0];
-  let found = false;
-  for (const [k, v] of Object.entries(acc)) {
-    if (v === undefined || (found && !(v > best[1]))) continue;
-    best = [k, v];
-    found = true;
-  }
-  return best;
+  let best: [string, number] | undefined;
+  for (const [k, v] of Object.entries(acc))
+    if (v !== undefined && (best === undefined || v > best[1])) best = [k, v];
+  return best ?? ["none", 0];
 }
 
 /**
@@ -1125,10 +1124,7 @@ export async function evalRun(
   const out = { ...rest, bestReadout, bestAccuracy };
   // what was tested, so that an eval.json of other data than the run's says so: the test images read (where
   // from, how many, their CRC-32s, as config.json's `data` records them) and the presentation seed
-  const data = {
-    source: opts.dataDir === undefined ? MNIST_PACKAGE : resolve(opts.dataDir),
-    test: splitFingerprint(test, count),
-  };
+  const data = { source: dataSource(opts.dataDir), test: splitFingerprint(test, count) };
   const written = { ...out, seed: protocol.seed, data };
   writeJsonAtomicSync(join(dir, "eval.json"), written);
   return written;

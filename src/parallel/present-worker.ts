@@ -4,7 +4,7 @@
  * Every example draws from its own random streams (see experiments/present.ts), so the result does not
  * depend on how the examples are split across workers.
  */
-import { captureLogs } from "../core/log.ts";
+import { type HandedWarning, captureWarnings } from "../core/log.ts";
 import { loadMnist } from "../data/mnist.ts";
 import { buildModel } from "../models/index.ts";
 import { presentTest } from "../experiments/unsupervised.ts";
@@ -32,7 +32,7 @@ export interface PresentShard {
    * The warnings the shard raised, captured here instead of printed: the calling thread logs them, so that
    * a warning is printed once per process (not once per worker) and in the caller's wording.
    */
-  readonly warnings: readonly { readonly id: string; readonly message: string }[];
+  readonly warnings: readonly HandedWarning[];
 }
 
 const datasets = new Map<string, ReturnType<typeof loadMnist>>();
@@ -48,12 +48,10 @@ export default function present(task: PresentTask): PresentShard {
   let pres: ReturnType<typeof presentTest> = [];
   // building the model is inside too: its construction warnings (a stride that leaves input unseen) were
   // printed by the caller already, and would otherwise come once per worker, in the library's words
-  const warnings = captureLogs(() => {
+  const warnings = captureWarnings(() => {
     const model = buildModel(task.kind, task.config, task.tensors);
     pres = presentTest(model, data, indices, task.seed, task.retry);
-  })
-    .filter((r) => r.level === "warn")
-    .map(({ id, message }) => ({ id, message }));
+  });
   const offsets = new Int32Array(pres.length + 1);
   for (let k = 0; k < pres.length; k++) offsets[k + 1] = offsets[k] + pres[k].events.count;
   const steps = new Int32Array(offsets[pres.length]);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { requireInteger } from "../core/errors.ts";
-import { log } from "../core/log.ts";
+import { logHandedWarnings } from "../core/log.ts";
 import { rateRnnToJSON } from "../rnn/rate-rnn-json.ts";
 import type { RateRnn } from "../rnn/rate-rnn.ts";
 import {
@@ -57,7 +57,7 @@ export async function searchScaleParallel(
       jobs.map((job) => {
         const t: ScaleWorkerTask = { modelKey, model: json, task, seed, transfer, job };
         return (pool.run(t) as Promise<ScaleWorkerResult>).then((r) => {
-          for (const w of r.warnings) log.warn(w.id, w.message, { once: true });
+          logHandedWarnings(r.warnings);
           done(job, r.flags, r.compute_s);
         });
       }),

@@ -4,7 +4,7 @@
  * returns the per-trial correctness of the job's trial range. Every trial draws from its own streams, so the
  * result does not depend on which worker runs which job.
  */
-import { captureLogs } from "../core/log.ts";
+import { type HandedWarning, captureWarnings } from "../core/log.ts";
 import { type RateRnnJSON, rateRnnFromJSON } from "../rnn/rate-rnn-json.ts";
 import type { RateRnn } from "../rnn/rate-rnn.ts";
 import { type ScaleJob, evaluateScaleTrials } from "../rnn/scale-search.ts";
@@ -31,17 +31,17 @@ export interface ScaleWorkerResult {
    * The warnings the job raised, captured instead of printed: the calling thread logs them, once per process
    * (not once per job and worker) and in its own wording (the command line's option names).
    */
-  readonly warnings: readonly { readonly id: string; readonly message: string }[];
+  readonly warnings: readonly HandedWarning[];
 }
 
 export default function scaleWorker(t: ScaleWorkerTask): ScaleWorkerResult {
   let flags: Uint8Array = new Uint8Array(0);
   let compute_s = 0;
-  const warnings = captureLogs(() => {
+  const warnings = captureWarnings(() => {
     if (cached?.key !== t.modelKey) cached = { key: t.modelKey, model: rateRnnFromJSON(t.model) };
     const t0 = performance.now();
     flags = evaluateScaleTrials(cached.model, t.task, t.job, t.seed, t.transfer);
     compute_s = (performance.now() - t0) / 1000;
-  }).map(({ id, message }) => ({ id, message }));
+  });
   return { flags, compute_s, warnings };
 }

@@ -37,6 +37,8 @@ const TENSORS: Readonly<Record<string, readonly string[]>> = {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const isInteger = (v: unknown, min: number): v is number => Number.isInteger(v) && (v as number) >= min;
+/** A shape: a list of sizes >= 1. */
+const isSizes = (v: unknown): boolean => Array.isArray(v) && v.every((d) => isInteger(d, 1));
 const isPair = (v: unknown, min: number): boolean =>
   Array.isArray(v) && v.length === 2 && v.every((x) => isInteger(x, min));
 
@@ -112,11 +114,7 @@ function checkNode(node: unknown, file: string, path: string, depth: number): vo
   switch (type) {
     case "Input":
     case "Output":
-      field(
-        "shape",
-        Array.isArray(node.shape) && node.shape.every((d) => isInteger(d, 1)),
-        "a list of sizes >= 1",
-      );
+      field("shape", isSizes(node.shape), "a list of sizes >= 1");
       break;
     case "Affine":
     case "Linear":
@@ -142,13 +140,8 @@ function checkNode(node: unknown, file: string, path: string, depth: number): vo
     case "Flatten":
       field("start_dim", Number.isInteger(node.start_dim), "an integer");
       field("end_dim", Number.isInteger(node.end_dim), "an integer");
-      if (node.input_type !== undefined) {
-        field(
-          "input_type",
-          Array.isArray(node.input_type) && node.input_type.every((d) => isInteger(d, 1)),
-          "a list of sizes >= 1",
-        );
-      }
+      if (node.input_type !== undefined)
+        field("input_type", isSizes(node.input_type), "a list of sizes >= 1");
       break;
     case "SumPool2d":
     case "AvgPool2d":
