@@ -148,6 +148,12 @@ export class StateMonitor implements Monitor {
         `StateMonitor neurons must be a list of neuron indices, e.g. [0, 1, 2], got ${JSON.stringify(opts.neurons)}`,
       );
     }
+    if (opts.neurons !== undefined && opts.neurons.length === 0) {
+      throw new InvalidParameterError(
+        `StateMonitor neurons is an empty list, so it would record no values: list at least one neuron index ` +
+          `(0 to ${population.size - 1}), or leave neurons out to record all ${population.size}`,
+      );
+    }
     const given: ArrayLike<number> = opts.neurons ?? Array.from({ length: population.size }, (_, i) => i);
     // checked before the Int32Array conversion, which would truncate 0.5 to 0
     for (let k = 0; k < given.length; k++) {
@@ -170,7 +176,7 @@ export class StateMonitor implements Monitor {
         : `StateMonitor window = ${this.window} samples x ${ids.length} neurons`;
     const fix =
       this.window === undefined ? "record fewer neurons" : "use a smaller window or record fewer neurons";
-    // both sizes checked before either is allocated (with no neurons the data buffer is empty)
+    // both sizes checked before either is allocated
     requireBufferLength(what, Math.max(cap, cap * ids.length), Float32Array.BYTES_PER_ELEMENT, fix);
     this.stepBuf = allocateBuffer(Int32Array, cap, what, fix);
     this.buf = allocateBuffer(Float32Array, cap * ids.length, what, fix);
@@ -250,10 +256,8 @@ export class StateMonitor implements Monitor {
     if (!(Number.isInteger(k) && k >= 0 && k < n0)) {
       throw new InvalidParameterError(
         `StateMonitor.trace: k = ${describeArgument(k)} is not a position in the monitor's neurons: ` +
-          (n0 === 0
-            ? "the monitor records no neurons"
-            : `use an integer from 0 to ${n0 - 1} (it records ${n0} neuron${n0 === 1 ? "" : "s"}; ` +
-              `neurons[k] is the population index)`),
+          `use an integer from 0 to ${n0 - 1} (it records ${n0} neuron${n0 === 1 ? "" : "s"}; ` +
+          `neurons[k] is the population index)`,
         { k, recorded: n0 },
       );
     }

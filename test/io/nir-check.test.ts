@@ -208,7 +208,7 @@ test("metadata holds texts, numbers, lists of texts or tensors; a Promise node o
   });
 });
 
-test("a Flatten whose dimensions lie outside its input is refused; NIR's batch default on a flat input is kept", () => {
+test("a Flatten whose dimensions lie outside its input, or start after they end, is refused; NIR's batch default on a flat input is kept", () => {
   const flat = (start_dim: number, end_dim: number, shape: number[]) =>
     ({
       version: "",
@@ -238,6 +238,15 @@ test("a Flatten whose dimensions lie outside its input is refused; NIR's batch d
     message:
       'm.nir: node "f" (Flatten): start_dim 5 and end_dim -7 must name dimensions of its input [1, 2, 2] (from -3 to 2)',
   });
+  // a start after the end was read as the identity; PyTorch's flatten refuses it, and so does the import
+  assert.throws(() => imported(flat(2, 1, [1, 2, 2])), {
+    name: "FormatError",
+    message:
+      'm.nir: node "f" (Flatten): start_dim 2 comes after end_dim 1 on its input [1, 2, 2]; a Flatten joins ' +
+      "dims start_dim..end_dim, so start_dim must not be after end_dim (as in PyTorch's flatten)",
+  });
+  assert.throws(() => imported(flat(-1, 0, [1, 2, 2])), /start_dim -1 comes after end_dim 0/);
   assert.equal(imported(flat(0, -1, [1, 2, 2])).network.populationNames.length, 2);
+  assert.equal(imported(flat(1, 1, [1, 4, 1])).network.populationNames.length, 2);
   assert.equal(imported(flat(1, -1, [4])).network.populationNames.length, 2);
 });

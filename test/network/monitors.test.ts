@@ -32,15 +32,19 @@ test("StateMonitor.trace refuses a position that is not an integer in [0, neuron
   assert.ok(mon.trace(1)[0] > -65, "position 1 is population neuron 1, which started at -60 mV");
 });
 
-test("StateMonitor.trace on a monitor of no neurons says it records none", () => {
-  const net = new Network({ dt_ms: 1 });
-  const pop = net.addPopulation("y", new LIF(2, 1));
-  const mon = net.addMonitor(new StateMonitor(pop, "v_mV", { neurons: [] }));
-  net.run({}, 1);
+test("StateMonitor refuses an empty neuron list, which would record no values", () => {
+  // it used to be accepted and recorded only step numbers; an empty list is most often a filter that matched nothing
+  const pop = new LIF(3, 1);
   assert.throws(
-    () => mon.trace(0),
-    /k = 0 is not a position in the monitor's neurons: the monitor records no neurons/,
+    () => new StateMonitor(pop, "v_mV", { neurons: [] }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "StateMonitor neurons is an empty list, so it would record no values: list at least one neuron index " +
+          "(0 to 2), or leave neurons out to record all 3",
   );
+  assert.throws(() => new StateMonitor(pop, "v_mV", { neurons: new Int32Array(0) }), /is an empty list/);
+  assert.equal(new StateMonitor(pop, "v_mV", { neurons: [2] }).neurons[0], 2);
 });
 
 test("removeMonitor: the monitor records nothing more and keeps its record; an unknown one is refused", () => {

@@ -7,7 +7,7 @@
  *   pooling [C, H, W] -> [C, Ho, Wo], Ho = floor((H + 2 p - k) / s) + 1
  *   Flatten dims start_dim..end_dim (negative counts from the end) become one; a start just past the last
  *           dimension (NIR's batch-dimension default start_dim = 1 on a 1-D input) leaves the shape as it is,
- *           and other dimensions outside the input are a FormatError
+ *           and other dimensions outside the input, or a start after the end, are a FormatError
  *   Scale, neurons with only scalar parameters, pass-through nodes: output shape = input shape.
  * Edges are checked by element count, as in NIR's lenient reading: a different shape with the same number
  * of elements (lif_rockpool.nir: LIF [1] -> Output [1, 1, 1]) is accepted with the warning
@@ -164,7 +164,14 @@ function outputOf(file: string, f: FlatNode, input: readonly number[]): readonly
           { file, node: f.path },
         );
       }
-      if (sd > ed) return input;
+      if (sd > ed) {
+        throw new FormatError(
+          `${file}: node ${JSON.stringify(f.path)} (Flatten): start_dim ${n.start_dim} comes after end_dim ` +
+            `${n.end_dim} on its input [${input.join(", ")}]; a Flatten joins dims start_dim..end_dim, so ` +
+            `start_dim must not be after end_dim (as in PyTorch's flatten)`,
+          { file, node: f.path },
+        );
+      }
       return [...input.slice(0, sd), shapeSize(input.slice(sd, ed + 1)), ...input.slice(ed + 1)];
     }
     default:
