@@ -4,12 +4,15 @@
 // behind. An existing output directory is replaced only if an earlier build wrote it (its BUILD_MARK file)
 // or it is empty: `npm run build -- docs` is refused instead of deleting docs/.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// The mark's mtime is set to when tsc started: src/core/stale-build.ts warns a script that imports dist/
+// when a file of src/ is newer (so an edit made while tsc ran counts as not built).
 const BUILD_MARK = ".spikeflow-build";
+const started = new Date();
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = resolve(process.argv[2] ?? resolve(root, "dist"));
 const staging = `${out}.building`;
@@ -49,6 +52,7 @@ child.on("exit", (status) => {
     process.exit(1);
   }
   writeFileSync(resolve(staging, BUILD_MARK), "written by scripts/build.mjs; replaced by the next build\n");
+  utimesSync(resolve(staging, BUILD_MARK), started, started);
   // two renames, so that the output is missing only between them
   if (existsSync(out)) renameSync(out, previous);
   renameSync(staging, out);

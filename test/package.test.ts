@@ -9,7 +9,9 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,7 +42,15 @@ let pkg = ""; // node_modules/spikeflow
 
 /** Runs plain Node (no tsx, no inherited NODE_OPTIONS) in the user's project. */
 function node(...args: string[]): { code: number | null; out: string; err: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, SPIKEFLOW_LOG: "silent" };
+  return nodeWith({ SPIKEFLOW_LOG: "silent" }, ...args);
+}
+
+/** `node` with these environment variables set. */
+function nodeWith(
+  vars: NodeJS.ProcessEnv,
+  ...args: string[]
+): { code: number | null; out: string; err: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
   delete env.NODE_OPTIONS;
   const r = spawnSync(process.execPath, args, { cwd: project, encoding: "utf8", env });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -212,4 +222,41 @@ test("the package's command runs a training with 2 test workers and matches the 
   const a = accuracyOf("installed") as Record<string, unknown>;
   const b = accuracyOf("source") as Record<string, unknown>;
   for (const key of Object.keys(b)) if (!/second|_s$/i.test(key)) assert.deepEqual(a[key], b[key], key);
+});
+
+test("imported from a checkout, the compiled package warns when a file of src/ changed after the build", () => {
+  // a script that imports "spikeflow" by name in a checkout runs dist/ (no spikeflow-source condition) and
+  // used to run the old code after an edit to src/ without a word; the installed package (no src/) is silent
+  writeFileSync(join(project, "stale.mjs"), 'import { LIF } from "spikeflow";\nconsole.log(typeof LIF);\n');
+  const warned = () => nodeWith({ SPIKEFLOW_LOG: "warn" }, "stale.mjs");
+  const installed = warned();
+  assert.equal(installed.code, 0, installed.err);
+  assert.equal(installed.out.trim(), "function");
+  assert.equal(installed.err, "", "no src/ beside dist/: nothing to say");
+  const src = join(pkg, "src", "neurons");
+  mkdirSync(src, { recursive: true });
+  try {
+    const built = statSync(join(pkg, "dist", ".spikeflow-build")).mtimeMs;
+    for (const [name, dt] of [
+      ["lif.ts", -60],
+      ["izhikevich.ts", 60],
+      ["if.ts", 120],
+    ] as const) {
+      writeFileSync(join(src, name), "// edited\n");
+      const t = new Date(built + dt * 1000);
+      utimesSync(join(src, name), t, t);
+    }
+    const stale = warned();
+    assert.equal(stale.code, 0, stale.err);
+    assert.equal(stale.out.trim(), "function", "the script still runs");
+    assert.match(
+      stale.err,
+      /^spikeflow warn \[stale-build\]: dist\/ was built \S+Z, before src\/neurons\/if\.ts changed \(\S+Z\) and 1 other file of src\/, so this script runs the old code: run `npm run build` in \S+spikeflow, or run node with --conditions=spikeflow-source to import src\/ directly\n$/,
+    );
+    const before = new Date(built - 60_000);
+    for (const name of ["izhikevich.ts", "if.ts"]) utimesSync(join(src, name), before, before);
+    assert.equal(warned().err, "", "every file of src/ older than the build: nothing to say");
+  } finally {
+    rmSync(join(pkg, "src"), { recursive: true, force: true });
+  }
 });
