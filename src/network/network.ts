@@ -57,6 +57,8 @@ class ConstantDrive implements Drive {
 
 /** The network each population was added to: a population holds one network's state. */
 const OWNER = new WeakMap<Population, Network>();
+/** The last step a network may reach without a reset: step numbers are recorded as int32. */
+const MAX_STEP = 2 ** 31 - 1;
 
 /**
  * Whether `v` is a typed array of class `name`, of this realm or another (an iframe's, a vm context's):
@@ -406,6 +408,18 @@ export class Network {
       );
     }
     requireInteger("steps", steps, 0);
+    if (this.t + steps > MAX_STEP) {
+      // step numbers are stored as int32 (monitors, STDP's trace stamps, refractory counters): past this they
+      // would wrap to negative numbers without a word
+      throw new InvalidParameterError(
+        `net.run(inputs, ${steps}) would take the network from step ${this.t} past step ${MAX_STEP} ` +
+          `(2^31 - 1), where recorded step numbers (monitors, trace stamps) are int32 and would wrap; ` +
+          (this.t > 0
+            ? `call net.reset() to start again from step 0, or run at most ${MAX_STEP - this.t} more steps`
+            : `run at most ${MAX_STEP} steps, in several runs with net.reset() between them`),
+        { steps, time: this.t },
+      );
+    }
     // a plain object of any realm ([object Object]); a Map's entries are not its properties
     if (
       inputs === null ||

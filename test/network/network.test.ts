@@ -509,3 +509,23 @@ test("missing or wrong arguments of the constructor and the add and lookup metho
   );
   assert.equal(net.time, 1, "no refused run took a step");
 });
+
+test("run refuses to pass step 2^31 - 1, where int32 step numbers would wrap, and says how many steps remain", () => {
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("y", new LIF(1, 1));
+  assert.throws(
+    () => net.run({}, 2 ** 31),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "net.run(inputs, 2147483648) would take the network from step 0 past step 2147483647 (2^31 - 1), " +
+          "where recorded step numbers (monitors, trace stamps) are int32 and would wrap; run at most " +
+          "2147483647 steps, in several runs with net.reset() between them",
+  );
+  net.run({}, 5);
+  assert.throws(
+    () => net.run({}, 2 ** 31 - 5),
+    /from step 5 past step 2147483647 .*call net\.reset\(\) to start again from step 0, or run at most 2147483642 more steps$/,
+  );
+  assert.equal(net.time, 5, "the refused runs took no step");
+});
