@@ -17,9 +17,11 @@
  *     IncomingNormalization's pending full pass);
  *   - the layout to check against: dt, each population's name, model and size, each projection's name, kind,
  *     ends, port, parameter names and rule names, in the network's order.
- * What is not saved: construction options (time constants, thresholds, bounds; they come from the code that
- * builds the network), transient state (membrane potentials, synaptic currents, traces, random streams) and
- * monitors. Restoring ends with `net.reset()`, so the network starts as a freshly built one that has the saved
+ *   - the construction settings (src/network/settings.ts), which are compared, not restored: a network built
+ *     with other options takes the saved values and gets the warning "network-settings-differ".
+ * What is not restored: construction options (time constants, thresholds, bounds; they come from the code
+ * that builds the network). Not saved: transient state (membrane potentials, synaptic currents, traces,
+ * random streams) and monitors. Restoring ends with `net.reset()`, so the network starts as a freshly built one that has the saved
  * weights and learned state.
  *
  * Restoring checks everything before it writes anything: a file of another network, a changed size or
@@ -30,6 +32,7 @@
  * it with a seed.
  */
 import { FormatError, InvalidParameterError, ShapeMismatchError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
 import { describeValue } from "../core/options.ts";
 import { sameStep } from "../core/time.ts";
 import type { Tensor } from "../io/dtype.ts";
@@ -37,6 +40,8 @@ import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec
 import { Network } from "./network.ts";
 import type { LearnedState, WeightBounds } from "./types.ts";
 import { storedBounds } from "./types.ts";
+import type { Settings } from "./settings.ts";
+import { populationSettings, projectionSettings, settingDifferences } from "./settings.ts";
 
 /** The model kind of a saved network (model.json's "kind"). */
 export const NETWORK_KIND = "network";
@@ -49,6 +54,8 @@ interface PopulationLayout {
   readonly size: number;
   /** Names of the learned-state arrays, in order. */
   readonly learned: readonly string[];
+  /** Construction settings (src/network/settings.ts); absent in files saved before 2026-12-06. */
+  readonly settings?: Settings;
 }
 
 interface ProjectionLayout {
@@ -60,6 +67,8 @@ interface ProjectionLayout {
   readonly parameters: readonly string[];
   readonly structure: readonly string[];
   readonly rules: readonly string[];
+  /** Construction settings, the rules' included; absent in files saved before 2026-12-06. */
+  readonly settings?: Settings;
 }
 
 interface NetworkLayout {
@@ -114,7 +123,13 @@ function layoutOf(net: Network, learned: readonly (LearnedState | undefined)[]):
   const nameOf = new Map(net.populationNames.map((name) => [net.population(name), name] as const));
   const populations = net.populationNames.map((name, i) => {
     const p = net.population(name);
-    return { name, model: p.model, size: p.size, learned: Object.keys(learned[i]?.arrays ?? {}) };
+    return {
+      name,
+      model: p.model,
+      size: p.size,
+      learned: Object.keys(learned[i]?.arrays ?? {}),
+      settings: populationSettings(p),
+    };
   });
   const projections = net.projectionNames.map((name) => {
     const p = net.projection(name);
@@ -128,6 +143,7 @@ function layoutOf(net: Network, learned: readonly (LearnedState | undefined)[]):
       parameters: Object.keys(p.parameters?.() ?? {}),
       structure: Object.keys(p.structure?.() ?? {}),
       rules: p.rules.map((r) => r.name),
+      settings: projectionSettings(p),
     };
   });
   return { dt_ms: net.dt_ms, populations, projections };
@@ -247,12 +263,24 @@ function numbersRecordAt(v: unknown, field: string): Record<string, number> {
   return out;
 }
 
+/** An optional settings record: an object of numbers, strings, booleans and nulls. */
+function settingsAt(v: unknown, field: string): Settings | undefined {
+  if (v === undefined) return undefined;
+  const o = objectAt(v, field);
+  for (const [k, x] of Object.entries(o)) {
+    if (!(x === null || typeof x === "string" || typeof x === "boolean" || typeof x === "number")) {
+      fail(`${field}.${k}`, "must be a number, string, boolean or null");
+    }
+  }
+  return o as Settings;
+}
+
 function readLayout(value: unknown): NetworkLayout {
   const config = objectAt(value, "config", ["dt_ms", "populations", "projections"]);
   const dt_ms = numberAt(config.dt_ms, "config.dt_ms");
   const populations = arrayAt(config.populations, "config.populations").map((v, i) => {
     const f = `config.populations[${i}]`;
-    const o = objectAt(v, f, ["name", "model", "size", "learned"]);
+    const o = objectAt(v, f, ["name", "model", "size", "learned", "settings"]);
     const size = numberAt(o.size, `${f}.size`);
     if (!Number.isInteger(size) || size < 0) fail(`${f}.size`, "must be a whole number >= 0");
     return {
@@ -260,6 +288,7 @@ function readLayout(value: unknown): NetworkLayout {
       model: stringAt(o.model, `${f}.model`),
       size,
       learned: stringsAt(o.learned, `${f}.learned`),
+      ...optional("settings", settingsAt(o.settings, `${f}.settings`)),
     };
   });
   const projections = arrayAt(config.projections, "config.projections").map((v, i) => {
@@ -273,6 +302,7 @@ function readLayout(value: unknown): NetworkLayout {
       "parameters",
       "structure",
       "rules",
+      "settings",
     ]);
     return {
       name: stringAt(o.name, `${f}.name`),
@@ -283,13 +313,53 @@ function readLayout(value: unknown): NetworkLayout {
       parameters: stringsAt(o.parameters, `${f}.parameters`),
       structure: stringsAt(o.structure, `${f}.structure`),
       rules: stringsAt(o.rules, `${f}.rules`),
+      ...optional("settings", settingsAt(o.settings, `${f}.settings`)),
     };
   });
   return { dt_ms, populations, projections };
 }
 
+/** `{ [key]: value }`, or nothing when value is undefined (for exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Comparing and restoring
+
+/** Id of the warning for a network restored into one built with other construction settings. */
+export const SETTINGS_DIFFER = "network-settings-differ";
+
+/**
+ * Warns (SETTINGS_DIFFER) when the network was built with other construction settings than the saved one
+ * (a time constant, a threshold, weight bounds, a trace's tau), listing the first differences. Not an error:
+ * restoring learned weights into a changed network is a legitimate experiment, and options are code.
+ */
+function warnIfOtherSettings(saved: NetworkLayout, live: NetworkLayout): void {
+  const lines: string[] = [];
+  saved.populations.forEach((s, i) => {
+    if (s.settings === undefined) return;
+    const l = live.populations[i];
+    for (const d of settingDifferences(s.settings, l.settings ?? {}))
+      lines.push(`population "${s.name}" ${d}`);
+  });
+  saved.projections.forEach((s, i) => {
+    if (s.settings === undefined) return;
+    const l = live.projections[i];
+    for (const d of settingDifferences(s.settings, l.settings ?? {}))
+      lines.push(`projection "${s.name}" ${d}`);
+  });
+  if (lines.length === 0) return;
+  const shown = 6;
+  log.warn(
+    SETTINGS_DIFFER,
+    `the saved network was built with other settings than this one, and its weights and learned state were ` +
+      `restored into this one as it is: ${lines.slice(0, shown).join("; ")}` +
+      (lines.length > shown ? `; and ${lines.length - shown} more` : "") +
+      `. To continue the saved network, build it with the same options; if the change is meant, ` +
+      `muteWarning("${SETTINGS_DIFFER}") silences this`,
+  );
+}
 
 const REBUILD = "build the network with the same code and options as the one that was saved";
 
@@ -425,7 +495,8 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel | Netwo
   }
   const layout = readLayout(saved.config);
   const liveLearned = learnedStates(net);
-  requireSameLayout(layout, layoutOf(net, liveLearned));
+  const liveLayout = layoutOf(net, liveLearned);
+  requireSameLayout(layout, liveLayout);
 
   const extra = objectAt(saved.extra, "extra", ["populations", "rules"]);
   const popValues = arrayAt(extra.populations, "extra.populations");
@@ -525,4 +596,5 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel | Netwo
   for (const { restore, state } of learned) restore(state);
   for (const { restore, values } of rules) restore(values);
   net.reset();
+  warnIfOtherSettings(layout, liveLayout);
 }

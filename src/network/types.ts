@@ -63,6 +63,11 @@ export interface Population {
   /** Restores what `learnedState` returned. */
   restoreLearnedState?(state: LearnedState): void;
   /**
+   * Optional: construction settings as a plain object, which a saved network records and a restore compares
+   * (src/network/settings.ts, warning "network-settings-differ"). Without it, a `params` object is used.
+   */
+  settings?(): Readonly<Record<string, unknown>>;
+  /**
    * Optional: called by `Network.run` before its first step, e.g. to take over values written into a state
    * buffer between runs (AdaptiveLIF's `theta_mV`).
    */
@@ -147,6 +152,11 @@ export interface Projection {
    */
   structure?(): Readonly<Record<string, Int32Array>>;
   /**
+   * Optional: construction settings as a plain object, which a saved network records and a restore compares
+   * (src/network/settings.ts, warning "network-settings-differ"). Without it, a `params` object is used.
+   */
+  settings?(): Readonly<Record<string, unknown>>;
+  /**
    * Optional: refuses (InvalidParameterError) values that `restoreNetworkParameters` would write into
    * `parameters()[name]` but the projection cannot hold (Local2d: a weight at a padded kernel position).
    */
@@ -174,6 +184,11 @@ export interface LearningRule {
    * when the file was saved (`{}` for a rule without them).
    */
   restoreLearnedValues?(values: Readonly<Record<string, number>>): void;
+  /**
+   * Optional: construction settings as a plain object, which a saved network records and a restore compares
+   * (src/network/settings.ts, warning "network-settings-differ"). Without it, a `params` object is used.
+   */
+  settings?(): Readonly<Record<string, unknown>>;
 }
 
 /**

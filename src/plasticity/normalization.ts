@@ -99,6 +99,11 @@ export class IncomingNormalization implements LearningRule, NormalizationTarget 
   private readonly seen: Uint8Array;
   private readonly seenList: Int32Array;
   private seenCount = 0;
+
+  /** Construction settings, recorded by a saved network to tell a rebuilt one with other options. */
+  settings(): Record<string, number> {
+    return { total: this.total };
+  }
   private readonly visitOnce = (j: number): void => {
     if (this.seen[j] !== 0) return;
     this.seen[j] = 1;

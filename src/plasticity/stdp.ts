@@ -55,6 +55,14 @@ export class Stdp implements LearningRule {
   private readonly changedList: Int32Array;
   private changedCount = 0;
 
+  /**
+   * Construction settings (the traces' parameters), recorded by a saved network to tell a rebuilt one with
+   * other options; the learning rates are learned values (`learnedValues`), saved and restored.
+   */
+  settings(): Record<string, unknown> {
+    return { preTrace: this.preTrace.params, postTrace: this.postTrace.params };
+  }
+
   constructor(
     readonly projection: Projection,
     readonly variant: StdpVariant,

@@ -59,6 +59,11 @@ export class LateralInhibition implements Projection {
   private readonly groupSpikes: Int32Array;
   private readonly touched: Int32Array;
 
+  /** Construction settings, recorded by a saved network to tell a rebuilt one with other options. */
+  settings(): Record<string, number | string> {
+    return { mode: this.mode, groupSize: this.groupSize, strength_mV: this.strength_mV };
+  }
+
   constructor(pop: Population, opts: LateralInhibitionOptions) {
     requirePopulation("LateralInhibition population", pop);
     if (opts === undefined) {

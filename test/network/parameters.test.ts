@@ -7,7 +7,14 @@ import { createRng } from "../../src/core/rng.ts";
 import { FormatError, InvalidParameterError, ShapeMismatchError, StateError } from "../../src/core/errors.ts";
 import { Network } from "../../src/network/network.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
-import { networkParameters, restoreNetworkParameters } from "../../src/network/parameters.ts";
+import {
+  SETTINGS_DIFFER,
+  networkParameters,
+  restoreNetworkParameters,
+} from "../../src/network/parameters.ts";
+import { captureLogs } from "../../src/core/log.ts";
+import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
+import { CUBA_BENCHMARK_PARAMS, CubaLIF } from "../../src/neurons/cuba-lif.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
 import { LIF } from "../../src/neurons/lif.ts";
@@ -555,5 +562,96 @@ test("a network restores into one whose dt differs only by rounding (0.1 and 0.1
   assert.throws(
     () => restoreNetworkParameters(other, saved),
     /the saved network steps at dt = 0\.1 ms, this one at 0\.2 ms/,
+  );
+});
+
+/** A small network whose construction settings the options change. */
+function settingsNet(o: { tauMem_ms?: number; wMax?: number; traceTau_ms?: number; total?: number } = {}) {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("X", new Input(4));
+  const y = net.addPopulation(
+    "Y",
+    new AdaptiveLIF(3, 1, { tauMem_ms: o.tauMem_ms ?? 100, tauTheta_ms: Infinity }),
+  );
+  const d = net.addProjection(
+    "X->Y",
+    new Dense(x, y, {
+      bounds: { wMin: 0, wMax: o.wMax ?? 1 },
+      init: { kind: "uniform", lo: 0, hi: 0.5, rng: createRng(4, "w") },
+    }),
+  );
+  postPre(d, 1, { preTrace: { tau_ms: o.traceTau_ms ?? 20 } });
+  new IncomingNormalization(d, o.total ?? 1);
+  return { net, d };
+}
+
+test("a network built with other settings takes the saved weights, with a warning that lists the differences", () => {
+  // construction options are code, not saved values: a restore used to take the saved weights into a network
+  // built with another time constant or bound without a word
+  const a = settingsNet();
+  a.d.w[2] = 0.25;
+  const saved = roundTrip(networkParameters(a.net));
+  const warnings = (net: Network, from: SavedModel = saved) =>
+    captureLogs(() => restoreNetworkParameters(net, from)).filter((r) => r.id === SETTINGS_DIFFER);
+  assert.deepEqual(
+    warnings(settingsNet().net),
+    [],
+    "the same options (tauTheta Infinity included): no warning",
+  );
+
+  const b = settingsNet({ tauMem_ms: 50, traceTau_ms: 30 });
+  const [w] = warnings(b.net);
+  assert.equal(w?.level, "warn");
+  assert.equal(
+    w?.message,
+    "the saved network was built with other settings than this one, and its weights and learned state were " +
+      'restored into this one as it is: population "Y" tauMem_ms is 50 here, 100 in the saved network; ' +
+      'projection "X->Y" rules[0].preTrace.tau_ms is 30 here, 20 in the saved network. To continue the saved ' +
+      'network, build it with the same options; if the change is meant, muteWarning("network-settings-differ") ' +
+      "silences this",
+  );
+  assert.equal(b.d.w[2], Math.fround(0.25), "the weights were restored all the same");
+
+  const many = settingsNet({ tauMem_ms: 50, traceTau_ms: 30, wMax: 2, total: 1.5 });
+  many.net.addPopulation("Z", new LIF(1, 1)); // a layout change is still an error, not a warning
+  assert.throws(() => restoreNetworkParameters(many.net, saved), /the saved network has 2 populations/);
+  const four = settingsNet({ tauMem_ms: 50, traceTau_ms: 30, wMax: 2, total: 1.5 });
+  assert.match(
+    warnings(four.net)[0]?.message ?? "",
+    /bounds\.wMax is 2 here, 1 in the saved network; .*rules\[1\]\.total is 1\.5 here, 1 in the saved network\./,
+  );
+
+  // a file saved before settings were recorded restores without comparing them
+  const config = structuredClone(saved.config) as {
+    populations: { settings?: unknown }[];
+    projections: { settings?: unknown }[];
+  };
+  for (const p of [...config.populations, ...config.projections]) delete p.settings;
+  assert.deepEqual(warnings(settingsNet({ tauMem_ms: 50 }).net, { ...saved, config } as SavedModel), []);
+  // a hand-edited setting that is no JSON scalar is a FormatError naming it
+  const edited = structuredClone(saved.config) as { populations: { settings: Record<string, unknown> }[] };
+  edited.populations[1].settings.tauMem_ms = { ms: 100 };
+  assert.throws(() => restoreNetworkParameters(settingsNet().net, { ...saved, config: edited }), {
+    name: "FormatError",
+    message:
+      "saved network: config.populations[1].settings.tauMem_ms must be a number, string, boolean or null",
+  });
+});
+
+test("settings: per-neuron arrays are recorded as a count and a CRC-32, CubaLIF's synapses entry by entry", () => {
+  const tau = (t: number[]) => {
+    const net = new Network({ dt_ms: 0.1 });
+    net.addPopulation("d", new DoubleExpLIF(3, 0.1, { tauDecay_ms: Float64Array.from(t) }));
+    net.addPopulation("c", new CubaLIF(2, 0.1, CUBA_BENCHMARK_PARAMS));
+    return net;
+  };
+  const saved = networkParameters(tau([20, 30, 40]));
+  const settings = (saved.config as { populations: { settings: Record<string, unknown> }[] }).populations;
+  assert.match(String(settings[0].settings.tauDecay_ms), /^3 values, CRC-32 [0-9a-f]{8}$/);
+  assert.equal(settings[1].settings["synapses[0].tauSyn_ms"], CUBA_BENCHMARK_PARAMS.synapses?.[0]?.tauSyn_ms);
+  const [w] = captureLogs(() => restoreNetworkParameters(tau([20, 30, 41]), saved));
+  assert.match(
+    w?.message ?? "",
+    /population "d" tauDecay_ms is "3 values, CRC-32 [0-9a-f]{8}" here, "3 values, CRC-32 [0-9a-f]{8}" in the saved network\./,
   );
 });
