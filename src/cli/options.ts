@@ -89,6 +89,11 @@ export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
+/** A fraction as a percentage with two decimals ("87.69 %"); undefined (not measured) is "-". */
+export function pct(x: number | undefined): string {
+  return x === undefined ? "-" : `${(100 * x).toFixed(2)} %`;
+}
+
 /** Commands that take a model directory on its own (model.json, copied out of its run or named otherwise). */
 const MODEL_DIR_COMMANDS = new Set(["eval", "nir export"]);
 

@@ -112,6 +112,20 @@ export function interruption(signal: AbortSignal, message: string): Interrupted 
  * and says what it kept (an Interrupted error); a second one, from REPEAT_WINDOW_MS on, ends the process at
  * once.
  */
+/** `work()`, or when it failed because `signal` was aborted (Ctrl-C, SIGTERM), an Interrupted saying `message`. */
+export async function orInterrupted<T>(
+  signal: AbortSignal,
+  message: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (signal.aborted) throw interruption(signal, message);
+    throw e;
+  }
+}
+
 export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const router = stopRouter();
   const interrupt = new AbortController();
