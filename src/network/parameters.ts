@@ -164,8 +164,13 @@ export interface NetworkSnapshot extends ModelInput {
  * Refuses to save what a restore would refuse: a non-finite parameter, or a weight outside its projection's
  * bounds (both reach `w` only through outside writes; `clampAll()` brings weights back inside the bounds).
  */
-function requireSavable(a: ParamArray, what: string, bounds: WeightBounds | undefined): void {
-  const k = firstUnrestorable(a, storedBounds(bounds, a instanceof Float32Array));
+function requireSavable(
+  a: ParamArray,
+  what: string,
+  bounds: WeightBounds | undefined,
+  empty: Uint8Array | undefined,
+): void {
+  const k = firstUnrestorable(a, storedBounds(bounds, a instanceof Float32Array), empty);
   if (k < 0) return;
   const x = a[k];
   throw new InvalidParameterError(
@@ -178,10 +183,21 @@ function requireSavable(a: ParamArray, what: string, bounds: WeightBounds | unde
   );
 }
 
-/** The first entry that is not finite or lies outside [lo, hi] (what a restore refuses), or -1. */
-function firstUnrestorable(data: ArrayLike<number>, [lo, hi]: readonly [number, number]): number {
+/**
+ * The first entry that is not finite or lies outside [lo, hi] (what a restore refuses), or -1. Slots marked in
+ * `empty` (no synapse; they hold 0) need only be finite: the bounds do not apply to them.
+ */
+function firstUnrestorable(
+  data: ArrayLike<number>,
+  [lo, hi]: readonly [number, number],
+  empty?: Uint8Array,
+): number {
   for (let k = 0; k < data.length; k++) {
     const x = data[k];
+    if (empty !== undefined && empty[k] !== 0) {
+      if (!Number.isFinite(x)) return k;
+      continue;
+    }
     if (!(Number.isFinite(x) && x >= lo && x <= hi)) return k;
   }
   return -1;
@@ -205,7 +221,13 @@ export function networkParameters(net: Network): NetworkSnapshot {
   layout.projections.forEach((pl, i) => {
     const p = net.projection(pl.name);
     for (const [name, a] of Object.entries(p.parameters?.() ?? {})) {
-      requireSavable(a, `projection "${pl.name}" ${name}`, name === "w" ? p.bounds : undefined);
+      const w = name === "w";
+      requireSavable(
+        a,
+        `projection "${pl.name}" ${name}`,
+        w ? p.bounds : undefined,
+        w ? p.emptySlots?.() : undefined,
+      );
       tensors[paramKey(i, name)] = tensor(a);
     }
     for (const [name, a] of Object.entries(p.structure?.() ?? {})) tensors[structureKey(i, name)] = tensor(a);
@@ -559,7 +581,8 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel | Netwo
       const t = savedArray(saved, paramKey(i, name), a, what);
       const data = t.data as ParamArray;
       const bounds = name === "w" ? p.bounds : undefined;
-      const k = firstUnrestorable(data, storedBounds(bounds, a instanceof Float32Array));
+      const empty = name === "w" ? p.emptySlots?.() : undefined;
+      const k = firstUnrestorable(data, storedBounds(bounds, a instanceof Float32Array), empty);
       if (k >= 0) {
         throw new InvalidParameterError(
           Number.isFinite(data[k])

@@ -152,6 +152,11 @@ export interface Projection {
    */
   structure?(): Readonly<Record<string, Int32Array>>;
   /**
+   * Optional: 1 where a slot of the weights `w` is no synapse (Local2d's padded kernel positions): it holds 0,
+   * and the weight bounds do not apply to it. Save and restore skip these slots in their bounds checks.
+   */
+  emptySlots?(): Uint8Array | undefined;
+  /**
    * Optional: construction settings as a plain object, which a saved network records and a restore compares
    * (src/network/settings.ts, warning "network-settings-differ"). Without it, a `params` object is used.
    */

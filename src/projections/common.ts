@@ -204,9 +204,15 @@ export function makeWeights(count: number, opts: WeightOptions, what: string, la
  * Throws unless every weight lies within the bounds, as float32 holds them: a weight given as 0.3 is stored
  * as fround(0.3) = 0.30000001..., which is inside bounds [0, 0.3].
  */
-export function requireWithinBounds(w: Float32Array, bounds: WeightBounds, what: string): void {
+export function requireWithinBounds(
+  w: Float32Array,
+  bounds: WeightBounds,
+  what: string,
+  empty?: Uint8Array,
+): void {
   const [lo, hi] = storedBounds(bounds, true);
   for (let k = 0; k < w.length; k++) {
+    if (empty !== undefined && empty[k] !== 0) continue;
     if (!(w[k] >= lo && w[k] <= hi)) {
       throw new InvalidParameterError(
         `${what} weight ${k} is ${w[k]}, outside bounds [${bounds.wMin}, ${bounds.wMax}]; ` +
@@ -217,10 +223,14 @@ export function requireWithinBounds(w: Float32Array, bounds: WeightBounds, what:
   }
 }
 
-/** Clamps every entry of `w` into [wMin, wMax] in place. */
-export function clampWeights(w: Float32Array, bounds: WeightBounds): void {
+/**
+ * Clamps every entry of `w` into [wMin, wMax] in place; entries where `empty` is non-zero (slots that are no
+ * synapse, such as Local2d's padded kernel positions, which stay 0) are left alone.
+ */
+export function clampWeights(w: Float32Array, bounds: WeightBounds, empty?: Uint8Array): void {
   const { wMin, wMax } = bounds;
   for (let k = 0; k < w.length; k++) {
+    if (empty !== undefined && empty[k] !== 0) continue;
     const v = w[k];
     if (v < wMin) w[k] = wMin;
     else if (v > wMax) w[k] = wMax;
@@ -242,12 +252,17 @@ export abstract class WeightedProjection implements Projection, SynapseView {
   abstract readonly maxFanIn: number;
   abstract readonly maxFanOut: number;
 
+  /** 1 where a slot of `w` is no synapse (it holds 0 and is exempt from the bounds); undefined: none is. */
+  private readonly empty: Uint8Array | undefined;
+
+  /** `empty`: 1 where a slot of `w` is no synapse (Local2d's padded kernel positions), exempt from the bounds. */
   protected constructor(
     source: Population,
     target: Population,
     w: Float32Array,
     opts: WeightOptions,
     what: string,
+    empty?: Uint8Array,
   ) {
     this.source = source;
     this.target = target;
@@ -255,11 +270,20 @@ export abstract class WeightedProjection implements Projection, SynapseView {
     this.w = w;
     this.preSize = source.size;
     this.postSize = target.size;
+    this.empty = empty;
     const bounds = checkBounds(opts.bounds);
     if (bounds !== undefined) {
-      requireWithinBounds(w, bounds, what);
+      requireWithinBounds(w, bounds, what, empty);
       this.bounds = bounds;
     }
+  }
+
+  /**
+   * The slots of `w` that are no synapse (1; they hold 0 and the bounds do not apply to them), or undefined
+   * when every slot is one. `networkParameters` and `restoreNetworkParameters` skip them in their bounds checks.
+   */
+  emptySlots(): Uint8Array | undefined {
+    return this.empty;
   }
 
   get view(): SynapseView {
@@ -271,9 +295,9 @@ export abstract class WeightedProjection implements Projection, SynapseView {
     return { w: this.w };
   }
 
-  /** Clamps every weight into `bounds`; a no-op without bounds. */
+  /** Clamps every weight into `bounds` (slots that are no synapse stay 0); a no-op without bounds. */
   clampAll(): void {
-    if (this.bounds !== undefined) clampWeights(this.w, this.bounds);
+    if (this.bounds !== undefined) clampWeights(this.w, this.bounds, this.empty);
   }
 
   abstract deliver(): void;

@@ -73,7 +73,7 @@ export class Local2d extends WeightedProjection {
       `[loc][c][ky][kx][f] = ${L} x ${g.C} x ${g.kh} x ${g.kw} x ${F}`,
     );
     const simd = placeForSimd(w, L * F, F);
-    super(source, target, simd?.w ?? w, opts, "Local2d");
+    super(source, target, simd?.w ?? w, opts, "Local2d", paddedSlotMask(g, F));
     this.simd = simd;
     this.geometry = g;
     this.filters = F;
@@ -228,24 +228,45 @@ export class Local2d extends WeightedProjection {
   }
 
   /** Calls `visit` with the first slot (f = 0) of every padded kernel position, in weight order. */
-  private forEachPaddedSlot(visit: (wb: number, l: number, c: number, ky: number, kx: number) => void): void {
-    const { C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo } = this.geometry;
-    if (ph === 0 && pw === 0) return;
-    const F = this.filters;
-    for (let oy = 0; oy < Ho; oy++) {
-      for (let ox = 0; ox < Wo; ox++) {
-        const l = oy * Wo + ox;
-        for (let c = 0; c < C; c++) {
-          for (let ky = 0; ky < kh; ky++) {
-            const y = oy * sh - ph + ky;
-            for (let kx = 0; kx < kw; kx++) {
-              const x = ox * sw - pw + kx;
-              if (y >= 0 && y < H && x >= 0 && x < W) continue;
-              visit((((l * C + c) * kh + ky) * kw + kx) * F, l, c, ky, kx);
-            }
+  private forEachPaddedSlot(visit: PaddedSlotVisitor): void {
+    forEachPaddedSlot(this.geometry, this.filters, visit);
+  }
+}
+
+type PaddedSlotVisitor = (wb: number, l: number, c: number, ky: number, kx: number) => void;
+
+/** Calls `visit` with the first slot (f = 0) of every padded kernel position of geometry `g`, in weight order. */
+function forEachPaddedSlot(g: Geometry2d, F: number, visit: PaddedSlotVisitor): void {
+  const { C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo } = g;
+  if (ph === 0 && pw === 0) return;
+  for (let oy = 0; oy < Ho; oy++) {
+    for (let ox = 0; ox < Wo; ox++) {
+      const l = oy * Wo + ox;
+      for (let c = 0; c < C; c++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const y = oy * sh - ph + ky;
+          for (let kx = 0; kx < kw; kx++) {
+            const x = ox * sw - pw + kx;
+            if (y >= 0 && y < H && x >= 0 && x < W) continue;
+            visit((((l * C + c) * kh + ky) * kw + kx) * F, l, c, ky, kx);
           }
         }
       }
     }
   }
+}
+
+/**
+ * 1 at every slot of a padded kernel position (no synapse: it holds 0 and the weight bounds do not apply), or
+ * undefined without padding or when no kernel position falls outside the input.
+ */
+function paddedSlotMask(g: Geometry2d, F: number): Uint8Array | undefined {
+  if (g.ph === 0 && g.pw === 0) return undefined;
+  const mask = new Uint8Array(g.Ho * g.Wo * g.C * g.kh * g.kw * F);
+  let any = false;
+  forEachPaddedSlot(g, F, (wb) => {
+    mask.fill(1, wb, wb + F);
+    any = true;
+  });
+  return any ? mask : undefined;
 }

@@ -213,6 +213,68 @@ test("restoreNetworkParameters refuses saved weights with a value at a padded po
   restoreNetworkParameters(net, snapshot);
 });
 
+test("bounds with wMin > 0 apply to synapses only: padded slots stay 0 through construction, clampAll, save and restore", () => {
+  // a tester's case: padded slots must hold 0, which lies outside bounds [0.1, 1]; the constructor refused
+  // given weights with 0 there, a save refused the network, and clampAll wrote 0.1 there, which a restore refused
+  const g = { inputShape: [1, 4, 4] as const, kernel: 3, padding: 1, filters: 2 };
+  const bounds = { wMin: 0.1, wMax: 1 };
+  const live = new Set(
+    localReference({ C: 1, H: 4, W: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, F: 2 }).map((t) => t[2]),
+  );
+  const weights = new Float32Array(16 * 9 * 2).map((_, k) => (live.has(k) ? 0.5 : 0));
+  const k0 = Math.min(...live); // the first synapse; the slots before it are padded
+  const given = new Local2d(new FakePopulation(16), new FakePopulation(32), { ...g, weights, bounds });
+  assert.deepEqual(Array.from(given.w), Array.from(weights));
+  const mask = given.emptySlots();
+  assert.ok(mask !== undefined);
+  for (let k = 0; k < weights.length; k++) assert.equal(mask[k], live.has(k) ? 0 : 1, `slot ${k}`);
+  assert.throws(
+    () =>
+      new Local2d(new FakePopulation(16), new FakePopulation(32), {
+        ...g,
+        weights: weights.map((x) => x / 10),
+        bounds,
+      }),
+    new RegExp(
+      `^InvalidParameterError: Local2d weight ${k0} is 0\\.05000000074505806, outside bounds \\[0\\.1, 1\\]`,
+    ),
+    "a live synapse below wMin is still refused",
+  );
+
+  const net = new Network({ dt_ms: 1 });
+  const src = net.addPopulation("in", new Input(16));
+  const tgt = net.addPopulation("out", new LIF(32, 1));
+  const lc = net.addProjection(
+    "lc",
+    new Local2d(src, tgt, {
+      ...g,
+      init: { kind: "uniform", lo: 0.2, hi: 0.8, rng: createRng(1, "w") },
+      bounds,
+    }),
+  );
+  lc.w[k0] = 5; // a live synapse written by hand, above wMax
+  lc.clampAll();
+  for (let k = 0; k < lc.w.length; k++) {
+    if (!live.has(k)) assert.equal(lc.w[k], 0, `padded slot ${k} stays 0 through clampAll`);
+  }
+  assert.equal(lc.w[k0], 1, "a live synapse is clamped");
+  assert.ok(k0 > 0 && !live.has(0));
+  const snapshot = networkParameters(net);
+  const before = Array.from(lc.w);
+  lc.w.fill(0.3);
+  restoreNetworkParameters(net, snapshot);
+  assert.deepEqual(Array.from(lc.w), before);
+  const w = Object.values(snapshot.tensors).find((t) => t.data.length === lc.w.length)!.data as Float32Array;
+  w[k0] = 0.05; // a live synapse below wMin in the file is still refused
+  assert.throws(
+    () => restoreNetworkParameters(net, snapshot),
+    new RegExp(
+      `^InvalidParameterError: projection "lc" w\\[${k0}\\] = 0\\.05000000074505806 in the saved network lies ` +
+        `outside this projection's bounds \\[0\\.1, 1\\]`,
+    ),
+  );
+});
+
 test("property: view and delivery match the reference for random geometries", () => {
   fc.assert(
     fc.property(
