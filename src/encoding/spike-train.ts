@@ -73,6 +73,20 @@ export class SpikeTrain implements Drive {
     requireInteger("size", size, 1);
     requireInteger("steps", steps, 0);
     if (dt_ms !== undefined) requirePositive("SpikeTrain dt_ms", dt_ms);
+    // adopted as they are and read as int32 by the delivery loops: a plain array could hold 0.5 or NaN, which
+    // a port would drop without a word
+    for (const [name, a] of [
+      ["offsets", offsets],
+      ["indices", indices],
+    ] as const) {
+      if (Object.prototype.toString.call(a) !== "[object Int32Array]") {
+        throw new InvalidParameterError(
+          `SpikeTrain ${name} must be an Int32Array, got ${describeArgument(a)}; build a train from spike ` +
+            `events with SpikeTrain.fromEvents(size, steps, [[step, index], ...]) or from a 0/1 matrix with ` +
+            `SpikeTrain.fromDense, or convert with Int32Array.from(${name})`,
+        );
+      }
+    }
     if (offsets.length !== steps + 1 || offsets[0] !== 0 || offsets[steps] !== indices.length) {
       throw new ShapeMismatchError(
         `SpikeTrain: offsets must have length steps + 1 = ${steps + 1}, start at 0 and end at ` +
@@ -160,6 +174,20 @@ export class SpikeTrain implements Drive {
     requireInteger("steps", steps, 0);
     const what = `SpikeTrain.fromEvents steps = ${steps}`;
     requireTrainSteps(what, steps);
+    if (!Array.isArray(events)) {
+      throw new InvalidParameterError(
+        `SpikeTrain.fromEvents takes (size, steps, events) with events a list of [step, index] pairs, e.g. ` +
+          `[[0, 3], [5, 1]]; got ${describeArgument(events)} as events`,
+      );
+    }
+    const bad = events.findIndex((e) => !Array.isArray(e) || e.length !== 2);
+    if (bad >= 0) {
+      throw new InvalidParameterError(
+        `SpikeTrain.fromEvents: event ${bad} is ${describeArgument(events[bad])}; each event is a pair ` +
+          `[step, index]`,
+        { event: bad },
+      );
+    }
     const offsets = allocateTrainBuffer(steps + 1, what);
     for (const [t, i] of events) {
       if (!Number.isInteger(t) || t < 0 || t >= steps || !Number.isInteger(i) || i < 0 || i >= size) {

@@ -69,6 +69,14 @@ export class SpikeTrace {
     label = "trace",
   ) {
     requirePopulation("SpikeTrace population", population);
+    if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
+      // without it the decay was NaN and the trace read 0 one step after a spike
+      throw new InvalidParameterError(
+        `SpikeTrace needs the network's time step dt_ms (a number > 0) as its second argument, got ` +
+          `${describeValue(dt_ms)}; call new SpikeTrace(population, net.dt_ms, { tau_ms, mode, scale })`,
+        { dt_ms },
+      );
+    }
     this.params = Object.freeze(withDefaults("SpikeTrace params", TRACE_DEFAULTS, params));
     requirePositive("trace tau_ms", this.params.tau_ms);
     // the trace scales weight updates into float32 weights: beyond float32 they would become Infinity

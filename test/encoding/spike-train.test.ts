@@ -105,6 +105,39 @@ test("invalid events and arrays are rejected", () => {
   assert.throws(() => new SpikeTrain(3, 2, new Int32Array([0, 1]), new Int32Array([0])), ShapeMismatchError);
 });
 
+test("the constructor takes Int32Arrays only, and fromEvents a list of pairs (plain arrays could hold 0.5 or NaN)", () => {
+  // a tester's cases: [0.5] as indices counted a spike that a LIF port dropped; NaN was accepted; a plain
+  // array made spikesAt fail with a raw TypeError, and missing arrays too
+  const make =
+    (...args: unknown[]) =>
+    () =>
+      new (SpikeTrain as unknown as new (...a: unknown[]) => SpikeTrain)(...args);
+  assert.throws(
+    make(2, 1, [0, 1], [0.5]),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "SpikeTrain offsets must be an Int32Array, got an Array of length 2; build a train from spike events " +
+          "with SpikeTrain.fromEvents(size, steps, [[step, index], ...]) or from a 0/1 matrix with " +
+          "SpikeTrain.fromDense, or convert with Int32Array.from(offsets)",
+  );
+  assert.throws(
+    make(2, 1, new Int32Array([0, 1]), [NaN]),
+    /^InvalidParameterError: SpikeTrain indices must be an Int32Array, got /,
+  );
+  assert.throws(make(2, 1, new Int32Array([0, 1]), new Float32Array([0])), /indices must be an Int32Array/);
+  assert.throws(make(2, 2), /SpikeTrain offsets must be an Int32Array, got undefined/);
+  assert.throws(
+    () => SpikeTrain.fromEvents(2, 3, undefined as never),
+    /^InvalidParameterError: SpikeTrain\.fromEvents takes \(size, steps, events\) with events a list of \[step, index\] pairs, e\.g\. \[\[0, 3\], \[5, 1\]\]; got undefined as events$/,
+  );
+  assert.throws(
+    () => SpikeTrain.fromEvents(2, 3, [[0, 1], 5] as never),
+    /^InvalidParameterError: SpikeTrain\.fromEvents: event 1 is 5; each event is a pair \[step, index\]$/,
+  );
+  assert.equal(new SpikeTrain(2, 1, new Int32Array([0, 1]), new Int32Array([1])).count(1), 1);
+});
+
 test("driving the Input population reproduces the train step by step", () => {
   const train = SpikeTrain.fromEvents(5, 3, [
     [0, 4],

@@ -74,3 +74,24 @@ test("a trace scale beyond float32 is refused: it scales weight updates into flo
   );
   assert.equal(new SpikeTrace(new FakePopulation(2), 1, { scale: -3e38 }).params.scale, -3e38);
 });
+
+test("a SpikeTrace without a valid dt_ms is refused (its decay was NaN and it read 0 a step after a spike)", () => {
+  const pop = new FakePopulation(2);
+  const make =
+    (...args: unknown[]) =>
+    () =>
+      new (SpikeTrace as unknown as new (...a: unknown[]) => SpikeTrace)(pop, ...args);
+  assert.throws(
+    make({ tau_ms: 5 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        "SpikeTrace needs the network's time step dt_ms (a number > 0) as its second argument, got an object " +
+          'with keys ["tau_ms"]; call new SpikeTrace(population, net.dt_ms, { tau_ms, mode, scale })',
+  );
+  assert.throws(make(), /got undefined; call new SpikeTrace\(population, net\.dt_ms/);
+  for (const bad of [0, -1, NaN, Infinity])
+    assert.throws(make(bad), /SpikeTrace needs the network's time step/);
+  const t = new SpikeTrace(pop, 1, { tau_ms: 5 });
+  assert.equal(t.decay, Math.exp(-1 / 5));
+});
