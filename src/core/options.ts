@@ -39,6 +39,19 @@ export function requireKnownKeys(what: string, options: unknown, valid: readonly
 }
 
 /**
+ * `requireKnownKeys` for an options object that must be given: a missing one is refused with `example`, a
+ * call that shows the options (e.g. 'new Bias(pop, { bias: 0.5 })').
+ */
+export function requireOptions(what: string, options: unknown, valid: readonly string[], example: string): void {
+  if (options === undefined) {
+    throw new InvalidParameterError(`${what} needs its options (${valid.join(", ")}), e.g. ${example}`, {
+      what,
+    });
+  }
+  requireKnownKeys(`${what} options`, options, valid);
+}
+
+/**
  * `{ ...defaults, ...params }` after checking that every key of `params` is a key of `defaults` or one of
  * `optional` (parameters without a default, such as `vInit_mV`). The result is a fresh, unfrozen object.
  */

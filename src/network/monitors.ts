@@ -142,7 +142,7 @@ export class StateMonitor implements Monitor {
     population.state(variable); // throws NotFoundError for an unknown variable
     if (
       opts.neurons !== undefined &&
-      (typeof opts.neurons !== "object" || typeof opts.neurons.length !== "number")
+      (typeof opts.neurons !== "object" || opts.neurons === null || typeof opts.neurons.length !== "number")
     ) {
       throw new InvalidParameterError(
         `StateMonitor neurons must be a list of neuron indices, e.g. [0, 1, 2], got ${JSON.stringify(opts.neurons)}`,

@@ -77,6 +77,12 @@ export class Stdp implements LearningRule {
         { dt_ms },
       );
     }
+    if (typeof projection !== "object" || projection === null || !Array.isArray(projection.rules)) {
+      throw new InvalidParameterError(
+        `STDP needs the projection it learns on (what net.addProjection returns) as its first argument, got ` +
+          `${describeValue(projection)}; call e.g. postPre(projection, net.dt_ms, { nuPre, nuPost })`,
+      );
+    }
     const p = withDefaults("Stdp params", STDP_DEFAULTS, params);
     if (variant !== "post-pre" && variant !== "weight-dependent" && variant !== "hebbian") {
       throw new InvalidParameterError(

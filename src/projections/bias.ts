@@ -9,9 +9,10 @@
  * belong to it) and no spike is read. It has no synapses, so no view and no learning rule.
  * Cost per step: target size additions.
  */
+import { InvalidParameterError } from "../core/errors.ts";
 import type { LearningRule, Population, Projection } from "../network/types.ts";
 import { makeBias } from "./affine.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { requireOptions } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
 
 export interface BiasOptions {
@@ -33,7 +34,12 @@ export class Bias implements Projection {
   readonly bias: Float32Array;
 
   constructor(target: Population, opts: BiasOptions) {
-    requireKnownKeys("Bias options", opts, ["bias", "port"]);
+    requireOptions("Bias", opts, ["bias", "port"], "new Bias(population, { bias: 0.5 })");
+    if (opts.bias === undefined) {
+      throw new InvalidParameterError(
+        `Bias needs bias: one number for every neuron or one per neuron, e.g. new Bias(population, { bias: 0.5 })`,
+      );
+    }
     this.source = target;
     this.target = target;
     this.port = resolvePort(target, opts.port);

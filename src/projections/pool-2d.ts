@@ -13,7 +13,7 @@
  */
 import type { Population } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { requireOptions } from "../core/options.ts";
 import { WeightedProjection } from "./common.ts";
 import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, PatchIndex, Size2d } from "./geometry.ts";
@@ -50,7 +50,12 @@ export abstract class Pool2d extends WeightedProjection {
   ) {
     requirePopulation(`${what} source`, source);
     requirePopulation(`${what} target`, target);
-    requireKnownKeys(`${what} options`, opts, [...GEOMETRY_OPTION_KEYS, "port"]);
+    requireOptions(
+      what,
+      opts,
+      [...GEOMETRY_OPTION_KEYS, "port"],
+      `new ${what}(source, target, { inputShape: [C, H, W], kernel: 2 })`,
+    );
     const g = resolveGeometry2d({
       inputShape: opts.inputShape,
       kernel: opts.kernel,

@@ -17,7 +17,7 @@
 import { InvalidParameterError, ShapeMismatchError, requireFinite } from "../core/errors.ts";
 import type { LearningRule, Population, Projection } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { describeValue, requireOptions } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
 import { RateCouplingKernel } from "./rate-coupling-kernel.ts";
 
@@ -48,7 +48,12 @@ export class RateCoupling implements Projection {
   constructor(source: Population, target: Population, opts: RateCouplingOptions) {
     requirePopulation("RateCoupling source", source);
     requirePopulation("RateCoupling target", target);
-    requireKnownKeys("RateCoupling options", opts, ["weights", "port"]);
+    requireOptions(
+      "RateCoupling",
+      opts,
+      ["weights", "port"],
+      'new RateCoupling(source, target, { weights: W, port: "i_nA" }) with W the dense [post][pre] matrix, flat',
+    );
     const r = (source as Partial<FilteredRateSource>).r_Hz;
     if (!(r instanceof Float64Array) || r.length !== source.size) {
       throw new InvalidParameterError(
@@ -60,6 +65,13 @@ export class RateCoupling implements Projection {
     this.port = resolvePort(target, opts.port ?? "i_nA");
     const nPre = source.size;
     const nPost = target.size;
+    const given: unknown = opts.weights;
+    if (!(Array.isArray(given) || (ArrayBuffer.isView(given) && !(given instanceof DataView)))) {
+      throw new InvalidParameterError(
+        `RateCoupling weights must be the dense [post][pre] matrix as one flat list of ${nPost} x ${nPre} ` +
+          `numbers, got ${describeValue(given)}`,
+      );
+    }
     if (opts.weights.length !== nPre * nPost) {
       throw new ShapeMismatchError(
         `RateCoupling weights have ${opts.weights.length} values; [post][pre] = ${nPost} x ${nPre} needs ${nPre * nPost}`,

@@ -76,6 +76,34 @@ function sparseOptions(opts: SparseOptions): SparseOptions {
   return { port: opts.port, bounds: opts.bounds };
 }
 
+/**
+ * Throws unless `o` is an object whose fields are exactly `names`, each a list or typed array of numbers (or a
+ * number, for the field `scalar`); `usage` says what to pass. Named before any array is read.
+ */
+function requireArrayFields(
+  what: string,
+  o: unknown,
+  names: readonly string[],
+  usage: string,
+  scalar?: string,
+): void {
+  if (typeof o !== "object" || o === null || Array.isArray(o) || ArrayBuffer.isView(o)) {
+    throw new InvalidParameterError(`${what} must be ${usage}, got ${describeValue(o)}`);
+  }
+  requireKnownKeys(what, o, names);
+  for (const name of names) {
+    const v = (o as Record<string, unknown>)[name];
+    const isList = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+    if (!isList && !(name === scalar && typeof v === "number")) {
+      throw new InvalidParameterError(
+        `${what}: ${name} must be ${name === scalar ? "one number or " : ""}a list of numbers, got ` +
+          `${describeValue(v)}; pass ${usage}`,
+        { field: name },
+      );
+    }
+  }
+}
+
 function toInt32(name: string, a: ArrayLike<number>): Int32Array {
   const out = new Int32Array(a.length);
   for (let k = 0; k < a.length; k++) {
@@ -113,6 +141,7 @@ export class Sparse extends WeightedProjection {
           "or build one with Sparse.random(source, target, { p, ... }) or Sparse.fromTriplets",
       );
     }
+    requireArrayFields("Sparse CSR arrays", csr, ["rowPtr", "colIdx", "w"], "{ rowPtr, colIdx, w }");
     requireKnownKeys("Sparse options", opts, SPARSE_OPTION_KEYS);
     const rowPtr = toInt32("rowPtr", csr.rowPtr);
     const colIdx = toInt32("colIdx", csr.colIdx);
@@ -152,6 +181,13 @@ export class Sparse extends WeightedProjection {
     t: Triplets,
     opts: TripletOptions = {},
   ): Sparse {
+    requireArrayFields(
+      "Sparse.fromTriplets triplets",
+      t,
+      ["pre", "post", "w"],
+      "{ pre, post, w } with one entry per synapse (w may be one number for all)",
+      "w",
+    );
     requireKnownKeys("Sparse.fromTriplets options", opts, [...SPARSE_OPTION_KEYS, "duplicates"]);
     if (opts.duplicates !== undefined && opts.duplicates !== "reject" && opts.duplicates !== "sum") {
       throw new InvalidParameterError(
@@ -229,6 +265,12 @@ export class Sparse extends WeightedProjection {
 
   /** Each (pre, post) pair independently with probability p; cost O(pre + synapses). */
   static random(source: Population, target: Population, opts: SparseRandomOptions): Sparse {
+    if (typeof opts !== "object" || opts === null) {
+      throw new InvalidParameterError(
+        `Sparse.random needs its options { p, weight, rng }, e.g. Sparse.random(source, target, { p: 0.1, ` +
+          `weight: 0.5, rng: createRng(seed, "connectivity") }); got ${describeValue(opts)}`,
+      );
+    }
     requireKnownKeys("Sparse.random options", opts, [
       ...SPARSE_OPTION_KEYS,
       "p",
@@ -239,6 +281,12 @@ export class Sparse extends WeightedProjection {
     const { p } = opts;
     requireFinite("p", p);
     const rng = requireRng("Sparse.random", opts.rng, '"connectivity"');
+    if (opts.weight === undefined || opts.weight === null) {
+      throw new InvalidParameterError(
+        `Sparse.random needs weight: one number, an initialiser ({ kind: "uniform", lo, hi, rng }, ...) or a ` +
+          `function (pre, post) => weight; got ${describeValue(opts.weight)}`,
+      );
+    }
     if (p < 0 || p > 1) {
       throw new InvalidParameterError(`Sparse.random: p must be in [0, 1], got ${p}`, { p });
     }
