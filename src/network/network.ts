@@ -446,8 +446,10 @@ export class Network {
         if (r.dt_ms !== undefined && !(typeof r.dt_ms === "number" && sameStep(r.dt_ms, this.dt_ms))) {
           const built = typeof r.dt_ms === "number" ? `${r.dt_ms} ms` : describeValue(r.dt_ms);
           throw new InvalidParameterError(
-            `learning rule "${r.name}" was built for dt = ${built} but the network steps at dt = ${this.dt_ms} ms ` +
-              `(its trace decays would be wrong); build it with the network's dt`,
+            `learning rule "${r.name}" of projection "${projName}" was built for dt = ${built} but the network ` +
+              `steps at dt = ${this.dt_ms} ms ` +
+              `(its trace decays would be wrong); remove it (net.projection("${projName}").rules.splice(${k}, 1)) ` +
+              `and build it again with the network's dt`,
           );
         }
       });

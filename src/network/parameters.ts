@@ -487,9 +487,7 @@ function savedArray(saved: SavedModel, key: string, live: ParamArray | Int32Arra
 function requireFiniteArray(data: ArrayLike<number>, what: string): void {
   for (let k = 0; k < data.length; k++) {
     if (!Number.isFinite(data[k])) {
-      throw new InvalidParameterError(
-        `${what}[${k}] is ${data[k]} in the saved network; weights must be finite`,
-      );
+      throw new InvalidParameterError(`${what}[${k}] is ${data[k]} in the saved network; it must be finite`);
     }
   }
 }
@@ -588,7 +586,7 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel | Netwo
           Number.isFinite(data[k])
             ? `${what}[${k}] = ${data[k]} in the saved network lies outside this projection's bounds ` +
                 `[${bounds?.wMin}, ${bounds?.wMax}]; ${REBUILD}`
-            : `${what}[${k}] is ${data[k]} in the saved network; weights must be finite`,
+            : `${what}[${k}] is ${data[k]} in the saved network; it must be finite`,
         );
       }
       try {

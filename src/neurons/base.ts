@@ -272,7 +272,10 @@ export abstract class PopulationBase implements Population {
     const s = this.states.get(name);
     if (!s) {
       throw new NotFoundError(
-        `${this.model} population has no state variable "${name}"; it has: ${this.stateNames.join(", ")}`,
+        `${this.model} population has no state variable "${name}"; ` +
+          (this.stateNames.length > 0
+            ? `it has: ${this.stateNames.join(", ")}`
+            : `it has none (its neurons only pass spikes on); record them with a SpikeMonitor`),
         { variable: name, variables: this.stateNames },
       );
     }

@@ -48,6 +48,7 @@
  */
 import {
   InvalidParameterError,
+  describeArgument,
   requireFloat32,
   requireFloat32Factor,
   requireNonNegative,
@@ -275,6 +276,13 @@ export class DoubleExpLIF extends PopulationBase {
     });
     this.dt_ms = dt_ms;
     this.derived = deriveDoubleExpLif(this.params, size, dt_ms);
+    if (!Number.isSafeInteger(this.params.seed)) {
+      throw new InvalidParameterError(
+        `DoubleExpLIF seed must be an integer (the seed of its noise and initial voltages), got ` +
+          `${describeArgument(this.params.seed)}`,
+        { seed: this.params.seed },
+      );
+    }
     this.rng = createRng(this.params.seed, "double-exp-lif");
     this.kernel = kernel;
     this.v_mV = kernel ? this.adoptState("v_mV", kernel.v_mV) : this.addState("v_mV", 0);

@@ -16,7 +16,7 @@
  */
 import { InvalidParameterError, describeValue, requireFinite, requireNonNegative } from "../core/errors.ts";
 import type { LearningRule, Projection, StepContext, SynapseView, WeightBounds } from "../network/types.ts";
-import { withDefaults } from "../core/options.ts";
+import { refuseExtraArguments, withDefaults } from "../core/options.ts";
 import { SpikeTrace, type TraceParams } from "./trace.ts";
 
 export type StdpVariant = "post-pre" | "weight-dependent" | "hebbian";
@@ -282,7 +282,13 @@ function clamp(x: number, lo: number, hi: number): number {
 }
 
 /** Online pair STDP (BindsNET PostPre). */
-export function postPre(projection: Projection, dt_ms: number, params: Partial<StdpParams> = {}): Stdp {
+export function postPre(
+  projection: Projection,
+  dt_ms: number,
+  params: Partial<StdpParams> = {},
+  ...extra: never[]
+): Stdp {
+  refuseExtraArguments("postPre", "projection, dt_ms, params", extra);
   return new Stdp(projection, "post-pre", dt_ms, params);
 }
 
@@ -291,11 +297,19 @@ export function weightDependentPostPre(
   projection: Projection,
   dt_ms: number,
   params: Partial<StdpParams> = {},
+  ...extra: never[]
 ): Stdp {
+  refuseExtraArguments("weightDependentPostPre", "projection, dt_ms, params", extra);
   return new Stdp(projection, "weight-dependent", dt_ms, params);
 }
 
 /** Both spike orders potentiate. */
-export function hebbian(projection: Projection, dt_ms: number, params: Partial<StdpParams> = {}): Stdp {
+export function hebbian(
+  projection: Projection,
+  dt_ms: number,
+  params: Partial<StdpParams> = {},
+  ...extra: never[]
+): Stdp {
+  refuseExtraArguments("hebbian", "projection, dt_ms, params", extra);
   return new Stdp(projection, "hebbian", dt_ms, params);
 }

@@ -110,8 +110,10 @@ export class Dense extends WeightedProjection {
       j < 0 ||
       j >= this.postSize
     ) {
+      const integers = Number.isInteger(i) && Number.isInteger(j);
       throw new InvalidParameterError(
-        `Dense index (${i}, ${j}) is outside [0, ${this.preSize}) x [0, ${this.postSize})`,
+        `Dense index (${i}, ${j}) ${integers ? "is outside" : "must be two integers in"} ` +
+          `[0, ${this.preSize}) x [0, ${this.postSize}) (pre, post)`,
         { i, j },
       );
     }

@@ -505,7 +505,7 @@ test("missing or wrong arguments of the constructor and the add and lookup metho
   proj.rules[0] = { name: "odd-dt", dt_ms: "1" as never, update() {}, reset() {} };
   assert.match(
     said(() => net.run({}, 1)),
-    /^learning rule "odd-dt" was built for dt = string "1" but the network steps at dt = 1 ms/,
+    /^learning rule "odd-dt" of projection "[^"]+" was built for dt = string "1" but the network steps at dt = 1 ms/,
   );
   assert.equal(net.time, 1, "no refused run took a step");
 });

@@ -182,7 +182,7 @@ test("a rule built for another dt than the network's is refused at run, before a
 
   assert.throws(
     () => net.run({}, 30),
-    /^InvalidParameterError: learning rule "stdp-post-pre" was built for dt = 0\.5 ms but the network steps at dt = 1 ms \(its trace decays would be wrong\); build it with the network's dt$/,
+    /^InvalidParameterError: learning rule "stdp-post-pre" of projection "[^"]+" was built for dt = 0\.5 ms but the network steps at dt = 1 ms \(its trace decays would be wrong\); remove it \(net\.projection\("pre->post"\)\.rules\.splice\(0, 1\)\) and build it again with the network's dt$/,
   );
   assert.equal(proj.w[0], 0, "no weight moved");
   assert.equal(net.time, 0);

@@ -4,15 +4,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidParameterError } from "../../src/core/errors.ts";
+import { InvalidParameterError, NotFoundError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { StateMonitor } from "../../src/network/monitors.ts";
 import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
-import { postPre } from "../../src/plasticity/stdp.ts";
+import { hebbian, postPre, weightDependentPostPre } from "../../src/plasticity/stdp.ts";
+import { Network } from "../../src/network/network.ts";
 import { AvgPool2d } from "../../src/projections/avg-pool-2d.ts";
 import { Bias } from "../../src/projections/bias.ts";
+import { Dense } from "../../src/projections/dense.ts";
 import { RateCoupling } from "../../src/projections/rate-coupling.ts";
 import { Sparse } from "../../src/projections/sparse.ts";
 import { SumPool2d } from "../../src/projections/sum-pool-2d.ts";
@@ -107,4 +109,41 @@ test("STDP without a projection and a StateMonitor with neurons: null are typed 
     () => new StateMonitor(new LIF(2, 1), "v_mV", { neurons: null as never }),
     "StateMonitor neurons must be a list of neuron indices, e.g. [0, 1, 2], got null",
   );
+});
+
+test("messages name the real problem: a non-integer Dense index, an Input's missing state, DoubleExpLIF's seed", () => {
+  const d = new Dense(new Input(2), new LIF(1, 1), { weights: 1 });
+  refused(() => d.get(0.5, 0), "Dense index (0.5, 0) must be two integers in [0, 2) x [0, 1) (pre, post)");
+  refused(() => d.get(2, 0), "Dense index (2, 0) is outside [0, 2) x [0, 1) (pre, post)");
+  assert.throws(
+    () => new StateMonitor(new Input(3), "v_mV"),
+    (e: unknown) =>
+      e instanceof NotFoundError &&
+      e.message ===
+        'input population has no state variable "v_mV"; it has none (its neurons only pass spikes on); ' +
+          "record them with a SpikeMonitor",
+  );
+  refused(
+    () => new DoubleExpLIF(3, 0.05, { seed: 1.5 }),
+    "DoubleExpLIF seed must be an integer (the seed of its noise and initial voltages), got 1.5",
+  );
+});
+
+test("postPre, weightDependentPostPre and hebbian refuse an extra argument", () => {
+  const net = new Network({ dt_ms: 1 });
+  const x = net.addPopulation("x", new Input(2));
+  const y = net.addPopulation("y", new LIF(1, 1));
+  const d = net.addProjection("d", new Dense(x, y, { weights: 0.5, bounds: { wMin: 0, wMax: 1 } }));
+  for (const [name, rule] of [
+    ["postPre", postPre],
+    ["weightDependentPostPre", weightDependentPostPre],
+    ["hebbian", hebbian],
+  ] as const) {
+    refused(
+      () => any(rule)(d, 1, {}, { nuPre: 1 }),
+      `${name} takes 3 arguments (projection, dt_ms, params), got 4: argument 4 (an object with keys ` +
+        '["nuPre"]) would be ignored; remove it',
+    );
+  }
+  assert.equal(d.rules.length, 0, "nothing was attached");
 });
