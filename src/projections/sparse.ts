@@ -77,8 +77,10 @@ function sparseOptions(opts: SparseOptions): SparseOptions {
 }
 
 /**
- * Throws unless `o` is an object whose fields are exactly `names`, each a list or typed array of numbers (or a
- * number, for the field `scalar`); `usage` says what to pass. Named before any array is read.
+ * Throws unless `o` is an object with the fields `names`, each a list or typed array of numbers (or a number,
+ * for the field `scalar`); `usage` says what to pass. Named before any array is read. Other fields are allowed
+ * (a CSR map may carry its shape), and a missing field's message lists the fields there are, so that a
+ * misspelling (`col` for `colIdx`) shows.
  */
 function requireArrayFields(
   what: string,
@@ -90,14 +92,15 @@ function requireArrayFields(
   if (typeof o !== "object" || o === null || Array.isArray(o) || ArrayBuffer.isView(o)) {
     throw new InvalidParameterError(`${what} must be ${usage}, got ${describeValue(o)}`);
   }
-  requireKnownKeys(what, o, names);
   for (const name of names) {
     const v = (o as Record<string, unknown>)[name];
     const isList = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
     if (!isList && !(name === scalar && typeof v === "number")) {
+      const present = Object.keys(o);
       throw new InvalidParameterError(
         `${what}: ${name} must be ${name === scalar ? "one number or " : ""}a list of numbers, got ` +
-          `${describeValue(v)}; pass ${usage}`,
+          `${describeValue(v)}; pass ${usage}` +
+          (v === undefined ? ` (the object has ${present.length > 0 ? present.join(", ") : "no fields"})` : ""),
         { field: name },
       );
     }

@@ -36,11 +36,18 @@ test("Sparse: missing or misnamed CSR arrays, triplets and random options name w
   const y = new LIF(4, 1);
   refused(
     () => build(Sparse)(x, y, {}),
-    "Sparse CSR arrays: rowPtr must be a list of numbers, got undefined; pass { rowPtr, colIdx, w }",
+    "Sparse CSR arrays: rowPtr must be a list of numbers, got undefined; pass { rowPtr, colIdx, w } (the " +
+      "object has no fields)",
   );
   refused(
     () => build(Sparse)(x, y, { rowPtr: [0, 1, 1, 1, 1], col: [0], w: [1] }),
-    'Sparse CSR arrays: unknown option "col" (did you mean colIdx?); the valid options are rowPtr, colIdx, w',
+    "Sparse CSR arrays: colIdx must be a list of numbers, got undefined; pass { rowPtr, colIdx, w } (the " +
+      "object has rowPtr, col, w)",
+  );
+  // other fields are allowed: a CSR map may carry its shape (the NIR importer's does)
+  assert.equal(
+    new Sparse(x, y, { rowPtr: [0, 1, 1, 1, 1], colIdx: [2], w: [1], rows: 4, cols: 4 } as never).nnz,
+    1,
   );
   refused(
     () => any(Sparse.fromTriplets)(x, y),
