@@ -14,6 +14,11 @@ import { fileURLToPath } from "node:url";
 const BUILD_MARK = ".spikeflow-build";
 const started = new Date();
 const root = fileURLToPath(new URL("..", import.meta.url));
+// the sources this build compiles, listed in the mark: the check also tells a source deleted since
+const sources = readdirSync(resolve(root, "src"), { recursive: true, encoding: "utf8" })
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => f.split("\\").join("/"))
+  .sort();
 const out = resolve(process.argv[2] ?? resolve(root, "dist"));
 const staging = `${out}.building`;
 const previous = `${out}.previous`;
@@ -51,7 +56,10 @@ child.on("exit", (status) => {
     console.error(`build: tsc failed (status ${status}); ${out} is unchanged`);
     process.exit(1);
   }
-  writeFileSync(resolve(staging, BUILD_MARK), "written by scripts/build.mjs; replaced by the next build\n");
+  writeFileSync(
+    resolve(staging, BUILD_MARK),
+    JSON.stringify({ note: "written by scripts/build.mjs; replaced by the next build", sources }) + "\n",
+  );
   utimesSync(resolve(staging, BUILD_MARK), started, started);
   // two renames, so that the output is missing only between them
   if (existsSync(out)) renameSync(out, previous);

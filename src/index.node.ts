@@ -8,4 +8,8 @@ import { warnIfStaleBuild } from "./core/stale-build.ts";
 
 export * from "./index.ts";
 
-warnIfStaleBuild(new URL(".", import.meta.url));
+try {
+  warnIfStaleBuild(new URL(".", import.meta.url));
+} catch {
+  // a bundle for CommonJS has no import.meta.url: nothing to check, and an import must never fail here
+}

@@ -224,7 +224,7 @@ test("the package's command runs a training with 2 test workers and matches the 
   for (const key of Object.keys(b)) if (!/second|_s$/i.test(key)) assert.deepEqual(a[key], b[key], key);
 });
 
-test("imported from a checkout, the compiled package warns when a file of src/ changed after the build", () => {
+test("imported from a checkout, the compiled package warns when a source changed or went away after the build", () => {
   // a script that imports "spikeflow" by name in a checkout runs dist/ (no spikeflow-source condition) and
   // used to run the old code after an edit to src/ without a word; the installed package (no src/) is silent
   writeFileSync(join(project, "stale.mjs"), 'import { LIF } from "spikeflow";\nconsole.log(typeof LIF);\n');
@@ -233,19 +233,24 @@ test("imported from a checkout, the compiled package warns when a file of src/ c
   assert.equal(installed.code, 0, installed.err);
   assert.equal(installed.out.trim(), "function");
   assert.equal(installed.err, "", "no src/ beside dist/: nothing to say");
-  const src = join(pkg, "src", "neurons");
-  mkdirSync(src, { recursive: true });
+  // a checkout: the sources the package was built from, beside its dist/, all older than the build
+  const src = join(pkg, "src");
+  cpSync(join(ROOT, "src"), src, { recursive: true });
   try {
-    const built = statSync(join(pkg, "dist", ".spikeflow-build")).mtimeMs;
-    for (const [name, dt] of [
-      ["lif.ts", -60],
-      ["izhikevich.ts", 60],
-      ["if.ts", 120],
-    ] as const) {
-      writeFileSync(join(src, name), "// edited\n");
-      const t = new Date(built + dt * 1000);
-      utimesSync(join(src, name), t, t);
+    const mark = join(pkg, "dist", ".spikeflow-build");
+    const built = Date.now() - 600_000; // the build, ten minutes ago
+    utimesSync(mark, new Date(built), new Date(built));
+    const at = (file: string, t: number) => utimesSync(join(src, file), new Date(t), new Date(t));
+    for (const f of readdirSync(src, { recursive: true, encoding: "utf8" })) {
+      if (statSync(join(src, f)).isFile()) at(f, built - 60_000);
     }
+    assert.equal(warned().err, "", "every source older than the build: nothing to say");
+    // an editor's swap file and a source dated in the future (clock skew, which no build could clear) do not count
+    writeFileSync(join(src, "neurons", ".lif.ts.swp"), "swap");
+    at("neurons/izhikevich.ts", Date.now() + 3_600_000);
+    assert.equal(warned().err, "", "a swap file and a future date: nothing to say");
+    at("neurons/lif.ts", built + 60_000);
+    at("neurons/if.ts", built + 120_000);
     const stale = warned();
     assert.equal(stale.code, 0, stale.err);
     assert.equal(stale.out.trim(), "function", "the script still runs");
@@ -253,10 +258,35 @@ test("imported from a checkout, the compiled package warns when a file of src/ c
       stale.err,
       /^spikeflow warn \[stale-build\]: dist\/ was built \S+Z, before src\/neurons\/if\.ts changed \(\S+Z\) and 1 other file of src\/, so this script runs the old code: run `npm run build` in \S+spikeflow, or run node with --conditions=spikeflow-source to import src\/ directly\n$/,
     );
-    const before = new Date(built - 60_000);
-    for (const name of ["izhikevich.ts", "if.ts"]) utimesSync(join(src, name), before, before);
-    assert.equal(warned().err, "", "every file of src/ older than the build: nothing to say");
+    // a source the build compiled that is gone (deleted or renamed) is told too
+    for (const f of ["neurons/lif.ts", "neurons/if.ts"]) at(f, built - 60_000);
+    rmSync(join(src, "core", "ziggurat.ts"));
+    assert.match(
+      warned().err,
+      /before src\/core\/ziggurat\.ts it compiled is gone, so this script runs the old code/,
+    );
   } finally {
-    rmSync(join(pkg, "src"), { recursive: true, force: true });
+    rmSync(src, { recursive: true, force: true });
   }
+});
+
+test("a CommonJS bundle of the package for Node runs (no import.meta.url there for the stale-build check)", async () => {
+  // esbuild takes the "node" condition for platform node; in CommonJS import.meta.url is undefined, and the
+  // entry's check threw "Invalid URL" at start
+  writeFileSync(
+    join(project, "bundle-in.mjs"),
+    'import { LIF } from "spikeflow";\nconsole.log(typeof LIF);\n',
+  );
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(project, "bundle-in.mjs")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile: join(project, "bundle-out.cjs"),
+    logLevel: "silent",
+  });
+  const r = nodeWith({ SPIKEFLOW_LOG: "warn" }, "bundle-out.cjs");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), "function");
 });
