@@ -170,6 +170,15 @@ function requireSavable(
   bounds: WeightBounds | undefined,
   empty: Uint8Array | undefined,
 ): void {
+  // a slot that is no synapse must hold 0 (a restore refuses anything else, through checkRestoredParameter)
+  const nonZero = empty === undefined ? -1 : a.findIndex((x, k) => empty[k] !== 0 && x !== 0);
+  if (nonZero >= 0) {
+    throw new InvalidParameterError(
+      `${what}[${nonZero}] = ${a[nonZero]} is in a slot that is no synapse (a padded kernel position), which ` +
+        `must hold 0, so the network could not be restored; set it back to 0 (emptySlots() marks these slots)`,
+      { index: nonZero, value: a[nonZero] },
+    );
+  }
   const k = firstUnrestorable(a, storedBounds(bounds, a instanceof Float32Array), empty);
   if (k < 0) return;
   const x = a[k];

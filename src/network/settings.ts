@@ -10,7 +10,8 @@
  * kept (a non-finite number as the string "Infinity", "-Infinity" or "NaN", which JSON cannot hold); a list or
  * typed array of numbers becomes the string "<n> values, CRC-32 <hex>" over its float64 bytes, so a per-neuron
  * array of any size costs one short string; a list of up to 32 other things (CubaLIF's synapses) is flattened
- * entry by entry (`synapses[0].tauSyn_ms`); functions, undefined and other objects (a generator) are left out.
+ * entry by entry (`synapses[0].tauSyn_ms`); functions, undefined and other objects (a generator) are left out,
+ * and so is anything nested deeper than 4 levels (a user-written `settings()` should stay flat).
  */
 import { crc32Hex } from "../io/crc32.ts";
 import type { LearningRule, Population, Projection } from "./types.ts";
@@ -36,7 +37,7 @@ function listDigest(list: ArrayLike<unknown>): string | undefined {
   for (let k = 0; k < list.length; k++) {
     const x = list[k];
     if (typeof x !== "number") return undefined;
-    values[k] = x;
+    values[k] = x === 0 ? 0 : x; // -0 as 0, as JSON gives a single -0 back
   }
   return `${list.length} values, CRC-32 ${crc32Hex(new Uint8Array(values.buffer))}`;
 }
@@ -95,9 +96,9 @@ export function projectionSettings(p: Projection): Settings {
  * saved network" (a key on one side only counts as a difference).
  */
 export function settingDifferences(saved: Settings, live: Settings): string[] {
-  const show = (v: SettingValue | undefined): string => (v === undefined ? "not set" : JSON.stringify(v));
+  const show = (s: Settings, k: string): string => (Object.hasOwn(s, k) ? JSON.stringify(s[k]) : "not set");
   const keys = [...new Set([...Object.keys(live), ...Object.keys(saved)])];
   return keys
     .filter((k) => !(Object.hasOwn(saved, k) && Object.hasOwn(live, k) && saved[k] === live[k]))
-    .map((k) => `${k} is ${show(live[k])} here, ${show(saved[k])} in the saved network`);
+    .map((k) => `${k} is ${show(live, k)} here, ${show(saved, k)} in the saved network`);
 }

@@ -114,6 +114,12 @@ export class AdaptiveLIF extends PopulationBase {
   readonly derived: AdaptiveLifDerived;
   readonly dt_ms: number;
   readonly oneSpikePerStep: boolean;
+
+  /** Construction settings, recorded by a saved network to tell a rebuilt one with other options. */
+  settings(): Record<string, unknown> {
+    return { ...this.params, oneSpikePerStep: this.oneSpikePerStep };
+  }
+
   /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
   /** The public float32 buffer of theta (see `theta_mV`). */

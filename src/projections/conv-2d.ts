@@ -32,6 +32,12 @@ export class Conv2d extends WeightedProjection {
   readonly kind = "conv-2d";
   readonly geometry: Geometry2d;
   readonly outChannels: number;
+
+  /** Construction settings, recorded by a saved network to tell a rebuilt one with other options. */
+  settings(): Record<string, unknown> {
+    return { geometry: this.geometry, outChannels: this.outChannels };
+  }
+
   /** Output locations Ho * Wo. */
   readonly locations: number;
   /** [outC, Ho, Wo], in the order of the post index. */

@@ -35,6 +35,12 @@ export class Local2d extends WeightedProjection {
   readonly geometry: Geometry2d;
   /** Filters per location. */
   readonly filters: number;
+
+  /** Construction settings, recorded by a saved network to tell a rebuilt one with other options. */
+  settings(): Record<string, unknown> {
+    return { geometry: this.geometry, filters: this.filters };
+  }
+
   /** Output locations Ho * Wo. */
   readonly locations: number;
   /** [Ho, Wo, F], in the order of the post index. */

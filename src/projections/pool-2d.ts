@@ -33,6 +33,12 @@ export interface Pool2dOptions {
 
 export abstract class Pool2d extends WeightedProjection {
   readonly geometry: Geometry2d;
+
+  /** Construction settings, recorded by a saved network to tell a rebuilt one with other options. */
+  settings(): Record<string, unknown> {
+    return { geometry: this.geometry };
+  }
+
   /** Output locations Ho * Wo per channel. */
   readonly locations: number;
   /** [C, Ho, Wo], in the order of the post index. */

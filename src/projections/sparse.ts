@@ -100,7 +100,9 @@ function requireArrayFields(
       throw new InvalidParameterError(
         `${what}: ${name} must be ${name === scalar ? "one number or " : ""}a list of numbers, got ` +
           `${describeValue(v)}; pass ${usage}` +
-          (v === undefined ? ` (the object has ${present.length > 0 ? present.join(", ") : "no fields"})` : ""),
+          (v === undefined
+            ? ` (the object has ${present.length > 0 ? present.join(", ") : "no fields"})`
+            : ""),
         { field: name },
       );
     }

@@ -14,6 +14,8 @@ import {
 } from "../../src/network/parameters.ts";
 import { captureLogs } from "../../src/core/log.ts";
 import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
+import { Conv2d } from "../../src/projections/conv-2d.ts";
+import { settingDifferences } from "../../src/network/settings.ts";
 import { CUBA_BENCHMARK_PARAMS, CubaLIF } from "../../src/neurons/cuba-lif.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
@@ -654,4 +656,49 @@ test("settings: per-neuron arrays are recorded as a count and a CRC-32, CubaLIF'
     w?.message ?? "",
     /population "d" tauDecay_ms is "3 values, CRC-32 [0-9a-f]{8}" here, "3 values, CRC-32 [0-9a-f]{8}" in the saved network\./,
   );
+});
+
+test("settings: AdaptiveLIF's oneSpikePerStep and a 2-D projection's geometry are compared; -0 equals 0", () => {
+  // a tester's cases: stride 1 / padding 0 and stride 2 / padding 1 both give 3 x 3 outputs with the same
+  // weight count, and oneSpikePerStep lived outside params; both restored without a word. A per-neuron array
+  // holding -0 was a difference from one holding 0, while a single -0 was not
+  const net = (o: { stride: number; padding: number; one: boolean; zero: number }) => {
+    const n = new Network({ dt_ms: 1 });
+    const x = n.addPopulation("x", new Input(25));
+    const y = n.addPopulation(
+      "y",
+      new AdaptiveLIF(18, 1, {}, o.one ? { oneSpikePerStep: true, rng: createRng(1, "one") } : {}),
+    );
+    n.addProjection(
+      "conv",
+      new Conv2d(x, y, {
+        inputShape: [1, 5, 5],
+        kernel: 3,
+        stride: o.stride,
+        padding: o.padding,
+        outChannels: 2,
+        weights: 0.1,
+      }),
+    );
+    n.addPopulation("d", new DoubleExpLIF(2, 1, { bias_nA: Float64Array.from([o.zero, -40]) }));
+    return n;
+  };
+  const saved = roundTrip(networkParameters(net({ stride: 1, padding: 0, one: false, zero: 0 })));
+  const differences = (n: Network) =>
+    captureLogs(() => restoreNetworkParameters(n, saved)).filter((r) => r.id === SETTINGS_DIFFER);
+  assert.deepEqual(differences(net({ stride: 1, padding: 0, one: false, zero: -0 })), []);
+  const [w] = differences(net({ stride: 2, padding: 1, one: true, zero: 0 }));
+  assert.match(
+    w?.message ?? "",
+    /population "y" oneSpikePerStep is true here, false in the saved network; projection "conv" geometry\.sh is 2 here, 1 in the saved network; projection "conv" geometry\.sw is 2 here, 1 in the saved network; projection "conv" geometry\.ph is 1 here, 0 in the saved network; projection "conv" geometry\.pw is 1 here, 0 in the saved network\./,
+  );
+});
+
+test("settings: a setting named like an Object.prototype member shows as not set where it is missing", () => {
+  assert.deepEqual(settingDifferences({ toString: 1 }, {}), [
+    "toString is not set here, 1 in the saved network",
+  ]);
+  assert.deepEqual(settingDifferences({}, { constructor: "x" }), [
+    'constructor is "x" here, not set in the saved network',
+  ]);
 });

@@ -264,6 +264,18 @@ test("bounds with wMin > 0 apply to synapses only: padded slots stay 0 through c
   lc.w.fill(0.3);
   restoreNetworkParameters(net, snapshot);
   assert.deepEqual(Array.from(lc.w), before);
+  // a value written by hand into a padded slot is refused when saving, as a restore would refuse it
+  const padded = lc.emptySlots()!.indexOf(1);
+  lc.w[padded] = 0.7;
+  assert.throws(
+    () => networkParameters(net),
+    new RegExp(
+      `^InvalidParameterError: projection "lc" w\\[${padded}\\] = 0\\.699999988079071 is in a slot that is no ` +
+        `synapse \\(a padded kernel position\\), which must hold 0, so the network could not be restored; set ` +
+        `it back to 0 \\(emptySlots\\(\\) marks these slots\\)$`,
+    ),
+  );
+  lc.w[padded] = 0;
   const w = Object.values(snapshot.tensors).find((t) => t.data.length === lc.w.length)!.data as Float32Array;
   w[k0] = 0.05; // a live synapse below wMin in the file is still refused
   assert.throws(
