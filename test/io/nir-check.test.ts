@@ -246,6 +246,15 @@ test("a Flatten whose dimensions lie outside its input, or start after they end,
       "dims start_dim..end_dim, so start_dim must not be after end_dim (as in PyTorch's flatten)",
   });
   assert.throws(() => imported(flat(-1, 0, [1, 2, 2])), /start_dim -1 comes after end_dim 0/);
+  // a start just past the last dimension is the identity only with NIR's end_dim default (-1)
+  assert.throws(
+    () => imported(flat(3, 0, [1, 2, 2])),
+    /start_dim 3 and end_dim 0 must name dimensions of its input \[1, 2, 2\] \(from -3 to 2\)$/,
+  );
+  assert.throws(
+    () => imported(flat(1, 0, [4])),
+    /start_dim 1 and end_dim 0 must name dimensions of its input \[4\]/,
+  );
   assert.equal(imported(flat(0, -1, [1, 2, 2])).network.populationNames.length, 2);
   assert.equal(imported(flat(1, 1, [1, 4, 1])).network.populationNames.length, 2);
   assert.equal(imported(flat(1, -1, [4])).network.populationNames.length, 2);

@@ -6,7 +6,7 @@
  *           (PyTorch; "same" pads dil (k - 1) in total, floor half before, "valid" pads nothing)
  *   pooling [C, H, W] -> [C, Ho, Wo], Ho = floor((H + 2 p - k) / s) + 1
  *   Flatten dims start_dim..end_dim (negative counts from the end) become one; a start just past the last
- *           dimension (NIR's batch-dimension default start_dim = 1 on a 1-D input) leaves the shape as it is,
+ *           dimension with end_dim -1 (NIR's batch default start_dim = 1 on a 1-D input) leaves the shape as it is,
  *           and other dimensions outside the input, or a start after the end, are a FormatError
  *   Scale, neurons with only scalar parameters, pass-through nodes: output shape = input shape.
  * Edges are checked by element count, as in NIR's lenient reading: a different shape with the same number
@@ -154,10 +154,11 @@ function outputOf(file: string, f: FlatNode, input: readonly number[]): readonly
       const rank = input.length;
       const sd = n.start_dim < 0 ? n.start_dim + rank : n.start_dim;
       const ed = n.end_dim < 0 ? n.end_dim + rank : n.end_dim;
-      // a start just past the last dimension is NIR's batch default on an input without one (identity);
-      // any other dimension outside the input is an error, as in PyTorch
-      if (sd === rank) return input;
-      if (sd < 0 || sd > rank || ed < 0 || ed >= rank) {
+      // NIR's batch default (start 1, end -1) on an input without a batch dimension starts just past the
+      // last dimension: the identity. Any other start there, and any dimension outside the input, is an
+      // error, as in PyTorch
+      if (sd === rank && n.end_dim === -1) return input;
+      if (sd < 0 || sd >= rank || ed < 0 || ed >= rank) {
         throw new FormatError(
           `${file}: node ${JSON.stringify(f.path)} (Flatten): start_dim ${n.start_dim} and end_dim ` +
             `${n.end_dim} must name dimensions of its input [${input.join(", ")}] (from ${-rank} to ${rank - 1})`,
