@@ -191,8 +191,12 @@ export class SpikeTrain implements Drive {
     const offsets = allocateTrainBuffer(steps + 1, what);
     for (const [t, i] of events) {
       if (!Number.isInteger(t) || t < 0 || t >= steps || !Number.isInteger(i) || i < 0 || i >= size) {
+        const integers = Number.isInteger(t) && Number.isInteger(i);
         throw new InvalidParameterError(
-          `SpikeTrain.fromEvents: event (step ${t}, input ${i}) is outside [0, ${steps}) x [0, ${size})`,
+          integers
+            ? `SpikeTrain.fromEvents: event (step ${t}, input ${i}) is outside [0, ${steps}) x [0, ${size})`
+            : `SpikeTrain.fromEvents: event (step ${describeArgument(t)}, input ${describeArgument(i)}) must be ` +
+                `two integers in [0, ${steps}) x [0, ${size})`,
           { step: t, index: i },
         );
       }

@@ -414,9 +414,11 @@ export class Network {
       throw new InvalidParameterError(
         `net.run(inputs, ${steps}) would take the network from step ${this.t} past step ${MAX_STEP} ` +
           `(2^31 - 1), where recorded step numbers (monitors, trace stamps) are int32 and would wrap; ` +
-          (this.t > 0
-            ? `call net.reset() to start again from step 0, or run at most ${MAX_STEP - this.t} more steps`
-            : `run at most ${MAX_STEP} steps, in several runs with net.reset() between them`),
+          (this.t === MAX_STEP
+            ? `it is at the last step: call net.reset() to start again from step 0`
+            : this.t > 0
+              ? `call net.reset() to start again from step 0, or run at most ${MAX_STEP - this.t} more steps`
+              : `run at most ${MAX_STEP} steps, in several runs with net.reset() between them`),
         { steps, time: this.t },
       );
     }

@@ -68,7 +68,9 @@ export class Stdp implements LearningRule {
     readonly variant: StdpVariant,
     readonly dt_ms: number,
     params: Partial<StdpParams> = {},
+    ...extra: never[]
   ) {
+    refuseExtraArguments("new Stdp", "projection, variant, dt_ms, params", extra);
     if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
       throw new InvalidParameterError(
         `STDP needs the network's time step dt_ms (a number > 0): the second argument of postPre, ` +

@@ -11,6 +11,7 @@ import type { Population } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { WeightedProjection, addRun, makeWeights, requireWeightOptionKeys } from "./common.ts";
 import type { WeightOptions } from "./common.ts";
+import { describeValue } from "../core/options.ts";
 
 export interface AffineOptions extends WeightOptions {
   /** Bias per post neuron (copied), or one number for all. Default 0. */
@@ -27,7 +28,7 @@ export function makeBias(
   if (bias === undefined) return out;
   if (typeof bias === "number") return out.fill(requireFloat32(`${what} bias`, bias));
   if (bias === null || typeof bias !== "object" || typeof bias.length !== "number") {
-    throw new InvalidParameterError(`${what} bias must be a number or an array, got ${String(bias)}`);
+    throw new InvalidParameterError(`${what} bias must be a number or an array, got ${describeValue(bias)}`);
   }
   if (bias.length !== size) {
     throw new ShapeMismatchError(

@@ -11,6 +11,7 @@
  */
 import { InvalidParameterError } from "../core/errors.ts";
 import type { LearningRule, Population, Projection } from "../network/types.ts";
+import { requirePopulation } from "../network/types.ts";
 import { makeBias } from "./affine.ts";
 import { requireOptions } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
@@ -34,6 +35,7 @@ export class Bias implements Projection {
   readonly bias: Float32Array;
 
   constructor(target: Population, opts: BiasOptions) {
+    requirePopulation("Bias target", target);
     requireOptions("Bias", opts, ["bias", "port"], "new Bias(population, { bias: 0.5 })");
     if (opts.bias === undefined) {
       throw new InvalidParameterError(

@@ -528,4 +528,13 @@ test("run refuses to pass step 2^31 - 1, where int32 step numbers would wrap, an
     /from step 5 past step 2147483647 .*call net\.reset\(\) to start again from step 0, or run at most 2147483642 more steps$/,
   );
   assert.equal(net.time, 5, "the refused runs took no step");
+  (net as unknown as { t: number }).t = 2 ** 31 - 1; // as if it had run that far
+  assert.throws(
+    () => net.run({}, 1),
+    /from step 2147483647 past step 2147483647 .*; it is at the last step: call net\.reset\(\) to start again from step 0$/,
+  );
+  net.run({}, 0);
+  net.reset();
+  net.run({}, 2);
+  assert.equal(net.time, 2);
 });

@@ -10,7 +10,8 @@ import { StateMonitor } from "../../src/network/monitors.ts";
 import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
-import { hebbian, postPre, weightDependentPostPre } from "../../src/plasticity/stdp.ts";
+import { Stdp, hebbian, postPre, weightDependentPostPre } from "../../src/plasticity/stdp.ts";
+import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { Network } from "../../src/network/network.ts";
 import { AvgPool2d } from "../../src/projections/avg-pool-2d.ts";
 import { Bias } from "../../src/projections/bias.ts";
@@ -153,4 +154,29 @@ test("postPre, weightDependentPostPre and hebbian refuse an extra argument", () 
     );
   }
   assert.equal(d.rules.length, 0, "nothing was attached");
+});
+
+test("more messages: string events, a string bias, Bias without a target, new Stdp's extra argument", () => {
+  refused(
+    () => SpikeTrain.fromEvents(2, 2, [["0", "1"]] as never),
+    'SpikeTrain.fromEvents: event (step string "0", input string "1") must be two integers in [0, 2) x [0, 2)',
+  );
+  refused(
+    () => new Bias(new LIF(2, 1), { bias: "1" as never }),
+    'Bias bias must be a number or an array, got string "1"',
+  );
+  assert.throws(() => build(Bias)(), /^InvalidParameterError: Bias target must be a population/);
+  const net = new Network({ dt_ms: 1 });
+  const d = net.addProjection(
+    "d",
+    new Dense(net.addPopulation("x", new Input(1)), net.addPopulation("y", new LIF(1, 1)), {
+      weights: 0.5,
+      bounds: { wMin: 0, wMax: 1 },
+    }),
+  );
+  refused(
+    () => build(Stdp)(d, "post-pre", 1, {}, 5),
+    "new Stdp takes 4 arguments (projection, variant, dt_ms, params), got 5: argument 5 (number 5) would be ignored; " +
+      "remove it",
+  );
 });
