@@ -6,8 +6,8 @@
  * Per neuron i, in this order (the arithmetic of `stepTwoPortsArena`, operation by operation: each float32 is
  * promoted to float64, computed on, and demoted when stored, which rounds like a Float32Array store;
  * WebAssembly never fuses a multiply and an add):
- *   I_k' = I_k d_k + a_k;  a_k = 0                   (k = 0, 1: the currents and their synapse ports)
- *   v'   = ((v_rest + (v - v_rest) D_m) + g_0 I_0) + g_1 I_1     (the currents at the start of the step)
+ *   J_k  = I_k + a_k;  I_k' = J_k d_k;  a_k = 0     (k = 0, 1: the currents and their synapse ports)
+ *   v'   = ((v_rest + (v - v_rest) D_m) + g_0 J_0) + g_1 J_1     (the currents with this step's arrivals)
  *   with the membrane ports: v' = v' + (c i_nA + dv);  i_nA = dv = 0
  *   v' >= v_th and counter 0: spike (index list, flag), reset (v_reset, or v' - drop), and with R > 0 the
  *   counter R and an entry (i, v') in the refractory list
@@ -314,13 +314,18 @@ const HIGH_PAIR = pair(8, P.J0b, P.J1b, P.VIb);
 function update(L: Layout, l: Lanes): number[] {
   const [exc, inh, cur, dv, v, iExc, iInh] = [EXC, INH, CUR, DV, V, I_EXC, I_INH].map((k) => slot(L, k));
   return [
-    // the currents at the start of the step, then decay and arrivals; both synapse ports are consumed
+    // the arrived weights join the currents, which drive v over the step and decay; both synapse ports
+    // are consumed
     ...l.load(iExc),
+    ...l.load(exc),
+    ...l.add,
     ...set(l.I0),
     ...l.load(iInh),
+    ...l.load(inh),
+    ...l.add,
     ...set(l.I1),
-    ...l.store(iExc, [...get(l.I0), ...get(l.d0), ...l.mul, ...l.load(exc), ...l.add]),
-    ...l.store(iInh, [...get(l.I1), ...get(l.d1), ...l.mul, ...l.load(inh), ...l.add]),
+    ...l.store(iExc, [...get(l.I0), ...get(l.d0), ...l.mul]),
+    ...l.store(iInh, [...get(l.I1), ...get(l.d1), ...l.mul]),
     ...l.zero(exc),
     ...l.zero(inh),
     // vi = ((v_rest + (v - v_rest) D_m) + g0 I0) + g1 I1

@@ -10,13 +10,16 @@
  *
  * Discretisation: exact for the linear system over one step (i_ext held over the step). With
  * D_m = e^(-dt/tau_m) and D_k = e^(-dt/tau_k):
+ *   I_k <- I_k + (weights arrived at port k in this step)
  *   v   <- v_rest + (v - v_rest) D_m + (1 - D_m) R i_ext + sum_k R I_k c_k + dv
+ *   I_k <- I_k D_k
  *   c_k  = tau_k / (tau_k - tau_m) (D_k - D_m)    (= (dt/tau_m) D_m in the limit tau_k = tau_m)
- *   I_k <- I_k D_k + (weights arrived at port k in this step)
  * c_k is evaluated as D_m (dt/tau_m) expm1(x)/x with x = dt (tau_k - tau_m) / (tau_m tau_k), which has no
- * cancellation when tau_k is close to tau_m. Weights that arrive in step t are added after that step's decay,
- * so they move v from step t+1 on (as Brian2 applies `on_pre` after the state update). Refractoriness clamps
- * only v: the synaptic currents keep decaying and accumulating arrivals.
+ * cancellation when tau_k is close to tau_m. A weight that arrives in step t (from a spike in step t - 1, the
+ * engine's one-step delivery) joins I_k before the step's integration, so v moves in step t itself: as in
+ * Brian2, whose `on_pre` raises the current in the spike's step t - 1, after the state update, so that the
+ * integration of step t is the first to see it. Refractoriness clamps only v: the synaptic currents keep
+ * decaying and accumulating arrivals.
  *
  * Units: I_k and the weights on synapse ports are currents in nA, R is in MOhm, so R I is in mV. The
  * voltage-unit formulation of Brian2's CUBA example (dv/dt = (ge + gi - (v - El))/taum, ge and gi in mV) is
@@ -240,7 +243,7 @@ export class CubaLIF extends PopulationBase {
     }
     refractory.countDown();
 
-    // synaptic drive over the step (from the currents at its start), then decay and arrivals; one
+    // the weights that arrived join the currents, which then drive v over the step and decay; one
     // contiguous pass per synapse port (much faster than an inner loop over ports per neuron)
     const drive = this.drive;
     const n = this.size;
@@ -251,16 +254,16 @@ export class CubaLIF extends PopulationBase {
       const d = synDecay[k];
       if (k === 0) {
         for (let i = 0; i < n; i++) {
-          const I = current[i];
+          const I = current[i] + arrived[i];
           drive[i] = gain * I;
-          current[i] = I * d + arrived[i];
+          current[i] = I * d;
           arrived[i] = 0;
         }
       } else {
         for (let i = 0; i < n; i++) {
-          const I = current[i];
+          const I = current[i] + arrived[i];
           drive[i] += gain * I;
-          current[i] = I * d + arrived[i];
+          current[i] = I * d;
           arrived[i] = 0;
         }
       }
@@ -385,11 +388,11 @@ function stepTwoPortsArena(
   let nSpikes = 0;
   let nHeld = counts[1];
   for (let i = 0; i < n; i++) {
-    // synaptic drive from the currents at the start of the step, then decay and arrivals
-    const I0 = m[oI0 + i];
-    const I1 = m[oI1 + i];
-    m[oI0 + i] = I0 * d0 + m[oA0 + i];
-    m[oI1 + i] = I1 * d1 + m[oA1 + i];
+    // the arrived weights join the currents, which drive v over the step and decay
+    const I0 = m[oI0 + i] + m[oA0 + i];
+    const I1 = m[oI1 + i] + m[oA1 + i];
+    m[oI0 + i] = I0 * d0;
+    m[oI1 + i] = I1 * d1;
 
     // integrate (exact over the step); a refractory neuron is restored afterwards (RefractoryList)
     let vi = vRest_mV + (m[oV + i] - vRest_mV) * decay + g0 * I0 + g1 * I1;

@@ -277,15 +277,15 @@ test("a threshold placed exactly on a neuron's float64 voltage, or one ulp above
           pop.step({ step: 0, dt_ms: 0.1, learning: false });
           return pop.spiked[j];
         };
-        // the float64 voltage of neuron j, from float32 state and inputs
+        // the float64 voltage of neuron j, from float32 state and inputs (the arrivals join the currents)
         const probe = build("ts", 1, 0.1, base).derived;
         const [g0, g1] = probe.synGain;
         const f = Math.fround;
         let vi =
           vRest_mV +
           (f(inputs.v[j]) - vRest_mV) * probe.decay +
-          g0 * f(inputs.iExc[j]) +
-          g1 * f(inputs.iInh[j]);
+          g0 * (f(inputs.iExc[j]) + f(inputs.exc[j])) +
+          g1 * (f(inputs.iInh[j]) + f(inputs.inh[j]));
         if (r.membrane) vi += probe.currentGain * f(inputs.cur[j]) + f(inputs.dv[j]);
         for (const path of ["ts", "simd", "scalar"] as const) {
           assert.equal(stepOnce(path, vi), 1, `${path}: neuron ${j} at threshold ${vi} fires`);

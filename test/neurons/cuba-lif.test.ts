@@ -9,6 +9,11 @@ import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
 import { CUBA_BENCHMARK_PARAMS, CUBA_BENCHMARK_WEIGHTS, CubaLIF } from "../../src/neurons/cuba-lif.ts";
 import type { CubaLifParams } from "../../src/neurons/cuba-lif.ts";
 import { ctxAt, diffs, run } from "./helpers.ts";
+import { Network } from "../../src/network/network.ts";
+import { StateMonitor } from "../../src/network/monitors.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { OneToOne } from "../../src/projections/one-to-one.ts";
+import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 
 /**
  * PSP of a weight w arriving at t = 0 into a current with time constant ts, membrane tm, R:
@@ -41,8 +46,9 @@ function pspTrace(
 }
 
 test("a single weight gives the closed-form PSP at every step, with its peak height and time", () => {
-  // The weight arrives in step s0 and is added after that step's decay, so v(s0) is still 0 and v after step
-  // s0 + n is v(n dt): the update is exact for exponential currents, so samples match the closed form up to
+  // The weight arrives in step s0 and joins the current before that step's integration (as Brian2's on_pre
+  // in the spike's step, before the next integration), so v after step s0 - 1 is still 0 and v after step
+  // s0 - 1 + n is v(n dt): the update is exact for exponential currents, so samples match the closed form up to
   // float32 rounding. Bound: v is stored each step with error <= ulp(1)/2 = 2^-25, damped by D_m, so at most
   // 2^-25 / (1 - D_m) ~ 6e-6 mV; the stored current adds a relative 2^-24 per step, ~n 6e-8 of the peak.
   // 5e-5 mV covers both with margin for n <= 400. The sampled maximum lies at floor or ceil of t*/dt, and
@@ -55,10 +61,13 @@ test("a single weight gives the closed-form PSP at every step, with its peak hei
 
   const trace = pspTrace({ tauMem_ms: tm, synapses: [{ port: "exc", tauSyn_ms: ts }] }, w, s0, 400, dt);
 
-  assert.equal(trace[s0], 0, "no effect in the arrival step");
-  for (let n = 0; s0 + n < trace.length; n++) {
+  // sampled[n] = v(n dt): sampled[0] is v before the arrival step, which is still rest
+  const sampled = trace.slice(s0 - 1);
+  assert.equal(sampled[0], 0, "no effect before the arrival step");
+  assert.ok(sampled[1] > 0, "the arrival step already moves v");
+  for (let n = 0; n < sampled.length; n++) {
     const expected = psp(n * dt, w, tm, ts);
-    assert.ok(Math.abs(trace[s0 + n] - expected) < 5e-5, `n = ${n}: ${trace[s0 + n]} vs ${expected}`);
+    assert.ok(Math.abs(sampled[n] - expected) < 5e-5, `n = ${n}: ${sampled[n]} vs ${expected}`);
   }
   const tPeak = ((ts * tm) / (tm - ts)) * Math.log(tm / ts);
   const peak = psp(tPeak, w, tm, ts);
@@ -66,7 +75,6 @@ test("a single weight gives the closed-form PSP at every step, with its peak hei
     Math.abs(tPeak - 9.242) < 1e-3 && Math.abs(peak - 0.2551) < 1e-4,
     "t* = 9.242 ms, peak 0.2551 mV",
   );
-  const sampled = trace.slice(s0);
   const nMax = sampled.indexOf(Math.max(...sampled));
   assert.ok(nMax === Math.floor(tPeak / dt) || nMax === Math.ceil(tPeak / dt), `peak sample at n = ${nMax}`);
   const shortfall = (Math.abs(pspCurvature(tPeak, w, tm, ts)) * (dt / 2) ** 2) / 2;
@@ -85,11 +93,12 @@ test("tau_syn = tau_m uses the limit (t/tau) e^(-t/tau): peak R w / e at t = tau
     dt,
   );
 
+  // the weight arrives in step 0 and moves v in that step: v after step n is v((n + 1) dt)
   for (let n = 0; n < 300; n++) {
-    assert.ok(Math.abs(equal[n] - psp(n * dt, w, 10, 10)) < 5e-5, `n = ${n}`);
+    assert.ok(Math.abs(equal[n] - psp((n + 1) * dt, w, 10, 10)) < 5e-5, `n = ${n}`);
   }
-  assert.equal(equal.indexOf(Math.max(...equal)), 100);
-  assert.ok(Math.abs(equal[100] - w / Math.E) < 5e-5);
+  assert.equal(equal.indexOf(Math.max(...equal)), 99, "the peak at t = tau_m = 100 dt, after step 99");
+  assert.ok(Math.abs(equal[99] - w / Math.E) < 5e-5);
   assert.ok(
     near.every((x, k) => Math.abs(x - equal[k]) < 1e-6),
     "no cancellation near tau_syn = tau_m",
@@ -113,9 +122,10 @@ test("each synapse port has its own current decaying with its own tau; the first
 
   run(n, 10, dt);
 
-  // ten float32 stores, each a relative rounding of at most 2^-24
-  assert.ok(Math.abs(n.state("iSyn_exc_nA")[0] - 3 * Math.exp(-10 / 5)) < 3 * 10 * 2 ** -24);
-  assert.ok(Math.abs(n.state("iSyn_inh_nA")[0] - -4 * Math.exp(-10 / 10)) < 4 * 10 * 2 ** -24);
+  // the weights joined the currents in step 0, which decayed in it and in the ten steps after: eleven
+  // float32 stores, each a relative rounding of at most 2^-24
+  assert.ok(Math.abs(n.state("iSyn_exc_nA")[0] - 3 * Math.exp(-11 / 5)) < 3 * 11 * 2 ** -24);
+  assert.ok(Math.abs(n.state("iSyn_inh_nA")[0] - -4 * Math.exp(-11 / 10)) < 4 * 11 * 2 ** -24);
 });
 
 test("CUBA benchmark (Vogels & Abbott 2005): El above Vt fires tonically with ISI t_ref + taum ln((El-Vr)/(El-Vt))", () => {
@@ -148,10 +158,13 @@ test("while refractory v is held and i_nA is discarded, but synaptic currents ke
 
   assert.equal(n.spikeCount, 0);
   assert.equal(n.v_mV[0], 0);
-  assert.equal(n.state("iSyn_syn_nA")[0], 2);
+  // the weight joined the current and decayed with it over step 1
+  assert.equal(n.state("iSyn_syn_nA")[0], Math.fround(2 * Math.exp(-1 / 5)));
   run(n, 3, dt);
   assert.equal(n.v_mV[0], 0);
-  assert.equal(n.state("iSyn_syn_nA")[0], Math.fround(2 * Math.exp(-3 / 5)));
+  let I = Math.fround(2 * Math.exp(-1 / 5));
+  for (let k = 0; k < 3; k++) I = Math.fround(I * Math.exp(-1 / 5));
+  assert.equal(n.state("iSyn_syn_nA")[0], I);
 });
 
 test("reset() zeroes v, the synaptic currents and the refractory counters", () => {
@@ -207,13 +220,15 @@ test("property: spikes exactly when the re-derived exact update reaches threshol
           n.step(ctxAt(s, dt));
           twin.step(ctxAt(s, dt));
 
-          if (n.state("iSyn_syn_nA")[0] !== Math.fround(I0 * Ds + w)) return false;
+          // the arrival joins the current, which drives v over the step and decays
+          const J = I0 + w;
+          if (n.state("iSyn_syn_nA")[0] !== Math.fround(J * Ds)) return false;
           if (twin.v_mV[0] !== n.v_mV[0] || twin.spikeCount !== n.spikeCount) return false;
           if (ref0 > 1) {
             if (n.spikeCount !== 0 || n.v_mV[0] !== v0) return false;
             continue;
           }
-          const pre = -65 + (v0 + 65) * Dm + (1 - Dm) * 1 * cur + c * I0 + dv;
+          const pre = -65 + (v0 + 65) * Dm + (1 - Dm) * 1 * cur + c * J + dv;
           if (Math.abs(pre - -52) < 1e-9) continue; // operand order could round either way at the boundary
           if ((n.spikeCount === 1) !== pre >= -52) return false;
         }
@@ -280,8 +295,9 @@ function referenceCuba(n: number, dt: number, params: Partial<CubaLifParams>) {
     step(arrived: Float32Array[], cur: Float32Array, dv: Float32Array): number[] {
       const spikes: number[] = [];
       for (let i = 0; i < n; i++) {
-        const start = I.map((a) => a[i]);
-        for (let k = 0; k < nSyn; k++) I[k][i] = start[k] * synDecay[k] + arrived[k][i];
+        // the arrivals join the currents, which drive v over the step and decay
+        const start = I.map((a, k) => a[i] + arrived[k][i]);
+        for (let k = 0; k < nSyn; k++) I[k][i] = start[k] * synDecay[k];
         if (ref[i] > 0 && --ref[i] > 0) continue;
         let vi: number;
         if (nSyn === 2) {
@@ -398,4 +414,29 @@ test("a synapse entry with a misspelled key names the key and the valid ones", (
     () => new CubaLIF(1, 1, { synapses: [{ port: "x", tau_ms: 1 } as never] }),
     /^InvalidParameterError: synapses\[0\]: unknown option "tau_ms" \(did you mean tauSyn_ms\?\); the valid options are port, tauSyn_ms$/,
   );
+});
+
+test("in a network, a spike of step s moves a CubaLIF's v from step s + 1, as in Brian2 (no extra step)", () => {
+  // a tester's case: the PSP started in step s + 2, one step later than Brian2's on_pre (which raises the
+  // current in the spike's step, for the next integration), although the docs said the two matched
+  const dt = 0.1;
+  const net = new Network({ dt_ms: dt });
+  const x = net.addPopulation("x", new Input(1));
+  const y = net.addPopulation(
+    "y",
+    new CubaLIF(1, dt, { tauMem_ms: 20, vRest_mV: -65, synapses: [{ port: "e", tauSyn_ms: 5 }] }),
+  );
+  net.addProjection("xy", new OneToOne(x, y, { weights: 1 }));
+  const v = net.addMonitor(new StateMonitor(y, "v_mV"));
+  net.run({ x: SpikeTrain.fromEvents(1, 6, [[0, 0]]) }, 6);
+  const rel = Array.from(v.trace(0), (u) => u + 65);
+  assert.equal(rel[0], 0, "the spike's own step");
+  for (let n = 1; n < 6; n++) {
+    assert.ok(
+      Math.abs(rel[n] - psp(n * dt, 1, 20, 5)) < 1e-5,
+      `step ${n}: ${rel[n]} vs ${psp(n * dt, 1, 20, 5)}`,
+    );
+  }
+  // v is stored in float32 near -65 mV, whose spacing is 7.6e-6 mV
+  assert.ok(Math.abs(rel[1] - 4.938e-3) < 1e-5, "v(dt) = 4.938e-3 mV");
 });
