@@ -76,6 +76,25 @@ export function warnIfShorterThanStep(what: string, tau_ms: number, dt_ms: numbe
   );
 }
 
+/** Id of the warning for a time step of 1 us or less (`muteWarning` takes it). */
+export const TINY_STEP = "dt-tiny";
+
+/**
+ * Warns (once per message) when a network's step is 1 us or less: almost always a step in seconds, as Brian2
+ * writes `defaultclock.dt = 0.1*ms` (0.0001 s), where spikeflow takes ms. No time constant is shorter than
+ * such a step, so the short-time-constant warning never fires, and the run takes 1000 times the steps.
+ */
+export function warnIfTinyStep(dt_ms: number): void {
+  if (!(dt_ms <= 0.001)) return;
+  log.warn(
+    TINY_STEP,
+    `dt_ms = ${dt_ms} ms is a step of ${+(dt_ms * 1000).toPrecision(6)} us. Times are in ms here: if ${dt_ms} ` +
+      `is in seconds (Brian2's units), write dt_ms: ${secondsAsMs(dt_ms)}; if it is meant, ` +
+      `muteWarning("${TINY_STEP}") silences this`,
+    { once: true },
+  );
+}
+
 /**
  * Per-step decay factor exp(-dt/tau) of a first-order linear system with time constant `tau_ms`.
  * `tau_ms = Infinity` gives 1 (no decay).

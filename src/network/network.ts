@@ -19,7 +19,7 @@ import {
   isBinaryKind,
 } from "../core/errors.ts";
 import { describeValue, refuseExtraArguments, requireKnownKeys } from "../core/options.ts";
-import { sameStep } from "../core/time.ts";
+import { sameStep, warnIfTinyStep } from "../core/time.ts";
 import type { Drive, Population, Projection } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
 
@@ -172,6 +172,7 @@ export class Network {
     }
     requireKnownKeys("Network options", opts, ["dt_ms", "learning"]);
     this.dt_ms = requirePositive("dt_ms", opts.dt_ms);
+    warnIfTinyStep(this.dt_ms);
     // null too is refused: only an absent option means the default
     this.learningOn =
       opts.learning === undefined ? true : requireBoolean("Network option learning", opts.learning);

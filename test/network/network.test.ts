@@ -538,3 +538,18 @@ test("run refuses to pass step 2^31 - 1, where int32 step numbers would wrap, an
   net.run({}, 2);
   assert.equal(net.time, 2);
 });
+
+test("a step of 1 us or less is warned about as a step likely given in seconds (Brian2's 0.1*ms is 0.0001)", () => {
+  const warnings = (dt_ms: number) =>
+    captureLogs(() => new Network({ dt_ms })).filter((r) => r.id === "dt-tiny");
+  assert.deepEqual(
+    warnings(0.0001).map((r) => r.message),
+    [
+      "dt_ms = 0.0001 ms is a step of 0.1 us. Times are in ms here: if 0.0001 is in seconds (Brian2's units), " +
+        'write dt_ms: 0.1; if it is meant, muteWarning("dt-tiny") silences this',
+    ],
+  );
+  assert.equal(warnings(0.001).length, 1);
+  assert.deepEqual(warnings(0.01), []);
+  assert.deepEqual(warnings(0.1), []);
+});
