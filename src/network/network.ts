@@ -32,7 +32,11 @@ export interface Monitor {
   reset(): void;
 }
 
-export type InputMap = Readonly<Record<string, Drive | Float32Array>>;
+/** One input of a population: a drive, or a Float32Array added into its default port at every step. */
+export type RunInput = Drive | Float32Array;
+
+/** What `run` takes: for each population name, one input or a list of them (their effects add up). */
+export type InputMap = Readonly<Record<string, RunInput | readonly RunInput[]>>;
 
 export interface NetworkOptions {
   /** Step length in ms. */
@@ -73,13 +77,13 @@ function isFloat32Array(v: unknown): v is Float32Array {
  * current) when the population `name` it is given for has another size, before any step; the drive's own check
  * in `apply` could not name the population.
  */
-function requireDriveSize(name: string, d: Drive, pop: Population): void {
+function requireDriveSize(name: string, label: string, d: Drive, pop: Population): void {
   const size = d.size;
   if (size === undefined || size === pop.size) return;
   const kind = (Object.getPrototypeOf(d) as { constructor?: { name?: string } } | null)?.constructor?.name;
   const what = kind === undefined || kind === "Object" ? "a drive" : `a ${kind}`;
   throw new ShapeMismatchError(
-    `input for "${name}" is ${what} built for ${size} neurons but the population has ${pop.size} neurons; ` +
+    `${label} is ${what} built for ${size} neurons but the population has ${pop.size} neurons; ` +
       `build it with size ${pop.size}, the size of "${name}"`,
     { input: name, size, target: pop.size },
   );
@@ -393,7 +397,9 @@ export class Network {
 
   /**
    * Runs `steps` steps. `inputs` maps population names to drives (spike trains, current sources) or to a
-   * Float32Array applied unchanged at every step. A drive's step index counts from 0 within this run.
+   * Float32Array applied unchanged at every step, or to a list of them, whose effects add up (a spike train
+   * and a background current; two trains into one Input spike once where both do). A drive's step index
+   * counts from 0 within this run.
    * A Float32Array is added into the population's default port (`portNames[0]`: "dv_mV" for LIF, a voltage
    * jump, not a current; docs/inputs.md); it is checked once here (length, finite values), not per step.
    * If a step throws (a full SpikeMonitor, a drive's error), `time` counts the steps the populations took and
@@ -459,76 +465,20 @@ export class Network {
     }
     const targets: Population[] = [];
     const drives: Drive[] = [];
-    for (const [name, d] of Object.entries(inputs)) {
+    for (const [name, given] of Object.entries(inputs)) {
       const pop = this.population(name);
-      const constant = isFloat32Array(d);
-      if (!constant && (d == null || typeof (d as Partial<Drive>).apply !== "function")) {
-        throw new InvalidParameterError(
-          `input for "${name}" must be a Float32Array of ${pop.size} values (added every step) or a drive ` +
-            `with apply(step, population) (a spike train, HeldCurrentDrive, ...), got ${describeValue(d)}` +
-            (Array.isArray(d) || ArrayBuffer.isView(d)
-              ? "; convert an array with Float32Array.from(values)"
-              : ""),
-        );
-      }
-      if (constant) {
-        if (d.length !== pop.size) {
-          throw new ShapeMismatchError(
-            `input for "${name}" has length ${d.length} but the population has ${pop.size} neurons`,
-            { input: name, length: d.length, size: pop.size },
-          );
-        }
-        // a plain loop: findIndex's callback boxed every non-integer value it was handed
-        let bad = -1;
-        for (let k = 0; k < d.length; k++) {
-          if (!Number.isFinite(d[k])) {
-            bad = k;
-            break;
-          }
-        }
-        if (bad >= 0) {
-          throw new InvalidParameterError(
-            `input for "${name}" has ${d[bad]} at neuron ${bad}; every value must be a finite number ` +
-              `(it is added into the "${pop.portNames[0]}" port at every step)`,
-            { input: name, index: bad, value: d[bad] },
-          );
-        }
-        drives.push(new ConstantDrive(d));
-      } else {
-        if (d.steps !== undefined && !(Number.isInteger(d.steps) && d.steps >= 0)) {
-          throw new InvalidParameterError(
-            `input for "${name}" says it covers ${String(d.steps)} steps; a drive's steps must be a whole ` +
-              `number >= 0, or absent for a drive without end`,
-          );
-        }
-        if (d.steps !== undefined && d.steps < steps) {
-          throw new InvalidParameterError(
-            `input for "${name}" covers ${d.steps} steps but run() was asked for ${steps}; ` +
-              `encode at least ${steps} steps or run fewer`,
-          );
-        }
-        const dtIn: unknown = d.dt_ms;
-        if (dtIn !== undefined && !(typeof dtIn === "number" && dtIn > 0 && Number.isFinite(dtIn))) {
-          throw new InvalidParameterError(
-            `input for "${name}" says it was made for dt_ms = ${describeValue(dtIn)}; a drive's dt_ms must be ` +
-              `a number of ms > 0, or absent for a drive that fits any step`,
-            { input: name },
-          );
-        }
-        if (dtIn !== undefined && !sameStep(dtIn, this.dt_ms)) {
-          const ratio = dtIn / this.dt_ms;
-          const shown = +ratio.toPrecision(4) === 1 ? ratio : +ratio.toPrecision(4);
-          throw new TimeStepError(
-            `input for "${name}" was encoded for dt = ${dtIn} ms but the network steps at dt = ${this.dt_ms} ms, ` +
-              `so its rates and spike times would be off by a factor ${shown}; ` +
-              `encode it again with dt_ms: ${this.dt_ms}`,
-            { input: name, inputDt_ms: dtIn, dt_ms: this.dt_ms },
-          );
-        }
-        requireDriveSize(name, d, pop);
-        drives.push(d);
-      }
-      targets.push(pop);
+      // a list of inputs (not a list of numbers, nor an empty one: a constant input written as a plain array,
+      // which is refused below with the advice to convert it)
+      const list =
+        Array.isArray(given) && !given.every((x) => typeof x === "number")
+          ? (given as readonly unknown[])
+          : undefined;
+      const each = list ?? [given];
+      each.forEach((d, k) => {
+        const label = list === undefined ? `input for "${name}"` : `input ${k} for "${name}"`;
+        drives.push(this.checkedDrive(name, label, pop, d, steps));
+        targets.push(pop);
+      });
     }
 
     this.running = true;
@@ -536,6 +486,82 @@ export class Network {
       this.steps(drives, targets, steps);
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * One input of `run` checked: a Float32Array (length, finite values; a ConstantDrive) or a drive (its steps
+   * cover the run, its dt is the network's, its size the population's). `label` names it in errors.
+   */
+  private checkedDrive(name: string, label: string, pop: Population, given: unknown, steps: number): Drive {
+    const constant = isFloat32Array(given);
+    if (!constant && (given == null || typeof (given as Partial<Drive>).apply !== "function")) {
+      throw new InvalidParameterError(
+        `${label} must be a Float32Array of ${pop.size} values (added every step) or a drive ` +
+          `with apply(step, population) (a spike train, HeldCurrentDrive, ...), got ${describeValue(given)}` +
+          (Array.isArray(given) || ArrayBuffer.isView(given)
+            ? "; convert an array with Float32Array.from(values)"
+            : ""),
+      );
+    }
+    if (constant) {
+      const d = given;
+      if (d.length !== pop.size) {
+        throw new ShapeMismatchError(
+          `${label} has length ${d.length} but the population has ${pop.size} neurons`,
+          { input: name, length: d.length, size: pop.size },
+        );
+      }
+      // a plain loop: findIndex's callback boxed every non-integer value it was handed
+      let bad = -1;
+      for (let k = 0; k < d.length; k++) {
+        if (!Number.isFinite(d[k])) {
+          bad = k;
+          break;
+        }
+      }
+      if (bad >= 0) {
+        throw new InvalidParameterError(
+          `${label} has ${d[bad]} at neuron ${bad}; every value must be a finite number ` +
+            `(it is added into the "${pop.portNames[0]}" port at every step)`,
+          { input: name, index: bad, value: d[bad] },
+        );
+      }
+      return new ConstantDrive(d);
+    } else {
+      const d = given as Drive;
+      if (d.steps !== undefined && !(Number.isInteger(d.steps) && d.steps >= 0)) {
+        throw new InvalidParameterError(
+          `${label} says it covers ${String(d.steps)} steps; a drive's steps must be a whole ` +
+            `number >= 0, or absent for a drive without end`,
+        );
+      }
+      if (d.steps !== undefined && d.steps < steps) {
+        throw new InvalidParameterError(
+          `${label} covers ${d.steps} steps but run() was asked for ${steps}; ` +
+            `encode at least ${steps} steps or run fewer`,
+        );
+      }
+      const dtIn: unknown = d.dt_ms;
+      if (dtIn !== undefined && !(typeof dtIn === "number" && dtIn > 0 && Number.isFinite(dtIn))) {
+        throw new InvalidParameterError(
+          `${label} says it was made for dt_ms = ${describeValue(dtIn)}; a drive's dt_ms must be ` +
+            `a number of ms > 0, or absent for a drive that fits any step`,
+          { input: name },
+        );
+      }
+      if (dtIn !== undefined && !sameStep(dtIn, this.dt_ms)) {
+        const ratio = dtIn / this.dt_ms;
+        const shown = +ratio.toPrecision(4) === 1 ? ratio : +ratio.toPrecision(4);
+        throw new TimeStepError(
+          `${label} was encoded for dt = ${dtIn} ms but the network steps at dt = ${this.dt_ms} ms, ` +
+            `so its rates and spike times would be off by a factor ${shown}; ` +
+            `encode it again with dt_ms: ${this.dt_ms}`,
+          { input: name, inputDt_ms: dtIn, dt_ms: this.dt_ms },
+        );
+      }
+      requireDriveSize(name, label, d, pop);
+      return d;
     }
   }
 

@@ -20,6 +20,7 @@ import {
   Network,
   NoiseCurrentDrive,
   SpikeCounter,
+  SpikeMonitor,
   SpikeTrain,
   StateMonitor,
   SynapticLIF,
@@ -210,4 +211,66 @@ test("a drive built for another size names the population it was given for, befo
   // the right sizes run
   net.run({ c: SpikeTrain.fromEvents(3, 3, [[0, 1]]) }, 3);
   assert.equal(net.time, 3);
+});
+
+test("run takes a list of inputs per population: their effects add up, and errors name the entry", () => {
+  // a tester's case: a spike train and a background current into one population needed a hand-written drive
+  const build = () => {
+    const net = new Network({ dt_ms: 1 });
+    net.addPopulation("y", new LIF(2, 1, { vRest_mV: 0, vReset_mV: 0, vThreshold_mV: 1000, tauMem_ms: 10 }));
+    return net;
+  };
+  const train = SpikeTrain.fromEvents(2, 3, [
+    [0, 0],
+    [1, 1],
+  ]);
+  const constant = Float32Array.from([0.5, 0.25]);
+  const both = build();
+  both.run({ y: [train, constant] }, 3);
+  const separate = build();
+  const y = separate.population<LIF>("y");
+  // the same by hand: each step adds the train's spikes (+1 mV) and the constant into dv_mV
+  for (let s = 0; s < 3; s++) {
+    const jump = [s === 0 ? 1 : 0, s === 1 ? 1 : 0];
+    for (let i = 0; i < 2; i++) y.port("dv_mV")[i] = jump[i] + constant[i];
+    separate.run({}, 1);
+  }
+  assert.ok(y.v_mV[0] > 1, "the train and the constant both acted");
+  assert.deepEqual(Array.from(both.population<LIF>("y").v_mV), Array.from(y.v_mV));
+  // two trains into one Input: one spike where both spike in a step
+  const net = new Network({ dt_ms: 1 });
+  net.addPopulation("x", new Input(2));
+  const spikes = net.addMonitor(new SpikeMonitor(net.population("x")));
+  net.run(
+    {
+      x: [
+        SpikeTrain.fromEvents(2, 2, [[0, 0]]),
+        SpikeTrain.fromEvents(2, 2, [
+          [0, 0],
+          [1, 1],
+        ]),
+      ],
+    },
+    2,
+  );
+  assert.deepEqual(
+    [Array.from(spikes.steps), Array.from(spikes.neurons)],
+    [
+      [0, 1],
+      [0, 1],
+    ],
+  );
+  assert.throws(
+    () => build().run({ y: [train, Float32Array.from([1])] }, 3),
+    /^ShapeMismatchError: input 1 for "y" has length 1 but the population has 2 neurons$/,
+  );
+  assert.throws(
+    () => build().run({ y: [train, 5 as never] }, 3),
+    /^InvalidParameterError: input 1 for "y" must be a Float32Array of 2 values \(added every step\) or a drive/,
+  );
+  // a plain list of numbers is still a constant written as an array, refused with the advice to convert it
+  assert.throws(
+    () => build().run({ y: [0.5, 0.25] as never }, 3),
+    /^InvalidParameterError: input for "y" must be a Float32Array .*; convert an array with Float32Array\.from\(values\)$/,
+  );
 });
