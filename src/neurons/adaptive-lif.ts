@@ -40,14 +40,20 @@ import {
   FLOAT32_MAX,
   InvalidParameterError,
   requireBoolean,
-  requireFloat32,
   requireFloat32Factor,
   requireNonNegative,
 } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearnedState, StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt, requireNoExtraArguments, requireRightArgument } from "./base.ts";
+import {
+  PopulationBase,
+  fillInitial,
+  initialVoltage,
+  requireNeuronDt,
+  requireNoExtraArguments,
+  requireRightArgument,
+} from "./base.ts";
 import { RefractoryList } from "./refractory.ts";
 import { deriveLif } from "./lif.ts";
 import type { LifDerived, LifParams, ResetMode } from "./lif.ts";
@@ -121,6 +127,8 @@ export class AdaptiveLIF extends PopulationBase {
   }
 
   /** Membrane potential in mV. */
+  /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
+  private readonly vInit: number | Float32Array;
   readonly v_mV: Float32Array;
   /** The public float32 buffer of theta (see `theta_mV`). */
   private readonly theta32: Float32Array;
@@ -184,7 +192,6 @@ export class AdaptiveLIF extends PopulationBase {
     requireKnownKeys("AdaptiveLIF options", options, ADAPTIVE_LIF_OPTION_KEYS);
     this.dt_ms = dt_ms;
     this.derived = deriveAdaptiveLif(this.params, dt_ms);
-    if (this.params.vInit_mV !== undefined) requireFloat32("vInit_mV", this.params.vInit_mV);
     this.oneSpikePerStep =
       options.oneSpikePerStep === undefined
         ? false
@@ -200,7 +207,8 @@ export class AdaptiveLIF extends PopulationBase {
       options.rng === undefined
         ? null
         : requireRng("AdaptiveLIF oneSpikePerStep", options.rng, '"one-spike", split, index');
-    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
+    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.v_mV = this.addState("v_mV", this.vInit);
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaShadow = new Float32Array(size);
     this.theta32Bits = new Uint32Array(this.theta32.buffer, this.theta32.byteOffset, size);
@@ -387,7 +395,7 @@ export class AdaptiveLIF extends PopulationBase {
   /** Back to the initial transient state (v, refractory counters, spikes, ports). Theta is kept. */
   override reset(): void {
     super.reset();
-    this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
+    fillInitial(this.v_mV, this.vInit);
     this.refractory.clear();
     this.crossed = 0;
   }

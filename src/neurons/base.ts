@@ -8,17 +8,13 @@ import {
   InvalidParameterError,
   NotFoundError,
   ShapeMismatchError,
+  requireFloat32,
   requireInteger,
   requirePositive,
 } from "../core/errors.ts";
 import { describeValue, refuseExtraArguments } from "../core/options.ts";
 import type { Population, StepContext } from "../network/types.ts";
 
-/**
- * A parameter given once for the population (a number) or once per neuron: an Array or a typed array of the
- * population's size (other array-likes, strings and DataViews are refused at run time, so the type leaves
- * them out).
- */
 /**
  * A Float64Array that may be read but not written: the per-neuron arrays in a population's `derived`
  * constants, which the step reads and which must keep agreeing with `params`. It refuses the direct writes
@@ -31,6 +27,11 @@ export type ReadonlyFloat64Array = Omit<
   number | "set" | "fill" | "copyWithin" | "reverse" | "sort" | "subarray" | "buffer"
 > & { readonly [index: number]: number };
 
+/**
+ * A parameter given once for the population (a number) or once per neuron: an Array or a typed array of the
+ * population's size (other array-likes, strings and DataViews are refused at run time, so the type leaves
+ * them out).
+ */
 export type PerNeuronValue =
   | number
   | readonly number[]
@@ -96,6 +97,26 @@ export function perNeuron(
   }
   for (let i = 0; i < size; i++) out[i] = check(`${name}[${i}]`, value[i]);
   return out;
+}
+
+/**
+ * A model's initial membrane potential (`vInit_mV`, or `fallback` when it is not given) checked for `size`
+ * neurons: one float32-range number, or a Float32Array of one value per neuron (a copy, so that `reset()`
+ * restores what was given even if the caller's array changes later).
+ */
+export function initialVoltage(
+  vInit: PerNeuronValue | undefined,
+  fallback: number,
+  size: number,
+): number | Float32Array {
+  if (vInit === undefined || typeof vInit === "number") return requireFloat32("vInit_mV", vInit ?? fallback);
+  return Float32Array.from(perNeuron("vInit_mV", vInit, size, requireFloat32));
+}
+
+/** Sets a state buffer to its initial value: one number for all, or one per neuron. */
+export function fillInitial(buffer: Float32Array, initial: number | Float32Array): void {
+  if (typeof initial === "number") buffer.fill(initial);
+  else buffer.set(initial);
 }
 
 /**
@@ -282,15 +303,16 @@ export abstract class PopulationBase implements Population {
     return s;
   }
 
-  /** Allocates a named per-neuron state buffer filled with `initial`. */
-  protected addState(name: string, initial = 0): Float32Array {
+  /** Allocates a named per-neuron state buffer set to `initial` (one number, or one value per neuron). */
+  protected addState(name: string, initial: number | Float32Array = 0): Float32Array {
     let a: Float32Array;
     if (this.arenaUsed < this.arenaStates) {
       const offset = this.arenaOffset(this.portNames.length + this.arenaUsed++);
-      a = this.arena.subarray(offset, offset + this.size).fill(initial);
+      a = this.arena.subarray(offset, offset + this.size);
     } else {
-      a = new Float32Array(this.size).fill(initial);
+      a = new Float32Array(this.size);
     }
+    fillInitial(a, initial);
     this.states.set(name, a);
     return a;
   }

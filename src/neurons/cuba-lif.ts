@@ -32,7 +32,13 @@ import { warnIfShorterThanStep } from "../core/time.ts";
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
+import {
+  PopulationBase,
+  fillInitial,
+  initialVoltage,
+  requireNeuronDt,
+  requireNoExtraArguments,
+} from "./base.ts";
 import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
 import { RefractoryList } from "./refractory.ts";
 import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
@@ -136,6 +142,8 @@ export class CubaLIF extends PopulationBase {
   readonly derived: CubaLifDerived;
   readonly dt_ms: number;
   /** Membrane potential in mV. */
+  /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
+  private readonly vInit: number | Float32Array;
   readonly v_mV: Float32Array;
   /** Synaptic currents in nA, one buffer per synapse port (state "iSyn_<port>_nA"). */
   readonly iSyn_nA: readonly Float32Array[];
@@ -191,7 +199,8 @@ export class CubaLIF extends PopulationBase {
     this.synDecay = Float64Array.from(derived.synDecay);
     this.synGain = Float64Array.from(derived.synGain);
     this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
-    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
+    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.v_mV = this.addState("v_mV", this.vInit);
     this.iSyn_nA = Object.freeze(this.params.synapses.map((s) => this.addState(`iSyn_${s.port}_nA`, 0)));
     this.refractory = new RefractoryList(size, kernel?.refractory);
     this.refractoryLeft = this.refractory.left;
@@ -338,7 +347,7 @@ export class CubaLIF extends PopulationBase {
 
   override reset(): void {
     super.reset();
-    this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
+    fillInitial(this.v_mV, this.vInit);
     for (const current of this.iSyn_nA) current.fill(0);
     this.refractory.clear();
   }

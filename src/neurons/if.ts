@@ -20,7 +20,14 @@ import { requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
-import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
+import {
+  PopulationBase,
+  fillInitial,
+  initialVoltage,
+  requireNeuronDt,
+  requireNoExtraArguments,
+} from "./base.ts";
+import type { PerNeuronValue } from "./base.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
 
 export interface IfParams {
@@ -34,8 +41,8 @@ export interface IfParams {
   readonly tRef_ms: number;
   /** What happens to v at a spike. Default "to-value" (NIR IF). */
   readonly reset: ResetMode;
-  /** Initial membrane potential. Default: v_reset. */
-  readonly vInit_mV?: number;
+  /** Initial (and after-`reset()`) membrane potential: one value, or one per neuron. Default: v_reset. */
+  readonly vInit_mV?: PerNeuronValue;
 }
 
 export const IF_DEFAULTS: Readonly<IfParams> = Object.freeze({
@@ -72,6 +79,8 @@ export class IF extends PopulationBase {
   readonly derived: IfDerived;
   readonly dt_ms: number;
   /** Membrane potential in mV. */
+  /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
+  private readonly vInit: number | Float32Array;
   readonly v_mV: Float32Array;
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
@@ -82,7 +91,8 @@ export class IF extends PopulationBase {
     this.params = Object.freeze(withDefaults("IF params", IF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;
     this.derived = deriveIf(this.params, dt_ms);
-    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vReset_mV);
+    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vReset_mV, size);
+    this.v_mV = this.addState("v_mV", this.vInit);
     this.refractoryLeft = new Int32Array(size);
   }
 
@@ -129,7 +139,7 @@ export class IF extends PopulationBase {
 
   override reset(): void {
     super.reset();
-    this.v_mV.fill(this.params.vInit_mV ?? this.params.vReset_mV);
+    fillInitial(this.v_mV, this.vInit);
     this.refractoryLeft.fill(0);
   }
 }

@@ -24,7 +24,14 @@ import { withDefaults } from "../core/options.ts";
 import { decayPerStep, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
-import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
+import {
+  PopulationBase,
+  fillInitial,
+  initialVoltage,
+  requireNeuronDt,
+  requireNoExtraArguments,
+} from "./base.ts";
+import type { PerNeuronValue } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
 
@@ -43,8 +50,8 @@ export interface LifParams {
   readonly resistance_MOhm: number;
   /** What happens to v at a spike. Default "to-value". */
   readonly reset: ResetMode;
-  /** Initial membrane potential. Default: v_rest. */
-  readonly vInit_mV?: number;
+  /** Initial (and after-`reset()`) membrane potential: one value, or one per neuron. Default: v_rest. */
+  readonly vInit_mV?: PerNeuronValue;
 }
 
 export const LIF_DEFAULTS: Readonly<LifParams> = Object.freeze({
@@ -75,12 +82,13 @@ export interface LifDerived {
 export function requireThresholdReset(p: {
   readonly vThreshold_mV: number;
   readonly vReset_mV: number;
-  readonly vInit_mV?: number;
+  readonly vInit_mV?: PerNeuronValue;
   readonly reset?: ResetMode;
 }): void {
   requireFloat32("vThreshold_mV", p.vThreshold_mV);
   requireFloat32("vReset_mV", p.vReset_mV);
-  if (p.vInit_mV !== undefined) requireFloat32("vInit_mV", p.vInit_mV);
+  // one number is checked here; one per neuron when the population knows its size (initialVoltage)
+  if (typeof p.vInit_mV === "number") requireFloat32("vInit_mV", p.vInit_mV);
   if ("reset" in p && p.reset !== "to-value" && p.reset !== "subtract") {
     throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
   }
@@ -115,6 +123,8 @@ export class LIF extends PopulationBase {
   readonly derived: LifDerived;
   readonly dt_ms: number;
   /** Membrane potential in mV. */
+  /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
+  private readonly vInit: number | Float32Array;
   readonly v_mV: Float32Array;
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
@@ -125,7 +135,8 @@ export class LIF extends PopulationBase {
     this.params = Object.freeze(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;
     this.derived = deriveLif(this.params, dt_ms);
-    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
+    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.v_mV = this.addState("v_mV", this.vInit);
     this.refractoryLeft = new Int32Array(size);
   }
 
@@ -177,7 +188,7 @@ export class LIF extends PopulationBase {
 
   override reset(): void {
     super.reset();
-    this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
+    fillInitial(this.v_mV, this.vInit);
     this.refractoryLeft.fill(0);
   }
 }

@@ -28,7 +28,14 @@
 import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
+import {
+  PopulationBase,
+  fillInitial,
+  initialVoltage,
+  requireNeuronDt,
+  requireNoExtraArguments,
+} from "./base.ts";
+import type { PerNeuronValue } from "./base.ts";
 import { firstOrderFactors, requireMethod } from "./first-order.ts";
 import type { IntegrationMethod } from "./first-order.ts";
 import { type ResetMode, requireThresholdReset } from "./lif.ts";
@@ -52,8 +59,8 @@ export interface SynapticLifParams {
   readonly reset: ResetMode;
   /** Discretisation. Default "exact". */
   readonly method: IntegrationMethod;
-  /** Initial membrane potential. Default: v_rest (the synaptic current starts at 0). */
-  readonly vInit_mV?: number;
+  /** Initial membrane potential, one value or one per neuron. Default: v_rest (the current starts at 0). */
+  readonly vInit_mV?: PerNeuronValue;
 }
 
 export const SYNAPTIC_LIF_DEFAULTS: Readonly<SynapticLifParams> = Object.freeze({
@@ -114,6 +121,8 @@ export class SynapticLIF extends PopulationBase {
   readonly derived: SynapticLifDerived;
   readonly dt_ms: number;
   /** Membrane potential in mV. */
+  /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
+  private readonly vInit: number | Float32Array;
   readonly v_mV: Float32Array;
   /** Synaptic current in nA. */
   readonly iSyn_nA: Float32Array;
@@ -126,7 +135,8 @@ export class SynapticLIF extends PopulationBase {
     );
     this.dt_ms = dt_ms;
     this.derived = deriveSynapticLif(this.params, dt_ms);
-    this.v_mV = this.addState("v_mV", this.params.vInit_mV ?? this.params.vRest_mV);
+    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.v_mV = this.addState("v_mV", this.vInit);
     this.iSyn_nA = this.addState("iSyn_nA", 0);
   }
 
@@ -157,7 +167,7 @@ export class SynapticLIF extends PopulationBase {
 
   override reset(): void {
     super.reset();
-    this.v_mV.fill(this.params.vInit_mV ?? this.params.vRest_mV);
+    fillInitial(this.v_mV, this.vInit);
     this.iSyn_nA.fill(0);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, TimeStepError } from "../../src/core/errors.ts";
 import {
   AdaptiveLIF,
   CubaLIF,
@@ -316,4 +316,45 @@ test("an argument past a model's last one is refused, not dropped: new LIF(n, dt
     () => new (AdaptiveLIF as unknown as Loose)(2, 0.05, {}, {}, undefined, 7),
     /^InvalidParameterError: AdaptiveLIF takes 4 arguments \(size, dt_ms, params, options\), got 6: argument 6 \(number 7\) would be ignored; remove it$/,
   );
+});
+
+test("vInit_mV takes one value per neuron for LIF, IF, AdaptiveLIF, CubaLIF and SynapticLIF; reset() restores it", () => {
+  // a tester's case: random initial voltages had to be written into v_mV after construction, and reset()
+  // then put every neuron back to the one scalar
+  const given = [-70, -60.5, -55];
+  for (const make of [
+    (v: unknown) => new LIF(3, 1, { vInit_mV: v as number }),
+    (v: unknown) => new IF(3, 1, { vInit_mV: v as number }),
+    (v: unknown) => new AdaptiveLIF(3, 1, { vInit_mV: v as number }),
+    (v: unknown) => new CubaLIF(3, 0.1, { vInit_mV: v as number }),
+    (v: unknown) =>
+      new CubaLIF(3, 0.1, {
+        vInit_mV: v as number,
+        synapses: [
+          { port: "e", tauSyn_ms: 5 },
+          { port: "i", tauSyn_ms: 10 },
+        ],
+      }),
+    (v: unknown) => new SynapticLIF(3, 1, { vInit_mV: v as number, vThreshold_mV: 100 }),
+  ]) {
+    const source = Float64Array.from(given);
+    const pop = make(source);
+    assert.deepEqual(Array.from(pop.v_mV), given, pop.model);
+    source[0] = 0; // the population keeps its own copy
+    pop.v_mV.fill(-1);
+    pop.reset();
+    assert.deepEqual(Array.from(pop.v_mV), given, `${pop.model} after reset()`);
+    assert.throws(
+      () => make([-70, -60]),
+      (e: unknown) =>
+        e instanceof ShapeMismatchError &&
+        e.message ===
+          "vInit_mV has 2 values but the population has 3 neurons; give one value or one per neuron",
+    );
+    assert.throws(
+      () => make([-70, NaN, -60]),
+      /^InvalidParameterError: vInit_mV\[1\] must be a finite number, got NaN$/,
+    );
+    assert.throws(() => make([-70, 1e39, -60]), /vInit_mV\[1\]/);
+  }
 });

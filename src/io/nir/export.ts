@@ -35,6 +35,7 @@ import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { log } from "../../core/log.ts";
 import { Network } from "../../network/network.ts";
 import type { Population, Projection } from "../../network/types.ts";
+import type { PerNeuronValue } from "../../neurons/base.ts";
 import { AdaptiveLIF } from "../../neurons/adaptive-lif.ts";
 import { requireMethod } from "../../neurons/first-order.ts";
 import type { IntegrationMethod } from "../../neurons/first-order.ts";
@@ -604,12 +605,10 @@ function populationNode(
       note(`population "${name}": its refractory period of ${tRef_ms} ms is dropped (NIR has none)`);
   };
   // NIR stores no initial state; the importer starts at rest (v_leak, v_reset for IF, 0 for I)
-  const start = (vInit: number | undefined, rest: number): void => {
-    if (vInit !== undefined && vInit !== rest) {
-      note(
-        `population "${name}": its initial v of ${vInit} mV is not written (NIR has no initial state; import starts at ${rest})`,
-      );
-    }
+  const start = (vInit: PerNeuronValue | undefined, rest: number): void => {
+    if (vInit === undefined || vInit === rest) return;
+    const what = typeof vInit === "number" ? `its initial v of ${vInit} mV` : "its per-neuron initial v";
+    note(`population "${name}": ${what} is not written (NIR has no initial state; import starts at ${rest})`);
   };
   const r = (C_nF: number): number => (integrators === "per-step" ? dt_ms / C_nF : 1000 / C_nF);
   if (pop instanceof Input) return { type: "Input", shape: [...shape] };
