@@ -52,7 +52,8 @@ function nodeWith(
 ): { code: number | null; out: string; err: string } {
   const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
   delete env.NODE_OPTIONS;
-  const r = spawnSync(process.execPath, args, { cwd: project, encoding: "utf8", env });
+  // a bound, so that a hang fails the test instead of the whole run
+  const r = spawnSync(process.execPath, args, { cwd: project, encoding: "utf8", env, timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -245,6 +246,15 @@ test("imported from a checkout, the compiled package warns when a source changed
       if (statSync(join(src, f)).isFile()) at(f, built - 60_000);
     }
     assert.equal(warned().err, "", "every source older than the build: nothing to say");
+    // two link loops (each directory is read once) and a link to the project root (node_modules is not
+    // entered): the import neither hangs nor warns
+    symlinkSync(".", join(src, "loopA"));
+    symlinkSync(".", join(src, "loopB"));
+    symlinkSync(pkg, join(src, "root"));
+    const looped = warned();
+    assert.equal(looped.code, 0, looped.err);
+    assert.equal(looped.err, "", "link loops: nothing to say");
+    for (const link of ["loopA", "loopB", "root"]) rmSync(join(src, link));
     // an editor's swap file and a source dated in the future (clock skew, which no build could clear) do not count
     writeFileSync(join(src, "neurons", ".lif.ts.swp"), "swap");
     at("neurons/izhikevich.ts", Date.now() + 3_600_000);

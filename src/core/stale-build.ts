@@ -15,7 +15,7 @@
  *
  * Cost: one stat per file of `src/` (about 170), a few milliseconds at import.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { log } from "./log.ts";
@@ -30,10 +30,23 @@ interface Changed {
   count: number;
 }
 
-/** The `.ts` files under `dir` modified after `since` and not after `now` (ms since the epoch). */
+/**
+ * The `.ts` files under `dir` modified after `since` and not after `now` (ms since the epoch). Links are
+ * followed, but each directory is read once (by its real path), so link loops end; `node_modules` and dot
+ * directories are not entered (a link to the project root would otherwise walk every dependency).
+ */
 function changedSince(dir: string, since: number, now: number): Changed | null {
   let found: Changed | null = null;
+  const seen = new Set<string>();
   const walk = (d: string, depth: number): void => {
+    let real: string;
+    try {
+      real = realpathSync(d);
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       let st;
@@ -43,7 +56,7 @@ function changedSince(dir: string, since: number, now: number): Changed | null {
         continue;
       }
       if (st.isDirectory()) {
-        if (depth < 32) walk(p, depth + 1); // a link loop ends here
+        if (depth < 32 && e.name !== "node_modules" && !e.name.startsWith(".")) walk(p, depth + 1);
         continue;
       }
       if (!st.isFile() || !e.name.endsWith(".ts")) continue;
