@@ -467,18 +467,31 @@ export class Network {
     const drives: Drive[] = [];
     for (const [name, given] of Object.entries(inputs)) {
       const pop = this.population(name);
-      // a list of inputs (not a list of numbers, nor an empty one: a constant input written as a plain array,
-      // which is refused below with the advice to convert it)
+      if (Array.isArray(given) && given.length === 0) {
+        throw new InvalidParameterError(
+          `the inputs for "${name}" are an empty list; give an input, a list of inputs, or leave "${name}" out`,
+        );
+      }
+      // a list of inputs (not a list of numbers: a constant input written as a plain array, which is refused
+      // below with the advice to convert it)
       const list =
         Array.isArray(given) && !given.every((x) => typeof x === "number")
           ? (given as readonly unknown[])
           : undefined;
       const each = list ?? [given];
-      each.forEach((d, k) => {
-        const label = list === undefined ? `input for "${name}"` : `input ${k} for "${name}"`;
-        drives.push(this.checkedDrive(name, label, pop, d, steps));
+      for (let k = 0; k < each.length; k++) {
+        const label = list === undefined ? `input for "${name}"` : `input at index ${k} for "${name}"`;
+        if (list !== undefined && !Object.hasOwn(list, k)) {
+          throw new InvalidParameterError(`${label} is missing (a hole in the list); give an input there`);
+        }
+        if (list !== undefined && Array.isArray(each[k])) {
+          throw new InvalidParameterError(
+            `${label} is a list; lists of inputs do not nest: give the inputs in one flat list`,
+          );
+        }
+        drives.push(this.checkedDrive(name, label, pop, each[k], steps));
         targets.push(pop);
-      });
+      }
     }
 
     this.running = true;
@@ -561,6 +574,16 @@ export class Network {
         );
       }
       requireDriveSize(name, label, d, pop);
+      // a drive that names its port (HeldCurrentDrive, NoiseCurrentDrive) is checked before the first step,
+      // so that the error names the input rather than only the population's model
+      const port: unknown = (d as { port?: unknown }).port;
+      if (typeof port === "string" && !pop.portNames.includes(port)) {
+        throw new NotFoundError(
+          `${label} adds into port "${port}", which the ${pop.model} population "${name}" does not have; ` +
+            `its ports are: ${pop.portNames.join(", ")}`,
+          { input: name, port, ports: pop.portNames },
+        );
+      }
       return d;
     }
   }

@@ -602,7 +602,17 @@ export function restoreNetworkParameters(net: Network, saved: SavedModel | Netwo
         p.checkRestoredParameter?.(name, data);
       } catch (e) {
         if (e instanceof InvalidParameterError) {
-          throw new InvalidParameterError(`projection "${pl.name}": ${e.message}`, { ...e.details });
+          // weights that do not fit are most often weights of another geometry: say so when the settings differ
+          const differ =
+            pl.settings === undefined
+              ? []
+              : settingDifferences(pl.settings, liveLayout.projections[i].settings ?? {});
+          const cause =
+            differ.length === 0
+              ? ""
+              : `; the projection was saved with other settings (${differ.slice(0, 4).join("; ")}), which is ` +
+                `the likely cause: ${REBUILD}`;
+          throw new InvalidParameterError(`projection "${pl.name}": ${e.message}${cause}`, { ...e.details });
         }
         throw e;
       }

@@ -50,6 +50,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
+  ownInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
   requireRightArgument,
@@ -187,7 +188,7 @@ export class AdaptiveLIF extends PopulationBase {
       ADAPTIVE_LIF_OPTION_KEYS,
     );
     this.params = Object.freeze(
-      withDefaults("AdaptiveLIF params", ADAPTIVE_LIF_DEFAULTS, params, ["vInit_mV"]),
+      ownInitialVoltage(withDefaults("AdaptiveLIF params", ADAPTIVE_LIF_DEFAULTS, params, ["vInit_mV"])),
     );
     requireKnownKeys("AdaptiveLIF options", options, ADAPTIVE_LIF_OPTION_KEYS);
     this.dt_ms = dt_ms;

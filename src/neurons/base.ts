@@ -113,6 +113,16 @@ export function initialVoltage(
   return Float32Array.from(perNeuron("vInit_mV", vInit, size, requireFloat32));
 }
 
+/**
+ * `params` with a per-neuron `vInit_mV` replaced by a frozen copy, so that `population.params` (which saved
+ * settings and exporters read) keeps describing the population when the caller's array changes later.
+ */
+export function ownInitialVoltage<T extends { readonly vInit_mV?: PerNeuronValue }>(params: T): T {
+  const v = params.vInit_mV;
+  if (v === undefined || typeof v === "number" || !(Array.isArray(v) || ArrayBuffer.isView(v))) return params;
+  return { ...params, vInit_mV: Object.freeze(Array.from(v as ArrayLike<number>)) };
+}
+
 /** Sets a state buffer to its initial value: one number for all, or one per neuron. */
 export function fillInitial(buffer: Float32Array, initial: number | Float32Array): void {
   if (typeof initial === "number") buffer.fill(initial);

@@ -36,6 +36,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
+  ownInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -175,7 +176,7 @@ export class CubaLIF extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}, ...extra: never[]) {
     requireNoExtraArguments("CubaLIF", "size, dt_ms, params", extra);
-    const merged = withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS, params, ["vInit_mV"]);
+    const merged = ownInitialVoltage(withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS, params, ["vInit_mV"]));
     const derived = deriveCubaLif(merged, dt_ms);
     // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers
     const kernel =

@@ -24,6 +24,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
+  ownInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -88,7 +89,9 @@ export class IF extends PopulationBase {
   constructor(size: number, dt_ms: number, params: Partial<IfParams> = {}, ...extra: never[]) {
     requireNoExtraArguments("IF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
-    this.params = Object.freeze(withDefaults("IF params", IF_DEFAULTS, params, ["vInit_mV"]));
+    this.params = Object.freeze(
+      ownInitialVoltage(withDefaults("IF params", IF_DEFAULTS, params, ["vInit_mV"])),
+    );
     this.dt_ms = dt_ms;
     this.derived = deriveIf(this.params, dt_ms);
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vReset_mV, size);

@@ -28,6 +28,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
+  ownInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -132,7 +133,9 @@ export class LIF extends PopulationBase {
   constructor(size: number, dt_ms: number, params: Partial<LifParams> = {}, ...extra: never[]) {
     requireNoExtraArguments("LIF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
-    this.params = Object.freeze(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"]));
+    this.params = Object.freeze(
+      ownInitialVoltage(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"])),
+    );
     this.dt_ms = dt_ms;
     this.derived = deriveLif(this.params, dt_ms);
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);

@@ -32,6 +32,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
+  ownInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -131,7 +132,7 @@ export class SynapticLIF extends PopulationBase {
     requireNoExtraArguments("SynapticLIF", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     this.params = Object.freeze(
-      withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS, params, ["vInit_mV"]),
+      ownInitialVoltage(withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS, params, ["vInit_mV"])),
     );
     this.dt_ms = dt_ms;
     this.derived = deriveSynapticLif(this.params, dt_ms);

@@ -168,6 +168,22 @@ test("lossy cases are reported: refractory period, adaptive threshold (written a
   assert.deepEqual(r!.document.graph.edges.at(-1), ["Ae", "output"]);
 });
 
+test("an initial v is noted as not written, one value or per neuron, unless every neuron starts at rest", () => {
+  const notesFor = (vInit_mV: number | number[]) => {
+    const net = new Network({ dt_ms: 1 });
+    const x = net.addPopulation("X", new Input(3));
+    const y = net.addPopulation("Y", new LIF(3, 1, { vInit_mV, tRef_ms: 0 }));
+    net.addProjection("X->Y", new Dense(x, y, { weights: 0.1 }));
+    let r: NirExport | undefined;
+    captureLogs(() => (r = networkToNir(net, { outputs: { output: "Y" } })));
+    return r!.notes;
+  };
+  assert.deepEqual(notesFor(-65), []);
+  assert.deepEqual(notesFor([-65, -65, -65]), [], "every neuron at rest: nothing lost");
+  assert.match(notesFor(-60).join("\n"), /its initial v of -60 mV is not written/);
+  assert.match(notesFor([-65, -60, -65]).join("\n"), /its per-neuron initial v is not written/);
+});
+
 test("biases merge: a per-channel Bias joins the Conv2d's bias, a Bias behind a Sparse makes it an Affine", () => {
   const net = new Network({ dt_ms: 1 });
   const x = net.addPopulation("x", new Input(1 * 4 * 4));

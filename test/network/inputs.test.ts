@@ -28,7 +28,7 @@ import {
   createRng,
 } from "../../src/index.ts";
 import type { Population } from "../../src/index.ts";
-import { ShapeMismatchError } from "../../src/core/errors.ts";
+import { NotFoundError, ShapeMismatchError } from "../../src/core/errors.ts";
 
 const DOC = readFileSync(new URL("../../docs/inputs.md", import.meta.url), "utf8");
 
@@ -262,12 +262,38 @@ test("run takes a list of inputs per population: their effects add up, and error
   );
   assert.throws(
     () => build().run({ y: [train, Float32Array.from([1])] }, 3),
-    /^ShapeMismatchError: input 1 for "y" has length 1 but the population has 2 neurons$/,
+    /^ShapeMismatchError: input at index 1 for "y" has length 1 but the population has 2 neurons$/,
   );
   assert.throws(
     () => build().run({ y: [train, 5 as never] }, 3),
-    /^InvalidParameterError: input 1 for "y" must be a Float32Array of 2 values \(added every step\) or a drive/,
+    /^InvalidParameterError: input at index 1 for "y" must be a Float32Array of 2 values \(added every step\) or a drive/,
   );
+  assert.throws(
+    () => build().run({ y: [] }, 3),
+    /^InvalidParameterError: the inputs for "y" are an empty list; give an input, a list of inputs, or leave "y" out$/,
+  );
+  assert.throws(
+    () => build().run({ y: [[train]] as never }, 3),
+    /^InvalidParameterError: input at index 0 for "y" is a list; lists of inputs do not nest: give the inputs in one flat list$/,
+  );
+  const holed: SpikeTrain[] = [train];
+  holed[2] = train;
+  assert.throws(
+    () => build().run({ y: holed }, 3),
+    /^InvalidParameterError: input at index 1 for "y" is missing \(a hole in the list\); give an input there$/,
+  );
+  // a drive that names a port the population lacks is refused before the first step, naming the input
+  const net2 = build();
+  assert.throws(
+    () =>
+      net2.run({ y: [train, new HeldCurrentDrive([1, 1], 2, 1, [1], { holdSteps: 3, port: "i_mA" })] }, 3),
+    (e: unknown) =>
+      e instanceof NotFoundError &&
+      e.message ===
+        'input at index 1 for "y" adds into port "i_mA", which the lif population "y" does not have; its ' +
+          "ports are: dv_mV, i_nA",
+  );
+  assert.equal(net2.time, 0);
   // a plain list of numbers is still a constant written as an array, refused with the advice to convert it
   assert.throws(
     () => build().run({ y: [0.5, 0.25] as never }, 3),

@@ -340,7 +340,8 @@ test("vInit_mV takes one value per neuron for LIF, IF, AdaptiveLIF, CubaLIF and 
     const source = Float64Array.from(given);
     const pop = make(source);
     assert.deepEqual(Array.from(pop.v_mV), given, pop.model);
-    source[0] = 0; // the population keeps its own copy
+    source[0] = 0; // the population keeps its own copy, in params too (saved settings and NIR export read it)
+    assert.deepEqual(Array.from(pop.params.vInit_mV as ArrayLike<number>), given, `${pop.model} params`);
     pop.v_mV.fill(-1);
     pop.reset();
     assert.deepEqual(Array.from(pop.v_mV), given, `${pop.model} after reset()`);

@@ -314,3 +314,23 @@ test("property: view and delivery match the reference for random geometries", ()
     { numRuns: 60, seed: 42 },
   );
 });
+
+test("weights of another geometry refused at a padded slot name the geometry settings that differ", () => {
+  // a tester's case: stride 2 / padding 0 and stride 3 / padding 1 give the same output size; the refusal only
+  // said to give 0 at padded positions, which cannot be done for saved weights
+  const make = (stride: number, padding: number) => {
+    const net = new Network({ dt_ms: 1 });
+    const src = net.addPopulation("in", new Input(25));
+    const tgt = net.addPopulation("out", new LIF(8, 1));
+    net.addProjection(
+      "lc",
+      new Local2d(src, tgt, { inputShape: [1, 5, 5], kernel: 3, stride, padding, filters: 2, weights: 0.5 }),
+    );
+    return net;
+  };
+  const saved = networkParameters(make(2, 0));
+  assert.throws(
+    () => restoreNetworkParameters(make(3, 1), saved),
+    /^InvalidParameterError: projection "lc": the saved weights w\[\d+\] = 0\.5 is at a padded kernel position .*; the projection was saved with other settings \(geometry\.sh is 3 here, 2 in the saved network; geometry\.sw is 3 here, 2 in the saved network; geometry\.ph is 1 here, 0 in the saved network; geometry\.pw is 1 here, 0 in the saved network\), which is the likely cause: build the network with the same code and options as the one that was saved$/,
+  );
+});

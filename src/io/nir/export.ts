@@ -607,6 +607,7 @@ function populationNode(
   // NIR stores no initial state; the importer starts at rest (v_leak, v_reset for IF, 0 for I)
   const start = (vInit: PerNeuronValue | undefined, rest: number): void => {
     if (vInit === undefined || vInit === rest) return;
+    if (typeof vInit !== "number" && Array.from(vInit).every((v) => v === rest)) return;
     const what = typeof vInit === "number" ? `its initial v of ${vInit} mV` : "its per-neuron initial v";
     note(`population "${name}": ${what} is not written (NIR has no initial state; import starts at ${rest})`);
   };
