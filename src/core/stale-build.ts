@@ -31,13 +31,15 @@ interface Changed {
 }
 
 /**
- * The `.ts` files under `dir` modified after `since` and not after `now` (ms since the epoch). Links are
- * followed, but each directory is read once (by its real path), so link loops end; `node_modules` and dot
- * directories are not entered (a link to the project root would otherwise walk every dependency).
+ * The `.ts` files (not `.d.ts`) under `dir` modified after `since` and not after `now` (ms since the epoch).
+ * Links are followed, but each directory is read once (by its real path), so link loops end; `node_modules`,
+ * dot directories and `skip` (the build's output) are not entered (a link to the project root would otherwise
+ * walk every dependency).
  */
-function changedSince(dir: string, since: number, now: number): Changed | null {
+function changedSince(dir: string, since: number, now: number, skip: string): Changed | null {
   let found: Changed | null = null;
-  const seen = new Set<string>();
+  // the build's output itself (reached through a link to the project root) is never a source
+  const seen = new Set<string>([skip]);
   const walk = (d: string, depth: number): void => {
     let real: string;
     try {
@@ -59,7 +61,7 @@ function changedSince(dir: string, since: number, now: number): Changed | null {
         if (depth < 32 && e.name !== "node_modules" && !e.name.startsWith(".")) walk(p, depth + 1);
         continue;
       }
-      if (!st.isFile() || !e.name.endsWith(".ts")) continue;
+      if (!st.isFile() || !e.name.endsWith(".ts") || e.name.endsWith(".d.ts")) continue;
       const t = st.mtimeMs;
       if (t <= since || t > now) continue;
       if (found === null) found = { newest: relative(dir, p), mtimeMs: t, count: 1 };
@@ -98,7 +100,7 @@ export function warnIfStaleBuild(distDir: string | URL): string | null {
     const mark = join(dist, BUILD_MARK);
     if (!existsSync(src) || !existsSync(mark)) return null;
     const built = statSync(mark).mtimeMs;
-    const changed = changedSince(src, built, Date.now());
+    const changed = changedSince(src, built, Date.now(), realpathSync(dist));
     const gone = builtSources(mark).filter((f) => !existsSync(join(src, f)));
     if (changed === null && gone.length === 0) return null;
     const root = join(dist, "..");
