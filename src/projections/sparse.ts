@@ -19,6 +19,7 @@ import {
   InvalidParameterError,
   ShapeMismatchError,
   describeValue,
+  requireBufferLength,
   requireFinite,
   requireFloat32,
 } from "../core/errors.ts";
@@ -69,7 +70,48 @@ export interface SparseRandomOptions extends SparseOptions {
   readonly allowSelf?: boolean;
 }
 
+export interface SparseFixedInDegreeOptions extends SparseOptions {
+  /** Presynaptic neurons per postsynaptic neuron, exactly (distinct), 0 <= k <= source size (minus self). */
+  readonly k: number;
+  /** A number, an initialiser (drawn in CSR order), or a function of (pre, post). */
+  readonly weight: SparseRandomOptions["weight"];
+  /** Generator for the connectivity. */
+  readonly rng: Rng;
+  /** When source and target are the same population, whether i -> i synapses may exist. Default false. */
+  readonly allowSelf?: boolean;
+}
+
 const SPARSE_OPTION_KEYS = ["port", "bounds"];
+
+/** Throws unless `weight` is given (a number, an initialiser or a function); `what` names the factory. */
+function requireWeightOption(what: string, weight: unknown): void {
+  if (weight === undefined || weight === null) {
+    throw new InvalidParameterError(
+      `${what} needs weight: one number, an initialiser ({ kind: "uniform", lo, hi, rng }, ...) or a ` +
+        `function (pre, post) => weight; got ${describeValue(weight)}`,
+    );
+  }
+}
+
+/** The weights of the synapses (rowPtr, colIdx), in CSR order, from a factory's `weight` option. */
+function sparseWeights(
+  rowPtr: Int32Array,
+  colIdx: Int32Array,
+  weight: SparseRandomOptions["weight"],
+  what: string,
+): Float32Array {
+  const w = new Float32Array(colIdx.length);
+  if (typeof weight === "number") {
+    w.fill(requireFloat32("weight", weight));
+  } else if (typeof weight === "function") {
+    for (let i = 0; i + 1 < rowPtr.length; i++) {
+      for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) w[k] = requireFloat32("weight", weight(i, colIdx[k]));
+    }
+  } else {
+    fillWeights(w, weight, what);
+  }
+  return w;
+}
 
 /** The `SparseOptions` part of a factory's options (the CSR constructor refuses any other key). */
 function sparseOptions(opts: SparseOptions): SparseOptions {
@@ -286,12 +328,7 @@ export class Sparse extends WeightedProjection {
     const { p } = opts;
     requireFinite("p", p);
     const rng = requireRng("Sparse.random", opts.rng, '"connectivity"');
-    if (opts.weight === undefined || opts.weight === null) {
-      throw new InvalidParameterError(
-        `Sparse.random needs weight: one number, an initialiser ({ kind: "uniform", lo, hi, rng }, ...) or a ` +
-          `function (pre, post) => weight; got ${describeValue(opts.weight)}`,
-      );
-    }
+    requireWeightOption("Sparse.random", opts.weight);
     if (p < 0 || p > 1) {
       throw new InvalidParameterError(`Sparse.random: p must be in [0, 1], got ${p}`, { p });
     }
@@ -314,17 +351,74 @@ export class Sparse extends WeightedProjection {
       rowPtr[i + 1] = nnz;
     }
     const colIdx = cols.subarray(0, nnz);
-    const w = new Float32Array(nnz);
-    const weight = opts.weight;
-    if (typeof weight === "number") {
-      w.fill(requireFloat32("weight", weight));
-    } else if (typeof weight === "function") {
-      for (let i = 0; i < M; i++) {
-        for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) w[k] = requireFloat32("weight", weight(i, colIdx[k]));
-      }
-    } else {
-      fillWeights(w, weight, "Sparse.random");
+    const w = sparseWeights(rowPtr, colIdx, opts.weight, "Sparse.random");
+    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
+  }
+
+  /**
+   * Exactly `k` distinct presynaptic neurons for every postsynaptic one, drawn uniformly without replacement
+   * (NEST's fixed_indegree; Brunel 2000's C_E and C_I inputs per neuron). Post neurons draw in ascending
+   * order, each with Floyd's algorithm (k draws); cost O(post x k + pre).
+   */
+  static fixedInDegree(source: Population, target: Population, opts: SparseFixedInDegreeOptions): Sparse {
+    if (typeof opts !== "object" || opts === null) {
+      throw new InvalidParameterError(
+        `Sparse.fixedInDegree needs its options { k, weight, rng }, e.g. Sparse.fixedInDegree(source, target, ` +
+          `{ k: 100, weight: 0.1, rng: createRng(seed, "connectivity") }); got ${describeValue(opts)}`,
+      );
     }
+    requireKnownKeys("Sparse.fixedInDegree options", opts, [
+      ...SPARSE_OPTION_KEYS,
+      "k",
+      "weight",
+      "rng",
+      "allowSelf",
+    ]);
+    requirePopulation("Sparse.fixedInDegree source", source);
+    requirePopulation("Sparse.fixedInDegree target", target);
+    const rng = requireRng("Sparse.fixedInDegree", opts.rng, '"connectivity"');
+    requireWeightOption("Sparse.fixedInDegree", opts.weight);
+    const M = source.size;
+    const N = target.size;
+    const skipSelf = source === target && !(opts.allowSelf ?? false);
+    const pool = skipSelf ? M - 1 : M; // candidates per post neuron
+    const k = opts.k;
+    if (!(Number.isInteger(k) && k >= 0 && k <= pool)) {
+      throw new InvalidParameterError(
+        `Sparse.fixedInDegree: k must be a whole number from 0 to ${pool} (the source's ${M} neurons` +
+          `${skipSelf ? ", less the neuron itself" : ""}), got ${describeValue(k)}`,
+        { k },
+      );
+    }
+    requireBufferLength("Sparse.fixedInDegree synapses", N * k, 4, "use a smaller k or fewer neurons");
+    // Floyd: for t = pool - k .. pool - 1 draw r in [0, t]; take r unless taken, else t. Distinct, uniform.
+    const taken = new Uint8Array(pool);
+    const chosen = new Int32Array(k);
+    const pre = new Int32Array(N * k);
+    for (let j = 0; j < N; j++) {
+      let n = 0;
+      for (let t = pool - k; t < pool; t++) {
+        const r = rng.int(t + 1);
+        const pick = taken[r] === 0 ? r : t;
+        taken[pick] = 1;
+        chosen[n++] = pick;
+      }
+      for (let c = 0; c < k; c++) {
+        taken[chosen[c]] = 0;
+        // without self-connections the candidates skip j: candidate c >= j is neuron c + 1
+        pre[j * k + c] = skipSelf && chosen[c] >= j ? chosen[c] + 1 : chosen[c];
+      }
+    }
+    // CSR by pre: a counting sort; posts are visited in ascending order, so each row comes out ascending
+    const rowPtr = new Int32Array(M + 1);
+    for (let e = 0; e < pre.length; e++) rowPtr[pre[e] + 1]++;
+    for (let i = 0; i < M; i++) rowPtr[i + 1] += rowPtr[i];
+    const fill = rowPtr.slice(0, M);
+    const colIdx = new Int32Array(pre.length);
+    for (let j = 0; j < N; j++) {
+      for (let c = 0; c < k; c++) colIdx[fill[pre[j * k + c]]++] = j;
+    }
+    const w = sparseWeights(rowPtr, colIdx, opts.weight, "Sparse.fixedInDegree");
     return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
   }
 

@@ -200,3 +200,104 @@ test("random projections deliver like their own synapse list", () => {
   assertViewMatches(s, csrReference(pairs));
   assertDeliveryMatches(s, src, tgt, csrReference(pairs), createRng(4, "spikes"));
 });
+
+/** The pre neurons of every post neuron of a Sparse projection, ascending. */
+function presOfPost(s: Sparse, N: number): number[][] {
+  const pres: number[][] = Array.from({ length: N }, () => []);
+  for (let i = 0; i + 1 < s.rowPtr.length; i++) {
+    for (let e = s.rowPtr[i]; e < s.rowPtr[i + 1]; e++) pres[s.colIdx[e]].push(i);
+  }
+  return pres;
+}
+
+test("fixedInDegree gives every post neuron exactly k distinct pre neurons, without i -> i on one population", () => {
+  const pre = new FakePopulation(50);
+  const post = new FakePopulation(40);
+  const s = Sparse.fixedInDegree(pre, post, { k: 7, weight: 0.5, rng: createRng(3, "c") });
+  assert.equal(s.nnz, 40 * 7);
+  for (const list of presOfPost(s, 40)) {
+    assert.equal(list.length, 7);
+    assert.equal(new Set(list).size, 7, "distinct");
+    assert.ok(list.every((i) => i >= 0 && i < 50));
+  }
+  const one = new FakePopulation(20);
+  const self = Sparse.fixedInDegree(one, one, { k: 19, weight: 1, rng: createRng(4, "c") });
+  presOfPost(self, 20).forEach((list, j) => {
+    assert.equal(list.length, 19);
+    assert.ok(!list.includes(j), `no ${j} -> ${j}`);
+  });
+  const withSelf = Sparse.fixedInDegree(one, one, {
+    k: 20,
+    weight: 1,
+    rng: createRng(4, "c"),
+    allowSelf: true,
+  });
+  assert.equal(withSelf.nnz, 400, "k = the whole source with allowSelf: all to all");
+  assert.equal(Sparse.fixedInDegree(pre, post, { k: 0, weight: 1, rng: createRng(1, "c") }).nnz, 0);
+});
+
+test("fixedInDegree draws uniformly: each pre neuron's out-degree is within 4 sd of N k / M", () => {
+  // out-degree of pre i is a sum of N independent Bernoulli(k / M) draws (one per post neuron)
+  const M = 200;
+  const N = 500;
+  const k = 20;
+  const s = Sparse.fixedInDegree(new FakePopulation(M), new FakePopulation(N), {
+    k,
+    weight: 1,
+    rng: createRng(2000, "brunel"),
+  });
+  const q = k / M;
+  const mean = N * q;
+  const sd = Math.sqrt(N * q * (1 - q));
+  for (let i = 0; i < M; i++) {
+    const out = s.rowPtr[i + 1] - s.rowPtr[i];
+    assert.ok(Math.abs(out - mean) < 4 * sd, `pre ${i}: ${out} vs ${mean} +- ${sd.toFixed(2)}`);
+  }
+});
+
+test("fixedInDegree is reproducible from its seed, takes weight functions and initialisers, and names bad options", () => {
+  const pre = new FakePopulation(30);
+  const post = new FakePopulation(10);
+  const a = Sparse.fixedInDegree(pre, post, { k: 5, weight: (i, j) => i + j / 100, rng: createRng(9, "c") });
+  const b = Sparse.fixedInDegree(pre, post, { k: 5, weight: (i, j) => i + j / 100, rng: createRng(9, "c") });
+  assert.deepEqual(
+    [Array.from(a.rowPtr), Array.from(a.colIdx), Array.from(a.w)],
+    [Array.from(b.rowPtr), Array.from(b.colIdx), Array.from(b.w)],
+  );
+  for (let i = 0; i < 30; i++) {
+    for (let e = a.rowPtr[i]; e < a.rowPtr[i + 1]; e++)
+      assert.equal(a.w[e], Math.fround(i + a.colIdx[e] / 100));
+  }
+  const c = Sparse.fixedInDegree(pre, post, { k: 5, weight: 1, rng: createRng(10, "c") });
+  assert.notDeepEqual(Array.from(c.colIdx), Array.from(a.colIdx), "another seed, another draw");
+  const u = Sparse.fixedInDegree(pre, post, {
+    k: 5,
+    weight: { kind: "uniform", lo: 0, hi: 1, rng: createRng(1, "w") },
+    rng: createRng(9, "c"),
+  });
+  assert.ok(Array.from(u.w).every((x) => x >= 0 && x < 1));
+  assert.throws(
+    () => Sparse.fixedInDegree(pre, post, { k: 31, weight: 1, rng: createRng(1, "c") }),
+    /^InvalidParameterError: Sparse\.fixedInDegree: k must be a whole number from 0 to 30 \(the source's 30 neurons\), got number 31$/,
+  );
+  assert.throws(
+    () => Sparse.fixedInDegree(pre, pre, { k: 30, weight: 1, rng: createRng(1, "c") }),
+    /k must be a whole number from 0 to 29 \(the source's 30 neurons, less the neuron itself\), got number 30$/,
+  );
+  assert.throws(
+    () => Sparse.fixedInDegree(pre, post, { k: 2.5, weight: 1, rng: createRng(1, "c") }),
+    /k must be a whole number from 0 to 30/,
+  );
+  assert.throws(
+    () => Sparse.fixedInDegree(pre, post, { k: 2, rng: createRng(1, "c") } as never),
+    /^InvalidParameterError: Sparse\.fixedInDegree needs weight: one number/,
+  );
+  assert.throws(
+    () => Sparse.fixedInDegree(pre, post, { k: 2, weight: 1, rng: createRng(1, "c"), indegree: 3 } as never),
+    /unknown option "indegree"/,
+  );
+  assert.throws(
+    () => (Sparse.fixedInDegree as (...x: unknown[]) => unknown)(pre, post),
+    /needs its options \{ k, weight, rng \}/,
+  );
+});
