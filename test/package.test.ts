@@ -264,6 +264,20 @@ test("imported from a checkout, the compiled package warns when a source changed
     const stale = warned();
     assert.equal(stale.code, 0, stale.err);
     assert.equal(stale.out.trim(), "function", "the script still runs");
+    // the Node-only entries spikeflow/io and spikeflow/data check too
+    for (const entry of ["spikeflow/io", "spikeflow/data"]) {
+      writeFileSync(
+        join(project, "stale-entry.mjs"),
+        `import * as m from "${entry}";\nconsole.log(typeof m);\n`,
+      );
+      const r = nodeWith({ SPIKEFLOW_LOG: "warn" }, "stale-entry.mjs");
+      assert.equal(r.code, 0, r.err);
+      assert.match(
+        r.err,
+        /^spikeflow warn \[stale-build\]: dist\/ was built \S+Z, before src\/neurons\/if\.ts changed/,
+        entry,
+      );
+    }
     assert.match(
       stale.err,
       /^spikeflow warn \[stale-build\]: dist\/ was built \S+Z, before src\/neurons\/if\.ts changed \(\S+Z\) and 1 other file of src\/, so this script runs the old code: run `npm run build` in \S+spikeflow, or run node with --conditions=spikeflow-source to import src\/ directly\n$/,

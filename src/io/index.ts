@@ -3,6 +3,9 @@
  * bytes out) and runs in a browser; import those modules directly there to avoid pulling in node:fs.
  * See docs/formats.md.
  */
+// a script of a checkout that imports the compiled package is told when src/ changed after the build
+import "../core/stale-build-entry.ts";
+
 export type { DType, DTypeArrayMap, Tensor, TypedArray } from "./dtype.ts";
 export { DTYPES, DTYPE_INFO, inferDType, isDType, shapeSize, validateTensor } from "./dtype.ts";
 export { crc32, crc32Hex } from "./crc32.ts";
