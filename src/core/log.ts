@@ -7,6 +7,8 @@
  * it to silent. `captureLogs` records messages instead of printing them.
  */
 
+import { InvalidParameterError } from "./errors.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "silent";
 export interface LogRecord {
   readonly level: Exclude<LogLevel, "silent">;
@@ -93,10 +95,19 @@ export function captureLogs(fn: () => void): LogRecord[] {
   const records: LogRecord[] = [];
   const prev = sink;
   sink = (r) => records.push(r);
+  let result: unknown;
   try {
-    fn();
+    result = fn();
   } finally {
     sink = prev;
+  }
+  if (typeof (result as { then?: unknown } | null | undefined)?.then === "function") {
+    // the work goes on after this returns, and its later records would be printed, not captured
+    throw new InvalidParameterError(
+      "captureLogs runs fn synchronously, but fn returned a Promise: the records it makes after its first " +
+        "await would not be captured. Capture inside the async work (around each synchronous part), or " +
+        "await it and capture the synchronous calls",
+    );
   }
   return records;
 }

@@ -35,7 +35,10 @@ export interface Monitor {
 /** One input of a population: a drive, or a Float32Array added into its default port at every step. */
 export type RunInput = Drive | Float32Array;
 
-/** What `run` takes: for each population name, one input or a list of them (their effects add up). */
+/**
+ * What `run` takes: for each population name, one input or a list of them (effects add up). An empty list is
+ * refused when run: the type allows it so that lists built at run time (`Drive[]`) type-check.
+ */
 export type InputMap = Readonly<Record<string, RunInput | readonly RunInput[]>>;
 
 export interface NetworkOptions {

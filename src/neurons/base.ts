@@ -5,6 +5,7 @@
  * neuron that fires, in ascending index order.
  */
 import {
+  FLOAT32_MAX,
   InvalidParameterError,
   NotFoundError,
   ShapeMismatchError,
@@ -83,7 +84,7 @@ export function perNeuron(
 ): Float64Array {
   const out = new Float64Array(size);
   if (typeof value === "number") return out.fill(check(name, value));
-  if (!(Array.isArray(value) || ArrayBuffer.isView(value))) {
+  if (!(Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) {
     throw new InvalidParameterError(
       `${name} must be a number or an array of one number per neuron (${size}), got ${describeValue(value)}`,
       { name, value },
@@ -119,8 +120,14 @@ export function initialVoltage(
  */
 export function ownInitialVoltage<T extends { readonly vInit_mV?: PerNeuronValue }>(params: T): T {
   const v = params.vInit_mV;
-  if (v === undefined || typeof v === "number" || !(Array.isArray(v) || ArrayBuffer.isView(v))) return params;
-  return { ...params, vInit_mV: Object.freeze(Array.from(v as ArrayLike<number>)) };
+  if (v === undefined || typeof v === "number") return params;
+  if (!(Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView)))) return params;
+  const values = Array.from(v as ArrayLike<unknown>);
+  // anything but finite float32-range numbers is left for initialVoltage to name as given
+  if (!values.every((x) => typeof x === "number" && Math.abs(x) <= FLOAT32_MAX)) return params;
+  // as float32 values, the ones the model uses: a number[] and a Float32Array of the same voltages then
+  // record the same settings
+  return { ...params, vInit_mV: Object.freeze(Array.from(Float32Array.from(values as number[]))) };
 }
 
 /** Sets a state buffer to its initial value: one number for all, or one per neuron. */

@@ -19,6 +19,7 @@ import {
   InvalidParameterError,
   ShapeMismatchError,
   describeValue,
+  allocateBuffer,
   requireBufferLength,
   requireFinite,
   requireFloat32,
@@ -83,6 +84,17 @@ export interface SparseFixedInDegreeOptions extends SparseOptions {
 
 const SPARSE_OPTION_KEYS = ["port", "bounds"];
 
+/** The `allowSelf` option: true, false or absent (false); anything else is refused. */
+function allowSelfOption(what: string, allowSelf: unknown): boolean {
+  if (allowSelf === undefined) return false;
+  if (typeof allowSelf !== "boolean") {
+    throw new InvalidParameterError(
+      `${what}: allowSelf must be true or false, got ${describeValue(allowSelf)}`,
+    );
+  }
+  return allowSelf;
+}
+
 /** Throws unless `weight` is given (a number, an initialiser or a function); `what` names the factory. */
 function requireWeightOption(what: string, weight: unknown): void {
   if (weight === undefined || weight === null) {
@@ -100,6 +112,16 @@ function sparseWeights(
   weight: SparseRandomOptions["weight"],
   what: string,
 ): Float32Array {
+  if (
+    typeof weight !== "number" &&
+    typeof weight !== "function" &&
+    (typeof weight !== "object" || weight === null)
+  ) {
+    throw new InvalidParameterError(
+      `${what} weight must be one number, an initialiser ({ kind: "uniform", lo, hi, rng }, ...) or a function ` +
+        `(pre, post) => weight, got ${describeValue(weight)}`,
+    );
+  }
   const w = new Float32Array(colIdx.length);
   if (typeof weight === "number") {
     w.fill(requireFloat32("weight", weight));
@@ -334,7 +356,7 @@ export class Sparse extends WeightedProjection {
     }
     const M = source.size;
     const N = target.size;
-    const skipSelf = source === target && !(opts.allowSelf ?? false);
+    const skipSelf = source === target && !allowSelfOption("Sparse.random", opts.allowSelf);
     const rowPtr = new Int32Array(M + 1);
     let cols = new Int32Array(Math.max(16, Math.ceil(M * N * p * 1.05) + 16));
     let nnz = 0;
@@ -380,21 +402,24 @@ export class Sparse extends WeightedProjection {
     requireWeightOption("Sparse.fixedInDegree", opts.weight);
     const M = source.size;
     const N = target.size;
-    const skipSelf = source === target && !(opts.allowSelf ?? false);
+    const skipSelf = source === target && !allowSelfOption("Sparse.fixedInDegree", opts.allowSelf);
     const pool = skipSelf ? M - 1 : M; // candidates per post neuron
     const k = opts.k;
     if (!(Number.isInteger(k) && k >= 0 && k <= pool)) {
       throw new InvalidParameterError(
-        `Sparse.fixedInDegree: k must be a whole number from 0 to ${pool} (the source's ${M} neurons` +
+        `Sparse.fixedInDegree: k must be a whole number from 0 to ${pool} (the source's ${M} neuron${M === 1 ? "" : "s"}` +
           `${skipSelf ? ", less the neuron itself" : ""}), got ${describeValue(k)}`,
         { k },
       );
     }
-    requireBufferLength("Sparse.fixedInDegree synapses", N * k, 4, "use a smaller k or fewer neurons");
+    // the pre list and the CSR arrays coexist for a moment: about 16 bytes per synapse at the peak
+    const what = `Sparse.fixedInDegree: ${N} x ${k} synapses`;
+    const fix = "use a smaller k or fewer neurons";
+    requireBufferLength(what, N * k, 4, fix);
     // Floyd: for t = pool - k .. pool - 1 draw r in [0, t]; take r unless taken, else t. Distinct, uniform.
     const taken = new Uint8Array(pool);
     const chosen = new Int32Array(k);
-    const pre = new Int32Array(N * k);
+    const pre = allocateBuffer(Int32Array, N * k, what, fix);
     for (let j = 0; j < N; j++) {
       let n = 0;
       for (let t = pool - k; t < pool; t++) {

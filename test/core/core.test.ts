@@ -154,3 +154,16 @@ test("allocateBuffer refuses a length past 2^31 - 1 and turns a failed allocatio
   );
   assert.equal(requireFloat32Factor("g", -3e38), -3e38);
 });
+
+test("captureLogs refuses an async function, whose records after its first await it could not capture", () => {
+  let resolved = false;
+  assert.throws(
+    () =>
+      captureLogs((async () => {
+        await Promise.resolve();
+        resolved = true;
+      }) as unknown as () => void),
+    /^InvalidParameterError: captureLogs runs fn synchronously, but fn returned a Promise/,
+  );
+  assert.equal(resolved, false, "checked as soon as fn returned");
+});

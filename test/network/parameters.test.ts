@@ -702,3 +702,22 @@ test("settings: a setting named like an Object.prototype member shows as not set
     'constructor is "x" here, not set in the saved network',
   ]);
 });
+
+test("settings: a per-neuron vInit_mV given as number[] or as Float32Array of the same voltages records the same", () => {
+  // a tester's case: -60.1 as a float64 and as a float32 made two CRC-32s, and a false warning
+  const build = (v: number[] | Float32Array) => {
+    const n = new Network({ dt_ms: 0.1 });
+    n.addPopulation("p", new LIF(3, 0.1, { vInit_mV: v }));
+    return n;
+  };
+  const saved = networkParameters(build([-70, -60.1, -55]));
+  const logs = captureLogs(() =>
+    restoreNetworkParameters(build(Float32Array.from([-70, -60.1, -55])), saved),
+  );
+  assert.deepEqual(
+    logs.filter((r) => r.id === SETTINGS_DIFFER),
+    [],
+  );
+  const [w] = captureLogs(() => restoreNetworkParameters(build([-70, -60.2, -55]), saved));
+  assert.match(w?.message ?? "", /population "p" vInit_mV is "3 values, CRC-32 [0-9a-f]{8}" here/);
+});

@@ -359,3 +359,10 @@ test("vInit_mV takes one value per neuron for LIF, IF, AdaptiveLIF, CubaLIF and 
     assert.throws(() => make([-70, 1e39, -60]), /vInit_mV\[1\]/);
   }
 });
+
+test("a DataView as vInit_mV is refused as not an array of numbers (it said 0 values)", () => {
+  assert.throws(
+    () => new LIF(3, 1, { vInit_mV: new DataView(new ArrayBuffer(12)) as never }),
+    /^InvalidParameterError: vInit_mV must be a number or an array of one number per neuron \(3\), got /,
+  );
+});

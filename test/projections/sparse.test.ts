@@ -301,3 +301,39 @@ test("fixedInDegree is reproducible from its seed, takes weight functions and in
     /needs its options \{ k, weight, rng \}/,
   );
 });
+
+test("Sparse factories refuse a non-boolean allowSelf and a weight of another kind, naming the option", () => {
+  const one = new FakePopulation(4);
+  for (const [name, make] of [
+    [
+      "Sparse.random",
+      (o: object) => Sparse.random(one, one, { p: 0.5, weight: 1, rng: createRng(1, "c"), ...o }),
+    ],
+    [
+      "Sparse.fixedInDegree",
+      (o: object) => Sparse.fixedInDegree(one, one, { k: 2, weight: 1, rng: createRng(1, "c"), ...o }),
+    ],
+  ] as const) {
+    assert.throws(
+      () => make({ allowSelf: "yes" }),
+      new RegExp(
+        `^InvalidParameterError: ${name.replace(".", "\\.")}: allowSelf must be true or false, got string "yes"$`,
+      ),
+    );
+    assert.throws(
+      () => make({ weight: "1" }),
+      new RegExp(
+        `^InvalidParameterError: ${name.replace(".", "\\.")} weight must be one number, an initialiser .* or a function \\(pre, post\\) => weight, got string "1"$`,
+      ),
+    );
+  }
+  assert.throws(
+    () =>
+      Sparse.fixedInDegree(new FakePopulation(1), new FakePopulation(2), {
+        k: 2,
+        weight: 1,
+        rng: createRng(1, "c"),
+      }),
+    /k must be a whole number from 0 to 1 \(the source's 1 neuron\), got number 2$/,
+  );
+});
