@@ -36,6 +36,19 @@ export function requirePortOption(what: string, port: unknown): void {
   }
 }
 
+/**
+ * Throws ShapeMismatchError unless a drive built for `size` neurons is applied to a population of that size
+ * (`run` checks this before the first step through the drive's `size`; this covers a drive applied by hand).
+ */
+export function requireDriveTarget(what: string, size: number, target: Population): void {
+  if (target.size === size) return;
+  throw new ShapeMismatchError(
+    `${what} was built for ${size} neurons but drives a population of ${target.size}; build it with the ` +
+      `population's size`,
+    { size, target: target.size },
+  );
+}
+
 export interface HeldCurrentOptions {
   /** Simulation steps per input sample. */
   readonly holdSteps: number;
@@ -137,11 +150,7 @@ export class HeldCurrentDrive implements Drive {
   }
 
   apply(step: number, target: Population): void {
-    if (target.size !== this.size) {
-      throw new ShapeMismatchError(
-        `HeldCurrentDrive was built for ${this.size} neurons but drives a population of ${target.size}`,
-      );
-    }
+    requireDriveTarget("HeldCurrentDrive", this.size, target);
     const row = this.rowAt(step);
     if (this.rowNonZero[row] === 0) return;
     const out = target.port(this.port);

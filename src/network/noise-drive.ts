@@ -11,7 +11,6 @@
  */
 import {
   InvalidParameterError,
-  ShapeMismatchError,
   describeValue,
   requireFloat32Factor,
   requireInteger,
@@ -20,7 +19,7 @@ import {
 import { requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
 import { type PerNeuronValue, perNeuron } from "../neurons/base.ts";
-import { requirePortOption } from "./current-drive.ts";
+import { requireDriveTarget, requirePortOption } from "./current-drive.ts";
 import type { Drive, Population } from "./types.ts";
 
 export interface NoiseCurrentOptions {
@@ -66,13 +65,7 @@ export class NoiseCurrentDrive implements Drive {
 
   apply(_step: number, target: Population): void {
     const sd = this.sdValues;
-    if (target.size !== sd.length) {
-      throw new ShapeMismatchError(
-        `NoiseCurrentDrive was built for ${sd.length} neurons but drives a population of ${target.size}; ` +
-          `build it with the population's size`,
-        { size: sd.length, target: target.size },
-      );
-    }
+    requireDriveTarget("NoiseCurrentDrive", sd.length, target);
     const out = target.port(this.port);
     const rng = this.rng;
     for (let i = 0; i < sd.length; i++) out[i] += sd[i] * rng.normal();

@@ -16,14 +16,13 @@
  */
 import {
   InvalidParameterError,
-  ShapeMismatchError,
   describeValue,
   requireFloat32Factor,
   requireInteger,
 } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import type { Rng } from "../core/rng.ts";
-import { requirePortOption } from "./current-drive.ts";
+import { requireDriveTarget, requirePortOption } from "./current-drive.ts";
 import type { Drive, Population } from "./types.ts";
 
 export interface PoissonInputOptions {
@@ -144,13 +143,7 @@ export class PoissonInputDrive implements Drive {
   }
 
   apply(_step: number, target: Population): void {
-    if (target.size !== this.size) {
-      throw new ShapeMismatchError(
-        `PoissonInputDrive was built for ${this.size} neurons but drives a population of ${target.size}; ` +
-          `build it with the population's size`,
-        { size: this.size, target: target.size },
-      );
-    }
+    requireDriveTarget("PoissonInputDrive", this.size, target);
     const out = target.port(this.port);
     const w = this.weight;
     if (this.p === 0) return;

@@ -50,7 +50,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
-  ownInitialVoltage,
+  keepInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
   requireRightArgument,
@@ -127,9 +127,9 @@ export class AdaptiveLIF extends PopulationBase {
     return { ...this.params, oneSpikePerStep: this.oneSpikePerStep };
   }
 
-  /** Membrane potential in mV. */
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
+  /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
   /** The public float32 buffer of theta (see `theta_mV`). */
   private readonly theta32: Float32Array;
@@ -188,7 +188,7 @@ export class AdaptiveLIF extends PopulationBase {
       ADAPTIVE_LIF_OPTION_KEYS,
     );
     this.params = Object.freeze(
-      ownInitialVoltage(withDefaults("AdaptiveLIF params", ADAPTIVE_LIF_DEFAULTS, params, ["vInit_mV"])),
+      withDefaults("AdaptiveLIF params", ADAPTIVE_LIF_DEFAULTS, params, ["vInit_mV"]),
     );
     requireKnownKeys("AdaptiveLIF options", options, ADAPTIVE_LIF_OPTION_KEYS);
     this.dt_ms = dt_ms;
@@ -209,6 +209,7 @@ export class AdaptiveLIF extends PopulationBase {
         ? null
         : requireRng("AdaptiveLIF oneSpikePerStep", options.rng, '"one-spike", split, index');
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaShadow = new Float32Array(size);

@@ -5,7 +5,6 @@
  * neuron that fires, in ascending index order.
  */
 import {
-  FLOAT32_MAX,
   InvalidParameterError,
   NotFoundError,
   ShapeMismatchError,
@@ -115,19 +114,18 @@ export function initialVoltage(
 }
 
 /**
- * `params` with a per-neuron `vInit_mV` replaced by a frozen copy, so that `population.params` (which saved
- * settings and exporters read) keeps describing the population when the caller's array changes later.
+ * Frozen `params` whose per-neuron `vInit_mV` is `vInit` (what `initialVoltage` checked and copied, as float32
+ * values), so that `population.params`, which saved settings and exporters read, keeps describing the
+ * population when the caller's array changes later, and a number[] and a Float32Array of the same voltages
+ * read alike. One initial value leaves `params` as it is.
  */
-export function ownInitialVoltage<T extends { readonly vInit_mV?: PerNeuronValue }>(params: T): T {
-  const v = params.vInit_mV;
-  if (v === undefined || typeof v === "number") return params;
-  if (!(Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView)))) return params;
-  const values = Array.from(v as ArrayLike<unknown>);
-  // anything but finite float32-range numbers is left for initialVoltage to name as given
-  if (!values.every((x) => typeof x === "number" && Math.abs(x) <= FLOAT32_MAX)) return params;
-  // as float32 values, the ones the model uses: a number[] and a Float32Array of the same voltages then
-  // record the same settings
-  return { ...params, vInit_mV: Object.freeze(Array.from(Float32Array.from(values as number[]))) };
+export function keepInitialVoltage<T extends { readonly vInit_mV?: PerNeuronValue }>(
+  params: T,
+  vInit: number | Float32Array,
+): T {
+  return typeof vInit === "number"
+    ? params
+    : Object.freeze({ ...params, vInit_mV: Object.freeze(Array.from(vInit)) });
 }
 
 /** Sets a state buffer to its initial value: one number for all, or one per neuron. */

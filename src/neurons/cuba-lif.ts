@@ -36,7 +36,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
-  ownInitialVoltage,
+  keepInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -142,9 +142,9 @@ export class CubaLIF extends PopulationBase {
   readonly params: Readonly<CubaLifParams>;
   readonly derived: CubaLifDerived;
   readonly dt_ms: number;
-  /** Membrane potential in mV. */
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
+  /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
   /** Synaptic currents in nA, one buffer per synapse port (state "iSyn_<port>_nA"). */
   readonly iSyn_nA: readonly Float32Array[];
@@ -176,7 +176,7 @@ export class CubaLIF extends PopulationBase {
 
   constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}, ...extra: never[]) {
     requireNoExtraArguments("CubaLIF", "size, dt_ms, params", extra);
-    const merged = ownInitialVoltage(withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS, params, ["vInit_mV"]));
+    const merged = withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS, params, ["vInit_mV"]);
     const derived = deriveCubaLif(merged, dt_ms);
     // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers
     const kernel =
@@ -201,6 +201,7 @@ export class CubaLIF extends PopulationBase {
     this.synGain = Float64Array.from(derived.synGain);
     this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.iSyn_nA = Object.freeze(this.params.synapses.map((s) => this.addState(`iSyn_${s.port}_nA`, 0)));
     this.refractory = new RefractoryList(size, kernel?.refractory);

@@ -24,7 +24,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
-  ownInitialVoltage,
+  keepInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -79,9 +79,9 @@ export class IF extends PopulationBase {
   readonly params: Readonly<IfParams>;
   readonly derived: IfDerived;
   readonly dt_ms: number;
-  /** Membrane potential in mV. */
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
+  /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
@@ -89,12 +89,11 @@ export class IF extends PopulationBase {
   constructor(size: number, dt_ms: number, params: Partial<IfParams> = {}, ...extra: never[]) {
     requireNoExtraArguments("IF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
-    this.params = Object.freeze(
-      ownInitialVoltage(withDefaults("IF params", IF_DEFAULTS, params, ["vInit_mV"])),
-    );
+    this.params = Object.freeze(withDefaults("IF params", IF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;
     this.derived = deriveIf(this.params, dt_ms);
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vReset_mV, size);
+    this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.refractoryLeft = new Int32Array(size);
   }

@@ -28,7 +28,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
-  ownInitialVoltage,
+  keepInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -123,9 +123,9 @@ export class LIF extends PopulationBase {
   readonly params: Readonly<LifParams>;
   readonly derived: LifDerived;
   readonly dt_ms: number;
-  /** Membrane potential in mV. */
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
+  /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
@@ -133,12 +133,11 @@ export class LIF extends PopulationBase {
   constructor(size: number, dt_ms: number, params: Partial<LifParams> = {}, ...extra: never[]) {
     requireNoExtraArguments("LIF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
-    this.params = Object.freeze(
-      ownInitialVoltage(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"])),
-    );
+    this.params = Object.freeze(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"]));
     this.dt_ms = dt_ms;
     this.derived = deriveLif(this.params, dt_ms);
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.refractoryLeft = new Int32Array(size);
   }

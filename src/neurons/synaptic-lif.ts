@@ -32,7 +32,7 @@ import {
   PopulationBase,
   fillInitial,
   initialVoltage,
-  ownInitialVoltage,
+  keepInitialVoltage,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
@@ -121,9 +121,9 @@ export class SynapticLIF extends PopulationBase {
   readonly params: Readonly<SynapticLifParams>;
   readonly derived: SynapticLifDerived;
   readonly dt_ms: number;
-  /** Membrane potential in mV. */
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
+  /** Membrane potential in mV. */
   readonly v_mV: Float32Array;
   /** Synaptic current in nA. */
   readonly iSyn_nA: Float32Array;
@@ -132,11 +132,12 @@ export class SynapticLIF extends PopulationBase {
     requireNoExtraArguments("SynapticLIF", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     this.params = Object.freeze(
-      ownInitialVoltage(withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS, params, ["vInit_mV"])),
+      withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS, params, ["vInit_mV"]),
     );
     this.dt_ms = dt_ms;
     this.derived = deriveSynapticLif(this.params, dt_ms);
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.iSyn_nA = this.addState("iSyn_nA", 0);
   }
