@@ -290,6 +290,17 @@ export class Network {
         );
       }
     }
+    // a conduction delay is counted in steps of the dt it was built with (src/projections/delay.ts)
+    const dt: unknown = (proj as { dt_ms?: unknown }).dt_ms;
+    if (dt !== undefined && !(typeof dt === "number" && sameStep(dt, this.dt_ms))) {
+      const delay: unknown = (proj as { delay_ms?: unknown }).delay_ms;
+      throw new InvalidParameterError(
+        `projection "${name}" was built for dt = ${typeof dt === "number" ? `${dt} ms` : describeValue(dt)}` +
+          (typeof delay === "number" ? ` (its delay_ms = ${delay} counts steps of it)` : "") +
+          ` but the network steps at dt = ${this.dt_ms} ms; build it with dt_ms: net.dt_ms`,
+        { projection: name, dt_ms: dt, networkDt_ms: this.dt_ms },
+      );
+    }
     this.projs.set(name, proj);
     this.projList = [...this.projs.values()];
     return proj;

@@ -23,14 +23,21 @@ export interface StepContext {
   readonly learning: boolean;
 }
 
-/** A group of neurons of one model with struct-of-arrays state. */
-export interface Population {
-  /** Model name, e.g. "lif". */
-  readonly model: string;
+/**
+ * A list of spikes per step: what a learning rule or a spike trace reads. Every population is one; a projection
+ * with a conduction delay offers its delayed spikes as one (`Projection.arrivals`).
+ */
+export interface SpikeSource {
   readonly size: number;
   /** Spike index list of the most recent step: `spikeIdx[0 .. spikeCount)`, ascending. */
   readonly spikeIdx: Int32Array;
   readonly spikeCount: number;
+}
+
+/** A group of neurons of one model with struct-of-arrays state. */
+export interface Population extends SpikeSource {
+  /** Model name, e.g. "lif". */
+  readonly model: string;
   /** 1 where the neuron spiked in the most recent step, else 0. */
   readonly spiked: Uint8Array;
   /**
@@ -129,8 +136,16 @@ export interface Projection {
   readonly target: Population;
   /** The target port this projection adds into. */
   readonly port: string;
-  /** Add the weights of the source's most recent spikes into the target port. */
+  /**
+   * Add the weights of the source's most recent spikes into the target port (with a conduction delay: of the
+   * spikes emitted that many steps before them).
+   */
   deliver(): void;
+  /**
+   * Optional: the presynaptic spikes as the synapses see them in the step being taken, for learning rules,
+   * when they are not the source's own (a projection with a conduction delay, src/projections/delay.ts).
+   */
+  readonly arrivals?: SpikeSource | undefined;
   /** Learning rules attached to this projection, applied in order at step 4. */
   readonly rules: LearningRule[];
   /** Synapse access for rules, normalisation and monitors; absent for weightless projections. */

@@ -15,7 +15,14 @@
  * weights are clamped to the projection's bounds (after, not before: case C16).
  */
 import { InvalidParameterError, describeValue, requireFinite, requireNonNegative } from "../core/errors.ts";
-import type { LearningRule, Projection, StepContext, SynapseView, WeightBounds } from "../network/types.ts";
+import type {
+  LearningRule,
+  Projection,
+  SpikeSource,
+  StepContext,
+  SynapseView,
+  WeightBounds,
+} from "../network/types.ts";
 import { refuseExtraArguments, withDefaults } from "../core/options.ts";
 import { SpikeTrace, type TraceParams } from "./trace.ts";
 
@@ -47,6 +54,8 @@ export class Stdp implements LearningRule {
   readonly preTrace: SpikeTrace;
   readonly postTrace: SpikeTrace;
   private readonly view: SynapseView;
+  /** The presynaptic spikes as the synapses see them: the source's, or a delayed projection's arrivals. */
+  private readonly pre: SpikeSource;
   private readonly bounds: WeightBounds;
   private readonly idxA: Int32Array;
   private readonly idxW: Int32Array;
@@ -108,7 +117,9 @@ export class Stdp implements LearningRule {
     this.nuPost = p.nuPost;
     this.view = projection.view;
     this.bounds = projection.bounds;
-    this.preTrace = new SpikeTrace(projection.source, dt_ms, p.preTrace, "preTrace");
+    // with a conduction delay the synapses see a pre spike when it arrives (src/projections/delay.ts)
+    this.pre = projection.arrivals ?? projection.source;
+    this.preTrace = new SpikeTrace(this.pre, dt_ms, p.preTrace, "preTrace");
     this.postTrace = new SpikeTrace(projection.target, dt_ms, p.postTrace, "postTrace");
     const scratch = Math.max(this.view.maxFanIn, this.view.maxFanOut);
     this.idxA = new Int32Array(scratch);
@@ -157,7 +168,7 @@ export class Stdp implements LearningRule {
 
     // presynaptic spikes: depression by the postsynaptic trace
     if (this.nuPre_ !== 0) {
-      const src = this.projection.source;
+      const src = this.pre;
       const post = this.postTrace;
       const find = this.view.synapseIndex;
       if (find !== undefined && post.liveCount * 4 < this.view.maxFanOut) {
@@ -165,8 +176,11 @@ export class Stdp implements LearningRule {
         const live = post.live;
         const nLive = post.liveCount;
         const { table, lastStep, valueAtLast } = post;
-        for (let k = 0; k < src.spikeCount; k++) {
-          const i = src.spikeIdx[k];
+        // read once: a delayed projection's arrivals compute them
+        const srcIdx = src.spikeIdx;
+        const srcCount = src.spikeCount;
+        for (let k = 0; k < srcCount; k++) {
+          const i = srcIdx[k];
           for (let q = 0; q < nLive; q++) {
             const j = live[q];
             // post.value(j, t), read in place (SpikeTrace.table)
@@ -214,11 +228,13 @@ export class Stdp implements LearningRule {
     const { wMin, wMax } = this.bounds;
     const a = this.idxA;
     const wi = this.idxW;
-    const src = this.projection.source;
+    const src = this.pre;
     const post = this.postTrace;
     const { table, lastStep, valueAtLast } = post;
-    for (let k = 0; k < src.spikeCount; k++) {
-      const n = this.view.outgoing(src.spikeIdx[k], a, wi);
+    const srcIdx = src.spikeIdx;
+    const srcCount = src.spikeCount;
+    for (let k = 0; k < srcCount; k++) {
+      const n = this.view.outgoing(srcIdx[k], a, wi);
       for (let s = 0; s < n; s++) {
         // post.value(a[s], t), read in place (SpikeTrace.table)
         const j = a[s];

@@ -17,7 +17,7 @@ import {
 } from "../core/errors.ts";
 import { describeValue, withDefaults } from "../core/options.ts";
 import { decayPerStep, warnIfShorterThanStep } from "../core/time.ts";
-import type { Population } from "../network/types.ts";
+import type { SpikeSource } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 
 export type TraceMode = "set" | "additive";
@@ -62,13 +62,14 @@ export class SpikeTrace {
   private nLive = 0;
 
   constructor(
-    readonly population: Population,
+    /** A population, or a delayed projection's `arrivals` (the spikes as its synapses see them). */
+    readonly population: SpikeSource,
     dt_ms: number,
     params: Partial<TraceParams> = {},
     /** Names the trace in warnings, e.g. "preTrace" for an STDP rule's. */
     label = "trace",
   ) {
-    requirePopulation("SpikeTrace population", population);
+    if (!isSpikeSource(population)) requirePopulation("SpikeTrace population", population);
     if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
       // without it the decay was NaN and the trace read 0 one step after a spike
       throw new InvalidParameterError(
@@ -118,7 +119,8 @@ export class SpikeTrace {
     const idx = p.spikeIdx;
     const additive = this.params.mode === "additive";
     const scale = this.params.scale;
-    for (let k = 0; k < p.spikeCount; k++) {
+    const count = p.spikeCount;
+    for (let k = 0; k < count; k++) {
       const i = idx[k];
       this.valueAtLast[i] = additive ? this.value(i, step) + scale : scale;
       this.lastStep[i] = step;
@@ -198,4 +200,16 @@ export class SpikeTrace {
     this.valueAtLast.fill(0);
     this.lastObserved = -1;
   }
+}
+
+/** Whether `x` has the members a trace reads: `size`, `spikeIdx` (an Int32Array) and `spikeCount`. */
+function isSpikeSource(x: unknown): x is SpikeSource {
+  const o = x as Partial<SpikeSource> | null;
+  return (
+    typeof o === "object" &&
+    o !== null &&
+    typeof o.size === "number" &&
+    o.spikeIdx instanceof Int32Array &&
+    typeof o.spikeCount === "number"
+  );
 }

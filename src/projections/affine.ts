@@ -68,14 +68,12 @@ export class Affine extends WeightedProjection {
     return { w: this.w, bias: this.bias };
   }
 
-  deliver(): void {
+  protected deliverSpikes(idx: Int32Array, count: number): void {
     const n = this.postSize;
     const w = this.w;
     const out = this.target.port(this.port);
     // always added (target-size additions per step): `bias` may be written at any time
     addRun(out, 0, this.bias, 0, n);
-    const idx = this.source.spikeIdx;
-    const count = this.source.spikeCount;
     for (let k = 0; k < count; k++) addRun(out, 0, w, idx[k] * n, n);
   }
 

@@ -13,6 +13,8 @@ import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
 import { storedBounds } from "../network/types.ts";
 import { F32Workspace } from "../core/simd.ts";
+import type { SpikeSource } from "../network/types.ts";
+import { SpikeDelayLine, delaySteps } from "./delay.ts";
 
 /** Random or constant initial weights. */
 export type WeightInit =
@@ -20,8 +22,22 @@ export type WeightInit =
   | { readonly kind: "normal"; readonly mean: number; readonly sd: number; readonly rng: Rng }
   | { readonly kind: "constant"; readonly value: number };
 
+/**
+ * A conduction delay (src/projections/delay.ts), the same for every synapse of the projection. Default none:
+ * a spike emitted at step s reaches the target at step s + 1.
+ */
+export interface DelayOptions {
+  /**
+   * Time in ms added to the one-step delivery: a spike emitted at step s reaches the target at step
+   * s + 1 + delay_ms / dt_ms (Brian2's `delay`; NEST's delay D is D - dt here). A whole number of steps.
+   */
+  readonly delay_ms?: number | undefined;
+  /** The network's time step, needed with a nonzero `delay_ms` to count it in steps; checked by the network. */
+  readonly dt_ms?: number | undefined;
+}
+
 /** Options shared by every weighted projection. Give exactly one of `weights` and `init`. */
-export interface WeightOptions {
+export interface WeightOptions extends DelayOptions {
   /** Initial weights in the projection's documented layout (copied), or one number for all synapses. */
   readonly weights?: number | ArrayLike<number> | undefined;
   /** How to draw the initial weights. */
@@ -33,7 +49,14 @@ export interface WeightOptions {
 }
 
 /** The keys of `WeightOptions`. */
-export const WEIGHT_OPTION_KEYS: readonly string[] = Object.freeze(["weights", "init", "port", "bounds"]);
+export const WEIGHT_OPTION_KEYS: readonly string[] = Object.freeze([
+  "weights",
+  "init",
+  "port",
+  "bounds",
+  "delay_ms",
+  "dt_ms",
+]);
 
 /**
  * Refuses a projection's options object when it has a key outside `WEIGHT_OPTION_KEYS` and `extra`; `what`
@@ -254,6 +277,13 @@ export abstract class WeightedProjection implements Projection, SynapseView {
 
   /** 1 where a slot of `w` is no synapse (it holds 0 and is exempt from the bounds); undefined: none is. */
   private readonly empty: Uint8Array | undefined;
+  /** Conduction delay in ms added to the one-step delivery (0: none). */
+  readonly delay_ms: number;
+  /** The time step the delay was counted in; undefined without a delay. `addProjection` compares it. */
+  readonly dt_ms: number | undefined;
+  /** The delay in steps, `delay_ms / dt_ms`. */
+  readonly delaySteps: number;
+  private readonly line: SpikeDelayLine | undefined;
 
   /** `empty`: 1 where a slot of `w` is no synapse (Local2d's padded kernel positions), exempt from the bounds. */
   protected constructor(
@@ -271,6 +301,10 @@ export abstract class WeightedProjection implements Projection, SynapseView {
     this.preSize = source.size;
     this.postSize = target.size;
     this.empty = empty;
+    this.delaySteps = delaySteps(what, opts.delay_ms, opts.dt_ms);
+    this.delay_ms = this.delaySteps === 0 ? 0 : (opts.delay_ms as number);
+    this.dt_ms = this.delaySteps === 0 ? undefined : opts.dt_ms;
+    this.line = this.delaySteps === 0 ? undefined : new SpikeDelayLine(source, this.delaySteps);
     const bounds = checkBounds(opts.bounds);
     if (bounds !== undefined) {
       requireWithinBounds(w, bounds, what, empty);
@@ -300,7 +334,32 @@ export abstract class WeightedProjection implements Projection, SynapseView {
     if (this.bounds !== undefined) clampWeights(this.w, this.bounds, this.empty);
   }
 
-  abstract deliver(): void;
+  /**
+   * The presynaptic spikes as the synapses see them in the step being taken: the source's own, or with a
+   * delay the ones arriving now (what learning rules read).
+   */
+  get arrivals(): SpikeSource | undefined {
+    return this.line?.arrivals;
+  }
+
+  /** Adds the weights of the source's latest spikes (with a delay: of the ones arriving) into the target. */
+  deliver(): void {
+    const line = this.line;
+    if (line === undefined) {
+      this.deliverSpikes(this.source.spikeIdx, this.source.spikeCount);
+      return;
+    }
+    line.advance();
+    this.deliverSpikes(line.deliveredIdx, line.deliveredCount);
+  }
+
+  /** Back to the initial transient state: drops the spikes in flight (the weights are kept). */
+  reset(): void {
+    this.line?.reset();
+  }
+
+  /** Adds the outgoing weights of the presynaptic neurons `idx[0 .. count)` into the target port. */
+  protected abstract deliverSpikes(idx: Int32Array, count: number): void;
   abstract incoming(j: number, pre: Int32Array, widx: Int32Array): number;
   abstract outgoing(i: number, post: Int32Array, widx: Int32Array): number;
 }

@@ -94,7 +94,7 @@ export class Conv2d extends WeightedProjection {
     return (oc * g.Ho + oy) * g.Wo + ox;
   }
 
-  deliver(): void {
+  protected deliverSpikes(idx: Int32Array, count: number): void {
     const out = this.target.port(this.port);
     const w = this.w;
     const OC = this.outChannels;
@@ -104,8 +104,6 @@ export class Conv2d extends WeightedProjection {
     const KK = kh * kw;
     const perOut = C * KK;
     const { ptr, loc, koff } = this.patches;
-    const idx = this.source.spikeIdx;
-    const count = this.source.spikeCount;
     for (let s = 0; s < count; s++) {
       const n = idx[s];
       const c = (n / HW) | 0;

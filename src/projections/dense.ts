@@ -40,12 +40,10 @@ export class Dense extends WeightedProjection {
     this.maxFanOut = target.size;
   }
 
-  deliver(): void {
+  protected deliverSpikes(idx: Int32Array, count: number): void {
     const n = this.postSize;
     const w = this.w;
     const out = this.target.port(this.port);
-    const idx = this.source.spikeIdx;
-    const count = this.source.spikeCount;
     const simd = this.simd;
     if (simd !== undefined) {
       if (count === 0) return;

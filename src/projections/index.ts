@@ -7,7 +7,7 @@ export {
   makeWeights,
   resolvePort,
 } from "./common.ts";
-export type { WeightInit, WeightOptions } from "./common.ts";
+export type { DelayOptions, WeightInit, WeightOptions } from "./common.ts";
 export { Dense } from "./dense.ts";
 export type { DenseOptions } from "./dense.ts";
 export { Sparse } from "./sparse.ts";

@@ -109,7 +109,7 @@ export class Local2d extends WeightedProjection {
     return (((loc * g.C + c) * g.kh + ky) * g.kw + kx) * this.filters + f;
   }
 
-  deliver(): void {
+  protected deliverSpikes(idx: Int32Array, count: number): void {
     const out = this.target.port(this.port);
     const w = this.w;
     const F = this.filters;
@@ -117,8 +117,6 @@ export class Local2d extends WeightedProjection {
     const HW = H * W;
     const KK = kh * kw;
     const { ptr, loc, koff } = this.patches;
-    const idx = this.source.spikeIdx;
-    const count = this.source.spikeCount;
     const simd = this.simd;
     if (count === 0) return;
     // SIMD path: the same additions in the same order, on a copy of the port in the workspace

@@ -37,11 +37,9 @@ export class OneToOne extends WeightedProjection {
     );
   }
 
-  deliver(): void {
+  protected deliverSpikes(idx: Int32Array, count: number): void {
     const out = this.target.port(this.port);
     const w = this.w;
-    const idx = this.source.spikeIdx;
-    const count = this.source.spikeCount;
     for (let k = 0; k < count; k++) {
       const i = idx[k];
       out[i] += w[i];

@@ -15,10 +15,11 @@ import type { Population } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { requireOptions } from "../core/options.ts";
 import { WeightedProjection } from "./common.ts";
+import type { DelayOptions } from "./common.ts";
 import { GEOMETRY_OPTION_KEYS, buildPatchIndex, checkGridSizes, resolveGeometry2d } from "./geometry.ts";
 import type { Geometry2d, PatchIndex, Size2d } from "./geometry.ts";
 
-export interface Pool2dOptions {
+export interface Pool2dOptions extends DelayOptions {
   /** Input shape [channels, height, width]; the source must have C * H * W neurons. */
   readonly inputShape: readonly [number, number, number];
   /** Window size k or [kh, kw]. */
@@ -59,7 +60,7 @@ export abstract class Pool2d extends WeightedProjection {
     requireOptions(
       what,
       opts,
-      [...GEOMETRY_OPTION_KEYS, "port"],
+      [...GEOMETRY_OPTION_KEYS, "port", "delay_ms", "dt_ms"],
       `new ${what}(source, target, { inputShape: [C, H, W], kernel: 2 })`,
     );
     const g = resolveGeometry2d({
@@ -74,7 +75,7 @@ export abstract class Pool2d extends WeightedProjection {
       source,
       target,
       Float32Array.of(weightOf(g)),
-      opts.port !== undefined ? { port: opts.port } : {},
+      { port: opts.port, delay_ms: opts.delay_ms, dt_ms: opts.dt_ms },
       what,
     );
     this.geometry = g;
@@ -85,14 +86,12 @@ export abstract class Pool2d extends WeightedProjection {
     this.maxFanOut = this.patches.maxPerPosition;
   }
 
-  deliver(): void {
+  protected deliverSpikes(idx: Int32Array, count: number): void {
     const out = this.target.port(this.port);
     const w0 = this.w[0];
     const L = this.locations;
     const HW = this.geometry.H * this.geometry.W;
     const { ptr, loc } = this.patches;
-    const idx = this.source.spikeIdx;
-    const count = this.source.spikeCount;
     for (let s = 0; s < count; s++) {
       const n = idx[s];
       const c = (n / HW) | 0;

@@ -29,10 +29,10 @@ import type { Population, WeightBounds } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection, fillWeights } from "./common.ts";
-import type { WeightInit } from "./common.ts";
+import type { DelayOptions, WeightInit } from "./common.ts";
 
 /** Options of the CSR constructor and `fromTriplets`. */
-export interface SparseOptions {
+export interface SparseOptions extends DelayOptions {
   /** Target port. Default: the target's first port. */
   readonly port?: string | undefined;
   /** Inclusive weight bounds; required before a learning rule is attached. */
@@ -82,7 +82,7 @@ export interface SparseFixedInDegreeOptions extends SparseOptions {
   readonly allowSelf?: boolean;
 }
 
-const SPARSE_OPTION_KEYS = ["port", "bounds"];
+const SPARSE_OPTION_KEYS = ["port", "bounds", "delay_ms", "dt_ms"];
 
 /** The `allowSelf` option: true, false or absent (false); anything else is refused. */
 function allowSelfOption(what: string, allowSelf: unknown): boolean {
@@ -137,7 +137,7 @@ function sparseWeights(
 
 /** The `SparseOptions` part of a factory's options (the CSR constructor refuses any other key). */
 function sparseOptions(opts: SparseOptions): SparseOptions {
-  return { port: opts.port, bounds: opts.bounds };
+  return { port: opts.port, bounds: opts.bounds, delay_ms: opts.delay_ms, dt_ms: opts.dt_ms };
 }
 
 /**
@@ -447,11 +447,9 @@ export class Sparse extends WeightedProjection {
     return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
   }
 
-  deliver(): void {
+  protected deliverSpikes(idx: Int32Array, count: number): void {
     const out = this.target.port(this.port);
     const { rowPtr, colIdx, w } = this;
-    const idx = this.source.spikeIdx;
-    const count = this.source.spikeCount;
     for (let s = 0; s < count; s++) {
       const i = idx[s];
       const end = rowPtr[i + 1];

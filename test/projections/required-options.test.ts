@@ -91,7 +91,7 @@ test("Bias, the pooling layers and RateCoupling without their options say what t
   ] as const) {
     refused(
       () => build(Pool)(x, y),
-      `${name} needs its options (inputShape, kernel, stride, padding, port), e.g. new ${name}(source, target, ` +
+      `${name} needs its options (inputShape, kernel, stride, padding, port, delay_ms, dt_ms), e.g. new ${name}(source, target, ` +
         "{ inputShape: [C, H, W], kernel: 2 })",
     );
   }

@@ -1,0 +1,235 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidParameterError, TimeStepError, UnsupportedError } from "../../src/core/errors.ts";
+import { createRng } from "../../src/core/rng.ts";
+import { SpikeTrain } from "../../src/encoding/spike-train.ts";
+import { networkToNir } from "../../src/io/nir/export.ts";
+import { SpikeMonitor, StateMonitor } from "../../src/network/monitors.ts";
+import { Network } from "../../src/network/network.ts";
+import { projectionSettings } from "../../src/network/settings.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { LIF } from "../../src/neurons/lif.ts";
+import { postPre } from "../../src/plasticity/stdp.ts";
+import { Affine } from "../../src/projections/affine.ts";
+import { AvgPool2d } from "../../src/projections/avg-pool-2d.ts";
+import type { WeightedProjection } from "../../src/projections/common.ts";
+import { Conv2d } from "../../src/projections/conv-2d.ts";
+import { Dense } from "../../src/projections/dense.ts";
+import { Local2d } from "../../src/projections/local-2d.ts";
+import { OneToOne } from "../../src/projections/one-to-one.ts";
+import { Sparse } from "../../src/projections/sparse.ts";
+import { ScriptedPopulation } from "../helpers/fixtures.ts";
+import { FakePopulation, randomSubset } from "./fake-population.ts";
+
+type Build = (
+  src: FakePopulation,
+  tgt: FakePopulation,
+  delay: { delay_ms?: number; dt_ms?: number },
+) => WeightedProjection;
+
+const init = (seed: number) => ({ kind: "uniform", lo: -1, hi: 1, rng: createRng(seed, "w") }) as const;
+
+/** Every spike projection, each with a source of 64 neurons (more spikes per step than a slot first holds). */
+const KINDS: Record<string, { pre: number; post: number; build: Build }> = {
+  Dense: { pre: 64, post: 5, build: (s, t, d) => new Dense(s, t, { init: init(1), ...d }) },
+  Sparse: {
+    pre: 64,
+    post: 7,
+    build: (s, t, d) => Sparse.random(s, t, { p: 0.3, weight: init(2), rng: createRng(3, "c"), ...d }),
+  },
+  OneToOne: { pre: 64, post: 64, build: (s, t, d) => new OneToOne(s, t, { init: init(4), ...d }) },
+  Affine: { pre: 64, post: 3, build: (s, t, d) => new Affine(s, t, { init: init(5), bias: 0.25, ...d }) },
+  Conv2d: {
+    pre: 64,
+    post: 2 * 3 * 3,
+    build: (s, t, d) =>
+      new Conv2d(s, t, { inputShape: [1, 8, 8], kernel: 4, stride: 2, outChannels: 2, init: init(6), ...d }),
+  },
+  Local2d: {
+    pre: 64,
+    post: 3 * 3 * 2,
+    build: (s, t, d) =>
+      new Local2d(s, t, { inputShape: [1, 8, 8], kernel: 4, stride: 2, filters: 2, init: init(7), ...d }),
+  },
+  AvgPool2d: {
+    pre: 64,
+    post: 16,
+    build: (s, t, d) => new AvgPool2d(s, t, { inputShape: [1, 8, 8], kernel: 2, ...d }),
+  },
+};
+
+/** The target port after each of `steps` deliveries, with the source firing `script[t]` before delivery t. */
+function portsOver(
+  p: WeightedProjection,
+  src: FakePopulation,
+  tgt: FakePopulation,
+  script: number[][],
+): number[][] {
+  const out: number[][] = [];
+  const port = tgt.port(p.port);
+  for (const spikes of script) {
+    p.deliver();
+    out.push(Array.from(port));
+    port.fill(0);
+    src.fire(spikes);
+  }
+  return out;
+}
+
+for (const [name, kind] of Object.entries(KINDS)) {
+  test(`${name}: a delay of D steps delivers at step t exactly what the undelayed projection delivers at t - D`, () => {
+    const rng = createRng(11, "spikes");
+    // about half the source fires in each step: 32 spikes, more than a slot's first 16 entries
+    const script = Array.from({ length: 30 }, (_, t) =>
+      t % 7 === 6 ? [] : randomSubset(kind.pre, 0.5, rng),
+    );
+    const run = (delay: { delay_ms?: number; dt_ms?: number }) => {
+      const src = new FakePopulation(kind.pre);
+      const tgt = new FakePopulation(kind.post);
+      return portsOver(kind.build(src, tgt, delay), src, tgt, script);
+    };
+    const plain = run({});
+    for (const D of [1, 3]) {
+      const delayed = run({ delay_ms: D * 0.5, dt_ms: 0.5 });
+      // before the first delayed spike arrives, only what arrives without spikes (Affine's bias)
+      for (let t = 0; t < D; t++) assert.deepEqual(delayed[t], plain[0], `D ${D}, step ${t}`);
+      for (let t = D; t < script.length; t++) assert.deepEqual(delayed[t], plain[t - D], `D ${D}, step ${t}`);
+    }
+    assert.deepEqual(run({ delay_ms: 0 }), plain, "delay_ms 0 is no delay");
+    assert.ok(plain.some((row) => row.some((x) => x !== 0)));
+  });
+}
+
+test("a LIF neuron fires delay_ms after its undelayed time; net.reset() drops the spikes in flight", () => {
+  const spikeSteps = (delay_ms: number | undefined, dt_ms: number, resetAt?: number) => {
+    const net = new Network({ dt_ms });
+    const pre = net.addPopulation("pre", new Input(1));
+    const post = net.addPopulation("post", new LIF(1, dt_ms));
+    net.addProjection("pre->post", new Dense(pre, post, { weights: 14, delay_ms, dt_ms }));
+    const spikes = net.addMonitor(new SpikeMonitor(post));
+    const train = SpikeTrain.fromEvents(1, 60, [[10, 0]]);
+    if (resetAt === undefined) {
+      net.run({ pre: train }, 60);
+      return Array.from(spikes.steps);
+    }
+    net.run({ pre: SpikeTrain.fromEvents(1, resetAt, [[10, 0]]) }, resetAt);
+    net.reset();
+    net.run({}, 60);
+    return Array.from(spikes.steps);
+  };
+  assert.deepEqual(spikeSteps(undefined, 1), [11], "a spike at step 10 raises v at step 11 without a delay");
+  assert.deepEqual(spikeSteps(5, 1), [16]);
+  assert.deepEqual(spikeSteps(1.5, 0.1), [26], "1.5 ms at dt = 0.1 ms is 15 steps");
+  assert.deepEqual(spikeSteps(5, 1, 12), [], "the spike was in flight at the reset");
+});
+
+test("the delayed potential has the undelayed shape: v(t + D) with a delay equals v(t) without one", () => {
+  const trace = (delay_ms: number) => {
+    const dt_ms = 0.25;
+    const net = new Network({ dt_ms });
+    const pre = net.addPopulation("pre", new Input(2));
+    const post = net.addPopulation("post", new LIF(2, dt_ms));
+    net.addProjection("pre->post", new Dense(pre, post, { weights: [3, 1, 2, 4], delay_ms, dt_ms }));
+    const v = net.addMonitor(new StateMonitor(post, "v_mV"));
+    const train = SpikeTrain.fromEvents(2, 80, [
+      [4, 0],
+      [9, 1],
+      [9, 0],
+      [30, 1],
+    ]);
+    net.run({ pre: train }, 80);
+    return Array.from(v.values().data);
+  };
+  const plain = trace(0);
+  const delayed = trace(2); // 8 steps
+  assert.deepEqual(delayed.slice(16), plain.slice(0, plain.length - 16));
+  assert.ok(plain.some((x) => x !== -65));
+});
+
+test("STDP on a delayed projection pairs the spike's arrival: pre at 10, delay 4, post at 20 gives e^(-6/20)", () => {
+  const pair = (pre: number, post: number, delay_ms: number) => {
+    const net = new Network({ dt_ms: 1 });
+    const a = net.addPopulation("pre", new ScriptedPopulation(1, { 0: [pre] }));
+    const b = net.addPopulation("post", new ScriptedPopulation(1, { 0: [post] }));
+    const proj = net.addProjection(
+      "p",
+      new Dense(a, b, { weights: 0.5, bounds: { wMin: 0, wMax: 1 }, delay_ms, dt_ms: 1 }),
+    );
+    postPre(proj, 1, { nuPre: 0.01, nuPost: 0.01, preTrace: { tau_ms: 20 }, postTrace: { tau_ms: 20 } });
+    net.run({}, 40);
+    return proj.w[0] - Math.fround(0.5);
+  };
+  const close = (got: number, want: number) =>
+    assert.ok(Math.abs(got - want) < 1e-7, `got ${got}, want ${want}`);
+  close(pair(10, 20, 0), 0.01 * Math.exp(-10 / 20));
+  close(pair(10, 20, 4), 0.01 * Math.exp(-6 / 20));
+  // post at 12 comes before the arrival at 14: depression by the post trace 2 steps old
+  close(pair(10, 12, 4), -0.01 * Math.exp(-2 / 20));
+  // arrival at 14 and post at 14: both traces include the step, nuPost - nuPre
+  close(pair(10, 14, 4), Math.fround(Math.fround(0.5 - 0.01) + 0.01) - Math.fround(0.5));
+});
+
+test("delay options are checked: a fraction of a step, a missing or other dt, a negative or non-number delay", () => {
+  const net = new Network({ dt_ms: 0.1 });
+  const a = net.addPopulation("a", new Input(2));
+  const b = net.addPopulation("b", new LIF(2, 0.1));
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: 1.55, dt_ms: 0.1 }),
+    (e: unknown) =>
+      e instanceof TimeStepError &&
+      /Dense delay_ms of 1\.55 ms is not a whole number of steps of dt = 0\.1 ms .*such as 1\.5 or 1\.6 ms/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: 1.5 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /Dense delay_ms = 1\.5 needs dt_ms, the network's time step, .*got dt_ms = undefined; e\.g\. \{ \.\.\., delay_ms: 1\.5, dt_ms: net\.dt_ms \}/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => Sparse.random(a, b, { p: 1, weight: 1, rng: createRng(1, "c"), delay_ms: -1, dt_ms: 0.1 }),
+    /Sparse delay_ms must be a number of ms >= 0 .*got number -1/,
+  );
+  assert.throws(
+    () => new OneToOne(a, b, { weights: 1, delay_ms: "2" as never, dt_ms: 0.1 }),
+    /OneToOne delay_ms must be a number of ms >= 0 .*got string "2"/,
+  );
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, dt_ms: -1 }),
+    /Dense dt_ms must be the network's time step/,
+  );
+  assert.throws(() => new Dense(a, b, { weights: 1, delay: 2 } as never), /unknown option "delay"/);
+  const other = new Dense(a, b, { weights: 1, delay_ms: 2, dt_ms: 0.2 });
+  assert.throws(
+    () => net.addProjection("a->b", other),
+    /projection "a->b" was built for dt = 0\.2 ms \(its delay_ms = 2 counts steps of it\) but the network steps at dt = 0\.1 ms; build it with dt_ms: net\.dt_ms/,
+  );
+  const ok = net.addProjection("a->b", new Dense(a, b, { weights: 1, delay_ms: 2, dt_ms: (0.1 * 3) / 3 }));
+  assert.equal(ok.delaySteps, 20);
+  assert.equal(ok.delay_ms, 2);
+});
+
+test("a saved network records a projection's delay, and the NIR export refuses one", () => {
+  const net = new Network({ dt_ms: 1 });
+  const a = net.addPopulation("a", new LIF(2, 1));
+  const b = net.addPopulation("b", new LIF(2, 1));
+  const plain = new Dense(a, b, { weights: 1 });
+  assert.equal(
+    projectionSettings(plain).delay_ms,
+    undefined,
+    "no key without a delay: older files compare equal",
+  );
+  const delayed = net.addProjection("a->b", new Dense(a, b, { weights: 1, delay_ms: 3, dt_ms: 1 }));
+  assert.equal(projectionSettings(delayed).delay_ms, 3);
+  assert.throws(
+    () => networkToNir(net),
+    (e: unknown) =>
+      e instanceof UnsupportedError &&
+      /projection "a->b" has a conduction delay \(delay_ms = 3\), which the NIR export does not write yet/.test(
+        e.message,
+      ),
+  );
+});
