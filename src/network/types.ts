@@ -146,6 +146,11 @@ export interface Projection {
    * when they are not the source's own (a projection with a conduction delay, src/projections/delay.ts).
    */
   readonly arrivals?: SpikeSource | undefined;
+  /**
+   * Optional: the delay of each synapse in steps (Sparse with one `delay_ms` per synapse, in CSR order). Its
+   * synapses see a pre spike at different steps, so rules that pair spike times (STDP) refuse the projection.
+   */
+  readonly synapseDelaySteps?: Int32Array | undefined;
   /** Learning rules attached to this projection, applied in order at step 4. */
   readonly rules: LearningRule[];
   /** Synapse access for rules, normalisation and monitors; absent for weightless projections. */

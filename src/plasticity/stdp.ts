@@ -14,7 +14,13 @@
  * nuPost - nuPre. Updates touch only the synapses of neurons that spiked. After every update the touched
  * weights are clamped to the projection's bounds (after, not before: case C16).
  */
-import { InvalidParameterError, describeValue, requireFinite, requireNonNegative } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  UnsupportedError,
+  describeValue,
+  requireFinite,
+  requireNonNegative,
+} from "../core/errors.ts";
 import type {
   LearningRule,
   Projection,
@@ -102,6 +108,13 @@ export class Stdp implements LearningRule {
     }
     if (!projection.view) {
       throw new InvalidParameterError(`a ${projection.kind} projection has no synapses to learn`);
+    }
+    if (projection.synapseDelaySteps !== undefined) {
+      // Limitation: each synapse would need the pre trace of its own arrival times
+      throw new UnsupportedError(
+        `STDP on a projection with per-synapse delays is not supported yet: its synapses see a pre spike at ` +
+          `different steps; give the projection one delay_ms (a number), or split it into one projection per delay`,
+      );
     }
     if (!projection.bounds) {
       throw new InvalidParameterError(

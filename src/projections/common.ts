@@ -279,7 +279,7 @@ export abstract class WeightedProjection implements Projection, SynapseView {
   private readonly empty: Uint8Array | undefined;
   /** Conduction delay in ms added to the one-step delivery (0: none). */
   readonly delay_ms: number;
-  /** The time step the delay was counted in; undefined without a delay. `addProjection` compares it. */
+  /** The time step the delays were counted in (the `dt_ms` option); `addProjection` compares it. */
   readonly dt_ms: number | undefined;
   /** The delay in steps, `delay_ms / dt_ms`. */
   readonly delaySteps: number;
@@ -303,7 +303,7 @@ export abstract class WeightedProjection implements Projection, SynapseView {
     this.empty = empty;
     this.delaySteps = delaySteps(what, opts.delay_ms, opts.dt_ms);
     this.delay_ms = this.delaySteps === 0 ? 0 : (opts.delay_ms as number);
-    this.dt_ms = this.delaySteps === 0 ? undefined : opts.dt_ms;
+    this.dt_ms = opts.dt_ms;
     this.line = this.delaySteps === 0 ? undefined : new SpikeDelayLine(source, this.delaySteps);
     const bounds = checkBounds(opts.bounds);
     if (bounds !== undefined) {

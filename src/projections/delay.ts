@@ -107,6 +107,25 @@ export class SpikeDelayLine {
     this.k++;
   }
 
+  /**
+   * The spikes emitted `age` steps before the latest recorded ones (age 0: the step before this delivery),
+   * for 0 <= age <= steps: their list, of which `emittedCount(age)` entries are spikes. After `advance`.
+   */
+  emittedIdx(age: number): Int32Array {
+    return this.slots[this.ageSlot(age)];
+  }
+
+  /** The number of spikes emitted `age` steps before the latest recorded ones (0 before any were). */
+  emittedCount(age: number): number {
+    return this.counts[this.ageSlot(age)];
+  }
+
+  private ageSlot(age: number): number {
+    const L = this.steps + 1;
+    // the latest recorded slot is (k - 1) % L; a slot of a step before the reset holds count 0
+    return (((this.k - 1 - age) % L) + L) % L;
+  }
+
   /** The spikes that arrive in the step being taken (the ones the next delivery reads): their list. */
   arrivalIdx(): Int32Array {
     return this.slots[this.arrivalSlot()];

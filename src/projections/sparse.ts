@@ -12,6 +12,11 @@
  * Construction: from CSR arrays (validated), from COO triplets (`fromTriplets`: sorted here; duplicates are
  * rejected by default or summed with `duplicates: "sum"`), or at random (`random`: each pair independently
  * with probability p, drawn by geometric skipping so the cost is O(pre + synapses), never O(pre x post)).
+ *
+ * Delays: one `delay_ms` for the projection (the base class, src/projections/delay.ts), or one per synapse
+ * (`delay_ms` as a function of (pre, post) or an array in CSR order): the synapses are then grouped by
+ * (delay, pre), and the delivery of a step adds, for each delay d, the synapses of delay d of the spikes
+ * emitted d steps before the latest ones.
  */
 // Limitation: the synapse structure is fixed at construction (no structural plasticity); rules change
 // weights only, which keeps the CSR and the lazily built CSC index valid.
@@ -29,14 +34,38 @@ import type { Population, WeightBounds } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection, fillWeights } from "./common.ts";
-import type { DelayOptions, WeightInit } from "./common.ts";
+import type { WeightInit, WeightOptions } from "./common.ts";
+import { SpikeDelayLine } from "./delay.ts";
+import { msToSteps } from "../core/time.ts";
 
 /** Options of the CSR constructor and `fromTriplets`. */
-export interface SparseOptions extends DelayOptions {
+export interface SparseOptions {
   /** Target port. Default: the target's first port. */
   readonly port?: string | undefined;
   /** Inclusive weight bounds; required before a learning rule is attached. */
   readonly bounds?: WeightBounds | undefined;
+  /**
+   * Conduction delay in ms added to the one-step delivery (docs/projections.md, "Conduction delays"): one
+   * number for every synapse, or one per synapse, as a function (pre, post) => ms called in CSR order, or
+   * (the CSR constructor only) an array in CSR order. Each a whole number of steps of `dt_ms`. Default none.
+   */
+  readonly delay_ms?: number | SynapseDelays | undefined;
+  /** The network's time step, needed with a nonzero `delay_ms` to count it in steps. */
+  readonly dt_ms?: number | undefined;
+}
+
+/** Per-synapse delays in ms: a function of (pre, post), or an array in CSR order. */
+export type SynapseDelays = ArrayLike<number> | ((pre: number, post: number) => number);
+
+/** Per-synapse delays in steps and the synapses grouped by (delay, pre) for delivery. */
+interface DelayGroups {
+  /** Delay in steps of each synapse, in CSR order. */
+  readonly steps: Int32Array;
+  readonly maxSteps: number;
+  /** Synapses of pre i with delay d: `syn[ptr[d * (pre + 1) + i] .. ptr[d * (pre + 1) + i + 1])`. */
+  readonly ptr: Int32Array;
+  readonly syn: Int32Array;
+  readonly line: SpikeDelayLine;
 }
 
 export interface CsrArrays {
@@ -135,8 +164,18 @@ function sparseWeights(
   return w;
 }
 
-/** The `SparseOptions` part of a factory's options (the CSR constructor refuses any other key). */
-function sparseOptions(opts: SparseOptions): SparseOptions {
+/**
+ * The `SparseOptions` part of a factory's options (the CSR constructor refuses any other key). A factory's
+ * per-synapse delays are a function: an array would have to be in the CSR order the factory makes.
+ */
+function sparseOptions(opts: SparseOptions, what: string): SparseOptions {
+  const d = opts.delay_ms;
+  if (typeof d === "object" && d !== null) {
+    throw new InvalidParameterError(
+      `${what}: delay_ms is a number or a function (pre, post) => ms here; an array of delays is taken only ` +
+        `by new Sparse(source, target, csr, { delay_ms, dt_ms }), in the CSR order of its arrays`,
+    );
+  }
   return { port: opts.port, bounds: opts.bounds, delay_ms: opts.delay_ms, dt_ms: opts.dt_ms };
 }
 
@@ -190,6 +229,76 @@ function toFloat32(name: string, a: ArrayLike<number>): Float32Array {
   return out;
 }
 
+/**
+ * Per-synapse delays from the `delay_ms` option (a function of (pre, post) or an array in CSR order), counted
+ * in steps of `dt_ms`, and the synapses grouped by (delay, pre). Memory: 4 bytes per synapse twice, plus
+ * 4 (pre + 1) bytes per step of the longest delay.
+ */
+function delayGroups(
+  source: Population,
+  rowPtr: Int32Array,
+  colIdx: Int32Array,
+  delay: SynapseDelays | null,
+  dt_ms: unknown,
+): DelayGroups {
+  const nnz = colIdx.length;
+  const M = source.size;
+  if (delay === null) {
+    throw new InvalidParameterError(
+      "Sparse delay_ms must be a number of ms, a function (pre, post) => ms or an array in CSR order, got null",
+    );
+  }
+  if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
+    throw new InvalidParameterError(
+      `Sparse per-synapse delay_ms needs dt_ms, the network's time step, to count the delays in steps; got ` +
+        `dt_ms = ${describeValue(dt_ms)}; e.g. { ..., delay_ms: (pre, post) => 1 + (pre % 5), dt_ms: net.dt_ms }`,
+      { dt_ms },
+    );
+  }
+  const dt = dt_ms as number;
+  const steps = allocateBuffer(Int32Array, nnz, `Sparse: delays of ${nnz} synapses`, "use fewer synapses");
+  if (typeof delay === "function") {
+    for (let i = 0; i < M; i++) {
+      for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) {
+        steps[k] = msToSteps(delay(i, colIdx[k]), dt, `Sparse delay_ms(${i}, ${colIdx[k]})`);
+      }
+    }
+  } else {
+    if (typeof delay.length !== "number") {
+      throw new InvalidParameterError(
+        `Sparse delay_ms must be a number of ms, a function (pre, post) => ms or an array in CSR order, got ` +
+          `${describeValue(delay)}`,
+      );
+    }
+    if (delay.length !== nnz) {
+      throw new ShapeMismatchError(
+        `Sparse delay_ms has ${delay.length} values but the projection has ${nnz} synapses; give one per ` +
+          `synapse in CSR order (rowPtr, colIdx), or a function (pre, post) => ms`,
+        { delays: delay.length, synapses: nnz },
+      );
+    }
+    for (let k = 0; k < nnz; k++) steps[k] = msToSteps(delay[k], dt, `Sparse delay_ms[${k}]`);
+  }
+  let maxSteps = 0;
+  for (let k = 0; k < nnz; k++) if (steps[k] > maxSteps) maxSteps = steps[k];
+  // synapses grouped by (delay, pre), each group in CSR order: a counting sort on d * (M + 1) + pre
+  const M1 = M + 1;
+  const what = `Sparse: delay groups for ${M} neurons x ${maxSteps + 1} delay steps`;
+  const fix = "use shorter delays, a longer dt_ms, or split the projection by delay";
+  requireBufferLength(what, (maxSteps + 1) * M1, 4, fix);
+  const ptr = allocateBuffer(Int32Array, (maxSteps + 1) * M1, what, fix);
+  for (let i = 0; i < M; i++) {
+    for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) ptr[steps[k] * M1 + i + 1]++;
+  }
+  for (let e = 1; e < ptr.length; e++) ptr[e] += ptr[e - 1];
+  const fill = ptr.slice();
+  const syn = allocateBuffer(Int32Array, nnz, `Sparse: delays of ${nnz} synapses`, "use fewer synapses");
+  for (let i = 0; i < M; i++) {
+    for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) syn[fill[steps[k] * M1 + i]++] = k;
+  }
+  return { steps, maxSteps, ptr, syn, line: new SpikeDelayLine(source, maxSteps) };
+}
+
 export class Sparse extends WeightedProjection {
   readonly kind = "sparse";
   readonly rowPtr: Int32Array;
@@ -199,6 +308,55 @@ export class Sparse extends WeightedProjection {
   private colPre: Int32Array | null = null;
   private colW: Int32Array | null = null;
   private fanIn = 0;
+  /** Per-synapse delays (the `delay_ms` option as a function or an array); undefined otherwise. */
+  private readonly groups: DelayGroups | undefined;
+
+  /** Per-synapse delays in steps, in CSR order, when `delay_ms` gave one per synapse; else undefined. */
+  get synapseDelaySteps(): Int32Array | undefined {
+    return this.groups?.steps;
+  }
+
+  /** Construction settings: per-synapse delays (as a digest), which a saved network compares. */
+  settings(): Record<string, unknown> {
+    return this.groups === undefined ? {} : { synapseDelaySteps: this.groups.steps };
+  }
+
+  /**
+   * Delivery with per-synapse delays: for each delay d, the spikes emitted d steps before the latest ones
+   * add the weights of their synapses of delay d. Without them, the base class's delivery.
+   */
+  override deliver(): void {
+    const g = this.groups;
+    if (g === undefined) {
+      super.deliver();
+      return;
+    }
+    g.line.advance();
+    const out = this.target.port(this.port);
+    const { colIdx, w } = this;
+    const { ptr, syn, line } = g;
+    const M1 = this.preSize + 1;
+    for (let d = 0; d <= g.maxSteps; d++) {
+      const count = line.emittedCount(d);
+      if (count === 0) continue;
+      const idx = line.emittedIdx(d);
+      const base = d * M1;
+      for (let s = 0; s < count; s++) {
+        const i = idx[s];
+        const end = ptr[base + i + 1];
+        for (let q = ptr[base + i]; q < end; q++) {
+          const k = syn[q];
+          out[colIdx[k]] += w[k];
+        }
+      }
+    }
+  }
+
+  /** Drops the spikes in flight. */
+  override reset(): void {
+    super.reset();
+    this.groups?.line.reset();
+  }
 
   /** From CSR arrays (copied and validated). */
   constructor(source: Population, target: Population, csr: CsrArrays, opts: SparseOptions = {}) {
@@ -216,9 +374,20 @@ export class Sparse extends WeightedProjection {
     const colIdx = toInt32("colIdx", csr.colIdx);
     const w = toFloat32("w", csr.w);
     Sparse.validate(source.size, target.size, rowPtr, colIdx, w.length);
-    super(source, target, w, opts, "Sparse");
+    const perSynapse = typeof opts.delay_ms === "function" || typeof opts.delay_ms === "object";
+    // per-synapse delays are this class's; the base takes a single delay (a number) or none
+    super(
+      source,
+      target,
+      w,
+      { ...opts, delay_ms: perSynapse ? undefined : opts.delay_ms } as WeightOptions,
+      "Sparse",
+    );
     this.rowPtr = rowPtr;
     this.colIdx = colIdx;
+    if (perSynapse) {
+      this.groups = delayGroups(source, rowPtr, colIdx, opts.delay_ms as SynapseDelays | null, opts.dt_ms);
+    }
     let maxRow = 0;
     for (let i = 0; i < source.size; i++) maxRow = Math.max(maxRow, rowPtr[i + 1] - rowPtr[i]);
     this.maxFanOut = maxRow;
@@ -258,6 +427,7 @@ export class Sparse extends WeightedProjection {
       "w",
     );
     requireKnownKeys("Sparse.fromTriplets options", opts, [...SPARSE_OPTION_KEYS, "duplicates"]);
+    const sparseOpts = sparseOptions(opts, "Sparse.fromTriplets");
     if (opts.duplicates !== undefined && opts.duplicates !== "reject" && opts.duplicates !== "sum") {
       throw new InvalidParameterError(
         `Sparse.fromTriplets: duplicates must be "reject" or "sum", got ${JSON.stringify(opts.duplicates)}`,
@@ -329,7 +499,7 @@ export class Sparse extends WeightedProjection {
       );
     }
     for (let i = 0; i < M; i++) rowPtr[i + 1] += rowPtr[i];
-    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
+    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOpts);
   }
 
   /** Each (pre, post) pair independently with probability p; cost O(pre + synapses). */
@@ -348,6 +518,7 @@ export class Sparse extends WeightedProjection {
       "allowSelf",
     ]);
     const { p } = opts;
+    const sparseOpts = sparseOptions(opts, "Sparse.random");
     requireFinite("p", p);
     const rng = requireRng("Sparse.random", opts.rng, '"connectivity"');
     requireWeightOption("Sparse.random", opts.weight);
@@ -374,7 +545,7 @@ export class Sparse extends WeightedProjection {
     }
     const colIdx = cols.subarray(0, nnz);
     const w = sparseWeights(rowPtr, colIdx, opts.weight, "Sparse.random");
-    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
+    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOpts);
   }
 
   /**
@@ -397,6 +568,7 @@ export class Sparse extends WeightedProjection {
       "allowSelf",
     ]);
     requirePopulation("Sparse.fixedInDegree source", source);
+    const sparseOpts = sparseOptions(opts, "Sparse.fixedInDegree");
     requirePopulation("Sparse.fixedInDegree target", target);
     const rng = requireRng("Sparse.fixedInDegree", opts.rng, '"connectivity"');
     requireWeightOption("Sparse.fixedInDegree", opts.weight);
@@ -444,7 +616,7 @@ export class Sparse extends WeightedProjection {
       for (let c = 0; c < k; c++) colIdx[fill[pre[j * k + c]]++] = j;
     }
     const w = sparseWeights(rowPtr, colIdx, opts.weight, "Sparse.fixedInDegree");
-    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOptions(opts));
+    return new Sparse(source, target, { rowPtr, colIdx, w }, sparseOpts);
   }
 
   protected deliverSpikes(idx: Int32Array, count: number): void {

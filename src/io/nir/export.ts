@@ -345,6 +345,11 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     const tgt = nameOf.get(p.target)!;
     const scale = inputScale(p, projNames[k]);
     const delay: unknown = (p as { delay_ms?: unknown }).delay_ms;
+    if (p.synapseDelaySteps !== undefined) {
+      throw new UnsupportedError(
+        `projection "${projNames[k]}" has per-synapse conduction delays, which the NIR export does not write yet`,
+      );
+    }
     if (typeof delay === "number" && delay !== 0) {
       // Limitation: NIR has a Delay node, but spikeflow does not write it yet, and dropping the delay would
       // export another network
