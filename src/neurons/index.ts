@@ -24,6 +24,8 @@ export {
   deriveCubaLif,
 } from "./cuba-lif.ts";
 export type { CubaLifDerived, CubaLifParams, SynapsePort } from "./cuba-lif.ts";
+export { CobaLIF, COBA_BENCHMARK_WEIGHTS, COBA_LIF_DEFAULTS, deriveCobaLif } from "./coba-lif.ts";
+export type { CobaLifDerived, CobaLifParams, ConductanceSynapse } from "./coba-lif.ts";
 export * from "./li.ts";
 export * from "./integrator.ts";
 export * from "./threshold.ts";

@@ -1,0 +1,380 @@
+/**
+ * Conductance-based leaky integrate-and-fire neuron with exponentially decaying synaptic conductances.
+ * Source: Vogels & Abbott, J. Neurosci. 25:10786 (2005) and benchmark 1 ("COBA") of Brette et al.,
+ * J. Comput. Neurosci. 23:349 (2007); Gerstner, Kistler, Naud & Paninski, Neuronal Dynamics (2014), section
+ * 3.1 (conductance-based synapses); docs/models/coba-lif.md.
+ *
+ *   C dv/dt       = g_L (E_L - v) + g_1 (E_1 - v) + ... + g_K (E_K - v) + i_ext,   C = tau_m g_L
+ *   tau_k dg_k/dt = -g_k          for each synapse port k; a spike of weight w arriving at port k: g_k += w
+ *   spike when v >= v_th; reset ("to-value" | "subtract") and refractoriness as LIF (docs/conventions.md)
+ *
+ * Discretisation: the conductances decay exactly, and v relaxes exactly towards the equilibrium of the
+ * conductances averaged over the step (i_ext held over the step):
+ *   g_k  <- g_k + (weights arrived at port k in this step)
+ *   a_k  = (tau_k / dt) (1 - D_k),  D_k = e^(-dt/tau_k)     (the mean of e^(-t/tau_k) over the step)
+ *   G    = g_L + sum_k a_k g_k
+ *   v_oo = (g_L E_L + sum_k a_k g_k E_k + 1000 i_ext) / G      (nS, mV and nA: 1 nA / 1 nS = 1000 mV)
+ *   v    <- v_oo + (v - v_oo) exp(-dt G / C) + dv
+ *   g_k  <- g_k D_k
+ * The decay of v over the step, exp(-(1/C) integral of the total conductance), is then exact, and the error
+ * is second order in dt (halving dt quarters it; tested against a fine Runge-Kutta solution). Brian2's
+ * exponential Euler, the method it picks for these equations, holds g_k at its start-of-step value instead
+ * (a_k = 1): first order, an EPSP about dt / (2 tau_k) too large (1 % at dt = 0.1 ms, tau_k = 5 ms), so
+ * single-neuron traces differ from Brian2's by that much. A weight that arrives in step t (from a
+ * presynaptic spike of step t - 1) joins g_k before the step's integration, as in Brian2, whose
+ * `on_pre: ge += w` in the spike's step is first seen by the next step's state update.
+ * Refractoriness clamps only v: the conductances keep decaying and accumulating arrivals.
+ *
+ * Units: conductances and the weights on synapse ports in nS, g_L in nS, C = tau_m g_L in pF (ms x nS),
+ * potentials in mV, i_ext in nA. Brian2's COBA example writes the conductances in units of g_L
+ * (`dv/dt = (ge (Ee - v) + gi (Ei - v) - (v - El)) / taum`, we = 6/10): that is this model with its weights
+ * multiplied by g_L (6 nS with g_L = 10 nS).
+ * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
+ * step) and "dv_mV" (instantaneous jump after the integration).
+ * Limitation: a negative weight on a synapse port is not refused (a projection does not know what its target
+ * port means); a total conductance G <= 0 would make v run away.
+ */
+import { InvalidParameterError, requireFloat32, requirePositive } from "../core/errors.ts";
+import { requireKnownKeys, withDefaults } from "../core/options.ts";
+import { warnIfShorterThanStep } from "../core/time.ts";
+import type { StepContext } from "../network/types.ts";
+import {
+  PopulationBase,
+  fillInitial,
+  initialVoltage,
+  keepInitialVoltage,
+  requireNeuronDt,
+  requireNoExtraArguments,
+} from "./base.ts";
+import type { PerNeuronValue } from "./base.ts";
+import type { ResetMode } from "./lif.ts";
+import { requireThresholdReset } from "./lif.ts";
+import { RefractoryList, refractorySteps } from "./refractory.ts";
+
+/** One synaptic conductance: the port that feeds it, its decay time constant and its reversal potential. */
+export interface ConductanceSynapse {
+  /** Port name; must differ from "i_nA", "dv_mV" and from the other synapse ports. */
+  readonly port: string;
+  /** Decay time constant of the conductance. */
+  readonly tauSyn_ms: number;
+  /** Reversal potential: 0 mV for AMPA-like excitation, -80 mV for GABA_A-like inhibition. */
+  readonly vRev_mV: number;
+}
+
+export interface CobaLifParams {
+  /** Membrane time constant C / g_L. Default 20 ms. */
+  readonly tauMem_ms: number;
+  /** Leak reversal (resting) potential E_L. Default -60 mV. */
+  readonly vRest_mV: number;
+  /** Reset potential used by the "to-value" reset. Default -60 mV. */
+  readonly vReset_mV: number;
+  /** Spike threshold (spike when v >= threshold). Default -50 mV. */
+  readonly vThreshold_mV: number;
+  /** Refractory period; a whole number of steps. Default 5 ms. */
+  readonly tRef_ms: number;
+  /** Leak conductance g_L. Default 10 nS (so C = 200 pF with tau_m = 20 ms). */
+  readonly gLeak_nS: number;
+  /** What happens to v at a spike. Default "to-value". */
+  readonly reset: ResetMode;
+  /** Initial (and after-`reset()`) membrane potential: one value, or one per neuron. Default: v_rest. */
+  readonly vInit_mV?: PerNeuronValue;
+  /**
+   * Synaptic conductances. Default: "exc" (5 ms, 0 mV) and "inh" (10 ms, -80 mV), the COBA benchmark's.
+   */
+  readonly synapses: readonly ConductanceSynapse[];
+}
+
+/** The defaults: the neuron of the COBA benchmark (Brette et al. 2007, benchmark 1). */
+export const COBA_LIF_DEFAULTS: Readonly<CobaLifParams> = Object.freeze({
+  tauMem_ms: 20,
+  vRest_mV: -60,
+  vReset_mV: -60,
+  vThreshold_mV: -50,
+  tRef_ms: 5,
+  gLeak_nS: 10,
+  reset: "to-value" as ResetMode,
+  synapses: Object.freeze([
+    Object.freeze({ port: "exc", tauSyn_ms: 5, vRev_mV: 0 }),
+    Object.freeze({ port: "inh", tauSyn_ms: 10, vRev_mV: -80 }),
+  ]),
+});
+
+/** COBA benchmark weights in nS: we = 6 nS and wi = 67 nS (0.6 and 6.7 in units of g_L = 10 nS). */
+export const COBA_BENCHMARK_WEIGHTS: Readonly<{ exc_nS: number; inh_nS: number }> = Object.freeze({
+  exc_nS: 6,
+  inh_nS: 67,
+});
+
+/** Per-step constants derived from the parameters and dt (pure). */
+export interface CobaLifDerived {
+  /** dt / C in ms / pF: exp(-G dt / C) is the membrane's decay over a step at total conductance G (nS). */
+  readonly dtOverC: number;
+  /** D_k = e^(-dt/tau_k) per synapse port. */
+  readonly synDecay: readonly number[];
+  /** a_k = (tau_k / dt) (1 - D_k): the mean over a step of a conductance relative to its start value. */
+  readonly synMean: readonly number[];
+  readonly refSteps: number;
+  readonly resetDrop_mV: number;
+}
+
+const RESERVED_PORTS = ["i_nA", "dv_mV"];
+
+export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
+  requireNeuronDt(dt_ms);
+  const tauM = requirePositive("tauMem_ms", p.tauMem_ms);
+  const gL = requirePositive("gLeak_nS", p.gLeak_nS);
+  requireFloat32("vRest_mV", p.vRest_mV);
+  requireThresholdReset(p);
+  warnIfShorterThanStep("tauMem_ms", tauM, dt_ms);
+  if (!Array.isArray(p.synapses) || p.synapses.length === 0) {
+    throw new InvalidParameterError(
+      "synapses must list at least one { port, tauSyn_ms, vRev_mV }; for a neuron without synaptic " +
+        "conductances use LIF",
+    );
+  }
+  const names: string[] = [];
+  const synDecay: number[] = [];
+  const synMean: number[] = [];
+  p.synapses.forEach((s, k) => {
+    if (s === null || typeof s !== "object") {
+      throw new InvalidParameterError(
+        `synapses[${k}] must be an object { port, tauSyn_ms, vRev_mV }, got ${JSON.stringify(s)}`,
+      );
+    }
+    requireKnownKeys(`synapses[${k}]`, s, ["port", "tauSyn_ms", "vRev_mV"]);
+    if (typeof s.port !== "string" || s.port === "" || RESERVED_PORTS.includes(s.port)) {
+      throw new InvalidParameterError(
+        `synapses[${k}].port ${JSON.stringify(s.port)} must be a non-empty name other than the model's own ` +
+          `ports ${RESERVED_PORTS.map((n) => JSON.stringify(n)).join(" and ")}`,
+        { port: s.port },
+      );
+    }
+    const first = names.indexOf(s.port);
+    if (first >= 0) {
+      throw new InvalidParameterError(
+        `synapses[${k}].port ${JSON.stringify(s.port)} is the port of synapses[${first}] too; each synapse ` +
+          `needs its own port name`,
+        { port: s.port },
+      );
+    }
+    names.push(s.port);
+    const tauK = requirePositive(`synapses[${k}].tauSyn_ms`, s.tauSyn_ms);
+    if (s.vRev_mV === undefined) {
+      throw new InvalidParameterError(
+        `synapses[${k}] needs vRev_mV, the reversal potential of its conductance (e.g. 0 mV for ` +
+          `excitation, -80 mV for inhibition)`,
+      );
+    }
+    requireFloat32(`synapses[${k}].vRev_mV`, s.vRev_mV);
+    warnIfShorterThanStep(`synapses[${k}].tauSyn_ms`, tauK, dt_ms);
+    synDecay.push(Math.exp(-dt_ms / tauK));
+    // -expm1(-x)/x without cancellation for a long tau_k (x = dt / tau_k small)
+    const x = dt_ms / tauK;
+    synMean.push(-Math.expm1(-x) / x);
+  });
+  return {
+    dtOverC: dt_ms / (tauM * gL),
+    synDecay,
+    synMean,
+    refSteps: refractorySteps(p.tRef_ms, dt_ms),
+    resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
+  };
+}
+
+export class CobaLIF extends PopulationBase {
+  readonly model = "coba-lif";
+  readonly params: Readonly<CobaLifParams>;
+  readonly derived: CobaLifDerived;
+  readonly dt_ms: number;
+  /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
+  private readonly vInit: number | Float32Array;
+  /** Membrane potential in mV. */
+  readonly v_mV: Float32Array;
+  /** Synaptic conductances in nS, one buffer per synapse port (state "g_<port>_nS"). */
+  readonly g_nS: readonly Float32Array[];
+  /**
+   * Steps of refractoriness left (docs/conventions.md). Read it freely; change it only through
+   * `setRefractory`: the model keeps its own list of refractory neurons (as CubaLIF does).
+   */
+  readonly refractoryLeft: Int32Array;
+  private readonly refractory: RefractoryList;
+  private readonly synPorts: readonly Float32Array[];
+  /**
+   * Float constants of the step: dt/C, g_L, g_L E_L, v_th, v_reset, reset drop, then per port D_k, a_k, E_k.
+   */
+  private readonly constants: Float64Array;
+  /** Per neuron: total synaptic conductance and sum of g_k E_k of the step (scratch for K != 2). */
+  private readonly gSum: Float64Array;
+  private readonly gESum: Float64Array;
+  private readonly counts = new Int32Array(2);
+
+  constructor(size: number, dt_ms: number, params: Partial<CobaLifParams> = {}, ...extra: never[]) {
+    requireNoExtraArguments("CobaLIF", "size, dt_ms, params", extra);
+    const merged = withDefaults("CobaLIF params", COBA_LIF_DEFAULTS, params, ["vInit_mV"]);
+    const derived = deriveCobaLif(merged, dt_ms);
+    super(size, [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS]);
+    this.params = Object.freeze({
+      ...merged,
+      synapses: Object.freeze(merged.synapses.map((s) => Object.freeze({ ...s }))),
+    });
+    this.dt_ms = dt_ms;
+    this.derived = derived;
+    this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
+    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    this.params = keepInitialVoltage(this.params, this.vInit);
+    this.v_mV = this.addState("v_mV", this.vInit);
+    this.g_nS = Object.freeze(this.params.synapses.map((s) => this.addState(`g_${s.port}_nS`, 0)));
+    this.refractory = new RefractoryList(size);
+    this.refractoryLeft = this.refractory.left;
+    const p = this.params;
+    this.constants = Float64Array.from([
+      derived.dtOverC,
+      p.gLeak_nS,
+      p.gLeak_nS * p.vRest_mV,
+      p.vThreshold_mV,
+      p.vReset_mV,
+      derived.resetDrop_mV,
+      ...p.synapses.flatMap((s, k) => [derived.synDecay[k], derived.synMean[k], s.vRev_mV]),
+    ]);
+    this.gSum = new Float64Array(size);
+    this.gESum = new Float64Array(size);
+  }
+
+  /**
+   * Makes neuron i refractory for `steps` more steps from now (0 releases it): v keeps its present value and
+   * membrane inputs are discarded while the count is above zero, exactly as after a spike.
+   */
+  setRefractory(i: number, steps: number): void {
+    this.refractory.set(i, steps, this.v_mV[i] ?? 0);
+  }
+
+  step(_ctx: StepContext): void {
+    const nSyn = this.synPorts.length;
+    const refractory = this.refractory;
+    const counts = this.counts;
+    // the membrane ports ("i_nA", "dv_mV") are all zeros unless someone obtained them through port()
+    const useCurrent = this.portEverRequested(nSyn);
+    const useJump = this.portEverRequested(nSyn + 1);
+    this.beginSpikes();
+    refractory.countDown();
+    counts[0] = 0;
+    counts[1] = refractory.count;
+    const c = this.constants;
+    const n = this.size;
+    const gSum = this.gSum;
+    const gESum = this.gESum;
+    // the arrived weights join the conductances, whose step means summed over ports (G - g_L and
+    // sum a_k g_k E_k) drive v over the step; then they decay. One contiguous pass per port.
+    for (let k = 0; k < nSyn; k++) {
+      const g = this.g_nS[k];
+      const arrived = this.synPorts[k];
+      const d = c[6 + 3 * k];
+      const a = c[7 + 3 * k];
+      const aE = a * c[8 + 3 * k];
+      if (k === 0) {
+        for (let i = 0; i < n; i++) {
+          const gi = g[i] + arrived[i];
+          gSum[i] = a * gi;
+          gESum[i] = aE * gi;
+          g[i] = gi * d;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const gi = g[i] + arrived[i];
+          gSum[i] += a * gi;
+          gESum[i] += aE * gi;
+          g[i] = gi * d;
+        }
+      }
+      arrived.fill(0);
+    }
+    stepMembrane(
+      this.v_mV,
+      n,
+      gSum,
+      gESum,
+      useCurrent ? this.portAt(nSyn) : undefined,
+      useJump ? this.portAt(nSyn + 1) : undefined,
+      c,
+      this.params.reset === "subtract",
+      this.derived.refSteps,
+      this.refractoryLeft,
+      this.spikeIdx,
+      this.spiked,
+      refractory.idx,
+      refractory.vHeld,
+      counts,
+    );
+    this.setSpikeCount(counts[0]);
+    refractory.count = counts[1];
+    refractory.restore(this.v_mV);
+  }
+
+  override reset(): void {
+    super.reset();
+    fillInitial(this.v_mV, this.vInit);
+    for (const g of this.g_nS) g.fill(0);
+    this.refractory.clear();
+  }
+}
+
+/**
+ * The membrane update of a step as a plain function of typed arrays (its constants in a Float64Array, so that
+ * V8 keeps them unboxed; see cuba-lif.ts). Every neuron integrates; one that crosses threshold fires unless
+ * refractory, and is listed with its reset voltage; `RefractoryList.restore` then puts back the held voltage
+ * of every listed neuron, which discards its membrane inputs of the step.
+ * counts: [0] spikes of this step (written), [1] refractory neurons listed (read and written).
+ */
+function stepMembrane(
+  v: Float32Array,
+  n: number,
+  gSum: Float64Array,
+  gESum: Float64Array,
+  current: Float32Array | undefined,
+  jump: Float32Array | undefined,
+  c: Float64Array,
+  subtract: boolean,
+  refSteps: number,
+  ref: Int32Array,
+  spikeIdx: Int32Array,
+  spiked: Uint8Array,
+  held: Int32Array,
+  heldV: Float32Array,
+  counts: Int32Array,
+): void {
+  const dtOverC = c[0];
+  const gL = c[1];
+  const gLEL = c[2];
+  const vThreshold_mV = c[3];
+  const vReset_mV = c[4];
+  const resetDrop_mV = c[5];
+  let nSpikes = 0;
+  let nHeld = counts[1];
+  for (let i = 0; i < n; i++) {
+    const G = gL + gSum[i];
+    let drive = gLEL + gESum[i];
+    if (current !== undefined) {
+      drive += 1000 * current[i];
+      current[i] = 0;
+    }
+    const vInf = drive / G;
+    let vi = vInf + (v[i] - vInf) * Math.exp(-dtOverC * G);
+    if (jump !== undefined) {
+      vi += jump[i];
+      jump[i] = 0;
+    }
+    if (vi >= vThreshold_mV && ref[i] === 0) {
+      spikeIdx[nSpikes++] = i;
+      spiked[i] = 1;
+      vi = subtract ? vi - resetDrop_mV : vReset_mV;
+      if (refSteps > 0) {
+        ref[i] = refSteps;
+        held[nHeld] = i;
+        heldV[nHeld++] = vi;
+      }
+    }
+    v[i] = vi;
+  }
+  counts[0] = nSpikes;
+  counts[1] = nHeld;
+}
