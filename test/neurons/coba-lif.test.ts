@@ -9,7 +9,13 @@ import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { StateMonitor } from "../../src/network/monitors.ts";
 import { Network } from "../../src/network/network.ts";
-import { COBA_BENCHMARK_WEIGHTS, COBA_LIF_DEFAULTS, CobaLIF } from "../../src/neurons/coba-lif.ts";
+import {
+  COBA_BENCHMARK_WEIGHTS,
+  COBA_LIF_DEFAULTS,
+  CobaLIF,
+  relaxFactor,
+} from "../../src/neurons/coba-lif.ts";
+import { createRng } from "../../src/core/rng.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import { OneToOne } from "../../src/projections/one-to-one.ts";
@@ -167,6 +173,46 @@ test("reset() restores v_init, zeroes the conductances and frees refractory neur
   assert.deepEqual(pop.stateNames, ["v_mV", "g_exc_nS", "g_inh_nS"]);
   assert.deepEqual(pop.portNames, ["exc", "inh", "i_nA", "dv_mV"]);
   assert.equal(COBA_LIF_DEFAULTS.synapses[1].vRev_mV, -80);
+});
+
+test("relaxFactor is (1 - e^(-x)) / x to 1e-10 relative, on both sides of its polynomial's range", () => {
+  for (let k = 0; k <= 4000; k++) {
+    const x = k / 2000; // 0 .. 2
+    const want = x === 0 ? 1 : -Math.expm1(-x) / x;
+    assert.ok(Math.abs(relaxFactor(x) - want) <= 1e-10 * want, `x = ${x}: ${relaxFactor(x)} against ${want}`);
+  }
+  assert.equal(relaxFactor(0), 1);
+});
+
+test("the fused two-port step and the general step (three ports, one unused) give the same voltages", () => {
+  const dt = 0.1;
+  const two = new CobaLIF(50, dt, {});
+  const three = new CobaLIF(50, dt, {
+    synapses: [...COBA_LIF_DEFAULTS.synapses, { port: "nmda", tauSyn_ms: 100, vRev_mV: 0 }],
+  });
+  const rng = createRng(5, "coba-paths");
+  let spikes = 0;
+  for (let s = 0; s < 3000; s++) {
+    for (let i = 0; i < 50; i++) {
+      const e = rng.float() < 0.05 ? 40 * rng.float() : 0;
+      const h = rng.float() < 0.02 ? 60 * rng.float() : 0;
+      const cur = rng.float() < 0.1 ? 0.2 * (rng.float() - 0.5) : 0;
+      for (const p of [two, three]) {
+        p.port("exc")[i] += e;
+        p.port("inh")[i] += h;
+        p.port("i_nA")[i] += cur;
+      }
+    }
+    two.step({ step: s, dt_ms: dt, learning: false });
+    three.step({ step: s, dt_ms: dt, learning: false });
+    spikes += two.spikeCount;
+    assert.deepEqual(Array.from(three.v_mV), Array.from(two.v_mV), `step ${s}`);
+    assert.deepEqual(
+      Array.from(three.spikeIdx.subarray(0, three.spikeCount)),
+      Array.from(two.spikeIdx.subarray(0, two.spikeCount)),
+    );
+  }
+  assert.ok(spikes > 100, `the comparison covers spikes and refractoriness (${spikes} spikes)`);
 });
 
 test("parameter errors name the value and the fix", () => {
