@@ -296,7 +296,7 @@ export class Network {
       const delay: unknown = (proj as { delay_ms?: unknown }).delay_ms;
       throw new InvalidParameterError(
         `projection "${name}" was built for dt = ${typeof dt === "number" ? `${dt} ms` : describeValue(dt)}` +
-          (typeof delay === "number" ? ` (its delay_ms = ${delay} counts steps of it)` : "") +
+          (typeof delay === "number" && delay !== 0 ? ` (its delay_ms = ${delay} counts steps of it)` : "") +
           ` but the network steps at dt = ${this.dt_ms} ms; build it with dt_ms: net.dt_ms`,
         { projection: name, dt_ms: dt, networkDt_ms: this.dt_ms },
       );

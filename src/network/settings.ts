@@ -5,7 +5,7 @@
  * Where the settings come from:
  *   - an object with a `settings()` method (e.g. `Stdp`: its variant and the two traces' parameters);
  *   - otherwise its `params` object (every built-in neuron model: time constants, thresholds, resets, seeds);
- *   - a projection adds its weight bounds and its conduction delay (`delay_ms`, when not 0).
+ *   - a projection adds its weight bounds and its conduction delay (`delaySteps`, when not 0).
  * Flattening: nested plain objects become dotted keys (`vInit.lo_mV`); numbers, strings, booleans and null are
  * kept (a non-finite number as the string "Infinity", "-Infinity" or "NaN", which JSON cannot hold); a list or
  * typed array of numbers becomes the string "<n> values, CRC-32 <hex>" over its float64 bytes, so a per-neuron
@@ -85,9 +85,10 @@ export function projectionSettings(p: Projection): Settings {
     out["bounds.wMin"] = numberValue(p.bounds.wMin);
     out["bounds.wMax"] = numberValue(p.bounds.wMax);
   }
-  // a conduction delay (only when there is one, so that files saved without delays still compare equal)
-  const delay: unknown = (p as { delay_ms?: unknown }).delay_ms;
-  if (typeof delay === "number" && delay !== 0) out.delay_ms = numberValue(delay);
+  // a conduction delay, in steps (0.3 ms and 3 x 0.1 ms are the same delay), only when there is one, so that
+  // files saved without delays still compare equal
+  const delay: unknown = (p as { delaySteps?: unknown }).delaySteps;
+  if (typeof delay === "number" && delay !== 0) out.delaySteps = numberValue(delay);
   p.rules.forEach((r: LearningRule, k) => {
     for (const [key, v] of Object.entries(ownSettings(r))) out[`rules[${k}].${key}`] = v;
   });

@@ -15,6 +15,7 @@ import { requirePopulation } from "../network/types.ts";
 import { makeBias } from "./affine.ts";
 import { requireOptions } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
+import { refuseDelayOption } from "./delay.ts";
 
 export interface BiasOptions {
   /** Bias per target neuron (copied), or one number for all. */
@@ -36,6 +37,7 @@ export class Bias implements Projection {
 
   constructor(target: Population, opts: BiasOptions) {
     requirePopulation("Bias target", target);
+    refuseDelayOption("Bias", opts, "it adds its constant in every step, with nothing to delay");
     requireOptions("Bias", opts, ["bias", "port"], "new Bias(population, { bias: 0.5 })");
     if (opts.bias === undefined) {
       throw new InvalidParameterError(

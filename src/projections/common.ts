@@ -7,7 +7,7 @@
  * written. With `bounds`, the initial weights must already lie in [wMin, wMax] (a projection is never
  * silently clipped); `clampAll()` enforces the bounds after any outside change to `w`.
  */
-import { InvalidParameterError, ShapeMismatchError, requireFloat32 } from "../core/errors.ts";
+import { InvalidParameterError, ShapeMismatchError, StateError, requireFloat32 } from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
@@ -260,6 +260,14 @@ export function clampWeights(w: Float32Array, bounds: WeightBounds, empty?: Uint
   }
 }
 
+/** The error for an assignment to a projection's delay, which is fixed at construction. */
+function refuseDelayChange(name: string): never {
+  throw new StateError(
+    `a projection's ${name} is fixed when it is built (its delay line is sized for it); build the projection ` +
+      `again with { delay_ms, dt_ms } (Brian2's S.delay = ... has no equivalent), and add that one instead`,
+  );
+}
+
 /** Base of every projection with a weight buffer; the projection is its own `SynapseView`. */
 export abstract class WeightedProjection implements Projection, SynapseView {
   abstract readonly kind: string;
@@ -277,13 +285,31 @@ export abstract class WeightedProjection implements Projection, SynapseView {
 
   /** 1 where a slot of `w` is no synapse (it holds 0 and is exempt from the bounds); undefined: none is. */
   private readonly empty: Uint8Array | undefined;
-  /** Conduction delay in ms added to the one-step delivery (0: none). */
-  readonly delay_ms: number;
+  private readonly delayMs: number;
+  private readonly delayStepCount: number;
   /** The time step the delays were counted in (the `dt_ms` option); `addProjection` compares it. */
   readonly dt_ms: number | undefined;
-  /** The delay in steps, `delay_ms / dt_ms`. */
-  readonly delaySteps: number;
   private readonly line: SpikeDelayLine | undefined;
+
+  /** Conduction delay in ms added to the one-step delivery (0: none); fixed at construction. */
+  get delay_ms(): number {
+    return this.delayMs;
+  }
+  /**
+   * Refuses a new delay (Brian2's `S.delay = 2*ms` has no equivalent here): the delay line is built for the
+   * delay given at construction, and a changed number would be recorded without taking effect.
+   */
+  set delay_ms(_value: never) {
+    refuseDelayChange("delay_ms");
+  }
+
+  /** The delay in steps, `delay_ms / dt_ms`; fixed at construction. */
+  get delaySteps(): number {
+    return this.delayStepCount;
+  }
+  set delaySteps(_value: never) {
+    refuseDelayChange("delaySteps");
+  }
 
   /** `empty`: 1 where a slot of `w` is no synapse (Local2d's padded kernel positions), exempt from the bounds. */
   protected constructor(
@@ -301,10 +327,10 @@ export abstract class WeightedProjection implements Projection, SynapseView {
     this.preSize = source.size;
     this.postSize = target.size;
     this.empty = empty;
-    this.delaySteps = delaySteps(what, opts.delay_ms, opts.dt_ms);
-    this.delay_ms = this.delaySteps === 0 ? 0 : (opts.delay_ms as number);
+    this.delayStepCount = delaySteps(what, opts.delay_ms, opts.dt_ms);
+    this.delayMs = this.delayStepCount === 0 ? 0 : (opts.delay_ms as number);
     this.dt_ms = opts.dt_ms;
-    this.line = this.delaySteps === 0 ? undefined : new SpikeDelayLine(source, this.delaySteps);
+    this.line = this.delayStepCount === 0 ? undefined : new SpikeDelayLine(source, this.delayStepCount);
     const bounds = checkBounds(opts.bounds);
     if (bounds !== undefined) {
       requireWithinBounds(w, bounds, what, empty);

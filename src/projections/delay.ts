@@ -7,23 +7,88 @@
  *
  * The delay is the same for every synapse of the projection (homogeneous). The line keeps the source's spike
  * lists of the last D + 1 steps (D = delay_ms / dt steps) in a ring, so memory grows with the spikes in flight,
- * not with D x neurons: each slot's list starts at 16 entries and doubles, up to the source's size, the first
- * time a step brings more spikes than it has held. After those few growths nothing is allocated per step.
+ * not with D x neurons: 12 bytes per step of delay while empty; a slot's list gets 16 entries the first time a
+ * step brings spikes, and doubles, up to the source's size, whenever a step brings more than it has held.
+ * So allocation stops once every slot has seen its largest step (at most log2(size / 16) + 1 times per slot).
+ * D is at most MAX_DELAY_STEPS.
  *
  * Plasticity sees a delayed spike when it arrives (`arrivals`): a pre spike at step s pairs with post spikes
  * as if it were emitted at step s + D, as Brian2's `on_pre` runs at arrival. An STDP pair of a pre spike at
  * t_pre and a post spike at t_post therefore has the interval t_post - (t_pre + delay_ms).
  */
-import { InvalidParameterError, describeValue } from "../core/errors.ts";
-import { msToSteps } from "../core/time.ts";
+import { InvalidParameterError, TimeStepError, allocateBuffer, describeValue } from "../core/errors.ts";
+import { secondsHint } from "../core/time.ts";
 import type { Population, SpikeSource } from "../network/types.ts";
 
 /** First capacity of a slot's spike list (grown by doubling, up to the source's size). */
 const FIRST_CAPACITY = 16;
 
+/** The list of every slot that has not held a spike yet. */
+const EMPTY = new Int32Array(0);
+
+/**
+ * The longest delay in steps (2^20: 105 s at dt = 0.1 ms). Each step of delay keeps a slot for the spikes in
+ * flight (12 bytes while empty), so an unbounded delay, such as one written in the wrong unit, would exhaust
+ * the memory instead of being refused.
+ */
+export const MAX_DELAY_STEPS = 2 ** 20;
+
+/**
+ * One conduction delay in ms as whole steps of `dt_ms` (a number > 0), or a typed error that names it (`what`,
+ * e.g. "Dense delay_ms"): a number >= 0, a whole number of steps (the message suggests the nearest multiples,
+ * 0 among them, and the value in ms when it looks like seconds), at most MAX_DELAY_STEPS.
+ */
+export function stepsOfDelay(what: string, delay_ms: unknown, dt_ms: number): number {
+  if (typeof delay_ms !== "number" || !Number.isFinite(delay_ms) || delay_ms < 0) {
+    throw new InvalidParameterError(
+      `${what} must be a number of ms >= 0 (the conduction delay added to the one-step delivery), got ` +
+        `${describeValue(delay_ms)}`,
+      { delay_ms },
+    );
+  }
+  const exact = delay_ms / dt_ms;
+  const steps = Math.round(exact);
+  if (Math.abs(exact - steps) > 1e-6 * Math.max(1, steps)) {
+    const near = [Math.floor(exact), Math.ceil(exact)].map((k) =>
+      k === 0 ? "0 (no delay)" : `${+(k * dt_ms).toPrecision(12)} ms`,
+    );
+    // 0.0015 for 1.5 ms: Brian2 stores times in seconds
+    const asMs = (delay_ms * 1000) / dt_ms;
+    const hint = delay_ms < 1 && Math.abs(asMs - Math.round(asMs)) < 1e-6 * Math.max(1, asMs);
+    throw new TimeStepError(
+      `${what} of ${delay_ms} ms is not a whole number of steps of dt = ${dt_ms} ms ` +
+        `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${near.join(" or ")}` +
+        (hint ? ` ${secondsHint(delay_ms)}` : ""),
+      { what, delay_ms, dt_ms, steps: exact },
+    );
+  }
+  if (steps > MAX_DELAY_STEPS) {
+    throw new InvalidParameterError(
+      `${what} of ${delay_ms} ms is ${steps} steps of dt = ${dt_ms} ms; a delay may be at most ` +
+        `${MAX_DELAY_STEPS} steps (${+(MAX_DELAY_STEPS * dt_ms).toPrecision(6)} ms at this dt), since every step ` +
+        `of delay keeps a slot for the spikes in flight` +
+        (delay_ms >= 1000 ? "; delays are in ms (1.5 for 1.5 ms)" : ""),
+      { delay_ms, dt_ms, steps },
+    );
+  }
+  return steps;
+}
+
+/** Throws unless `dt_ms` is a number of ms > 0 (the network's step), saying what needs it. */
+export function requireDelayDt(what: string, dt_ms: unknown, example: string): asserts dt_ms is number {
+  if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
+    throw new InvalidParameterError(
+      `${what} needs dt_ms, the network's time step, to count the delay in steps; got dt_ms = ` +
+        `${describeValue(dt_ms)}; e.g. { ..., ${example}, dt_ms: net.dt_ms }`,
+      { dt_ms },
+    );
+  }
+}
+
 /**
  * Steps of conduction delay from a projection's `delay_ms` and `dt_ms` options: 0 when `delay_ms` is absent or
- * 0; otherwise `delay_ms` must be a whole number of steps of `dt_ms`, which must then be given.
+ * 0 (a given `dt_ms` must still be a step); otherwise `delay_ms` must be a whole number of steps of `dt_ms`,
+ * which must then be given. `what` names the projection ("Dense").
  */
 export function delaySteps(what: string, delay_ms: unknown, dt_ms: unknown): number {
   if (delay_ms === undefined || delay_ms === 0) {
@@ -35,21 +100,18 @@ export function delaySteps(what: string, delay_ms: unknown, dt_ms: unknown): num
     }
     return 0;
   }
-  if (typeof delay_ms !== "number" || !Number.isFinite(delay_ms) || delay_ms < 0) {
+  if (typeof delay_ms === "function" || (typeof delay_ms === "object" && delay_ms !== null)) {
     throw new InvalidParameterError(
-      `${what} delay_ms must be a number of ms >= 0 (the conduction delay added to the one-step delivery), got ` +
-        `${describeValue(delay_ms)}`,
+      `${what} delay_ms must be one number of ms for all its synapses, got ${describeValue(delay_ms)}; ` +
+        `one delay per synapse is taken by Sparse (delay_ms: (pre, post) => ms); else build one projection ` +
+        `per delay value`,
       { delay_ms },
     );
   }
-  if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
-    throw new InvalidParameterError(
-      `${what} delay_ms = ${delay_ms} needs dt_ms, the network's time step, to count the delay in steps; ` +
-        `got dt_ms = ${describeValue(dt_ms)}; e.g. { ..., delay_ms: ${delay_ms}, dt_ms: net.dt_ms }`,
-      { delay_ms, dt_ms },
-    );
+  if (typeof delay_ms === "number" && Number.isFinite(delay_ms) && delay_ms > 0) {
+    requireDelayDt(`${what} delay_ms = ${delay_ms}`, dt_ms, `delay_ms: ${delay_ms}`);
   }
-  return msToSteps(delay_ms, dt_ms, `${what} delay_ms`);
+  return stepsOfDelay(`${what} delay_ms`, delay_ms, dt_ms as number);
 }
 
 /**
@@ -77,9 +139,9 @@ export class SpikeDelayLine {
     readonly steps: number,
   ) {
     const L = steps + 1;
-    const first = Math.min(FIRST_CAPACITY, Math.max(1, source.size));
-    this.slots = Array.from({ length: L }, () => new Int32Array(first));
-    this.counts = new Int32Array(L);
+    // slots start empty (shared) and get their own list the first time a step brings spikes
+    this.slots = new Array<Int32Array>(L).fill(EMPTY);
+    this.counts = allocateBuffer(Int32Array, L, `a delay line of ${steps} steps`, "use a shorter delay");
     this.deliveredIdx = this.slots[0];
     this.arrivals = new Arrivals(this);
   }
@@ -92,7 +154,7 @@ export class SpikeDelayLine {
     const slot = this.k % L;
     let list = this.slots[slot];
     if (n > list.length) {
-      let cap = list.length;
+      let cap = Math.max(list.length, FIRST_CAPACITY);
       while (cap < n) cap *= 2;
       list = new Int32Array(Math.min(cap, src.size));
       this.slots[slot] = list;
@@ -160,5 +222,21 @@ class Arrivals implements SpikeSource {
   }
   get spikeCount(): number {
     return this.line.arrivalCount();
+  }
+}
+
+/**
+ * Refuses `delay_ms` / `dt_ms` in the options of a projection that takes no delay (`what`), saying why
+ * (`why`): the generic unknown-option error would not.
+ */
+export function refuseDelayOption(what: string, opts: unknown, why: string): void {
+  if (typeof opts !== "object" || opts === null) return;
+  for (const key of ["delay_ms", "dt_ms"]) {
+    if (Object.hasOwn(opts, key)) {
+      throw new InvalidParameterError(
+        `${what} takes no ${key}: ${why}; conduction delays are for the projections that deliver spikes ` +
+          `(Dense, Sparse, OneToOne, Local2d, Conv2d, the pooling layers, Affine)`,
+      );
+    }
   }
 }

@@ -8,6 +8,7 @@ export {
   resolvePort,
 } from "./common.ts";
 export type { DelayOptions, WeightInit, WeightOptions } from "./common.ts";
+export { MAX_DELAY_STEPS } from "./delay.ts";
 export { Dense } from "./dense.ts";
 export type { DenseOptions } from "./dense.ts";
 export { Sparse } from "./sparse.ts";

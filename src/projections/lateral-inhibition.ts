@@ -24,6 +24,7 @@ import type { LearningRule, Population, Projection } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { resolvePort } from "./common.ts";
+import { refuseDelayOption } from "./delay.ts";
 
 export type InhibitionMode = "within-group" | "all-but-self";
 
@@ -72,6 +73,7 @@ export class LateralInhibition implements Projection {
           "{ strength_mV: 250 })",
       );
     }
+    refuseDelayOption("LateralInhibition", opts, "its inhibition acts in the step after the spikes");
     requireKnownKeys("LateralInhibition options", opts, [
       "groupSize",
       "strength_mV",

@@ -35,8 +35,7 @@ import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection, fillWeights } from "./common.ts";
 import type { WeightInit, WeightOptions } from "./common.ts";
-import { SpikeDelayLine } from "./delay.ts";
-import { msToSteps } from "../core/time.ts";
+import { SpikeDelayLine, delaySteps, requireDelayDt, stepsOfDelay } from "./delay.ts";
 
 /** Options of the CSR constructor and `fromTriplets`. */
 export interface SparseOptions {
@@ -176,6 +175,12 @@ function sparseOptions(opts: SparseOptions, what: string): SparseOptions {
         `by new Sparse(source, target, csr, { delay_ms, dt_ms }), in the CSR order of its arrays`,
     );
   }
+  // checked before the connectivity is drawn, with the factory's name in the message
+  if (typeof d === "function") {
+    requireDelayDt(`${what} per-synapse delay_ms`, opts.dt_ms, "delay_ms: (pre, post) => 1.5");
+  } else {
+    delaySteps(what, d, opts.dt_ms);
+  }
   return { port: opts.port, bounds: opts.bounds, delay_ms: opts.delay_ms, dt_ms: opts.dt_ms };
 }
 
@@ -248,19 +253,13 @@ function delayGroups(
       "Sparse delay_ms must be a number of ms, a function (pre, post) => ms or an array in CSR order, got null",
     );
   }
-  if (typeof dt_ms !== "number" || !(dt_ms > 0 && Number.isFinite(dt_ms))) {
-    throw new InvalidParameterError(
-      `Sparse per-synapse delay_ms needs dt_ms, the network's time step, to count the delays in steps; got ` +
-        `dt_ms = ${describeValue(dt_ms)}; e.g. { ..., delay_ms: (pre, post) => 1 + (pre % 5), dt_ms: net.dt_ms }`,
-      { dt_ms },
-    );
-  }
-  const dt = dt_ms as number;
+  requireDelayDt("Sparse per-synapse delay_ms", dt_ms, "delay_ms: (pre, post) => 1 + (pre % 5)");
+  const dt = dt_ms;
   const steps = allocateBuffer(Int32Array, nnz, `Sparse: delays of ${nnz} synapses`, "use fewer synapses");
   if (typeof delay === "function") {
     for (let i = 0; i < M; i++) {
       for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) {
-        steps[k] = msToSteps(delay(i, colIdx[k]), dt, `Sparse delay_ms(${i}, ${colIdx[k]})`);
+        steps[k] = stepsOfDelay(`Sparse delay_ms(${i}, ${colIdx[k]})`, delay(i, colIdx[k]), dt);
       }
     }
   } else {
@@ -277,7 +276,7 @@ function delayGroups(
         { delays: delay.length, synapses: nnz },
       );
     }
-    for (let k = 0; k < nnz; k++) steps[k] = msToSteps(delay[k], dt, `Sparse delay_ms[${k}]`);
+    for (let k = 0; k < nnz; k++) steps[k] = stepsOfDelay(`Sparse delay_ms[${k}]`, delay[k], dt);
   }
   let maxSteps = 0;
   for (let k = 0; k < nnz; k++) if (steps[k] > maxSteps) maxSteps = steps[k];

@@ -11,6 +11,8 @@ import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import { postPre } from "../../src/plasticity/stdp.ts";
 import { Affine } from "../../src/projections/affine.ts";
+import { Bias } from "../../src/projections/bias.ts";
+import { LateralInhibition } from "../../src/projections/lateral-inhibition.ts";
 import { AvgPool2d } from "../../src/projections/avg-pool-2d.ts";
 import type { WeightedProjection } from "../../src/projections/common.ts";
 import { Conv2d } from "../../src/projections/conv-2d.ts";
@@ -177,7 +179,7 @@ test("delay options are checked: a fraction of a step, a missing or other dt, a 
     () => new Dense(a, b, { weights: 1, delay_ms: 1.55, dt_ms: 0.1 }),
     (e: unknown) =>
       e instanceof TimeStepError &&
-      /Dense delay_ms of 1\.55 ms is not a whole number of steps of dt = 0\.1 ms .*such as 1\.5 or 1\.6 ms/.test(
+      /Dense delay_ms of 1\.55 ms is not a whole number of steps of dt = 0\.1 ms .*such as 1\.5 ms or 1\.6 ms$/.test(
         e.message,
       ),
   );
@@ -191,7 +193,7 @@ test("delay options are checked: a fraction of a step, a missing or other dt, a 
   );
   assert.throws(
     () => Sparse.random(a, b, { p: 1, weight: 1, rng: createRng(1, "c"), delay_ms: -1, dt_ms: 0.1 }),
-    /Sparse delay_ms must be a number of ms >= 0 .*got number -1/,
+    /Sparse\.random delay_ms must be a number of ms >= 0 .*got number -1/,
   );
   assert.throws(
     () => new OneToOne(a, b, { weights: 1, delay_ms: "2" as never, dt_ms: 0.1 }),
@@ -223,7 +225,14 @@ test("a saved network records a projection's delay, and the NIR export refuses o
     "no key without a delay: older files compare equal",
   );
   const delayed = net.addProjection("a->b", new Dense(a, b, { weights: 1, delay_ms: 3, dt_ms: 1 }));
-  assert.equal(projectionSettings(delayed).delay_ms, 3);
+  assert.equal(projectionSettings(delayed).delaySteps, 3);
+  // compared in steps: 0.3 ms and 3 x 0.1 ms (0.30000000000000004) are the same delay
+  const net2 = new Network({ dt_ms: 0.1 });
+  const c = net2.addPopulation("c", new LIF(1, 0.1));
+  assert.deepEqual(
+    projectionSettings(new Dense(c, c, { weights: 1, delay_ms: 0.3, dt_ms: 0.1 })),
+    projectionSettings(new Dense(c, c, { weights: 1, delay_ms: 3 * 0.1, dt_ms: 0.1 })),
+  );
   assert.throws(
     () => networkToNir(net),
     (e: unknown) =>
@@ -368,7 +377,7 @@ test("per-synapse delays are checked: length, whole steps, dt_ms, factories take
   );
   assert.throws(
     () => new Sparse(a, b, csr, { delay_ms: (i: number) => -i, dt_ms: 0.1 }),
-    /Sparse delay_ms\(1, 1\) must be >= 0 ms, got -1 ms/,
+    /Sparse delay_ms\(1, 1\) must be a number of ms >= 0 .*got number -1$/,
   );
   assert.throws(
     () => new Sparse(a, b, csr, { delay_ms: () => 1 }),
@@ -382,5 +391,49 @@ test("per-synapse delays are checked: length, whole steps, dt_ms, factories take
   assert.throws(
     () => new Sparse(a, b, csr, { delay_ms: null as never, dt_ms: 0.1 }),
     /Sparse delay_ms must be a number of ms, a function \(pre, post\) => ms or an array in CSR order, got null/,
+  );
+});
+
+test("delays are refused with a reason: too long, in seconds, per synapse on Dense, reassigned, on a projection without one", () => {
+  const a = new Input(2);
+  const b = new LIF(2, 0.1);
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: 1e6, dt_ms: 0.1 }),
+    /^InvalidParameterError: Dense delay_ms of 1000000 ms is 10000000 steps of dt = 0\.1 ms; a delay may be at most 1048576 steps \(104858 ms at this dt\), since every step of delay keeps a slot for the spikes in flight; delays are in ms \(1\.5 for 1\.5 ms\)$/,
+  );
+  assert.equal(new Dense(a, b, { weights: 1, delay_ms: 2 ** 20 * 0.1, dt_ms: 0.1 }).delaySteps, 2 ** 20);
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: 0.0015, dt_ms: 0.1 }),
+    /Dense delay_ms of 0\.0015 ms is not a whole number of steps .*such as 0 \(no delay\) or 0\.1 ms \(times are in ms: if 0\.0015 is in seconds, as Brian2 stores them, write 1\.5\)$/,
+  );
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: ((i: number) => i) as never, dt_ms: 0.1 }),
+    /Dense delay_ms must be one number of ms for all its synapses, got .*; one delay per synapse is taken by Sparse/,
+  );
+  const p = new Dense(a, b, { weights: 1, delay_ms: 0.5, dt_ms: 0.1 });
+  assert.throws(
+    () => ((p as unknown as { delay_ms: number }).delay_ms = 2),
+    /^StateError: a projection's delay_ms is fixed when it is built .*build the projection again with \{ delay_ms, dt_ms \}/,
+  );
+  assert.throws(() => ((p as unknown as { delaySteps: number }).delaySteps = 20), /delaySteps is fixed/);
+  assert.equal(p.delay_ms, 0.5);
+  assert.throws(
+    () => new LateralInhibition(b, { strength_mV: 1, groupSize: 2, delay_ms: 1 } as never),
+    /^InvalidParameterError: LateralInhibition takes no delay_ms: its inhibition acts in the step after the spikes/,
+  );
+  assert.throws(
+    () => new Bias(b, { bias: 1, dt_ms: 0.1 } as never),
+    /^InvalidParameterError: Bias takes no dt_ms/,
+  );
+  // a factory names itself and checks the delay before drawing the connectivity
+  assert.throws(
+    () => Sparse.fixedInDegree(a, b, { k: 1, weight: 1, rng: createRng(1, "c"), delay_ms: 0.15, dt_ms: 0.1 }),
+    /^TimeStepError: Sparse\.fixedInDegree delay_ms of 0\.15 ms is not a whole number/,
+  );
+  const net = new Network({ dt_ms: 0.1 });
+  const x = net.addPopulation("x", new Input(2));
+  assert.throws(
+    () => net.addProjection("x->x", new OneToOne(x, x, { weights: 1, dt_ms: 0.5 })),
+    /^InvalidParameterError: projection "x->x" was built for dt = 0\.5 ms but the network steps at dt = 0\.1 ms/,
   );
 });

@@ -226,6 +226,23 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n, true)]));
   requireShapeHints(opts.shapes, network);
 
+  // delays first, before any warning about what the export approximates
+  projs.forEach((p, k) => {
+    const delay: unknown = (p as { delay_ms?: unknown }).delay_ms;
+    if (p.synapseDelaySteps !== undefined) {
+      throw new UnsupportedError(
+        `projection "${projNames[k]}" has per-synapse conduction delays, which the NIR export does not write yet`,
+      );
+    }
+    if (typeof delay === "number" && delay !== 0) {
+      // Limitation: NIR has a Delay node, but spikeflow does not write it yet, and dropping the delay would
+      // export another network
+      throw new UnsupportedError(
+        `projection "${projNames[k]}" has a conduction delay (delay_ms = ${delay}), which the NIR export ` +
+          `does not write yet; export a copy of the network built without delay_ms if the delay does not matter`,
+      );
+    }
+  });
   // shapes: hints, then convolution/pooling geometry, else flat
   const shapeOf = new Map<string, readonly number[]>();
   for (const p of projs) {
@@ -344,20 +361,6 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     const src = nameOf.get(p.source)!;
     const tgt = nameOf.get(p.target)!;
     const scale = inputScale(p, projNames[k]);
-    const delay: unknown = (p as { delay_ms?: unknown }).delay_ms;
-    if (p.synapseDelaySteps !== undefined) {
-      throw new UnsupportedError(
-        `projection "${projNames[k]}" has per-synapse conduction delays, which the NIR export does not write yet`,
-      );
-    }
-    if (typeof delay === "number" && delay !== 0) {
-      // Limitation: NIR has a Delay node, but spikeflow does not write it yet, and dropping the delay would
-      // export another network
-      throw new UnsupportedError(
-        `projection "${projNames[k]}" has a conduction delay (delay_ms = ${delay}), which the NIR export ` +
-          `does not write yet; export a copy of the network built without delay_ms if the delay does not matter`,
-      );
-    }
     if (p.target instanceof Input) {
       throw new UnsupportedError(
         `projection "${projNames[k]}" feeds Input population "${tgt}"; NIR Inputs take no edges`,
