@@ -2,8 +2,15 @@
 export { PopulationBase } from "./base.ts";
 export type { PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
 export { Input } from "./input.ts";
-export { LIF, LIF_DEFAULTS, deriveLif } from "./lif.ts";
-export type { LifDerived, LifParams, ResetMode } from "./lif.ts";
+export { LIF, LIF_DEFAULTS, LIF_PER_NEURON_KEYS, deriveLif, deriveLifPerNeuron } from "./lif.ts";
+export type {
+  LifDerived,
+  LifOptions,
+  LifParams,
+  LifPerNeuronDerived,
+  LifStoredParams,
+  ResetMode,
+} from "./lif.ts";
 export { AdaptiveLIF, ADAPTIVE_LIF_DEFAULTS, deriveAdaptiveLif } from "./adaptive-lif.ts";
 export type { AdaptiveLifDerived, AdaptiveLifOptions, AdaptiveLifParams } from "./adaptive-lif.ts";
 export { IF, IF_DEFAULTS, deriveIf } from "./if.ts";

@@ -33,6 +33,7 @@ import {
   requireNoExtraArguments,
 } from "./base.ts";
 import type { PerNeuronValue } from "./base.ts";
+import { copyPerNeuron, perNeuron } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
 
@@ -64,6 +65,77 @@ export const LIF_DEFAULTS: Readonly<LifParams> = Object.freeze({
   resistance_MOhm: 1,
   reset: "to-value" as ResetMode,
 });
+
+/** The LIF parameters that `LIF` takes once per neuron as well (`LifOptions`). */
+export const LIF_PER_NEURON_KEYS = Object.freeze([
+  "tauMem_ms",
+  "vRest_mV",
+  "vReset_mV",
+  "vThreshold_mV",
+  "resistance_MOhm",
+] as const);
+type PerNeuronKey = (typeof LIF_PER_NEURON_KEYS)[number];
+
+/**
+ * What `new LIF` takes: `LifParams`, where tau_m, the rest, reset and threshold potentials and the resistance
+ * may also be one value per neuron (a heterogeneous population, as Brian2's per-neuron `G.tau = ...`).
+ */
+export type LifOptions = {
+  readonly [K in keyof LifParams]: K extends PerNeuronKey ? PerNeuronValue : LifParams[K];
+};
+
+/** A LIF's `params`: a parameter given per neuron is kept as a frozen array of numbers. */
+export type LifStoredParams = {
+  readonly [K in keyof LifParams]: K extends PerNeuronKey ? number | readonly number[] : LifParams[K];
+};
+
+/** Per-neuron step constants of a LIF with per-neuron parameters (one entry per neuron). */
+export interface LifPerNeuronDerived {
+  readonly decay: Float64Array;
+  readonly currentGain: Float64Array;
+  readonly vRest_mV: Float64Array;
+  readonly vThreshold_mV: Float64Array;
+  readonly vReset_mV: Float64Array;
+  readonly resetDrop_mV: Float64Array;
+}
+
+/**
+ * The per-neuron constants of `p` for `size` neurons, each parameter checked as `deriveLif` checks it (an
+ * entry named `tauMem_ms[i]` in its error), and each neuron's reset below its threshold.
+ */
+export function deriveLifPerNeuron(p: LifOptions, dt_ms: number, size: number): LifPerNeuronDerived {
+  requireNeuronDt(dt_ms);
+  const tau = perNeuron("tauMem_ms", p.tauMem_ms, size, requirePositive);
+  const rest = perNeuron("vRest_mV", p.vRest_mV, size, requireFloat32);
+  const reset = perNeuron("vReset_mV", p.vReset_mV, size, requireFloat32);
+  const threshold = perNeuron("vThreshold_mV", p.vThreshold_mV, size, requireFloat32);
+  const R = perNeuron("resistance_MOhm", p.resistance_MOhm, size, (name, x) =>
+    requireFloat32Factor(name, requirePositive(name, x)),
+  );
+  let shortest = Infinity;
+  for (const t of tau) shortest = Math.min(shortest, t);
+  warnIfShorterThanStep("tauMem_ms", shortest, dt_ms);
+  const decay = tau.map((t) => decayPerStep(t, dt_ms));
+  const drop = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    if (reset[i] >= threshold[i]) {
+      throw new InvalidParameterError(
+        `neuron ${i}: vReset_mV (${reset[i]}) must be below vThreshold_mV (${threshold[i]}), or every step would spike`,
+        { neuron: i, vReset_mV: reset[i], vThreshold_mV: threshold[i] },
+      );
+    }
+    drop[i] = threshold[i] - reset[i];
+    if (p.reset === "subtract") requireFloat32Factor(`vThreshold_mV - vReset_mV of neuron ${i}`, drop[i]);
+  }
+  return {
+    decay,
+    currentGain: decay.map((d, i) => (1 - d) * R[i]),
+    vRest_mV: rest,
+    vThreshold_mV: threshold,
+    vReset_mV: reset,
+    resetDrop_mV: drop,
+  };
+}
 
 /** Per-step constants derived from the parameters and dt (pure). */
 export interface LifDerived {
@@ -120,8 +192,15 @@ export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
 
 export class LIF extends PopulationBase {
   readonly model = "lif";
-  readonly params: Readonly<LifParams>;
+  /** The parameters, per-neuron ones as frozen arrays (`LifStoredParams`). */
+  readonly params: LifStoredParams;
+  /**
+   * The step constants; with per-neuron parameters its decay, currentGain and resetDrop_mV are NaN and the
+   * constants are in `perNeuronDerived`.
+   */
   readonly derived: LifDerived;
+  /** One entry per neuron when a parameter was given per neuron (LIF_PER_NEURON_KEYS); else undefined. */
+  readonly perNeuronDerived: LifPerNeuronDerived | undefined;
   readonly dt_ms: number;
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
@@ -130,13 +209,41 @@ export class LIF extends PopulationBase {
   /** Steps of refractoriness left (see docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<LifParams> = {}, ...extra: never[]) {
+  constructor(size: number, dt_ms: number, params: Partial<LifOptions> = {}, ...extra: never[]) {
     requireNoExtraArguments("LIF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
-    this.params = Object.freeze(withDefaults("LIF params", LIF_DEFAULTS, params, ["vInit_mV"]));
+    const merged: LifOptions = withDefaults("LIF params", LIF_DEFAULTS as LifOptions, params, ["vInit_mV"]);
     this.dt_ms = dt_ms;
-    this.derived = deriveLif(this.params, dt_ms);
-    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    const perNeuronGiven = LIF_PER_NEURON_KEYS.some((k) => typeof merged[k] !== "number");
+    if (perNeuronGiven) {
+      this.perNeuronDerived = deriveLifPerNeuron(merged, dt_ms, size);
+      // the scalar checks that do not depend on the per-neuron values
+      if (merged.reset !== "to-value" && merged.reset !== "subtract") {
+        throw new InvalidParameterError(
+          `reset must be "to-value" or "subtract", got ${JSON.stringify(merged.reset)}`,
+        );
+      }
+      this.derived = {
+        decay: NaN,
+        currentGain: NaN,
+        refSteps: refractorySteps(merged.tRef_ms, dt_ms),
+        resetDrop_mV: NaN,
+      };
+      const stored: Record<string, unknown> = { ...merged };
+      for (const k of LIF_PER_NEURON_KEYS) stored[k] = copyPerNeuron(merged[k]);
+      this.params = Object.freeze(stored) as LifStoredParams;
+    } else {
+      this.perNeuronDerived = undefined;
+      this.derived = deriveLif(merged as LifParams, dt_ms);
+      this.params = Object.freeze(merged) as LifStoredParams;
+    }
+    // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    const rest = this.params.vRest_mV;
+    const vInitGiven = this.params.vInit_mV;
+    this.vInit =
+      vInitGiven === undefined && typeof rest !== "number"
+        ? Float32Array.from(rest)
+        : initialVoltage(vInitGiven, rest as number, size);
     this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.refractoryLeft = new Int32Array(size);
@@ -152,8 +259,12 @@ export class LIF extends PopulationBase {
   }
 
   step(_ctx: StepContext): void {
+    if (this.perNeuronDerived !== undefined) {
+      this.stepPerNeuron(this.perNeuronDerived);
+      return;
+    }
     const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params as LifParams;
     const subtract = this.params.reset === "subtract";
     const v = this.v_mV;
     const ref = this.refractoryLeft;
@@ -182,6 +293,39 @@ export class LIF extends PopulationBase {
       if (vi >= vThreshold_mV) {
         this.pushSpike(i);
         vi = subtract ? vi - resetDrop_mV : vReset_mV;
+        ref[i] = refSteps;
+      }
+      v[i] = vi;
+    }
+  }
+
+  /** The same step with each neuron's own constants. */
+  private stepPerNeuron(d: LifPerNeuronDerived): void {
+    const { decay, currentGain, vRest_mV, vThreshold_mV, vReset_mV, resetDrop_mV } = d;
+    const refSteps = this.derived.refSteps;
+    const subtract = this.params.reset === "subtract";
+    const v = this.v_mV;
+    const ref = this.refractoryLeft;
+    const dv = this.portAt(0);
+    const cur = this.portAt(1);
+    const useCur = this.portEverRequested(1);
+    this.beginSpikes();
+    for (let i = 0; i < this.size; i++) {
+      if (ref[i] > 0 && --ref[i] > 0) {
+        dv[i] = 0;
+        if (useCur) cur[i] = 0;
+        continue;
+      }
+      const rest = vRest_mV[i];
+      let vi = rest + (v[i] - rest) * decay[i] + dv[i];
+      dv[i] = 0;
+      if (useCur) {
+        vi += currentGain[i] * cur[i];
+        cur[i] = 0;
+      }
+      if (vi >= vThreshold_mV[i]) {
+        this.pushSpike(i);
+        vi = subtract ? vi - resetDrop_mV[i] : vReset_mV[i];
         ref[i] = refSteps;
       }
       v[i] = vi;

@@ -43,7 +43,8 @@ import { IF } from "../../neurons/if.ts";
 import { Input } from "../../neurons/input.ts";
 import { Integrator } from "../../neurons/integrator.ts";
 import { LI } from "../../neurons/li.ts";
-import { LIF } from "../../neurons/lif.ts";
+import { LIF, LIF_PER_NEURON_KEYS } from "../../neurons/lif.ts";
+import type { LifParams } from "../../neurons/lif.ts";
 import { SynapticLIF } from "../../neurons/synaptic-lif.ts";
 import { Threshold } from "../../neurons/threshold.ts";
 import { Affine } from "../../projections/affine.ts";
@@ -226,6 +227,18 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n, true)]));
   requireShapeHints(opts.shapes, network);
 
+  // Limitation: per-neuron LIF parameters would need a per-neuron gain for the "dv_mV" weights; refused
+  // first, as the delays below, before any warning about what the export approximates
+  for (const name of network.populationNames) {
+    const pop = network.population(name);
+    if (pop instanceof LIF && pop.perNeuronDerived !== undefined) {
+      const given = LIF_PER_NEURON_KEYS.filter((k) => typeof pop.params[k] !== "number");
+      throw new UnsupportedError(
+        `population "${name}" has per-neuron ${given.join(", ")}, which the NIR export does not write yet; ` +
+          `export a copy built with one value per parameter`,
+      );
+    }
+  }
   // delays first, before any warning about what the export approximates
   projs.forEach((p, k) => {
     const delay: unknown = (p as { delay_ms?: unknown }).delay_ms;
@@ -631,7 +644,8 @@ function populationNode(
   const r = (C_nF: number): number => (integrators === "per-step" ? dt_ms / C_nF : 1000 / C_nF);
   if (pop instanceof Input) return { type: "Input", shape: [...shape] };
   if (pop instanceof LIF || pop instanceof AdaptiveLIF) {
-    const p = pop.params;
+    // a LIF with per-neuron parameters was refused before (networkToNir), so these are numbers
+    const p = pop.params as LifParams;
     refractory(p.tRef_ms);
     start(p.vInit_mV, p.vRest_mV);
     let threshold = f(p.vThreshold_mV);
