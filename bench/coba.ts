@@ -1,0 +1,176 @@
+/**
+ * COBA benchmark (Vogels & Abbott 2005; Brette et al. 2007, benchmark 1): 4000 conductance-based LIF neurons
+ * (`CobaLIF` with its defaults: C 200 pF, g_L 10 nS, E_L -60 mV, V_t -50 mV, V_r -60 mV, refractory 5 ms,
+ * E_e 0 mV, E_i -80 mV, tau_e 5 ms, tau_i 10 ms), 3200 excitatory and 800 inhibitory, every ordered pair
+ * connected with p = 0.02 (self-pairs included), w_e 6 nS, w_i 67 nS, dt = 0.1 ms, 1 s. Initial v uniform in
+ * [V_r, V_t], initial g_e = max(0, 1.5 N(0,1) + 4) x 10 nS and g_i = max(0, 12 N(0,1) + 20) x 10 nS.
+ *
+ * Prints the wall time per simulated second (the run only; construction timed separately), spikes, the
+ * excitatory and inhibitory rates and the mean CV of the inter-spike intervals, and writes
+ * bench/results/coba.json. With --brian2 it also runs the same network in Brian2
+ * (bench/peers/coba_brian2.py under /usr/bin/python3 with Debian's python3-brian) for the numpy, cython and
+ * cpp_standalone targets and records those figures beside ours. Not a test.
+ * Usage: npm run bench:coba [-- --repeats 5] [-- --brian2]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { createRng } from "../src/core/rng.ts";
+import { msToSteps } from "../src/core/time.ts";
+import { SpikeMonitor } from "../src/network/monitors.ts";
+import { Network } from "../src/network/network.ts";
+import { COBA_BENCHMARK_WEIGHTS, CobaLIF } from "../src/neurons/coba-lif.ts";
+import { Sparse } from "../src/projections/sparse.ts";
+import { machine, median, packageVersion, writeResult } from "./common.ts";
+
+const N = 4000;
+const N_EXC = 3200;
+const DT_MS = 0.1;
+const DURATION_MS = 1000;
+const outFile = new URL("./results/coba.json", import.meta.url).pathname;
+
+interface RunFigures {
+  build_s: number;
+  run_s: number;
+  spikes: number;
+  rateExc_Hz: number;
+  rateInh_Hz: number;
+  cvIsi: number;
+}
+
+/** Mean CV of the inter-spike intervals over neurons with at least 3 spikes. */
+function meanCv(steps: Int32Array, neurons: Int32Array, count: number, size: number): number {
+  const times: number[][] = Array.from({ length: size }, () => []);
+  for (let k = 0; k < count; k++) times[neurons[k]].push(steps[k]);
+  let sum = 0;
+  let n = 0;
+  for (const t of times) {
+    if (t.length < 3) continue;
+    const d = t.slice(1).map((x, k) => x - t[k]);
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / d.length);
+    sum += sd / mean;
+    n++;
+  }
+  return sum / n;
+}
+
+function runOnce(seed: number): RunFigures {
+  const t0 = performance.now();
+  const net = new Network({ dt_ms: DT_MS, learning: false });
+  const pe = net.addPopulation("exc", new CobaLIF(N_EXC, DT_MS));
+  const pi = net.addPopulation("inh", new CobaLIF(N - N_EXC, DT_MS));
+  const rng = createRng(seed, "coba", "init");
+  for (const pop of [pe, pi]) {
+    for (let i = 0; i < pop.size; i++) {
+      pop.v_mV[i] = -60 + rng.float() * 10;
+      pop.g_nS[0][i] = Math.max(0, 1.5 * rng.normal() + 4) * 10;
+      pop.g_nS[1][i] = Math.max(0, 12 * rng.normal() + 20) * 10;
+    }
+  }
+  for (const [src, srcName, weight] of [
+    [pe, "exc", COBA_BENCHMARK_WEIGHTS.exc_nS],
+    [pi, "inh", COBA_BENCHMARK_WEIGHTS.inh_nS],
+  ] as const) {
+    for (const [tgt, tgtName] of [
+      [pe, "exc"],
+      [pi, "inh"],
+    ] as const) {
+      const proj = Sparse.random(src, tgt, {
+        p: 0.02,
+        weight,
+        rng: createRng(seed, "coba", srcName, tgtName),
+        port: srcName,
+        allowSelf: true,
+      });
+      net.addProjection(`${srcName}->${tgtName}`, proj);
+    }
+  }
+  const monitors = [net.addMonitor(new SpikeMonitor(pe)), net.addMonitor(new SpikeMonitor(pi))];
+  const steps = msToSteps(DURATION_MS, DT_MS);
+  const t1 = performance.now();
+  net.run({}, steps);
+  const t2 = performance.now();
+  const [me, mi] = monitors;
+  const cvE = meanCv(me.steps, me.neurons, me.count, pe.size);
+  const cvI = meanCv(mi.steps, mi.neurons, mi.count, pi.size);
+  return {
+    build_s: (t1 - t0) / 1000,
+    run_s: (t2 - t1) / 1000,
+    spikes: me.count + mi.count,
+    rateExc_Hz: me.count / pe.size / (DURATION_MS / 1000),
+    rateInh_Hz: mi.count / pi.size / (DURATION_MS / 1000),
+    cvIsi: (cvE * pe.size + cvI * pi.size) / N,
+  };
+}
+
+const repeatsArg = process.argv.indexOf("--repeats");
+const repeats = repeatsArg > 0 ? Number(process.argv[repeatsArg + 1]) : 5;
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats must be an integer >= 1`);
+runOnce(99); // warm-up: JIT compilation
+const runs = Array.from({ length: repeats }, (_, r) => runOnce(r + 1));
+const run_s = median(runs.map((r) => r.run_s));
+
+/** Brian2 figures: measured now with --brian2, else the ones already in the file (if any). */
+let brian2: Record<string, unknown> | undefined;
+if (process.argv.includes("--brian2")) {
+  brian2 = {};
+  for (const target of ["numpy", "cython", "cpp_standalone"]) {
+    const r = spawnSync(
+      "/usr/bin/python3",
+      [new URL("./peers/coba_brian2.py", import.meta.url).pathname, target, String(repeats)],
+      { encoding: "utf8", timeout: 3_600_000 },
+    );
+    if (r.status !== 0) {
+      brian2[target] = {
+        error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-3).join(" | "),
+      };
+      continue;
+    }
+    const line = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+      runs_s: number[];
+      spikes: number[];
+      rate_exc_Hz: number[];
+      rate_inh_Hz: number[];
+      cv_isi: number[];
+      brian2: string;
+    };
+    brian2[target] = {
+      median_s: median(line.runs_s),
+      runs_s: line.runs_s,
+      spikes: line.spikes,
+      rate_exc_Hz: line.rate_exc_Hz,
+      rate_inh_Hz: line.rate_inh_Hz,
+      cv_isi: line.cv_isi,
+      version: line.brian2,
+    };
+    process.stderr.write(`Brian2 ${target}: ${median(line.runs_s).toFixed(3)} s\n`);
+  }
+  brian2.date = new Date().toISOString();
+} else if (existsSync(outFile)) {
+  brian2 = (JSON.parse(readFileSync(outFile, "utf8")) as { brian2_on_this_machine?: Record<string, unknown> })
+    .brian2_on_this_machine;
+}
+
+const result = {
+  benchmark:
+    "COBA (Vogels & Abbott 2005; Brette et al. 2007 benchmark 1), 4000 neurons, p = 0.02, dt = 0.1 ms, 1 s",
+  spikeflow: packageVersion(),
+  date: new Date().toISOString(),
+  machine: machine(),
+  threads: 1,
+  repeats,
+  wall_s_per_simulated_s: { median: run_s, runs: runs.map((r) => r.run_s) },
+  build_s_median: median(runs.map((r) => r.build_s)),
+  spikes: runs.map((r) => r.spikes),
+  rate_exc_Hz: runs.map((r) => r.rateExc_Hz),
+  rate_inh_Hz: runs.map((r) => r.rateInh_Hz),
+  cv_isi: runs.map((r) => r.cvIsi),
+  ...(brian2 === undefined ? {} : { brian2_on_this_machine: brian2 }),
+};
+writeResult(outFile, result);
+console.log(
+  `COBA 4000 neurons, 1 s at dt 0.1 ms: ${run_s.toFixed(3)} s wall per simulated s (median of ${repeats}), ` +
+    `${median(result.spikes)} spikes, rates ${median(result.rate_exc_Hz).toFixed(1)} Hz (exc) / ` +
+    `${median(result.rate_inh_Hz).toFixed(1)} Hz (inh), CV ${median(result.cv_isi).toFixed(2)}`,
+);
