@@ -8,6 +8,7 @@ export * from "./types.ts";
 export * from "./lcsnn.ts";
 export * from "./diehl-cook.ts";
 export * from "./izhikevich-2003.ts";
+export * from "./brunel-2000.ts";
 
 export type ModelKind = "lcsnn" | "diehl-cook-2015";
 
