@@ -28,6 +28,8 @@ export function requireKnownKeys(what: string, options: unknown, valid: readonly
   const unknown = Object.keys(options).filter((k) => !valid.includes(k));
   if (unknown.length === 0) return;
   const named = unknown.map((k) => {
+    const capacitance = capacitanceHint(k, valid);
+    if (capacitance !== undefined) return `"${k}" (${capacitance})`;
     const near = closestKey(k, valid);
     return near === undefined ? `"${k}"` : `"${k}" (did you mean ${near}?)`;
   });
@@ -42,7 +44,12 @@ export function requireKnownKeys(what: string, options: unknown, valid: readonly
  * `requireKnownKeys` for an options object that must be given: a missing one is refused with `example`, a
  * call that shows the options (e.g. 'new Bias(pop, { bias: 0.5 })').
  */
-export function requireOptions(what: string, options: unknown, valid: readonly string[], example: string): void {
+export function requireOptions(
+  what: string,
+  options: unknown,
+  valid: readonly string[],
+  example: string,
+): void {
   if (options === undefined) {
     throw new InvalidParameterError(`${what} needs its options (${valid.join(", ")}), e.g. ${example}`, {
       what,
@@ -74,6 +81,9 @@ export function withDefaults<T extends object>(
  */
 export function closestKey(key: string, valid: readonly string[]): string | undefined {
   const k = normalise(key);
+  // the names of Brian2's examples and NEST's models, which no edit distance relates to ours
+  const alias = SYMBOL_ALIASES[k]?.find((name) => valid.includes(name));
+  if (alias !== undefined) return alias;
   const kBare = normalise(withoutUnit(key));
   let best: string | undefined;
   let bestPrefix = -1;
@@ -96,6 +106,46 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
 }
 
 /** The name without a trailing unit suffix: "dt_ms" -> "dt", "tauMem_ms" -> "tauMem". */
+/**
+ * Parameter symbols of Brian2's examples and NEST's models (normalised: lower case, letters and digits only)
+ * and the spikeflow options they mean, first match among a model's options wins. The membrane capacitance has
+ * no option of its own (`capacitanceHint`).
+ */
+const SYMBOL_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  el: ["vRest_mV"],
+  vl: ["vRest_mV"],
+  eleak: ["vRest_mV"],
+  vt: ["vThreshold_mV"],
+  vth: ["vThreshold_mV"],
+  vr: ["vReset_mV"],
+  taum: ["tauMem_ms"],
+  taumem: ["tauMem_ms"],
+  gl: ["gLeak_nS"],
+  gleak: ["gLeak_nS"],
+  refractory: ["tRef_ms"],
+  tref: ["tRef_ms"],
+  r: ["resistance_MOhm"],
+  rm: ["resistance_MOhm"],
+  v0: ["vInit_mV"],
+  vinit: ["vInit_mV"],
+};
+
+/**
+ * For an option named like a capacitance ("C", "Cm") of a model that derives it: how to give it, since
+ * C = tau_m g_L = tau_m / R.
+ */
+function capacitanceHint(key: string, valid: readonly string[]): string | undefined {
+  const k = normalise(key);
+  if (k !== "c" && k !== "cm") return undefined;
+  if (valid.includes("gLeak_nS") && valid.includes("tauMem_ms")) {
+    return "the capacitance is tauMem_ms x gLeak_nS: give those two, e.g. 20 ms and 10 nS for 200 pF";
+  }
+  if (valid.includes("resistance_MOhm") && valid.includes("tauMem_ms")) {
+    return "the capacitance is tauMem_ms / resistance_MOhm: give those two, e.g. 10 ms and 100 MOhm for 100 pF";
+  }
+  return undefined;
+}
+
 function withoutUnit(name: string): string {
   return name.replace(/_[A-Za-z]+$/, "");
 }

@@ -100,6 +100,24 @@ export function perNeuron(
 }
 
 /**
+ * Refuses an array given for a parameter that `model` takes once per population (`keys`), saying so and
+ * which parameters are per neuron where: a per-neuron value would otherwise be reported as "not a number".
+ */
+export function refusePerNeuron(model: string, params: object, keys: readonly string[]): void {
+  for (const key of keys) {
+    const v: unknown = (params as Record<string, unknown>)[key];
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+      throw new InvalidParameterError(
+        `${model} takes ${key} once for the population (one number), got ${describeValue(v)}; per-neuron ` +
+          `values: vInit_mV on every model, and on LIF also tauMem_ms, vRest_mV, vReset_mV, vThreshold_mV and ` +
+          `resistance_MOhm (docs/models/lif.md); else one population per value`,
+        { model, key },
+      );
+    }
+  }
+}
+
+/**
  * A model's initial membrane potential (`vInit_mV`, or `fallback` when it is not given) checked for `size`
  * neurons: one float32-range number, or a Float32Array of one value per neuron (a copy, so that `reset()`
  * restores what was given even if the caller's array changes later).

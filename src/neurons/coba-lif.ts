@@ -36,12 +36,13 @@
  * Limitation: a negative weight on a synapse port is not refused (a projection does not know what its target
  * port means); a total conductance G <= 0 would make v run away.
  */
-import { InvalidParameterError, requireFloat32, requirePositive } from "../core/errors.ts";
+import { InvalidParameterError, StateError, requireFloat32, requirePositive } from "../core/errors.ts";
 import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import {
   PopulationBase,
+  refusePerNeuron,
   fillInitial,
   initialVoltage,
   keepInitialVoltage,
@@ -123,6 +124,14 @@ const RESERVED_PORTS = ["i_nA", "dv_mV"];
 
 export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
   requireNeuronDt(dt_ms);
+  refusePerNeuron("CobaLIF", p, [
+    "tauMem_ms",
+    "vRest_mV",
+    "vReset_mV",
+    "vThreshold_mV",
+    "tRef_ms",
+    "gLeak_nS",
+  ]);
   const tauM = requirePositive("tauMem_ms", p.tauMem_ms);
   const gL = requirePositive("gLeak_nS", p.gLeak_nS);
   requireFloat32("vRest_mV", p.vRest_mV);
@@ -346,6 +355,21 @@ export class CobaLIF extends PopulationBase {
 }
 
 /**
+ * The error for a neuron whose total conductance went below 0 (or NaN): conductances are >= 0, and with
+ * G < 0 the membrane would run away. Usually a current or a negative weight sent into a conductance port.
+ */
+function negativeConductance(i: number, G: number, c: Float64Array): StateError {
+  return new StateError(
+    `CobaLIF neuron ${i}: its total conductance g_L + sum of a_k g_k is ${G} nS, below 0 (g_L = ${c[1]} nS), so ` +
+      `its membrane would run away; synapse ports take conductances in nS, and a negative weight, or a current ` +
+      `or noise sent into one (the first synapse port is the default port: a plain Float32Array input and ` +
+      `drives without a port go there), makes them negative; send currents into "i_nA" (e.g. a drive with ` +
+      `{ port: "i_nA" }) and keep conductance weights >= 0`,
+    { neuron: i, G_nS: G },
+  );
+}
+
+/**
  * The membrane update of a step as a plain function of typed arrays (its constants in a Float64Array, so that
  * V8 keeps them unboxed; see cuba-lif.ts). Every neuron integrates; one that crosses threshold fires unless
  * refractory, and is listed with its reset voltage; `RefractoryList.restore` then puts back the held voltage
@@ -379,6 +403,7 @@ function stepMembrane(
   let nHeld = counts[1];
   for (let i = 0; i < n; i++) {
     const G = gL + gSum[i];
+    if (!(G >= 0)) throw negativeConductance(i, G, c);
     let drive = gLEL + gESum[i];
     if (current !== undefined) {
       drive += 1000 * current[i];
@@ -451,6 +476,7 @@ function stepTwoPorts(
     g1[i] = gi * d1;
     // the same sums, in the same order, as the general path's port passes
     const G = gL + (a0 * ge + a1 * gi);
+    if (!(G >= 0)) throw negativeConductance(i, G, c);
     let drive = gLEL + (aE0 * ge + aE1 * gi);
     if (current !== undefined) {
       drive += 1000 * current[i];
@@ -497,7 +523,7 @@ const P6 = 1 / 5040;
 const P7 = 1 / 40320;
 
 export function relaxFactor(x: number): number {
-  if (!(x < 0.25)) return -Math.expm1(-x) / x;
+  if (!(x >= 0 && x < 0.25)) return x === 0 ? 1 : -Math.expm1(-x) / x;
   const y = -x;
   const y2 = y * y;
   const y4 = y2 * y2;

@@ -33,7 +33,7 @@ import {
   requireNoExtraArguments,
 } from "./base.ts";
 import type { PerNeuronValue } from "./base.ts";
-import { copyPerNeuron, perNeuron } from "./base.ts";
+import { copyPerNeuron, perNeuron, refusePerNeuron } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
 
@@ -117,6 +117,9 @@ export function deriveLifPerNeuron(p: LifOptions, dt_ms: number, size: number): 
   warnIfShorterThanStep("tauMem_ms", shortest, dt_ms);
   const decay = tau.map((t) => decayPerStep(t, dt_ms));
   const drop = new Float64Array(size);
+  // a reset and threshold given once: the population-wide message
+  if (typeof p.vReset_mV === "number" && typeof p.vThreshold_mV === "number")
+    requireThresholdReset(p as LifParams);
   for (let i = 0; i < size; i++) {
     if (reset[i] >= threshold[i]) {
       throw new InvalidParameterError(
@@ -135,6 +138,17 @@ export function deriveLifPerNeuron(p: LifOptions, dt_ms: number, size: number): 
     vReset_mV: reset,
     resetDrop_mV: drop,
   };
+}
+
+/** Whether `v` is a list of `size` numbers that are all the same number (a list to collapse into it). */
+function isUniformList(v: PerNeuronValue, size: number): v is readonly number[] {
+  if (!(Array.isArray(v) || ArrayBuffer.isView(v)) || (ArrayBuffer.isView(v) && v instanceof DataView))
+    return false;
+  const list = v as ArrayLike<unknown>;
+  if (list.length !== size || size === 0 || typeof list[0] !== "number" || !Number.isFinite(list[0]))
+    return false;
+  for (let i = 1; i < size; i++) if (!Object.is(list[i], list[0])) return false;
+  return true;
 }
 
 /** Per-step constants derived from the parameters and dt (pure). */
@@ -212,7 +226,14 @@ export class LIF extends PopulationBase {
   constructor(size: number, dt_ms: number, params: Partial<LifOptions> = {}, ...extra: never[]) {
     requireNoExtraArguments("LIF", "size, dt_ms, params", extra);
     super(size, ["dv_mV", "i_nA"]);
-    const merged: LifOptions = withDefaults("LIF params", LIF_DEFAULTS as LifOptions, params, ["vInit_mV"]);
+    const given: LifOptions = withDefaults("LIF params", LIF_DEFAULTS as LifOptions, params, ["vInit_mV"]);
+    refusePerNeuron("LIF", given, ["tRef_ms"]);
+    // one value per neuron, all equal, is one value (so that [1, 1, 1] and 1 build, save and compare alike)
+    const merged: LifOptions = { ...given };
+    for (const k of LIF_PER_NEURON_KEYS) {
+      const v = given[k];
+      if (typeof v !== "number" && isUniformList(v, size)) (merged as Record<string, unknown>)[k] = v[0];
+    }
     this.dt_ms = dt_ms;
     const perNeuronGiven = LIF_PER_NEURON_KEYS.some((k) => typeof merged[k] !== "number");
     if (perNeuronGiven) {

@@ -17,6 +17,7 @@ import {
 } from "../../src/neurons/coba-lif.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { Input } from "../../src/neurons/input.ts";
+import { NoiseCurrentDrive } from "../../src/network/noise-drive.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import { OneToOne } from "../../src/projections/one-to-one.ts";
 import { run, ulp32 } from "./helpers.ts";
@@ -215,6 +216,21 @@ test("the fused two-port step and the general step (three ports, one unused) giv
   assert.ok(spikes > 100, `the comparison covers spikes and refractoriness (${spikes} spikes)`);
 });
 
+test("a conductance driven below 0 stops the run with the cause (noise into the default port)", () => {
+  const dt = 0.1;
+  const net = new Network({ dt_ms: dt });
+  net.addPopulation("P", new CobaLIF(50, dt, {}));
+  assert.throws(
+    () => net.run({ P: new NoiseCurrentDrive(2, 50, createRng(1, "n")) }, 200),
+    /^StateError: CobaLIF neuron \d+: its total conductance g_L \+ sum of a_k g_k is -[\d.e+-]+ nS, below 0 .*send currents into "i_nA"/,
+  );
+  // the same noise into "i_nA" is a current and runs
+  const ok = new Network({ dt_ms: dt });
+  ok.addPopulation("P", new CobaLIF(50, dt, {}));
+  ok.run({ P: new NoiseCurrentDrive(0.02, 50, createRng(1, "n"), { port: "i_nA" }) }, 200);
+  assert.equal(relaxFactor(-2), -Math.expm1(2) / -2, "exact below 0 too");
+});
+
 test("parameter errors name the value and the fix", () => {
   const dt = 0.1;
   assert.throws(
@@ -248,4 +264,15 @@ test("parameter errors name the value and the fix", () => {
   );
   assert.throws(() => new CobaLIF(1, dt, { tRef_ms: 0.15 }), TimeStepError);
   assert.throws(() => new CobaLIF(1, dt, { gleak_nS: 1 } as never), /did you mean gLeak_nS/);
+  assert.throws(
+    () => new CobaLIF(2, dt, { tauMem_ms: [10, 20] as never }),
+    /^InvalidParameterError: CobaLIF takes tauMem_ms once for the population \(one number\), got .*; per-neuron values: vInit_mV on every model, and on LIF also tauMem_ms/,
+  );
+  // Brian2's symbols
+  assert.throws(() => new CobaLIF(1, dt, { El: -60 } as never), /"El" \(did you mean vRest_mV\?\)/);
+  assert.throws(() => new CobaLIF(1, dt, { gl: 10 } as never), /"gl" \(did you mean gLeak_nS\?\)/);
+  assert.throws(
+    () => new CobaLIF(1, dt, { C: 200 } as never),
+    /"C" \(the capacitance is tauMem_ms x gLeak_nS: give those two, e\.g\. 20 ms and 10 nS for 200 pF\)/,
+  );
 });

@@ -110,6 +110,27 @@ test("per-neuron errors name the neuron; settings record a digest; the NIR expor
     () => new LIF(2, 1, { vThreshold_mV: "x" as never }),
     /vThreshold_mV must be a number or an array/,
   );
+  assert.throws(
+    () => new LIF(2, 1, { tRef_ms: [1, 2] as never }),
+    /^InvalidParameterError: LIF takes tRef_ms once for the population/,
+  );
+  // a reset and threshold given once keep the population-wide message beside a per-neuron tau
+  assert.throws(
+    () => new LIF(2, 1, { tauMem_ms: [5, 10], vReset_mV: -50, vThreshold_mV: -52 }),
+    /^InvalidParameterError: vReset_mV \(-50\) must be below vThreshold_mV \(-52\), or every step would spike$/,
+  );
+  assert.throws(() => new LIF(1, 1, { Vt: -50 } as never), /"Vt" \(did you mean vThreshold_mV\?\)/);
+  assert.throws(
+    () => new LIF(1, 1, { C: 1 } as never),
+    /"C" \(the capacitance is tauMem_ms \/ resistance_MOhm/,
+  );
+  // equal values per neuron are one value: the scalar step, and the same settings
+  const same = new LIF(4, 1, { resistance_MOhm: [1, 1, 1, 1], tauMem_ms: Float32Array.of(20, 20, 20, 20) });
+  assert.equal(same.perNeuronDerived, undefined);
+  assert.deepEqual(
+    populationSettings(same),
+    populationSettings(new LIF(4, 1, { resistance_MOhm: 1, tauMem_ms: 20 })),
+  );
 
   const a = populationSettings(new LIF(3, 1, { tauMem_ms: [5, 10, 20] }));
   const b = populationSettings(new LIF(3, 1, { tauMem_ms: Float32Array.of(5, 10, 21) }));
