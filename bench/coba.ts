@@ -15,8 +15,6 @@
  * cpp_standalone targets and records those figures beside ours. Not a test.
  * Usage: npm run bench:coba [-- --repeats 5] [-- --brian2]
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { createRng } from "../src/core/rng.ts";
 import { msToSteps } from "../src/core/time.ts";
@@ -24,7 +22,7 @@ import { SpikeMonitor } from "../src/network/monitors.ts";
 import { Network } from "../src/network/network.ts";
 import { COBA_BENCHMARK_WEIGHTS, CobaLIF } from "../src/neurons/coba-lif.ts";
 import { Sparse } from "../src/projections/sparse.ts";
-import { machine, median, packageVersion, writeResult } from "./common.ts";
+import { brian2Figures, machine, median, packageVersion, writeResult } from "./common.ts";
 
 const N = 4000;
 const N_EXC = 3200;
@@ -115,45 +113,7 @@ const runs = Array.from({ length: repeats }, (_, r) => runOnce(r + 1));
 const run_s = median(runs.map((r) => r.run_s));
 
 /** Brian2 figures: measured now with --brian2, else the ones already in the file (if any). */
-let brian2: Record<string, unknown> | undefined;
-if (process.argv.includes("--brian2")) {
-  brian2 = {};
-  for (const target of ["numpy", "cython", "cpp_standalone"]) {
-    const r = spawnSync(
-      "/usr/bin/python3",
-      [new URL("./peers/coba_brian2.py", import.meta.url).pathname, target, String(repeats)],
-      { encoding: "utf8", timeout: 3_600_000 },
-    );
-    if (r.status !== 0) {
-      brian2[target] = {
-        error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-3).join(" | "),
-      };
-      continue;
-    }
-    const line = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
-      runs_s: number[];
-      spikes: number[];
-      rate_exc_Hz: number[];
-      rate_inh_Hz: number[];
-      cv_isi: number[];
-      brian2: string;
-    };
-    brian2[target] = {
-      median_s: median(line.runs_s),
-      runs_s: line.runs_s,
-      spikes: line.spikes,
-      rate_exc_Hz: line.rate_exc_Hz,
-      rate_inh_Hz: line.rate_inh_Hz,
-      cv_isi: line.cv_isi,
-      version: line.brian2,
-    };
-    process.stderr.write(`Brian2 ${target}: ${median(line.runs_s).toFixed(3)} s\n`);
-  }
-  brian2.date = new Date().toISOString();
-} else if (existsSync(outFile)) {
-  brian2 = (JSON.parse(readFileSync(outFile, "utf8")) as { brian2_on_this_machine?: Record<string, unknown> })
-    .brian2_on_this_machine;
-}
+const brian2 = brian2Figures(new URL("./peers/coba_brian2.py", import.meta.url), [String(repeats)], outFile);
 
 /** A run whose mean rate stayed above 1 Hz (4000 spikes in 1 s): the self-sustained state. */
 const SUSTAINED_SPIKES = N * 1 * (DURATION_MS / 1000);

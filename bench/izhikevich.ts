@@ -9,12 +9,10 @@
  * machine, and records those figures beside ours.
  * Usage: npm run bench:izhikevich [-- --repeats 7] [-- --brian2]
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { izhikevich2003 } from "../src/models/izhikevich-2003.ts";
 import { SpikeCounter } from "../src/network/monitors.ts";
-import { machine, median, packageVersion, writeResult } from "./common.ts";
+import { brian2Figures, machine, median, packageVersion, writeResult } from "./common.ts";
 
 const outFile = new URL("./results/izhikevich.json", import.meta.url).pathname;
 const repeatsArg = process.argv.indexOf("--repeats");
@@ -37,39 +35,7 @@ const run_s = median(runs.map((r) => r.run_s));
 const spikes = median(runs.map((r) => r.spikes));
 
 /** Brian2 figures: measured now with --brian2, else the ones already in the file (if any). */
-let brian2: Record<string, unknown> | undefined;
-if (process.argv.includes("--brian2")) {
-  brian2 = {};
-  for (const target of ["numpy", "cython", "cpp_standalone"]) {
-    const r = spawnSync(
-      "/usr/bin/python3",
-      [new URL("./peers/izhikevich2003_brian2.py", import.meta.url).pathname, target, "5"],
-      { encoding: "utf8", timeout: 1_800_000 },
-    );
-    if (r.status !== 0) {
-      brian2[target] = {
-        error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-3).join(" | "),
-      };
-      continue;
-    }
-    const line = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
-      runs_s: number[];
-      spikes: number[];
-      brian2: string;
-    };
-    brian2[target] = {
-      median_s: median(line.runs_s),
-      runs_s: line.runs_s,
-      spikes: line.spikes,
-      version: line.brian2,
-    };
-    process.stderr.write(`Brian2 ${target}: ${median(line.runs_s).toFixed(3)} s\n`);
-  }
-  brian2.date = new Date().toISOString();
-} else if (existsSync(outFile)) {
-  brian2 = (JSON.parse(readFileSync(outFile, "utf8")) as { brian2_on_this_machine?: Record<string, unknown> })
-    .brian2_on_this_machine;
-}
+const brian2 = brian2Figures(new URL("./peers/izhikevich2003_brian2.py", import.meta.url), ["5"], outFile);
 
 const result = {
   benchmark: "Izhikevich 2003 network, 800 + 200 neurons, all-to-all, dt = 1 ms, 1 s",

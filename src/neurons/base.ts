@@ -12,7 +12,8 @@ import {
   requireInteger,
   requirePositive,
 } from "../core/errors.ts";
-import { describeValue, refuseExtraArguments } from "../core/options.ts";
+import { describeValue, refuseExtraArguments, requireKnownKeys } from "../core/options.ts";
+import { warnIfShorterThanStep } from "../core/time.ts";
 import type { Population, StepContext } from "../network/types.ts";
 
 /**
@@ -97,6 +98,42 @@ export function perNeuron(
   }
   for (let i = 0; i < size; i++) out[i] = check(`${name}[${i}]`, value[i]);
   return out;
+}
+
+/**
+ * Checks entry k of a model's `synapses` list (CubaLIF, CobaLIF): only the options `keys`, a port name that
+ * is not empty, not one of the model's own ports `reserved` and not an earlier entry's (`names`, which it is
+ * added to), and tauSyn_ms > 0 (warned about when shorter than the step). Returns tauSyn_ms.
+ */
+export function checkSynapseEntry(
+  entry: { readonly port: string; readonly tauSyn_ms: number },
+  k: number,
+  keys: readonly string[],
+  reserved: readonly string[],
+  names: string[],
+  dt_ms: number,
+): number {
+  requireKnownKeys(`synapses[${k}]`, entry, keys);
+  const port: unknown = entry.port;
+  if (typeof port !== "string" || port === "" || reserved.includes(port)) {
+    throw new InvalidParameterError(
+      `synapses[${k}].port ${JSON.stringify(port)} must be a non-empty name other than the model's own ` +
+        `ports ${reserved.map((n) => JSON.stringify(n)).join(" and ")}`,
+      { port },
+    );
+  }
+  const first = names.indexOf(port);
+  if (first >= 0) {
+    throw new InvalidParameterError(
+      `synapses[${k}].port ${JSON.stringify(port)} is the port of synapses[${first}] too; each synapse ` +
+        `needs its own port name`,
+      { port },
+    );
+  }
+  names.push(port);
+  const tau = requirePositive(`synapses[${k}].tauSyn_ms`, entry.tauSyn_ms);
+  warnIfShorterThanStep(`synapses[${k}].tauSyn_ms`, tau, dt_ms);
+  return tau;
 }
 
 /**

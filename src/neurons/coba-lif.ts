@@ -37,11 +37,12 @@
  * port means); a total conductance G <= 0 would make v run away.
  */
 import { InvalidParameterError, StateError, requireFloat32, requirePositive } from "../core/errors.ts";
-import { requireKnownKeys, withDefaults } from "../core/options.ts";
+import { withDefaults } from "../core/options.ts";
 import { warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import {
   PopulationBase,
+  checkSynapseEntry,
   refusePerNeuron,
   fillInitial,
   initialVoltage,
@@ -152,24 +153,7 @@ export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
         `synapses[${k}] must be an object { port, tauSyn_ms, vRev_mV }, got ${JSON.stringify(s)}`,
       );
     }
-    requireKnownKeys(`synapses[${k}]`, s, ["port", "tauSyn_ms", "vRev_mV"]);
-    if (typeof s.port !== "string" || s.port === "" || RESERVED_PORTS.includes(s.port)) {
-      throw new InvalidParameterError(
-        `synapses[${k}].port ${JSON.stringify(s.port)} must be a non-empty name other than the model's own ` +
-          `ports ${RESERVED_PORTS.map((n) => JSON.stringify(n)).join(" and ")}`,
-        { port: s.port },
-      );
-    }
-    const first = names.indexOf(s.port);
-    if (first >= 0) {
-      throw new InvalidParameterError(
-        `synapses[${k}].port ${JSON.stringify(s.port)} is the port of synapses[${first}] too; each synapse ` +
-          `needs its own port name`,
-        { port: s.port },
-      );
-    }
-    names.push(s.port);
-    const tauK = requirePositive(`synapses[${k}].tauSyn_ms`, s.tauSyn_ms);
+    checkSynapseEntry(s, k, ["port", "tauSyn_ms", "vRev_mV"], RESERVED_PORTS, names, dt_ms);
     if (s.vRev_mV === undefined) {
       throw new InvalidParameterError(
         `synapses[${k}] needs vRev_mV, the reversal potential of its conductance (e.g. 0 mV for ` +
@@ -177,7 +161,7 @@ export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
       );
     }
     requireFloat32(`synapses[${k}].vRev_mV`, s.vRev_mV);
-    warnIfShorterThanStep(`synapses[${k}].tauSyn_ms`, tauK, dt_ms);
+    const tauK = s.tauSyn_ms;
     synDecay.push(Math.exp(-dt_ms / tauK));
     // -expm1(-x)/x without cancellation for a long tau_k (x = dt / tau_k small)
     const x = dt_ms / tauK;

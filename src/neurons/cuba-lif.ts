@@ -28,12 +28,12 @@
  * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
  * step) and "dv_mV" (instantaneous jump).
  */
-import { warnIfShorterThanStep } from "../core/time.ts";
-import { InvalidParameterError, requirePositive } from "../core/errors.ts";
-import { requireKnownKeys, withDefaults } from "../core/options.ts";
+import { InvalidParameterError } from "../core/errors.ts";
+import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import {
   PopulationBase,
+  checkSynapseEntry,
   fillInitial,
   initialVoltage,
   keepInitialVoltage,
@@ -110,25 +110,7 @@ export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
   const synGain: number[] = [];
   const tauM = p.tauMem_ms;
   p.synapses.forEach((s, k) => {
-    requireKnownKeys(`synapses[${k}]`, s, ["port", "tauSyn_ms"]);
-    if (typeof s.port !== "string" || s.port === "" || RESERVED_PORTS.includes(s.port)) {
-      throw new InvalidParameterError(
-        `synapses[${k}].port ${JSON.stringify(s.port)} must be a non-empty name other than the model's own ` +
-          `ports ${RESERVED_PORTS.map((n) => JSON.stringify(n)).join(" and ")}`,
-        { port: s.port },
-      );
-    }
-    const first = names.indexOf(s.port);
-    if (first >= 0) {
-      throw new InvalidParameterError(
-        `synapses[${k}].port ${JSON.stringify(s.port)} is the port of synapses[${first}] too; each synapse ` +
-          `needs its own port name`,
-        { port: s.port },
-      );
-    }
-    names.push(s.port);
-    const tauK = requirePositive(`synapses[${k}].tauSyn_ms`, s.tauSyn_ms);
-    warnIfShorterThanStep(`synapses[${k}].tauSyn_ms`, tauK, dt_ms);
+    const tauK = checkSynapseEntry(s, k, ["port", "tauSyn_ms"], RESERVED_PORTS, names, dt_ms);
     const x = (dt_ms * (tauK - tauM)) / (tauM * tauK);
     const c = lif.decay * (dt_ms / tauM) * (x === 0 ? 1 : Math.expm1(x) / x);
     synDecay.push(Math.exp(-dt_ms / tauK));

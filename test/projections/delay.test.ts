@@ -60,24 +60,6 @@ const KINDS: Record<string, { pre: number; post: number; build: Build }> = {
   },
 };
 
-/** The target port after each of `steps` deliveries, with the source firing `script[t]` before delivery t. */
-function portsOver(
-  p: WeightedProjection,
-  src: FakePopulation,
-  tgt: FakePopulation,
-  script: number[][],
-): number[][] {
-  const out: number[][] = [];
-  const port = tgt.port(p.port);
-  for (const spikes of script) {
-    p.deliver();
-    out.push(Array.from(port));
-    port.fill(0);
-    src.fire(spikes);
-  }
-  return out;
-}
-
 for (const [name, kind] of Object.entries(KINDS)) {
   test(`${name}: a delay of D steps delivers at step t exactly what the undelayed projection delivers at t - D`, () => {
     const rng = createRng(11, "spikes");
@@ -88,7 +70,7 @@ for (const [name, kind] of Object.entries(KINDS)) {
     const run = (delay: { delay_ms?: number; dt_ms?: number }) => {
       const src = new FakePopulation(kind.pre);
       const tgt = new FakePopulation(kind.post);
-      return portsOver(kind.build(src, tgt, delay), src, tgt, script);
+      return portsOf(kind.build(src, tgt, delay), src, tgt, script);
     };
     const plain = run({});
     for (const D of [1, 3]) {
