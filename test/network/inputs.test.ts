@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   AdaptiveLIF,
+  CobaLIF,
   CubaLIF,
   DoubleExpLIF,
   HeldCurrentDrive,
@@ -94,6 +95,7 @@ test("the port table of docs/inputs.md matches every model's portNames", () => {
     IF: new IF(1, 1),
     Izhikevich: new Izhikevich(1, 1),
     CubaLIF: new CubaLIF(1, 1),
+    CobaLIF: new CobaLIF(1, 1),
     DoubleExpLIF: new DoubleExpLIF(1, 0.05),
     SynapticLIF: new SynapticLIF(1, 1),
     LI: new LI(1, 1),
