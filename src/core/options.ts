@@ -127,6 +127,11 @@ const SYMBOL_ALIASES: Readonly<Record<string, readonly string[]>> = {
   r: ["resistance_MOhm"],
   rm: ["resistance_MOhm"],
   v0: ["vInit_mV"],
+  ee: ["synapses"],
+  ei: ["synapses"],
+  taue: ["synapses"],
+  taui: ["synapses"],
+  n: ["sources"],
   vinit: ["vInit_mV"],
 };
 

@@ -428,6 +428,14 @@ export class Network {
           `net.run({ X: train }, 500)`,
       );
     }
+    if (!Number.isInteger(steps) && Number.isFinite(steps) && steps > 0) {
+      // a duration in ms given for a step count
+      throw new InvalidParameterError(
+        `steps must be an integer >= 0 (run takes a number of steps, not a time), got ${steps}; for a duration ` +
+          `in ms, call net.run(inputs, msToSteps(duration_ms, net.dt_ms))`,
+        { steps },
+      );
+    }
     requireInteger("steps", steps, 0);
     if (this.t + steps > MAX_STEP) {
       // step numbers are stored as int32 (monitors, STDP's trace stamps, refractory counters): past this they

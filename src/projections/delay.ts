@@ -54,7 +54,7 @@ export function stepsOfDelay(what: string, delay_ms: unknown, dt_ms: number): nu
     );
     // 0.0015 for 1.5 ms: Brian2 stores times in seconds
     const asMs = (delay_ms * 1000) / dt_ms;
-    const hint = delay_ms < 1 && Math.abs(asMs - Math.round(asMs)) < 1e-6 * Math.max(1, asMs);
+    const hint = delay_ms < dt_ms && Math.abs(asMs - Math.round(asMs)) < 1e-6 * Math.max(1, asMs);
     throw new TimeStepError(
       `${what} of ${delay_ms} ms is not a whole number of steps of dt = ${dt_ms} ms ` +
         `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${near.join(" or ")}` +

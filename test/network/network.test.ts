@@ -111,7 +111,10 @@ test("bad inputs name the problem", () => {
     () => net.addPopulation("c", new LIF(1, 0.5)),
     /dt = 0.5 ms but the network steps at dt = 1 ms/,
   );
-  assert.throws(() => net.run({}, 1.5), /steps must be an integer/);
+  assert.throws(
+    () => net.run({}, 1.5),
+    /^InvalidParameterError: steps must be an integer >= 0 \(run takes a number of steps, not a time\), got 1\.5; for a duration in ms, call net\.run\(inputs, msToSteps\(duration_ms, net\.dt_ms\)\)$/,
+  );
 });
 
 test("the same inputs give bit-identical spike trains across fresh networks", () => {

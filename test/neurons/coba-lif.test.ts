@@ -271,6 +271,7 @@ test("parameter errors name the value and the fix", () => {
   // Brian2's symbols
   assert.throws(() => new CobaLIF(1, dt, { El: -60 } as never), /"El" \(did you mean vRest_mV\?\)/);
   assert.throws(() => new CobaLIF(1, dt, { gl: 10 } as never), /"gl" \(did you mean gLeak_nS\?\)/);
+  assert.throws(() => new CobaLIF(1, dt, { Ee: 0 } as never), /"Ee" \(did you mean synapses\?\)/);
   assert.throws(
     () => new CobaLIF(1, dt, { C: 200 } as never),
     /"C" \(the capacitance is tauMem_ms x gLeak_nS: give those two, e\.g\. 20 ms and 10 nS for 200 pF\)/,

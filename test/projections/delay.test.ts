@@ -407,6 +407,14 @@ test("delays are refused with a reason: too long, in seconds, per synapse on Den
     () => new Bias(b, { bias: 1, dt_ms: 0.1 } as never),
     /^InvalidParameterError: Bias takes no dt_ms/,
   );
+  // no seconds reading for a delay of more than a step: 0.15 ms is a plausible delay in ms
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: 0.15, dt_ms: 0.1 }),
+    (e: unknown) =>
+      e instanceof TimeStepError &&
+      !/in seconds/.test(e.message) &&
+      /such as 0\.1 ms or 0\.2 ms$/.test(e.message),
+  );
   // a factory names itself and checks the delay before drawing the connectivity
   assert.throws(
     () => Sparse.fixedInDegree(a, b, { k: 1, weight: 1, rng: createRng(1, "c"), delay_ms: 0.15, dt_ms: 0.1 }),
