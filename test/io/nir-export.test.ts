@@ -137,6 +137,58 @@ test("projections into the voltage-jump port are rescaled to NIR's current: expo
   assert.ok(Math.abs(inhibition.weight.data[1] * e.derived.currentGain + 3) < 1e-5, "-3 mV as a current");
 });
 
+test("a LIF with per-neuron parameters is written with per-neuron tensors and imports to the same spikes", () => {
+  const rng = createRng(12, "per-neuron-export");
+  const net = new Network({ dt_ms: 0.5 });
+  const x = net.addPopulation("x", new Input(10));
+  const e = net.addPopulation(
+    "e",
+    new LIF(6, 0.5, {
+      tauMem_ms: [10, 15, 20, 25, 30, 40],
+      vRest_mV: [-65, -64, -66, -65, -63, -65],
+      vReset_mV: -70,
+      vThreshold_mV: [-52, -53, -50, -55, -51, -52],
+      resistance_MOhm: [1, 2, 1.5, 1, 2.5, 1],
+      tRef_ms: 0,
+    }),
+  );
+  net.addProjection("x->e", new Dense(x, e, { init: { kind: "uniform", lo: 0, hi: 40, rng }, port: "i_nA" }));
+  const ex = networkToNir(net, {});
+  const node = ex.document.graph.nodes.e as Of<"LIF">;
+  assert.deepEqual(Array.from(node.tau.data), [0.01, 0.015, 0.02, 0.025, 0.03, 0.04]);
+  assert.deepEqual(Array.from(node.v_threshold.data), [-52, -53, -50, -55, -51, -52]);
+  assert.deepEqual(Array.from(node.v_reset.data), [-70, -70, -70, -70, -70, -70]);
+  const imp = nirToNetwork(ex.document, { dt_s: 0.5e-3 });
+  const spikesIn = Array.from({ length: 200 }, () => Array.from({ length: 10 }, () => rng.bernoulli(0.2)));
+  const drive = (n: Network) => {
+    const inp = n.population<Input>("x");
+    return (s: number) => spikesIn[s].forEach((b, k) => b && inp.emit(k));
+  };
+  const a = record(net, 200, drive(net), ["e"]);
+  const b = record(imp.network, 200, drive(imp.network), ["e"]);
+  assert.ok(a.spikes.e.flat().length > 20, "the neurons should fire");
+  assert.deepEqual(b.spikes, a.spikes);
+
+  // voltage jumps into it: one NIR weight per projection needs one current gain for all its neurons
+  const jumpNet = new Network({ dt_ms: 0.5 });
+  const jx = jumpNet.addPopulation("x", new Input(2));
+  const het = jumpNet.addPopulation("h", new LIF(2, 0.5, { tauMem_ms: [10, 20] }));
+  jumpNet.addProjection("x->h", new Dense(jx, het, { weights: 1 }));
+  assert.throws(
+    () => networkToNir(jumpNet, {}),
+    (err: unknown) =>
+      err instanceof UnsupportedError &&
+      /^projection "x->h" jumps the voltage \("dv_mV"\) of population "h", whose neurons have different current gains/.test(
+        err.message,
+      ),
+  );
+  const sameGain = new Network({ dt_ms: 0.5 });
+  const sx = sameGain.addPopulation("x", new Input(2));
+  const th = sameGain.addPopulation("h", new LIF(2, 0.5, { vThreshold_mV: [-50, -55] }));
+  sameGain.addProjection("x->h", new Dense(sx, th, { weights: 1 }));
+  assert.equal((networkToNir(sameGain, {}).document.graph.nodes.h as Of<"LIF">).v_threshold.data[1], -55);
+});
+
 test("lossy cases are reported: refractory period, adaptive threshold (written as v_th + theta), one spike per step", () => {
   const net = new Network({ dt_ms: 1, learning: false });
   const x = net.addPopulation("X", new Input(4));

@@ -472,12 +472,36 @@ test("errors: options, heterogeneous parameters, readouts without a neuron, stat
     () => nirToNetwork(ok, { dt_s: 1e-3, method: "rk4" as never }),
     /method must be "exact" or "euler"/,
   );
-  unsupported(
+  // a LIF whose parameters differ between neurons is a LIF with per-neuron values; an IF is one per population
+  const perNeuron = nirToNetwork(
     graph(
       { input: { type: "Input", shape: [2] }, n: { ...lif(2, { tau: 0.01 }), tau: t([2], [0.01, 0.02]) } },
       [["input", "n"]],
     ),
-    /g\.nir: node "n" \(LIF\): tau differs between neurons \(0\.01 at 0, 0\.02 at 1\)/,
+    { dt_s: 1e-3 },
+  ).network.population("n") as LIF;
+  assert.deepEqual(perNeuron.params.tauMem_ms, [10, 20]);
+  // per-neuron thresholds with a subtract reset: a LIF too (the AdaptiveLIF of the to-value case would not
+  // subtract each neuron's own threshold)
+  const subtracting = nirToNetwork(
+    graph(
+      { input: { type: "Input", shape: [2] }, n: { ...lif(2, { tau: 0.01 }), v_threshold: t([2], [1, 2]) } },
+      [["input", "n"]],
+    ),
+    { dt_s: 1e-3, reset: "subtract" },
+  ).network.population("n") as LIF;
+  assert.deepEqual(subtracting.params.vThreshold_mV, [1, 2]);
+  assert.equal(subtracting.params.reset, "subtract");
+  assert.equal(perNeuron.perNeuronDerived?.decay[1], Math.exp(-1 / 20));
+  unsupported(
+    graph(
+      {
+        input: { type: "Input", shape: [2] },
+        n: { type: "IF", r: t([2], [1, 2]), v_threshold: t([2], 1), v_reset: t([2], 0) },
+      },
+      [["input", "n"]],
+    ),
+    /g\.nir: node "n" \(IF\): r differs between neurons \(1 at 0, 2 at 1\); spikeflow populations of this kind take one value per parameter/,
   );
   unsupported(
     graph(

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ShapeMismatchError, UnsupportedError } from "../../src/core/errors.ts";
+import { ShapeMismatchError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
 import { Network } from "../../src/network/network.ts";
@@ -91,7 +91,7 @@ test("the initial voltage is each neuron's rest unless vInit_mV is given; reset(
   assert.equal(one.perNeuronDerived?.decay[2], Math.exp(-1 / 20));
 });
 
-test("per-neuron errors name the neuron; settings record a digest; the NIR export refuses", () => {
+test("per-neuron errors name the neuron; settings record a digest; the NIR export writes the values", () => {
   assert.throws(
     () => new LIF(3, 1, { tauMem_ms: [10, 20] }),
     (e: unknown) =>
@@ -137,12 +137,9 @@ test("per-neuron errors name the neuron; settings record a digest; the NIR expor
   assert.match(String(a.tauMem_ms), /^3 values, CRC-32 [0-9a-f]{8}$/);
   assert.notEqual(a.tauMem_ms, b.tauMem_ms);
 
+  // the NIR export writes per-neuron tensors (test/io/nir-export.test.ts runs them back)
   const net = new Network({ dt_ms: 1 });
   net.addPopulation("h", new LIF(3, 1, { vThreshold_mV: [-50, -51, -52] }));
-  assert.throws(
-    () => networkToNir(net),
-    (e: unknown) =>
-      e instanceof UnsupportedError &&
-      /^population "h" has per-neuron vThreshold_mV, which the NIR export does not write yet/.test(e.message),
-  );
+  const node = networkToNir(net).document.graph.nodes.h as { v_threshold: { data: Float64Array } };
+  assert.deepEqual(Array.from(node.v_threshold.data), [-50, -51, -52]);
 });

@@ -43,7 +43,7 @@ import { IF } from "../../neurons/if.ts";
 import { Input } from "../../neurons/input.ts";
 import { Integrator } from "../../neurons/integrator.ts";
 import { LI } from "../../neurons/li.ts";
-import { LIF, LIF_PER_NEURON_KEYS } from "../../neurons/lif.ts";
+import { LIF } from "../../neurons/lif.ts";
 import type { LifParams } from "../../neurons/lif.ts";
 import { SynapticLIF } from "../../neurons/synaptic-lif.ts";
 import { Threshold } from "../../neurons/threshold.ts";
@@ -227,18 +227,21 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n, true)]));
   requireShapeHints(opts.shapes, network);
 
-  // Limitation: per-neuron LIF parameters would need a per-neuron gain for the "dv_mV" weights; refused
-  // first, as the delays below, before any warning about what the export approximates
-  for (const name of network.populationNames) {
-    const pop = network.population(name);
-    if (pop instanceof LIF && pop.perNeuronDerived !== undefined) {
-      const given = LIF_PER_NEURON_KEYS.filter((k) => typeof pop.params[k] !== "number");
-      throw new UnsupportedError(
-        `population "${name}" has per-neuron ${given.join(", ")}, which the NIR export does not write yet; ` +
-          `export a copy built with one value per parameter`,
-      );
+  // a voltage jump into a LIF whose neurons differ in current gain (per-neuron tau or R) has no NIR weight:
+  // refused first, as the delays below, before any warning about what the export approximates
+  projs.forEach((p, k) => {
+    const t = p.target;
+    if (p.port === "dv_mV" && t instanceof LIF && t.perNeuronDerived !== undefined) {
+      const gain = t.perNeuronDerived.currentGain;
+      if (!gain.every((g) => g === gain[0])) {
+        throw new UnsupportedError(
+          `projection "${projNames[k]}" jumps the voltage ("dv_mV") of population "${nameOf.get(t)}", whose ` +
+            `neurons have different current gains (per-neuron tauMem_ms or resistance_MOhm), so no NIR weight ` +
+            `gives the same jumps; export a network whose projections into it use "i_nA"`,
+        );
+      }
     }
-  }
+  });
   // delays first, before any warning about what the export approximates
   projs.forEach((p, k) => {
     const delay: unknown = (p as { delay_ms?: unknown }).delay_ms;
@@ -560,7 +563,11 @@ function inputScale(p: Projection, name: string): number {
   const t = p.target;
   if (p.port === "i_nA") return 1;
   if (p.port === "dv_mV" && (t instanceof LIF || t instanceof AdaptiveLIF || t instanceof IF)) {
-    const gain = t.derived.currentGain;
+    // a per-neuron LIF's gains are all equal here (networkToNir refused the others)
+    const gain =
+      t instanceof LIF && t.perNeuronDerived !== undefined
+        ? t.perNeuronDerived.currentGain[0]
+        : t.derived.currentGain;
     if (!(Number.isFinite(gain) && gain !== 0)) {
       throw new UnsupportedError(
         `projection "${name}" jumps the voltage of a neuron with no current gain (R = 0); NIR cannot express it`,
@@ -643,8 +650,45 @@ function populationNode(
   };
   const r = (C_nF: number): number => (integrators === "per-step" ? dt_ms / C_nF : 1000 / C_nF);
   if (pop instanceof Input) return { type: "Input", shape: [...shape] };
+  if (pop instanceof LIF && pop.perNeuronDerived !== undefined) {
+    // per-neuron parameters: one tensor entry per neuron (NIR's parameters are per-neuron arrays)
+    const p = pop.params;
+    const d = pop.perNeuronDerived;
+    refractory(p.tRef_ms);
+    if (typeof p.vRest_mV === "number") start(p.vInit_mV, p.vRest_mV);
+    else {
+      // per-neuron rests: the initial v is each neuron's rest (stored as float32) unless given otherwise
+      const init = p.vInit_mV;
+      const rest = d.vRest_mV;
+      const atRest =
+        init === undefined ||
+        rest.every((r, i) => Math.fround(typeof init === "number" ? init : init[i]) === Math.fround(r));
+      if (!atRest) {
+        note(
+          `population "${name}": its initial v is not written (NIR has no initial state; import starts at rest)`,
+        );
+      }
+    }
+    const each = (values: ArrayLike<number>): NirTensor => ({
+      shape: Object.freeze([...shape]),
+      data: Float64Array.from(values),
+    });
+    const R = p.resistance_MOhm;
+    const tauMs = p.tauMem_ms;
+    return {
+      type: "LIF",
+      tau: each(
+        Array.from(d.decay, (decay, i) => tauOf(decay, typeof tauMs === "number" ? tauMs : tauMs[i])),
+      ),
+      r: typeof R === "number" ? f(R) : each(R),
+      v_leak: each(d.vRest_mV),
+      v_threshold: each(d.vThreshold_mV),
+      v_reset: each(d.vReset_mV),
+      metadata: meta(p.reset),
+    };
+  }
   if (pop instanceof LIF || pop instanceof AdaptiveLIF) {
-    // a LIF with per-neuron parameters was refused before (networkToNir), so these are numbers
+    // one value per parameter (the per-neuron LIF is above)
     const p = pop.params as LifParams;
     refractory(p.tRef_ms);
     start(p.vInit_mV, p.vRest_mV);

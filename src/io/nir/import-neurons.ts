@@ -47,8 +47,8 @@ function uniform(ctx: NeuronContext, f: FlatNode, field: string, t: NirTensor): 
       nodeError(
         ctx,
         f,
-        `${field} differs between neurons (${v} at 0, ${t.data[k]} at ${k}); spikeflow populations take one ` +
-          `value per parameter (per-neuron values are supported for LIF v_threshold and Threshold only)`,
+        `${field} differs between neurons (${v} at 0, ${t.data[k]} at ${k}); spikeflow populations of this ` +
+          `kind take one value per parameter (per-neuron values are supported for LIF and Threshold only)`,
       );
     }
   }
@@ -94,6 +94,26 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
       case "Input":
         return new Input(size);
       case "LIF": {
+        const differs = (t: NirTensor): boolean => t.data.some((x) => x !== t.data[0]);
+        // parameters that differ between neurons: a LIF with per-neuron values (docs/models/lif.md); thresholds
+        // alone that differ stay an AdaptiveLIF with frozen offsets (below), except with a subtract reset,
+        // which that model's drop (v_th + theta - v_reset) would not give
+        if (
+          [n.tau, n.v_leak, n.v_reset, n.r].some(differs) ||
+          (reset === "subtract" && differs(n.v_threshold))
+        ) {
+          const each = (t: NirTensor, map: (x: number) => number = (x) => x): number | number[] =>
+            t.data.length === 1 ? map(t.data[0]) : Array.from(t.data, map);
+          return new LIF(size, ctx.dt_ms, {
+            tauMem_ms: each(n.tau, (tau) => engineTau_ms(ctx, f, "tau", tau)),
+            vRest_mV: each(n.v_leak),
+            vReset_mV: each(n.v_reset),
+            vThreshold_mV: each(n.v_threshold),
+            resistance_MOhm: each(n.r),
+            tRef_ms: 0,
+            reset,
+          });
+        }
         const p = {
           tauMem_ms: engineTau_ms(ctx, f, "tau", uniform(ctx, f, "tau", n.tau)),
           vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
@@ -105,13 +125,6 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
         const th = n.v_threshold.data;
         const varies = th.some((x) => x !== th[0]);
         if (!varies) return new LIF(size, ctx.dt_ms, { ...p, vThreshold_mV: th[0] });
-        if (reset === "subtract") {
-          nodeError(
-            ctx,
-            f,
-            `v_threshold differs between neurons, which spikeflow supports only with reset "to-value"`,
-          );
-        }
         const base = Math.min(...th);
         const pop = new AdaptiveLIF(size, ctx.dt_ms, {
           ...p,
