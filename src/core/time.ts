@@ -23,9 +23,14 @@ export function msToSteps(duration_ms: number, dt_ms: number, what = "duration")
     const near = [Math.floor(exact), Math.ceil(exact)]
       .filter((k) => k > 0)
       .map((k) => +(k * dt_ms).toPrecision(12));
+    // far below one step, and a whole number of steps when read as seconds: Brian2's units (0.005 for 5 ms)
+    const asMs = (duration_ms * 1000) / dt_ms;
+    const seconds =
+      duration_ms < dt_ms / 10 && Math.abs(asMs - Math.round(asMs)) <= STEP_TOLERANCE * Math.max(1, asMs);
     throw new TimeStepError(
       `${what} of ${duration_ms} ms is not a whole number of steps of dt = ${dt_ms} ms ` +
-        `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${near.join(" or ")} ms`,
+        `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${near.join(" or ")} ms` +
+        (seconds ? ` ${secondsHint(duration_ms)}` : ""),
       { what, duration_ms, dt_ms, steps: exact },
     );
   }

@@ -263,6 +263,10 @@ test("parameter errors name the value and the fix", () => {
     /vReset_mV \(-40\) must be below vThreshold_mV/,
   );
   assert.throws(() => new CobaLIF(1, dt, { tRef_ms: 0.15 }), TimeStepError);
+  assert.throws(
+    () => new CobaLIF(1, dt, { tRef_ms: 0.005 }),
+    /tRef_ms of 0\.005 ms is not a whole number of steps .* \(times are in ms: if 0\.005 is in seconds, as Brian2 stores them, write 5\)$/,
+  );
   assert.throws(() => new CobaLIF(1, dt, { gleak_nS: 1 } as never), /did you mean gLeak_nS/);
   assert.throws(
     () => new CobaLIF(2, dt, { tauMem_ms: [10, 20] as never }),
