@@ -225,6 +225,13 @@ function requireRateNeuron(what: string, n: LifRateNeuron): void {
  * upper limit where the scaled integrand has its peak of width 1 / (2 M); a rate below about 1e-300 Hz is 0.
  */
 export function siegertRate_Hz(mu_mV: number, sigma_mV: number, neuron: LifRateNeuron): number {
+  if (typeof neuron !== "object" || neuron === null) {
+    throw new InvalidParameterError(
+      `siegertRate_Hz needs the neuron { tauMem_ms, theta_mV, vReset_mV, tRef_ms } as its third argument, got ` +
+        `${describeValue(neuron)}`,
+    );
+  }
+  requireKnownKeys("siegertRate_Hz neuron", neuron, ["tauMem_ms", "theta_mV", "vReset_mV", "tRef_ms"]);
   requireRateNeuron("siegertRate_Hz", neuron);
   if (!Number.isFinite(mu_mV)) {
     throw new InvalidParameterError(`siegertRate_Hz: mu_mV must be a finite number, got ${mu_mV}`);

@@ -425,7 +425,8 @@ function requireSameLayout(saved: NetworkLayout, live: NetworkLayout): void {
     const l = live.populations[i];
     if (s.name !== l.name || s.model !== l.model) {
       throw new InvalidParameterError(
-        `population ${i + 1} is ${describePop(s)} in the saved network but ${describePop(l)} here; ${REBUILD}`,
+        `population ${i} (counting from 0, in the order of addPopulation) is ${describePop(s)} in the saved ` +
+          `network but ${describePop(l)} here; ${REBUILD}`,
       );
     }
     if (s.size !== l.size) {
@@ -457,7 +458,8 @@ function requireSameLayout(saved: NetworkLayout, live: NetworkLayout): void {
       s.port !== l.port
     ) {
       throw new InvalidParameterError(
-        `projection ${i + 1} is ${describeProj(s)} in the saved network but ${describeProj(l)} here; ${REBUILD}`,
+        `projection ${i} (counting from 0, in the order of addProjection) is ${describeProj(s)} in the saved ` +
+          `network but ${describeProj(l)} here; ${REBUILD}`,
       );
     }
     if (!sameList(s.parameters, l.parameters) || !sameList(s.structure, l.structure)) {

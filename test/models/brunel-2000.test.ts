@@ -298,6 +298,10 @@ test("options are checked, with messages that name the value and the fix", () =>
     /^InvalidParameterError: brunel2000 options: unknown option "gamma"/,
   );
   assert.throws(() => brunel2000({ J: 0.1 } as never), /unknown option "J" \(did you mean J_mV\?\)/);
+  assert.throws(
+    () => siegertRate_Hz(10, 5, { tau: 20, theta_mV: 20, vReset_mV: 10, tRef_ms: 2 } as never),
+    /siegertRate_Hz neuron: unknown option "tau" \(did you mean tauMem_ms\?\)/,
+  );
   assert.throws(() => brunel2000({ g: -1 }), /^InvalidParameterError: brunel2000: g must be >= 0, got -1$/);
   assert.throws(() => brunel2000({ eta: Number.NaN }), /brunel2000: eta must be a finite number, got NaN/);
   assert.throws(() => brunel2000({ scale: 0 }), /brunel2000: scale must be > 0, got 0/);

@@ -229,6 +229,13 @@ test("damaged saved values are refused before anything is written", () => {
     f(s as unknown as Editable);
     return s;
   };
+  // positions counted from 0, as the tensor names count them (population.1.*)
+  refused(
+    edit((s) => (s.config.populations[1].name = "W")),
+    {},
+    /^population 1 \(counting from 0, in the order of addPopulation\) is "W" .* in the saved network but "Y" .* here/,
+    InvalidParameterError,
+  );
   refused(
     edit((s) => (s.tensors["projection.0.w"].data[5] = 1.5)),
     {},
