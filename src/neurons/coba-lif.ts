@@ -153,7 +153,7 @@ export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
         `synapses[${k}] must be an object { port, tauSyn_ms, vRev_mV }, got ${JSON.stringify(s)}`,
       );
     }
-    checkSynapseEntry(s, k, ["port", "tauSyn_ms", "vRev_mV"], RESERVED_PORTS, names, dt_ms);
+    const tauK = checkSynapseEntry(s, k, ["port", "tauSyn_ms", "vRev_mV"], RESERVED_PORTS, names, dt_ms);
     if (s.vRev_mV === undefined) {
       throw new InvalidParameterError(
         `synapses[${k}] needs vRev_mV, the reversal potential of its conductance (e.g. 0 mV for ` +
@@ -161,7 +161,6 @@ export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
       );
     }
     requireFloat32(`synapses[${k}].vRev_mV`, s.vRev_mV);
-    const tauK = s.tauSyn_ms;
     synDecay.push(Math.exp(-dt_ms / tauK));
     // -expm1(-x)/x without cancellation for a long tau_k (x = dt / tau_k small)
     const x = dt_ms / tauK;

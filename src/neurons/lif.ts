@@ -105,6 +105,9 @@ export interface LifPerNeuronDerived {
  */
 export function deriveLifPerNeuron(p: LifOptions, dt_ms: number, size: number): LifPerNeuronDerived {
   requireNeuronDt(dt_ms);
+  if (p.reset !== "to-value" && p.reset !== "subtract") {
+    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
+  }
   const tau = perNeuron("tauMem_ms", p.tauMem_ms, size, requirePositive);
   const rest = perNeuron("vRest_mV", p.vRest_mV, size, requireFloat32);
   const reset = perNeuron("vReset_mV", p.vReset_mV, size, requireFloat32);
@@ -238,12 +241,6 @@ export class LIF extends PopulationBase {
     const perNeuronGiven = LIF_PER_NEURON_KEYS.some((k) => typeof merged[k] !== "number");
     if (perNeuronGiven) {
       this.perNeuronDerived = deriveLifPerNeuron(merged, dt_ms, size);
-      // the scalar checks that do not depend on the per-neuron values
-      if (merged.reset !== "to-value" && merged.reset !== "subtract") {
-        throw new InvalidParameterError(
-          `reset must be "to-value" or "subtract", got ${JSON.stringify(merged.reset)}`,
-        );
-      }
       this.derived = {
         decay: NaN,
         currentGain: NaN,

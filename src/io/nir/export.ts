@@ -642,11 +642,18 @@ function populationNode(
       note(`population "${name}": its refractory period of ${tRef_ms} ms is dropped (NIR has none)`);
   };
   // NIR stores no initial state; the importer starts at rest (v_leak, v_reset for IF, 0 for I)
-  const start = (vInit: PerNeuronValue | undefined, rest: number): void => {
+  // rest: one value, or one per neuron (a LIF with per-neuron v_rest, whose initial v is then each rest as float32)
+  const start = (vInit: PerNeuronValue | undefined, rest: number | Float64Array): void => {
     if (vInit === undefined || vInit === rest) return;
-    if (typeof vInit !== "number" && Array.from(vInit).every((v) => v === rest)) return;
+    const restOf = (i: number): number => (typeof rest === "number" ? rest : Math.fround(rest[i]));
+    const atRest =
+      typeof vInit === "number"
+        ? typeof rest !== "number" && rest.every((_, i) => vInit === restOf(i))
+        : Array.from(vInit).every((v, i) => v === restOf(i));
+    if (atRest) return;
     const what = typeof vInit === "number" ? `its initial v of ${vInit} mV` : "its per-neuron initial v";
-    note(`population "${name}": ${what} is not written (NIR has no initial state; import starts at ${rest})`);
+    const from = typeof rest === "number" ? rest : "each neuron's v_leak";
+    note(`population "${name}": ${what} is not written (NIR has no initial state; import starts at ${from})`);
   };
   const r = (C_nF: number): number => (integrators === "per-step" ? dt_ms / C_nF : 1000 / C_nF);
   if (pop instanceof Input) return { type: "Input", shape: [...shape] };
@@ -655,20 +662,7 @@ function populationNode(
     const p = pop.params;
     const d = pop.perNeuronDerived;
     refractory(p.tRef_ms);
-    if (typeof p.vRest_mV === "number") start(p.vInit_mV, p.vRest_mV);
-    else {
-      // per-neuron rests: the initial v is each neuron's rest (stored as float32) unless given otherwise
-      const init = p.vInit_mV;
-      const rest = d.vRest_mV;
-      const atRest =
-        init === undefined ||
-        rest.every((r, i) => Math.fround(typeof init === "number" ? init : init[i]) === Math.fround(r));
-      if (!atRest) {
-        note(
-          `population "${name}": its initial v is not written (NIR has no initial state; import starts at rest)`,
-        );
-      }
-    }
+    start(p.vInit_mV, typeof p.vRest_mV === "number" ? p.vRest_mV : d.vRest_mV);
     const each = (values: ArrayLike<number>): NirTensor => ({
       shape: Object.freeze([...shape]),
       data: Float64Array.from(values),
