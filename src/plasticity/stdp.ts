@@ -13,6 +13,16 @@
  * 20 ms (tau 20 ms) give +nuPost e^(-10/20) (case C18); a simultaneous pre and post spike gives
  * nuPost - nuPre. Updates touch only the synapses of neurons that spiked. After every update the touched
  * weights are clamped to the projection's bounds (after, not before: case C16).
+ *
+ * Conduction delays: "a presynaptic spike" is its arrival at the synapse. With one delay D for the projection,
+ * x_pre_i is the trace of i's spikes shifted by D steps (the projection's `arrivals`). With one delay d_ij per
+ * synapse (Sparse), synapse (i, j) sees the trace of i's spikes shifted by d_ij: the rule keeps one pre trace
+ * per (delay, pre) group (`synapseDelayGroups`), bumped when a spike of i reaches that group, so
+ *   on the arrival of a spike of i at the synapses of delay d (emitted d steps ago): w_ij -= nuPre x_post_j(t)
+ *   on a postsynaptic spike of j:  w_ij += nuPost x_pre_(i, d_ij)(t)
+ * A pair of a pre spike at t_pre and a post spike at t_post therefore has the interval t_post - (t_pre + d_ij)
+ * at every synapse (Brian2's on_pre with a per-synapse delay; Izhikevich 2006). With equal delays this is the
+ * one-delay rule to the bit.
  */
 import {
   InvalidParameterError,
@@ -26,6 +36,7 @@ import type {
   Projection,
   SpikeSource,
   StepContext,
+  SynapseDelayGroups,
   SynapseView,
   WeightBounds,
 } from "../network/types.ts";
@@ -57,11 +68,21 @@ export class Stdp implements LearningRule {
   /** The learning rates behind `nuPre` / `nuPost` (whose setters check them), read by the update loops. */
   private nuPre_ = 0;
   private nuPost_ = 0;
+  /**
+   * The presynaptic trace: one per pre neuron, or with per-synapse delays one per (delay, pre) group (synapse k
+   * reads entry `projection.synapseDelayGroups.groupOf[k]`).
+   */
   readonly preTrace: SpikeTrace;
   readonly postTrace: SpikeTrace;
   private readonly view: SynapseView;
-  /** The presynaptic spikes as the synapses see them: the source's, or a delayed projection's arrivals. */
+  /**
+   * The presynaptic spikes as the synapses see them: the source's, a delayed projection's arrivals, or with
+   * per-synapse delays the (delay, pre) groups a spike reaches in this step (`groupArrivals`).
+   */
   private readonly pre: SpikeSource;
+  /** With per-synapse delays: the synapses by (delay, pre) group, and the groups reached in this step. */
+  private readonly groups: SynapseDelayGroups | undefined;
+  private readonly groupArrivals: GroupArrivals | undefined;
   private readonly bounds: WeightBounds;
   private readonly idxA: Int32Array;
   private readonly idxW: Int32Array;
@@ -109,11 +130,13 @@ export class Stdp implements LearningRule {
     if (!projection.view) {
       throw new InvalidParameterError(`a ${projection.kind} projection has no synapses to learn`);
     }
-    if (projection.synapseDelaySteps !== undefined) {
-      // Limitation: each synapse would need the pre trace of its own arrival times
+    // per-synapse delays: the projection's (delay, pre) groups, built on this first read, outside the step loop
+    const groups = projection.synapseDelaySteps === undefined ? undefined : projection.synapseDelayGroups;
+    if (projection.synapseDelaySteps !== undefined && groups === undefined) {
       throw new UnsupportedError(
-        `STDP on a projection with per-synapse delays is not supported yet: its synapses see a pre spike at ` +
-          `different steps; give the projection one delay_ms (a number), or split it into one projection per delay`,
+        `STDP on this ${projection.kind} projection with per-synapse delays is not supported: it does not ` +
+          `group its synapses by delay (synapseDelayGroups), so no synapse's arrival times are known; use a ` +
+          `Sparse with delay_ms: (pre, post) => ms, or one projection per delay value`,
       );
     }
     if (!projection.bounds) {
@@ -130,8 +153,11 @@ export class Stdp implements LearningRule {
     this.nuPost = p.nuPost;
     this.view = projection.view;
     this.bounds = projection.bounds;
-    // with a conduction delay the synapses see a pre spike when it arrives (src/projections/delay.ts)
-    this.pre = projection.arrivals ?? projection.source;
+    // with a conduction delay the synapses see a pre spike when it arrives (src/projections/delay.ts); with one
+    // per synapse each (delay, pre) group has its own arrivals and trace
+    this.groups = groups;
+    this.groupArrivals = groups === undefined ? undefined : new GroupArrivals(groups);
+    this.pre = this.groupArrivals ?? projection.arrivals ?? projection.source;
     this.preTrace = new SpikeTrace(this.pre, dt_ms, p.preTrace, "preTrace");
     this.postTrace = new SpikeTrace(projection.target, dt_ms, p.postTrace, "postTrace");
     const scratch = Math.max(this.view.maxFanIn, this.view.maxFanOut);
@@ -166,6 +192,7 @@ export class Stdp implements LearningRule {
   }
 
   observe(ctx: StepContext): void {
+    this.groupArrivals?.collect(ctx.step);
     this.preTrace.observe(ctx.step);
     this.postTrace.observe(ctx.step);
   }
@@ -184,7 +211,9 @@ export class Stdp implements LearningRule {
       const src = this.pre;
       const post = this.postTrace;
       const find = this.view.synapseIndex;
-      if (find !== undefined && post.liveCount * 4 < this.view.maxFanOut) {
+      // Limitation: not with per-synapse delays, whose spikes reach (delay, pre) groups, which synapseIndex
+      // does not know; a group is already the part of a fan-out with one delay, which depressAll visits
+      if (find !== undefined && this.groups === undefined && post.liveCount * 4 < this.view.maxFanOut) {
         // few post neurons have a nonzero trace: visit only those (same updates, far less work)
         const live = post.live;
         const nLive = post.liveCount;
@@ -217,10 +246,13 @@ export class Stdp implements LearningRule {
       const tgt = this.projection.target;
       const pre = this.preTrace;
       const { table, lastStep, valueAtLast } = pre;
+      const groupOf = this.groups?.groupOf;
       for (let k = 0; k < tgt.spikeCount; k++) {
         const j = tgt.spikeIdx[k];
         const n = this.view.incoming(j, a, wi);
         this.markChanged(j);
+        // per-synapse delays: each synapse reads the trace of its (delay, pre) group
+        if (groupOf !== undefined) for (let s = 0; s < n; s++) a[s] = groupOf[wi[s]];
         for (let s = 0; s < n; s++) {
           // pre.value(a[s], t), read in place (SpikeTrace.table)
           const i = a[s];
@@ -235,7 +267,10 @@ export class Stdp implements LearningRule {
     }
   }
 
-  /** Depression over every synapse out of each presynaptic spike (the general path). */
+  /**
+   * Depression over every synapse out of each presynaptic spike (the general path); with per-synapse delays
+   * over every synapse of each (delay, pre) group a spike reaches in this step.
+   */
   private depressAll(t: number, preSign: number, soft: boolean): void {
     const w = this.view.w;
     const { wMin, wMax } = this.bounds;
@@ -246,8 +281,10 @@ export class Stdp implements LearningRule {
     const { table, lastStep, valueAtLast } = post;
     const srcIdx = src.spikeIdx;
     const srcCount = src.spikeCount;
+    const groups = this.groups;
     for (let k = 0; k < srcCount; k++) {
-      const n = this.view.outgoing(srcIdx[k], a, wi);
+      const n =
+        groups === undefined ? this.view.outgoing(srcIdx[k], a, wi) : groups.synapses(srcIdx[k], a, wi);
       for (let s = 0; s < n; s++) {
         // post.value(a[s], t), read in place (SpikeTrace.table)
         const j = a[s];
@@ -291,6 +328,7 @@ export class Stdp implements LearningRule {
   }
 
   reset(): void {
+    this.groupArrivals?.reset();
     this.preTrace.reset();
     this.postTrace.reset();
   }
@@ -305,6 +343,36 @@ export class Stdp implements LearningRule {
     this.nuPre = values.nuPre;
     this.nuPost = values.nuPost;
     this.takeChanged(() => {});
+  }
+}
+
+/**
+ * The (delay, pre) groups of a projection with per-synapse delays that a pre spike reaches in a step, as a
+ * `SpikeSource` whose "neurons" are the groups: the presynaptic trace over it is one trace per group, i.e. the
+ * trace of pre neuron i's spikes delayed by d for the synapses of delay d. `collect(step)` lists them once per
+ * step (idempotent, so the list is the step's whatever calls it first); nothing is allocated after construction.
+ */
+class GroupArrivals implements SpikeSource {
+  readonly size: number;
+  readonly spikeIdx: Int32Array;
+  spikeCount = 0;
+  private collected = -1;
+
+  constructor(private readonly groups: SynapseDelayGroups) {
+    this.size = groups.groupCount;
+    // a group is reached at most once per step
+    this.spikeIdx = new Int32Array(groups.groupCount);
+  }
+
+  collect(step: number): void {
+    if (step === this.collected) return;
+    this.collected = step;
+    this.spikeCount = this.groups.arriving(this.spikeIdx);
+  }
+
+  reset(): void {
+    this.collected = -1;
+    this.spikeCount = 0;
   }
 }
 
