@@ -62,6 +62,8 @@ interface DelayGroups {
   /** Delay in steps of each synapse, in CSR order. */
   readonly steps: Int32Array;
   readonly maxSteps: number;
+  /** The distinct delays in steps, ascending: delivery and `arriving` visit only these. */
+  readonly delays: Int32Array;
   /** Synapses of pre i with delay d: `syn[ptr[d * (pre + 1) + i] .. ptr[d * (pre + 1) + i + 1])`. */
   readonly ptr: Int32Array;
   readonly syn: Int32Array;
@@ -296,7 +298,18 @@ function delayGroups(
   for (let i = 0; i < M; i++) {
     for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) syn[fill[steps[k] * M1 + i]++] = k;
   }
-  return { steps, maxSteps, ptr, syn, line: new SpikeDelayLine(source, maxSteps) };
+  const present = new Uint8Array(maxSteps + 1);
+  for (let k = 0; k < nnz; k++) present[steps[k]] = 1;
+  const delays: number[] = [];
+  for (let d = 0; d <= maxSteps; d++) if (present[d] === 1) delays.push(d);
+  return {
+    steps,
+    maxSteps,
+    delays: Int32Array.from(delays),
+    ptr,
+    syn,
+    line: new SpikeDelayLine(source, maxSteps),
+  };
 }
 
 /**
@@ -310,20 +323,13 @@ class SparseDelayGroups implements SynapseDelayGroups {
   readonly groupOf: Int32Array;
   /** The synapses (CSR indices) of group g are `byDelay.syn[groupStart[g] .. groupStart[g + 1])`. */
   private readonly groupStart: Int32Array;
-  /** The distinct delays in steps, ascending: `arriving` visits only these. */
-  private readonly delays: Int32Array;
 
   constructor(
     private readonly source: Population,
     private readonly byDelay: DelayGroups,
     private readonly colIdx: Int32Array,
   ) {
-    const { steps, maxSteps, ptr, syn } = byDelay;
-    const present = new Uint8Array(maxSteps + 1);
-    for (let k = 0; k < steps.length; k++) present[steps[k]] = 1;
-    const delays: number[] = [];
-    for (let d = 0; d <= maxSteps; d++) if (present[d] === 1) delays.push(d);
-    this.delays = Int32Array.from(delays);
+    const { delays, ptr, syn } = byDelay;
     const M = source.size;
     const M1 = M + 1;
     let count = 0;
@@ -360,8 +366,8 @@ class SparseDelayGroups implements SynapseDelayGroups {
   }
 
   arriving(out: Int32Array): number {
-    const { ptr, syn, line } = this.byDelay;
-    const { delays, groupOf } = this;
+    const { delays, ptr, syn, line } = this.byDelay;
+    const groupOf = this.groupOf;
     const M1 = this.source.size + 1;
     let n = 0;
     for (let q = 0; q < delays.length; q++) {
@@ -427,9 +433,11 @@ export class Sparse extends WeightedProjection {
     g.line.advance();
     const out = this.target.port(this.port);
     const { colIdx, w } = this;
-    const { ptr, syn, line } = g;
+    const { delays, ptr, syn, line } = g;
     const M1 = this.preSize + 1;
-    for (let d = 0; d <= g.maxSteps; d++) {
+    // only the delays some synapse has: a spike emitted d steps ago has no synapses of any other delay
+    for (let q = 0; q < delays.length; q++) {
+      const d = delays[q];
       const count = line.emittedCount(d);
       if (count === 0) continue;
       const idx = line.emittedIdx(d);
