@@ -21,6 +21,7 @@ import {
   requirePositive,
 } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { decayPerStep, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
@@ -255,6 +256,7 @@ export class LIF extends PopulationBase {
       this.derived = deriveLif(merged as LifParams, dt_ms);
       this.params = Object.freeze(merged) as LifStoredParams;
     }
+    warnIfSiUnits("LIF", this.params);
     // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
     const rest = this.params.vRest_mV;
     const vInitGiven = this.params.vInit_mV;
