@@ -5,15 +5,15 @@
  * updates), its determinism, and its dynamics in the first seconds.
  */
 import { test } from "node:test";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { InvalidParameterError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { IZHIKEVICH_2006, izhikevich2006 } from "../../src/models/izhikevich-2006.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
+import { withExample } from "../helpers/example.ts";
+import { izhikevichLoopStep } from "../helpers/izhikevich-loop.ts";
 
 test("construction: M distinct targets per neuron, none itself, inhibitory onto excitatory only, M/D per delay", () => {
   const m = izhikevich2006({ seed: 3 });
@@ -118,8 +118,10 @@ function paperLoop(seed: number, steps: number): { spikes: [number, number][]; w
     return 0;
   };
   const lastFire = new Int32Array(N).fill(-0x40000000);
-  const a = (i: number) => (i < Ne ? 0.02 : 0.1);
-  const d = (i: number) => (i < Ne ? 8 : 2);
+  const A = Array.from({ length: N }, (_, i) => (i < Ne ? 0.02 : 0.1));
+  const B = new Array<number>(N).fill(0.2);
+  const C = new Array<number>(N).fill(-65);
+  const Dd = Array.from({ length: N }, (_, i) => (i < Ne ? 8 : 2));
   const v = new Float32Array(N).fill(-65);
   const u = new Float32Array(N).fill(0.2 * -65);
   const I = new Float32Array(N);
@@ -168,22 +170,7 @@ function paperLoop(seed: number, steps: number): { spikes: [number, number][]; w
       }
     }
     // integrate: v in two half steps, then u; the crossing is registered at the top of the next iteration
-    const now: number[] = [];
-    for (let i = 0; i < N; i++) {
-      let vi = v[i];
-      let ui = u[i];
-      vi += 0.5 * (0.04 * vi * vi + 5 * vi + 140 - ui + I[i]);
-      vi += 0.5 * (0.04 * vi * vi + 5 * vi + 140 - ui + I[i]);
-      ui += 1 * a(i) * (0.2 * vi - ui);
-      if (vi >= 30) {
-        now.push(i);
-        vi = -65;
-        ui += d(i);
-      }
-      v[i] = vi;
-      u[i] = ui;
-    }
-    crossed = now;
+    crossed = izhikevichLoopStep(v, u, I, A, B, C, Dd);
     // once a second, after the last iteration of the second
     if ((T + 1) % 1000 === 0) {
       for (let i = 0; i < Ne; i++) {
@@ -296,18 +283,15 @@ test("options are checked", () => {
 });
 
 test("the example script prints rates, weights and rhythm, writes its files, and refuses bad options", () => {
-  const script = new URL("../../examples/from-papers/izhikevich-2006/network.ts", import.meta.url).pathname;
-  const dir = mkdtempSync(join(tmpdir(), "sf-izh06-"));
-  try {
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
+  withExample("from-papers/izhikevich-2006/network.ts", "sf-izh06-", (run, dir) => {
     const ok = run("--seed", "1", "--seconds", "3", "--out", join(dir, "out"));
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /second 3: excitatory \d+\.\d\d Hz, inhibitory \d+\.\d\d Hz/);
     assert.match(ok.stdout, /excitatory weights: mean \d+\.\d+; /);
     assert.match(ok.stdout, /population rhythm \(last 3 s\): strongest at \d+ Hz/);
-    for (const f of ["summary.json", "weights.svg", "raster-first.svg", "raster-last.svg"])
+    for (const f of ["summary.json", "weights.svg", "raster-first.svg", "raster-last.svg"]) {
       assert.ok(existsSync(join(dir, "out", f)), f);
+    }
     const summary = JSON.parse(readFileSync(join(dir, "out", "summary.json"), "utf8")) as {
       seconds: number;
       rateExc_Hz: number[];
@@ -317,7 +301,5 @@ test("the example script prints rates, weights and rhythm, writes its files, and
     const bad = run("--seconds", "0");
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--seconds must be an integer in \[1, 86400\], got "0"/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -12,7 +12,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { join } from "node:path";
-import { ensureDirSync, writeFileAtomicSync, writeJsonAtomicSync } from "../../../src/io/atomic.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../../../src/io/atomic.ts";
 import { izhikevich2006 } from "../../../src/models/izhikevich-2006.ts";
 import { SpikeMonitor } from "../../../src/network/monitors.ts";
 import { rasterSpec } from "../../../src/plot/raster.ts";
@@ -26,15 +26,8 @@ const args: ScriptArgs = scriptArgs("network.ts", USAGE, ["--seed", "--seconds",
 const seed = args.int("seed", "1", 0, 2 ** 31 - 1);
 const seconds = args.int("seconds", "60", 1, 86_400);
 const every = args.int("every", seconds <= 20 ? "1" : "60", 1, 86_400);
-const out = args.text("out", "");
-if (out !== "") {
-  // the output directory is checked (and made) before the simulation, not after it
-  try {
-    ensureDirSync(out);
-  } catch (e) {
-    args.fail(`cannot write to --out ${out}: ${(e as Error).message}`);
-  }
-}
+// the output directory is checked (and made) before the simulation, not after it
+const out = args.outDir("out");
 
 const model = izhikevich2006({ seed });
 const { net, neurons, thalamus, excitatory: ne, inhibitory: ni } = model;
