@@ -31,8 +31,8 @@
  *     -0.12 * 0.95^(dt)  when the spike is delivered dt + 1 >= 1 steps after j fired,
  *   with nearest-spike ("set") traces, into the synaptic derivative sd_ij; once per second
  *     w_ij <- min(10, max(0, w_ij + 0.01 + sd_ij)),   sd_ij <- 0.9 sd_ij.
- *   The code decays both traces by 0.95 per 1 ms step; the paper's text writes A e^(-t/tau) with tau =
- *   20 ms (0.951 per step). We follow the code: tau = -1 / ln 0.95 = 19.50 ms.
+ *   The programs decay both traces by 0.95 per 1 ms step and call it tau = 20 ms in a comment (which would
+ *   be 0.951 per step). We follow the code: tau = -1 / ln 0.95 = 19.50 ms.
  *
  * Random streams (from `seed`): "izhikevich-2006" + "targets" (the targets, neuron by neuron, in draw order),
  * + "thalamus" (one draw per step). `net.reset()` restores v and u, drops spikes in flight and clears the

@@ -129,6 +129,8 @@ export class Stdp implements LearningRule {
   private readonly periodSteps: number;
   private readonly drift: number;
   private readonly retain: number;
+  /** `deferred` as given (period in ms), for `settings()`. */
+  private readonly period_ms: number;
   private readonly bounds: WeightBounds;
   private readonly idxA: Int32Array;
   private readonly idxW: Int32Array;
@@ -146,7 +148,7 @@ export class Stdp implements LearningRule {
     // only when not the default, so that the settings of every rule saved before these options are unchanged
     if (this.pairing !== "arrival") out.pairing = this.pairing;
     if (this.sd !== undefined) {
-      out.deferred = { period_ms: this.periodSteps * this.dt_ms, drift: this.drift, retain: this.retain };
+      out.deferred = { period_ms: this.period_ms, drift: this.drift, retain: this.retain };
     }
     return out;
   }
@@ -225,6 +227,7 @@ export class Stdp implements LearningRule {
     this.periodSteps = deferred?.periodSteps ?? 0;
     this.drift = deferred?.drift ?? 0;
     this.retain = deferred?.retain ?? 0;
+    this.period_ms = p.deferred?.period_ms ?? 0;
     this.postTrace = new SpikeTrace(projection.target, dt_ms, p.postTrace, "postTrace");
     const scratch = Math.max(this.view.maxFanIn, this.view.maxFanOut);
     this.idxA = new Int32Array(scratch);
@@ -445,11 +448,15 @@ export class Stdp implements LearningRule {
     return { nuPre: this.nuPre, nuPost: this.nuPost };
   }
 
-  /** Takes the saved learning rates; the changed-neuron list is forgotten (the weights were replaced). */
+  /**
+   * Takes the saved learning rates; the changed-neuron list is forgotten and the derivative sd (with
+   * `deferred`) cleared, since the weights were replaced (sd is not saved: a restored network starts from 0).
+   */
   restoreLearnedValues(values: Readonly<Record<string, number>>): void {
     this.nuPre = values.nuPre;
     this.nuPost = values.nuPost;
     this.takeChanged(() => {});
+    this.sd?.fill(0);
   }
 }
 

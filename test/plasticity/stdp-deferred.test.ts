@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
 import { Network } from "../../src/network/network.ts";
+import { networkParameters, restoreNetworkParameters } from "../../src/network/parameters.ts";
 import { type StdpParams, Stdp } from "../../src/plasticity/stdp.ts";
 import { Dense } from "../../src/projections/dense.ts";
 import { Sparse } from "../../src/projections/sparse.ts";
@@ -147,6 +148,25 @@ test("without the new options the rule is what it was: settings, weights, no der
   assert.equal(rule.deferredPeriodSteps, 0);
   assert.equal(rule.pairing, "arrival");
   assert.deepEqual(Object.keys(rule.settings()), ["preTrace", "postTrace"]);
+});
+
+test("deferred: reset keeps sd, a restore of saved parameters clears it; the settings are recorded", () => {
+  const deferred = { period_ms: 10, drift: 0.01, retain: 0.9 };
+  const { net, rule } = pair([2], [5], { deferred, pairing: "delivery" });
+  net.run({}, 8);
+  const sd = rule.derivative![0];
+  assert.ok(Math.abs(sd - 0.1 * e(2)) < 1e-15, `${sd}`);
+  net.reset();
+  assert.equal(rule.derivative![0], sd, "reset keeps the learned derivative");
+  const snapshot = networkParameters(net);
+  restoreNetworkParameters(net, snapshot);
+  assert.equal(rule.derivative![0], 0, "restored weights start with sd = 0");
+  assert.deepEqual(rule.settings(), {
+    preTrace: rule.preTrace.params,
+    postTrace: rule.postTrace.params,
+    pairing: "delivery",
+    deferred,
+  });
 });
 
 test("bad pairing and deferred options are refused with the fix", () => {
