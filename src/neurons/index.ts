@@ -1,6 +1,7 @@
 /** The neuron models: one file each, all on `PopulationBase`. See docs/models/. */
 export { PopulationBase } from "./base.ts";
-export type { PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
+export { PER_NEURON_PARAMETERS } from "./base.ts";
+export type { PerNeuronOptions, PerNeuronParams, PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
 export { Input } from "./input.ts";
 export { LIF, LIF_DEFAULTS, LIF_PER_NEURON_KEYS, deriveLif, deriveLifPerNeuron } from "./lif.ts";
 export type {
@@ -13,8 +14,8 @@ export type {
 } from "./lif.ts";
 export { AdaptiveLIF, ADAPTIVE_LIF_DEFAULTS, deriveAdaptiveLif } from "./adaptive-lif.ts";
 export type { AdaptiveLifDerived, AdaptiveLifOptions, AdaptiveLifParams } from "./adaptive-lif.ts";
-export { IF, IF_DEFAULTS, deriveIf } from "./if.ts";
-export type { IfDerived, IfParams } from "./if.ts";
+export { IF, IF_DEFAULTS, IF_PER_NEURON_KEYS, deriveIf, deriveIfPerNeuron } from "./if.ts";
+export type { IfDerived, IfOptions, IfParams, IfPerNeuronDerived, IfStoredParams } from "./if.ts";
 export { Izhikevich, IZHIKEVICH_DEFAULTS, IZHIKEVICH_PRESETS, deriveIzhikevich } from "./izhikevich.ts";
 export type {
   IzhikevichCoefficients,

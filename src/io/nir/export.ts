@@ -40,12 +40,15 @@ import { AdaptiveLIF } from "../../neurons/adaptive-lif.ts";
 import { requireMethod } from "../../neurons/first-order.ts";
 import type { IntegrationMethod } from "../../neurons/first-order.ts";
 import { IF } from "../../neurons/if.ts";
+import type { IfParams } from "../../neurons/if.ts";
 import { Input } from "../../neurons/input.ts";
 import { Integrator } from "../../neurons/integrator.ts";
 import { LI } from "../../neurons/li.ts";
+import type { LiParams } from "../../neurons/li.ts";
 import { LIF } from "../../neurons/lif.ts";
 import type { LifParams } from "../../neurons/lif.ts";
 import { SynapticLIF } from "../../neurons/synaptic-lif.ts";
+import type { SynapticLifParams } from "../../neurons/synaptic-lif.ts";
 import { Threshold } from "../../neurons/threshold.ts";
 import { Affine } from "../../projections/affine.ts";
 import { Bias } from "../../projections/bias.ts";
@@ -708,19 +711,28 @@ function populationNode(
       metadata: meta(p.reset),
     };
   }
+  if (
+    (pop instanceof IF || pop instanceof SynapticLIF || pop instanceof LI) &&
+    pop.perNeuronDerived !== undefined
+  ) {
+    throw new UnsupportedError(
+      `population "${name}" has per-neuron parameters, which the NIR export writes for LIF only so far`,
+    );
+  }
   if (pop instanceof IF) {
-    refractory(pop.params.tRef_ms);
-    start(pop.params.vInit_mV, pop.params.vReset_mV);
+    const p = pop.params as IfParams;
+    refractory(p.tRef_ms);
+    start(p.vInit_mV, p.vReset_mV);
     return {
       type: "IF",
-      r: f(r(pop.params.capacitance_nF)),
-      v_threshold: f(pop.params.vThreshold_mV),
-      v_reset: f(pop.params.vReset_mV),
-      metadata: meta(pop.params.reset),
+      r: f(r(p.capacitance_nF)),
+      v_threshold: f(p.vThreshold_mV),
+      v_reset: f(p.vReset_mV),
+      metadata: meta(p.reset),
     };
   }
   if (pop instanceof SynapticLIF) {
-    const p = pop.params;
+    const p = pop.params as SynapticLifParams;
     start(p.vInit_mV, p.vRest_mV);
     if (p.method !== method) {
       note(
@@ -740,7 +752,7 @@ function populationNode(
     };
   }
   if (pop instanceof LI) {
-    const p = pop.params;
+    const p = pop.params as LiParams;
     start(p.vInit_mV, p.vRest_mV);
     const decay = pop.derived.decay;
     const tau_s =
