@@ -146,6 +146,10 @@ export const PER_NEURON_PARAMETERS = Object.freeze({
     keys: Object.freeze(["tauMem_ms", "vRest_mV", "vReset_mV", "vThreshold_mV", "resistance_MOhm"] as const),
     doc: "docs/models/lif.md",
   },
+  CubaLIF: {
+    keys: Object.freeze(["tauMem_ms", "vRest_mV", "vReset_mV", "vThreshold_mV", "resistance_MOhm"] as const),
+    doc: "docs/models/cuba-lif.md",
+  },
   SynapticLIF: {
     keys: Object.freeze([
       "tauSyn_ms",
@@ -235,7 +239,11 @@ export function perNeuronParams<T extends object>(
   keys: readonly string[],
   size: number,
 ): { readonly params: T; readonly perNeuron: boolean } {
-  const out: Record<string, unknown> = { ...(given as Record<string, unknown>) };
+  const given_ = given as Record<string, unknown>;
+  // every parameter one number (the common case): `given` itself, not a copy
+  if (keys.every((k) => typeof given_[k] === "number"))
+    return { params: Object.freeze(given), perNeuron: false };
+  const out: Record<string, unknown> = { ...given_ };
   let perNeuron = false;
   for (const k of keys) {
     const v = out[k];

@@ -137,10 +137,9 @@ export function deriveSynapticLif(p: SynapticLifParams, dt_ms: number): Synaptic
   requireThresholdReset(p);
   const syn = firstOrderFactors(p.tauSyn_ms, dt_ms, method, "tauSyn_ms");
   const mem = firstOrderFactors(p.tauMem_ms, dt_ms, method, "tauMem_ms");
-  return {
-    ...synapticGains(syn, mem, p.tauSyn_ms, p.tauMem_ms, p.resistance_MOhm, p.wIn, dt_ms, method),
-    resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
-  };
+  const g = synapticGains(syn, mem, p.tauSyn_ms, p.tauMem_ms, p.resistance_MOhm, p.wIn, dt_ms, method);
+  // a literal, not a spread: fields V8 keeps as unboxed doubles, which the step's loop reads
+  return { aS: g.aS, bS: g.bS, aM: g.aM, gI: g.gI, gX: g.gX, resetDrop_mV: p.vThreshold_mV - p.vReset_mV };
 }
 
 /** Per-neuron step constants of a SynapticLIF with per-neuron parameters (one entry per neuron). */

@@ -22,6 +22,7 @@ import {
 import { populationSettings } from "../../src/network/settings.ts";
 import type { Population, StepContext } from "../../src/network/types.ts";
 import { PER_NEURON_PARAMETERS } from "../../src/neurons/base.ts";
+import { CubaLIF } from "../../src/neurons/cuba-lif.ts";
 import { IF } from "../../src/neurons/if.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LI } from "../../src/neurons/li.ts";
@@ -43,7 +44,11 @@ interface Spec {
   readonly amplitude: number;
   /** Per-neuron values drawn from `rng` (one list per per-neuron key of the model). */
   readonly draw: (draw: (lo: number, hi: number) => number[]) => Values;
+  /** The options shared by every neuron in each case of the comparison with one-neuron populations. */
+  readonly variants: readonly { readonly shared: Values; readonly ports?: readonly string[] }[];
 }
+
+const cubaSynapses = (taus: number[]) => taus.map((tauSyn_ms, k) => ({ port: `s${k}`, tauSyn_ms }));
 
 const SPECS: readonly Spec[] = [
   {
@@ -63,6 +68,10 @@ const SPECS: readonly Spec[] = [
         wIn: draw(0.5, 2),
       };
     },
+    variants: [
+      { shared: { reset: "to-value" as never, method: "exact" as never } },
+      { shared: { reset: "subtract" as never, method: "euler" as never } },
+    ],
   },
   {
     name: "IF",
@@ -74,6 +83,10 @@ const SPECS: readonly Spec[] = [
       vReset_mV: draw(-0.5, 0),
       vThreshold_mV: draw(0.5, 1.5),
     }),
+    variants: [
+      { shared: { reset: "to-value" as never, tRef_ms: 1 } },
+      { shared: { reset: "subtract" as never, tRef_ms: 0 } },
+    ],
   },
   {
     name: "LI",
@@ -81,13 +94,47 @@ const SPECS: readonly Spec[] = [
     ports: ["i_nA"],
     amplitude: 0.6,
     draw: (draw) => ({ tauMem_ms: draw(1, 30), vRest_mV: draw(-1, 1), resistance_MOhm: draw(0.5, 2) }),
+    variants: [{ shared: { method: "exact" as never } }, { shared: { method: "euler" as never } }],
+  },
+  {
+    name: "CubaLIF",
+    make: (size, dt, o) => new CubaLIF(size, dt, o),
+    ports: ["syn", "i_nA", "dv_mV"],
+    amplitude: 14,
+    draw: (draw) => {
+      const rest = draw(-66, -64);
+      return {
+        tauMem_ms: draw(5, 30),
+        vRest_mV: rest,
+        vReset_mV: rest.map((r) => r - 3),
+        vThreshold_mV: draw(-55, -50),
+        resistance_MOhm: draw(0.5, 2),
+      };
+    },
+    // one, two (the WebAssembly kernel's case for one value per parameter) and three synapse ports; two
+    // ports with and without the membrane ports, which that step skips when nobody asked for them
+    variants: [
+      {
+        shared: { reset: "to-value" as never, tRef_ms: 1, synapses: cubaSynapses([4]) as never },
+        ports: ["s0", "i_nA", "dv_mV"],
+      },
+      {
+        shared: { reset: "subtract" as never, tRef_ms: 1.5, synapses: cubaSynapses([3, 8]) as never },
+        ports: ["s0", "s1", "i_nA", "dv_mV"],
+      },
+      { shared: { tRef_ms: 2, synapses: cubaSynapses([5, 10]) as never }, ports: ["s0", "s1"] },
+      {
+        shared: { tRef_ms: 0, synapses: cubaSynapses([2, 5, 20]) as never },
+        ports: ["s0", "s1", "s2", "dv_mV"],
+      },
+    ],
   },
 ];
 
 /** Drives `pops` (one population, or one-neuron populations) with the same random inputs; returns v per step. */
 function drive(
   pops: readonly (Population & { v_mV: Float32Array; params: object })[],
-  { ports, amplitude }: Spec,
+  { ports, amplitude }: { readonly ports: readonly string[]; readonly amplitude: number },
   steps: number,
   dt: number,
   seed: number,
@@ -119,19 +166,7 @@ function drive(
 }
 
 for (const spec of SPECS) {
-  const variants: Values[] =
-    spec.name === "IF"
-      ? [
-          { reset: "to-value" as never, tRef_ms: 1 },
-          { reset: "subtract" as never, tRef_ms: 0 },
-        ]
-      : spec.name === "LI"
-        ? [{ method: "exact" as never }, { method: "euler" as never }]
-        : [
-            { reset: "to-value" as never, method: "exact" as never },
-            { reset: "subtract" as never, method: "euler" as never },
-          ];
-  for (const shared of variants) {
+  for (const { shared, ports = spec.ports } of spec.variants) {
     test(`${spec.name} ${JSON.stringify(shared)}: per-neuron values step as ${N} one-neuron populations, bit for bit`, () => {
       const dt = 0.5;
       const rng = createRng(7, spec.name);
@@ -143,8 +178,8 @@ for (const spec of SPECS) {
         for (const [k, list] of Object.entries(values)) one[k] = (list as number[])[i];
         return spec.make(1, dt, one);
       });
-      const a = drive([pop], spec, 600, dt, 11);
-      const b = drive(singles, spec, 600, dt, 11);
+      const a = drive([pop], { ports, amplitude: spec.amplitude }, 600, dt, 11);
+      const b = drive(singles, { ports, amplitude: spec.amplitude }, 600, dt, 11);
       assert.deepEqual(a.v, b.v);
       assert.deepEqual(a.spikes, b.spikes);
       if (spec.name !== "LI") {
@@ -291,6 +326,57 @@ test("SynapticLIF: per-neuron tau_syn, tau_mem, R, w_in follow the closed-form r
   assert.deepEqual(first, crossing);
 });
 
+test("CubaLIF: one synaptic impulse gives each neuron rest_i + R_i w ts / (ts - tm_i) (e^(-t/ts) - e^(-t/tm_i)), and per-neuron thresholds pick who fires", () => {
+  // the weight joins the current before the step's integration: after step s, t = (s + 1) dt
+  const dt = 0.25;
+  const ts = 5;
+  const tm = [2, 10, 30];
+  const R = [1, 2, 0.5];
+  const rest = [-65, -60, -70];
+  const w = 10;
+  for (const ports of [1, 2]) {
+    const synapses = cubaSynapses(ports === 1 ? [ts] : [ts, 7]);
+    const quiet = new CubaLIF(3, dt, {
+      tauMem_ms: tm,
+      resistance_MOhm: R,
+      vRest_mV: rest,
+      vThreshold_mV: 0,
+      synapses,
+    });
+    quiet.port("s0").fill(w);
+    for (let s = 0; s < 200; s++) {
+      quiet.step({ step: s, dt_ms: dt, learning: false } as StepContext);
+      const t = (s + 1) * dt;
+      for (let i = 0; i < 3; i++) {
+        const want = rest[i] + ((R[i] * w * ts) / (ts - tm[i])) * (Math.exp(-t / ts) - Math.exp(-t / tm[i]));
+        assert.ok(
+          Math.abs(quiet.v_mV[i] - want) < 6e-5,
+          `${ports} ports, step ${s}, neuron ${i}: ${quiet.v_mV[i] - want}`,
+        );
+      }
+    }
+  }
+  // the peak of neuron 1 (tm 10, R 2) is rest + 2 w ts/(ts - tm) (e^(-t*/ts) - e^(-t*/tm)); thresholds just
+  // below and just above it: only the first fires
+  const tStar = (Math.log(ts / 10) * ts * 10) / (ts - 10);
+  const peak = -60 + ((2 * w * ts) / (ts - 10)) * (Math.exp(-tStar / ts) - Math.exp(-tStar / 10));
+  const pop = new CubaLIF(2, dt, {
+    tauMem_ms: 10,
+    resistance_MOhm: 2,
+    vRest_mV: -60,
+    vReset_mV: -70,
+    vThreshold_mV: [peak - 0.05, peak + 0.05],
+    synapses: cubaSynapses([ts]),
+  });
+  pop.port("s0").fill(w);
+  const fired = [0, 0];
+  for (let s = 0; s < 200; s++) {
+    pop.step({ step: s, dt_ms: dt, learning: false } as StepContext);
+    for (let k = 0; k < pop.spikeCount; k++) fired[pop.spikeIdx[k]]++;
+  }
+  assert.deepEqual(fired, [1, 0]);
+});
+
 test("per-neuron errors name the parameter and the neuron, and say what to give", () => {
   const cases: [() => unknown, RegExp][] = [
     [
@@ -346,6 +432,24 @@ test("per-neuron errors name the parameter and the neuron, and say what to give"
       /^InvalidParameterError: vInit_mV\[1\] must be a finite number, got NaN$/,
     ],
   ];
+  cases.push(
+    [
+      () => new CubaLIF(3, 1, { tauMem_ms: [10, -1, 5] }),
+      /^InvalidParameterError: tauMem_ms\[1\] must be > 0, got -1$/,
+    ],
+    [
+      () => new CubaLIF(2, 1, { vThreshold_mV: [-50, -70] }),
+      /^InvalidParameterError: neuron 1: vReset_mV \(-65\) must be below vThreshold_mV \(-70\)/,
+    ],
+    [
+      () => new CubaLIF(2, 1, { tauMem_ms: [10, 20], synapses: [] }),
+      /^InvalidParameterError: synapses must list at least one \{ port, tauSyn_ms \}/,
+    ],
+    [
+      () => new CubaLIF(2, 1, { tRef_ms: [1, 2] as never }),
+      /^InvalidParameterError: CubaLIF takes tRef_ms once for the population \(one number\)/,
+    ],
+  );
   for (const [make, message] of cases) assert.throws(make, message);
   for (const make of [
     () => new SynapticLIF(3, 1, { vRest_mV: [0, 1] }),
@@ -381,6 +485,7 @@ test("every model accepts one value per neuron for each parameter PER_NEURON_PAR
     SynapticLIF: (o) => new SynapticLIF(2, 1, o),
     IF: (o) => new IF(2, 1, o),
     LI: (o) => new LI(2, 1, o),
+    CubaLIF: (o) => new CubaLIF(2, 1, o),
   };
   for (const [model, build] of Object.entries(make)) {
     const keys = PER_NEURON_PARAMETERS[model as keyof typeof PER_NEURON_PARAMETERS].keys;
@@ -426,12 +531,22 @@ function heterogeneousNetwork(thresholdOfIf1 = 1.25): Network {
     new IF(3, dt, { capacitance_nF: [1, 2, 4], vThreshold_mV: [1, thresholdOfIf1, 1.5], tRef_ms: 1 }),
   );
   const li = net.addPopulation("li", new LI(3, dt, { tauMem_ms: [3, 6, 9], vRest_mV: [0, 0.1, 0.2] }));
+  const cuba = net.addPopulation(
+    "cuba",
+    new CubaLIF(3, dt, {
+      tauMem_ms: [5, 10, 20],
+      vThreshold_mV: [-64, -63.5, -63],
+      tRef_ms: 1,
+      synapses: cubaSynapses([2, 6]),
+    }),
+  );
   const weights = (seed: number) => ({
     init: { kind: "uniform" as const, lo: 0, hi: 1, rng: createRng(seed, "w") },
   });
   net.addProjection("x->syn", new Dense(x, syn, { port: "i_nA", ...weights(1) }));
   net.addProjection("x->if", new Dense(x, integrate, { port: "i_nA", ...weights(2) }));
   net.addProjection("syn->li", new Dense(syn, li, { port: "i_nA", ...weights(3) }));
+  net.addProjection("x->cuba", new Dense(x, cuba, { port: "s0", ...weights(4) }));
   return net;
 }
 
@@ -450,7 +565,7 @@ function trace(net: Network): number[][] {
     });
     net.run({}, 1);
     out.push(
-      ["syn", "if", "li"].flatMap((n) =>
+      ["syn", "if", "li", "cuba"].flatMap((n) =>
         Array.from((net.population(n) as unknown as { v_mV: Float32Array }).v_mV),
       ),
     );
@@ -466,6 +581,7 @@ test("saved settings record per-neuron values; a restored network steps bit for 
   );
   assert.match(String(populationSettings(saved.population("if")).capacitance_nF), /^3 values, CRC-32 /);
   assert.match(String(populationSettings(saved.population("li")).vRest_mV), /^3 values, CRC-32 /);
+  assert.match(String(populationSettings(saved.population("cuba")).tauMem_ms), /^3 values, CRC-32 /);
   const before = trace(saved);
   // in memory: the same per-neuron values restore without a word, another one is named
   const parameters = networkParameters(saved);
