@@ -57,16 +57,18 @@ function uniform(ctx: NeuronContext, f: FlatNode, field: string, t: NirTensor): 
 }
 
 /**
- * A parameter tensor as a model option: one number when the tensor holds one value (a scalar broadcast to
- * every neuron), else one per neuron; `map(value, field)` converts each (seconds to ms, r to C), `field`
- * naming the entry ("tau[3]") for its errors. A tensor of equal entries gives a list the model collapses.
+ * A parameter tensor as a model option: one number when every neuron has the same value (a scalar tensor, or
+ * equal entries), else one per neuron; `map(value, field)` converts each (seconds to ms, r to C), `field`
+ * naming the parameter, or the entry ("tau[3]") of one that differs, for its errors.
  */
 function each(
   t: NirTensor,
   field: string,
   map: (x: number, field: string) => number = (x) => x,
 ): number | number[] {
-  return t.data.length === 1 ? map(t.data[0], field) : Array.from(t.data, (x, k) => map(x, `${field}[${k}]`));
+  const first = t.data[0];
+  if (t.data.every((x) => x === first)) return map(first, field);
+  return Array.from(t.data, (x, k) => map(x, `${field}[${k}]`));
 }
 
 /**
