@@ -146,6 +146,10 @@ export const PER_NEURON_PARAMETERS = Object.freeze({
     keys: Object.freeze(["tauMem_ms", "vRest_mV", "vReset_mV", "vThreshold_mV", "resistance_MOhm"] as const),
     doc: "docs/models/lif.md",
   },
+  AdaptiveLIF: {
+    keys: Object.freeze(["tauMem_ms", "vRest_mV", "vReset_mV", "vThreshold_mV", "resistance_MOhm"] as const),
+    doc: "docs/models/adaptive-lif.md",
+  },
   CubaLIF: {
     keys: Object.freeze(["tauMem_ms", "vRest_mV", "vReset_mV", "vThreshold_mV", "resistance_MOhm"] as const),
     doc: "docs/models/cuba-lif.md",

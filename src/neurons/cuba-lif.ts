@@ -46,8 +46,8 @@ import {
 } from "./base.ts";
 import type { PerNeuronOptions, PerNeuronParams, ReadonlyFloat64Array } from "./base.ts";
 import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
-import { RefractoryList, refractorySteps } from "./refractory.ts";
-import { LIF_DEFAULTS, deriveLif, deriveLifPerNeuron } from "./lif.ts";
+import { RefractoryList } from "./refractory.ts";
+import { LIF_DEFAULTS, deriveLif, deriveLifPerNeuron, lifPlaceholderDerived } from "./lif.ts";
 import type { LifDerived, LifParams, LifPerNeuronDerived } from "./lif.ts";
 
 /** One synaptic current: the port that feeds it and its decay time constant. */
@@ -239,10 +239,7 @@ export class CubaLIF extends PopulationBase {
       requireNeuronDt(dt_ms);
       const { synDecay } = checkSynapses(merged.synapses, dt_ms);
       derived = {
-        decay: NaN,
-        currentGain: NaN,
-        refSteps: NaN,
-        resetDrop_mV: NaN,
+        ...lifPlaceholderDerived(merged.tRef_ms, dt_ms),
         synDecay,
         synGain: synDecay.map(() => NaN),
       };
@@ -266,10 +263,7 @@ export class CubaLIF extends PopulationBase {
       synapses: Object.freeze(merged.synapses.map((s) => ({ ...s }))),
     }) as CubaLifStoredParams;
     this.dt_ms = dt_ms;
-    if (perNeuronGiven) {
-      this.perNeuronDerived = deriveCubaLifPerNeuron(this.params, dt_ms, size);
-      derived = { ...derived, refSteps: refractorySteps(this.params.tRef_ms, dt_ms) };
-    } else this.perNeuronDerived = undefined;
+    this.perNeuronDerived = perNeuronGiven ? deriveCubaLifPerNeuron(this.params, dt_ms, size) : undefined;
     this.derived = derived;
     this.synDecay = Float64Array.from(derived.synDecay);
     this.synGain = Float64Array.from(derived.synGain);

@@ -12,8 +12,20 @@ export type {
   LifStoredParams,
   ResetMode,
 } from "./lif.ts";
-export { AdaptiveLIF, ADAPTIVE_LIF_DEFAULTS, deriveAdaptiveLif } from "./adaptive-lif.ts";
-export type { AdaptiveLifDerived, AdaptiveLifOptions, AdaptiveLifParams } from "./adaptive-lif.ts";
+export {
+  AdaptiveLIF,
+  ADAPTIVE_LIF_DEFAULTS,
+  ADAPTIVE_LIF_PER_NEURON_KEYS,
+  deriveAdaptiveLif,
+  deriveAdaptiveLifPerNeuron,
+} from "./adaptive-lif.ts";
+export type {
+  AdaptiveLifDerived,
+  AdaptiveLifOptions,
+  AdaptiveLifParams,
+  AdaptiveLifPerNeuronOptions,
+  AdaptiveLifStoredParams,
+} from "./adaptive-lif.ts";
 export { IF, IF_DEFAULTS, IF_PER_NEURON_KEYS, deriveIf, deriveIfPerNeuron } from "./if.ts";
 export type { IfDerived, IfOptions, IfParams, IfPerNeuronDerived, IfStoredParams } from "./if.ts";
 export { Izhikevich, IZHIKEVICH_DEFAULTS, IZHIKEVICH_PRESETS, deriveIzhikevich } from "./izhikevich.ts";
@@ -29,9 +41,18 @@ export {
   CUBA_BENCHMARK_PARAMS,
   CUBA_BENCHMARK_WEIGHTS,
   CUBA_LIF_DEFAULTS,
+  CUBA_LIF_PER_NEURON_KEYS,
   deriveCubaLif,
+  deriveCubaLifPerNeuron,
 } from "./cuba-lif.ts";
-export type { CubaLifDerived, CubaLifParams, SynapsePort } from "./cuba-lif.ts";
+export type {
+  CubaLifDerived,
+  CubaLifOptions,
+  CubaLifParams,
+  CubaLifPerNeuronDerived,
+  CubaLifStoredParams,
+  SynapsePort,
+} from "./cuba-lif.ts";
 export { CobaLIF, COBA_BENCHMARK_WEIGHTS, COBA_LIF_DEFAULTS, deriveCobaLif } from "./coba-lif.ts";
 export type { CobaLifDerived, CobaLifParams, ConductanceSynapse } from "./coba-lif.ts";
 export * from "./li.ts";

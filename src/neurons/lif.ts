@@ -199,6 +199,14 @@ export function requireThresholdReset(p: {
     requireFloat32Factor("vThreshold_mV - vReset_mV", p.vThreshold_mV - p.vReset_mV);
 }
 
+/**
+ * `derived` of a LIF-like population with per-neuron values (LIF, AdaptiveLIF, CubaLIF): its refractory steps,
+ * and NaN for the constants that are not one neuron's (they are in its `perNeuronDerived`).
+ */
+export function lifPlaceholderDerived(tRef_ms: number, dt_ms: number): LifDerived {
+  return { decay: NaN, currentGain: NaN, refSteps: refractorySteps(tRef_ms, dt_ms), resetDrop_mV: NaN };
+}
+
 export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
   requireNeuronDt(dt_ms);
   requirePositive("tauMem_ms", p.tauMem_ms);
@@ -244,12 +252,7 @@ export class LIF extends PopulationBase {
     const built = buildPerNeuron(given, LIF_PER_NEURON_KEYS, size, "vRest_mV", {
       uniform: (p) => deriveLif(p as LifParams, dt_ms),
       each: (p) => deriveLifPerNeuron(p, dt_ms, size),
-      placeholder: (p) => ({
-        decay: NaN,
-        currentGain: NaN,
-        refSteps: refractorySteps(p.tRef_ms, dt_ms),
-        resetDrop_mV: NaN,
-      }),
+      placeholder: (p) => lifPlaceholderDerived(p.tRef_ms, dt_ms),
     });
     this.dt_ms = dt_ms;
     this.params = built.params as LifStoredParams;

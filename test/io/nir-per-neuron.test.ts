@@ -13,6 +13,7 @@ import type { NirDocument, NirNode } from "../../src/io/nir/graph.ts";
 import { nirToNetwork } from "../../src/io/nir/import.ts";
 import { Network } from "../../src/network/network.ts";
 import type { IntegrationMethod } from "../../src/neurons/first-order.ts";
+import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
 import { IF } from "../../src/neurons/if.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LI } from "../../src/neurons/li.ts";
@@ -278,4 +279,62 @@ test('a "dv_mV" projection into an IF whose capacitances differ is refused; equa
   const nodes = networkToNir(same, {}).document.graph.nodes;
   assert.deepEqual(Array.from((nodes.h as Of<"IF">).v_threshold.data), [1, 2]);
   assert.deepEqual(Array.from((nodes["x->h"] as Of<"Linear">).weight.data), [2, 2, 2, 2]);
+});
+
+test("an AdaptiveLIF with per-neuron values is written with per-neuron tensors (thresholds v_th + theta) and imports to the same spikes", () => {
+  const net = new Network({ dt_ms: 1, learning: false });
+  const x = net.addPopulation("x", new Input(4));
+  const a = net.addPopulation(
+    "a",
+    new AdaptiveLIF(3, 1, {
+      tauMem_ms: [10, 20, 40],
+      vRest_mV: [-65, -64, -66],
+      vReset_mV: -70,
+      vThreshold_mV: [-52, -54, -50],
+      resistance_MOhm: [1, 2, 0.5],
+      tRef_ms: 0,
+      thetaPlus_mV: 0,
+      tauTheta_ms: Infinity,
+    }),
+  );
+  a.theta_mV.set([0.5, 1, 0]);
+  net.addProjection(
+    "x->a",
+    new Dense(x, a, { port: "i_nA", init: { kind: "uniform", lo: 0, hi: 60, rng: createRng(4, "w") } }),
+  );
+  const document = networkToNir(net, {}).document;
+  const node = document.graph.nodes.a as Of<"LIF">;
+  assert.deepEqual(Array.from(node.v_threshold.data), [-51.5, -53, -50]);
+  assert.deepEqual(Array.from(node.tau.data), [0.01, 0.02, 0.04]);
+  assert.deepEqual(Array.from(node.r.data), [1, 2, 0.5]);
+  const back = nirToNetwork(document, { dt_s: 1e-3 }).network;
+  const rng = createRng(6, "adaptive-train");
+  const train = Array.from({ length: 300 }, () => Array.from({ length: 4 }, () => rng.float() < 0.3));
+  const run = (n: Network) => {
+    const v: number[][] = [];
+    const spikes: number[][] = [];
+    const pop = n.population("a");
+    n.addMonitor({
+      record() {
+        v.push(Array.from(pop.state("v_mV")));
+        spikes.push(Array.from(pop.spikeIdx.subarray(0, pop.spikeCount)));
+      },
+      reset() {},
+    });
+    const input = n.population<Input>("x");
+    n.run({ x: { apply: (s: number) => train[s].forEach((b, k) => b && input.emit(k)) } }, 300);
+    return { v, spikes };
+  };
+  const want = run(net);
+  assert.ok(new Set(want.spikes.flat()).size === 3, "every neuron fires");
+  assert.deepEqual(run(back), want);
+  // a voltage jump into it needs one current gain for all its neurons
+  const jumps = new Network({ dt_ms: 1 });
+  const jx = jumps.addPopulation("x", new Input(2));
+  const ja = jumps.addPopulation("a", new AdaptiveLIF(2, 1, { tauMem_ms: [10, 20] }));
+  jumps.addProjection("x->a", new Dense(jx, ja, { weights: 1 }));
+  assert.throws(
+    () => networkToNir(jumps, {}),
+    /^UnsupportedError: projection "x->a" jumps the voltage \("dv_mV"\) of population "a", whose neurons have different current gains \(per-neuron tauMem_ms or resistance_MOhm\)/,
+  );
 });

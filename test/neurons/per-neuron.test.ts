@@ -22,6 +22,7 @@ import {
 import { populationSettings } from "../../src/network/settings.ts";
 import type { Population, StepContext } from "../../src/network/types.ts";
 import { PER_NEURON_PARAMETERS } from "../../src/neurons/base.ts";
+import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
 import { CubaLIF } from "../../src/neurons/cuba-lif.ts";
 import { IF } from "../../src/neurons/if.ts";
 import { Input } from "../../src/neurons/input.ts";
@@ -49,6 +50,18 @@ interface Spec {
 }
 
 const cubaSynapses = (taus: number[]) => taus.map((tauSyn_ms, k) => ({ port: `s${k}`, tauSyn_ms }));
+
+/** LIF's five per-neuron parameters, drawn around the LIF defaults (CubaLIF, AdaptiveLIF). */
+const lifLike = (draw: (lo: number, hi: number) => number[]): Values => {
+  const rest = draw(-66, -64);
+  return {
+    tauMem_ms: draw(5, 30),
+    vRest_mV: rest,
+    vReset_mV: rest.map((r) => r - 3),
+    vThreshold_mV: draw(-55, -50),
+    resistance_MOhm: draw(0.5, 2),
+  };
+};
 
 const SPECS: readonly Spec[] = [
   {
@@ -101,16 +114,7 @@ const SPECS: readonly Spec[] = [
     make: (size, dt, o) => new CubaLIF(size, dt, o),
     ports: ["syn", "i_nA", "dv_mV"],
     amplitude: 14,
-    draw: (draw) => {
-      const rest = draw(-66, -64);
-      return {
-        tauMem_ms: draw(5, 30),
-        vRest_mV: rest,
-        vReset_mV: rest.map((r) => r - 3),
-        vThreshold_mV: draw(-55, -50),
-        resistance_MOhm: draw(0.5, 2),
-      };
-    },
+    draw: lifLike,
     // one, two (the WebAssembly kernel's case for one value per parameter) and three synapse ports; two
     // ports with and without the membrane ports, which that step skips when nobody asked for them
     variants: [
@@ -129,6 +133,17 @@ const SPECS: readonly Spec[] = [
       },
     ],
   },
+  {
+    name: "AdaptiveLIF",
+    make: (size, dt, o) => new AdaptiveLIF(size, dt, o),
+    ports: ["dv_mV", "i_nA"],
+    amplitude: 14,
+    draw: lifLike,
+    variants: [
+      { shared: { reset: "to-value" as never, tRef_ms: 1 } },
+      { shared: { reset: "subtract" as never, tRef_ms: 0 } },
+    ],
+  },
 ];
 
 /** Drives `pops` (one population, or one-neuron populations) with the same random inputs; returns v per step. */
@@ -138,6 +153,7 @@ function drive(
   steps: number,
   dt: number,
   seed: number,
+  learning: (step: number) => boolean = () => false,
 ): { v: number[][]; spikes: number[][] } {
   const single = pops.length > 1;
   const rng = createRng(seed, "per-neuron-inputs");
@@ -155,7 +171,7 @@ function drive(
     const fired: number[] = [];
     const row: number[] = [];
     for (const [k, pop] of pops.entries()) {
-      pop.step({ ...ctx, step: s });
+      pop.step({ ...ctx, step: s, learning: learning(s) });
       for (let j = 0; j < pop.spikeCount; j++) fired.push(single ? k : pop.spikeIdx[j]);
       row.push(...pop.v_mV);
     }
@@ -377,6 +393,47 @@ test("CubaLIF: one synaptic impulse gives each neuron rest_i + R_i w ts / (ts - 
   assert.deepEqual(fired, [1, 0]);
 });
 
+test("AdaptiveLIF while learning: per-neuron values give the spikes, voltages and thetas of one-neuron populations, across threshold-bound refreshes", () => {
+  const dt = 0.5;
+  const rng = createRng(31, "adaptive-learning");
+  const values = lifLike((lo, hi) => Array.from({ length: N }, () => rng.uniform(lo, hi)));
+  // a fast theta (decay and increments both visible) and more than one bound window (1000 learning steps)
+  const shared = { thetaPlus_mV: 0.75, tauTheta_ms: 80, tRef_ms: 1 };
+  const pop = new AdaptiveLIF(N, dt, { ...values, ...shared });
+  const singles = Array.from({ length: N }, (_, i) => {
+    const one: Values = { ...shared };
+    for (const [k, list] of Object.entries(values)) one[k] = (list as number[])[i];
+    return new AdaptiveLIF(1, dt, one);
+  });
+  // learning off now and then: theta neither decays nor grows
+  const learning = (step: number) => step % 700 < 600;
+  const a = drive([pop], { ports: ["dv_mV", "i_nA"], amplitude: 14 }, 2500, dt, 32, learning);
+  const b = drive(singles, { ports: ["dv_mV", "i_nA"], amplitude: 14 }, 2500, dt, 32, learning);
+  assert.deepEqual(a.v, b.v);
+  assert.deepEqual(a.spikes, b.spikes);
+  assert.deepEqual(
+    Array.from(pop.theta_mV),
+    singles.map((one) => one.theta_mV[0]),
+  );
+  const spikes = a.spikes.flat().length;
+  assert.ok(spikes > 300, `spikes exercised (${spikes})`);
+  assert.ok(Math.max(...pop.theta_mV) > 0.5, "theta grew");
+});
+
+test("AdaptiveLIF with per-neuron values and one spike per step: one crosser emits", () => {
+  const pop = new AdaptiveLIF(
+    4,
+    1,
+    { vThreshold_mV: [-52, -53, -54, -55], tRef_ms: 0 },
+    { oneSpikePerStep: true, rng: createRng(3, "one-spike") },
+  );
+  pop.port("dv_mV").fill(20);
+  pop.step({ step: 0, dt_ms: 1, learning: true } as StepContext);
+  assert.equal(pop.crossedCount, 4);
+  assert.equal(pop.spikeCount, 1);
+  assert.deepEqual(Array.from(pop.theta_mV), [0.05, 0.05, 0.05, 0.05].map(Math.fround));
+});
+
 test("per-neuron errors name the parameter and the neuron, and say what to give", () => {
   const cases: [() => unknown, RegExp][] = [
     [
@@ -486,6 +543,7 @@ test("every model accepts one value per neuron for each parameter PER_NEURON_PAR
     IF: (o) => new IF(2, 1, o),
     LI: (o) => new LI(2, 1, o),
     CubaLIF: (o) => new CubaLIF(2, 1, o),
+    AdaptiveLIF: (o) => new AdaptiveLIF(2, 1, o),
   };
   for (const [model, build] of Object.entries(make)) {
     const keys = PER_NEURON_PARAMETERS[model as keyof typeof PER_NEURON_PARAMETERS].keys;
@@ -540,6 +598,19 @@ function heterogeneousNetwork(thresholdOfIf1 = 1.25): Network {
       synapses: cubaSynapses([2, 6]),
     }),
   );
+  // learns its thresholds (theta) while the network runs: saved and restored exactly
+  const adapt = net.addPopulation(
+    "adapt",
+    new AdaptiveLIF(3, dt, {
+      tauMem_ms: [5, 10, 20],
+      vRest_mV: -65,
+      vReset_mV: [-66, -67, -68],
+      vThreshold_mV: [-64.5, -64, -63.5],
+      thetaPlus_mV: 0.25,
+      tauTheta_ms: 100,
+      tRef_ms: 1,
+    }),
+  );
   const weights = (seed: number) => ({
     init: { kind: "uniform" as const, lo: 0, hi: 1, rng: createRng(seed, "w") },
   });
@@ -547,6 +618,7 @@ function heterogeneousNetwork(thresholdOfIf1 = 1.25): Network {
   net.addProjection("x->if", new Dense(x, integrate, { port: "i_nA", ...weights(2) }));
   net.addProjection("syn->li", new Dense(syn, li, { port: "i_nA", ...weights(3) }));
   net.addProjection("x->cuba", new Dense(x, cuba, { port: "s0", ...weights(4) }));
+  net.addProjection("x->adapt", new Dense(x, adapt, { ...weights(5) }));
   return net;
 }
 
@@ -565,7 +637,7 @@ function trace(net: Network): number[][] {
     });
     net.run({}, 1);
     out.push(
-      ["syn", "if", "li", "cuba"].flatMap((n) =>
+      ["syn", "if", "li", "cuba", "adapt"].flatMap((n) =>
         Array.from((net.population(n) as unknown as { v_mV: Float32Array }).v_mV),
       ),
     );
@@ -582,9 +654,15 @@ test("saved settings record per-neuron values; a restored network steps bit for 
   assert.match(String(populationSettings(saved.population("if")).capacitance_nF), /^3 values, CRC-32 /);
   assert.match(String(populationSettings(saved.population("li")).vRest_mV), /^3 values, CRC-32 /);
   assert.match(String(populationSettings(saved.population("cuba")).tauMem_ms), /^3 values, CRC-32 /);
+  assert.match(String(populationSettings(saved.population("adapt")).vReset_mV), /^3 values, CRC-32 /);
+  // a run that learns thresholds, then the network is saved; `before` continues from there
+  trace(saved);
+  assert.ok(Math.max(...(saved.population("adapt") as AdaptiveLIF).theta_mV) > 0, "theta was learned");
+  const parameters = networkParameters(saved);
+  const dir = mkdtempSync(join(tmpdir(), "spikeflow-per-neuron-"));
+  await saveNetwork(dir, saved);
   const before = trace(saved);
   // in memory: the same per-neuron values restore without a word, another one is named
-  const parameters = networkParameters(saved);
   const quiet = captureLogs(() => restoreNetworkParameters(heterogeneousNetwork(), parameters));
   assert.deepEqual(
     quiet.filter((r) => r.id === SETTINGS_DIFFER),
@@ -596,13 +674,12 @@ test("saved settings record per-neuron values; a restored network steps bit for 
     /population "if" vThreshold_mV is "3 values, CRC-32 [0-9a-f]{8}" here, "3 values, CRC-32 [0-9a-f]{8}" in the saved network/,
   );
   // through the files: the restored network steps as the saved one did
-  const dir = mkdtempSync(join(tmpdir(), "spikeflow-per-neuron-"));
   try {
-    await saveNetwork(dir, saved);
     const restored = heterogeneousNetwork();
     await restoreNetwork(dir, restored);
     assert.deepEqual(trace(restored), before);
     assert.notDeepEqual(trace(heterogeneousNetwork(1.3)), before, "the traces see the thresholds");
+    assert.notDeepEqual(trace(heterogeneousNetwork()), before, "the traces see the learned thetas");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -228,8 +228,9 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n, true)]));
   requireShapeHints(opts.shapes, network);
 
-  // a voltage jump into a LIF or IF whose neurons differ in current gain (per-neuron tau, R or C) has no NIR
-  // weight: refused first, as the delays below, before any warning about what the export approximates
+  // a voltage jump into a LIF, AdaptiveLIF or IF whose neurons differ in current gain (per-neuron tau, R or
+  // C) has no NIR weight: refused first, as the delays below, before any warning about what the export
+  // approximates
   projs.forEach((p, k) => {
     const t = p.target;
     const gain = perNeuronCurrentGain(t);
@@ -559,12 +560,12 @@ function perChannel(values: Float32Array, outShape: readonly [number, number, nu
 
 /**
  * The current gains (mV per nA held over a step) of a population that steps per neuron and has a "dv_mV"
- * port (a LIF or IF with per-neuron parameters), one per neuron; undefined for any other population.
+ * port (a LIF, AdaptiveLIF or IF with per-neuron parameters), one per neuron; undefined for any other population.
  */
 function perNeuronCurrentGain(
   t: Population,
 ): (ArrayLike<number> & { every: Float64Array["every"] }) | undefined {
-  if ((t instanceof LIF || t instanceof IF) && t.perNeuronDerived !== undefined)
+  if ((t instanceof LIF || t instanceof AdaptiveLIF || t instanceof IF) && t.perNeuronDerived !== undefined)
     return t.perNeuronDerived.currentGain;
   return undefined;
 }
@@ -668,7 +669,18 @@ function populationNode(
   };
   const r = (C_nF: number): number => (integrators === "per-step" ? dt_ms / C_nF : 1000 / C_nF);
   if (pop instanceof Input) return { type: "Input", shape: [...shape] };
-  if (pop instanceof LIF && pop.perNeuronDerived !== undefined) {
+  // an AdaptiveLIF is written with its current thresholds v_th + theta, fixed (NIR's LIF has no adaptation)
+  const adaptive = (pop: AdaptiveLIF, vThreshold: (i: number) => number): NirTensor => {
+    if (pop.params.thetaPlus_mV > 0 || pop.params.tauTheta_ms !== Infinity) {
+      note(
+        `population "${name}": its adaptive threshold is written as the current fixed thresholds v_th + theta`,
+      );
+    }
+    if (pop.oneSpikePerStep)
+      note(`population "${name}": its one-spike-per-step rule is dropped (NIR has none)`);
+    return { shape: [...shape], data: Float64Array.from(pop.theta_mV, (t, i) => vThreshold(i) + t) };
+  };
+  if ((pop instanceof LIF || pop instanceof AdaptiveLIF) && pop.perNeuronDerived !== undefined) {
     // per-neuron parameters: one tensor entry per neuron (NIR's parameters are per-neuron arrays)
     const p = pop.params;
     const d = pop.perNeuronDerived;
@@ -682,7 +694,8 @@ function populationNode(
       ),
       r: tensor(p.resistance_MOhm),
       v_leak: tensor(d.vRest_mV),
-      v_threshold: tensor(d.vThreshold_mV),
+      v_threshold:
+        pop instanceof AdaptiveLIF ? adaptive(pop, (i) => d.vThreshold_mV[i]) : tensor(d.vThreshold_mV),
       v_reset: tensor(d.vReset_mV),
       metadata: meta(p.reset),
     };
@@ -692,24 +705,12 @@ function populationNode(
     const p = pop.params as LifParams;
     refractory(p.tRef_ms);
     start(p.vInit_mV, p.vRest_mV);
-    let threshold = f(p.vThreshold_mV);
-    if (pop instanceof AdaptiveLIF) {
-      const theta = pop.theta_mV;
-      threshold = { shape: [...shape], data: Float64Array.from(theta, (t) => p.vThreshold_mV + t) };
-      if (pop.params.thetaPlus_mV > 0 || pop.params.tauTheta_ms !== Infinity) {
-        note(
-          `population "${name}": its adaptive threshold is written as the current fixed thresholds v_th + theta`,
-        );
-      }
-      if (pop.oneSpikePerStep)
-        note(`population "${name}": its one-spike-per-step rule is dropped (NIR has none)`);
-    }
     return {
       type: "LIF",
       tau: f(tauOf(pop.derived.decay, p.tauMem_ms)),
       r: f(p.resistance_MOhm),
       v_leak: f(p.vRest_mV),
-      v_threshold: threshold,
+      v_threshold: pop instanceof AdaptiveLIF ? adaptive(pop, () => p.vThreshold_mV) : f(p.vThreshold_mV),
       v_reset: f(p.vReset_mV),
       metadata: meta(p.reset),
     };
