@@ -245,7 +245,10 @@ export class CubaLIF extends PopulationBase {
       };
     } else derived = deriveCubaLif(merged as CubaLifParams, dt_ms);
     // with two synapse ports and one value per parameter the WebAssembly kernel, when available, holds the
-    // arena and the spike buffers; per-neuron values take the TypeScript step (stepPerNeuron)
+    // arena and the spike buffers; per-neuron values take the TypeScript step (stepPerNeuron).
+    // Limitation: the kernel holds one set of membrane constants, so a population with per-neuron values
+    // never uses it; its step is about 3 times slower than the TypeScript two-port step
+    // (docs/models/cuba-lif.md).
     const kernel =
       !perNeuronGiven && merged.synapses.length === 2 && Number.isInteger(size) && size >= 1
         ? CubaKernel.create(size)

@@ -131,8 +131,8 @@ export class IF extends PopulationBase {
     super(size, ["dv_mV", "i_nA"]);
     const given = withDefaults("IF params", IF_DEFAULTS as IfOptions, params, ["vInit_mV"]);
     refusePerNeuron("IF", given, ["tRef_ms"]);
-    // one value per neuron, all equal, is one value (as LIF's)
-    // the initial voltage defaults to the reset, per neuron when the reset is given per neuron
+    // a list of equal values is that one value (so [1, 1, 1] and 1 build, save and compare alike); the
+    // initial voltage defaults to the reset, per neuron when the reset is given per neuron
     const built = buildPerNeuron(given, IF_PER_NEURON_KEYS, size, "vReset_mV", {
       uniform: (p) => deriveIf(p as IfParams, dt_ms),
       each: (p) => deriveIfPerNeuron(p, dt_ms, size),

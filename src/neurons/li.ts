@@ -116,8 +116,8 @@ export class LI extends PopulationBase {
     requireNoExtraArguments("LI", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     const given = withDefaults("LI params", LI_DEFAULTS as LiOptions, params, ["vInit_mV"]);
-    // one value per neuron, all equal, is one value (as LIF's)
-    // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    // a list of equal values is that one value (so [1, 1, 1] and 1 build, save and compare alike); the
+    // initial voltage defaults to the rest, per neuron when the rest is given per neuron
     const built = buildPerNeuron(given, LI_PER_NEURON_KEYS, size, "vRest_mV", {
       uniform: (p) => deriveLi(p as LiParams, dt_ms),
       each: (p) => deriveLiPerNeuron(p, dt_ms, size),

@@ -34,7 +34,7 @@ import {
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
-import type { PerNeuronOptions, PerNeuronParams, PerNeuronValue } from "./base.ts";
+import type { PerNeuronOptions, PerNeuronParams, PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
 
@@ -82,12 +82,12 @@ export type LifStoredParams = PerNeuronParams<LifParams, PerNeuronKey>;
 
 /** Per-neuron step constants of a LIF with per-neuron parameters (one entry per neuron). */
 export interface LifPerNeuronDerived {
-  readonly decay: Float64Array;
-  readonly currentGain: Float64Array;
-  readonly vRest_mV: Float64Array;
-  readonly vThreshold_mV: Float64Array;
-  readonly vReset_mV: Float64Array;
-  readonly resetDrop_mV: Float64Array;
+  readonly decay: ReadonlyFloat64Array;
+  readonly currentGain: ReadonlyFloat64Array;
+  readonly vRest_mV: ReadonlyFloat64Array;
+  readonly vThreshold_mV: ReadonlyFloat64Array;
+  readonly vReset_mV: ReadonlyFloat64Array;
+  readonly resetDrop_mV: ReadonlyFloat64Array;
 }
 
 /**
@@ -124,9 +124,9 @@ function requireResetMode(reset: unknown): void {
 
 /** Each neuron's threshold, reset and reset drop (v_th - v_reset), one entry per neuron. */
 export interface ThresholdResetPerNeuron {
-  readonly vThreshold_mV: Float64Array;
-  readonly vReset_mV: Float64Array;
-  readonly resetDrop_mV: Float64Array;
+  readonly vThreshold_mV: ReadonlyFloat64Array;
+  readonly vReset_mV: ReadonlyFloat64Array;
+  readonly resetDrop_mV: ReadonlyFloat64Array;
 }
 
 /**
@@ -247,8 +247,8 @@ export class LIF extends PopulationBase {
     super(size, ["dv_mV", "i_nA"]);
     const given: LifOptions = withDefaults("LIF params", LIF_DEFAULTS as LifOptions, params, ["vInit_mV"]);
     refusePerNeuron("LIF", given, ["tRef_ms"]);
-    // one value per neuron, all equal, is one value (so that [1, 1, 1] and 1 build, save and compare alike)
-    // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    // a list of equal values is that one value (so [1, 1, 1] and 1 build, save and compare alike); the
+    // initial voltage defaults to the rest, per neuron when the rest is given per neuron
     const built = buildPerNeuron(given, LIF_PER_NEURON_KEYS, size, "vRest_mV", {
       uniform: (p) => deriveLif(p as LifParams, dt_ms),
       each: (p) => deriveLifPerNeuron(p, dt_ms, size),

@@ -226,8 +226,8 @@ export class SynapticLIF extends PopulationBase {
     const given = withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS as SynapticLifOptions, params, [
       "vInit_mV",
     ]);
-    // one value per neuron, all equal, is one value (as LIF's)
-    // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    // a list of equal values is that one value (so [1, 1, 1] and 1 build, save and compare alike); the
+    // initial voltage defaults to the rest, per neuron when the rest is given per neuron
     const built = buildPerNeuron(given, SYNAPTIC_LIF_PER_NEURON_KEYS, size, "vRest_mV", {
       uniform: (p) => deriveSynapticLif(p as SynapticLifParams, dt_ms),
       each: (p) => deriveSynapticLifPerNeuron(p, dt_ms, size),

@@ -235,10 +235,11 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     const t = p.target;
     const gain = perNeuronCurrentGain(t);
     if (p.port === "dv_mV" && gain !== undefined && !gain.every((g) => g === gain[0])) {
+      const why = t instanceof IF ? "capacitance_nF" : "tauMem_ms or resistance_MOhm";
       throw new UnsupportedError(
         `projection "${projNames[k]}" jumps the voltage ("dv_mV") of population "${nameOf.get(t)}", whose ` +
-          `neurons have different current gains (${t instanceof IF ? "per-neuron capacitance_nF" : "per-neuron tauMem_ms or resistance_MOhm"}), ` +
-          `so no NIR weight gives the same jumps; export a network whose projections into it use "i_nA"`,
+          `neurons have different current gains (per-neuron ${why}), so no NIR weight gives the same jumps; ` +
+          `export a network whose projections into it use "i_nA"`,
       );
     }
   });
