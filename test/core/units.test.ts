@@ -89,3 +89,23 @@ test("the LIF resistance check runs in the constructor", () => {
   assert.equal(logs.length, 1);
   assert.match(logs[0].message, /resistance_MOhm = 200000000 looks like ohms.*write 200;/);
 });
+
+test("every LIF-family model checks its parameters when built", async () => {
+  const { IF } = await import("../../src/neurons/if.ts");
+  const { CubaLIF } = await import("../../src/neurons/cuba-lif.ts");
+  const { AdaptiveLIF } = await import("../../src/neurons/adaptive-lif.ts");
+  const { SynapticLIF } = await import("../../src/neurons/synaptic-lif.ts");
+  const { LI } = await import("../../src/neurons/li.ts");
+  const volts = { vRest_mV: -0.06, vReset_mV: -0.061, vThreshold_mV: -0.051 };
+  const logs = siWarnings(() => {
+    new IF(1, 0.1, { capacitance_nF: 3e-10 });
+    new CubaLIF(1, 0.1, volts);
+    new AdaptiveLIF(1, 0.1, volts);
+    new SynapticLIF(1, 0.1, volts);
+    new LI(1, 0.1, { vRest_mV: -0.06 });
+  });
+  assert.deepEqual(
+    logs.map((r) => r.message.split(":")[0]),
+    ["IF", "CubaLIF", "AdaptiveLIF", "SynapticLIF", "LI"],
+  );
+});
