@@ -64,7 +64,10 @@ interface DelayGroups {
   readonly maxSteps: number;
   /** The distinct delays in steps, ascending: delivery and `arriving` visit only these. */
   readonly delays: Int32Array;
-  /** Synapses of pre i with delay d: `syn[ptr[d * (pre + 1) + i] .. ptr[d * (pre + 1) + i + 1])`. */
+  /**
+   * Synapses of pre i with the q-th distinct delay `delays[q]`:
+   * `syn[ptr[q * (pre + 1) + i] .. ptr[q * (pre + 1) + i + 1])`.
+   */
   readonly ptr: Int32Array;
   readonly syn: Int32Array;
   readonly line: SpikeDelayLine;
@@ -240,7 +243,8 @@ function toFloat32(name: string, a: ArrayLike<number>): Float32Array {
 /**
  * Per-synapse delays from the `delay_ms` option (a function of (pre, post) or an array in CSR order), counted
  * in steps of `dt_ms`, and the synapses grouped by (delay, pre). Memory: 4 bytes per synapse twice, plus
- * 4 (pre + 1) bytes per step of the longest delay.
+ * 4 (pre + 1) bytes per distinct delay value (8 while it is built), and the delay line's ring (12 bytes per
+ * step of the longest delay while empty, src/projections/delay.ts).
  */
 function delayGroups(
   source: Population,
@@ -283,25 +287,28 @@ function delayGroups(
   }
   let maxSteps = 0;
   for (let k = 0; k < nnz; k++) if (steps[k] > maxSteps) maxSteps = steps[k];
-  // synapses grouped by (delay, pre), each group in CSR order: a counting sort on d * (M + 1) + pre
+  // the distinct delays, and each one's slot q (its rank); a table over slots, not over every step up to the
+  // longest delay, so that one long delay among short ones costs one slot
+  const slotOf = new Int32Array(maxSteps + 1).fill(-1);
+  for (let k = 0; k < nnz; k++) slotOf[steps[k]] = 0;
+  const delays: number[] = [];
+  for (let d = 0; d <= maxSteps; d++) if (slotOf[d] === 0) slotOf[d] = delays.push(d) - 1;
+  const nSlots = delays.length;
+  // synapses grouped by (delay, pre), each group in CSR order: a counting sort on q * (M + 1) + pre
   const M1 = M + 1;
-  const what = `Sparse: delay groups for ${M} neurons x ${maxSteps + 1} delay steps`;
+  const what = `Sparse: delay groups for ${M} neurons x ${nSlots} distinct delays`;
   const fix = "use shorter delays, a longer dt_ms, or split the projection by delay";
-  requireBufferLength(what, (maxSteps + 1) * M1, 4, fix);
-  const ptr = allocateBuffer(Int32Array, (maxSteps + 1) * M1, what, fix);
+  requireBufferLength(what, nSlots * M1, 4, fix);
+  const ptr = allocateBuffer(Int32Array, nSlots * M1, what, fix);
   for (let i = 0; i < M; i++) {
-    for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) ptr[steps[k] * M1 + i + 1]++;
+    for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) ptr[slotOf[steps[k]] * M1 + i + 1]++;
   }
   for (let e = 1; e < ptr.length; e++) ptr[e] += ptr[e - 1];
   const fill = ptr.slice();
   const syn = allocateBuffer(Int32Array, nnz, `Sparse: delays of ${nnz} synapses`, "use fewer synapses");
   for (let i = 0; i < M; i++) {
-    for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) syn[fill[steps[k] * M1 + i]++] = k;
+    for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) syn[fill[slotOf[steps[k]] * M1 + i]++] = k;
   }
-  const present = new Uint8Array(maxSteps + 1);
-  for (let k = 0; k < nnz; k++) present[steps[k]] = 1;
-  const delays: number[] = [];
-  for (let d = 0; d <= maxSteps; d++) if (present[d] === 1) delays.push(d);
   return {
     steps,
     maxSteps,
@@ -332,18 +339,20 @@ class SparseDelayGroups implements SynapseDelayGroups {
     const { delays, ptr, syn } = byDelay;
     const M = source.size;
     const M1 = M + 1;
+    // the table's rows are the distinct delays' slots (DelayGroups.ptr)
+    const base = (slot: number) => slot * M1;
     let count = 0;
-    for (const d of delays) {
-      for (let i = 0; i < M; i++) if (ptr[d * M1 + i + 1] > ptr[d * M1 + i]) count++;
+    for (let slot = 0; slot < delays.length; slot++) {
+      for (let i = 0; i < M; i++) if (ptr[base(slot) + i + 1] > ptr[base(slot) + i]) count++;
     }
     this.groupCount = count;
     this.groupStart = new Int32Array(count + 1);
     this.groupOf = new Int32Array(syn.length);
     let next = 0;
-    for (const d of delays) {
+    for (let slot = 0; slot < delays.length; slot++) {
       for (let i = 0; i < M; i++) {
-        const a = ptr[d * M1 + i];
-        const b = ptr[d * M1 + i + 1];
+        const a = ptr[base(slot) + i];
+        const b = ptr[base(slot) + i + 1];
         if (b === a) continue;
         this.groupStart[next] = a;
         for (let q = a; q < b; q++) this.groupOf[syn[q]] = next;
@@ -376,7 +385,7 @@ class SparseDelayGroups implements SynapseDelayGroups {
       // before this one (recorded by this step's delivery), so delay d >= 1 is age d - 1
       const idx = d === 0 ? this.source.spikeIdx : line.emittedIdx(d - 1);
       const count = d === 0 ? this.source.spikeCount : line.emittedCount(d - 1);
-      const base = d * M1;
+      const base = q * M1;
       for (let s = 0; s < count; s++) {
         const i = idx[s];
         const a = ptr[base + i];
@@ -441,12 +450,12 @@ export class Sparse extends WeightedProjection {
       const count = line.emittedCount(d);
       if (count === 0) continue;
       const idx = line.emittedIdx(d);
-      const base = d * M1;
+      const base = q * M1;
       for (let s = 0; s < count; s++) {
         const i = idx[s];
         const end = ptr[base + i + 1];
-        for (let q = ptr[base + i]; q < end; q++) {
-          const k = syn[q];
+        for (let r = ptr[base + i]; r < end; r++) {
+          const k = syn[r];
           out[colIdx[k]] += w[k];
         }
       }
