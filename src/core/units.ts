@@ -6,9 +6,10 @@
  * (once per message, id `si-units`, which `muteWarning` takes) with the value the parameter would have in its
  * own unit. Time constants have their own hint (src/core/time.ts: shorter than the step).
  *
- * Potentials: the rest, reset and threshold potentials of a model look like volts when every one given lies
- * within 0.2 of zero and one of them is at -0.01 or below (a membrane in volts rests near -0.07). Models in
- * normalised units (rest 0, threshold 1) are left alone, as is a small increment such as thetaPlus_mV.
+ * Potentials: a rest, reset, threshold or peak potential (or Izhikevich's c) between -0.2 and -0.01 mV looks
+ * like volts (a membrane in volts rests near -0.07), also when the others are in mV (a single slip, the others
+ * left at their defaults). A model with a potential of exactly 0 and one above 0 is in normalised units (rest
+ * 0, threshold 1, reset maybe below 0) and left alone, as is a small increment such as thetaPlus_mV.
  * Magnitudes: a positive conductance (`_nS`) below 1e-4, a capacitance (`_nF`) below 1e-5 and a resistance
  * (`_MOhm`) above 1e5 are outside any neuron's range by four orders of magnitude or more.
  */
@@ -17,7 +18,7 @@ import { log } from "./log.ts";
 /** Id of the warning for parameters that look like SI base units (`muteWarning` takes it). */
 export const SI_UNITS = "si-units";
 
-const POTENTIAL_KEYS = ["vRest_mV", "vReset_mV", "vThreshold_mV"];
+const POTENTIAL_KEYS = ["vRest_mV", "vReset_mV", "vThreshold_mV", "vPeak_mV", "c_mV"];
 
 interface Magnitude {
   readonly suffix: string;
@@ -50,14 +51,22 @@ const inUnit = (x: number, factor: number): number => +(x * factor).toPrecision(
 export function warnIfSiUnits(model: string, params: object): void {
   const p = params as Record<string, unknown>;
   const potentials = POTENTIAL_KEYS.filter((k) => numbersOf(p[k]).length > 0);
-  const values = potentials.flatMap((k) => numbersOf(p[k]));
-  if (values.length > 0 && values.every((x) => Math.abs(x) < 0.2) && values.some((x) => x <= -0.01)) {
-    const shown = potentials.map((k) => `${k} = ${describe(p[k])}`).join(", ");
-    const fixed = potentials.map((k) => `${k}: ${describe(p[k], 1000)}`).join(", ");
+  const all = potentials.flatMap((k) => numbersOf(p[k]));
+  const normalised = all.some((x) => x === 0) && all.some((x) => x > 0);
+  const voltsLike = (x: number) => x >= -0.2 && x <= -0.01;
+  const slipped = potentials.filter((k) => numbersOf(p[k]).every(voltsLike));
+  if (slipped.length > 0 && !normalised) {
+    // the slipped ones, and any other small nonzero potential that goes with them (a peak of 0.03 V)
+    const shownKeys = potentials.filter(
+      (k) => slipped.includes(k) || numbersOf(p[k]).every((x) => x !== 0 && Math.abs(x) < 0.2),
+    );
+    const shown = shownKeys.map((k) => `${k} = ${describe(p[k])}`).join(", ");
+    const fixed = shownKeys.map((k) => `${k}: ${describe(p[k], 1000)}`).join(", ");
     log.warn(
       SI_UNITS,
-      `${model}: ${shown} look like volts (Brian2 stores potentials in volts); potentials are in mV here: ` +
-        `write ${fixed}; if they are meant, muteWarning("${SI_UNITS}") silences this`,
+      `${model}: ${shown} ${shownKeys.length === 1 ? "looks" : "look"} like volts (Brian2 stores potentials ` +
+        `in volts); potentials are in mV here: write ${fixed}; if ${shownKeys.length === 1 ? "it is" : "they are"} ` +
+        `meant, muteWarning("${SI_UNITS}") silences this`,
       { once: true },
     );
   }

@@ -10,6 +10,7 @@
  * dv/dt = r i with t in seconds is C = 1000 / r (per ms). The defaults are NIR's normalised units.
  */
 import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { PopulationBase, requireNeuronDt, requireNoExtraArguments } from "./base.ts";
@@ -51,6 +52,7 @@ export class Integrator extends PopulationBase {
     requireNoExtraArguments("Integrator", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
     this.params = Object.freeze(withDefaults("Integrator params", INTEGRATOR_DEFAULTS, params));
+    warnIfSiUnits("Integrator", this.params);
     this.dt_ms = dt_ms;
     this.derived = deriveIntegrator(this.params, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV);

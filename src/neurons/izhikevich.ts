@@ -37,6 +37,7 @@ import {
   requireFloat32Factor,
   requirePositive,
 } from "../core/errors.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
@@ -193,6 +194,7 @@ export class Izhikevich extends PopulationBase {
       d: copyPerNeuron(merged.d),
     });
     this.dt_ms = dt_ms;
+    warnIfSiUnits("Izhikevich", this.params);
     this.derived = deriveIzhikevich(this.params, size, dt_ms);
     this.v_mV = this.addState("v_mV", this.params.vInit_mV);
     this.u = this.addState("u", 0);

@@ -43,9 +43,9 @@ test("mV, normalised units and small non-negative potentials give no hint", () =
     siWarnings(() => new LIF(3, 0.1, { vRest_mV: 0, vReset_mV: 0, vThreshold_mV: 0.1 })),
     [],
   );
-  // one potential far from zero: mV
+  // normalised units with a reset below 0 (a potential at exactly 0 and one above)
   assert.deepEqual(
-    siWarnings(() => new LIF(3, 0.1, { vRest_mV: -0.065, vReset_mV: -65, vThreshold_mV: -50 })),
+    siWarnings(() => new LIF(3, 0.1, { vRest_mV: 0, vReset_mV: -0.05, vThreshold_mV: 0.1 })),
     [],
   );
 });
@@ -108,4 +108,28 @@ test("every LIF-family model checks its parameters when built", async () => {
     logs.map((r) => r.message.split(":")[0]),
     ["IF", "CubaLIF", "AdaptiveLIF", "SynapticLIF", "LI"],
   );
+});
+
+test("a single potential in volts among mV ones (a partial slip) is named alone", () => {
+  const logs = siWarnings(() => new LIF(1, 0.1, { vRest_mV: -0.07 }));
+  assert.equal(logs.length, 1);
+  assert.match(
+    logs[0].message,
+    /^LIF: vRest_mV = -0\.07 looks like volts .* write vRest_mV: -70; if it is meant/,
+  );
+});
+
+test("Izhikevich's c and peak, and the Integrator's capacitance, are checked", async () => {
+  const { Izhikevich } = await import("../../src/neurons/izhikevich.ts");
+  const { Integrator } = await import("../../src/neurons/integrator.ts");
+  const logs = siWarnings(() => {
+    new Izhikevich(1, 0.5, { c_mV: -0.065, vPeak_mV: 0.03 });
+    new Integrator(1, 0.1, { capacitance_nF: 4e-10 });
+  });
+  assert.equal(logs.length, 2);
+  assert.match(
+    logs[0].message,
+    /^Izhikevich: vPeak_mV = 0\.03, c_mV = -0\.065 look like volts .* write vPeak_mV: 30, c_mV: -65;/,
+  );
+  assert.match(logs[1].message, /^Integrator: capacitance_nF = 4e-10 looks like farads .* write 0\.4;/);
 });
