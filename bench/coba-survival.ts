@@ -25,16 +25,29 @@ import type { CobaInstance } from "./coba-network.ts";
 import { machine, packageVersion, writeResult } from "./common.ts";
 
 const outFile = new URL("./results/coba-survival.json", import.meta.url).pathname;
-const arg = (name: string, fallback: number): number => {
-  const k = process.argv.indexOf(name);
-  const v = k > 0 ? Number(process.argv[k + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1)
-    throw new Error(`${name} must be an integer >= 1, got ${process.argv[k + 1]}`);
+const USAGE = "usage: npm run bench:coba-survival [-- --seeds N] [--duration-ms T] [--brian2]";
+const args = process.argv.slice(2);
+for (let k = 0; k < args.length; k++) {
+  if (args[k] === "--seeds" || args[k] === "--duration-ms") k++;
+  else if (args[k] !== "--brian2") {
+    console.error(`bench:coba-survival: unknown argument ${JSON.stringify(args[k])}; ${USAGE}`);
+    process.exit(2);
+  }
+}
+const arg = (name: string, fallback: number, least: number): number => {
+  const k = args.indexOf(name);
+  const v = k >= 0 ? Number(args[k + 1]) : fallback;
+  if (!Number.isInteger(v) || v < least) {
+    console.error(
+      `bench:coba-survival: ${name} must be an integer >= ${least}, got ${args[k + 1]}; ${USAGE}`,
+    );
+    process.exit(2);
+  }
   return v;
 };
-const seeds = arg("--seeds", 100);
-const durationMs = arg("--duration-ms", 300);
-if (durationMs < 100) throw new Error(`--duration-ms must be at least 100 (the last 50 ms decide)`);
+const seeds = arg("--seeds", 100, 1);
+// the last 50 ms decide whether a network is sustained
+const durationMs = arg("--duration-ms", 300, 100);
 const SUSTAINED_LAST_50MS = 200;
 
 interface Fate {
@@ -128,11 +141,17 @@ function brian2Part(): Record<string, unknown> {
   }
 }
 
-const brian2 = process.argv.includes("--brian2")
-  ? brian2Part()
-  : existsSync(outFile)
-    ? (JSON.parse(readFileSync(outFile, "utf8")) as { brian2?: Record<string, unknown> }).brian2
-    : undefined;
+/** Brian2's part: measured now with --brian2, else the file's if it was measured with the same seeds and duration. */
+function keptBrian2Part(): Record<string, unknown> | undefined {
+  if (!existsSync(outFile)) return undefined;
+  const old = JSON.parse(readFileSync(outFile, "utf8")) as {
+    seeds?: number;
+    duration_ms?: number;
+    brian2?: Record<string, unknown>;
+  };
+  return old.seeds === seeds && old.duration_ms === durationMs ? old.brian2 : undefined;
+}
+const brian2 = args.includes("--brian2") ? brian2Part() : keptBrian2Part();
 
 const result = {
   benchmark: `COBA network survival: seeds 1-${seeds}, ${durationMs} ms at dt 0.1 ms, sustained = more than ${SUSTAINED_LAST_50MS} spikes in the last 50 ms`,
