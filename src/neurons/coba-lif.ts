@@ -33,8 +33,14 @@
  * multiplied by g_L (6 nS with g_L = 10 nS).
  * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
  * step) and "dv_mV" (instantaneous jump after the integration).
+ * Step: with two synapse ports (the default "exc" and "inh") the fused `stepTwoPorts`, or the same step in
+ * WebAssembly (coba-kernel.ts, SIMD, bit-identical; `useKernel`), else one pass per port and `stepMembrane`.
+ * Limitation: only two synapse ports have the WebAssembly kernel; other port counts run the TypeScript loops.
  * Limitation: a negative weight on a synapse port is not refused (a projection does not know what its target
- * port means); a total conductance G <= 0 would make v run away.
+ * port means); a total conductance G < 0 or NaN, with which v would run away, stops the step with a
+ * StateError naming the neuron (`negativeConductance`), on every path with the same state: the neurons
+ * before it updated, its conductances decayed, the synapse ports not cleared, the spikes flagged but not
+ * counted, no restore of the refractory neurons' voltages. `reset()` clears all of it.
  */
 import { InvalidParameterError, StateError, requireFloat32, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
@@ -383,6 +389,8 @@ export class CobaLIF extends PopulationBase {
 
   override reset(): void {
     super.reset();
+    // a step stopped by negativeConductance flagged spikes that it never counted, which super.reset() misses
+    this.spiked.fill(0);
     fillInitial(this.v_mV, this.vInit);
     for (const g of this.g_nS) g.fill(0);
     this.refractory.clear();

@@ -383,7 +383,11 @@ test("a negative (or NaN) total conductance stops every path with the same error
             assert.equal((error as Error).name, "StateError");
             message = (error as Error).message;
           }
-          return { message, state: snapshot(pop) };
+          const state = snapshot(pop);
+          // reset() leaves nothing of the stopped step (its uncounted spike flags included)
+          pop.reset();
+          assert.deepEqual(snapshot(pop), snapshot(build("ts", r.n, 0.1, {})));
+          return { message, state };
         });
         assert.match(results[0].message, new RegExp(`^CobaLIF neuron ${j}: `));
         assert.deepStrictEqual(results[1], results[0], "SIMD module");
