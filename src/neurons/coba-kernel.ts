@@ -50,7 +50,9 @@
  * two-port-kernel.ts: constants f64[24] (`CobaLIF`'s 12 constants, the G of a stop, NUMBERS), counts (spikes,
  * list length; deferred neurons, list length during the step), the arena with the states v, g_exc, g_inh, the
  * refractory list, the spike buffers, then the deferred list: x (replaced by phi), G and u as f64[n] each,
- * indices i32[n]. A module is assembled per size.
+ * indices i32[n]. A module is assembled per size, with a step function for each combination of the membrane
+ * ports it reads (STEP_EXPORTS; a test of a parameter in the loop cost 8 % of the benchmark's run time) and
+ * `finish`.
  * Limitation: where WebAssembly is missing or a memory cannot be created, `CobaKernel.create` returns
  * undefined and CobaLIF runs its TypeScript step (same results, slower). SPIKEFLOW_WASM=0 forces that.
  */
