@@ -16,17 +16,10 @@
  * Usage: npm run bench:coba [-- --repeats 5] [-- --brian2]
  */
 import { performance } from "node:perf_hooks";
-import { createRng } from "../src/core/rng.ts";
 import { msToSteps } from "../src/core/time.ts";
-import { SpikeMonitor } from "../src/network/monitors.ts";
-import { Network } from "../src/network/network.ts";
-import { COBA_BENCHMARK_WEIGHTS, CobaLIF } from "../src/neurons/coba-lif.ts";
-import { Sparse } from "../src/projections/sparse.ts";
+import { COBA_DT_MS as DT_MS, COBA_N as N, buildCobaNetwork } from "./coba-network.ts";
 import { brian2Figures, machine, median, packageVersion, writeResult } from "./common.ts";
 
-const N = 4000;
-const N_EXC = 3200;
-const DT_MS = 0.1;
 const DURATION_MS = 1000;
 const outFile = new URL("./results/coba.json", import.meta.url).pathname;
 
@@ -58,36 +51,7 @@ function meanCv(steps: Int32Array, neurons: Int32Array, count: number, size: num
 
 function runOnce(seed: number): RunFigures {
   const t0 = performance.now();
-  const net = new Network({ dt_ms: DT_MS, learning: false });
-  const pe = net.addPopulation("exc", new CobaLIF(N_EXC, DT_MS));
-  const pi = net.addPopulation("inh", new CobaLIF(N - N_EXC, DT_MS));
-  const rng = createRng(seed, "coba", "init");
-  for (const pop of [pe, pi]) {
-    for (let i = 0; i < pop.size; i++) {
-      pop.v_mV[i] = -60 + rng.float() * 10;
-      pop.g_nS[0][i] = Math.max(0, 1.5 * rng.normal() + 4) * 10;
-      pop.g_nS[1][i] = Math.max(0, 12 * rng.normal() + 20) * 10;
-    }
-  }
-  for (const [src, srcName, weight] of [
-    [pe, "exc", COBA_BENCHMARK_WEIGHTS.exc_nS],
-    [pi, "inh", COBA_BENCHMARK_WEIGHTS.inh_nS],
-  ] as const) {
-    for (const [tgt, tgtName] of [
-      [pe, "exc"],
-      [pi, "inh"],
-    ] as const) {
-      const proj = Sparse.random(src, tgt, {
-        p: 0.02,
-        weight,
-        rng: createRng(seed, "coba", srcName, tgtName),
-        port: srcName,
-        allowSelf: true,
-      });
-      net.addProjection(`${srcName}->${tgtName}`, proj);
-    }
-  }
-  const monitors = [net.addMonitor(new SpikeMonitor(pe)), net.addMonitor(new SpikeMonitor(pi))];
+  const { net, exc: pe, inh: pi, monitors } = buildCobaNetwork(seed);
   const steps = msToSteps(DURATION_MS, DT_MS);
   const t1 = performance.now();
   net.run({}, steps);

@@ -16,6 +16,7 @@ export * from "./network/monitors.ts";
 export * from "./network/linear-readout.ts";
 export * from "./network/current-drive.ts";
 export * from "./network/noise-drive.ts";
+export * from "./network/random-neuron-drive.ts";
 export * from "./network/poisson-input.ts";
 export * from "./network/parameters.ts";
 export * from "./neurons/index.ts";

@@ -18,8 +18,6 @@ import time
 import brian2 as b2
 import numpy as np
 
-target = sys.argv[1]
-repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 n, ne = 4000, 3200
 
 
@@ -72,40 +70,47 @@ def stats(mon):
     )
 
 
-runs, spikes, re, ri, cv = [], [], [], [], []
-if target == "cpp_standalone":
-    import shutil
+def main():
+    target = sys.argv[1]
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    runs, spikes, re, ri, cv = [], [], [], [], []
+    if target == "cpp_standalone":
+        import shutil
 
-    for k in range(repeats):
-        d = f"/tmp/coba_standalone_{k}"
-        b2.set_device("cpp_standalone", directory=d, build_on_run=False)
-        net, mon = build(k + 1)
-        net.run(1 * b2.second)
-        b2.device.build(directory=d, run=True, compile=True)
-        runs.append(b2.device._last_run_time)
-        spikes.append(int(mon.num_spikes))
-        a, b, c = stats(mon)
-        re.append(a)
-        ri.append(b)
-        cv.append(c)
-        b2.device.reinit()
-        b2.device.activate()
-        shutil.rmtree(d, ignore_errors=True)
-else:
-    b2.prefs.codegen.target = target
-    net, mon = build(99)
-    net.run(5 * b2.ms)  # warm-up: code generation and compilation
-    for k in range(repeats):
-        net, mon = build(k + 1)
-        t0 = time.perf_counter()
-        net.run(1 * b2.second)
-        runs.append(time.perf_counter() - t0)
-        spikes.append(int(mon.num_spikes))
-        a, b, c = stats(mon)
-        re.append(a)
-        ri.append(b)
-        cv.append(c)
-print(json.dumps({
-    "target": target, "brian2": b2.__version__, "runs_s": runs, "spikes": spikes,
-    "rate_exc_Hz": re, "rate_inh_Hz": ri, "cv_isi": cv,
-}))
+        for k in range(repeats):
+            d = f"/tmp/coba_standalone_{k}"
+            b2.set_device("cpp_standalone", directory=d, build_on_run=False)
+            net, mon = build(k + 1)
+            net.run(1 * b2.second)
+            b2.device.build(directory=d, run=True, compile=True)
+            runs.append(b2.device._last_run_time)
+            spikes.append(int(mon.num_spikes))
+            a, b, c = stats(mon)
+            re.append(a)
+            ri.append(b)
+            cv.append(c)
+            b2.device.reinit()
+            b2.device.activate()
+            shutil.rmtree(d, ignore_errors=True)
+    else:
+        b2.prefs.codegen.target = target
+        net, mon = build(99)
+        net.run(5 * b2.ms)  # warm-up: code generation and compilation
+        for k in range(repeats):
+            net, mon = build(k + 1)
+            t0 = time.perf_counter()
+            net.run(1 * b2.second)
+            runs.append(time.perf_counter() - t0)
+            spikes.append(int(mon.num_spikes))
+            a, b, c = stats(mon)
+            re.append(a)
+            ri.append(b)
+            cv.append(c)
+    print(json.dumps({
+        "target": target, "brian2": b2.__version__, "runs_s": runs, "spikes": spikes,
+        "rate_exc_Hz": re, "rate_inh_Hz": ri, "cv_isi": cv,
+    }))
+
+
+if __name__ == "__main__":
+    main()

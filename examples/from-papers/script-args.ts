@@ -4,12 +4,18 @@
  * prints the usage. Numbers are decimal only (`decimal`: exponents allowed, `0x10` refused).
  */
 import { decimal } from "../../src/core/decimal.ts";
+import { ensureDirSync } from "../../src/io/atomic.ts";
 
 export interface ScriptArgs {
   /** The value of `--name`, or `fallback` when it is not given. */
   text(name: string, fallback: string): string;
   /** An integer option in [min, max]. */
   int(name: string, fallback: string, min: number, max: number): number;
+  /**
+   * The output folder `--name` ("" when it is not given), made now, so that a folder that cannot be written
+   * stops the script before its simulation, not after it.
+   */
+  outDir(name: string): string;
   /** Stops the script with `script: message` and exit status 2. */
   fail(message: string): never;
 }
@@ -56,6 +62,16 @@ export function scriptArgs(
         fail(`--${name} must be an integer in [${min}, ${max}], got "${given}"`);
       }
       return n;
+    },
+    outDir(name) {
+      const dir = text(name, "");
+      if (dir === "") return dir;
+      try {
+        ensureDirSync(dir);
+      } catch (e) {
+        fail(`cannot write to --${name} ${dir}: ${(e as Error).message}`);
+      }
+      return dir;
     },
     fail: (message) => fail(message),
   };

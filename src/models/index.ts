@@ -9,6 +9,7 @@ export * from "./lcsnn.ts";
 export * from "./diehl-cook.ts";
 export * from "./izhikevich-2003.ts";
 export * from "./brunel-2000.ts";
+export * from "./izhikevich-2006.ts";
 
 export type ModelKind = "lcsnn" | "diehl-cook-2015";
 

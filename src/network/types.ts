@@ -114,6 +114,31 @@ export interface SynapseView {
   synapseIndex?(i: number, j: number): number;
 }
 
+/**
+ * The synapses of a projection with one conduction delay per synapse, grouped by (delay, pre neuron): a spike of
+ * pre neuron i arrives at every synapse of its group of delay d in the same step, d steps after it was emitted.
+ * What a rule that pairs arrival times per synapse reads (STDP keeps one presynaptic trace per group).
+ * Group ids run from 0 to `groupCount - 1`, ordered by delay, then by pre neuron.
+ */
+export interface SynapseDelayGroups {
+  /** Number of groups: the (delay, pre neuron) pairs that have at least one synapse; at most the synapses. */
+  readonly groupCount: number;
+  /** The group of each synapse, by weight index. */
+  readonly groupOf: Int32Array;
+  /**
+   * Writes the synapses of group g as (post index, weight index) pairs, as `SynapseView.outgoing` writes a pre
+   * neuron's (a group holds at most `maxFanOut` synapses); returns their count.
+   */
+  synapses(g: number, post: Int32Array, widx: Int32Array): number;
+  /**
+   * Writes into `out` (at least `groupCount` long) the groups that a pre spike reaches in the step being taken,
+   * in ascending order, and returns their count: for each delay d, the groups of delay d of the pre neurons
+   * that spiked d steps before this step (d = 0: in this step). Call it once the populations have stepped
+   * (phase 4, where rules observe); allocates nothing.
+   */
+  arriving(out: Int32Array): number;
+}
+
 /** Inclusive weight bounds; enforced after every plasticity update. */
 export interface WeightBounds {
   readonly wMin: number;
@@ -148,9 +173,16 @@ export interface Projection {
   readonly arrivals?: SpikeSource | undefined;
   /**
    * Optional: the delay of each synapse in steps (Sparse with one `delay_ms` per synapse, in CSR order). Its
-   * synapses see a pre spike at different steps, so rules that pair spike times (STDP) refuse the projection.
+   * synapses see a pre spike at different steps: a rule that pairs spike times (STDP) reads
+   * `synapseDelayGroups` for them, and refuses a projection that has these delays without those groups.
    */
   readonly synapseDelaySteps?: Int32Array | undefined;
+  /**
+   * Optional, with `synapseDelaySteps`: the synapses grouped by (delay, pre neuron), and which groups a pre
+   * spike reaches in the step being taken. Built on first read (read it when a rule attaches, outside the
+   * step loop).
+   */
+  readonly synapseDelayGroups?: SynapseDelayGroups | undefined;
   /** Learning rules attached to this projection, applied in order at step 4. */
   readonly rules: LearningRule[];
   /** Synapse access for rules, normalisation and monitors; absent for weightless projections. */

@@ -36,6 +36,7 @@
  * what the model wrote, as bits: one integer comparison per neuron and run).
  */
 import { warnIfShorterThanStep } from "../core/time.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import {
   FLOAT32_MAX,
   InvalidParameterError,
@@ -47,17 +48,19 @@ import { requireKnownKeys, withDefaults } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearnedState, StepContext } from "../network/types.ts";
 import {
+  PER_NEURON_PARAMETERS,
   PopulationBase,
+  buildPerNeuron,
   fillInitial,
-  initialVoltage,
-  keepInitialVoltage,
+  refusePerNeuron,
   requireNeuronDt,
   requireNoExtraArguments,
   requireRightArgument,
 } from "./base.ts";
+import type { PerNeuronOptions, PerNeuronParams } from "./base.ts";
 import { RefractoryList } from "./refractory.ts";
-import { deriveLif } from "./lif.ts";
-import type { LifDerived, LifParams, ResetMode } from "./lif.ts";
+import { deriveLif, deriveLifPerNeuron, lifPlaceholderDerived } from "./lif.ts";
+import type { LifDerived, LifParams, LifPerNeuronDerived, ResetMode } from "./lif.ts";
 
 export interface AdaptiveLifParams extends LifParams {
   /** Threshold increment per threshold crossing. Default 0.05 mV (Diehl & Cook 2015; LC-SNN A.3). */
@@ -100,10 +103,25 @@ export interface AdaptiveLifDerived extends LifDerived {
   readonly thetaDecay: number;
 }
 
-/** Per-step constants (pure). Validates the LIF part with `deriveLif` and the theta parameters. */
-export function deriveAdaptiveLif(p: AdaptiveLifParams, dt_ms: number): AdaptiveLifDerived {
-  requireNeuronDt(dt_ms);
-  const lif = deriveLif(p, dt_ms);
+/** The AdaptiveLIF parameters that `AdaptiveLIF` takes once per neuron as well: LIF's. */
+export const ADAPTIVE_LIF_PER_NEURON_KEYS = PER_NEURON_PARAMETERS.AdaptiveLIF.keys;
+type PerNeuronKey = (typeof ADAPTIVE_LIF_PER_NEURON_KEYS)[number];
+
+/**
+ * What `new AdaptiveLIF` takes as its params: `AdaptiveLifParams`, where tau_m, the rest, reset and threshold
+ * potentials and the resistance may also be one value per neuron (as LIF's); theta's parameters, tRef_ms and
+ * reset stay one per population.
+ */
+export type AdaptiveLifPerNeuronOptions = PerNeuronOptions<AdaptiveLifParams, PerNeuronKey>;
+
+/** An AdaptiveLIF's `params`: a parameter given per neuron is kept as a frozen array of numbers. */
+export type AdaptiveLifStoredParams = PerNeuronParams<AdaptiveLifParams, PerNeuronKey>;
+
+/** theta_plus and tau_theta checked; theta's decay per learning step, e^(-dt/tau_theta) (1 for Infinity). */
+function thetaDecayOf(
+  p: { readonly thetaPlus_mV: number; readonly tauTheta_ms: number },
+  dt_ms: number,
+): number {
   requireFloat32Factor("thetaPlus_mV", requireNonNegative("thetaPlus_mV", p.thetaPlus_mV));
   if (typeof p.tauTheta_ms !== "number" || !(p.tauTheta_ms > 0)) {
     throw new InvalidParameterError(
@@ -112,13 +130,42 @@ export function deriveAdaptiveLif(p: AdaptiveLifParams, dt_ms: number): Adaptive
     );
   }
   warnIfShorterThanStep("tauTheta_ms", p.tauTheta_ms, dt_ms);
-  return { ...lif, thetaDecay: p.tauTheta_ms === Infinity ? 1 : Math.exp(-dt_ms / p.tauTheta_ms) };
+  return p.tauTheta_ms === Infinity ? 1 : Math.exp(-dt_ms / p.tauTheta_ms);
+}
+
+/** Per-step constants (pure). Validates the LIF part with `deriveLif` and the theta parameters. */
+export function deriveAdaptiveLif(p: AdaptiveLifParams, dt_ms: number): AdaptiveLifDerived {
+  requireNeuronDt(dt_ms);
+  const lif = deriveLif(p, dt_ms);
+  return { ...lif, thetaDecay: thetaDecayOf(p, dt_ms) };
+}
+
+/**
+ * The per-neuron constants of an AdaptiveLIF with per-neuron parameters: `deriveLifPerNeuron`'s (errors name
+ * the neuron), with the theta parameters checked as `deriveAdaptiveLif` checks them.
+ */
+export function deriveAdaptiveLifPerNeuron(
+  p: AdaptiveLifPerNeuronOptions,
+  dt_ms: number,
+  size: number,
+): LifPerNeuronDerived {
+  requireNeuronDt(dt_ms);
+  const lif = deriveLifPerNeuron(p, dt_ms, size);
+  thetaDecayOf(p, dt_ms);
+  return lif;
 }
 
 export class AdaptiveLIF extends PopulationBase {
   readonly model = "adaptive-lif";
-  readonly params: Readonly<AdaptiveLifParams>;
+  /** The parameters, per-neuron ones as frozen arrays (`AdaptiveLifStoredParams`). */
+  readonly params: AdaptiveLifStoredParams;
+  /**
+   * The step constants; with per-neuron parameters its decay, currentGain and resetDrop_mV are NaN and the
+   * constants are in `perNeuronDerived` (thetaDecay and refSteps stay one per population).
+   */
   readonly derived: AdaptiveLifDerived;
+  /** One entry per neuron when a parameter was given per neuron (ADAPTIVE_LIF_PER_NEURON_KEYS); else undefined. */
+  readonly perNeuronDerived: LifPerNeuronDerived | undefined;
   readonly dt_ms: number;
   readonly oneSpikePerStep: boolean;
 
@@ -174,7 +221,7 @@ export class AdaptiveLIF extends PopulationBase {
   constructor(
     size: number,
     dt_ms: number,
-    params: Partial<AdaptiveLifParams> = {},
+    params: Partial<AdaptiveLifPerNeuronOptions> = {},
     options: AdaptiveLifOptions = {},
     ...extra: never[]
   ) {
@@ -187,12 +234,30 @@ export class AdaptiveLIF extends PopulationBase {
       options,
       ADAPTIVE_LIF_OPTION_KEYS,
     );
-    this.params = Object.freeze(
-      withDefaults("AdaptiveLIF params", ADAPTIVE_LIF_DEFAULTS, params, ["vInit_mV"]),
+    const given = withDefaults(
+      "AdaptiveLIF params",
+      ADAPTIVE_LIF_DEFAULTS as AdaptiveLifPerNeuronOptions,
+      params,
+      ["vInit_mV"],
     );
     requireKnownKeys("AdaptiveLIF options", options, ADAPTIVE_LIF_OPTION_KEYS);
+    refusePerNeuron("AdaptiveLIF", given, ["tRef_ms", "thetaPlus_mV", "tauTheta_ms"]);
     this.dt_ms = dt_ms;
-    this.derived = deriveAdaptiveLif(this.params, dt_ms);
+    // one value per neuron, all equal, is one value (as LIF's); the initial voltage defaults to the rest, per
+    // neuron when the rest is given per neuron
+    const built = buildPerNeuron(given, ADAPTIVE_LIF_PER_NEURON_KEYS, size, "vRest_mV", {
+      uniform: (p) => deriveAdaptiveLif(p as AdaptiveLifParams, dt_ms),
+      each: (p) => deriveAdaptiveLifPerNeuron(p, dt_ms, size),
+      placeholder: (p) => ({
+        ...lifPlaceholderDerived(p.tRef_ms, dt_ms),
+        thetaDecay: thetaDecayOf(p, dt_ms),
+      }),
+    });
+    this.params = built.params as AdaptiveLifStoredParams;
+    warnIfSiUnits("AdaptiveLIF", this.params);
+    this.derived = built.derived;
+    this.perNeuronDerived = built.perNeuronDerived;
+    this.vInit = built.vInit;
     this.oneSpikePerStep =
       options.oneSpikePerStep === undefined
         ? false
@@ -208,8 +273,6 @@ export class AdaptiveLIF extends PopulationBase {
       options.rng === undefined
         ? null
         : requireRng("AdaptiveLIF oneSpikePerStep", options.rng, '"one-spike", split, index');
-    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
-    this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.theta32 = this.addState("theta_mV", 0);
     this.thetaShadow = new Float32Array(size);
@@ -222,7 +285,12 @@ export class AdaptiveLIF extends PopulationBase {
     this.refractoryLeft = this.refractory.left;
     this.crossers = new Int32Array(size);
     const { decay, currentGain, resetDrop_mV, thetaDecay } = this.derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV, thetaPlus_mV } = this.params;
+    const { vRest_mV, vReset_mV, thetaPlus_mV } = this.params as AdaptiveLifParams;
+    // per-neuron values: the lowest threshold, from which the candidate level is measured (the other
+    // membrane constants, NaN here, come from perNeuronDerived)
+    const pnd = this.perNeuronDerived;
+    const vThreshold_mV =
+      pnd === undefined ? (this.params.vThreshold_mV as number) : Math.min(...pnd.vThreshold_mV);
     this.constants = Float64Array.of(
       decay,
       currentGain,
@@ -326,16 +394,18 @@ export class AdaptiveLIF extends PopulationBase {
 
   /** Recomputes every neuron's threshold lower bound for the clock range [now, now + BOUND_WINDOW]. */
   private refreshThresholdBounds(): void {
+    const pnd = this.perNeuronDerived;
     for (let i = 0; i < this.size; i++) {
-      this.thresholdLow[i] = this.lowerThreshold(this.thetaAt(i), AdaptiveLIF.BOUND_WINDOW);
+      const vThreshold_mV = pnd === undefined ? (this.params.vThreshold_mV as number) : pnd.vThreshold_mV[i];
+      this.thresholdLow[i] = this.lowerThreshold(this.thetaAt(i), AdaptiveLIF.BOUND_WINDOW, vThreshold_mV);
     }
     this.boundsUntil = this.learnClock + AdaptiveLIF.BOUND_WINDOW;
   }
 
-  /** v_th + fround(min(theta, theta after `ahead` more decay steps)). */
-  private lowerThreshold(theta: number, ahead: number): number {
+  /** v_th + fround(min(theta, theta after `ahead` more decay steps)), v_th the neuron's threshold. */
+  private lowerThreshold(theta: number, ahead: number, vThreshold_mV: number): number {
     const later = theta * Math.pow(this.derived.thetaDecay, ahead);
-    return this.params.vThreshold_mV + Math.fround(Math.min(theta, later));
+    return vThreshold_mV + Math.fround(Math.min(theta, later));
   }
 
   step(ctx: StepContext): void {
@@ -354,33 +424,35 @@ export class AdaptiveLIF extends PopulationBase {
     const counts = this.counts;
     counts[0] = 0;
     counts[1] = refractory.count;
-    integrateAdaptive(
-      this.arena,
-      this.size,
-      // arena slots: ports dv_mV, i_nA; state v_mV
-      this.arenaOffset(1),
-      this.arenaOffset(2),
-      this.portEverRequested(1),
-      c,
-      this.params.reset === "subtract",
-      learning,
-      oneSpike,
-      this.derived.refSteps,
-      clock,
-      this.boundsUntil,
-      refractory.left,
-      refractory.idx,
-      refractory.vHeld,
-      this.thetaExact,
-      this.thetaStamp,
-      this.theta32,
-      this.thetaShadow,
-      this.thresholdLow,
-      // a crosser goes to `spikeIdx` directly, or under one-spike to `crossers`, which picks one afterwards
-      oneSpike ? this.crossers : this.spikeIdx,
-      this.spiked,
-      counts,
-    );
+    if (this.perNeuronDerived !== undefined) this.integratePerNeuron(this.perNeuronDerived, learning, clock);
+    else
+      integrateAdaptive(
+        this.arena,
+        this.size,
+        // arena slots: ports dv_mV, i_nA; state v_mV
+        this.arenaOffset(1),
+        this.arenaOffset(2),
+        this.portEverRequested(1),
+        c,
+        this.params.reset === "subtract",
+        learning,
+        oneSpike,
+        this.derived.refSteps,
+        clock,
+        this.boundsUntil,
+        refractory.left,
+        refractory.idx,
+        refractory.vHeld,
+        this.thetaExact,
+        this.thetaStamp,
+        this.theta32,
+        this.thetaShadow,
+        this.thresholdLow,
+        // a crosser goes to `spikeIdx` directly, or under one-spike to `crossers`, which picks one afterwards
+        oneSpike ? this.crossers : this.spikeIdx,
+        this.spiked,
+        counts,
+      );
     const crossed = counts[0];
     refractory.count = counts[1];
     refractory.restore(this.v_mV);
@@ -392,6 +464,64 @@ export class AdaptiveLIF extends PopulationBase {
       // one spike per step: a uniformly chosen crosser emits
       this.pushSpike(this.crossers[crossed === 1 ? 0 : (this.rng as Rng).int(crossed)]);
     }
+  }
+
+  /**
+   * `integrateAdaptive` with each neuron's own membrane constants and threshold (per-neuron parameters): the
+   * same steps in the same order, reading `d` where that reads one constant.
+   */
+  private integratePerNeuron(d: LifPerNeuronDerived, learning: boolean, clock: number): void {
+    const { decay, currentGain, vRest_mV, vThreshold_mV, vReset_mV, resetDrop_mV } = d;
+    const c = this.constants;
+    const thetaDecay = c[THETA_DECAY];
+    const thetaPlus_mV = c[THETA_PLUS];
+    const candidate_mV = c[CANDIDATE];
+    const subtract = this.params.reset === "subtract";
+    const oneSpike = this.oneSpikePerStep;
+    const refSteps = this.derived.refSteps;
+    const until = this.boundsUntil;
+    const { left: ref, idx: held, vHeld: heldV } = this.refractory;
+    const { thetaExact, thetaStamp, theta32, thetaShadow: shadow, thresholdLow: low, spiked } = this;
+    const out = oneSpike ? this.crossers : this.spikeIdx;
+    const v = this.v_mV;
+    const dv = this.portAt(0);
+    const cur = this.portAt(1);
+    const useCur = this.portEverRequested(1);
+    let crossed = 0;
+    let nHeld = this.counts[1];
+    for (let i = 0; i < this.size; i++) {
+      const rest = vRest_mV[i];
+      let vi = rest + (v[i] - rest) * decay[i] + dv[i];
+      dv[i] = 0;
+      if (useCur) {
+        vi += currentGain[i] * cur[i];
+        cur[i] = 0;
+      }
+      if (vi >= candidate_mV && vi >= low[i] && ref[i] === 0) {
+        const k = clock - thetaStamp[i];
+        let th = k === 0 ? thetaExact[i] : thetaExact[i] * Math.pow(thetaDecay, k);
+        if (vi >= vThreshold_mV[i] + Math.fround(th)) {
+          vi = subtract ? vi - resetDrop_mV[i] : vReset_mV[i];
+          if (refSteps > 0) {
+            ref[i] = refSteps;
+            held[nHeld] = i;
+            heldV[nHeld++] = vi;
+          }
+          if (learning) {
+            th += thetaPlus_mV;
+            thetaExact[i] = th;
+            thetaStamp[i] = clock;
+            theta32[i] = shadow[i] = th;
+            low[i] = this.lowerThreshold(th, until - clock, vThreshold_mV[i]);
+          }
+          out[crossed++] = i;
+          if (!oneSpike) spiked[i] = 1;
+        }
+      }
+      v[i] = vi;
+    }
+    this.counts[0] = crossed;
+    this.counts[1] = nHeld;
   }
 
   /** Back to the initial transient state (v, refractory counters, spikes, ports). Theta is kept. */

@@ -28,22 +28,28 @@
  * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
  * step) and "dv_mV" (instantaneous jump).
  */
-import { InvalidParameterError } from "../core/errors.ts";
+import { InvalidParameterError, requireFloat32Factor, requirePositive } from "../core/errors.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import {
+  PER_NEURON_PARAMETERS,
   PopulationBase,
   checkSynapseEntry,
   fillInitial,
-  initialVoltage,
+  initialVoltageOrRest,
   keepInitialVoltage,
+  perNeuron,
+  perNeuronParams,
+  refusePerNeuron,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
+import type { PerNeuronOptions, PerNeuronParams, ReadonlyFloat64Array } from "./base.ts";
 import { CUBA_KERNEL_CONSTANTS, CubaKernel } from "./cuba-kernel.ts";
 import { RefractoryList } from "./refractory.ts";
-import { LIF_DEFAULTS, deriveLif } from "./lif.ts";
-import type { LifDerived, LifParams } from "./lif.ts";
+import { LIF_DEFAULTS, deriveLif, deriveLifPerNeuron, lifPlaceholderDerived } from "./lif.ts";
+import type { LifDerived, LifParams, LifPerNeuronDerived } from "./lif.ts";
 
 /** One synaptic current: the port that feeds it and its decay time constant. */
 export interface SynapsePort {
@@ -97,32 +103,93 @@ export interface CubaLifDerived extends LifDerived {
 
 const RESERVED_PORTS = ["i_nA", "dv_mV"];
 
-export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
-  requireNeuronDt(dt_ms);
-  const lif = deriveLif(p, dt_ms);
-  if (!Array.isArray(p.synapses) || p.synapses.length === 0) {
+/** The CubaLIF parameters that `CubaLIF` takes once per neuron as well (`CubaLifOptions`): LIF's. */
+export const CUBA_LIF_PER_NEURON_KEYS = PER_NEURON_PARAMETERS.CubaLIF.keys;
+type PerNeuronKey = (typeof CUBA_LIF_PER_NEURON_KEYS)[number];
+
+/**
+ * What `new CubaLIF` takes: `CubaLifParams`, where tau_m, the rest, reset and threshold potentials and the
+ * resistance may also be one value per neuron (as LIF's); the synapse ports' time constants stay one per port.
+ */
+export type CubaLifOptions = PerNeuronOptions<CubaLifParams, PerNeuronKey>;
+
+/** A CubaLIF's `params`: a parameter given per neuron is kept as a frozen array of numbers. */
+export type CubaLifStoredParams = PerNeuronParams<CubaLifParams, PerNeuronKey>;
+
+/**
+ * The synapse list checked (at least one entry, each as `checkSynapseEntry` checks it): each port's tau_k and
+ * its decay per step D_k = e^(-dt/tau_k).
+ */
+function checkSynapses(
+  synapses: readonly SynapsePort[],
+  dt_ms: number,
+): { readonly tau: number[]; readonly synDecay: number[] } {
+  if (!Array.isArray(synapses) || synapses.length === 0) {
     throw new InvalidParameterError(
       "synapses must list at least one { port, tauSyn_ms }; for a neuron without synaptic currents use LIF",
     );
   }
   const names: string[] = [];
-  const synDecay: number[] = [];
-  const synGain: number[] = [];
-  const tauM = p.tauMem_ms;
-  p.synapses.forEach((s, k) => {
-    const tauK = checkSynapseEntry(s, k, ["port", "tauSyn_ms"], RESERVED_PORTS, names, dt_ms);
-    const x = (dt_ms * (tauK - tauM)) / (tauM * tauK);
-    const c = lif.decay * (dt_ms / tauM) * (x === 0 ? 1 : Math.expm1(x) / x);
-    synDecay.push(Math.exp(-dt_ms / tauK));
-    synGain.push(p.resistance_MOhm * c);
-  });
+  const tau = synapses.map((s, k) =>
+    checkSynapseEntry(s, k, ["port", "tauSyn_ms"], RESERVED_PORTS, names, dt_ms),
+  );
+  return { tau, synDecay: tau.map((tauK) => Math.exp(-dt_ms / tauK)) };
+}
+
+/** R c_k of one neuron (membrane decay D_m, tau_m, resistance R) for a synapse of tau_k (see the file comment). */
+function synapseGain(decay: number, tauM: number, tauK: number, R: number, dt_ms: number): number {
+  const x = (dt_ms * (tauK - tauM)) / (tauM * tauK);
+  const c = decay * (dt_ms / tauM) * (x === 0 ? 1 : Math.expm1(x) / x);
+  return R * c;
+}
+
+export function deriveCubaLif(p: CubaLifParams, dt_ms: number): CubaLifDerived {
+  requireNeuronDt(dt_ms);
+  const lif = deriveLif(p, dt_ms);
+  const { tau, synDecay } = checkSynapses(p.synapses, dt_ms);
+  const synGain = tau.map((tauK) => synapseGain(lif.decay, p.tauMem_ms, tauK, p.resistance_MOhm, dt_ms));
   return { ...lif, synDecay, synGain };
+}
+
+/** Per-neuron step constants of a CubaLIF with per-neuron parameters: LIF's, and R c_k per port and neuron. */
+export interface CubaLifPerNeuronDerived extends LifPerNeuronDerived {
+  /** Per synapse port, one R c_k per neuron (its tau_m and R with the port's tau_k). */
+  readonly synGain: readonly ReadonlyFloat64Array[];
+}
+
+/**
+ * The per-neuron constants of `p` for `size` neurons: `deriveLifPerNeuron`'s (errors name the neuron), the
+ * synapses checked as `deriveCubaLif` checks them, and each neuron's gains the numbers `deriveCubaLif` gives
+ * for its values.
+ */
+export function deriveCubaLifPerNeuron(
+  p: CubaLifOptions,
+  dt_ms: number,
+  size: number,
+): CubaLifPerNeuronDerived {
+  requireNeuronDt(dt_ms);
+  const lif = deriveLifPerNeuron(p, dt_ms, size);
+  const { tau } = checkSynapses(p.synapses, dt_ms);
+  // checked by deriveLifPerNeuron; read again as numbers per neuron
+  const tauM = perNeuron("tauMem_ms", p.tauMem_ms, size, requirePositive);
+  const R = perNeuron("resistance_MOhm", p.resistance_MOhm, size, requireFloat32Factor);
+  const synGain = tau.map((tauK) =>
+    lif.decay.map((decay, i) => synapseGain(decay, tauM[i], tauK, R[i], dt_ms)),
+  );
+  return { ...lif, synGain };
 }
 
 export class CubaLIF extends PopulationBase {
   readonly model = "cuba-lif";
-  readonly params: Readonly<CubaLifParams>;
+  /** The parameters, per-neuron ones as frozen arrays (`CubaLifStoredParams`). */
+  readonly params: CubaLifStoredParams;
+  /**
+   * The step constants; with per-neuron parameters its decay, currentGain, resetDrop_mV and synGain are NaN
+   * and the constants are in `perNeuronDerived`.
+   */
   readonly derived: CubaLifDerived;
+  /** One entry per neuron when a parameter was given per neuron (CUBA_LIF_PER_NEURON_KEYS); else undefined. */
+  readonly perNeuronDerived: CubaLifPerNeuronDerived | undefined;
   readonly dt_ms: number;
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
@@ -156,13 +223,35 @@ export class CubaLIF extends PopulationBase {
    */
   useKernel = true;
 
-  constructor(size: number, dt_ms: number, params: Partial<CubaLifParams> = {}, ...extra: never[]) {
+  constructor(size: number, dt_ms: number, params: Partial<CubaLifOptions> = {}, ...extra: never[]) {
     requireNoExtraArguments("CubaLIF", "size, dt_ms, params", extra);
-    const merged = withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS, params, ["vInit_mV"]);
-    const derived = deriveCubaLif(merged, dt_ms);
-    // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers
+    const given = withDefaults("CubaLIF params", CUBA_LIF_DEFAULTS as CubaLifOptions, params, ["vInit_mV"]);
+    refusePerNeuron("CubaLIF", given, ["tRef_ms"]);
+    // one value per neuron, all equal, is one value (as LIF's)
+    const { params: merged, perNeuron: perNeuronGiven } = perNeuronParams(
+      given,
+      CUBA_LIF_PER_NEURON_KEYS,
+      size,
+    );
+    // the scalar constants, or for per-neuron values the synapse list checked (the ports are named after it)
+    // and NaN constants: the per-neuron ones are derived below, once the population's size is checked
+    let derived: CubaLifDerived;
+    if (perNeuronGiven) {
+      requireNeuronDt(dt_ms);
+      const { synDecay } = checkSynapses(merged.synapses, dt_ms);
+      derived = {
+        ...lifPlaceholderDerived(merged.tRef_ms, dt_ms),
+        synDecay,
+        synGain: synDecay.map(() => NaN),
+      };
+    } else derived = deriveCubaLif(merged as CubaLifParams, dt_ms);
+    // with two synapse ports and one value per parameter the WebAssembly kernel, when available, holds the
+    // arena and the spike buffers; per-neuron values take the TypeScript step (stepPerNeuron).
+    // Limitation: the kernel holds one set of membrane constants, so a population with per-neuron values
+    // never uses it; its step is about 3 times slower than the TypeScript two-port step
+    // (docs/models/cuba-lif.md).
     const kernel =
-      merged.synapses.length === 2 && Number.isInteger(size) && size >= 1
+      !perNeuronGiven && merged.synapses.length === 2 && Number.isInteger(size) && size >= 1
         ? CubaKernel.create(size)
         : undefined;
     // v and the synaptic currents live in the arena beside the ports (see PopulationBase.arena)
@@ -176,21 +265,25 @@ export class CubaLIF extends PopulationBase {
     this.params = Object.freeze({
       ...merged,
       synapses: Object.freeze(merged.synapses.map((s) => ({ ...s }))),
-    });
+    }) as CubaLifStoredParams;
     this.dt_ms = dt_ms;
+    this.perNeuronDerived = perNeuronGiven ? deriveCubaLifPerNeuron(this.params, dt_ms, size) : undefined;
     this.derived = derived;
     this.synDecay = Float64Array.from(derived.synDecay);
     this.synGain = Float64Array.from(derived.synGain);
     this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
-    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    this.vInit = initialVoltageOrRest(this.params.vInit_mV, this.params.vRest_mV, size);
     this.params = keepInitialVoltage(this.params, this.vInit);
+    warnIfSiUnits("CubaLIF", this.params);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.iSyn_nA = Object.freeze(this.params.synapses.map((s) => this.addState(`iSyn_${s.port}_nA`, 0)));
     this.refractory = new RefractoryList(size, kernel?.refractory);
     this.refractoryLeft = this.refractory.left;
     this.drive = new Float64Array(size);
     const { decay, currentGain, resetDrop_mV } = derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    // NaN for per-neuron values (the two-port constants are then unused)
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params as CubaLifParams;
     this.counts = kernel?.counts ?? new Int32Array(2);
     this.twoPortConstants = kernel?.constants ?? new Float64Array(CUBA_KERNEL_CONSTANTS);
     this.twoPortConstants.set([
@@ -216,8 +309,12 @@ export class CubaLIF extends PopulationBase {
   }
 
   step(_ctx: StepContext): void {
+    if (this.perNeuronDerived !== undefined) {
+      this.stepPerNeuron(this.perNeuronDerived);
+      return;
+    }
     const { decay, currentGain, refSteps, resetDrop_mV } = this.derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params as CubaLifParams;
     const subtract = this.params.reset === "subtract";
     const nSyn = this.synDecay.length;
     const synDecay = this.synDecay;
@@ -327,6 +424,80 @@ export class CubaLIF extends PopulationBase {
     this.setSpikeCount(counts[0]);
     refractory.count = counts[1];
     if (kernel === undefined) refractory.restore(this.v_mV);
+  }
+
+  /**
+   * The step with each neuron's own constants, in TypeScript (the kernel takes one value per parameter). It
+   * sums as the step a one-neuron population of the same ports takes: with two ports as the fused two-port
+   * step (v_rest + leak + g_0 I_0 + g_1 I_1, then the membrane ports), else as the K-port step (the membrane
+   * ports, then the synaptic drive), so it gives the same numbers as N one-neuron populations.
+   */
+  private stepPerNeuron(d: CubaLifPerNeuronDerived): void {
+    const { decay, currentGain, vRest_mV, vThreshold_mV, vReset_mV, resetDrop_mV, synGain } = d;
+    const refSteps = this.derived.refSteps;
+    const subtract = this.params.reset === "subtract";
+    const nSyn = this.synDecay.length;
+    const synDecay = this.synDecay;
+    const syn = this.iSyn_nA;
+    const synPorts = this.synPorts;
+    const v = this.v_mV;
+    const ref = this.refractoryLeft;
+    const cur = this.portAt(nSyn);
+    const dv = this.portAt(nSyn + 1);
+    const refractory = this.refractory;
+    const drive = this.drive;
+    const n = this.size;
+    const two = nSyn === 2;
+    this.beginSpikes();
+    refractory.countDown();
+    if (!two) {
+      // the arrived weights join the currents, which then drive v over the step and decay; one pass per port
+      for (let k = 0; k < nSyn; k++) {
+        const current = syn[k];
+        const arrived = synPorts[k];
+        const gain = synGain[k];
+        const dk = synDecay[k];
+        for (let i = 0; i < n; i++) {
+          const I = current[i] + arrived[i];
+          drive[i] = k === 0 ? gain[i] * I : drive[i] + gain[i] * I;
+          current[i] = I * dk;
+          arrived[i] = 0;
+        }
+      }
+    }
+    // with two ports the membrane ports are all zeros unless someone obtained them (that step skips them)
+    const useMembrane = !two || this.portEverRequested(2) || this.portEverRequested(3);
+    const [I0s, I1s] = syn;
+    const [a0, a1] = synPorts;
+    const [g0, g1] = synGain;
+    const d0 = synDecay[0];
+    const d1 = synDecay[1];
+    for (let i = 0; i < n; i++) {
+      const rest = vRest_mV[i];
+      let vi: number;
+      if (two) {
+        const I0 = I0s[i] + a0[i];
+        const I1 = I1s[i] + a1[i];
+        I0s[i] = I0 * d0;
+        I1s[i] = I1 * d1;
+        a0[i] = 0;
+        a1[i] = 0;
+        vi = rest + (v[i] - rest) * decay[i] + g0[i] * I0 + g1[i] * I1;
+        if (useMembrane) vi += currentGain[i] * cur[i] + dv[i];
+      } else vi = rest + (v[i] - rest) * decay[i] + currentGain[i] * cur[i] + drive[i] + dv[i];
+      cur[i] = 0;
+      dv[i] = 0;
+      if (vi >= vThreshold_mV[i] && ref[i] === 0) {
+        this.pushSpike(i);
+        vi = subtract ? vi - resetDrop_mV[i] : vReset_mV[i];
+        if (refSteps > 0) {
+          ref[i] = refSteps;
+          refractory.hold(i, vi);
+        }
+      }
+      v[i] = vi;
+    }
+    refractory.restore(v);
   }
 
   override reset(): void {

@@ -54,6 +54,7 @@ import {
   requireNonNegative,
   requirePositive,
 } from "../core/errors.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { withDefaults } from "../core/options.ts";
 import { type Rng, createRng, requireRng } from "../core/rng.ts";
 import { decayPerStep, secondsHint, warnIfShorterThanStep } from "../core/time.ts";
@@ -276,6 +277,7 @@ export class DoubleExpLIF extends PopulationBase {
     });
     this.dt_ms = dt_ms;
     this.derived = deriveDoubleExpLif(this.params, size, dt_ms);
+    warnIfSiUnits("DoubleExpLIF", this.params);
     if (!Number.isSafeInteger(this.params.seed)) {
       throw new InvalidParameterError(
         `DoubleExpLIF seed must be an integer (the seed of its noise and initial voltages), got ` +

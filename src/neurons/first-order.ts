@@ -13,7 +13,8 @@
  * beta = 1 - dt/tau (the NIR documentation). The two agree to first order in dt/tau.
  */
 import { secondsHint, warnIfShorterThanStep } from "../core/time.ts";
-import { requireNeuronDt } from "./base.ts";
+import { perNeuron, requireNeuronDt } from "./base.ts";
+import type { PerNeuronValue } from "./base.ts";
 import { InvalidParameterError, requirePositive } from "../core/errors.ts";
 
 export type IntegrationMethod = "exact" | "euler";
@@ -48,12 +49,57 @@ export function firstOrderFactors(
 ): FirstOrderFactors {
   requirePositive(what, tau_ms);
   requireNeuronDt(dt_ms);
-  switch (requireMethod(method)) {
-    case "exact": {
-      warnIfShorterThanStep(what, tau_ms, dt_ms);
+  if (requireMethod(method) === "exact") warnIfShorterThanStep(what, tau_ms, dt_ms);
+  return factorsOf(tau_ms, dt_ms, method, what);
+}
+
+/** The per-step factors of one neuron's first-order system each, for a time constant given per neuron. */
+export interface FirstOrderFactorsPerNeuron {
+  /** The time constants (ms), one per neuron. */
+  readonly tau_ms: Float64Array;
+  readonly decay: Float64Array;
+  readonly gain: Float64Array;
+}
+
+/**
+ * `firstOrderFactors` for a time constant given once or once per neuron (`perNeuron`): an entry is named
+ * `what[i]` in its error, and a time constant shorter than the step is warned about once, for the shortest.
+ * Each neuron's factors are the numbers `firstOrderFactors` gives for its tau.
+ */
+export function firstOrderFactorsPerNeuron(
+  tau_ms: PerNeuronValue,
+  size: number,
+  dt_ms: number,
+  method: IntegrationMethod,
+  what: string,
+): FirstOrderFactorsPerNeuron {
+  requireNeuronDt(dt_ms);
+  requireMethod(method);
+  const tau = perNeuron(what, tau_ms, size, requirePositive);
+  const decay = new Float64Array(size);
+  const gain = new Float64Array(size);
+  let shortest = Infinity;
+  for (let i = 0; i < size; i++) {
+    const f = factorsOf(tau[i], dt_ms, method, `${what}[${i}]`);
+    decay[i] = f.decay;
+    gain[i] = f.gain;
+    shortest = Math.min(shortest, tau[i]);
+  }
+  if (method === "exact") warnIfShorterThanStep(`the shortest ${what}`, shortest, dt_ms);
+  return { tau_ms: tau, decay, gain };
+}
+
+/** The factors of a checked tau (> 0) and method; Euler's dt > tau is refused naming `what`. */
+function factorsOf(
+  tau_ms: number,
+  dt_ms: number,
+  method: IntegrationMethod,
+  what: string,
+): FirstOrderFactors {
+  switch (method) {
+    case "exact":
       // both from the same exponent: expm1 keeps the gain accurate when dt << tau
       return { decay: Math.exp(-dt_ms / tau_ms), gain: -Math.expm1(-dt_ms / tau_ms) };
-    }
     case "euler": {
       const ratio = dt_ms / tau_ms;
       if (ratio > 1) {

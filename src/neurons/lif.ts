@@ -21,19 +21,21 @@ import {
   requirePositive,
 } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { decayPerStep, warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import { refractorySteps, setRefractoryCounter } from "./refractory.ts";
 import {
+  PER_NEURON_PARAMETERS,
   PopulationBase,
   fillInitial,
-  initialVoltage,
-  keepInitialVoltage,
+  perNeuron,
+  buildPerNeuron,
+  refusePerNeuron,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
-import type { PerNeuronValue } from "./base.ts";
-import { copyPerNeuron, perNeuron, refusePerNeuron } from "./base.ts";
+import type { PerNeuronOptions, PerNeuronParams, PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
 
 export type ResetMode = "to-value" | "subtract";
 
@@ -67,36 +69,26 @@ export const LIF_DEFAULTS: Readonly<LifParams> = Object.freeze({
 });
 
 /** The LIF parameters that `LIF` takes once per neuron as well (`LifOptions`). */
-export const LIF_PER_NEURON_KEYS = Object.freeze([
-  "tauMem_ms",
-  "vRest_mV",
-  "vReset_mV",
-  "vThreshold_mV",
-  "resistance_MOhm",
-] as const);
+export const LIF_PER_NEURON_KEYS = PER_NEURON_PARAMETERS.LIF.keys;
 type PerNeuronKey = (typeof LIF_PER_NEURON_KEYS)[number];
 
 /**
  * What `new LIF` takes: `LifParams`, where tau_m, the rest, reset and threshold potentials and the resistance
  * may also be one value per neuron (a heterogeneous population, as Brian2's per-neuron `G.tau = ...`).
  */
-export type LifOptions = {
-  readonly [K in keyof LifParams]: K extends PerNeuronKey ? PerNeuronValue : LifParams[K];
-};
+export type LifOptions = PerNeuronOptions<LifParams, PerNeuronKey>;
 
 /** A LIF's `params`: a parameter given per neuron is kept as a frozen array of numbers. */
-export type LifStoredParams = {
-  readonly [K in keyof LifParams]: K extends PerNeuronKey ? number | readonly number[] : LifParams[K];
-};
+export type LifStoredParams = PerNeuronParams<LifParams, PerNeuronKey>;
 
 /** Per-neuron step constants of a LIF with per-neuron parameters (one entry per neuron). */
 export interface LifPerNeuronDerived {
-  readonly decay: Float64Array;
-  readonly currentGain: Float64Array;
-  readonly vRest_mV: Float64Array;
-  readonly vThreshold_mV: Float64Array;
-  readonly vReset_mV: Float64Array;
-  readonly resetDrop_mV: Float64Array;
+  readonly decay: ReadonlyFloat64Array;
+  readonly currentGain: ReadonlyFloat64Array;
+  readonly vRest_mV: ReadonlyFloat64Array;
+  readonly vThreshold_mV: ReadonlyFloat64Array;
+  readonly vReset_mV: ReadonlyFloat64Array;
+  readonly resetDrop_mV: ReadonlyFloat64Array;
 }
 
 /**
@@ -105,13 +97,10 @@ export interface LifPerNeuronDerived {
  */
 export function deriveLifPerNeuron(p: LifOptions, dt_ms: number, size: number): LifPerNeuronDerived {
   requireNeuronDt(dt_ms);
-  if (p.reset !== "to-value" && p.reset !== "subtract") {
-    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
-  }
+  requireResetMode(p.reset);
   const tau = perNeuron("tauMem_ms", p.tauMem_ms, size, requirePositive);
   const rest = perNeuron("vRest_mV", p.vRest_mV, size, requireFloat32);
-  const reset = perNeuron("vReset_mV", p.vReset_mV, size, requireFloat32);
-  const threshold = perNeuron("vThreshold_mV", p.vThreshold_mV, size, requireFloat32);
+  const thresholdReset = thresholdResetPerNeuron(p, size);
   const R = perNeuron("resistance_MOhm", p.resistance_MOhm, size, (name, x) =>
     requireFloat32Factor(name, requirePositive(name, x)),
   );
@@ -119,10 +108,50 @@ export function deriveLifPerNeuron(p: LifOptions, dt_ms: number, size: number): 
   for (const t of tau) shortest = Math.min(shortest, t);
   warnIfShorterThanStep("tauMem_ms", shortest, dt_ms);
   const decay = tau.map((t) => decayPerStep(t, dt_ms));
-  const drop = new Float64Array(size);
+  return {
+    decay,
+    currentGain: decay.map((d, i) => (1 - d) * R[i]),
+    vRest_mV: rest,
+    ...thresholdReset,
+  };
+}
+
+/** Throws unless `reset` is "to-value" or "subtract". */
+function requireResetMode(reset: unknown): void {
+  if (reset !== "to-value" && reset !== "subtract") {
+    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(reset)}`);
+  }
+}
+
+/** Each neuron's threshold, reset and reset drop (v_th - v_reset), one entry per neuron. */
+export interface ThresholdResetPerNeuron {
+  readonly vThreshold_mV: ReadonlyFloat64Array;
+  readonly vReset_mV: ReadonlyFloat64Array;
+  readonly resetDrop_mV: ReadonlyFloat64Array;
+}
+
+/**
+ * `requireThresholdReset` for a population of `size` neurons whose threshold or reset may be one per neuron:
+ * each entry within float32 (named `vReset_mV[i]` in its error), each neuron's reset below its threshold
+ * (the error names the neuron), and with "subtract" each neuron's drop within float32. A threshold and a reset
+ * given once keep the population-wide message. The reset mode is checked when `p` has one.
+ */
+export function thresholdResetPerNeuron(
+  p: {
+    readonly vThreshold_mV: PerNeuronValue;
+    readonly vReset_mV: PerNeuronValue;
+    readonly vInit_mV?: PerNeuronValue;
+    readonly reset?: ResetMode;
+  },
+  size: number,
+): ThresholdResetPerNeuron {
+  if ("reset" in p) requireResetMode(p.reset);
+  const reset = perNeuron("vReset_mV", p.vReset_mV, size, requireFloat32);
+  const threshold = perNeuron("vThreshold_mV", p.vThreshold_mV, size, requireFloat32);
   // a reset and threshold given once: the population-wide message
   if (typeof p.vReset_mV === "number" && typeof p.vThreshold_mV === "number")
-    requireThresholdReset(p as LifParams);
+    requireThresholdReset(p as { vThreshold_mV: number; vReset_mV: number });
+  const drop = new Float64Array(size);
   for (let i = 0; i < size; i++) {
     if (reset[i] >= threshold[i]) {
       throw new InvalidParameterError(
@@ -133,25 +162,7 @@ export function deriveLifPerNeuron(p: LifOptions, dt_ms: number, size: number): 
     drop[i] = threshold[i] - reset[i];
     if (p.reset === "subtract") requireFloat32Factor(`vThreshold_mV - vReset_mV of neuron ${i}`, drop[i]);
   }
-  return {
-    decay,
-    currentGain: decay.map((d, i) => (1 - d) * R[i]),
-    vRest_mV: rest,
-    vThreshold_mV: threshold,
-    vReset_mV: reset,
-    resetDrop_mV: drop,
-  };
-}
-
-/** Whether `v` is a list of `size` numbers that are all the same number (a list to collapse into it). */
-function isUniformList(v: PerNeuronValue, size: number): v is readonly number[] {
-  if (!(Array.isArray(v) || ArrayBuffer.isView(v)) || (ArrayBuffer.isView(v) && v instanceof DataView))
-    return false;
-  const list = v as ArrayLike<unknown>;
-  if (list.length !== size || size === 0 || typeof list[0] !== "number" || !Number.isFinite(list[0]))
-    return false;
-  for (let i = 1; i < size; i++) if (!Object.is(list[i], list[0])) return false;
-  return true;
+  return { vThreshold_mV: threshold, vReset_mV: reset, resetDrop_mV: drop };
 }
 
 /** Per-step constants derived from the parameters and dt (pure). */
@@ -179,9 +190,7 @@ export function requireThresholdReset(p: {
   requireFloat32("vReset_mV", p.vReset_mV);
   // one number is checked here; one per neuron when the population knows its size (initialVoltage)
   if (typeof p.vInit_mV === "number") requireFloat32("vInit_mV", p.vInit_mV);
-  if ("reset" in p && p.reset !== "to-value" && p.reset !== "subtract") {
-    throw new InvalidParameterError(`reset must be "to-value" or "subtract", got ${JSON.stringify(p.reset)}`);
-  }
+  if ("reset" in p) requireResetMode(p.reset);
   if (p.vReset_mV >= p.vThreshold_mV) {
     throw new InvalidParameterError(
       `vReset_mV (${p.vReset_mV}) must be below vThreshold_mV (${p.vThreshold_mV}), or every step would spike`,
@@ -189,6 +198,14 @@ export function requireThresholdReset(p: {
   }
   if (p.reset === "subtract")
     requireFloat32Factor("vThreshold_mV - vReset_mV", p.vThreshold_mV - p.vReset_mV);
+}
+
+/**
+ * `derived` of a LIF-like population with per-neuron values (LIF, AdaptiveLIF, CubaLIF): its refractory steps,
+ * and NaN for the constants that are not one neuron's (they are in its `perNeuronDerived`).
+ */
+export function lifPlaceholderDerived(tRef_ms: number, dt_ms: number): LifDerived {
+  return { decay: NaN, currentGain: NaN, refSteps: refractorySteps(tRef_ms, dt_ms), resetDrop_mV: NaN };
 }
 
 export function deriveLif(p: LifParams, dt_ms: number): LifDerived {
@@ -231,38 +248,19 @@ export class LIF extends PopulationBase {
     super(size, ["dv_mV", "i_nA"]);
     const given: LifOptions = withDefaults("LIF params", LIF_DEFAULTS as LifOptions, params, ["vInit_mV"]);
     refusePerNeuron("LIF", given, ["tRef_ms"]);
-    // one value per neuron, all equal, is one value (so that [1, 1, 1] and 1 build, save and compare alike)
-    const merged: LifOptions = { ...given };
-    for (const k of LIF_PER_NEURON_KEYS) {
-      const v = given[k];
-      if (typeof v !== "number" && isUniformList(v, size)) (merged as Record<string, unknown>)[k] = v[0];
-    }
+    // a list of equal values is that one value (so [1, 1, 1] and 1 build, save and compare alike); the
+    // initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    const built = buildPerNeuron(given, LIF_PER_NEURON_KEYS, size, "vRest_mV", {
+      uniform: (p) => deriveLif(p as LifParams, dt_ms),
+      each: (p) => deriveLifPerNeuron(p, dt_ms, size),
+      placeholder: (p) => lifPlaceholderDerived(p.tRef_ms, dt_ms),
+    });
     this.dt_ms = dt_ms;
-    const perNeuronGiven = LIF_PER_NEURON_KEYS.some((k) => typeof merged[k] !== "number");
-    if (perNeuronGiven) {
-      this.perNeuronDerived = deriveLifPerNeuron(merged, dt_ms, size);
-      this.derived = {
-        decay: NaN,
-        currentGain: NaN,
-        refSteps: refractorySteps(merged.tRef_ms, dt_ms),
-        resetDrop_mV: NaN,
-      };
-      const stored: Record<string, unknown> = { ...merged };
-      for (const k of LIF_PER_NEURON_KEYS) stored[k] = copyPerNeuron(merged[k]);
-      this.params = Object.freeze(stored) as LifStoredParams;
-    } else {
-      this.perNeuronDerived = undefined;
-      this.derived = deriveLif(merged as LifParams, dt_ms);
-      this.params = Object.freeze(merged) as LifStoredParams;
-    }
-    // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
-    const rest = this.params.vRest_mV;
-    const vInitGiven = this.params.vInit_mV;
-    this.vInit =
-      vInitGiven === undefined && typeof rest !== "number"
-        ? Float32Array.from(rest)
-        : initialVoltage(vInitGiven, rest as number, size);
-    this.params = keepInitialVoltage(this.params, this.vInit);
+    this.params = built.params as LifStoredParams;
+    warnIfSiUnits("LIF", this.params);
+    this.derived = built.derived;
+    this.perNeuronDerived = built.perNeuronDerived;
+    this.vInit = built.vInit;
     this.v_mV = this.addState("v_mV", this.vInit);
     this.refractoryLeft = new Int32Array(size);
   }

@@ -26,20 +26,22 @@
  */
 // Limitation: no refractory period, because NIR's CubaLIF has none; use CubaLIF for a refractory neuron.
 import { requireFloat32, requireFloat32Factor, requirePositive } from "../core/errors.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { withDefaults } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import {
+  PER_NEURON_PARAMETERS,
   PopulationBase,
   fillInitial,
-  initialVoltage,
-  keepInitialVoltage,
+  perNeuron,
+  buildPerNeuron,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
-import type { PerNeuronValue } from "./base.ts";
-import { firstOrderFactors, requireMethod } from "./first-order.ts";
-import type { IntegrationMethod } from "./first-order.ts";
-import { type ResetMode, requireThresholdReset } from "./lif.ts";
+import type { PerNeuronOptions, PerNeuronParams, PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
+import { firstOrderFactors, firstOrderFactorsPerNeuron, requireMethod } from "./first-order.ts";
+import type { FirstOrderFactors, IntegrationMethod } from "./first-order.ts";
+import { type ResetMode, requireThresholdReset, thresholdResetPerNeuron } from "./lif.ts";
 
 export interface SynapticLifParams {
   /** Synaptic time constant. Default 5 ms. */
@@ -76,14 +78,53 @@ export const SYNAPTIC_LIF_DEFAULTS: Readonly<SynapticLifParams> = Object.freeze(
   method: "exact" as IntegrationMethod,
 });
 
-/** Per-step constants of  I' = aS I + bS x,  v' = v_rest + aM (v - v_rest) + gI I + gX x  (pure). */
-export interface SynapticLifDerived {
+/** The SynapticLIF parameters that `SynapticLIF` takes once per neuron as well (`SynapticLifOptions`). */
+export const SYNAPTIC_LIF_PER_NEURON_KEYS = PER_NEURON_PARAMETERS.SynapticLIF.keys;
+type PerNeuronKey = (typeof SYNAPTIC_LIF_PER_NEURON_KEYS)[number];
+
+/**
+ * What `new SynapticLIF` takes: `SynapticLifParams`, where the time constants, potentials, resistance and
+ * input gain may also be one value per neuron (NIR's CubaLIF gives each as a per-neuron tensor).
+ */
+export type SynapticLifOptions = PerNeuronOptions<SynapticLifParams, PerNeuronKey>;
+
+/** A SynapticLIF's `params`: a parameter given per neuron is kept as a frozen array of numbers. */
+export type SynapticLifStoredParams = PerNeuronParams<SynapticLifParams, PerNeuronKey>;
+
+/** The coefficients of the input terms:  I' = aS I + bS x,  v' = v_rest + aM (v - v_rest) + gI I + gX x. */
+interface SynapticLifGains {
   readonly aS: number;
   readonly bS: number;
   readonly aM: number;
   readonly gI: number;
   readonly gX: number;
+}
+
+/** Per-step constants of  I' = aS I + bS x,  v' = v_rest + aM (v - v_rest) + gI I + gX x  (pure). */
+export interface SynapticLifDerived extends SynapticLifGains {
   readonly resetDrop_mV: number;
+}
+
+/**
+ * The gains of one neuron from its checked factors (`firstOrderFactors` of tau_syn and tau_mem), time
+ * constants, resistance and input gain: one formula for a population's one neuron and for each of a
+ * per-neuron population's, so both give the same numbers.
+ */
+function synapticGains(
+  syn: FirstOrderFactors,
+  mem: FirstOrderFactors,
+  tS: number,
+  tM: number,
+  R: number,
+  wIn: number,
+  dt_ms: number,
+  method: IntegrationMethod,
+): SynapticLifGains {
+  if (method === "euler")
+    return { aS: syn.decay, bS: syn.gain * wIn, aM: mem.decay, gI: mem.gain * R, gX: 0 };
+  const y = (dt_ms * (tS - tM)) / (tM * tS);
+  const k = mem.decay * (dt_ms / tM) * (y === 0 ? 1 : Math.expm1(y) / y);
+  return { aS: syn.decay, bS: syn.gain * wIn, aM: mem.decay, gI: R * k, gX: R * wIn * (mem.gain - k) };
 }
 
 export function deriveSynapticLif(p: SynapticLifParams, dt_ms: number): SynapticLifDerived {
@@ -97,29 +138,81 @@ export function deriveSynapticLif(p: SynapticLifParams, dt_ms: number): Synaptic
   requireThresholdReset(p);
   const syn = firstOrderFactors(p.tauSyn_ms, dt_ms, method, "tauSyn_ms");
   const mem = firstOrderFactors(p.tauMem_ms, dt_ms, method, "tauMem_ms");
-  const R = p.resistance_MOhm;
-  const resetDrop_mV = p.vThreshold_mV - p.vReset_mV;
-  if (method === "euler") {
-    return { aS: syn.decay, bS: syn.gain * p.wIn, aM: mem.decay, gI: mem.gain * R, gX: 0, resetDrop_mV };
-  }
-  const tS = p.tauSyn_ms;
-  const tM = p.tauMem_ms;
-  const y = (dt_ms * (tS - tM)) / (tM * tS);
-  const k = mem.decay * (dt_ms / tM) * (y === 0 ? 1 : Math.expm1(y) / y);
-  return {
-    aS: syn.decay,
-    bS: syn.gain * p.wIn,
-    aM: mem.decay,
-    gI: R * k,
-    gX: R * p.wIn * (mem.gain - k),
-    resetDrop_mV,
+  const g = synapticGains(syn, mem, p.tauSyn_ms, p.tauMem_ms, p.resistance_MOhm, p.wIn, dt_ms, method);
+  // a literal, not a spread: fields V8 keeps as unboxed doubles, which the step's loop reads
+  return { aS: g.aS, bS: g.bS, aM: g.aM, gI: g.gI, gX: g.gX, resetDrop_mV: p.vThreshold_mV - p.vReset_mV };
+}
+
+/** Per-neuron step constants of a SynapticLIF with per-neuron parameters (one entry per neuron). */
+export interface SynapticLifPerNeuronDerived {
+  readonly aS: ReadonlyFloat64Array;
+  readonly bS: ReadonlyFloat64Array;
+  readonly aM: ReadonlyFloat64Array;
+  readonly gI: ReadonlyFloat64Array;
+  readonly gX: ReadonlyFloat64Array;
+  readonly vRest_mV: ReadonlyFloat64Array;
+  readonly vThreshold_mV: ReadonlyFloat64Array;
+  readonly vReset_mV: ReadonlyFloat64Array;
+  readonly resetDrop_mV: ReadonlyFloat64Array;
+}
+
+/**
+ * The per-neuron constants of `p` for `size` neurons, each parameter checked as `deriveSynapticLif` checks
+ * it (an entry named `tauSyn_ms[i]` in its error), each neuron's reset below its threshold; each neuron's
+ * constants are the numbers `deriveSynapticLif` gives for its values.
+ */
+export function deriveSynapticLifPerNeuron(
+  p: SynapticLifOptions,
+  dt_ms: number,
+  size: number,
+): SynapticLifPerNeuronDerived {
+  requireNeuronDt(dt_ms);
+  const method = requireMethod(p.method);
+  const rest = perNeuron("vRest_mV", p.vRest_mV, size, requireFloat32);
+  const wIn = perNeuron("wIn", p.wIn, size, requireFloat32Factor);
+  const R = perNeuron("resistance_MOhm", p.resistance_MOhm, size, (name, x) =>
+    requireFloat32Factor(name, requirePositive(name, x)),
+  );
+  // both in range, their product (the input's gain onto v) can still overflow
+  for (let i = 0; i < size; i++) requireFloat32Factor(`resistance_MOhm * wIn of neuron ${i}`, R[i] * wIn[i]);
+  const thresholdReset = thresholdResetPerNeuron(p, size);
+  const syn = firstOrderFactorsPerNeuron(p.tauSyn_ms, size, dt_ms, method, "tauSyn_ms");
+  const mem = firstOrderFactorsPerNeuron(p.tauMem_ms, size, dt_ms, method, "tauMem_ms");
+  const out = {
+    aS: new Float64Array(size),
+    bS: new Float64Array(size),
+    aM: new Float64Array(size),
+    gI: new Float64Array(size),
+    gX: new Float64Array(size),
   };
+  for (let i = 0; i < size; i++) {
+    const g = synapticGains(
+      { decay: syn.decay[i], gain: syn.gain[i] },
+      { decay: mem.decay[i], gain: mem.gain[i] },
+      syn.tau_ms[i],
+      mem.tau_ms[i],
+      R[i],
+      wIn[i],
+      dt_ms,
+      method,
+    );
+    out.aS[i] = g.aS;
+    out.bS[i] = g.bS;
+    out.aM[i] = g.aM;
+    out.gI[i] = g.gI;
+    out.gX[i] = g.gX;
+  }
+  return { ...out, vRest_mV: rest, ...thresholdReset };
 }
 
 export class SynapticLIF extends PopulationBase {
   readonly model = "synaptic-lif";
-  readonly params: Readonly<SynapticLifParams>;
+  /** The parameters, per-neuron ones as frozen arrays (`SynapticLifStoredParams`). */
+  readonly params: SynapticLifStoredParams;
+  /** The step constants; with per-neuron parameters all NaN, and the constants are in `perNeuronDerived`. */
   readonly derived: SynapticLifDerived;
+  /** One entry per neuron when a parameter was given per neuron (SYNAPTIC_LIF_PER_NEURON_KEYS); else undefined. */
+  readonly perNeuronDerived: SynapticLifPerNeuronDerived | undefined;
   readonly dt_ms: number;
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
@@ -128,23 +221,36 @@ export class SynapticLIF extends PopulationBase {
   /** Synaptic current in nA. */
   readonly iSyn_nA: Float32Array;
 
-  constructor(size: number, dt_ms: number, params: Partial<SynapticLifParams> = {}, ...extra: never[]) {
+  constructor(size: number, dt_ms: number, params: Partial<SynapticLifOptions> = {}, ...extra: never[]) {
     requireNoExtraArguments("SynapticLIF", "size, dt_ms, params", extra);
     super(size, ["i_nA"]);
-    this.params = Object.freeze(
-      withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS, params, ["vInit_mV"]),
-    );
+    const given = withDefaults("SynapticLIF params", SYNAPTIC_LIF_DEFAULTS as SynapticLifOptions, params, [
+      "vInit_mV",
+    ]);
+    // a list of equal values is that one value (so [1, 1, 1] and 1 build, save and compare alike); the
+    // initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    const built = buildPerNeuron(given, SYNAPTIC_LIF_PER_NEURON_KEYS, size, "vRest_mV", {
+      uniform: (p) => deriveSynapticLif(p as SynapticLifParams, dt_ms),
+      each: (p) => deriveSynapticLifPerNeuron(p, dt_ms, size),
+      placeholder: () => ({ aS: NaN, bS: NaN, aM: NaN, gI: NaN, gX: NaN, resetDrop_mV: NaN }),
+    });
     this.dt_ms = dt_ms;
-    this.derived = deriveSynapticLif(this.params, dt_ms);
-    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
-    this.params = keepInitialVoltage(this.params, this.vInit);
+    this.params = built.params as SynapticLifStoredParams;
+    warnIfSiUnits("SynapticLIF", this.params);
+    this.derived = built.derived;
+    this.perNeuronDerived = built.perNeuronDerived;
+    this.vInit = built.vInit;
     this.v_mV = this.addState("v_mV", this.vInit);
     this.iSyn_nA = this.addState("iSyn_nA", 0);
   }
 
   step(_ctx: StepContext): void {
+    if (this.perNeuronDerived !== undefined) {
+      this.stepPerNeuron(this.perNeuronDerived);
+      return;
+    }
     const { aS, bS, aM, gI, gX, resetDrop_mV } = this.derived;
-    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params;
+    const { vRest_mV, vThreshold_mV, vReset_mV } = this.params as SynapticLifParams;
     const subtract = this.params.reset === "subtract";
     const v = this.v_mV;
     const I = this.iSyn_nA;
@@ -162,6 +268,29 @@ export class SynapticLIF extends PopulationBase {
       if (vi >= vThreshold_mV) {
         this.pushSpike(i);
         vi = subtract ? vi - resetDrop_mV : vReset_mV;
+      }
+      v[i] = vi;
+    }
+  }
+
+  /** The same step with each neuron's own constants. */
+  private stepPerNeuron(d: SynapticLifPerNeuronDerived): void {
+    const { aS, bS, aM, gI, gX, vRest_mV, vThreshold_mV, vReset_mV, resetDrop_mV } = d;
+    const subtract = this.params.reset === "subtract";
+    const v = this.v_mV;
+    const I = this.iSyn_nA;
+    const x = this.portAt(0);
+    this.beginSpikes();
+    for (let i = 0; i < this.size; i++) {
+      const I0 = I[i];
+      const xi = x[i];
+      x[i] = 0;
+      I[i] = aS[i] * I0 + bS[i] * xi;
+      const rest = vRest_mV[i];
+      let vi = rest + aM[i] * (v[i] - rest) + gI[i] * I0 + gX[i] * xi;
+      if (vi >= vThreshold_mV[i]) {
+        this.pushSpike(i);
+        vi = subtract ? vi - resetDrop_mV[i] : vReset_mV[i];
       }
       v[i] = vi;
     }

@@ -141,7 +141,11 @@ function membraneFromActivity(
     .sort((a, b) => counts[b] - counts[a] || a - b)
     .slice(0, Math.min(3, n));
   const samples = act.t_ms.length;
-  const vth = model.output.params.vThreshold_mV;
+  // one threshold, or one per neuron (an AdaptiveLIF built with per-neuron values)
+  const vthOf = (j: number): number => {
+    const vth = model.output.params.vThreshold_mV;
+    return typeof vth === "number" ? vth : vth[j];
+  };
   return membraneSpec(
     {
       t_ms: act.t_ms,
@@ -156,7 +160,7 @@ function membraneFromActivity(
         return {
           label: `${outName} ${j} (${counts[j]} spikes)`,
           v_mV: trace,
-          threshold_mV: vth + model.output.theta_mV[j],
+          threshold_mV: vthOf(j) + model.output.theta_mV[j],
           spikes_ms,
         };
       }),

@@ -16,7 +16,8 @@
  * Delays: one `delay_ms` for the projection (the base class, src/projections/delay.ts), or one per synapse
  * (`delay_ms` as a function of (pre, post) or an array in CSR order): the synapses are then grouped by
  * (delay, pre), and the delivery of a step adds, for each delay d, the synapses of delay d of the spikes
- * emitted d steps before the latest ones.
+ * emitted d steps before the latest ones. `synapseDelayGroups` (built on first read) numbers the non-empty
+ * (delay, pre) groups and lists the ones a pre spike reaches in each step: STDP keeps one pre trace per group.
  */
 // Limitation: the synapse structure is fixed at construction (no structural plasticity); rules change
 // weights only, which keeps the CSR and the lazily built CSC index valid.
@@ -30,7 +31,7 @@ import {
   requireFloat32,
 } from "../core/errors.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
-import type { Population, WeightBounds } from "../network/types.ts";
+import type { Population, SynapseDelayGroups, WeightBounds } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection, fillWeights } from "./common.ts";
@@ -61,6 +62,8 @@ interface DelayGroups {
   /** Delay in steps of each synapse, in CSR order. */
   readonly steps: Int32Array;
   readonly maxSteps: number;
+  /** The distinct delays in steps, ascending: delivery and `arriving` visit only these. */
+  readonly delays: Int32Array;
   /** Synapses of pre i with delay d: `syn[ptr[d * (pre + 1) + i] .. ptr[d * (pre + 1) + i + 1])`. */
   readonly ptr: Int32Array;
   readonly syn: Int32Array;
@@ -295,7 +298,93 @@ function delayGroups(
   for (let i = 0; i < M; i++) {
     for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) syn[fill[steps[k] * M1 + i]++] = k;
   }
-  return { steps, maxSteps, ptr, syn, line: new SpikeDelayLine(source, maxSteps) };
+  const present = new Uint8Array(maxSteps + 1);
+  for (let k = 0; k < nnz; k++) present[steps[k]] = 1;
+  const delays: number[] = [];
+  for (let d = 0; d <= maxSteps; d++) if (present[d] === 1) delays.push(d);
+  return {
+    steps,
+    maxSteps,
+    delays: Int32Array.from(delays),
+    ptr,
+    syn,
+    line: new SpikeDelayLine(source, maxSteps),
+  };
+}
+
+/**
+ * The non-empty (delay, pre) groups of per-synapse delays, numbered by delay then pre neuron
+ * (`SynapseDelayGroups`), for rules that pair arrival times per synapse. A group's synapses are a run of
+ * `DelayGroups.syn`, which is sorted by (delay, pre), so the group ranges are `syn`'s runs. Memory: 4 bytes per
+ * synapse (`groupOf`) and 4 per group, G <= min(synapses, pre x distinct delays).
+ */
+class SparseDelayGroups implements SynapseDelayGroups {
+  readonly groupCount: number;
+  readonly groupOf: Int32Array;
+  /** The synapses (CSR indices) of group g are `byDelay.syn[groupStart[g] .. groupStart[g + 1])`. */
+  private readonly groupStart: Int32Array;
+
+  constructor(
+    private readonly source: Population,
+    private readonly byDelay: DelayGroups,
+    private readonly colIdx: Int32Array,
+  ) {
+    const { delays, ptr, syn } = byDelay;
+    const M = source.size;
+    const M1 = M + 1;
+    let count = 0;
+    for (const d of delays) {
+      for (let i = 0; i < M; i++) if (ptr[d * M1 + i + 1] > ptr[d * M1 + i]) count++;
+    }
+    this.groupCount = count;
+    this.groupStart = new Int32Array(count + 1);
+    this.groupOf = new Int32Array(syn.length);
+    let next = 0;
+    for (const d of delays) {
+      for (let i = 0; i < M; i++) {
+        const a = ptr[d * M1 + i];
+        const b = ptr[d * M1 + i + 1];
+        if (b === a) continue;
+        this.groupStart[next] = a;
+        for (let q = a; q < b; q++) this.groupOf[syn[q]] = next;
+        next++;
+      }
+    }
+    this.groupStart[count] = syn.length;
+  }
+
+  synapses(g: number, post: Int32Array, widx: Int32Array): number {
+    const syn = this.byDelay.syn;
+    const start = this.groupStart[g];
+    const n = this.groupStart[g + 1] - start;
+    for (let q = 0; q < n; q++) {
+      const k = syn[start + q];
+      post[q] = this.colIdx[k];
+      widx[q] = k;
+    }
+    return n;
+  }
+
+  arriving(out: Int32Array): number {
+    const { delays, ptr, syn, line } = this.byDelay;
+    const groupOf = this.groupOf;
+    const M1 = this.source.size + 1;
+    let n = 0;
+    for (let q = 0; q < delays.length; q++) {
+      const d = delays[q];
+      // a spike emitted at step s reaches its delay-d synapses at step s + d; the line's age 0 is the step
+      // before this one (recorded by this step's delivery), so delay d >= 1 is age d - 1
+      const idx = d === 0 ? this.source.spikeIdx : line.emittedIdx(d - 1);
+      const count = d === 0 ? this.source.spikeCount : line.emittedCount(d - 1);
+      const base = d * M1;
+      for (let s = 0; s < count; s++) {
+        const i = idx[s];
+        const a = ptr[base + i];
+        if (a !== ptr[base + i + 1]) out[n++] = groupOf[syn[a]];
+      }
+    }
+    return n;
+  }
 }
 
 export class Sparse extends WeightedProjection {
@@ -309,10 +398,21 @@ export class Sparse extends WeightedProjection {
   private fanIn = 0;
   /** Per-synapse delays (the `delay_ms` option as a function or an array); undefined otherwise. */
   private readonly groups: DelayGroups | undefined;
+  private groupIndex: SparseDelayGroups | undefined;
 
   /** Per-synapse delays in steps, in CSR order, when `delay_ms` gave one per synapse; else undefined. */
   get synapseDelaySteps(): Int32Array | undefined {
     return this.groups?.steps;
+  }
+
+  /**
+   * With per-synapse delays, the synapses grouped by (delay, pre) for learning rules (built on the first read,
+   * which a rule makes when it attaches); undefined otherwise.
+   */
+  get synapseDelayGroups(): SynapseDelayGroups | undefined {
+    if (this.groups === undefined) return undefined;
+    this.groupIndex ??= new SparseDelayGroups(this.source, this.groups, this.colIdx);
+    return this.groupIndex;
   }
 
   /** Construction settings: per-synapse delays (as a digest), which a saved network compares. */
@@ -333,9 +433,11 @@ export class Sparse extends WeightedProjection {
     g.line.advance();
     const out = this.target.port(this.port);
     const { colIdx, w } = this;
-    const { ptr, syn, line } = g;
+    const { delays, ptr, syn, line } = g;
     const M1 = this.preSize + 1;
-    for (let d = 0; d <= g.maxSteps; d++) {
+    // only the delays some synapse has: a spike emitted d steps ago has no synapses of any other delay
+    for (let q = 0; q < delays.length; q++) {
+      const d = delays[q];
       const count = line.emittedCount(d);
       if (count === 0) continue;
       const idx = line.emittedIdx(d);

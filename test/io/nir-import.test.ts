@@ -16,6 +16,7 @@ import { composeChain, linearOpOf } from "../../src/io/nir/ops.ts";
 import { runNir } from "../../src/io/nir/run.ts";
 import type { Dense } from "../../src/projections/dense.ts";
 import type { Input } from "../../src/neurons/input.ts";
+import type { IF } from "../../src/neurons/if.ts";
 import type { LIF } from "../../src/neurons/lif.ts";
 import { FIXTURE_DIR, graph, lif, readFixture, record, t } from "./nir-helpers.ts";
 
@@ -493,15 +494,24 @@ test("errors: options, heterogeneous parameters, readouts without a neuron, stat
   assert.deepEqual(subtracting.params.vThreshold_mV, [1, 2]);
   assert.equal(subtracting.params.reset, "subtract");
   assert.equal(perNeuron.perNeuronDerived?.decay[1], Math.exp(-1 / 20));
-  unsupported(
+  // an IF, CubaLIF or LI whose parameters differ is a population with per-neuron values too; an I node's r
+  // is one per population (the Integrator takes one capacitance)
+  const perNeuronIf = nirToNetwork(
     graph(
       {
         input: { type: "Input", shape: [2] },
-        n: { type: "IF", r: t([2], [1, 2]), v_threshold: t([2], 1), v_reset: t([2], 0) },
+        n: { type: "IF", r: t([2], [1, 2]), v_threshold: t([2], [1, 1.5]), v_reset: t([2], 0) },
       },
       [["input", "n"]],
     ),
-    /g\.nir: node "n" \(IF\): r differs between neurons \(1 at 0, 2 at 1\); spikeflow populations of this kind take one value per parameter/,
+    { dt_s: 1e-3 },
+  ).network.population("n") as IF;
+  assert.deepEqual(perNeuronIf.params.capacitance_nF, [1, 0.5]);
+  assert.deepEqual(perNeuronIf.params.vThreshold_mV, [1, 1.5]);
+  assert.equal(perNeuronIf.params.vReset_mV, 0);
+  unsupported(
+    graph({ input: { type: "Input", shape: [2] }, n: { type: "I", r: t([2], [1, 2]) } }, [["input", "n"]]),
+    /g\.nir: node "n" \(I\): r differs between neurons \(1 at 0, 2 at 1\); spikeflow populations of this kind take one value per parameter \(per-neuron values are supported for LIF, CubaLIF, IF, LI and Threshold\)/,
   );
   unsupported(
     graph(

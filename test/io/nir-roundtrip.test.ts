@@ -185,7 +185,10 @@ interface Canonical {
 
 const DT_S = 1e-3;
 
-/** A neuron node of `shape` with valid, uniform parameters (Threshold: per-neuron float32 values). */
+/**
+ * A neuron node of `shape` with valid parameters: uniform, or per neuron for CubaLIF, IF and LI (Threshold:
+ * per-neuron float32 values).
+ */
 function neuronOf(shape: number[], spiking: boolean): fc.Arbitrary<NirNode> {
   const n = shape.reduce((a, b) => a * b, 1);
   const fill = (v: number): NirTensor => ({ shape, data: new Float64Array(n).fill(v) });
@@ -197,6 +200,22 @@ function neuronOf(shape: number[], spiking: boolean): fc.Arbitrary<NirNode> {
     v_reset: f64(-1, 0),
     gap: f64(0.1, 2),
   });
+  /**
+   * A node drawn from `fields` either with one value per parameter (filled tensors) or, where the engine
+   * takes per-neuron values, with one drawn per neuron; `node(at)` builds it, `at(pick)` giving the tensor of
+   * the parameter that `pick` reads from a draw.
+   */
+  function uniformOrPerNeuron<T>(
+    fields: fc.Arbitrary<T>,
+    node: (at: (pick: (p: T) => number) => NirTensor) => NirNode,
+  ): fc.Arbitrary<NirNode>[] {
+    return [
+      fields.map((p) => node((pick) => fill(pick(p)))),
+      fc
+        .array(fields, { minLength: n, maxLength: n })
+        .map((ps) => node((pick) => ({ shape, data: Float64Array.from(ps, pick) }))),
+    ];
+  }
   const options: fc.Arbitrary<NirNode>[] = [
     lifLike.map((p) => ({
       type: "LIF",
@@ -206,8 +225,8 @@ function neuronOf(shape: number[], spiking: boolean): fc.Arbitrary<NirNode> {
       v_threshold: fill(p.v_reset + p.gap),
       v_reset: fill(p.v_reset),
     })),
-    fc
-      .record({
+    ...uniformOrPerNeuron(
+      fc.record({
         ts: tau,
         tm: tau,
         r: f64(0.5, 30),
@@ -215,27 +234,34 @@ function neuronOf(shape: number[], spiking: boolean): fc.Arbitrary<NirNode> {
         vl: f64(-1, 1),
         vr: f64(-1, 0),
         gap: f64(0.1, 2),
-      })
-      .map((p) => ({
+      }),
+      (at) => ({
         type: "CubaLIF",
-        tau_syn: fill(p.ts),
-        tau_mem: fill(p.tm),
-        r: fill(p.r),
-        v_leak: fill(p.vl),
-        v_threshold: fill(p.vr + p.gap),
-        v_reset: fill(p.vr),
-        w_in: fill(p.w),
-      })),
-    fc
-      .record({ r: f64(0.1, 5), vr: f64(-1, 0), gap: f64(0.1, 2) })
-      .map((p) => ({ type: "IF", r: fill(p.r), v_threshold: fill(p.vr + p.gap), v_reset: fill(p.vr) })),
+        tau_syn: at((p) => p.ts),
+        tau_mem: at((p) => p.tm),
+        r: at((p) => p.r),
+        v_leak: at((p) => p.vl),
+        v_threshold: at((p) => p.vr + p.gap),
+        v_reset: at((p) => p.vr),
+        w_in: at((p) => p.w),
+      }),
+    ),
+    ...uniformOrPerNeuron(fc.record({ r: f64(0.1, 5), vr: f64(-1, 0), gap: f64(0.1, 2) }), (at) => ({
+      type: "IF",
+      r: at((p) => p.r),
+      v_threshold: at((p) => p.vr + p.gap),
+      v_reset: at((p) => p.vr),
+    })),
     tensorOf(shape, f32(-1, 1), false).map((threshold) => ({ type: "Threshold", threshold })),
   ];
   if (!spiking) {
     options.push(
-      fc
-        .record({ tau, r: f64(0.1, 5), vl: f64(-1, 1) })
-        .map((p) => ({ type: "LI", tau: fill(p.tau), r: fill(p.r), v_leak: fill(p.vl) })),
+      ...uniformOrPerNeuron(fc.record({ tau, r: f64(0.1, 5), vl: f64(-1, 1) }), (at) => ({
+        type: "LI",
+        tau: at((p) => p.tau),
+        r: at((p) => p.r),
+        v_leak: at((p) => p.vl),
+      })),
       f64(0.1, 5).map((r) => ({ type: "I", r: fill(r) })),
     );
   }

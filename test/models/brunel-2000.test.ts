@@ -4,15 +4,14 @@
  * state against the mean field, seed reproducibility, and the checks.
  */
 import { test } from "node:test";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
 import { brunel2000, brunel2000MeanField, erfcx, siegertRate_Hz } from "../../src/models/brunel-2000.ts";
 import { SpikeMonitor, StateMonitor } from "../../src/network/monitors.ts";
 import type { Sparse } from "../../src/projections/sparse.ts";
+import { withExample } from "../helpers/example.ts";
 
 const NEURON = { tauMem_ms: 20, theta_mV: 20, vReset_mV: 10, tRef_ms: 2 };
 
@@ -339,11 +338,7 @@ test("options are checked, with messages that name the value and the fix", () =>
 });
 
 test("the example script prints the rates, CV and mean field, writes its files, and refuses bad flags with one line", () => {
-  const script = new URL("../../examples/from-papers/brunel-2000/network.ts", import.meta.url).pathname;
-  const dir = mkdtempSync(join(tmpdir(), "sf-brunel-"));
-  try {
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
+  withExample("from-papers/brunel-2000/network.ts", "sf-brunel-", (run, dir) => {
     const ok = run("--scale", "0.05", "--ms", "300", "--seed", "2", "--out", join(dir, "out"));
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /N_E 500 \+ N_I 125, C_E 50, C_I 13, J 0\.1 mV, D 1\.5 ms/);
@@ -373,7 +368,5 @@ test("the example script prints the rates, CV and mean field, writes its files, 
     const tiny = run("--scale", "0.001");
     assert.equal(tiny.status, 2);
     assert.match(tiny.stderr, /^network\.ts: brunel2000: scale 0\.001 and eps 0\.1 give .*\n$/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -4,15 +4,15 @@
  * spike lists must agree exactly, however chaotic the network is.
  */
 import { test } from "node:test";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { InvalidParameterError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { izhikevich2003 } from "../../src/models/izhikevich-2003.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
+import { withExample } from "../helpers/example.ts";
+import { izhikevichLoopStep } from "../helpers/izhikevich-loop.ts";
 
 /** The paper's algorithm, written out: returns [step, neuron] of every spike (step of the threshold test). */
 function paperLoop(ne: number, ni: number, seed: number, steps: number): [number, number][] {
@@ -43,23 +43,8 @@ function paperLoop(ne: number, ni: number, seed: number, steps: number): [number
     I.fill(0);
     for (const pre of fired) for (let post = 0; post < n; post++) I[post] += S[pre * n + post];
     for (let i = 0; i < n; i++) I[i] += (i < ne ? 5 : 2) * thalamus.normal();
-    const now: number[] = [];
-    for (let i = 0; i < n; i++) {
-      let vi = v[i];
-      let ui = u[i];
-      vi += 0.5 * (0.04 * vi * vi + 5 * vi + 140 - ui + I[i]);
-      vi += 0.5 * (0.04 * vi * vi + 5 * vi + 140 - ui + I[i]);
-      ui += a[i] * (b[i] * vi - ui);
-      if (vi >= 30) {
-        now.push(i);
-        out.push([t, i]);
-        vi = c[i];
-        ui += d[i];
-      }
-      v[i] = vi;
-      u[i] = ui;
-    }
-    fired = now;
+    fired = izhikevichLoopStep(v, u, I, a, b, c, d);
+    for (const i of fired) out.push([t, i]);
   }
   return out;
 }
@@ -128,11 +113,7 @@ test("options are checked", () => {
 });
 
 test("the example script prints rates and rhythm, writes the raster, and refuses bad options with one line", () => {
-  const script = new URL("../../examples/from-papers/izhikevich-2003/network.ts", import.meta.url).pathname;
-  const dir = mkdtempSync(join(tmpdir(), "sf-izh-"));
-  try {
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
+  withExample("from-papers/izhikevich-2003/network.ts", "sf-izh-", (run, dir) => {
     const ok = run("--seed", "1", "--ms", "1000", "--out", join(dir, "out"));
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /spikes: 7589; mean rate excitatory 7\.67 Hz, inhibitory 7\.26 Hz/);
@@ -147,7 +128,5 @@ test("the example script prints rates and rhythm, writes the raster, and refuses
     assert.equal(badOut.status, 2);
     assert.match(badOut.stderr, /^network\.ts: cannot write to --out .*file\/x: /);
     assert.equal(badOut.stdout, "", "refused before the simulation");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

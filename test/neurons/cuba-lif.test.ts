@@ -283,7 +283,7 @@ test("errors: synapse ports and time constants, and the LIF checks, are rejected
 function referenceCuba(n: number, dt: number, params: Partial<CubaLifParams>) {
   const probe = new CubaLIF(n, dt, params);
   const { decay, currentGain, refSteps, resetDrop_mV, synDecay, synGain } = probe.derived;
-  const { vRest_mV, vThreshold_mV, vReset_mV, reset } = probe.params;
+  const { vRest_mV, vThreshold_mV, vReset_mV, reset } = probe.params as CubaLifParams;
   const nSyn = synDecay.length;
   const v = new Float32Array(n).fill(probe.v_mV[0]);
   const I = synDecay.map(() => new Float32Array(n));

@@ -14,7 +14,7 @@
  */
 import { join } from "node:path";
 import { decimal } from "../../../src/core/decimal.ts";
-import { ensureDirSync, writeFileAtomicSync, writeJsonAtomicSync } from "../../../src/io/atomic.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../../../src/io/atomic.ts";
 import { brunel2000 } from "../../../src/models/brunel-2000.ts";
 import { SpikeMonitor } from "../../../src/network/monitors.ts";
 import { rasterSpec } from "../../../src/plot/raster.ts";
@@ -50,15 +50,8 @@ const eps = num("eps", "0.1", 0, 0.5, true);
 const J_mV = num("J", "0.1", 0, 10, true);
 const ms = args.int("ms", "1000", 200, 20_000);
 const seed = args.int("seed", "1", 0, 2 ** 31 - 1);
-const out = args.text("out", "");
-if (out !== "") {
-  // the output directory is checked (and made) before the simulation, not after it
-  try {
-    ensureDirSync(out);
-  } catch (e) {
-    args.fail(`cannot write to --out ${out}: ${(e as Error).message}`);
-  }
-}
+// the output directory is checked (and made) before the simulation, not after it
+const out = args.outDir("out");
 
 const t0 = performance.now();
 let model: ReturnType<typeof brunel2000>;

@@ -8,7 +8,7 @@
  * --ms is the simulated time in ms, 200 to 20 000.
  */
 import { join } from "node:path";
-import { ensureDirSync, writeFileAtomicSync, writeJsonAtomicSync } from "../../../src/io/atomic.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../../../src/io/atomic.ts";
 import { izhikevich2003 } from "../../../src/models/izhikevich-2003.ts";
 import { SpikeMonitor } from "../../../src/network/monitors.ts";
 import { svgToPng } from "../../../src/plot/png.ts";
@@ -20,19 +20,11 @@ const USAGE =
   "usage: node --import tsx examples/from-papers/izhikevich-2003/network.ts [--seed 1] [--ms 1000] [--out DIR]\n";
 const args: ScriptArgs = scriptArgs("network.ts", USAGE, ["--seed", "--ms", "--out"]);
 const intArg = args.int;
-const arg = args.text;
 const seed = intArg("seed", "1", 0, 2 ** 31 - 1);
 // dt = 1 ms; at least 200 ms (a spectrum with 5 Hz resolution), at most 20 s (the spectrum is a plain DFT)
 const steps = intArg("ms", "1000", 200, 20_000);
-const out = arg("out", "");
-if (out !== "") {
-  // the output directory is checked (and made) before the simulation, not after it
-  try {
-    ensureDirSync(out);
-  } catch (e) {
-    args.fail(`cannot write to --out ${out}: ${(e as Error).message}`);
-  }
-}
+// the output directory is checked (and made) before the simulation, not after it
+const out = args.outDir("out");
 
 const model = izhikevich2003({ seed });
 const spikes = model.net.addMonitor(new SpikeMonitor(model.neurons));

@@ -12,8 +12,9 @@
  * is written as tau = 1.111e-3 s). With method "exact" (default) tau is the engine's tau; with "euler" it is
  * the tau for which forward Euler at dt gives the engine's per-step decay, tau = dt / (1 - decay). IF and I
  * write r as the per-step gain dt / C ("per-step", default) or as 1 / C per second ("ode"). Every LIF, IF
- * and CubaLIF carries v_reset. The graph metadata records dt (s), the method and the integrator mode as
- * hints; node metadata records the reset mode ("spikeflow.reset").
+ * and CubaLIF carries v_reset. A parameter that a LIF, IF, SynapticLIF or LI takes per neuron is written as a
+ * per-neuron tensor, one given once as a filled one. The graph metadata records dt (s), the method and the
+ * integrator mode as hints; node metadata records the reset mode ("spikeflow.reset").
  *
  * Ports. NIR neurons have one input, a current I held over the step. A projection into a LIF or IF "dv_mV"
  * port (a voltage jump per spike) is rescaled to that current: x = dv / currentGain, which gives the same
@@ -227,19 +228,19 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   const popNode = new Map<string, string>(popNames.map((n) => [n, unique(n, true)]));
   requireShapeHints(opts.shapes, network);
 
-  // a voltage jump into a LIF whose neurons differ in current gain (per-neuron tau or R) has no NIR weight:
-  // refused first, as the delays below, before any warning about what the export approximates
+  // a voltage jump into a LIF, AdaptiveLIF or IF whose neurons differ in current gain (per-neuron tau, R or
+  // C) has no NIR weight: refused first, as the delays below, before any warning about what the export
+  // approximates
   projs.forEach((p, k) => {
     const t = p.target;
-    if (p.port === "dv_mV" && t instanceof LIF && t.perNeuronDerived !== undefined) {
-      const gain = t.perNeuronDerived.currentGain;
-      if (!gain.every((g) => g === gain[0])) {
-        throw new UnsupportedError(
-          `projection "${projNames[k]}" jumps the voltage ("dv_mV") of population "${nameOf.get(t)}", whose ` +
-            `neurons have different current gains (per-neuron tauMem_ms or resistance_MOhm), so no NIR weight ` +
-            `gives the same jumps; export a network whose projections into it use "i_nA"`,
-        );
-      }
+    const gain = perNeuronCurrentGain(t);
+    if (p.port === "dv_mV" && gain !== undefined && !gain.every((g) => g === gain[0])) {
+      const why = t instanceof IF ? "capacitance_nF" : "tauMem_ms or resistance_MOhm";
+      throw new UnsupportedError(
+        `projection "${projNames[k]}" jumps the voltage ("dv_mV") of population "${nameOf.get(t)}", whose ` +
+          `neurons have different current gains (per-neuron ${why}), so no NIR weight gives the same jumps; ` +
+          `export a network whose projections into it use "i_nA"`,
+      );
     }
   });
   // delays first, before any warning about what the export approximates
@@ -558,16 +559,25 @@ function perChannel(values: Float32Array, outShape: readonly [number, number, nu
   return out;
 }
 
+/**
+ * The current gains (mV per nA held over a step) of a population that steps per neuron and has a "dv_mV"
+ * port (a LIF, AdaptiveLIF or IF with per-neuron parameters), one per neuron; undefined for any other population.
+ */
+function perNeuronCurrentGain(
+  t: Population,
+): (ArrayLike<number> & { every: Float64Array["every"] }) | undefined {
+  if ((t instanceof LIF || t instanceof AdaptiveLIF || t instanceof IF) && t.perNeuronDerived !== undefined)
+    return t.perNeuronDerived.currentGain;
+  return undefined;
+}
+
 /** NIR input per unit delivered into the projection's port (1 for "i_nA"; 1 / currentGain for "dv_mV"). */
 function inputScale(p: Projection, name: string): number {
   const t = p.target;
   if (p.port === "i_nA") return 1;
   if (p.port === "dv_mV" && (t instanceof LIF || t instanceof AdaptiveLIF || t instanceof IF)) {
-    // a per-neuron LIF's gains are all equal here (networkToNir refused the others)
-    const gain =
-      t instanceof LIF && t.perNeuronDerived !== undefined
-        ? t.perNeuronDerived.currentGain[0]
-        : t.derived.currentGain;
+    // a per-neuron population's gains are all equal here (networkToNir refused the others)
+    const gain = perNeuronCurrentGain(t)?.[0] ?? t.derived.currentGain;
     if (!(Number.isFinite(gain) && gain !== 0)) {
       throw new UnsupportedError(
         `projection "${name}" jumps the voltage of a neuron with no current gain (R = 0); NIR cannot express it`,
@@ -629,6 +639,9 @@ function populationNode(
   note: (m: string) => void,
 ): NirNode {
   const f = (v: number): NirTensor => filledTensor(shape, v);
+  // a parameter given once (a filled tensor) or once per neuron (one entry each), each value through `map`
+  const tensor = (v: number | ArrayLike<number>, map: (x: number) => number = (x) => x): NirTensor =>
+    typeof v === "number" ? f(map(v)) : { shape: Object.freeze([...shape]), data: Float64Array.from(v, map) };
   const dt_s = dt_ms / 1000;
   const meta = (reset: string): NirMetadata => ({ "spikeflow.reset": reset });
   const tauOf = (decay: number, tau_ms: number): number => {
@@ -643,12 +656,12 @@ function populationNode(
   };
   // NIR stores no initial state; the importer starts at rest (v_leak, v_reset for IF, 0 for I)
   // rest: one value, or one per neuron (a LIF with per-neuron v_rest, whose initial v is then each rest as float32)
-  const start = (vInit: PerNeuronValue | undefined, rest: number | Float64Array): void => {
+  const start = (vInit: PerNeuronValue | undefined, rest: number | ArrayLike<number>): void => {
     if (vInit === undefined || vInit === rest) return;
     const restOf = (i: number): number => (typeof rest === "number" ? rest : Math.fround(rest[i]));
     const atRest =
       typeof vInit === "number"
-        ? typeof rest !== "number" && rest.every((_, i) => vInit === restOf(i))
+        ? typeof rest !== "number" && Array.from(rest).every((_, i) => vInit === restOf(i))
         : Array.from(vInit).every((v, i) => v === restOf(i));
     if (atRest) return;
     const what = typeof vInit === "number" ? `its initial v of ${vInit} mV` : "its per-neuron initial v";
@@ -657,27 +670,34 @@ function populationNode(
   };
   const r = (C_nF: number): number => (integrators === "per-step" ? dt_ms / C_nF : 1000 / C_nF);
   if (pop instanceof Input) return { type: "Input", shape: [...shape] };
-  if (pop instanceof LIF && pop.perNeuronDerived !== undefined) {
+  // an AdaptiveLIF is written with its current thresholds v_th + theta, fixed (NIR's LIF has no adaptation)
+  const adaptive = (pop: AdaptiveLIF, vThreshold: (i: number) => number): NirTensor => {
+    if (pop.params.thetaPlus_mV > 0 || pop.params.tauTheta_ms !== Infinity) {
+      note(
+        `population "${name}": its adaptive threshold is written as the current fixed thresholds v_th + theta`,
+      );
+    }
+    if (pop.oneSpikePerStep)
+      note(`population "${name}": its one-spike-per-step rule is dropped (NIR has none)`);
+    return { shape: [...shape], data: Float64Array.from(pop.theta_mV, (t, i) => vThreshold(i) + t) };
+  };
+  if ((pop instanceof LIF || pop instanceof AdaptiveLIF) && pop.perNeuronDerived !== undefined) {
     // per-neuron parameters: one tensor entry per neuron (NIR's parameters are per-neuron arrays)
     const p = pop.params;
     const d = pop.perNeuronDerived;
     refractory(p.tRef_ms);
     start(p.vInit_mV, typeof p.vRest_mV === "number" ? p.vRest_mV : d.vRest_mV);
-    const each = (values: ArrayLike<number>): NirTensor => ({
-      shape: Object.freeze([...shape]),
-      data: Float64Array.from(values),
-    });
-    const R = p.resistance_MOhm;
     const tauMs = p.tauMem_ms;
     return {
       type: "LIF",
-      tau: each(
+      tau: tensor(
         Array.from(d.decay, (decay, i) => tauOf(decay, typeof tauMs === "number" ? tauMs : tauMs[i])),
       ),
-      r: typeof R === "number" ? f(R) : each(R),
-      v_leak: each(d.vRest_mV),
-      v_threshold: each(d.vThreshold_mV),
-      v_reset: each(d.vReset_mV),
+      r: tensor(p.resistance_MOhm),
+      v_leak: tensor(d.vRest_mV),
+      v_threshold:
+        pop instanceof AdaptiveLIF ? adaptive(pop, (i) => d.vThreshold_mV[i]) : tensor(d.vThreshold_mV),
+      v_reset: tensor(d.vReset_mV),
       metadata: meta(p.reset),
     };
   }
@@ -686,37 +706,27 @@ function populationNode(
     const p = pop.params as LifParams;
     refractory(p.tRef_ms);
     start(p.vInit_mV, p.vRest_mV);
-    let threshold = f(p.vThreshold_mV);
-    if (pop instanceof AdaptiveLIF) {
-      const theta = pop.theta_mV;
-      threshold = { shape: [...shape], data: Float64Array.from(theta, (t) => p.vThreshold_mV + t) };
-      if (pop.params.thetaPlus_mV > 0 || pop.params.tauTheta_ms !== Infinity) {
-        note(
-          `population "${name}": its adaptive threshold is written as the current fixed thresholds v_th + theta`,
-        );
-      }
-      if (pop.oneSpikePerStep)
-        note(`population "${name}": its one-spike-per-step rule is dropped (NIR has none)`);
-    }
     return {
       type: "LIF",
       tau: f(tauOf(pop.derived.decay, p.tauMem_ms)),
       r: f(p.resistance_MOhm),
       v_leak: f(p.vRest_mV),
-      v_threshold: threshold,
+      v_threshold: pop instanceof AdaptiveLIF ? adaptive(pop, () => p.vThreshold_mV) : f(p.vThreshold_mV),
       v_reset: f(p.vReset_mV),
       metadata: meta(p.reset),
     };
   }
+  // IF, SynapticLIF and LI: a parameter given per neuron as one tensor entry per neuron, else filled
   if (pop instanceof IF) {
-    refractory(pop.params.tRef_ms);
-    start(pop.params.vInit_mV, pop.params.vReset_mV);
+    const p = pop.params;
+    refractory(p.tRef_ms);
+    start(p.vInit_mV, p.vReset_mV);
     return {
       type: "IF",
-      r: f(r(pop.params.capacitance_nF)),
-      v_threshold: f(pop.params.vThreshold_mV),
-      v_reset: f(pop.params.vReset_mV),
-      metadata: meta(pop.params.reset),
+      r: tensor(p.capacitance_nF, r),
+      v_threshold: tensor(p.vThreshold_mV),
+      v_reset: tensor(p.vReset_mV),
+      metadata: meta(p.reset),
     };
   }
   if (pop instanceof SynapticLIF) {
@@ -727,29 +737,36 @@ function populationNode(
         `population "${name}" is discretised with "${p.method}" but exported for "${method}"; its constants are written as they are`,
       );
     }
+    const seconds = (ms: number): number => ms / 1000;
     return {
       type: "CubaLIF",
-      tau_syn: f(p.tauSyn_ms / 1000),
-      tau_mem: f(p.tauMem_ms / 1000),
-      r: f(p.resistance_MOhm),
-      v_leak: f(p.vRest_mV),
-      v_threshold: f(p.vThreshold_mV),
-      v_reset: f(p.vReset_mV),
-      w_in: f(p.wIn),
+      tau_syn: tensor(p.tauSyn_ms, seconds),
+      tau_mem: tensor(p.tauMem_ms, seconds),
+      r: tensor(p.resistance_MOhm),
+      v_leak: tensor(p.vRest_mV),
+      v_threshold: tensor(p.vThreshold_mV),
+      v_reset: tensor(p.vReset_mV),
+      w_in: tensor(p.wIn),
       metadata: meta(p.reset),
     };
   }
   if (pop instanceof LI) {
     const p = pop.params;
     start(p.vInit_mV, p.vRest_mV);
-    const decay = pop.derived.decay;
-    const tau_s =
-      p.method === method
-        ? p.tauMem_ms / 1000
-        : method === "euler"
-          ? dt_s / (1 - decay)
-          : -dt_s / Math.log(decay);
-    return { type: "LI", tau: f(tau_s), r: f(p.resistance_MOhm), v_leak: f(p.vRest_mV) };
+    // the tau whose per-step decay under the export's method is the LI's (the LI's own tau for its method)
+    const tau_s = (tau_ms: number, decay: number): number =>
+      p.method === method ? tau_ms / 1000 : method === "euler" ? dt_s / (1 - decay) : -dt_s / Math.log(decay);
+    const tauMs = p.tauMem_ms;
+    const d = pop.perNeuronDerived;
+    return {
+      type: "LI",
+      tau:
+        typeof tauMs === "number" || d === undefined
+          ? f(tau_s(tauMs as number, pop.derived.decay))
+          : tensor(tauMs.map((t, i) => tau_s(t, d.decay[i]))),
+      r: tensor(p.resistance_MOhm),
+      v_leak: tensor(p.vRest_mV),
+    };
   }
   if (pop instanceof Integrator) {
     start(pop.params.vInit_mV, 0);

@@ -3,8 +3,8 @@
  * time in seconds -> ms, "exact" or "euler" (LIF through tau' = -dt / ln(1 - dt/tau)), IF and I "per-step"
  * (C = dt / r) or "ode" (C = 1000 / r), v >= v_threshold, the caller's reset mode, state at rest.
  */
-// Limitation: one parameter value per neuron population (the engine's models take scalars), except LIF
-// thresholds (an AdaptiveLIF with frozen per-neuron offsets) and Threshold nodes.
+// Limitation: an I node's r must be one value for the population (the engine's Integrator takes one
+// capacitance); every other node's parameters may differ between neurons.
 import { SpikeflowError, UnsupportedError } from "../../core/errors.ts";
 import type { Population } from "../../network/types.ts";
 import { AdaptiveLIF } from "../../neurons/adaptive-lif.ts";
@@ -48,11 +48,27 @@ function uniform(ctx: NeuronContext, f: FlatNode, field: string, t: NirTensor): 
         ctx,
         f,
         `${field} differs between neurons (${v} at 0, ${t.data[k]} at ${k}); spikeflow populations of this ` +
-          `kind take one value per parameter (per-neuron values are supported for LIF and Threshold only)`,
+          `kind take one value per parameter (per-neuron values are supported for LIF, CubaLIF, IF, LI and ` +
+          `Threshold)`,
       );
     }
   }
   return v;
+}
+
+/**
+ * A parameter tensor as a model option: one number when every neuron has the same value (a scalar tensor, or
+ * equal entries), else one per neuron; `map(value, field)` converts each (seconds to ms, r to C), `field`
+ * naming the parameter, or the entry ("tau[3]") of one that differs, for its errors.
+ */
+function each(
+  t: NirTensor,
+  field: string,
+  map: (x: number, field: string) => number = (x) => x,
+): number | number[] {
+  const first = t.data[0];
+  if (t.data.every((x) => x === first)) return map(first, field);
+  return Array.from(t.data, (x, k) => map(x, `${field}[${k}]`));
 }
 
 /**
@@ -85,8 +101,8 @@ function engineTau_ms(ctx: NeuronContext, f: FlatNode, field: string, tau_s: num
 export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): Population {
   const n = f.node;
   const reset = ctx.reset;
-  const gainToCapacitance = (r: number): number => {
-    if (!(r > 0)) nodeError(ctx, f, `r = ${r}; an integrator needs r > 0`);
+  const gainToCapacitance = (r: number, field = "r"): number => {
+    if (!(r > 0)) nodeError(ctx, f, `${field} = ${r}; an integrator needs r > 0`);
     return ctx.integrators === "per-step" ? ctx.dt_ms / r : 1000 / r;
   };
   try {
@@ -102,14 +118,12 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
           [n.tau, n.v_leak, n.v_reset, n.r].some(differs) ||
           (reset === "subtract" && differs(n.v_threshold))
         ) {
-          const each = (t: NirTensor, map: (x: number) => number = (x) => x): number | number[] =>
-            t.data.length === 1 ? map(t.data[0]) : Array.from(t.data, map);
           return new LIF(size, ctx.dt_ms, {
-            tauMem_ms: each(n.tau, (tau) => engineTau_ms(ctx, f, "tau", tau)),
-            vRest_mV: each(n.v_leak),
-            vReset_mV: each(n.v_reset),
-            vThreshold_mV: each(n.v_threshold),
-            resistance_MOhm: each(n.r),
+            tauMem_ms: each(n.tau, "tau", (tau, field) => engineTau_ms(ctx, f, field, tau)),
+            vRest_mV: each(n.v_leak, "v_leak"),
+            vReset_mV: each(n.v_reset, "v_reset"),
+            vThreshold_mV: each(n.v_threshold, "v_threshold"),
+            resistance_MOhm: each(n.r, "r"),
             tRef_ms: 0,
             reset,
           });
@@ -136,31 +150,34 @@ export function buildPopulation(ctx: NeuronContext, f: FlatNode, size: number): 
         for (let i = 0; i < size; i++) theta[i] = th.length === 1 ? 0 : th[i] - base;
         return pop;
       }
+      // per-neuron tensors give per-neuron parameters (docs/models/if.md, synaptic-lif.md, li.md)
       case "IF":
         return new IF(size, ctx.dt_ms, {
-          capacitance_nF: gainToCapacitance(uniform(ctx, f, "r", n.r)),
-          vThreshold_mV: uniform(ctx, f, "v_threshold", n.v_threshold),
-          vReset_mV: uniform(ctx, f, "v_reset", n.v_reset),
+          capacitance_nF: each(n.r, "r", (r, field) => gainToCapacitance(r, field)),
+          vThreshold_mV: each(n.v_threshold, "v_threshold"),
+          vReset_mV: each(n.v_reset, "v_reset"),
           tRef_ms: 0,
           reset,
         });
-      case "CubaLIF":
+      case "CubaLIF": {
+        const tau = (t: NirTensor, field: string) => each(t, field, (x, at) => nirTau_ms(ctx, f, at, x));
         return new SynapticLIF(size, ctx.dt_ms, {
-          tauSyn_ms: nirTau_ms(ctx, f, "tau_syn", uniform(ctx, f, "tau_syn", n.tau_syn)),
-          tauMem_ms: nirTau_ms(ctx, f, "tau_mem", uniform(ctx, f, "tau_mem", n.tau_mem)),
-          vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
-          vReset_mV: uniform(ctx, f, "v_reset", n.v_reset),
-          vThreshold_mV: uniform(ctx, f, "v_threshold", n.v_threshold),
-          resistance_MOhm: uniform(ctx, f, "r", n.r),
-          wIn: uniform(ctx, f, "w_in", n.w_in),
+          tauSyn_ms: tau(n.tau_syn, "tau_syn"),
+          tauMem_ms: tau(n.tau_mem, "tau_mem"),
+          vRest_mV: each(n.v_leak, "v_leak"),
+          vReset_mV: each(n.v_reset, "v_reset"),
+          vThreshold_mV: each(n.v_threshold, "v_threshold"),
+          resistance_MOhm: each(n.r, "r"),
+          wIn: each(n.w_in, "w_in"),
           reset,
           method: ctx.method,
         });
+      }
       case "LI":
         return new LI(size, ctx.dt_ms, {
-          tauMem_ms: nirTau_ms(ctx, f, "tau", uniform(ctx, f, "tau", n.tau)),
-          vRest_mV: uniform(ctx, f, "v_leak", n.v_leak),
-          resistance_MOhm: uniform(ctx, f, "r", n.r),
+          tauMem_ms: each(n.tau, "tau", (tau, field) => nirTau_ms(ctx, f, field, tau)),
+          vRest_mV: each(n.v_leak, "v_leak"),
+          resistance_MOhm: each(n.r, "r"),
           method: ctx.method,
         });
       case "I":

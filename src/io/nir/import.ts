@@ -2,8 +2,9 @@
  * NIR graph -> spikeflow `Network` (pure: no file system; file.ts reads files). docs/nir.md.
  *
  * Every stateful node becomes a population: Input -> Input, LIF -> LIF (AdaptiveLIF with frozen per-neuron
- * thresholds when v_threshold differs between neurons), IF -> IF, CubaLIF -> SynapticLIF, LI -> LI,
- * I -> Integrator, Threshold -> Threshold. Every path through stateless nodes (Affine, Linear, Scale, Conv2d,
+ * thresholds when only v_threshold differs between neurons), IF -> IF, CubaLIF -> SynapticLIF, LI -> LI,
+ * I -> Integrator, Threshold -> Threshold; parameters that differ between neurons give a population with
+ * per-neuron values (import-neurons.ts). Every path through stateless nodes (Affine, Linear, Scale, Conv2d,
  * Flatten, SumPool2d, AvgPool2d, subgraph Input/Output) from one population to another becomes one
  * projection into the target's "i_nA" port (the NIR input I, held over the step); a chain of several
  * stateless nodes is composed into one map (ops.ts). Biases become the Affine's own bias, or a Bias
