@@ -37,23 +37,25 @@ function browserLikeContext(bundle: string): Record<string, unknown> {
   for (const name of ["process", "require", "Buffer", "module"]) {
     assert.equal(runInContext(`typeof ${name}`, context), "undefined", `${name} is not defined in the page`);
   }
-  // the WebAssembly kernels (CubaLIF's two-port step, DoubleExpLIF's step) are used in the page too
+  // the WebAssembly kernels (the two-port steps of CubaLIF and CobaLIF, DoubleExpLIF's step) are used in the
+  // page too
   assert.equal(runInContext("typeof WebAssembly.Memory", context), "function");
   return context;
 }
 
 /**
- * Work for the bundle, written once and run both here and in the page: the README's network, a two-port
- * CubaLIF population (its WebAssembly kernel) and a spiking-RNN trial transferred from a fresh rate RNN, with
+ * Work for the bundle, written once and run both here and in the page: the README's network, two-port CubaLIF
+ * and CobaLIF populations (their WebAssembly kernels) and a spiking-RNN trial transferred from a fresh rate RNN, with
  * each synapse filter (the "sender" one through RateCoupling's WebAssembly SIMD module).
  */
 const WORK = `(lib) => {
-  const { Network, LIF, Input, Dense, CubaLIF, poisson, createRng, SpikeMonitor } = lib;
+  const { Network, LIF, Input, Dense, CubaLIF, CobaLIF, poisson, createRng, SpikeMonitor } = lib;
   const dt_ms = 1;
   const net = new Network({ dt_ms });
   const x = net.addPopulation("X", new Input(100));
   const y = net.addPopulation("Y", new LIF(10, dt_ms, { tauMem_ms: 20 }));
   const z = net.addPopulation("Z", new CubaLIF(40, dt_ms, lib.CUBA_BENCHMARK_PARAMS));
+  const c = net.addPopulation("C", new CobaLIF(37, dt_ms));
   net.addProjection("X->Y", new Dense(x, y, { init: { kind: "uniform", lo: 0, hi: 2, rng: createRng(1, "w") } }));
   net.addProjection(
     "X->Z",
@@ -63,7 +65,16 @@ const WORK = `(lib) => {
     "Y->Z",
     new Dense(y, z, { port: "inh", init: { kind: "uniform", lo: -1, hi: 0, rng: createRng(3, "w") } }),
   );
+  net.addProjection(
+    "X->C",
+    new Dense(x, c, { port: "exc", init: { kind: "uniform", lo: 0, hi: 60, rng: createRng(4, "w") } }),
+  );
+  net.addProjection(
+    "Y->C",
+    new Dense(y, c, { port: "inh", init: { kind: "uniform", lo: 0, hi: 300, rng: createRng(5, "w") } }),
+  );
   const spikesY = net.addMonitor(new SpikeMonitor(y));
+  const spikesC = net.addMonitor(new SpikeMonitor(c));
   const spikesZ = net.addMonitor(new SpikeMonitor(z));
   net.run({ X: poisson(new Float32Array(100).fill(20), { steps: 500, dt_ms, rng: createRng(1, "in") }) }, 500);
 
@@ -76,6 +87,7 @@ const WORK = `(lib) => {
   return {
     y: [Array.from(spikesY.steps), Array.from(spikesY.neurons)],
     z: [Array.from(spikesZ.steps), Array.from(spikesZ.neurons)],
+    c: [Array.from(spikesC.steps), Array.from(spikesC.neurons)],
     lifSpikes: lif.spikeSteps.length,
     lifOutputSum: lif.output.reduce((a, b) => a + b, 0),
     senderSpikes: lifSender.spikeSteps.length,
@@ -91,9 +103,10 @@ test("the core bundles for the browser and runs there, giving the same spikes as
   const work = runInContext(`(${WORK})`, createContext({})) as (lib: unknown) => unknown;
   const inNode = JSON.stringify(work(core));
 
-  const result = JSON.parse(inPage) as { y: number[][]; z: number[][]; lifSpikes: number };
+  const result = JSON.parse(inPage) as { y: number[][]; z: number[][]; c: number[][]; lifSpikes: number };
   assert.ok(result.y[0].length > 100, `${result.y[0].length} spikes in Y`);
   assert.ok(result.z[0].length > 0, "the CubaLIF population spikes");
+  assert.ok(result.c[0].length > 0, "the CobaLIF population spikes");
   assert.ok(result.lifSpikes > 0, "the spiking RNN spikes");
   assert.equal(inPage, inNode);
 });

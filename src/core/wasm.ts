@@ -1,9 +1,11 @@
 /**
  * The few pieces needed to assemble small WebAssembly modules in source (no toolchain): LEB128 integers,
- * sections, names, constants, the opcodes the kernels use, and the part of the WebAssembly JS API they call.
+ * sections, names, constants, the opcodes the kernels use, loops and a module that imports its memory, the
+ * cache of modules assembled per population size, and the part of the WebAssembly JS API they call.
  * Used by src/core/simd.ts (the SIMD delivery kernel), src/neurons/double-exp-kernel.ts (the spiking-RNN
- * neuron step), src/neurons/cuba-kernel.ts (the CubaLIF step) and src/projections/rate-coupling-kernel.ts
- * (RateCoupling's sparse product). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
+ * neuron step), src/neurons/cuba-kernel.ts and src/neurons/coba-kernel.ts (the two-port steps of CubaLIF and
+ * CobaLIF, with src/neurons/two-port-kernel.ts) and src/projections/rate-coupling-kernel.ts (RateCoupling's
+ * sparse product). Binary format: WebAssembly Core Specification 1.0/2.0, section 5.
  */
 
 import { log } from "./log.ts";
@@ -66,6 +68,7 @@ export const OP = Object.freeze({
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  return: 0x0f,
   call: 0x10,
   void: 0x40,
   select: 0x1b,
@@ -105,6 +108,7 @@ export const OP = Object.freeze({
   f64Add: 0xa0,
   f64Sub: 0xa1,
   f64Mul: 0xa2,
+  f64Neg: 0x9a,
   f32DemoteF64: 0xb6,
   f64ConvertI32U: 0xb8,
   f64PromoteF32: 0xbb,
@@ -131,6 +135,46 @@ export const localAdd = (k: number, n: number): number[] => [
   ...localSet(k),
 ];
 
+/** The memory immediates of a 4-byte access at a constant byte offset (alignment exponent 2, offset). */
+export const memArg4 = (offset: number): number[] => [2, ...uleb(offset)];
+/** `if (local k > 0)` (i32), as a block without result; close it with OP.end. */
+export const ifPositive = (k: number): number[] => [
+  ...localGet(k),
+  ...i32Const(0),
+  OP.i32GtS,
+  OP.if,
+  OP.void,
+];
+/** 4 x local k (i32): the byte offset of entry k of a list of 4-byte entries. */
+export const times4 = (k: number): number[] => [...localGet(k), ...i32Const(2), OP.i32Shl];
+
+/**
+ * `body` for local `counter` = its present value, + stride, ... while below `end` (unsigned; nothing when it
+ * starts there). `counter` is left at the first value not below `end`.
+ */
+export function countedLoop(
+  counter: number,
+  end: readonly number[],
+  stride: number,
+  body: readonly number[],
+): number[] {
+  const below = [...localGet(counter), ...end, OP.i32LtU];
+  return [
+    ...below,
+    OP.if,
+    OP.void,
+    OP.loop,
+    OP.void,
+    ...body,
+    ...localAdd(counter, stride),
+    ...below,
+    OP.brIf,
+    0,
+    OP.end,
+    OP.end,
+  ];
+}
+
 /**
  * SIMD opcodes used by the kernels (WebAssembly 2.0, section 5.4.8): each is the prefix 0xfd followed by
  * this number as unsigned LEB128 (see `simd`).
@@ -141,10 +185,14 @@ export const SIMD_OP = Object.freeze({
   v128Load64Zero: 0x5d,
   v128Store64Lane: 0x5b,
   v128AnyTrue: 0x53,
+  v128And: 0x4e,
   v128Or: 0x50,
+  i64x2AllTrue: 0xc3,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
+  f64x2Lt: 0x49,
   f64x2Ge: 0x4c,
+  f64x2Neg: 0xed,
   f32x4DemoteF64x2Zero: 0x5e,
   f64x2PromoteLowF32x4: 0x5f,
   f64x2Add: 0xf0,
@@ -155,6 +203,38 @@ export const SIMD_OP = Object.freeze({
 /** The bytes of a SIMD instruction (without its immediates). */
 export function simd(op: number): number[] {
   return [0xfd, ...uleb(op)];
+}
+
+/** One function of `memoryModuleBytes`: its export name, its locals as (count, type) groups and its code. */
+export interface ModuleFunction {
+  readonly name: string;
+  readonly locals: readonly (readonly [number, number])[];
+  readonly code: readonly number[];
+}
+
+/**
+ * A module that imports its memory as env.mem (at least 1 page) and exports `functions`, all of one type:
+ * `params` i32 parameters, `results` (value types) as results. `code` is a function's instructions, its final
+ * `end` included.
+ */
+export function memoryModuleBytes(
+  params: number,
+  results: readonly number[],
+  functions: readonly ModuleFunction[],
+): Uint8Array {
+  const type = [0x60, params, ...Array<number>(params).fill(I32), results.length, ...results];
+  const bodies = functions.flatMap(({ locals, code }) => {
+    const body = [locals.length, ...locals.flatMap(([k, t]) => [...uleb(k), t]), ...code];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    ...WASM_HEADER,
+    ...section(1, [1, ...type]),
+    ...section(2, [1, ...wasmName("env"), ...wasmName("mem"), 0x02, 0x00, 1]), // memory, min 1 page
+    ...section(3, [functions.length, ...functions.map(() => 0)]),
+    ...section(7, [functions.length, ...functions.flatMap(({ name }, f) => [...wasmName(name), 0x00, f])]),
+    ...section(10, [functions.length, ...bodies]),
+  ]);
 }
 
 /** The part of the WebAssembly JS API used here (the project's type libraries declare no DOM globals). */
@@ -198,6 +278,49 @@ export function newWasmMemory(pages: number, what: string): { buffer: ArrayBuffe
       { once: true },
     );
     return undefined;
+  }
+}
+
+/** The process environment's value of `name` (undefined in a browser). */
+function envValue(name: string): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+}
+
+/**
+ * The compiled modules of a kernel that is assembled once per population size (its memory layout, and so
+ * every address, fixed by the size), in a SIMD and a scalar variant. `get(n)` gives the SIMD module unless
+ * SPIKEFLOW_SIMD=0 or the engine refuses it, then the scalar one; null when WebAssembly is unavailable or
+ * SPIKEFLOW_WASM=0 (both read at every call, so tests can build populations on each path). At most `max`
+ * modules are kept (the oldest goes first): a page that builds populations of many sizes would otherwise keep
+ * a module per size for good; a dropped module lives on in the instances built from it.
+ */
+export class SizedModules {
+  /** Compiled modules by kind and size ("simd 100", "scalar 100"); null where the engine refused one. */
+  private readonly compiled = new Map<string, object | null>();
+
+  constructor(
+    private readonly bytes: (n: number, withSimd: boolean) => Uint8Array,
+    private readonly max = 32,
+  ) {}
+
+  /** How many compiled modules are kept (for tests). */
+  get size(): number {
+    return this.compiled.size;
+  }
+
+  get(n: number): object | null {
+    if (envValue("SPIKEFLOW_WASM") === "0") return null;
+    for (const withSimd of envValue("SPIKEFLOW_SIMD") === "0" ? [false] : [true, false]) {
+      const key = `${withSimd ? "simd" : "scalar"} ${n}`;
+      const compiled = this.compiled;
+      if (!compiled.has(key)) {
+        if (compiled.size >= this.max) compiled.delete(compiled.keys().next().value!);
+        compiled.set(key, compileWasm(this.bytes(n, withSimd)));
+      }
+      const module = compiled.get(key);
+      if (module) return module;
+    }
+    return null;
   }
 }
 

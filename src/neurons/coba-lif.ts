@@ -33,8 +33,14 @@
  * multiplied by g_L (6 nS with g_L = 10 nS).
  * Ports: the synapse ports (in order; the first is the default), then "i_nA" (external current held over the
  * step) and "dv_mV" (instantaneous jump after the integration).
+ * Step: with two synapse ports (the default "exc" and "inh") the fused `stepTwoPorts`, or the same step in
+ * WebAssembly (coba-kernel.ts, SIMD, bit-identical; `useKernel`), else one pass per port and `stepMembrane`.
+ * Limitation: only two synapse ports have the WebAssembly kernel; other port counts run the TypeScript loops.
  * Limitation: a negative weight on a synapse port is not refused (a projection does not know what its target
- * port means); a total conductance G <= 0 would make v run away.
+ * port means); a total conductance G < 0 or NaN, with which v would run away, stops the step with a
+ * StateError naming the neuron (`negativeConductance`), on every path with the same state: the neurons
+ * before it updated, its conductances decayed, the synapse ports not cleared, the spikes flagged but not
+ * counted, no restore of the refractory neurons' voltages. `reset()` clears all of it.
  */
 import { InvalidParameterError, StateError, requireFloat32, requirePositive } from "../core/errors.ts";
 import { withDefaults } from "../core/options.ts";
@@ -54,6 +60,7 @@ import type { PerNeuronValue } from "./base.ts";
 import type { ResetMode } from "./lif.ts";
 import { requireThresholdReset } from "./lif.ts";
 import { RefractoryList, refractorySteps } from "./refractory.ts";
+import { CobaKernel } from "./coba-kernel.ts";
 
 /** One synaptic conductance: the port that feeds it, its decay time constant and its reversal potential. */
 export interface ConductanceSynapse {
@@ -200,13 +207,35 @@ export class CobaLIF extends PopulationBase {
   /** Per neuron: total synaptic conductance and sum of g_k E_k of the step (scratch for K != 2). */
   private readonly gSum: Float64Array;
   private readonly gESum: Float64Array;
-  private readonly counts = new Int32Array(2);
+  /** Spike and refractory counts handed to and from the step functions and the kernel. */
+  private readonly counts: Int32Array;
+  /** The buffers the TypeScript step functions write besides v and the conductances (counts among them). */
+  private readonly outputs: StepOutputs;
+  /** The WebAssembly two-port step owning the arena and the spike and refractory buffers (coba-kernel.ts). */
+  private readonly kernel: CobaKernel | undefined;
+  /**
+   * Whether the two-port step runs in the WebAssembly kernel, where there is one (two synapse ports,
+   * WebAssembly available, SPIKEFLOW_WASM not 0). Set it to false to run the TypeScript reference step on the
+   * same state, e.g. to compare both; the results are identical (test/neurons/coba-kernel.test.ts).
+   */
+  useKernel = true;
 
   constructor(size: number, dt_ms: number, params: Partial<CobaLifParams> = {}, ...extra: never[]) {
     requireNoExtraArguments("CobaLIF", "size, dt_ms, params", extra);
     const merged = withDefaults("CobaLIF params", COBA_LIF_DEFAULTS, params, ["vInit_mV"]);
     const derived = deriveCobaLif(merged, dt_ms);
-    super(size, [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS]);
+    const twoPorts = merged.synapses.length === 2;
+    // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers
+    const kernel =
+      twoPorts && Number.isInteger(size) && size >= 1 ? CobaKernel.create(size, relaxFactor) : undefined;
+    // with two ports, v and the conductances live in the arena beside the ports (see PopulationBase.arena)
+    super(
+      size,
+      [...merged.synapses.map((s) => s.port), ...RESERVED_PORTS],
+      twoPorts ? 3 : 0,
+      kernel?.buffers,
+    );
+    this.kernel = kernel;
     this.params = Object.freeze({
       ...merged,
       synapses: Object.freeze(merged.synapses.map((s) => Object.freeze({ ...s }))),
@@ -218,10 +247,19 @@ export class CobaLIF extends PopulationBase {
     this.params = keepInitialVoltage(this.params, this.vInit);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.g_nS = Object.freeze(this.params.synapses.map((s) => this.addState(`g_${s.port}_nS`, 0)));
-    this.refractory = new RefractoryList(size);
+    this.refractory = new RefractoryList(size, kernel?.refractory);
     this.refractoryLeft = this.refractory.left;
+    this.counts = kernel?.counts ?? new Int32Array(2);
+    this.outputs = {
+      ref: this.refractoryLeft,
+      spikeIdx: this.spikeIdx,
+      spiked: this.spiked,
+      held: this.refractory.idx,
+      heldV: this.refractory.vHeld,
+      counts: this.counts,
+    };
     const p = this.params;
-    this.constants = Float64Array.from([
+    const constants = [
       derived.dtOverC,
       p.gLeak_nS,
       p.gLeak_nS * p.vRest_mV,
@@ -229,7 +267,10 @@ export class CobaLIF extends PopulationBase {
       p.vReset_mV,
       derived.resetDrop_mV,
       ...p.synapses.flatMap((s, k) => [derived.synDecay[k], derived.synMean[k], s.vRev_mV]),
-    ]);
+    ];
+    // two ports: 12 constants, COBA_KERNEL_CONSTANTS, in the kernel's memory where there is one
+    this.constants = kernel?.constants ?? new Float64Array(constants.length);
+    this.constants.set(constants);
     this.gSum = new Float64Array(size);
     this.gESum = new Float64Array(size);
   }
@@ -250,6 +291,10 @@ export class CobaLIF extends PopulationBase {
     const useCurrent = this.portEverRequested(nSyn);
     const useJump = this.portEverRequested(nSyn + 1);
     this.beginSpikes();
+    if (nSyn === 2) {
+      this.stepTwoPorts(useCurrent, useJump);
+      return;
+    }
     refractory.countDown();
     counts[0] = 0;
     counts[1] = refractory.count;
@@ -257,31 +302,6 @@ export class CobaLIF extends PopulationBase {
     const n = this.size;
     const gSum = this.gSum;
     const gESum = this.gESum;
-    if (nSyn === 2) {
-      stepTwoPorts(
-        this.v_mV,
-        n,
-        this.g_nS[0],
-        this.g_nS[1],
-        this.synPorts[0],
-        this.synPorts[1],
-        useCurrent ? this.portAt(2) : undefined,
-        useJump ? this.portAt(3) : undefined,
-        c,
-        this.params.reset === "subtract",
-        this.derived.refSteps,
-        this.refractoryLeft,
-        this.spikeIdx,
-        this.spiked,
-        refractory.idx,
-        refractory.vHeld,
-        counts,
-      );
-      this.setSpikeCount(counts[0]);
-      refractory.count = counts[1];
-      refractory.restore(this.v_mV);
-      return;
-    }
     // the arrived weights join the conductances, whose step means summed over ports (G - g_L and
     // sum a_k g_k E_k) drive v over the step; then they decay. One contiguous pass per port.
     for (let k = 0; k < nSyn; k++) {
@@ -317,24 +337,78 @@ export class CobaLIF extends PopulationBase {
       c,
       this.params.reset === "subtract",
       this.derived.refSteps,
-      this.refractoryLeft,
-      this.spikeIdx,
-      this.spiked,
-      refractory.idx,
-      refractory.vHeld,
-      counts,
+      this.outputs,
     );
     this.setSpikeCount(counts[0]);
     refractory.count = counts[1];
     refractory.restore(this.v_mV);
   }
 
+  /**
+   * The step of two synapse ports (excitatory and inhibitory, as in the COBA benchmark): `stepTwoPorts`, or the
+   * same step in WebAssembly (coba-kernel.ts, which also counts the refractory list down and restores it) over
+   * the same buffers.
+   */
+  private stepTwoPorts(useCurrent: boolean, useJump: boolean): void {
+    const refractory = this.refractory;
+    const counts = this.counts;
+    const c = this.constants;
+    const subtract = this.params.reset === "subtract";
+    const refSteps = this.derived.refSteps;
+    const kernel = this.useKernel ? this.kernel : undefined;
+    if (kernel === undefined) refractory.countDown();
+    counts[0] = 0;
+    counts[1] = refractory.count;
+    if (kernel !== undefined) {
+      const failed = kernel.step(useCurrent, useJump, subtract, refSteps);
+      if (failed >= 0) {
+        // the kernel stopped where stepTwoPorts throws, with the list counted down (coba-kernel.ts)
+        refractory.count = counts[1];
+        throw negativeConductance(failed, kernel.failedG[0], c);
+      }
+    } else {
+      stepTwoPorts(
+        this.v_mV,
+        this.size,
+        this.g_nS[0],
+        this.g_nS[1],
+        this.synPorts[0],
+        this.synPorts[1],
+        useCurrent ? this.portAt(2) : undefined,
+        useJump ? this.portAt(3) : undefined,
+        c,
+        subtract,
+        refSteps,
+        this.outputs,
+      );
+    }
+    this.setSpikeCount(counts[0]);
+    refractory.count = counts[1];
+    if (kernel === undefined) refractory.restore(this.v_mV);
+  }
+
   override reset(): void {
     super.reset();
+    // a step stopped by negativeConductance flagged spikes that it never counted, which super.reset() misses
+    this.spiked.fill(0);
     fillInitial(this.v_mV, this.vInit);
     for (const g of this.g_nS) g.fill(0);
     this.refractory.clear();
   }
+}
+
+/**
+ * What the TypeScript step functions write besides v and the conductances: refractory counters, spike indices
+ * and flags, the refractory list's neurons and held voltages, and counts ([0] spikes of this step, written;
+ * [1] refractory neurons listed, read and written).
+ */
+interface StepOutputs {
+  readonly ref: Int32Array;
+  readonly spikeIdx: Int32Array;
+  readonly spiked: Uint8Array;
+  readonly held: Int32Array;
+  readonly heldV: Float32Array;
+  readonly counts: Int32Array;
 }
 
 /**
@@ -357,7 +431,6 @@ function negativeConductance(i: number, G: number, c: Float64Array): StateError 
  * V8 keeps them unboxed; see cuba-lif.ts). Every neuron integrates; one that crosses threshold fires unless
  * refractory, and is listed with its reset voltage; `RefractoryList.restore` then puts back the held voltage
  * of every listed neuron, which discards its membrane inputs of the step.
- * counts: [0] spikes of this step (written), [1] refractory neurons listed (read and written).
  */
 function stepMembrane(
   v: Float32Array,
@@ -369,13 +442,9 @@ function stepMembrane(
   c: Float64Array,
   subtract: boolean,
   refSteps: number,
-  ref: Int32Array,
-  spikeIdx: Int32Array,
-  spiked: Uint8Array,
-  held: Int32Array,
-  heldV: Float32Array,
-  counts: Int32Array,
+  out: StepOutputs,
 ): void {
+  const { ref, spikeIdx, spiked, held, heldV, counts } = out;
   const dtOverC = c[0];
   const gL = c[1];
   const gLEL = c[2];
@@ -431,13 +500,9 @@ function stepTwoPorts(
   c: Float64Array,
   subtract: boolean,
   refSteps: number,
-  ref: Int32Array,
-  spikeIdx: Int32Array,
-  spiked: Uint8Array,
-  held: Int32Array,
-  heldV: Float32Array,
-  counts: Int32Array,
+  out: StepOutputs,
 ): void {
+  const { ref, spikeIdx, spiked, held, heldV, counts } = out;
   const dtOverC = c[0];
   const gL = c[1];
   const gLEL = c[2];

@@ -75,7 +75,7 @@ export class RefractoryList implements RefractoryStorage {
 
   /**
    * @param storage optional zeroed buffers of `size` entries allocated elsewhere (e.g. in the WebAssembly memory
-   *   of a step kernel, src/neurons/cuba-kernel.ts), used instead of new ones.
+   *   of a step kernel, src/neurons/two-port-kernel.ts), used instead of new ones.
    */
   constructor(size: number, storage?: RefractoryStorage) {
     this.left = storage?.left ?? new Int32Array(size);

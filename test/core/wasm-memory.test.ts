@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { captureLogs } from "../../src/core/log.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { newWasmMemory } from "../../src/core/wasm.ts";
+import { CobaLIF } from "../../src/neurons/coba-lif.ts";
 import { CubaLIF, CUBA_BENCHMARK_PARAMS } from "../../src/neurons/cuba-lif.ts";
 import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
 import { RateCoupling } from "../../src/projections/rate-coupling.ts";
@@ -43,6 +44,9 @@ test("after one refused memory every kernel takes its TypeScript path, with one 
   // before: the kernels are there
   const before = new DoubleExpLIF(4, 0.05);
   assert.ok(hasKernel(before));
+  const cobaBefore = new CobaLIF(9, 0.1, { vThreshold_mV: -59 });
+  assert.ok(hasKernel(cobaBefore));
+  let cobaRefused: CobaLIF | undefined;
   assert.ok(newWasmMemory(1, "a test") !== undefined);
 
   const real = wasm.Memory;
@@ -59,6 +63,8 @@ test("after one refused memory every kernel takes its TypeScript path, with one 
       const proj = new RateCoupling(src, src, { weights: new Array(16).fill(0.5) });
       assert.ok(!hasKernel(proj));
       assert.ok(!hasKernel(new CubaLIF(8, 0.1, CUBA_BENCHMARK_PARAMS)));
+      cobaRefused = new CobaLIF(9, 0.1, { vThreshold_mV: -59 });
+      assert.ok(!hasKernel(cobaRefused));
     });
   } finally {
     wasm.Memory = real;
@@ -95,4 +101,15 @@ test("after one refused memory every kernel takes its TypeScript path, with one 
   const ts = run(after);
   assert.ok(ts.spikes.length > 5, `${ts.spikes.length} spikes`);
   assert.deepEqual(ts, run(before));
+  // CobaLIF too (its kernel defers the neurons with large conductances: 700 nS puts all of them there)
+  const runCoba = (pop: CobaLIF) => {
+    const v: number[] = [];
+    for (let s = 0; s < 50; s++) {
+      pop.port("exc").fill(s % 10 === 0 ? 700 : 0);
+      pop.step({ step: s, dt_ms: 0.1, learning: false });
+      v.push(...pop.v_mV);
+    }
+    return v;
+  };
+  assert.deepEqual(runCoba(cobaRefused!), runCoba(cobaBefore));
 });

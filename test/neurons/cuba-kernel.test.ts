@@ -11,8 +11,6 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createRng } from "../../src/core/rng.ts";
 import { compileWasm } from "../../src/core/wasm.ts";
-import { Network } from "../../src/network/network.ts";
-import { SpikeMonitor } from "../../src/network/monitors.ts";
 import { CubaKernel, compiledCubaKernels, cubaKernelModuleBytes } from "../../src/neurons/cuba-kernel.ts";
 import {
   CUBA_BENCHMARK_PARAMS,
@@ -20,66 +18,37 @@ import {
   CubaLIF,
   type CubaLifParams,
 } from "../../src/neurons/cuba-lif.ts";
-import { Sparse } from "../../src/projections/sparse.ts";
+import {
+  assertPathsAgree,
+  KERNEL_RUN,
+  kernelRunReset,
+  kernelTrace,
+  nextUp,
+  pathBuilder,
+  runExcInh,
+  spikesAfterRefractoriness,
+} from "./helpers.ts";
+import type { KernelDrive, KernelPath, KernelTrace } from "./helpers.ts";
 
-type Path = "ts" | "scalar" | "simd";
+type Path = KernelPath;
 
 /** Builds a population on one path (the environment switches are read at construction). */
-function build(path: Path, n: number, dt_ms: number, params: Partial<CubaLifParams>): CubaLIF {
-  const saved = { wasm: process.env.SPIKEFLOW_WASM, simd: process.env.SPIKEFLOW_SIMD };
-  process.env.SPIKEFLOW_WASM = path === "ts" ? "0" : "1";
-  process.env.SPIKEFLOW_SIMD = path === "simd" ? "1" : "0";
-  try {
-    return new CubaLIF(n, dt_ms, params);
-  } finally {
-    for (const [key, value] of [
-      ["SPIKEFLOW_WASM", saved.wasm],
-      ["SPIKEFLOW_SIMD", saved.simd],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
+const build = pathBuilder<Partial<CubaLifParams>, CubaLIF>(CubaLIF);
 
-interface Drive {
-  readonly seed: number;
-  readonly steps: number;
+interface Drive extends KernelDrive {
   /** Step from which "i_nA" and "dv_mV" are requested and fed (never when >= steps). */
   readonly membraneFrom: number;
-  /** Probability that a neuron receives a weight on a synapse port in a step. */
-  readonly pArrive: number;
-  /** Steps at which the run changes between kernel and TypeScript path (useKernel toggled). */
-  readonly switches: readonly number[];
 }
 
-/** Spikes as step * 100 000 + neuron, and every state after every step. */
-interface Trace {
-  spikes: number[];
-  v: Float32Array;
-  iExc: Float32Array;
-  iInh: Float32Array;
-  ref: Int32Array;
-}
-
-function trace(pop: CubaLIF, d: Drive, dt_ms: number): Trace {
+/** The spikes, and v, I_exc, I_inh and the refractory counters after every step. */
+function trace(pop: CubaLIF, d: Drive, dt_ms: number): KernelTrace {
   const n = pop.size;
   const rng = createRng(d.seed, "inputs");
   const exc = pop.port("exc");
   const inh = pop.port("inh");
   let cur: Float32Array | undefined;
   let dv: Float32Array | undefined;
-  const out: Trace = {
-    spikes: [],
-    v: new Float32Array(n * d.steps),
-    iExc: new Float32Array(n * d.steps),
-    iInh: new Float32Array(n * d.steps),
-    ref: new Int32Array(n * d.steps),
-  };
-  const ctx = { step: 0, dt_ms, learning: false };
-  for (let s = 0; s < d.steps; s++) {
-    ctx.step = s;
-    if (d.switches.includes(s)) pop.useKernel = !pop.useKernel;
+  const feed = (s: number) => {
     for (let i = 0; i < n; i++) {
       if (rng.float() < d.pArrive) exc[i] += rng.uniform(0, 6);
       if (rng.float() < d.pArrive) inh[i] += rng.uniform(-8, 0);
@@ -92,21 +61,9 @@ function trace(pop: CubaLIF, d: Drive, dt_ms: number): Trace {
         if (rng.float() < 0.1) dv[i] += rng.uniform(-3, 5);
       }
     }
-    // now and then a neuron is made refractory (or released) from outside
-    if (rng.float() < 0.05) pop.setRefractory(rng.int(n), rng.int(4));
-    pop.step(ctx);
-    const flagged = pop.spiked.reduce((a, f) => a + f, 0);
-    assert.equal(flagged, pop.spikeCount, `step ${s}: ${flagged} flags for ${pop.spikeCount} spikes`);
-    for (let k = 0; k < pop.spikeCount; k++) {
-      assert.equal(pop.spiked[pop.spikeIdx[k]], 1);
-      out.spikes.push(s * 100_000 + pop.spikeIdx[k]);
-    }
-    out.v.set(pop.v_mV, s * n);
-    out.iExc.set(pop.iSyn_nA[0], s * n);
-    out.iInh.set(pop.iSyn_nA[1], s * n);
-    out.ref.set(pop.refractoryLeft, s * n);
-  }
-  return out;
+  };
+  const record = [pop.v_mV, ...pop.iSyn_nA, pop.refractoryLeft];
+  return kernelTrace(pop, { steps: d.steps, dt_ms, rng, switches: d.switches, record, feed });
 }
 
 const kernelAvailable = CubaKernel.create(1) !== undefined;
@@ -123,53 +80,30 @@ test("kernel (SIMD and scalar) and TypeScript steps agree bit for bit after ever
   fc.assert(
     fc.property(
       fc.record({
-        n: fc.integer({ min: 1, max: 41 }),
-        dt_ms: fc.constantFrom(0.1, 0.25),
+        ...KERNEL_RUN,
         tauMem_ms: fc.double({ min: 4, max: 30, noNaN: true }),
-        tauExc_ms: fc.constantFrom(1, 2.5, 5, 20),
-        tauInh_ms: fc.double({ min: 1, max: 30, noNaN: true }),
         vRest_mV: fc.double({ min: -60, max: -45, noNaN: true }),
-        resetBelow_mV: fc.double({ min: 0.5, max: 15, noNaN: true }),
         resistance_MOhm: fc.constantFrom(0.5, 1, 3),
-        refSteps: fc.integer({ min: 0, max: 5 }),
-        subtract: fc.boolean(),
-        seed: fc.integer({ min: 0, max: 1_000_000 }),
         membraneFrom: fc.integer({ min: 0, max: 250 }),
-        pArrive: fc.constantFrom(0.05, 0.3),
-        switchAt: fc.integer({ min: 1, max: 150 }),
       }),
       (r) => {
         const steps = 200;
-        const vThreshold_mV = -50;
         const params: Partial<CubaLifParams> = {
+          ...kernelRunReset(r),
           tauMem_ms: r.tauMem_ms,
           vRest_mV: r.vRest_mV,
-          vThreshold_mV,
-          vReset_mV: vThreshold_mV - r.resetBelow_mV,
-          tRef_ms: r.refSteps * r.dt_ms,
           resistance_MOhm: r.resistance_MOhm,
-          reset: r.subtract ? "subtract" : "to-value",
           synapses: [
             { port: "exc", tauSyn_ms: r.tauExc_ms },
             { port: "inh", tauSyn_ms: r.tauInh_ms },
           ],
         };
-        const drive: Drive = { ...r, steps, switches: [] };
-        const expected = trace(build("ts", r.n, r.dt_ms, params), drive, r.dt_ms);
-        assert.deepStrictEqual(trace(build("simd", r.n, r.dt_ms, params), drive, r.dt_ms), expected);
-        assert.deepStrictEqual(trace(build("scalar", r.n, r.dt_ms, params), drive, r.dt_ms), expected);
-        // kernel -> TypeScript -> kernel, the same buffers throughout
-        const switches = [r.switchAt, r.switchAt + 30];
-        assert.deepStrictEqual(
-          trace(build("simd", r.n, r.dt_ms, params), { ...drive, switches }, r.dt_ms),
-          expected,
+        const expected = assertPathsAgree(
+          (path, switches) => trace(build(path, r.n, r.dt_ms, params), { ...r, steps, switches }, r.dt_ms),
+          r.switchAt,
         );
         spikes += expected.spikes.length;
-        // spikes of neurons whose counter was set in the step before (a refractory test that mattered)
-        for (const s of expected.spikes) {
-          const step = Math.floor(s / 100_000);
-          if (step > 0 && expected.ref[(step - 1) * r.n + (s % 100_000)] > 0) refractorySpikes++;
-        }
+        refractorySpikes += spikesAfterRefractoriness(expected, r.n, 3);
       },
     ),
     { numRuns: 60, seed: 4 },
@@ -182,44 +116,18 @@ test("kernel (SIMD and scalar) and TypeScript steps agree bit for bit after ever
 test("a CUBA network (projections writing into the kernel's ports) spikes identically on both paths", () => {
   const run = (path: Path) => {
     const dt = 0.1;
-    const net = new Network({ dt_ms: dt, learning: false });
-    const pe = net.addPopulation("exc", build(path, 400, dt, CUBA_BENCHMARK_PARAMS));
-    const pi = net.addPopulation("inh", build(path, 101, dt, CUBA_BENCHMARK_PARAMS));
+    const pe = build(path, 400, dt, CUBA_BENCHMARK_PARAMS);
+    const pi = build(path, 101, dt, CUBA_BENCHMARK_PARAMS);
     const rng = createRng(3, "v0");
     for (const pop of [pe, pi]) for (let i = 0; i < pop.size; i++) pop.v_mV[i] = -60 + 10 * rng.float();
-    for (const [src, srcName, weight] of [
-      [pe, "exc", CUBA_BENCHMARK_WEIGHTS.exc_nA * 8],
-      [pi, "inh", CUBA_BENCHMARK_WEIGHTS.inh_nA * 8],
-    ] as const) {
-      for (const tgt of [pe, pi]) {
-        const rngP = createRng(3, srcName, tgt.size);
-        net.addProjection(
-          `${srcName}->${tgt.size}`,
-          Sparse.random(src, tgt, { p: 0.02, weight, rng: rngP, port: srcName }),
-        );
-      }
-    }
-    const monitors = [net.addMonitor(new SpikeMonitor(pe)), net.addMonitor(new SpikeMonitor(pi))];
-    net.run({}, 3000);
-    return {
-      spikes: monitors.map((m) => [Array.from(m.steps), Array.from(m.neurons)]),
-      v: [Array.from(pe.v_mV), Array.from(pi.v_mV)],
-    };
+    const { exc_nA, inh_nA } = CUBA_BENCHMARK_WEIGHTS;
+    return runExcInh(pe, pi, exc_nA * 8, inh_nA * 8, 3000, dt);
   };
   const expected = run("ts");
   assert.ok(expected.spikes[0][0].length > 500, `${expected.spikes[0][0].length} excitatory spikes`);
   assert.deepStrictEqual(run("simd"), expected);
   assert.deepStrictEqual(run("scalar"), expected);
 });
-
-/** The next float64 above x (x finite). */
-function nextUp(x: number): number {
-  const f = new Float64Array([x]);
-  const bits = new BigInt64Array(f.buffer);
-  if (x === 0) return Number.MIN_VALUE;
-  bits[0] += x > 0 ? 1n : -1n;
-  return f[0];
-}
 
 test("a threshold placed exactly on a neuron's float64 voltage, or one ulp above, splits every path alike", () => {
   // Results stored as float32 hide most float64 rounding differences (a different order of additions changes
