@@ -43,6 +43,7 @@
  * counted, no restore of the refractory neurons' voltages. `reset()` clears all of it.
  */
 import { InvalidParameterError, StateError, requireFloat32, requirePositive } from "../core/errors.ts";
+import { warnIfSiUnits } from "../core/units.ts";
 import { withDefaults } from "../core/options.ts";
 import { warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
@@ -245,6 +246,7 @@ export class CobaLIF extends PopulationBase {
     this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
     this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
     this.params = keepInitialVoltage(this.params, this.vInit);
+    warnIfSiUnits("CobaLIF", this.params);
     this.v_mV = this.addState("v_mV", this.vInit);
     this.g_nS = Object.freeze(this.params.synapses.map((s) => this.addState(`g_${s.port}_nS`, 0)));
     this.refractory = new RefractoryList(size, kernel?.refractory);

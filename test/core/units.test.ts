@@ -133,3 +133,15 @@ test("Izhikevich's c and peak, and the Integrator's capacitance, are checked", a
   );
   assert.match(logs[1].message, /^Integrator: capacitance_nF = 4e-10 looks like farads .* write 0\.4;/);
 });
+
+test("CobaLIF checks its leak conductance and potentials", async () => {
+  const { CobaLIF } = await import("../../src/neurons/coba-lif.ts");
+  const logs = siWarnings(() => new CobaLIF(1, 0.1, { gLeak_nS: 2e-8, vRest_mV: -0.06 }));
+  assert.deepEqual(
+    logs.map((r) => r.message.split(";")[0]),
+    [
+      "CobaLIF: vRest_mV = -0.06 looks like volts (Brian2 stores potentials in volts)",
+      "CobaLIF: gLeak_nS = 2e-8 looks like siemens (Brian2's unit)",
+    ],
+  );
+});
