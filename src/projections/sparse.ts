@@ -260,13 +260,17 @@ function delayGroups(
       "Sparse delay_ms must be a number of ms, a function (pre, post) => ms or an array in CSR order, got null",
     );
   }
-  requireDelayDt("Sparse per-synapse delay_ms", dt_ms, "delay_ms: (pre, post) => 1 + (pre % 5)");
-  const dt = dt_ms;
+  // a delay of 0 is no delay and needs no dt_ms (as a projection's one delay_ms: 0); any other needs it
+  const toSteps = (what: string, v: unknown): number => {
+    if (v === 0 && dt_ms === undefined) return 0;
+    requireDelayDt("Sparse per-synapse delay_ms", dt_ms, "delay_ms: (pre, post) => 1 + (pre % 5)");
+    return stepsOfDelay(what, v, dt_ms);
+  };
   const steps = allocateBuffer(Int32Array, nnz, `Sparse: delays of ${nnz} synapses`, "use fewer synapses");
   if (typeof delay === "function") {
     for (let i = 0; i < M; i++) {
       for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) {
-        steps[k] = stepsOfDelay(`Sparse delay_ms(${i}, ${colIdx[k]})`, delay(i, colIdx[k]), dt);
+        steps[k] = toSteps(`Sparse delay_ms(${i}, ${colIdx[k]})`, delay(i, colIdx[k]));
       }
     }
   } else {
@@ -283,7 +287,7 @@ function delayGroups(
         { delays: delay.length, synapses: nnz },
       );
     }
-    for (let k = 0; k < nnz; k++) steps[k] = stepsOfDelay(`Sparse delay_ms[${k}]`, delay[k], dt);
+    for (let k = 0; k < nnz; k++) steps[k] = toSteps(`Sparse delay_ms[${k}]`, delay[k]);
   }
   let maxSteps = 0;
   for (let k = 0; k < nnz; k++) if (steps[k] > maxSteps) maxSteps = steps[k];

@@ -359,6 +359,12 @@ test("per-synapse delays are checked: length, whole steps, dt_ms, factories take
     () => new Sparse(a, b, csr, { delay_ms: () => 1 }),
     /Sparse per-synapse delay_ms needs dt_ms, the network's time step, .*got dt_ms = undefined/,
   );
+  // zeros need no dt_ms (a delay of 0 is no delay), as a projection's one delay_ms: 0; a nonzero one does
+  assert.deepEqual([...new Sparse(a, b, csr, { delay_ms: [0, 0, 0] }).synapseDelaySteps!], [0, 0, 0]);
+  assert.throws(
+    () => new Sparse(a, b, csr, { delay_ms: [0, 0, 0.1] }),
+    /Sparse per-synapse delay_ms needs dt_ms, the network's time step, .*got dt_ms = undefined/,
+  );
   assert.throws(
     () =>
       Sparse.random(a, b, { p: 1, weight: 1, rng: createRng(1, "c"), delay_ms: [1, 2] as never, dt_ms: 0.1 }),
