@@ -121,14 +121,20 @@ export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2
   const maxDelay = requireInteger("izhikevich2006: maxDelay_ms", options.maxDelay_ms ?? 20, 1);
   const seed = requireInteger("izhikevich2006: seed", options.seed ?? 1, 0);
   const n = ne + ni;
+  // the most distinct targets a neuron can have: all others, or with inhibitory neurons the excitatory ones
+  const most = ni > 0 ? Math.min(n - 1, ne) : n - 1;
   if (m % maxDelay !== 0) {
+    // a multiple near m that also fits the network
+    const rounded = maxDelay * Math.max(1, Math.round(m / maxDelay));
+    const near = rounded <= most ? rounded : maxDelay * Math.floor(most / maxDelay);
+    const fits = near >= maxDelay ? `e.g. synapses ${near}` : `use more neurons or a shorter maxDelay_ms`;
     throw new InvalidParameterError(
       `izhikevich2006: synapses (${m}) must be a multiple of maxDelay_ms (${maxDelay}), so that every delay ` +
-        `1 .. ${maxDelay} ms has synapses / maxDelay_ms synapses per neuron; e.g. synapses ${maxDelay * Math.max(1, Math.round(m / maxDelay))}`,
+        `1 .. ${maxDelay} ms has synapses / maxDelay_ms synapses per neuron; ${fits}`,
       { synapses: m, maxDelay_ms: maxDelay },
     );
   }
-  if (m > n - 1 || (ni > 0 && m > ne)) {
+  if (m > most) {
     throw new InvalidParameterError(
       `izhikevich2006: ${m} distinct targets per neuron need at least ${m + 1} neurons and, with inhibitory ` +
         `neurons (which target excitatory ones only), at least ${m} excitatory neurons; got ${ne} + ${ni}: use ` +

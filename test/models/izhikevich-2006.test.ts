@@ -274,6 +274,15 @@ test("first 10 s: the rate falls as weights grow, inhibitory cells fire faster, 
 
 test("options are checked", () => {
   assert.throws(() => izhikevich2006({ synapses: 30 }), /multiple of maxDelay_ms \(20\)/);
+  // the suggested multiple fits the network (999 would round to 1000, more than the 999 other neurons)
+  assert.throws(
+    () => izhikevich2006({ synapses: 999 }),
+    /multiple of maxDelay_ms \(20\).*; e\.g\. synapses 800$/,
+  );
+  assert.throws(
+    () => izhikevich2006({ excitatory: 10, inhibitory: 2, synapses: 11 }),
+    /; use more neurons or a shorter maxDelay_ms$/,
+  );
   assert.throws(() => izhikevich2006({ excitatory: 50 }), /at least 100 excitatory/);
   assert.throws(() => izhikevich2006({ seed: -1 }), InvalidParameterError);
   assert.throws(() => izhikevich2006({ sed: 1 } as never), /unknown option "sed" \(did you mean seed\?\)/);
