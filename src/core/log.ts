@@ -44,6 +44,22 @@ export function setLogRewrite(fn: ((message: string) => string) | null): void {
 
 /** Never print warnings with this id again. */
 export function muteWarning(id: string): void {
+  // every id is lowercase words joined by hyphens, as printed in its message; another spelling would mute
+  // nothing, silently
+  if (typeof id !== "string" || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id)) {
+    const suggestion =
+      typeof id === "string"
+        ? `; did you mean "${id
+            .trim()
+            .toLowerCase()
+            .replace(/[\s_]+/g, "-")}"?`
+        : "";
+    throw new InvalidParameterError(
+      `muteWarning takes a warning id, lowercase words joined by hyphens as the warning prints it (e.g. ` +
+        `"si-units"), got ${JSON.stringify(id)}${suggestion}`,
+      { id },
+    );
+  }
   muted.add(id);
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { captureLogs } from "../../src/core/log.ts";
+import { captureLogs, muteWarning } from "../../src/core/log.ts";
 import { SI_UNITS, warnIfSiUnits } from "../../src/core/units.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 
@@ -144,4 +144,13 @@ test("CobaLIF checks its leak conductance and potentials", async () => {
       "CobaLIF: gLeak_nS = 2e-8 looks like siemens (Brian2's unit)",
     ],
   );
+});
+
+test("muteWarning refuses an id that no warning can have, with the spelling it probably meant", () => {
+  assert.throws(
+    () => muteWarning("si_units"),
+    /muteWarning takes a warning id, .* got "si_units"; did you mean "si-units"\?/,
+  );
+  assert.throws(() => muteWarning("SI-units"), /got "SI-units"; did you mean "si-units"\?/);
+  assert.throws(() => muteWarning(undefined as never), /got undefined$/);
 });
