@@ -60,7 +60,8 @@ export function requireOptions(
 
 /**
  * `{ ...defaults, ...params }` after checking that every key of `params` is a key of `defaults` or one of
- * `optional` (parameters without a default, such as `vInit_mV`). The result is a fresh, unfrozen object.
+ * `optional` (parameters without a default, such as `vInit_mV`); a key given as undefined is left out, so it
+ * takes its default. The result is a fresh, unfrozen object.
  */
 export function withDefaults<T extends object>(
   what: string,
@@ -69,7 +70,11 @@ export function withDefaults<T extends object>(
   optional: readonly (keyof T & string)[] = [],
 ): T {
   requireKnownKeys(what, params, [...Object.keys(defaults), ...optional]);
-  return { ...defaults, ...params };
+  // an option given as undefined takes its default, as one left out does ({ ...defaults, ...params } would
+  // let the undefined through, and the check of that option would then refuse "undefined")
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params ?? {})) if (value !== undefined) given[key] = value;
+  return { ...defaults, ...given } as T;
 }
 
 /**
