@@ -48,7 +48,9 @@
  * port means); a total conductance G < 0 or NaN, with which v would run away, stops the step with a
  * StateError naming the neuron (`negativeConductance`), on every path with the same state: the neurons
  * before it updated, its conductances decayed, the synapse ports not cleared, the spikes flagged but not
- * counted, no restore of the refractory neurons' voltages. `reset()` clears all of it.
+ * counted, no restore of the refractory neurons' voltages (the steps with one pass per port first, K != 2
+ * and per-neuron values, have decayed every neuron's conductances and cleared the synapse ports by then).
+ * `reset()` clears all of it.
  */
 import { InvalidParameterError, StateError, requireFloat32, requirePositive } from "../core/errors.ts";
 import { warnIfSiUnits } from "../core/units.ts";
