@@ -154,6 +154,10 @@ export const PER_NEURON_PARAMETERS = Object.freeze({
   LIF: { keys: LIF_KEYS, doc: "docs/models/lif.md" },
   AdaptiveLIF: { keys: LIF_KEYS, doc: "docs/models/adaptive-lif.md" },
   CubaLIF: { keys: LIF_KEYS, doc: "docs/models/cuba-lif.md" },
+  CobaLIF: {
+    keys: Object.freeze(["tauMem_ms", "vRest_mV", "vReset_mV", "vThreshold_mV", "gLeak_nS"] as const),
+    doc: "docs/models/coba-lif.md",
+  },
   SynapticLIF: {
     keys: Object.freeze([
       "tauSyn_ms",

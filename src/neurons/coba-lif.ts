@@ -36,11 +36,21 @@
  * Step: with two synapse ports (the default "exc" and "inh") the fused `stepTwoPorts`, or the same step in
  * WebAssembly (coba-kernel.ts, SIMD, bit-identical; `useKernel`), else one pass per port and `stepMembrane`.
  * Limitation: only two synapse ports have the WebAssembly kernel; other port counts run the TypeScript loops.
+ * Per-neuron values: tau_m, E_L, v_reset, v_th and g_L may each be one number or one per neuron
+ * (PER_NEURON_PARAMETERS.CobaLIF). Such a population keeps per neuron dt / C_i = dt / (tau_m,i g_L,i), g_L,i,
+ * g_L,i E_L,i, v_th,i, v_reset,i and v_th,i - v_reset,i (`perNeuronDerived`) and takes `stepPerNeuron`: the
+ * K-port passes over the conductances, then the membrane update with neuron i's constants, the same
+ * arithmetic per neuron as the uniform TypeScript step, so N neurons give the numbers of N one-neuron
+ * populations with their values (tested).
+ * Limitation: that per-neuron step is TypeScript only, for any number of ports; the kernel holds one set of
+ * membrane constants and is never used for a population with per-neuron values.
  * Limitation: a negative weight on a synapse port is not refused (a projection does not know what its target
  * port means); a total conductance G < 0 or NaN, with which v would run away, stops the step with a
  * StateError naming the neuron (`negativeConductance`), on every path with the same state: the neurons
  * before it updated, its conductances decayed, the synapse ports not cleared, the spikes flagged but not
- * counted, no restore of the refractory neurons' voltages. `reset()` clears all of it.
+ * counted, no restore of the refractory neurons' voltages (the steps with one pass per port first, K != 2
+ * and per-neuron values, have decayed every neuron's conductances and cleared the synapse ports by then).
+ * `reset()` clears all of it.
  */
 import { InvalidParameterError, StateError, requireFloat32, requirePositive } from "../core/errors.ts";
 import { warnIfSiUnits } from "../core/units.ts";
@@ -48,18 +58,21 @@ import { withDefaults } from "../core/options.ts";
 import { warnIfShorterThanStep } from "../core/time.ts";
 import type { StepContext } from "../network/types.ts";
 import {
+  PER_NEURON_PARAMETERS,
   PopulationBase,
   checkSynapseEntry,
   refusePerNeuron,
   fillInitial,
-  initialVoltage,
+  initialVoltageOrRest,
   keepInitialVoltage,
+  perNeuron,
+  perNeuronParams,
   requireNeuronDt,
   requireNoExtraArguments,
 } from "./base.ts";
-import type { PerNeuronValue } from "./base.ts";
+import type { PerNeuronOptions, PerNeuronParams, PerNeuronValue, ReadonlyFloat64Array } from "./base.ts";
 import type { ResetMode } from "./lif.ts";
-import { requireThresholdReset } from "./lif.ts";
+import { requireThresholdReset, thresholdResetPerNeuron } from "./lif.ts";
 import { RefractoryList, refractorySteps } from "./refractory.ts";
 import { CobaKernel } from "./coba-kernel.ts";
 
@@ -131,22 +144,87 @@ export interface CobaLifDerived {
 
 const RESERVED_PORTS = ["i_nA", "dv_mV"];
 
+/** The CobaLIF parameters that `CobaLIF` takes once per neuron as well (`CobaLifOptions`). */
+export const COBA_LIF_PER_NEURON_KEYS = PER_NEURON_PARAMETERS.CobaLIF.keys;
+type PerNeuronKey = (typeof COBA_LIF_PER_NEURON_KEYS)[number];
+
+/**
+ * What `new CobaLIF` takes: `CobaLifParams`, where tau_m, the rest, reset and threshold potentials and the leak
+ * conductance may also be one value per neuron; tRef_ms and the synapses (tau_k, E_k) stay one per population.
+ */
+export type CobaLifOptions = PerNeuronOptions<CobaLifParams, PerNeuronKey>;
+
+/** A CobaLIF's `params`: a parameter given per neuron is kept as a frozen array of numbers. */
+export type CobaLifStoredParams = PerNeuronParams<CobaLifParams, PerNeuronKey>;
+
+/** Per-neuron membrane constants of a CobaLIF with per-neuron parameters (one entry per neuron). */
+export interface CobaLifPerNeuronDerived {
+  /** dt / C_i = dt / (tau_m,i g_L,i), ms / pF. */
+  readonly dtOverC: ReadonlyFloat64Array;
+  /** g_L,i in nS. */
+  readonly gLeak_nS: ReadonlyFloat64Array;
+  /** g_L,i E_L,i in nS x mV (the leak's share of the drive G v_oo). */
+  readonly gLeakRest: ReadonlyFloat64Array;
+  readonly vThreshold_mV: ReadonlyFloat64Array;
+  readonly vReset_mV: ReadonlyFloat64Array;
+  /** v_th,i - v_reset,i, the drop of the "subtract" reset. */
+  readonly resetDrop_mV: ReadonlyFloat64Array;
+}
+
 export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
   requireNeuronDt(dt_ms);
-  refusePerNeuron("CobaLIF", p, [
-    "tauMem_ms",
-    "vRest_mV",
-    "vReset_mV",
-    "vThreshold_mV",
-    "tRef_ms",
-    "gLeak_nS",
-  ]);
+  refusePerNeuron("CobaLIF", p, ["tRef_ms"]);
   const tauM = requirePositive("tauMem_ms", p.tauMem_ms);
   const gL = requirePositive("gLeak_nS", p.gLeak_nS);
   requireFloat32("vRest_mV", p.vRest_mV);
   requireThresholdReset(p);
   warnIfShorterThanStep("tauMem_ms", tauM, dt_ms);
-  if (!Array.isArray(p.synapses) || p.synapses.length === 0) {
+  const { synDecay, synMean } = checkCobaSynapses(p.synapses, dt_ms);
+  return {
+    dtOverC: dt_ms / (tauM * gL),
+    synDecay,
+    synMean,
+    refSteps: refractorySteps(p.tRef_ms, dt_ms),
+    resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
+  };
+}
+
+/**
+ * The per-neuron membrane constants of `p` for `size` neurons, each value checked as `deriveCobaLif` checks
+ * it (an entry is named `gLeak_nS[i]` in its error, a reset at or above its threshold names the neuron); each
+ * neuron's constants are computed by the same expressions as `deriveCobaLif`'s and the constructor's, so they
+ * are the numbers a one-neuron population with its values uses. The synapses are checked by the caller.
+ */
+export function deriveCobaLifPerNeuron(
+  p: CobaLifOptions,
+  dt_ms: number,
+  size: number,
+): CobaLifPerNeuronDerived {
+  requireNeuronDt(dt_ms);
+  const tauM = perNeuron("tauMem_ms", p.tauMem_ms, size, requirePositive);
+  const gL = perNeuron("gLeak_nS", p.gLeak_nS, size, requirePositive);
+  const rest = perNeuron("vRest_mV", p.vRest_mV, size, requireFloat32);
+  const thresholdReset = thresholdResetPerNeuron(p, size);
+  let shortest = Infinity;
+  for (const t of tauM) shortest = Math.min(shortest, t);
+  warnIfShorterThanStep("tauMem_ms", shortest, dt_ms);
+  return {
+    dtOverC: tauM.map((t, i) => dt_ms / (t * gL[i])),
+    gLeak_nS: gL,
+    gLeakRest: gL.map((g, i) => g * rest[i]),
+    ...thresholdReset,
+  };
+}
+
+/**
+ * The synapse list checked (at least one entry, each an object with port, tauSyn_ms and vRev_mV as
+ * `checkSynapseEntry` checks them): D_k = e^(-dt/tau_k) and a_k = (tau_k / dt)(1 - D_k) per port.
+ */
+function checkCobaSynapses(
+  synapses: readonly ConductanceSynapse[],
+  dt_ms: number,
+): { readonly synDecay: number[]; readonly synMean: number[] } {
+  if (!Array.isArray(synapses) || synapses.length === 0) {
     throw new InvalidParameterError(
       "synapses must list at least one { port, tauSyn_ms, vRev_mV }; for a neuron without synaptic " +
         "conductances use LIF",
@@ -155,7 +233,7 @@ export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
   const names: string[] = [];
   const synDecay: number[] = [];
   const synMean: number[] = [];
-  p.synapses.forEach((s, k) => {
+  synapses.forEach((s, k) => {
     if (s === null || typeof s !== "object") {
       throw new InvalidParameterError(
         `synapses[${k}] must be an object { port, tauSyn_ms, vRev_mV }, got ${JSON.stringify(s)}`,
@@ -174,19 +252,20 @@ export function deriveCobaLif(p: CobaLifParams, dt_ms: number): CobaLifDerived {
     const x = dt_ms / tauK;
     synMean.push(-Math.expm1(-x) / x);
   });
-  return {
-    dtOverC: dt_ms / (tauM * gL),
-    synDecay,
-    synMean,
-    refSteps: refractorySteps(p.tRef_ms, dt_ms),
-    resetDrop_mV: p.vThreshold_mV - p.vReset_mV,
-  };
+  return { synDecay, synMean };
 }
 
 export class CobaLIF extends PopulationBase {
   readonly model = "coba-lif";
-  readonly params: Readonly<CobaLifParams>;
+  /** The parameters, per-neuron ones as frozen arrays (`CobaLifStoredParams`). */
+  readonly params: CobaLifStoredParams;
+  /**
+   * The step constants; with per-neuron parameters its dtOverC and resetDrop_mV are NaN and the membrane
+   * constants are in `perNeuronDerived`.
+   */
   readonly derived: CobaLifDerived;
+  /** One entry per neuron when a parameter was given per neuron (COBA_LIF_PER_NEURON_KEYS); else undefined. */
+  readonly perNeuronDerived: CobaLifPerNeuronDerived | undefined;
   readonly dt_ms: number;
   /** The initial membrane potential (`vInit_mV`), one value or one per neuron; `reset()` restores it. */
   private readonly vInit: number | Float32Array;
@@ -221,14 +300,37 @@ export class CobaLIF extends PopulationBase {
    */
   useKernel = true;
 
-  constructor(size: number, dt_ms: number, params: Partial<CobaLifParams> = {}, ...extra: never[]) {
+  constructor(size: number, dt_ms: number, params: Partial<CobaLifOptions> = {}, ...extra: never[]) {
     requireNoExtraArguments("CobaLIF", "size, dt_ms, params", extra);
-    const merged = withDefaults("CobaLIF params", COBA_LIF_DEFAULTS, params, ["vInit_mV"]);
-    const derived = deriveCobaLif(merged, dt_ms);
+    const given = withDefaults("CobaLIF params", COBA_LIF_DEFAULTS as CobaLifOptions, params, ["vInit_mV"]);
+    refusePerNeuron("CobaLIF", given, ["tRef_ms"]);
+    // one value per neuron, all equal, is one value (so [10, 10] and 10 build, save and step alike)
+    const { params: merged, perNeuron: perNeuronGiven } = perNeuronParams(
+      given,
+      COBA_LIF_PER_NEURON_KEYS,
+      size,
+    );
+    // the scalar constants, or for per-neuron values the synapse list checked (the ports are named after it)
+    // and NaN membrane constants: the per-neuron ones are derived below, once the population's size is checked
+    let derived: CobaLifDerived;
+    if (perNeuronGiven) {
+      requireNeuronDt(dt_ms);
+      const { synDecay, synMean } = checkCobaSynapses(merged.synapses, dt_ms);
+      derived = {
+        dtOverC: NaN,
+        synDecay,
+        synMean,
+        refSteps: refractorySteps(merged.tRef_ms, dt_ms),
+        resetDrop_mV: NaN,
+      };
+    } else derived = deriveCobaLif(merged as CobaLifParams, dt_ms);
     const twoPorts = merged.synapses.length === 2;
-    // with two synapse ports the WebAssembly kernel, when available, holds the arena and the spike buffers
+    // with two synapse ports and one value per parameter the WebAssembly kernel, when available, holds the
+    // arena and the spike buffers; per-neuron values take the TypeScript step (stepPerNeuron)
     const kernel =
-      twoPorts && Number.isInteger(size) && size >= 1 ? CobaKernel.create(size, relaxFactor) : undefined;
+      !perNeuronGiven && twoPorts && Number.isInteger(size) && size >= 1
+        ? CobaKernel.create(size, relaxFactor)
+        : undefined;
     // with two ports, v and the conductances live in the arena beside the ports (see PopulationBase.arena)
     super(
       size,
@@ -240,11 +342,13 @@ export class CobaLIF extends PopulationBase {
     this.params = Object.freeze({
       ...merged,
       synapses: Object.freeze(merged.synapses.map((s) => Object.freeze({ ...s }))),
-    });
+    }) as CobaLifStoredParams;
     this.dt_ms = dt_ms;
+    this.perNeuronDerived = perNeuronGiven ? deriveCobaLifPerNeuron(this.params, dt_ms, size) : undefined;
     this.derived = derived;
     this.synPorts = this.params.synapses.map((_s, k) => this.portAt(k));
-    this.vInit = initialVoltage(this.params.vInit_mV, this.params.vRest_mV, size);
+    // the initial voltage defaults to the rest, per neuron when the rest is given per neuron
+    this.vInit = initialVoltageOrRest(this.params.vInit_mV, this.params.vRest_mV, size);
     this.params = keepInitialVoltage(this.params, this.vInit);
     warnIfSiUnits("CobaLIF", this.params);
     this.v_mV = this.addState("v_mV", this.vInit);
@@ -260,7 +364,7 @@ export class CobaLIF extends PopulationBase {
       heldV: this.refractory.vHeld,
       counts: this.counts,
     };
-    const p = this.params;
+    const p = this.params as CobaLifParams;
     const constants = [
       derived.dtOverC,
       p.gLeak_nS,
@@ -270,6 +374,9 @@ export class CobaLIF extends PopulationBase {
       derived.resetDrop_mV,
       ...p.synapses.flatMap((s, k) => [derived.synDecay[k], derived.synMean[k], s.vRev_mV]),
     ];
+    // per-neuron values: the six membrane constants are NaN (stepPerNeuron reads perNeuronDerived for them
+    // and only the per-port D_k, a_k, E_k from here)
+    if (perNeuronGiven) constants.fill(NaN, 0, 6);
     // two ports: 12 constants, COBA_KERNEL_CONSTANTS, in the kernel's memory where there is one
     this.constants = kernel?.constants ?? new Float64Array(constants.length);
     this.constants.set(constants);
@@ -293,6 +400,10 @@ export class CobaLIF extends PopulationBase {
     const useCurrent = this.portEverRequested(nSyn);
     const useJump = this.portEverRequested(nSyn + 1);
     this.beginSpikes();
+    if (this.perNeuronDerived !== undefined) {
+      this.stepPerNeuron(this.perNeuronDerived, useCurrent, useJump);
+      return;
+    }
     if (nSyn === 2) {
       this.stepTwoPorts(useCurrent, useJump);
       return;
@@ -366,7 +477,7 @@ export class CobaLIF extends PopulationBase {
       if (failed >= 0) {
         // the kernel stopped where stepTwoPorts throws, with the list counted down (coba-kernel.ts)
         refractory.count = counts[1];
-        throw negativeConductance(failed, kernel.failedG[0], c);
+        throw negativeConductance(failed, kernel.failedG[0], c[1]);
       }
     } else {
       stepTwoPorts(
@@ -387,6 +498,55 @@ export class CobaLIF extends PopulationBase {
     this.setSpikeCount(counts[0]);
     refractory.count = counts[1];
     if (kernel === undefined) refractory.restore(this.v_mV);
+  }
+
+  /**
+   * The step with each neuron's own membrane constants, in TypeScript, for any number of synapse ports: the
+   * K-port step's passes over the conductances (G - g_L and sum a_k g_k E_k summed port by port in the same
+   * order; with two ports the same sums as the fused two-port step and the kernel), then
+   * `stepMembranePerNeuron`, which is `stepMembrane` with neuron i's constants. Each neuron thus gets the
+   * numbers of a one-neuron population with its values.
+   */
+  private stepPerNeuron(d: CobaLifPerNeuronDerived, useCurrent: boolean, useJump: boolean): void {
+    const nSyn = this.synPorts.length;
+    const refractory = this.refractory;
+    const counts = this.counts;
+    refractory.countDown();
+    counts[0] = 0;
+    counts[1] = refractory.count;
+    const c = this.constants;
+    const n = this.size;
+    const gSum = this.gSum;
+    const gESum = this.gESum;
+    for (let k = 0; k < nSyn; k++) {
+      const g = this.g_nS[k];
+      const arrived = this.synPorts[k];
+      const decay = c[6 + 3 * k];
+      const a = c[7 + 3 * k];
+      const aE = a * c[8 + 3 * k];
+      for (let i = 0; i < n; i++) {
+        const gi = g[i] + arrived[i];
+        gSum[i] = k === 0 ? a * gi : gSum[i] + a * gi;
+        gESum[i] = k === 0 ? aE * gi : gESum[i] + aE * gi;
+        g[i] = gi * decay;
+      }
+      arrived.fill(0);
+    }
+    stepMembranePerNeuron(
+      this.v_mV,
+      n,
+      gSum,
+      gESum,
+      useCurrent ? this.portAt(nSyn) : undefined,
+      useJump ? this.portAt(nSyn + 1) : undefined,
+      d,
+      this.params.reset === "subtract",
+      this.derived.refSteps,
+      this.outputs,
+    );
+    this.setSpikeCount(counts[0]);
+    refractory.count = counts[1];
+    refractory.restore(this.v_mV);
   }
 
   override reset(): void {
@@ -417,9 +577,9 @@ interface StepOutputs {
  * The error for a neuron whose total conductance went below 0 (or NaN): conductances are >= 0, and with
  * G < 0 the membrane would run away. Usually a current or a negative weight sent into a conductance port.
  */
-function negativeConductance(i: number, G: number, c: Float64Array): StateError {
+function negativeConductance(i: number, G: number, gL: number): StateError {
   return new StateError(
-    `CobaLIF neuron ${i}: its total conductance g_L + sum of a_k g_k is ${G} nS, below 0 (g_L = ${c[1]} nS), so ` +
+    `CobaLIF neuron ${i}: its total conductance g_L + sum of a_k g_k is ${G} nS, below 0 (g_L = ${gL} nS), so ` +
       `its membrane would run away; synapse ports take conductances in nS, and a negative weight, or a current ` +
       `or noise sent into one (the first synapse port is the default port: a plain Float32Array input and ` +
       `drives without a port go there), makes them negative; send currents into "i_nA" (e.g. a drive with ` +
@@ -457,7 +617,7 @@ function stepMembrane(
   let nHeld = counts[1];
   for (let i = 0; i < n; i++) {
     const G = gL + gSum[i];
-    if (!(G >= 0)) throw negativeConductance(i, G, c);
+    if (!(G >= 0)) throw negativeConductance(i, G, gL);
     let drive = gLEL + gESum[i];
     if (current !== undefined) {
       drive += 1000 * current[i];
@@ -473,6 +633,58 @@ function stepMembrane(
       spikeIdx[nSpikes++] = i;
       spiked[i] = 1;
       vi = subtract ? vi - resetDrop_mV : vReset_mV;
+      if (refSteps > 0) {
+        ref[i] = refSteps;
+        held[nHeld] = i;
+        heldV[nHeld++] = vi;
+      }
+    }
+    v[i] = vi;
+  }
+  counts[0] = nSpikes;
+  counts[1] = nHeld;
+}
+
+/**
+ * `stepMembrane` with each neuron's own constants (`CobaLifPerNeuronDerived`): the same expressions in the same
+ * order, with dt/C, g_L, g_L E_L, v_th, v_reset and the reset drop read at index i.
+ */
+function stepMembranePerNeuron(
+  v: Float32Array,
+  n: number,
+  gSum: Float64Array,
+  gESum: Float64Array,
+  current: Float32Array | undefined,
+  jump: Float32Array | undefined,
+  d: CobaLifPerNeuronDerived,
+  subtract: boolean,
+  refSteps: number,
+  out: StepOutputs,
+): void {
+  const { ref, spikeIdx, spiked, held, heldV, counts } = out;
+  const { dtOverC, gLeak_nS, gLeakRest, vThreshold_mV, vReset_mV, resetDrop_mV } = d;
+  let nSpikes = 0;
+  let nHeld = counts[1];
+  for (let i = 0; i < n; i++) {
+    const gL = gLeak_nS[i];
+    const G = gL + gSum[i];
+    if (!(G >= 0)) throw negativeConductance(i, G, gL);
+    let drive = gLeakRest[i] + gESum[i];
+    if (current !== undefined) {
+      drive += 1000 * current[i];
+      current[i] = 0;
+    }
+    const k = dtOverC[i];
+    const vi0 = v[i];
+    let vi = vi0 + k * relaxFactor(k * G) * (drive - G * vi0);
+    if (jump !== undefined) {
+      vi += jump[i];
+      jump[i] = 0;
+    }
+    if (vi >= vThreshold_mV[i] && ref[i] === 0) {
+      spikeIdx[nSpikes++] = i;
+      spiked[i] = 1;
+      vi = subtract ? vi - resetDrop_mV[i] : vReset_mV[i];
       if (refSteps > 0) {
         ref[i] = refSteps;
         held[nHeld] = i;
@@ -526,7 +738,7 @@ function stepTwoPorts(
     g1[i] = gi * d1;
     // the same sums, in the same order, as the general path's port passes
     const G = gL + (a0 * ge + a1 * gi);
-    if (!(G >= 0)) throw negativeConductance(i, G, c);
+    if (!(G >= 0)) throw negativeConductance(i, G, gL);
     let drive = gLEL + (aE0 * ge + aE1 * gi);
     if (current !== undefined) {
       drive += 1000 * current[i];

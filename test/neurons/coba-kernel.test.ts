@@ -64,7 +64,7 @@ function trace(pop: CobaLIF, d: Drive, dt_ms: number): Trace {
   const exc = pop.port("exc");
   const inh = pop.port("inh");
   const { dtOverC, synMean } = pop.derived;
-  const gL = pop.params.gLeak_nS;
+  const gL = (pop.params as CobaLifParams).gLeak_nS;
   let cur: Float32Array | undefined;
   let dv: Float32Array | undefined;
   const covered = { slow: 0, slowSpikes: 0, merged: 0 };
@@ -226,7 +226,7 @@ function load(pop: CobaLIF, s: Start, membrane: boolean): void {
 /** The float64 voltage of neuron j after one step, computed as stepTwoPorts does (coba-lif.ts). */
 function voltage(pop: CobaLIF, s: Start, j: number, membrane: boolean, phi = relaxFactor): number {
   const { dtOverC, synMean } = pop.derived;
-  const { gLeak_nS: gL, vRest_mV, synapses } = pop.params;
+  const { gLeak_nS: gL, vRest_mV, synapses } = pop.params as CobaLifParams;
   const ge = s.gExc[j] + s.exc[j];
   const gi = s.gInh[j] + s.inh[j];
   const G = gL + (synMean[0] * ge + synMean[1] * gi);

@@ -269,8 +269,8 @@ test("parameter errors name the value and the fix", () => {
   );
   assert.throws(() => new CobaLIF(1, dt, { gleak_nS: 1 } as never), /did you mean gLeak_nS/);
   assert.throws(
-    () => new CobaLIF(2, dt, { tauMem_ms: [10, 20] as never }),
-    /^InvalidParameterError: CobaLIF takes tauMem_ms once for the population \(one number\), got .*; per-neuron values: vInit_mV on every model, and on LIF also tauMem_ms/,
+    () => new CobaLIF(2, dt, { tRef_ms: [1, 2] as never }),
+    /^InvalidParameterError: CobaLIF takes tRef_ms once for the population \(one number\), got .*; per-neuron values: vInit_mV on every model, and on LIF also tauMem_ms.* on CobaLIF also tauMem_ms, vRest_mV, vReset_mV, vThreshold_mV and gLeak_nS \(docs\/models\/coba-lif\.md\)/,
   );
   // Brian2's symbols
   assert.throws(() => new CobaLIF(1, dt, { El: -60 } as never), /"El" \(did you mean vRest_mV\?\)/);

@@ -24,6 +24,7 @@ import type { Population, StepContext } from "../../src/network/types.ts";
 import { PER_NEURON_PARAMETERS } from "../../src/neurons/base.ts";
 import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
 import { CubaLIF } from "../../src/neurons/cuba-lif.ts";
+import { CobaLIF } from "../../src/neurons/coba-lif.ts";
 import { IF } from "../../src/neurons/if.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LI } from "../../src/neurons/li.ts";
@@ -543,6 +544,7 @@ test("every model accepts one value per neuron for each parameter PER_NEURON_PAR
     IF: (o) => new IF(2, 1, o),
     LI: (o) => new LI(2, 1, o),
     CubaLIF: (o) => new CubaLIF(2, 1, o),
+    CobaLIF: (o) => new CobaLIF(2, 1, o),
     AdaptiveLIF: (o) => new AdaptiveLIF(2, 1, o),
   };
   for (const [model, build] of Object.entries(make)) {
