@@ -38,8 +38,9 @@
  * Limitation: only two synapse ports have the WebAssembly kernel; other port counts run the TypeScript loops.
  * Per-neuron values: tau_m, E_L, v_reset, v_th and g_L may each be one number or one per neuron
  * (PER_NEURON_PARAMETERS.CobaLIF). Such a population keeps per neuron dt / C_i = dt / (tau_m,i g_L,i), g_L,i,
- * g_L,i E_L,i, v_th,i, v_reset,i and v_th,i - v_reset,i (`perNeuronDerived`) and takes `stepPerNeuron`: the
- * K-port passes over the conductances, then the membrane update with neuron i's constants, the same
+ * g_L,i E_L,i, v_th,i, v_reset,i and v_th,i - v_reset,i (`perNeuronDerived`) and steps as the K-port
+ * path does: the passes over the conductances, then the membrane update with neuron i's constants
+ * (`stepMembranePerNeuron`), the same
  * arithmetic per neuron as the uniform TypeScript step, so N neurons give the numbers of N one-neuron
  * populations with their values (tested).
  * Limitation: that per-neuron step is TypeScript only, for any number of ports; the kernel holds one set of
@@ -326,7 +327,7 @@ export class CobaLIF extends PopulationBase {
     } else derived = deriveCobaLif(merged as CobaLifParams, dt_ms);
     const twoPorts = merged.synapses.length === 2;
     // with two synapse ports and one value per parameter the WebAssembly kernel, when available, holds the
-    // arena and the spike buffers; per-neuron values take the TypeScript step (stepPerNeuron)
+    // arena and the spike buffers; per-neuron values take the TypeScript step (stepMembranePerNeuron)
     const kernel =
       !perNeuronGiven && twoPorts && Number.isInteger(size) && size >= 1
         ? CobaKernel.create(size, relaxFactor)
@@ -374,7 +375,7 @@ export class CobaLIF extends PopulationBase {
       derived.resetDrop_mV,
       ...p.synapses.flatMap((s, k) => [derived.synDecay[k], derived.synMean[k], s.vRev_mV]),
     ];
-    // per-neuron values: the six membrane constants are NaN (stepPerNeuron reads perNeuronDerived for them
+    // per-neuron values: the six membrane constants are NaN (stepMembranePerNeuron reads perNeuronDerived for them
     // and only the per-port D_k, a_k, E_k from here)
     if (perNeuronGiven) constants.fill(NaN, 0, 6);
     // two ports: 12 constants, COBA_KERNEL_CONSTANTS, in the kernel's memory where there is one
@@ -400,24 +401,63 @@ export class CobaLIF extends PopulationBase {
     const useCurrent = this.portEverRequested(nSyn);
     const useJump = this.portEverRequested(nSyn + 1);
     this.beginSpikes();
-    if (this.perNeuronDerived !== undefined) {
-      this.stepPerNeuron(this.perNeuronDerived, useCurrent, useJump);
-      return;
-    }
-    if (nSyn === 2) {
+    const perNeuron = this.perNeuronDerived;
+    if (perNeuron === undefined && nSyn === 2) {
       this.stepTwoPorts(useCurrent, useJump);
       return;
     }
+    // any other number of ports, or per-neuron constants: the conductances port by port, then the membrane
     refractory.countDown();
     counts[0] = 0;
     counts[1] = refractory.count;
+    this.sumConductances();
+    const current = useCurrent ? this.portAt(nSyn) : undefined;
+    const jump = useJump ? this.portAt(nSyn + 1) : undefined;
+    const subtract = this.params.reset === "subtract";
+    if (perNeuron === undefined) {
+      stepMembrane(
+        this.v_mV,
+        this.size,
+        this.gSum,
+        this.gESum,
+        current,
+        jump,
+        this.constants,
+        subtract,
+        this.derived.refSteps,
+        this.outputs,
+      );
+    } else {
+      // each neuron's own membrane constants: the numbers of a one-neuron population with its values
+      stepMembranePerNeuron(
+        this.v_mV,
+        this.size,
+        this.gSum,
+        this.gESum,
+        current,
+        jump,
+        perNeuron,
+        subtract,
+        this.derived.refSteps,
+        this.outputs,
+      );
+    }
+    this.setSpikeCount(counts[0]);
+    refractory.count = counts[1];
+    refractory.restore(this.v_mV);
+  }
+
+  /**
+   * The arrived weights join the conductances, whose step means summed over ports (G - g_L into gSum and
+   * sum a_k g_k E_k into gESum, port by port in this order: with two ports the same sums as the fused two-port
+   * step and the kernel) drive v over the step; then they decay. One contiguous pass per port.
+   */
+  private sumConductances(): void {
     const c = this.constants;
     const n = this.size;
     const gSum = this.gSum;
     const gESum = this.gESum;
-    // the arrived weights join the conductances, whose step means summed over ports (G - g_L and
-    // sum a_k g_k E_k) drive v over the step; then they decay. One contiguous pass per port.
-    for (let k = 0; k < nSyn; k++) {
+    for (let k = 0; k < this.synPorts.length; k++) {
       const g = this.g_nS[k];
       const arrived = this.synPorts[k];
       const d = c[6 + 3 * k];
@@ -440,21 +480,6 @@ export class CobaLIF extends PopulationBase {
       }
       arrived.fill(0);
     }
-    stepMembrane(
-      this.v_mV,
-      n,
-      gSum,
-      gESum,
-      useCurrent ? this.portAt(nSyn) : undefined,
-      useJump ? this.portAt(nSyn + 1) : undefined,
-      c,
-      this.params.reset === "subtract",
-      this.derived.refSteps,
-      this.outputs,
-    );
-    this.setSpikeCount(counts[0]);
-    refractory.count = counts[1];
-    refractory.restore(this.v_mV);
   }
 
   /**
@@ -498,55 +523,6 @@ export class CobaLIF extends PopulationBase {
     this.setSpikeCount(counts[0]);
     refractory.count = counts[1];
     if (kernel === undefined) refractory.restore(this.v_mV);
-  }
-
-  /**
-   * The step with each neuron's own membrane constants, in TypeScript, for any number of synapse ports: the
-   * K-port step's passes over the conductances (G - g_L and sum a_k g_k E_k summed port by port in the same
-   * order; with two ports the same sums as the fused two-port step and the kernel), then
-   * `stepMembranePerNeuron`, which is `stepMembrane` with neuron i's constants. Each neuron thus gets the
-   * numbers of a one-neuron population with its values.
-   */
-  private stepPerNeuron(d: CobaLifPerNeuronDerived, useCurrent: boolean, useJump: boolean): void {
-    const nSyn = this.synPorts.length;
-    const refractory = this.refractory;
-    const counts = this.counts;
-    refractory.countDown();
-    counts[0] = 0;
-    counts[1] = refractory.count;
-    const c = this.constants;
-    const n = this.size;
-    const gSum = this.gSum;
-    const gESum = this.gESum;
-    for (let k = 0; k < nSyn; k++) {
-      const g = this.g_nS[k];
-      const arrived = this.synPorts[k];
-      const decay = c[6 + 3 * k];
-      const a = c[7 + 3 * k];
-      const aE = a * c[8 + 3 * k];
-      for (let i = 0; i < n; i++) {
-        const gi = g[i] + arrived[i];
-        gSum[i] = k === 0 ? a * gi : gSum[i] + a * gi;
-        gESum[i] = k === 0 ? aE * gi : gESum[i] + aE * gi;
-        g[i] = gi * decay;
-      }
-      arrived.fill(0);
-    }
-    stepMembranePerNeuron(
-      this.v_mV,
-      n,
-      gSum,
-      gESum,
-      useCurrent ? this.portAt(nSyn) : undefined,
-      useJump ? this.portAt(nSyn + 1) : undefined,
-      d,
-      this.params.reset === "subtract",
-      this.derived.refSteps,
-      this.outputs,
-    );
-    this.setSpikeCount(counts[0]);
-    refractory.count = counts[1];
-    refractory.restore(this.v_mV);
   }
 
   override reset(): void {
