@@ -12,6 +12,8 @@ export { log, captureLogs, muteWarning, setLogLevel } from "./core/log.ts";
 export type { LogLevel, LogRecord } from "./core/log.ts";
 export * from "./network/types.ts";
 export * from "./network/network.ts";
+export { Subgroup } from "./network/subgroup.ts";
+export type { SubgroupOf } from "./network/subgroup.ts";
 export * from "./network/monitors.ts";
 export * from "./network/linear-readout.ts";
 export * from "./network/current-drive.ts";

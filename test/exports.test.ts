@@ -17,6 +17,7 @@ test("the package name resolves the core, the folder entries and files under src
     "SpikeMonitor",
     "StateMonitor",
     "SpikeCounter",
+    "Subgroup",
     "networkParameters",
     "restoreNetworkParameters",
     "Lcsnn",

@@ -2,7 +2,8 @@
  * A network of named populations and projections, stepped in the fixed order of docs/conventions.md:
  *   1. deliver the spikes of step t-1 through every projection (one-step synaptic delay);
  *   2. add the external input of step t;
- *   3. step every population (integrate, threshold, reset, refractory) in insertion order;
+ *   3. step every population (integrate, threshold, reset, refractory) in insertion order, then copy the
+ *      spikes of each subgroup's range into the subgroup (src/network/subgroup.ts);
  *   4. while learning, apply every projection's learning rules;
  *   5. record monitors.
  * `run` ends by calling each projection's `afterRun` (per-example weight normalisation) when learning.
@@ -22,6 +23,8 @@ import { describeValue, refuseExtraArguments, requireKnownKeys } from "../core/o
 import { sameStep, warnIfTinyStep } from "../core/time.ts";
 import type { Drive, Population, Projection } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
+import { Subgroup } from "./subgroup.ts";
+import type { SubgroupOf } from "./subgroup.ts";
 
 /** Something that records from the network after every step. */
 export interface Monitor {
@@ -164,7 +167,9 @@ export class Network {
   private learningOn: boolean;
   private readonly pops = new Map<string, Population>();
   private readonly projs = new Map<string, Projection>();
+  private readonly subs = new Map<string, Subgroup>();
   private popList: Population[] = [];
+  private subList: Subgroup[] = [];
   private projList: Projection[] = [];
   private readonly monitors: Monitor[] = [];
   private t = 0;
@@ -219,6 +224,12 @@ export class Network {
           `${describeValue(pop)}`,
       );
     }
+    if (pop instanceof Subgroup) {
+      throw new InvalidParameterError(
+        `addPopulation("${name}", ...) was given subgroup "${pop.name}", a view that does not step; a subgroup ` +
+          `is added with addSubgroup(name, parent, start, stop), which also makes it known by name`,
+      );
+    }
     const problems = contractProblems(pop, POPULATION_MEMBERS);
     if (problems !== undefined) {
       throw new InvalidParameterError(
@@ -227,9 +238,7 @@ export class Network {
           `Population interface that spikeflow exports (docs/architecture.md, "The engine")`,
       );
     }
-    if (this.pops.has(name)) {
-      throw new InvalidParameterError(`a population named "${name}" already exists; choose another name`);
-    }
+    this.requireFreeName(name);
     const dt = (pop as { dt_ms?: number }).dt_ms;
     if (dt !== undefined && !(typeof dt === "number" && sameStep(dt, this.dt_ms))) {
       throw new InvalidParameterError(
@@ -284,9 +293,12 @@ export class Network {
       );
     }
     for (const end of [proj.source, proj.target]) {
-      if (!this.popList.includes(end)) {
+      if (!this.has(end)) {
         throw new InvalidParameterError(
-          `projection "${name}" connects a population that is not in this network; add it with addPopulation first`,
+          end instanceof Subgroup
+            ? `projection "${name}" connects subgroup "${end.name}", which is not a subgroup of this network; ` +
+                `make it with this network's addSubgroup`
+            : `projection "${name}" connects a population that is not in this network; add it with addPopulation first`,
         );
       }
     }
@@ -325,7 +337,7 @@ export class Network {
         "this monitor is already in the network; it would record every step twice",
       );
     }
-    if (m.population !== undefined && !this.popList.includes(m.population)) {
+    if (m.population !== undefined && !this.has(m.population)) {
       throw new InvalidParameterError(
         "the monitor records a population that is not in this network; add the population with addPopulation " +
           "first, or build the monitor on one of this network's populations",
@@ -352,6 +364,88 @@ export class Network {
     this.monitors.splice(at, 1);
   }
 
+  /**
+   * Adds a view of neurons [start, stop) of `parent` (a population or subgroup of this network) under `name`
+   * and returns it: Brian2's `P[start:stop]`. The subgroup has local indices 0 .. stop - start - 1; its ports,
+   * state buffers and spike mask share the parent's memory, and the network copies the parent's spikes in the
+   * range into it after every step, so projections, drives (`run({ [name]: drive })`) and monitors take it as
+   * they take a population. A subgroup of a subgroup is a view of the same root population (offsets added).
+   * Overlapping subgroups are allowed. `start` and `stop` are whole numbers with 0 <= start < stop <=
+   * parent.size: an empty range is refused (a group with no neurons has nothing to connect or record).
+   */
+  addSubgroup<P extends Population>(name: string, parent: P, start: number, stop: number): SubgroupOf<P> {
+    this.refuseWhileRunning("addSubgroup");
+    requireName("addSubgroup", "subgroup", name, 'addSubgroup("Pe", P, 0, 3200)');
+    const parentName =
+      parent instanceof Subgroup ? parent.name : this.nameOf(this.pops, parent as Population);
+    if (parentName === undefined || !this.has(parent)) {
+      throw new InvalidParameterError(
+        `addSubgroup("${name}", parent, ...): the parent ${describeValue(parent)} is not a population or ` +
+          `subgroup of this network; add it with addPopulation first (a subgroup is a view of a population of ` +
+          `the same network)` +
+          (typeof parent === "string"
+            ? `; pass the population itself, e.g. net.population("${parent}")`
+            : ""),
+      );
+    }
+    const call = `addSubgroup("${name}", ${parentName}, ${describeValue(start)}, ${describeValue(stop)})`;
+    for (const [what, v] of [
+      ["start", start],
+      ["stop", stop],
+    ] as const) {
+      if (!Number.isInteger(v)) {
+        throw new InvalidParameterError(
+          `${call}: ${what} must be a whole number (a neuron index of "${parentName}"), got ${describeValue(v)}`,
+          { subgroup: name, [what]: v },
+        );
+      }
+    }
+    const size = parent.size;
+    if (start < 0 || stop > size) {
+      throw new InvalidParameterError(
+        `${call}: the range [${start}, ${stop}) lies outside "${parentName}", which has neurons 0..${size - 1}; ` +
+          `give 0 <= start < stop <= ${size}` +
+          (start < 0 ? ` (counting from the end, as P[-k:] in Python, is start = ${size} - k)` : ""),
+        { subgroup: name, start, stop, size },
+      );
+    }
+    if (start >= stop) {
+      throw new InvalidParameterError(
+        `${call}: the range [${start}, ${stop}) is empty` +
+          (start > stop ? ` (start > stop)` : "") +
+          `; a subgroup needs at least one neuron: give start < stop`,
+        { subgroup: name, start, stop },
+      );
+    }
+    this.requireFreeName(name);
+    const root = parent instanceof Subgroup ? parent.parent : parent;
+    const rootName = parent instanceof Subgroup ? parent.parentName : parentName;
+    const offset = parent instanceof Subgroup ? parent.start : 0;
+    const sub = Subgroup.create(name, root, rootName, offset + start, offset + stop);
+    // the parent may hold spikes of the last step of an earlier run: projections from the subgroup deliver them
+    sub.refresh();
+    this.subs.set(name, sub);
+    this.subList = [...this.subs.values()];
+    return sub as SubgroupOf<P>;
+  }
+
+  /** Whether `p` is a population or a subgroup of this network. */
+  private has(p: unknown): boolean {
+    return p instanceof Subgroup ? this.subList.includes(p) : this.popList.includes(p as Population);
+  }
+
+  /** Throws unless `name` is free: no population and no subgroup has it. */
+  private requireFreeName(name: string): void {
+    if (this.pops.has(name)) {
+      throw new InvalidParameterError(`a population named "${name}" already exists; choose another name`);
+    }
+    if (this.subs.has(name)) {
+      throw new InvalidParameterError(
+        `a subgroup named "${name}" already exists (net.population("${name}") finds it); choose another name`,
+      );
+    }
+  }
+
   /** The name under which `item` was added to `map`, if it was. */
   private nameOf<T>(map: ReadonlyMap<string, T>, item: T): string | undefined {
     for (const [name, x] of map) if (x === item) return name;
@@ -374,12 +468,14 @@ export class Network {
     }
   }
 
+  /** The population or subgroup added under `name`. */
   population<P extends Population = Population>(name: string): P {
     requireName("population", "population", name, 'population("X")');
-    const p = this.pops.get(name);
+    const p = this.pops.get(name) ?? this.subs.get(name);
     if (!p) {
       throw new NotFoundError(
-        `no population "${name}"; the network has: ${[...this.pops.keys()].join(", ") || "none"}`,
+        `no population "${name}"; the network has: ${[...this.pops.keys()].join(", ") || "none"}` +
+          (this.subs.size > 0 ? `; subgroups: ${[...this.subs.keys()].join(", ")}` : ""),
       );
     }
     return p as P;
@@ -396,8 +492,14 @@ export class Network {
     return p as P;
   }
 
+  /** The populations that step, in the order they were added (subgroups are in `subgroupNames`). */
   get populationNames(): string[] {
     return [...this.pops.keys()];
+  }
+
+  /** The subgroups, in the order they were added (`population(name)` returns each). */
+  get subgroupNames(): string[] {
+    return [...this.subs.keys()];
   }
 
   get projectionNames(): string[] {
@@ -613,6 +715,7 @@ export class Network {
   /** The step loop of `run` over checked drives. */
   private steps(drives: readonly Drive[], targets: readonly Population[], steps: number): void {
     const pops = this.popList;
+    const subs = this.subList;
     const projs = this.projList;
     const mons = this.monitors;
     // read once: `learning` cannot change while running, and the end-of-run hooks below use the same value
@@ -624,6 +727,7 @@ export class Network {
       for (let k = 0; k < projs.length; k++) projs[k].deliver();
       for (let k = 0; k < drives.length; k++) drives[k].apply(s, targets[k]);
       for (let k = 0; k < pops.length; k++) pops[k].step(ctx);
+      for (let k = 0; k < subs.length; k++) subs[k].refresh();
       for (let k = 0; k < projs.length; k++) {
         const rules = projs[k].rules;
         for (let r = 0; r < rules.length; r++) {
@@ -668,6 +772,7 @@ export class Network {
   reset(): void {
     this.refuseWhileRunning("reset");
     for (const p of this.popList) p.reset();
+    for (const s of this.subList) s.reset();
     for (const p of this.projList) {
       p.reset?.();
       for (const r of p.rules) r.reset();

@@ -15,8 +15,9 @@
  *   - every population's learned state (`learnedState()`: AdaptiveLIF's adaptive thresholds, exactly);
  *   - every learning rule's learned numbers (`learnedValues()`: STDP's current learning rates,
  *     IncomingNormalization's pending full pass);
- *   - the layout to check against: dt, each population's name, model and size, each projection's name, kind,
- *     ends, port, parameter names and rule names, in the network's order.
+ *   - the layout to check against: dt, each population's name, model and size, each subgroup's name, parent
+ *     and range (only when the network has subgroups), each projection's name, kind, ends (a population's or
+ *     subgroup's name), port, parameter names and rule names, in the network's order.
  *   - the construction settings (src/network/settings.ts), which are compared, not restored: a network built
  *     with other options takes the saved values and gets the warning "network-settings-differ".
  * What is not restored: construction options (time constants, thresholds, bounds; they come from the code
@@ -39,6 +40,7 @@ import type { Tensor } from "../io/dtype.ts";
 import type { ModelInput, ModelTensorInput, SavedModel } from "../io/model-codec.ts";
 import { Network } from "./network.ts";
 import type { LearnedState, WeightBounds } from "./types.ts";
+import type { Subgroup } from "./subgroup.ts";
 import { storedBounds } from "./types.ts";
 import type { Settings } from "./settings.ts";
 import { populationSettings, projectionSettings, settingDifferences } from "./settings.ts";
@@ -71,9 +73,19 @@ interface ProjectionLayout {
   readonly settings?: Settings;
 }
 
+/** A subgroup (Network.addSubgroup): neurons [start, stop) of the population `parent`. */
+interface SubgroupLayout {
+  readonly name: string;
+  readonly parent: string;
+  readonly start: number;
+  readonly stop: number;
+}
+
 interface NetworkLayout {
   readonly dt_ms: number;
   readonly populations: readonly PopulationLayout[];
+  /** Absent in a network without subgroups (and in every file saved before subgroups existed). */
+  readonly subgroups?: readonly SubgroupLayout[];
   readonly projections: readonly ProjectionLayout[];
 }
 
@@ -119,8 +131,14 @@ function learnedStates(net: Network): (LearnedState | undefined)[] {
 
 /** The current layout of `net` (what a saved file is compared with); `learned` from `learnedStates(net)`. */
 function layoutOf(net: Network, learned: readonly (LearnedState | undefined)[]): NetworkLayout {
-  // projections hold population objects, the layout names them
-  const nameOf = new Map(net.populationNames.map((name) => [net.population(name), name] as const));
+  // projections hold population and subgroup objects, the layout names them
+  const nameOf = new Map(
+    [...net.populationNames, ...net.subgroupNames].map((name) => [net.population(name), name] as const),
+  );
+  const subgroups = net.subgroupNames.map((name) => {
+    const sub = net.population<Subgroup>(name);
+    return { name, parent: sub.parentName, start: sub.start, stop: sub.stop };
+  });
   const populations = net.populationNames.map((name, i) => {
     const p = net.population(name);
     return {
@@ -146,7 +164,7 @@ function layoutOf(net: Network, learned: readonly (LearnedState | undefined)[]):
       settings: projectionSettings(p),
     };
   });
-  return { dt_ms: net.dt_ms, populations, projections };
+  return { dt_ms: net.dt_ms, populations, ...(subgroups.length > 0 ? { subgroups } : {}), projections };
 }
 
 /**
@@ -307,7 +325,7 @@ function settingsAt(v: unknown, field: string): Settings | undefined {
 }
 
 function readLayout(value: unknown): NetworkLayout {
-  const config = objectAt(value, "config", ["dt_ms", "populations", "projections"]);
+  const config = objectAt(value, "config", ["dt_ms", "populations", "subgroups", "projections"]);
   const dt_ms = numberAt(config.dt_ms, "config.dt_ms");
   const populations = arrayAt(config.populations, "config.populations").map((v, i) => {
     const f = `config.populations[${i}]`;
@@ -322,6 +340,24 @@ function readLayout(value: unknown): NetworkLayout {
       ...optional("settings", settingsAt(o.settings, `${f}.settings`)),
     };
   });
+  const subgroups =
+    config.subgroups === undefined
+      ? undefined
+      : arrayAt(config.subgroups, "config.subgroups").map((v, i) => {
+          const f = `config.subgroups[${i}]`;
+          const o = objectAt(v, f, ["name", "parent", "start", "stop"]);
+          const [start, stop] = (["start", "stop"] as const).map((k) => {
+            const x = numberAt(o[k], `${f}.${k}`);
+            if (!Number.isInteger(x) || x < 0) fail(`${f}.${k}`, "must be a whole number >= 0");
+            return x;
+          });
+          return {
+            name: stringAt(o.name, `${f}.name`),
+            parent: stringAt(o.parent, `${f}.parent`),
+            start,
+            stop,
+          };
+        });
   const projections = arrayAt(config.projections, "config.projections").map((v, i) => {
     const f = `config.projections[${i}]`;
     const o = objectAt(v, f, [
@@ -347,7 +383,7 @@ function readLayout(value: unknown): NetworkLayout {
       ...optional("settings", settingsAt(o.settings, `${f}.settings`)),
     };
   });
-  return { dt_ms, populations, projections };
+  return { dt_ms, populations, ...optional("subgroups", subgroups), projections };
 }
 
 /** `{ [key]: value }`, or nothing when value is undefined (for exactOptionalPropertyTypes). */
@@ -442,6 +478,7 @@ function requireSameLayout(saved: NetworkLayout, live: NetworkLayout): void {
       );
     }
   });
+  requireSameSubgroups(saved.subgroups ?? [], live.subgroups ?? []);
   if (saved.projections.length !== live.projections.length) {
     throw new InvalidParameterError(
       `the saved network has ${saved.projections.length} projections (${names(saved.projections)}), this one ` +
@@ -475,6 +512,29 @@ function requireSameLayout(saved: NetworkLayout, live: NetworkLayout): void {
       );
     }
   });
+}
+
+function describeSub(s: SubgroupLayout): string {
+  return `"${s.name}" = ${s.parent}[${s.start}:${s.stop}]`;
+}
+
+/** Throws unless the saved network had the same subgroups (name, parent, range), in the same order. */
+function requireSameSubgroups(saved: readonly SubgroupLayout[], live: readonly SubgroupLayout[]): void {
+  const same = (a: SubgroupLayout, b: SubgroupLayout): boolean =>
+    a.name === b.name && a.parent === b.parent && a.start === b.start && a.stop === b.stop;
+  if (saved.length === live.length && saved.every((s, k) => same(s, live[k]))) return;
+  const list = (subs: readonly SubgroupLayout[]): string =>
+    subs.length === 0 ? "none" : subs.map(describeSub).join(", ");
+  const k = saved.findIndex((s, i) => i >= live.length || !same(s, live[i]));
+  const at = k < 0 ? saved.length : k;
+  throw new InvalidParameterError(
+    `the saved network has subgroups ${list(saved)}, this one ${list(live)} (the first difference is ` +
+      `subgroup ${at}, counting from 0 in the order of addSubgroup: ` +
+      `${at < saved.length ? describeSub(saved[at]) : "none"} saved, ` +
+      `${at < live.length ? describeSub(live[at]) : "none"} here); add the same subgroups with addSubgroup, ` +
+      `in the same order, before restoring`,
+    { saved: saved.map(describeSub), live: live.map(describeSub) },
+  );
 }
 
 /** The saved tensor `key`, checked to fit `live` (same dtype and length); `what` names it in errors. */

@@ -269,7 +269,7 @@ test("damaged saved values are refused before anything is written", () => {
   refused(
     edit((s) => ((s.config as Record<string, unknown>).seed = 1)),
     {},
-    /config has unknown field "seed"; it holds dt_ms, populations, projections/,
+    /config has unknown field "seed"; it holds dt_ms, populations, subgroups, projections/,
     FormatError,
   );
   refused(

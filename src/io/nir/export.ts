@@ -36,6 +36,7 @@ import { optionKeys, requireKnownKeys } from "../../core/options.ts";
 import { log } from "../../core/log.ts";
 import { Network } from "../../network/network.ts";
 import type { Population, Projection } from "../../network/types.ts";
+import { Subgroup } from "../../network/subgroup.ts";
 import type { PerNeuronValue } from "../../neurons/base.ts";
 import { AdaptiveLIF } from "../../neurons/adaptive-lif.ts";
 import { requireMethod } from "../../neurons/first-order.ts";
@@ -208,6 +209,19 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
   const projNames = network.projectionNames;
   const projs = projNames.map((n) => network.projection(n));
   const nameOf = new Map<Population, string>(popNames.map((n) => [network.population(n), n]));
+  // Limitation: a projection from or to a subgroup (Network.addSubgroup) is refused. NIR edges connect whole
+  // nodes: writing it would need the dense weights padded to the parent's size (and a Sparse or delayed one
+  // to a full [post, pre] matrix of the parent), or a slicing node that NIR does not define.
+  projs.forEach((p, k) => {
+    const end = [p.source, p.target].find((e): e is Subgroup => e instanceof Subgroup);
+    if (end === undefined) return;
+    throw new UnsupportedError(
+      `projection "${projNames[k]}" ${end === p.source ? "starts at" : "ends at"} subgroup "${end.name}" ` +
+        `(neurons ${end.start}..${end.stop - 1} of "${end.parentName}"), which NIR cannot express: its edges ` +
+        `connect whole nodes; to export, build the network with one population per group`,
+      { projection: projNames[k], subgroup: end.name },
+    );
+  });
 
   // node names: "/" is not allowed in HDF5 names, so "sub/node" (from an imported subgraph) becomes "sub.node"
   const used = new Set<string>();
