@@ -25,10 +25,8 @@ function blockAfter(after: string, lang: string): string {
   return block[1];
 }
 
-test("docs/coming-from.md: the STDP example prints what the page says it prints", () => {
-  const heading = "## Example: a BindsNET-style layer with STDP";
-  const code = blockAfter(heading, "ts");
-  const printed = blockAfter("It prints\n", "").trim();
+/** Runs `code` as example.ts in a project of its own that depends on spikeflow; returns what it printed. */
+function runExample(code: string): string {
   // a project of its own that depends on spikeflow (this checkout, its TypeScript sources)
   const dir = mkdtempSync(join(tmpdir(), "spikeflow-doc-"));
   try {
@@ -42,12 +40,30 @@ test("docs/coming-from.md: the STDP example prints what the page says it prints"
       { cwd: ROOT, encoding: "utf8", env: { ...process.env, SPIKEFLOW_LOG: "silent" } },
     );
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim(), printed);
-    assert.match(
-      printed,
-      /^\d+\.\d % of the weight from the pattern's inputs\n\d+ Y spikes on the test example$/,
-    );
+    return r.stdout.trim();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test("docs/coming-from.md: the STDP example prints what the page says it prints", () => {
+  const heading = "## Example: a BindsNET-style layer with STDP";
+  const code = blockAfter(heading, "ts");
+  const printed = blockAfter("It prints\n", "").trim();
+  assert.equal(runExample(code), printed);
+  assert.match(
+    printed,
+    /^\d+\.\d % of the weight from the pattern's inputs\n\d+ Y spikes on the test example$/,
+  );
+});
+
+test("docs/coming-from.md: the subgroup example (Brian2's CUBA) prints what the page says it prints", () => {
+  const heading = "## Example: Brian2's CUBA with subgroups";
+  const code = blockAfter(heading, "ts");
+  const printed = blockAfter("The example prints\n", "").trim();
+  assert.equal(runExample(code), printed);
+  assert.match(
+    printed,
+    /^\d+ excitatory and \d+ inhibitory spikes\ninhibitory neurons recorded as 0\.\.799$/,
+  );
 });

@@ -512,7 +512,7 @@ export class Network {
   }
 
   /**
-   * Runs `steps` steps. `inputs` maps population names to drives (spike trains, current sources) or to a
+   * Runs `steps` steps. `inputs` maps population (or subgroup) names to drives (spike trains, current sources) or to a
    * Float32Array applied unchanged at every step, or to a list of them, whose effects add up (a spike train
    * and a background current; two trains into one Input spike once where both do). A drive's step index
    * counts from 0 within this run.

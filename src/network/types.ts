@@ -4,7 +4,8 @@
  * Step order (see docs/conventions.md). At step t the network
  *   1. delivers the spikes every population emitted at step t-1 through every projection (one-step delay);
  *   2. adds the external input for step t;
- *   3. steps every population: integrate, threshold, reset, refractory;
+ *   3. steps every population: integrate, threshold, reset, refractory; then copies each subgroup's range of
+ *      its parent's spikes into the subgroup (src/network/subgroup.ts);
  *   4. lets every plastic projection update its weights from the spikes of step t (only while learning);
  *   5. lets monitors record.
  *
@@ -46,7 +47,10 @@ export interface Population extends SpikeSource {
    * a current, a conductance) is documented by each model.
    */
   readonly portNames: readonly string[];
-  /** The accumulation buffer of a port (length `size`). Throws `NotFoundError` for an unknown name. */
+  /**
+   * The accumulation buffer of a port (length `size`), the same buffer at every call (a subgroup keeps a view
+   * of it). Throws `NotFoundError` for an unknown name.
+   */
   port(name?: string): Float32Array;
   /** Advance one step. */
   step(ctx: StepContext): void;
@@ -55,7 +59,10 @@ export interface Population extends SpikeSource {
   reset(): void;
   /** Names of the per-neuron state variables a monitor can record, e.g. ["v_mV"]. */
   readonly stateNames: readonly string[];
-  /** The live buffer of a state variable (length `size`). Throws `NotFoundError` for an unknown name. */
+  /**
+   * The live buffer of a state variable (length `size`), the same buffer at every call (it may be brought up
+   * to date on the call). Throws `NotFoundError` for an unknown name.
+   */
   state(name: string): Float32Array;
   /**
    * Optional: what the population has learned (AdaptiveLIF's thresholds), for `networkParameters`. Models
