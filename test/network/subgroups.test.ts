@@ -11,10 +11,25 @@ import { CubaLIF, CUBA_BENCHMARK_PARAMS, CUBA_BENCHMARK_WEIGHTS } from "../../sr
 import { CobaLIF } from "../../src/neurons/coba-lif.ts";
 import { DoubleExpLIF } from "../../src/neurons/double-exp-lif.ts";
 import { Izhikevich } from "../../src/neurons/izhikevich.ts";
+import { IF } from "../../src/neurons/if.ts";
+import { SynapticLIF } from "../../src/neurons/synaptic-lif.ts";
+import { LI } from "../../src/neurons/li.ts";
+import { Integrator } from "../../src/neurons/integrator.ts";
+import { Threshold } from "../../src/neurons/threshold.ts";
 import { Dense } from "../../src/projections/dense.ts";
 import { Sparse } from "../../src/projections/sparse.ts";
 import { OneToOne } from "../../src/projections/one-to-one.ts";
 import { RateCoupling } from "../../src/projections/rate-coupling.ts";
+import { Affine } from "../../src/projections/affine.ts";
+import { Bias } from "../../src/projections/bias.ts";
+import { Conv2d } from "../../src/projections/conv-2d.ts";
+import { LateralInhibition } from "../../src/projections/lateral-inhibition.ts";
+import { Local2d } from "../../src/projections/local-2d.ts";
+import { SumPool2d } from "../../src/projections/sum-pool-2d.ts";
+import { HeldCurrentDrive } from "../../src/network/current-drive.ts";
+import { NoiseCurrentDrive } from "../../src/network/noise-drive.ts";
+import { PoissonInputDrive } from "../../src/network/poisson-input.ts";
+import { RandomNeuronDrive } from "../../src/network/random-neuron-drive.ts";
 import { postPre } from "../../src/plasticity/stdp.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { NotFoundError, StateError, UnsupportedError } from "../../src/core/errors.ts";
@@ -22,7 +37,7 @@ import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { poisson } from "../../src/encoding/poisson.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
 import { decodeModel, encodeModel } from "../../src/io/model-codec.ts";
-import type { Population } from "../../src/network/types.ts";
+import type { Drive, Population } from "../../src/network/types.ts";
 import { refusal } from "../helpers/fixtures.ts";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -85,14 +100,14 @@ function cuba(sub: boolean, delays: boolean, steps = 600): CubaRun {
   const ie = block(2, N - NE, N, 0.05, wi);
   const ei = block(3, NE, N - NE, 0.1, we);
   const perSynapse = (pre: number, post: number): number => DT * ((pre * 7 + post * 3) % 5);
-  const projs: { readonly w: Float32Array }[] = [
+  const projs: (Sparse | Dense)[] = [
     net.addProjection(
       "Ce",
       Sparse.fromTriplets(
         Pe,
         P,
         { pre: shifted(ee.pre, oe), post: ee.post, w: ee.w },
-        { port: "exc", ...(delays ? { delay_ms: 0.3, dt_ms: DT } : {}) },
+        { port: "exc", bounds: { wMin: 0, wMax: 3 }, ...(delays ? { delay_ms: 0.3, dt_ms: DT } : {}) },
       ),
     ),
     net.addProjection(
@@ -103,6 +118,7 @@ function cuba(sub: boolean, delays: boolean, steps = 600): CubaRun {
         { pre: shifted(ie.pre, oi), post: ie.post, w: ie.w },
         {
           port: "inh",
+          bounds: { wMin: -15, wMax: 0 },
           // the delay of a synapse is a function of its local indices in both builds
           ...(delays
             ? { delay_ms: (pre: number, post: number) => perSynapse(pre - oi, post), dt_ms: DT }
@@ -111,6 +127,8 @@ function cuba(sub: boolean, delays: boolean, steps = 600): CubaRun {
       ),
     ),
   ];
+  // with delays, STDP on both: one delay line, and one trace per (delay, pre) group
+  if (delays) for (const p of projs) postPre(p, DT, { nuPre: 0.02, nuPost: 0.05 });
   // a Dense block Pi -> Pe: in the full-size build every pair of the block is a synapse
   const dRng = createRng(4, "dense");
   const dw = Float32Array.from({ length: (N - NE) * NE }, () => dRng.uniform(0, 0.2));
@@ -161,6 +179,10 @@ for (const delays of [false, true]) {
     // STDP has changed the plastic weights (else their equality proves little)
     const ei = block(3, NE, N - NE, 0.1, CUBA_BENCHMARK_WEIGHTS.exc_nA);
     assert.notDeepEqual(withSubs.weights[3], ei.w);
+    if (delays) {
+      assert.notDeepEqual(withSubs.weights[0], block(1, NE, N, 0.05, CUBA_BENCHMARK_WEIGHTS.exc_nA).w);
+      assert.notDeepEqual(withSubs.weights[1], block(2, N - NE, N, 0.05, CUBA_BENCHMARK_WEIGHTS.inh_nA).w);
+    }
   });
 }
 
@@ -296,6 +318,11 @@ test("ports, states and the spike mask share the parent's memory, for every mode
     ["CobaLIF (two-port kernel)", new CobaLIF(12, 0.1)],
     ["DoubleExpLIF (kernel)", new DoubleExpLIF(12, 0.1)],
     ["Izhikevich", new Izhikevich(12, 0.1)],
+    ["IF", new IF(12, 0.1)],
+    ["SynapticLIF", new SynapticLIF(12, 0.1)],
+    ["LI", new LI(12, 0.1)],
+    ["Integrator", new Integrator(12, 0.1)],
+    ["Threshold", new Threshold(12, 0.1)],
     ["Input", new Input(12)],
   ];
   for (const [label, pop] of models) {
@@ -303,7 +330,8 @@ test("ports, states and the spike mask share the parent's memory, for every mode
     net.addPopulation("P", pop);
     const S = net.addSubgroup("S", pop, 4, 9);
     const before = pop.portNames.map((n) => pop.port(n));
-    net.run({}, 30);
+    const statesBefore = pop.stateNames.map((n) => pop.state(n));
+    net.run({ S: new Float32Array(5).fill(1) }, 30);
 
     for (const [k, name] of pop.portNames.entries()) {
       // the parent hands out the same buffer after running (a kernel memory that never grows)
@@ -314,7 +342,8 @@ test("ports, states and the spike mask share the parent's memory, for every mode
       assert.equal(pop.port(name)[5], 0.5, `${label} port ${name}`);
       view[1] = 0;
     }
-    for (const name of pop.stateNames) {
+    for (const [k, name] of pop.stateNames.entries()) {
+      assert.equal(pop.state(name), statesBefore[k], `${label} state ${name} moved`);
       assert.deepEqual(S.state(name), pop.state(name).slice(4, 9), `${label} state ${name}`);
     }
     assert.deepEqual(S.spiked, pop.spiked.slice(4, 9), label);
@@ -682,3 +711,146 @@ test("addSubgroup from inside a step is a StateError", () => {
   assert.ok(error instanceof StateError);
   assert.match((error as Error).message, /^addSubgroup was called while the network is running/);
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Every projection kind and drive with subgroup ends: the same target spikes and voltages as the same network
+// built with one population per group.
+
+/** Adds the projection under test from `src` to `tgt`; returns the inputs the run gives `tgt` (by name). */
+type Wiring = (net: Network, src: Population, tgt: Population) => Record<string, Drive>;
+
+const geometry = { inputShape: [1, 6, 6] as const, kernel: 3 };
+const uniform = (key: string) => ({ kind: "uniform" as const, lo: 0, hi: 8, rng: createRng(4, key) });
+
+const KINDS: readonly (readonly [string, number, Wiring])[] = [
+  ["Dense", 20, (net, s, t) => (net.addProjection("p", new Dense(s, t, { init: uniform("d") })), {})],
+  [
+    "Affine",
+    20,
+    (net, s, t) => (net.addProjection("p", new Affine(s, t, { init: uniform("a"), bias: 0.1 })), {}),
+  ],
+  ["OneToOne", 36, (net, s, t) => (net.addProjection("p", new OneToOne(s, t, { weights: 9 })), {})],
+  [
+    "Local2d",
+    32,
+    (net, s, t) => (
+      net.addProjection("p", new Local2d(s, t, { ...geometry, filters: 2, init: uniform("l") })),
+      {}
+    ),
+  ],
+  [
+    "Conv2d",
+    32,
+    (net, s, t) => (
+      net.addProjection("p", new Conv2d(s, t, { ...geometry, outChannels: 2, init: uniform("c") })),
+      {}
+    ),
+  ],
+  [
+    "SumPool2d",
+    9,
+    (net, s, t) => {
+      // 1 mV per pooled spike: a Dense beside it makes the target fire
+      net.addProjection("p", new SumPool2d(s, t, { inputShape: [1, 6, 6], kernel: 2 }));
+      net.addProjection("d", new Dense(s, t, { init: uniform("d") }));
+      return {};
+    },
+  ],
+  [
+    "Sparse with delays",
+    20,
+    (net, s, t) => {
+      const sp = Sparse.random(s, t, {
+        p: 0.3,
+        weight: uniform("s"),
+        rng: createRng(4, "sp"),
+        delay_ms: (i, j) => (i + j) % 4,
+        dt_ms: 1,
+      });
+      net.addProjection("p", sp);
+      postPre(
+        net.addProjection("q", new Dense(s, t, { init: uniform("q"), bounds: { wMin: 0, wMax: 8 } })),
+        1,
+        { nuPre: 0.1, nuPost: 0.2 },
+      );
+      return {};
+    },
+  ],
+  [
+    "LateralInhibition (from the target subgroup)",
+    20,
+    (net, s, t) => {
+      net.addProjection("p", new Dense(s, t, { init: uniform("d") }));
+      net.addProjection("inh", new LateralInhibition(t, { groupSize: 5, strength_mV: 3 }));
+      return {};
+    },
+  ],
+  [
+    "Bias and HeldCurrentDrive",
+    20,
+    (net, s, t) => {
+      net.addProjection("b", new Bias(t, { bias: 1.5 }));
+      const u = Float32Array.from({ length: 4 }, (_, k) => k * 0.5);
+      return {
+        T: new HeldCurrentDrive(
+          Float32Array.from({ length: 20 }, (_, j) => j / 10),
+          20,
+          1,
+          u,
+          { holdSteps: 50 },
+        ),
+      };
+    },
+  ],
+  ["NoiseCurrentDrive", 20, () => ({ T: new NoiseCurrentDrive(3, 20, createRng(4, "noise")) })],
+  [
+    "PoissonInputDrive",
+    20,
+    () => ({
+      T: new PoissonInputDrive(20, {
+        sources: 50,
+        rate_Hz: 20,
+        weight: 2,
+        dt_ms: 1,
+        rng: createRng(4, "pi"),
+      }),
+    }),
+  ],
+  [
+    "RandomNeuronDrive",
+    20,
+    () => ({ T: new RandomNeuronDrive(20, { amplitude: 20, rng: createRng(4, "rn") }) }),
+  ],
+];
+
+function kindRun(sub: boolean, tgtSize: number, wire: Wiring): number[][] {
+  const net = new Network({ dt_ms: 1 });
+  let src: Population, tgt: Population;
+  if (sub) {
+    src = net.addSubgroup("X", net.addPopulation("Xall", new Input(50)), 7, 43);
+    tgt = net.addSubgroup(
+      "T",
+      net.addPopulation("Tall", new LIF(tgtSize + 13, 1, { tRef_ms: 2 })),
+      5,
+      5 + tgtSize,
+    );
+  } else {
+    src = net.addPopulation("X", new Input(36));
+    tgt = net.addPopulation("T", new LIF(tgtSize, 1, { tRef_ms: 2 }));
+  }
+  const drives = wire(net, src, tgt);
+  const spikes = net.addMonitor(new SpikeMonitor(tgt));
+  const v = net.addMonitor(new StateMonitor(tgt, "v_mV"));
+  const train = poisson(new Float32Array(36).fill(60), { steps: 200, dt_ms: 1, rng: createRng(4, "x") });
+  net.run({ X: train, ...drives }, 200);
+  return [[...spikes.steps], [...spikes.neurons], [...v.values().data]];
+}
+
+for (const [kind, size, wire] of KINDS) {
+  test(`${kind} with subgroup ends gives what one population per group gives`, () => {
+    const a = kindRun(true, size, wire);
+
+    assert.ok(a[1].length > 10, `${a[1].length} target spikes`);
+    assert.deepEqual(a, kindRun(false, size, wire));
+  });
+}
