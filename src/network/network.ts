@@ -388,7 +388,8 @@ export class Network {
             : ""),
       );
     }
-    const call = `addSubgroup("${name}", ${parentName}, ${describeValue(start)}, ${describeValue(stop)})`;
+    const shown = (v: unknown): string => (typeof v === "number" ? String(v) : describeValue(v));
+    const call = `addSubgroup("${name}", ${parentName}, ${shown(start)}, ${shown(stop)})`;
     for (const [what, v] of [
       ["start", start],
       ["stop", stop],

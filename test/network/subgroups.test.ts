@@ -586,15 +586,19 @@ test("addSubgroup refuses ranges that are not whole numbers, outside the parent 
 
   assert.equal(
     refusal(() => net.addSubgroup("S", P, 1.5, 4)),
-    'addSubgroup("S", P, number 1.5, number 4): start must be a whole number (a neuron index of "P"), got number 1.5',
+    'addSubgroup("S", P, 1.5, 4): start must be a whole number (a neuron index of "P"), got number 1.5',
   );
   assert.match(
     refusal(() => net.addSubgroup("S", P, 0, NaN)),
     /: stop must be a whole number .* got number NaN$/,
   );
+  assert.match(
+    refusal(() => net.addSubgroup("S", P, "0" as unknown as number, 4)),
+    /^addSubgroup\("S", P, string "0", 4\): start must be a whole number/,
+  );
   assert.equal(
     refusal(() => net.addSubgroup("S", P, 2, 11)),
-    'addSubgroup("S", P, number 2, number 11): the range [2, 11) lies outside "P", which has neurons 0..9; give ' +
+    'addSubgroup("S", P, 2, 11): the range [2, 11) lies outside "P", which has neurons 0..9; give ' +
       "0 <= start < stop <= 10",
   );
   assert.match(
@@ -603,7 +607,7 @@ test("addSubgroup refuses ranges that are not whole numbers, outside the parent 
   );
   assert.equal(
     refusal(() => net.addSubgroup("S", P, 4, 4)),
-    'addSubgroup("S", P, number 4, number 4): the range [4, 4) is empty; a subgroup needs at least one ' +
+    'addSubgroup("S", P, 4, 4): the range [4, 4) is empty; a subgroup needs at least one ' +
       "neuron: give start < stop",
   );
   assert.match(
