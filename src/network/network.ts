@@ -339,8 +339,11 @@ export class Network {
     }
     if (m.population !== undefined && !this.has(m.population)) {
       throw new InvalidParameterError(
-        "the monitor records a population that is not in this network; add the population with addPopulation " +
-          "first, or build the monitor on one of this network's populations",
+        m.population instanceof Subgroup
+          ? `the monitor records subgroup "${m.population.name}", which is not a subgroup of this network; ` +
+              `make the subgroup with this network's addSubgroup, or build the monitor on one of its own`
+          : "the monitor records a population that is not in this network; add the population with addPopulation " +
+              "first, or build the monitor on one of this network's populations",
       );
     }
     this.monitors.push(monitor);

@@ -691,9 +691,10 @@ test("projections and monitors refuse a subgroup of another network", () => {
     'projection "F->P" connects subgroup "F", which is not a subgroup of this network; make it with this ' +
       "network's addSubgroup",
   );
-  assert.match(
+  assert.equal(
     refusal(() => net.addMonitor(new SpikeMonitor(foreign))),
-    /not in this network/,
+    'the monitor records subgroup "F", which is not a subgroup of this network; make the subgroup with this ' +
+      "network's addSubgroup, or build the monitor on one of its own",
   );
 });
 
