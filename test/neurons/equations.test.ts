@@ -81,6 +81,25 @@ test("exponential Euler with a constant drive follows x_inf + (x - x_inf) e^(-t/
   assert.ok(Math.abs(pop.state("x")[0] - closed) < 1e-5, `${pop.state("x")[0]} vs ${closed}`);
 });
 
+test("exponential Euler falls back to x + dt B for a neuron whose A is 0", () => {
+  // x' = a x + 1 with a per neuron: a = 0 gives x = t exactly, a = -1 gives 1 - e^(-t)
+  const pop = build({ equations: "dx/dt = a*x + 1 : 1", params: { a: [0, -1] } }, 2, 0.5);
+
+  run(pop, 4, 0.5);
+
+  assert.equal(pop.state("x")[0], 2);
+  assert.ok(Math.abs(pop.state("x")[1] - (1 - Math.exp(-2))) < 1e-6);
+});
+
+test("rk4 advances t with its stages: x' = t^2 integrates to t^3/3 exactly", () => {
+  // Simpson's rule is exact for a cubic; with t held at the start of the step it would not be
+  const pop = build({ equations: "dx/dt = t*t : 1", method: "rk4" }, 1, 0.5);
+
+  run(pop, 4, 0.5);
+
+  assert.equal(pop.state("x")[0], f32(8 / 3));
+});
+
 test("forward Euler takes the hand-computed steps x <- x + dt f(x)", () => {
   // x' = 1 - x*x (nonlinear, so the default is euler), from x = 0 at dt = 0.25:
   //   x1 = 0 + 0.25 (1 - 0) = 0.25
@@ -334,6 +353,22 @@ test("a held variable discards its port input while refractory; the threshold is
 
   assert.equal(heldValue, 0);
   assert.equal(pop.spikeCount, 1);
+});
+
+test("a neuron cannot spike while refractory, even when the threshold's variable is not held", () => {
+  // v has no (unless refractory) flag: it keeps integrating and is far above threshold while refractory,
+  // but the threshold is tested only from step s + R on (R = 5)
+  const pop = build({
+    equations: "dv/dt = 100 : mV",
+    threshold: "v > 1",
+    reset: "v = 0",
+    refractory_ms: 0.5,
+  });
+
+  const events = run(pop, 12, 0.1);
+
+  assert.deepEqual(events.steps, [0, 5, 10]);
+  assert.equal(pop.state("v")[0], 10);
 });
 
 test("without a refractory period a neuron may fire in consecutive steps", () => {
