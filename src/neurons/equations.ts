@@ -29,7 +29,8 @@
 import { DivergenceError, InvalidParameterError, requireFinite, requireFloat32 } from "../core/errors.ts";
 import { closestKey, describeValue, optionKeys, requireOptions } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { BUILTINS, analyse, linearForms } from "./equations/analyse.ts";
+import { BUILTINS, analyse } from "./equations/analyse.ts";
+import { linearForms } from "./equations/linear.ts";
 import type { Analysed } from "./equations/analyse.ts";
 import { compileStep, stepSource } from "./equations/codegen.ts";
 import type { EquationsMethod, GeneratedStep } from "./equations/codegen.ts";

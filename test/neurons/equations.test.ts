@@ -784,6 +784,10 @@ test("a bad method, option, parameter or initial value is refused with the valid
     'Equations method must be "euler", "exponential-euler", "rk4", got string "rk2"; did you mean "rk4"?',
   );
   assert.match(
+    thrown(() => build({ equations: eq, params: p, method: "exponential_euler" as never })),
+    /did you mean "exponential-euler"\?$/,
+  );
+  assert.match(
     thrown(() => build({ equations: eq, params: p, method: "exact" as never })),
     /Brian2's "exact" is not available/,
   );

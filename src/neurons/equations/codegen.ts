@@ -7,8 +7,9 @@
  * Limitation: `new Function` is eval; a page whose Content-Security-Policy forbids 'unsafe-eval' cannot build
  * an equation model (the constructor throws the browser's EvalError).
  */
-import { timesDt, negate, ratio, mentions } from "./analyse.ts";
-import type { Analysed, Linear } from "./analyse.ts";
+import type { Analysed } from "./analyse.ts";
+import { mentions, negate, ratio, timesDt } from "./linear.ts";
+import type { Linear } from "./linear.ts";
 import type { Expr } from "./parse.ts";
 
 export type EquationsMethod = "euler" | "exponential-euler" | "rk4";
