@@ -60,3 +60,4 @@ export * from "./integrator.ts";
 export * from "./threshold.ts";
 export * from "./synaptic-lif.ts";
 export * from "./double-exp-lif.ts";
+export * from "./equations.ts";

@@ -1,0 +1,256 @@
+/**
+ * JavaScript for one step of an equation model, generated from the resolved trees of analyse.ts and compiled
+ * once with `new Function`. Only the trees reach the generated text: every name becomes a local of our own
+ * choosing (x0, P1[i], a number literal), every operator one of a fixed table and every function a member
+ * of Math, so nothing a user writes is pasted into the code (no injection). The step allocates nothing.
+ *
+ * Limitation: `new Function` is eval; a page whose Content-Security-Policy forbids 'unsafe-eval' cannot build
+ * an equation model (the constructor throws the browser's EvalError).
+ */
+import type { Analysed } from "./analyse.ts";
+import { mentions, negate, ratio, timesDt } from "./linear.ts";
+import type { Linear } from "./linear.ts";
+import type { Expr } from "./parse.ts";
+
+export type EquationsMethod = "euler" | "exponential-euler" | "rk4";
+
+export interface CodegenInput {
+  readonly analysed: Analysed;
+  readonly method: EquationsMethod;
+  /** A x + B of every equation, for "exponential-euler". */
+  readonly linear: readonly Linear[] | undefined;
+  readonly size: number;
+  readonly dt_ms: number;
+  /** Refractory steps R (0: none). */
+  readonly refSteps: number;
+  /** Parameters with one value for the population: written into the code as literals. */
+  readonly uniform: ReadonlyMap<string, number>;
+  /** Parameters with one value per neuron, in the order of the `P` arrays the step is given. */
+  readonly perNeuron: readonly string[];
+}
+
+/** The step the generated code returns: advances every neuron from time t (ms), returns the spike count. */
+export type GeneratedStep = (t: number) => number;
+
+/** What the generated factory is called with (the buffers it closes over). */
+export interface StepBuffers {
+  readonly states: readonly Float32Array[];
+  readonly ports: readonly Float32Array[];
+  readonly perNeuron: readonly Float64Array[];
+  readonly refractoryLeft: Int32Array;
+  readonly spikeIdx: Int32Array;
+  readonly spiked: Uint8Array;
+  /** Called with (neuron, variable index, value) when a value leaves the float32 range; must throw. */
+  readonly fail: (neuron: number, variable: number, value: number) => never;
+}
+
+/** The smallest magnitude that float32 stores as Infinity (as src/neurons/izhikevich.ts). */
+const FLOAT32_OVERFLOW = 3.4028235677973366e38;
+
+/** A finite number as JavaScript source. */
+export function literal(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`internal: non-finite literal ${x}`);
+  if (Object.is(x, -0)) return "(-0)";
+  return x < 0 ? `(${String(x)})` : String(x);
+}
+
+const JS_OPERATORS: Readonly<Record<string, string>> = {
+  "+": "+",
+  "-": "-",
+  "*": "*",
+  "/": "/",
+  "**": "**",
+  "<": "<",
+  "<=": "<=",
+  ">": ">",
+  ">=": ">=",
+  "==": "===",
+  "!=": "!==",
+  and: "&&",
+  or: "||",
+};
+
+type Env = ReadonlyMap<string, string>;
+
+/** JavaScript for a resolved expression; `env` gives the code of every name. */
+export function generate(e: Expr, env: Env): string {
+  switch (e.kind) {
+    case "number":
+      return literal(e.value);
+    case "bool":
+      return e.value ? "true" : "false";
+    case "name": {
+      const code = env.get(e.name);
+      if (code === undefined) throw new Error(`internal: no code for the name ${e.name}`);
+      return code;
+    }
+    case "unary":
+      return e.op === "-" ? `(-${generate(e.arg, env)})` : `(!${generate(e.arg, env)})`;
+    case "binary":
+      return `(${generate(e.left, env)} ${JS_OPERATORS[e.op]} ${generate(e.right, env)})`;
+    case "call": {
+      const args = e.args.map((a) => generate(a, env));
+      if (e.fn === "clip") return `M.min(M.max(${args[0]}, ${args[1]}), ${args[2]})`;
+      return `M.${e.fn}(${args.join(", ")})`;
+    }
+  }
+}
+
+/** The source of the factory `(M, S, Q, P, ref, idx, spiked, fail) => step`. */
+export function stepSource(c: CodegenInput): string {
+  const vars = c.analysed.variables;
+  const n = vars.length;
+  const base = new Map<string, string>([
+    ["dt", literal(c.dt_ms)],
+    ["N", literal(c.size)],
+    ["i", "i"],
+  ]);
+  for (const [name, value] of c.uniform) base.set(name, literal(value));
+  c.perNeuron.forEach((name, k) => base.set(name, `P${k}[i]`));
+  const envWith = (stateCode: (k: number) => string, t: string): Env => {
+    const env = new Map(base);
+    vars.forEach((v, k) => env.set(v.name, stateCode(k)));
+    env.set("t", t);
+    return env;
+  };
+  const start = envWith((k) => `x${k}`, "t");
+  const after = envWith((k) => `y${k}`, "t");
+  const varying = new Set<string>([...vars.map((v) => v.name), ...c.perNeuron, "i"]);
+  const invariant = (e: Expr): boolean => ![...varying].some((name) => mentions(e, name));
+
+  const head: string[] = ['"use strict";'];
+  for (let k = 0; k < n; k++) head.push(`const S${k} = S[${k}], Q${k} = Q[${k}];`);
+  c.perNeuron.forEach((_name, k) => head.push(`const P${k} = P[${k}];`));
+  const prologue: string[] = [];
+  const body: string[] = [];
+  const refractory = c.refSteps > 0;
+  body.push(refractory ? "const held = ref[i] > 0 && --ref[i] > 0;" : "const held = false;");
+
+  // the state at the start of the step, with what the ports received (discarded while held)
+  vars.forEach((v, k) => {
+    body.push(`let x${k} = S${k}[i];`, `const q${k} = Q${k}[i];`, `Q${k}[i] = 0;`);
+    body.push(v.unlessRefractory && refractory ? `if (!held) x${k} += q${k};` : `x${k} += q${k};`);
+  });
+
+  // integrate: every variable from the state at the start of the step
+  const heldWrap = (k: number, code: string): string =>
+    vars[k].unlessRefractory && refractory ? `held ? x${k} : ${code}` : code;
+  if (c.method === "euler") {
+    vars.forEach((v, k) =>
+      body.push(`let y${k} = ${heldWrap(k, `x${k} + ${literal(c.dt_ms)} * ${generate(v.rhs, start)}`)};`),
+    );
+  } else if (c.method === "exponential-euler") {
+    const forms = c.linear as readonly Linear[];
+    vars.forEach((_v, k) =>
+      body.push(
+        `let y${k} = ${heldWrap(k, exponentialEuler(k, forms[k], start, invariant, prologue, body, c.dt_ms))};`,
+      ),
+    );
+  } else {
+    rungeKutta(c, start, envWith, prologue, body, heldWrap);
+  }
+  for (let k = 0; k < n; k++)
+    body.push(`if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k});`);
+
+  // threshold and reset
+  const { threshold, reset } = c.analysed;
+  if (threshold !== undefined) {
+    body.push(`if (!held && ${generate(threshold, after)}) {`, "idx[count++] = i;", "spiked[i] = 1;");
+    const assigned = new Set<number>();
+    for (const s of reset) {
+      const k = vars.findIndex((v) => v.name === s.target);
+      assigned.add(k);
+      body.push(`y${k} ${s.op} ${generate(s.value, after)};`);
+    }
+    for (const k of assigned)
+      body.push(`if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k});`);
+    if (refractory) body.push(`ref[i] = ${c.refSteps};`);
+    body.push("}");
+  }
+  for (let k = 0; k < n; k++) body.push(`S${k}[i] = y${k};`);
+
+  return [
+    ...head,
+    "return function step(t) {",
+    ...prologue,
+    "let count = 0;",
+    `for (let i = 0; i < ${c.size}; i++) {`,
+    ...body,
+    "}",
+    "return count;",
+    "};",
+  ].join("\n");
+}
+
+/**
+ * The exponential-Euler update of variable k, x' = A x + B with A and B at the start of the step:
+ * with F = -B/A and E = e^(A dt), x <- F + (x - F) E; x <- x E when B = 0; x <- x + dt B when A = 0 (also
+ * when A comes out 0 for a neuron). A and E go to the prologue when A is the same for every neuron.
+ */
+function exponentialEuler(
+  k: number,
+  form: Linear,
+  env: Env,
+  invariant: (e: Expr) => boolean,
+  prologue: string[],
+  body: string[],
+  dt_ms: number,
+): string {
+  const { a, b } = form;
+  if (a === null) return b === null ? `x${k}` : `x${k} + ${literal(dt_ms)} * ${generate(b, env)}`;
+  (invariant(a) ? prologue : body).push(
+    `const A${k} = ${generate(a, env)};`,
+    `const E${k} = M.exp(${generate(timesDt(a), env)});`,
+  );
+  if (b === null) return `x${k} * E${k}`;
+  body.push(`const F${k} = ${generate(negate(ratio(b, a)) as Expr, env)};`);
+  return `(A${k} === 0 ? x${k} + ${literal(dt_ms)} * ${generate(b, env)} : F${k} + (x${k} - F${k}) * E${k})`;
+}
+
+/** Classic fourth-order Runge-Kutta over the step; a held variable has slope 0 in every stage. */
+function rungeKutta(
+  c: CodegenInput,
+  start: Env,
+  envWith: (stateCode: (k: number) => string, t: string) => Env,
+  prologue: string[],
+  body: string[],
+  heldWrap: (k: number, code: string) => string,
+): void {
+  const vars = c.analysed.variables;
+  const half = literal(c.dt_ms / 2);
+  prologue.push(`const tHalf = t + ${half}, tEnd = t + ${literal(c.dt_ms)};`);
+  const slope = (stage: number, env: Env): void =>
+    vars.forEach((v, k) =>
+      body.push(
+        `const k${stage}_${k} = ${vars[k].unlessRefractory && c.refSteps > 0 ? `held ? 0 : ` : ""}${generate(v.rhs, env)};`,
+      ),
+    );
+  slope(1, start);
+  const stages: [number, string, string][] = [
+    [2, half, "tHalf"],
+    [3, half, "tHalf"],
+    [4, literal(c.dt_ms), "tEnd"],
+  ];
+  for (const [stage, h, t] of stages) {
+    vars.forEach((_v, k) => body.push(`const z${stage}_${k} = x${k} + ${h} * k${stage - 1}_${k};`));
+    slope(
+      stage,
+      envWith((k) => `z${stage}_${k}`, t),
+    );
+  }
+  const sixth = literal(c.dt_ms / 6);
+  vars.forEach((_v, k) =>
+    body.push(
+      `let y${k} = ${heldWrap(k, `x${k} + ${sixth} * (k1_${k} + 2 * (k2_${k} + k3_${k}) + k4_${k})`)};`,
+    ),
+  );
+}
+
+/** Compiles the factory once and binds it to the population's buffers. */
+export function compileStep(source: string, b: StepBuffers): GeneratedStep {
+  // the source is generated from checked trees only (see the file header)
+  const factory = new Function("M", "S", "Q", "P", "ref", "idx", "spiked", "fail", source) as (
+    ...args: unknown[]
+  ) => GeneratedStep;
+  return factory(Math, b.states, b.ports, b.perNeuron, b.refractoryLeft, b.spikeIdx, b.spiked, b.fail);
+}

@@ -1,0 +1,180 @@
+/**
+ * Each equation of a resolved model as A x + B, read off its syntax tree, for exponential Euler: where it is
+ * not linear in its own variable, the node and the reason. Also the rewritings of -B/A and A dt that keep
+ * the common cases free of extra rounding (`ratio`, `timesDt`).
+ */
+import { UnsupportedError } from "../../core/errors.ts";
+import type { Variable } from "./analyse.ts";
+import type { Expr, Position, Source } from "./parse.ts";
+
+/** Whether `e` mentions the name `x`. */
+export function mentions(e: Expr, x: string): boolean {
+  switch (e.kind) {
+    case "number":
+    case "bool":
+      return false;
+    case "name":
+      return e.name === x;
+    case "unary":
+      return mentions(e.arg, x);
+    case "binary":
+      return mentions(e.left, x) || mentions(e.right, x);
+    case "call":
+      return e.args.some((a) => mentions(a, x));
+  }
+}
+
+/** Structural equality of two trees (positions ignored). */
+export function sameTree(a: Expr, b: Expr): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case "number":
+    case "bool":
+      return a.value === (b as typeof a).value;
+    case "name":
+      return a.name === (b as typeof a).name;
+    case "unary":
+      return a.op === (b as typeof a).op && sameTree(a.arg, (b as typeof a).arg);
+    case "binary": {
+      const o = b as typeof a;
+      return a.op === o.op && sameTree(a.left, o.left) && sameTree(a.right, o.right);
+    }
+    case "call": {
+      const o = b as typeof a;
+      return (
+        a.fn === o.fn && a.args.length === o.args.length && a.args.every((x, k) => sameTree(x, o.args[k]))
+      );
+    }
+  }
+}
+
+/** A x + B with each part a tree, or null for zero. */
+export interface Linear {
+  readonly a: Expr | null;
+  readonly b: Expr | null;
+}
+
+const one = (pos: Position): Expr => ({ kind: "number", value: 1, pos });
+export const negate = (e: Expr | null): Expr | null =>
+  e === null
+    ? null
+    : e.kind === "unary" && e.op === "-"
+      ? e.arg
+      : { kind: "unary", op: "-", arg: e, pos: e.pos };
+const binary = (op: "+" | "-" | "*" | "/", left: Expr, right: Expr): Expr => ({
+  kind: "binary",
+  op,
+  left,
+  right,
+  pos: left.pos,
+});
+const plus = (x: Expr | null, y: Expr | null): Expr | null =>
+  x === null ? y : y === null ? x : binary("+", x, y);
+const minus = (x: Expr | null, y: Expr | null): Expr | null =>
+  y === null ? x : x === null ? negate(y) : binary("-", x, y);
+const times = (x: Expr | null, y: Expr | null): Expr | null =>
+  x === null || y === null ? null : binary("*", x, y);
+const over = (x: Expr | null, y: Expr): Expr | null => (x === null ? null : binary("/", x, y));
+
+/**
+ * `e` as A x + B where neither A nor B mentions x, or a description of where it is not linear in x (the node
+ * and why).
+ */
+export function splitLinear(e: Expr, x: string): Linear | { readonly at: Expr; readonly why: string } {
+  if (!mentions(e, x)) return { a: null, b: e };
+  switch (e.kind) {
+    case "name":
+      return { a: one(e.pos), b: null };
+    case "call":
+      return { at: e, why: `${x} inside ${e.fn}()` };
+    case "unary": {
+      if (e.op === "not") return { at: e, why: `${x} in a condition` };
+      const r = splitLinear(e.arg, x);
+      return "at" in r ? r : { a: negate(r.a), b: negate(r.b) };
+    }
+    case "binary": {
+      if (e.op !== "+" && e.op !== "-" && e.op !== "*" && e.op !== "/") {
+        return { at: e, why: e.op === "**" ? `${x} in a power` : `${x} in a condition` };
+      }
+      if (e.op === "/" && mentions(e.right, x)) return { at: e, why: `${x} in a denominator` };
+      if (e.op === "*" && mentions(e.left, x) && mentions(e.right, x)) {
+        return { at: e, why: `${x} times an expression of ${x}` };
+      }
+      const l = splitLinear(e.left, x);
+      if ("at" in l) return l;
+      const r = splitLinear(e.right, x);
+      if ("at" in r) return r;
+      switch (e.op) {
+        case "+":
+          return { a: plus(l.a, r.a), b: plus(l.b, r.b) };
+        case "-":
+          return { a: minus(l.a, r.a), b: minus(l.b, r.b) };
+        case "*":
+          return mentions(e.left, x)
+            ? { a: times(l.a, e.right), b: times(l.b, e.right) }
+            : { a: times(e.left, r.a), b: times(e.left, r.b) };
+        case "/":
+          return { a: over(l.a, e.right), b: over(l.b, e.right) };
+      }
+    }
+  }
+  return { at: e, why: `${x} in an expression that is not a sum of terms` };
+}
+
+/**
+ * B / A written so that a shared denominator cancels ((c/tau) / (d/tau) is c/d) and a coefficient of -1 or 1
+ * costs nothing: for `(El - v)/tau` the fixed point -B/A is `El` itself, not El/tau divided by -1/tau.
+ */
+export function ratio(b: Expr, a: Expr): Expr {
+  if (a.kind === "number" && a.value === 1) return b;
+  if (a.kind === "unary" && a.op === "-") return negate(ratio(b, a.arg)) as Expr;
+  if (
+    a.kind === "binary" &&
+    a.op === "/" &&
+    b.kind === "binary" &&
+    b.op === "/" &&
+    sameTree(a.right, b.right)
+  ) {
+    return ratio(b.left, a.left);
+  }
+  return binary("/", b, a);
+}
+
+/**
+ * A dt written so that dt joins A's numerator: for A = -1/tau it is (-dt)/tau, the same float64 number as
+ * -dt/tau (the factor e^(-dt/tau) of spikeflow's LIF), where (-1/tau)*dt may round differently.
+ */
+export function timesDt(a: Expr): Expr {
+  const dt: Expr = { kind: "name", name: "dt", pos: a.pos };
+  if (a.kind === "number" && a.value === 1) return dt;
+  if (a.kind === "unary" && a.op === "-") return negate(timesDt(a.arg)) as Expr;
+  if (a.kind === "binary" && a.op === "/") return binary("/", timesDt(a.left), a.right);
+  return binary("*", a, dt);
+}
+
+/**
+ * Every equation split as A x + B (`splitLinear`); refuses the first one that is not linear in its own
+ * variable with an UnsupportedError naming it, when `required`, else returns undefined.
+ */
+export function linearForms(
+  eq: Source,
+  variables: readonly Variable[],
+  required: boolean,
+): Linear[] | undefined {
+  const out: Linear[] = [];
+  for (const v of variables) {
+    const r = splitLinear(v.rhs, v.name);
+    if ("at" in r) {
+      if (!required) return undefined;
+      const lineText = eq.text.split("\n")[v.pos.line - 1]?.trim() ?? "";
+      throw new UnsupportedError(
+        `method "exponential-euler" needs each equation linear in its own variable (dx/dt = A x + B, with A ` +
+          `and B free of x); d${v.name}/dt (equations line ${v.pos.line}: "${lineText}") is not: ${r.why} at ` +
+          `line ${r.at.pos.line}, column ${r.at.pos.column}; use method "euler" or "rk4"`,
+        { variable: v.name, line: v.pos.line, column: r.at.pos.column },
+      );
+    }
+    out.push(r);
+  }
+  return out;
+}

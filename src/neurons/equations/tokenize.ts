@@ -1,0 +1,133 @@
+/**
+ * The tokenizer of the equation language: numbers, names, operators and line ends, each with its line and
+ * column; `#` comments and blanks skipped. Also the error every stage of the equation pipeline throws for a
+ * place in a text (`sourceError`).
+ */
+import { InvalidParameterError } from "../../core/errors.ts";
+
+/** Where a token or node starts in its text: line and column, both from 1. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** One text handed to the parser, named in its errors ("equations", "threshold", "reset"). */
+export interface Source {
+  readonly label: string;
+  readonly text: string;
+}
+
+/** The InvalidParameterError of a problem at `pos` of `source`: where, what, and the line itself. */
+export function sourceError(source: Source, pos: Position, message: string): InvalidParameterError {
+  const lineText = source.text.split("\n")[pos.line - 1] ?? "";
+  return new InvalidParameterError(
+    `${source.label} line ${pos.line}, column ${pos.column}: ${message} (in "${lineText.trim()}")`,
+    { source: source.label, line: pos.line, column: pos.column },
+  );
+}
+
+export type TokenKind = "number" | "name" | "op" | "newline" | "end";
+
+export interface Token {
+  readonly kind: TokenKind;
+  readonly text: string;
+  readonly pos: Position;
+  /** Offset of the token's first character in the text. */
+  readonly start: number;
+  readonly end: number;
+}
+
+const OPERATORS = [
+  "**",
+  "<=",
+  ">=",
+  "==",
+  "!=",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "<",
+  ">",
+  "+",
+  "-",
+  "*",
+  "/",
+  "(",
+  ")",
+  ",",
+  "=",
+  ":",
+  ";",
+];
+
+const NUMBER = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/**
+ * The tokens of `source.text`. A `#` starts a comment that runs to the end of its line. A line break inside
+ * parentheses continues the line (as in Python); elsewhere it is a "newline" token.
+ */
+export function tokenize(source: Source): Token[] {
+  const text = source.text;
+  const tokens: Token[] = [];
+  let line = 1;
+  let lineStart = 0;
+  let depth = 0;
+  let k = 0;
+  const posAt = (offset: number): Position => ({ line, column: offset - lineStart + 1 });
+  while (k < text.length) {
+    const c = text[k];
+    if (c === "\n") {
+      if (depth === 0) tokens.push({ kind: "newline", text: "\n", pos: posAt(k), start: k, end: k + 1 });
+      line++;
+      lineStart = k + 1;
+      k++;
+      continue;
+    }
+    if (c === " " || c === "\t" || c === "\r") {
+      k++;
+      continue;
+    }
+    if (c === "#") {
+      while (k < text.length && text[k] !== "\n") k++;
+      continue;
+    }
+    const rest = text.slice(k, k + 64);
+    const number = NUMBER.exec(rest);
+    if (number !== null && (/\d/.test(c) || c === ".")) {
+      const after = text[k + number[0].length];
+      if (after !== undefined && /[A-Za-z_]/.test(after)) {
+        throw sourceError(
+          source,
+          posAt(k),
+          `a number followed by a name ("${number[0]}${after}..."); write a product, e.g. ${number[0]}*ms`,
+        );
+      }
+      tokens.push({ kind: "number", text: number[0], pos: posAt(k), start: k, end: k + number[0].length });
+      k += number[0].length;
+      continue;
+    }
+    const name = NAME.exec(text.slice(k, k + 256));
+    if (name !== null) {
+      tokens.push({ kind: "name", text: name[0], pos: posAt(k), start: k, end: k + name[0].length });
+      k += name[0].length;
+      continue;
+    }
+    const op = OPERATORS.find((o) => text.startsWith(o, k));
+    if (op === undefined) {
+      throw sourceError(
+        source,
+        posAt(k),
+        `unexpected character ${JSON.stringify(c)}; expressions use numbers, names, + - * / ** ( ), ` +
+          `comparisons (< <= > >= == !=), and, or, not`,
+      );
+    }
+    if (op === "(") depth++;
+    if (op === ")") depth = Math.max(0, depth - 1);
+    tokens.push({ kind: "op", text: op, pos: posAt(k), start: k, end: k + op.length });
+    k += op.length;
+  }
+  tokens.push({ kind: "end", text: "", pos: posAt(k), start: k, end: k });
+  return tokens;
+}
