@@ -87,7 +87,10 @@ export function withDefaults<T extends object>(
 export function closestKey(key: string, valid: readonly string[]): string | undefined {
   const k = normalise(key);
   // the names of Brian2's examples and NEST's models, which no edit distance relates to ours
-  const alias = SYMBOL_ALIASES[k]?.find((name) => valid.includes(name));
+  // own keys only: "constructor" (also "Con_structor") must not find Object.prototype's
+  const alias = Object.hasOwn(SYMBOL_ALIASES, k)
+    ? SYMBOL_ALIASES[k].find((name) => valid.includes(name))
+    : undefined;
   if (alias !== undefined) return alias;
   const kBare = normalise(withoutUnit(key));
   let best: string | undefined;
@@ -110,7 +113,6 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
   return best;
 }
 
-/** The name without a trailing unit suffix: "dt_ms" -> "dt", "tauMem_ms" -> "tauMem". */
 /**
  * Parameter symbols of Brian2's examples and NEST's models (normalised: lower case, letters and digits only)
  * and the spikeflow options they mean, first match among a model's options wins. The membrane capacitance has
@@ -156,6 +158,7 @@ function capacitanceHint(key: string, valid: readonly string[]): string | undefi
   return undefined;
 }
 
+/** The name without a trailing unit suffix: "dt_ms" -> "dt", "tauMem_ms" -> "tauMem". */
 function withoutUnit(name: string): string {
   return name.replace(/_[A-Za-z]+$/, "");
 }

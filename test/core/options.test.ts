@@ -123,6 +123,17 @@ test("the closest name: abbreviations, case and underscores, small typos; nothin
   assert.equal(closestKey("tau_m", ["tauSyn_ms", "tauMem_ms"]), "tauMem_ms", "longer common prefix wins");
 });
 
+test("a key named like an Object.prototype member (constructor, toString) is refused as unknown, not a TypeError", () => {
+  const lif = [...Object.keys(LIF_DEFAULTS), "vInit_mV"];
+  for (const key of ["constructor", "Con_structor", "toString", "__proto__", "hasOwnProperty"]) {
+    assert.equal(closestKey(key, lif), undefined, key);
+  }
+  assert.throws(
+    () => new LIF(1, 1, { constructor: 1 } as never),
+    (e: unknown) => e instanceof InvalidParameterError && /unknown option "constructor"/.test(e.message),
+  );
+});
+
 test("withDefaults merges over the defaults and accepts the listed optional keys", () => {
   const defaults = Object.freeze({ a: 1, b: 2 }) as Readonly<{ a: number; b: number; c?: number }>;
 
