@@ -1,6 +1,6 @@
-// NIR Delay nodes, both ways (docs/nir.md, "Delays"): export writes a projection's conduction delay as a Delay
-// node (after the weight node for one delay_ms or post-side per-synapse delays, before it for pre-side ones,
-// none for zeros) and refuses the per-synapse patterns NIR cannot hold; import turns Delay nodes on a path
+// NIR Delay nodes, both ways (docs/nir.md, "Delays"): export writes a projection's conduction delay as a
+// Delay node (after the weight node for one delay_ms or post-side per-synapse delays, before it for pre-side
+// ones, both for a sum, none for zeros) and refuses the per-synapse patterns NIR cannot hold; import turns Delay nodes on a path
 // between neurons into delay_ms or per-synapse delays, refusing delays that are not whole steps. Round trips
 // through the HDF5 bytes run spike for spike the same; a hand-made file checks the import on its own.
 import { test } from "node:test";
@@ -11,6 +11,8 @@ import { createRng } from "../../src/core/rng.ts";
 import { Network } from "../../src/network/network.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
+import { Affine } from "../../src/projections/affine.ts";
+import { Conv2d } from "../../src/projections/conv-2d.ts";
 import { Dense } from "../../src/projections/dense.ts";
 import { OneToOne } from "../../src/projections/one-to-one.ts";
 import { Sparse } from "../../src/projections/sparse.ts";
@@ -229,6 +231,38 @@ test("a recurrent projection with a delay: the Delay sits in the cycle and the r
   assert.deepEqual(after.v, before.v);
 });
 
+test("a delayed Conv2d keeps its [C, H, W] Delay and a delayed Affine its bias: the round trip runs the same spikes", async () => {
+  const network = new Network({ dt_ms: DT_MS });
+  const x = network.addPopulation("x", new Input(16));
+  const c = network.addPopulation("c", new LIF(18, DT_MS, LIF_PARAMS));
+  const d = network.addPopulation("d", new LIF(3, DT_MS, LIF_PARAMS));
+  const conv = { inputShape: [1, 4, 4] as const, kernel: 2, outChannels: 2, port: "i_nA" as const };
+  const w = Float32Array.from({ length: 8 }, (_, k) => 0.2 + 0.05 * k);
+  network.addProjection("conv", new Conv2d(x, c, { ...conv, weights: w, delay_ms: 2, dt_ms: DT_MS }));
+  const weights = Float32Array.from({ length: 18 * 3 }, (_, k) => ((k * 7) % 5) / 10);
+  network.addProjection(
+    "fc",
+    new Affine(c, d, { weights, bias: [0.1, 0, 0.2], port: "i_nA", delay_ms: 3, dt_ms: DT_MS }),
+  );
+
+  const { doc: file, imp } = await roundTrip(network);
+  const rng = createRng(7, "conv");
+  const input = Array.from({ length: 100 }, () => Array.from({ length: 16 }, () => rng.bernoulli(0.3)));
+  const run = (n: Network) =>
+    record(n, 100, (s) => input[s].forEach((on, i) => on && n.population<Input>("x").emit(i)), ["c", "d"]);
+  const [before, after] = [run(network), run(imp.network)];
+
+  assert.deepEqual((file.graph.nodes["conv.delay"] as Of<"Delay">).delay.shape, [2, 3, 3]);
+  assert.deepEqual((file.graph.nodes["fc.delay"] as Of<"Delay">).delay.shape, [3]);
+  assert.equal((imp.network.projection("conv") as Conv2d).delaySteps, 2);
+  const fc = imp.network.projection("fc") as Affine;
+  assert.equal(fc.kind, "affine");
+  assert.equal(fc.delaySteps, 3);
+  assert.ok(before.spikes.c.flat().length > 20 && before.spikes.d.flat().length > 5, "both layers active");
+  assert.deepEqual(after.spikes, before.spikes);
+  assert.deepEqual(after.v, before.v);
+});
+
 test("a delayed OneToOne with weights 1 is a lone Delay node named by the projection, and keeps its name", async () => {
   const network = net(3, 3, (x, a, n) =>
     n.addProjection("link", new OneToOne(x, a, { weights: 1, delay_ms: 2, dt_ms: DT_MS, port: "i_nA" })),
@@ -326,6 +360,52 @@ test("export refuses per-synapse delays that no Delay nodes can write, naming th
           "(they are one delay per pre neuron plus one per post neuron only if some of these are negative " +
           "(post neuron 1: -2 steps))" +
           why,
+  );
+});
+
+test("export and import again settle: the same projection names and delays, and from the second round the same bytes", async () => {
+  // dt = 0.1 ms: 1.4 ms is 14 steps, written 0.0014 s and read back as 14.000000000000002 steps
+  const network = new Network({ dt_ms: 0.1 });
+  const x = network.addPopulation("x", new Input(8));
+  const a = network.addPopulation("a", new LIF(5, 0.1, LIF_PARAMS));
+  const b = network.addPopulation("b", new LIF(5, 0.1, LIF_PARAMS));
+  const pre = [0, 2, 1, 3, 0, 2, 1, 3];
+  const post = [1, 0, 2, 0, 3];
+  const rng = createRng(8, "settle");
+  const delay_ms = (i: number, j: number) => (pre[i] + post[j]) * 0.1;
+  network.addProjection("s", Sparse.random(x, a, { p: 0.6, weight: 0.3, rng, delay_ms, dt_ms: 0.1 }));
+  network.addProjection("link", new OneToOne(a, b, { weights: 1, delay_ms: 1.4, dt_ms: 0.1, port: "i_nA" }));
+  network.addProjection("rec", new Dense(b, b, { weights: 0.1, delay_ms: 0.3, dt_ms: 0.1, port: "i_nA" }));
+
+  const rounds: { names: string[]; steps: string; bytes: Uint8Array }[] = [];
+  let current = network;
+  for (let round = 0; round < 3; round++) {
+    let d: NirDocument | undefined;
+    captureLogs(() => (d = networkToNir(current).document));
+    const bytes = await encodeNir(d!);
+    const back = await decodeNir(bytes, `round-${round}.nir`);
+    let imp: NirImport | undefined;
+    captureLogs(() => (imp = nirToNetwork(back, { dt_s: 1e-4 })));
+    const steps = imp!.network.projectionNames.map((n) => {
+      const p = imp!.network.projection(n);
+      return `${n}:${p.synapseDelaySteps?.join(",") ?? (p as Dense).delaySteps}`;
+    });
+    rounds.push({ names: imp!.network.projectionNames.slice(), steps: steps.join(" "), bytes });
+    current = imp!.network;
+  }
+
+  assert.deepEqual(rounds[0].names, ["link", "rec", "s"]);
+  assert.match(rounds[0].steps, /^link:14 rec:3 s:/);
+  assert.equal(
+    rounds[0].steps.split(" s:")[1],
+    [...(network.projection("s") as Sparse).synapseDelaySteps!].join(","),
+  );
+  assert.equal(rounds[1].steps, rounds[0].steps);
+  assert.equal(rounds[2].steps, rounds[0].steps);
+  assert.ok(
+    rounds[2].bytes.length === rounds[1].bytes.length &&
+      rounds[2].bytes.every((v, k) => v === rounds[1].bytes[k]),
+    "the second and third exports are byte-identical",
   );
 });
 

@@ -329,7 +329,7 @@ test("per-synapse delays: reset drops spikes in flight, STDP learns on them, the
   assert.deepEqual(Array.from(spikes.steps), [], "the spike in flight at the reset never arrives");
   // STDP attaches and pairs each synapse's arrivals (test/plasticity/stdp-delays.test.ts has the cases)
   assert.equal(postPre(proj, 1).name, "stdp-post-pre");
-  // delays that depend on the pre neuron alone are a NIR Delay node before the weight node (nir-delay.test.ts)
+  // delays that depend on the pre neuron alone: a NIR Delay node before the weight node (nir-delay.test.ts)
   const delay = networkToNir(net).document.graph.nodes["pre->post.delay"];
   assert.ok(delay.type === "Delay" && delay.delay.data.join() === "0.002,0.006");
   assert.match(String(projectionSettings(proj).synapseDelaySteps), /^2 values, CRC-32 [0-9a-f]{8}$/);

@@ -6,7 +6,8 @@
  * metadata. A node is a continuous-time dynamical system (LIF, CubaLIF, IF, LI, I), a static map (Affine,
  * Linear, Scale, Conv2d, Flatten, SumPool2d, AvgPool2d, Threshold), a delay line (Delay: y(t) = x(t - delay),
  * per element), a graph entry/exit (Input, Output) or a nested graph (NIRGraph). Field names are NIR's
- * dataset names. Times are in seconds (what every exporter writes, whatever the NIR docs' table says), voltages and currents carry no unit.
+ * dataset names. Times are in seconds (what every exporter writes, whatever the NIR docs' table says),
+ * voltages and currents carry no unit.
  *
  * Tensors are dense, row-major, float32 or float64 as stored. Weights keep PyTorch's layout: Affine/Linear
  * [out, in], Conv2d [Cout, Cin / groups, kH, kW]. Neuron parameters are arrays of one common shape (the

@@ -13,8 +13,8 @@
  * Scale, Flatten, a subgraph's Input/Output) do not move it; a weight node (Affine, Linear, Conv2d, pooling)
  * mixes elements. A Delay before the first weight node delays each source neuron's spikes (pre side: synapse
  * (i, j) gets delay[i]); one after the last weight node delays what each target neuron receives (post side:
- * delay[j]); a path with no weight node joins neuron i to neuron i, and its delays are pre side. Delays add up
- * along the path, so synapse (i, j) gets uniform + pre[i] + post[j] steps. A per-element Delay between two
+ * delay[j]); a path with no weight node joins neuron i to neuron i, and its delays are pre side. Delays add
+ * up along the path, so synapse (i, j) gets uniform + pre[i] + post[j] steps. A per-element Delay between two
  * weight nodes delays an intermediate vector that no synapse corresponds to, and is refused; a Delay whose
  * entries are all equal is the same for every synapse wherever it sits.
  */

@@ -606,7 +606,8 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
   // a projection is named by its nodes; a Flatten right after the source or right before the target (what
   // spikeflow's export writes around a weight matrix or a convolution) is left out, so that exporting and
   // importing again gives the same names instead of a longer one every round; so are Delay nodes (export
-  // writes "<projection>.delay"), unless they are all the chain has (export names a lone one by its projection)
+  // writes "<projection>.delay"), unless they are all the chain has (export names a lone one by its
+  // projection)
   const keyOf = (c: Chain): string => {
     const named = c.path.filter(
       (p, k) =>

@@ -5,8 +5,8 @@
  *   "spikes": a nonzero value makes that input neuron spike in that step;
  *   "current": the value is a real-valued input x, applied through every projection leaving the Input
  *     (x_i times each synapse weight, into the target's port); it reaches the targets one step after its
- *     row, plus the projection's (or the synapse's) conduction delay, exactly like a spike, so both kinds have
- *     the same latency;
+ *     row, plus the projection's (or the synapse's) conduction delay, exactly like a spike, so both kinds
+ *     have the same latency;
  *   "auto" (default): "spikes" when every value is 0 or 1, else "current".
  * Output: per Output node, spikes (uint8 [T, n]) for a spiking population, the state v (float32 [T, n]) for LI
  * and I. Row t is what the population did at step t; the graph's latency (NirImport.latency_steps) says how
