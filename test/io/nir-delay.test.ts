@@ -567,7 +567,7 @@ test("a per-element Delay on an Affine's target side: the Affine's bias becomes 
   assert.deepEqual([...(imp.network.projection("fc") as Sparse).synapseDelaySteps!], [0, 2, 0, 2]);
 });
 
-test("a Delay that is not a whole number of steps is refused with the value, dt and the nearest whole count", () => {
+test("a Delay that is not a whole number of steps is refused with the value, dt and the nearest whole count; one too long, with its steps", () => {
   const file = handMade({ type: "Delay", delay: t([2], [0.002, 0.0025]) }, null);
   const scalar = handMade(null, { type: "Delay", delay: t([], 0.0014) });
 
@@ -583,6 +583,15 @@ test("a Delay that is not a whole number of steps is refused with the value, dt 
   assert.throws(
     () => nirToNetwork(scalar, { dt_s: 1e-3, file: "d.nir" }),
     /^UnsupportedError: d\.nir: node "d2" \(Delay\): delay = 0\.0014 s is not a whole number of steps of dt = 0\.001 s \(1\.4 steps\); the nearest whole count is 1 step \(0\.001 s\)\./,
+  );
+  // more steps than the engine's longest delay (2^20): refused in seconds, not in the projection's ms
+  assert.throws(
+    () => nirToNetwork(handMade(null, { type: "Delay", delay: t([], 2000) }), { dt_s: 1e-3, file: "d.nir" }),
+    (e: unknown) =>
+      e instanceof UnsupportedError &&
+      e.message ===
+        'd.nir: node "d2" (Delay): delay = 2000 s is 2000000 steps of dt = 0.001 s; spikeflow\'s delays are at ' +
+          "most 1048576 steps (1048.58 s at this dt), since every step keeps a slot for the spikes in flight",
   );
   // the same file at a step that divides the delay imports
   assert.equal(

@@ -7,7 +7,8 @@
  * counts as the graph's own step (outputs of step t are inputs of step t + 1); a Delay adds its delay on top
  * of that, which is exactly what a projection's `delay_ms` means (docs/projections.md, "Conduction delays").
  * So a Delay of tau seconds becomes tau / dt steps of conduction delay, and tau must be a whole number of
- * steps of dt: any other value is refused with the value, dt and the nearest whole count, never rounded.
+ * steps of dt: any other value is refused with the value, dt and the nearest whole count, never rounded; and
+ * at most MAX_DELAY_STEPS steps, as every delay in the engine.
  *
  * Where the Delay sits decides which synapses it delays. The nodes that keep element i as element i (Delay,
  * Scale, Flatten, a subgraph's Input/Output) do not move it; a weight node (Affine, Linear, Conv2d, pooling)
@@ -19,6 +20,7 @@
  * entries are all equal is the same for every synapse wherever it sits.
  */
 import { UnsupportedError } from "../../core/errors.ts";
+import { MAX_DELAY_STEPS } from "../../projections/delay.ts";
 import type { FlatGraph } from "./flatten.ts";
 
 /** The delays, in steps, that a path's Delay nodes give its synapses: uniform + pre[i] + post[j]. */
@@ -44,8 +46,18 @@ export const perElement = (d: ChainDelays): boolean => d.pre !== null || d.post 
 function stepsOf(file: string, node: string, index: number | null, delay_s: number, dt_s: number): number {
   const exact = delay_s / dt_s;
   const steps = Math.round(exact);
-  if (Math.abs(exact - steps) <= 1e-6 * Math.max(1, steps)) return steps;
   const entry = index === null ? "delay" : `delay[${index}]`;
+  if (Math.abs(exact - steps) <= 1e-6 * Math.max(1, steps)) {
+    if (steps <= MAX_DELAY_STEPS) return steps;
+    // refused here in the file's terms (seconds), not by the projection, whose message speaks of ms
+    throw new UnsupportedError(
+      `${file}: node ${JSON.stringify(node)} (Delay): ${entry} = ${delay_s} s is ${steps} steps of dt = ` +
+        `${dt_s} s; spikeflow's delays are at most ${MAX_DELAY_STEPS} steps ` +
+        `(${+(MAX_DELAY_STEPS * dt_s).toPrecision(6)} s at this dt), since every step keeps a slot for the ` +
+        "spikes in flight",
+      { file, node, index, delay_s, dt_s, steps },
+    );
+  }
   throw new UnsupportedError(
     `${file}: node ${JSON.stringify(node)} (Delay): ${entry} = ${delay_s} s is not a whole number of steps of ` +
       `dt = ${dt_s} s (${+exact.toPrecision(8)} steps); the nearest whole count is ${steps} step` +
