@@ -72,9 +72,14 @@ test("missing or malformed fields are FormatErrors naming the node and the field
     ],
     [doc({ type: "Bogus" }), 'm.nir: graph.nodes.lif.type: "Bogus" is not a NIR node type', "FormatError"],
     [
-      doc({ type: "Delay", delay: t([1], 1) }),
-      /^m\.nir: graph\.nodes\.lif: NIR node type "Delay" is not supported by spikeflow; supported: Input, /,
+      doc({ type: "Conv1d" }),
+      /^m\.nir: graph\.nodes\.lif: NIR node type "Conv1d" is not supported by spikeflow; supported: Input, /,
       "UnsupportedError",
+    ],
+    [
+      doc({ type: "Delay", delay: t([1], Infinity) }),
+      "m.nir: graph.nodes.lif.delay: entry 0 is Infinity; delays must be finite and >= 0 s",
+      "FormatError",
     ],
     [
       { graph: { nodes: null, edges: [] } },

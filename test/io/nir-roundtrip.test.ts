@@ -74,6 +74,7 @@ function anyLeaf(): fc.Arbitrary<NirNode> {
       fc.record({ type: fc.constant("I" as const), r: tensorOf(shape, f64(-5, 5), false) }),
       fc.record({ type: fc.constant("Threshold" as const), threshold: tensorOf(shape, f64(-1, 1), true) }),
       fc.record({ type: fc.constant("Scale" as const), scale: tensorOf(shape, f64(-2, 2), true) }),
+      fc.record({ type: fc.constant("Delay" as const), delay: tensorOf(shape, f64(0, 0.1), false) }),
     ),
   );
   const dense = pair(1, 4).chain(([o, i]) =>

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidParameterError, TimeStepError, UnsupportedError } from "../../src/core/errors.ts";
+import { InvalidParameterError, TimeStepError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
@@ -196,7 +196,7 @@ test("delay options are checked: a fraction of a step, a missing or other dt, a 
   assert.equal(ok.delay_ms, 2);
 });
 
-test("a saved network records a projection's delay, and the NIR export refuses one", () => {
+test("a saved network records a projection's delay, and the NIR export writes it", () => {
   const net = new Network({ dt_ms: 1 });
   const a = net.addPopulation("a", new LIF(2, 1));
   const b = net.addPopulation("b", new LIF(2, 1));
@@ -215,14 +215,9 @@ test("a saved network records a projection's delay, and the NIR export refuses o
     projectionSettings(new Dense(c, c, { weights: 1, delay_ms: 0.3, dt_ms: 0.1 })),
     projectionSettings(new Dense(c, c, { weights: 1, delay_ms: 3 * 0.1, dt_ms: 0.1 })),
   );
-  assert.throws(
-    () => networkToNir(net),
-    (e: unknown) =>
-      e instanceof UnsupportedError &&
-      /projection "a->b" has a conduction delay \(delay_ms = 3\), which the NIR export does not write yet/.test(
-        e.message,
-      ),
-  );
+  // the NIR export writes the delay as a Delay node of 3 ms after the weight node (test/io/nir-delay.test.ts)
+  const delay = networkToNir(net).document.graph.nodes["a->b.delay"];
+  assert.ok(delay.type === "Delay" && delay.delay.data.every((d) => d === 0.003));
 });
 
 /** The target port after each delivery, with the source firing `script[t]` before delivery t (any projection). */
@@ -307,7 +302,7 @@ test("per-synapse delays: each synapse delivers its weight delay(i, j) / dt step
   );
 });
 
-test("per-synapse delays: reset drops spikes in flight, STDP learns on them, the NIR export refuses them, settings record them", () => {
+test("per-synapse delays: reset drops spikes in flight, STDP learns on them, the NIR export writes them, settings record them", () => {
   const net = new Network({ dt_ms: 1 });
   const pre = net.addPopulation("pre", new Input(2));
   const post = net.addPopulation("post", new LIF(2, 1));
@@ -334,7 +329,9 @@ test("per-synapse delays: reset drops spikes in flight, STDP learns on them, the
   assert.deepEqual(Array.from(spikes.steps), [], "the spike in flight at the reset never arrives");
   // STDP attaches and pairs each synapse's arrivals (test/plasticity/stdp-delays.test.ts has the cases)
   assert.equal(postPre(proj, 1).name, "stdp-post-pre");
-  assert.throws(() => networkToNir(net), /projection "pre->post" has per-synapse conduction delays/);
+  // delays that depend on the pre neuron alone: a NIR Delay node before the weight node (nir-delay.test.ts)
+  const delay = networkToNir(net).document.graph.nodes["pre->post.delay"];
+  assert.ok(delay.type === "Delay" && delay.delay.data.join() === "0.002,0.006");
   assert.match(String(projectionSettings(proj).synapseDelaySteps), /^2 values, CRC-32 [0-9a-f]{8}$/);
 });
 

@@ -8,13 +8,12 @@
  */
 import { FormatError, UnsupportedError } from "../../core/errors.ts";
 import { describeValue } from "../../core/options.ts";
-import type { NirGraph } from "./graph.ts";
+import type { NirGraph, NirTensor } from "./graph.ts";
 import { NIR_NODE_TYPES, shapeSize } from "./graph.ts";
 
 /** NIR node types that spikeflow knows and does not read (the reader says the same). */
 export const UNSUPPORTED_NIR_TYPES: ReadonlySet<string> = new Set([
   "Conv1d",
-  "Delay",
   "CubaLI",
   "Identity",
   "Sequence",
@@ -32,6 +31,7 @@ const TENSORS: Readonly<Record<string, readonly string[]>> = {
   Linear: ["weight"],
   Scale: ["scale"],
   Conv2d: ["weight", "bias"],
+  Delay: ["delay"],
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -149,6 +149,12 @@ function checkNode(node: unknown, file: string, path: string, depth: number): vo
       field("stride", isPair(node.stride, 1), "a pair of integers >= 1");
       field("padding", isPair(node.padding, 0), "a pair of integers >= 0");
       break;
+    case "Delay": {
+      const data = (node.delay as NirTensor).data;
+      const k = data.findIndex((v) => !(v >= 0 && Number.isFinite(v)));
+      if (k >= 0) fail(file, `${path}.delay`, `entry ${k} is ${data[k]}; delays must be finite and >= 0 s`);
+      break;
+    }
     case "NIRGraph":
       checkGraph(node, file, path, depth + 1);
       break;

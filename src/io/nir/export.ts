@@ -7,7 +7,9 @@
  *   Dense -> Linear; Affine -> Affine; OneToOne -> Scale (a direct edge when every weight is 1); Conv2d ->
  *   Conv2d; SumPool2d/AvgPool2d -> the same; Bias -> merged into the bias of an Affine/Linear or Conv2d
  *   into the same population (else an Affine with zero weights); Sparse, Local2d, LateralInhibition and any
- *   other projection with synapses -> Linear with the dense [post, pre] matrix.
+ *   other projection with synapses -> Linear with the dense [post, pre] matrix. A conduction delay adds a
+ *   Delay node (export-delays.ts): after the weight node for one `delay_ms`, before it for per-synapse
+ *   delays that depend on the pre neuron alone, one on each side for a sum of a pre and a post delay.
  * Time constants are written in seconds and are NOT multiplied by dt (case C32: a LIF with tau_mem = 1/900 s
  * is written as tau = 1.111e-3 s). With method "exact" (default) tau is the engine's tau; with "euler" it is
  * the tau for which forward Euler at dt gives the engine's per-step decay, tau = dt / (1 - decay). IF and I
@@ -59,6 +61,8 @@ import { Pool2d } from "../../projections/pool-2d.ts";
 import type { NirDocument, NirMetadata, NirNode, NirTensor } from "./graph.ts";
 import { NIR_WRITE_VERSION, filledTensor, shapeSize } from "./graph.ts";
 import type { IntegratorMode } from "./import.ts";
+import { delayPlanOf } from "./export-delays.ts";
+import type { DelayPlan } from "./export-delays.ts";
 
 export interface NirExportOptions {
   /** Step length in seconds; must be the network's (dt_ms / 1000), which is the default. */
@@ -257,23 +261,9 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       );
     }
   });
-  // delays first, before any warning about what the export approximates
-  projs.forEach((p, k) => {
-    const delay: unknown = (p as { delay_ms?: unknown }).delay_ms;
-    if (p.synapseDelaySteps !== undefined) {
-      throw new UnsupportedError(
-        `projection "${projNames[k]}" has per-synapse conduction delays, which the NIR export does not write yet`,
-      );
-    }
-    if (typeof delay === "number" && delay !== 0) {
-      // Limitation: NIR has a Delay node, but spikeflow does not write it yet, and dropping the delay would
-      // export another network
-      throw new UnsupportedError(
-        `projection "${projNames[k]}" has a conduction delay (delay_ms = ${delay}), which the NIR export ` +
-          `does not write yet; export a copy of the network built without delay_ms if the delay does not matter`,
-      );
-    }
-  });
+  // delays first (a per-synapse pattern that no Delay node can write is refused), before any warning about
+  // what the export approximates
+  const delayPlans = projs.map((p, k) => delayPlanOf(p, projNames[k], dt_ms));
   // shapes: hints, then convolution/pooling geometry, else flat
   const shapeOf = new Map<string, readonly number[]>();
   for (const p of projs) {
@@ -388,7 +378,7 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
     ];
   };
   const biases: { proj: string; target: string; values: Float32Array }[] = [];
-  projs.forEach((p, k) => {
+  const writeProjection = (p: Projection, k: number): void => {
     const src = nameOf.get(p.source)!;
     const tgt = nameOf.get(p.target)!;
     const scale = inputScale(p, projNames[k]);
@@ -473,6 +463,45 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
       bias: p instanceof Affine ? Float32Array.from(p.bias, (b) => b * scale) : null,
     });
     edges.push([flatOf(src), name], [name, popNode.get(tgt)!]);
+  };
+  // splits the edge into the weight node (pre side) or into the target (post side) with a Delay node
+  const addDelayNodes = (
+    p: Projection,
+    k: number,
+    plan: DelayPlan,
+    firstEdge: number,
+    firstRecord: number,
+  ) => {
+    const tgt = nameOf.get(p.target)!;
+    const weightNode = records.slice(firstRecord).find((r) => r.kind === "dense")?.name;
+    // a direct edge (OneToOne with weights 1) writes no node: its Delay carries the projection's name
+    const lone = records.length === firstRecord;
+    const sides = [
+      { side: "pre", delay: plan.pre, into: weightNode, shape: [p.source.size] },
+      { side: "post", delay: plan.post, into: popNode.get(tgt)!, shape: [...shape(tgt)] },
+    ] as const;
+    for (const { side, delay, into, shape: delayShape } of sides) {
+      if (delay === null) continue;
+      const name = lone
+        ? unique(projNames[k], true)
+        : unique(`${projNames[k]}.delay${plan.pre !== null && plan.post !== null ? `.${side}` : ""}`);
+      const at = edges.findIndex((e, q) => q >= firstEdge && e[1] === into);
+      records.push({
+        kind: "other",
+        name,
+        target: tgt,
+        node: { type: "Delay", delay: { shape: delayShape, data: delay } },
+      });
+      const [a, b] = edges[at];
+      edges.splice(at, 1, [a, name], [name, b]);
+    }
+  };
+  projs.forEach((p, k) => {
+    const firstEdge = edges.length;
+    const firstRecord = records.length;
+    writeProjection(p, k);
+    const plan = delayPlans[k];
+    if (plan !== null) addDelayNodes(p, k, plan, firstEdge, firstRecord);
   });
 
   // biases join a Conv2d or Affine/Linear into the same population (first the node the bias came from,

@@ -4,9 +4,10 @@
  *
  * A graph is a map from node names to nodes, a list of directed edges (source, target) and free-form
  * metadata. A node is a continuous-time dynamical system (LIF, CubaLIF, IF, LI, I), a static map (Affine,
- * Linear, Scale, Conv2d, Flatten, SumPool2d, AvgPool2d, Threshold), a graph entry/exit (Input, Output) or a
- * nested graph (NIRGraph). Field names are NIR's dataset names. Times are in seconds (what every exporter
- * writes, whatever the NIR docs' table says), voltages and currents carry no unit.
+ * Linear, Scale, Conv2d, Flatten, SumPool2d, AvgPool2d, Threshold), a delay line (Delay: y(t) = x(t - delay),
+ * per element), a graph entry/exit (Input, Output) or a nested graph (NIRGraph). Field names are NIR's
+ * dataset names. Times are in seconds (what every exporter writes, whatever the NIR docs' table says),
+ * voltages and currents carry no unit.
  *
  * Tensors are dense, row-major, float32 or float64 as stored. Weights keep PyTorch's layout: Affine/Linear
  * [out, in], Conv2d [Cout, Cin / groups, kH, kW]. Neuron parameters are arrays of one common shape (the
@@ -126,6 +127,14 @@ export interface NirPool2d extends NodeBase {
   readonly stride: readonly [number, number];
   readonly padding: readonly [number, number];
 }
+/**
+ * y(t) = x(t - delay), element by element: `delay` holds one delay in seconds per element (a tensor of the
+ * elements' shape), or one for every element (shape []).
+ */
+export interface NirDelay extends NodeBase {
+  readonly type: "Delay";
+  readonly delay: NirTensor;
+}
 /** A graph used as a node: edges into it go to its Input node(s), edges out of it leave its Output node(s). */
 export interface NirGraph extends NodeBase {
   readonly type: "NIRGraph";
@@ -148,6 +157,7 @@ export type NirNode =
   | NirConv2d
   | NirFlatten
   | NirPool2d
+  | NirDelay
   | NirGraph;
 
 export type NirNodeType = NirNode["type"];
@@ -175,6 +185,7 @@ export const NIR_NODE_TYPES: readonly NirNodeType[] = Object.freeze([
   "Flatten",
   "SumPool2d",
   "AvgPool2d",
+  "Delay",
   "NIRGraph",
 ]);
 

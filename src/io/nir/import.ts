@@ -5,7 +5,7 @@
  * thresholds when only v_threshold differs between neurons), IF -> IF, CubaLIF -> SynapticLIF, LI -> LI,
  * I -> Integrator, Threshold -> Threshold; parameters that differ between neurons give a population with
  * per-neuron values (import-neurons.ts). Every path through stateless nodes (Affine, Linear, Scale, Conv2d,
- * Flatten, SumPool2d, AvgPool2d, subgraph Input/Output) from one population to another becomes one
+ * Flatten, SumPool2d, AvgPool2d, Delay, subgraph Input/Output) from one population to another becomes one
  * projection into the target's "i_nA" port (the NIR input I, held over the step); a chain of several
  * stateless nodes is composed into one map (ops.ts). Biases become the Affine's own bias, or a Bias
  * projection (Conv2d biases, biases inside chains, biases shared by several paths).
@@ -27,8 +27,10 @@
  * Delays. The engine delivers spikes one step after they are emitted, through every projection
  * (docs/conventions.md), so a feed-forward chain of k stateful nodes (the Input included) answers k - 1
  * steps after its input, and every cycle (a recurrent weight, lif -> w_rec -> lif) carries a one-step delay,
- * the rule NIR suggests for graph-level simulators (outputs at t feed inputs at t + 1). `latency_steps`
- * reports the shortest delay from an Input to each Output.
+ * the rule NIR suggests for graph-level simulators (outputs at t feed inputs at t + 1). A Delay node on a
+ * path adds its delay to that step: it becomes the projection's `delay_ms`, or per-synapse delays on a Sparse
+ * when its elements differ (import-delays.ts). `latency_steps` reports the shortest delay from an Input to
+ * each Output, conduction delays included.
  */
 // Limitation: an Output must be fed directly by a stateful node; an Output behind stateless nodes (a readout
 // computed without a neuron) has no population to hold it and is rejected.
@@ -63,6 +65,8 @@ import type { IntegratorMode, NeuronContext } from "./import-neurons.ts";
 
 export type { IntegratorMode };
 import type { FlatGraph, FlatNode } from "./flatten.ts";
+import { chainDelays, perElement } from "./import-delays.ts";
+import type { ChainDelays } from "./import-delays.ts";
 import { applyChain, composeChain, linearOpOf } from "./ops.ts";
 import type { LinearOp } from "./ops.ts";
 import { convPadding, inferShapes } from "./shapes.ts";
@@ -188,6 +192,16 @@ function enumerate(
         });
       case "map":
         if (path.includes(node)) {
+          const loop = [...path.slice(path.indexOf(node)), node];
+          const delays = loop.filter((p) => flat.nodes.get(p)!.node.type === "Delay");
+          if (delays.length > 0) {
+            throw new UnsupportedError(
+              `${ctx.file}: the stateless nodes ${loop.join(" -> ")} form a loop without a neuron in it; its ` +
+                `Delay node(s) ${delays.map((p) => JSON.stringify(p)).join(", ")} would hold values between ` +
+                "steps, but spikeflow delays only the spikes of projections between neurons: put a neuron in the cycle",
+              { file: ctx.file, node },
+            );
+          }
           throw new UnsupportedError(
             `${ctx.file}: the stateless nodes ${[...path.slice(path.indexOf(node)), node].join(" -> ")} form a ` +
               `loop without a neuron in it (an algebraic loop with no delay); put a stateful node in the cycle`,
@@ -254,10 +268,15 @@ function buildProjection(
   shapes: ReadonlyMap<string, NodeShapes>,
   source: Population,
   target: Population,
+  delays: ChainDelays,
+  dt_ms: number,
 ): Projection {
   const port = "i_nA";
   const real = ops.filter((op) => !op.identity);
-  if (real.length === 0) return new OneToOne(source, target, { weights: 1, port });
+  if (perElement(delays)) return perSynapseDelayed(real, source, target, delays, dt_ms);
+  // one delay for every synapse: the projection's own delay_ms (none when 0)
+  const timing = delays.uniform === 0 ? {} : { delay_ms: delays.uniform * dt_ms, dt_ms };
+  if (real.length === 0) return new OneToOne(source, target, { weights: 1, port, ...timing });
   if (real.length === 1) {
     const op = real[0];
     const f = flat.nodes.get(op.path)!;
@@ -267,13 +286,15 @@ function buildProjection(
       case "Affine":
       case "Linear": {
         const weights = transpose(n.weight);
-        if (chain.bias !== null) return new Affine(source, target, { weights, bias: op.bias ?? 0, port });
-        return new Dense(source, target, { weights, port });
+        if (chain.bias !== null)
+          return new Affine(source, target, { weights, bias: op.bias ?? 0, port, ...timing });
+        return new Dense(source, target, { weights, port, ...timing });
       }
       case "Scale":
         return new OneToOne(source, target, {
           weights: n.scale.data.length === 1 ? n.scale.data[0] : n.scale.data,
           port,
+          ...timing,
         });
       case "Conv2d": {
         const [pt, pb, pl, pr] = convPadding(n);
@@ -288,6 +309,7 @@ function buildProjection(
           outChannels: n.weight.shape[0],
           weights: n.weight.data,
           port,
+          ...timing,
         });
       }
       case "SumPool2d":
@@ -300,6 +322,7 @@ function buildProjection(
           stride: [n.stride[0], n.stride[1]],
           padding: [n.padding[0], n.padding[1]],
           port,
+          ...timing,
         });
       }
       default:
@@ -313,9 +336,36 @@ function buildProjection(
     for (let i = 0; i < map.rows; i++) {
       for (let e = map.rowPtr[i]; e < map.rowPtr[i + 1]; e++) w[i * map.cols + map.colIdx[e]] = map.w[e];
     }
-    return new Dense(source, target, { weights: w, port });
+    return new Dense(source, target, { weights: w, port, ...timing });
   }
-  return new Sparse(source, target, map, { port });
+  return new Sparse(source, target, map, { port, ...timing });
+}
+
+/**
+ * A chain whose Delay nodes give its synapses different delays (import-delays.ts): a Sparse with one delay
+ * per synapse, uniform + pre[i] + post[j] steps, whatever the weight nodes (a dense matrix included; its
+ * zero entries are no synapses). Its bias, if any, is a Bias projection of its own (the caller's).
+ */
+function perSynapseDelayed(
+  real: readonly LinearOp[],
+  source: Population,
+  target: Population,
+  delays: ChainDelays,
+  dt_ms: number,
+): Projection {
+  const { uniform, pre, post } = delays;
+  const delay_ms = (i: number, j: number): number =>
+    (uniform + (pre === null ? 0 : pre[i]) + (post === null ? 0 : post[j])) * dt_ms;
+  return new Sparse(source, target, composeChain(real, source.size), { port: "i_nA", delay_ms, dt_ms });
+}
+
+/** The shortest conduction delay of a projection's synapses, in steps (0 without delays). */
+function leastDelaySteps(p: Projection): number {
+  const per = p.synapseDelaySteps;
+  if (per === undefined) return (p as { delaySteps?: number }).delaySteps ?? 0;
+  let least = per.length === 0 ? 0 : per[0];
+  for (let k = 1; k < per.length; k++) if (per[k] < least) least = per[k];
+  return least;
 }
 
 /**
@@ -506,6 +556,15 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
     return o;
   };
 
+  // the delays of each chain's Delay nodes (checked here, before anything is built)
+  const delaysOf = new Map<Chain, ChainDelays>();
+  for (const c of chains) {
+    const size = (p: string): number => pops.get(p)!.size;
+    delaysOf.set(c, chainDelays(file, flat, c.path, dt_s, size(c.source), size(c.target)));
+  }
+  // a chain with per-synapse delays becomes a Sparse, which carries no bias: its Affine's bias is separate
+  const delayed = (c: Chain): boolean => perElement(delaysOf.get(c)!);
+
   // biases: each node's bias reaches every stateful node downstream of it, through the nodes in between
   const biases: { node: string; target: string; downstream: readonly string[] }[] = [];
   for (const f of flat.nodes.values()) {
@@ -530,7 +589,7 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
     if (real.length > 0 || flat.nodes.get(b.node)!.node.type !== "Affine") return true;
     const through = chains.filter((c) => c.target === b.target && c.path.includes(b.node));
     const only = through.length === 1 ? through[0] : null;
-    if (only === null || only.path.filter((p) => !op(p).identity).length !== 1) return true;
+    if (only === null || delayed(only) || only.path.filter((p) => !op(p).identity).length !== 1) return true;
     only.bias = b.node;
     return false;
   });
@@ -538,31 +597,46 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
   // an Affine that is the only node of the only path through it keeps its bias (even a zero one) in place
   for (const c of chains) {
     const real = c.path.filter((p) => !op(p).identity);
-    if (c.bias !== null || real.length !== 1 || flat.nodes.get(real[0])!.node.type !== "Affine") continue;
+    if (c.bias !== null || delayed(c) || real.length !== 1 || flat.nodes.get(real[0])!.node.type !== "Affine")
+      continue;
     if (op(real[0]).bias === null && chains.filter((d) => d.path.includes(real[0])).length === 1)
       c.bias = real[0];
   }
 
   // a projection is named by its nodes; a Flatten right after the source or right before the target (what
   // spikeflow's export writes around a weight matrix or a convolution) is left out, so that exporting and
-  // importing again gives the same names instead of a longer one every round
+  // importing again gives the same names instead of a longer one every round; so are Delay nodes (export
+  // writes "<projection>.delay"), unless they are all the chain has (export names a lone one by its
+  // projection)
   const keyOf = (c: Chain): string => {
     const named = c.path.filter(
       (p, k) =>
         !flat.nodes.get(p)!.passThrough &&
         !(flat.nodes.get(p)!.node.type === "Flatten" && (k === 0 || k === c.path.length - 1)),
     );
-    return named.length === 0 ? `${c.source}->${c.target}` : named.join("+");
+    const weights = named.filter((p) => flat.nodes.get(p)!.node.type !== "Delay");
+    const shown = weights.length > 0 ? weights : named;
+    return shown.length === 0 ? `${c.source}->${c.target}` : shown.join("+");
   };
   const keyCount = new Map<string, number>();
   for (const c of chains) keyCount.set(keyOf(c), (keyCount.get(keyOf(c)) ?? 0) + 1);
   const projections: NirProjectionInfo[] = [];
+  const leastDelay = new Map<Chain, number>();
   for (const c of chains) {
     const key = keyOf(c);
     const name = keyCount.get(key)! > 1 ? `${key}[${c.source}->${c.target}]` : key;
     let built: Projection;
     try {
-      built = buildProjection(c, c.path.map(op), flat, shapes, pops.get(c.source)!, pops.get(c.target)!);
+      built = buildProjection(
+        c,
+        c.path.map(op),
+        flat,
+        shapes,
+        pops.get(c.source)!,
+        pops.get(c.target)!,
+        delaysOf.get(c)!,
+        ctx.dt_ms,
+      );
     } catch (e) {
       if (e instanceof UnsupportedError || !(e instanceof SpikeflowError)) throw e;
       throw new UnsupportedError(
@@ -572,6 +646,7 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
       );
     }
     const proj = network.addProjection(name, built);
+    leastDelay.set(c, leastDelaySteps(proj));
     projections.push({
       projection: name,
       nodes: c.path,
@@ -597,19 +672,22 @@ export function nirToNetwork(doc: NirDocument | NirGraph, options: NirImportOpti
     });
   });
 
-  // latency: fewest projections from an Input population to each output population
+  // latency: the fewest steps from an Input population to each output population, one per projection plus
+  // its shortest conduction delay (relaxed until nothing changes: at most one round per population)
   const dist = new Map<string, number>();
-  let frontier = Object.values(inputs);
-  frontier.forEach((p) => dist.set(p, 0));
-  for (let d = 1; frontier.length > 0; d++) {
-    const next: string[] = [];
-    for (const c of chains) {
-      if (frontier.includes(c.source) && !dist.has(c.target)) {
-        dist.set(c.target, d);
-        next.push(c.target);
+  Object.values(inputs).forEach((p) => dist.set(p, 0));
+  const hops = chains.map((c) => ({ c, steps: 1 + leastDelay.get(c)! }));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const { c, steps } of hops) {
+      const from = dist.get(c.source);
+      if (from === undefined) continue;
+      const to = dist.get(c.target);
+      if (to === undefined || from + steps < to) {
+        dist.set(c.target, from + steps);
+        changed = true;
       }
     }
-    frontier = next;
   }
   const latency_steps: Record<string, number | null> = {};
   for (const [out, pop] of Object.entries(outputs)) latency_steps[out] = dist.get(pop) ?? null;

@@ -7,6 +7,7 @@ export type {
   NirAffine,
   NirConv2d,
   NirCubaLIF,
+  NirDelay,
   NirDocument,
   NirFlatten,
   NirGraph,

@@ -8,7 +8,7 @@
  *
  * Everything read is validated; a problem is a FormatError whose message starts with the file name and gives
  * the dataset path (e.g. "lif.nir: /node/nodes/1/tau: ..."). Known NIR types that spikeflow does not handle
- * (Conv1d, Delay, CubaLI) are an UnsupportedError. Leniency, for files from older writers:
+ * (Conv1d, CubaLI, Identity, Sequence) are an UnsupportedError. Leniency, for files from older writers:
  *   - a missing v_reset (LIF, IF, CubaLIF) is 0, as NIR's own reader does (PR neuromorphs/NIR#129; case C32);
  *   - a missing w_in (CubaLIF) is 1; a missing Conv2d bias is 0; missing Flatten dims are NIR's defaults (1, -1);
  *   - integer-valued parameters stored as integers are read as floats; scalar shape fields broadcast;
@@ -359,6 +359,16 @@ function parseNode(ctx: Ctx, g: H5Group, depth: number): NirNode {
         meta,
       );
     }
+    case "Delay": {
+      const dd = required(ctx, g, "delay");
+      const delay = floats(ctx, dd);
+      for (let k = 0; k < delay.data.length; k++) {
+        if (!(delay.data[k] >= 0)) {
+          fail(ctx.file, dd.path, `entry ${k} is ${delay.data[k]}; delays must be >= 0 s`, { index: k });
+        }
+      }
+      return withMeta({ type, delay }, meta);
+    }
     case "NIRGraph":
       return parseGraph(ctx, g, depth + 1);
     default:
@@ -366,7 +376,7 @@ function parseNode(ctx: Ctx, g: H5Group, depth: number): NirNode {
         throw new UnsupportedError(
           `${ctx.file}: ${g.path}: NIR node type "${type}" is not supported by spikeflow; supported: ` +
             "Input, Output, Affine, Linear, Scale, LIF, CubaLIF, IF, LI, I, Threshold, Conv2d, Flatten, SumPool2d, " +
-            "AvgPool2d, NIRGraph",
+            "AvgPool2d, Delay, NIRGraph",
           { file: ctx.file, path: g.path, type },
         );
       }

@@ -5,7 +5,8 @@
  *   "spikes": a nonzero value makes that input neuron spike in that step;
  *   "current": the value is a real-valued input x, applied through every projection leaving the Input
  *     (x_i times each synapse weight, into the target's port); it reaches the targets one step after its
- *     row, exactly like a spike, so both kinds have the same latency;
+ *     row, plus the projection's (or the synapse's) conduction delay, exactly like a spike, so both kinds
+ *     have the same latency;
  *   "auto" (default): "spikes" when every value is 0 or 1, else "current".
  * Output: per Output node, spikes (uint8 [T, n]) for a spiking population, the state v (float32 [T, n]) for LI
  * and I. Row t is what the population did at step t; the graph's latency (NirImport.latency_steps) says how
@@ -56,7 +57,10 @@ class SpikeRows implements Drive {
   }
 }
 
-/** Applies row s - 1 at step s through the projections leaving the input (see the file comment). */
+/**
+ * Applies row s - 1 - delay at step s through the projections leaving the input, the delay being each
+ * projection's or synapse's conduction delay in steps (see the file comment).
+ */
 class CurrentRows implements Drive {
   private readonly post: Int32Array;
   private readonly widx: Int32Array;
@@ -71,17 +75,26 @@ class CurrentRows implements Drive {
     this.widx = new Int32Array(fan);
   }
   apply(step: number): void {
-    const row = step - 1;
-    if (row < 0 || row >= this.rows) return;
-    const base = row * this.width;
     for (const p of this.projections) {
       const view = p.view!;
       const out = p.target.port(p.port);
+      // a row reaches the targets 1 + delay steps later, like a spike: the projection's one delay, or each
+      // synapse's own (weight indices number the per-synapse delays)
+      const per = p.synapseDelaySteps;
+      const first = step - 1 - ((p as { delaySteps?: number }).delaySteps ?? 0);
       for (let i = 0; i < this.width; i++) {
-        const x = this.data[base + i];
-        if (x === 0) continue;
+        if (
+          per === undefined &&
+          !(first >= 0 && first < this.rows && this.data[first * this.width + i] !== 0)
+        )
+          continue;
         const n = view.outgoing(i, this.post, this.widx);
-        for (let k = 0; k < n; k++) out[this.post[k]] += x * view.w[this.widx[k]];
+        for (let k = 0; k < n; k++) {
+          const row = per === undefined ? first : first - per[this.widx[k]];
+          if (row < 0 || row >= this.rows) continue;
+          const x = this.data[row * this.width + i];
+          if (x !== 0) out[this.post[k]] += x * view.w[this.widx[k]];
+        }
       }
     }
   }

@@ -8,7 +8,7 @@
  *   Flatten dims start_dim..end_dim (negative counts from the end) become one; a start just past the last
  *           dimension with end_dim -1 (NIR's batch default start_dim = 1 on a 1-D input) leaves the shape as it is,
  *           and other dimensions outside the input, or a start after the end, are a FormatError
- *   Scale, neurons with only scalar parameters, pass-through nodes: output shape = input shape.
+ *   Scale, Delay, neurons with only scalar parameters, pass-through nodes: output shape = input shape.
  * Edges are checked by element count, as in NIR's lenient reading: a different shape with the same number
  * of elements (lif_rockpool.nir: LIF [1] -> Output [1, 1, 1]) is accepted with the warning
  * "nir-shape-relaxed", since flat indices agree; a different count is a FormatError naming the edge.
@@ -56,6 +56,8 @@ function ownShapes(f: FlatNode): { in: readonly number[] | null; out: readonly n
       const s = n.scale.shape.length > 0 ? n.scale.shape : null;
       return { in: s, out: s };
     }
+    case "Delay":
+      return same(n.delay.shape.length > 0 ? n.delay.shape : null);
     case "LIF":
       return same(neuronShape([n.tau, n.r, n.v_leak, n.v_threshold, n.v_reset]));
     case "CubaLIF":

@@ -122,6 +122,9 @@ function nodeEntries(node: NirNode, where: string): Entry[] {
       out.push(intArray("stride", node.stride));
       out.push(intArray("padding", node.padding));
       break;
+    case "Delay":
+      t("delay", node.delay);
+      break;
     case "NIRGraph":
       return graphEntries(node, where);
     default: {
