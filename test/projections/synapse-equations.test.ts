@@ -16,6 +16,7 @@ import { CobaLIF } from "../../src/neurons/coba-lif.ts";
 import { Equations } from "../../src/neurons/equations.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
+import { IncomingNormalization } from "../../src/plasticity/normalization.ts";
 import { postPre } from "../../src/plasticity/stdp.ts";
 import { Sparse } from "../../src/projections/sparse.ts";
 import { SynapseEquations } from "../../src/projections/synapse-equations.ts";
@@ -348,6 +349,35 @@ test("spikeflow's entry point exports SynapseEquations", async () => {
   const index = await import("../../src/index.ts");
 
   assert.equal(index.SynapseEquations, SynapseEquations);
+});
+
+test("spikeflow's Stdp and IncomingNormalization work on its view as on a Sparse, to the bit", () => {
+  const build = (text: boolean) => {
+    const net = new Network({ dt_ms: 1 });
+    const pre = net.addPopulation("pre", new Input(8));
+    const post = net.addPopulation("post", target(3, 1));
+    const connect = { p: 0.8, rng: createRng(9, "connectivity") };
+    const proj = text
+      ? new SynapseEquations(pre, post, {
+          model: "w : 1",
+          on_pre: "ge += w",
+          connect,
+          init: { w: 0.6 },
+          bounds: { wMin: 0, wMax: 1 },
+          dt_ms: 1,
+        })
+      : Sparse.random(pre, post, { ...connect, weight: 0.6, port: "ge", bounds: { wMin: 0, wMax: 1 } });
+    net.addProjection("p", proj);
+    postPre(proj, 1, { nuPre: 0.01, nuPost: 0.02 });
+    new IncomingNormalization(proj, 3);
+    net.run({ pre: randomTrain(8, 200, 0.1, 10) }, 200);
+    return [...(proj.view as { w: Float32Array }).w];
+  };
+
+  const w = build(true);
+
+  assert.ok(w.some((x) => x !== 0.6));
+  assert.deepEqual(w, build(false));
 });
 
 test("statements read the pre and post neurons' state, i, j and t (after the reset of the spike step)", () => {
