@@ -726,6 +726,8 @@ export class Network {
     const learning = this.learningOn;
     const ctx = { step: 0, dt_ms: this.dt_ms, learning };
     for (let k = 0; k < pops.length; k++) pops[k].beforeRun?.();
+    ctx.step = this.t;
+    for (let k = 0; k < projs.length; k++) projs[k].beforeRun?.(ctx);
     for (let s = 0; s < steps; s++) {
       ctx.step = this.t;
       for (let k = 0; k < projs.length; k++) projs[k].deliver();

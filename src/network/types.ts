@@ -196,6 +196,11 @@ export interface Projection {
   readonly view?: SynapseView | undefined;
   /** Weight bounds; required for a plastic projection. */
   readonly bounds?: WeightBounds | undefined;
+  /**
+   * Optional: called by `Network.run` before its first step with the step it starts at and whether it learns
+   * (`deliver` has no StepContext; SynapseEquations needs both for its statements and event times).
+   */
+  beforeRun?(ctx: StepContext): void;
   /** Called once at the end of every `Network.run` while learning (per-example normalisation). */
   afterRun?(learning: boolean): void;
   /** Back to the initial transient state (not the weights). */

@@ -28,3 +28,5 @@ export * from "./bias.ts";
 export * from "./sum-pool-2d.ts";
 export * from "./avg-pool-2d.ts";
 export * from "./rate-coupling.ts";
+export { SynapseEquations } from "./synapse-equations.ts";
+export type { SynapseConnect, SynapseEquationsOptions, SynapseInit } from "./synapse-equations.ts";

@@ -1,0 +1,389 @@
+/**
+ * What the texts of a `SynapseEquations` projection mean (docs/synapse-equations.md): the per-synapse
+ * variables of `model`, and the statements of `on_pre` / `on_post` with every name resolved (synaptic variable,
+ * constant, built-in, pre- or postsynaptic neuron state, target port, unit). Parsing, functions, units and
+ * types are the equation language's own (src/neurons/equations/); this file knows only what a name means in a
+ * synapse. codegen.ts reads the resolved trees only.
+ */
+import { closestKey } from "../../core/options.ts";
+import { FUNCTIONS, typeOf } from "../../neurons/equations/analyse.ts";
+import { mentions, splitLinear } from "../../neurons/equations/linear.ts";
+import { parseEquations, parseStatements, sourceError, unitNames } from "../../neurons/equations/parse.ts";
+import type { EquationLine, Expr, Position, Source, Statement } from "../../neurons/equations/parse.ts";
+import { unitValue } from "../../neurons/equations/units.ts";
+
+/** Names every synaptic statement knows: the event's time (ms), the step (ms), the pre and post index. */
+export const SYNAPSE_BUILTINS: readonly string[] = Object.freeze(["t", "dt", "i", "j"]);
+
+const KEYWORDS = new Set(["and", "or", "not", "True", "False"]);
+
+/** One per-synapse variable: a `x : unit` line (a parameter of each synapse) or an event-driven decay. */
+export interface SynapticVariable {
+  readonly name: string;
+  /** The unit as written after ":" ("" when none): documentation only. */
+  readonly unit: string;
+  /** `dx/dt = -x/tau : unit (event-driven)`: decayed exactly at each event of its synapse. */
+  readonly eventDriven: boolean;
+  /** `(constant)`: the statements may not assign it. */
+  readonly constant: boolean;
+  /** With `eventDriven`: A of dx/dt = A x, free of x and of every neuron variable. */
+  readonly rate: Expr | undefined;
+}
+
+/** What a name in a statement stands for. */
+export type NameRef =
+  | { readonly kind: "variable"; readonly index: number }
+  | { readonly kind: "constant"; readonly name: string }
+  | { readonly kind: "builtin"; readonly name: string }
+  | { readonly kind: "pre"; readonly state: string }
+  | { readonly kind: "post"; readonly state: string };
+
+/** A statement with its target resolved: a synaptic variable, or a target port (increment only). */
+export interface SynapseStatement {
+  readonly target:
+    { readonly kind: "variable"; readonly index: number } | { readonly kind: "port"; readonly port: string };
+  readonly op: Statement["op"];
+  /** The value, with unit names turned into numbers and every other name in `SynapseModel.names`. */
+  readonly value: Expr;
+}
+
+export interface SynapseModel {
+  readonly variables: readonly SynapticVariable[];
+  readonly onPre: readonly SynapseStatement[];
+  readonly onPost: readonly SynapseStatement[];
+  /** Every name the resolved trees use, with its meaning. */
+  readonly names: ReadonlyMap<string, NameRef>;
+  /** The constants (`params`) the texts use. */
+  readonly usedParams: ReadonlySet<string>;
+}
+
+/** The neurons at both ends, as the names of their state and ports. */
+export interface SynapseEnds {
+  readonly preStates: readonly string[];
+  readonly postStates: readonly string[];
+  readonly postPorts: readonly string[];
+}
+
+export interface SynapseTexts {
+  readonly model: Source;
+  readonly onPre: Source | undefined;
+  readonly onPost: Source | undefined;
+}
+
+/** "a, b and c". */
+function listed(names: readonly string[]): string {
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Brian2 writes the flag `(event-driven)`, which the equation tokenizer reads as a subtraction: the hyphen is
+ * swapped for an underscore (same length, so every column stays right) where it stands as a flag.
+ */
+function withFlagWords(source: Source): Source {
+  return { ...source, text: source.text.replace(/([(,]\s*)(event|clock)-driven(?=\s*[,)])/g, "$1$2_driven") };
+}
+
+/** Parses and resolves the texts (see the file header) against the constants given and the two ends. */
+export function analyseSynapses(
+  texts: SynapseTexts,
+  params: readonly string[],
+  ends: SynapseEnds,
+): SynapseModel {
+  const model = texts.model;
+  const lines = parseEquations(withFlagWords(model));
+  const variables = lines.map((line) => declaredVariable(model, line, lines));
+  const varNames = variables.map((v) => v.name);
+  for (const p of params) {
+    if (varNames.includes(p)) {
+      throw sourceError(
+        model,
+        lines[varNames.indexOf(p)].pos,
+        `'${p}' is a per-synapse variable and also given in params; set its start value in init: { ${p}: ... }`,
+      );
+    }
+  }
+  const names = new Map<string, NameRef>();
+  const usedParams = new Set<string>();
+  const r = new Resolver(varNames, params, ends, names, usedParams);
+
+  // event-driven equations: dx/dt = A x exactly, A free of x, of the other event-driven variables and neurons
+  const resolvedVars = variables.map((v, index) => {
+    if (!v.eventDriven) return v;
+    const line = lines[index] as Extract<EquationLine, { kind: "differential" }>;
+    const rhs = r.resolve(model, line.expr);
+    const form = splitLinear(rhs, v.name);
+    const refuse = (why: string): never => {
+      throw sourceError(
+        model,
+        line.pos,
+        `an event-driven equation must be a linear decay, d${v.name}/dt = -${v.name}/tau with tau a constant ` +
+          `or a per-synapse parameter, so that it can be solved exactly between events; ${why}` +
+          ` (Limitation: other event-driven equations are not supported)`,
+      );
+    };
+    if ("at" in form) return refuse(`here: ${form.why}`);
+    if (form.a === null) return refuse(`d${v.name}/dt does not depend on ${v.name}`);
+    if (form.b !== null) return refuse(`it has a term without ${v.name} (a drive or a rest value)`);
+    const moving = [...names].filter(
+      ([n, ref]) =>
+        mentions(form.a as Expr, n) &&
+        (ref.kind === "pre" ||
+          ref.kind === "post" ||
+          (ref.kind === "builtin" && ref.name === "t") ||
+          (ref.kind === "variable" && variables[ref.index].eventDriven)),
+    );
+    if (moving.length > 0) {
+      return refuse(`its rate depends on ${listed(moving.map(([n]) => n))}, which changes between events`);
+    }
+    requireNumber(model, form.a, `the rate of d${v.name}/dt`);
+    return { ...v, rate: form.a };
+  });
+
+  const statements = (source: Source | undefined): SynapseStatement[] =>
+    source === undefined
+      ? []
+      : parseStatements(source).map((s) => resolveStatement(source, s, resolvedVars, r, ends));
+  const onPre = statements(texts.onPre);
+  const onPost = statements(texts.onPost);
+  return { variables: resolvedVars, onPre, onPost, names, usedParams };
+}
+
+/** A model line as a per-synapse variable, or the reason it cannot be one. */
+function declaredVariable(
+  model: Source,
+  line: EquationLine,
+  lines: readonly EquationLine[],
+): SynapticVariable {
+  const name = line.name;
+  const earlier = lines.find((l) => l.name === name);
+  if (earlier !== undefined && earlier !== line) {
+    throw sourceError(
+      model,
+      line.pos,
+      `${name} is defined twice (first in line ${earlier.pos.line}); give each name one line`,
+    );
+  }
+  let why: string | undefined;
+  if (SYNAPSE_BUILTINS.includes(name)) why = `a built-in name (${SYNAPSE_BUILTINS.join(", ")})`;
+  else if (FUNCTIONS.has(name)) why = "a function";
+  else if (KEYWORDS.has(name)) why = "a keyword";
+  else if (unitValue(name) !== undefined) why = "a unit";
+  else if (name.endsWith("_pre") || name.endsWith("_post"))
+    why = "reserved: the suffixes _pre and _post name neuron variables";
+  if (why !== undefined) throw sourceError(model, line.pos, `'${name}' is ${why}; choose another name`);
+  for (const u of unitNames(line.unit)) {
+    if (unitValue(u) === undefined) {
+      throw sourceError(
+        model,
+        line.unitPos,
+        `unknown unit "${u}" in ": ${line.unit}"; units are those of docs/models/equations.md, or 1`,
+      );
+    }
+  }
+  const flags = line.flags.map((f) => f.replace("_driven", "-driven"));
+  const refuseFlag = (flag: string, hint: string): never => {
+    throw sourceError(model, line.pos, `the flag (${flag}) on ${name} is not supported here; ${hint}`);
+  };
+  if (line.kind === "subexpression") {
+    throw sourceError(
+      model,
+      line.pos,
+      `sub-expressions (${name} = ...) in a synapse model are not supported yet (Limitation); write the ` +
+        `expression into the statements, or make ${name} a per-synapse variable ("${name} : unit")`,
+    );
+  }
+  if (line.kind === "differential") {
+    for (const f of flags) {
+      if (f === "clock-driven") {
+        refuseFlag(f, "clock-driven synaptic equations are a Limitation: only (event-driven) decays are");
+      }
+      if (f !== "event-driven") refuseFlag(f, "a synaptic differential equation takes (event-driven)");
+    }
+    if (!flags.includes("event-driven")) {
+      throw sourceError(
+        model,
+        line.pos,
+        `d${name}/dt has no (event-driven) flag, so it would be integrated at every step for every synapse ` +
+          `(Brian2's clock-driven default); that is not supported (Limitation): mark a decay ` +
+          `"d${name}/dt = -${name}/tau : 1 (event-driven)"`,
+      );
+    }
+    return { name, unit: line.unit, eventDriven: true, constant: false, rate: undefined };
+  }
+  for (const f of flags) {
+    if (f === "shared") {
+      refuseFlag(f, `give a value shared by every synapse in params: { ${name}: ... } instead of the model`);
+    }
+    if (f !== "constant") refuseFlag(f, "a per-synapse parameter takes (constant)");
+  }
+  return { name, unit: line.unit, eventDriven: false, constant: flags.includes("constant"), rate: undefined };
+}
+
+/** Resolves names for one projection; records every name used in `names` and `usedParams`. */
+class Resolver {
+  constructor(
+    private readonly vars: readonly string[],
+    private readonly params: readonly string[],
+    private readonly ends: SynapseEnds,
+    private readonly names: Map<string, NameRef>,
+    private readonly usedParams: Set<string>,
+  ) {}
+
+  /** The meaning of a name read in an expression, or undefined when it has none. */
+  lookup(name: string): NameRef | undefined {
+    const index = this.vars.indexOf(name);
+    if (index >= 0) return { kind: "variable", index };
+    if (this.params.includes(name)) return { kind: "constant", name };
+    if (SYNAPSE_BUILTINS.includes(name)) return { kind: "builtin", name };
+    const { preStates, postStates } = this.ends;
+    if (name.endsWith("_pre") && preStates.includes(name.slice(0, -4)))
+      return { kind: "pre", state: name.slice(0, -4) };
+    if (name.endsWith("_post") && postStates.includes(name.slice(0, -5)))
+      return { kind: "post", state: name.slice(0, -5) };
+    // as in Brian2, a bare name of the postsynaptic neuron is its variable
+    if (postStates.includes(name)) return { kind: "post", state: name };
+    return undefined;
+  }
+
+  /** Every name a text could use, for suggestions. */
+  known(): string[] {
+    const { preStates, postStates, postPorts } = this.ends;
+    return [
+      ...this.vars,
+      ...this.params,
+      ...SYNAPSE_BUILTINS,
+      ...preStates.map((s) => `${s}_pre`),
+      ...postStates.map((s) => `${s}_post`),
+      ...postPorts.filter((p) => !postStates.includes(p)),
+    ];
+  }
+
+  resolve(source: Source, e: Expr): Expr {
+    switch (e.kind) {
+      case "number":
+      case "bool":
+        return e;
+      case "unary":
+        return { ...e, arg: this.resolve(source, e.arg) };
+      case "binary":
+        return { ...e, left: this.resolve(source, e.left), right: this.resolve(source, e.right) };
+      case "call": {
+        const arity = FUNCTIONS.get(e.fn);
+        if (arity === undefined) {
+          throw sourceError(
+            source,
+            e.pos,
+            `unknown function '${e.fn}'; the functions are ${listed([...FUNCTIONS.keys()])}`,
+          );
+        }
+        if (e.args.length !== arity) {
+          throw sourceError(
+            source,
+            e.pos,
+            `${e.fn}() takes ${arity} argument${arity > 1 ? "s" : ""}, got ${e.args.length}`,
+          );
+        }
+        return { ...e, args: e.args.map((a) => this.resolve(source, a)) };
+      }
+      case "name": {
+        const ref = this.lookup(e.name);
+        if (ref !== undefined) {
+          this.names.set(e.name, ref);
+          if (ref.kind === "constant") this.usedParams.add(e.name);
+          return e;
+        }
+        const unit = unitValue(e.name);
+        if (unit !== undefined) return { kind: "number", value: unit, pos: e.pos };
+        throw this.unknown(source, e.name, e.pos);
+      }
+    }
+  }
+
+  unknown(source: Source, name: string, pos: Position): Error {
+    const { postPorts, postStates } = this.ends;
+    const port = name.endsWith("_post") ? name.slice(0, -5) : name;
+    if (postPorts.includes(port) && !postStates.includes(port)) {
+      return sourceError(
+        source,
+        pos,
+        `'${name}' is an input port of the target, which a statement can only add into ("${name} += ...", ` +
+          `"${name} -= ..."), not read`,
+      );
+    }
+    const known = this.known();
+    // bare names of the target (read as its state, or a port to add into) are suggested too
+    const near = closestKey(name, [...known, ...postStates, ...postPorts]);
+    return sourceError(
+      source,
+      pos,
+      `unknown name '${name}'; known: ${known.join(", ")} and the unit names (docs/models/equations.md)` +
+        (near !== undefined
+          ? `; did you mean ${near}?`
+          : `; give a constant's value in params: { ${name}: ... }, or declare "${name} : unit" in the model`),
+    );
+  }
+}
+
+/** One statement resolved: its target (see `SynapseStatement`) and value. */
+function resolveStatement(
+  source: Source,
+  s: Statement,
+  vars: readonly SynapticVariable[],
+  r: Resolver,
+  ends: SynapseEnds,
+): SynapseStatement {
+  const value = r.resolve(source, s.value);
+  requireNumber(source, value, `the value assigned to ${s.target}`);
+  const index = vars.findIndex((v) => v.name === s.target);
+  if (index >= 0) {
+    if (vars[index].constant) {
+      throw sourceError(
+        source,
+        s.pos,
+        `${s.target} is flagged (constant) in the model; a statement may not change it`,
+      );
+    }
+    return { target: { kind: "variable", index }, op: s.op, value };
+  }
+  const port = s.target.endsWith("_post") ? s.target.slice(0, -5) : s.target;
+  if (ends.postPorts.includes(port)) {
+    if (s.op !== "+=" && s.op !== "-=") {
+      throw sourceError(
+        source,
+        s.pos,
+        `${s.target} is an input port of the target neurons: a statement may only add into it ` +
+          `("${s.target} += ..." or "-="), since ports are the engine's way into a neuron (delivered before ` +
+          `the neurons step); "${s.op}" would set the neuron's state directly (Limitation)`,
+      );
+    }
+    return { target: { kind: "port", port }, op: s.op, value };
+  }
+  const ref = r.lookup(s.target);
+  let what: string | undefined;
+  if (ref?.kind === "post")
+    what = `a state variable of the target neurons that is not one of its ports (${listed([...ends.postPorts])})`;
+  else if (ref?.kind === "pre") what = "a state variable of the source neurons";
+  else if (ref?.kind === "constant") what = "a constant given in params";
+  else if (ref?.kind === "builtin") what = "a built-in name";
+  if (what !== undefined) {
+    throw sourceError(
+      source,
+      s.pos,
+      `'${s.target}' is ${what}: synaptic statements assign per-synapse variables and add into the ` +
+        `target's ports only; neuron state is changed through its ports, which the engine delivers before the ` +
+        `neurons step (Limitation: no direct writes to neuron state)`,
+    );
+  }
+  throw r.unknown(source, s.target, s.pos);
+}
+
+function requireNumber(source: Source, e: Expr, what: string): void {
+  if (typeOf(source, e) !== "number") {
+    throw sourceError(
+      source,
+      e.pos,
+      `${what} must be a number, found a condition (a comparison, and, or, not)`,
+    );
+  }
+}
