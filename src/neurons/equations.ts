@@ -149,7 +149,12 @@ export class Equations extends PopulationBase {
       );
     }
     const method = chooseMethod(options.method, analysed, texts.equations);
-    const linear = linearForms(texts.equations, analysed.variables, method === "exponential-euler");
+    const linear = linearForms(
+      texts.equations,
+      analysed.variables,
+      analysed.subs,
+      method === "exponential-euler",
+    );
     const params = checkParams(options.params ?? {}, analysed, names, size);
     const init = checkInit(options.init ?? {}, names, size);
 
@@ -261,7 +266,9 @@ function parseAll(t: Texts) {
 /** The method given (checked), or the default: exponential Euler when every equation allows it. */
 function chooseMethod(given: unknown, analysed: Analysed, equations: Source): EquationsMethod {
   if (given === undefined) {
-    return linearForms(equations, analysed.variables, false) === undefined ? "euler" : "exponential-euler";
+    return linearForms(equations, analysed.variables, analysed.subs, false) === undefined
+      ? "euler"
+      : "exponential-euler";
   }
   if (!METHODS.includes(given as EquationsMethod)) {
     const near = typeof given === "string" ? closestKey(given, METHODS) : undefined;

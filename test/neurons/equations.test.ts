@@ -437,6 +437,91 @@ test("sub-expressions are substituted where they are used, also in the threshold
   assert.deepEqual(pop.units, { I_syn: "mV", above: "mV" });
 });
 
+/** x' = s0, with s_k = s_(k+1) + s_(k+1) for k < depth and s_depth = -x / 2**depth: x' = -x. */
+function doublingChain(depth: number): string {
+  return [
+    "dx/dt = s0 : 1",
+    ...Array.from({ length: depth }, (_, k) => `s${k} = s${k + 1} + s${k + 1} : 1`),
+    `s${depth} = -x / 2**${depth} : 1`,
+  ].join("\n");
+}
+
+test("a chain of sub-expressions that each use the next twice gives code linear in its length", () => {
+  // substituted, the tree of s0 doubles with each level (2^16 copies of x here); computed as locals, each once
+  const lengths = (["euler", "exponential-euler", "rk4"] as const).map(
+    (method) => build({ equations: doublingChain(16), method }).code.length,
+  );
+
+  assert.ok(
+    lengths.every((n) => n < 20_000),
+    `code lengths ${lengths.join(", ")}`,
+  );
+  // and 25 levels (2^25 copies) run, with x' = -x: one step from 1 in each method
+  const h = 0.1;
+  const expected = {
+    euler: 1 - h,
+    "exponential-euler": Math.exp(-h),
+    rk4: 1 - h + h ** 2 / 2 - h ** 3 / 6 + h ** 4 / 24,
+  };
+  for (const method of ["euler", "exponential-euler", "rk4"] as const) {
+    const pop = build({ equations: doublingChain(25), method, init: { x: 1 } }, 2, h);
+    pop.step(ctxAt(0, h));
+    assert.equal(pop.state("x")[1], f32(expected[method]), method);
+  }
+});
+
+test("a sub-expression in the threshold and in each reset statement is computed from the values then", () => {
+  // d = v - 1 is read after the first statement assigned v, so w takes the new v's distance
+  const pop = build({
+    equations: `dv/dt = 10/ms : 1
+                dw/dt = 0/ms : 1
+                d = v - 1 : 1`,
+    threshold: "d > 0",
+    reset: "v = 5; w = d",
+  });
+
+  run(pop, 2, 0.1);
+
+  assert.deepEqual([pop.state("v")[0], pop.state("w")[0]], [5, 4]);
+});
+
+test("exponential Euler's linearity is judged through sub-expressions, only those a derivative uses", () => {
+  // q is not linear in v but only the threshold uses it; f is, through g, in dv/dt
+  const linear = build({
+    equations: "dv/dt = (g - v)/tau : 1\ng = 2*h + 1 : 1\nh = v/2 : 1\nq = v*v : 1",
+    threshold: "q > 4",
+    params: { tau: 10 },
+    init: { v: 1 },
+  });
+  const message = thrown(
+    () => build({ equations: "dv/dt = f : 1\nf = 2*g : 1\ng = v*v : 1", method: "exponential-euler" }),
+    UnsupportedError,
+  );
+
+  assert.equal(linear.params.method, "exponential-euler");
+  // v' = (2 v/2 + 1 - v)/10 = 0.1: A = 0, so v <- v + dt B
+  linear.step(ctxAt(0, 0.1));
+  assert.equal(linear.state("v")[0], f32(1 + 0.1 * 0.1));
+  assert.match(
+    message,
+    /dv\/dt \(equations line 1: "dv\/dt = f : 1"\) is not: v times an expression of v at line 3/,
+  );
+});
+
+test("generated code beyond the size limit is an InvalidParameterError, thrown before it is built", () => {
+  // every reset statement recomputes the 1000 sub-expressions it uses: 10^6 locals
+  const chain = Array.from({ length: 1000 }, (_, k) => `s${k} = s${k + 1} + 1 : 1`).join("\n");
+  const options: EquationsOptions = {
+    equations: `dx/dt = -x/ms : 1\n${chain}\ns1000 = x : 1`,
+    threshold: "x > 1",
+    reset: Array.from({ length: 1000 }, () => "x = s0").join("\n"),
+  };
+
+  const message = thrown(() => build(options));
+
+  assert.match(message, /^Equations: the generated step would be more than 4000000 characters of JavaScript/);
+});
+
 // ---- parameters and initial values ---------------------------------------------------------------------
 
 test("per-neuron parameters and initial values: each neuron decays with its own tau", () => {

@@ -1,7 +1,7 @@
 /**
  * What an equation model's texts mean: every name resolved (state variable, sub-expression, parameter,
- * built-in, unit), sub-expressions substituted into the expressions that use them, types checked (a threshold
- * is a condition, a derivative a number).
+ * built-in, unit), sub-expressions put in dependency order (cycles refused) but left as names in the
+ * expressions that use them, types checked (a threshold is a condition, a derivative a number).
  * linear.ts splits the resolved equations as A x + B; the code generator (codegen.ts) reads only the
  * resolved trees.
  */
@@ -47,14 +47,25 @@ export interface Variable {
   readonly unit: string;
   /** `(unless refractory)`: held while the neuron is refractory. */
   readonly unlessRefractory: boolean;
-  /** The right-hand side with sub-expressions substituted. */
+  /** The right-hand side, resolved; a sub-expression in it is still a name (`Analysed.subs`). */
   readonly rhs: Expr;
   readonly pos: Position;
+}
+
+/** A sub-expression's resolved body (it may name sub-expressions that come before it in `Analysed.subs`). */
+export interface SubExpression {
+  readonly name: string;
+  readonly expr: Expr;
 }
 
 /** The resolved model: what codegen.ts turns into a step. */
 export interface Analysed {
   readonly variables: readonly Variable[];
+  /**
+   * Every sub-expression's resolved body, each after the ones it uses (dependency order); the generated code
+   * computes them as locals.
+   */
+  readonly subs: readonly SubExpression[];
   /** Sub-expressions by name, with their units as written. */
   readonly subexpressions: Readonly<Record<string, { readonly unit: string }>>;
   /** Parameters declared in the equations (`tau : ms`), with their units as written. */
@@ -135,9 +146,9 @@ export function analyse(input: AnalyseInput): Analysed {
   const usedParams = new Set<string>(declared.keys());
   const known = [...states, ...subs.keys(), ...params, ...BUILTINS];
 
-  // sub-expressions are resolved once each (in dependency order, refusing cycles) and substituted
-  const resolvedSubs = new Map<string, Expr>();
-  const resolving: string[] = [];
+  // names are checked and kept as they are: a sub-expression stays a name, computed once per neuron (and
+  // per evaluation point) by the generated code, so a chain of sub-expressions costs its length, not the
+  // size of its substituted tree (which can double with each level)
   const resolve = (source: Source, e: Expr): Expr => {
     switch (e.kind) {
       case "number":
@@ -167,25 +178,7 @@ export function analyse(input: AnalyseInput): Analysed {
       }
       case "name": {
         const name = e.name;
-        if (states.includes(name) || BUILTINS.includes(name)) return e;
-        const sub = subs.get(name);
-        if (sub !== undefined) {
-          const done = resolvedSubs.get(name);
-          if (done !== undefined) return done;
-          if (resolving.includes(name)) {
-            throw sourceError(
-              eq,
-              sub.pos,
-              `the sub-expressions ${[...resolving.slice(resolving.indexOf(name)), name].join(" -> ")} ` +
-                `refer to one another in a cycle; one of them must be a state variable`,
-            );
-          }
-          resolving.push(name);
-          const body = resolve(eq, sub.expr);
-          resolving.pop();
-          resolvedSubs.set(name, body);
-          return body;
-        }
+        if (states.includes(name) || BUILTINS.includes(name) || subs.has(name)) return e;
         if (params.has(name)) {
           usedParams.add(name);
           return e;
@@ -212,12 +205,17 @@ export function analyse(input: AnalyseInput): Analysed {
     }
   };
 
+  const subBodies = new Map<string, Expr>();
+  for (const line of lines) {
+    if (line.kind !== "subexpression") continue;
+    const body = resolve(eq, line.expr);
+    requireNumber(eq, body, `the sub-expression ${line.name}`);
+    subBodies.set(line.name, body);
+  }
+  const subOrder = dependencyOrder(eq, subs, subBodies);
+
   const variables: Variable[] = [];
   for (const line of lines) {
-    if (line.kind === "subexpression") {
-      requireNumber(eq, resolve(eq, line.expr), `the sub-expression ${line.name}`);
-      continue;
-    }
     if (line.kind !== "differential") continue;
     const rhs = resolve(eq, line.expr);
     requireNumber(eq, rhs, `the right side of d${line.name}/dt`);
@@ -271,11 +269,81 @@ export function analyse(input: AnalyseInput): Analysed {
   return {
     variables,
     subexpressions: Object.fromEntries([...subs].map(([n, l]) => [n, { unit: l.unit }])),
+    subs: subOrder.map((name) => ({ name, expr: subBodies.get(name) as Expr })),
     declared: Object.fromEntries(declared),
     threshold,
     reset,
     usedParams,
   };
+}
+
+/** Every name an expression mentions (in the order met; repeats possible). */
+export function namesIn(e: Expr, out: string[] = []): string[] {
+  switch (e.kind) {
+    case "number":
+    case "bool":
+      break;
+    case "name":
+      out.push(e.name);
+      break;
+    case "unary":
+      namesIn(e.arg, out);
+      break;
+    case "binary":
+      namesIn(e.left, out);
+      namesIn(e.right, out);
+      break;
+    case "call":
+      for (const a of e.args) namesIn(a, out);
+      break;
+  }
+  return out;
+}
+
+/**
+ * The sub-expressions ordered so that each comes after those it uses, or the error naming a cycle. Iterative
+ * (an explicit stack), so a chain of thousands of sub-expressions needs no deep recursion.
+ */
+function dependencyOrder(
+  eq: Source,
+  lines: ReadonlyMap<string, Extract<EquationLine, { kind: "subexpression" }>>,
+  bodies: ReadonlyMap<string, Expr>,
+): string[] {
+  const uses = new Map<string, string[]>();
+  for (const [name, body] of bodies) uses.set(name, [...new Set(namesIn(body).filter((n) => bodies.has(n)))]);
+  const order: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  for (const root of bodies.keys()) {
+    if (state.has(root)) continue;
+    const stack: { name: string; next: number }[] = [{ name: root, next: 0 }];
+    state.set(root, "open");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const deps = uses.get(top.name) as string[];
+      if (top.next < deps.length) {
+        const dep = deps[top.next++];
+        const seen = state.get(dep);
+        if (seen === "done") continue;
+        if (seen === "open") {
+          const path = stack.map((f) => f.name);
+          const cycle = [...path.slice(path.indexOf(dep)), dep];
+          throw sourceError(
+            eq,
+            (lines.get(dep) as EquationLine).pos,
+            `the sub-expressions ${cycle.join(" -> ")} refer to one another in a cycle; one of them must be a ` +
+              `state variable`,
+          );
+        }
+        state.set(dep, "open");
+        stack.push({ name: dep, next: 0 });
+        continue;
+      }
+      state.set(top.name, "done");
+      order.push(top.name);
+      stack.pop();
+    }
+  }
+  return order;
 }
 
 /** Refuses a name that an equation may not define (a built-in, function, keyword or unit name). */

@@ -7,9 +7,11 @@
  * Limitation: `new Function` is eval; a page whose Content-Security-Policy forbids 'unsafe-eval' cannot build
  * an equation model (the constructor throws the browser's EvalError).
  */
-import type { Analysed } from "./analyse.ts";
+import { InvalidParameterError } from "../../core/errors.ts";
+import { namesIn } from "./analyse.ts";
+import type { Analysed, SubExpression } from "./analyse.ts";
 import { mentions, negate, ratio, timesDt } from "./linear.ts";
-import type { Linear } from "./linear.ts";
+import type { Linear, LinearForms } from "./linear.ts";
 import type { Expr } from "./parse.ts";
 
 export type EquationsMethod = "euler" | "exponential-euler" | "rk4";
@@ -17,8 +19,8 @@ export type EquationsMethod = "euler" | "exponential-euler" | "rk4";
 export interface CodegenInput {
   readonly analysed: Analysed;
   readonly method: EquationsMethod;
-  /** A x + B of every equation, for "exponential-euler". */
-  readonly linear: readonly Linear[] | undefined;
+  /** A x + B of every equation and the sub-expression parts they name, for "exponential-euler". */
+  readonly linear: LinearForms | undefined;
   readonly size: number;
   readonly dt_ms: number;
   /** Refractory steps R (0: none). */
@@ -96,6 +98,56 @@ export function generate(e: Expr, env: Env): string {
   }
 }
 
+/**
+ * The most characters of generated code: a safety net, as the code grows with the length of the texts (each
+ * sub-expression is computed once per place it is evaluated, never substituted), so only texts of hundreds of
+ * kilobytes reach it.
+ */
+export const MAX_CODE_CHARS = 4_000_000;
+
+function tooLong(size: string): InvalidParameterError {
+  return new InvalidParameterError(
+    `Equations: the generated step would be ${size} characters of JavaScript, more than the ` +
+      `${MAX_CODE_CHARS} allowed; shorten the equations, threshold or reset (a reset of many statements ` +
+      `that each use a long chain of sub-expressions computes the chain once per statement)`,
+    { limit: MAX_CODE_CHARS },
+  );
+}
+
+/**
+ * Emits, into `out`, a local for each sub-expression (or part of one) that `exprs` use directly or through
+ * another, each after those it uses, named `prefix` + its index, and returns `env` with their names added.
+ * Each line is taken from `budget.chars`; the error of a too long step is thrown as soon as it runs out.
+ */
+function withLocals(
+  exprs: readonly Expr[],
+  locals: readonly SubExpression[],
+  env: Env,
+  prefix: string,
+  out: string[],
+  budget: { chars: number },
+): Env {
+  const index = new Map(locals.map((s, k) => [s.name, k]));
+  const needed = new Set<number>();
+  const work = exprs.flatMap((e) => namesIn(e));
+  while (work.length > 0) {
+    const k = index.get(work.pop() as string);
+    if (k === undefined || needed.has(k)) continue;
+    needed.add(k);
+    namesIn(locals[k].expr, work);
+  }
+  const inner = new Map(env);
+  locals.forEach((s, k) => {
+    if (!needed.has(k)) return;
+    const line = `const ${prefix}${k} = ${generate(s.expr, inner)};`;
+    out.push(line);
+    budget.chars -= line.length;
+    if (budget.chars < 0) throw tooLong(`more than ${MAX_CODE_CHARS}`);
+    inner.set(s.name, `${prefix}${k}`);
+  });
+  return inner;
+}
+
 /** The source of the factory `(M, S, Q, P, ref, idx, spiked, fail) => step`. */
 export function stepSource(c: CodegenInput): string {
   const vars = c.analysed.variables;
@@ -113,15 +165,30 @@ export function stepSource(c: CodegenInput): string {
     env.set("t", t);
     return env;
   };
-  const start = envWith((k) => `x${k}`, "t");
-  const after = envWith((k) => `y${k}`, "t");
-  const varying = new Set<string>([...vars.map((v) => v.name), ...c.perNeuron, "i"]);
-  const invariant = (e: Expr): boolean => ![...varying].some((name) => mentions(e, name));
-
   const head: string[] = ['"use strict";'];
   for (let k = 0; k < n; k++) head.push(`const S${k} = S[${k}], Q${k} = Q[${k}];`);
   c.perNeuron.forEach((_name, k) => head.push(`const P${k} = P[${k}];`));
   const prologue: string[] = [];
+  const budget = { chars: MAX_CODE_CHARS };
+
+  // a sub-expression (or linear part) that depends on no state, per-neuron parameter, i or t is the same for
+  // every neuron and every evaluation of the step: computed once per step, before the loop; the others are
+  // per-neuron locals
+  const varying = new Set<string>([...vars.map((v) => v.name), ...c.perNeuron, "i", "t"]);
+  const locals: SubExpression[] = [];
+  [...c.analysed.subs, ...(c.linear?.parts ?? [])].forEach((s, k) => {
+    if (namesIn(s.expr).some((name) => varying.has(name))) {
+      varying.add(s.name);
+      locals.push(s);
+    } else {
+      prologue.push(`const g${k} = ${generate(s.expr, base)};`);
+      base.set(s.name, `g${k}`);
+    }
+  });
+  const subs = c.analysed.subs.filter((s) => varying.has(s.name));
+  varying.delete("t"); // A and E may use t: the prologue has it
+  const invariant = (e: Expr): boolean => ![...varying].some((name) => mentions(e, name));
+
   const body: string[] = [];
   const refractory = c.refSteps > 0;
   body.push(refractory ? "const held = ref[i] > 0 && --ref[i] > 0;" : "const held = false;");
@@ -131,6 +198,18 @@ export function stepSource(c: CodegenInput): string {
     body.push(`let x${k} = S${k}[i];`, `const q${k} = Q${k}[i];`, `Q${k}[i] = 0;`);
     body.push(v.unlessRefractory && refractory ? `if (!held) x${k} += q${k};` : `x${k} += q${k};`);
   });
+  // the sub-expressions the derivatives use, from the state at the start of the step
+  const start = withLocals(
+    [
+      ...vars.map((v) => v.rhs),
+      ...(c.linear?.forms ?? []).flatMap((f) => [f.a, f.b]).filter((e): e is Expr => e !== null),
+    ],
+    locals,
+    envWith((k) => `x${k}`, "t"),
+    "s",
+    body,
+    budget,
+  );
 
   // integrate: every variable from the state at the start of the step
   const heldWrap = (k: number, code: string): string =>
@@ -140,28 +219,47 @@ export function stepSource(c: CodegenInput): string {
       body.push(`let y${k} = ${heldWrap(k, `x${k} + ${literal(c.dt_ms)} * ${generate(v.rhs, start)}`)};`),
     );
   } else if (c.method === "exponential-euler") {
-    const forms = c.linear as readonly Linear[];
+    const forms = (c.linear as LinearForms).forms;
     vars.forEach((_v, k) =>
       body.push(
         `let y${k} = ${heldWrap(k, exponentialEuler(k, forms[k], start, invariant, prologue, body, c.dt_ms))};`,
       ),
     );
   } else {
-    rungeKutta(c, start, envWith, prologue, body, heldWrap);
+    rungeKutta(
+      c,
+      start,
+      (stage, stateCode, t) =>
+        withLocals(
+          vars.map((v) => v.rhs),
+          locals,
+          envWith(stateCode, t),
+          `s${stage}_`,
+          body,
+          budget,
+        ),
+      prologue,
+      body,
+      heldWrap,
+    );
   }
   for (let k = 0; k < n; k++)
     body.push(`if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k});`);
 
-  // threshold and reset
+  // threshold and reset, from the new state: a reset statement's sub-expressions are computed anew from
+  // what the statements before it assigned
   const { threshold, reset } = c.analysed;
+  const after = envWith((k) => `y${k}`, "t");
   if (threshold !== undefined) {
-    body.push(`if (!held && ${generate(threshold, after)}) {`, "idx[count++] = i;", "spiked[i] = 1;");
+    const env = withLocals([threshold], subs, after, "h", body, budget);
+    body.push(`if (!held && ${generate(threshold, env)}) {`, "idx[count++] = i;", "spiked[i] = 1;");
     const assigned = new Set<number>();
-    for (const s of reset) {
+    reset.forEach((s, m) => {
       const k = vars.findIndex((v) => v.name === s.target);
       assigned.add(k);
-      body.push(`y${k} ${s.op} ${generate(s.value, after)};`);
-    }
+      const env = withLocals([s.value], subs, after, `r${m}_`, body, budget);
+      body.push(`y${k} ${s.op} ${generate(s.value, env)};`);
+    });
     for (const k of assigned)
       body.push(`if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k});`);
     if (refractory) body.push(`ref[i] = ${c.refSteps};`);
@@ -169,7 +267,7 @@ export function stepSource(c: CodegenInput): string {
   }
   for (let k = 0; k < n; k++) body.push(`S${k}[i] = y${k};`);
 
-  return [
+  const source = [
     ...head,
     "return function step(t) {",
     ...prologue,
@@ -180,6 +278,8 @@ export function stepSource(c: CodegenInput): string {
     "return count;",
     "};",
   ].join("\n");
+  if (source.length > MAX_CODE_CHARS) throw tooLong(String(source.length));
+  return source;
 }
 
 /**
@@ -211,7 +311,7 @@ function exponentialEuler(
 function rungeKutta(
   c: CodegenInput,
   start: Env,
-  envWith: (stateCode: (k: number) => string, t: string) => Env,
+  stageEnv: (stage: number, stateCode: (k: number) => string, t: string) => Env,
   prologue: string[],
   body: string[],
   heldWrap: (k: number, code: string) => string,
@@ -235,7 +335,7 @@ function rungeKutta(
     vars.forEach((_v, k) => body.push(`const z${stage}_${k} = x${k} + ${h} * k${stage - 1}_${k};`));
     slope(
       stage,
-      envWith((k) => `z${stage}_${k}`, t),
+      stageEnv(stage, (k) => `z${stage}_${k}`, t),
     );
   }
   const sixth = literal(c.dt_ms / 6);
