@@ -679,6 +679,70 @@ test("a state that leaves the float32 range is a DivergenceError naming the vari
   assert.match(message, /^Equations neuron 1: x = (Infinity|[0-9.e+]+) left the float32 range/);
 });
 
+test("long sums and long chains of sub-expressions build and run", () => {
+  // left-associative chains are read in a loop and written without nested parentheses
+  const sum = build(
+    { equations: `dx/dt = ${Array(2000).fill("x").join(" + ")} : 1`, init: { x: 1 } },
+    1,
+    1e-4,
+  );
+  const chain = build(
+    {
+      equations: [
+        "dx/dt = s0 : 1",
+        ...Array.from({ length: 3000 }, (_, k) => `s${k} = s${k + 1} : 1`),
+        "s3000 = -x : 1",
+      ].join("\n"),
+      init: { x: 1 },
+    },
+    1,
+    0.5,
+  );
+
+  sum.step(ctxAt(0, 1e-4));
+  chain.step(ctxAt(0, 0.5));
+
+  assert.equal(sum.state("x")[0], f32(Math.exp(2000 * 1e-4)));
+  assert.equal(chain.state("x")[0], f32(Math.exp(-0.5)));
+});
+
+test("a text nested too deeply is an InvalidParameterError at its place, not a stack overflow", () => {
+  const cases: [EquationsOptions, RegExp][] = [
+    [
+      { equations: `dx/dt = ${"(".repeat(5000)}x${")".repeat(5000)} : 1` },
+      /^equations line 1, column 109: the expression is nested deeper than 100 levels \(parentheses/,
+    ],
+    [
+      { equations: `dx/dt = ${"-".repeat(5000)}x : 1` },
+      /^equations line 1, column 109: .* deeper than 100 levels/,
+    ],
+    [
+      { equations: `dx/dt = ${Array(5000).fill("x").join("**")} : 1` },
+      /column 310: .* deeper than 100 levels/,
+    ],
+    [{ equations: `dx/dt = ${"abs(".repeat(5000)}x${")".repeat(5000)} : 1` }, /deeper than 100 levels/],
+    [
+      { equations: "dx/dt = x : 1", threshold: `${"not ".repeat(5000)}x > 1` },
+      /^threshold line 1, .*100 levels/,
+    ],
+    [{ equations: `dx/dt = x : mV/${"(".repeat(5000)}ms${")".repeat(5000)}` }, /deeper than 100 levels/],
+    [
+      { equations: `dx/dt = ${Array(5000).fill("x").join("+")} : 1` },
+      /^equations line 1, column \d+: the expression is more than 3000 operations deep/,
+    ],
+    [
+      { equations: "dx/dt = x : 1", threshold: "x > 1", reset: `x = ${Array(5000).fill("x").join("*")}` },
+      /3000/,
+    ],
+  ];
+
+  for (const [options, expected] of cases)
+    assert.match(
+      thrown(() => build(options)),
+      expected,
+    );
+});
+
 // ---- errors --------------------------------------------------------------------------------------------
 
 test("parse errors give the line, column, what was found and the line", () => {

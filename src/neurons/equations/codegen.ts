@@ -72,6 +72,16 @@ const JS_OPERATORS: Readonly<Record<string, string>> = {
   or: "||",
 };
 
+/** Operators that associate to the left with the others of their group, as in JavaScript. */
+const CHAIN_GROUP: Readonly<Record<string, number | undefined>> = {
+  "+": 1,
+  "-": 1,
+  "*": 2,
+  "/": 2,
+  and: 3,
+  or: 4,
+};
+
 type Env = ReadonlyMap<string, string>;
 
 /** JavaScript for a resolved expression; `env` gives the code of every name. */
@@ -88,8 +98,20 @@ export function generate(e: Expr, env: Env): string {
     }
     case "unary":
       return e.op === "-" ? `(-${generate(e.arg, env)})` : `(!${generate(e.arg, env)})`;
-    case "binary":
-      return `(${generate(e.left, env)} ${JS_OPERATORS[e.op]} ${generate(e.right, env)})`;
+    case "binary": {
+      // a left-associative chain (a + b - c, a * b / c, a and b and c) is written without inner parentheses,
+      // in a loop: JavaScript associates it the same way, and its parser then needs no nesting per term
+      const group = CHAIN_GROUP[e.op];
+      const rights: string[] = [];
+      let left: Expr = e;
+      while (left.kind === "binary" && group !== undefined && CHAIN_GROUP[left.op] === group) {
+        rights.push(`${JS_OPERATORS[left.op]} ${generate(left.right, env)}`);
+        left = left.left;
+      }
+      if (rights.length === 0)
+        return `(${generate(e.left, env)} ${JS_OPERATORS[e.op]} ${generate(e.right, env)})`;
+      return `(${generate(left, env)} ${rights.reverse().join(" ")})`;
+    }
     case "call": {
       const args = e.args.map((a) => generate(a, env));
       if (e.fn === "clip") return `M.min(M.max(${args[0]}, ${args[1]}), ${args[2]})`;
