@@ -198,7 +198,10 @@ export class Equations extends PopulationBase {
       refractoryLeft: this.refractoryLeft,
       spikeIdx: this.spikeIdx,
       spiked: this.spiked,
-      fail: (i, k, value) => this.diverged(i, k, value),
+      fail: (i, k, value, statement) =>
+        statement === undefined
+          ? this.diverged(i, k, value)
+          : this.resetDiverged(i, k, value, analysed.reset[statement].text),
     });
   }
 
@@ -218,6 +221,10 @@ export class Equations extends PopulationBase {
     this.refractoryLeft.fill(0);
   }
 
+  private resetDiverged(i: number, k: number, value: number, statement: string): never {
+    throw resetDivergence(i, this.variables[k].name, value, statement);
+  }
+
   private diverged(i: number, k: number, value: number): never {
     const name = this.variables[k].name;
     throw new DivergenceError(
@@ -227,6 +234,15 @@ export class Equations extends PopulationBase {
       { neuron: i, variable: name, value, dt_ms: this.dt_ms },
     );
   }
+}
+
+/** The DivergenceError of a reset statement that gave a value outside float32 (not the integration's fault). */
+function resetDivergence(i: number, name: string, value: number, statement: string): DivergenceError {
+  return new DivergenceError(
+    `Equations neuron ${i}: the reset statement "${statement}" gave ${name} = ${value}, outside the float32 ` +
+      `range of the state (NaN, infinite or beyond ±3.4e38); the reset must keep every value finite`,
+    { neuron: i, variable: name, value, statement },
+  );
 }
 
 interface Texts {

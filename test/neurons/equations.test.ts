@@ -743,6 +743,32 @@ test("a text nested too deeply is an InvalidParameterError at its place, not a s
     );
 });
 
+test("a reset statement that gives a value outside float32 is a DivergenceError naming the statement", () => {
+  const cases: [string, RegExp][] = [
+    [
+      "y = 2; x = 1e39",
+      /^Equations neuron 1: the reset statement "x = 1e39" gave x = 1e\+39, outside the float32/,
+    ],
+    ["x = log(0)", /^Equations neuron 1: the reset statement "x = log\(0\)" gave x = -Infinity/],
+    ["x *= 1e30; x *= 1e30", /the reset statement "x \*= 1e30" gave x = 1\.\d*e\+60/],
+  ];
+
+  for (const [reset, expected] of cases) {
+    const pop = build(
+      {
+        equations: "dx/dt = 1/ms : 1\ndy/dt = 0/ms : 1",
+        threshold: "x > 0.5",
+        reset,
+        init: { x: [0, 1] },
+      },
+      2,
+    );
+    const message = thrown(() => pop.step(ctxAt(0, 0.1)), DivergenceError);
+    assert.match(message, expected);
+    assert.doesNotMatch(message, /dt_ms|method/);
+  }
+});
+
 // ---- errors --------------------------------------------------------------------------------------------
 
 test("parse errors give the line, column, what was found and the line", () => {

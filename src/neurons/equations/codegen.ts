@@ -42,8 +42,11 @@ export interface StepBuffers {
   readonly refractoryLeft: Int32Array;
   readonly spikeIdx: Int32Array;
   readonly spiked: Uint8Array;
-  /** Called with (neuron, variable index, value) when a value leaves the float32 range; must throw. */
-  readonly fail: (neuron: number, variable: number, value: number) => never;
+  /**
+   * Called with (neuron, variable index, value) when a value leaves the float32 range in the integration, and
+   * with the index of the reset statement as a fourth argument when that statement produced it; must throw.
+   */
+  readonly fail: (neuron: number, variable: number, value: number, statement?: number) => never;
 }
 
 /** The smallest magnitude that float32 stores as Infinity (as src/neurons/izhikevich.ts). */
@@ -275,15 +278,14 @@ export function stepSource(c: CodegenInput): string {
   if (threshold !== undefined) {
     const env = withLocals([threshold], subs, after, "h", body, budget);
     body.push(`if (!held && ${generate(threshold, env)}) {`, "idx[count++] = i;", "spiked[i] = 1;");
-    const assigned = new Set<number>();
     reset.forEach((s, m) => {
       const k = vars.findIndex((v) => v.name === s.target);
-      assigned.add(k);
       const env = withLocals([s.value], subs, after, `r${m}_`, body, budget);
       body.push(`y${k} ${s.op} ${generate(s.value, env)};`);
+      body.push(
+        `if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k}, ${m});`,
+      );
     });
-    for (const k of assigned)
-      body.push(`if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k});`);
     if (refractory) body.push(`ref[i] = ${c.refSteps};`);
     body.push("}");
   }

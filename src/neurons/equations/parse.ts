@@ -320,6 +320,8 @@ export interface Statement {
   readonly op: "=" | "+=" | "-=" | "*=" | "/=";
   readonly value: Expr;
   readonly pos: Position;
+  /** The statement as written. */
+  readonly text: string;
 }
 
 const ASSIGNMENTS = new Set(["=", "+=", "-=", "*=", "/="]);
@@ -339,7 +341,13 @@ export function parseStatements(source: Source): Statement[] {
       p.fail(op, `expected "=", "+=", "-=", "*=" or "/=" after ${target.text}, found ${describeToken(op)}`);
     }
     const value = p.topExpression();
-    out.push({ target: target.text, op: op.text as Statement["op"], value, pos: target.pos });
+    out.push({
+      target: target.text,
+      op: op.text as Statement["op"],
+      value,
+      pos: target.pos,
+      text: p.textSince(target),
+    });
     if (!p.atLineEnd() && !p.isOp(";")) {
       p.fail(p.peek(), `expected ";" or a new line after the statement, found ${describeToken(p.peek())}`);
     }
