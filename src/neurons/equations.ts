@@ -29,7 +29,7 @@
 import { DivergenceError, InvalidParameterError, requireFinite, requireFloat32 } from "../core/errors.ts";
 import { closestKey, describeValue, optionKeys, requireOptions } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { BUILTINS, analyse } from "./equations/analyse.ts";
+import { BUILTINS, NO_SPIKE_YET_MS, analyse } from "./equations/analyse.ts";
 import { linearForms } from "./equations/linear.ts";
 import type { Analysed } from "./equations/analyse.ts";
 import { compileStep, stepSource } from "./equations/codegen.ts";
@@ -118,6 +118,11 @@ export class Equations extends PopulationBase {
   readonly code: string;
   /** Steps of refractoriness left (docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
+  /**
+   * Each neuron's last spike time in ms (the time at the start of its spike step), the equations' `lastspike`;
+   * -1e7 ms (Brian2's -1e4 s) before the first spike and after `reset()`.
+   */
+  readonly lastSpike_ms: Float64Array;
   private readonly buffers: readonly Float32Array[];
   private readonly initial: readonly (number | Float32Array)[];
   private readonly run: GeneratedStep;
@@ -181,6 +186,7 @@ export class Equations extends PopulationBase {
     this.initial = init.values;
     this.buffers = names.map((name, k) => this.addState(name, init.values[k]));
     this.refractoryLeft = new Int32Array(size);
+    this.lastSpike_ms = new Float64Array(size).fill(NO_SPIKE_YET_MS);
     this.code = stepSource({
       analysed,
       method,
@@ -196,6 +202,7 @@ export class Equations extends PopulationBase {
       ports: names.map((_n, k) => this.portAt(k)),
       perNeuron: params.perNeuron.map(([, values]) => values),
       refractoryLeft: this.refractoryLeft,
+      lastSpike: this.lastSpike_ms,
       spikeIdx: this.spikeIdx,
       spiked: this.spiked,
       fail: (i, k, value, statement) =>
@@ -219,6 +226,7 @@ export class Equations extends PopulationBase {
     super.reset();
     this.buffers.forEach((b, k) => fillInitial(b, this.initial[k]));
     this.refractoryLeft.fill(0);
+    this.lastSpike_ms.fill(NO_SPIKE_YET_MS);
   }
 
   private resetDiverged(i: number, k: number, value: number, statement: string): never {

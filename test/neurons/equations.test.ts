@@ -379,6 +379,55 @@ test("without a refractory period a neuron may fire in consecutive steps", () =>
   assert.deepEqual(events.steps, [0, 1, 2, 3, 4]);
 });
 
+test("lastspike and not_refractory: Brian2's built-ins in equations, threshold and reset", () => {
+  // v rises 0.1 per step; after the first spike (step 2, t = 0.2 ms) the threshold also asks for 2.05 ms since
+  // it, so the second spike is at step 23; g integrates e^-(t - lastspike) from the first spike on; the reset
+  // sees lastspike = t (the spike step's start) and not_refractory false
+  const pop = build({
+    equations: `dv/dt = 1/ms : 1
+                dg/dt = exp(-(t - lastspike)/ms)/ms : 1
+                dw/dt = 0/ms : 1
+                du/dt = 0/ms : 1`,
+    threshold: "v > 0.25 and t - lastspike > 2.05*ms and not_refractory",
+    reset: "v = 0; w = t - lastspike; u = lastspike",
+    method: "euler",
+  });
+  const gated = build({
+    equations: "dv/dt = 1/ms : 1",
+    threshold: "v > 0.25 and not_refractory",
+    reset: "v = 0",
+    refractory_ms: 1,
+  });
+  const plain = build({
+    equations: "dv/dt = 1/ms : 1",
+    threshold: "v > 0.25",
+    reset: "v = 0",
+    refractory_ms: 1,
+  });
+
+  assert.deepEqual(Array.from(pop.lastSpike_ms), [-1e7]);
+  const events = run(pop, 24, 0.1, {
+    after: (s) => {
+      if (s === 3) assert.equal(pop.state("g")[0], f32(0.1 * Math.exp(-(0.3 - 0.2))));
+    },
+  });
+
+  assert.deepEqual(events.steps, [2, 23]);
+  assert.deepEqual(Array.from(pop.lastSpike_ms), [23 * 0.1]);
+  assert.deepEqual([pop.state("w")[0], pop.state("u")[0]], [0, f32(23 * 0.1)]);
+  assert.deepEqual(run(gated, 60, 0.1).steps, run(plain, 60, 0.1).steps);
+  pop.reset();
+  assert.deepEqual(Array.from(pop.lastSpike_ms), [-1e7]);
+  assert.match(
+    thrown(() => build({ equations: "dv/dt = 1/ms : 1", threshold: "v > 1", reset: "lastspike = 0" })),
+    /'lastspike' is a built-in name/,
+  );
+  assert.match(
+    thrown(() => build({ equations: "dv/dt = not_refractory : 1" })),
+    /the right side of dv\/dt must be a number, found a condition/,
+  );
+});
+
 test("reset statements run in order on the spiking neurons only, and spikes are listed in ascending order", () => {
   // adaptive exponential-free model: w jumps by b at each spike, and the second statement sees the first
   const pop = build(
@@ -829,12 +878,12 @@ test("unknown names are refused with their position, the known names and the clo
     thrown(() =>
       build({ equations: "# membrane\ndv/dt = (El - v)/tau_m : mV", params: { El: -65, tau: 10 } }),
     ),
-    "equations line 2, column 18: unknown name 'tau_m'; known: v, El, tau, t, dt, i, N and the unit names " +
+    "equations line 2, column 18: unknown name 'tau_m'; known: v, El, tau, t, dt, i, N, lastspike, not_refractory and the unit names " +
       '(docs/models/equations.md); did you mean tau? (in "dv/dt = (El - v)/tau_m : mV")',
   );
   assert.equal(
     thrown(() => build({ equations: "dv/dt = -v : mV", threshold: "v > theta" })),
-    "threshold line 1, column 5: unknown name 'theta'; known: v, t, dt, i, N and the unit names " +
+    "threshold line 1, column 5: unknown name 'theta'; known: v, t, dt, i, N, lastspike, not_refractory and the unit names " +
       '(docs/models/equations.md); give a parameter\'s value in params: { theta: ... } (in "v > theta")',
   );
   assert.match(
@@ -868,7 +917,10 @@ test("equation-level errors: duplicates, reserved names, flags, units, functions
       { equations: "dv/dt = 1 : mV\ndv/dt = 2 : mV" },
       /line 2, column 1: v is defined twice \(first in line 1\)/,
     ],
-    [{ equations: "dt/dt = 1 : ms" }, /'t' is a built-in name \(t, dt, i, N\); choose another name/],
+    [
+      { equations: "dt/dt = 1 : ms" },
+      /'t' is a built-in name \(t, dt, i, N, lastspike, not_refractory\); choose another name/,
+    ],
     [{ equations: "dms/dt = 1 : 1" }, /'ms' is a unit; choose another name/],
     [{ equations: "dexp/dt = 1 : 1" }, /'exp' is a function/],
     [

@@ -28,8 +28,15 @@ const FUNCTION_ARITY: Readonly<Record<string, number>> = Object.freeze({
 /** The functions an expression may call (a Map, so that "constructor" or "toString" is no function). */
 export const FUNCTIONS: ReadonlyMap<string, number> = new Map(Object.entries(FUNCTION_ARITY));
 
-/** Names every expression knows: time (ms) at the start of the step, the step, neuron index, size. */
-export const BUILTINS = Object.freeze(["t", "dt", "i", "N"]);
+/**
+ * Names every expression knows: time (ms) at the start of the step, the step, neuron index, size, the time
+ * (ms) of the neuron's last spike (Brian2's -1e4 s before the first) and whether it is not refractory (a
+ * condition: the only built-in that is one).
+ */
+export const BUILTINS = Object.freeze(["t", "dt", "i", "N", "lastspike", "not_refractory"]);
+
+/** The value of `lastspike` before a neuron's first spike: Brian2's -1e4 second, in ms. */
+export const NO_SPIKE_YET_MS = -1e7;
 
 const KEYWORDS = new Set(["and", "or", "not", "True", "False"]);
 
@@ -364,8 +371,9 @@ type Kind = "number" | "bool";
 export function typeOf(source: Source, e: Expr): Kind {
   switch (e.kind) {
     case "number":
-    case "name":
       return "number";
+    case "name":
+      return e.name === "not_refractory" ? "bool" : "number";
     case "bool":
       return "bool";
     case "call":

@@ -40,6 +40,8 @@ export interface StepBuffers {
   readonly ports: readonly Float32Array[];
   readonly perNeuron: readonly Float64Array[];
   readonly refractoryLeft: Int32Array;
+  /** Each neuron's last spike time (ms), `lastspike`. */
+  readonly lastSpike: Float64Array;
   readonly spikeIdx: Int32Array;
   readonly spiked: Uint8Array;
   /**
@@ -173,7 +175,7 @@ function withLocals(
   return inner;
 }
 
-/** The source of the factory `(M, S, Q, P, ref, idx, spiked, fail) => step`. */
+/** The source of the factory `(M, S, Q, P, ref, L, idx, spiked, fail) => step`. */
 export function stepSource(c: CodegenInput): string {
   const vars = c.analysed.variables;
   const n = vars.length;
@@ -181,6 +183,8 @@ export function stepSource(c: CodegenInput): string {
     ["dt", literal(c.dt_ms)],
     ["N", literal(c.size)],
     ["i", "i"],
+    ["lastspike", "L[i]"],
+    ["not_refractory", "(!held)"],
   ]);
   for (const [name, value] of c.uniform) base.set(name, literal(value));
   c.perNeuron.forEach((name, k) => base.set(name, `P${k}[i]`));
@@ -199,7 +203,14 @@ export function stepSource(c: CodegenInput): string {
   // a sub-expression (or linear part) that depends on no state, per-neuron parameter, i or t is the same for
   // every neuron and every evaluation of the step: computed once per step, before the loop; the others are
   // per-neuron locals
-  const varying = new Set<string>([...vars.map((v) => v.name), ...c.perNeuron, "i", "t"]);
+  const varying = new Set<string>([
+    ...vars.map((v) => v.name),
+    ...c.perNeuron,
+    "i",
+    "t",
+    "lastspike",
+    "not_refractory",
+  ]);
   const locals: SubExpression[] = [];
   [...c.analysed.subs, ...(c.linear?.parts ?? [])].forEach((s, k) => {
     if (namesIn(s.expr).some((name) => varying.has(name))) {
@@ -277,10 +288,17 @@ export function stepSource(c: CodegenInput): string {
   const after = envWith((k) => `y${k}`, "t");
   if (threshold !== undefined) {
     const env = withLocals([threshold], subs, after, "h", body, budget);
-    body.push(`if (!held && ${generate(threshold, env)}) {`, "idx[count++] = i;", "spiked[i] = 1;");
+    body.push(
+      `if (!held && ${generate(threshold, env)}) {`,
+      "idx[count++] = i;",
+      "spiked[i] = 1;",
+      "L[i] = t;",
+    );
+    // in the reset the neuron has just spiked: lastspike is now, and it is refractory (as Brian2 sets them)
+    const afterSpike = new Map(after).set("not_refractory", "false");
     reset.forEach((s, m) => {
       const k = vars.findIndex((v) => v.name === s.target);
-      const env = withLocals([s.value], subs, after, `r${m}_`, body, budget);
+      const env = withLocals([s.value], subs, afterSpike, `r${m}_`, body, budget);
       body.push(`y${k} ${s.op} ${generate(s.value, env)};`);
       body.push(
         `if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k}, ${m});`,
@@ -373,8 +391,18 @@ function rungeKutta(
 /** Compiles the factory once and binds it to the population's buffers. */
 export function compileStep(source: string, b: StepBuffers): GeneratedStep {
   // the source is generated from checked trees only (see the file header)
-  const factory = new Function("M", "S", "Q", "P", "ref", "idx", "spiked", "fail", source) as (
+  const factory = new Function("M", "S", "Q", "P", "ref", "L", "idx", "spiked", "fail", source) as (
     ...args: unknown[]
   ) => GeneratedStep;
-  return factory(Math, b.states, b.ports, b.perNeuron, b.refractoryLeft, b.spikeIdx, b.spiked, b.fail);
+  return factory(
+    Math,
+    b.states,
+    b.ports,
+    b.perNeuron,
+    b.refractoryLeft,
+    b.lastSpike,
+    b.spikeIdx,
+    b.spiked,
+    b.fail,
+  );
 }
