@@ -7,6 +7,7 @@ import { UnsupportedError } from "../../core/errors.ts";
 import { namesIn } from "./analyse.ts";
 import type { SubExpression, Variable } from "./analyse.ts";
 import type { Expr, Position, Source } from "./parse.ts";
+import { quoteLine } from "./tokenize.ts";
 
 /** Whether `e` mentions the name `x`, or one of the names `through` (sub-expressions that mention x). */
 export function mentions(e: Expr, x: string, through?: ReadonlySet<string>): boolean {
@@ -233,11 +234,12 @@ export function linearForms(
     if (!("at" in r)) r = splitLinear(v.rhs, v.name, split);
     if ("at" in r) {
       if (!required) return undefined;
-      const lineText = eq.text.split("\n")[v.pos.line - 1]?.trim() ?? "";
+      const lineText = quoteLine(eq.text, v.pos).quote;
+      const at = `line ${r.at.pos.line}, column ${quoteLine(eq.text, r.at.pos).column}`;
       throw new UnsupportedError(
         `method "exponential-euler" needs each equation linear in its own variable (dx/dt = A x + B, with A ` +
           `and B free of x); d${v.name}/dt (equations line ${v.pos.line}: "${lineText}") is not: ${r.why} at ` +
-          `line ${r.at.pos.line}, column ${r.at.pos.column}; use method "euler" or "rk4"`,
+          `${at}; use method "euler" or "rk4"`,
         { variable: v.name, line: v.pos.line, column: r.at.pos.column },
       );
     }

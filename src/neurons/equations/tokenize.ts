@@ -17,11 +17,34 @@ export interface Source {
   readonly text: string;
 }
 
-/** The InvalidParameterError of a problem at `pos` of `source`: where, what, and the line itself. */
+/** The most characters of a line an error quotes; a longer one is cut around the place. */
+const QUOTE_CHARS = 100;
+
+/**
+ * Line `pos.line` of `text` as an error quotes it, without its indentation and cut to QUOTE_CHARS around the
+ * place ("..." where cut), and the column of `pos` in that quote (from 1).
+ */
+export function quoteLine(text: string, pos: Position): { readonly quote: string; readonly column: number } {
+  const raw = text.split(/\r\n|\r|\n/)[pos.line - 1] ?? "";
+  const lead = raw.length - raw.trimStart().length;
+  const line = raw.trim();
+  const column = Math.max(1, Math.min(pos.column - lead, line.length + 1));
+  if (line.length <= QUOTE_CHARS) return { quote: line, column };
+  const from = Math.max(0, Math.min(column - 1 - QUOTE_CHARS / 2, line.length - QUOTE_CHARS));
+  const to = from + QUOTE_CHARS;
+  const quote = (from > 0 ? "..." : "") + line.slice(from, to) + (to < line.length ? "..." : "");
+  return { quote, column: column - from + (from > 0 ? 3 : 0) };
+}
+
+/**
+ * The InvalidParameterError of a problem at `pos` of `source`: where, what, and the line itself. The column in
+ * the message counts in the quoted line (its indentation removed, so that it points into the quote); the
+ * error's `details.column` is the column in the text as given.
+ */
 export function sourceError(source: Source, pos: Position, message: string): InvalidParameterError {
-  const lineText = source.text.split("\n")[pos.line - 1] ?? "";
+  const { quote, column } = quoteLine(source.text, pos);
   return new InvalidParameterError(
-    `${source.label} line ${pos.line}, column ${pos.column}: ${message} (in "${lineText.trim()}")`,
+    `${source.label} line ${pos.line}, column ${column}: ${message} (in "${quote}")`,
     { source: source.label, line: pos.line, column: pos.column },
   );
 }
