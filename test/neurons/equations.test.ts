@@ -792,6 +792,29 @@ test("a text nested too deeply is an InvalidParameterError at its place, not a s
     );
 });
 
+test("after a DivergenceError the step is half done: neurons before the one named stepped, the rest not", () => {
+  // x' = x^2 (Euler, dt = 1 ms): neuron 1 jumps from 1e30 past float32 in the first step
+  const net = new Network({ dt_ms: 1 });
+  const pop = net.addPopulation(
+    "P",
+    build(
+      { equations: "dx/dt = x*x/ms : 1", threshold: "x > 3", init: { x: [1, 1e30, 1] }, method: "euler" },
+      3,
+      1,
+    ),
+  );
+  pop.port("x").set([0.5, 0.5, 0.5]);
+
+  const message = thrown(() => net.run({}, 1), DivergenceError);
+
+  assert.match(message, /^Equations neuron 1: x = /);
+  // neuron 0: took its input, integrated (1.5 + 1.5^2), spiked (flagged, not counted); 1: input taken,
+  // state kept; 2: untouched, its input still in the port; the network's time not advanced
+  assert.deepEqual(Array.from(pop.state("x")), [3.75, 1e30, 1].map(f32));
+  assert.deepEqual(Array.from(pop.port("x")), [0, 0, 0.5]);
+  assert.deepEqual([pop.spikeCount, pop.lastSpike_ms[0], net.time], [0, 0, 0]);
+});
+
 test("a reset statement that gives a value outside float32 is a DivergenceError naming the statement", () => {
   const cases: [string, RegExp][] = [
     [
