@@ -38,7 +38,6 @@ import { parseEquations, parseExpression, parseStatements } from "./equations/pa
 import type { Source } from "./equations/parse.ts";
 import { unitValue } from "./equations/units.ts";
 import { refractorySteps } from "./refractory.ts";
-import { msToSteps } from "../core/time.ts";
 import {
   PopulationBase,
   fillInitial,
@@ -146,8 +145,7 @@ export class Equations extends PopulationBase {
 
     const refractory_ms = options.refractory_ms ?? 0;
     requireFinite("refractory_ms", refractory_ms);
-    msToSteps(refractory_ms, dt_ms, "refractory_ms"); // its error names the option as given here
-    const refSteps = refractorySteps(refractory_ms, dt_ms);
+    const refSteps = refractorySteps(refractory_ms, dt_ms, 0, "refractory_ms");
     if (options.reset !== undefined && options.threshold === undefined) {
       throw new InvalidParameterError(
         "Equations: a reset was given without a threshold, so it would never run; give threshold too",
@@ -259,6 +257,11 @@ interface Texts {
   readonly reset: Source | undefined;
 }
 
+/** `text` without its `#` comments. */
+function stripComments(text: string): string {
+  return text.replace(/#[^\r\n]*/g, "");
+}
+
 function requireTexts(options: EquationsOptions): Texts {
   const text = (name: "equations" | "threshold" | "reset", required: boolean): Source | undefined => {
     const value: unknown = options[name];
@@ -267,6 +270,13 @@ function requireTexts(options: EquationsOptions): Texts {
       throw new InvalidParameterError(
         `Equations ${name} must be a string, got ${describeValue(value)}` +
           (name === "equations" ? '; e.g. "dv/dt = (El - v)/tau : mV"' : ""),
+        { option: name },
+      );
+    }
+    if (name === "threshold" && stripComments(value).trim() === "") {
+      throw new InvalidParameterError(
+        `Equations threshold is empty${value === "" ? "" : " (only blanks or comments)"}; give a condition ` +
+          `such as "v > -50*mV", or leave threshold out for neurons that never spike`,
         { option: name },
       );
     }

@@ -915,6 +915,50 @@ test("an error's column points into the quoted line: indentation removed, a long
   }
 });
 
+test("units in parentheses, lone \\r line ends, and the messages for number formats and empty thresholds", () => {
+  const pop = build({
+    equations: "dv/dt = a : (mV/ms)\rda/dt = -a/tau : (mV/ms**2) # \r\r\n",
+    params: { tau: 1 },
+  });
+  const cases: [EquationsOptions, RegExp][] = [
+    [
+      { equations: "dv/dt = 1_000 : 1" },
+      /column 9: "_" between digits \(1_0\.\.\.\) is not read; .*write 10\.\.\. without "_"/,
+    ],
+    [
+      { equations: "dv/dt = 0x10 : 1" },
+      /column 9: hexadecimal numbers \(0x1\.\.\.\) are not read; numbers are plain decimals/,
+    ],
+    [{ equations: "dv/dt = 0b1 : 1" }, /binary numbers/],
+    [{ equations: "dv/dt = 10ms : 1" }, /write a product, e.g. 10\*ms/],
+    [{ equations: "dv/dt = 1 : (unless refractory)" }, /expected a unit after ":"/],
+    [
+      { equations: "dv/dt = 1 : 1", threshold: "   \n " },
+      /^Equations threshold is empty \(only blanks or comments\); give a condition/,
+    ],
+    [{ equations: "dv/dt = 1 : 1", threshold: "" }, /^Equations threshold is empty; give/],
+    [{ equations: "dv/dt = 1 : 1", threshold: "# none" }, /^Equations threshold is empty/],
+    [
+      { equations: "dv/dt = 1 : 1", refractory_ms: 1e12 },
+      /^refractory_ms = 1000000000000 ms is 10000000000000 steps/,
+    ],
+    [
+      { equations: "dv/dt = 1 : 1\rdw/dt = 1 : 1\r\rdv/dt = 2 : 1" },
+      /^equations line 4, column 1: v is defined twice/,
+    ],
+  ];
+
+  assert.deepEqual(
+    pop.variables.map((v) => v.unit),
+    ["(mV/ms)", "(mV/ms**2)"],
+  );
+  for (const [options, expected] of cases)
+    assert.match(
+      thrown(() => build(options)),
+      expected,
+    );
+});
+
 test("unknown names are refused with their position, the known names and the closest one", () => {
   assert.equal(
     thrown(() =>

@@ -400,6 +400,9 @@ function equationLine(p: Parser): EquationLine {
   );
 }
 
+/** The first words of the flags (analyse.ts checks the flags themselves). */
+const FLAG_WORDS = new Set(["unless", "constant", "shared"]);
+
 /**
  * The optional `: unit` and `(flag, flag)` that end an equation line. The unit is kept as written; its names
  * are checked later against the unit table.
@@ -411,7 +414,9 @@ function unitAndFlags(p: Parser): { unit: string; unitPos: Position; flags: stri
     p.next();
     const from = p.peek();
     unitPos = from.pos;
-    if (p.atLineEnd() || p.isOp("(")) p.fail(from, `expected a unit after ":" (e.g. mV, or 1 for none)`);
+    // "(" may open a unit, (mV/ms), or the flags of a line that lacks its unit, (unless refractory)
+    const flag = p.isOp("(") && p.peek(1).kind === "name" && FLAG_WORDS.has(p.peek(1).text);
+    if (p.atLineEnd() || flag) p.fail(from, `expected a unit after ":" (e.g. mV, or 1 for none)`);
     unitExpression(p);
     unit = p.textSince(from);
   }

@@ -84,6 +84,21 @@ const OPERATORS = [
   ";",
 ];
 
+/**
+ * The message for a number written in a format the language does not read (`1_000`, `0x10`, `0b1`, `0o7`), or
+ * undefined; `next` is the two characters after the decimal part read.
+ */
+function numberFormat(read: string, next: string): string | undefined {
+  if (/^_\d/.test(next)) {
+    return `"_" between digits (${read}${next}...) is not read; numbers are plain decimals: write ${read}${next[1]}... without "_"`;
+  }
+  if (read === "0" && /^[xXbBoO]/.test(next)) {
+    const kind = { x: "hexadecimal", b: "binary", o: "octal" }[next[0].toLowerCase() as "x" | "b" | "o"];
+    return `${kind} numbers (0${next}...) are not read; numbers are plain decimals (e.g. 16 for 0x10)`;
+  }
+  return undefined;
+}
+
 const NUMBER = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
@@ -101,19 +116,21 @@ export function tokenize(source: Source): Token[] {
   const posAt = (offset: number): Position => ({ line, column: offset - lineStart + 1 });
   while (k < text.length) {
     const c = text[k];
-    if (c === "\n") {
-      if (depth === 0) tokens.push({ kind: "newline", text: "\n", pos: posAt(k), start: k, end: k + 1 });
+    // a line ends at \n, \r\n or a lone \r (old Mac files)
+    if (c === "\n" || c === "\r") {
+      const end = c === "\r" && text[k + 1] === "\n" ? k + 2 : k + 1;
+      if (depth === 0) tokens.push({ kind: "newline", text: "\n", pos: posAt(k), start: k, end });
       line++;
-      lineStart = k + 1;
-      k++;
+      lineStart = end;
+      k = end;
       continue;
     }
-    if (c === " " || c === "\t" || c === "\r") {
+    if (c === " " || c === "\t") {
       k++;
       continue;
     }
     if (c === "#") {
-      while (k < text.length && text[k] !== "\n") k++;
+      while (k < text.length && text[k] !== "\n" && text[k] !== "\r") k++;
       continue;
     }
     const rest = text.slice(k, k + 64);
@@ -121,6 +138,8 @@ export function tokenize(source: Source): Token[] {
     if (number !== null && (/\d/.test(c) || c === ".")) {
       const after = text[k + number[0].length];
       if (after !== undefined && /[A-Za-z_]/.test(after)) {
+        const format = numberFormat(number[0], text.slice(k + number[0].length, k + number[0].length + 2));
+        if (format !== undefined) throw sourceError(source, posAt(k), format);
         throw sourceError(
           source,
           posAt(k),
