@@ -24,6 +24,7 @@ import { Network } from "../../src/network/network.ts";
 import { networkParameters, restoreNetworkParameters } from "../../src/network/parameters.ts";
 import { populationSettings } from "../../src/network/settings.ts";
 import { EQUATION_UNITS, Equations } from "../../src/neurons/equations.ts";
+import { PY_ARITHMETIC } from "../../src/neurons/equations/codegen.ts";
 import type { EquationsOptions } from "../../src/neurons/equations.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { IZHIKEVICH_PRESETS, Izhikevich } from "../../src/neurons/izhikevich.ts";
@@ -469,6 +470,62 @@ test("conditions, functions and constants of the expression language", () => {
   assert.equal(pop.spikeCount, 3);
 });
 
+test("// and % follow Python (and Brian2's numpy): the remainder takes the divisor's sign", () => {
+  // expected values printed by CPython 3.11 for float(a) % b and float(a) // b
+  const cases: [number, number, number, number][] = [
+    [7, 3, 1, 2],
+    [-7, 3, 2, -3],
+    [7, -3, -2, -3],
+    [-7, -3, -1, 2],
+    [-7.5, 2, 0.5, -4],
+    [1, 0.1, 0.09999999999999995, 9],
+    [-1, 0.1, 5.551115123125783e-17, -10],
+    [-0.5, 3, 2.5, -1],
+    [5.5, -0.5, -0, -11],
+  ];
+  const n = cases.length;
+  const pop = build(
+    {
+      equations: "dm/dt = (a % b)/dt : 1\ndq/dt = (a // b)/dt : 1\ndr/dt = (a - a // b * b - a % b)/dt : 1",
+      params: { a: cases.map((c) => c[0]), b: cases.map((c) => c[1]) },
+      method: "euler",
+    },
+    n,
+    1,
+  );
+
+  pop.step(ctxAt(0, 1));
+
+  // (x + dt f turns the -0 of 5.5 % -0.5 into 0; the remainder itself is -0, as in Python)
+  assert.deepEqual(
+    Array.from(pop.state("m")),
+    cases.map((c) => f32(c[2]) + 0),
+  );
+  assert.ok(Object.is(PY_ARITHMETIC.mod(5.5, -0.5), -0));
+  assert.deepEqual(
+    Array.from(pop.state("q")),
+    cases.map((c) => f32(c[3])),
+  );
+  assert.ok(pop.code.includes("F.mod(") && pop.code.includes("F.floordiv("));
+  // same precedence as * and /, left to right: 7 // 2 * 2 is (7 // 2) * 2 = 6, 2 * 7 % 4 is 14 % 4 = 2
+  const prec = build({ equations: "dx/dt = (7 // 2 * 2 + 2 * 7 % 4 * 10)/dt : 1", method: "euler" }, 1, 1);
+  prec.step(ctxAt(0, 1));
+  assert.equal(prec.state("x")[0], 26);
+  assert.match(
+    thrown(() => build({ equations: "dx/dt = x % 2 : 1", method: "exponential-euler" }), UnsupportedError),
+    /is not: x in a modulo \(%\)/,
+  );
+});
+
+test("Brian2's integer and boolean types are refused as unsupported, not as unknown units", () => {
+  for (const type of ["integer", "boolean"]) {
+    assert.match(
+      thrown(() => build({ equations: `dx/dt = 1 : 1\nn : ${type}` })),
+      new RegExp(`^equations line 2, column 5: ${type} state is not supported \\(state is float32`),
+    );
+  }
+});
+
 test("sub-expressions are substituted where they are used, also in the threshold", () => {
   const pop = build({
     equations: `dv/dt = (I_syn - v)/tau : mV
@@ -855,7 +912,7 @@ test("parse errors give the line, column, what was found and the line", () => {
     ],
     [
       { equations: "dv/dt = -v $ 2 : mV" },
-      'equations line 1, column 12: unexpected character "$"; expressions use numbers, names, + - * / ** ( ), ' +
+      'equations line 1, column 12: unexpected character "$"; expressions use numbers, names, + - * / // % ** ( ), ' +
         'comparisons (< <= > >= == !=), and, or, not (in "dv/dt = -v $ 2 : mV")',
     ],
     [
@@ -1016,7 +1073,7 @@ test("equation-level errors: duplicates, reserved names, flags, units, functions
     [{ equations: "dv/dt = 1 : meter" }, /line 1, column 13: unknown unit "meter" in ": meter"/],
     [
       { equations: "dv/dt = erf(v) : 1" },
-      /unknown function 'erf'; the functions are exp, log, sqrt, abs, sin, cos, tanh, min, max and clip/,
+      /unknown function 'erf'; the functions are exp, log, sqrt, abs, sin, cos, tanh, floor, ceil, min, max and clip/,
     ],
     [{ equations: "dv/dt = clip(v, 0) : 1" }, /column 9: clip\(\) takes 3 arguments, got 2/],
     [

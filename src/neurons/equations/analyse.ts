@@ -20,6 +20,8 @@ const FUNCTION_ARITY: Readonly<Record<string, number>> = Object.freeze({
   sin: 1,
   cos: 1,
   tanh: 1,
+  floor: 1,
+  ceil: 1,
   min: 2,
   max: 2,
   clip: 3,
@@ -39,6 +41,9 @@ export const BUILTINS = Object.freeze(["t", "dt", "i", "N", "lastspike", "not_re
 export const NO_SPIKE_YET_MS = -1e7;
 
 const KEYWORDS = new Set(["and", "or", "not", "True", "False"]);
+
+/** Brian2's types after ":" that are not units: refused with their own message. */
+const TYPES = new Set(["integer", "boolean", "bool"]);
 
 /** The flags an equation line may carry, by kind. */
 const FLAGS: Readonly<Record<EquationLine["kind"], readonly string[]>> = {
@@ -124,6 +129,16 @@ export function analyse(input: AnalyseInput): Analysed {
       }
     }
     for (const u of unitNames(line.unit)) {
+      if (TYPES.has(u)) {
+        throw sourceError(
+          eq,
+          line.unitPos,
+          `${u} state is not supported (state is float32, every value a float): write ": 1" for a ` +
+            (u === "integer"
+              ? `dimensionless variable and round it where needed with floor(), ceil(), // or %`
+              : `dimensionless variable, or put the condition into the threshold or reset`),
+        );
+      }
       if (unitValue(u) === undefined) {
         throw sourceError(
           eq,

@@ -61,6 +61,29 @@ export function literal(x: number): string {
   return x < 0 ? `(${String(x)})` : String(x);
 }
 
+/**
+ * Python's (and numpy's, so Brian2's) float `%` and `//`: the remainder has the sign of the divisor, and
+ * a // b is the quotient that goes with it, so a == (a // b) * b + a % b up to rounding. Computed from the
+ * exact remainder fmod (JavaScript's %) as CPython's float divmod does, so 1 // 0.1 is 9 (1 % 0.1 is
+ * 0.0999...), not floor(1 / 0.1) = 10. x % 0 is NaN and x // 0 is x / 0 (numpy's values; Python raises).
+ */
+export const PY_ARITHMETIC = Object.freeze({
+  mod(a: number, b: number): number {
+    const r = a % b;
+    if (r === 0) return b < 0 ? -0 : 0; // a zero remainder takes the divisor's sign too
+    return r < 0 !== b < 0 ? r + b : r;
+  },
+  floordiv(a: number, b: number): number {
+    if (b === 0) return a / b;
+    const r = a % b;
+    let div = (a - r) / b;
+    if (r !== 0 && r < 0 !== b < 0) div -= 1; // the remainder moves to the divisor's sign
+    if (div === 0) return a / b < 0 ? -0 : 0;
+    const floor = Math.floor(div);
+    return div - floor > 0.5 ? floor + 1 : floor;
+  },
+});
+
 const JS_OPERATORS: Readonly<Record<string, string>> = {
   "+": "+",
   "-": "-",
@@ -104,6 +127,9 @@ export function generate(e: Expr, env: Env): string {
     case "unary":
       return e.op === "-" ? `(-${generate(e.arg, env)})` : `(!${generate(e.arg, env)})`;
     case "binary": {
+      if (e.op === "//" || e.op === "%") {
+        return `F.${e.op === "//" ? "floordiv" : "mod"}(${generate(e.left, env)}, ${generate(e.right, env)})`;
+      }
       // a left-associative chain (a + b - c, a * b / c, a and b and c) is written without inner parentheses,
       // in a loop: JavaScript associates it the same way, and its parser then needs no nesting per term
       const group = CHAIN_GROUP[e.op];
@@ -175,7 +201,7 @@ function withLocals(
   return inner;
 }
 
-/** The source of the factory `(M, S, Q, P, ref, L, idx, spiked, fail) => step`. */
+/** The source of the factory `(M, F, S, Q, P, ref, L, idx, spiked, fail) => step`. */
 export function stepSource(c: CodegenInput): string {
   const vars = c.analysed.variables;
   const n = vars.length;
@@ -391,11 +417,12 @@ function rungeKutta(
 /** Compiles the factory once and binds it to the population's buffers. */
 export function compileStep(source: string, b: StepBuffers): GeneratedStep {
   // the source is generated from checked trees only (see the file header)
-  const factory = new Function("M", "S", "Q", "P", "ref", "L", "idx", "spiked", "fail", source) as (
+  const factory = new Function("M", "F", "S", "Q", "P", "ref", "L", "idx", "spiked", "fail", source) as (
     ...args: unknown[]
   ) => GeneratedStep;
   return factory(
     Math,
+    PY_ARITHMETIC,
     b.states,
     b.ports,
     b.perNeuron,

@@ -111,7 +111,13 @@ export function splitLinear(
     }
     case "binary": {
       if (e.op !== "+" && e.op !== "-" && e.op !== "*" && e.op !== "/") {
-        return { at: e, why: e.op === "**" ? `${x} in a power` : `${x} in a condition` };
+        const why =
+          e.op === "**"
+            ? `${x} in a power`
+            : e.op === "//" || e.op === "%"
+              ? `${x} in ${e.op === "//" ? "a floor division (//)" : "a modulo (%)"}`
+              : `${x} in a condition`;
+        return { at: e, why };
       }
       const m = subs.mentioning;
       if (e.op === "/" && mentions(e.right, x, m)) return { at: e, why: `${x} in a denominator` };

@@ -10,7 +10,8 @@ import type { Position, Source, Token } from "./tokenize.ts";
 export { sourceError };
 export type { Position, Source };
 
-export type BinaryOp = "+" | "-" | "*" | "/" | "**" | "<" | "<=" | ">" | ">=" | "==" | "!=" | "and" | "or";
+export type BinaryOp =
+  "+" | "-" | "*" | "/" | "//" | "%" | "**" | "<" | "<=" | ">" | ">=" | "==" | "!=" | "and" | "or";
 
 /** An expression's syntax tree. */
 export type Expr =
@@ -203,7 +204,7 @@ class Parser {
 
   private term(): Expr {
     let left = this.unary();
-    while (this.isOp("*") || this.isOp("/")) {
+    while (this.isOp("*") || this.isOp("/") || this.isOp("//") || this.isOp("%")) {
       const t = this.next();
       left = { kind: "binary", op: t.text as BinaryOp, left, right: this.unary(), pos: t.pos };
     }

@@ -62,6 +62,7 @@ export interface Token {
 
 const OPERATORS = [
   "**",
+  "//",
   "<=",
   ">=",
   "==",
@@ -76,6 +77,7 @@ const OPERATORS = [
   "-",
   "*",
   "/",
+  "%",
   "(",
   ")",
   ",",
@@ -161,7 +163,7 @@ export function tokenize(source: Source): Token[] {
       throw sourceError(
         source,
         posAt(k),
-        `unexpected character ${JSON.stringify(c)}; expressions use numbers, names, + - * / ** ( ), ` +
+        `unexpected character ${JSON.stringify(c)}; expressions use numbers, names, + - * / // % ** ( ), ` +
           `comparisons (< <= > >= == !=), and, or, not`,
       );
     }
