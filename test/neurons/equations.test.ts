@@ -628,6 +628,91 @@ test("generated code beyond the size limit is an InvalidParameterError, thrown b
   assert.match(message, /^Equations: the generated step would be more than 4000000 characters of JavaScript/);
 });
 
+/** A Hodgkin-Huxley neuron (Traub-Miles rates) as Brian2 users write it: SI units, densities times an area. */
+const HH_BRIAN2 = `
+  dv/dt = (gl*(El - v) - g_na*(m*m*m)*h*(v - ENa) - g_kd*(n*n*n*n)*(v - EK) + I)/Cm : volt
+  dm/dt = alpha_m*(1 - m) - beta_m*m : 1
+  dn/dt = alpha_n*(1 - n) - beta_n*n : 1
+  dh/dt = alpha_h*(1 - h) - beta_h*h : 1
+  alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV - v + VT)/(4*mV))/ms : Hz
+  beta_m = 0.28*(mV**-1)*5*mV/exprel((v - VT - 40*mV)/(5*mV))/ms : Hz
+  alpha_h = 0.128*exp((17*mV - v + VT)/(18*mV))/ms : Hz
+  beta_h = 4/(1 + exp((40*mV - v + VT)/(5*mV)))/ms : Hz
+  alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV - v + VT)/(5*mV))/ms : Hz
+  beta_n = 0.5*exp((10*mV - v + VT)/(40*mV))/ms : Hz
+  gl = 5e-5*siemens/cm**2 * area : siemens
+  Cm = 1*ufarad/cm**2 * area : farad
+  g_na = 100*msiemens/cm**2 * area : siemens
+  g_kd = 30*msiemens/cm**2 * area : siemens
+  area = 20000*umetre**2 : metre**2
+  I : amp`;
+
+test("Hodgkin-Huxley pasted in Brian2's units (densities x area, exprel) spikes as Brian2 2.5.1 does", () => {
+  // Brian2 2.5.1 (numpy target, method "exponential_euler", dt = 0.01 ms, refractory = 3 ms, the same text
+  // and values) gave 2, 5 and 13 spikes in 100 ms, the first at 23.68, 9.10 and 3.51 ms (checked by hand,
+  // 2026-12-06), and v = -60.8915, -61.8660, -82.4332 mV at the end
+  const dt = 0.01;
+  const pop = build(
+    {
+      equations: HH_BRIAN2,
+      threshold: "v > -20*mV",
+      refractory_ms: 3,
+      params: { El: -65, EK: -90, ENa: 50, VT: -63, I: [0.1, 0.3, 1.0] },
+      init: { v: -65, m: 0.05, h: 0.6, n: 0.32 },
+    },
+    3,
+    dt,
+  );
+
+  const events = run(pop, 10_000, dt);
+
+  const spikesOf = (i: number) => events.steps.filter((_s, k) => events.neurons[k] === i);
+  assert.equal(pop.params.method, "exponential-euler");
+  assert.deepEqual(
+    [0, 1, 2].map((i) => spikesOf(i).length),
+    [2, 5, 13],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => spikesOf(i)[0]),
+    [2368, 910, 351],
+  );
+  const brian2 = [-60.8915, -61.866, -82.4332];
+  pop.state("v").forEach((v, i) => assert.ok(Math.abs(v - brian2[i]) < 1e-3, `v[${i}] = ${v}`));
+  assert.equal(pop.units.area, "metre**2");
+});
+
+test("lengths are in metres (1): densities times areas come out in spikeflow's units; exprel is exact near 0", () => {
+  const pop = build(
+    {
+      equations: `dg/dt = (100*msiemens/cm**2 * 20000*umetre**2)/dt : uS
+                  dc/dt = (1*ufarad/cm**2 * 20000*um2)/dt : nF
+                  dl/dt = (1*cm + 2*mm + 3*um + 4*nm + 5*metre + 6*meter)/dt : metre
+                  ds/dt = (1*pS + 1*fA + 1*fF + 1*psecond + 1*nvolt)/dt : 1
+                  de/dt = (exprel(0) + exprel(1e-10) - 1)/dt : 1
+                  dz/dt = exprel(x)/dt : 1`,
+      params: { x: [1, -1e-300, 1e-8, -40, 50] },
+      method: "euler",
+    },
+    5,
+    1,
+  );
+
+  pop.step(ctxAt(0, 1));
+
+  // 100 mS/cm^2 = 1e9 uS per square metre, times 2e-8 square metres: 20 uS (in SI, 20 microsiemens)
+  assert.equal(pop.state("g")[0], f32(20));
+  assert.equal(pop.state("c")[0], f32(0.2));
+  assert.equal(pop.state("l")[0], f32(0.01 + 0.002 + 3e-6 + 4e-9 + 11));
+  assert.equal(pop.state("s")[0], f32(1e-6 * 3 + 1e-9 + 1e-6));
+  // exprel(1e-10) = 1 + 5e-11 (exp(x) - 1 would lose about 7 digits there)
+  assert.equal(pop.state("e")[0], f32(1 + 5e-11));
+  assert.equal(PY_ARITHMETIC.exprel(1e-10), 1.00000000005);
+  assert.deepEqual(
+    Array.from(pop.state("z")),
+    [Math.E - 1, 1, 1 + 5e-9, (1 - Math.exp(-40)) / 40, Math.expm1(50) / 50].map(f32),
+  );
+});
+
 // ---- parameters and initial values ---------------------------------------------------------------------
 
 test("per-neuron parameters and initial values: each neuron decays with its own tau", () => {
@@ -1070,10 +1155,10 @@ test("equation-level errors: duplicates, reserved names, flags, units, functions
       { equations: "dv/dt = 1 : mV (unless spiking)" },
       /unknown flag "unless spiking" on v; a differential equation takes \(unless refractory\)/,
     ],
-    [{ equations: "dv/dt = 1 : meter" }, /line 1, column 13: unknown unit "meter" in ": meter"/],
+    [{ equations: "dv/dt = 1 : molar" }, /line 1, column 13: unknown unit "molar" in ": molar"/],
     [
       { equations: "dv/dt = erf(v) : 1" },
-      /unknown function 'erf'; the functions are exp, log, sqrt, abs, sin, cos, tanh, floor, ceil, min, max and clip/,
+      /unknown function 'erf'; the functions are exp, log, sqrt, abs, sin, cos, tanh, floor, ceil, exprel, min, max and clip/,
     ],
     [{ equations: "dv/dt = clip(v, 0) : 1" }, /column 9: clip\(\) takes 3 arguments, got 2/],
     [

@@ -22,6 +22,7 @@ const FUNCTION_ARITY: Readonly<Record<string, number>> = Object.freeze({
   tanh: 1,
   floor: 1,
   ceil: 1,
+  exprel: 1,
   min: 2,
   max: 2,
   clip: 3,
@@ -144,7 +145,8 @@ export function analyse(input: AnalyseInput): Analysed {
           eq,
           line.unitPos,
           `unknown unit "${u}" in ": ${line.unit}"; units are those of the table in docs/models/equations.md ` +
-            `(ms, mV, nA, uS, nF, MOhm, second, volt, amp, siemens, farad, ohm, Hz and their prefixed forms), or 1`,
+            `(ms, mV, nA, uS, nF, MOhm, second, volt, amp, siemens, farad, ohm, Hz, metre and their prefixed ` +
+            `forms), or 1`,
         );
       }
     }

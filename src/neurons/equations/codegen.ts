@@ -68,6 +68,13 @@ export function literal(x: number): string {
  * 0.0999...), not floor(1 / 0.1) = 10. x % 0 is NaN and x // 0 is x / 0 (numpy's values; Python raises).
  */
 export const PY_ARITHMETIC = Object.freeze({
+  /**
+   * Brian2's exprel(x) = (e^x - 1)/x, 1 at x = 0: from expm1, so it keeps full precision near 0, where
+   * exp(x) - 1 would cancel (HH rate functions at their removable singularity).
+   */
+  exprel(x: number): number {
+    return x === 0 ? 1 : Math.expm1(x) / x;
+  },
   mod(a: number, b: number): number {
     const r = a % b;
     if (r === 0) return b < 0 ? -0 : 0; // a zero remainder takes the divisor's sign too
@@ -146,6 +153,7 @@ export function generate(e: Expr, env: Env): string {
     case "call": {
       const args = e.args.map((a) => generate(a, env));
       if (e.fn === "clip") return `M.min(M.max(${args[0]}, ${args[1]}), ${args[2]})`;
+      if (e.fn === "exprel") return `F.exprel(${args[0]})`;
       return `M.${e.fn}(${args.join(", ")})`;
     }
   }
