@@ -31,6 +31,9 @@ import { closestKey, describeValue, optionKeys, requireOptions } from "../core/o
 import type { StepContext } from "../network/types.ts";
 import { BUILTINS, NO_SPIKE_YET_MS, analyse } from "./equations/analyse.ts";
 import { linearForms } from "./equations/linear.ts";
+import { splitNoise } from "./equations/noise.ts";
+import { requireRng } from "../core/rng.ts";
+import type { Rng } from "../core/rng.ts";
 import type { Analysed } from "./equations/analyse.ts";
 import { compileStep, stepSource } from "./equations/codegen.ts";
 import type { EquationsMethod, GeneratedStep } from "./equations/codegen.ts";
@@ -69,6 +72,11 @@ export interface EquationsOptions {
   readonly params?: Readonly<Record<string, PerNeuronValue>>;
   /** Initial (and after-`reset()`) value of each state variable: one number or one per neuron. Default 0. */
   readonly init?: Readonly<Record<string, PerNeuronValue>>;
+  /**
+   * The generator of the noise (`xi`, `xi_1`, ...): its `normal()` draws, e.g. `createRng(seed, "noise")`.
+   * Required when the equations have noise, refused when they have none.
+   */
+  readonly rng?: Rng;
 }
 
 const OPTION_KEYS = optionKeys<EquationsOptions>({
@@ -79,6 +87,7 @@ const OPTION_KEYS = optionKeys<EquationsOptions>({
   method: true,
   params: true,
   init: true,
+  rng: true,
 });
 
 /** What an `Equations` population was built with (`params`, and what `settings()` returns). */
@@ -138,7 +147,12 @@ export class Equations extends PopulationBase {
     const texts = requireTexts(options);
     const { lines, threshold, reset } = parseAll(texts);
     const paramNames = Object.keys(options.params ?? {});
-    const analysed = analyse({ equations: texts.equations, lines, threshold, reset, params: paramNames });
+    const resolved = analyse({ equations: texts.equations, lines, threshold, reset, params: paramNames });
+    const analysed: Analysed = {
+      ...resolved,
+      variables: splitNoise(texts.equations, resolved.variables, resolved.subs),
+    };
+    const noisy = analysed.variables.some((v) => (v.noise ?? []).length > 0);
     const names = analysed.variables.map((v) => v.name);
     super(size, names, names.length);
     this.dt_ms = dt_ms;
@@ -152,6 +166,7 @@ export class Equations extends PopulationBase {
       );
     }
     const method = chooseMethod(options.method, analysed, texts.equations);
+    const rng = checkRng(options.rng, noisy, method);
     const linear = linearForms(
       texts.equations,
       analysed.variables,
@@ -201,6 +216,7 @@ export class Equations extends PopulationBase {
       perNeuron: params.perNeuron.map(([, values]) => values),
       refractoryLeft: this.refractoryLeft,
       lastSpike: this.lastSpike_ms,
+      rng,
       spikeIdx: this.spikeIdx,
       spiked: this.spiked,
       fail: (i, k, value, statement) =>
@@ -318,6 +334,27 @@ function chooseMethod(given: unknown, analysed: Analysed, equations: Source): Eq
     );
   }
   return given as EquationsMethod;
+}
+
+/** The noise's generator: required with noise (and not with rk4), refused without. */
+function checkRng(rng: unknown, noisy: boolean, method: EquationsMethod): Rng | undefined {
+  if (!noisy) {
+    if (rng !== undefined) {
+      throw new InvalidParameterError(
+        `Equations rng is given but the equations have no noise (xi); remove rng, or add a term such as ` +
+          `sigma*xi to a differential equation`,
+      );
+    }
+    return undefined;
+  }
+  if (method === "rk4") {
+    throw new InvalidParameterError(
+      `Equations method "rk4" does not integrate noise (xi); use "euler" (Euler-Maruyama) or ` +
+        `"exponential-euler" (docs/models/equations.md, "Noise")`,
+      { method },
+    );
+  }
+  return requireRng("Equations with noise (xi)", rng, '"noise"');
 }
 
 interface CheckedParams {

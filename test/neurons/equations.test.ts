@@ -18,6 +18,7 @@ import {
   UnsupportedError,
 } from "../../src/core/errors.ts";
 import { captureLogs } from "../../src/core/log.ts";
+import { createRng } from "../../src/core/rng.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
 import { Network } from "../../src/network/network.ts";
@@ -713,6 +714,149 @@ test("lengths are in metres (1): densities times areas come out in spikeflow's u
   );
 });
 
+// ---- noise ---------------------------------------------------------------------------------------------
+
+test("Euler-Maruyama: one step adds sqrt(dt) g N(0, 1) to the deterministic update, from the given stream", () => {
+  const dt = 0.25;
+  const pop = build(
+    {
+      equations: "dx/dt = (1 - x)/tau + sigma*xi : mV",
+      params: { tau: 5, sigma: [0.5, 3] },
+      init: { x: 0.5 },
+      method: "euler",
+      rng: createRng(7, "noise"),
+    },
+    2,
+    dt,
+  );
+  const replica = createRng(7, "noise");
+
+  pop.step(ctxAt(0, dt));
+
+  const expected = [0.5, 3].map((sigma) =>
+    f32(0.5 + dt * (0.5 / 5) + Math.sqrt(dt) * (sigma * replica.normal())),
+  );
+  assert.deepEqual(Array.from(pop.state("x")), expected);
+});
+
+/** The sample mean and variance of `xs`. */
+function meanAndVariance(xs: ArrayLike<number>): [number, number] {
+  let mean = 0;
+  for (let k = 0; k < xs.length; k++) mean += xs[k];
+  mean /= xs.length;
+  let ss = 0;
+  for (let k = 0; k < xs.length; k++) ss += (xs[k] - mean) ** 2;
+  return [mean, ss / (xs.length - 1)];
+}
+
+test("an Ornstein-Uhlenbeck process reaches the variance sigma^2 tau / 2, within the sampling error", () => {
+  // dx/dt = -x/tau + sigma xi. The discrete processes have stationary variances of their own, which tend to
+  // sigma^2 tau / 2 = 20 as dt/tau -> 0: exponential Euler (x <- x e^(-dt/tau) + sigma sqrt(dt) n) gives
+  // sigma^2 dt / (1 - e^(-2 dt/tau)) = 20.2003, Euler (x <- x (1 - dt/tau) + sigma sqrt(dt) n)
+  // sigma^2 dt / (1 - (1 - dt/tau)^2) = 20.1005. After 10 tau from 0 (a factor e^-20 of the variance left to
+  // reach), the n = 20000 independent neurons are samples of it: the sample variance has standard error
+  // V sqrt(2 / (n - 1)) (Gaussian samples), the mean sqrt(V / n); both are checked to 4 standard errors
+  const n = 20_000;
+  const tau = 10;
+  const sigma = 2;
+  const dt = 0.1;
+  const stationary = {
+    "exponential-euler": (sigma ** 2 * dt) / -Math.expm1((-2 * dt) / tau),
+    euler: (sigma ** 2 * dt) / (1 - (1 - dt / tau) ** 2),
+  };
+  for (const method of ["exponential-euler", "euler"] as const) {
+    const pop = build(
+      {
+        equations: "dx/dt = -x/tau + sigma*xi : mV",
+        params: { tau, sigma },
+        method,
+        rng: createRng(11, "ou", method),
+      },
+      n,
+      dt,
+    );
+
+    run(pop, 1000, dt);
+
+    const [mean, variance] = meanAndVariance(pop.state("x"));
+    const V = stationary[method];
+    const se = V * Math.sqrt(2 / (n - 1));
+    assert.ok(Math.abs(variance - V) < 4 * se, `${method}: variance ${variance} vs ${V} (se ${se})`);
+    assert.ok(
+      Math.abs(variance - (sigma ** 2 * tau) / 2) < 4 * se + Math.abs(V - (sigma ** 2 * tau) / 2),
+      `${method}: variance ${variance} vs the closed form 20`,
+    );
+    assert.ok(Math.abs(mean) < 4 * Math.sqrt(V / n), `${method}: mean ${mean}`);
+  }
+});
+
+test("noise is reproducible by seed; one name is one draw shared by the equations, xi_1 and xi_2 independent", () => {
+  const make = (seed: number) =>
+    build(
+      {
+        equations: `dx/dt = s*xi_1 : 1
+                    dy/dt = s*xi_1 : 1
+                    dz/dt = s*xi_2 - z/tau : 1`,
+        params: { s: 1, tau: 3 },
+        rng: createRng(seed, "noise"),
+      },
+      4,
+    );
+  const [a, b, c] = [make(1), make(1), make(2)];
+
+  for (const pop of [a, b, c]) run(pop, 50, 0.1);
+
+  assert.deepEqual(Array.from(a.state("x")), Array.from(b.state("x")));
+  assert.deepEqual(Array.from(a.state("z")), Array.from(b.state("z")));
+  assert.notDeepEqual(Array.from(a.state("x")), Array.from(c.state("x")));
+  assert.deepEqual(Array.from(a.state("x")), Array.from(a.state("y")));
+  assert.notDeepEqual(Array.from(a.state("x")), Array.from(a.state("z")));
+});
+
+test("noise errors: multiplicative, not a term, outside a derivative, with rk4, without or with a needless rng", () => {
+  const rng = createRng(1, "noise");
+  const unsupported: [EquationsOptions, RegExp][] = [
+    [
+      { equations: "dv/dt = -v/tau + v*xi : mV", params: { tau: 10 }, rng },
+      /^dv\/dt: multiplicative noise is not supported: the factor of xi depends on the state variable v /,
+    ],
+    [
+      { equations: "dv/dt = g*xi : mV\ng = 2*w : 1\ndw/dt = 0/ms : 1", rng },
+      /the factor of xi depends on the state variables through the sub-expression g/,
+    ],
+    [
+      { equations: "dv/dt = exp(xi) : mV", rng },
+      /^dv\/dt: the noise xi must enter as a term g\*xi .*xi inside exp\(\)/,
+    ],
+    [{ equations: "dv/dt = xi*xi : mV", rng }, /must enter as a term g\*xi/],
+  ];
+  const invalid: [EquationsOptions, RegExp][] = [
+    [{ equations: "dv/dt = xi : mV" }, /needs a random generator: pass rng: createRng\(seed, "noise"\)/],
+    [{ equations: "dv/dt = -v/ms : mV", rng }, /rng is given but the equations have no noise/],
+    [{ equations: "dv/dt = xi : mV", method: "rk4", rng }, /method "rk4" does not integrate noise/],
+    [
+      { equations: "dv/dt = 0/ms : mV", threshold: "xi > 0", rng },
+      /threshold line 1, column 1: the noise xi may appear only in a differential equation/,
+    ],
+    [
+      { equations: "dv/dt = s : mV\ns = xi : 1", rng },
+      /the noise xi may appear only in a differential equation/,
+    ],
+    [{ equations: "dxi_1/dt = 1 : 1" }, /'xi_1' is reserved for noise; choose another name/],
+  ];
+
+  for (const [options, expected] of unsupported)
+    assert.match(
+      thrown(() => build(options), UnsupportedError),
+      expected,
+    );
+  for (const [options, expected] of invalid)
+    assert.match(
+      thrown(() => build(options)),
+      expected,
+    );
+});
+
 // ---- parameters and initial values ---------------------------------------------------------------------
 
 test("per-neuron parameters and initial values: each neuron decays with its own tau", () => {
@@ -1113,10 +1257,6 @@ test("unknown names are refused with their position, the known names and the clo
     thrown(() => build({ equations: "dv/dt = -v : mV", threshold: "v > theta" })),
     "threshold line 1, column 5: unknown name 'theta'; known: v, t, dt, i, N, lastspike, not_refractory and the unit names " +
       '(docs/models/equations.md); give a parameter\'s value in params: { theta: ... } (in "v > theta")',
-  );
-  assert.match(
-    thrown(() => build({ equations: "dv/dt = -v + xi : mV" })),
-    /stochastic terms \(xi\) are not supported/,
   );
 });
 

@@ -63,6 +63,16 @@ export interface Variable {
   /** The right-hand side, resolved; a sub-expression in it is still a name (`Analysed.subs`). */
   readonly rhs: Expr;
   readonly pos: Position;
+  /** The noise terms taken out of `rhs` by noise.ts (`rhs` is then the deterministic part). */
+  readonly noise?: readonly NoiseTerm[];
+}
+
+/** One noise term g*xi of a derivative (noise.ts). */
+export interface NoiseTerm {
+  /** The noise's name (`xi`, `xi_1`): one Gaussian draw per neuron and step, shared by every equation using it. */
+  readonly name: string;
+  /** g, free of the noise and of the state variables. */
+  readonly coefficient: Expr;
 }
 
 /** A sub-expression's resolved body (it may name sub-expressions that come before it in `Analysed.subs`). */
@@ -173,6 +183,7 @@ export function analyse(input: AnalyseInput): Analysed {
   // names are checked and kept as they are: a sub-expression stays a name, computed once per neuron (and
   // per evaluation point) by the generated code, so a chain of sub-expressions costs its length, not the
   // size of its substituted tree (which can double with each level)
+  let noiseAllowed = false;
   const resolve = (source: Source, e: Expr): Expr => {
     switch (e.kind) {
       case "number":
@@ -209,11 +220,13 @@ export function analyse(input: AnalyseInput): Analysed {
         }
         if (unitValue(name) !== undefined)
           return { kind: "number", value: unitValue(name) as number, pos: e.pos };
-        if (name === "xi" || name.startsWith("xi_")) {
+        if (isNoise(name)) {
+          if (noiseAllowed) return e;
           throw sourceError(
             source,
             e.pos,
-            `stochastic terms (${name}) are not supported; see the Limitations of docs/models/equations.md`,
+            `the noise ${name} may appear only in a differential equation, as a term g*${name} of its right ` +
+              `side (docs/models/equations.md, "Noise")`,
           );
         }
         const near = closestKey(name, known);
@@ -241,7 +254,9 @@ export function analyse(input: AnalyseInput): Analysed {
   const variables: Variable[] = [];
   for (const line of lines) {
     if (line.kind !== "differential") continue;
+    noiseAllowed = true;
     const rhs = resolve(eq, line.expr);
+    noiseAllowed = false;
     requireNumber(eq, rhs, `the right side of d${line.name}/dt`);
     variables.push({
       name: line.name,
@@ -299,6 +314,11 @@ export function analyse(input: AnalyseInput): Analysed {
     reset,
     usedParams,
   };
+}
+
+/** Brian2's white-noise names: `xi` and `xi_` followed by anything (`xi_1`, `xi_shared`). */
+export function isNoise(name: string): boolean {
+  return name === "xi" || name.startsWith("xi_");
 }
 
 /** Every name an expression mentions (in the order met; repeats possible). */
@@ -378,7 +398,7 @@ function checkDefinedName(eq: Source, line: EquationLine): void {
   else if (FUNCTIONS.has(name)) why = "a function";
   else if (KEYWORDS.has(name)) why = "a keyword";
   else if (unitValue(name) !== undefined) why = "a unit";
-  else if (name === "xi" || name.startsWith("xi_")) why = "reserved for noise (not supported)";
+  else if (isNoise(name)) why = "reserved for noise";
   if (why !== undefined) throw sourceError(eq, line.pos, `'${name}' is ${why}; choose another name`);
 }
 

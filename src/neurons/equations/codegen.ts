@@ -42,6 +42,8 @@ export interface StepBuffers {
   readonly refractoryLeft: Int32Array;
   /** Each neuron's last spike time (ms), `lastspike`. */
   readonly lastSpike: Float64Array;
+  /** The generator of the noise's normal draws (only called when the equations have noise). */
+  readonly rng: { normal(): number } | undefined;
   readonly spikeIdx: Int32Array;
   readonly spiked: Uint8Array;
   /**
@@ -209,7 +211,7 @@ function withLocals(
   return inner;
 }
 
-/** The source of the factory `(M, F, S, Q, P, ref, L, idx, spiked, fail) => step`. */
+/** The source of the factory `(M, F, R, S, Q, P, ref, L, idx, spiked, fail) => step`. */
 export function stepSource(c: CodegenInput): string {
   const vars = c.analysed.variables;
   const n = vars.length;
@@ -273,6 +275,7 @@ export function stepSource(c: CodegenInput): string {
     [
       ...vars.map((v) => v.rhs),
       ...(c.linear?.forms ?? []).flatMap((f) => [f.a, f.b]).filter((e): e is Expr => e !== null),
+      ...vars.flatMap((v) => (v.noise ?? []).map((t) => t.coefficient)),
     ],
     locals,
     envWith((k) => `x${k}`, "t"),
@@ -313,6 +316,7 @@ export function stepSource(c: CodegenInput): string {
       heldWrap,
     );
   }
+  addNoise(c, start, body);
   for (let k = 0; k < n; k++)
     body.push(`if (!(y${k} < ${FLOAT32_OVERFLOW} && y${k} > ${-FLOAT32_OVERFLOW})) fail(i, ${k}, y${k});`);
 
@@ -356,6 +360,27 @@ export function stepSource(c: CodegenInput): string {
   ].join("\n");
   if (source.length > MAX_CODE_CHARS) throw tooLong(String(source.length));
   return source;
+}
+
+/**
+ * The Euler-Maruyama noise increment of each noisy variable, added after its deterministic update: one normal
+ * draw per noise name, neuron and step (drawn also while the neuron is refractory, so the stream does not
+ * depend on the spikes), and y += sqrt(dt) (g_1 n_1 + g_2 n_2 + ...), with each g at the start of the step.
+ * A held variable gets none.
+ */
+function addNoise(c: CodegenInput, start: Env, body: string[]): void {
+  const vars = c.analysed.variables;
+  const names = [...new Set(vars.flatMap((v) => (v.noise ?? []).map((t) => t.name)))];
+  if (names.length === 0) return;
+  names.forEach((_name, m) => body.push(`const n${m} = R.normal();`));
+  const sqrtDt = literal(Math.sqrt(c.dt_ms));
+  vars.forEach((v, k) => {
+    const terms = v.noise ?? [];
+    if (terms.length === 0) return;
+    const sum = terms.map((t) => `${generate(t.coefficient, start)} * n${names.indexOf(t.name)}`).join(" + ");
+    const add = `y${k} += ${sqrtDt} * (${sum});`;
+    body.push(v.unlessRefractory && c.refSteps > 0 ? `if (!held) ${add}` : add);
+  });
 }
 
 /**
@@ -425,12 +450,13 @@ function rungeKutta(
 /** Compiles the factory once and binds it to the population's buffers. */
 export function compileStep(source: string, b: StepBuffers): GeneratedStep {
   // the source is generated from checked trees only (see the file header)
-  const factory = new Function("M", "F", "S", "Q", "P", "ref", "L", "idx", "spiked", "fail", source) as (
+  const factory = new Function("M", "F", "R", "S", "Q", "P", "ref", "L", "idx", "spiked", "fail", source) as (
     ...args: unknown[]
   ) => GeneratedStep;
   return factory(
     Math,
     PY_ARITHMETIC,
+    b.rng,
     b.states,
     b.ports,
     b.perNeuron,
