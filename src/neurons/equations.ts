@@ -20,6 +20,8 @@
  *   "exponential-euler": for f = A x + B (A and B free of x): x <- F + (x - F) e^(A dt), F = -B/A
  *                        (x <- x + dt B where A = 0); the default when every equation has that form
  *   "rk4":               classic fourth-order Runge-Kutta, t advanced with the stages
+ * Noise: a term g*xi (xi, xi_1, ...: white noise, 1/sqrt(ms)) with g free of the state adds sqrt(dt) g N(0, 1)
+ * after the method's step (with "euler", Euler-Maruyama), the draws from the `rng` option (equations/noise.ts).
  * Refractoriness: `refractory_ms` R / dt steps (docs/conventions.md); while refractory, variables flagged
  * `(unless refractory)` keep their value and their port input is discarded, the others integrate and take
  * input, and the threshold is not tested.

@@ -1,7 +1,8 @@
 /**
  * Equations (neuron models from equation strings): closed forms for each method, the LIF and Izhikevich
  * models written as equations against spikeflow's own, ports, threshold/reset/refractoriness, per-neuron
- * parameters, the unit constants, settings, and every error message.
+ * parameters, the unit constants, settings, noise (xi), lastspike/not_refractory, long and deep texts, and
+ * every error message.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

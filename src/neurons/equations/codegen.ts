@@ -2,7 +2,8 @@
  * JavaScript for one step of an equation model, generated from the resolved trees of analyse.ts and compiled
  * once with `new Function`. Only the trees reach the generated text: every name becomes a local of our own
  * choosing (x0, P1[i], a number literal), every operator one of a fixed table and every function a member
- * of Math, so nothing a user writes is pasted into the code (no injection). The step allocates nothing.
+ * of Math or of PY_ARITHMETIC (F), a noise draw a call of the given generator's normal() (R), so nothing a user
+ * writes is pasted into the code (no injection). The step allocates nothing.
  *
  * Limitation: `new Function` is eval; a page whose Content-Security-Policy forbids 'unsafe-eval' cannot build
  * an equation model (the constructor throws the browser's EvalError).
@@ -273,8 +274,10 @@ export function stepSource(c: CodegenInput): string {
   // the sub-expressions the derivatives use, from the state at the start of the step
   const start = withLocals(
     [
-      ...vars.map((v) => v.rhs),
-      ...(c.linear?.forms ?? []).flatMap((f) => [f.a, f.b]).filter((e): e is Expr => e !== null),
+      // exponential Euler reads A and B only, the other methods the derivatives
+      ...(c.method === "exponential-euler"
+        ? (c.linear as LinearForms).forms.flatMap((f) => [f.a, f.b]).filter((e): e is Expr => e !== null)
+        : vars.map((v) => v.rhs)),
       ...vars.flatMap((v) => (v.noise ?? []).map((t) => t.coefficient)),
     ],
     locals,
