@@ -20,6 +20,8 @@
  *   "exponential-euler": for f = A x + B (A and B free of x): x <- F + (x - F) e^(A dt), F = -B/A
  *                        (x <- x + dt B where A = 0); the default when every equation has that form
  *   "rk4":               classic fourth-order Runge-Kutta, t advanced with the stages
+ * Noise: a term g*xi (xi, xi_1, ...: white noise, 1/sqrt(ms)) with g free of the state adds sqrt(dt) g N(0, 1)
+ * after the method's step (with "euler", Euler-Maruyama), the draws from the `rng` option (equations/noise.ts).
  * Refractoriness: `refractory_ms` R / dt steps (docs/conventions.md); while refractory, variables flagged
  * `(unless refractory)` keep their value and their port input is discarded, the others integrate and take
  * input, and the threshold is not tested.
@@ -29,8 +31,11 @@
 import { DivergenceError, InvalidParameterError, requireFinite, requireFloat32 } from "../core/errors.ts";
 import { closestKey, describeValue, optionKeys, requireOptions } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
-import { BUILTINS, analyse } from "./equations/analyse.ts";
+import { BUILTINS, NO_SPIKE_YET_MS, analyse } from "./equations/analyse.ts";
 import { linearForms } from "./equations/linear.ts";
+import { splitNoise } from "./equations/noise.ts";
+import { requireRng } from "../core/rng.ts";
+import type { Rng } from "../core/rng.ts";
 import type { Analysed } from "./equations/analyse.ts";
 import { compileStep, stepSource } from "./equations/codegen.ts";
 import type { EquationsMethod, GeneratedStep } from "./equations/codegen.ts";
@@ -38,7 +43,6 @@ import { parseEquations, parseExpression, parseStatements } from "./equations/pa
 import type { Source } from "./equations/parse.ts";
 import { unitValue } from "./equations/units.ts";
 import { refractorySteps } from "./refractory.ts";
-import { msToSteps } from "../core/time.ts";
 import {
   PopulationBase,
   fillInitial,
@@ -70,6 +74,11 @@ export interface EquationsOptions {
   readonly params?: Readonly<Record<string, PerNeuronValue>>;
   /** Initial (and after-`reset()`) value of each state variable: one number or one per neuron. Default 0. */
   readonly init?: Readonly<Record<string, PerNeuronValue>>;
+  /**
+   * The generator of the noise (`xi`, `xi_1`, ...): its `normal()` draws, e.g. `createRng(seed, "noise")`.
+   * Required when the equations have noise, refused when they have none.
+   */
+  readonly rng?: Rng;
 }
 
 const OPTION_KEYS = optionKeys<EquationsOptions>({
@@ -80,6 +89,7 @@ const OPTION_KEYS = optionKeys<EquationsOptions>({
   method: true,
   params: true,
   init: true,
+  rng: true,
 });
 
 /** What an `Equations` population was built with (`params`, and what `settings()` returns). */
@@ -118,6 +128,11 @@ export class Equations extends PopulationBase {
   readonly code: string;
   /** Steps of refractoriness left (docs/conventions.md). */
   readonly refractoryLeft: Int32Array;
+  /**
+   * Each neuron's last spike time in ms (the time at the start of its spike step), the equations' `lastspike`;
+   * -1e7 ms (Brian2's -1e4 s) before the first spike and after `reset()`.
+   */
+  readonly lastSpike_ms: Float64Array;
   private readonly buffers: readonly Float32Array[];
   private readonly initial: readonly (number | Float32Array)[];
   private readonly run: GeneratedStep;
@@ -134,22 +149,32 @@ export class Equations extends PopulationBase {
     const texts = requireTexts(options);
     const { lines, threshold, reset } = parseAll(texts);
     const paramNames = Object.keys(options.params ?? {});
-    const analysed = analyse({ equations: texts.equations, lines, threshold, reset, params: paramNames });
+    const resolved = analyse({ equations: texts.equations, lines, threshold, reset, params: paramNames });
+    const analysed: Analysed = {
+      ...resolved,
+      variables: splitNoise(texts.equations, resolved.variables, resolved.subs),
+    };
+    const noisy = analysed.variables.some((v) => (v.noise ?? []).length > 0);
     const names = analysed.variables.map((v) => v.name);
     super(size, names, names.length);
     this.dt_ms = dt_ms;
 
     const refractory_ms = options.refractory_ms ?? 0;
     requireFinite("refractory_ms", refractory_ms);
-    msToSteps(refractory_ms, dt_ms, "refractory_ms"); // its error names the option as given here
-    const refSteps = refractorySteps(refractory_ms, dt_ms);
+    const refSteps = refractorySteps(refractory_ms, dt_ms, 0, "refractory_ms");
     if (options.reset !== undefined && options.threshold === undefined) {
       throw new InvalidParameterError(
         "Equations: a reset was given without a threshold, so it would never run; give threshold too",
       );
     }
     const method = chooseMethod(options.method, analysed, texts.equations);
-    const linear = linearForms(texts.equations, analysed.variables, method === "exponential-euler");
+    const rng = checkRng(options.rng, noisy, method);
+    const linear = linearForms(
+      texts.equations,
+      analysed.variables,
+      analysed.subs,
+      method === "exponential-euler",
+    );
     const params = checkParams(options.params ?? {}, analysed, names, size);
     const init = checkInit(options.init ?? {}, names, size);
 
@@ -176,6 +201,7 @@ export class Equations extends PopulationBase {
     this.initial = init.values;
     this.buffers = names.map((name, k) => this.addState(name, init.values[k]));
     this.refractoryLeft = new Int32Array(size);
+    this.lastSpike_ms = new Float64Array(size).fill(NO_SPIKE_YET_MS);
     this.code = stepSource({
       analysed,
       method,
@@ -191,9 +217,14 @@ export class Equations extends PopulationBase {
       ports: names.map((_n, k) => this.portAt(k)),
       perNeuron: params.perNeuron.map(([, values]) => values),
       refractoryLeft: this.refractoryLeft,
+      lastSpike: this.lastSpike_ms,
+      rng,
       spikeIdx: this.spikeIdx,
       spiked: this.spiked,
-      fail: (i, k, value) => this.diverged(i, k, value),
+      fail: (i, k, value, statement) =>
+        statement === undefined
+          ? this.diverged(i, k, value)
+          : this.resetDiverged(i, k, value, analysed.reset[statement].text),
     });
   }
 
@@ -211,6 +242,11 @@ export class Equations extends PopulationBase {
     super.reset();
     this.buffers.forEach((b, k) => fillInitial(b, this.initial[k]));
     this.refractoryLeft.fill(0);
+    this.lastSpike_ms.fill(NO_SPIKE_YET_MS);
+  }
+
+  private resetDiverged(i: number, k: number, value: number, statement: string): never {
+    throw resetDivergence(i, this.variables[k].name, value, statement);
   }
 
   private diverged(i: number, k: number, value: number): never {
@@ -224,10 +260,24 @@ export class Equations extends PopulationBase {
   }
 }
 
+/** The DivergenceError of a reset statement that gave a value outside float32 (not the integration's fault). */
+function resetDivergence(i: number, name: string, value: number, statement: string): DivergenceError {
+  return new DivergenceError(
+    `Equations neuron ${i}: the reset statement "${statement}" gave ${name} = ${value}, outside the float32 ` +
+      `range of the state (NaN, infinite or beyond ±3.4e38); the reset must keep every value finite`,
+    { neuron: i, variable: name, value, statement },
+  );
+}
+
 interface Texts {
   readonly equations: Source;
   readonly threshold: Source | undefined;
   readonly reset: Source | undefined;
+}
+
+/** `text` without its `#` comments. */
+function stripComments(text: string): string {
+  return text.replace(/#[^\r\n]*/g, "");
 }
 
 function requireTexts(options: EquationsOptions): Texts {
@@ -238,6 +288,13 @@ function requireTexts(options: EquationsOptions): Texts {
       throw new InvalidParameterError(
         `Equations ${name} must be a string, got ${describeValue(value)}` +
           (name === "equations" ? '; e.g. "dv/dt = (El - v)/tau : mV"' : ""),
+        { option: name },
+      );
+    }
+    if (name === "threshold" && stripComments(value).trim() === "") {
+      throw new InvalidParameterError(
+        `Equations threshold is empty${value === "" ? "" : " (only blanks or comments)"}; give a condition ` +
+          `such as "v > -50*mV", or leave threshold out for neurons that never spike`,
         { option: name },
       );
     }
@@ -261,7 +318,9 @@ function parseAll(t: Texts) {
 /** The method given (checked), or the default: exponential Euler when every equation allows it. */
 function chooseMethod(given: unknown, analysed: Analysed, equations: Source): EquationsMethod {
   if (given === undefined) {
-    return linearForms(equations, analysed.variables, false) === undefined ? "euler" : "exponential-euler";
+    return linearForms(equations, analysed.variables, analysed.subs, false) === undefined
+      ? "euler"
+      : "exponential-euler";
   }
   if (!METHODS.includes(given as EquationsMethod)) {
     const near = typeof given === "string" ? closestKey(given, METHODS) : undefined;
@@ -277,6 +336,27 @@ function chooseMethod(given: unknown, analysed: Analysed, equations: Source): Eq
     );
   }
   return given as EquationsMethod;
+}
+
+/** The noise's generator: required with noise (and not with rk4), refused without. */
+function checkRng(rng: unknown, noisy: boolean, method: EquationsMethod): Rng | undefined {
+  if (!noisy) {
+    if (rng !== undefined) {
+      throw new InvalidParameterError(
+        `Equations rng is given but the equations have no noise (xi); remove rng, or add a term such as ` +
+          `sigma*xi to a differential equation`,
+      );
+    }
+    return undefined;
+  }
+  if (method === "rk4") {
+    throw new InvalidParameterError(
+      `Equations method "rk4" does not integrate noise (xi); use "euler" (Euler-Maruyama) or ` +
+        `"exponential-euler" (docs/models/equations.md, "Noise")`,
+      { method },
+    );
+  }
+  return requireRng("Equations with noise (xi)", rng, '"noise"');
 }
 
 interface CheckedParams {

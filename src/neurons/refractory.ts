@@ -18,16 +18,17 @@ import { msToSteps } from "../core/time.ts";
 /**
  * R = tRef_ms / dt_ms, the refractory steps of a model, checked as a whole number of steps (msToSteps) that
  * its Int32Array counter holds: the counter takes R + `extra` (1 for a model that stores R + 1), which must
- * not pass 2^31 - 1, where it would wrap to a negative count and free the neuron at once.
+ * not pass 2^31 - 1, where it would wrap to a negative count and free the neuron at once. `name` is the option
+ * as the model calls it, for the errors.
  */
-export function refractorySteps(tRef_ms: number, dt_ms: number, extra = 0): number {
-  const steps = msToSteps(tRef_ms, dt_ms, "tRef_ms");
+export function refractorySteps(tRef_ms: number, dt_ms: number, extra = 0, name = "tRef_ms"): number {
+  const steps = msToSteps(tRef_ms, dt_ms, name);
   const limit = INT32_MAX - extra;
   if (steps > limit) {
     throw new InvalidParameterError(
-      `tRef_ms = ${tRef_ms} ms is ${steps} steps of dt = ${dt_ms} ms, more than the ${limit} steps the int32 ` +
-        `refractory counter holds; use a shorter tRef_ms or a larger dt_ms`,
-      { tRef_ms, dt_ms, steps, limit },
+      `${name} = ${tRef_ms} ms is ${steps} steps of dt = ${dt_ms} ms, more than the ${limit} steps the int32 ` +
+        `refractory counter holds; use a shorter ${name} or a larger dt_ms`,
+      { [name]: tRef_ms, dt_ms, steps, limit },
     );
   }
   return steps;

@@ -12,6 +12,7 @@ import { createRng } from "../../src/core/rng.ts";
 import { Network } from "../../src/network/network.ts";
 import { AdaptiveLIF } from "../../src/neurons/adaptive-lif.ts";
 import { CubaLIF } from "../../src/neurons/cuba-lif.ts";
+import { Equations } from "../../src/neurons/equations.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { LIF } from "../../src/neurons/lif.ts";
 import { IF } from "../../src/neurons/if.ts";
@@ -361,6 +362,10 @@ test("populations NIR cannot express are an UnsupportedError naming them", () =>
       return true;
     },
   );
+  // "an" before a vowel
+  const eq = new Network({ dt_ms: 1 });
+  eq.addPopulation("E", new Equations(2, 1, { equations: "dv/dt = -v/ms : mV" }));
+  assert.throws(() => networkToNir(eq), /population "E" is an equations population, which has no NIR/);
 });
 
 test("export and import again settle at once: the same projection names and the same bytes every round", async () => {

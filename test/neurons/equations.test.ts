@@ -1,7 +1,8 @@
 /**
  * Equations (neuron models from equation strings): closed forms for each method, the LIF and Izhikevich
  * models written as equations against spikeflow's own, ports, threshold/reset/refractoriness, per-neuron
- * parameters, the unit constants, settings, and every error message.
+ * parameters, the unit constants, settings, noise (xi), lastspike/not_refractory, long and deep texts, and
+ * every error message.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,12 +19,14 @@ import {
   UnsupportedError,
 } from "../../src/core/errors.ts";
 import { captureLogs } from "../../src/core/log.ts";
+import { createRng } from "../../src/core/rng.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
 import { Network } from "../../src/network/network.ts";
 import { networkParameters, restoreNetworkParameters } from "../../src/network/parameters.ts";
 import { populationSettings } from "../../src/network/settings.ts";
 import { EQUATION_UNITS, Equations } from "../../src/neurons/equations.ts";
+import { PY_ARITHMETIC } from "../../src/neurons/equations/codegen.ts";
 import type { EquationsOptions } from "../../src/neurons/equations.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { IZHIKEVICH_PRESETS, Izhikevich } from "../../src/neurons/izhikevich.ts";
@@ -379,6 +382,55 @@ test("without a refractory period a neuron may fire in consecutive steps", () =>
   assert.deepEqual(events.steps, [0, 1, 2, 3, 4]);
 });
 
+test("lastspike and not_refractory: Brian2's built-ins in equations, threshold and reset", () => {
+  // v rises 0.1 per step; after the first spike (step 2, t = 0.2 ms) the threshold also asks for 2.05 ms since
+  // it, so the second spike is at step 23; g integrates e^-(t - lastspike) from the first spike on; the reset
+  // sees lastspike = t (the spike step's start) and not_refractory false
+  const pop = build({
+    equations: `dv/dt = 1/ms : 1
+                dg/dt = exp(-(t - lastspike)/ms)/ms : 1
+                dw/dt = 0/ms : 1
+                du/dt = 0/ms : 1`,
+    threshold: "v > 0.25 and t - lastspike > 2.05*ms and not_refractory",
+    reset: "v = 0; w = t - lastspike; u = lastspike",
+    method: "euler",
+  });
+  const gated = build({
+    equations: "dv/dt = 1/ms : 1",
+    threshold: "v > 0.25 and not_refractory",
+    reset: "v = 0",
+    refractory_ms: 1,
+  });
+  const plain = build({
+    equations: "dv/dt = 1/ms : 1",
+    threshold: "v > 0.25",
+    reset: "v = 0",
+    refractory_ms: 1,
+  });
+
+  assert.deepEqual(Array.from(pop.lastSpike_ms), [-1e7]);
+  const events = run(pop, 24, 0.1, {
+    after: (s) => {
+      if (s === 3) assert.equal(pop.state("g")[0], f32(0.1 * Math.exp(-(0.3 - 0.2))));
+    },
+  });
+
+  assert.deepEqual(events.steps, [2, 23]);
+  assert.deepEqual(Array.from(pop.lastSpike_ms), [23 * 0.1]);
+  assert.deepEqual([pop.state("w")[0], pop.state("u")[0]], [0, f32(23 * 0.1)]);
+  assert.deepEqual(run(gated, 60, 0.1).steps, run(plain, 60, 0.1).steps);
+  pop.reset();
+  assert.deepEqual(Array.from(pop.lastSpike_ms), [-1e7]);
+  assert.match(
+    thrown(() => build({ equations: "dv/dt = 1/ms : 1", threshold: "v > 1", reset: "lastspike = 0" })),
+    /'lastspike' is a built-in name/,
+  );
+  assert.match(
+    thrown(() => build({ equations: "dv/dt = not_refractory : 1" })),
+    /the right side of dv\/dt must be a number, found a condition/,
+  );
+});
+
 test("reset statements run in order on the spiking neurons only, and spikes are listed in ascending order", () => {
   // adaptive exponential-free model: w jumps by b at each spike, and the second statement sees the first
   const pop = build(
@@ -420,6 +472,62 @@ test("conditions, functions and constants of the expression language", () => {
   assert.equal(pop.spikeCount, 3);
 });
 
+test("// and % follow Python (and Brian2's numpy): the remainder takes the divisor's sign", () => {
+  // expected values printed by CPython 3.11 for float(a) % b and float(a) // b
+  const cases: [number, number, number, number][] = [
+    [7, 3, 1, 2],
+    [-7, 3, 2, -3],
+    [7, -3, -2, -3],
+    [-7, -3, -1, 2],
+    [-7.5, 2, 0.5, -4],
+    [1, 0.1, 0.09999999999999995, 9],
+    [-1, 0.1, 5.551115123125783e-17, -10],
+    [-0.5, 3, 2.5, -1],
+    [5.5, -0.5, -0, -11],
+  ];
+  const n = cases.length;
+  const pop = build(
+    {
+      equations: "dm/dt = (a % b)/dt : 1\ndq/dt = (a // b)/dt : 1\ndr/dt = (a - a // b * b - a % b)/dt : 1",
+      params: { a: cases.map((c) => c[0]), b: cases.map((c) => c[1]) },
+      method: "euler",
+    },
+    n,
+    1,
+  );
+
+  pop.step(ctxAt(0, 1));
+
+  // (x + dt f turns the -0 of 5.5 % -0.5 into 0; the remainder itself is -0, as in Python)
+  assert.deepEqual(
+    Array.from(pop.state("m")),
+    cases.map((c) => f32(c[2]) + 0),
+  );
+  assert.ok(Object.is(PY_ARITHMETIC.mod(5.5, -0.5), -0));
+  assert.deepEqual(
+    Array.from(pop.state("q")),
+    cases.map((c) => f32(c[3])),
+  );
+  assert.ok(pop.code.includes("F.mod(") && pop.code.includes("F.floordiv("));
+  // same precedence as * and /, left to right: 7 // 2 * 2 is (7 // 2) * 2 = 6, 2 * 7 % 4 is 14 % 4 = 2
+  const prec = build({ equations: "dx/dt = (7 // 2 * 2 + 2 * 7 % 4 * 10)/dt : 1", method: "euler" }, 1, 1);
+  prec.step(ctxAt(0, 1));
+  assert.equal(prec.state("x")[0], 26);
+  assert.match(
+    thrown(() => build({ equations: "dx/dt = x % 2 : 1", method: "exponential-euler" }), UnsupportedError),
+    /is not: x in a modulo \(%\)/,
+  );
+});
+
+test("Brian2's integer and boolean types are refused as unsupported, not as unknown units", () => {
+  for (const type of ["integer", "boolean"]) {
+    assert.match(
+      thrown(() => build({ equations: `dx/dt = 1 : 1\nn : ${type}` })),
+      new RegExp(`^equations line 2, column 5: ${type} state is not supported \\(state is float32`),
+    );
+  }
+});
+
 test("sub-expressions are substituted where they are used, also in the threshold", () => {
   const pop = build({
     equations: `dv/dt = (I_syn - v)/tau : mV
@@ -435,6 +543,319 @@ test("sub-expressions are substituted where they are used, also in the threshold
   assert.equal(pop.params.method, "exponential-euler");
   assert.ok(events.steps.length > 0 && Math.abs(pop.state("v")[0] - 20 / 3) < 1e-5);
   assert.deepEqual(pop.units, { I_syn: "mV", above: "mV" });
+});
+
+/** x' = s0, with s_k = s_(k+1) + s_(k+1) for k < depth and s_depth = -x / 2**depth: x' = -x. */
+function doublingChain(depth: number): string {
+  return [
+    "dx/dt = s0 : 1",
+    ...Array.from({ length: depth }, (_, k) => `s${k} = s${k + 1} + s${k + 1} : 1`),
+    `s${depth} = -x / 2**${depth} : 1`,
+  ].join("\n");
+}
+
+test("a chain of sub-expressions that each use the next twice gives code linear in its length", () => {
+  // substituted, the tree of s0 doubles with each level (2^16 copies of x here); computed as locals, each once
+  const lengths = (["euler", "exponential-euler", "rk4"] as const).map(
+    (method) => build({ equations: doublingChain(16), method }).code.length,
+  );
+
+  assert.ok(
+    lengths.every((n) => n < 20_000),
+    `code lengths ${lengths.join(", ")}`,
+  );
+  // and 25 levels (2^25 copies) run, with x' = -x: one step from 1 in each method
+  const h = 0.1;
+  const expected = {
+    euler: 1 - h,
+    "exponential-euler": Math.exp(-h),
+    rk4: 1 - h + h ** 2 / 2 - h ** 3 / 6 + h ** 4 / 24,
+  };
+  for (const method of ["euler", "exponential-euler", "rk4"] as const) {
+    const pop = build({ equations: doublingChain(25), method, init: { x: 1 } }, 2, h);
+    pop.step(ctxAt(0, h));
+    assert.equal(pop.state("x")[1], f32(expected[method]), method);
+  }
+});
+
+test("a sub-expression in the threshold and in each reset statement is computed from the values then", () => {
+  // d = v - 1 is read after the first statement assigned v, so w takes the new v's distance
+  const pop = build({
+    equations: `dv/dt = 10/ms : 1
+                dw/dt = 0/ms : 1
+                d = v - 1 : 1`,
+    threshold: "d > 0",
+    reset: "v = 5; w = d",
+  });
+
+  run(pop, 2, 0.1);
+
+  assert.deepEqual([pop.state("v")[0], pop.state("w")[0]], [5, 4]);
+});
+
+test("exponential Euler's linearity is judged through sub-expressions, only those a derivative uses", () => {
+  // q is not linear in v but only the threshold uses it; f is, through g, in dv/dt
+  const linear = build({
+    equations: "dv/dt = (g - v)/tau : 1\ng = 2*h + 1 : 1\nh = v/2 : 1\nq = v*v : 1",
+    threshold: "q > 4",
+    params: { tau: 10 },
+    init: { v: 1 },
+  });
+  const message = thrown(
+    () => build({ equations: "dv/dt = f : 1\nf = 2*g : 1\ng = v*v : 1", method: "exponential-euler" }),
+    UnsupportedError,
+  );
+
+  assert.equal(linear.params.method, "exponential-euler");
+  // v' = (2 v/2 + 1 - v)/10 = 0.1: A = 0, so v <- v + dt B
+  linear.step(ctxAt(0, 0.1));
+  assert.equal(linear.state("v")[0], f32(1 + 0.1 * 0.1));
+  assert.match(
+    message,
+    /dv\/dt \(equations line 1: "dv\/dt = f : 1"\) is not: v times an expression of v at line 3/,
+  );
+});
+
+test("generated code beyond the size limit is an InvalidParameterError, thrown before it is built", () => {
+  // every reset statement recomputes the 1000 sub-expressions it uses: 10^6 locals
+  const chain = Array.from({ length: 1000 }, (_, k) => `s${k} = s${k + 1} + 1 : 1`).join("\n");
+  const options: EquationsOptions = {
+    equations: `dx/dt = -x/ms : 1\n${chain}\ns1000 = x : 1`,
+    threshold: "x > 1",
+    reset: Array.from({ length: 1000 }, () => "x = s0").join("\n"),
+  };
+
+  const message = thrown(() => build(options));
+
+  assert.match(message, /^Equations: the generated step would be more than 4000000 characters of JavaScript/);
+});
+
+/** A Hodgkin-Huxley neuron (Traub-Miles rates) as Brian2 users write it: SI units, densities times an area. */
+const HH_BRIAN2 = `
+  dv/dt = (gl*(El - v) - g_na*(m*m*m)*h*(v - ENa) - g_kd*(n*n*n*n)*(v - EK) + I)/Cm : volt
+  dm/dt = alpha_m*(1 - m) - beta_m*m : 1
+  dn/dt = alpha_n*(1 - n) - beta_n*n : 1
+  dh/dt = alpha_h*(1 - h) - beta_h*h : 1
+  alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV - v + VT)/(4*mV))/ms : Hz
+  beta_m = 0.28*(mV**-1)*5*mV/exprel((v - VT - 40*mV)/(5*mV))/ms : Hz
+  alpha_h = 0.128*exp((17*mV - v + VT)/(18*mV))/ms : Hz
+  beta_h = 4/(1 + exp((40*mV - v + VT)/(5*mV)))/ms : Hz
+  alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV - v + VT)/(5*mV))/ms : Hz
+  beta_n = 0.5*exp((10*mV - v + VT)/(40*mV))/ms : Hz
+  gl = 5e-5*siemens/cm**2 * area : siemens
+  Cm = 1*ufarad/cm**2 * area : farad
+  g_na = 100*msiemens/cm**2 * area : siemens
+  g_kd = 30*msiemens/cm**2 * area : siemens
+  area = 20000*umetre**2 : metre**2
+  I : amp`;
+
+test("Hodgkin-Huxley pasted in Brian2's units (densities x area, exprel) spikes as Brian2 2.5.1 does", () => {
+  // Brian2 2.5.1 (numpy target, method "exponential_euler", dt = 0.01 ms, refractory = 3 ms, the same text
+  // and values) gave 2, 5 and 13 spikes in 100 ms, the first at 23.68, 9.10 and 3.51 ms (checked by hand,
+  // 2026-12-06), and v = -60.8915, -61.8660, -82.4332 mV at the end
+  const dt = 0.01;
+  const pop = build(
+    {
+      equations: HH_BRIAN2,
+      threshold: "v > -20*mV",
+      refractory_ms: 3,
+      params: { El: -65, EK: -90, ENa: 50, VT: -63, I: [0.1, 0.3, 1.0] },
+      init: { v: -65, m: 0.05, h: 0.6, n: 0.32 },
+    },
+    3,
+    dt,
+  );
+
+  const events = run(pop, 10_000, dt);
+
+  const spikesOf = (i: number) => events.steps.filter((_s, k) => events.neurons[k] === i);
+  assert.equal(pop.params.method, "exponential-euler");
+  assert.deepEqual(
+    [0, 1, 2].map((i) => spikesOf(i).length),
+    [2, 5, 13],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => spikesOf(i)[0]),
+    [2368, 910, 351],
+  );
+  const brian2 = [-60.8915, -61.866, -82.4332];
+  pop.state("v").forEach((v, i) => assert.ok(Math.abs(v - brian2[i]) < 1e-3, `v[${i}] = ${v}`));
+  assert.equal(pop.units.area, "metre**2");
+});
+
+test("lengths are in metres (1): densities times areas come out in spikeflow's units; exprel is exact near 0", () => {
+  const pop = build(
+    {
+      equations: `dg/dt = (100*msiemens/cm**2 * 20000*umetre**2)/dt : uS
+                  dc/dt = (1*ufarad/cm**2 * 20000*um2)/dt : nF
+                  dl/dt = (1*cm + 2*mm + 3*um + 4*nm + 5*metre + 6*meter)/dt : metre
+                  ds/dt = (1*pS + 1*fA + 1*fF + 1*psecond + 1*nvolt)/dt : 1
+                  de/dt = (exprel(0) + exprel(1e-10) - 1)/dt : 1
+                  dz/dt = exprel(x)/dt : 1`,
+      params: { x: [1, -1e-300, 1e-8, -40, 50] },
+      method: "euler",
+    },
+    5,
+    1,
+  );
+
+  pop.step(ctxAt(0, 1));
+
+  // 100 mS/cm^2 = 1e9 uS per square metre, times 2e-8 square metres: 20 uS (in SI, 20 microsiemens)
+  assert.equal(pop.state("g")[0], f32(20));
+  assert.equal(pop.state("c")[0], f32(0.2));
+  assert.equal(pop.state("l")[0], f32(0.01 + 0.002 + 3e-6 + 4e-9 + 11));
+  assert.equal(pop.state("s")[0], f32(1e-6 * 3 + 1e-9 + 1e-6));
+  // exprel(1e-10) = 1 + 5e-11 (exp(x) - 1 would lose about 7 digits there)
+  assert.equal(pop.state("e")[0], f32(1 + 5e-11));
+  assert.equal(PY_ARITHMETIC.exprel(1e-10), 1.00000000005);
+  assert.deepEqual(
+    Array.from(pop.state("z")),
+    [Math.E - 1, 1, 1 + 5e-9, (1 - Math.exp(-40)) / 40, Math.expm1(50) / 50].map(f32),
+  );
+});
+
+// ---- noise ---------------------------------------------------------------------------------------------
+
+test("Euler-Maruyama: one step adds sqrt(dt) g N(0, 1) to the deterministic update, from the given stream", () => {
+  const dt = 0.25;
+  const pop = build(
+    {
+      equations: "dx/dt = (1 - x)/tau + sigma*xi : mV",
+      params: { tau: 5, sigma: [0.5, 3] },
+      init: { x: 0.5 },
+      method: "euler",
+      rng: createRng(7, "noise"),
+    },
+    2,
+    dt,
+  );
+  const replica = createRng(7, "noise");
+
+  pop.step(ctxAt(0, dt));
+
+  const expected = [0.5, 3].map((sigma) =>
+    f32(0.5 + dt * (0.5 / 5) + Math.sqrt(dt) * (sigma * replica.normal())),
+  );
+  assert.deepEqual(Array.from(pop.state("x")), expected);
+});
+
+/** The sample mean and variance of `xs`. */
+function meanAndVariance(xs: ArrayLike<number>): [number, number] {
+  let mean = 0;
+  for (let k = 0; k < xs.length; k++) mean += xs[k];
+  mean /= xs.length;
+  let ss = 0;
+  for (let k = 0; k < xs.length; k++) ss += (xs[k] - mean) ** 2;
+  return [mean, ss / (xs.length - 1)];
+}
+
+test("an Ornstein-Uhlenbeck process reaches the variance sigma^2 tau / 2, within the sampling error", () => {
+  // dx/dt = -x/tau + sigma xi. The discrete processes have stationary variances of their own, which tend to
+  // sigma^2 tau / 2 = 20 as dt/tau -> 0: exponential Euler (x <- x e^(-dt/tau) + sigma sqrt(dt) n) gives
+  // sigma^2 dt / (1 - e^(-2 dt/tau)) = 20.2003, Euler (x <- x (1 - dt/tau) + sigma sqrt(dt) n)
+  // sigma^2 dt / (1 - (1 - dt/tau)^2) = 20.1005. After 10 tau from 0 (a factor e^-20 of the variance left to
+  // reach), the n = 20000 independent neurons are samples of it: the sample variance has standard error
+  // V sqrt(2 / (n - 1)) (Gaussian samples), the mean sqrt(V / n); both are checked to 4 standard errors
+  const n = 20_000;
+  const tau = 10;
+  const sigma = 2;
+  const dt = 0.1;
+  const stationary = {
+    "exponential-euler": (sigma ** 2 * dt) / -Math.expm1((-2 * dt) / tau),
+    euler: (sigma ** 2 * dt) / (1 - (1 - dt / tau) ** 2),
+  };
+  for (const method of ["exponential-euler", "euler"] as const) {
+    const pop = build(
+      {
+        equations: "dx/dt = -x/tau + sigma*xi : mV",
+        params: { tau, sigma },
+        method,
+        rng: createRng(11, "ou", method),
+      },
+      n,
+      dt,
+    );
+
+    run(pop, 1000, dt);
+
+    const [mean, variance] = meanAndVariance(pop.state("x"));
+    const V = stationary[method];
+    const se = V * Math.sqrt(2 / (n - 1));
+    assert.ok(Math.abs(variance - V) < 4 * se, `${method}: variance ${variance} vs ${V} (se ${se})`);
+    assert.ok(
+      Math.abs(variance - (sigma ** 2 * tau) / 2) < 4 * se + Math.abs(V - (sigma ** 2 * tau) / 2),
+      `${method}: variance ${variance} vs the closed form 20`,
+    );
+    assert.ok(Math.abs(mean) < 4 * Math.sqrt(V / n), `${method}: mean ${mean}`);
+  }
+});
+
+test("noise is reproducible by seed; one name is one draw shared by the equations, xi_1 and xi_2 independent", () => {
+  const make = (seed: number) =>
+    build(
+      {
+        equations: `dx/dt = s*xi_1 : 1
+                    dy/dt = s*xi_1 : 1
+                    dz/dt = s*xi_2 - z/tau : 1`,
+        params: { s: 1, tau: 3 },
+        rng: createRng(seed, "noise"),
+      },
+      4,
+    );
+  const [a, b, c] = [make(1), make(1), make(2)];
+
+  for (const pop of [a, b, c]) run(pop, 50, 0.1);
+
+  assert.deepEqual(Array.from(a.state("x")), Array.from(b.state("x")));
+  assert.deepEqual(Array.from(a.state("z")), Array.from(b.state("z")));
+  assert.notDeepEqual(Array.from(a.state("x")), Array.from(c.state("x")));
+  assert.deepEqual(Array.from(a.state("x")), Array.from(a.state("y")));
+  assert.notDeepEqual(Array.from(a.state("x")), Array.from(a.state("z")));
+});
+
+test("noise errors: multiplicative, not a term, outside a derivative, with rk4, without or with a needless rng", () => {
+  const rng = createRng(1, "noise");
+  const unsupported: [EquationsOptions, RegExp][] = [
+    [
+      { equations: "dv/dt = -v/tau + v*xi : mV", params: { tau: 10 }, rng },
+      /^dv\/dt: multiplicative noise is not supported: the factor of xi depends on the state variable v /,
+    ],
+    [
+      { equations: "dv/dt = g*xi : mV\ng = 2*w : 1\ndw/dt = 0/ms : 1", rng },
+      /the factor of xi depends on the state variables through the sub-expression g/,
+    ],
+    [
+      { equations: "dv/dt = exp(xi) : mV", rng },
+      /^dv\/dt: the noise xi must enter as a term g\*xi .*xi inside exp\(\)/,
+    ],
+    [{ equations: "dv/dt = xi*xi : mV", rng }, /must enter as a term g\*xi/],
+  ];
+  const invalid: [EquationsOptions, RegExp][] = [
+    [{ equations: "dv/dt = xi : mV" }, /needs a random generator: pass rng: createRng\(seed, "noise"\)/],
+    [{ equations: "dv/dt = -v/ms : mV", rng }, /rng is given but the equations have no noise/],
+    [{ equations: "dv/dt = xi : mV", method: "rk4", rng }, /method "rk4" does not integrate noise/],
+    [
+      { equations: "dv/dt = 0/ms : mV", threshold: "xi > 0", rng },
+      /threshold line 1, column 1: the noise xi may appear only in a differential equation/,
+    ],
+    [
+      { equations: "dv/dt = s : mV\ns = xi : 1", rng },
+      /the noise xi may appear only in a differential equation/,
+    ],
+    [{ equations: "dxi_1/dt = 1 : 1" }, /'xi_1' is reserved for noise; choose another name/],
+  ];
+
+  for (const [options, expected] of unsupported)
+    assert.match(
+      thrown(() => build(options), UnsupportedError),
+      expected,
+    );
+  for (const [options, expected] of invalid)
+    assert.match(
+      thrown(() => build(options)),
+      expected,
+    );
 });
 
 // ---- parameters and initial values ---------------------------------------------------------------------
@@ -594,6 +1015,119 @@ test("a state that leaves the float32 range is a DivergenceError naming the vari
   assert.match(message, /^Equations neuron 1: x = (Infinity|[0-9.e+]+) left the float32 range/);
 });
 
+test("long sums and long chains of sub-expressions build and run", () => {
+  // left-associative chains are read in a loop and written without nested parentheses
+  const sum = build(
+    { equations: `dx/dt = ${Array(2000).fill("x").join(" + ")} : 1`, init: { x: 1 } },
+    1,
+    1e-4,
+  );
+  const chain = build(
+    {
+      equations: [
+        "dx/dt = s0 : 1",
+        ...Array.from({ length: 3000 }, (_, k) => `s${k} = s${k + 1} : 1`),
+        "s3000 = -x : 1",
+      ].join("\n"),
+      init: { x: 1 },
+    },
+    1,
+    0.5,
+  );
+
+  sum.step(ctxAt(0, 1e-4));
+  chain.step(ctxAt(0, 0.5));
+
+  assert.equal(sum.state("x")[0], f32(Math.exp(2000 * 1e-4)));
+  assert.equal(chain.state("x")[0], f32(Math.exp(-0.5)));
+});
+
+test("a text nested too deeply is an InvalidParameterError at its place, not a stack overflow", () => {
+  const cases: [EquationsOptions, RegExp][] = [
+    [
+      { equations: `dx/dt = ${"(".repeat(5000)}x${")".repeat(5000)} : 1` },
+      /^equations line 1, column \d+: the expression is nested deeper than 100 levels \(parentheses/,
+    ],
+    [
+      { equations: `dx/dt = ${"-".repeat(5000)}x : 1` },
+      /^equations line 1, column \d+: .* deeper than 100 levels/,
+    ],
+    [
+      { equations: `dx/dt = ${Array(5000).fill("x").join("**")} : 1` },
+      /column \d+: .* deeper than 100 levels/,
+    ],
+    [{ equations: `dx/dt = ${"abs(".repeat(5000)}x${")".repeat(5000)} : 1` }, /deeper than 100 levels/],
+    [
+      { equations: "dx/dt = x : 1", threshold: `${"not ".repeat(5000)}x > 1` },
+      /^threshold line 1, .*100 levels/,
+    ],
+    [{ equations: `dx/dt = x : mV/${"(".repeat(5000)}ms${")".repeat(5000)}` }, /deeper than 100 levels/],
+    [
+      { equations: `dx/dt = ${Array(5000).fill("x").join("+")} : 1` },
+      /^equations line 1, column \d+: the expression is more than 3000 operations deep/,
+    ],
+    [
+      { equations: "dx/dt = x : 1", threshold: "x > 1", reset: `x = ${Array(5000).fill("x").join("*")}` },
+      /3000/,
+    ],
+  ];
+
+  for (const [options, expected] of cases)
+    assert.match(
+      thrown(() => build(options)),
+      expected,
+    );
+});
+
+test("after a DivergenceError the step is half done: neurons before the one named stepped, the rest not", () => {
+  // x' = x^2 (Euler, dt = 1 ms): neuron 1 jumps from 1e30 past float32 in the first step
+  const net = new Network({ dt_ms: 1 });
+  const pop = net.addPopulation(
+    "P",
+    build(
+      { equations: "dx/dt = x*x/ms : 1", threshold: "x > 3", init: { x: [1, 1e30, 1] }, method: "euler" },
+      3,
+      1,
+    ),
+  );
+  pop.port("x").set([0.5, 0.5, 0.5]);
+
+  const message = thrown(() => net.run({}, 1), DivergenceError);
+
+  assert.match(message, /^Equations neuron 1: x = /);
+  // neuron 0: took its input, integrated (1.5 + 1.5^2), spiked (flagged, not counted); 1: input taken,
+  // state kept; 2: untouched, its input still in the port; the network's time not advanced
+  assert.deepEqual(Array.from(pop.state("x")), [3.75, 1e30, 1].map(f32));
+  assert.deepEqual(Array.from(pop.port("x")), [0, 0, 0.5]);
+  assert.deepEqual([pop.spikeCount, pop.lastSpike_ms[0], net.time], [0, 0, 0]);
+});
+
+test("a reset statement that gives a value outside float32 is a DivergenceError naming the statement", () => {
+  const cases: [string, RegExp][] = [
+    [
+      "y = 2; x = 1e39",
+      /^Equations neuron 1: the reset statement "x = 1e39" gave x = 1e\+39, outside the float32/,
+    ],
+    ["x = log(0)", /^Equations neuron 1: the reset statement "x = log\(0\)" gave x = -Infinity/],
+    ["x *= 1e30; x *= 1e30", /the reset statement "x \*= 1e30" gave x = 1\.\d*e\+60/],
+  ];
+
+  for (const [reset, expected] of cases) {
+    const pop = build(
+      {
+        equations: "dx/dt = 1/ms : 1\ndy/dt = 0/ms : 1",
+        threshold: "x > 0.5",
+        reset,
+        init: { x: [0, 1] },
+      },
+      2,
+    );
+    const message = thrown(() => pop.step(ctxAt(0, 0.1)), DivergenceError);
+    assert.match(message, expected);
+    assert.doesNotMatch(message, /dt_ms|method/);
+  }
+});
+
 // ---- errors --------------------------------------------------------------------------------------------
 
 test("parse errors give the line, column, what was found and the line", () => {
@@ -608,7 +1142,7 @@ test("parse errors give the line, column, what was found and the line", () => {
     ],
     [
       { equations: "dv/dt = -v $ 2 : mV" },
-      'equations line 1, column 12: unexpected character "$"; expressions use numbers, names, + - * / ** ( ), ' +
+      'equations line 1, column 12: unexpected character "$"; expressions use numbers, names, + - * / // % ** ( ), ' +
         'comparisons (< <= > >= == !=), and, or, not (in "dv/dt = -v $ 2 : mV")',
     ],
     [
@@ -649,22 +1183,81 @@ test("parse errors give the line, column, what was found and the line", () => {
     );
 });
 
+test("an error's column points into the quoted line: indentation removed, a long line cut around the place", () => {
+  const cases: [string, string][] = [
+    ["\n        dv/dt = (El - v)/tau_m : mV", "tau_m"],
+    ["\tdv/dt = -v/tau_m : mV", "tau_m"],
+    [
+      `dv/dt = ${Array(200).fill("v").join(" + ")} + tau_m + ${Array(200).fill("v").join(" + ")} : mV`,
+      "tau_m",
+    ],
+    ["dv/dt = -v/tau : mV\n    dw/dt = (v - w)/tau : mV $", "$"],
+  ];
+
+  for (const [equations, at] of cases) {
+    const message = thrown(() => build({ equations, params: { tau: 1, El: 0 } }));
+    const [, column, quote] = /column (\d+): .* \(in "(.*)"\)$/.exec(message) as RegExpExecArray;
+    assert.equal(quote.slice(Number(column) - 1, Number(column) - 1 + at.length), at, message);
+    assert.ok(quote.length <= 106, message);
+  }
+});
+
+test("units in parentheses, lone \\r line ends, and the messages for number formats and empty thresholds", () => {
+  const pop = build({
+    equations: "dv/dt = a : (mV/ms)\rda/dt = -a/tau : (mV/ms**2) # \r\r\n",
+    params: { tau: 1 },
+  });
+  const cases: [EquationsOptions, RegExp][] = [
+    [
+      { equations: "dv/dt = 1_000 : 1" },
+      /column 9: "_" between digits \(1_0\.\.\.\) is not read; .*write 10\.\.\. without "_"/,
+    ],
+    [
+      { equations: "dv/dt = 0x10 : 1" },
+      /column 9: hexadecimal numbers \(0x1\.\.\.\) are not read; numbers are plain decimals/,
+    ],
+    [{ equations: "dv/dt = 0b1 : 1" }, /binary numbers/],
+    [{ equations: "dv/dt = 10ms : 1" }, /write a product, e.g. 10\*ms/],
+    [{ equations: "dv/dt = 1 : (unless refractory)" }, /expected a unit after ":"/],
+    [
+      { equations: "dv/dt = 1 : 1", threshold: "   \n " },
+      /^Equations threshold is empty \(only blanks or comments\); give a condition/,
+    ],
+    [{ equations: "dv/dt = 1 : 1", threshold: "" }, /^Equations threshold is empty; give/],
+    [{ equations: "dv/dt = 1 : 1", threshold: "# none" }, /^Equations threshold is empty/],
+    [
+      { equations: "dv/dt = 1 : 1", refractory_ms: 1e12 },
+      /^refractory_ms = 1000000000000 ms is 10000000000000 steps/,
+    ],
+    [
+      { equations: "dv/dt = 1 : 1\rdw/dt = 1 : 1\r\rdv/dt = 2 : 1" },
+      /^equations line 4, column 1: v is defined twice/,
+    ],
+  ];
+
+  assert.deepEqual(
+    pop.variables.map((v) => v.unit),
+    ["(mV/ms)", "(mV/ms**2)"],
+  );
+  for (const [options, expected] of cases)
+    assert.match(
+      thrown(() => build(options)),
+      expected,
+    );
+});
+
 test("unknown names are refused with their position, the known names and the closest one", () => {
   assert.equal(
     thrown(() =>
       build({ equations: "# membrane\ndv/dt = (El - v)/tau_m : mV", params: { El: -65, tau: 10 } }),
     ),
-    "equations line 2, column 18: unknown name 'tau_m'; known: v, El, tau, t, dt, i, N and the unit names " +
+    "equations line 2, column 18: unknown name 'tau_m'; known: v, El, tau, t, dt, i, N, lastspike, not_refractory and the unit names " +
       '(docs/models/equations.md); did you mean tau? (in "dv/dt = (El - v)/tau_m : mV")',
   );
   assert.equal(
     thrown(() => build({ equations: "dv/dt = -v : mV", threshold: "v > theta" })),
-    "threshold line 1, column 5: unknown name 'theta'; known: v, t, dt, i, N and the unit names " +
+    "threshold line 1, column 5: unknown name 'theta'; known: v, t, dt, i, N, lastspike, not_refractory and the unit names " +
       '(docs/models/equations.md); give a parameter\'s value in params: { theta: ... } (in "v > theta")',
-  );
-  assert.match(
-    thrown(() => build({ equations: "dv/dt = -v + xi : mV" })),
-    /stochastic terms \(xi\) are not supported/,
   );
 });
 
@@ -693,17 +1286,20 @@ test("equation-level errors: duplicates, reserved names, flags, units, functions
       { equations: "dv/dt = 1 : mV\ndv/dt = 2 : mV" },
       /line 2, column 1: v is defined twice \(first in line 1\)/,
     ],
-    [{ equations: "dt/dt = 1 : ms" }, /'t' is a built-in name \(t, dt, i, N\); choose another name/],
+    [
+      { equations: "dt/dt = 1 : ms" },
+      /'t' is a built-in name \(t, dt, i, N, lastspike, not_refractory\); choose another name/,
+    ],
     [{ equations: "dms/dt = 1 : 1" }, /'ms' is a unit; choose another name/],
     [{ equations: "dexp/dt = 1 : 1" }, /'exp' is a function/],
     [
       { equations: "dv/dt = 1 : mV (unless spiking)" },
       /unknown flag "unless spiking" on v; a differential equation takes \(unless refractory\)/,
     ],
-    [{ equations: "dv/dt = 1 : meter" }, /line 1, column 13: unknown unit "meter" in ": meter"/],
+    [{ equations: "dv/dt = 1 : molar" }, /line 1, column 13: unknown unit "molar" in ": molar"/],
     [
       { equations: "dv/dt = erf(v) : 1" },
-      /unknown function 'erf'; the functions are exp, log, sqrt, abs, sin, cos, tanh, min, max and clip/,
+      /unknown function 'erf'; the functions are exp, log, sqrt, abs, sin, cos, tanh, floor, ceil, exprel, min, max and clip/,
     ],
     [{ equations: "dv/dt = clip(v, 0) : 1" }, /column 9: clip\(\) takes 3 arguments, got 2/],
     [

@@ -630,9 +630,14 @@ function inputScale(p: Projection, name: string): number {
   }
   if (t instanceof Input) return 1;
   throw new UnsupportedError(
-    `projection "${name}" feeds port "${p.port}" of a ${t.model} population, which has no NIR counterpart`,
+    `projection "${name}" feeds port "${p.port}" of ${withArticle(t.model)} population, which has no NIR counterpart`,
     { projection: name, port: p.port },
   );
+}
+
+/** "an equations", "a lif": the indefinite article by the first letter (model names are lower-case words). */
+function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
 }
 
 /** [post][pre] weights of a projection, times `scale`. */
@@ -818,7 +823,7 @@ function populationNode(
   if (pop instanceof Threshold)
     return { type: "Threshold", threshold: { shape: [...shape], data: Float64Array.from(pop.threshold_nA) } };
   throw new UnsupportedError(
-    `population "${name}" is a ${pop.model} population, which has no NIR counterpart; NIR has Input, LIF, ` +
+    `population "${name}" is ${withArticle(pop.model)} population, which has no NIR counterpart; NIR has Input, LIF, ` +
       `CubaLIF (one synaptic current, spikeflow's SynapticLIF), IF, LI, I and Threshold`,
     { population: name, model: pop.model },
   );

@@ -1,7 +1,7 @@
 /**
  * What an equation model's texts mean: every name resolved (state variable, sub-expression, parameter,
- * built-in, unit), sub-expressions substituted into the expressions that use them, types checked (a threshold
- * is a condition, a derivative a number).
+ * built-in, unit), sub-expressions put in dependency order (cycles refused) but left as names in the
+ * expressions that use them, types checked (a threshold is a condition, a derivative a number).
  * linear.ts splits the resolved equations as A x + B; the code generator (codegen.ts) reads only the
  * resolved trees.
  */
@@ -20,6 +20,9 @@ const FUNCTION_ARITY: Readonly<Record<string, number>> = Object.freeze({
   sin: 1,
   cos: 1,
   tanh: 1,
+  floor: 1,
+  ceil: 1,
+  exprel: 1,
   min: 2,
   max: 2,
   clip: 3,
@@ -28,10 +31,20 @@ const FUNCTION_ARITY: Readonly<Record<string, number>> = Object.freeze({
 /** The functions an expression may call (a Map, so that "constructor" or "toString" is no function). */
 export const FUNCTIONS: ReadonlyMap<string, number> = new Map(Object.entries(FUNCTION_ARITY));
 
-/** Names every expression knows: time (ms) at the start of the step, the step, neuron index, size. */
-export const BUILTINS = Object.freeze(["t", "dt", "i", "N"]);
+/**
+ * Names every expression knows: time (ms) at the start of the step, the step, neuron index, size, the time
+ * (ms) of the neuron's last spike (Brian2's -1e4 s before the first) and whether it is not refractory (a
+ * condition: the only built-in that is one).
+ */
+export const BUILTINS = Object.freeze(["t", "dt", "i", "N", "lastspike", "not_refractory"]);
+
+/** The value of `lastspike` before a neuron's first spike: Brian2's -1e4 second, in ms. */
+export const NO_SPIKE_YET_MS = -1e7;
 
 const KEYWORDS = new Set(["and", "or", "not", "True", "False"]);
+
+/** Brian2's types after ":" that are not units: refused with their own message. */
+const TYPES = new Set(["integer", "boolean", "bool"]);
 
 /** The flags an equation line may carry, by kind. */
 const FLAGS: Readonly<Record<EquationLine["kind"], readonly string[]>> = {
@@ -47,14 +60,35 @@ export interface Variable {
   readonly unit: string;
   /** `(unless refractory)`: held while the neuron is refractory. */
   readonly unlessRefractory: boolean;
-  /** The right-hand side with sub-expressions substituted. */
+  /** The right-hand side, resolved; a sub-expression in it is still a name (`Analysed.subs`). */
   readonly rhs: Expr;
   readonly pos: Position;
+  /** The noise terms taken out of `rhs` by noise.ts (`rhs` is then the deterministic part). */
+  readonly noise?: readonly NoiseTerm[];
+}
+
+/** One noise term g*xi of a derivative (noise.ts). */
+export interface NoiseTerm {
+  /** The noise's name (`xi`, `xi_1`): one Gaussian draw per neuron and step, shared by every equation using it. */
+  readonly name: string;
+  /** g, free of the noise and of the state variables. */
+  readonly coefficient: Expr;
+}
+
+/** A sub-expression's resolved body (it may name sub-expressions that come before it in `Analysed.subs`). */
+export interface SubExpression {
+  readonly name: string;
+  readonly expr: Expr;
 }
 
 /** The resolved model: what codegen.ts turns into a step. */
 export interface Analysed {
   readonly variables: readonly Variable[];
+  /**
+   * Every sub-expression's resolved body, each after the ones it uses (dependency order); the generated code
+   * computes them as locals.
+   */
+  readonly subs: readonly SubExpression[];
   /** Sub-expressions by name, with their units as written. */
   readonly subexpressions: Readonly<Record<string, { readonly unit: string }>>;
   /** Parameters declared in the equations (`tau : ms`), with their units as written. */
@@ -106,12 +140,23 @@ export function analyse(input: AnalyseInput): Analysed {
       }
     }
     for (const u of unitNames(line.unit)) {
+      if (TYPES.has(u)) {
+        throw sourceError(
+          eq,
+          line.unitPos,
+          `${u} state is not supported (state is float32, every value a float): write ": 1" for a ` +
+            (u === "integer"
+              ? `dimensionless variable and round it where needed with floor(), ceil(), // or %`
+              : `dimensionless variable, or put the condition into the threshold or reset`),
+        );
+      }
       if (unitValue(u) === undefined) {
         throw sourceError(
           eq,
           line.unitPos,
           `unknown unit "${u}" in ": ${line.unit}"; units are those of the table in docs/models/equations.md ` +
-            `(ms, mV, nA, uS, nF, MOhm, second, volt, amp, siemens, farad, ohm, Hz and their prefixed forms), or 1`,
+            `(ms, mV, nA, uS, nF, MOhm, second, volt, amp, siemens, farad, ohm, Hz, metre and their prefixed ` +
+            `forms), or 1`,
         );
       }
     }
@@ -135,9 +180,10 @@ export function analyse(input: AnalyseInput): Analysed {
   const usedParams = new Set<string>(declared.keys());
   const known = [...states, ...subs.keys(), ...params, ...BUILTINS];
 
-  // sub-expressions are resolved once each (in dependency order, refusing cycles) and substituted
-  const resolvedSubs = new Map<string, Expr>();
-  const resolving: string[] = [];
+  // names are checked and kept as they are: a sub-expression stays a name, computed once per neuron (and
+  // per evaluation point) by the generated code, so a chain of sub-expressions costs its length, not the
+  // size of its substituted tree (which can double with each level)
+  let noiseAllowed = false;
   const resolve = (source: Source, e: Expr): Expr => {
     switch (e.kind) {
       case "number":
@@ -167,36 +213,20 @@ export function analyse(input: AnalyseInput): Analysed {
       }
       case "name": {
         const name = e.name;
-        if (states.includes(name) || BUILTINS.includes(name)) return e;
-        const sub = subs.get(name);
-        if (sub !== undefined) {
-          const done = resolvedSubs.get(name);
-          if (done !== undefined) return done;
-          if (resolving.includes(name)) {
-            throw sourceError(
-              eq,
-              sub.pos,
-              `the sub-expressions ${[...resolving.slice(resolving.indexOf(name)), name].join(" -> ")} ` +
-                `refer to one another in a cycle; one of them must be a state variable`,
-            );
-          }
-          resolving.push(name);
-          const body = resolve(eq, sub.expr);
-          resolving.pop();
-          resolvedSubs.set(name, body);
-          return body;
-        }
+        if (states.includes(name) || BUILTINS.includes(name) || subs.has(name)) return e;
         if (params.has(name)) {
           usedParams.add(name);
           return e;
         }
         if (unitValue(name) !== undefined)
           return { kind: "number", value: unitValue(name) as number, pos: e.pos };
-        if (name === "xi" || name.startsWith("xi_")) {
+        if (isNoise(name)) {
+          if (noiseAllowed) return e;
           throw sourceError(
             source,
             e.pos,
-            `stochastic terms (${name}) are not supported; see the Limitations of docs/models/equations.md`,
+            `the noise ${name} may appear only in a differential equation, as a term g*${name} of its right ` +
+              `side (docs/models/equations.md, "Noise")`,
           );
         }
         const near = closestKey(name, known);
@@ -212,14 +242,21 @@ export function analyse(input: AnalyseInput): Analysed {
     }
   };
 
+  const subBodies = new Map<string, Expr>();
+  for (const line of lines) {
+    if (line.kind !== "subexpression") continue;
+    const body = resolve(eq, line.expr);
+    requireNumber(eq, body, `the sub-expression ${line.name}`);
+    subBodies.set(line.name, body);
+  }
+  const subOrder = dependencyOrder(eq, subs, subBodies);
+
   const variables: Variable[] = [];
   for (const line of lines) {
-    if (line.kind === "subexpression") {
-      requireNumber(eq, resolve(eq, line.expr), `the sub-expression ${line.name}`);
-      continue;
-    }
     if (line.kind !== "differential") continue;
+    noiseAllowed = true;
     const rhs = resolve(eq, line.expr);
+    noiseAllowed = false;
     requireNumber(eq, rhs, `the right side of d${line.name}/dt`);
     variables.push({
       name: line.name,
@@ -271,11 +308,86 @@ export function analyse(input: AnalyseInput): Analysed {
   return {
     variables,
     subexpressions: Object.fromEntries([...subs].map(([n, l]) => [n, { unit: l.unit }])),
+    subs: subOrder.map((name) => ({ name, expr: subBodies.get(name) as Expr })),
     declared: Object.fromEntries(declared),
     threshold,
     reset,
     usedParams,
   };
+}
+
+/** Brian2's white-noise names: `xi` and `xi_` followed by anything (`xi_1`, `xi_shared`). */
+export function isNoise(name: string): boolean {
+  return name === "xi" || name.startsWith("xi_");
+}
+
+/** Every name an expression mentions (in the order met; repeats possible). */
+export function namesIn(e: Expr, out: string[] = []): string[] {
+  switch (e.kind) {
+    case "number":
+    case "bool":
+      break;
+    case "name":
+      out.push(e.name);
+      break;
+    case "unary":
+      namesIn(e.arg, out);
+      break;
+    case "binary":
+      namesIn(e.left, out);
+      namesIn(e.right, out);
+      break;
+    case "call":
+      for (const a of e.args) namesIn(a, out);
+      break;
+  }
+  return out;
+}
+
+/**
+ * The sub-expressions ordered so that each comes after those it uses, or the error naming a cycle. Iterative
+ * (an explicit stack), so a chain of thousands of sub-expressions needs no deep recursion.
+ */
+function dependencyOrder(
+  eq: Source,
+  lines: ReadonlyMap<string, Extract<EquationLine, { kind: "subexpression" }>>,
+  bodies: ReadonlyMap<string, Expr>,
+): string[] {
+  const uses = new Map<string, string[]>();
+  for (const [name, body] of bodies) uses.set(name, [...new Set(namesIn(body).filter((n) => bodies.has(n)))]);
+  const order: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  for (const root of bodies.keys()) {
+    if (state.has(root)) continue;
+    const stack: { name: string; next: number }[] = [{ name: root, next: 0 }];
+    state.set(root, "open");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const deps = uses.get(top.name) as string[];
+      if (top.next < deps.length) {
+        const dep = deps[top.next++];
+        const seen = state.get(dep);
+        if (seen === "done") continue;
+        if (seen === "open") {
+          const path = stack.map((f) => f.name);
+          const cycle = [...path.slice(path.indexOf(dep)), dep];
+          throw sourceError(
+            eq,
+            (lines.get(dep) as EquationLine).pos,
+            `the sub-expressions ${cycle.join(" -> ")} refer to one another in a cycle; one of them must be a ` +
+              `state variable`,
+          );
+        }
+        state.set(dep, "open");
+        stack.push({ name: dep, next: 0 });
+        continue;
+      }
+      state.set(top.name, "done");
+      order.push(top.name);
+      stack.pop();
+    }
+  }
+  return order;
 }
 
 /** Refuses a name that an equation may not define (a built-in, function, keyword or unit name). */
@@ -286,7 +398,7 @@ function checkDefinedName(eq: Source, line: EquationLine): void {
   else if (FUNCTIONS.has(name)) why = "a function";
   else if (KEYWORDS.has(name)) why = "a keyword";
   else if (unitValue(name) !== undefined) why = "a unit";
-  else if (name === "xi" || name.startsWith("xi_")) why = "reserved for noise (not supported)";
+  else if (isNoise(name)) why = "reserved for noise";
   if (why !== undefined) throw sourceError(eq, line.pos, `'${name}' is ${why}; choose another name`);
 }
 
@@ -296,8 +408,9 @@ type Kind = "number" | "bool";
 export function typeOf(source: Source, e: Expr): Kind {
   switch (e.kind) {
     case "number":
-    case "name":
       return "number";
+    case "name":
+      return e.name === "not_refractory" ? "bool" : "number";
     case "bool":
       return "bool";
     case "call":

@@ -4,23 +4,25 @@
  * the common cases free of extra rounding (`ratio`, `timesDt`).
  */
 import { UnsupportedError } from "../../core/errors.ts";
-import type { Variable } from "./analyse.ts";
+import { namesIn } from "./analyse.ts";
+import type { SubExpression, Variable } from "./analyse.ts";
 import type { Expr, Position, Source } from "./parse.ts";
+import { quoteLine } from "./tokenize.ts";
 
-/** Whether `e` mentions the name `x`. */
-export function mentions(e: Expr, x: string): boolean {
+/** Whether `e` mentions the name `x`, or one of the names `through` (sub-expressions that mention x). */
+export function mentions(e: Expr, x: string, through?: ReadonlySet<string>): boolean {
   switch (e.kind) {
     case "number":
     case "bool":
       return false;
     case "name":
-      return e.name === x;
+      return e.name === x || (through !== undefined && through.has(e.name));
     case "unary":
-      return mentions(e.arg, x);
+      return mentions(e.arg, x, through);
     case "binary":
-      return mentions(e.left, x) || mentions(e.right, x);
+      return mentions(e.left, x, through) || mentions(e.right, x, through);
     case "call":
-      return e.args.some((a) => mentions(a, x));
+      return e.args.some((a) => mentions(a, x, through));
   }
 }
 
@@ -77,32 +79,54 @@ const times = (x: Expr | null, y: Expr | null): Expr | null =>
 const over = (x: Expr | null, y: Expr): Expr | null => (x === null ? null : binary("/", x, y));
 
 /**
- * `e` as A x + B where neither A nor B mentions x, or a description of where it is not linear in x (the node
- * and why).
+ * The sub-expressions as the split of one variable x sees them: those that mention x (directly or through
+ * another), each with its own A and B. A part that is more than a number or a name is a name of its own
+ * (`Split.parts`), so a chain of sub-expressions that each use the one below twice gives parts of constant
+ * size, not trees that double with each level.
  */
-export function splitLinear(e: Expr, x: string): Linear | { readonly at: Expr; readonly why: string } {
-  if (!mentions(e, x)) return { a: null, b: e };
+interface SubSplits {
+  readonly mentioning: Set<string>;
+  readonly split: Map<string, Linear>;
+}
+
+/**
+ * `e` as A x + B where neither A nor B mentions x, or a description of where it is not linear in x (the node
+ * and why). A sub-expression in `e` that mentions x must be in `subs` (its A and B); the others are part of B.
+ */
+export function splitLinear(
+  e: Expr,
+  x: string,
+  subs: SubSplits = { mentioning: new Set(), split: new Map() },
+): Linear | { readonly at: Expr; readonly why: string } {
+  if (!mentions(e, x, subs.mentioning)) return { a: null, b: e };
   switch (e.kind) {
     case "name":
-      return { a: one(e.pos), b: null };
+      return e.name === x ? { a: one(e.pos), b: null } : (subs.split.get(e.name) as Linear);
     case "call":
       return { at: e, why: `${x} inside ${e.fn}()` };
     case "unary": {
       if (e.op === "not") return { at: e, why: `${x} in a condition` };
-      const r = splitLinear(e.arg, x);
+      const r = splitLinear(e.arg, x, subs);
       return "at" in r ? r : { a: negate(r.a), b: negate(r.b) };
     }
     case "binary": {
       if (e.op !== "+" && e.op !== "-" && e.op !== "*" && e.op !== "/") {
-        return { at: e, why: e.op === "**" ? `${x} in a power` : `${x} in a condition` };
+        const why =
+          e.op === "**"
+            ? `${x} in a power`
+            : e.op === "//" || e.op === "%"
+              ? `${x} in ${e.op === "//" ? "a floor division (//)" : "a modulo (%)"}`
+              : `${x} in a condition`;
+        return { at: e, why };
       }
-      if (e.op === "/" && mentions(e.right, x)) return { at: e, why: `${x} in a denominator` };
-      if (e.op === "*" && mentions(e.left, x) && mentions(e.right, x)) {
+      const m = subs.mentioning;
+      if (e.op === "/" && mentions(e.right, x, m)) return { at: e, why: `${x} in a denominator` };
+      if (e.op === "*" && mentions(e.left, x, m) && mentions(e.right, x, m)) {
         return { at: e, why: `${x} times an expression of ${x}` };
       }
-      const l = splitLinear(e.left, x);
+      const l = splitLinear(e.left, x, subs);
       if ("at" in l) return l;
-      const r = splitLinear(e.right, x);
+      const r = splitLinear(e.right, x, subs);
       if ("at" in r) return r;
       switch (e.op) {
         case "+":
@@ -110,7 +134,7 @@ export function splitLinear(e: Expr, x: string): Linear | { readonly at: Expr; r
         case "-":
           return { a: minus(l.a, r.a), b: minus(l.b, r.b) };
         case "*":
-          return mentions(e.left, x)
+          return mentions(e.left, x, m)
             ? { a: times(l.a, e.right), b: times(l.b, e.right) }
             : { a: times(e.left, r.a), b: times(e.left, r.b) };
         case "/":
@@ -152,29 +176,80 @@ export function timesDt(a: Expr): Expr {
   return binary("*", a, dt);
 }
 
+/** The linear forms of a model's equations, and the parts of its sub-expressions they name. */
+export interface LinearForms {
+  /** A x + B of each variable, in the order of the variables. */
+  readonly forms: readonly Linear[];
+  /**
+   * The A or B part of a sub-expression that a form (or another part) names: `name` is of the form `#p3`
+   * (no user name has a "#"); each comes after the sub-expressions and parts it uses. The generated code
+   * computes each as a local.
+   */
+  readonly parts: readonly SubExpression[];
+}
+
+/** A part as small as a number, a name or a negated one stays a tree; a larger one becomes a named part. */
+function isSmall(e: Expr): boolean {
+  return (
+    e.kind === "number" ||
+    e.kind === "name" ||
+    (e.kind === "unary" && (e.arg.kind === "number" || e.arg.kind === "name"))
+  );
+}
+
 /**
  * Every equation split as A x + B (`splitLinear`); refuses the first one that is not linear in its own
- * variable with an UnsupportedError naming it, when `required`, else returns undefined.
+ * variable with an UnsupportedError naming it, when `required`, else returns undefined. The sub-expressions
+ * a derivative uses (`subs`, in dependency order) are split once each, in that order, with no recursion from
+ * one to the next.
  */
 export function linearForms(
   eq: Source,
   variables: readonly Variable[],
+  subs: readonly SubExpression[],
   required: boolean,
-): Linear[] | undefined {
-  const out: Linear[] = [];
+): LinearForms | undefined {
+  const forms: Linear[] = [];
+  const parts: SubExpression[] = [];
+  const bodies = new Map(subs.map((s) => [s.name, s.expr]));
+  const share = (e: Expr | null): Expr | null => {
+    if (e === null || isSmall(e)) return e;
+    const name = `#p${parts.length}`;
+    parts.push({ name, expr: e });
+    return { kind: "name", name, pos: e.pos };
+  };
   for (const v of variables) {
-    const r = splitLinear(v.rhs, v.name);
+    // the sub-expressions the derivative reaches, then those of them that mention v, split in order
+    const reached = new Set<string>();
+    const work = namesIn(v.rhs).filter((n) => bodies.has(n));
+    while (work.length > 0) {
+      const name = work.pop() as string;
+      if (reached.has(name)) continue;
+      reached.add(name);
+      for (const n of namesIn(bodies.get(name) as Expr)) if (bodies.has(n) && !reached.has(n)) work.push(n);
+    }
+    const split: SubSplits = { mentioning: new Set(), split: new Map() };
+    let r: Linear | { readonly at: Expr; readonly why: string } = { a: null, b: null };
+    for (const s of subs) {
+      if (!reached.has(s.name) || !mentions(s.expr, v.name, split.mentioning)) continue;
+      r = splitLinear(s.expr, v.name, split);
+      if ("at" in r) break;
+      split.mentioning.add(s.name);
+      split.split.set(s.name, { a: share(r.a), b: share(r.b) });
+    }
+    if (!("at" in r)) r = splitLinear(v.rhs, v.name, split);
     if ("at" in r) {
       if (!required) return undefined;
-      const lineText = eq.text.split("\n")[v.pos.line - 1]?.trim() ?? "";
+      const lineText = quoteLine(eq.text, v.pos).quote;
+      const at = `line ${r.at.pos.line}, column ${quoteLine(eq.text, r.at.pos).column}`;
       throw new UnsupportedError(
         `method "exponential-euler" needs each equation linear in its own variable (dx/dt = A x + B, with A ` +
           `and B free of x); d${v.name}/dt (equations line ${v.pos.line}: "${lineText}") is not: ${r.why} at ` +
-          `line ${r.at.pos.line}, column ${r.at.pos.column}; use method "euler" or "rk4"`,
+          `${at}; use method "euler" or "rk4"`,
         { variable: v.name, line: v.pos.line, column: r.at.pos.column },
       );
     }
-    out.push(r);
+    forms.push(r);
   }
-  return out;
+  return { forms, parts };
 }

@@ -10,7 +10,8 @@ import type { Position, Source, Token } from "./tokenize.ts";
 export { sourceError };
 export type { Position, Source };
 
-export type BinaryOp = "+" | "-" | "*" | "/" | "**" | "<" | "<=" | ">" | ">=" | "==" | "!=" | "and" | "or";
+export type BinaryOp =
+  "+" | "-" | "*" | "/" | "//" | "%" | "**" | "<" | "<=" | ">" | ">=" | "==" | "!=" | "and" | "or";
 
 /** An expression's syntax tree. */
 export type Expr =
@@ -37,9 +38,37 @@ function describeToken(t: Token): string {
   return `"${t.text}"`;
 }
 
+/**
+ * The most levels of parentheses, function calls, signs, `not` and `**` one inside another. The parser and
+ * every later stage recurse once per level (and V8 once per parenthesis of the generated code), so a deeper
+ * text would overflow the call stack; real equations stay far below.
+ */
+export const MAX_NESTING = 100;
+
+/**
+ * The most levels of a syntax tree, counting each term of a chain (a + b + c is two levels): the later
+ * stages recurse once per level. A sum of 3000 terms fits; longer ones can be split into sub-expressions.
+ */
+export const MAX_TREE_DEPTH = 3000;
+
+/** The depth of a tree, found without recursion; the first node found deeper than `limit`, if any. */
+function deepest(e: Expr, limit: number): Expr | undefined {
+  const stack: [Expr, number][] = [[e, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [Expr, number];
+    if (depth > limit) return node;
+    if (node.kind === "unary") stack.push([node.arg, depth + 1]);
+    else if (node.kind === "binary") stack.push([node.left, depth + 1], [node.right, depth + 1]);
+    else if (node.kind === "call") for (const a of node.args) stack.push([a, depth + 1]);
+  }
+  return undefined;
+}
+
 /** A recursive-descent parser over the tokens of one source. */
 class Parser {
   private k = 0;
+  /** Levels of nesting entered (`MAX_NESTING`). */
+  private depth = 0;
   constructor(
     readonly source: Source,
     private readonly tokens: readonly Token[],
@@ -87,6 +116,36 @@ class Parser {
     return this.source.text.slice(from.start, last.end);
   }
 
+  /** Enters one level of nesting at `t`, refusing one more than MAX_NESTING. */
+  enter(t: Token): void {
+    if (++this.depth > MAX_NESTING) {
+      this.fail(
+        t,
+        `the expression is nested deeper than ${MAX_NESTING} levels (parentheses, function calls, signs, ` +
+          `not and ** one inside another); split it into sub-expressions`,
+      );
+    }
+  }
+
+  leave(): void {
+    this.depth--;
+  }
+
+  /** A whole expression, refused when its tree is deeper than MAX_TREE_DEPTH (see there). */
+  topExpression(): Expr {
+    const e = this.expression();
+    const deep = deepest(e, MAX_TREE_DEPTH);
+    if (deep !== undefined) {
+      throw sourceError(
+        this.source,
+        deep.pos,
+        `the expression is more than ${MAX_TREE_DEPTH} operations deep (a sum or product of that many ` +
+          `terms, or long chains inside one another); split it into sub-expressions`,
+      );
+    }
+    return e;
+  }
+
   /** or-expression: the whole expression grammar. */
   expression(): Expr {
     let left = this.conjunction();
@@ -106,12 +165,19 @@ class Parser {
     return left;
   }
 
+  /** `not not x`: read in a loop, each `not` a level of nesting. */
   private negation(): Expr {
-    if (this.isWord("not")) {
+    const nots: Token[] = [];
+    const depth = this.depth;
+    while (this.isWord("not")) {
       const t = this.next();
-      return { kind: "unary", op: "not", arg: this.negation(), pos: t.pos };
+      this.enter(t);
+      nots.push(t);
     }
-    return this.comparison();
+    let e = this.comparison();
+    this.depth = depth;
+    for (let k = nots.length - 1; k >= 0; k--) e = { kind: "unary", op: "not", arg: e, pos: nots[k].pos };
+    return e;
   }
 
   private comparison(): Expr {
@@ -138,7 +204,7 @@ class Parser {
 
   private term(): Expr {
     let left = this.unary();
-    while (this.isOp("*") || this.isOp("/")) {
+    while (this.isOp("*") || this.isOp("/") || this.isOp("//") || this.isOp("%")) {
       const t = this.next();
       left = { kind: "binary", op: t.text as BinaryOp, left, right: this.unary(), pos: t.pos };
     }
@@ -147,23 +213,28 @@ class Parser {
 
   /** Unary minus and plus bind less tightly than `**` (-x**2 is -(x**2)), as in Python. */
   private unary(): Expr {
-    if (this.isOp("-")) {
+    const minus: Token[] = [];
+    const depth = this.depth;
+    while (this.isOp("-") || this.isOp("+")) {
       const t = this.next();
-      return { kind: "unary", op: "-", arg: this.unary(), pos: t.pos };
+      this.enter(t);
+      if (t.text === "-") minus.push(t);
     }
-    if (this.isOp("+")) {
-      this.next();
-      return this.unary();
-    }
-    return this.power();
+    let e = this.power();
+    this.depth = depth;
+    for (let k = minus.length - 1; k >= 0; k--) e = { kind: "unary", op: "-", arg: e, pos: minus[k].pos };
+    return e;
   }
 
-  /** `**` is right-associative and its exponent may carry a sign (2**-1). */
+  /** `**` is right-associative and its exponent may carry a sign (2**-1); each `**` is a level of nesting. */
   private power(): Expr {
     const base = this.primary();
     if (!this.isOp("**")) return base;
     const t = this.next();
-    return { kind: "binary", op: "**", left: base, right: this.unary(), pos: t.pos };
+    this.enter(t);
+    const exponent = this.unary();
+    this.depth--;
+    return { kind: "binary", op: "**", left: base, right: exponent, pos: t.pos };
   }
 
   private primary(): Expr {
@@ -178,7 +249,7 @@ class Parser {
         return { kind: "bool", value: t.text === "True", pos: t.pos };
       if (KEYWORDS.has(t.text)) this.fail(t, `expected a value, found the keyword "${t.text}"`);
       if (this.isOp("(")) {
-        this.next();
+        this.enter(this.next());
         const args: Expr[] = [];
         if (!this.isOp(")")) {
           args.push(this.expression());
@@ -188,13 +259,16 @@ class Parser {
           }
         }
         this.expectOp(")", `to close the arguments of ${t.text}(`);
+        this.depth--;
         return { kind: "call", fn: t.text, args, pos: t.pos };
       }
       return { kind: "name", name: t.text, pos: t.pos };
     }
     if (t.kind === "op" && t.text === "(") {
+      this.enter(t);
       const inner = this.expression();
       this.expectOp(")", "to close the parenthesis");
+      this.depth--;
       return inner;
     }
     return this.fail(t, `expected a number, a name or "(", found ${describeToken(t)}`);
@@ -234,7 +308,7 @@ export type EquationLine =
 export function parseExpression(source: Source): Expr {
   const p = new Parser(source, tokenize(source));
   while (p.peek().kind === "newline") p.next();
-  const expr = p.expression();
+  const expr = p.topExpression();
   while (p.peek().kind === "newline") p.next();
   const rest = p.peek();
   if (rest.kind !== "end") p.fail(rest, `unexpected ${describeToken(rest)} after the expression`);
@@ -247,6 +321,8 @@ export interface Statement {
   readonly op: "=" | "+=" | "-=" | "*=" | "/=";
   readonly value: Expr;
   readonly pos: Position;
+  /** The statement as written. */
+  readonly text: string;
 }
 
 const ASSIGNMENTS = new Set(["=", "+=", "-=", "*=", "/="]);
@@ -265,8 +341,14 @@ export function parseStatements(source: Source): Statement[] {
     if (op.kind !== "op" || !ASSIGNMENTS.has(op.text)) {
       p.fail(op, `expected "=", "+=", "-=", "*=" or "/=" after ${target.text}, found ${describeToken(op)}`);
     }
-    const value = p.expression();
-    out.push({ target: target.text, op: op.text as Statement["op"], value, pos: target.pos });
+    const value = p.topExpression();
+    out.push({
+      target: target.text,
+      op: op.text as Statement["op"],
+      value,
+      pos: target.pos,
+      text: p.textSince(target),
+    });
     if (!p.atLineEnd() && !p.isOp(";")) {
       p.fail(p.peek(), `expected ";" or a new line after the statement, found ${describeToken(p.peek())}`);
     }
@@ -297,14 +379,14 @@ function equationLine(p: Parser): EquationLine {
       p.next();
       p.next();
       p.expectOp("=", `after d${first.text.slice(1)}/dt`);
-      const expr = p.expression();
+      const expr = p.topExpression();
       const { unit, unitPos, flags } = unitAndFlags(p);
       return { kind: "differential", name: first.text.slice(1), expr, unit, unitPos, flags, pos: first.pos };
     }
   }
   if (p.isOp("=")) {
     p.next();
-    const expr = p.expression();
+    const expr = p.topExpression();
     const { unit, unitPos, flags } = unitAndFlags(p);
     return { kind: "subexpression", name: first.text, expr, unit, unitPos, flags, pos: first.pos };
   }
@@ -319,6 +401,9 @@ function equationLine(p: Parser): EquationLine {
   );
 }
 
+/** The first words of the flags (analyse.ts checks the flags themselves). */
+const FLAG_WORDS = new Set(["unless", "constant", "shared"]);
+
 /**
  * The optional `: unit` and `(flag, flag)` that end an equation line. The unit is kept as written; its names
  * are checked later against the unit table.
@@ -330,7 +415,9 @@ function unitAndFlags(p: Parser): { unit: string; unitPos: Position; flags: stri
     p.next();
     const from = p.peek();
     unitPos = from.pos;
-    if (p.atLineEnd() || p.isOp("(")) p.fail(from, `expected a unit after ":" (e.g. mV, or 1 for none)`);
+    // "(" may open a unit, (mV/ms), or the flags of a line that lacks its unit, (unless refractory)
+    const flag = p.isOp("(") && p.peek(1).kind === "name" && FLAG_WORDS.has(p.peek(1).text);
+    if (p.atLineEnd() || flag) p.fail(from, `expected a unit after ":" (e.g. mV, or 1 for none)`);
     unitExpression(p);
     unit = p.textSince(from);
   }
@@ -359,8 +446,10 @@ function unitExpression(p: Parser): void {
     const t = p.next();
     if (t.kind === "name" || t.kind === "number") return;
     if (t.kind === "op" && t.text === "(") {
+      p.enter(t);
       unitExpression(p);
       p.expectOp(")", "to close the unit's parenthesis");
+      p.leave();
       return;
     }
     p.fail(t, `expected a unit name, found ${describeToken(t)}`);
