@@ -17,6 +17,7 @@ import { refuseNonEmptyOut, refuseResumeOutputs, refuseRunOutputs, refuseUnwrita
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { InvalidParameterError, NotFoundError, SpikeflowError } from "../core/errors.ts";
 import { log, setLogRewrite } from "../core/log.ts";
+import { isWholeCount } from "../core/time.ts";
 import {
   MAX_CONFIG_WEIGHTS,
   MAX_NGRAM_N,
@@ -240,7 +241,7 @@ function checkRunOptions(o: CommonOpts, intensity_Hz_per_unit: number): void {
   }
   // a gram is n successive spiking steps of one presentation, so n cannot exceed its step count
   const steps = Math.round(o.time / o.dt);
-  if (Math.abs(o.time / o.dt - steps) < 1e-9 && o.ngram > steps) {
+  if (isWholeCount(o.time / o.dt) && o.ngram > steps) {
     throw new InvalidParameterError(
       `--ngram ${o.ngram} needs ${o.ngram} spiking steps in one presentation, but --time ${o.time} ms at ` +
         `--dt ${o.dt} ms has ${steps}; use --ngram 1 to ${Math.min(steps, MAX_NGRAM_N)}`,

@@ -16,6 +16,7 @@ import { basename, dirname, join, normalize, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { decimal } from "../core/decimal.ts";
 import { InvalidParameterError, NotFoundError, TimeStepError } from "../core/errors.ts";
+import { isWholeCount } from "../core/time.ts";
 import { MAX_CONFIG_WORKERS } from "../experiments/run-config.ts";
 
 export { decimal };
@@ -353,7 +354,7 @@ export function inOptionTerms(e: Error & { details?: Readonly<Record<string, unk
     typeof d.dt_ms === "number"
   ) {
     const { duration_ms: dur, dt_ms: dt } = d as { duration_ms: number; dt_ms: number };
-    const divides = (x: number) => Math.abs(dur / x - Math.round(dur / x)) < 1e-6 * Math.max(1, dur / x);
+    const divides = (x: number) => isWholeCount(dur / x);
     const near = [
       NICE_STEPS_MS.filter((x) => x < dt && divides(x))[0],
       NICE_STEPS_MS.findLast((x) => x > dt && divides(x)),

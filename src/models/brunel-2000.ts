@@ -61,7 +61,7 @@ import {
 } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { createRng } from "../core/rng.ts";
-import { msToSteps } from "../core/time.ts";
+import { isWholeCount, msToSteps } from "../core/time.ts";
 import { Network } from "../network/network.ts";
 import { PoissonInputDrive } from "../network/poisson-input.ts";
 import { LIF } from "../neurons/lif.ts";
@@ -480,7 +480,7 @@ export function brunel2000(options: Brunel2000Options = {}): Brunel2000 {
   const vReset_mV = 10;
   const tRef_ms = 2;
   const refSteps = tRef_ms / dt_ms;
-  if (Math.abs(refSteps - Math.round(refSteps)) > 1e-6 * Math.max(1, refSteps) || Math.round(refSteps) < 1) {
+  if (!isWholeCount(refSteps) || Math.round(refSteps) < 1) {
     throw new TimeStepError(
       `brunel2000: dt_ms = ${dt_ms} does not divide the refractory period tau_rp = 2 ms into whole steps; ` +
         `use a step such as 0.1, 0.05 or 0.2 ms`,

@@ -17,7 +17,7 @@
  * t_pre and a post spike at t_post therefore has the interval t_post - (t_pre + delay_ms).
  */
 import { InvalidParameterError, TimeStepError, allocateBuffer, describeValue } from "../core/errors.ts";
-import { secondsHint } from "../core/time.ts";
+import { countText, isWholeCount, secondsHint } from "../core/time.ts";
 import type { Population, SpikeSource } from "../network/types.ts";
 
 /** First capacity of a slot's spike list (grown by doubling, up to the source's size). */
@@ -48,16 +48,17 @@ export function stepsOfDelay(what: string, delay_ms: unknown, dt_ms: number): nu
   }
   const exact = delay_ms / dt_ms;
   const steps = Math.round(exact);
-  if (Math.abs(exact - steps) > 1e-6 * Math.max(1, steps)) {
+  if (!isWholeCount(exact)) {
     const near = [Math.floor(exact), Math.ceil(exact)].map((k) =>
       k === 0 ? "0 (no delay)" : `${+(k * dt_ms).toPrecision(12)} ms`,
     );
     // 0.0015 for 1.5 ms: Brian2 stores times in seconds
     const asMs = (delay_ms * 1000) / dt_ms;
-    const hint = delay_ms < dt_ms && Math.abs(asMs - Math.round(asMs)) < 1e-6 * Math.max(1, asMs);
+    const hint = delay_ms < dt_ms && isWholeCount(asMs);
     throw new TimeStepError(
       `${what} of ${delay_ms} ms is not a whole number of steps of dt = ${dt_ms} ms ` +
-        `(${exact.toPrecision(8)} steps); use a multiple of dt such as ${near.join(" or ")}` +
+        `(${countText(exact)} steps; the nearest whole count is ${steps}); use a multiple of dt such as ` +
+        `${near.join(" or ")}` +
         (hint ? ` ${secondsHint(delay_ms)}` : ""),
       { what, delay_ms, dt_ms, steps: exact },
     );

@@ -27,7 +27,7 @@ function said(f: () => unknown): string {
 test("parameter names become the options that set them, written as on the command line", () => {
   assert.equal(
     said(() => new Lcsnn({ time_ms: 250, dt_ms: 0.3 })),
-    "--time 250 ms is not a whole number of steps of --dt 0.3 ms (833.33333 steps); use a multiple of dt " +
+    "--time 250 ms is not a whole number of steps of --dt 0.3 ms (833.33333 steps; the nearest whole count is 833); use a multiple of dt " +
       "such as 249.9 or 250.2 ms",
   );
   assert.equal(

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { msToSteps, decayPerStep } from "../../src/core/time.ts";
+import { countText, isWholeCount, msToSteps, decayPerStep, sameStep } from "../../src/core/time.ts";
 import { createRng } from "../../src/core/rng.ts";
 import {
   TimeStepError,
@@ -33,8 +33,9 @@ test("a duration that is not a whole number of steps is rejected with the neares
   // below one step the only suggestion is one step: 0 ms is no duration to suggest
   assert.throws(
     () => msToSteps(0.5, 1, "time_ms"),
-    /\(0\.50000000 steps\); use a multiple of dt such as 1 ms$/,
+    /\(0\.5 steps; the nearest whole count is 1\); use a multiple of dt such as 1 ms$/,
   );
+  assert.throws(() => msToSteps(0.25, 1, "time_ms"), /\(0\.25 steps\); use a multiple of dt such as 1 ms$/);
   assert.throws(() => msToSteps(-1, 0.1), TimeStepError);
   assert.throws(
     () => msToSteps(1, 0),
@@ -52,6 +53,73 @@ test("every whole number of steps round-trips for any dt", () => {
         return msToSteps(n * dt, dt) === n;
       },
     ),
+  );
+});
+
+test("a large duration with a fraction of a step is refused, naming the value, dt and the nearest whole count", () => {
+  // a relative 1e-6 let any fraction through from 500,000 steps on
+  assert.throws(
+    () => msToSteps(600000.5, 1, "time_ms"),
+    (e: unknown) =>
+      e instanceof TimeStepError &&
+      e.message.startsWith(
+        "time_ms of 600000.5 ms is not a whole number of steps of dt = 1 ms (600000.5 steps; the nearest " +
+          "whole count is 600001); use a multiple of dt such as 600000 or 600001 ms",
+      ),
+  );
+  assert.throws(
+    () => msToSteps(1000000.0004, 1),
+    /^TimeStepError: duration of 1000000\.0004 ms is not a whole number of steps of dt = 1 ms \(1000000\.0004 steps; the nearest whole count is 1000000\)/,
+  );
+  assert.throws(
+    () => msToSteps(123456.00001, 0.1),
+    /\(1234560\.0001 steps; the nearest whole count is 1234560\)/,
+  );
+  assert.throws(() => msToSteps(2 ** 31 - 0.5, 1), TimeStepError);
+  // a fraction that 12 digits would hide is printed in full
+  assert.equal(countText(1000000.0000004), "1000000.0000004");
+  assert.equal(countText(2.4999999999999996), "2.5");
+});
+
+test("decimal durations that are whole numbers of steps are accepted despite float rounding", () => {
+  assert.equal(0.3 / 0.1, 2.9999999999999996);
+  assert.equal(msToSteps(0.3, 0.1), 3);
+  assert.equal(msToSteps(2.2, 0.1), 22);
+  assert.equal(msToSteps(0.7, 0.1), 7);
+  assert.equal(msToSteps(0.1 + 0.2, 0.1), 3);
+  assert.equal(msToSteps((1000 * 0.1) / 0.1, 1), 1000);
+  assert.equal(msToSteps(1000 * 0.1, 0.1), 1000);
+  assert.equal(msToSteps(1e5, 0.1), 1e6);
+  assert.equal(msToSteps(1e6, 1), 1e6);
+  assert.equal(msToSteps(12345.6, 0.1), 123456);
+  assert.equal(msToSteps(0.0015 * 1000, 0.5), 3);
+  // the residue of a difference is 0 steps
+  assert.equal(msToSteps(0.1 * 3 - 0.3, 0.1), 0);
+  assert.equal(isWholeCount(3 + 1e-9), false);
+  assert.equal(isWholeCount(1e6 + 1e-6), false);
+  // sameStep keeps its own, looser question: two steps that differ by a billionth are the same step
+  assert.equal(sameStep(0.1, (0.1 * 3) / 3), true);
+  assert.equal(sameStep(0.1, 0.1 * (1 + 1e-8)), false);
+});
+
+test("k * dt is k steps, and (k + f) * dt is refused, for counts up to 2^31 and common steps", () => {
+  const dts = [0.001, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.125, 0.2, 0.25, 0.3, 0.5, 0.7, 1, 1.5, 2, 3];
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...dts), (k, dt) => {
+      assert.equal(msToSteps(k * dt, dt), k);
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      fc.constantFrom(...dts),
+      fc.double({ min: 0.001, max: 0.999, noNaN: true }),
+      (k, dt, f) => {
+        assert.throws(() => msToSteps((k + f) * dt, dt), TimeStepError);
+      },
+    ),
+    { numRuns: 2000 },
   );
 });
 

@@ -593,6 +593,12 @@ test("a Delay that is not a whole number of steps is refused with the value, dt 
         'd.nir: node "d2" (Delay): delay = 2000 s is 2000000 steps of dt = 0.001 s; spikeflow\'s delays are at ' +
           "most 1048576 steps (1048.58 s at this dt), since every step keeps a slot for the spikes in flight",
   );
+  // a long delay with a fraction of a step: refused, not rounded (a relative 1e-6 let it through)
+  assert.throws(
+    () =>
+      nirToNetwork(handMade(null, { type: "Delay", delay: t([], 1000.0004) }), { dt_s: 1e-3, file: "d.nir" }),
+    /^UnsupportedError: d\.nir: node "d2" \(Delay\): delay = 1000\.0004 s is not a whole number of steps of dt = 0\.001 s \(1000000\.4 steps\); the nearest whole count is 1000000 steps \(1000 s\)\./,
+  );
   // the same file at a step that divides the delay imports
   assert.equal(
     (nirToNetwork(file, { dt_s: 5e-4 }).network.projection("fc") as Sparse).synapseDelaySteps!.length,

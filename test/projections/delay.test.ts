@@ -373,6 +373,36 @@ test("per-synapse delays are checked: length, whole steps, dt_ms, factories take
   );
 });
 
+test("a long delay with a fraction of a step is refused, not rounded; decimal delays that are whole steps pass", () => {
+  const a = new Input(2);
+  const b = new LIF(2, 0.1);
+  const csr = { rowPtr: [0, 1, 2], colIdx: [0, 1], w: [1, 1] };
+  assert.throws(
+    () => new Sparse(a, b, csr, { delay_ms: 600000.5, dt_ms: 1 }),
+    (e: unknown) =>
+      e instanceof TimeStepError &&
+      e.message ===
+        "Sparse delay_ms of 600000.5 ms is not a whole number of steps of dt = 1 ms (600000.5 steps; the " +
+          "nearest whole count is 600001); use a multiple of dt such as 600000 ms or 600001 ms",
+  );
+  assert.throws(
+    () => new Sparse(a, b, csr, { delay_ms: [1, 600000.5], dt_ms: 1 }),
+    /delay_ms.* of 600000\.5 ms is not a whole number of steps of dt = 1 ms \(600000\.5 steps; the nearest whole count is 600001\)/,
+  );
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: 104857.60001, dt_ms: 0.1 }),
+    /\(1048576\.0001 steps; the nearest whole count is 1048576\)/,
+  );
+  assert.equal(new Sparse(a, b, csr, { delay_ms: 12345.6, dt_ms: 0.1 }).delaySteps, 123456);
+  assert.equal(new Dense(a, b, { weights: 1, delay_ms: 0.3, dt_ms: 0.1 }).delaySteps, 3);
+  assert.equal(new Dense(a, b, { weights: 1, delay_ms: 0.7, dt_ms: 0.1 }).delaySteps, 7);
+  assert.equal(new Dense(a, b, { weights: 1, delay_ms: 2.2, dt_ms: 0.1 }).delaySteps, 22);
+  assert.deepEqual(
+    [...new Sparse(a, b, csr, { delay_ms: [0.3, 2.2], dt_ms: 0.1 }).synapseDelaySteps!],
+    [3, 22],
+  );
+});
+
 test("delays are refused with a reason: too long, in seconds, per synapse on Dense, reassigned, on a projection without one", () => {
   const a = new Input(2);
   const b = new LIF(2, 0.1);

@@ -20,6 +20,7 @@
  * entries are all equal is the same for every synapse wherever it sits.
  */
 import { UnsupportedError } from "../../core/errors.ts";
+import { countText, isWholeCount } from "../../core/time.ts";
 import { MAX_DELAY_STEPS } from "../../projections/delay.ts";
 import type { FlatGraph } from "./flatten.ts";
 
@@ -47,7 +48,7 @@ function stepsOf(file: string, node: string, index: number | null, delay_s: numb
   const exact = delay_s / dt_s;
   const steps = Math.round(exact);
   const entry = index === null ? "delay" : `delay[${index}]`;
-  if (Math.abs(exact - steps) <= 1e-6 * Math.max(1, steps)) {
+  if (isWholeCount(exact)) {
     if (steps <= MAX_DELAY_STEPS) return steps;
     // refused here in the file's terms (seconds), not by the projection, whose message speaks of ms
     throw new UnsupportedError(
@@ -60,7 +61,7 @@ function stepsOf(file: string, node: string, index: number | null, delay_s: numb
   }
   throw new UnsupportedError(
     `${file}: node ${JSON.stringify(node)} (Delay): ${entry} = ${delay_s} s is not a whole number of steps of ` +
-      `dt = ${dt_s} s (${+exact.toPrecision(8)} steps); the nearest whole count is ${steps} step` +
+      `dt = ${dt_s} s (${countText(exact)} steps); the nearest whole count is ${steps} step` +
       `${steps === 1 ? "" : "s"} (${+(steps * dt_s).toPrecision(12)} s). spikeflow delays spikes by whole ` +
       `steps and does not round a delay: import with a dt that divides it, or change the delay in the file`,
     { file, node, index, delay_s, dt_s, steps: exact },
