@@ -17,6 +17,7 @@
  * t_pre and a post spike at t_post therefore has the interval t_post - (t_pre + delay_ms).
  */
 import { InvalidParameterError, TimeStepError, allocateBuffer, describeValue } from "../core/errors.ts";
+import { timesDecimal } from "../core/decimal.ts";
 import { countText, isWholeCount, secondsHint } from "../core/time.ts";
 import type { Population, SpikeSource } from "../network/types.ts";
 
@@ -66,7 +67,7 @@ export function stepsOfDelay(what: string, delay_ms: unknown, dt_ms: number): nu
   if (steps > MAX_DELAY_STEPS) {
     throw new InvalidParameterError(
       `${what} of ${delay_ms} ms is ${steps} steps of dt = ${dt_ms} ms; a delay may be at most ` +
-        `${MAX_DELAY_STEPS} steps (${+(MAX_DELAY_STEPS * dt_ms).toPrecision(6)} ms at this dt), since every step ` +
+        `${MAX_DELAY_STEPS} steps (${timesDecimal(MAX_DELAY_STEPS, dt_ms)} ms at this dt), since every step ` +
         `of delay keeps a slot for the spikes in flight` +
         (delay_ms >= 1000 ? "; delays are in ms (1.5 for 1.5 ms)" : ""),
       { delay_ms, dt_ms, steps },

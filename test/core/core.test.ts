@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { timesDecimal } from "../../src/core/decimal.ts";
 import { countText, isWholeCount, msToSteps, decayPerStep, sameStep } from "../../src/core/time.ts";
 import { createRng } from "../../src/core/rng.ts";
 import {
@@ -121,6 +122,19 @@ test("k * dt is k steps, and (k + f) * dt is refused, for counts up to 2^31 and 
     ),
     { numRuns: 2000 },
   );
+});
+
+test("timesDecimal writes the exact decimal product of a whole number and a decimal", () => {
+  assert.equal(timesDecimal(2 ** 20, 0.1), "104857.6");
+  assert.equal(timesDecimal(2 ** 20, 1), "1048576");
+  assert.equal(timesDecimal(2 ** 20, 0.001), "1048.576");
+  assert.equal(timesDecimal(2 ** 20, 0.3), "314572.8");
+  assert.equal(timesDecimal(2 ** 20, 0.025), "26214.4");
+  assert.equal(timesDecimal(2 ** 20, 1e-7), "0.1048576");
+  assert.equal(timesDecimal(3, 1e21), "3000000000000000000000");
+  assert.equal(timesDecimal(0, 0.1), "0");
+  assert.equal(timesDecimal(-3, 0.5), "-1.5");
+  assert.equal(timesDecimal(7, 1.25), "8.75");
 });
 
 test("decayPerStep is exp(-dt/tau)", () => {

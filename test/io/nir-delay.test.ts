@@ -591,7 +591,7 @@ test("a Delay that is not a whole number of steps is refused with the value, dt 
       e instanceof UnsupportedError &&
       e.message ===
         'd.nir: node "d2" (Delay): delay = 2000 s is 2000000 steps of dt = 0.001 s; spikeflow\'s delays are at ' +
-          "most 1048576 steps (1048.58 s at this dt), since every step keeps a slot for the spikes in flight",
+          "most 1048576 steps (1048.576 s at this dt), since every step keeps a slot for the spikes in flight",
   );
   // a long delay with a fraction of a step: refused, not rounded (a relative 1e-6 let it through)
   assert.throws(

@@ -408,9 +408,18 @@ test("delays are refused with a reason: too long, in seconds, per synapse on Den
   const b = new LIF(2, 0.1);
   assert.throws(
     () => new Dense(a, b, { weights: 1, delay_ms: 1e6, dt_ms: 0.1 }),
-    /^InvalidParameterError: Dense delay_ms of 1000000 ms is 10000000 steps of dt = 0\.1 ms; a delay may be at most 1048576 steps \(104858 ms at this dt\), since every step of delay keeps a slot for the spikes in flight; delays are in ms \(1\.5 for 1\.5 ms\)$/,
+    /^InvalidParameterError: Dense delay_ms of 1000000 ms is 10000000 steps of dt = 0\.1 ms; a delay may be at most 1048576 steps \(104857\.6 ms at this dt\), since every step of delay keeps a slot for the spikes in flight; delays are in ms \(1\.5 for 1\.5 ms\)$/,
   );
   assert.equal(new Dense(a, b, { weights: 1, delay_ms: 2 ** 20 * 0.1, dt_ms: 0.1 }).delaySteps, 2 ** 20);
+  // the limit in ms is exact: rounded to 6 digits it read as more than the refused value
+  assert.throws(
+    () => new Sparse(a, b, { rowPtr: [0, 1, 1], colIdx: [1], w: [1] }, { delay_ms: () => 1048578, dt_ms: 1 }),
+    /^InvalidParameterError: Sparse delay_ms\(0, 1\) of 1048578 ms is 1048578 steps of dt = 1 ms; a delay may be at most 1048576 steps \(1048576 ms at this dt\)/,
+  );
+  assert.throws(
+    () => new Dense(a, b, { weights: 1, delay_ms: 314573.1, dt_ms: 0.3 }),
+    /is 1048577 steps of dt = 0\.3 ms; a delay may be at most 1048576 steps \(314572\.8 ms at this dt\)/,
+  );
   assert.throws(
     () => new Dense(a, b, { weights: 1, delay_ms: 0.0015, dt_ms: 0.1 }),
     /Dense delay_ms of 0\.0015 ms is not a whole number of steps .*such as 0 \(no delay\) or 0\.1 ms \(times are in ms: if 0\.0015 is in seconds, as Brian2 stores them, write 1\.5\)$/,

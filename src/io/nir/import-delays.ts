@@ -20,6 +20,7 @@
  * entries are all equal is the same for every synapse wherever it sits.
  */
 import { UnsupportedError } from "../../core/errors.ts";
+import { timesDecimal } from "../../core/decimal.ts";
 import { countText, isWholeCount } from "../../core/time.ts";
 import { MAX_DELAY_STEPS } from "../../projections/delay.ts";
 import type { FlatGraph } from "./flatten.ts";
@@ -54,7 +55,7 @@ function stepsOf(file: string, node: string, index: number | null, delay_s: numb
     throw new UnsupportedError(
       `${file}: node ${JSON.stringify(node)} (Delay): ${entry} = ${delay_s} s is ${steps} steps of dt = ` +
         `${dt_s} s; spikeflow's delays are at most ${MAX_DELAY_STEPS} steps ` +
-        `(${+(MAX_DELAY_STEPS * dt_s).toPrecision(6)} s at this dt), since every step keeps a slot for the ` +
+        `(${timesDecimal(MAX_DELAY_STEPS, dt_s)} s at this dt), since every step keeps a slot for the ` +
         "spikes in flight",
       { file, node, index, delay_s, dt_s, steps },
     );
