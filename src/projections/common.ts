@@ -7,7 +7,13 @@
  * written. With `bounds`, the initial weights must already lie in [wMin, wMax] (a projection is never
  * silently clipped); `clampAll()` enforces the bounds after any outside change to `w`.
  */
-import { InvalidParameterError, ShapeMismatchError, StateError, requireFloat32 } from "../core/errors.ts";
+import {
+  InvalidParameterError,
+  ShapeMismatchError,
+  StateError,
+  allocateBuffer,
+  requireFloat32,
+} from "../core/errors.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { LearningRule, Population, Projection, SynapseView, WeightBounds } from "../network/types.ts";
@@ -179,7 +185,12 @@ export function makeWeights(count: number, opts: WeightOptions, what: string, la
         `e.g. init: { kind: "uniform", lo: 0, hi: 0.3, rng: createRng(seed, "weights") }`,
     );
   }
-  const w = new Float32Array(count);
+  const w = allocateBuffer(
+    Float32Array,
+    count,
+    `${what} weights (${layout})`,
+    "make the layers smaller or use Sparse",
+  );
   if (init !== undefined) {
     fillWeights(w, init, what);
     return w;

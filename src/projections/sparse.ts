@@ -26,6 +26,7 @@ import {
   ShapeMismatchError,
   describeValue,
   allocateBuffer,
+  MAX_BUFFER_LENGTH,
   requireBufferLength,
   requireFinite,
   requireFloat32,
@@ -156,7 +157,12 @@ function sparseWeights(
         `(pre, post) => weight, got ${describeValue(weight)}`,
     );
   }
-  const w = new Float32Array(colIdx.length);
+  const w = allocateBuffer(
+    Float32Array,
+    colIdx.length,
+    `${what}: ${colIdx.length} weights`,
+    "use fewer synapses",
+  );
   if (typeof weight === "number") {
     w.fill(requireFloat32("weight", weight));
   } else if (typeof weight === "function") {
@@ -223,8 +229,34 @@ function requireArrayFields(
   }
 }
 
+/**
+ * Most synapses of one Sparse projection, 2^31 - 1: its CSR offsets (rowPtr) are int32, and each per-synapse
+ * array (colIdx, w, delays) is one typed array, which holds no more (MAX_BUFFER_LENGTH).
+ */
+export const MAX_SYNAPSES = MAX_BUFFER_LENGTH;
+
+/**
+ * Throws `InvalidParameterError` when `count` synapses (`how` says how it was counted: "p = 1 over 70000 x
+ * 70000 pairs gives") exceed MAX_SYNAPSES; called before anything of that size is allocated. `smaller` names
+ * the builder's own way to fewer synapses ("a smaller p").
+ */
+function requireSynapseCount(what: string, how: string, count: number, smaller: string): void {
+  if (count <= MAX_SYNAPSES) return;
+  throw new InvalidParameterError(
+    `${what}: ${how} ${Math.round(count)} synapses, more than the ${MAX_SYNAPSES} (2^31 - 1) one Sparse ` +
+      `projection can hold (its CSR offsets are int32 and each per-synapse array is one typed array); use ` +
+      `fewer neurons, ${smaller}, or several projections that each connect a part of the source or target`,
+    { count: Math.round(count), max: MAX_SYNAPSES },
+  );
+}
+
 function toInt32(name: string, a: ArrayLike<number>): Int32Array {
-  const out = new Int32Array(a.length);
+  const out = allocateBuffer(
+    Int32Array,
+    a.length,
+    `Sparse: ${name} of ${a.length} entries`,
+    "use fewer synapses",
+  );
   for (let k = 0; k < a.length; k++) {
     if (!Number.isInteger(a[k])) {
       throw new InvalidParameterError(`${name}[${k}] must be an integer, got ${String(a[k])}`, { index: k });
@@ -235,7 +267,12 @@ function toInt32(name: string, a: ArrayLike<number>): Int32Array {
 }
 
 function toFloat32(name: string, a: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(a.length);
+  const out = allocateBuffer(
+    Float32Array,
+    a.length,
+    `Sparse: ${name} of ${a.length} entries`,
+    "use fewer synapses",
+  );
   for (let k = 0; k < a.length; k++) out[k] = requireFloat32(`${name}[${k}]`, a[k]);
   return out;
 }
@@ -484,6 +521,8 @@ export class Sparse extends WeightedProjection {
     }
     requireArrayFields("Sparse CSR arrays", csr, ["rowPtr", "colIdx", "w"], "{ rowPtr, colIdx, w }");
     requireKnownKeys("Sparse options", opts, SPARSE_OPTION_KEYS);
+    const csrLength = Math.max(csr.colIdx.length, csr.w.length);
+    requireSynapseCount("new Sparse", "the CSR arrays list", csrLength, "fewer synapses per projection");
     const rowPtr = toInt32("rowPtr", csr.rowPtr);
     const colIdx = toInt32("colIdx", csr.colIdx);
     const w = toFloat32("w", csr.w);
@@ -554,6 +593,7 @@ export class Sparse extends WeightedProjection {
           `${n}, ${t.post.length}, ${typeof t.w === "number" ? "(scalar)" : t.w.length}`,
       );
     }
+    requireSynapseCount("Sparse.fromTriplets", "the triplets list", n, "fewer triplets");
     const M = source.size;
     const N = target.size;
     const pre = toInt32("pre", t.pre);
@@ -642,14 +682,34 @@ export class Sparse extends WeightedProjection {
     const M = source.size;
     const N = target.size;
     const skipSelf = source === target && !allowSelfOption("Sparse.random", opts.allowSelf);
+    // refused before drawing: exact for p = 1; otherwise when the expected count plus 6 standard deviations
+    // of the binomial draw does not fit (a draw that still exceeds it is refused when it does)
+    const pairs = skipSelf ? M * (M - 1) : M * N;
+    const expected = p * pairs;
+    const fix = "a smaller p";
+    const pairsText = `p = ${p} over ${M} x ${N}${skipSelf ? " (less self)" : ""} neuron pairs gives`;
+    if (p === 1) requireSynapseCount("Sparse.random", pairsText, pairs, fix);
+    else if (expected + 6 * Math.sqrt(expected * (1 - p)) > MAX_SYNAPSES) {
+      requireSynapseCount("Sparse.random", `${pairsText} about`, Math.max(expected, MAX_SYNAPSES + 1), fix);
+    }
     const rowPtr = new Int32Array(M + 1);
-    let cols = new Int32Array(Math.max(16, Math.ceil(M * N * p * 1.05) + 16));
+    const first = Math.min(MAX_SYNAPSES, Math.max(16, Math.ceil(expected * 1.05) + 16));
+    let cols = allocateBuffer(
+      Int32Array,
+      first,
+      `Sparse.random: ${first} synapses`,
+      `use fewer neurons or ${fix}`,
+    );
     let nnz = 0;
     for (let i = 0; i < M; i++) {
       for (let j = rng.geometric(p); j < N; j += 1 + rng.geometric(p)) {
         if (skipSelf && j === i) continue;
         if (nnz === cols.length) {
-          const grown = new Int32Array(cols.length * 2);
+          if (nnz === MAX_SYNAPSES) {
+            requireSynapseCount("Sparse.random", `${pairsText}, in this draw, at least`, nnz + 1, fix);
+          }
+          const size = Math.min(MAX_SYNAPSES, cols.length * 2);
+          const grown = allocateBuffer(Int32Array, size, `Sparse.random: ${size} synapses`, `use ${fix}`);
           grown.set(cols);
           cols = grown;
         }
@@ -701,7 +761,12 @@ export class Sparse extends WeightedProjection {
     // the pre list and the CSR arrays coexist for a moment: about 16 bytes per synapse at the peak
     const what = `Sparse.fixedInDegree: ${N} x ${k} synapses`;
     const fix = "use a smaller k or fewer neurons";
-    requireBufferLength(what, N * k, 4, fix);
+    requireSynapseCount(
+      "Sparse.fixedInDegree",
+      `k = ${k} for each of ${N} target neurons gives`,
+      N * k,
+      "a smaller k",
+    );
     // Floyd: for t = pool - k .. pool - 1 draw r in [0, t]; take r unless taken, else t. Distinct, uniform.
     const taken = new Uint8Array(pool);
     const chosen = new Int32Array(k);
@@ -725,7 +790,7 @@ export class Sparse extends WeightedProjection {
     for (let e = 0; e < pre.length; e++) rowPtr[pre[e] + 1]++;
     for (let i = 0; i < M; i++) rowPtr[i + 1] += rowPtr[i];
     const fill = rowPtr.slice(0, M);
-    const colIdx = new Int32Array(pre.length);
+    const colIdx = allocateBuffer(Int32Array, pre.length, what, fix);
     for (let j = 0; j < N; j++) {
       for (let c = 0; c < k; c++) colIdx[fill[pre[j * k + c]]++] = j;
     }
@@ -793,8 +858,9 @@ export class Sparse extends WeightedProjection {
       fanIn = Math.max(fanIn, colPtr[j + 1]);
       colPtr[j + 1] += colPtr[j];
     }
-    const colPre = new Int32Array(nnz);
-    const colW = new Int32Array(nnz);
+    const fix = "use fewer synapses";
+    const colPre = allocateBuffer(Int32Array, nnz, `Sparse: the column index of ${nnz} synapses`, fix);
+    const colW = allocateBuffer(Int32Array, nnz, `Sparse: the column index of ${nnz} synapses`, fix);
     const fill = colPtr.slice(0, N);
     for (let i = 0; i < this.preSize; i++) {
       for (let k = this.rowPtr[i]; k < this.rowPtr[i + 1]; k++) {
@@ -857,7 +923,12 @@ function countingOrder(key: Int32Array, n: number, within: Int32Array | null): I
   const start = new Int32Array(n + 1);
   for (let k = 0; k < len; k++) start[key[k] + 1]++;
   for (let v = 0; v < n; v++) start[v + 1] += start[v];
-  const out = new Int32Array(len);
+  const out = allocateBuffer(
+    Int32Array,
+    len,
+    `Sparse.fromTriplets: the order of ${len} triplets`,
+    "use fewer",
+  );
   for (let r = 0; r < len; r++) {
     const k = within === null ? r : within[r];
     out[start[key[k]]++] = k;

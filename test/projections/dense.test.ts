@@ -192,3 +192,14 @@ test("a Dense without options, or with a random init but no generator, is refuse
     );
   }
 });
+
+test("a Dense projection of more weights than one buffer holds is refused up front, not with a raw RangeError", () => {
+  assert.throws(
+    () => new Dense(new Input(70000), new Input(70000), { weights: 1 }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /would hold 4900000000 weights \(\[pre\]\[post\] = 70000 x 70000\), 18\.3 GiB of float32; the most one projection may hold is 536870912/.test(
+        e.message,
+      ),
+  );
+});

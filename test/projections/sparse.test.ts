@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidParameterError, ShapeMismatchError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
-import { Sparse } from "../../src/projections/sparse.ts";
+import { Input } from "../../src/neurons/input.ts";
+import { MAX_SYNAPSES, Sparse } from "../../src/projections/sparse.ts";
 import { FakePopulation } from "./fake-population.ts";
 import { assertDeliveryMatches, assertViewMatches } from "./harness.ts";
 import type { Triplet } from "./harness.ts";
@@ -336,4 +337,54 @@ test("Sparse factories refuse a non-boolean allowSelf and a weight of another ki
       }),
     /k must be a whole number from 0 to 1 \(the source's 1 neuron\), got number 2$/,
   );
+});
+
+test("connectivity beyond 2^31 - 1 synapses is refused up front by every builder, naming the count and the limit", () => {
+  const rng = createRng(1, "c");
+  const big = (n: number) => new Input(n);
+  const refused = (count: string) => (e: unknown) =>
+    e instanceof InvalidParameterError &&
+    e.message.includes(
+      ` ${count} synapses, more than the 2147483647 (2^31 - 1) one Sparse projection can hold`,
+    ) &&
+    /use fewer neurons, .*, or several projections/.test(e.message);
+  // p = 1: exact (was a raw RangeError: Invalid typed array length: 5145000016)
+  assert.throws(() => Sparse.random(big(70000), big(70000), { p: 1, weight: 1, rng }), refused("4900000000"));
+  const self = big(50000);
+  assert.throws(
+    () => Sparse.random(self, self, { p: 1, weight: 1, rng }),
+    (e: unknown) => refused("2499950000")(e) && /50000 x 50000 \(less self\) neuron pairs/.test(String(e)),
+  );
+  // random: refused before drawing (it ran for minutes), naming the expected count and a smaller p
+  assert.throws(
+    () => Sparse.random(big(50000), big(50000), { p: 0.9, weight: 1, rng }),
+    (e: unknown) =>
+      refused("2250000000")(e) &&
+      /p = 0\.9 over 50000 x 50000 neuron pairs gives about/.test(String(e)) &&
+      /a smaller p/.test(String(e)),
+  );
+  // just below the limit on average, but a draw could exceed it: refused too
+  assert.throws(
+    () => Sparse.random(big(50000), big(50000), { p: 0.85899, weight: 1, rng }),
+    refused("2147483648"),
+  );
+  assert.throws(
+    () => Sparse.fixedInDegree(big(70000), big(40000), { k: 60000, weight: 1, rng }),
+    (e: unknown) => refused("2400000000")(e) && /k = 60000 for each of 40000 target neurons/.test(String(e)),
+  );
+  // lists of 2^31 entries without allocating them (holey arrays)
+  const hole = (): number[] => {
+    const a: number[] = [];
+    a.length = 2 ** 31;
+    return a;
+  };
+  assert.throws(
+    () => Sparse.fromTriplets(big(2), big(2), { pre: hole(), post: hole(), w: 1 }),
+    (e: unknown) => refused("2147483648")(e) && /Sparse\.fromTriplets: the triplets list/.test(String(e)),
+  );
+  assert.throws(
+    () => new Sparse(big(1), big(2), { rowPtr: [0, 0], colIdx: hole(), w: hole() }),
+    (e: unknown) => refused("2147483648")(e) && /new Sparse: the CSR arrays list/.test(String(e)),
+  );
+  assert.equal(MAX_SYNAPSES, 2 ** 31 - 1);
 });
