@@ -34,7 +34,7 @@ import {
 import { type Rng, requireRng } from "../core/rng.ts";
 import type { Population, SynapseDelayGroups, WeightBounds } from "../network/types.ts";
 import { requirePopulation } from "../network/types.ts";
-import { requireKnownKeys } from "../core/options.ts";
+import { closestKey, requireKnownKeys } from "../core/options.ts";
 import { WeightedProjection, fillWeights } from "./common.ts";
 import type { WeightInit, WeightOptions } from "./common.ts";
 import { SpikeDelayLine, delaySteps, requireDelayDt, stepsOfDelay } from "./delay.ts";
@@ -198,19 +198,65 @@ function sparseOptions(opts: SparseOptions, what: string): SparseOptions {
 
 /**
  * Throws unless `o` is an object with the fields `names`, each a list or typed array of numbers (or a number,
- * for the field `scalar`); `usage` says what to pass. Named before any array is read. Other fields are allowed
- * (a CSR map may carry its shape), and a missing field's message lists the fields there are, so that a
- * misspelling (`col` for `colIdx`) shows.
+ * for the field `scalar`); `usage` says what to pass. Named before any array is read. A field that is an
+ * option, or is closest to one (`delay` for `delay_ms`), is refused with where it belongs (`call` shows the
+ * call with it in the options); it would be ignored. With `strict`, any other unknown field is refused with
+ * the closest valid name; without (the CSR arrays: the NIR importer's map carries rows and cols) it is
+ * allowed, and a missing field's message lists the fields there are, so that a misspelling shows.
  */
+/** Longer names of the data fields, which no edit distance relates to the short ones ("weights" for w). */
+const FIELD_ALIASES: Readonly<Record<string, string>> = {
+  weight: "w",
+  weights: "w",
+  source: "pre",
+  target: "post",
+  src: "pre",
+  tgt: "post",
+};
+
 function requireArrayFields(
   what: string,
   o: unknown,
   names: readonly string[],
   usage: string,
-  scalar?: string,
+  fields: { options: readonly string[]; call: string; strict: boolean; scalar?: string },
 ): void {
   if (typeof o !== "object" || o === null || Array.isArray(o) || ArrayBuffer.isView(o)) {
     throw new InvalidParameterError(`${what} must be ${usage}, got ${describeValue(o)}`);
+  }
+  const { options, call, strict, scalar } = fields;
+  const extra = Object.keys(o).filter((key) => !names.includes(key));
+  // each extra key that is an option or nearest one (`delay` for delay_ms; "ww" is nearer w than port)
+  const misplaced = extra.flatMap((key) => {
+    const option = options.includes(key) ? key : closestKey(key, options);
+    return option !== undefined && closestKey(key, [...names, option]) === option ? [{ key, option }] : [];
+  });
+  if (misplaced.length > 0) {
+    const shown = misplaced.map(({ key, option }) => {
+      const value = (o as Record<string, unknown>)[key];
+      return `${option}: ${typeof value === "number" || typeof value === "string" ? JSON.stringify(value) : "..."}`;
+    });
+    const named = misplaced.map(({ key, option }) => (key === option ? `"${key}"` : `"${key}" (${option}?)`));
+    throw new InvalidParameterError(
+      `${what}: ${named.join(", ")} ${misplaced.length > 1 ? "are options" : "is an option"}, not part of the ` +
+        `data, which has only ${names.join(", ")}; options belong in the options argument: ` +
+        call.replace("OPTIONS", shown.join(", ")),
+      { fields: misplaced.map((m) => m.key) },
+    );
+  }
+  if (strict && extra.length > 0) {
+    const named = extra.map((key) => {
+      const alias = closestKey(key, Object.keys(FIELD_ALIASES));
+      const near =
+        closestKey(key, names) ??
+        (alias === undefined ? undefined : names.find((n) => n === FIELD_ALIASES[alias]));
+      return near === undefined ? `"${key}"` : `"${key}" (did you mean ${near}?)`;
+    });
+    throw new InvalidParameterError(
+      `${what}: unknown field${extra.length > 1 ? "s" : ""} ${named.join(", ")}; the fields are ` +
+        `${names.join(", ")}, and the options (${options.join(", ")}) go in the options argument`,
+      { fields: extra },
+    );
   }
   for (const name of names) {
     const v = (o as Record<string, unknown>)[name];
@@ -519,7 +565,11 @@ export class Sparse extends WeightedProjection {
           "or build one with Sparse.random(source, target, { p, ... }) or Sparse.fromTriplets",
       );
     }
-    requireArrayFields("Sparse CSR arrays", csr, ["rowPtr", "colIdx", "w"], "{ rowPtr, colIdx, w }");
+    requireArrayFields("Sparse CSR arrays", csr, ["rowPtr", "colIdx", "w"], "{ rowPtr, colIdx, w }", {
+      options: SPARSE_OPTION_KEYS,
+      call: "new Sparse(source, target, { rowPtr, colIdx, w }, { OPTIONS })",
+      strict: false,
+    });
     requireKnownKeys("Sparse options", opts, SPARSE_OPTION_KEYS);
     const csrLength = Math.max(csr.colIdx.length, csr.w.length);
     requireSynapseCount("new Sparse", "the CSR arrays list", csrLength, "fewer synapses per projection");
@@ -577,7 +627,12 @@ export class Sparse extends WeightedProjection {
       t,
       ["pre", "post", "w"],
       "{ pre, post, w } with one entry per synapse (w may be one number for all)",
-      "w",
+      {
+        options: [...SPARSE_OPTION_KEYS, "duplicates"],
+        call: "Sparse.fromTriplets(source, target, { pre, post, w }, { OPTIONS })",
+        strict: true,
+        scalar: "w",
+      },
     );
     requireKnownKeys("Sparse.fromTriplets options", opts, [...SPARSE_OPTION_KEYS, "duplicates"]);
     const sparseOpts = sparseOptions(opts, "Sparse.fromTriplets");

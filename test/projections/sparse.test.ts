@@ -388,3 +388,65 @@ test("connectivity beyond 2^31 - 1 synapses is refused up front by every builder
   );
   assert.equal(MAX_SYNAPSES, 2 ** 31 - 1);
 });
+
+test("an option or an unknown field in the triplets object is refused (it was ignored), saying where it belongs", () => {
+  const P = new FakePopulation(2);
+  const Q = new FakePopulation(2);
+  const data = { pre: [0, 1], post: [1, 0], w: [1, 2] };
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { ...data, delay_ms: 3 } as never),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        'Sparse.fromTriplets triplets: "delay_ms" is an option, not part of the data, which has only pre, post, ' +
+          "w; options belong in the options argument: Sparse.fromTriplets(source, target, { pre, post, w }, " +
+          "{ delay_ms: 3 })",
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { ...data, delay_ms: 3, dt_ms: 0.1 } as never),
+    /"delay_ms", "dt_ms" are options, .*\{ pre, post, w \}, \{ delay_ms: 3, dt_ms: 0\.1 \}\)$/,
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { ...data, delay: 3 } as never),
+    /"delay" \(delay_ms\?\) is an option, .*\{ delay_ms: 3 \}\)$/,
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { ...data, duplicates: "sum" } as never),
+    /"duplicates" is an option, .*\{ duplicates: "sum" \}\)$/,
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { ...data, bounds: { lo: 0, hi: 1 } } as never),
+    /"bounds" is an option, .*\{ bounds: \.\.\. \}\)$/,
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { ...data, wieght: [1, 2] } as never),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        'Sparse.fromTriplets triplets: unknown field "wieght" (did you mean w?); the fields are pre, post, w, ' +
+          "and the options (port, bounds, delay_ms, dt_ms, duplicates) go in the options argument",
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { pre: [0], post: [1], weights: [1] } as never),
+    /unknown field "weights" \(did you mean w\?\)/,
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, { ...data, posts: [1] } as never),
+    /unknown field "posts" \(did you mean post\?\)/,
+  );
+  // in the options argument, the delay applies
+  assert.equal(Sparse.fromTriplets(P, Q, data, { delay_ms: 3, dt_ms: 0.1 }).delaySteps, 30);
+  // the CSR arrays may carry other fields (the NIR importer's map has rows and cols), but not options
+  const csr = { rowPtr: [0, 1, 1], colIdx: [1], w: [1] };
+  assert.equal(new Sparse(P, Q, { ...csr, rows: 2, cols: 2 } as never).nnz, 1);
+  assert.throws(
+    () => new Sparse(P, Q, { ...csr, delay_ms: 2 } as never),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      e.message ===
+        'Sparse CSR arrays: "delay_ms" is an option, not part of the data, which has only rowPtr, colIdx, w; ' +
+          "options belong in the options argument: new Sparse(source, target, { rowPtr, colIdx, w }, " +
+          "{ delay_ms: 2 })",
+  );
+  assert.throws(() => new Sparse(P, Q, { ...csr, port: "ge" } as never), /"port" is an option/);
+});
