@@ -194,14 +194,22 @@ export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2
   const engineDelay = Array.from(e.delays, (x) => x - 1);
   const exc = net.addProjection(
     "excitatory",
-    new Sparse(neurons, neurons, e, {
-      port: "i",
-      bounds: { wMin: 0, wMax: C.wMax },
-      delay_ms: engineDelay,
-      dt_ms,
-    }),
+    new Sparse(
+      neurons,
+      neurons,
+      { rowPtr: e.rowPtr, colIdx: e.colIdx, w: e.w },
+      {
+        port: "i",
+        bounds: { wMin: 0, wMax: C.wMax },
+        delay_ms: engineDelay,
+        dt_ms,
+      },
+    ),
   );
-  const inh = net.addProjection("inhibitory", new Sparse(neurons, neurons, i, { port: "i" }));
+  const inh = net.addProjection(
+    "inhibitory",
+    new Sparse(neurons, neurons, { rowPtr: i.rowPtr, colIdx: i.colIdx, w: i.w }, { port: "i" }),
+  );
   const trace = { tau_ms: C.traceTau_ms, mode: "set" as const, scale: 1 };
   const stdp = new Stdp(exc, "post-pre", dt_ms, {
     nuPre: C.aMinus,
