@@ -35,6 +35,7 @@ import { analyseSynapses } from "./synapse-equations/model.ts";
 import { checkInit, checkParams, connectivity, refuseUnused } from "./synapse-equations/options.ts";
 import { compileSynapses, synapseSource } from "./synapse-equations/codegen.ts";
 import type { CompiledSynapses } from "./synapse-equations/codegen.ts";
+import type { SynapseModel } from "./synapse-equations/model.ts";
 
 /**
  * Which synapses exist: triplets `{ pre, post }` (repeats refused), CSR arrays `{ rowPtr, colIdx }`, each pair
@@ -115,6 +116,8 @@ export class SynapseEquations implements Projection {
   private readonly Q: Float32Array[];
   private readonly settingsRecord: Readonly<Record<string, unknown>>;
   private readonly hasW: boolean;
+  private readonly model: SynapseModel;
+  private readonly delayMs: number;
   /** The network step of the next delivery (its events are of the step before). */
   private now = 0;
   private learning = true;
@@ -168,6 +171,7 @@ export class SynapseEquations implements Projection {
     this.source = source;
     this.target = target;
     this.dt_ms = dt_ms;
+    this.model = model;
     this.csr = connectivity(source, target, options.connect);
     const nnz = this.csr.nnz;
     const names = model.variables.map((v) => v.name);
@@ -197,6 +201,7 @@ export class SynapseEquations implements Projection {
     }
     const steps = delaySteps("SynapseEquations", options.delay_ms, dt_ms);
     this.line = steps === 0 ? undefined : new SpikeDelayLine(source, steps);
+    this.delayMs = steps === 0 ? 0 : (options.delay_ms as number);
 
     const used = (side: "pre" | "post") => [
       ...new Set([...model.names.values()].flatMap((r) => (r.kind === side ? [r.state] : []))),
@@ -258,6 +263,36 @@ export class SynapseEquations implements Projection {
   }
   get colIdx(): Int32Array {
     return this.csr.colIdx;
+  }
+
+  /** Conduction delay in ms added to the one-step delivery (0: none); fixed at construction. */
+  get delay_ms(): number {
+    return this.delayMs;
+  }
+
+  /**
+   * Why this projection is more than static weights, or undefined when it is one: its on_pre is exactly one
+   * statement `<port> += w`, it has no on_post and `w` is not event-driven (so no other per-synapse variable
+   * is written either). The NIR export writes only such a projection, as a Linear of `w`.
+   */
+  staticWeightsRefusal(): string | undefined {
+    const { onPre, onPost, variables } = this.model;
+    const w = variables.find((v) => v.name === "w");
+    if (w === undefined) return "it has no variable w";
+    if (w.eventDriven) return "w is event-driven (it decays between events)";
+    if (onPost.length > 0)
+      return `it has on_post statements (${JSON.stringify(this.settingsRecord.on_post)})`;
+    const s = onPre[0];
+    if (
+      onPre.length !== 1 ||
+      s.target.kind !== "port" ||
+      s.op !== "+=" ||
+      s.value.kind !== "name" ||
+      s.value.name !== "w"
+    ) {
+      return `its on_pre (${JSON.stringify(this.settingsRecord.on_pre)}) is not exactly one statement "${this.port} += w"`;
+    }
+    return undefined;
   }
 
   /** The live buffer of a per-synapse variable (one value per synapse, CSR order). */
