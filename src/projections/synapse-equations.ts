@@ -11,8 +11,9 @@
  * with the time of step s, and a port statement adds into the target's port, which step s + 1 consumes: the
  * same effect. Event-driven variables decay exactly from their synapse's last event to the event's step.
  *
- * Learning: with `net.learning` false the statements that assign synaptic variables are skipped and nothing
- * is stored; only the port statements run (a trained network is tested frozen). `Network.run` says whether it
+ * Learning: with `net.learning` false the statements that assign a plastic variable (the `plastic` option,
+ * default w) are skipped, so those variables stay as they are; every other statement runs (port increments,
+ * traces, short-term plasticity variables), as when learning. `Network.run` says whether it
  * learns, and the step it starts at, through `beforeRun` (the only hook this class needs from the network).
  */
 import { DivergenceError, InvalidParameterError } from "../core/errors.ts";
@@ -32,7 +33,13 @@ import { checkBounds, requireWithinBounds } from "./common.ts";
 import { SpikeDelayLine, delaySteps } from "./delay.ts";
 import { Sparse } from "./sparse.ts";
 import { analyseSynapses } from "./synapse-equations/model.ts";
-import { checkInit, checkParams, connectivity, refuseUnused } from "./synapse-equations/options.ts";
+import {
+  checkInit,
+  checkParams,
+  checkPlastic,
+  connectivity,
+  refuseUnused,
+} from "./synapse-equations/options.ts";
 import { compileSynapses, synapseSource } from "./synapse-equations/codegen.ts";
 import type { CompiledSynapses } from "./synapse-equations/codegen.ts";
 import type { SynapseModel } from "./synapse-equations/model.ts";
@@ -70,6 +77,11 @@ export interface SynapseEquationsOptions {
   readonly bounds?: WeightBounds | undefined;
   /** Conduction delay in ms added to the one-step delivery, one for every synapse (src/projections/delay.ts). */
   readonly delay_ms?: number | undefined;
+  /**
+   * The per-synapse variables that `net.learning = false` freezes: the statements assigning them are skipped
+   * then, every other statement runs. Default ["w"] when the model has w, else [].
+   */
+  readonly plastic?: readonly string[] | undefined;
 }
 
 const OPTION_KEYS = [
@@ -82,6 +94,7 @@ const OPTION_KEYS = [
   "init",
   "bounds",
   "delay_ms",
+  "plastic",
 ];
 
 export class SynapseEquations implements Projection {
@@ -99,6 +112,8 @@ export class SynapseEquations implements Projection {
     readonly unit: string;
     readonly eventDriven: boolean;
   }[];
+  /** The variables frozen while `net.learning` is false (the `plastic` option). */
+  readonly plastic: readonly string[];
   /** The generated JavaScript of both pathways, for reading. */
   readonly code: string;
   /** Synapses in CSR form (rows = pre neurons); its `w` is the variable `w` when the model has one. */
@@ -179,6 +194,7 @@ export class SynapseEquations implements Projection {
     this.variables = Object.freeze(
       model.variables.map((v) => Object.freeze({ name: v.name, unit: v.unit, eventDriven: v.eventDriven })),
     );
+    this.plastic = Object.freeze(checkPlastic(options.plastic, names));
     const init = checkInit(options.init, names, this.csr);
     this.initial = init;
     this.buffers = names.map((name, m) => {
@@ -224,6 +240,7 @@ export class SynapseEquations implements Projection {
       preStates: this.preStates,
       postStates: this.postStates,
       ports: this.ports,
+      plastic: this.plastic.map((n) => names.indexOf(n)),
       wBounds: this.bounds === undefined ? undefined : (storedBounds(this.bounds, true) as [number, number]),
     });
     const fanIn = this.csr.maxFanIn;
@@ -249,6 +266,8 @@ export class SynapseEquations implements Projection {
         ),
       ),
       delay_ms: steps === 0 ? 0 : options.delay_ms,
+      // only when not the default, so that networks saved before the option compare equal
+      ...(options.plastic === undefined ? {} : { plastic: this.plastic }),
     });
   }
 

@@ -422,7 +422,7 @@ test("statements read the pre and post neurons' state, i, j and t (after the res
   }
 });
 
-test("with learning off only the port statements run; traces and w stay, and runs may be split", () => {
+test("with learning off the plastic w stays, traces still run, and runs may be split", () => {
   const build = () => {
     const net = new Network({ dt_ms: 1 });
     const pre = net.addPopulation("pre", new Input(2));
@@ -463,10 +463,13 @@ test("with learning off only the port statements run; traces and w stay, and run
 
   assert.ok(Math.abs(geAfterSpike - 0.5 * Math.exp(-1 / 5)) < 1e-6, `ge received w (${geAfterSpike})`);
   assert.deepEqual([...frozen.syn.variable("w")], [0.5, 0.5]);
-  assert.deepEqual([...frozen.syn.variable("apre")], [0, 0]);
+  assert.deepEqual(frozen.syn.plastic, ["w"], "w is plastic by default");
 
   const learning = build();
   learning.net.run({ pre: train, post: drive }, 60);
+  // the traces are not plastic: they still follow the spikes (stored at each synapse's last event)
+  assert.ok(frozen.syn.variable("apre")[0] > 0 && frozen.syn.variable("apre")[1] > 0);
+  assert.ok(frozen.syn.variable("apost")[0] < 0 && frozen.syn.variable("apost")[1] < 0);
   const split = build();
   split.net.run({ pre: part(0, 25), post: drive }, 25);
   split.net.run({ pre: part(25, 35), post: drive }, 35); // a second run continues the event times from step 25
@@ -589,4 +592,84 @@ test("errors: event-driven equations that are not decays, clock-driven ones, fla
   refuses({ model: "w : 1", params: { w: 1 } }, /'w' is a per-synapse variable and also given in params/);
   refuses({ model: "x : 1", bounds: { wMin: 0, wMax: 1 } }, /bounds apply to the variable w/);
   refuses({ dt_ms: undefined as unknown as number }, /needs dt_ms/);
+});
+
+/** Tsodyks-Markram short-term plasticity in Brian2's lazy form (each variable brought up to date at a spike). */
+const STP: Omit<SynapseEquationsOptions, "connect" | "dt_ms"> = {
+  model: "w : 1\nu : 1\nx : 1\nr : 1\ntlast : ms",
+  on_pre: `
+    u = U + (u - U)*exp(-(t - tlast)/tauf)
+    x = 1 + (x - 1)*exp(-(t - tlast)/taud)
+    r = u*x
+    ge_post += w*r
+    x -= r
+    u += U*(1 - u)
+    tlast = t`,
+  params: { U: 0.2, tauf: 50, taud: 100 },
+  init: { w: 0.5, u: 0.2, x: 1 },
+};
+
+test("short-term plasticity in text transmits the same ge with learning off (only w is plastic); plastic freezes others", () => {
+  const spikes: [number, number][] = [5, 10, 15, 20, 60, 62].map((s) => [s, 0]);
+  const run = (learning: boolean, plastic?: string[]) => {
+    const net = new Network({ dt_ms: 1 });
+    const pre = net.addPopulation("pre", new Input(1));
+    const post = net.addPopulation("post", target(1, 1));
+    const syn = net.addProjection(
+      "s",
+      new SynapseEquations(pre, post, {
+        ...STP,
+        connect: { pre: [0], post: [0] },
+        dt_ms: 1,
+        ...(plastic === undefined ? {} : { plastic }),
+      }),
+    );
+    net.learning = learning;
+    const ge: number[] = [];
+    for (let s = 0; s < 70; s++) {
+      net.run(
+        {
+          pre: SpikeTrain.fromEvents(
+            1,
+            1,
+            spikes.filter(([t]) => t === s).map(() => [0, 0]),
+          ),
+        },
+        1,
+      );
+      ge.push(post.state("ge")[0]);
+    }
+    return { ge, syn };
+  };
+  const on = run(true);
+  const off = run(false);
+  assert.deepEqual(off.ge, on.ge, "the same ge, step by step");
+  assert.deepEqual([...off.syn.variable("u")], [...on.syn.variable("u")]);
+  // the releases by hand (float64): each spike of step s runs at t = s ms
+  let u = 0.2;
+  let x = 1;
+  let last = 0;
+  let r = 0;
+  for (const [s] of spikes) {
+    u = 0.2 + (u - 0.2) * Math.exp(-(s - last) / 50);
+    x = 1 + (x - 1) * Math.exp(-(s - last) / 100);
+    r = u * x;
+    x -= r;
+    u += 0.2 * (1 - u);
+    last = s;
+  }
+  assert.ok(Math.abs(off.syn.variable("r")[0] - r) < 1e-6, `${off.syn.variable("r")[0]} vs ${r}`);
+  assert.ok(Math.max(...off.ge) > 0.05, "frozen, the synapse transmits");
+  assert.deepEqual([...off.syn.variable("w")], [0.5]);
+
+  // u declared plastic stays at its start value while frozen: every release is then U x
+  const fixedU = run(false, ["w", "u"]);
+  assert.deepEqual([...fixedU.syn.variable("u")], [0.2].map(Math.fround));
+  assert.notDeepEqual(fixedU.ge, on.ge);
+  assert.throws(
+    () => run(false, ["uu"]),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /plastic: 'uu' is not a per-synapse variable; the variables are w, u, x, r, tlast/.test(e.message),
+  );
 });

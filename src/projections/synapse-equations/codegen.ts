@@ -8,10 +8,11 @@
  *   load     the variables; each event-driven one decayed exactly since the synapse's last event:
  *            x <- x exp(A (ts - L[k]) dt)   (Brian2's event-driven update, with L[k] its `lastupdate`)
  *   run      the statements in order, in float64 (a port statement adds into the target's buffer)
- *   store    (learning only) the variables back into their float32 buffers, w clamped into the bounds,
- *            L[k] <- ts
- * Four functions are made: on_pre and on_post, each learning and frozen. The frozen ones skip every statement
- * that assigns a synaptic variable and store nothing: only the port statements run. Nothing is allocated.
+ *   store    the variables back into their float32 buffers (those assigned and the event-driven ones), w
+ *            clamped into the bounds, L[k] <- ts
+ * Four functions are made: on_pre and on_post, each learning and frozen. The frozen ones skip the statements
+ * that assign a plastic variable (the `plastic` option) and so never store one; every other statement runs
+ * and is stored as when learning. Nothing is allocated.
  *
  * Limitation: `new Function` is eval (as for `Equations`): a page whose Content-Security-Policy forbids
  * 'unsafe-eval' cannot build this projection.
@@ -46,6 +47,8 @@ export interface SynapseCodegenInput {
   readonly preStates: readonly string[];
   readonly postStates: readonly string[];
   readonly ports: readonly string[];
+  /** Indices of the plastic variables: their assignments are skipped while learning is off. */
+  readonly plastic: readonly number[];
   /** Bounds of the variable `w` as float32 holds them, when given. */
   readonly wBounds: readonly [number, number] | undefined;
 }
@@ -111,7 +114,8 @@ function pathway(
   learning: boolean,
 ): string {
   const vars = c.model.variables;
-  const run = learning ? statements : statements.filter((s) => s.target.kind === "port");
+  const frozen = (s: SynapseStatement) => s.target.kind === "variable" && c.plastic.includes(s.target.index);
+  const run = learning ? statements : statements.filter((s) => !frozen(s));
   if (run.length === 0) return "function () {}";
   const assigned = new Set<number>();
   for (const s of run) if (s.target.kind === "variable") assigned.add(s.target.index);
@@ -131,21 +135,21 @@ function pathway(
     if (s.target.kind === "variable") body.push(`s${s.target.index} ${s.op} ${value};`);
     else body.push(`Q${c.ports.indexOf(s.target.port)}[j] ${s.op} ${value};`);
   }
-  if (learning) {
-    const w = vars.findIndex((v) => v.name === "w");
-    if (w >= 0 && assigned.has(w) && c.wBounds !== undefined) {
-      const [lo, hi] = c.wBounds.map(literal);
-      body.push(`s${w} = s${w} < ${lo} ? ${lo} : s${w} > ${hi} ? ${hi} : s${w};`);
-    }
-    vars.forEach((v, m) => {
-      if (!v.eventDriven && !assigned.has(m)) return;
-      body.push(
-        `if (!(s${m} < ${FLOAT32_OVERFLOW} && s${m} > ${-FLOAT32_OVERFLOW})) fail(k, ${m}, s${m});`,
-        `V${m}[k] = s${m};`,
-      );
-    });
-    if (traces) body.push("L[k] = ts;");
+  const w = vars.findIndex((v) => v.name === "w");
+  if (w >= 0 && assigned.has(w) && c.wBounds !== undefined) {
+    const [lo, hi] = c.wBounds.map(literal);
+    body.push(`s${w} = s${w} < ${lo} ? ${lo} : s${w} > ${hi} ? ${hi} : s${w};`);
   }
+  // an event-driven variable is stored decayed to this event even when frozen (with L[k] moved to it, the
+  // decay it keeps is the same)
+  vars.forEach((v, m) => {
+    if (!v.eventDriven && !assigned.has(m)) return;
+    body.push(
+      `if (!(s${m} < ${FLOAT32_OVERFLOW} && s${m} > ${-FLOAT32_OVERFLOW})) fail(k, ${m}, s${m});`,
+      `V${m}[k] = s${m};`,
+    );
+  });
+  if (traces) body.push("L[k] = ts;");
 
   const loop =
     side === "pre"
