@@ -29,7 +29,7 @@ import type {
   WeightBounds,
 } from "../network/types.ts";
 import { requirePopulation, storedBounds } from "../network/types.ts";
-import { checkBounds, requireWithinBounds } from "./common.ts";
+import { checkBounds, refuseDelayChange, requireWithinBounds } from "./common.ts";
 import { SpikeDelayLine, delaySteps } from "./delay.ts";
 import { Sparse } from "./sparse.ts";
 import { analyseSynapses } from "./synapse-equations/model.ts";
@@ -133,6 +133,7 @@ export class SynapseEquations implements Projection {
   private readonly hasW: boolean;
   private readonly model: SynapseModel;
   private readonly delayMs: number;
+  private readonly delayStepCount: number;
   /** The network step of the next delivery (its events are of the step before). */
   private now = 0;
   private learning = true;
@@ -218,6 +219,7 @@ export class SynapseEquations implements Projection {
     const steps = delaySteps("SynapseEquations", options.delay_ms, dt_ms);
     this.line = steps === 0 ? undefined : new SpikeDelayLine(source, steps);
     this.delayMs = steps === 0 ? 0 : (options.delay_ms as number);
+    this.delayStepCount = steps;
 
     const used = (side: "pre" | "post") => [
       ...new Set([...model.names.values()].flatMap((r) => (r.kind === side ? [r.state] : []))),
@@ -287,6 +289,18 @@ export class SynapseEquations implements Projection {
   /** Conduction delay in ms added to the one-step delivery (0: none); fixed at construction. */
   get delay_ms(): number {
     return this.delayMs;
+  }
+  /** Refuses a new delay (Brian2's `S.delay = 2*ms` has no equivalent): the delay line is sized for it. */
+  set delay_ms(_value: never) {
+    refuseDelayChange("delay_ms");
+  }
+
+  /** The delay in steps, `delay_ms / dt_ms`; fixed at construction. */
+  get delaySteps(): number {
+    return this.delayStepCount;
+  }
+  set delaySteps(_value: never) {
+    refuseDelayChange("delaySteps");
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidParameterError } from "../../src/core/errors.ts";
+import { InvalidParameterError, StateError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
@@ -672,4 +672,30 @@ test("short-term plasticity in text transmits the same ge with learning off (onl
       e instanceof InvalidParameterError &&
       /plastic: 'uu' is not a per-synapse variable; the variables are w, u, x, r, tlast/.test(e.message),
   );
+});
+
+test("delay_ms, delaySteps and dt_ms read back as on a Sparse; the delay is fixed at construction", () => {
+  const pre = new Input(2);
+  const post = target(2);
+  const opts = { model: "w : 1", on_pre: "ge += w", connect: { pre: [0], post: [1] }, dt_ms: DT };
+  const delayed = new SynapseEquations(pre, post, { ...opts, delay_ms: 1.5 });
+  const sparse = Sparse.fromTriplets(pre, post, { pre: [0], post: [1], w: 0 }, { delay_ms: 1.5, dt_ms: DT });
+  assert.deepEqual(
+    [delayed.delay_ms, delayed.delaySteps, delayed.dt_ms],
+    [sparse.delay_ms, sparse.delaySteps, sparse.dt_ms],
+  );
+  assert.deepEqual([delayed.delay_ms, delayed.delaySteps, delayed.dt_ms], [1.5, 3, DT]);
+  const none = new SynapseEquations(pre, post, opts);
+  assert.deepEqual([none.delay_ms, none.delaySteps], [0, 0]);
+  for (const key of ["delay_ms", "delaySteps"] as const) {
+    assert.throws(
+      () => ((delayed as unknown as Record<string, number>)[key] = 2),
+      (e: unknown) => e instanceof StateError && new RegExp(`projection's ${key} is fixed`).test(e.message),
+    );
+    assert.throws(
+      () => ((sparse as unknown as Record<string, number>)[key] = 2),
+      (e: unknown) => e instanceof StateError,
+    );
+  }
+  assert.equal(delayed.delay_ms, 1.5);
 });
