@@ -699,3 +699,36 @@ test("delay_ms, delaySteps and dt_ms read back as on a Sparse; the delay is fixe
   }
   assert.equal(delayed.delay_ms, 1.5);
 });
+
+test("params may not shadow built-ins, noise, units, functions or neuron variables", () => {
+  const pre = new Input(2);
+  const post = target(2);
+  const cases: [string, RegExp][] = [
+    ["t", /'t' is a built-in name \(t, dt, i, j\)/],
+    ["dt", /'dt' is a built-in name/],
+    ["i", /'i' is a built-in name/],
+    ["j", /'j' is a built-in name/],
+    ["xi", /'xi' is Brian2's white-noise name/],
+    ["ms", /'ms' is a unit name/],
+    ["mV", /'mV' is a unit name/],
+    ["exp", /'exp' is a function/],
+    ["v_post", /'v_post' is reserved: the suffixes _pre and _post name neuron variables/],
+    ["v", /'v' is a variable of the target neurons \(a bare name reads it, as v_post\)/],
+  ];
+  for (const [name, why] of cases) {
+    assert.throws(
+      () =>
+        new SynapseEquations(pre, post, {
+          model: "w : 1",
+          on_pre: `w += ${name === "exp" ? "1" : name}; ge += w`,
+          connect: { pre: [0], post: [1] },
+          dt_ms: DT,
+          params: { [name]: 7 },
+        }),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        new RegExp(`^SynapseEquations params: ${why.source}.*; choose another name$`).test(e.message),
+      name,
+    );
+  }
+});

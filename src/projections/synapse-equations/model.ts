@@ -5,8 +5,9 @@
  * types are the equation language's own (src/neurons/equations/); this file knows only what a name means in a
  * synapse. codegen.ts reads the resolved trees only.
  */
+import { InvalidParameterError } from "../../core/errors.ts";
 import { closestKey } from "../../core/options.ts";
-import { FUNCTIONS, typeOf } from "../../neurons/equations/analyse.ts";
+import { FUNCTIONS, isNoise, typeOf } from "../../neurons/equations/analyse.ts";
 import { mentions, splitLinear } from "../../neurons/equations/linear.ts";
 import { parseEquations, parseStatements, sourceError, unitNames } from "../../neurons/equations/parse.ts";
 import type { EquationLine, Expr, Position, Source, Statement } from "../../neurons/equations/parse.ts";
@@ -84,6 +85,23 @@ function withFlagWords(source: Source): Source {
   return { ...source, text: source.text.replace(/([(,]\s*)(event|clock)-driven(?=\s*[,)])/g, "$1$2_driven") };
 }
 
+/**
+ * Why `name` cannot be a constant or a statement's temporary (it would hide a name the texts already have), or
+ * undefined when it can: a built-in, Brian2's noise, a function, a keyword, a unit, a neuron variable.
+ */
+export function reservedName(name: string, ends: SynapseEnds): string | undefined {
+  if (SYNAPSE_BUILTINS.includes(name)) return `is a built-in name (${SYNAPSE_BUILTINS.join(", ")})`;
+  if (isNoise(name)) return "is Brian2's white-noise name (xi), which synaptic statements do not support";
+  if (FUNCTIONS.has(name)) return "is a function";
+  if (KEYWORDS.has(name)) return "is a keyword";
+  if (unitValue(name) !== undefined) return "is a unit name";
+  if (name.endsWith("_pre") || name.endsWith("_post"))
+    return "is reserved: the suffixes _pre and _post name neuron variables";
+  if (ends.postStates.includes(name) || ends.postPorts.includes(name))
+    return `is a variable of the target neurons (a bare name reads it, as ${name}_post)`;
+  return undefined;
+}
+
 /** Parses and resolves the texts (see the file header) against the constants given and the two ends. */
 export function analyseSynapses(
   texts: SynapseTexts,
@@ -91,6 +109,14 @@ export function analyseSynapses(
   ends: SynapseEnds,
 ): SynapseModel {
   const model = texts.model;
+  for (const p of params) {
+    const why = reservedName(p, ends);
+    if (why !== undefined) {
+      throw new InvalidParameterError(`SynapseEquations params: '${p}' ${why}; choose another name`, {
+        name: p,
+      });
+    }
+  }
   const lines = parseEquations(withFlagWords(model));
   const variables = lines.map((line) => declaredVariable(model, line, lines));
   const varNames = variables.map((v) => v.name);
@@ -166,6 +192,7 @@ function declaredVariable(
   }
   let why: string | undefined;
   if (SYNAPSE_BUILTINS.includes(name)) why = `a built-in name (${SYNAPSE_BUILTINS.join(", ")})`;
+  else if (isNoise(name)) why = "Brian2's white-noise name (xi)";
   else if (FUNCTIONS.has(name)) why = "a function";
   else if (KEYWORDS.has(name)) why = "a keyword";
   else if (unitValue(name) !== undefined) why = "a unit";
