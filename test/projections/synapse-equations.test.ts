@@ -732,3 +732,45 @@ test("params may not shadow built-ins, noise, units, functions or neuron variabl
     );
   }
 });
+
+test("undeclared names assigned with '=' in on_pre / on_post are temporaries of one synapse's event", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new Input(2));
+  const post = net.addPopulation("post", target(2, 1));
+  const syn = net.addProjection(
+    "s",
+    new SynapseEquations(pre, post, {
+      model: "w : 1\nc : 1",
+      on_pre: "u = U + uq\nge_post += w*u\nu = 2*u; c += u",
+      on_post: "u = 1; c += u",
+      connect: { pre: [0, 1], post: [0, 1] },
+      dt_ms: 1,
+      params: { U: 0.1, uq: 0.2 },
+      init: { w: [0.5, 1] },
+    }),
+  );
+  assert.match(syn.code, /let tmp0 = 0;/);
+  net.run({ pre: SpikeTrain.fromEvents(2, 2, [[0, 0]]) }, 2);
+  // the spike of step 0 is delivered in step 1: ge(1) = w u, decayed by one step of taug = 5 ms
+  const ge = post.state("ge");
+  assert.ok(Math.abs(ge[0] - 0.5 * 0.3 * Math.exp(-1 / 5)) < 1e-6, `${ge[0]}`);
+  assert.equal(ge[1], 0);
+  assert.deepEqual([...syn.variable("c")], [Math.fround(0.6), 0], "a temporary starts over at each event");
+
+  refuses(
+    { on_pre: "ge += u\nu = 1" },
+    /^on_pre line 1, column 7: 'u' is read before it is assigned: it is a temporary of this pathway/,
+  );
+  refuses({ on_pre: "u = u + 1; ge += u" }, /column 5: 'u' is read before it is assigned/);
+  refuses(
+    { on_pre: "u = 1; ge += w", on_post: "w += u" },
+    /^on_pre line 1, column 1: 'u' is assigned but never read/,
+  );
+  refuses({ on_pre: "u = 1; ge += u*w", on_post: "w += u" }, /^on_post line 1, column 6: unknown name 'u'/);
+  refuses({ on_pre: "gee = w" }, /'gee' is assigned but never read/, /did you mean ge\?/);
+  refuses({ on_pre: "u += 1; ge += w" }, /column 1: unknown name 'u'/);
+  refuses({ on_pre: "t = 1; ge += t" }, /'t' is a built-in name/);
+  refuses({ on_pre: "ms = 1; ge += w" }, /column 1: 'ms' is a unit name/);
+  refuses({ on_pre: "exp = 1; ge += w" }, /column 1: 'exp' is a function/);
+  refuses({ on_pre: "A = 1; ge += w*A", params: { A: 2 } }, /'A' is a constant given in params/);
+});

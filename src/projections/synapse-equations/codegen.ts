@@ -92,6 +92,9 @@ export function synapseSource(c: SynapseCodegenInput): string {
       case "post":
         env.set(name, `T${c.postStates.indexOf(ref.state)}[j]`);
         break;
+      case "temporary":
+        env.set(name, `tmp${ref.index}`);
+        break;
     }
   }
   const head = ['"use strict";'];
@@ -130,9 +133,13 @@ function pathway(
   vars.forEach((v, m) => {
     if (v.eventDriven) body.push(`let s${m} = V${m}[k] * ${decayFactor(v.rate as Expr, env)};`);
   });
+  // the temporaries of this pathway: locals of one synapse's event (each assigned before it is read)
+  const temps = new Set(run.flatMap((s) => (s.target.kind === "temporary" ? [s.target.index] : [])));
+  for (const t of temps) body.push(`let tmp${t} = 0;`);
   for (const s of run) {
     const value = generate(s.value, env);
     if (s.target.kind === "variable") body.push(`s${s.target.index} ${s.op} ${value};`);
+    else if (s.target.kind === "temporary") body.push(`tmp${s.target.index} ${s.op} ${value};`);
     else body.push(`Q${c.ports.indexOf(s.target.port)}[j] ${s.op} ${value};`);
   }
   const w = vars.findIndex((v) => v.name === "w");

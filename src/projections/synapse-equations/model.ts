@@ -37,12 +37,16 @@ export type NameRef =
   | { readonly kind: "constant"; readonly name: string }
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "pre"; readonly state: string }
-  | { readonly kind: "post"; readonly state: string };
+  | { readonly kind: "post"; readonly state: string }
+  /** A name first assigned with "=" in on_pre or on_post: a local of one synapse's event (Brian2's temporary). */
+  | { readonly kind: "temporary"; readonly index: number };
 
 /** A statement with its target resolved: a synaptic variable, or a target port (increment only). */
 export interface SynapseStatement {
   readonly target:
-    { readonly kind: "variable"; readonly index: number } | { readonly kind: "port"; readonly port: string };
+    | { readonly kind: "variable"; readonly index: number }
+    | { readonly kind: "port"; readonly port: string }
+    | { readonly kind: "temporary"; readonly index: number };
   readonly op: Statement["op"];
   /** The value, with unit names turned into numbers and every other name in `SynapseModel.names`. */
   readonly value: Expr;
@@ -56,6 +60,8 @@ export interface SynapseModel {
   readonly names: ReadonlyMap<string, NameRef>;
   /** The constants (`params`) the texts use. */
   readonly usedParams: ReadonlySet<string>;
+  /** The names of the temporaries of on_pre and on_post (index = `temporary` index). */
+  readonly temporaries: readonly string[];
 }
 
 /** The neurons at both ends, as the names of their state and ports. */
@@ -166,13 +172,41 @@ export function analyseSynapses(
     return { ...v, rate: form.a };
   });
 
-  const statements = (source: Source | undefined): SynapseStatement[] =>
-    source === undefined
-      ? []
-      : parseStatements(source).map((s) => resolveStatement(source, s, resolvedVars, r, ends));
+  const temporaries: string[] = [];
+  const statements = (source: Source | undefined): SynapseStatement[] => {
+    if (source === undefined) return [];
+    const parsed = parseStatements(source);
+    // the names this pathway defines as temporaries: first met as the target of "=" and unknown otherwise
+    const later = new Set(
+      parsed.flatMap((s) => (s.op === "=" && isTemporary(s.target, r, ends) ? [s.target] : [])),
+    );
+    r.beginPathway(later);
+    const out = parsed.map((s) => {
+      const resolved = resolveStatement(source, s, resolvedVars, r, ends, temporaries);
+      if (resolved.target.kind === "temporary") r.defined(s.target, resolved.target.index);
+      return resolved;
+    });
+    // a temporary nobody reads is most likely a misspelt variable or port
+    for (const name of later) {
+      if (r.readTemps.has(name)) continue;
+      const first = parsed.find((s) => s.target === name) as Statement;
+      const near = closestKey(name, r.known().concat(ends.postPorts));
+      throw sourceError(
+        source,
+        first.pos,
+        `'${name}' is assigned but never read: a name that is not a per-synapse variable, a constant or a ` +
+          `port of the target is a temporary of this event (Brian2's), which only later statements can use` +
+          (near !== undefined
+            ? `; did you mean ${near}?`
+            : `; declare "${name} : unit" in the model to keep it`),
+      );
+    }
+    r.beginPathway(new Set());
+    return out;
+  };
   const onPre = statements(texts.onPre);
   const onPost = statements(texts.onPost);
-  return { variables: resolvedVars, onPre, onPost, names, usedParams };
+  return { variables: resolvedVars, onPre, onPost, names, usedParams, temporaries };
 }
 
 /** A model line as a per-synapse variable, or the reason it cannot be one. */
@@ -257,8 +291,33 @@ class Resolver {
     private readonly usedParams: Set<string>,
   ) {}
 
+  /** The temporaries the current pathway has assigned so far, and those it assigns at all. */
+  private temps = new Map<string, number>();
+  private pending: ReadonlySet<string> = new Set();
+  /** The temporaries read so far in the current pathway. */
+  readonly readTemps = new Set<string>();
+
+  /** Starts resolving one pathway, which will define the temporaries `pending`. */
+  beginPathway(pending: ReadonlySet<string>): void {
+    this.temps = new Map();
+    this.pending = pending;
+    this.readTemps.clear();
+  }
+
+  /** A temporary is assigned: later statements of the pathway may read it. */
+  defined(name: string, index: number): void {
+    this.temps.set(name, index);
+  }
+
+  /** Whether the pathway assigns `name` as a temporary in a statement not yet reached. */
+  assignedLater(name: string): boolean {
+    return this.pending.has(name) && !this.temps.has(name);
+  }
+
   /** The meaning of a name read in an expression, or undefined when it has none. */
   lookup(name: string): NameRef | undefined {
+    const temp = this.temps.get(name);
+    if (temp !== undefined) return { kind: "temporary", index: temp };
     const index = this.vars.indexOf(name);
     if (index >= 0) return { kind: "variable", index };
     if (this.params.includes(name)) return { kind: "constant", name };
@@ -316,6 +375,7 @@ class Resolver {
       case "name": {
         const ref = this.lookup(e.name);
         if (ref !== undefined) {
+          if (ref.kind === "temporary") this.readTemps.add(e.name);
           this.names.set(e.name, ref);
           if (ref.kind === "constant") this.usedParams.add(e.name);
           return e;
@@ -328,6 +388,14 @@ class Resolver {
   }
 
   unknown(source: Source, name: string, pos: Position): Error {
+    if (this.assignedLater(name)) {
+      return sourceError(
+        source,
+        pos,
+        `'${name}' is read before it is assigned: it is a temporary of this pathway (a name first set with ` +
+          `"${name} = ..."), which holds a value only after its assignment, for one synapse's event`,
+      );
+    }
     const { postPorts, postStates } = this.ends;
     const port = name.endsWith("_post") ? name.slice(0, -5) : name;
     if (postPorts.includes(port) && !postStates.includes(port)) {
@@ -352,6 +420,13 @@ class Resolver {
   }
 }
 
+/** Whether `name` as the target of "=" would be a temporary: a name with no other meaning, not reserved. */
+function isTemporary(name: string, r: Resolver, ends: SynapseEnds): boolean {
+  if (r.lookup(name) !== undefined) return false;
+  const port = name.endsWith("_post") ? name.slice(0, -5) : name;
+  return !ends.postPorts.includes(port) && reservedName(name, ends) === undefined;
+}
+
 /** One statement resolved: its target (see `SynapseStatement`) and value. */
 function resolveStatement(
   source: Source,
@@ -359,9 +434,17 @@ function resolveStatement(
   vars: readonly SynapticVariable[],
   r: Resolver,
   ends: SynapseEnds,
+  temporaries: string[],
 ): SynapseStatement {
   const value = r.resolve(source, s.value);
   requireNumber(source, value, `the value assigned to ${s.target}`);
+  const known = r.lookup(s.target);
+  if (known?.kind === "temporary") return { target: known, op: s.op, value };
+  if (known === undefined && s.op === "=" && isTemporary(s.target, r, ends)) {
+    let index = temporaries.indexOf(s.target);
+    if (index < 0) index = temporaries.push(s.target) - 1;
+    return { target: { kind: "temporary", index }, op: s.op, value };
+  }
   const index = vars.findIndex((v) => v.name === s.target);
   if (index >= 0) {
     if (vars[index].constant) {
@@ -393,6 +476,9 @@ function resolveStatement(
   else if (ref?.kind === "pre") what = "a state variable of the source neurons";
   else if (ref?.kind === "constant") what = "a constant given in params";
   else if (ref?.kind === "builtin") what = "a built-in name";
+  else if (unitValue(s.target) !== undefined) what = "a unit name";
+  else if (FUNCTIONS.has(s.target) || KEYWORDS.has(s.target) || isNoise(s.target))
+    what = `${reservedName(s.target, ends)?.replace(/^is /, "")}`;
   if (what !== undefined) {
     throw sourceError(
       source,
