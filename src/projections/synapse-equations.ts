@@ -256,6 +256,8 @@ export class SynapseEquations implements Projection {
       scratchPre: new Int32Array(fanIn),
       scratchSyn: new Int32Array(fanIn),
       fail: (k, m, value) => this.diverged(k, m, value),
+      failDecay: (k, m, value, before, elapsed, rate) =>
+        this.decayDiverged(k, m, value, before, elapsed, rate),
     });
     this.settingsRecord = Object.freeze({
       model: options.model,
@@ -419,6 +421,37 @@ export class SynapseEquations implements Projection {
       `SynapseEquations synapse ${k}: ${name} = ${value} left the float32 range of its buffer; check the ` +
         `statements that assign ${name}`,
       { synapse: k, variable: name, value },
+    );
+  }
+
+  /** An event-driven decay x <- x exp(A elapsed) that gave no float32 number: says which of its parts did. */
+  private decayDiverged(
+    k: number,
+    m: number,
+    value: number,
+    before: number,
+    elapsed_ms: number,
+    rate: number,
+  ): never {
+    const name = this.variables[m].name;
+    let why: string;
+    if (Number.isNaN(rate) || (!Number.isFinite(rate) && elapsed_ms === 0)) {
+      why =
+        `its rate A is ${rate}` +
+        (Number.isNaN(rate) ? "" : `, and exp(A * 0 ms) for an event at the time of the last one is NaN`) +
+        `: a time constant of 0 (d${name}/dt = -${name}/tau with tau = 0, a per-synapse tau set to 0 in init?)`;
+    } else if (rate > 0) {
+      why =
+        `its rate A = ${rate} /ms is positive, so ${name} grows as exp(A t) instead of decaying ` +
+        `(d${name}/dt = ${name}/tau for -${name}/tau?)`;
+    } else {
+      why = `its rate A is ${rate} /ms`;
+    }
+    throw new DivergenceError(
+      `SynapseEquations synapse ${k}: the event-driven decay of ${name} (d${name}/dt = A ${name}, applied as ` +
+        `${name} * exp(A * ${elapsed_ms} ms) since the synapse's last event, from ${name} = ${before}) gave ` +
+        `${value}, outside the float32 range; ${why}`,
+      { synapse: k, variable: name, value, before, elapsed_ms, rate },
     );
   }
 }

@@ -774,3 +774,84 @@ test("undeclared names assigned with '=' in on_pre / on_post are temporaries of 
   refuses({ on_pre: "exp = 1; ge += w" }, /column 1: 'exp' is a function/);
   refuses({ on_pre: "A = 1; ge += w*A", params: { A: 2 } }, /'A' is a constant given in params/);
 });
+
+test("messages: a diverging event-driven decay names the decay; (summed); a zero term; hyphenated flags quoted as written", () => {
+  const diverge = (options: Partial<SynapseEquationsOptions>, ...patterns: RegExp[]) => {
+    const net = new Network({ dt_ms: 1 });
+    const pre = net.addPopulation("pre", new Input(1));
+    const post = net.addPopulation("post", target(1, 1));
+    net.addProjection(
+      "s",
+      new SynapseEquations(pre, post, {
+        model: "w : 1",
+        on_pre: "x += 1; ge += w",
+        connect: { pre: [0], post: [0] },
+        dt_ms: 1,
+        ...options,
+      } as SynapseEquationsOptions),
+    );
+    assert.throws(
+      () =>
+        net.run(
+          {
+            pre: SpikeTrain.fromEvents(1, 60, [
+              [0, 0],
+              [50, 0],
+            ]),
+          },
+          60,
+        ),
+      (e: unknown) => {
+        assert.ok(e instanceof Error, String(e));
+        assert.match(
+          e.message,
+          /synapse 0: the event-driven decay of x \(dx\/dt = A x, applied as x \* exp\(A \*/,
+        );
+        for (const p of patterns) assert.match(e.message, p);
+        assert.doesNotMatch(e.message, /check the statements/);
+        return true;
+      },
+    );
+  };
+  // growth: dx/dt = x/tau overflows over the 50 ms between the two events
+  diverge(
+    { model: "w : 1\ndx/dt = x/tau : 1 (event-driven)", params: { tau: 0.01 }, init: { x: 1 } },
+    /exp\(A \* 50 ms\)/,
+    /rate A = 100 \/ms is positive, so x grows as exp\(A t\) instead of decaying \(dx\/dt = x\/tau for -x\/tau\?\)/,
+  );
+  // a per-synapse tau of 0 at the first event (0 ms since step 0): exp(-inf * 0) = NaN
+  diverge(
+    { model: "w : 1\ntau : ms\ndx/dt = -x/tau : 1 (event-driven)", init: { x: 1, tau: 0 } },
+    /gave NaN/,
+    /its rate A is -Infinity, and exp\(A \* 0 ms\) for an event at the time of the last one is NaN: a time constant of 0/,
+  );
+
+  refuses(
+    { model: "w : 1\nI_post = w : 1 (summed)" },
+    /^model line 2, column 1: \(summed\) variables are not supported \(Limitation\)/,
+  );
+  for (const zero of ["+ 0", "- 0*tau", "+ 0*(1 + tau)"]) {
+    const s = new SynapseEquations(new Input(1), target(1), {
+      model: `w : 1\ndx/dt = -x/tau ${zero} : 1 (event-driven)`,
+      on_pre: "x += 1; ge += w",
+      params: { tau: 5 },
+      connect: { pre: [0], post: [0] },
+      dt_ms: 1,
+    });
+    assert.equal(s.variables[1].eventDriven, true);
+  }
+  refuses(
+    { model: "w : 1\ndx/dt = -x/tau + 1 : 1 (event-driven)", on_pre: "x += 1; ge += w", params: { tau: 5 } },
+    /a term without x \(a drive or a rest value; only a term that is exactly 0, such as "\+ 0", is accepted\)/,
+  );
+  // the flag is read as one word: a parse error elsewhere on the line quotes the line as written
+  refuses(
+    { model: "w : 1\ndx/dt = -x/tau + * 2 : 1 (event-driven)" },
+    /^model line 2, column 18: expected a number, a name or "\("/,
+    /\(in "dx\/dt = -x\/tau \+ \* 2 : 1 \(event-driven\)"\)/,
+  );
+  refuses(
+    { model: "w : 1\ndx/dt = -x/tau : 1 (event-driven, no-such)" },
+    /the flag \(no-such\) on x is not supported/,
+  );
+});

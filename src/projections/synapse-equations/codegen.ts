@@ -67,11 +67,23 @@ export interface SynapseBuffers {
   readonly scratchSyn: Int32Array;
   /** Called with (synapse, variable index, value) when a stored value leaves the float32 range; must throw. */
   readonly fail: (synapse: number, variable: number, value: number) => never;
+  /**
+   * Called when an event-driven decay leaves the float32 range, with (synapse, variable index, value, the
+   * value before the decay, the time since the last event in ms, the rate A of dx/dt = A x); must throw.
+   */
+  readonly failDecay: (
+    synapse: number,
+    variable: number,
+    value: number,
+    before: number,
+    elapsed_ms: number,
+    rate: number,
+  ) => never;
 }
 
 const FLOAT32_OVERFLOW = 3.4028235677973366e38;
 
-/** The factory's source: `(M, V, L, rowPtr, colIdx, inc, A, W, fail) => CompiledSynapses`. */
+/** The factory's source: `(M, V, L, rowPtr, colIdx, inc, A, W, fail, failDecay) => CompiledSynapses`. */
 export function synapseSource(c: SynapseCodegenInput): string {
   const { model } = c;
   const env = new Map<string, string>();
@@ -131,7 +143,12 @@ function pathway(
     if (!v.eventDriven) body.push(`let s${m} = V${m}[k];`);
   });
   vars.forEach((v, m) => {
-    if (v.eventDriven) body.push(`let s${m} = V${m}[k] * ${decayFactor(v.rate as Expr, env)};`);
+    if (!v.eventDriven) return;
+    body.push(
+      `let s${m} = V${m}[k] * ${decayFactor(v.rate as Expr, env)};`,
+      `if (!(s${m} < ${FLOAT32_OVERFLOW} && s${m} > ${-FLOAT32_OVERFLOW})) ` +
+        `failDecay(k, ${m}, s${m}, V${m}[k], el, ${generate(v.rate as Expr, env)});`,
+    );
   });
   // the temporaries of this pathway: locals of one synapse's event (each assigned before it is read)
   const temps = new Set(run.flatMap((s) => (s.target.kind === "temporary" ? [s.target.index] : [])));
@@ -201,9 +218,19 @@ function decayFactor(rate: Expr, env: ReadonlyMap<string, string>): string {
 /** Compiles the factory once and binds it to the projection's buffers. */
 export function compileSynapses(source: string, b: SynapseBuffers): CompiledSynapses {
   // the source is generated from checked trees only (see the file header)
-  const factory = new Function("M", "V", "L", "rowPtr", "colIdx", "inc", "A", "W", "fail", source) as (
-    ...args: unknown[]
-  ) => CompiledSynapses;
+  const factory = new Function(
+    "M",
+    "V",
+    "L",
+    "rowPtr",
+    "colIdx",
+    "inc",
+    "A",
+    "W",
+    "fail",
+    "failDecay",
+    source,
+  ) as (...args: unknown[]) => CompiledSynapses;
   return factory(
     Math,
     b.variables,
@@ -214,5 +241,6 @@ export function compileSynapses(source: string, b: SynapseBuffers): CompiledSyna
     b.scratchPre,
     b.scratchSyn,
     b.fail,
+    b.failDecay,
   );
 }

@@ -84,14 +84,6 @@ function listed(names: readonly string[]): string {
 }
 
 /**
- * Brian2 writes the flag `(event-driven)`, which the equation tokenizer reads as a subtraction: the hyphen is
- * swapped for an underscore (same length, so every column stays right) where it stands as a flag.
- */
-function withFlagWords(source: Source): Source {
-  return { ...source, text: source.text.replace(/([(,]\s*)(event|clock)-driven(?=\s*[,)])/g, "$1$2_driven") };
-}
-
-/**
  * Why `name` cannot be a constant or a statement's temporary (it would hide a name the texts already have), or
  * undefined when it can: a built-in, Brian2's noise, a function, a keyword, a unit, a neuron variable.
  */
@@ -123,7 +115,7 @@ export function analyseSynapses(
       });
     }
   }
-  const lines = parseEquations(withFlagWords(model));
+  const lines = parseEquations(model);
   const variables = lines.map((line) => declaredVariable(model, line, lines));
   const varNames = variables.map((v) => v.name);
   for (const p of params) {
@@ -156,7 +148,12 @@ export function analyseSynapses(
     };
     if ("at" in form) return refuse(`here: ${form.why}`);
     if (form.a === null) return refuse(`d${v.name}/dt does not depend on ${v.name}`);
-    if (form.b !== null) return refuse(`it has a term without ${v.name} (a drive or a rest value)`);
+    if (form.b !== null && !isZero(form.b)) {
+      return refuse(
+        `it has a term without ${v.name} (a drive or a rest value; only a term that is exactly 0, such as ` +
+          `"+ 0", is accepted)`,
+      );
+    }
     const moving = [...names].filter(
       ([n, ref]) =>
         mentions(form.a as Expr, n) &&
@@ -224,6 +221,15 @@ function declaredVariable(
       `${name} is defined twice (first in line ${earlier.pos.line}); give each name one line`,
     );
   }
+  if (line.flags.includes("summed")) {
+    throw sourceError(
+      model,
+      line.pos,
+      `(summed) variables are not supported (Limitation): a synapse cannot write a sum into the target ` +
+        `neurons' state at every step; to drive the target, add into one of its ports in on_pre ` +
+        `("ge_post += w"), which the target integrates`,
+    );
+  }
   let why: string | undefined;
   if (SYNAPSE_BUILTINS.includes(name)) why = `a built-in name (${SYNAPSE_BUILTINS.join(", ")})`;
   else if (isNoise(name)) why = "Brian2's white-noise name (xi)";
@@ -242,7 +248,7 @@ function declaredVariable(
       );
     }
   }
-  const flags = line.flags.map((f) => f.replace("_driven", "-driven"));
+  const flags = line.flags;
   const refuseFlag = (flag: string, hint: string): never => {
     throw sourceError(model, line.pos, `the flag (${flag}) on ${name} is not supported here; ${hint}`);
   };
@@ -489,6 +495,16 @@ function resolveStatement(
     );
   }
   throw r.unknown(source, s.target, s.pos);
+}
+
+/** Whether an expression is 0 whatever its names hold: 0, -0, a sum of zeros, a product with a zero. */
+function isZero(e: Expr): boolean {
+  if (e.kind === "number") return e.value === 0;
+  if (e.kind === "unary") return e.op === "-" && isZero(e.arg);
+  if (e.kind !== "binary") return false;
+  if (e.op === "+" || e.op === "-") return isZero(e.left) && isZero(e.right);
+  if (e.op === "*") return isZero(e.left) || isZero(e.right);
+  return false;
 }
 
 function requireNumber(source: Source, e: Expr, what: string): void {
