@@ -15,6 +15,7 @@ export * from "./network/network.ts";
 export { Subgroup } from "./network/subgroup.ts";
 export type { SubgroupOf } from "./network/subgroup.ts";
 export * from "./network/monitors.ts";
+export * from "./network/synapse-monitor.ts";
 export * from "./network/linear-readout.ts";
 export * from "./network/current-drive.ts";
 export * from "./network/noise-drive.ts";

@@ -15,6 +15,7 @@ export {
 export { membraneSpec, type MembraneData, type MembraneTrace } from "./traces.ts";
 export {
   denseTiles,
+  denseWeights,
   localFilterCanvases,
   localKernelTiles,
   localSide,

@@ -2,6 +2,7 @@
  * Learned weights as grids of image tiles. Each tile is one PNG (image.ts) placed by Plot's `image` mark, so
  * a grid of n tiles is n <image> elements however many pixels they hold.
  *
+ * `denseWeights` turns any synapse view (Sparse, SynapseEquations: w in CSR order) into w[pre][post].
  * Tile builders (pure):
  * - `denseTiles` (Diehl & Cook): weights [pre][post] with pre = side x side pixels; tile j is column j, one
  *   side x side tile per neuron, on a near-square grid.
@@ -18,6 +19,7 @@ import * as Plot from "@observablehq/plot";
 import { InvalidParameterError, requireInteger } from "../core/errors.ts";
 import { pngDataUri } from "./image.ts";
 import { type PlotSpec, squareGrid } from "./common.ts";
+import type { SynapseView } from "../network/types.ts";
 
 export interface WeightTile {
   /** Row-major values, height x width (NaN = no value). */
@@ -58,6 +60,30 @@ export function localSide(g: LocalGeometry): number {
   return Math.floor((g.inputSide - g.kernel) / g.stride) + 1;
 }
 
+/**
+ * The weights of a synapse view as a dense [pre][post] matrix (the layout `denseTiles` reads), `missing` where
+ * no synapse joins a pair (default 0; NaN draws those pixels grey). For a Sparse or a SynapseEquations, whose
+ * `w` holds one entry per synapse in CSR order: `denseTiles(denseWeights(S.view), post, side)`. Synapses that
+ * share a pair add up.
+ */
+export function denseWeights(view: SynapseView, missing = 0): Float32Array {
+  const pre = view.preSize;
+  const post = view.postSize;
+  const out = new Float32Array(pre * post);
+  const seen = new Uint8Array(pre * post);
+  const other = new Int32Array(Math.max(view.maxFanOut, 1));
+  const widx = new Int32Array(other.length);
+  for (let i = 0; i < pre; i++) {
+    const n = view.outgoing(i, other, widx);
+    for (let e = 0; e < n; e++) {
+      out[i * post + other[e]] += view.w[widx[e]];
+      seen[i * post + other[e]] = 1;
+    }
+  }
+  if (missing !== 0) for (let k = 0; k < out.length; k++) if (seen[k] === 0) out[k] = missing;
+  return out;
+}
+
 /** One side x side tile per post neuron of dense weights w[pre][post] (pre = side^2). */
 export function denseTiles(w: ArrayLike<number>, post: number, side: number): WeightGrid {
   requireInteger("post", post, 1);
@@ -65,7 +91,9 @@ export function denseTiles(w: ArrayLike<number>, post: number, side: number): We
   const pre = side * side;
   if (w.length !== pre * post) {
     throw new InvalidParameterError(
-      `dense weights have ${w.length} entries, expected ${pre} inputs (${side}x${side}) x ${post} neurons = ${pre * post}`,
+      `dense weights have ${w.length} entries, expected ${pre} inputs (${side}x${side}) x ${post} neurons = ` +
+        `${pre * post}; the per-synapse weights of a Sparse or SynapseEquations (CSR order) become a dense ` +
+        `[pre][post] matrix with denseWeights(S.view)`,
     );
   }
   const { columns, rows } = squareGrid(post);

@@ -272,7 +272,7 @@ export function clampWeights(w: Float32Array, bounds: WeightBounds, empty?: Uint
 }
 
 /** The error for an assignment to a projection's delay, which is fixed at construction. */
-function refuseDelayChange(name: string): never {
+export function refuseDelayChange(name: string): never {
   throw new StateError(
     `a projection's ${name} is fixed when it is built (its delay line is sized for it); build the projection ` +
       `again with { delay_ms, dt_ms } (Brian2's S.delay = ... has no equivalent), and add that one instead`,

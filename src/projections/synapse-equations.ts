@@ -11,8 +11,9 @@
  * with the time of step s, and a port statement adds into the target's port, which step s + 1 consumes: the
  * same effect. Event-driven variables decay exactly from their synapse's last event to the event's step.
  *
- * Learning: with `net.learning` false the statements that assign synaptic variables are skipped and nothing
- * is stored; only the port statements run (a trained network is tested frozen). `Network.run` says whether it
+ * Learning: with `net.learning` false the statements that assign a plastic variable (the `plastic` option,
+ * default w) are skipped, so those variables stay as they are; every other statement runs (port increments,
+ * traces, short-term plasticity variables), as when learning. `Network.run` says whether it
  * learns, and the step it starts at, through `beforeRun` (the only hook this class needs from the network).
  */
 import { DivergenceError, InvalidParameterError } from "../core/errors.ts";
@@ -28,13 +29,20 @@ import type {
   WeightBounds,
 } from "../network/types.ts";
 import { requirePopulation, storedBounds } from "../network/types.ts";
-import { checkBounds, requireWithinBounds } from "./common.ts";
+import { checkBounds, refuseDelayChange, requireWithinBounds } from "./common.ts";
 import { SpikeDelayLine, delaySteps } from "./delay.ts";
 import { Sparse } from "./sparse.ts";
 import { analyseSynapses } from "./synapse-equations/model.ts";
-import { checkInit, checkParams, connectivity, refuseUnused } from "./synapse-equations/options.ts";
+import {
+  checkInit,
+  checkParams,
+  checkPlastic,
+  connectivity,
+  refuseUnused,
+} from "./synapse-equations/options.ts";
 import { compileSynapses, synapseSource } from "./synapse-equations/codegen.ts";
 import type { CompiledSynapses } from "./synapse-equations/codegen.ts";
+import type { SynapseModel } from "./synapse-equations/model.ts";
 
 /**
  * Which synapses exist: triplets `{ pre, post }` (repeats refused), CSR arrays `{ rowPtr, colIdx }`, each pair
@@ -69,6 +77,11 @@ export interface SynapseEquationsOptions {
   readonly bounds?: WeightBounds | undefined;
   /** Conduction delay in ms added to the one-step delivery, one for every synapse (src/projections/delay.ts). */
   readonly delay_ms?: number | undefined;
+  /**
+   * The per-synapse variables that `net.learning = false` freezes: the statements assigning them are skipped
+   * then, every other statement runs. Default ["w"] when the model has w, else [].
+   */
+  readonly plastic?: readonly string[] | undefined;
 }
 
 const OPTION_KEYS = [
@@ -81,6 +94,7 @@ const OPTION_KEYS = [
   "init",
   "bounds",
   "delay_ms",
+  "plastic",
 ];
 
 export class SynapseEquations implements Projection {
@@ -98,6 +112,8 @@ export class SynapseEquations implements Projection {
     readonly unit: string;
     readonly eventDriven: boolean;
   }[];
+  /** The variables frozen while `net.learning` is false (the `plastic` option). */
+  readonly plastic: readonly string[];
   /** The generated JavaScript of both pathways, for reading. */
   readonly code: string;
   /** Synapses in CSR form (rows = pre neurons); its `w` is the variable `w` when the model has one. */
@@ -115,6 +131,9 @@ export class SynapseEquations implements Projection {
   private readonly Q: Float32Array[];
   private readonly settingsRecord: Readonly<Record<string, unknown>>;
   private readonly hasW: boolean;
+  private readonly model: SynapseModel;
+  private readonly delayMs: number;
+  private readonly delayStepCount: number;
   /** The network step of the next delivery (its events are of the step before). */
   private now = 0;
   private learning = true;
@@ -168,6 +187,7 @@ export class SynapseEquations implements Projection {
     this.source = source;
     this.target = target;
     this.dt_ms = dt_ms;
+    this.model = model;
     this.csr = connectivity(source, target, options.connect);
     const nnz = this.csr.nnz;
     const names = model.variables.map((v) => v.name);
@@ -175,6 +195,7 @@ export class SynapseEquations implements Projection {
     this.variables = Object.freeze(
       model.variables.map((v) => Object.freeze({ name: v.name, unit: v.unit, eventDriven: v.eventDriven })),
     );
+    this.plastic = Object.freeze(checkPlastic(options.plastic, names));
     const init = checkInit(options.init, names, this.csr);
     this.initial = init;
     this.buffers = names.map((name, m) => {
@@ -197,6 +218,8 @@ export class SynapseEquations implements Projection {
     }
     const steps = delaySteps("SynapseEquations", options.delay_ms, dt_ms);
     this.line = steps === 0 ? undefined : new SpikeDelayLine(source, steps);
+    this.delayMs = steps === 0 ? 0 : (options.delay_ms as number);
+    this.delayStepCount = steps;
 
     const used = (side: "pre" | "post") => [
       ...new Set([...model.names.values()].flatMap((r) => (r.kind === side ? [r.state] : []))),
@@ -219,6 +242,7 @@ export class SynapseEquations implements Projection {
       preStates: this.preStates,
       postStates: this.postStates,
       ports: this.ports,
+      plastic: this.plastic.map((n) => names.indexOf(n)),
       wBounds: this.bounds === undefined ? undefined : (storedBounds(this.bounds, true) as [number, number]),
     });
     const fanIn = this.csr.maxFanIn;
@@ -232,6 +256,8 @@ export class SynapseEquations implements Projection {
       scratchPre: new Int32Array(fanIn),
       scratchSyn: new Int32Array(fanIn),
       fail: (k, m, value) => this.diverged(k, m, value),
+      failDecay: (k, m, value, before, elapsed, rate) =>
+        this.decayDiverged(k, m, value, before, elapsed, rate),
     });
     this.settingsRecord = Object.freeze({
       model: options.model,
@@ -244,6 +270,8 @@ export class SynapseEquations implements Projection {
         ),
       ),
       delay_ms: steps === 0 ? 0 : options.delay_ms,
+      // only when not the default, so that networks saved before the option compare equal
+      ...(options.plastic === undefined ? {} : { plastic: this.plastic }),
     });
   }
 
@@ -258,6 +286,48 @@ export class SynapseEquations implements Projection {
   }
   get colIdx(): Int32Array {
     return this.csr.colIdx;
+  }
+
+  /** Conduction delay in ms added to the one-step delivery (0: none); fixed at construction. */
+  get delay_ms(): number {
+    return this.delayMs;
+  }
+  /** Refuses a new delay (Brian2's `S.delay = 2*ms` has no equivalent): the delay line is sized for it. */
+  set delay_ms(_value: never) {
+    refuseDelayChange("delay_ms");
+  }
+
+  /** The delay in steps, `delay_ms / dt_ms`; fixed at construction. */
+  get delaySteps(): number {
+    return this.delayStepCount;
+  }
+  set delaySteps(_value: never) {
+    refuseDelayChange("delaySteps");
+  }
+
+  /**
+   * Why this projection is more than static weights, or undefined when it is one: its on_pre is exactly one
+   * statement `<port> += w`, it has no on_post and `w` is not event-driven (so no other per-synapse variable
+   * is written either). The NIR export writes only such a projection, as a Linear of `w`.
+   */
+  staticWeightsRefusal(): string | undefined {
+    const { onPre, onPost, variables } = this.model;
+    const w = variables.find((v) => v.name === "w");
+    if (w === undefined) return "it has no variable w";
+    if (w.eventDriven) return "w is event-driven (it decays between events)";
+    if (onPost.length > 0)
+      return `it has on_post statements (${JSON.stringify(this.settingsRecord.on_post)})`;
+    const s = onPre[0];
+    if (
+      onPre.length !== 1 ||
+      s.target.kind !== "port" ||
+      s.op !== "+=" ||
+      s.value.kind !== "name" ||
+      s.value.name !== "w"
+    ) {
+      return `its on_pre (${JSON.stringify(this.settingsRecord.on_pre)}) is not exactly one statement "${this.port} += w"`;
+    }
+    return undefined;
   }
 
   /** The live buffer of a per-synapse variable (one value per synapse, CSR order). */
@@ -351,6 +421,37 @@ export class SynapseEquations implements Projection {
       `SynapseEquations synapse ${k}: ${name} = ${value} left the float32 range of its buffer; check the ` +
         `statements that assign ${name}`,
       { synapse: k, variable: name, value },
+    );
+  }
+
+  /** An event-driven decay x <- x exp(A elapsed) that gave no float32 number: says which of its parts did. */
+  private decayDiverged(
+    k: number,
+    m: number,
+    value: number,
+    before: number,
+    elapsed_ms: number,
+    rate: number,
+  ): never {
+    const name = this.variables[m].name;
+    let why: string;
+    if (Number.isNaN(rate) || (!Number.isFinite(rate) && elapsed_ms === 0)) {
+      why =
+        `its rate A is ${rate}` +
+        (Number.isNaN(rate) ? "" : `, and exp(A * 0 ms) for an event at the time of the last one is NaN`) +
+        `: a time constant of 0 (d${name}/dt = -${name}/tau with tau = 0, a per-synapse tau set to 0 in init?)`;
+    } else if (rate > 0) {
+      why =
+        `its rate A = ${rate} /ms is positive, so ${name} grows as exp(A t) instead of decaying ` +
+        `(d${name}/dt = ${name}/tau for -${name}/tau?)`;
+    } else {
+      why = `its rate A is ${rate} /ms`;
+    }
+    throw new DivergenceError(
+      `SynapseEquations synapse ${k}: the event-driven decay of ${name} (d${name}/dt = A ${name}, applied as ` +
+        `${name} * exp(A * ${elapsed_ms} ms) since the synapse's last event, from ${name} = ${before}) gave ` +
+        `${value}, outside the float32 range; ${why}`,
+      { synapse: k, variable: name, value, before, elapsed_ms, rate },
     );
   }
 }

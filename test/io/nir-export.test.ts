@@ -22,6 +22,7 @@ import { Dense } from "../../src/projections/dense.ts";
 import { LateralInhibition } from "../../src/projections/lateral-inhibition.ts";
 import { OneToOne } from "../../src/projections/one-to-one.ts";
 import { Sparse } from "../../src/projections/sparse.ts";
+import { SynapseEquations } from "../../src/projections/synapse-equations.ts";
 import { decodeNir, encodeNir } from "../../src/io/nir/codec.ts";
 import { networkToNir } from "../../src/io/nir/export.ts";
 import { exportNir } from "../../src/io/nir/file.ts";
@@ -488,6 +489,58 @@ test("importing a file whose nodes reset in different ways warns that one import
           `"to-value"; spikeflow.reset), but an import applies one to the whole graph (here "${reset}"): only ` +
           `the nodes exported with "${reset}" run as exported`,
       ],
+    );
+  }
+});
+
+test("a SynapseEquations is exported only as static weights ('port += w', with its delay); any other statement is refused", () => {
+  const build = (on_pre: string, extra: { on_post?: string; model?: string; delay_ms?: number } = {}) => {
+    const net = new Network({ dt_ms: 1 });
+    const x = net.addPopulation("x", new Input(2));
+    const y = net.addPopulation("y", new LIF(2, 1));
+    net.addProjection(
+      "s",
+      new SynapseEquations(x, y, {
+        model: extra.model ?? "w : 1",
+        on_pre,
+        ...(extra.on_post === undefined ? {} : { on_post: extra.on_post }),
+        connect: { pre: [0, 1], post: [1, 0] },
+        dt_ms: 1,
+        init: { w: [0.5, 0.25] },
+        ...(extra.delay_ms === undefined ? {} : { delay_ms: extra.delay_ms }),
+      }),
+    );
+    return net;
+  };
+  const plain = quiet(() => networkToNir(build("dv_mV += w"))).document.graph;
+  const sparse = new Network({ dt_ms: 1 });
+  const sx = sparse.addPopulation("x", new Input(2));
+  const sy = sparse.addPopulation("y", new LIF(2, 1));
+  sparse.addProjection("s", Sparse.fromTriplets(sx, sy, { pre: [0, 1], post: [1, 0], w: [0.5, 0.25] }));
+  const ref = quiet(() => networkToNir(sparse)).document.graph;
+  assert.equal(plain.nodes.s.type, "Linear");
+  assert.deepEqual(plain.nodes.s, ref.nodes.s, "the same Linear as the Sparse with the same weights");
+
+  const delayed = quiet(() => networkToNir(build("dv_mV_post += w", { delay_ms: 3 }))).document.graph;
+  const delay = delayed.nodes["s.delay"] as Of<"Delay">;
+  assert.equal(delay.type, "Delay");
+  assert.deepEqual([...delay.delay.data], [0.003, 0.003]);
+
+  const refused: [string, { on_post?: string; model?: string }, RegExp][] = [
+    ["dv_mV += 0*w", {}, /on_pre \("dv_mV \+= 0\*w"\) is not exactly one statement "dv_mV \+= w"/],
+    ["dv_mV += w; x += 1", { model: "w : 1\nx : 1" }, /is not exactly one statement/],
+    ["dv_mV += w", { on_post: "w += 0.1" }, /it has on_post statements/],
+    ["dv_mV += w", { model: "dw/dt = -w/(5*ms) : 1 (event-driven)" }, /w is event-driven/],
+  ];
+  for (const [on_pre, extra, why] of refused) {
+    assert.throws(
+      () => quiet(() => networkToNir(build(on_pre, extra))),
+      (e: unknown) =>
+        e instanceof UnsupportedError &&
+        /projection "s" \(synapse-equations\) cannot be exported/.test(e.message) &&
+        why.test(e.message) &&
+        /NIR has no form for synaptic statements/.test(e.message),
+      on_pre,
     );
   }
 });

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidParameterError } from "../../src/core/errors.ts";
+import { InvalidParameterError, StateError } from "../../src/core/errors.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
 import { SpikeMonitor } from "../../src/network/monitors.ts";
@@ -422,7 +422,7 @@ test("statements read the pre and post neurons' state, i, j and t (after the res
   }
 });
 
-test("with learning off only the port statements run; traces and w stay, and runs may be split", () => {
+test("with learning off the plastic w stays, traces still run, and runs may be split", () => {
   const build = () => {
     const net = new Network({ dt_ms: 1 });
     const pre = net.addPopulation("pre", new Input(2));
@@ -463,10 +463,13 @@ test("with learning off only the port statements run; traces and w stay, and run
 
   assert.ok(Math.abs(geAfterSpike - 0.5 * Math.exp(-1 / 5)) < 1e-6, `ge received w (${geAfterSpike})`);
   assert.deepEqual([...frozen.syn.variable("w")], [0.5, 0.5]);
-  assert.deepEqual([...frozen.syn.variable("apre")], [0, 0]);
+  assert.deepEqual(frozen.syn.plastic, ["w"], "w is plastic by default");
 
   const learning = build();
   learning.net.run({ pre: train, post: drive }, 60);
+  // the traces are not plastic: they still follow the spikes (stored at each synapse's last event)
+  assert.ok(frozen.syn.variable("apre")[0] > 0 && frozen.syn.variable("apre")[1] > 0);
+  assert.ok(frozen.syn.variable("apost")[0] < 0 && frozen.syn.variable("apost")[1] < 0);
   const split = build();
   split.net.run({ pre: part(0, 25), post: drive }, 25);
   split.net.run({ pre: part(25, 35), post: drive }, 35); // a second run continues the event times from step 25
@@ -589,4 +592,266 @@ test("errors: event-driven equations that are not decays, clock-driven ones, fla
   refuses({ model: "w : 1", params: { w: 1 } }, /'w' is a per-synapse variable and also given in params/);
   refuses({ model: "x : 1", bounds: { wMin: 0, wMax: 1 } }, /bounds apply to the variable w/);
   refuses({ dt_ms: undefined as unknown as number }, /needs dt_ms/);
+});
+
+/** Tsodyks-Markram short-term plasticity in Brian2's lazy form (each variable brought up to date at a spike). */
+const STP: Omit<SynapseEquationsOptions, "connect" | "dt_ms"> = {
+  model: "w : 1\nu : 1\nx : 1\nr : 1\ntlast : ms",
+  on_pre: `
+    u = U + (u - U)*exp(-(t - tlast)/tauf)
+    x = 1 + (x - 1)*exp(-(t - tlast)/taud)
+    r = u*x
+    ge_post += w*r
+    x -= r
+    u += U*(1 - u)
+    tlast = t`,
+  params: { U: 0.2, tauf: 50, taud: 100 },
+  init: { w: 0.5, u: 0.2, x: 1 },
+};
+
+test("short-term plasticity in text transmits the same ge with learning off (only w is plastic); plastic freezes others", () => {
+  const spikes: [number, number][] = [5, 10, 15, 20, 60, 62].map((s) => [s, 0]);
+  const run = (learning: boolean, plastic?: string[]) => {
+    const net = new Network({ dt_ms: 1 });
+    const pre = net.addPopulation("pre", new Input(1));
+    const post = net.addPopulation("post", target(1, 1));
+    const syn = net.addProjection(
+      "s",
+      new SynapseEquations(pre, post, {
+        ...STP,
+        connect: { pre: [0], post: [0] },
+        dt_ms: 1,
+        ...(plastic === undefined ? {} : { plastic }),
+      }),
+    );
+    net.learning = learning;
+    const ge: number[] = [];
+    for (let s = 0; s < 70; s++) {
+      net.run(
+        {
+          pre: SpikeTrain.fromEvents(
+            1,
+            1,
+            spikes.filter(([t]) => t === s).map(() => [0, 0]),
+          ),
+        },
+        1,
+      );
+      ge.push(post.state("ge")[0]);
+    }
+    return { ge, syn };
+  };
+  const on = run(true);
+  const off = run(false);
+  assert.deepEqual(off.ge, on.ge, "the same ge, step by step");
+  assert.deepEqual([...off.syn.variable("u")], [...on.syn.variable("u")]);
+  // the releases by hand (float64): each spike of step s runs at t = s ms
+  let u = 0.2;
+  let x = 1;
+  let last = 0;
+  let r = 0;
+  for (const [s] of spikes) {
+    u = 0.2 + (u - 0.2) * Math.exp(-(s - last) / 50);
+    x = 1 + (x - 1) * Math.exp(-(s - last) / 100);
+    r = u * x;
+    x -= r;
+    u += 0.2 * (1 - u);
+    last = s;
+  }
+  assert.ok(Math.abs(off.syn.variable("r")[0] - r) < 1e-6, `${off.syn.variable("r")[0]} vs ${r}`);
+  assert.ok(Math.max(...off.ge) > 0.05, "frozen, the synapse transmits");
+  assert.deepEqual([...off.syn.variable("w")], [0.5]);
+
+  // u declared plastic stays at its start value while frozen: every release is then U x
+  const fixedU = run(false, ["w", "u"]);
+  assert.deepEqual([...fixedU.syn.variable("u")], [0.2].map(Math.fround));
+  assert.notDeepEqual(fixedU.ge, on.ge);
+  assert.throws(
+    () => run(false, ["uu"]),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /plastic: 'uu' is not a per-synapse variable; the variables are w, u, x, r, tlast/.test(e.message),
+  );
+});
+
+test("delay_ms, delaySteps and dt_ms read back as on a Sparse; the delay is fixed at construction", () => {
+  const pre = new Input(2);
+  const post = target(2);
+  const opts = { model: "w : 1", on_pre: "ge += w", connect: { pre: [0], post: [1] }, dt_ms: DT };
+  const delayed = new SynapseEquations(pre, post, { ...opts, delay_ms: 1.5 });
+  const sparse = Sparse.fromTriplets(pre, post, { pre: [0], post: [1], w: 0 }, { delay_ms: 1.5, dt_ms: DT });
+  assert.deepEqual(
+    [delayed.delay_ms, delayed.delaySteps, delayed.dt_ms],
+    [sparse.delay_ms, sparse.delaySteps, sparse.dt_ms],
+  );
+  assert.deepEqual([delayed.delay_ms, delayed.delaySteps, delayed.dt_ms], [1.5, 3, DT]);
+  const none = new SynapseEquations(pre, post, opts);
+  assert.deepEqual([none.delay_ms, none.delaySteps], [0, 0]);
+  for (const key of ["delay_ms", "delaySteps"] as const) {
+    assert.throws(
+      () => ((delayed as unknown as Record<string, number>)[key] = 2),
+      (e: unknown) => e instanceof StateError && new RegExp(`projection's ${key} is fixed`).test(e.message),
+    );
+    assert.throws(
+      () => ((sparse as unknown as Record<string, number>)[key] = 2),
+      (e: unknown) => e instanceof StateError,
+    );
+  }
+  assert.equal(delayed.delay_ms, 1.5);
+});
+
+test("params may not shadow built-ins, noise, units, functions or neuron variables", () => {
+  const pre = new Input(2);
+  const post = target(2);
+  const cases: [string, RegExp][] = [
+    ["t", /'t' is a built-in name \(t, dt, i, j\)/],
+    ["dt", /'dt' is a built-in name/],
+    ["i", /'i' is a built-in name/],
+    ["j", /'j' is a built-in name/],
+    ["xi", /'xi' is Brian2's white-noise name/],
+    ["ms", /'ms' is a unit name/],
+    ["mV", /'mV' is a unit name/],
+    ["exp", /'exp' is a function/],
+    ["v_post", /'v_post' is reserved: the suffixes _pre and _post name neuron variables/],
+    ["v", /'v' is a variable of the target neurons \(a bare name reads it, as v_post\)/],
+  ];
+  for (const [name, why] of cases) {
+    assert.throws(
+      () =>
+        new SynapseEquations(pre, post, {
+          model: "w : 1",
+          on_pre: `w += ${name === "exp" ? "1" : name}; ge += w`,
+          connect: { pre: [0], post: [1] },
+          dt_ms: DT,
+          params: { [name]: 7 },
+        }),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        new RegExp(`^SynapseEquations params: ${why.source}.*; choose another name$`).test(e.message),
+      name,
+    );
+  }
+});
+
+test("undeclared names assigned with '=' in on_pre / on_post are temporaries of one synapse's event", () => {
+  const net = new Network({ dt_ms: 1 });
+  const pre = net.addPopulation("pre", new Input(2));
+  const post = net.addPopulation("post", target(2, 1));
+  const syn = net.addProjection(
+    "s",
+    new SynapseEquations(pre, post, {
+      model: "w : 1\nc : 1",
+      on_pre: "u = U + uq\nge_post += w*u\nu = 2*u; c += u",
+      on_post: "u = 1; c += u",
+      connect: { pre: [0, 1], post: [0, 1] },
+      dt_ms: 1,
+      params: { U: 0.1, uq: 0.2 },
+      init: { w: [0.5, 1] },
+    }),
+  );
+  assert.match(syn.code, /let tmp0 = 0;/);
+  net.run({ pre: SpikeTrain.fromEvents(2, 2, [[0, 0]]) }, 2);
+  // the spike of step 0 is delivered in step 1: ge(1) = w u, decayed by one step of taug = 5 ms
+  const ge = post.state("ge");
+  assert.ok(Math.abs(ge[0] - 0.5 * 0.3 * Math.exp(-1 / 5)) < 1e-6, `${ge[0]}`);
+  assert.equal(ge[1], 0);
+  assert.deepEqual([...syn.variable("c")], [Math.fround(0.6), 0], "a temporary starts over at each event");
+
+  refuses(
+    { on_pre: "ge += u\nu = 1" },
+    /^on_pre line 1, column 7: 'u' is read before it is assigned: it is a temporary of this pathway/,
+  );
+  refuses({ on_pre: "u = u + 1; ge += u" }, /column 5: 'u' is read before it is assigned/);
+  refuses(
+    { on_pre: "u = 1; ge += w", on_post: "w += u" },
+    /^on_pre line 1, column 1: 'u' is assigned but never read/,
+  );
+  refuses({ on_pre: "u = 1; ge += u*w", on_post: "w += u" }, /^on_post line 1, column 6: unknown name 'u'/);
+  refuses({ on_pre: "gee = w" }, /'gee' is assigned but never read/, /did you mean ge\?/);
+  refuses({ on_pre: "u += 1; ge += w" }, /column 1: unknown name 'u'/);
+  refuses({ on_pre: "t = 1; ge += t" }, /'t' is a built-in name/);
+  refuses({ on_pre: "ms = 1; ge += w" }, /column 1: 'ms' is a unit name/);
+  refuses({ on_pre: "exp = 1; ge += w" }, /column 1: 'exp' is a function/);
+  refuses({ on_pre: "A = 1; ge += w*A", params: { A: 2 } }, /'A' is a constant given in params/);
+});
+
+test("messages: a diverging event-driven decay names the decay; (summed); a zero term; hyphenated flags quoted as written", () => {
+  const diverge = (options: Partial<SynapseEquationsOptions>, ...patterns: RegExp[]) => {
+    const net = new Network({ dt_ms: 1 });
+    const pre = net.addPopulation("pre", new Input(1));
+    const post = net.addPopulation("post", target(1, 1));
+    net.addProjection(
+      "s",
+      new SynapseEquations(pre, post, {
+        model: "w : 1",
+        on_pre: "x += 1; ge += w",
+        connect: { pre: [0], post: [0] },
+        dt_ms: 1,
+        ...options,
+      } as SynapseEquationsOptions),
+    );
+    assert.throws(
+      () =>
+        net.run(
+          {
+            pre: SpikeTrain.fromEvents(1, 60, [
+              [0, 0],
+              [50, 0],
+            ]),
+          },
+          60,
+        ),
+      (e: unknown) => {
+        assert.ok(e instanceof Error, String(e));
+        assert.match(
+          e.message,
+          /synapse 0: the event-driven decay of x \(dx\/dt = A x, applied as x \* exp\(A \*/,
+        );
+        for (const p of patterns) assert.match(e.message, p);
+        assert.doesNotMatch(e.message, /check the statements/);
+        return true;
+      },
+    );
+  };
+  // growth: dx/dt = x/tau overflows over the 50 ms between the two events
+  diverge(
+    { model: "w : 1\ndx/dt = x/tau : 1 (event-driven)", params: { tau: 0.01 }, init: { x: 1 } },
+    /exp\(A \* 50 ms\)/,
+    /rate A = 100 \/ms is positive, so x grows as exp\(A t\) instead of decaying \(dx\/dt = x\/tau for -x\/tau\?\)/,
+  );
+  // a per-synapse tau of 0 at the first event (0 ms since step 0): exp(-inf * 0) = NaN
+  diverge(
+    { model: "w : 1\ntau : ms\ndx/dt = -x/tau : 1 (event-driven)", init: { x: 1, tau: 0 } },
+    /gave NaN/,
+    /its rate A is -Infinity, and exp\(A \* 0 ms\) for an event at the time of the last one is NaN: a time constant of 0/,
+  );
+
+  refuses(
+    { model: "w : 1\nI_post = w : 1 (summed)" },
+    /^model line 2, column 1: \(summed\) variables are not supported \(Limitation\)/,
+  );
+  for (const zero of ["+ 0", "- 0*tau", "+ 0*(1 + tau)"]) {
+    const s = new SynapseEquations(new Input(1), target(1), {
+      model: `w : 1\ndx/dt = -x/tau ${zero} : 1 (event-driven)`,
+      on_pre: "x += 1; ge += w",
+      params: { tau: 5 },
+      connect: { pre: [0], post: [0] },
+      dt_ms: 1,
+    });
+    assert.equal(s.variables[1].eventDriven, true);
+  }
+  refuses(
+    { model: "w : 1\ndx/dt = -x/tau + 1 : 1 (event-driven)", on_pre: "x += 1; ge += w", params: { tau: 5 } },
+    /a term without x \(a drive or a rest value; only a term that is exactly 0, such as "\+ 0", is accepted\)/,
+  );
+  // the flag is read as one word: a parse error elsewhere on the line quotes the line as written
+  refuses(
+    { model: "w : 1\ndx/dt = -x/tau + * 2 : 1 (event-driven)" },
+    /^model line 2, column 18: expected a number, a name or "\("/,
+    /\(in "dx\/dt = -x\/tau \+ \* 2 : 1 \(event-driven\)"\)/,
+  );
+  refuses(
+    { model: "w : 1\ndx/dt = -x/tau : 1 (event-driven, no-such)" },
+    /the flag \(no-such\) on x is not supported/,
+  );
 });

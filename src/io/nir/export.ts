@@ -7,7 +7,8 @@
  *   Dense -> Linear; Affine -> Affine; OneToOne -> Scale (a direct edge when every weight is 1); Conv2d ->
  *   Conv2d; SumPool2d/AvgPool2d -> the same; Bias -> merged into the bias of an Affine/Linear or Conv2d
  *   into the same population (else an Affine with zero weights); Sparse, Local2d, LateralInhibition and any
- *   other projection with synapses -> Linear with the dense [post, pre] matrix. A conduction delay adds a
+ *   other projection with synapses -> Linear with the dense [post, pre] matrix; a SynapseEquations only when
+ *   it is static weights (on_pre exactly "<port> += w", no on_post, w not event-driven), else refused. A conduction delay adds a
  *   Delay node (export-delays.ts): after the weight node for one `delay_ms`, before it for per-synapse
  *   delays that depend on the pre neuron alone, one on each side for a sum of a pre and a post delay.
  * Time constants are written in seconds and are NOT multiplied by dt (case C32: a LIF with tau_mem = 1/900 s
@@ -58,6 +59,7 @@ import { Dense } from "../../projections/dense.ts";
 import { LateralInhibition } from "../../projections/lateral-inhibition.ts";
 import { OneToOne } from "../../projections/one-to-one.ts";
 import { Pool2d } from "../../projections/pool-2d.ts";
+import { SynapseEquations } from "../../projections/synapse-equations.ts";
 import type { NirDocument, NirMetadata, NirNode, NirTensor } from "./graph.ts";
 import { NIR_WRITE_VERSION, filledTensor, shapeSize } from "./graph.ts";
 import type { IntegratorMode } from "./import.ts";
@@ -260,6 +262,19 @@ export function networkToNir(network: Network, opts: NirExportOptions = {}): Nir
           `export a network whose projections into it use "i_nA"`,
       );
     }
+  });
+  // synapses from text: only a static weight projection ("port += w" on_pre, nothing else) has a NIR form
+  projs.forEach((p, k) => {
+    if (!(p instanceof SynapseEquations)) return;
+    const why = p.staticWeightsRefusal();
+    if (why === undefined) return;
+    throw new UnsupportedError(
+      `projection "${projNames[k]}" (synapse-equations) cannot be exported: ${why}. NIR has no form for ` +
+        `synaptic statements or per-synapse variables; only a SynapseEquations whose on_pre is exactly ` +
+        `"${p.port} += w", without on_post and with w not event-driven, is written (as a Linear of w, with its ` +
+        `delay)`,
+      { projection: projNames[k] },
+    );
   });
   // delays first (a per-synapse pattern that no Delay node can write is refused), before any warning about
   // what the export approximates

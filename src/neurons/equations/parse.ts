@@ -427,8 +427,23 @@ function unitAndFlags(p: Parser): { unit: string; unitPos: Position; flags: stri
     let words: string[] = [];
     for (;;) {
       const t = p.next();
-      if (t.kind === "name") words.push(t.text);
-      else if (t.kind === "op" && (t.text === "," || t.text === ")")) {
+      if (t.kind === "name") {
+        // a hyphenated flag word written without spaces, Brian2's (event-driven): one word
+        let word = t.text;
+        let end = t.end;
+        while (
+          p.isOp("-") &&
+          p.peek().start === end &&
+          p.peek(1).kind === "name" &&
+          p.peek(1).start === end + 1
+        ) {
+          p.next();
+          const rest = p.next();
+          word += `-${rest.text}`;
+          end = rest.end;
+        }
+        words.push(word);
+      } else if (t.kind === "op" && (t.text === "," || t.text === ")")) {
         if (words.length === 0)
           p.fail(t, `expected a flag such as "unless refractory", found ${describeToken(t)}`);
         flags.push(words.join(" "));

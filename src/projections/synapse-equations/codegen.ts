@@ -8,10 +8,11 @@
  *   load     the variables; each event-driven one decayed exactly since the synapse's last event:
  *            x <- x exp(A (ts - L[k]) dt)   (Brian2's event-driven update, with L[k] its `lastupdate`)
  *   run      the statements in order, in float64 (a port statement adds into the target's buffer)
- *   store    (learning only) the variables back into their float32 buffers, w clamped into the bounds,
- *            L[k] <- ts
- * Four functions are made: on_pre and on_post, each learning and frozen. The frozen ones skip every statement
- * that assigns a synaptic variable and store nothing: only the port statements run. Nothing is allocated.
+ *   store    the variables back into their float32 buffers (those assigned and the event-driven ones), w
+ *            clamped into the bounds, L[k] <- ts
+ * Four functions are made: on_pre and on_post, each learning and frozen. The frozen ones skip the statements
+ * that assign a plastic variable (the `plastic` option) and so never store one; every other statement runs
+ * and is stored as when learning. Nothing is allocated.
  *
  * Limitation: `new Function` is eval (as for `Equations`): a page whose Content-Security-Policy forbids
  * 'unsafe-eval' cannot build this projection.
@@ -46,6 +47,8 @@ export interface SynapseCodegenInput {
   readonly preStates: readonly string[];
   readonly postStates: readonly string[];
   readonly ports: readonly string[];
+  /** Indices of the plastic variables: their assignments are skipped while learning is off. */
+  readonly plastic: readonly number[];
   /** Bounds of the variable `w` as float32 holds them, when given. */
   readonly wBounds: readonly [number, number] | undefined;
 }
@@ -64,11 +67,23 @@ export interface SynapseBuffers {
   readonly scratchSyn: Int32Array;
   /** Called with (synapse, variable index, value) when a stored value leaves the float32 range; must throw. */
   readonly fail: (synapse: number, variable: number, value: number) => never;
+  /**
+   * Called when an event-driven decay leaves the float32 range, with (synapse, variable index, value, the
+   * value before the decay, the time since the last event in ms, the rate A of dx/dt = A x); must throw.
+   */
+  readonly failDecay: (
+    synapse: number,
+    variable: number,
+    value: number,
+    before: number,
+    elapsed_ms: number,
+    rate: number,
+  ) => never;
 }
 
 const FLOAT32_OVERFLOW = 3.4028235677973366e38;
 
-/** The factory's source: `(M, V, L, rowPtr, colIdx, inc, A, W, fail) => CompiledSynapses`. */
+/** The factory's source: `(M, V, L, rowPtr, colIdx, inc, A, W, fail, failDecay) => CompiledSynapses`. */
 export function synapseSource(c: SynapseCodegenInput): string {
   const { model } = c;
   const env = new Map<string, string>();
@@ -88,6 +103,9 @@ export function synapseSource(c: SynapseCodegenInput): string {
         break;
       case "post":
         env.set(name, `T${c.postStates.indexOf(ref.state)}[j]`);
+        break;
+      case "temporary":
+        env.set(name, `tmp${ref.index}`);
         break;
     }
   }
@@ -111,7 +129,8 @@ function pathway(
   learning: boolean,
 ): string {
   const vars = c.model.variables;
-  const run = learning ? statements : statements.filter((s) => s.target.kind === "port");
+  const frozen = (s: SynapseStatement) => s.target.kind === "variable" && c.plastic.includes(s.target.index);
+  const run = learning ? statements : statements.filter((s) => !frozen(s));
   if (run.length === 0) return "function () {}";
   const assigned = new Set<number>();
   for (const s of run) if (s.target.kind === "variable") assigned.add(s.target.index);
@@ -124,28 +143,37 @@ function pathway(
     if (!v.eventDriven) body.push(`let s${m} = V${m}[k];`);
   });
   vars.forEach((v, m) => {
-    if (v.eventDriven) body.push(`let s${m} = V${m}[k] * ${decayFactor(v.rate as Expr, env)};`);
+    if (!v.eventDriven) return;
+    body.push(
+      `let s${m} = V${m}[k] * ${decayFactor(v.rate as Expr, env)};`,
+      `if (!(s${m} < ${FLOAT32_OVERFLOW} && s${m} > ${-FLOAT32_OVERFLOW})) ` +
+        `failDecay(k, ${m}, s${m}, V${m}[k], el, ${generate(v.rate as Expr, env)});`,
+    );
   });
+  // the temporaries of this pathway: locals of one synapse's event (each assigned before it is read)
+  const temps = new Set(run.flatMap((s) => (s.target.kind === "temporary" ? [s.target.index] : [])));
+  for (const t of temps) body.push(`let tmp${t} = 0;`);
   for (const s of run) {
     const value = generate(s.value, env);
     if (s.target.kind === "variable") body.push(`s${s.target.index} ${s.op} ${value};`);
+    else if (s.target.kind === "temporary") body.push(`tmp${s.target.index} ${s.op} ${value};`);
     else body.push(`Q${c.ports.indexOf(s.target.port)}[j] ${s.op} ${value};`);
   }
-  if (learning) {
-    const w = vars.findIndex((v) => v.name === "w");
-    if (w >= 0 && assigned.has(w) && c.wBounds !== undefined) {
-      const [lo, hi] = c.wBounds.map(literal);
-      body.push(`s${w} = s${w} < ${lo} ? ${lo} : s${w} > ${hi} ? ${hi} : s${w};`);
-    }
-    vars.forEach((v, m) => {
-      if (!v.eventDriven && !assigned.has(m)) return;
-      body.push(
-        `if (!(s${m} < ${FLOAT32_OVERFLOW} && s${m} > ${-FLOAT32_OVERFLOW})) fail(k, ${m}, s${m});`,
-        `V${m}[k] = s${m};`,
-      );
-    });
-    if (traces) body.push("L[k] = ts;");
+  const w = vars.findIndex((v) => v.name === "w");
+  if (w >= 0 && assigned.has(w) && c.wBounds !== undefined) {
+    const [lo, hi] = c.wBounds.map(literal);
+    body.push(`s${w} = s${w} < ${lo} ? ${lo} : s${w} > ${hi} ? ${hi} : s${w};`);
   }
+  // an event-driven variable is stored decayed to this event even when frozen (with L[k] moved to it, the
+  // decay it keeps is the same)
+  vars.forEach((v, m) => {
+    if (!v.eventDriven && !assigned.has(m)) return;
+    body.push(
+      `if (!(s${m} < ${FLOAT32_OVERFLOW} && s${m} > ${-FLOAT32_OVERFLOW})) fail(k, ${m}, s${m});`,
+      `V${m}[k] = s${m};`,
+    );
+  });
+  if (traces) body.push("L[k] = ts;");
 
   const loop =
     side === "pre"
@@ -190,9 +218,19 @@ function decayFactor(rate: Expr, env: ReadonlyMap<string, string>): string {
 /** Compiles the factory once and binds it to the projection's buffers. */
 export function compileSynapses(source: string, b: SynapseBuffers): CompiledSynapses {
   // the source is generated from checked trees only (see the file header)
-  const factory = new Function("M", "V", "L", "rowPtr", "colIdx", "inc", "A", "W", "fail", source) as (
-    ...args: unknown[]
-  ) => CompiledSynapses;
+  const factory = new Function(
+    "M",
+    "V",
+    "L",
+    "rowPtr",
+    "colIdx",
+    "inc",
+    "A",
+    "W",
+    "fail",
+    "failDecay",
+    source,
+  ) as (...args: unknown[]) => CompiledSynapses;
   return factory(
     Math,
     b.variables,
@@ -203,5 +241,6 @@ export function compileSynapses(source: string, b: SynapseBuffers): CompiledSyna
     b.scratchPre,
     b.scratchSyn,
     b.fail,
+    b.failDecay,
   );
 }

@@ -5,8 +5,9 @@
  * types are the equation language's own (src/neurons/equations/); this file knows only what a name means in a
  * synapse. codegen.ts reads the resolved trees only.
  */
+import { InvalidParameterError } from "../../core/errors.ts";
 import { closestKey } from "../../core/options.ts";
-import { FUNCTIONS, typeOf } from "../../neurons/equations/analyse.ts";
+import { FUNCTIONS, isNoise, typeOf } from "../../neurons/equations/analyse.ts";
 import { mentions, splitLinear } from "../../neurons/equations/linear.ts";
 import { parseEquations, parseStatements, sourceError, unitNames } from "../../neurons/equations/parse.ts";
 import type { EquationLine, Expr, Position, Source, Statement } from "../../neurons/equations/parse.ts";
@@ -36,12 +37,16 @@ export type NameRef =
   | { readonly kind: "constant"; readonly name: string }
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "pre"; readonly state: string }
-  | { readonly kind: "post"; readonly state: string };
+  | { readonly kind: "post"; readonly state: string }
+  /** A name first assigned with "=" in on_pre or on_post: a local of one synapse's event (Brian2's temporary). */
+  | { readonly kind: "temporary"; readonly index: number };
 
 /** A statement with its target resolved: a synaptic variable, or a target port (increment only). */
 export interface SynapseStatement {
   readonly target:
-    { readonly kind: "variable"; readonly index: number } | { readonly kind: "port"; readonly port: string };
+    | { readonly kind: "variable"; readonly index: number }
+    | { readonly kind: "port"; readonly port: string }
+    | { readonly kind: "temporary"; readonly index: number };
   readonly op: Statement["op"];
   /** The value, with unit names turned into numbers and every other name in `SynapseModel.names`. */
   readonly value: Expr;
@@ -55,6 +60,8 @@ export interface SynapseModel {
   readonly names: ReadonlyMap<string, NameRef>;
   /** The constants (`params`) the texts use. */
   readonly usedParams: ReadonlySet<string>;
+  /** The names of the temporaries of on_pre and on_post (index = `temporary` index). */
+  readonly temporaries: readonly string[];
 }
 
 /** The neurons at both ends, as the names of their state and ports. */
@@ -77,11 +84,20 @@ function listed(names: readonly string[]): string {
 }
 
 /**
- * Brian2 writes the flag `(event-driven)`, which the equation tokenizer reads as a subtraction: the hyphen is
- * swapped for an underscore (same length, so every column stays right) where it stands as a flag.
+ * Why `name` cannot be a constant or a statement's temporary (it would hide a name the texts already have), or
+ * undefined when it can: a built-in, Brian2's noise, a function, a keyword, a unit, a neuron variable.
  */
-function withFlagWords(source: Source): Source {
-  return { ...source, text: source.text.replace(/([(,]\s*)(event|clock)-driven(?=\s*[,)])/g, "$1$2_driven") };
+export function reservedName(name: string, ends: SynapseEnds): string | undefined {
+  if (SYNAPSE_BUILTINS.includes(name)) return `is a built-in name (${SYNAPSE_BUILTINS.join(", ")})`;
+  if (isNoise(name)) return "is Brian2's white-noise name (xi), which synaptic statements do not support";
+  if (FUNCTIONS.has(name)) return "is a function";
+  if (KEYWORDS.has(name)) return "is a keyword";
+  if (unitValue(name) !== undefined) return "is a unit name";
+  if (name.endsWith("_pre") || name.endsWith("_post"))
+    return "is reserved: the suffixes _pre and _post name neuron variables";
+  if (ends.postStates.includes(name) || ends.postPorts.includes(name))
+    return `is a variable of the target neurons (a bare name reads it, as ${name}_post)`;
+  return undefined;
 }
 
 /** Parses and resolves the texts (see the file header) against the constants given and the two ends. */
@@ -91,7 +107,15 @@ export function analyseSynapses(
   ends: SynapseEnds,
 ): SynapseModel {
   const model = texts.model;
-  const lines = parseEquations(withFlagWords(model));
+  for (const p of params) {
+    const why = reservedName(p, ends);
+    if (why !== undefined) {
+      throw new InvalidParameterError(`SynapseEquations params: '${p}' ${why}; choose another name`, {
+        name: p,
+      });
+    }
+  }
+  const lines = parseEquations(model);
   const variables = lines.map((line) => declaredVariable(model, line, lines));
   const varNames = variables.map((v) => v.name);
   for (const p of params) {
@@ -124,7 +148,12 @@ export function analyseSynapses(
     };
     if ("at" in form) return refuse(`here: ${form.why}`);
     if (form.a === null) return refuse(`d${v.name}/dt does not depend on ${v.name}`);
-    if (form.b !== null) return refuse(`it has a term without ${v.name} (a drive or a rest value)`);
+    if (form.b !== null && !isZero(form.b)) {
+      return refuse(
+        `it has a term without ${v.name} (a drive or a rest value; only a term that is exactly 0, such as ` +
+          `"+ 0", is accepted)`,
+      );
+    }
     const moving = [...names].filter(
       ([n, ref]) =>
         mentions(form.a as Expr, n) &&
@@ -140,13 +169,41 @@ export function analyseSynapses(
     return { ...v, rate: form.a };
   });
 
-  const statements = (source: Source | undefined): SynapseStatement[] =>
-    source === undefined
-      ? []
-      : parseStatements(source).map((s) => resolveStatement(source, s, resolvedVars, r, ends));
+  const temporaries: string[] = [];
+  const statements = (source: Source | undefined): SynapseStatement[] => {
+    if (source === undefined) return [];
+    const parsed = parseStatements(source);
+    // the names this pathway defines as temporaries: first met as the target of "=" and unknown otherwise
+    const later = new Set(
+      parsed.flatMap((s) => (s.op === "=" && isTemporary(s.target, r, ends) ? [s.target] : [])),
+    );
+    r.beginPathway(later);
+    const out = parsed.map((s) => {
+      const resolved = resolveStatement(source, s, resolvedVars, r, ends, temporaries);
+      if (resolved.target.kind === "temporary") r.defined(s.target, resolved.target.index);
+      return resolved;
+    });
+    // a temporary nobody reads is most likely a misspelt variable or port
+    for (const name of later) {
+      if (r.readTemps.has(name)) continue;
+      const first = parsed.find((s) => s.target === name) as Statement;
+      const near = closestKey(name, r.known().concat(ends.postPorts));
+      throw sourceError(
+        source,
+        first.pos,
+        `'${name}' is assigned but never read: a name that is not a per-synapse variable, a constant or a ` +
+          `port of the target is a temporary of this event (Brian2's), which only later statements can use` +
+          (near !== undefined
+            ? `; did you mean ${near}?`
+            : `; declare "${name} : unit" in the model to keep it`),
+      );
+    }
+    r.beginPathway(new Set());
+    return out;
+  };
   const onPre = statements(texts.onPre);
   const onPost = statements(texts.onPost);
-  return { variables: resolvedVars, onPre, onPost, names, usedParams };
+  return { variables: resolvedVars, onPre, onPost, names, usedParams, temporaries };
 }
 
 /** A model line as a per-synapse variable, or the reason it cannot be one. */
@@ -164,8 +221,18 @@ function declaredVariable(
       `${name} is defined twice (first in line ${earlier.pos.line}); give each name one line`,
     );
   }
+  if (line.flags.includes("summed")) {
+    throw sourceError(
+      model,
+      line.pos,
+      `(summed) variables are not supported (Limitation): a synapse cannot write a sum into the target ` +
+        `neurons' state at every step; to drive the target, add into one of its ports in on_pre ` +
+        `("ge_post += w"), which the target integrates`,
+    );
+  }
   let why: string | undefined;
   if (SYNAPSE_BUILTINS.includes(name)) why = `a built-in name (${SYNAPSE_BUILTINS.join(", ")})`;
+  else if (isNoise(name)) why = "Brian2's white-noise name (xi)";
   else if (FUNCTIONS.has(name)) why = "a function";
   else if (KEYWORDS.has(name)) why = "a keyword";
   else if (unitValue(name) !== undefined) why = "a unit";
@@ -181,7 +248,7 @@ function declaredVariable(
       );
     }
   }
-  const flags = line.flags.map((f) => f.replace("_driven", "-driven"));
+  const flags = line.flags;
   const refuseFlag = (flag: string, hint: string): never => {
     throw sourceError(model, line.pos, `the flag (${flag}) on ${name} is not supported here; ${hint}`);
   };
@@ -230,8 +297,33 @@ class Resolver {
     private readonly usedParams: Set<string>,
   ) {}
 
+  /** The temporaries the current pathway has assigned so far, and those it assigns at all. */
+  private temps = new Map<string, number>();
+  private pending: ReadonlySet<string> = new Set();
+  /** The temporaries read so far in the current pathway. */
+  readonly readTemps = new Set<string>();
+
+  /** Starts resolving one pathway, which will define the temporaries `pending`. */
+  beginPathway(pending: ReadonlySet<string>): void {
+    this.temps = new Map();
+    this.pending = pending;
+    this.readTemps.clear();
+  }
+
+  /** A temporary is assigned: later statements of the pathway may read it. */
+  defined(name: string, index: number): void {
+    this.temps.set(name, index);
+  }
+
+  /** Whether the pathway assigns `name` as a temporary in a statement not yet reached. */
+  assignedLater(name: string): boolean {
+    return this.pending.has(name) && !this.temps.has(name);
+  }
+
   /** The meaning of a name read in an expression, or undefined when it has none. */
   lookup(name: string): NameRef | undefined {
+    const temp = this.temps.get(name);
+    if (temp !== undefined) return { kind: "temporary", index: temp };
     const index = this.vars.indexOf(name);
     if (index >= 0) return { kind: "variable", index };
     if (this.params.includes(name)) return { kind: "constant", name };
@@ -289,6 +381,7 @@ class Resolver {
       case "name": {
         const ref = this.lookup(e.name);
         if (ref !== undefined) {
+          if (ref.kind === "temporary") this.readTemps.add(e.name);
           this.names.set(e.name, ref);
           if (ref.kind === "constant") this.usedParams.add(e.name);
           return e;
@@ -301,6 +394,14 @@ class Resolver {
   }
 
   unknown(source: Source, name: string, pos: Position): Error {
+    if (this.assignedLater(name)) {
+      return sourceError(
+        source,
+        pos,
+        `'${name}' is read before it is assigned: it is a temporary of this pathway (a name first set with ` +
+          `"${name} = ..."), which holds a value only after its assignment, for one synapse's event`,
+      );
+    }
     const { postPorts, postStates } = this.ends;
     const port = name.endsWith("_post") ? name.slice(0, -5) : name;
     if (postPorts.includes(port) && !postStates.includes(port)) {
@@ -325,6 +426,13 @@ class Resolver {
   }
 }
 
+/** Whether `name` as the target of "=" would be a temporary: a name with no other meaning, not reserved. */
+function isTemporary(name: string, r: Resolver, ends: SynapseEnds): boolean {
+  if (r.lookup(name) !== undefined) return false;
+  const port = name.endsWith("_post") ? name.slice(0, -5) : name;
+  return !ends.postPorts.includes(port) && reservedName(name, ends) === undefined;
+}
+
 /** One statement resolved: its target (see `SynapseStatement`) and value. */
 function resolveStatement(
   source: Source,
@@ -332,9 +440,17 @@ function resolveStatement(
   vars: readonly SynapticVariable[],
   r: Resolver,
   ends: SynapseEnds,
+  temporaries: string[],
 ): SynapseStatement {
   const value = r.resolve(source, s.value);
   requireNumber(source, value, `the value assigned to ${s.target}`);
+  const known = r.lookup(s.target);
+  if (known?.kind === "temporary") return { target: known, op: s.op, value };
+  if (known === undefined && s.op === "=" && isTemporary(s.target, r, ends)) {
+    let index = temporaries.indexOf(s.target);
+    if (index < 0) index = temporaries.push(s.target) - 1;
+    return { target: { kind: "temporary", index }, op: s.op, value };
+  }
   const index = vars.findIndex((v) => v.name === s.target);
   if (index >= 0) {
     if (vars[index].constant) {
@@ -366,6 +482,9 @@ function resolveStatement(
   else if (ref?.kind === "pre") what = "a state variable of the source neurons";
   else if (ref?.kind === "constant") what = "a constant given in params";
   else if (ref?.kind === "builtin") what = "a built-in name";
+  else if (unitValue(s.target) !== undefined) what = "a unit name";
+  else if (FUNCTIONS.has(s.target) || KEYWORDS.has(s.target) || isNoise(s.target))
+    what = `${reservedName(s.target, ends)?.replace(/^is /, "")}`;
   if (what !== undefined) {
     throw sourceError(
       source,
@@ -376,6 +495,16 @@ function resolveStatement(
     );
   }
   throw r.unknown(source, s.target, s.pos);
+}
+
+/** Whether an expression is 0 whatever its names hold: 0, -0, a sum of zeros, a product with a zero. */
+function isZero(e: Expr): boolean {
+  if (e.kind === "number") return e.value === 0;
+  if (e.kind === "unary") return e.op === "-" && isZero(e.arg);
+  if (e.kind !== "binary") return false;
+  if (e.op === "+" || e.op === "-") return isZero(e.left) && isZero(e.right);
+  if (e.op === "*") return isZero(e.left) || isZero(e.right);
+  return false;
 }
 
 function requireNumber(source: Source, e: Expr, what: string): void {

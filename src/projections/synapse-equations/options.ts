@@ -35,6 +35,34 @@ export function checkParams(given: unknown): Map<string, number> {
   return out;
 }
 
+/** `plastic`: distinct per-synapse variable names; default ["w"] when there is a w, else none. */
+export function checkPlastic(given: unknown, names: readonly string[]): string[] {
+  if (given === undefined) return names.includes("w") ? ["w"] : [];
+  if (!Array.isArray(given)) {
+    throw new InvalidParameterError(
+      `SynapseEquations plastic must be a list of per-synapse variable names (those net.learning = false ` +
+        `freezes), got ${describeValue(given)}; e.g. plastic: ["w"]`,
+    );
+  }
+  const out: string[] = [];
+  for (const name of given as unknown[]) {
+    if (typeof name !== "string" || !names.includes(name)) {
+      const near = typeof name === "string" ? closestKey(name, names) : undefined;
+      throw new InvalidParameterError(
+        `SynapseEquations plastic: ${typeof name === "string" ? `'${name}'` : describeValue(name)} is not a ` +
+          `per-synapse variable; the variables are ` +
+          `${names.join(", ") || "none"}` +
+          (near !== undefined ? ` (did you mean ${near}?)` : ""),
+      );
+    }
+    if (out.includes(name)) {
+      throw new InvalidParameterError(`SynapseEquations plastic names '${name}' twice`);
+    }
+    out.push(name);
+  }
+  return out;
+}
+
 /** Refuses a constant no text uses, with the closest used name. */
 export function refuseUnused(params: ReadonlyMap<string, number>, model: SynapseModel): void {
   const used = [...model.usedParams];
