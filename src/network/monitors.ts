@@ -14,11 +14,12 @@ import {
   MAX_BUFFER_LENGTH,
   allocateBuffer,
   describeArgument,
-  requireBufferLength,
   requireInteger,
 } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { describeValue, requireKnownKeys } from "../core/options.ts";
+import { SampleStore } from "./sample-store.ts";
+import type { BufferTexts } from "./sample-store.ts";
 import type { Population } from "./types.ts";
 import type { Monitor } from "./network.ts";
 
@@ -119,10 +120,7 @@ export class StateMonitor implements Monitor {
   readonly neurons: Int32Array;
   readonly every: number;
   readonly window: number | undefined;
-  private buf: Float32Array;
-  private stepBuf: Int32Array;
-  /** Samples written since reset (may exceed the window). */
-  private written = 0;
+  private readonly store: SampleStore;
   private warned = false;
 
   constructor(
@@ -176,33 +174,17 @@ export class StateMonitor implements Monitor {
         : `StateMonitor window = ${this.window} samples x ${ids.length} neurons`;
     const fix =
       this.window === undefined ? "record fewer neurons" : "use a smaller window or record fewer neurons";
-    // both sizes checked before either is allocated
-    requireBufferLength(what, Math.max(cap, cap * ids.length), Float32Array.BYTES_PER_ELEMENT, fix);
-    this.stepBuf = allocateBuffer(Int32Array, cap, what, fix);
-    this.buf = allocateBuffer(Float32Array, cap * ids.length, what, fix);
+    this.store = new SampleStore(ids.length, this.window, cap, { what, fix }, (c) => this.growing(c));
   }
 
   record(step: number): void {
     if (step % this.every !== 0) return;
-    const n = this.neurons.length;
-    let slot: number;
-    if (this.window !== undefined) {
-      slot = this.written % this.window;
-    } else {
-      slot = this.written;
-      if (slot >= this.stepBuf.length) this.grow();
-    }
-    const base = slot * n;
     // fetched every time: a model may keep a variable lazily and bring the buffer up to date on request
-    const src = this.population.state(this.variable);
-    const ids = this.neurons;
-    for (let k = 0; k < n; k++) this.buf[base + k] = src[ids[k]];
-    this.stepBuf[slot] = step;
-    this.written++;
+    this.store.record(step, this.population.state(this.variable), this.neurons);
   }
 
-  private grow(): void {
-    const cap = this.stepBuf.length * 2;
+  /** Warns once past LARGE_RECORDING_BYTES, and names a growth to `cap` samples for a buffer-size error. */
+  private growing(cap: number): BufferTexts {
     const bytes = cap * this.neurons.length * 4;
     const what = `StateMonitor without a window, growing to ${cap} samples x ${this.neurons.length} neurons`;
     const fix = 'set "window" to keep only recent samples, record fewer neurons, or set "every" to subsample';
@@ -214,18 +196,12 @@ export class StateMonitor implements Monitor {
           `record fewer neurons, set "every" to subsample, or set "window" to keep only recent samples`,
       );
     }
-    requireBufferLength(what, Math.max(cap, cap * this.neurons.length), Float32Array.BYTES_PER_ELEMENT, fix);
-    const s = allocateBuffer(Int32Array, cap, what, fix);
-    const b = allocateBuffer(Float32Array, cap * this.neurons.length, what, fix);
-    b.set(this.buf);
-    s.set(this.stepBuf);
-    this.buf = b;
-    this.stepBuf = s;
+    return { what, fix };
   }
 
   /** Number of samples currently held (at most `window`). */
   get length(): number {
-    return this.window === undefined ? this.written : Math.min(this.written, this.window);
+    return this.store.length;
   }
 
   /**
@@ -234,17 +210,7 @@ export class StateMonitor implements Monitor {
    * (sample-major); `trace(k)` extracts one neuron's series.
    */
   values(): { steps: Int32Array; data: Float32Array } {
-    const n = this.neurons.length;
-    const len = this.length;
-    const data = new Float32Array(len * n);
-    const steps = new Int32Array(len);
-    const first = this.window === undefined ? 0 : Math.max(0, this.written - this.window);
-    for (let s = 0; s < len; s++) {
-      const slot = this.window === undefined ? s : (first + s) % this.window;
-      data.set(this.buf.subarray(slot * n, slot * n + n), s * n);
-      steps[s] = this.stepBuf[slot];
-    }
-    return { steps, data };
+    return this.store.values();
   }
 
   /**
@@ -261,20 +227,16 @@ export class StateMonitor implements Monitor {
         { k, recorded: n0 },
       );
     }
-    const { data } = this.values();
-    const n = this.neurons.length;
-    const out = new Float32Array(this.length);
-    for (let s = 0; s < out.length; s++) out[s] = data[s * n + k];
-    return out;
+    return this.store.trace(k);
   }
 
   /** Bytes held by the buffers. */
   get bytes(): number {
-    return this.buf.byteLength + this.stepBuf.byteLength;
+    return this.store.bytes;
   }
 
   reset(): void {
-    this.written = 0;
+    this.store.reset();
   }
 }
 

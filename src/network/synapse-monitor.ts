@@ -8,15 +8,10 @@
  * buffer): `record` allocates nothing unless a recording without a window outgrows its capacity, when the
  * buffers double, as StateMonitor's do.
  */
-import {
-  InvalidParameterError,
-  allocateBuffer,
-  describeArgument,
-  requireBufferLength,
-  requireInteger,
-} from "../core/errors.ts";
+import { InvalidParameterError, describeArgument, requireInteger } from "../core/errors.ts";
 import { closestKey, describeValue, requireKnownKeys } from "../core/options.ts";
 import type { Monitor } from "./network.ts";
+import { SampleStore } from "./sample-store.ts";
 import type { Projection } from "./types.ts";
 
 export interface SynapseMonitorOptions {
@@ -46,9 +41,7 @@ export class SynapseMonitor implements Monitor {
   readonly every: number;
   readonly window: number | undefined;
   private readonly source: Float32Array;
-  private buf: Float32Array;
-  private stepBuf: Int32Array;
-  private written = 0;
+  private readonly store: SampleStore;
 
   constructor(
     readonly projection: Projection,
@@ -120,46 +113,20 @@ export class SynapseMonitor implements Monitor {
     const cap = this.window ?? requireInteger("capacity", opts.capacity ?? 1024, 1);
     const what = `SynapseMonitor of ${this.synapses.length} synapses x ${cap} samples`;
     const fix = "record fewer synapses, or a smaller window or capacity";
-    requireBufferLength(what, Math.max(cap, cap * this.synapses.length), 4, fix);
-    this.stepBuf = allocateBuffer(Int32Array, cap, what, fix);
-    this.buf = allocateBuffer(Float32Array, cap * this.synapses.length, what, fix);
+    this.store = new SampleStore(this.synapses.length, this.window, cap, { what, fix }, (c) => ({
+      what: `SynapseMonitor without a window, growing to ${c} samples x ${this.synapses.length} synapses`,
+      fix: 'set "window" to keep only recent samples, record fewer synapses, or set "every" to subsample',
+    }));
   }
 
   record(step: number): void {
     if (step % this.every !== 0) return;
-    const n = this.synapses.length;
-    let slot: number;
-    if (this.window !== undefined) slot = this.written % this.window;
-    else {
-      slot = this.written;
-      if (slot >= this.stepBuf.length) this.grow();
-    }
-    const base = slot * n;
-    const src = this.source;
-    const ids = this.synapses;
-    for (let k = 0; k < n; k++) this.buf[base + k] = src[ids[k]];
-    this.stepBuf[slot] = step;
-    this.written++;
-  }
-
-  private grow(): void {
-    const cap = this.stepBuf.length * 2;
-    const n = this.synapses.length;
-    const what = `SynapseMonitor without a window, growing to ${cap} samples x ${n} synapses`;
-    const fix =
-      'set "window" to keep only recent samples, record fewer synapses, or set "every" to subsample';
-    requireBufferLength(what, Math.max(cap, cap * n), 4, fix);
-    const s = allocateBuffer(Int32Array, cap, what, fix);
-    const b = allocateBuffer(Float32Array, cap * n, what, fix);
-    s.set(this.stepBuf);
-    b.set(this.buf);
-    this.stepBuf = s;
-    this.buf = b;
+    this.store.record(step, this.source, this.synapses);
   }
 
   /** Number of samples held (at most `window`). */
   get length(): number {
-    return this.window === undefined ? this.written : Math.min(this.written, this.window);
+    return this.store.length;
   }
 
   /**
@@ -167,17 +134,7 @@ export class SynapseMonitor implements Monitor {
    * `data[s * synapses.length + k]`.
    */
   values(): { steps: Int32Array; data: Float32Array } {
-    const n = this.synapses.length;
-    const len = this.length;
-    const data = new Float32Array(len * n);
-    const steps = new Int32Array(len);
-    const first = this.window === undefined ? 0 : Math.max(0, this.written - this.window);
-    for (let s = 0; s < len; s++) {
-      const slot = this.window === undefined ? s : (first + s) % this.window;
-      data.set(this.buf.subarray(slot * n, slot * n + n), s * n);
-      steps[s] = this.stepBuf[slot];
-    }
-    return { steps, data };
+    return this.store.values();
   }
 
   /** The series of the k-th recorded synapse (k a position in `synapses`, not a synapse index). */
@@ -190,19 +147,16 @@ export class SynapseMonitor implements Monitor {
         { k, recorded: n },
       );
     }
-    const { data } = this.values();
-    const out = new Float32Array(this.length);
-    for (let s = 0; s < out.length; s++) out[s] = data[s * n + k];
-    return out;
+    return this.store.trace(k);
   }
 
   /** Bytes held by the buffers. */
   get bytes(): number {
-    return this.buf.byteLength + this.stepBuf.byteLength;
+    return this.store.bytes;
   }
 
   reset(): void {
-    this.written = 0;
+    this.store.reset();
   }
 }
 

@@ -109,9 +109,48 @@ export interface AnalyseInput {
 }
 
 /** "a, b and c". */
-function listed(names: readonly string[]): string {
+export function listed(names: readonly string[]): string {
   if (names.length <= 1) return names.join("");
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Resolves an expression that is not a name: a number or bool as it is, the operands of an operator with
+ * `resolve`, and a call's arguments with `resolve` once its function and arity are checked. The resolvers of
+ * neuron equations (here) and synapse equations share it; each resolves names its own way.
+ */
+export function resolveOperands(
+  source: Source,
+  e: Exclude<Expr, { readonly kind: "name" }>,
+  resolve: (e: Expr) => Expr,
+): Expr {
+  switch (e.kind) {
+    case "number":
+    case "bool":
+      return e;
+    case "unary":
+      return { ...e, arg: resolve(e.arg) };
+    case "binary":
+      return { ...e, left: resolve(e.left), right: resolve(e.right) };
+    case "call": {
+      const arity = FUNCTIONS.get(e.fn);
+      if (arity === undefined) {
+        throw sourceError(
+          source,
+          e.pos,
+          `unknown function '${e.fn}'; the functions are ${listed([...FUNCTIONS.keys()])}`,
+        );
+      }
+      if (e.args.length !== arity) {
+        throw sourceError(
+          source,
+          e.pos,
+          `${e.fn}() takes ${arity} argument${arity > 1 ? "s" : ""}, got ${e.args.length}`,
+        );
+      }
+      return { ...e, args: e.args.map(resolve) };
+    }
+  }
 }
 
 /** Checks the lines' names, flags and units and resolves every expression (see the file header). */
@@ -186,31 +225,6 @@ export function analyse(input: AnalyseInput): Analysed {
   let noiseAllowed = false;
   const resolve = (source: Source, e: Expr): Expr => {
     switch (e.kind) {
-      case "number":
-      case "bool":
-        return e;
-      case "unary":
-        return { ...e, arg: resolve(source, e.arg) };
-      case "binary":
-        return { ...e, left: resolve(source, e.left), right: resolve(source, e.right) };
-      case "call": {
-        const arity = FUNCTIONS.get(e.fn);
-        if (arity === undefined) {
-          throw sourceError(
-            source,
-            e.pos,
-            `unknown function '${e.fn}'; the functions are ${listed([...FUNCTIONS.keys()])}`,
-          );
-        }
-        if (e.args.length !== arity) {
-          throw sourceError(
-            source,
-            e.pos,
-            `${e.fn}() takes ${arity} argument${arity > 1 ? "s" : ""}, got ${e.args.length}`,
-          );
-        }
-        return { ...e, args: e.args.map((a) => resolve(source, a)) };
-      }
       case "name": {
         const name = e.name;
         if (states.includes(name) || BUILTINS.includes(name) || subs.has(name)) return e;
@@ -239,6 +253,8 @@ export function analyse(input: AnalyseInput): Analysed {
               : `; give a parameter's value in params: { ${name}: ... }`),
         );
       }
+      default:
+        return resolveOperands(source, e, (a) => resolve(source, a));
     }
   };
 
@@ -435,7 +451,7 @@ export function typeOf(source: Source, e: Expr): Kind {
   }
 }
 
-function requireNumber(source: Source, e: Expr, what: string): void {
+export function requireNumber(source: Source, e: Expr, what: string): void {
   if (typeOf(source, e) !== "number") {
     throw sourceError(
       source,

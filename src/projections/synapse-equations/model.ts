@@ -7,7 +7,13 @@
  */
 import { InvalidParameterError } from "../../core/errors.ts";
 import { closestKey } from "../../core/options.ts";
-import { FUNCTIONS, isNoise, typeOf } from "../../neurons/equations/analyse.ts";
+import {
+  FUNCTIONS,
+  isNoise,
+  listed,
+  requireNumber,
+  resolveOperands,
+} from "../../neurons/equations/analyse.ts";
 import { mentions, splitLinear } from "../../neurons/equations/linear.ts";
 import { parseEquations, parseStatements, sourceError, unitNames } from "../../neurons/equations/parse.ts";
 import type { EquationLine, Expr, Position, Source, Statement } from "../../neurons/equations/parse.ts";
@@ -75,12 +81,6 @@ export interface SynapseTexts {
   readonly model: Source;
   readonly onPre: Source | undefined;
   readonly onPost: Source | undefined;
-}
-
-/** "a, b and c". */
-function listed(names: readonly string[]): string {
-  if (names.length <= 1) return names.join("");
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
 /**
@@ -353,31 +353,6 @@ class Resolver {
 
   resolve(source: Source, e: Expr): Expr {
     switch (e.kind) {
-      case "number":
-      case "bool":
-        return e;
-      case "unary":
-        return { ...e, arg: this.resolve(source, e.arg) };
-      case "binary":
-        return { ...e, left: this.resolve(source, e.left), right: this.resolve(source, e.right) };
-      case "call": {
-        const arity = FUNCTIONS.get(e.fn);
-        if (arity === undefined) {
-          throw sourceError(
-            source,
-            e.pos,
-            `unknown function '${e.fn}'; the functions are ${listed([...FUNCTIONS.keys()])}`,
-          );
-        }
-        if (e.args.length !== arity) {
-          throw sourceError(
-            source,
-            e.pos,
-            `${e.fn}() takes ${arity} argument${arity > 1 ? "s" : ""}, got ${e.args.length}`,
-          );
-        }
-        return { ...e, args: e.args.map((a) => this.resolve(source, a)) };
-      }
       case "name": {
         const ref = this.lookup(e.name);
         if (ref !== undefined) {
@@ -390,6 +365,8 @@ class Resolver {
         if (unit !== undefined) return { kind: "number", value: unit, pos: e.pos };
         throw this.unknown(source, e.name, e.pos);
       }
+      default:
+        return resolveOperands(source, e, (a) => this.resolve(source, a));
     }
   }
 
@@ -505,14 +482,4 @@ function isZero(e: Expr): boolean {
   if (e.op === "+" || e.op === "-") return isZero(e.left) && isZero(e.right);
   if (e.op === "*") return isZero(e.left) || isZero(e.right);
   return false;
-}
-
-function requireNumber(source: Source, e: Expr, what: string): void {
-  if (typeOf(source, e) !== "number") {
-    throw sourceError(
-      source,
-      e.pos,
-      `${what} must be a number, found a condition (a comparison, and, or, not)`,
-    );
-  }
 }
