@@ -112,12 +112,7 @@ export class Subgroup implements Population {
    */
   port(name?: string): Float32Array {
     const full = this.parent.port(name);
-    let v = this.ports.get(name);
-    if (v === undefined) {
-      v = this.viewOf(full);
-      this.ports.set(name, v);
-    }
-    return this.follow(v, full);
+    return this.cachedView(this.ports, name, full);
   }
 
   /**
@@ -126,12 +121,7 @@ export class Subgroup implements Population {
    */
   state(name: string): Float32Array {
     const full = this.parent.state(name);
-    let v = this.states.get(name);
-    if (v === undefined) {
-      v = this.viewOf(full);
-      this.states.set(name, v);
-    }
-    return this.follow(v, full);
+    return this.cachedView(this.states, name, full);
   }
 
   /** A subgroup does not step: its parent steps, and the network then refreshes the view's spikes. */
@@ -177,6 +167,16 @@ export class Subgroup implements Population {
       out[c++] = i - start;
     }
     this.count = c;
+  }
+
+  /** The view of `full` kept in `cache` under `key` (made on first use), brought up to date with `full`. */
+  private cachedView<K>(cache: Map<K, Viewed<Float32Array>>, key: K, full: Float32Array): Float32Array {
+    let v = cache.get(key);
+    if (v === undefined) {
+      v = this.viewOf(full);
+      cache.set(key, v);
+    }
+    return this.follow(v, full);
   }
 
   private viewOf<T extends Uint8Array | Float32Array | Float64Array>(full: T): Viewed<T> {
