@@ -67,6 +67,13 @@ export function localSide(g: LocalGeometry): number {
  * share a pair add up.
  */
 export function denseWeights(view: SynapseView, missing = 0): Float32Array {
+  if (typeof view !== "object" || view === null || typeof view.outgoing !== "function") {
+    throw new InvalidParameterError(
+      `denseWeights takes a projection's synapse view (projection.view), got ${String(view)}; a projection ` +
+        `without weights has none (a SynapseEquations whose model declares no variable w: record its ` +
+        `variables with SynapseMonitor instead)`,
+    );
+  }
   const pre = view.preSize;
   const post = view.postSize;
   const out = new Float32Array(pre * post);

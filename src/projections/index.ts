@@ -11,7 +11,7 @@ export type { DelayOptions, WeightInit, WeightOptions } from "./common.ts";
 export { MAX_DELAY_STEPS } from "./delay.ts";
 export { Dense } from "./dense.ts";
 export type { DenseOptions } from "./dense.ts";
-export { Sparse } from "./sparse.ts";
+export { MAX_SYNAPSES, Sparse } from "./sparse.ts";
 export type { CsrArrays, SparseOptions, SparseRandomOptions, TripletOptions, Triplets } from "./sparse.ts";
 export { OneToOne } from "./one-to-one.ts";
 export type { OneToOneOptions } from "./one-to-one.ts";

@@ -307,6 +307,14 @@ function toInt32(name: string, a: ArrayLike<number>): Int32Array {
     if (!Number.isInteger(a[k])) {
       throw new InvalidParameterError(`${name}[${k}] must be an integer, got ${String(a[k])}`, { index: k });
     }
+    // an Int32Array would wrap 2^32 to 0 and 2^31 to -2^31: refuse the value as given, before it is stored
+    if (a[k] > 2147483647 || a[k] < -2147483648) {
+      throw new InvalidParameterError(
+        `${name}[${k}] = ${String(a[k])} is outside the range of an index or count (|value| < 2^31); ` +
+          `neuron indices run from 0 to the population size - 1`,
+        { index: k, value: a[k] },
+      );
+    }
     out[k] = a[k];
   }
   return out;

@@ -128,4 +128,9 @@ test("denseWeights turns the CSR weights of a SynapseEquations view into the [pr
   assert.deepEqual([...denseWeights(syn.view!, NaN)].map(String), ["NaN", "1", "2", "NaN", "3", "4"]);
   // one 1 x 1 tile per post neuron of a one-input projection
   assert.equal(denseTiles(W.subarray(0, 2), 2, 1).tiles.length, 2);
+  // a model without w has no view: a typed error that says what to do, not a TypeError
+  assert.throws(
+    () => denseWeights(undefined as never),
+    (e: unknown) => e instanceof InvalidParameterError && /got undefined.*SynapseMonitor/.test(e.message),
+  );
 });

@@ -450,3 +450,35 @@ test("an option or an unknown field in the triplets object is refused (it was ig
   );
   assert.throws(() => new Sparse(P, Q, { ...csr, port: "ge" } as never), /"port" is an option/);
 });
+
+test("indices beyond int32 are refused as given, not wrapped into a neuron (2^32 would become 0)", () => {
+  const [P, Q] = [new FakePopulation(2), new FakePopulation(3)];
+  const refused = (f: () => unknown, text: RegExp): void => {
+    assert.throws(f, (e: unknown) => e instanceof InvalidParameterError && text.test(e.message));
+  };
+  refused(
+    () => Sparse.fromTriplets(P, Q, { pre: [2 ** 32], post: [2], w: [1] }),
+    /pre\[0\] = 4294967296 is outside the range of an index/,
+  );
+  refused(
+    () => Sparse.fromTriplets(P, Q, { pre: [0], post: [-(2 ** 32)], w: [1] }),
+    /post\[0\] = -4294967296 is outside/,
+  );
+  refused(
+    () => Sparse.fromTriplets(P, Q, { pre: [0], post: [2 ** 31], w: [1] }),
+    /post\[0\] = 2147483648 is outside/,
+  );
+  refused(
+    () => new Sparse(P, Q, { rowPtr: [0, 1, 2], colIdx: [2 ** 32, 1], w: [1, 2] }),
+    /colIdx\[0\] = 4294967296 is outside/,
+  );
+  refused(
+    () => new Sparse(P, Q, { rowPtr: [0, 3e9, 3e9], colIdx: [0, 1], w: [1, 2] }),
+    /rowPtr\[1\] = 3000000000 is outside/,
+  );
+  // the largest int32 still reaches the range check of the projection, with its own value
+  refused(
+    () => Sparse.fromTriplets(P, Q, { pre: [0], post: [2 ** 31 - 1], w: [1] }),
+    /triplet 0 = \(0, 2147483647\) is outside \[0, 2\) x \[0, 3\)/,
+  );
+});
