@@ -28,7 +28,13 @@
  *
  * State is float32 like every model's (`state(name)` is the live buffer), arithmetic within a step float64.
  */
-import { DivergenceError, InvalidParameterError, requireFinite, requireFloat32 } from "../core/errors.ts";
+import {
+  DivergenceError,
+  InvalidParameterError,
+  NotFoundError,
+  requireFinite,
+  requireFloat32,
+} from "../core/errors.ts";
 import { closestKey, describeValue, optionKeys, requireOptions } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { BUILTINS, NO_SPIKE_YET_MS, analyse } from "./equations/analyse.ts";
@@ -134,6 +140,8 @@ export class Equations extends PopulationBase {
    */
   readonly lastSpike_ms: Float64Array;
   private readonly buffers: readonly Float32Array[];
+  /** The sub-expressions (`I = ... : nA`), which are computed within the step and not stored. */
+  private readonly subexpressionNames: readonly string[];
   private readonly initial: readonly (number | Float32Array)[];
   private readonly run: GeneratedStep;
 
@@ -183,6 +191,7 @@ export class Equations extends PopulationBase {
         Object.freeze({ name: v.name, unit: v.unit, unlessRefractory: v.unlessRefractory }),
       ),
     );
+    this.subexpressionNames = Object.freeze(Object.keys(analysed.subexpressions));
     this.units = Object.freeze(
       Object.fromEntries([
         ...Object.entries(analysed.subexpressions).map(([n, u]) => [n, u.unit]),
@@ -236,6 +245,23 @@ export class Equations extends PopulationBase {
   /** The construction settings a saved network records (src/network/settings.ts). */
   settings(): Readonly<Record<string, unknown>> {
     return this.params as unknown as Readonly<Record<string, unknown>>;
+  }
+
+  /**
+   * The live buffer of a state variable. A sub-expression has none: it is computed where it is used within
+   * the step (Brian2 records it by evaluating it; here record the variables it is made of, or declare it as a
+   * state variable), and asking for one says so.
+   */
+  override state(name: string): Float32Array {
+    if (this.subexpressionNames.includes(name) && !this.stateNames.includes(name)) {
+      throw new NotFoundError(
+        `Equations: "${name}" is a sub-expression, computed within the step and not stored, so it cannot be ` +
+          `recorded; record the state variables it is computed from (${this.stateNames.join(", ")}) and ` +
+          `evaluate it from them, or make it a state variable`,
+        { variable: name, variables: this.stateNames },
+      );
+    }
+    return super.state(name);
   }
 
   override reset(): void {

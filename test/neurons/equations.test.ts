@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import {
   InvalidParameterError,
   DivergenceError,
+  NotFoundError,
   ShapeMismatchError,
   TimeStepError,
   UnsupportedError,
@@ -21,7 +22,7 @@ import {
 import { captureLogs } from "../../src/core/log.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { SpikeTrain } from "../../src/encoding/spike-train.ts";
-import { SpikeMonitor } from "../../src/network/monitors.ts";
+import { SpikeMonitor, StateMonitor } from "../../src/network/monitors.ts";
 import { Network } from "../../src/network/network.ts";
 import { networkParameters, restoreNetworkParameters } from "../../src/network/parameters.ts";
 import { populationSettings } from "../../src/network/settings.ts";
@@ -1478,4 +1479,19 @@ test("docs/models/equations.md: both ts examples run as written, and the CUBA on
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a sub-expression cannot be recorded: state() and StateMonitor say it is computed, not stored", () => {
+  const pop = new Equations(2, 0.1, {
+    equations: "dv/dt = -v/tau + I/tau : mV\nI = 2*v : nA",
+    params: { tau: 10 },
+  });
+  const says = (e: unknown): boolean =>
+    e instanceof NotFoundError &&
+    /"I" is a sub-expression, computed within the step and not stored/.test(e.message);
+  assert.throws(() => pop.state("I"), says);
+  assert.throws(() => new StateMonitor(pop, "I"), says);
+  assert.equal(pop.state("v").length, 2);
+  // an unknown name keeps the usual message
+  assert.throws(() => pop.state("w"), /no state variable "w"; it has: v/);
 });
