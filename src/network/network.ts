@@ -21,6 +21,7 @@ import {
 } from "../core/errors.ts";
 import { describeValue, refuseExtraArguments, requireKnownKeys } from "../core/options.ts";
 import { sameStep, warnIfTinyStep } from "../core/time.ts";
+import { log } from "../core/log.ts";
 import type { Drive, Population, Projection } from "./types.ts";
 import { isSpikeSink } from "./types.ts";
 import { Subgroup } from "./subgroup.ts";
@@ -607,6 +608,17 @@ export class Network {
           ? (given as readonly unknown[])
           : undefined;
       const each = list ?? [given];
+      if (list !== undefined && steps > 1 && list.length === steps && list.every(isFloat32Array)) {
+        // snnTorch's [T][N] input written as a list: each array is a constant added at every step, not the
+        // input of one step, which the sum makes easy to miss
+        log.warn(
+          "input-list-per-step",
+          `the inputs for "${name}" are ${steps} arrays for a run of ${steps} steps; a list adds its inputs up, ` +
+            `each at every step (docs/inputs.md), so every array acts at all ${steps} steps. For one array per ` +
+            `step, give a drive: a SpikeTrain for spikes (SpikeTrain.fromEvents), a HeldCurrentDrive with holdSteps 1 ` +
+            `for currents, or a drive of your own (docs/inputs.md)`,
+        );
+      }
       for (let k = 0; k < each.length; k++) {
         const label = list === undefined ? `input for "${name}"` : `input at index ${k} for "${name}"`;
         if (list !== undefined && !Object.hasOwn(list, k)) {

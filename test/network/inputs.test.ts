@@ -30,6 +30,7 @@ import {
 } from "../../src/index.ts";
 import type { Population } from "../../src/index.ts";
 import { NotFoundError, ShapeMismatchError } from "../../src/core/errors.ts";
+import { captureLogs } from "../../src/core/log.ts";
 
 const DOC = readFileSync(new URL("../../docs/inputs.md", import.meta.url), "utf8");
 
@@ -300,5 +301,29 @@ test("run takes a list of inputs per population: their effects add up, and error
   assert.throws(
     () => build().run({ y: [0.5, 0.25] as never }, 3),
     /^InvalidParameterError: input for "y" must be a Float32Array .*; convert an array with Float32Array\.from\(values\)$/,
+  );
+});
+
+test("a list of exactly `steps` constant arrays (a [T][N] input) warns that each acts at every step", () => {
+  const build = (): Network => {
+    const net = new Network({ dt_ms: 1 });
+    net.addPopulation("x", new Input(3));
+    return net;
+  };
+  const perStep = [0, 1, 2, 3].map((k) => Float32Array.from([k === 0 ? 1 : 0, k === 1 ? 1 : 0, 0]));
+  const net = build();
+  const counter = net.addMonitor(new SpikeCounter(net.population("x")));
+  const logs = captureLogs(() => net.run({ x: perStep }, 4));
+  const warned = logs.filter((r) => r.id === "input-list-per-step");
+  assert.equal(warned.length, 1);
+  assert.match(warned[0].message, /4 arrays for a run of 4 steps; a list adds its inputs up/);
+  // what the warning says happens: neurons 0 and 1 spike at all four steps
+  assert.deepEqual([...counter.counts], [4, 4, 0]);
+  // a list of another length, or of drives, says nothing
+  const quiet = build();
+  assert.equal(
+    captureLogs(() => quiet.run({ x: perStep.slice(0, 2) }, 4)).filter((r) => r.id === "input-list-per-step")
+      .length,
+    0,
   );
 });
