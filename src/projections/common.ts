@@ -89,6 +89,19 @@ export function resolvePort(target: Population, port: string | undefined): strin
 export function checkBounds(bounds: WeightBounds | undefined): WeightBounds | undefined {
   if (bounds === undefined) return undefined;
   requireKnownKeys("bounds", bounds, ["wMin", "wMax"]);
+  const b = bounds as Partial<WeightBounds>;
+  if (typeof bounds === "object" && bounds !== null && (b.wMin === undefined || b.wMax === undefined)) {
+    // a one-sided bound is a common wish (weights >= 0 only): say both are needed and how to leave one open
+    const missing = b.wMin === undefined ? "wMin" : "wMax";
+    throw new InvalidParameterError(
+      `bounds needs both wMin and wMax, got no ${missing}; for a bound on one side only give the other as ` +
+        `${missing === "wMin" ? "-3.4e38" : "3.4e38"} (about the float32 limit), e.g. bounds: ` +
+        (missing === "wMin"
+          ? `{ wMin: -3.4e38, wMax: ${String(b.wMax)} }`
+          : `{ wMin: ${String(b.wMin)}, wMax: 3.4e38 }`),
+      { ...bounds },
+    );
+  }
   requireFloat32("bounds.wMin", bounds.wMin);
   requireFloat32("bounds.wMax", bounds.wMax);
   if (bounds.wMin > bounds.wMax) {

@@ -736,7 +736,7 @@ export class Sparse extends WeightedProjection {
     ]);
     const { p } = opts;
     const sparseOpts = sparseOptions(opts, "Sparse.random");
-    requireFinite("p", p);
+    requireFinite("Sparse.random: p", p);
     const rng = requireRng("Sparse.random", opts.rng, '"connectivity"');
     requireWeightOption("Sparse.random", opts.weight);
     if (p < 0 || p > 1) {

@@ -482,3 +482,26 @@ test("indices beyond int32 are refused as given, not wrapped into a neuron (2^32
     /triplet 0 = \(0, 2147483647\) is outside \[0, 2\) x \[0, 3\)/,
   );
 });
+
+test("Sparse.random names itself when p is not a number; one-sided bounds say both are needed and how", () => {
+  const [P, Q] = [new FakePopulation(2), new FakePopulation(3)];
+  assert.throws(
+    () => Sparse.random(P, Q, { p: NaN, weight: 1, rng: createRng(1, "t") }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError && /^Sparse\.random: p must be a finite number/.test(e.message),
+  );
+  const triplets = { pre: [0], post: [1], w: [0.5] };
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, triplets, { bounds: { wMax: 1 } as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /bounds needs both wMin and wMax, got no wMin.*\{ wMin: -3\.4e38, wMax: 1 \}/.test(e.message),
+  );
+  assert.throws(
+    () => Sparse.fromTriplets(P, Q, triplets, { bounds: { wMin: 0 } as never }),
+    /got no wMax.*\{ wMin: 0, wMax: 3\.4e38 \}/,
+  );
+  // the suggested open side is a valid bound
+  const s = Sparse.fromTriplets(P, Q, triplets, { bounds: { wMin: 0, wMax: 3.4e38 } });
+  assert.equal(s.bounds?.wMax, 3.4e38);
+});
