@@ -20,6 +20,9 @@
  *   "exponential-euler": for f = A x + B (A and B free of x): x <- F + (x - F) e^(A dt), F = -B/A
  *                        (x <- x + dt B where A = 0); the default when every equation has that form
  *   "rk4":               classic fourth-order Runge-Kutta, t advanced with the stages
+ *   "exact":             for x' = A x + b with A and b constant (numbers, dt, uniform parameters):
+ *                        x <- P x + q, [[P, q], [0, 1]] = e^([[A, b], [0, 0]] dt) computed at construction
+ *                        (equations/exact.ts); never the default (Brian2's default would pick it)
  * Noise: a term g*xi (xi, xi_1, ...: white noise, 1/sqrt(ms)) with g free of the state adds sqrt(dt) g N(0, 1)
  * after the method's step (with "euler", Euler-Maruyama), the draws from the `rng` option (equations/noise.ts).
  * Refractoriness: `refractory_ms` R / dt steps (docs/conventions.md); while refractory, variables flagged
@@ -38,6 +41,7 @@ import {
 import { closestKey, describeValue, optionKeys, requireOptions } from "../core/options.ts";
 import type { StepContext } from "../network/types.ts";
 import { BUILTINS, NO_SPIKE_YET_MS, analyse } from "./equations/analyse.ts";
+import { exactPropagator } from "./equations/exact.ts";
 import { linearForms } from "./equations/linear.ts";
 import { splitNoise } from "./equations/noise.ts";
 import { requireRng } from "../core/rng.ts";
@@ -63,7 +67,7 @@ export type { EquationsMethod } from "./equations/codegen.ts";
 export { EQUATION_UNITS } from "./equations/units.ts";
 export type { UnitConstant } from "./equations/units.ts";
 
-const METHODS: readonly EquationsMethod[] = ["euler", "exponential-euler", "rk4"];
+const METHODS: readonly EquationsMethod[] = ["euler", "exponential-euler", "rk4", "exact"];
 
 export interface EquationsOptions {
   /** The equations, one per line (`dx/dt = expr : unit (flags)`, `y = expr : unit`, `p : unit`); `#` comments. */
@@ -74,7 +78,10 @@ export interface EquationsOptions {
   readonly reset?: string;
   /** Refractory period; a whole number of steps. Default 0 ms. */
   readonly refractory_ms?: number;
-  /** Integration scheme. Default "exponential-euler" when every equation is linear in its variable, else "euler". */
+  /**
+   * Integration scheme: "euler", "exponential-euler", "rk4" or "exact". Default "exponential-euler" when every
+   * equation is linear in its variable, else "euler" (never "exact", which Brian2 would pick for linear systems).
+   */
   readonly method?: EquationsMethod;
   /** Values of the names the equations use that are not variables: one number, or one per neuron. */
   readonly params?: Readonly<Record<string, PerNeuronValue>>;
@@ -176,6 +183,13 @@ export class Equations extends PopulationBase {
       );
     }
     const method = chooseMethod(options.method, analysed, texts.equations);
+    if (method === "exact") {
+      // refused before the generator is asked for: exact integration has no noise
+      const noisyVar = analysed.variables.find((v) => (v.noise ?? []).length > 0);
+      if (noisyVar !== undefined) {
+        exactPropagator(texts.equations, [noisyVar], [], new Map(), [], dt_ms);
+      }
+    }
     const rng = checkRng(options.rng, noisy, method);
     const linear = linearForms(
       texts.equations,
@@ -185,6 +199,17 @@ export class Equations extends PopulationBase {
     );
     const params = checkParams(options.params ?? {}, analysed, names, size);
     const init = checkInit(options.init ?? {}, names, size);
+    const propagator =
+      method === "exact"
+        ? exactPropagator(
+            texts.equations,
+            analysed.variables,
+            analysed.subs,
+            params.uniform,
+            params.perNeuron.map(([name]) => name),
+            dt_ms,
+          )
+        : undefined;
 
     this.variables = Object.freeze(
       analysed.variables.map((v) =>
@@ -215,6 +240,7 @@ export class Equations extends PopulationBase {
       analysed,
       method,
       linear,
+      propagator,
       size,
       dt_ms,
       refSteps,
@@ -352,9 +378,8 @@ function chooseMethod(given: unknown, analysed: Analysed, equations: Source): Eq
     const near = typeof given === "string" ? closestKey(given, METHODS) : undefined;
     throw new InvalidParameterError(
       `Equations method must be ${METHODS.map((m) => `"${m}"`).join(", ")}, got ${describeValue(given)}` +
-        (given === "exact" || given === "linear"
-          ? `; Brian2's "exact" is not available: "exponential-euler" is exact for one linear equation with ` +
-            `constant coefficients`
+        (given === "linear"
+          ? `; Brian2's "linear" is spikeflow's "exact"`
           : near !== undefined
             ? `; did you mean "${near}"?`
             : ""),

@@ -28,6 +28,7 @@ import { networkParameters, restoreNetworkParameters } from "../../src/network/p
 import { populationSettings } from "../../src/network/settings.ts";
 import { EQUATION_UNITS, Equations } from "../../src/neurons/equations.ts";
 import { PY_ARITHMETIC } from "../../src/neurons/equations/codegen.ts";
+import { expm } from "../../src/neurons/equations/exact.ts";
 import type { EquationsOptions } from "../../src/neurons/equations.ts";
 import { Input } from "../../src/neurons/input.ts";
 import { IZHIKEVICH_PRESETS, Izhikevich } from "../../src/neurons/izhikevich.ts";
@@ -93,6 +94,133 @@ test("exponential Euler falls back to x + dt B for a neuron whose A is 0", () =>
 
   assert.equal(pop.state("x")[0], 2);
   assert.ok(Math.abs(pop.state("x")[1] - (1 - Math.exp(-2))) < 1e-6);
+});
+
+// ---- method "exact" -------------------------------------------------------------------------------------
+
+test("exact decays an isolated variable by e^(-dt/tau) per step, to the last float32 bit", () => {
+  const dt = 0.1;
+  const pop = build(
+    { equations: "dx/dt = -x/tau : mV", params: { tau: 7 }, init: { x: [1, -3.5, 1e-20] }, method: "exact" },
+    3,
+    dt,
+  );
+  const expected = [1, -3.5, 1e-20].map(f32);
+  const E = Math.exp(-dt / 7);
+  for (let s = 0; s < 200; s++) {
+    pop.step(ctxAt(s, dt));
+    for (let i = 0; i < 3; i++) expected[i] = f32(expected[i] * E);
+  }
+  assert.equal(pop.params.method, "exact");
+  assert.deepEqual(Array.from(pop.state("x")), expected);
+});
+
+test("exact: the matrix exponential of a coupled 2x2 block matches its closed form", () => {
+  // rotation: e^([[0, w], [-w, 0]] t) = [[cos, sin], [-sin, cos]]
+  const e = expm([
+    [0, 3],
+    [-3, 0],
+  ]);
+  const want = [
+    [Math.cos(3), Math.sin(3)],
+    [-Math.sin(3), Math.cos(3)],
+  ];
+  for (let i = 0; i < 2; i++)
+    for (let j = 0; j < 2; j++) assert.ok(Math.abs(e[i][j] - want[i][j]) < 1e-14, `${i},${j}: ${e[i][j]}`);
+});
+
+test("exact: the CUBA EPSP follows the closed form of the two-exponential EPSP at every step", () => {
+  // Brian2's CUBA: dv/dt = (ge+gi-(v-El))/taum, dge/dt = -ge/taue, a jump w in ge at t = 0 (rest El = 0 here,
+  // so that float32 resolves the 0.25 mV EPSP to 1e-7 of itself). With ge = w e^(-t/taue),
+  // v(t) = (w/taum) integral_0^t e^(-(t-s)/taum) e^(-s/taue) ds = w taue/(taum - taue) (e^(-t/taum) - e^(-t/taue))
+  const eqs = `dv/dt = (ge+gi-(v-El))/taum : mV
+               dge/dt = -ge/taue : mV
+               dgi/dt = -gi/taui : mV`;
+  const [taum, taue, w, dt] = [20, 5, 1.62, 0.1];
+  const pop = build(
+    { equations: eqs, method: "exact", params: { El: 0, taum, taue, taui: 10 }, init: { ge: w } },
+    1,
+    dt,
+  );
+  const closed = (t: number) => ((w * taue) / (taum - taue)) * (Math.exp(-t / taum) - Math.exp(-t / taue));
+  let peak = 0;
+  for (let s = 0; s < 600; s++) {
+    pop.step(ctxAt(s, dt));
+    const v = pop.state("v")[0];
+    const want = closed((s + 1) * dt);
+    assert.ok(Math.abs(v - want) <= 1e-6 * want, `step ${s + 1}: ${v} vs ${want}`);
+    peak = Math.max(peak, v);
+  }
+  const tPeak = (Math.log(taum / taue) * taum * taue) / (taum - taue);
+  assert.ok(Math.abs(peak - closed(tPeak)) < 1e-5, `${peak} vs ${closed(tPeak)}`);
+  assert.equal(peak.toFixed(4), "0.2551");
+});
+
+test("exact: a coupled 3-variable system matches a high-resolution rk4 run", () => {
+  // x' = -x/2 + y + 1, y' = -x - y/3 + z/4, z' = x/5 - z + c: a damped oscillation with coupling and a drive
+  const eqs = `dx/dt = -x/2 + y + 1 : 1
+               dy/dt = -x - y/3 + z/4 : 1
+               dz/dt = x/5 - z + c : 1`;
+  const init = { x: 1, y: -0.5, z: 0.25 };
+  const exact = build({ equations: eqs, method: "exact", params: { c: 0.7 }, init }, 1, 0.5);
+  const fine = build({ equations: eqs, method: "rk4", params: { c: 0.7 }, init }, 1, 0.005);
+  for (let s = 0; s < 20; s++) {
+    exact.step(ctxAt(s, 0.5));
+    for (let r = 0; r < 100; r++) fine.step(ctxAt(s * 100 + r, 0.005));
+    for (const name of ["x", "y", "z"]) {
+      const a = exact.state(name)[0];
+      const b = fine.state(name)[0];
+      assert.ok(Math.abs(a - b) < 2e-6, `step ${s + 1}, ${name}: exact ${a}, rk4 ${b}`);
+    }
+  }
+});
+
+test("exact: port inputs are added at the start of the step and (unless refractory) variables are held", () => {
+  const pop = build(
+    {
+      equations: "dv/dt = -v/tau : 1 (unless refractory)\ndw/dt = -w/tau : 1",
+      method: "exact",
+      params: { tau: 10 },
+      threshold: "v > 1",
+      reset: "v = 0",
+      refractory_ms: 1,
+    },
+    1,
+    0.5,
+  );
+  pop.port("v")[0] = 2;
+  pop.port("w")[0] = 2;
+  pop.step(ctxAt(0, 0.5)); // v: 2 e^(-0.05) > 1 spikes, reset to 0
+  assert.equal(pop.state("v")[0], 0);
+  assert.equal(pop.state("w")[0], f32(2 * Math.exp(-0.05)));
+  pop.port("v")[0] = 5;
+  pop.step(ctxAt(1, 0.5)); // refractory: v held, its input discarded
+  assert.equal(pop.state("v")[0], 0);
+});
+
+test("exact refuses a nonlinear, time-dependent, per-neuron or noisy system, naming the equation", () => {
+  const msg = (options: EquationsOptions, size = 1) =>
+    thrown(() => build({ ...options, method: "exact" }, size), UnsupportedError);
+  assert.match(
+    msg({
+      equations: "dv/dt = (ge*(E - v) - v)/tau : mV\ndge/dt = -ge/taue : 1",
+      params: { E: 0, tau: 10, taue: 5 },
+    }),
+    /method "exact" needs a system linear .* dv\/dt \(equations line 1: .*\) is not: the coefficient of v depends on the state variable ge/,
+  );
+  assert.match(msg({ equations: "dv/dt = v*v : 1" }), /dv\/dt .* is not: v times an expression of v/);
+  assert.match(
+    msg({ equations: "dv/dt = -v/tau + sin(t) : 1", params: { tau: 1 } }),
+    /depends on the time t/,
+  );
+  assert.match(
+    msg({ equations: "dv/dt = -v/tau : 1", params: { tau: [1, 2] } }, 2),
+    /the parameter tau has one value per neuron/,
+  );
+  assert.match(
+    msg({ equations: "dv/dt = -v/tau + s*xi : 1", params: { tau: 1, s: 1 }, rng: createRng(1, "noise") }),
+    /dv\/dt .* is not: it has noise \(xi\)/,
+  );
 });
 
 test("rk4 advances t with its stages: x' = t^2 integrates to t^3/3 exactly", () => {
@@ -1378,15 +1506,15 @@ test("a bad method, option, parameter or initial value is refused with the valid
   const p = { El: -65, tau: 10 };
   assert.equal(
     thrown(() => build({ equations: eq, params: p, method: "rk2" as never })),
-    'Equations method must be "euler", "exponential-euler", "rk4", got string "rk2"; did you mean "rk4"?',
+    'Equations method must be "euler", "exponential-euler", "rk4", "exact", got string "rk2"; did you mean "rk4"?',
   );
   assert.match(
     thrown(() => build({ equations: eq, params: p, method: "exponential_euler" as never })),
     /did you mean "exponential-euler"\?$/,
   );
   assert.match(
-    thrown(() => build({ equations: eq, params: p, method: "exact" as never })),
-    /Brian2's "exact" is not available/,
+    thrown(() => build({ equations: eq, params: p, method: "linear" as never })),
+    /Brian2's "linear" is spikeflow's "exact"$/,
   );
   assert.match(
     thrown(() => build({ equations: eq, params: p, tau: 1 } as never)),

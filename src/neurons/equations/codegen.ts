@@ -15,13 +15,16 @@ import { mentions, negate, ratio, timesDt } from "./linear.ts";
 import type { Linear, LinearForms } from "./linear.ts";
 import type { Expr } from "./parse.ts";
 
-export type EquationsMethod = "euler" | "exponential-euler" | "rk4";
+export type EquationsMethod = "euler" | "exponential-euler" | "rk4" | "exact";
 
 export interface CodegenInput {
   readonly analysed: Analysed;
   readonly method: EquationsMethod;
   /** A x + B of every equation and the sub-expression parts they name, for "exponential-euler". */
   readonly linear: LinearForms | undefined;
+  /** The one-step propagator y = P x + q, for "exact" (exact.ts). */
+  readonly propagator?:
+    { readonly p: readonly (readonly number[])[]; readonly q: readonly number[] } | undefined;
   readonly size: number;
   readonly dt_ms: number;
   /** Refractory steps R (0: none). */
@@ -277,7 +280,9 @@ export function stepSource(c: CodegenInput): string {
       // exponential Euler reads A and B only, the other methods the derivatives
       ...(c.method === "exponential-euler"
         ? (c.linear as LinearForms).forms.flatMap((f) => [f.a, f.b]).filter((e): e is Expr => e !== null)
-        : vars.map((v) => v.rhs)),
+        : c.method === "exact"
+          ? []
+          : vars.map((v) => v.rhs)),
       ...vars.flatMap((v) => (v.noise ?? []).map((t) => t.coefficient)),
     ],
     locals,
@@ -301,6 +306,14 @@ export function stepSource(c: CodegenInput): string {
         `let y${k} = ${heldWrap(k, exponentialEuler(k, forms[k], start, invariant, prologue, body, c.dt_ms))};`,
       ),
     );
+  } else if (c.method === "exact") {
+    // y = P x + q with P and q computed at construction (exact.ts); zero entries left out
+    const { p, q } = c.propagator as NonNullable<CodegenInput["propagator"]>;
+    vars.forEach((_v, k) => {
+      const terms = p[k].flatMap((pkj, j) => (pkj === 0 ? [] : [`${literal(pkj)} * x${j}`]));
+      if (q[k] !== 0) terms.push(literal(q[k]));
+      body.push(`let y${k} = ${heldWrap(k, terms.length === 0 ? "0" : terms.join(" + "))};`);
+    });
   } else {
     rungeKutta(
       c,
