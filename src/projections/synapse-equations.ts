@@ -234,7 +234,9 @@ export class SynapseEquations implements Projection {
     this.port = this.ports[0] ?? target.portNames[0];
     this.R = this.preStates.map(() => new Float32Array(0));
     this.T = this.postStates.map(() => new Float32Array(0));
-    this.Q = this.ports.map(() => new Float32Array(0));
+    // a port is the same buffer at every call (the Population contract), so it is taken once, as every
+    // projection takes its port; neuron states are read per step, since some models refresh them on request
+    this.Q = this.ports.map((name) => target.port(name));
     this.code = synapseSource({
       model,
       dt_ms,
@@ -366,7 +368,6 @@ export class SynapseEquations implements Projection {
     this.now++;
     for (let r = 0; r < this.R.length; r++) this.R[r] = this.source.state(this.preStates[r]);
     for (let r = 0; r < this.T.length; r++) this.T[r] = this.target.state(this.postStates[r]);
-    for (let q = 0; q < this.Q.length; q++) this.Q[q] = this.target.port(this.ports[q]);
     const c = this.compiled;
     const line = this.line;
     let idx = this.source.spikeIdx;
