@@ -44,3 +44,4 @@ export {
 } from "./io/model-codec.ts";
 export type { EncodedModel, ModelInput, ModelManifest, SavedModel } from "./io/model-codec.ts";
 export * from "./rnn/index.ts";
+export * from "./convert/index.ts";

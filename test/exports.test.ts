@@ -26,6 +26,10 @@ test("the package name resolves the core, the folder entries and files under src
     "presentTest",
     "presentTestSteps",
     "scoreTest",
+    "Ann",
+    "normalizeAnn",
+    "annToSnn",
+    "evaluateSnn",
   ]) {
     assert.equal(typeof (core as Record<string, unknown>)[name], "function", `spikeflow exports ${name}`);
   }
@@ -45,5 +49,7 @@ test("the package name resolves the core, the folder entries and files under src
   assert.equal(typeof plot.rasterSpec, "function");
   const pool = await import("spikeflow/src/parallel/scale-search-pool.ts");
   assert.equal(typeof pool.searchScaleParallel, "function");
+  const convertPool = await import("spikeflow/src/parallel/convert-pool.ts");
+  assert.equal(typeof convertPool.evaluateSnnParallel, "function");
   await assert.rejects(import("spikeflow/nonexistent" as string), { code: "ERR_PACKAGE_PATH_NOT_EXPORTED" });
 });

@@ -1,0 +1,10 @@
+/**
+ * ANN-to-SNN conversion (docs/convert.md): the source ANN, weight normalisation, the conversion into an
+ * engine Network and its evaluation. Browser-safe; the worker-pool evaluation is
+ * `spikeflow/src/parallel/convert-pool.ts`.
+ */
+export { Ann, argmax as annArgmax, shapeSize } from "./ann.ts";
+export type { AnnArchitecture, AnnLayer, AnnLayerSpec, AnnWeightLayer, CreateAnnOptions } from "./ann.ts";
+export * from "./normalize.ts";
+export * from "./to-snn.ts";
+export * from "./evaluate.ts";
