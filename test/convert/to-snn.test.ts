@@ -28,6 +28,7 @@ import { defaultCheckpoints, evaluateSnn, mergeSnnEvaluations } from "../../src/
 import { loadMnist } from "../../src/data/mnist.ts";
 import { Dense } from "../../src/projections/dense.ts";
 import { Bias } from "../../src/projections/bias.ts";
+import { networkToNir } from "../../src/io/nir/export.ts";
 
 function single(weight: number, bias: number): Ann {
   return Ann.fromParameters(
@@ -333,4 +334,59 @@ test("conversion errors name the layer or value and say how to fix it", () => {
     { steps: 5, start: 1, checkpoints: [2] },
   );
   invalid(() => mergeSnnEvaluations([a, b]), /same checkpoints/);
+});
+
+test("NIR export of a converted CNN: IF nodes, Conv2d, AvgPool2d, Flatten, Affine, biases folded in", () => {
+  const ann = Ann.create(
+    {
+      inputShape: [1, 8, 8],
+      layers: [
+        { type: "conv2d", outChannels: 2, kernel: 3 },
+        { type: "relu" },
+        { type: "avgpool2d", kernel: 2 },
+        { type: "flatten" },
+        { type: "dense", out: 3 },
+      ],
+    },
+    { rng: createRng(1, "nir") },
+  );
+  const { document } = networkToNir(annToSnn(ann, { input: "if" }).network);
+  const nodes = document.graph.nodes;
+  assert.deepEqual(
+    Object.entries(nodes).map(([name, node]) => [name, node.type]),
+    [
+      ["input", "IF"],
+      ["layer0", "IF"],
+      ["layer2", "IF"],
+      ["layer4", "IF"],
+      ["layer0.weights", "Conv2d"],
+      ["layer2.weights", "AvgPool2d"],
+      ["layer4.weights", "Affine"],
+      ["layer2.flatten", "Flatten"],
+      ["output", "Output"],
+    ],
+  );
+  const biasOf = (name: string) => {
+    const node = nodes[name];
+    assert.ok(node.type === "Conv2d" || node.type === "Affine");
+    return Array.from(node.bias.data);
+  };
+  assert.deepEqual(biasOf("layer0.weights"), Array.from(ann.weightLayers()[0].bias as Float32Array));
+  assert.deepEqual(biasOf("layer4.weights"), Array.from(ann.weightLayers()[1].bias as Float32Array));
+});
+
+test("analog input into a first pooling layer: the pooled image is the constant input", () => {
+  const ann = Ann.fromParameters(
+    {
+      inputShape: [1, 4, 4],
+      layers: [{ type: "avgpool2d", kernel: 2 }, { type: "flatten" }, { type: "dense", out: 1 }],
+    },
+    { "2.weight": [0.25, 0.25, 0.25, 0.25], "2.bias": [0] },
+  );
+  const x = [1, 1, 0, 0, 1, 1, 0, 0, 0.5, 0.5, 0.25, 0.25, 0.5, 0.5, 0.25, 0.25];
+  const snn = annToSnn(ann);
+  assert.equal(snn.analogMacs, 16);
+  snn.present(x, 64);
+  // pooled: 1, 0, 0.5, 0.25 per step
+  assert.deepEqual([...snn.counters[0].counts], [64, 0, 32, 16]);
 });
