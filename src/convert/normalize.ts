@@ -128,7 +128,7 @@ function histogramPercentile(hist: Float64Array, positives: number, max: number,
   return vLo + (r - lo) * (valueAtRank(hist, lo + 1, max) - vLo);
 }
 
-function requireImages(images: AnnImages, ann: Ann): number {
+function requireImages(images: AnnImages): number {
   const ok = images !== null && typeof images === "object" && (Array.isArray(images) || isDataset(images));
   if (!ok) {
     throw new InvalidParameterError(
@@ -142,7 +142,6 @@ function requireImages(images: AnnImages, ann: Ann): number {
         `training set (Rueckauer et al. use a few thousand), or use method "model", which needs none`,
     );
   }
-  void ann;
   return n;
 }
 
@@ -206,7 +205,7 @@ export function activationScales(
     throw new InvalidParameterError(`the ANN has no dense or conv2d layer, so there is nothing to normalise`);
   }
   if (method === "model") return modelScales(layers);
-  const n = requireImages(images as AnnImages, ann);
+  const n = requireImages(images as AnnImages);
   const x = new Float64Array(shapeSize(ann.inputShape));
   const acts: Float64Array[] = [];
   const max = new Float64Array(layers.length);

@@ -47,7 +47,6 @@ import {
   ShapeMismatchError,
   UnsupportedError,
   describeValue,
-  requireFinite,
 } from "../core/errors.ts";
 import { requireKnownKeys } from "../core/options.ts";
 import { createRng } from "../core/rng.ts";
@@ -216,10 +215,14 @@ class PixelPoissonDrive implements Drive {
   /** Spike probability per step of each pixel. */
   readonly probability: Float64Array;
   rng: Rng;
-  constructor(private readonly population: Input) {
+  constructor(
+    private readonly population: Input,
+    seed: number,
+  ) {
     this.size = population.size;
     this.probability = new Float64Array(population.size);
-    this.rng = createRng(0, "convert-poisson", 0);
+    // checks the seed here rather than at the first image
+    this.rng = createRng(seed, "convert-poisson", 0);
   }
   apply(): void {
     const p = this.probability;
@@ -307,7 +310,12 @@ export class ConvertedSnn {
       if (kind !== "poisson") {
         throw new InvalidParameterError(`seed applies to input "poisson" only, but input is "${kind}"`);
       }
-      requireFinite("seed", seed);
+      if (!Number.isSafeInteger(seed)) {
+        throw new InvalidParameterError(
+          `seed must be an integer (the Poisson input's streams are createRng(seed, "convert-poisson", image)), ` +
+            `got ${describeValue(seed)}`,
+        );
+      }
     }
     const linear = linearLayers(ann);
     this.inputKind = kind;
@@ -324,7 +332,7 @@ export class ConvertedSnn {
     let source: Population | null = null;
     if (kind === "poisson") {
       const input = network.addPopulation("input", new Input(nIn));
-      this.poisson = new PixelPoissonDrive(input);
+      this.poisson = new PixelPoissonDrive(input, seed);
       source = input;
       this.input = input;
     } else if (kind === "if") {

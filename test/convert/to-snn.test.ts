@@ -289,6 +289,7 @@ test("conversion errors name the layer or value and say how to fix it", () => {
   );
   invalid(() => annToSnn(ann, { input: "if", seed: 1 }), /seed applies to input "poisson" only/);
   invalid(() => annToSnn(ann, { vinit: 0.5 } as never), /vinit/);
+  invalid(() => annToSnn(ann, { input: "poisson", seed: 0.5 }), /seed must be an integer.*got number 0.5/);
   const snn = annToSnn(ann, { input: "if" });
   invalid(() => snn.setImage([1, 2]), /the image must hold 4 values.*of length 2/, ShapeMismatchError);
   invalid(() => snn.setImage([0, NaN, 0, 0]), /pixel 1 of the image must be a finite number/);
