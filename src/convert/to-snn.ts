@@ -6,7 +6,7 @@
  * constant currents, analog input to the first layer, spiking average pooling).
  *
  * Every dense or conv2d layer (with its ReLU) and every avgpool2d layer becomes one population of IF neurons
- * (threshold 1, reset by subtraction, v(0) = vInit; docs/models/if.md), fed from the population before it:
+ * (threshold 1, reset by subtraction or, option `reset: "zero"`, to 0; v(0) = vInit; docs/models/if.md), fed from the population before it:
  *   dense      Dense projection, weights transposed from PyTorch's [out][in] to the engine's [pre][post],
  *              plus a Bias projection adding b every step (when the layer has a bias);
  *   conv2d     Conv2d projection ([outC][inC][kh][kw], the same layout) plus a Bias with b[oc] per neuron;
@@ -79,6 +79,13 @@ export interface AnnToSnnOptions {
   readonly maxRate?: number;
   /** "poisson": the seed of the per-image streams. Default 0. */
   readonly seed?: number;
+  /**
+   * What a spike does to v: "subtract" (default; v <- v - 1, Rueckauer et al. 2017, BindsNET, snntoolbox) keeps
+   * the charge above the threshold, so the rate tracks the activation without a bias; "zero" (v <- 0, the
+   * reset of Diehl et al. 2015's code) drops it, so a neuron whose input per step is above 1 - v loses the
+   * excess and rates fall short of the activation by up to one input per spike.
+   */
+  readonly reset?: "subtract" | "zero";
 }
 
 /** A linear layer of the ANN and the population that carries its (rectified) output. */
@@ -93,7 +100,7 @@ export interface SnnLayer {
   readonly shape: readonly number[];
 }
 
-const OPTION_KEYS = ["input", "vInit", "maxRate", "seed"];
+const OPTION_KEYS = ["input", "vInit", "maxRate", "seed", "reset"];
 
 type LinearLayer = Extract<AnnLayer, { type: "dense" | "conv2d" | "avgpool2d" }>;
 
@@ -266,6 +273,7 @@ export class ConvertedSnn {
   readonly vInit: number;
   readonly maxRate: number;
   readonly seed: number;
+  readonly reset: "subtract" | "zero";
   private readonly firstLayer: LinearLayer;
   private readonly pixels: Float64Array;
   private readonly analog64: Float64Array | undefined;
@@ -317,8 +325,15 @@ export class ConvertedSnn {
         );
       }
     }
+    const reset = opts.reset ?? "subtract";
+    if (reset !== "subtract" && reset !== "zero") {
+      throw new InvalidParameterError(
+        `reset must be "subtract" (v <- v - 1, the default) or "zero" (v <- 0, Diehl et al. 2015), got ${describeValue(reset)}`,
+      );
+    }
     const linear = linearLayers(ann);
     this.inputKind = kind;
+    this.reset = reset;
     this.vInit = vInit;
     this.maxRate = maxRate;
     this.seed = seed;
@@ -328,7 +343,12 @@ export class ConvertedSnn {
     const nIn = shapeSize(ann.inputShape);
     this.pixels = new Float64Array(nIn);
     this.pixelCount = nIn;
-    const ifParams = { vThreshold_mV: 1, vReset_mV: 0, reset: "subtract" as const, vInit_mV: vInit };
+    const ifParams = {
+      vThreshold_mV: 1,
+      vReset_mV: 0,
+      reset: reset === "zero" ? ("to-value" as const) : ("subtract" as const),
+      vInit_mV: vInit,
+    };
     let source: Population | null = null;
     if (kind === "poisson") {
       const input = network.addPopulation("input", new Input(nIn));

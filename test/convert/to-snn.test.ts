@@ -61,6 +61,32 @@ test("one IF neuron under constant input a fires floor(a T + vInit) times in T s
   }
 });
 
+test('reset "zero" (Diehl et al. 2015): under constant input a in (0, 1] a spike every ceil(1 / a) steps', () => {
+  // v climbs by a per step from 0 and is set back to 0 at a spike: the k-th spike comes at step k ceil(1 / a),
+  // so n(T) = floor(T / ceil(1 / a)); the excess a ceil(1 / a) - 1 is lost at every spike (reset by
+  // subtraction keeps it and fires floor(a T))
+  for (const a of [0.0625, 0.375, 0.5, 0.75, 1]) {
+    const snn = annToSnn(single(a, 0), { reset: "zero" });
+    assert.equal(snn.reset, "zero");
+    for (const T of [1, 7, 16, 100, 333]) {
+      snn.present([1], T);
+      assert.equal(snn.outputCounts[0], Math.floor(T / Math.ceil(1 / a)), `a ${a}, T ${T}`);
+    }
+  }
+  assert.equal(annToSnn(single(0.75, 0)).present([1], 8), 0);
+  const subtract = annToSnn(single(0.75, 0));
+  subtract.present([1], 8);
+  assert.equal(subtract.outputCounts[0], 6); // floor(0.75 x 8); "zero" fires 4
+  assert.throws(
+    () => annToSnn(single(0.5, 0), { reset: "to-value" as never }),
+    (e: unknown) =>
+      e instanceof InvalidParameterError &&
+      /reset must be "subtract" \(v <- v - 1, the default\) or "zero" \(v <- 0, Diehl et al. 2015\), got string "to-value"/.test(
+        e.message,
+      ),
+  );
+});
+
 test("a one-layer dense net with analog input: each count is floor of the integrated input", () => {
   // dyadic weights, pixels and biases: every sum is exact in float32
   const nIn = 6;
