@@ -44,3 +44,35 @@ export {
 } from "./io/model-codec.ts";
 export type { EncodedModel, ModelInput, ModelManifest, SavedModel } from "./io/model-codec.ts";
 export * from "./rnn/index.ts";
+// the source ANN of ANN-to-SNN conversion, its training and batched evaluation (saving: spikeflow/io)
+export { Ann } from "./convert/ann.ts";
+export type {
+  AnnArchitecture,
+  AnnLayer,
+  AnnLayerSpec,
+  AnnWeightLayer,
+  CreateAnnOptions,
+} from "./convert/ann.ts";
+export {
+  ANN_LEARNING_RATE_DEFAULTS,
+  ANN_TRAIN_DEFAULTS,
+  AnnBackprop,
+  AnnEvaluator,
+  evaluateAnn,
+  resolveAnnTrainSettings,
+  trainAnn,
+} from "./convert/ann-train.ts";
+export type {
+  ActivationBuffer,
+  AnnBackpropOptions,
+  AnnEpochRecord,
+  AnnEvaluation,
+  AnnOptimizer,
+  AnnPrecision,
+  AnnTrainOptions,
+  AnnTrainProgress,
+  AnnTrainSettings,
+  AnnTrainingRecord,
+  DropoutSetting,
+  EvaluateAnnOptions,
+} from "./convert/ann-train.ts";
