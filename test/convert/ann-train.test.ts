@@ -83,7 +83,7 @@ test("the batched analytic gradient of every parameter matches central finite di
     }
   }
   assert.equal(checked, 3 * 2 * 9 + 3 + 4 * 3 * 4 + 5 * 16 + 5 + 3 * 5 + 3);
-  assert.ok(worst < 1e-4, `worst relative error ${worst}`);
+  assert.ok(worst < 1e-4, `worst relative error ${worst}`); // measured 1.2e-7
 });
 
 test("the float32 gradient agrees with the float64 one to float32 accuracy", () => {
@@ -169,7 +169,7 @@ test("evaluateAnn's batched predictions are Ann.predict's, and its float64 outpu
   }
 });
 
-test("training on 2000 real MNIST images for one epoch reaches 80 % test accuracy and repeats bit for bit", () => {
+test("training on 2000 real MNIST images for one epoch reaches 75 % test accuracy (chance: 10 %) and repeats bit for bit", () => {
   const train = loadMnist({ split: "train", limit: 2000 });
   const testSet = loadMnist({ split: "test", limit: 1000 });
   const weights: Float32Array[] = [];
@@ -190,8 +190,8 @@ test("training on 2000 real MNIST images for one epoch reaches 80 % test accurac
     });
     assert.equal(record.epochs.length, 1);
     const e = record.epochs[0];
-    // measured 0.86 (seed 4); chance is 0.1
-    assert.ok(e.testAccuracy! > 0.8, `test accuracy ${e.testAccuracy}`);
+    // measured 0.808 (seed 4, 100 updates of 20 images); chance is 0.1
+    assert.ok(e.testAccuracy! > 0.75, `test accuracy ${e.testAccuracy}`);
     assert.ok(e.trainAccuracy > 0.5 && e.loss < 1.5, JSON.stringify(e));
     assert.equal(record.trainCount, 2000);
     assert.equal(record.testCount, 1000);
