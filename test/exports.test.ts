@@ -30,6 +30,8 @@ test("the package name resolves the core, the folder entries and files under src
     "normalizeAnn",
     "annToSnn",
     "evaluateSnn",
+    "trainAnn",
+    "evaluateAnn",
   ]) {
     assert.equal(typeof (core as Record<string, unknown>)[name], "function", `spikeflow exports ${name}`);
   }
@@ -42,6 +44,8 @@ test("the package name resolves the core, the folder entries and files under src
   assert.equal(typeof io.saveModel, "function");
   assert.equal(typeof io.saveNetwork, "function");
   assert.equal(typeof io.restoreNetwork, "function");
+  assert.equal(typeof io.saveAnn, "function");
+  assert.equal(typeof io.loadAnn, "function");
   const nir = await import("spikeflow/nir");
   assert.equal(typeof nir.importNir, "function");
   assert.equal(typeof nir.exportNir, "function");

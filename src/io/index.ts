@@ -43,3 +43,16 @@ export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic, writeJsonAtomicS
 export type { LoadModelOptions } from "./model-file.ts";
 export { loadModel, saveModel } from "./model-file.ts";
 export { restoreNetwork, saveNetwork } from "./network-file.ts";
+export type { AnnManifest, LoadedAnn, SaveAnnOptions } from "../convert/ann-io.ts";
+export {
+  ANN_FORMAT,
+  ANN_FORMAT_VERSION,
+  ANN_JSON_FILE,
+  ANN_WEIGHTS_FILE,
+  annTensors,
+  decodeAnnSafetensors,
+  encodeAnnSafetensors,
+  loadAnn,
+  parseAnnManifest,
+  saveAnn,
+} from "../convert/ann-io.ts";
