@@ -112,9 +112,8 @@ export function encodeAnnSafetensors(ann: Ann): Uint8Array {
  * errors. Every tensor the architecture needs must be there as F32 with PyTorch's shape, and no other.
  */
 export function decodeAnnSafetensors(architecture: AnnArchitecture, bytes: Uint8Array, file: string): Ann {
-  // resolve the architecture first (its own errors name the layer); the zero "generator" only fills
-  // placeholder parameters, which are dropped
-  const layers = Ann.create(architecture, { rng: { uniform: () => 0 } as never }).weightLayers();
+  // resolve the architecture first (its own errors name the layer); the zero parameters are dropped
+  const layers = Ann.zeros(architecture).weightLayers();
   const { tensors } = decodeSafetensors(bytes, file);
   const present = Object.keys(tensors);
   const parameters: Record<string, Float32Array> = {};

@@ -280,6 +280,15 @@ export class Ann {
   }
 
   /**
+   * A network with every weight and bias 0: the architecture resolved and checked (each layer's shapes and
+   * parameter sizes), e.g. to know which tensors a file must hold before reading them.
+   */
+  static zeros(architecture: AnnArchitecture): Ann {
+    const layers = resolveLayers(architecture, (_index, _name, length) => new Float32Array(length));
+    return new Ann(freezeArchitecture(architecture), layers);
+  }
+
+  /**
    * A network from an architecture and named parameters ("<index>.weight", "<index>.bias", as in a PyTorch
    * nn.Sequential state_dict), copied. Every expected name must be present with the right length, and no other
    * name may be: a mismatch is a ShapeMismatchError naming the parameter.

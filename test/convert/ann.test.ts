@@ -149,6 +149,32 @@ test("the architecture is frozen and parameters() are live; argmax takes the low
   assert.deepEqual(forwardLayer(layer, Float64Array.from([2])), Float64Array.from([2, 3]));
 });
 
+test("Ann.zeros resolves an architecture with every parameter 0 and checks it as create does", () => {
+  const arch = {
+    inputShape: [1, 6, 6],
+    layers: [
+      { type: "conv2d" as const, outChannels: 2, kernel: 3, bias: false },
+      { type: "relu" as const },
+      { type: "flatten" as const },
+      { type: "dense" as const, out: 3 },
+    ],
+  };
+  const zero = Ann.zeros(arch);
+  assert.deepEqual(
+    Object.entries(zero.parameters()).map(([k, v]) => [k, v.length, v.every((x) => x === 0)]),
+    [
+      ["0.weight", 18, true],
+      ["3.weight", 96, true],
+      ["3.bias", 3, true],
+    ],
+  );
+  assert.deepEqual([...zero.forward(new Float64Array(36).fill(1))], [0, 0, 0]);
+  assert.throws(
+    () => Ann.zeros({ inputShape: [36], layers: arch.layers }),
+    /layer 0 \(conv2d\) needs a \[channels/,
+  );
+});
+
 /** Asserts that `fn` throws an error of class `type` whose message matches `message` exactly (a string). */
 function throwsExactly(fn: () => unknown, type: new (...a: never[]) => Error, message: string): void {
   assert.throws(fn, (e: unknown) => {
