@@ -10,7 +10,10 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRng } from "../../src/core/rng.ts";
+import { Ann } from "../../src/convert/ann.ts";
 import type { AnnManifest } from "../../src/convert/ann-io.ts";
+import { ANN_PRESETS } from "../../src/convert/presets.ts";
 import type { ConvertTrainSummary, SnnRunFile } from "../../src/experiments/convert-run.ts";
 
 const BIN = new URL("../../bin/spikeflow.js", import.meta.url).pathname;
@@ -29,6 +32,26 @@ const TINY = {
 };
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, "utf8")) as T;
+
+test("the --arch presets: Diehl et al.'s 784-1200-1200-10 and 12c5-2s-64c5-2s-10o on 28x28 images", () => {
+  const count = (a: Ann) => Object.values(a.parameters()).reduce((s, p) => s + p.length, 0);
+  const fc = Ann.create(ANN_PRESETS.fc, { rng: createRng(1, "ann-init") });
+  assert.deepEqual(
+    fc.weightLayers().map((l) => (l.type === "dense" ? [l.inFeatures, l.outFeatures] : [])),
+    [
+      [784, 1200],
+      [1200, 1200],
+      [1200, 10],
+    ],
+  );
+  assert.equal(count(fc), 2_395_210);
+  const cnn = Ann.create(ANN_PRESETS.cnn, { rng: createRng(1, "ann-init") });
+  assert.deepEqual(
+    cnn.layers.map((l) => l.outShape),
+    [[12, 24, 24], [12, 24, 24], [12, 12, 12], [64, 8, 8], [64, 8, 8], [64, 4, 4], [1024], [10]],
+  );
+  assert.equal(count(cnn), 29_826);
+});
 
 test("convert train -> run on a tiny dense network: files, --json summaries, workers 1 and 2 agree", () => {
   const root = mkdtempSync(join(tmpdir(), "spikeflow-cli-convert-"));
