@@ -234,10 +234,8 @@ export async function trainConvertRun(o: ConvertTrainOptions): Promise<ConvertTr
   const batches = Math.ceil(trainCount / settings.batchSize);
   const total = batches * settings.epochs;
   const t0 = performance.now();
-  const batchLoss: number[] = [];
   const channel = new MessageChannel();
   channel.port1.on("message", (p: AnnTrainProgress) => {
-    batchLoss.push(p.loss);
     o.onProgress?.({ ...p, done: (p.epoch - 1) * p.batches + p.batch, total });
   });
   let result: AnnTrainResult;
@@ -256,8 +254,6 @@ export async function trainConvertRun(o: ConvertTrainOptions): Promise<ConvertTr
       o.signal,
       [channel.port2],
     );
-    // the batches' messages posted before the result arrive before it is handled: wait one turn for them
-    await new Promise<void>((resolve) => setImmediate(resolve));
   } finally {
     channel.port1.close();
   }
@@ -280,7 +276,7 @@ export async function trainConvertRun(o: ConvertTrainOptions): Promise<ConvertTr
   await saveAnn(o.out, ann, { training: record });
   const curve: { epochs: readonly AnnEpochRecord[]; batchLoss: number[] } = {
     epochs: record.epochs,
-    batchLoss,
+    batchLoss: result.batchLoss,
   };
   writeJsonAtomicSync(join(o.out, "curve.json"), curve);
   writeJsonAtomicSync(join(o.out, "summary.json"), summary);

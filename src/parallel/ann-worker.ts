@@ -40,6 +40,8 @@ export interface AnnTrainTask {
 export interface AnnTrainResult {
   readonly parameters: Record<string, Float32Array>;
   readonly record: AnnTrainingRecord;
+  /** Every batch's loss, in order. */
+  readonly batchLoss: number[];
 }
 
 export interface AnnNormalizeTask {
@@ -70,13 +72,17 @@ export function trainTask(t: AnnTrainTask): AnnTrainResult {
   const train = loadMnist({ split: "train", ...dir, ...(t.trainLimit ? { limit: t.trainLimit } : {}) });
   const test = loadMnist({ split: "test", ...dir, ...(t.testLimit ? { limit: t.testLimit } : {}) });
   const ann = Ann.create(t.architecture, { rng: createRng(t.seed, ANN_INIT_STREAM) });
+  const batchLoss: number[] = [];
   try {
     const record = trainAnn(ann, train, {
       ...t.settings,
       test,
-      onProgress: (p: AnnTrainProgress) => t.port.postMessage(p),
+      onProgress: (p: AnnTrainProgress) => {
+        batchLoss.push(p.loss);
+        t.port.postMessage(p);
+      },
     });
-    return { parameters: ann.parameters(), record };
+    return { parameters: ann.parameters(), record, batchLoss };
   } finally {
     t.port.close();
   }
