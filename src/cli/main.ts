@@ -8,6 +8,7 @@
  *   (DIR is a run directory or its model/, for eval any directory with a model.json; src/cli/options.ts)
  *   spikeflow rnn train|convert|eval ...   spiking RNNs from rate RNNs (src/cli/rnn.ts, docs/rnn.md)
  *   spikeflow nir export|import|run ...    NIR interchange (src/cli/nir.ts, docs/nir.md)
+ *   spikeflow convert train|run ...        ANN-to-SNN conversion (src/cli/convert.ts, docs/convert.md)
  * Library errors are printed in the options' names (options.ts inOptionTerms).
  * Progress and logs go to stderr; `--json` prints the summary as JSON on stdout.
  */
@@ -62,6 +63,7 @@ import { plotRun } from "../plot/run-plots.ts";
 import { plotRnnRun } from "../plot/rnn-run-plots.ts";
 import { writeRnnReport } from "../plot/rnn-report.ts";
 import { writeReport } from "../plot/report.ts";
+import { addConvertCommands } from "./convert.ts";
 import { addNirCommands } from "./nir.ts";
 import { addRnnCommands } from "./rnn.ts";
 import { lockRunDir, refuseLockedRunDir } from "../experiments/run-lock.ts";
@@ -969,6 +971,7 @@ program
 
 addRnnCommands(program);
 addNirCommands(program);
+addConvertCommands(program);
 
 // --workers above the machine's parallelism is legal (the threads share the cores) but worth one line
 program.hook("preAction", (_root: Command, action: Command) => {

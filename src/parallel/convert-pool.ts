@@ -29,6 +29,16 @@ export interface ParallelEvaluateOptions extends EvaluateSnnOptions {
   readonly workers?: number;
   /** Images per job. Default: the range split into 4 jobs per worker. */
   readonly chunk?: number;
+  /**
+   * Called with the images evaluated so far after every job. With it (or `signal`), `workers <= 1` runs the
+   * jobs one after another in the calling thread and lets the event loop run between them.
+   */
+  readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Ends the evaluation with the signal's reason when aborted: between two jobs in the calling thread, at
+   * once on workers (whose pool is destroyed). The result does not depend on it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Converts `ann` with `snnOptions` and evaluates it on images [start, end) of `data` over `workers` threads. */
@@ -38,10 +48,11 @@ export async function evaluateSnnParallel(
   data: LabelledImages,
   options: ParallelEvaluateOptions,
 ): Promise<SnnEvaluation> {
-  const { workers: asked = 1, chunk: chunkAsked, ...evalOpts } = options;
+  const { workers: asked = 1, chunk: chunkAsked, onProgress, signal, ...evalOpts } = options;
   const workers = requireInteger("workers", asked, 1);
   const snn = annToSnn(ann, snnOptions);
-  if (workers <= 1) return evaluateSnn(snn, data, evalOpts);
+  if (workers <= 1 && onProgress === undefined && signal === undefined)
+    return evaluateSnn(snn, data, evalOpts);
   const images: AnnImages =
     typeof (data as Partial<Dataset>).image === "function"
       ? (data as Dataset)
@@ -55,6 +66,20 @@ export async function evaluateSnnParallel(
   const n = end - start;
   const chunk = requireInteger("chunk", chunkAsked ?? Math.max(1, Math.ceil(n / (4 * workers))), 1);
   if (n === 0) return evaluateSnn(snn, data, evalOpts);
+  if (workers <= 1) {
+    // in the calling thread, job by job, with the event loop free between jobs (progress, Ctrl-C)
+    const parts: SnnEvaluation[] = [];
+    for (let s = start; s < end; s += chunk) {
+      signal?.throwIfAborted();
+      const e = Math.min(end, s + chunk);
+      parts.push(evaluateSnn(snn, data, { steps, checkpoints, start: s, end: e }));
+      onProgress?.(e - start, n);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    signal?.throwIfAborted();
+    return mergeSnnEvaluations(parts);
+  }
+  signal?.throwIfAborted();
   const labels = (data as { labels: ArrayLike<number> }).labels;
   const modelKey = randomUUID();
   const parameters = ann.parameters();
@@ -64,6 +89,7 @@ export async function evaluateSnnParallel(
   );
   const size = snn.pixelCount;
   const x = new Float64Array(size);
+  let done = 0;
   try {
     const jobs: Promise<SnnEvaluation>[] = [];
     for (let s = start; s < end; s += chunk) {
@@ -90,11 +116,23 @@ export async function evaluateSnnParallel(
       jobs.push(
         (pool.run(task) as Promise<ConvertWorkerResult>).then((r) => {
           logHandedWarnings(r.warnings);
+          done += r.evaluation.end - r.evaluation.start;
+          onProgress?.(done, n);
           return r.evaluation;
         }),
       );
     }
-    return mergeSnnEvaluations(await Promise.all(jobs));
+    const all = Promise.all(jobs);
+    if (signal === undefined) return mergeSnnEvaluations(await all);
+    // aborted: reject at once (the finally below destroys the pool, ending the jobs still running)
+    return mergeSnnEvaluations(
+      await new Promise<SnnEvaluation[]>((resolve, reject) => {
+        const abort = () => reject(signal.reason as Error);
+        if (signal.aborted) abort();
+        signal.addEventListener("abort", abort, { once: true });
+        all.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+      }),
+    );
   } finally {
     await pool.destroy();
   }

@@ -523,7 +523,7 @@ test("a command line without a command, or with an unknown one, gets one line li
   const cases: [string[], string][] = [
     [
       ["bogus"],
-      'unknown command "bogus": give one of train, eval, plot, report, rnn, nir (spikeflow --help describes them)',
+      'unknown command "bogus": give one of train, eval, plot, report, rnn, nir, convert (spikeflow --help describes them)',
     ],
     [
       ["train", "bogus", "--quiet"],
@@ -545,11 +545,11 @@ test("a command line without a command, or with an unknown one, gets one line li
     ],
     [
       [],
-      "missing command: give one of train, eval, plot, report, rnn, nir (spikeflow --help describes them)",
+      "missing command: give one of train, eval, plot, report, rnn, nir, convert (spikeflow --help describes them)",
     ],
     [
       ["--quiet"],
-      "missing command: give one of train, eval, plot, report, rnn, nir (spikeflow --help describes them)",
+      "missing command: give one of train, eval, plot, report, rnn, nir, convert (spikeflow --help describes them)",
     ],
     [
       ["train"],
