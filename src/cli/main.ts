@@ -992,6 +992,7 @@ const TYPED_ERRORS = new Set([
   "NotFoundError",
   "UnsupportedError",
   "StateError",
+  "DivergenceError",
 ]);
 
 /**
