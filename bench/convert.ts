@@ -34,7 +34,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Piscina } from "piscina";
 import { createPool } from "../src/parallel/pool.ts";
-import type { AnnArchitecture } from "../src/convert/ann.ts";
+import type { Ann, AnnArchitecture } from "../src/convert/ann.ts";
 import { type AnnTrainSettings, evaluateAnn } from "../src/convert/ann-train.ts";
 import { loadAnn } from "../src/convert/ann-io.ts";
 import { type NormalizeOptions, normalizeAnn } from "../src/convert/normalize.ts";
@@ -55,6 +55,7 @@ const { values } = parseArgs({
     steps: { type: "string", default: "100" },
     workers: { type: "string", default: "2" },
     out: { type: "string" },
+    settings: { type: "string", default: "all" },
   },
 });
 
@@ -177,30 +178,48 @@ const checkpoints = [10, 20, 30, 40, 50, 100, 200, 500, 1000].filter((c) => c < 
 const outFile = values.out ?? (testImages === fullTest.count ? "bench/results/convert.json" : undefined);
 if (!outFile) console.log(`(${testImages} of ${fullTest.count} test images: no results file without --out)`);
 
-/** The SNN settings compared on every network and normalisation. */
-const CONFIGS: readonly { readonly name: string; readonly options: AnnToSnnOptions }[] = [
-  { name: "analog, subtract, vInit 0", options: { input: "analog", reset: "subtract", vInit: 0 } },
-  { name: "analog, subtract, vInit 0.5", options: { input: "analog", reset: "subtract", vInit: 0.5 } },
-  {
+/** The SNN settings, by key. */
+const CONFIGS: Record<string, { readonly name: string; readonly options: AnnToSnnOptions }> = {
+  "analog-v0": {
+    name: "analog, subtract, vInit 0",
+    options: { input: "analog", reset: "subtract", vInit: 0 },
+  },
+  "analog-v0.5": {
+    name: "analog, subtract, vInit 0.5",
+    options: { input: "analog", reset: "subtract", vInit: 0.5 },
+  },
+  "poisson-subtract": {
     name: "poisson maxRate 1, subtract",
     options: { input: "poisson", maxRate: 1, seed: 1, reset: "subtract", vInit: 0 },
   },
-  {
+  "poisson-zero": {
     name: "poisson maxRate 1, zero reset (Diehl)",
     options: { input: "poisson", maxRate: 1, seed: 1, reset: "zero", vInit: 0 },
   },
-  { name: "if input, subtract, vInit 0.5", options: { input: "if", reset: "subtract", vInit: 0.5 } },
-];
-/**
- * Every setting with the 99.9th percentile; with the maximum only analog input (vInit 0.5) and Diehl et al.'s
- * Poisson input with reset to zero (the convolutional SNN runs at ~4 to 10 images/s per thread for 100 steps,
- * so the full matrix twice would not fit the time of one run).
- */
-const NORMALISATIONS: readonly { readonly options: NormalizeOptions; readonly configs: readonly number[] }[] =
-  [
-    { options: { method: "percentile", percentile: 99.9 }, configs: [0, 1, 2, 3, 4] },
-    { options: { method: "max" }, configs: [1, 3] },
-  ];
+  "if-v0.5": {
+    name: "if input, subtract, vInit 0.5",
+    options: { input: "if", reset: "subtract", vInit: 0.5 },
+  },
+};
+/** The normalisations, by key. */
+const NORMALISATIONS: Record<string, NormalizeOptions> = {
+  percentile: { method: "percentile", percentile: 99.9 },
+  max: { method: "max" },
+};
+/** What runs: normalisation/setting pairs in order; by default every pair. */
+const settings: readonly (readonly [string, string])[] =
+  values.settings === "all"
+    ? Object.keys(NORMALISATIONS).flatMap((n) => Object.keys(CONFIGS).map((c) => [n, c] as const))
+    : values.settings.split(",").map((pair) => {
+        const [n, c] = pair.trim().split("/");
+        if (!(n in NORMALISATIONS) || !(c in CONFIGS)) {
+          throw new Error(
+            `--settings: "${pair}" is not normalisation/setting with normalisation in ` +
+              `${Object.keys(NORMALISATIONS).join(", ")} and setting in ${Object.keys(CONFIGS).join(", ")}`,
+          );
+        }
+        return [n, c] as const;
+      });
 
 const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
 const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
@@ -284,62 +303,71 @@ async function evaluateNet(net: string, save: (entry: Record<string, unknown>) =
     snn,
     complete: false,
   };
-  for (const { options: normOpts, configs } of NORMALISATIONS) {
-    const method = normOpts.method!;
-    t0 = performance.now();
-    const { ann: norm, lambdas } = normalizeAnn(ann, normSet, normOpts);
-    const normSeconds = (performance.now() - t0) / 1000;
-    normalisations[method] = {
-      ...normOpts,
-      images: normSet.count,
-      lambdas: [...lambdas].map((l) => round(l, 6)),
-      seconds: round(normSeconds, 3),
-    };
-    console.log(
-      `${stamp()} ${net}: ${method} normalisation on ${normSet.count} images in ${normSeconds.toFixed(1)} s, ` +
-        `lambdas ${[...lambdas].map((l) => l.toFixed(3)).join(", ")}`,
-    );
-    for (const config of configs.map((c) => CONFIGS[c])) {
-      const analogMacs = config.options.input === "analog" ? annToSnn(norm, config.options).analogMacs : 0;
+  const normalised = new Map<string, Ann>();
+  for (const [normKey, configKey] of settings) {
+    const config = CONFIGS[configKey];
+    let norm = normalised.get(normKey);
+    if (!norm) {
+      const normOpts = NORMALISATIONS[normKey];
+      const method = normOpts.method!;
       t0 = performance.now();
-      const res = await evaluateSnnParallel(norm, config.options, test, { steps, checkpoints, workers });
-      const wall = (performance.now() - t0) / 1000;
-      const nc = res.checkpoints.length;
-      const n = res.end - res.start;
-      const agreement = res.checkpoints.map((_, j) => {
-        let a = 0;
-        for (let k = 0; k < n; k++) if (res.predictions[k * nc + j] === annEval.predictions[k]) a++;
-        return a / n;
-      });
-      const spikes = mean(res.spikes);
-      const ops = mean(res.synapticOps);
-      const row = {
-        normalisation: method,
-        config: config.name,
-        snn_options: config.options,
-        images: n,
-        steps,
-        checkpoints: res.checkpoints,
-        accuracy: [...res.accuracy],
-        correct: [...res.correct],
-        agreement_with_ann: agreement.map((a) => round(a, 6)),
-        spikes_per_image: round(spikes, 5),
-        synaptic_ops_per_image: round(ops, 5),
-        synaptic_ops_over_ann_macs: round(ops / macs, 4),
-        ...(analogMacs ? { analog_first_layer_macs_per_image: analogMacs } : {}),
-        wall_s: round(wall, 4),
-        images_per_s: round(n / wall, 4),
-        steps_per_s: round((n * steps) / wall, 4),
+      const r = normalizeAnn(ann, normSet, normOpts);
+      norm = r.ann;
+      const lambdas = r.lambdas;
+      const normSeconds = (performance.now() - t0) / 1000;
+      normalised.set(normKey, norm);
+      normalisations[normKey] = {
+        ...normOpts,
+        images: normSet.count,
+        lambdas: [...lambdas].map((l) => round(l, 6)),
+        seconds: round(normSeconds, 3),
       };
-      snn.push(row);
       console.log(
-        `${stamp()} ${net} ${method.padEnd(10)} ${config.name.padEnd(38)} ` +
-          res.checkpoints.map((c, j) => `${c}:${(res.accuracy[j] * 100).toFixed(2)}`).join(" ") +
-          ` | spikes ${spikes.toExponential(2)}, ops ${ops.toExponential(2)} (${(ops / macs).toFixed(2)} x MACs), ` +
-          `${(n / wall).toFixed(1)} images/s, ${wall.toFixed(0)} s`,
+        `${stamp()} ${net}: ${method} normalisation on ${normSet.count} images in ${normSeconds.toFixed(1)} s, ` +
+          `lambdas ${[...lambdas].map((l) => l.toFixed(3)).join(", ")}`,
       );
-      save(entry);
     }
+    const method = normKey;
+    const analogMacs = config.options.input === "analog" ? annToSnn(norm, config.options).analogMacs : 0;
+    t0 = performance.now();
+    const res = await evaluateSnnParallel(norm, config.options, test, { steps, checkpoints, workers });
+    const wall = (performance.now() - t0) / 1000;
+    const nc = res.checkpoints.length;
+    const n = res.end - res.start;
+    const agreement = res.checkpoints.map((_, j) => {
+      let a = 0;
+      for (let k = 0; k < n; k++) if (res.predictions[k * nc + j] === annEval.predictions[k]) a++;
+      return a / n;
+    });
+    const spikes = mean(res.spikes);
+    const ops = mean(res.synapticOps);
+    const row = {
+      normalisation: method,
+      setting: configKey,
+      config: config.name,
+      snn_options: config.options,
+      images: n,
+      steps,
+      checkpoints: res.checkpoints,
+      accuracy: [...res.accuracy],
+      correct: [...res.correct],
+      agreement_with_ann: agreement.map((a) => round(a, 6)),
+      spikes_per_image: round(spikes, 5),
+      synaptic_ops_per_image: round(ops, 5),
+      synaptic_ops_over_ann_macs: round(ops / macs, 4),
+      ...(analogMacs ? { analog_first_layer_macs_per_image: analogMacs } : {}),
+      wall_s: round(wall, 4),
+      images_per_s: round(n / wall, 4),
+      steps_per_s: round((n * steps) / wall, 4),
+    };
+    snn.push(row);
+    console.log(
+      `${stamp()} ${net} ${method.padEnd(10)} ${config.name.padEnd(38)} ` +
+        res.checkpoints.map((c, j) => `${c}:${(res.accuracy[j] * 100).toFixed(2)}`).join(" ") +
+        ` | spikes ${spikes.toExponential(2)}, ops ${ops.toExponential(2)} (${(ops / macs).toFixed(2)} x MACs), ` +
+        `${(n / wall).toFixed(1)} images/s, ${wall.toFixed(0)} s`,
+    );
+    save(entry);
   }
   entry.complete = true;
   save(entry);
@@ -357,6 +385,12 @@ for (const net of nets) {
       command: `node --import tsx bench/convert.ts ${process.argv.slice(2).join(" ")}`.trim(),
       workers,
       test_images: test.count,
+      norm_images: normSet.count,
+      steps,
+      settings_run: settings.map(([n, c]) => `${n}/${c}`),
+      settings_not_run: Object.keys(NORMALISATIONS)
+        .flatMap((n) => Object.keys(CONFIGS).map((c) => `${n}/${c}`))
+        .filter((k) => !settings.some(([n, c]) => `${n}/${c}` === k)),
       ...entry,
     };
     writeResult(outFile, results);
