@@ -409,24 +409,35 @@ function freezeArchitecture(arch: AnnArchitecture): AnnArchitecture {
   });
 }
 
-/** One layer's output for input x (float64). */
-export function forwardLayer(layer: AnnLayer, x: Float64Array): Float64Array {
+/** The layers with a linear map: dense, conv2d and avgpool2d. */
+export type AnnLinearLayer = Extract<AnnLayer, { type: "dense" | "conv2d" | "avgpool2d" }>;
+
+/**
+ * out = the linear map of `layer` applied to x, with the layer's bias added when `withBias` (and the layer has
+ * one); float64 sums in a fixed order. Allocates nothing.
+ */
+export function linearInto(
+  layer: AnnLinearLayer,
+  x: ArrayLike<number>,
+  out: Float64Array,
+  withBias: boolean,
+): void {
   switch (layer.type) {
     case "dense": {
-      const { inFeatures: nIn, outFeatures: nOut, weight: w, bias: b } = layer;
-      const y = new Float64Array(nOut);
+      const { inFeatures: nIn, outFeatures: nOut, weight: w } = layer;
+      const b = withBias ? layer.bias : null;
       for (let o = 0; o < nOut; o++) {
         let s = b ? b[o] : 0;
         const row = o * nIn;
         for (let i = 0; i < nIn; i++) s += w[row + i] * x[i];
-        y[o] = s;
+        out[o] = s;
       }
-      return y;
+      return;
     }
     case "conv2d": {
       const { C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo } = layer.geometry;
-      const { outChannels: F, weight: w, bias: b } = layer;
-      const y = new Float64Array(F * Ho * Wo);
+      const { outChannels: F, weight: w } = layer;
+      const b = withBias ? layer.bias : null;
       for (let f = 0; f < F; f++) {
         for (let oy = 0; oy < Ho; oy++) {
           for (let ox = 0; ox < Wo; ox++) {
@@ -442,15 +453,14 @@ export function forwardLayer(layer: AnnLayer, x: Float64Array): Float64Array {
                 }
               }
             }
-            y[(f * Ho + oy) * Wo + ox] = s;
+            out[(f * Ho + oy) * Wo + ox] = s;
           }
         }
       }
-      return y;
+      return;
     }
     case "avgpool2d": {
       const { C, H, W, kh, kw, sh, sw, Ho, Wo } = layer.geometry;
-      const y = new Float64Array(C * Ho * Wo);
       const scale = 1 / (kh * kw);
       for (let c = 0; c < C; c++) {
         for (let oy = 0; oy < Ho; oy++) {
@@ -459,10 +469,23 @@ export function forwardLayer(layer: AnnLayer, x: Float64Array): Float64Array {
             for (let ky = 0; ky < kh; ky++) {
               for (let kx = 0; kx < kw; kx++) s += x[(c * H + oy * sh + ky) * W + ox * sw + kx];
             }
-            y[(c * Ho + oy) * Wo + ox] = s * scale;
+            out[(c * Ho + oy) * Wo + ox] = s * scale;
           }
         }
       }
+      return;
+    }
+  }
+}
+
+/** One layer's output for input x (float64). */
+export function forwardLayer(layer: AnnLayer, x: Float64Array): Float64Array {
+  switch (layer.type) {
+    case "dense":
+    case "conv2d":
+    case "avgpool2d": {
+      const y = new Float64Array(shapeSize(layer.outShape));
+      linearInto(layer, x, y, true);
       return y;
     }
     case "relu": {

@@ -62,8 +62,8 @@ import { Bias } from "../projections/bias.ts";
 import { Conv2d } from "../projections/conv-2d.ts";
 import { Dense } from "../projections/dense.ts";
 import type { WeightedProjection } from "../projections/common.ts";
-import { Ann, shapeSize } from "./ann.ts";
-import type { AnnLayer } from "./ann.ts";
+import { Ann, linearInto, shapeSize } from "./ann.ts";
+import type { AnnLayer, AnnLinearLayer } from "./ann.ts";
 
 export type SnnInputKind = "analog" | "poisson" | "if";
 
@@ -102,7 +102,7 @@ export interface SnnLayer {
 
 const OPTION_KEYS = ["input", "vInit", "maxRate", "seed", "reset"];
 
-type LinearLayer = Extract<AnnLayer, { type: "dense" | "conv2d" | "avgpool2d" }>;
+type LinearLayer = AnnLinearLayer;
 
 /**
  * The linear layers of `ann` in order, after checking that it converts: a dense or conv2d layer followed by
@@ -158,62 +158,6 @@ function linearLayers(ann: Ann): LinearLayer[] {
     );
   }
   return out;
-}
-
-/** out = the linear part (no bias) of `layer` applied to x; allocates nothing. */
-function linearInto(layer: LinearLayer, x: ArrayLike<number>, out: Float64Array): void {
-  switch (layer.type) {
-    case "dense": {
-      const { inFeatures: nIn, outFeatures: nOut, weight: w } = layer;
-      for (let o = 0; o < nOut; o++) {
-        let s = 0;
-        const row = o * nIn;
-        for (let i = 0; i < nIn; i++) s += w[row + i] * x[i];
-        out[o] = s;
-      }
-      return;
-    }
-    case "conv2d": {
-      const { C, H, W, kh, kw, sh, sw, ph, pw, Ho, Wo } = layer.geometry;
-      const w = layer.weight;
-      for (let f = 0; f < layer.outChannels; f++) {
-        for (let oy = 0; oy < Ho; oy++) {
-          for (let ox = 0; ox < Wo; ox++) {
-            let s = 0;
-            for (let c = 0; c < C; c++) {
-              for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * sh - ph + ky;
-                if (iy < 0 || iy >= H) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const ix = ox * sw - pw + kx;
-                  if (ix < 0 || ix >= W) continue;
-                  s += w[((f * C + c) * kh + ky) * kw + kx] * x[(c * H + iy) * W + ix];
-                }
-              }
-            }
-            out[(f * Ho + oy) * Wo + ox] = s;
-          }
-        }
-      }
-      return;
-    }
-    case "avgpool2d": {
-      const { C, H, W, kh, kw, sh, sw, Ho, Wo } = layer.geometry;
-      const scale = 1 / (kh * kw);
-      for (let c = 0; c < C; c++) {
-        for (let oy = 0; oy < Ho; oy++) {
-          for (let ox = 0; ox < Wo; ox++) {
-            let s = 0;
-            for (let ky = 0; ky < kh; ky++) {
-              for (let kx = 0; kx < kw; kx++) s += x[(c * H + oy * sh + ky) * W + ox * sw + kx];
-            }
-            out[(c * Ho + oy) * Wo + ox] = s * scale;
-          }
-        }
-      }
-      return;
-    }
-  }
 }
 
 /** Pixel i of the Input population spikes with probability p_i per step, from the image's own stream. */
@@ -495,7 +439,7 @@ export class ConvertedSnn {
     }
     if (this.inputKind === "analog") {
       const a = this.analog64 as Float64Array;
-      linearInto(this.firstLayer, x, a);
+      linearInto(this.firstLayer, x, a, false); // the bias is the Bias projection's
       (this.analogCurrent as Float32Array).set(a);
     } else if (this.inputKind === "if") {
       (this.pixelDrive as Float32Array).set(x);
