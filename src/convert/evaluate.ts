@@ -133,16 +133,13 @@ export function evaluateSnn(
     spikes[k - start] = snn.totalSpikes();
     synapticOps[k - start] = snn.synapticOps();
   }
-  return {
-    start,
-    end,
-    checkpoints,
-    correct,
-    accuracy: Float64Array.from(correct, (c) => (n > 0 ? c / n : 0)),
-    predictions,
-    spikes,
-    synapticOps,
-  };
+  return withAccuracy({ start, end, checkpoints, correct, predictions, spikes, synapticOps });
+}
+
+/** The evaluation with its accuracy at each checkpoint, correct / images (0 for no images). */
+function withAccuracy(r: Omit<SnnEvaluation, "accuracy">): SnnEvaluation {
+  const n = r.end - r.start;
+  return { ...r, accuracy: Float64Array.from(r.correct, (c) => (n > 0 ? c / n : 0)) };
 }
 
 /** One evaluation of consecutive index ranges, as if run at once (the ranges in order, each after the last). */
@@ -171,15 +168,5 @@ export function mergeSnnEvaluations(parts: readonly SnnEvaluation[]): SnnEvaluat
     spikes.set(p.spikes, p.start - start);
     synapticOps.set(p.synapticOps, p.start - start);
   }
-  const n = end - start;
-  return {
-    start,
-    end,
-    checkpoints,
-    correct,
-    accuracy: Float64Array.from(correct, (c) => (n > 0 ? c / n : 0)),
-    predictions,
-    spikes,
-    synapticOps,
-  };
+  return withAccuracy({ start, end, checkpoints, correct, predictions, spikes, synapticOps });
 }
