@@ -274,6 +274,9 @@ export const OPTION_OF_PARAMETER: Readonly<Record<string, string>> = Object.free
   danglingEdges: "--dangling-edges",
   // rnn convert
   scales: "--scales",
+  // convert train | run
+  learningRate: "--lr",
+  maxRate: "--max-rate",
 });
 
 /**

@@ -351,7 +351,7 @@ export function trainAnn(ann: Ann, train: Dataset, options: AnnTrainOptions = {}
       if (!Number.isFinite(loss)) {
         throw new DivergenceError(
           `ANN training diverged: the loss of batch ${b + 1} of epoch ${epoch} is ${loss} (learning rate ${lr}, ` +
-            `${settings.optimizer}); lower learningRate, e.g. to ${lr / 10}`,
+            `${settings.optimizer}); lower learningRate, e.g. to ${+(lr / 10).toPrecision(3)}`,
           { epoch, batch: b + 1, learningRate: lr },
         );
       }

@@ -142,7 +142,10 @@ function resolveLayers(
     const type = (spec as { type?: unknown } | null)?.type;
     if (typeof type !== "string" || !Object.hasOwn(LAYER_KEYS, type)) {
       throw new InvalidParameterError(
-        `${where}: unknown layer ${describeValue(spec)}; layers are ${LAYER_EXAMPLE}`,
+        `${where}: unknown layer ${typeof type === "string" ? `type "${type}"` : describeValue(spec)}; layers are ${LAYER_EXAMPLE}` +
+          (typeof type === "string" && /max.?pool/i.test(type)
+            ? ` (max pooling has no spiking counterpart here: use avgpool2d)`
+            : ""),
         { index },
       );
     }

@@ -148,10 +148,16 @@ export function mergeSnnEvaluations(parts: readonly SnnEvaluation[]): SnnEvaluat
   const sorted = [...parts].sort((a, b) => a.start - b.start);
   const checkpoints = sorted[0].checkpoints;
   for (let k = 1; k < sorted.length; k++) {
-    if (sorted[k].start !== sorted[k - 1].end || sorted[k].checkpoints.join() !== checkpoints.join()) {
+    if (sorted[k].start !== sorted[k - 1].end) {
       throw new InvalidParameterError(
-        `the parts must cover consecutive ranges with the same checkpoints; part ${k} starts at ` +
-          `${sorted[k].start} after a part that ends at ${sorted[k - 1].end}`,
+        `the parts must cover consecutive ranges; part ${k} starts at ${sorted[k].start} after a part that ` +
+          `ends at ${sorted[k - 1].end}`,
+      );
+    }
+    if (sorted[k].checkpoints.join() !== checkpoints.join()) {
+      throw new InvalidParameterError(
+        `the parts must have the same checkpoints; part ${k} has ${sorted[k].checkpoints.join(", ")}, ` +
+          `part 0 has ${checkpoints.join(", ")}`,
       );
     }
   }

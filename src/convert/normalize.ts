@@ -96,7 +96,15 @@ export function readImage(images: AnnImages, k: number, out: Float64Array | Floa
         (img !== null && typeof img === "object" ? ` of length ${String(img.length)}` : ""),
     );
   }
-  for (let i = 0; i < out.length; i++) out[i] = img[i];
+  for (let i = 0; i < out.length; i++) {
+    const v = img[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new InvalidParameterError(
+        `pixel ${i} of image ${k} must be a finite number, got ${describeValue(v)}`,
+      );
+    }
+    out[i] = v;
+  }
 }
 
 /**

@@ -43,6 +43,7 @@
  */
 import {
   EncodingRangeError,
+  FLOAT32_MAX,
   InvalidParameterError,
   ShapeMismatchError,
   UnsupportedError,
@@ -276,6 +277,19 @@ export class ConvertedSnn {
       );
     }
     const linear = linearLayers(ann);
+    const first = linear[0];
+    if (kind === "poisson" && first.type !== "avgpool2d") {
+      // the first layer's weights are divided by maxRate, so the expected input per step stays W x
+      let largest = 0;
+      for (const w of first.weight) largest = Math.max(largest, Math.abs(w));
+      if (largest / maxRate > FLOAT32_MAX) {
+        throw new InvalidParameterError(
+          `maxRate ${maxRate} is too small: the first layer's weights are divided by it, and its largest, ` +
+            `${largest}, would become ${(largest / maxRate).toPrecision(3)}, beyond the float32 range; give maxRate >= ` +
+            `${(largest / FLOAT32_MAX).toPrecision(3)}`,
+        );
+      }
+    }
     this.inputKind = kind;
     this.reset = reset;
     this.vInit = vInit;
@@ -496,6 +510,14 @@ export class ConvertedSnn {
     }
     return s;
   }
+}
+
+/**
+ * Throws the UnsupportedError annToSnn would throw for `ann`'s structure (two linear layers with no ReLU
+ * between them, a ReLU on the input, no linear layer), so that a network can be checked before it is trained.
+ */
+export function requireConvertible(ann: Ann): void {
+  linearLayers(ann);
 }
 
 /** Multiply-adds of a conv2d layer, padded positions left out. */

@@ -21,10 +21,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import {
-  DivergenceError,
   FormatError,
   InvalidParameterError,
   SpikeflowError,
+  UnsupportedError,
   describeValue,
 } from "../core/errors.ts";
 import { siblingModule } from "../core/module-url.ts";
@@ -41,7 +41,7 @@ import {
 } from "../convert/ann-train.ts";
 import { type NormalizationMethod, scaleAnn } from "../convert/normalize.ts";
 import { ANN_PRESETS, type AnnPresetName } from "../convert/presets.ts";
-import { type SnnInputKind, annMacs, annToSnn } from "../convert/to-snn.ts";
+import { type SnnInputKind, annMacs, annToSnn, requireConvertible } from "../convert/to-snn.ts";
 import { loadMnist } from "../data/mnist.ts";
 import { writeJsonAtomicSync } from "../io/atomic.ts";
 import { crc32Hex } from "../io/crc32.ts";
@@ -53,17 +53,8 @@ import type {
   AnnTrainTask,
 } from "../parallel/ann-worker.ts";
 import { evaluateSnnParallel } from "../parallel/convert-pool.ts";
-import { createPool } from "../parallel/pool.ts";
-
-/** Errors a worker thread re-throws keep only their name and message: the typed ones are made again here. */
-function retyped(e: unknown): unknown {
-  const err = e as Error;
-  if (e instanceof SpikeflowError || typeof err?.message !== "string") return e;
-  if (err.name === "DivergenceError") return new DivergenceError(err.message);
-  if (err.name === "FormatError") return new FormatError(err.message);
-  if (err.name === "InvalidParameterError") return new InvalidParameterError(err.message);
-  return e;
-}
+import { createPool, retypeWorkerError } from "../parallel/pool.ts";
+import { unlessAborted } from "./interrupt.ts";
 
 /**
  * Runs one task of src/parallel/ann-worker.ts on a thread of its own; `signal` ends the thread at once and
@@ -78,15 +69,9 @@ async function onWorkerThread<T>(
   const pool = createPool(siblingModule("../parallel/ann-worker", import.meta.url), 1);
   try {
     const run = pool.run(task, { transferList: transfer as never }) as Promise<T>;
-    if (signal === undefined) return await run;
-    return await new Promise<T>((resolve, reject) => {
-      const abort = () => reject(signal.reason as Error);
-      if (signal.aborted) abort();
-      signal.addEventListener("abort", abort, { once: true });
-      run.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-    });
+    return await unlessAborted(run, signal);
   } catch (e) {
-    throw retyped(e);
+    throw retypeWorkerError(e);
   } finally {
     await pool.destroy().catch(() => undefined);
   }
@@ -206,6 +191,15 @@ export interface ConvertTrainSummary {
 export async function trainConvertRun(o: ConvertTrainOptions): Promise<ConvertTrainSummary> {
   const { name, architecture } = resolveArchitecture(o.arch);
   requireMnistShape(architecture, o.arch === name && name in ANN_PRESETS ? `--arch ${name}` : o.arch);
+  try {
+    // refused now rather than by convert run after the training
+    requireConvertible(Ann.zeros(architecture));
+  } catch (e) {
+    if (e instanceof UnsupportedError) {
+      throw new UnsupportedError(`--arch ${o.arch} cannot be converted to IF neurons: ${e.message}`);
+    }
+    throw e;
+  }
   const optimizer = o.optimizer ?? ANN_TRAIN_DEFAULTS.optimizer;
   const settings = resolveAnnTrainSettings({
     epochs: o.epochs ?? ANN_TRAIN_DEFAULTS.epochs,

@@ -21,7 +21,8 @@ import {
 import { type AnnImages, imageCount, readImage } from "../convert/normalize.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type AnnToSnnOptions, annToSnn } from "../convert/to-snn.ts";
-import { createPool } from "./pool.ts";
+import { unlessAborted } from "../experiments/interrupt.ts";
+import { createPool, retypeWorkerError } from "./pool.ts";
 import type { ConvertWorkerResult, ConvertWorkerTask } from "./convert-worker.ts";
 
 export interface ParallelEvaluateOptions extends EvaluateSnnOptions {
@@ -114,25 +115,22 @@ export async function evaluateSnnParallel(
         checkpoints,
       };
       jobs.push(
-        (pool.run(task) as Promise<ConvertWorkerResult>).then((r) => {
-          logHandedWarnings(r.warnings);
-          done += r.evaluation.end - r.evaluation.start;
-          onProgress?.(done, n);
-          return r.evaluation;
-        }),
+        (pool.run(task) as Promise<ConvertWorkerResult>).then(
+          (r) => {
+            logHandedWarnings(r.warnings);
+            done += r.evaluation.end - r.evaluation.start;
+            onProgress?.(done, n);
+            return r.evaluation;
+          },
+          (e: unknown) => {
+            throw retypeWorkerError(e);
+          },
+        ),
       );
     }
     const all = Promise.all(jobs);
-    if (signal === undefined) return mergeSnnEvaluations(await all);
     // aborted: reject at once (the finally below destroys the pool, ending the jobs still running)
-    return mergeSnnEvaluations(
-      await new Promise<SnnEvaluation[]>((resolve, reject) => {
-        const abort = () => reject(signal.reason as Error);
-        if (signal.aborted) abort();
-        signal.addEventListener("abort", abort, { once: true });
-        all.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-      }),
-    );
+    return mergeSnnEvaluations(await unlessAborted(all, signal));
   } finally {
     await pool.destroy();
   }

@@ -222,6 +222,17 @@ test("convert train and run refuse bad options in one line naming the option, wr
     );
     const empty = join(root, "empty");
     mkdirSync(empty);
+    const tiny = join(root, "tiny.json");
+    writeFileSync(tiny, JSON.stringify(TINY));
+    const linear = join(root, "linear.json");
+    writeFileSync(
+      linear,
+      JSON.stringify({
+        inputShape: [1, 28, 28],
+        layers: [{ type: "flatten" }, { type: "dense", out: 8 }, { type: "dense", out: 10 }],
+      }),
+    );
+    const diverged = join(root, "diverged");
     const cases: [string[], RegExp][] = [
       [["run", dir, "--steps", "0"], /--steps must be an integer in \[1, 100000\], got "0"/],
       [["run", dir, "--percentile", "100.5"], /--percentile must be a number in \(0, 100\], got "100\.5"/],
@@ -246,6 +257,27 @@ test("convert train and run refuse bad options in one line naming the option, wr
         /--arch .*nope\.json is neither a preset nor an existing file/,
       ],
       [["train", "--out", dir], /--out .* already exists and is not an empty directory/],
+      [
+        // a typed error thrown on the training thread is still one line (it crossed as a plain Error)
+        [
+          "train",
+          "--arch",
+          tiny,
+          "--train-limit",
+          "200",
+          "--test-limit",
+          "50",
+          "--lr",
+          "1e30",
+          "--out",
+          diverged,
+        ],
+        /ANN training diverged: the loss of batch \d+ of epoch 1 is NaN .* lower --lr, e.g. to 1e\+29$/m,
+      ],
+      [
+        ["train", "--arch", linear, "--out", diverged],
+        /--arch .*linear\.json cannot be converted to IF neurons: layer 2 \(dense\) takes the output of layer 1 \(dense\) with no ReLU between them/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = cli("convert", ...args, "--quiet");
@@ -256,6 +288,7 @@ test("convert train and run refuse bad options in one line naming the option, wr
     }
     assert.ok(!existsSync(join(dir, "snn.json")));
     assert.ok(!existsSync(join(root, "runs")));
+    assert.ok(!existsSync(diverged));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -216,7 +216,17 @@ test("every architecture error of ann.ts names the value and the fix", () => {
   throwsExactly(
     create({ inputShape: [784], layers: [{ type: "linear", out: 10 }] }),
     InvalidParameterError,
-    `layer 0: unknown layer an object with keys ["type","out"]; layers are ${LAYERS}`,
+    `layer 0: unknown layer type "linear"; layers are ${LAYERS}`,
+  );
+  throwsExactly(
+    create({ inputShape: [1, 4, 4], layers: [{ type: "maxpool2d", kernel: 2 }] }),
+    InvalidParameterError,
+    `layer 0: unknown layer type "maxpool2d"; layers are ${LAYERS} (max pooling has no spiking counterpart here: use avgpool2d)`,
+  );
+  throwsExactly(
+    create({ inputShape: [784], layers: [{ out: 10 }] }),
+    InvalidParameterError,
+    `layer 0: unknown layer an object with keys ["out"]; layers are ${LAYERS}`,
   );
   assert.throws(
     create({ inputShape: [784], layers: [{ type: "dense", outs: 10 }] }),

@@ -166,6 +166,14 @@ test("normalisation errors name the value and the fix", () => {
     /array of images or a Dataset, got string "images"/,
   );
   said(() => activationScales(ann, [[1, 2]], {}), /image 0 must hold 784 values/);
+  const bad = [images[0], Float64Array.from(images[1])];
+  for (const v of [NaN, Infinity]) {
+    bad[1][100] = v;
+    said(
+      () => normalizeAnn(ann, bad),
+      new RegExp(`^pixel 100 of image 1 must be a finite number, got number ${String(v)}$`),
+    );
+  }
   said(() => activationScales({} as never, images), /needs an Ann/);
   said(() => activationScales(ann, images, { bins: 0 }), /bins/);
   said(() => activationScales(ann, images, { percentil: 99 } as never), /percentil/);

@@ -337,6 +337,10 @@ test("conversion errors name the layer or value and say how to fix it", () => {
     /one label per image/,
   );
   invalid(() => evaluateSnn(snn, data, { step: 10 } as never), /step/);
+  invalid(
+    () => annToSnn(single(2, 0), { input: "poisson", maxRate: 1e-39 }),
+    /^maxRate 1e-39 is too small: the first layer's weights are divided by it, and its largest, 2, would become 2.00e\+39, beyond the float32 range; give maxRate >= 5\.88e-39$/,
+  );
   invalid(() => mergeSnnEvaluations([]), /at least one part/);
   const a = evaluateSnn(
     snn,
@@ -360,7 +364,10 @@ test("conversion errors name the layer or value and say how to fix it", () => {
     },
     { steps: 5, start: 1, checkpoints: [2] },
   );
-  invalid(() => mergeSnnEvaluations([a, b]), /same checkpoints/);
+  invalid(
+    () => mergeSnnEvaluations([a, b]),
+    /^the parts must have the same checkpoints; part 1 has 2, 5, part 0 has /,
+  );
 });
 
 test("NIR export of a converted CNN: IF nodes, Conv2d, AvgPool2d, Flatten, Affine, biases folded in", () => {
