@@ -30,18 +30,6 @@ export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | unde
     const abort = () => reject(signal.reason as Error);
     if (signal.aborted) abort();
     signal.addEventListener("abort", abort, { once: true });
-    // not .then(resolve, reject).finally(...): finally's own promise would reject unhandled on a failure
-    // and end the process with a stack trace
-    const done = () => signal.removeEventListener("abort", abort);
-    promise.then(
-      (value) => {
-        done();
-        resolve(value);
-      },
-      (e: unknown) => {
-        done();
-        reject(e as Error);
-      },
-    );
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
   });
 }
