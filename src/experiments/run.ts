@@ -33,7 +33,7 @@ import {
   writeJsonAtomicSync,
 } from "../io/atomic.ts";
 import { siblingModule } from "../core/module-url.ts";
-import { createPool } from "../parallel/pool.ts";
+import { createPool, retypeWorkerError } from "../parallel/pool.ts";
 import type { PresentShard, PresentTask } from "../parallel/present-worker.ts";
 import { pauses, unlessAborted } from "./interrupt.ts";
 import { LOCK_FILE } from "./run-lock.ts";
@@ -808,11 +808,16 @@ export async function presentTestParallel(
         retry: protocol.retry,
       };
       jobs.push(
-        (pool.run(task) as Promise<PresentShard>).then((r) => {
-          done += task.end - task.start;
-          onProgress?.({ done, total: count, phase: "test" });
-          return r;
-        }),
+        (pool.run(task) as Promise<PresentShard>).then(
+          (r) => {
+            done += task.end - task.start;
+            onProgress?.({ done, total: count, phase: "test" });
+            return r;
+          },
+          (e: unknown) => {
+            throw retypeWorkerError(e);
+          },
+        ),
       );
     }
     const shards = await unlessAborted(Promise.all(jobs), signal);

@@ -18,7 +18,7 @@ import {
 } from "../rnn/scale-search.ts";
 import type { TaskName } from "../rnn/tasks.ts";
 import { siblingModule } from "../core/module-url.ts";
-import { createPool } from "./pool.ts";
+import { createPool, retypeWorkerError } from "./pool.ts";
 import type { ScaleWorkerResult, ScaleWorkerTask } from "./scale-worker.ts";
 
 /**
@@ -56,10 +56,15 @@ export async function searchScaleParallel(
     await Promise.all(
       jobs.map((job) => {
         const t: ScaleWorkerTask = { modelKey, model: json, task, seed, transfer, job };
-        return (pool.run(t) as Promise<ScaleWorkerResult>).then((r) => {
-          logHandedWarnings(r.warnings);
-          done(job, r.flags, r.compute_s);
-        });
+        return (pool.run(t) as Promise<ScaleWorkerResult>).then(
+          (r) => {
+            logHandedWarnings(r.warnings);
+            done(job, r.flags, r.compute_s);
+          },
+          (e: unknown) => {
+            throw retypeWorkerError(e);
+          },
+        );
       }),
     );
   };
