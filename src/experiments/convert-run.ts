@@ -109,8 +109,8 @@ export function resolveArchitecture(arch: string): { name: string; architecture:
     isJsonObject(value) && isJsonObject(value.architecture) ? value.architecture : value
   ) as AnnArchitecture;
   try {
-    // resolves every layer's shape; a zero "generator" only fills placeholder parameters
-    Ann.create(architecture, { rng: { uniform: () => 0 } as never });
+    // resolves and checks every layer's shape
+    Ann.zeros(architecture);
   } catch (e) {
     if (e instanceof SpikeflowError) throw new FormatError(`${arch}: ${e.message}`, { file: arch });
     throw e;
@@ -120,7 +120,7 @@ export function resolveArchitecture(arch: string): { name: string; architecture:
 
 /** Refuses an architecture that does not take MNIST: 784 inputs and at least 10 outputs. */
 export function requireMnistShape(architecture: AnnArchitecture, where: string): void {
-  const ann = Ann.create(architecture, { rng: { uniform: () => 0 } as never });
+  const ann = Ann.zeros(architecture);
   const inputs = shapeSize(ann.inputShape);
   if (inputs !== 28 * 28) {
     throw new InvalidParameterError(
@@ -221,9 +221,10 @@ export async function trainConvertRun(o: ConvertTrainOptions): Promise<ConvertTr
     ...dir,
     ...(o.testLimit ? { limit: o.testLimit } : {}),
   }).count;
-  const parameters = Object.values(
-    Ann.create(architecture, { rng: { uniform: () => 0 } as never }).parameters(),
-  ).reduce((sum, p) => sum + p.length, 0);
+  const parameters = Object.values(Ann.zeros(architecture).parameters()).reduce(
+    (sum, p) => sum + p.length,
+    0,
+  );
   o.onStart?.({ arch: name, parameters, settings, trainCount, testCount });
   const batches = Math.ceil(trainCount / settings.batchSize);
   const total = batches * settings.epochs;
